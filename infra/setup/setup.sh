@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what the pipeline needs on a Debian 12 machine, idempotently: apt packages, librdkafka 2.15.1
+# (built from the source npm ships), buf. Each step checks first and skips what is already there.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+cache="${PIPELINE_CACHE:-$HOME/.cache/pipeline}"
+mkdir -p "$cache"
+log() { echo "setup: $*" >&2; }
+
+apt_pkgs=(build-essential libssl-dev zlib1g-dev libzstd-dev liblz4-dev libsasl2-dev postgresql kcat wrk)
+missing=()
+for p in "${apt_pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing apt packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # The Debian package starts a cluster of its own on 5432; the pipeline runs its own clusters.
+  if command -v pg_lsclusters >/dev/null; then pg_lsclusters -h 2>/dev/null | while read -r v c _; do pg_ctlcluster "$v" "$c" stop 2>/dev/null || true; done; fi
+fi
+
+rdk="$cache/librdkafka-2.15.1/librdkafka.so"
+if [ ! -f "$rdk" ]; then
+  log "building librdkafka 2.15.1 from @confluentinc/kafka-javascript@1.10.1 (about a minute)"
+  work=$(mktemp -d)
+  (cd "$work" && npm pack -q @confluentinc/kafka-javascript@1.10.1 >/dev/null 2>&1 && tar xzf confluentinc-kafka-javascript-1.10.1.tgz)
+  (cd "$work/package/deps/librdkafka" && ./configure --disable-curl --disable-gssapi >/dev/null && make -j"$(nproc)" libs >/dev/null 2>&1)
+  mkdir -p "$(dirname "$rdk")"
+  cp "$work/package/deps/librdkafka/src/librdkafka.so.1" "$rdk.tmp" && mv "$rdk.tmp" "$rdk"
+  rm -rf "$work"
+fi
+
+buf="$cache/buf/node_modules/.bin/buf"
+if [ ! -x "$buf" ]; then
+  log "installing buf 1.75.0 (npm)"
+  mkdir -p "$cache/buf"
+  (cd "$cache/buf" && npm install -q --no-audit --no-fund @bufbuild/buf@1.75.0 >/dev/null 2>&1)
+fi
+log "ready (librdkafka: $rdk)"
