@@ -1,0 +1,123 @@
+// Loads and validates PipelineOptions from a JSON file plus PIPELINE__SECTION__KEY environment variables.
+using Microsoft.Extensions.Configuration;
+using Pipeline.Schemas.V1;
+
+namespace Pipeline.Plumbing.Configuration;
+
+public static class PipelineConfiguration
+{
+    public const string EnvironmentPrefix = "PIPELINE__";
+    public const string DefaultFile = "config/pipeline.json";
+
+    public static readonly IReadOnlyList<string> Intervals =
+        ["1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "3d", "1w"];
+
+    /// <summary>Reads the file (when given, it must exist; when null, config/pipeline.json is used if present),
+    /// then environment variables and explicit overrides, then validates.</summary>
+    public static PipelineOptions Load(string? file = null, IDictionary<string, string?>? overrides = null,
+        IDictionary<string, string?>? environment = null)
+    {
+        var builder = new ConfigurationBuilder();
+        if (file is not null)
+        {
+            if (!File.Exists(file))
+                throw new PipelineConfigurationException([$"configuration: file '{file}' does not exist; pass an existing JSON file with --config or leave it out"]);
+            builder.AddJsonFile(Path.GetFullPath(file), optional: false);
+        }
+        else if (File.Exists(DefaultFile))
+        {
+            builder.AddJsonFile(Path.GetFullPath(DefaultFile), optional: false);
+        }
+        if (environment is null) builder.AddEnvironmentVariables(EnvironmentPrefix);
+        else builder.AddInMemoryCollection(environment
+            .Where(e => e.Key.StartsWith(EnvironmentPrefix, StringComparison.OrdinalIgnoreCase))
+            .Select(e => new KeyValuePair<string, string?>(e.Key[EnvironmentPrefix.Length..].Replace("__", ":"), e.Value)));
+        if (overrides is not null) builder.AddInMemoryCollection(overrides);
+
+        IConfigurationRoot root;
+        try { root = builder.Build(); }
+        catch (Exception e) when (e is FormatException or InvalidDataException)
+        {
+            throw new PipelineConfigurationException([$"configuration: {file ?? DefaultFile} is not valid JSON ({e.InnerException?.Message ?? e.Message})"]);
+        }
+
+        var options = new PipelineOptions();
+        try { root.Bind(options, o => o.ErrorOnUnknownConfiguration = false); }
+        catch (InvalidOperationException e)
+        {
+            throw new PipelineConfigurationException([$"configuration: {e.InnerException?.Message ?? e.Message} — fix the value in the file or the PIPELINE__ variable"]);
+        }
+        if (options.Instruments.Count == 0) options.Instruments = DefaultInstruments();
+        Validate(options);
+        return options;
+    }
+
+    public static void Validate(PipelineOptions options)
+    {
+        var problems = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.DataDir))
+            problems.Add("configuration: DataDir is empty; set it to a writable folder (PIPELINE__DATADIR)");
+        if (options.Kafka.Partitions is < 1 or > 10_000)
+            problems.Add($"configuration: Kafka:Partitions is {options.Kafka.Partitions}; it must be 1..10000 (PIPELINE__KAFKA__PARTITIONS)");
+        if (options.Kafka.ReplicationFactor < 1)
+            problems.Add($"configuration: Kafka:ReplicationFactor is {options.Kafka.ReplicationFactor}; it must be at least 1 (PIPELINE__KAFKA__REPLICATIONFACTOR)");
+        if (!options.Kafka.UsesEmbeddedBroker)
+        {
+            foreach (var server in options.Kafka.Bootstrap!.Split(',', StringSplitOptions.TrimEntries))
+            {
+                var colon = server.LastIndexOf(':');
+                if (colon <= 0 || !int.TryParse(server[(colon + 1)..], out var port) || port is < 1 or > 65535)
+                    problems.Add($"configuration: Kafka:Bootstrap entry '{server}' is not host:port; use e.g. PIPELINE__KAFKA__BOOTSTRAP=broker1:9092,broker2:9092");
+            }
+        }
+        if (options.Kafka.EmbeddedPort is < 0 or > 65535)
+            problems.Add($"configuration: Kafka:EmbeddedPort is {options.Kafka.EmbeddedPort}; it must be 0..65535 (0 picks a free port)");
+        if (options.Database.LocalPort is < 0 or > 65535)
+            problems.Add($"configuration: Database:LocalPort is {options.Database.LocalPort}; it must be 0..65535 (0 picks a free port)");
+        if (!options.Database.UsesLocalCluster)
+        {
+            try { _ = DatabaseConnectionString.Normalize(options.Database.Url!); }
+            catch (FormatException e) { problems.Add($"configuration: Database:Url is not valid ({e.Message}); use postgres://user:pass@host:5432/db or Host=...;Database=..."); }
+        }
+        foreach (var url in options.Api.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
+                problems.Add($"configuration: Api:Urls entry '{url}' is not an http(s) URL; use e.g. http://127.0.0.1:8080");
+        if (options.Simulator.TradesPerSecond is <= 0 or > 1_000_000)
+            problems.Add($"configuration: Simulator:TradesPerSecond is {options.Simulator.TradesPerSecond}; it must be > 0 and ≤ 1000000");
+
+        var seen = new HashSet<string>();
+        for (var i = 0; i < options.Instruments.Count; i++)
+        {
+            var ins = options.Instruments[i];
+            var where = $"configuration: Instruments:{i}";
+            if (string.IsNullOrWhiteSpace(ins.Exchange) || string.IsNullOrWhiteSpace(ins.Base) || string.IsNullOrWhiteSpace(ins.Quote))
+            { problems.Add($"{where} needs Exchange, Base and Quote (e.g. binance, BTC, USDT)"); continue; }
+            if (!InstrumentRef.TryParseMarket(ins.Market, out var market))
+            { problems.Add($"{where} ({ins.Exchange} {ins.Base}/{ins.Quote}) has market '{ins.Market}'; use spot, perp or future"); continue; }
+            foreach (var interval in ins.Intervals)
+                if (!Intervals.Contains(interval))
+                    problems.Add($"{where} ({ins.Exchange} {ins.Base}/{ins.Quote}) has interval '{interval}'; use one of {string.Join(", ", Intervals)}");
+            var key = InstrumentRef.Create(ins.Exchange, ins.Base, ins.Quote, market).Key;
+            if (!seen.Add(key)) problems.Add($"{where} repeats instrument {key}; list each instrument once");
+        }
+        if (problems.Count > 0) throw new PipelineConfigurationException(problems);
+    }
+
+    /// <summary>Simulated instruments (venue "sim", never a real exchange's name) plus real listings so imports and backfills work.</summary>
+    public static List<InstrumentOptions> DefaultInstruments()
+    {
+        static InstrumentOptions I(string ex, string b, string q, string m, string sym) =>
+            new() { Exchange = ex, Base = b, Quote = q, Market = m, Symbol = sym, Intervals = [.. Intervals] };
+        return
+        [
+            I("sim", "BTC", "USD", "spot", "SIM-BTCUSD"),
+            I("sim", "ETH", "USD", "spot", "SIM-ETHUSD"),
+            I("sim", "SOL", "USD", "spot", "SIM-SOLUSD"),
+            I("binance", "BTC", "USDT", "spot", "BTCUSDT"),
+            I("binance", "ETH", "USDT", "spot", "ETHUSDT"),
+            I("coinbase", "BTC", "USD", "spot", "BTC-USD"),
+            I("kraken", "BTC", "USD", "spot", "BTC/USD"),
+            I("hyperliquid", "BTC", "USD", "perp", "BTC"),
+        ];
+    }
+}

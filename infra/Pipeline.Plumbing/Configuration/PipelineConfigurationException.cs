@@ -1,0 +1,8 @@
+namespace Pipeline.Plumbing.Configuration;
+
+/// <summary>Configuration is missing or invalid; each problem is one line saying what and how to fix it.</summary>
+public sealed class PipelineConfigurationException(IReadOnlyList<string> problems)
+    : Exception(string.Join(Environment.NewLine, problems))
+{
+    public IReadOnlyList<string> Problems { get; } = problems;
+}

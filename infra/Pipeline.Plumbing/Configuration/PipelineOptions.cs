@@ -1,0 +1,15 @@
+// The one typed configuration model: read from config/pipeline.json (or --config) plus PIPELINE__* environment variables.
+namespace Pipeline.Plumbing.Configuration;
+
+public sealed class PipelineOptions
+{
+    /// <summary>Folder for embedded services' data (broker log, PostgreSQL cluster, state).</summary>
+    public string DataDir { get; set; } = ".run";
+    public KafkaOptions Kafka { get; set; } = new();
+    public DatabaseOptions Database { get; set; } = new();
+    public ApiOptions Api { get; set; } = new();
+    public SimulatorOptions Simulator { get; set; } = new();
+    public List<InstrumentOptions> Instruments { get; set; } = new();
+    /// <summary>Live exchange connections; off in the offline default.</summary>
+    public bool LiveExchanges { get; set; }
+}

@@ -1,0 +1,28 @@
+// Headers every record carries: which message type its value is and which schema version wrote it.
+using System.Text;
+using Confluent.Kafka;
+using Google.Protobuf;
+using Google.Protobuf.Reflection;
+
+namespace Pipeline.Plumbing.Kafka;
+
+public static class MessageHeaders
+{
+    public const string MessageType = "pipeline.type";
+    public const string SchemaVersion = "pipeline.schema-version";
+    public const string ContentType = "content-type";
+    /// <summary>The contracts' version: bump it with a breaking change to schemas/proto (buf breaking guards it).</summary>
+    public const string CurrentSchemaVersion = "1";
+
+    public static Headers For<T>() where T : IMessage<T>, new() => For(new T().Descriptor);
+
+    public static Headers For(MessageDescriptor descriptor) => new()
+    {
+        { MessageType, Encoding.UTF8.GetBytes(descriptor.FullName) },
+        { SchemaVersion, Encoding.UTF8.GetBytes(CurrentSchemaVersion) },
+        { ContentType, "application/x-protobuf"u8.ToArray() },
+    };
+
+    public static string? TypeOf(Headers? headers) =>
+        headers is not null && headers.TryGetLastBytes(MessageType, out var b) ? Encoding.UTF8.GetString(b) : null;
+}
