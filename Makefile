@@ -1,0 +1,29 @@
+# The two commands: `make run` and `make test`. Both install what is missing first (idempotent).
+SHELL := /bin/bash
+DOTNET_CLI_TELEMETRY_OPTOUT := 1
+export DOTNET_CLI_TELEMETRY_OPTOUT DOTNET_NOLOGO := 1
+
+.PHONY: setup build run test bench lint clean
+
+setup:
+	@bash infra/setup/setup.sh
+
+build: setup
+	dotnet build pipeline.sln -nologo -v quiet -clp:ErrorsOnly
+
+run: setup
+	./pipeline up
+
+lint: setup
+	cd schemas/proto && "$${PIPELINE_CACHE:-$$HOME/.cache/pipeline}/buf/node_modules/.bin/buf" lint
+
+test: setup lint
+	bash infra/setup/stop-stale-test-servers.sh
+	dotnet test pipeline.sln -nologo -v quiet -clp:ErrorsOnly --logger "console;verbosity=normal" -- RunConfiguration.TestSessionTimeout=4800000
+
+bench: setup
+	dotnet run -c Release --project bench/Pipeline.Benchmarks -- $(ARGS)
+
+clean:
+	rm -rf .run
+	find . -name bin -o -name obj -type d -prune -exec rm -rf {} +

@@ -1,0 +1,36 @@
+// `pipeline produce|process|sink|api`: one role in its own process, against a configured Kafka (and database).
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using Pipeline.Api;
+using Pipeline.Plumbing;
+using Pipeline.Processors;
+using Pipeline.Producers;
+using Pipeline.Sinks;
+
+namespace Pipeline.Cli.Commands;
+
+public static class RoleCommands
+{
+    public static Command Produce(Option<string?> config) =>
+        Role("produce", "Run the producers (simulated feed; live exchange connectors when LiveExchanges is on)", config, false, ProducerRole.RunAsync);
+    public static Command Process(Option<string?> config) =>
+        Role("process", "Run the processors: validation, candle aggregation, indicators (exactly once)", config, false, ProcessorRole.RunAsync);
+    public static Command Sink(Option<string?> config) =>
+        Role("sink", "Run the PostgreSQL sink (exactly once)", config, true, SinkRole.RunAsync);
+    public static Command Api(Option<string?> config) =>
+        Role("api", "Run the query API and dashboard", config, true, ApiRole.RunAsync);
+
+    private static Command Role(string name, string description, Option<string?> config, bool needsDatabase,
+        Func<PipelineContext, CancellationToken, Task> run)
+    {
+        var command = new Command(name, description + ". Needs Kafka:Bootstrap" + (needsDatabase ? " and Database:Url." : "."));
+        command.SetAction((parse, _) => CliRunner.RunAsync(async ct =>
+        {
+            var options = ConfigLoader.Load(parse, config);
+            using var loggers = PipelineServices.CreateLoggerFactory();
+            await using var services = await PipelineServices.StartAsync(options, loggers, allowEmbedded: false, needsDatabase, ct);
+            return await UpCommand.RunRolesAsync(services.Context, loggers.CreateLogger("pipeline"), ct, (name, run));
+        }));
+        return command;
+    }
+}

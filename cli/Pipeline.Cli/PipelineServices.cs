@@ -1,0 +1,105 @@
+// Brings up what the roles need: options, librdkafka, Kafka (embedded or configured), the database and its schema.
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Pipeline.Embedded;
+using Pipeline.Plumbing;
+using Pipeline.Plumbing.Configuration;
+using Pipeline.Plumbing.Database;
+using Pipeline.Plumbing.Kafka;
+
+namespace Pipeline.Cli;
+
+public sealed class PipelineServices : IAsyncDisposable
+{
+    private LocalPostgres? _postgres;
+    private EmbeddedKafka? _kafka;
+
+    private PipelineServices(PipelineContext context) => Context = context;
+
+    public PipelineContext Context { get; private set; }
+
+    public static ILoggerFactory CreateLoggerFactory() => LoggerFactory.Create(b =>
+    {
+        if (Environment.GetEnvironmentVariable("PIPELINE_LOG_FORMAT") == "json") b.AddJsonConsole(o => o.IncludeScopes = false);
+        else b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+        b.SetMinimumLevel(LogLevel.Information);
+        b.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+    });
+
+    /// <summary>Starts what is needed: embedded Kafka unless Kafka:Bootstrap is set (when <paramref name="allowEmbedded"/>),
+    /// local PostgreSQL unless Database:Url is set (when <paramref name="needsDatabase"/>), topics, migrations, instruments.</summary>
+    public static async Task<PipelineServices> StartAsync(PipelineOptions options, ILoggerFactory loggers, bool allowEmbedded,
+        bool needsDatabase, CancellationToken ct)
+    {
+        var log = loggers.CreateLogger("pipeline");
+        var version = LibrdkafkaLoader.EnsureLoaded();
+        log.LogInformation("librdkafka {Version} loaded from {Path}", version, LibrdkafkaLoader.LoadedFrom);
+        Directory.CreateDirectory(options.DataDir);
+
+        var services = new PipelineServices(null!);
+        try
+        {
+            string bootstrap;
+            if (options.Kafka.UsesEmbeddedBroker)
+            {
+                if (!allowEmbedded)
+                    throw new PipelineConfigurationException(["configuration: Kafka:Bootstrap is not set; point this role at a broker with PIPELINE__KAFKA__BOOTSTRAP=host:port (or run 'pipeline up' for the embedded one)"]);
+                services._kafka = await EmbeddedKafka.StartAsync(Path.Combine(options.DataDir, "broker"), options.Kafka.EmbeddedPort, options.Kafka.Partitions, ct);
+                bootstrap = services._kafka.BootstrapServers;
+                log.LogInformation("Embedded Kafka ({Kind}) at {Bootstrap}", services._kafka.Kind, bootstrap);
+            }
+            else bootstrap = options.Kafka.Bootstrap!;
+            var kafka = KafkaClientSettings.From(options.Kafka, bootstrap);
+
+            string? connectionString = null;
+            if (needsDatabase)
+            {
+                if (options.Database.UsesLocalCluster)
+                {
+                    if (!allowEmbedded)
+                        throw new PipelineConfigurationException(["configuration: Database:Url is not set; give this role a database with PIPELINE__DATABASE__URL=postgres://user:pass@host:5432/db (or run 'pipeline up')"]);
+                    services._postgres = await LocalPostgres.StartAsync(Path.Combine(options.DataDir, "postgres"), options.Database.LocalPort, log, ct);
+                    connectionString = services._postgres.ConnectionString;
+                }
+                else connectionString = DatabaseConnectionString.Normalize(options.Database.Url!);
+                await PrepareDatabaseAsync(connectionString, options, log, ct);
+            }
+
+            services.Context = new PipelineContext(options, kafka, connectionString, loggers);
+            if (services._kafka is not { CreatesTopics: true })
+                await TopicProvisioner.EnsureTopicsAsync(kafka, options.Kafka.Partitions, options.Kafka.ReplicationFactor, log, ct: ct);
+            return services;
+        }
+        catch
+        {
+            await services.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task PrepareDatabaseAsync(string connectionString, PipelineOptions options, ILogger log, CancellationToken ct)
+    {
+        await using var db = NpgsqlDataSource.Create(connectionString);
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(15));
+            await using var conn = await db.OpenConnectionAsync(timeout.Token);
+        }
+        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or System.Net.Sockets.SocketException && !ct.IsCancellationRequested)
+        {
+            var b = new NpgsqlConnectionStringBuilder(connectionString);
+            throw new InvalidOperationException($"database at {b.Host}:{b.Port} is unreachable ({e.Message}); start PostgreSQL or fix Database:Url");
+        }
+        await MigrationRunner.ApplyAsync(db, log, ct);
+        await InstrumentRegistry.SyncAsync(db, options.Instruments, ct);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_postgres is not null) await _postgres.DisposeAsync();
+        if (_kafka is not null) await _kafka.DisposeAsync();
+        _postgres = null;
+        _kafka = null;
+    }
+}
