@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Stops PostgreSQL servers that killed test runs left behind under /tmp/pipeline-tests, then clears the folder.
+# Stops PostgreSQL servers that killed test runs left behind under /tmp/pipeline-tests and removes the
+# folders of test processes that are gone (folder names carry the test process id: NAME-PID-...).
 root="${TMPDIR:-/tmp}/pipeline-tests"
 [ -d "$root" ] || exit 0
-for pid in "$root"/*/postmaster.pid; do
-  [ -f "$pid" ] || continue
-  dir=$(dirname "$pid")
-  bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | tail -1)
-  runuser -u postgres -- "$bin/pg_ctl" -D "$dir" -m immediate stop >/dev/null 2>&1 || kill -9 "$(head -1 "$pid")" 2>/dev/null || true
+bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | tail -1)
+for dir in "$root"/*/; do
+  dir=${dir%/}
+  owner=$(basename "$dir" | cut -d- -f2)
+  [[ "$owner" =~ ^[0-9]+$ ]] && kill -0 "$owner" 2>/dev/null && continue
+  if [ -f "$dir/postmaster.pid" ]; then
+    runuser -u postgres -- "$bin/pg_ctl" -D "$dir" -m immediate stop >/dev/null 2>&1 || kill -9 "$(head -1 "$dir/postmaster.pid")" 2>/dev/null || true
+  fi
+  rm -rf "$dir"
 done
-rm -rf "$root"
+exit 0
