@@ -1,0 +1,95 @@
+using System.Diagnostics;
+
+namespace Pipeline.Foundation.Tests;
+
+/// <summary>The CLI as users run it: a separate process, one clear line for bad input, no stack trace.</summary>
+public class CliTests
+{
+    private static async Task<(int Exit, string Out, string Err)> RunAsync(IDictionary<string, string>? env, params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Pipeline.Testing.TestDirectories.Create("cli") };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "pipeline.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        foreach (var k in psi.Environment.Keys.Where(k => k.StartsWith("PIPELINE__")).ToList()) psi.Environment.Remove(k);
+        if (env is not null) foreach (var (k, v) in env) psi.Environment[k] = v;
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        await p.WaitForExitAsync(timeout.Token);
+        return (p.ExitCode, await stdout, await stderr);
+    }
+
+    private static void AssertOneCleanErrorLine(string stderr, string mentions)
+    {
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(l => l.StartsWith("error:")).ToList();
+        Assert.Single(lines);
+        Assert.Contains(mentions, lines[0]);
+        Assert.DoesNotContain("   at ", stderr);
+        Assert.DoesNotContain("Exception", stderr);
+    }
+
+    [Fact]
+    public async Task An_invalid_setting_exits_2_with_one_line()
+    {
+        var (exit, _, err) = await RunAsync(new Dictionary<string, string> { ["PIPELINE__KAFKA__PARTITIONS"] = "-3" }, "topics");
+        Assert.Equal(2, exit);
+        AssertOneCleanErrorLine(err, "Kafka:Partitions");
+    }
+
+    [Fact]
+    public async Task A_missing_config_file_exits_2_with_one_line()
+    {
+        var (exit, _, err) = await RunAsync(null, "topics", "--config", "nope.json");
+        Assert.Equal(2, exit);
+        AssertOneCleanErrorLine(err, "nope.json");
+    }
+
+    [Fact]
+    public async Task An_unknown_option_exits_2_with_one_line()
+    {
+        var (exit, _, err) = await RunAsync(null, "broker", "--port", "abc");
+        Assert.Equal(2, exit);
+        AssertOneCleanErrorLine(err, "--port");
+    }
+
+    [Fact]
+    public async Task A_standalone_role_without_a_broker_says_how_to_configure_one()
+    {
+        var (exit, _, err) = await RunAsync(null, "process");
+        Assert.Equal(2, exit);
+        AssertOneCleanErrorLine(err, "PIPELINE__KAFKA__BOOTSTRAP");
+    }
+
+    [Fact]
+    public async Task An_unreachable_database_is_one_line_and_exit_1()
+    {
+        var port = Pipeline.Embedded.FreePort.Next();
+        var (exit, _, err) = await RunAsync(new Dictionary<string, string>
+        {
+            ["PIPELINE__KAFKA__BOOTSTRAP"] = $"127.0.0.1:{Pipeline.Embedded.FreePort.Next()}",
+            ["PIPELINE__DATABASE__URL"] = $"postgres://postgres@127.0.0.1:{port}/pipeline",
+        }, "sink");
+        Assert.Equal(1, exit);
+        AssertOneCleanErrorLine(err, $"127.0.0.1:{port}");
+    }
+
+    [Fact]
+    public async Task An_unreachable_broker_is_one_line_and_exit_1()
+    {
+        var port = Pipeline.Embedded.FreePort.Next();
+        var (exit, _, err) = await RunAsync(new Dictionary<string, string> { ["PIPELINE__KAFKA__BOOTSTRAP"] = $"127.0.0.1:{port}" }, "process");
+        Assert.Equal(1, exit);
+        AssertOneCleanErrorLine(err, $"127.0.0.1:{port}");
+    }
+
+    [Fact]
+    public async Task Topics_lists_the_catalog()
+    {
+        var (exit, stdout, _) = await RunAsync(null, "topics");
+        Assert.Equal(0, exit);
+        Assert.Contains("trades.raw", stdout);
+        Assert.Contains("candles.final", stdout);
+    }
+}
