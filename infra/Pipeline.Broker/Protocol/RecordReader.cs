@@ -38,9 +38,9 @@ internal sealed class RecordReader(byte[] data)
         long tsDelta = VarLong();
         int offsetDelta = (int)VarLong();
         int keyLen = (int)VarLong();
-        ArraySegment<byte>? key = keyLen < 0 ? null : Take(keyLen);
+        ArraySegment<byte>? key = keyLen < 0 ? (ArraySegment<byte>?)null : Take(keyLen);
         int valueLen = (int)VarLong();
-        ArraySegment<byte>? value = valueLen < 0 ? null : Take(valueLen);
+        ArraySegment<byte>? value = valueLen < 0 ? (ArraySegment<byte>?)null : Take(valueLen);
         int headers = (int)VarLong();
         for (int i = 0; i < headers; i++)
         {

@@ -1,0 +1,16 @@
+namespace Pipeline.Broker;
+
+/// <summary>What the transaction coordinator keeps per transactional.id (persisted on every change).</summary>
+internal sealed class TransactionMetadata
+{
+    public enum TxnState : byte { Empty, Ongoing, CompleteCommit, CompleteAbort }
+
+    public required string TransactionalId { get; init; }
+    public long ProducerId { get; set; }
+    public short Epoch { get; set; }
+    public int TimeoutMs { get; set; }
+    public TxnState State { get; set; }
+    public DateTime StartedUtc { get; set; }
+    public HashSet<(string Topic, int Partition)> Partitions { get; } = new();
+    public HashSet<string> Groups { get; } = new();
+}

@@ -1,0 +1,61 @@
+namespace Pipeline.Broker;
+
+/// <summary>
+/// A topic's settings: the overrides set through CreateTopics/AlterConfigs over the broker's defaults.
+/// Only the keys the broker acts on are validated; other keys are stored and reported as given.
+/// </summary>
+internal sealed class TopicConfig
+{
+    public static readonly string[] Interpreted =
+        ["cleanup.policy", "retention.ms", "retention.bytes", "segment.bytes", "message.timestamp.type"];
+
+    private readonly BrokerOptions _defaults;
+    public Dictionary<string, string> Overrides { get; }
+
+    public TopicConfig(BrokerOptions defaults, Dictionary<string, string>? overrides = null)
+    {
+        _defaults = defaults;
+        Overrides = overrides ?? new Dictionary<string, string>();
+    }
+
+    public long RetentionMs => Overrides.TryGetValue("retention.ms", out var v) ? long.Parse(v) : _defaults.DefaultRetentionMs;
+    public long RetentionBytes => Overrides.TryGetValue("retention.bytes", out var v) ? long.Parse(v) : _defaults.DefaultRetentionBytes;
+    public long SegmentBytes => Overrides.TryGetValue("segment.bytes", out var v) ? long.Parse(v) : _defaults.DefaultSegmentBytes;
+    public string CleanupPolicy => Overrides.GetValueOrDefault("cleanup.policy", "delete");
+    public bool Compact => CleanupPolicy.Contains("compact", StringComparison.Ordinal);
+    public bool Delete => CleanupPolicy.Contains("delete", StringComparison.Ordinal);
+    public bool LogAppendTime => Overrides.GetValueOrDefault("message.timestamp.type", "CreateTime") == "LogAppendTime";
+
+    /// <summary>All reported configs: (name, value, isDefault).</summary>
+    public IEnumerable<(string Name, string Value, bool IsDefault)> Describe()
+    {
+        yield return ("cleanup.policy", CleanupPolicy, !Overrides.ContainsKey("cleanup.policy"));
+        yield return ("retention.ms", RetentionMs.ToString(), !Overrides.ContainsKey("retention.ms"));
+        yield return ("retention.bytes", RetentionBytes.ToString(), !Overrides.ContainsKey("retention.bytes"));
+        yield return ("segment.bytes", SegmentBytes.ToString(), !Overrides.ContainsKey("segment.bytes"));
+        yield return ("message.timestamp.type", LogAppendTime ? "LogAppendTime" : "CreateTime", !Overrides.ContainsKey("message.timestamp.type"));
+        foreach (var (k, v) in Overrides)
+            if (Array.IndexOf(Interpreted, k) < 0) yield return (k, v, false);
+    }
+
+    /// <summary>Null when valid; otherwise why not.</summary>
+    public static string? Validate(string name, string? value)
+    {
+        if (value is null) return null;
+        switch (name)
+        {
+            case "retention.ms" or "retention.bytes":
+                return long.TryParse(value, out var l) && l >= -1 ? null : $"{name} must be an integer >= -1";
+            case "segment.bytes":
+                return long.TryParse(value, out var s) && s >= 14 ? null : "segment.bytes must be an integer >= 14";
+            case "cleanup.policy":
+                foreach (var p in value.Split(','))
+                    if (p.Trim() is not ("delete" or "compact")) return "cleanup.policy must be delete, compact or both";
+                return null;
+            case "message.timestamp.type":
+                return value is "CreateTime" or "LogAppendTime" ? null : "message.timestamp.type must be CreateTime or LogAppendTime";
+            default:
+                return null;
+        }
+    }
+}
