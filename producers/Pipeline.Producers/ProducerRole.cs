@@ -1,10 +1,37 @@
+// The producers role: the simulated feed and, when LiveExchanges is on, the live exchange connectors.
+using Microsoft.Extensions.Logging;
 using Pipeline.Plumbing;
+using Pipeline.Producers.Publishing;
+using Pipeline.Producers.Simulation;
 
 namespace Pipeline.Producers;
 
 /// <summary>Runs this role until cancelled (the `pipeline` CLI's entry point into it).</summary>
 public static class ProducerRole
 {
-    public static Task RunAsync(PipelineContext context, CancellationToken ct) =>
-        throw new NotImplementedException("ProducerRole is not built yet");
+    public static async Task RunAsync(PipelineContext context, CancellationToken ct)
+    {
+        var log = context.LoggerFactory.CreateLogger("Pipeline.Producers");
+        var options = context.Options;
+        using var publisher = new TopicPublisher(context.Kafka, "pipeline-producers", log);
+        var feeds = new List<Task>();
+        if (options.Simulator.Enabled)
+        {
+            var market = new SimulatedMarket(options.Simulator, options.Instruments, context.LoggerFactory.CreateLogger<SimulatedMarket>());
+            feeds.Add(market.RunAsync(publisher, ct));
+        }
+        if (options.LiveExchanges)
+            feeds.Add(LiveFeeds.RunAsync(context, publisher, ct));
+        if (feeds.Count == 0)
+            log.LogWarning("No feed is enabled (Simulator:Enabled and LiveExchanges are both off); the producers role idles");
+        try
+        {
+            await Task.WhenAll(feeds);
+            await Task.Delay(Timeout.Infinite, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Graceful stop: what was handed to Kafka is flushed by the publisher's Dispose.
+        }
+    }
 }
