@@ -85,6 +85,26 @@ public static class PipelineConfiguration
         if (options.Simulator.TradesPerSecond is <= 0 or > 1_000_000)
             problems.Add($"configuration: Simulator:TradesPerSecond is {options.Simulator.TradesPerSecond}; it must be > 0 and ≤ 1000000");
 
+        var pr = options.Processing;
+        if (string.IsNullOrWhiteSpace(pr.GroupId))
+            problems.Add("configuration: Processing:GroupId is empty; set a consumer group name (PIPELINE__PROCESSING__GROUPID)");
+        if (pr.CommitIntervalMs is < 1 or > 60_000)
+            problems.Add($"configuration: Processing:CommitIntervalMs is {pr.CommitIntervalMs}; it must be 1..60000 (PIPELINE__PROCESSING__COMMITINTERVALMS)");
+        if (pr.CommitMaxRecords < 1)
+            problems.Add($"configuration: Processing:CommitMaxRecords is {pr.CommitMaxRecords}; it must be at least 1");
+        if (pr.AllowedLatenessMs < 0)
+            problems.Add($"configuration: Processing:AllowedLatenessMs is {pr.AllowedLatenessMs}; it must be 0 or more");
+        if (pr.RevisionHorizonMs < 0)
+            problems.Add($"configuration: Processing:RevisionHorizonMs is {pr.RevisionHorizonMs}; it must be 0 or more");
+        if (pr.OpenUpdateThrottleMs < 0)
+            problems.Add($"configuration: Processing:OpenUpdateThrottleMs is {pr.OpenUpdateThrottleMs}; it must be 0 or more");
+        if (pr.MaxClockSkewMs < 1)
+            problems.Add($"configuration: Processing:MaxClockSkewMs is {pr.MaxClockSkewMs}; it must be at least 1");
+        if (pr.DedupeWindow is < 1 or > 1_000_000)
+            problems.Add($"configuration: Processing:DedupeWindow is {pr.DedupeWindow}; it must be 1..1000000");
+        if (!(pr.PriceJumpFraction > 0))
+            problems.Add($"configuration: Processing:PriceJumpFraction is {pr.PriceJumpFraction}; it must be greater than 0 (e.g. 0.2 for 20%)");
+
         var seen = new HashSet<string>();
         for (var i = 0; i < options.Instruments.Count; i++)
         {

@@ -9,6 +9,7 @@ public sealed class PipelineOptions
     public DatabaseOptions Database { get; set; } = new();
     public ApiOptions Api { get; set; } = new();
     public SimulatorOptions Simulator { get; set; } = new();
+    public ProcessingOptions Processing { get; set; } = new();
     public List<InstrumentOptions> Instruments { get; set; } = new();
     /// <summary>Live exchange connections; off in the offline default.</summary>
     public bool LiveExchanges { get; set; }

@@ -1,0 +1,217 @@
+// Builds the candles of one instrument on all intervals by event time; closes them when the watermark
+// (newest event time minus the allowed lateness) passes their end; keeps closed candles revisable for a horizon.
+using Pipeline.Schemas.V1;
+
+namespace Pipeline.Processors.Candles;
+
+public sealed class CandleAggregator
+{
+    private readonly long _latenessUs;
+    private readonly long _horizonUs;
+    private readonly Dictionary<long, CandleState>[] _candles;
+    // Earliest end among open candles and earliest eviction time among closed ones, per interval: lets the
+    // common trade skip scanning.
+    private readonly long[] _nextCloseUs;
+    private readonly long[] _nextEvictUs;
+    private readonly List<CandleState> _pending = new();
+    private readonly HashSet<(int Interval, long OpenUs)> _dirty = new();
+    private readonly HashSet<(int Interval, long OpenUs)> _removed = new();
+
+    public CandleAggregator(long latenessUs, long horizonUs)
+    {
+        _latenessUs = latenessUs;
+        _horizonUs = horizonUs;
+        var n = CandleInterval.All.Count;
+        _candles = new Dictionary<long, CandleState>[n];
+        _nextCloseUs = new long[n];
+        _nextEvictUs = new long[n];
+        for (var i = 0; i < n; i++)
+        {
+            _candles[i] = new Dictionary<long, CandleState>();
+            _nextCloseUs[i] = long.MaxValue;
+            _nextEvictUs[i] = long.MaxValue;
+        }
+    }
+
+    /// <summary>Newest event time seen (or marked by an end of input); long.MinValue before the first trade.</summary>
+    public long MaxEventUs { get; private set; } = long.MinValue;
+    public long WatermarkUs => MaxEventUs == long.MinValue ? long.MinValue : MaxEventUs - _latenessUs;
+    public bool MetaDirty { get; private set; }
+
+    /// <summary>True when the trade's candles were closed and already dropped (beyond the revision horizon).</summary>
+    public bool IsTooLate(long eventUs)
+    {
+        var first = CandleInterval.All[0];
+        var end = first.OpenTimeOf(eventUs) + first.DurationUs;
+        return WatermarkUs != long.MinValue && end + _horizonUs <= WatermarkUs;
+    }
+
+    /// <summary>Adds a trade to its candle on every interval; closed candles it lands in become revisions;
+    /// candles closed by the watermark move are appended to <paramref name="finals"/>.</summary>
+    public void Apply(decimal price, decimal size, AggressorSide aggressor, long eventUs, long tradeId, Origin origin, List<CandleState> finals)
+    {
+        var quote = price * size;
+        var wm = WatermarkUs;
+        for (var i = 0; i < _candles.Length; i++)
+        {
+            var interval = CandleInterval.All[i];
+            var open = interval.OpenTimeOf(eventUs);
+            var map = _candles[i];
+            if (!map.TryGetValue(open, out var c))
+            {
+                c = new CandleState(interval, open);
+                map[open] = c;
+                if (c.CloseTimeUs <= wm)
+                {
+                    // A late trade in an interval that had none: its first version is already final (revision 0).
+                    c.Closed = true;
+                    _nextEvictUs[i] = Math.Min(_nextEvictUs[i], c.CloseTimeUs + _horizonUs);
+                }
+                else _nextCloseUs[i] = Math.Min(_nextCloseUs[i], c.CloseTimeUs);
+                c.Apply(price, size, quote, aggressor, eventUs, tradeId, origin);
+                if (c.Closed) finals.Add(c);
+                else MarkPending(c);
+            }
+            else
+            {
+                c.Apply(price, size, quote, aggressor, eventUs, tradeId, origin);
+                if (c.Closed)
+                {
+                    c.Revision++;
+                    finals.Add(c);
+                }
+                else MarkPending(c);
+            }
+            _dirty.Add((i, open));
+        }
+        if (eventUs > MaxEventUs)
+        {
+            MaxEventUs = eventUs;
+            MetaDirty = true;
+            AdvanceWatermark(finals);
+        }
+    }
+
+    /// <summary>An end-of-input mark: every open candle closes now, and the watermark moves to the mark.</summary>
+    public void EndOfInput(long throughUs, List<CandleState> finals)
+    {
+        if (throughUs > MaxEventUs)
+        {
+            MaxEventUs = throughUs;
+            MetaDirty = true;
+        }
+        for (var i = 0; i < _candles.Length; i++)
+        {
+            foreach (var c in _candles[i].Values.Where(c => !c.Closed).OrderBy(c => c.OpenTimeUs))
+                Close(i, c, finals);
+            _nextCloseUs[i] = long.MaxValue;
+        }
+        Evict();
+    }
+
+    private void AdvanceWatermark(List<CandleState> finals)
+    {
+        var wm = WatermarkUs;
+        for (var i = 0; i < _candles.Length; i++)
+        {
+            if (_nextCloseUs[i] > wm) continue;
+            var next = long.MaxValue;
+            // Close in time order so indicator series see candles in order.
+            foreach (var c in _candles[i].Values.Where(c => !c.Closed).OrderBy(c => c.OpenTimeUs).ToList())
+            {
+                if (c.CloseTimeUs <= wm) Close(i, c, finals);
+                else next = Math.Min(next, c.CloseTimeUs);
+            }
+            _nextCloseUs[i] = next;
+        }
+        Evict();
+    }
+
+    private void Close(int i, CandleState c, List<CandleState> finals)
+    {
+        c.Closed = true;
+        c.PendingUpdate = false;
+        _dirty.Add((i, c.OpenTimeUs));
+        _nextEvictUs[i] = Math.Min(_nextEvictUs[i], c.CloseTimeUs + _horizonUs);
+        finals.Add(c);
+    }
+
+    private void Evict()
+    {
+        var wm = WatermarkUs;
+        for (var i = 0; i < _candles.Length; i++)
+        {
+            if (_nextEvictUs[i] > wm) continue;
+            var next = long.MaxValue;
+            foreach (var c in _candles[i].Values.Where(c => c.Closed).ToList())
+            {
+                if (c.CloseTimeUs + _horizonUs <= wm)
+                {
+                    _candles[i].Remove(c.OpenTimeUs);
+                    _dirty.Remove((i, c.OpenTimeUs));
+                    _removed.Add((i, c.OpenTimeUs));
+                }
+                else next = Math.Min(next, c.CloseTimeUs + _horizonUs);
+            }
+            _nextEvictUs[i] = next;
+        }
+    }
+
+    private void MarkPending(CandleState c)
+    {
+        if (c.PendingUpdate) return;
+        c.PendingUpdate = true;
+        _pending.Add(c);
+    }
+
+    /// <summary>Open candles whose update is due (throttled per candle), marked as emitted at <paramref name="nowUs"/>.</summary>
+    public void TakeDueUpdates(long nowUs, long throttleUs, List<CandleState> due)
+    {
+        var keep = 0;
+        for (var k = 0; k < _pending.Count; k++)
+        {
+            var c = _pending[k];
+            if (c.Closed || !c.PendingUpdate) { c.PendingUpdate = false; continue; }
+            if (c.LastEmitUs == long.MinValue || nowUs - c.LastEmitUs >= throttleUs)
+            {
+                c.PendingUpdate = false;
+                c.LastEmitUs = nowUs;
+                due.Add(c);
+            }
+            else _pending[keep++] = c;
+        }
+        _pending.RemoveRange(keep, _pending.Count - keep);
+    }
+
+    /// <summary>Changed and removed candles since the last call (for the changelog), then clears the marks.</summary>
+    public void TakeChanges(List<CandleState> changed, List<(int Interval, long OpenUs)> removed)
+    {
+        foreach (var (i, open) in _dirty)
+            if (_candles[i].TryGetValue(open, out var c)) changed.Add(c);
+        removed.AddRange(_removed);
+        _dirty.Clear();
+        _removed.Clear();
+        MetaDirty = false;
+    }
+
+    /// <summary>Puts back a candle read from the changelog.</summary>
+    public void Restore(CandleState c)
+    {
+        var i = c.Interval.Index;
+        _candles[i][c.OpenTimeUs] = c;
+        if (c.Closed) _nextEvictUs[i] = Math.Min(_nextEvictUs[i], c.CloseTimeUs + _horizonUs);
+        else
+        {
+            _nextCloseUs[i] = Math.Min(_nextCloseUs[i], c.CloseTimeUs);
+            // Restored open candles get an update emitted again: harmless (same values) and keeps readers current.
+            MarkPending(c);
+        }
+    }
+
+    public void RestoreMaxEventUs(long us) => MaxEventUs = us;
+
+    /// <summary>Drops a candle the changelog says was evicted.</summary>
+    public void Forget(int interval, long openUs) => _candles[interval].Remove(openUs);
+
+    public IEnumerable<CandleState> Candles(int interval) => _candles[interval].Values;
+}

@@ -1,0 +1,195 @@
+// Runs MarketDataProcessor on Kafka exactly once: consume → process → produce outputs, changelog records and the
+// input offsets in one transaction, committed every CommitIntervalMs or CommitMaxRecords (never per record).
+using System.Diagnostics;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using Pipeline.Plumbing;
+using Pipeline.Plumbing.Configuration;
+
+namespace Pipeline.Processors.Hosting;
+
+public sealed class ProcessorHost
+{
+    private static readonly TimeSpan TxTimeout = TimeSpan.FromSeconds(30);
+    private readonly PipelineContext _context;
+    private readonly ProcessingOptions _options;
+    private readonly ILogger _log;
+    private readonly MarketDataProcessor _processor;
+    private readonly List<OutputRecord> _outputs = new();
+    private readonly Dictionary<TopicPartition, long> _offsets = new();
+    private readonly string _transactionalId;
+    private IProducer<byte[]?, byte[]?>? _producer;
+    private IConsumer<byte[]?, byte[]?>? _consumer;
+    private bool _inTransaction;
+    private int _uncommitted;
+    private CancellationToken _ct;
+
+    public ProcessorHost(PipelineContext context)
+    {
+        _context = context;
+        _options = context.Options.Processing;
+        _log = context.LoggerFactory.CreateLogger<ProcessorHost>();
+        var instruments = context.Options.Instruments.Select(i =>
+        {
+            Schemas.V1.InstrumentRef.TryParseMarket(i.Market, out var m);
+            return Schemas.V1.InstrumentRef.Create(i.Exchange, i.Base, i.Quote, m).Key;
+        });
+        _transactionalId = $"{_options.GroupId}-{_options.InstanceId}";
+        _processor = new MarketDataProcessor(_options, instruments, context.LoggerFactory.CreateLogger<MarketDataProcessor>(), _transactionalId);
+    }
+
+    /// <summary>Runs on a dedicated thread (Kafka's consume call blocks) until cancelled, then commits the last complete transaction.</summary>
+    public Task RunAsync(CancellationToken ct) =>
+        Task.Factory.StartNew(() => Run(ct), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private void Run(CancellationToken ct)
+    {
+        _ct = ct;
+        var kafka = _context.Kafka;
+        _producer = new ProducerBuilder<byte[]?, byte[]?>(kafka.Producer(_transactionalId, _transactionalId)).Build();
+        // Fences a previous instance with the same transactional id and aborts its open transaction.
+        _producer.InitTransactions(TxTimeout);
+        var config = kafka.Consumer(_transactionalId, _options.GroupId);
+        // Range assigns partition N of every input topic to the same instance: trades, end-of-input marks and
+        // the changelogs of an instrument stay together.
+        config.PartitionAssignmentStrategy = PartitionAssignmentStrategy.Range;
+        _consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
+            .SetPartitionsAssignedHandler((_, parts) => OnAssigned(parts))
+            .SetPartitionsRevokedHandler((_, parts) => OnRevoked(parts))
+            .Build();
+        _log.LogInformation("Processor {Id} starting on {Bootstrap} (group {Group})", _transactionalId, kafka.BootstrapServers, _options.GroupId);
+        try
+        {
+            _consumer.Subscribe(MarketDataProcessor.InputTopics);
+            var sinceCommit = Stopwatch.StartNew();
+            var interval = TimeSpan.FromMilliseconds(_options.CommitIntervalMs);
+            while (!ct.IsCancellationRequested)
+            {
+                ConsumeResult<byte[]?, byte[]?>? cr;
+                try { cr = _consumer.Consume(TimeSpan.FromMilliseconds(Math.Min(50, _options.CommitIntervalMs))); }
+                catch (ConsumeException e) when (!e.Error.IsFatal)
+                {
+                    _log.LogWarning("Consume failed: {Reason}", e.Error.Reason);
+                    continue;
+                }
+                if (cr is not null && !cr.IsPartitionEOF)
+                {
+                    BeginIfNeeded();
+                    _processor.Process(new ProcessorRecord(cr.Topic, cr.Partition.Value, cr.Offset.Value, cr.Message.Key, cr.Message.Value), NowUs(), _outputs);
+                    ProduceOutputs();
+                    _offsets[cr.TopicPartition] = cr.Offset.Value + 1;
+                    _uncommitted++;
+                }
+                if (sinceCommit.Elapsed >= interval || _uncommitted >= _options.CommitMaxRecords)
+                {
+                    Commit();
+                    sinceCommit.Restart();
+                }
+            }
+            Commit();
+            _consumer.Close();
+            _log.LogInformation("Processor {Id} stopped after committing its last transaction", _transactionalId);
+        }
+        finally
+        {
+            _consumer.Dispose();
+            _producer.Dispose();
+        }
+    }
+
+    private void OnAssigned(List<TopicPartition> parts)
+    {
+        var partitions = parts.Select(p => p.Partition.Value).Distinct().ToList();
+        _log.LogInformation("Assigned {Partitions}", string.Join(", ", parts));
+        ChangelogRestorer.Restore(_context.Kafka, _options.GroupId, partitions, _processor, _log, _ct);
+    }
+
+    private void OnRevoked(List<TopicPartitionOffset> parts)
+    {
+        _log.LogInformation("Revoked {Partitions}", string.Join(", ", parts.Select(p => p.TopicPartition)));
+        // Eager rebalancing: the generation is still ours here, so the work done so far commits with its offsets.
+        try { Commit(); }
+        catch (Exception e) when (e is KafkaException)
+        {
+            _log.LogWarning("Commit on revocation failed ({Reason}); the next owner reprocesses from the last commit", e.Message);
+        }
+        _processor.DropPartitions(parts.Select(p => p.Partition.Value).Distinct());
+    }
+
+    private void BeginIfNeeded()
+    {
+        if (_inTransaction) return;
+        _producer!.BeginTransaction();
+        _inTransaction = true;
+    }
+
+    private void ProduceOutputs()
+    {
+        foreach (var o in _outputs)
+        {
+            var message = new Message<byte[]?, byte[]?> { Key = o.Key, Value = o.Value, Headers = o.Headers };
+            while (true)
+            {
+                try
+                {
+                    if (o.Partition is { } p) _producer!.Produce(new TopicPartition(o.Topic, new Partition(p)), message);
+                    else _producer!.Produce(o.Topic, message);
+                    break;
+                }
+                catch (ProduceException<byte[]?, byte[]?> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+                {
+                    _producer!.Poll(TimeSpan.FromMilliseconds(50));
+                }
+            }
+        }
+        _outputs.Clear();
+    }
+
+    private void Commit()
+    {
+        _processor.Flush(NowUs(), _outputs);
+        if (_outputs.Count > 0) BeginIfNeeded();
+        ProduceOutputs();
+        if (!_inTransaction) return;
+        try
+        {
+            if (_offsets.Count > 0)
+                _producer!.SendOffsetsToTransaction(
+                    _offsets.Select(o => new TopicPartitionOffset(o.Key, new Offset(o.Value))), _consumer!.ConsumerGroupMetadata, TxTimeout);
+            _producer!.CommitTransaction(TxTimeout);
+            ProcessorMetrics.Transactions.Add(1);
+        }
+        catch (KafkaTxnRequiresAbortException e)
+        {
+            _log.LogWarning("Transaction failed ({Reason}); aborting and restoring state from the changelog", e.Error.Reason);
+            _producer!.AbortTransaction(TxTimeout);
+            _inTransaction = false;
+            RewindAndRestore();
+            return;
+        }
+        catch (KafkaException e) when (e.Error.IsFatal || e.Error.Code == ErrorCode.Local_Fenced || e.Error.Code == ErrorCode.ProducerFenced)
+        {
+            throw new InvalidOperationException(
+                $"processor {_transactionalId} was fenced or failed fatally ({e.Error.Reason}): another instance with the same Processing:InstanceId took over, or the broker lost its transaction state", e);
+        }
+        finally
+        {
+            _offsets.Clear();
+            _uncommitted = 0;
+        }
+        _inTransaction = false;
+    }
+
+    /// <summary>After an abort, in-memory state and consumer positions are ahead of what committed: go back to both.</summary>
+    private void RewindAndRestore()
+    {
+        var assignment = _consumer!.Assignment;
+        _processor.DropAll();
+        var committed = _consumer.Committed(assignment, TxTimeout);
+        foreach (var c in committed)
+            _consumer.Seek(new TopicPartitionOffset(c.TopicPartition, c.Offset.IsSpecial ? Offset.Beginning : c.Offset));
+        ChangelogRestorer.Restore(_context.Kafka, _options.GroupId, assignment.Select(p => p.Partition.Value).Distinct().ToList(), _processor, _log, _ct);
+    }
+
+    private static long NowUs() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
+}

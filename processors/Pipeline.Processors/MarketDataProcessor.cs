@@ -1,0 +1,274 @@
+// The processing topology without Kafka: raw trades → validation → valid trades + candles (+ indicators);
+// raw exchange candles → validation → exchange candles; end-of-input marks close open candles.
+// The host (ProcessorHost) and the test driver (ProcessorTestDriver) both feed it records and write its outputs.
+using System.Text;
+using Confluent.Kafka;
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+using Pipeline.Plumbing.Configuration;
+using Pipeline.Plumbing.Kafka;
+using Pipeline.Plumbing.Topics;
+using Pipeline.Processors.Candles;
+using Pipeline.Processors.State;
+using Pipeline.Processors.Validation;
+using Pipeline.Schemas.V1;
+
+namespace Pipeline.Processors;
+
+public sealed class MarketDataProcessor
+{
+    public const string PriceJumpHeader = "pipeline.flag";
+    private const string WatermarkSuffix = "|watermark";
+    private static readonly Headers CandleHeaders = MessageHeaders.For<Candle>();
+    private static readonly Headers DeadLetterHeaders = MessageHeaders.For<DeadLetter>();
+    private static readonly Headers TradeHeaders = MessageHeaders.For<Trade>();
+    private static readonly Headers FlaggedTradeHeaders = WithFlag(MessageHeaders.For<Trade>());
+
+    private readonly ProcessingOptions _options;
+    private readonly TradeValidator _validator;
+    private readonly IReadOnlySet<string> _known;
+    private readonly ILogger _log;
+    private readonly string _name;
+    private readonly long _throttleUs;
+    private readonly Dictionary<string, InstrumentState> _instruments = new();
+    private readonly List<CandleState> _finals = new();
+    private readonly List<CandleState> _scratch = new();
+    private readonly List<(int, long)> _removed = new();
+
+    public MarketDataProcessor(ProcessingOptions options, IEnumerable<string> instrumentKeys, ILogger logger, string name = "processor")
+    {
+        _options = options;
+        _known = instrumentKeys.ToHashSet();
+        _validator = new TradeValidator(options, _known);
+        _log = logger;
+        _name = name;
+        _throttleUs = options.OpenUpdateThrottleMs * 1000L;
+    }
+
+    public static IReadOnlyList<string> InputTopics { get; } =
+        [TopicCatalog.RawTrades.Name, TopicCatalog.RawExchangeCandles.Name, TopicCatalog.EndOfInput.Name];
+
+    public static IReadOnlyList<string> ChangelogTopics { get; } =
+        [TopicCatalog.ValidatorState.Name, TopicCatalog.AggregatorState.Name];
+
+    public IReadOnlyDictionary<string, InstrumentState> Instruments => _instruments;
+
+    public void Process(ProcessorRecord r, long nowUs, List<OutputRecord> output)
+    {
+        ProcessorMetrics.Records.Add(1);
+        if (r.Topic == TopicCatalog.RawTrades.Name) ProcessTrade(r, nowUs, output);
+        else if (r.Topic == TopicCatalog.RawExchangeCandles.Name) ProcessExchangeCandle(r, nowUs, output);
+        else if (r.Topic == TopicCatalog.EndOfInput.Name) ProcessEndOfInput(r, nowUs, output);
+        else DeadLetter(r, new("unknown_topic", $"the processor does not read topic {r.Topic}"), nowUs, output);
+    }
+
+    /// <summary>Emits open-candle updates that are due and the changelog records of everything changed since the last call.
+    /// Called before each transaction commits, so state and outputs commit together.</summary>
+    public void Flush(long nowUs, List<OutputRecord> output)
+    {
+        foreach (var s in _instruments.Values)
+        {
+            _scratch.Clear();
+            s.Aggregator.TakeDueUpdates(nowUs, _throttleUs, _scratch);
+            foreach (var c in _scratch)
+                output.Add(new(TopicCatalog.Candles.Name, null, s.KeyBytes, c.ToMessage(s.Instrument).ToByteArray(), CandleHeaders));
+
+            if (s.ValidatorDirty)
+            {
+                output.Add(new(TopicCatalog.ValidatorState.Name, s.Partition, s.KeyBytes, s.Validator.Serialize(), null));
+                s.ValidatorDirty = false;
+            }
+            var metaDirty = s.Aggregator.MetaDirty;
+            _scratch.Clear();
+            _removed.Clear();
+            s.Aggregator.TakeChanges(_scratch, _removed);
+            foreach (var c in _scratch)
+                output.Add(new(TopicCatalog.AggregatorState.Name, s.Partition, CandleKey(s.Key, c.Interval.Name, c.OpenTimeUs), SerializeCandle(c), null));
+            foreach (var (i, open) in _removed)
+                output.Add(new(TopicCatalog.AggregatorState.Name, s.Partition, CandleKey(s.Key, CandleInterval.All[i].Name, open), null, null));
+            if (metaDirty)
+                output.Add(new(TopicCatalog.AggregatorState.Name, s.Partition, Encoding.UTF8.GetBytes(s.Key + WatermarkSuffix),
+                    BitConverter.GetBytes(s.Aggregator.MaxEventUs), null));
+        }
+    }
+
+    /// <summary>Loads one changelog record (latest wins; null value = deleted). Call for every record of the
+    /// assigned partitions' changelogs before processing input.</summary>
+    public void Restore(string topic, int partition, byte[] key, byte[]? value)
+    {
+        var k = Encoding.UTF8.GetString(key);
+        if (topic == TopicCatalog.ValidatorState.Name)
+        {
+            var s = StateOf(k, partition);
+            if (value is not null) s.Validator = ValidatorState.Deserialize(value, _options.DedupeWindow);
+        }
+        else if (topic == TopicCatalog.AggregatorState.Name)
+        {
+            if (k.EndsWith(WatermarkSuffix, StringComparison.Ordinal))
+            {
+                if (value is not null) StateOf(k[..^WatermarkSuffix.Length], partition).Aggregator.RestoreMaxEventUs(BitConverter.ToInt64(value));
+                return;
+            }
+            var parts = k.Split('|');
+            var interval = CandleInterval.Find(parts[1]) ?? throw new InvalidDataException($"changelog key {k}: unknown interval");
+            var open = long.Parse(parts[2]);
+            var state = StateOf(parts[0], partition);
+            if (value is null) state.Aggregator.Forget(interval.Index, open);
+            else state.Aggregator.Restore(DeserializeCandle(value, interval, open));
+        }
+    }
+
+    /// <summary>Forgets the state of instruments on partitions this instance no longer owns.</summary>
+    public void DropPartitions(IEnumerable<int> partitions)
+    {
+        var set = partitions.ToHashSet();
+        foreach (var key in _instruments.Where(e => set.Contains(e.Value.Partition)).Select(e => e.Key).ToList())
+            _instruments.Remove(key);
+    }
+
+    public void DropAll() => _instruments.Clear();
+
+    private void ProcessTrade(ProcessorRecord r, long nowUs, List<OutputRecord> output)
+    {
+        Trade trade;
+        try
+        {
+            if (r.Value is null) { DeadLetter(r, new("empty_value", "record has no value"), nowUs, output); return; }
+            trade = Trade.Parser.ParseFrom(r.Value);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            DeadLetter(r, new("malformed", $"value is not a pipeline.v1.Trade ({e.Message})"), nowUs, output);
+            return;
+        }
+        if (_validator.CheckFields(trade, out var price, out var size) is { } bad) { DeadLetter(r, bad, nowUs, output); return; }
+        var s = StateOf(trade.Instrument.Key, r.Partition);
+        if (_validator.CheckHistory(trade, s.Validator) is { } dup) { DeadLetter(r, dup, nowUs, output); return; }
+        if (s.Aggregator.IsTooLate(trade.EventTimeUs))
+        {
+            DeadLetter(r, new("too_late", $"trade at {trade.EventTimeUs} us is older than the revision horizon ({_options.RevisionHorizonMs} ms behind the watermark {s.Aggregator.WatermarkUs} us; Processing:RevisionHorizonMs)"), nowUs, output);
+            return;
+        }
+        var jumped = _validator.Accept(trade, price, s.Validator);
+        s.ValidatorDirty = true;
+        if (jumped) ProcessorMetrics.PriceJumps.Add(1);
+        output.Add(new(TopicCatalog.ValidTrades.Name, null, s.KeyBytes, r.Value, jumped ? FlaggedTradeHeaders : TradeHeaders));
+
+        _finals.Clear();
+        s.Aggregator.Apply(price, size, trade.Aggressor, trade.EventTimeUs, trade.TradeId, trade.Origin, _finals);
+        EmitFinals(s, output);
+    }
+
+    private void ProcessEndOfInput(ProcessorRecord r, long nowUs, List<OutputRecord> output)
+    {
+        EndOfInput mark;
+        try
+        {
+            if (r.Value is null) { DeadLetter(r, new("empty_value", "record has no value"), nowUs, output); return; }
+            mark = EndOfInput.Parser.ParseFrom(r.Value);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            DeadLetter(r, new("malformed", $"value is not a pipeline.v1.EndOfInput ({e.Message})"), nowUs, output);
+            return;
+        }
+        if (mark.Instrument is null || !_known.Contains(mark.Instrument.Key))
+        {
+            DeadLetter(r, new("unknown_instrument", $"end-of-input mark for unregistered instrument {mark.Instrument?.Key}"), nowUs, output);
+            return;
+        }
+        // No state means no trades were seen on this instance: nothing is open, nothing to close.
+        if (!_instruments.TryGetValue(mark.Instrument.Key, out var s)) return;
+        _finals.Clear();
+        s.Aggregator.EndOfInput(mark.ThroughTimeUs, _finals);
+        EmitFinals(s, output);
+    }
+
+    private void ProcessExchangeCandle(ProcessorRecord r, long nowUs, List<OutputRecord> output)
+    {
+        Candle candle;
+        try
+        {
+            if (r.Value is null) { DeadLetter(r, new("empty_value", "record has no value"), nowUs, output); return; }
+            candle = Candle.Parser.ParseFrom(r.Value);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            DeadLetter(r, new("malformed", $"value is not a pipeline.v1.Candle ({e.Message})"), nowUs, output);
+            return;
+        }
+        if (ExchangeCandleCheck.Check(candle, _known) is { } bad) { DeadLetter(r, bad, nowUs, output); return; }
+        candle.Source = CandleSource.Exchange;
+        var interval = CandleInterval.Find(candle.Interval)!;
+        candle.CloseTimeUs = candle.OpenTimeUs + interval.DurationUs;
+        output.Add(new(TopicCatalog.ExchangeCandles.Name, null, Encoding.UTF8.GetBytes(candle.Instrument.Key), candle.ToByteArray(), CandleHeaders));
+    }
+
+    private void EmitFinals(InstrumentState s, List<OutputRecord> output)
+    {
+        foreach (var c in _finals)
+        {
+            if (c.Revision > 0) ProcessorMetrics.LateTrades.Add(1);
+            var bytes = c.ToMessage(s.Instrument).ToByteArray();
+            output.Add(new(TopicCatalog.Candles.Name, null, s.KeyBytes, bytes, CandleHeaders));
+            output.Add(new(TopicCatalog.FinalCandles.Name, null, s.KeyBytes, bytes, CandleHeaders));
+        }
+    }
+
+    private void DeadLetter(ProcessorRecord r, Rejection why, long nowUs, List<OutputRecord> output)
+    {
+        ProcessorMetrics.DeadLetters.Add(1, new KeyValuePair<string, object?>("reason", why.Code));
+        _log.LogDebug("Dead-lettered {Topic}/{Partition}@{Offset}: {Code} {Reason}", r.Topic, r.Partition, r.Offset, why.Code, why.Reason);
+        var dl = new DeadLetter
+        {
+            SourceTopic = r.Topic,
+            SourcePartition = r.Partition,
+            SourceOffset = r.Offset,
+            OriginalKey = r.Key is null ? ByteString.Empty : ByteString.CopyFrom(r.Key),
+            OriginalValue = r.Value is null ? ByteString.Empty : ByteString.CopyFrom(r.Value),
+            ReasonCode = why.Code,
+            Reason = why.Reason,
+            Processor = _name,
+            FailedTimeUs = nowUs,
+        };
+        output.Add(new(TopicCatalog.DeadLetters.Name, null, r.Key, dl.ToByteArray(), DeadLetterHeaders));
+    }
+
+    private InstrumentState StateOf(string key, int partition)
+    {
+        if (!_instruments.TryGetValue(key, out var s))
+        {
+            s = new InstrumentState(InstrumentKey.Parse(key), partition, new ValidatorState(_options.DedupeWindow),
+                new CandleAggregator(_options.AllowedLatenessMs * 1000L, _options.RevisionHorizonMs * 1000L));
+            _instruments[key] = s;
+        }
+        return s;
+    }
+
+    private static byte[] CandleKey(string instrument, string interval, long openUs) =>
+        Encoding.UTF8.GetBytes($"{instrument}|{interval}|{openUs}");
+
+    private static byte[] SerializeCandle(CandleState c)
+    {
+        using var ms = new MemoryStream(160);
+        using (var w = new BinaryWriter(ms))
+        {
+            w.Write((byte)1);
+            c.Write(w);
+        }
+        return ms.ToArray();
+    }
+
+    private static CandleState DeserializeCandle(byte[] data, CandleInterval interval, long open)
+    {
+        using var r = new BinaryReader(new MemoryStream(data));
+        if (r.ReadByte() != 1) throw new InvalidDataException("candle state: unknown format version");
+        return CandleState.Read(r, interval, open);
+    }
+
+    private static Headers WithFlag(Headers h)
+    {
+        h.Add(PriceJumpHeader, "price_jump"u8.ToArray());
+        return h;
+    }
+}

@@ -1,0 +1,14 @@
+// Counters of the processors (System.Diagnostics.Metrics; exported by whatever listener the host installs).
+using System.Diagnostics.Metrics;
+
+namespace Pipeline.Processors;
+
+public static class ProcessorMetrics
+{
+    public static readonly Meter Meter = new("Pipeline.Processors");
+    public static readonly Counter<long> Records = Meter.CreateCounter<long>("pipeline.processor.records", description: "Input records processed");
+    public static readonly Counter<long> DeadLetters = Meter.CreateCounter<long>("pipeline.processor.deadletters", description: "Records sent to the dead-letter topic, by reason");
+    public static readonly Counter<long> LateTrades = Meter.CreateCounter<long>("pipeline.processor.late_trades", description: "Trades that revised a closed candle");
+    public static readonly Counter<long> PriceJumps = Meter.CreateCounter<long>("pipeline.processor.price_jumps", description: "Trades flagged for a price jump");
+    public static readonly Counter<long> Transactions = Meter.CreateCounter<long>("pipeline.processor.transactions", description: "Committed transactions");
+}

@@ -1,0 +1,17 @@
+// Everything the processor keeps for one instrument, and the input partition it belongs to (its changelog partition).
+using Pipeline.Processors.Candles;
+using Pipeline.Processors.Validation;
+using Pipeline.Schemas.V1;
+
+namespace Pipeline.Processors.State;
+
+public sealed class InstrumentState(InstrumentRef instrument, int partition, ValidatorState validator, CandleAggregator aggregator)
+{
+    public InstrumentRef Instrument { get; } = instrument;
+    public string Key { get; } = instrument.Key;
+    public byte[] KeyBytes { get; } = System.Text.Encoding.UTF8.GetBytes(instrument.Key);
+    public int Partition { get; set; } = partition;
+    public ValidatorState Validator { get; set; } = validator;
+    public bool ValidatorDirty { get; set; }
+    public CandleAggregator Aggregator { get; } = aggregator;
+}

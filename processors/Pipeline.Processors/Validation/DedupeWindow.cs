@@ -1,0 +1,41 @@
+// The last N trade ids of one instrument, to suppress duplicates (a producer retry, a replayed page).
+namespace Pipeline.Processors.Validation;
+
+public sealed class DedupeWindow
+{
+    private readonly long[] _ring;
+    private readonly HashSet<long> _seen;
+    private int _next;
+    private int _count;
+
+    public DedupeWindow(int capacity)
+    {
+        _ring = new long[capacity];
+        _seen = new HashSet<long>(capacity);
+    }
+
+    public bool Contains(long id) => _seen.Contains(id);
+
+    public void Add(long id)
+    {
+        if (_count == _ring.Length) _seen.Remove(_ring[_next]);
+        else _count++;
+        _ring[_next] = id;
+        _seen.Add(id);
+        _next = (_next + 1) % _ring.Length;
+    }
+
+    public void Write(BinaryWriter w)
+    {
+        w.Write(_count);
+        // Oldest first, so reading back re-adds in the same order.
+        var start = _count == _ring.Length ? _next : 0;
+        for (var i = 0; i < _count; i++) w.Write(_ring[(start + i) % _ring.Length]);
+    }
+
+    public void ReadInto(BinaryReader r)
+    {
+        var n = r.ReadInt32();
+        for (var i = 0; i < n; i++) Add(r.ReadInt64());
+    }
+}
