@@ -1,0 +1,76 @@
+using Confluent.Kafka;
+using Google.Protobuf;
+using Microsoft.Extensions.Logging.Abstractions;
+using Pipeline.Plumbing;
+using Pipeline.Plumbing.Configuration;
+using Pipeline.Plumbing.Kafka;
+using Pipeline.Plumbing.Topics;
+using Pipeline.Schemas.V1;
+using Pipeline.Testing;
+using static Pipeline.Processors.Tests.TradeFactory;
+
+namespace Pipeline.Processors.Tests;
+
+public class ProcessorHostTests
+{
+    [Fact]
+    public async Task Processor_role_turns_raw_trades_on_kafka_into_valid_trades_final_candles_and_dead_letters()
+    {
+        await using var kafka = await TestKafka.StartAsync(partitions: 2);
+        var options = PipelineConfiguration.Load(file: null, environment: new Dictionary<string, string?>
+        {
+            ["PIPELINE__PROCESSING__INSTANCEID"] = "host-test",
+            ["PIPELINE__PROCESSING__ALLOWEDLATENESSMS"] = "0",
+        });
+        var context = new PipelineContext(options, kafka.Settings, null, NullLoggerFactory.Instance);
+        var t0 = Us("2025-03-14T09:26:00Z");
+        var trades = new[]
+        {
+            Trade(1, "100.10", "0.5", t0 + 1_000_000, origin: Origin.Import),
+            Trade(2, "100.50", "0.25", t0 + 10_000_000, origin: Origin.Import),
+            Trade(3, "99.90", "1.000", t0 + 59_000_000, origin: Origin.Import),
+            Trade(4, "101", "0.01", t0 + 65_000_000, origin: Origin.Import),
+        };
+        using (var producer = new ProducerBuilder<byte[]?, byte[]?>(kafka.Settings.Producer("host-test")).Build())
+        {
+            foreach (var t in trades)
+                await producer.ProduceAsync(TopicCatalog.RawTrades.Name, new Message<byte[]?, byte[]?>
+                    { Key = System.Text.Encoding.UTF8.GetBytes(t.Instrument.Key), Value = t.ToByteArray(), Headers = MessageHeaders.For<Trade>() });
+            await producer.ProduceAsync(TopicCatalog.RawTrades.Name, new Message<byte[]?, byte[]?> { Key = null, Value = [0xFF, 0x00, 0x13] });
+        }
+
+        using var stop = new CancellationTokenSource();
+        var role = Task.Run(() => ProcessorRole.RunAsync(context, stop.Token));
+        using var finals = new KafkaProbe<Candle>(kafka.Settings, TopicCatalog.FinalCandles.Name);
+        using var dead = new KafkaProbe<DeadLetter>(kafka.Settings, TopicCatalog.DeadLetters.Name);
+        using var valid = new KafkaProbe<Trade>(kafka.Settings, TopicCatalog.ValidTrades.Name);
+        try
+        {
+            var got = await Eventually.GetAsync(async () =>
+            {
+                if (role.IsFaulted) throw role.Exception!;
+                return (await finals.PollAsync()).Where(c => c.Interval == "1m").ToList();
+            }, l => l.Count >= 1, TimeSpan.FromSeconds(60), "the final 1m candle");
+            var c = Assert.Single(got);
+            Assert.Equal(t0, c.OpenTimeUs);
+            Assert.Equal(D("100.10"), c.Open.ToDecimal());
+            Assert.Equal(D("100.50"), c.High.ToDecimal());
+            Assert.Equal(D("99.90"), c.Low.ToDecimal());
+            Assert.Equal(D("99.90"), c.Close.ToDecimal());
+            Assert.Equal(D("1.750"), c.Volume.ToDecimal());
+            Assert.Equal(3, c.TradeCount);
+
+            var dl = await Eventually.GetAsync(dead.PollAsync, l => l.Count >= 1, TimeSpan.FromSeconds(30), "the dead letter");
+            Assert.Equal("malformed", Assert.Single(dl).ReasonCode);
+            var v = await Eventually.GetAsync(valid.PollAsync, l => l.Count >= 4, TimeSpan.FromSeconds(30), "the valid trades");
+            Assert.Equal([1L, 2, 3, 4], v.Select(t => t.TradeId).Order());
+        }
+        finally
+        {
+            stop.Cancel();
+            await role.ContinueWith(_ => { });
+        }
+        // Graceful shutdown: the role ends without an error once cancelled.
+        Assert.False(role.IsFaulted, role.Exception?.ToString());
+    }
+}
