@@ -2,9 +2,12 @@ using Pipeline.Plumbing;
 
 namespace Pipeline.Sinks;
 
-/// <summary>Runs this role until cancelled (the `pipeline` CLI's entry point into it).</summary>
+/// <summary>Runs the PostgreSQL sink until cancelled (the `pipeline` CLI's entry point into it).</summary>
 public static class SinkRole
 {
-    public static Task RunAsync(PipelineContext context, CancellationToken ct) =>
-        throw new NotImplementedException("SinkRole is not built yet");
+    public static async Task RunAsync(PipelineContext context, CancellationToken ct)
+    {
+        var sink = new PostgresSink(context.Kafka, context.RequireDatabase(), new SinkSettings(), context.LoggerFactory);
+        await sink.RunAsync(ct);
+    }
 }

@@ -1,0 +1,40 @@
+// Instrument key → database id for the sink; registers instruments it has not seen (a record is never lost
+// because its listing was not configured).
+using Npgsql;
+using Pipeline.Schemas.V1;
+
+namespace Pipeline.Sinks;
+
+internal sealed class InstrumentDirectory
+{
+    private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
+
+    public int this[InstrumentRef instrument] => _ids[instrument.Key];
+
+    public async Task ResolveAsync(NpgsqlConnection conn, IEnumerable<InstrumentRef> instruments, CancellationToken ct)
+    {
+        var missing = new Dictionary<string, InstrumentRef>();
+        foreach (var i in instruments)
+            if (!_ids.ContainsKey(i.Key)) missing.TryAdd(i.Key, i);
+        if (missing.Count == 0) return;
+
+        await using (var batch = new NpgsqlBatch(conn))
+        {
+            foreach (var i in missing.Values)
+            {
+                var cmd = new NpgsqlBatchCommand(
+                    "INSERT INTO instruments (exchange, base, quote, market) VALUES ($1, $2, $3, $4) ON CONFLICT (exchange, base, quote, market) DO NOTHING");
+                cmd.Parameters.Add(new() { Value = i.Exchange });
+                cmd.Parameters.Add(new() { Value = i.Base });
+                cmd.Parameters.Add(new() { Value = i.Quote });
+                cmd.Parameters.Add(new() { Value = InstrumentRef.MarketName(i.Market) });
+                batch.BatchCommands.Add(cmd);
+            }
+            await batch.ExecuteNonQueryAsync(ct);
+        }
+        await using var select = new NpgsqlCommand("SELECT id, exchange, base, quote, market FROM instruments", conn);
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            _ids[$"{reader.GetString(1)}:{reader.GetString(2)}/{reader.GetString(3)}:{reader.GetString(4)}"] = reader.GetInt32(0);
+    }
+}

@@ -1,0 +1,300 @@
+// The sink's consume loop: batches trades, candles and indicators from Kafka and writes each batch with its
+// Kafka positions in one database transaction (exactly once), retrying through database outages.
+using Confluent.Kafka;
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Pipeline.Plumbing.Kafka;
+using Pipeline.Plumbing.Topics;
+using Pipeline.Schemas.V1;
+
+namespace Pipeline.Sinks;
+
+public sealed class PostgresSink
+{
+    private readonly KafkaClientSettings _kafka;
+    private readonly SinkSettings _settings;
+    private readonly ILogger _log;
+    private readonly NpgsqlDataSource _db;
+    private readonly SinkBatchWriter _writer;
+    private readonly SinkBatch _batch = new();
+    // What this sink believes sink_positions holds for its partitions; the write compares and sets it.
+    private readonly Dictionary<TopicPartition, long> _stored = new();
+    private NpgsqlConnection? _conn;
+    private SinkPositionException? _fault;
+    private CancellationToken _ct;
+    private long _rowsWritten;
+
+    public PostgresSink(KafkaClientSettings kafka, string connectionString, SinkSettings settings, ILoggerFactory loggers)
+    {
+        _kafka = kafka;
+        _settings = settings;
+        _log = loggers.CreateLogger<PostgresSink>();
+        // Temp staging tables live on the physical connection, so the sink keeps its own un-pooled one.
+        _db = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, Timeout = 5 }.ConnectionString);
+        _writer = new SinkBatchWriter(settings.ConsumerName);
+    }
+
+    /// <summary>False while the last write attempt failed because the database was unreachable.</summary>
+    public bool DatabaseReachable { get; private set; } = true;
+    /// <summary>Rows (trades, candles, indicator values) and dead letters written so far.</summary>
+    public long RecordsWritten => Interlocked.Read(ref _rowsWritten);
+
+    /// <summary>Runs until cancelled (then writes what it holds, if it can, and leaves the group), or until a stored
+    /// position cannot be trusted (<see cref="SinkPositionException"/>).</summary>
+    public Task RunAsync(CancellationToken ct) =>
+        Task.Factory.StartNew(() => Run(ct), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+
+    private async Task Run(CancellationToken ct)
+    {
+        _ct = ct;
+        var config = _kafka.Consumer($"{_settings.ConsumerName}-{Environment.ProcessId}", _settings.ConsumerName);
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
+            .SetPartitionsAssignedHandler((c, partitions) => OnAssigned(c, partitions))
+            .SetPartitionsRevokedHandler((_, partitions) => OnRevoked(partitions.Select(p => p.TopicPartition), "revoked"))
+            .SetPartitionsLostHandler((_, partitions) => OnRevoked(partitions.Select(p => p.TopicPartition), "lost"))
+            .SetErrorHandler((_, e) => _log.Log(e.IsFatal ? LogLevel.Error : LogLevel.Warning, "Kafka consumer: {Reason}", e.Reason))
+            .Build();
+        using var deadLetters = new ProducerBuilder<byte[], byte[]>(_kafka.Producer($"{_settings.ConsumerName}-deadletter-{Environment.ProcessId}")).Build();
+        consumer.Subscribe(_settings.Topics);
+        _log.LogInformation("Sink {Consumer} consuming {Topics} (batches of {Rows} rows or {Linger} ms)",
+            _settings.ConsumerName, string.Join(", ", _settings.Topics), _settings.BatchRows, _settings.BatchLinger.TotalMilliseconds);
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                var wait = _batch.StartedAt is { } started
+                    ? started + _settings.BatchLinger - DateTime.UtcNow
+                    : TimeSpan.FromMilliseconds(100);
+                var record = consumer.Consume(wait < TimeSpan.Zero ? TimeSpan.Zero : wait);
+                if (_fault is not null) throw _fault;
+                if (record is { IsPartitionEOF: false, Message: not null })
+                    _batch.Add(record.TopicPartitionOffset, SinkRecordParser.Parse(record));
+                if (!_batch.IsEmpty && (_batch.Count >= _settings.BatchRows || DateTime.UtcNow - _batch.StartedAt >= _settings.BatchLinger))
+                    await FlushAsync(consumer, deadLetters, ct);
+            }
+        }
+        finally
+        {
+            await DrainAsync(consumer, deadLetters);
+            if (_conn is not null) await _conn.DisposeAsync();
+            await _db.DisposeAsync();
+        }
+    }
+
+    /// <summary>On shutdown, writes what is held once more if the database answers within a few seconds;
+    /// otherwise drops it (its positions were not stored, so the next start reads it again).</summary>
+    private async Task DrainAsync(IConsumer<byte[]?, byte[]?> consumer, IProducer<byte[], byte[]> deadLetters)
+    {
+        if (!_batch.IsEmpty && _fault is null)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            try { await WriteOnceAsync(consumer, deadLetters, timeout.Token); }
+            catch (Exception e)
+            {
+                _log.LogWarning("Sink stopped with {Count} records unwritten; they are read again on the next start ({Message})", _batch.Count, e.Message);
+            }
+        }
+        try { consumer.Close(); }
+        catch (KafkaException e) { _log.LogWarning("Leaving the consumer group failed: {Reason}", e.Error.Reason); }
+    }
+
+    private List<TopicPartitionOffset> OnAssigned(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartition> partitions)
+    {
+        var positions = WithDatabaseRetry(() => LoadPositionsAsync(partitions, _ct), "loading stored positions");
+        var starts = new List<TopicPartitionOffset>();
+        foreach (var tp in partitions)
+        {
+            if (positions.TryGetValue(tp, out var next))
+            {
+                _stored[tp] = next;
+                var marks = consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10));
+                if (next > marks.High.Value)
+                {
+                    _fault ??= new SinkPositionException(
+                        $"stored position {next} of {tp.Topic}[{tp.Partition.Value}] (consumer '{_settings.ConsumerName}') is beyond the partition's end {marks.High.Value}: " +
+                        "the topic was probably deleted and recreated. The sink stops rather than guess; if the old data is gone for good, " +
+                        $"delete the row with: DELETE FROM sink_positions WHERE consumer = '{_settings.ConsumerName}' AND topic = '{tp.Topic}' AND partition = {tp.Partition.Value}");
+                    _log.LogCritical("{Message}", _fault.Message);
+                }
+                else if (next < marks.Low.Value)
+                {
+                    _log.LogError("Stored position {Next} of {Partition} is before the partition's first offset {Low}: records {Next}..{LowMinusOne} were deleted by retention before the sink wrote them",
+                        next, tp, marks.Low.Value, next, marks.Low.Value - 1);
+                }
+                starts.Add(new TopicPartitionOffset(tp, next));
+            }
+            else
+            {
+                _stored.Remove(tp);
+                starts.Add(new TopicPartitionOffset(tp, Offset.Beginning));
+            }
+        }
+        _log.LogInformation("Sink assigned {Partitions}", string.Join(", ", starts.Select(s => $"{s.Topic}[{s.Partition.Value}]@{(s.Offset == Offset.Beginning ? "start" : s.Offset.Value.ToString())}")));
+        return starts;
+    }
+
+    private void OnRevoked(IEnumerable<TopicPartition> partitions, string how)
+    {
+        var list = partitions.ToList();
+        _batch.Drop(list);
+        foreach (var tp in list) _stored.Remove(tp);
+        _log.LogInformation("Sink partitions {How}: {Partitions}", how, string.Join(", ", list));
+    }
+
+    private async Task<Dictionary<TopicPartition, long>> LoadPositionsAsync(IReadOnlyCollection<TopicPartition> partitions, CancellationToken ct)
+    {
+        var conn = await ConnectionAsync(ct);
+        return await _writer.LoadPositionsAsync(conn, partitions, ct);
+    }
+
+    private T WithDatabaseRetry<T>(Func<Task<T>> action, string what)
+    {
+        var attempt = 0;
+        while (true)
+        {
+            try
+            {
+                var result = action().GetAwaiter().GetResult();
+                DatabaseReachable = true;
+                return result;
+            }
+            catch (Exception e) when (IsTransient(e) && !_ct.IsCancellationRequested)
+            {
+                DatabaseReachable = false;
+                ResetConnection();
+                var delay = Backoff(++attempt);
+                _log.LogWarning("Database unreachable while {What} (attempt {Attempt}, retrying in {Delay} ms): {Message}", what, attempt, (int)delay.TotalMilliseconds, e.Message);
+                _ct.WaitHandle.WaitOne(delay);
+            }
+        }
+    }
+
+    private async Task FlushAsync(IConsumer<byte[]?, byte[]?> consumer, IProducer<byte[], byte[]> deadLetters, CancellationToken ct)
+    {
+        var attempt = 0;
+        while (true)
+        {
+            try
+            {
+                await WriteOnceAsync(consumer, deadLetters, ct);
+                if (attempt > 0) _log.LogInformation("Database reachable again; the held batch was written after {Attempts} attempts", attempt + 1);
+                return;
+            }
+            catch (SinkOwnershipLostException e)
+            {
+                _log.LogWarning("Batch not written: {Message}. Re-reading stored positions", e.Message);
+                _batch.Clear();
+                Reseek(consumer);
+                return;
+            }
+            catch (Exception e) when (IsTransient(e) && !ct.IsCancellationRequested)
+            {
+                DatabaseReachable = false;
+                ResetConnection();
+                var delay = Backoff(++attempt);
+                _log.LogWarning("Write of {Count} records failed (attempt {Attempt}; holding the batch, retrying in {Delay} ms): {Message}",
+                    _batch.Count, attempt, (int)delay.TotalMilliseconds, e.Message);
+                WaitKeepingMembership(consumer, delay, ct);
+                if (_fault is not null) throw _fault;
+                if (_batch.IsEmpty) return; // every partition of the batch was revoked meanwhile
+            }
+        }
+    }
+
+    private async Task WriteOnceAsync(IConsumer<byte[]?, byte[]?> consumer, IProducer<byte[], byte[]> deadLetters, CancellationToken ct)
+    {
+        await SendDeadLettersAsync(deadLetters, ct);
+        var conn = await ConnectionAsync(ct);
+        await _writer.WriteAsync(conn, _batch, _stored, ct);
+        DatabaseReachable = true;
+        var done = _batch.Slices.Select(s => new TopicPartitionOffset(s.Key, s.Value.NextOffset)).ToList();
+        foreach (var p in done) _stored[p.TopicPartition] = p.Offset.Value;
+        Interlocked.Add(ref _rowsWritten, _batch.Count);
+        _log.LogDebug("Wrote {Count} records up to {Positions}", _batch.Count, string.Join(", ", done));
+        _batch.Clear();
+        // Kafka offsets only show lag to operators; the database positions are the truth.
+        try { consumer.Commit(done); }
+        catch (KafkaException e) { _log.LogDebug("Lag commit skipped: {Reason}", e.Error.Reason); }
+    }
+
+    /// <summary>Dead letters go to Kafka before the rows commit: at least once (a crash in between repeats them).</summary>
+    private async Task SendDeadLettersAsync(IProducer<byte[], byte[]> producer, CancellationToken ct)
+    {
+        var pending = new List<(PartitionSlice Slice, Task<DeliveryResult<byte[], byte[]>> Delivery)>();
+        foreach (var slice in _batch.Slices.Values)
+        foreach (var d in slice.DeadLetters.Skip(slice.DeadLettersSent))
+        {
+            pending.Add((slice, producer.ProduceAsync(TopicCatalog.DeadLetters.Name,
+                new Message<byte[], byte[]> { Key = d.OriginalKey.ToByteArray(), Value = d.ToByteArray(), Headers = MessageHeaders.For<DeadLetter>() }, ct)));
+        }
+        if (pending.Count == 0) return;
+        await Task.WhenAll(pending.Select(p => p.Delivery));
+        foreach (var slice in pending.Select(p => p.Slice).Distinct()) slice.DeadLettersSent = slice.DeadLetters.Count;
+        _log.LogWarning("Sent {Count} records the sink cannot store to {Topic}", pending.Count, TopicCatalog.DeadLetters.Name);
+    }
+
+    private void WaitKeepingMembership(IConsumer<byte[]?, byte[]?> consumer, TimeSpan delay, CancellationToken ct)
+    {
+        // Polling keeps the group membership (and runs rebalance callbacks) while fetching nothing.
+        consumer.Pause(consumer.Assignment);
+        var until = DateTime.UtcNow + delay;
+        while (!ct.IsCancellationRequested && DateTime.UtcNow < until && _fault is null)
+        {
+            var left = until - DateTime.UtcNow;
+            var record = consumer.Consume(left < TimeSpan.Zero ? TimeSpan.Zero : left < TimeSpan.FromMilliseconds(200) ? left : TimeSpan.FromMilliseconds(200));
+            if (record is { Message: not null })
+            {
+                // From a partition assigned during the wait: read it again later.
+                consumer.Pause([record.TopicPartition]);
+                consumer.Seek(record.TopicPartitionOffset);
+            }
+        }
+        consumer.Resume(consumer.Assignment);
+    }
+
+    private void Reseek(IConsumer<byte[]?, byte[]?> consumer)
+    {
+        var assigned = consumer.Assignment;
+        var positions = WithDatabaseRetry(() => LoadPositionsAsync(assigned, _ct), "re-reading stored positions");
+        _stored.Clear();
+        foreach (var tp in assigned)
+        {
+            if (positions.TryGetValue(tp, out var next)) { _stored[tp] = next; consumer.Seek(new TopicPartitionOffset(tp, next)); }
+            else consumer.Seek(new TopicPartitionOffset(tp, Offset.Beginning));
+        }
+    }
+
+    private async Task<NpgsqlConnection> ConnectionAsync(CancellationToken ct)
+    {
+        if (_conn is { State: System.Data.ConnectionState.Open }) return _conn;
+        ResetConnection();
+        var conn = await _db.OpenConnectionAsync(ct);
+        await using (var cmd = new NpgsqlCommand(SinkBatchWriter.StagingTablesSql, conn)) await cmd.ExecuteNonQueryAsync(ct);
+        return _conn = conn;
+    }
+
+    private void ResetConnection()
+    {
+        try { _conn?.Dispose(); } catch (Exception) { /* a broken connection may throw on close; it is gone either way */ }
+        _conn = null;
+    }
+
+    private TimeSpan Backoff(int attempt)
+    {
+        // Exponential with full jitter: many sinks restarting after an outage do not hammer the database in step.
+        var cap = Math.Min(_settings.RetryMaxDelay.TotalMilliseconds, _settings.RetryInitialDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 20)));
+        return TimeSpan.FromMilliseconds(cap / 2 + Random.Shared.NextDouble() * cap / 2);
+    }
+
+    private static bool IsTransient(Exception e) => e switch
+    {
+        PostgresException pg => pg.IsTransient || pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState.StartsWith("57P", StringComparison.Ordinal),
+        NpgsqlException => true, // network and protocol failures: the connection is gone, the transaction did not commit
+        System.Net.Sockets.SocketException or IOException or TimeoutException => true,
+        ProduceException<byte[], byte[]> => true,
+        KafkaException => true,
+        InvalidOperationException when e.Message.Contains("connection", StringComparison.OrdinalIgnoreCase) => true,
+        _ => false,
+    };
+}

@@ -1,0 +1,266 @@
+// Writes one batch in one database transaction: trades by binary COPY, candles and indicators by COPY into a
+// staging table plus an upsert that keeps the highest revision, and the Kafka positions the batch reached.
+using System.Buffers;
+using System.Text.Json;
+using Confluent.Kafka;
+using Npgsql;
+using NpgsqlTypes;
+using Pipeline.Schemas.V1;
+
+namespace Pipeline.Sinks;
+
+internal sealed class SinkBatchWriter(string consumerName)
+{
+    private readonly InstrumentDirectory _instruments = new();
+    private readonly HashSet<(string Table, DateOnly Day)> _partitions = new();
+
+    public const string StagingTablesSql = """
+        CREATE TEMP TABLE IF NOT EXISTS sink_candles_stage (
+            time timestamptz, instrument_id integer, interval text, source smallint,
+            open numeric, high numeric, low numeric, close numeric, volume numeric, quote_volume numeric,
+            trade_count bigint, taker_buy_volume numeric, taker_buy_quote_volume numeric, vwap numeric,
+            first_trade_id bigint, last_trade_id bigint, closed boolean, revision integer) ON COMMIT DELETE ROWS;
+        CREATE TEMP TABLE IF NOT EXISTS sink_indicators_stage (
+            time timestamptz, instrument_id integer, interval text, indicator text, fields jsonb,
+            candle_revision integer) ON COMMIT DELETE ROWS;
+        """;
+
+    // A closed candle must never be replaced by an older open update: (closed, revision) only moves forward;
+    // equal keys (successive open updates, replays) take the newer record.
+    private const string UpsertCandlesSql = """
+        INSERT INTO candles (time, instrument_id, interval, source, open, high, low, close, volume, quote_volume,
+            trade_count, taker_buy_volume, taker_buy_quote_volume, vwap, first_trade_id, last_trade_id, closed, revision, updated_at)
+        SELECT time, instrument_id, interval, source, open, high, low, close, volume, quote_volume,
+            trade_count, taker_buy_volume, taker_buy_quote_volume, vwap, first_trade_id, last_trade_id, closed, revision, now()
+        FROM sink_candles_stage
+        ON CONFLICT (instrument_id, interval, source, time) DO UPDATE SET
+            open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
+            volume = EXCLUDED.volume, quote_volume = EXCLUDED.quote_volume, trade_count = EXCLUDED.trade_count,
+            taker_buy_volume = EXCLUDED.taker_buy_volume, taker_buy_quote_volume = EXCLUDED.taker_buy_quote_volume,
+            vwap = EXCLUDED.vwap, first_trade_id = EXCLUDED.first_trade_id, last_trade_id = EXCLUDED.last_trade_id,
+            closed = EXCLUDED.closed, revision = EXCLUDED.revision, updated_at = now()
+        WHERE (candles.closed, candles.revision) <= (EXCLUDED.closed, EXCLUDED.revision)
+        """;
+
+    private const string UpsertIndicatorsSql = """
+        INSERT INTO indicators (time, instrument_id, interval, indicator, fields, candle_revision, updated_at)
+        SELECT time, instrument_id, interval, indicator, fields, candle_revision, now() FROM sink_indicators_stage
+        ON CONFLICT (instrument_id, interval, indicator, time) DO UPDATE SET
+            fields = EXCLUDED.fields, candle_revision = EXCLUDED.candle_revision, updated_at = now()
+        WHERE indicators.candle_revision <= EXCLUDED.candle_revision
+        """;
+
+    public static DateTime ToTime(long microseconds) => DateTime.UnixEpoch.AddTicks(microseconds * 10);
+
+    /// <summary>Loads the stored positions of these partitions (absent: never written).</summary>
+    public async Task<Dictionary<TopicPartition, long>> LoadPositionsAsync(NpgsqlConnection conn, IReadOnlyCollection<TopicPartition> partitions, CancellationToken ct)
+    {
+        var result = new Dictionary<TopicPartition, long>();
+        if (partitions.Count == 0) return result;
+        await using var cmd = new NpgsqlCommand(
+            "SELECT topic, partition, next_offset FROM sink_positions WHERE consumer = $1 AND topic = ANY($2)", conn);
+        cmd.Parameters.Add(new() { Value = consumerName });
+        cmd.Parameters.Add(new() { Value = partitions.Select(p => p.Topic).Distinct().ToArray() });
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        var wanted = partitions.ToHashSet();
+        while (await reader.ReadAsync(ct))
+        {
+            var tp = new TopicPartition(reader.GetString(0), reader.GetInt32(1));
+            if (wanted.Contains(tp)) result[tp] = reader.GetInt64(2);
+        }
+        return result;
+    }
+
+    /// <summary>Writes the batch and its positions atomically. <paramref name="stored"/> holds what this sink believes
+    /// the positions table says; if another writer moved a position, nothing is written and
+    /// <see cref="SinkOwnershipLostException"/> is thrown.</summary>
+    public async Task WriteAsync(NpgsqlConnection conn, SinkBatch batch, IReadOnlyDictionary<TopicPartition, long> stored, CancellationToken ct)
+    {
+        var slices = batch.Slices;
+        await _instruments.ResolveAsync(conn, slices.Values.SelectMany(s =>
+            s.Trades.Select(t => t.Instrument).Concat(s.Candles.Select(c => c.Instrument)).Concat(s.Indicators.Select(i => i.Instrument))), ct);
+        await EnsurePartitionsAsync(conn, "trades", slices.Values.SelectMany(s => s.Trades.Select(t => t.EventTimeUs)), ct);
+        await EnsurePartitionsAsync(conn, "candles", slices.Values.SelectMany(s => s.Candles.Select(c => c.OpenTimeUs)), ct);
+
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await ClaimPositionsAsync(conn, tx, slices, stored, ct);
+        await CopyTradesAsync(conn, slices.Values, ct);
+        await UpsertCandlesAsync(conn, tx, slices.Values, ct);
+        await UpsertIndicatorsAsync(conn, tx, slices.Values, ct);
+        await tx.CommitAsync(ct);
+    }
+
+    private async Task EnsurePartitionsAsync(NpgsqlConnection conn, string table, IEnumerable<long> times, CancellationToken ct)
+    {
+        // Day by day (not min..max): one bogus far-away time must not create thousands of partitions.
+        var days = times.Select(us => DateOnly.FromDateTime(ToTime(us))).Distinct().Where(d => !_partitions.Contains((table, d))).ToList();
+        if (days.Count == 0) return;
+        await using var cmd = new NpgsqlCommand(
+            "SELECT count(pipeline_ensure_day_partitions($1::regclass, d, d)) FROM unnest($2::timestamptz[]) AS d", conn);
+        cmd.Parameters.Add(new() { Value = table });
+        cmd.Parameters.Add(new() { Value = days.Select(d => d.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc)).ToArray() });
+        await cmd.ExecuteScalarAsync(ct);
+        foreach (var d in days) _partitions.Add((table, d));
+    }
+
+    private async Task ClaimPositionsAsync(NpgsqlConnection conn, NpgsqlTransaction tx,
+        IReadOnlyDictionary<TopicPartition, PartitionSlice> slices, IReadOnlyDictionary<TopicPartition, long> stored, CancellationToken ct)
+    {
+        // Compare-and-set on each position: the UPDATE locks the row, so a second writer of the same partition
+        // waits for us and then finds the offset moved (0 rows); a second first writer hits the primary key.
+        await using var batch = new NpgsqlBatch(conn, tx);
+        foreach (var (tp, slice) in slices)
+        {
+            NpgsqlBatchCommand cmd;
+            if (stored.TryGetValue(tp, out var expected))
+            {
+                cmd = new NpgsqlBatchCommand(
+                    "UPDATE sink_positions SET next_offset = $4, updated_at = now() WHERE consumer = $1 AND topic = $2 AND partition = $3 AND next_offset = $5");
+            }
+            else
+            {
+                cmd = new NpgsqlBatchCommand("INSERT INTO sink_positions (consumer, topic, partition, next_offset) VALUES ($1, $2, $3, $4)");
+            }
+            cmd.Parameters.Add(new() { Value = consumerName });
+            cmd.Parameters.Add(new() { Value = tp.Topic });
+            cmd.Parameters.Add(new() { Value = tp.Partition.Value });
+            cmd.Parameters.Add(new() { Value = slice.NextOffset });
+            if (stored.ContainsKey(tp)) cmd.Parameters.Add(new() { Value = expected });
+            batch.BatchCommands.Add(cmd);
+        }
+        try
+        {
+            await batch.ExecuteNonQueryAsync(ct);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            throw new SinkOwnershipLostException($"another sink '{consumerName}' stored a first position for a partition this sink was writing ({e.Detail ?? e.MessageText})");
+        }
+        var lost = slices.Keys.Zip(batch.BatchCommands.Cast<NpgsqlBatchCommand>()).Where(p => p.Second.RecordsAffected != 1).Select(p => p.First.ToString()).ToList();
+        if (lost.Count > 0)
+            throw new SinkOwnershipLostException($"the stored positions of {string.Join(", ", lost)} were moved by another sink '{consumerName}'");
+    }
+
+    private async Task CopyTradesAsync(NpgsqlConnection conn, IEnumerable<PartitionSlice> slices, CancellationToken ct)
+    {
+        if (!slices.Any(s => s.Trades.Count > 0)) return;
+        await using var copy = await conn.BeginBinaryImportAsync(
+            "COPY trades (time, instrument_id, trade_id, price, size, aggressor, receive_time, origin) FROM STDIN (FORMAT BINARY)", ct);
+        // Synchronous writes: they only fill Npgsql's buffer (flushed when full); per-value awaits cost ~30% here.
+        foreach (var slice in slices)
+        foreach (var t in slice.Trades)
+        {
+            copy.StartRow();
+            copy.Write(ToTime(t.EventTimeUs), NpgsqlDbType.TimestampTz);
+            copy.Write(_instruments[t.Instrument], NpgsqlDbType.Integer);
+            copy.Write(t.TradeId, NpgsqlDbType.Bigint);
+            copy.Write(t.Price.ToDecimal(), NpgsqlDbType.Numeric);
+            copy.Write(t.Size.ToDecimal(), NpgsqlDbType.Numeric);
+            copy.Write((short)t.Aggressor, NpgsqlDbType.Smallint);
+            if (t.ReceiveTimeUs > 0) copy.Write(ToTime(t.ReceiveTimeUs), NpgsqlDbType.TimestampTz);
+            else copy.WriteNull();
+            copy.Write((short)t.Origin, NpgsqlDbType.Smallint);
+        }
+        await copy.CompleteAsync(ct);
+    }
+
+    private async Task UpsertCandlesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IEnumerable<PartitionSlice> slices, CancellationToken ct)
+    {
+        // One row per key: ON CONFLICT cannot touch the same row twice in one statement. Within a partition the
+        // records are in Kafka order, so a later record with an equal (closed, revision) replaces an earlier one.
+        var latest = new Dictionary<(int, string, int, long), Candle>();
+        foreach (var slice in slices)
+        foreach (var c in slice.Candles)
+        {
+            var key = (_instruments[c.Instrument], c.Interval, SourceOf(c), c.OpenTimeUs);
+            if (!latest.TryGetValue(key, out var old) || (old.Closed, old.Revision).CompareTo((c.Closed, c.Revision)) <= 0)
+                latest[key] = c;
+        }
+        if (latest.Count == 0) return;
+        await using (var copy = await conn.BeginBinaryImportAsync(
+            "COPY sink_candles_stage (time, instrument_id, interval, source, open, high, low, close, volume, quote_volume, trade_count, " +
+            "taker_buy_volume, taker_buy_quote_volume, vwap, first_trade_id, last_trade_id, closed, revision) FROM STDIN (FORMAT BINARY)", ct))
+        {
+            foreach (var ((id, interval, source, time), c) in latest)
+            {
+                copy.StartRow();
+                copy.Write(ToTime(time), NpgsqlDbType.TimestampTz);
+                copy.Write(id, NpgsqlDbType.Integer);
+                copy.Write(interval, NpgsqlDbType.Text);
+                copy.Write((short)source, NpgsqlDbType.Smallint);
+                copy.Write(c.Open.ToDecimal(), NpgsqlDbType.Numeric);
+                copy.Write(c.High.ToDecimal(), NpgsqlDbType.Numeric);
+                copy.Write(c.Low.ToDecimal(), NpgsqlDbType.Numeric);
+                copy.Write(c.Close.ToDecimal(), NpgsqlDbType.Numeric);
+                copy.Write(c.Volume?.ToDecimal() ?? 0m, NpgsqlDbType.Numeric);
+                copy.Write(c.QuoteVolume?.ToDecimal() ?? 0m, NpgsqlDbType.Numeric);
+                copy.Write(c.TradeCount, NpgsqlDbType.Bigint);
+                WriteOptional(copy, c.TakerBuyVolume);
+                WriteOptional(copy, c.TakerBuyQuoteVolume);
+                WriteOptional(copy, c.Vwap);
+                if (c.FirstTradeId != 0) copy.Write(c.FirstTradeId, NpgsqlDbType.Bigint); else copy.WriteNull();
+                if (c.LastTradeId != 0) copy.Write(c.LastTradeId, NpgsqlDbType.Bigint); else copy.WriteNull();
+                copy.Write(c.Closed, NpgsqlDbType.Boolean);
+                copy.Write(c.Revision, NpgsqlDbType.Integer);
+            }
+            await copy.CompleteAsync(ct);
+        }
+        await using var upsert = new NpgsqlCommand(UpsertCandlesSql, conn, tx);
+        await upsert.ExecuteNonQueryAsync(ct);
+    }
+
+    private async Task UpsertIndicatorsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IEnumerable<PartitionSlice> slices, CancellationToken ct)
+    {
+        var latest = new Dictionary<(int, string, string, long), IndicatorValue>();
+        foreach (var slice in slices)
+        foreach (var i in slice.Indicators)
+        {
+            var key = (_instruments[i.Instrument], i.Interval, i.Indicator, i.OpenTimeUs);
+            if (!latest.TryGetValue(key, out var old) || old.CandleRevision <= i.CandleRevision) latest[key] = i;
+        }
+        if (latest.Count == 0) return;
+        var json = new ArrayBufferWriter<byte>();
+        await using (var copy = await conn.BeginBinaryImportAsync(
+            "COPY sink_indicators_stage (time, instrument_id, interval, indicator, fields, candle_revision) FROM STDIN (FORMAT BINARY)", ct))
+        {
+            foreach (var ((id, interval, indicator, time), i) in latest)
+            {
+                copy.StartRow();
+                copy.Write(ToTime(time), NpgsqlDbType.TimestampTz);
+                copy.Write(id, NpgsqlDbType.Integer);
+                copy.Write(interval, NpgsqlDbType.Text);
+                copy.Write(indicator, NpgsqlDbType.Text);
+                copy.Write(FieldsJson(i, json), NpgsqlDbType.Jsonb);
+                copy.Write(i.CandleRevision, NpgsqlDbType.Integer);
+            }
+            await copy.CompleteAsync(ct);
+        }
+        await using var upsert = new NpgsqlCommand(UpsertIndicatorsSql, conn, tx);
+        await upsert.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>{"name": value} with null during warm-up (and for non-finite values, which JSON cannot hold).</summary>
+    private static string FieldsJson(IndicatorValue value, ArrayBufferWriter<byte> buffer)
+    {
+        buffer.ResetWrittenCount();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            foreach (var f in value.Fields)
+            {
+                if (f.HasValue && double.IsFinite(f.Value)) w.WriteNumber(f.Name, f.Value);
+                else w.WriteNull(f.Name);
+            }
+            w.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static int SourceOf(Candle c) => c.Source == CandleSource.Unspecified ? (int)CandleSource.Aggregated : (int)c.Source;
+
+    private static void WriteOptional(NpgsqlBinaryImporter copy, Schemas.V1.Decimal? value)
+    {
+        if (value is null) copy.WriteNull();
+        else copy.Write(value.ToDecimal(), NpgsqlDbType.Numeric);
+    }
+}

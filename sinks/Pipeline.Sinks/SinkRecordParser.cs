@@ -1,0 +1,100 @@
+// Turns a consumed record into what the sink stores, or into a dead letter saying why it cannot be stored.
+using Confluent.Kafka;
+using Google.Protobuf;
+using Pipeline.Plumbing.Configuration;
+using Pipeline.Plumbing.Topics;
+using Pipeline.Schemas.V1;
+
+namespace Pipeline.Sinks;
+
+internal static class SinkRecordParser
+{
+    public const string ProcessorName = "sink";
+
+    public static IMessage Parse(ConsumeResult<byte[]?, byte[]?> record)
+    {
+        var topic = record.Topic;
+        try
+        {
+            if (record.Message.Value is null) return Reject(record, "malformed", "the record has no value");
+            if (topic == TopicCatalog.ValidTrades.Name)
+            {
+                var t = Trade.Parser.ParseFrom(record.Message.Value);
+                return CheckTrade(t) is { } why ? Reject(record, "invalid_trade", why) : t;
+            }
+            if (topic == TopicCatalog.Candles.Name)
+            {
+                var c = Candle.Parser.ParseFrom(record.Message.Value);
+                return CheckCandle(c) is { } why ? Reject(record, "invalid_candle", why) : c;
+            }
+            if (topic == TopicCatalog.Indicators.Name)
+            {
+                var i = IndicatorValue.Parser.ParseFrom(record.Message.Value);
+                return CheckIndicator(i) is { } why ? Reject(record, "invalid_indicator", why) : i;
+            }
+            return Reject(record, "unknown_topic", $"the sink does not store records of topic {topic}");
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            return Reject(record, "malformed", $"the value is not a valid Protobuf message for topic {topic}: {e.Message}");
+        }
+        catch (FormatException e)
+        {
+            return Reject(record, "malformed", e.Message);
+        }
+    }
+
+    private static string? CheckInstrument(InstrumentRef? i)
+    {
+        if (i is null) return "the instrument is missing";
+        if (string.IsNullOrEmpty(i.Exchange) || string.IsNullOrEmpty(i.Base) || string.IsNullOrEmpty(i.Quote))
+            return "the instrument needs exchange, base and quote";
+        if (i.Market == MarketType.Unspecified) return "the instrument's market type is unspecified";
+        return null;
+    }
+
+    private static string? CheckTrade(Trade t)
+    {
+        if (CheckInstrument(t.Instrument) is { } why) return why;
+        if (t.Price is null || t.Price.ToDecimal() <= 0) return "the price must be greater than zero";
+        if (t.Size is null || t.Size.ToDecimal() <= 0) return "the size must be greater than zero";
+        if (t.EventTimeUs <= 0) return "the event time is missing";
+        return null;
+    }
+
+    private static string? CheckCandle(Candle c)
+    {
+        if (CheckInstrument(c.Instrument) is { } why) return why;
+        if (!PipelineConfiguration.Intervals.Contains(c.Interval)) return $"interval '{c.Interval}' is not one of {string.Join(", ", PipelineConfiguration.Intervals)}";
+        if (c.OpenTimeUs <= 0) return "the open time is missing";
+        if (c.Open is null || c.High is null || c.Low is null || c.Close is null) return "open, high, low and close are required";
+        decimal o = c.Open, h = c.High, l = c.Low, cl = c.Close;
+        if (o <= 0 || h <= 0 || l <= 0 || cl <= 0) return "prices must be greater than zero";
+        if (h < o || h < cl || h < l) return "high is below open, close or low";
+        if (l > o || l > cl) return "low is above open or close";
+        if ((c.Volume?.ToDecimal() ?? 0) < 0 || (c.QuoteVolume?.ToDecimal() ?? 0) < 0 || c.TradeCount < 0) return "volumes and trade count must not be negative";
+        return null;
+    }
+
+    private static string? CheckIndicator(IndicatorValue i)
+    {
+        if (CheckInstrument(i.Instrument) is { } why) return why;
+        if (!PipelineConfiguration.Intervals.Contains(i.Interval)) return $"interval '{i.Interval}' is not one of {string.Join(", ", PipelineConfiguration.Intervals)}";
+        if (string.IsNullOrEmpty(i.Indicator)) return "the indicator name is missing";
+        if (i.OpenTimeUs <= 0) return "the open time is missing";
+        return null;
+    }
+
+    private static DeadLetter Reject(ConsumeResult<byte[]?, byte[]?> record, string code, string reason) => new()
+    {
+        SourceTopic = record.Topic,
+        SourcePartition = record.Partition.Value,
+        SourceOffset = record.Offset.Value,
+        OriginalKey = record.Message.Key is null ? ByteString.Empty : ByteString.CopyFrom(record.Message.Key),
+        OriginalValue = record.Message.Value is null ? ByteString.Empty : ByteString.CopyFrom(record.Message.Value),
+        ReasonCode = code,
+        Reason = reason,
+        Processor = ProcessorName,
+        FailedTimeUs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000,
+    };
+}

@@ -1,0 +1,39 @@
+// Records the sink cannot store go to the dead-letter topic with the reason; the rest of the batch is written.
+using Confluent.Kafka;
+using Pipeline.Plumbing.Topics;
+using Pipeline.Schemas.V1;
+using Pipeline.Testing;
+using static Pipeline.Sinks.Tests.SinkRecords;
+
+namespace Pipeline.Sinks.Tests;
+
+public sealed class SinkDeadLetterTests
+{
+    [Fact]
+    public async Task Malformed_and_invalid_records_are_dead_lettered_and_the_valid_ones_written()
+    {
+        await using var kafka = await TestKafka.StartAsync(partitions: 1);
+        var db = await TestPostgres.CreateDatabaseAsync();
+        await ProduceAsync(kafka.Settings, TopicCatalog.ValidTrades.Name, [Trade(1, "10", "1", Day)], t => t.Instrument.Key);
+        await ProduceRawAsync(kafka.Settings, TopicCatalog.ValidTrades.Name, BtcUsdt.Key, [0xFF, 0xFF, 0xFF, 0x01]);
+        var badCandle = Candle(Day, "100", "99", "98", "99.5", "1", closed: true, revision: 0); // high below open
+        await ProduceAsync(kafka.Settings, TopicCatalog.Candles.Name, [badCandle], c => c.Instrument.Key);
+        await ProduceAsync(kafka.Settings, TopicCatalog.ValidTrades.Name, [Trade(2, "11", "1", Day + 1)], t => t.Instrument.Key);
+
+        await using (var sink = RunningSink.Start(kafka.Settings, db))
+            await Eventually.TrueAsync(async () => await RunningSink.CountAsync(db, "SELECT coalesce(sum(next_offset), 0) FROM sink_positions") == 4, what: "all 4 records consumed");
+
+        Assert.Equal(2, await RunningSink.CountAsync(db, "SELECT count(*) FROM trades"));
+        Assert.Equal(0, await RunningSink.CountAsync(db, "SELECT count(*) FROM candles"));
+
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(kafka.Settings.Consumer("dl-check", "dl-check-" + Guid.NewGuid())).Build();
+        consumer.Assign(new TopicPartitionOffset(TopicCatalog.DeadLetters.Name, 0, Offset.Beginning));
+        var letters = new List<DeadLetter>();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (letters.Count < 2 && DateTime.UtcNow < deadline)
+            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { Message: not null } r) letters.Add(DeadLetter.Parser.ParseFrom(r.Message.Value));
+        Assert.Equal(["invalid_candle", "malformed"], letters.Select(l => l.ReasonCode).Order());
+        Assert.Contains(letters, l => l.SourceTopic == "trades.valid" && l.SourceOffset == 1 && l.OriginalValue.Length == 4);
+        Assert.Contains(letters, l => l.Reason.Contains("high is below"));
+    }
+}
