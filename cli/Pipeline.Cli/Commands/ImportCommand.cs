@@ -1,0 +1,61 @@
+// `pipeline import binance-dump FILE…`: seed history from Binance public data dumps (trades, aggTrades, klines).
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using Pipeline.Producers;
+using Pipeline.Producers.Import;
+using Pipeline.Producers.Publishing;
+using Spectre.Console;
+
+namespace Pipeline.Cli.Commands;
+
+public static class ImportCommand
+{
+    public static Command Create(Option<string?> config)
+    {
+        var command = new Command("import", "Import history files into the raw topics");
+        var files = new Argument<string[]>("FILE") { Description = "Binance dump files (.csv or .zip) as published on data.binance.vision, e.g. BTCUSDT-trades-2024-01-01.zip", Arity = ArgumentArity.OneOrMore };
+        var binance = new Command("binance-dump", "Publish Binance public dump files (trades, aggTrades, klines) in exchange-time order, then an end-of-input mark per instrument. Needs Kafka:Bootstrap.");
+        binance.Arguments.Add(files);
+        binance.SetAction((parse, _) => CliRunner.RunAsync(async ct =>
+        {
+            var options = ConfigLoader.Load(parse, config);
+            var paths = parse.GetValue(files) ?? [];
+            // Check names and symbols before connecting anywhere: a typo is reported at once.
+            var listings = new VenueListings(options.Instruments);
+            foreach (var p in paths) listings.Find(BinanceDumpImporter.Exchange, BinanceDumpFile.Parse(p).Symbol);
+
+            using var loggers = PipelineServices.CreateLoggerFactory();
+            await using var services = await PipelineServices.StartAsync(options, loggers, allowEmbedded: false, needsDatabase: false, ct);
+            var log = loggers.CreateLogger("import");
+            using var publisher = new TopicPublisher(services.Context.Kafka, "pipeline-import", log);
+            var importer = new BinanceDumpImporter(listings, publisher, log);
+            BinanceDumpResult result;
+            try
+            {
+                result = await AnsiConsole.Progress()
+                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                    .StartAsync(async progress =>
+                    {
+                        var tasks = paths.ToDictionary(p => p, p => progress.AddTask(Path.GetFileName(p), maxValue: 1));
+                        return await importer.ImportAsync(paths, new Progress<BinanceDumpProgress>(p =>
+                        {
+                            var task = tasks[p.File];
+                            task.MaxValue = Math.Max(1, p.BytesTotal);
+                            task.Value = Math.Min(p.BytesRead, task.MaxValue);
+                            task.Description = $"{Path.GetFileName(p.File)} ({p.Records:N0} rows)";
+                        }), ct);
+                    });
+            }
+            catch (InvalidDataException e)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return CliRunner.ExitFailure;
+            }
+            foreach (var (key, n) in result.Trades) Console.WriteLine($"{key}: {n:N0} trades");
+            foreach (var (key, n) in result.Candles) Console.WriteLine($"{key}: {n:N0} candles");
+            return 0;
+        }));
+        command.Subcommands.Add(binance);
+        return command;
+    }
+}
