@@ -55,6 +55,7 @@ switch (mode)
             BootstrapServers = Opt("bootstrap", ""),
             TransactionalId = Opt("txn-id", "txn"),
             TransactionTimeoutMs = int.Parse(Opt("txn-timeout-ms", "60000")),
+            MessageTimeoutMs = int.Parse(Opt("txn-timeout-ms", "60000")),
         }).Build();
         producer.InitTransactions(TimeSpan.FromSeconds(30));
         producer.BeginTransaction();

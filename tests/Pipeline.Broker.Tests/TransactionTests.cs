@@ -1,0 +1,193 @@
+using Confluent.Kafka;
+
+namespace Pipeline.Broker.Tests;
+
+/// <summary>Scenarios 1-5: transactions with Kafka's semantics (KIP-98), seen through librdkafka 2.15.1.</summary>
+public sealed class TransactionTests
+{
+    private static IProducer<string, string> TxnProducer(string bootstrap, string txnId) =>
+        Clients.Producer(bootstrap, c => { c.TransactionalId = txnId; c.TransactionTimeoutMs = 30_000; });
+
+    [Fact]
+    public async Task Read_committed_consumer_sees_only_committed_records_and_read_uncommitted_sees_both()
+    {
+        await using var broker = await InProcessBroker.StartAsync();
+        await broker.CreateTopicAsync("orders");
+        using (var producer = TxnProducer(broker.BootstrapServers, "t1"))
+        {
+            producer.InitTransactions(TimeSpan.FromSeconds(30));
+            producer.BeginTransaction();
+            for (int i = 0; i < 3; i++) producer.Produce("orders", new Message<string, string> { Key = "k", Value = $"aborted-{i}" });
+            producer.Flush();
+            producer.AbortTransaction(TimeSpan.FromSeconds(30));
+            producer.BeginTransaction();
+            for (int i = 0; i < 3; i++) producer.Produce("orders", new Message<string, string> { Key = "k", Value = $"committed-{i}" });
+            producer.CommitTransaction(TimeSpan.FromSeconds(30));
+        }
+
+        using var committed = Clients.Consumer(broker.BootstrapServers, "rc", IsolationLevel.ReadCommitted);
+        var rc = Clients.ReadAll(committed, "orders", 1, minCount: 3);
+        Assert.Equal(["committed-0", "committed-1", "committed-2"], rc.Select(r => r.Value));
+        // Offsets include the control markers: 0-2 aborted, 3 ABORT marker, 4-6 committed, 7 COMMIT marker.
+        Assert.Equal([4L, 5L, 6L], rc.Select(r => r.Offset));
+        Assert.Equal(8, committed.QueryWatermarkOffsets(new TopicPartition("orders", 0), TimeSpan.FromSeconds(10)).High.Value);
+
+        using var uncommitted = Clients.Consumer(broker.BootstrapServers, "ru", IsolationLevel.ReadUncommitted);
+        var ru = Clients.ReadAll(uncommitted, "orders", 1, minCount: 6);
+        Assert.Equal(["aborted-0", "aborted-1", "aborted-2", "committed-0", "committed-1", "committed-2"], ru.Select(r => r.Value));
+    }
+
+    [Fact]
+    public async Task Killed_transactional_producer_is_aborted_when_a_new_producer_with_its_id_initialises()
+    {
+        await using var broker = await InProcessBroker.StartAsync();
+        await broker.CreateTopicAsync("payments");
+        await using (var zombie = HostProcess.Start("produce-txn", "--bootstrap", broker.BootstrapServers, "--topic", "payments", "--txn-id", "pay-1", "--count", "5"))
+        {
+            await zombie.WaitForLineAsync(l => l == "IN-TXN", TimeSpan.FromSeconds(60), "the producer to write inside its transaction");
+            zombie.Kill();
+        }
+
+        using var consumer = Clients.Consumer(broker.BootstrapServers, "rc", IsolationLevel.ReadCommitted);
+        consumer.Assign(new TopicPartitionOffset("payments", 0, Offset.Beginning));
+        // While the zombie's transaction is open, read_committed readers stop at the last stable offset (0).
+        Assert.Equal(0, consumer.QueryWatermarkOffsets(new TopicPartition("payments", 0), TimeSpan.FromSeconds(10)).High.Value);
+
+        using (var successor = TxnProducer(broker.BootstrapServers, "pay-1"))
+        {
+            successor.InitTransactions(TimeSpan.FromSeconds(30));
+            successor.BeginTransaction();
+            successor.Produce("payments", new Message<string, string> { Key = "k", Value = "fresh" });
+            successor.CommitTransaction(TimeSpan.FromSeconds(30));
+        }
+        var seen = Clients.Drain(consumer, 1, minCount: 1);
+        Assert.Equal(["fresh"], seen.Select(r => r.Value));
+    }
+
+    [Fact]
+    public async Task Transaction_open_longer_than_its_timeout_is_aborted_by_the_coordinator()
+    {
+        await using var broker = await InProcessBroker.StartAsync();
+        await broker.CreateTopicAsync("slow");
+        await using (var zombie = HostProcess.Start("produce-txn", "--bootstrap", broker.BootstrapServers, "--topic", "slow", "--txn-id", "slow-1", "--count", "3", "--txn-timeout-ms", "2000"))
+        {
+            await zombie.WaitForLineAsync(l => l == "IN-TXN", TimeSpan.FromSeconds(60), "the producer to write inside its transaction");
+            zombie.Kill();
+        }
+        using (var plain = Clients.Producer(broker.BootstrapServers))
+        {
+            await plain.ProduceAsync("slow", new Message<string, string> { Key = "k", Value = "after" });
+        }
+        using var consumer = Clients.Consumer(broker.BootstrapServers, "rc", IsolationLevel.ReadCommitted);
+        var seen = Clients.ReadAll(consumer, "slow", 1, minCount: 1, timeout: TimeSpan.FromSeconds(30));
+        Assert.Equal(["after"], seen.Select(r => r.Value));
+    }
+
+    [Fact]
+    public async Task Open_transaction_holds_read_committed_consumers_at_the_last_stable_offset_until_it_ends()
+    {
+        await using var broker = await InProcessBroker.StartAsync();
+        await broker.CreateTopicAsync("ledger");
+        using var plain = Clients.Producer(broker.BootstrapServers);
+        using var txn = TxnProducer(broker.BootstrapServers, "ledger-1");
+        await plain.ProduceAsync("ledger", new Message<string, string> { Key = "k", Value = "before" });
+        txn.InitTransactions(TimeSpan.FromSeconds(30));
+        txn.BeginTransaction();
+        txn.Produce("ledger", new Message<string, string> { Key = "k", Value = "inside" });
+        txn.Flush();
+        await plain.ProduceAsync("ledger", new Message<string, string> { Key = "k", Value = "after" });
+
+        using var consumer = Clients.Consumer(broker.BootstrapServers, "rc", IsolationLevel.ReadCommitted);
+        Assert.Equal(["before"], Clients.ReadAll(consumer, "ledger", 1, minCount: 1).Select(r => r.Value));
+        // Held: the read_committed end of the partition is the open transaction's first offset, and nothing
+        // past it is delivered however long the consumer polls (HW is 3, so the consumer sees no EOF either).
+        var tp = new TopicPartition("ledger", 0);
+        Assert.Equal(1, consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)).High.Value);
+        Assert.Empty(Clients.PollFor(consumer, TimeSpan.FromSeconds(2)));
+
+        txn.CommitTransaction(TimeSpan.FromSeconds(30));
+        Assert.Equal(["inside", "after"], Clients.Drain(consumer, 1, minCount: 2).Select(r => r.Value));
+    }
+
+    [Fact]
+    public async Task Second_live_producer_with_the_same_transactional_id_fences_the_first()
+    {
+        await using var broker = await InProcessBroker.StartAsync();
+        await broker.CreateTopicAsync("fence");
+        using var first = TxnProducer(broker.BootstrapServers, "same-id");
+        first.InitTransactions(TimeSpan.FromSeconds(30));
+        first.BeginTransaction();
+        first.Produce("fence", new Message<string, string> { Key = "k", Value = "from-first" });
+        first.Flush();
+
+        using var second = TxnProducer(broker.BootstrapServers, "same-id");
+        second.InitTransactions(TimeSpan.FromSeconds(30));
+
+        var error = Assert.ThrowsAny<KafkaException>(() =>
+        {
+            first.Produce("fence", new Message<string, string> { Key = "k", Value = "from-first-again" });
+            first.CommitTransaction(TimeSpan.FromSeconds(30));
+        });
+        Assert.True(error.Error.IsFatal || error.Error.Code is Confluent.Kafka.ErrorCode.InvalidProducerEpoch or Confluent.Kafka.ErrorCode.Local_Fenced
+            || error.Message.Contains("fenced", StringComparison.OrdinalIgnoreCase), $"expected fencing, got {error.Error}");
+
+        second.BeginTransaction();
+        second.Produce("fence", new Message<string, string> { Key = "k", Value = "from-second" });
+        second.CommitTransaction(TimeSpan.FromSeconds(30));
+
+        using var consumer = Clients.Consumer(broker.BootstrapServers, "rc", IsolationLevel.ReadCommitted);
+        Assert.Equal(["from-second"], Clients.ReadAll(consumer, "fence", 1, minCount: 1).Select(r => r.Value));
+    }
+
+    [Fact]
+    public async Task Offsets_sent_to_a_transaction_are_stored_on_commit_not_on_abort_and_a_restarted_consumer_resumes_from_them()
+    {
+        await using var broker = await InProcessBroker.StartAsync();
+        await broker.CreateTopicAsync("in");
+        await broker.CreateTopicAsync("out");
+        using (var plain = Clients.Producer(broker.BootstrapServers))
+        {
+            for (int i = 0; i < 10; i++) plain.Produce("in", new Message<string, string> { Key = "k", Value = $"in-{i}" });
+            plain.Flush();
+        }
+        var tp = new TopicPartition("in", 0);
+        using (var consumer = Clients.Consumer(broker.BootstrapServers, "copier"))
+        using (var producer = TxnProducer(broker.BootstrapServers, "copier-1"))
+        {
+            producer.InitTransactions(TimeSpan.FromSeconds(30));
+            consumer.Subscribe("in");
+            var batch = new List<ConsumeResult<string, string>>();
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (batch.Count < 10 && DateTime.UtcNow < deadline)
+                if (consumer.Consume(100) is { IsPartitionEOF: false } r) batch.Add(r);
+            Assert.Equal(10, batch.Count);
+
+            producer.BeginTransaction();
+            foreach (var r in batch.Take(5)) producer.Produce("out", new Message<string, string> { Key = "k", Value = r.Message.Value });
+            producer.SendOffsetsToTransaction([new TopicPartitionOffset(tp, 5)], consumer.ConsumerGroupMetadata, TimeSpan.FromSeconds(30));
+            producer.AbortTransaction(TimeSpan.FromSeconds(30));
+            Assert.Equal(Offset.Unset, consumer.Committed([tp], TimeSpan.FromSeconds(10))[0].Offset);
+
+            producer.BeginTransaction();
+            foreach (var r in batch.Take(5)) producer.Produce("out", new Message<string, string> { Key = "k", Value = r.Message.Value });
+            producer.SendOffsetsToTransaction([new TopicPartitionOffset(tp, 5)], consumer.ConsumerGroupMetadata, TimeSpan.FromSeconds(30));
+            producer.CommitTransaction(TimeSpan.FromSeconds(30));
+            Assert.Equal(5, consumer.Committed([tp], TimeSpan.FromSeconds(10))[0].Offset.Value);
+            consumer.Close();
+        }
+
+        await broker.RestartAsync();
+        using var restarted = Clients.Consumer(broker.BootstrapServers, "copier");
+        restarted.Subscribe("in");
+        ConsumeResult<string, string>? first = null;
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while (first is null && DateTime.UtcNow < until)
+            if (restarted.Consume(100) is { IsPartitionEOF: false } r) first = r;
+        Assert.NotNull(first);
+        Assert.Equal(5, first!.Offset.Value);
+        restarted.Close();
+
+        using var outReader = Clients.Consumer(broker.BootstrapServers, "verify");
+        Assert.Equal(5, Clients.ReadAll(outReader, "out", 1, minCount: 5).Count);
+    }
+}
