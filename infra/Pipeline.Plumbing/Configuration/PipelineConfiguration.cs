@@ -47,6 +47,15 @@ public static class PipelineConfiguration
         {
             throw new PipelineConfigurationException([$"configuration: {e.InnerException?.Message ?? e.Message} — fix the value in the file or the PIPELINE__ variable"]);
         }
+        // Instruments come from one place: the instruments YAML file (InstrumentsFile, or config/instruments.yaml when it
+        // exists), or the JSON Instruments list, or the built-in defaults. Two lists at once would hide one of them.
+        var instrumentsFile = options.InstrumentsFile ?? (File.Exists(InstrumentsFile.DefaultPath) ? InstrumentsFile.DefaultPath : null);
+        if (instrumentsFile is not null)
+        {
+            if (options.Instruments.Count > 0)
+                throw new PipelineConfigurationException([$"configuration: instruments are listed both in {instrumentsFile} and in Instruments of the JSON configuration; keep one list"]);
+            options.Instruments = InstrumentsFile.Load(instrumentsFile);
+        }
         if (options.Instruments.Count == 0) options.Instruments = DefaultInstruments();
         Validate(options);
         return options;

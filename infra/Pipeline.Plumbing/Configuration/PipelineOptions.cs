@@ -11,6 +11,8 @@ public sealed class PipelineOptions
     public SimulatorOptions Simulator { get; set; } = new();
     public ProcessingOptions Processing { get; set; } = new();
     public List<InstrumentOptions> Instruments { get; set; } = new();
+    /// <summary>YAML file listing the instruments (default: config/instruments.yaml when it exists); replaces Instruments.</summary>
+    public string? InstrumentsFile { get; set; }
     /// <summary>Live exchange connections; off in the offline default.</summary>
     public bool LiveExchanges { get; set; }
 }
