@@ -1,0 +1,34 @@
+// Resolves the {exchange}/{base}/{quote}/{market} of a route to an instrument id (cached; re-read on a miss,
+// because the sink registers instruments it sees for the first time).
+using Npgsql;
+using Pipeline.Schemas.V1;
+
+namespace Pipeline.Api;
+
+public sealed class InstrumentDirectory(NpgsqlDataSource db)
+{
+    private volatile Dictionary<string, int> _ids = new(StringComparer.Ordinal);
+    private DateTime _loadedAt = DateTime.MinValue;
+
+    public async Task<(int Id, InstrumentRef Ref)> ResolveAsync(string exchange, string @base, string quote, string market, CancellationToken ct)
+    {
+        if (!InstrumentRef.TryParseMarket(market, out var marketType))
+            throw ApiProblem.BadParameter("market", $"market '{market}' is not one of spot, perp, future");
+        var r = InstrumentRef.Create(exchange, @base, quote, marketType);
+        if (_ids.TryGetValue(r.Key, out var id)) return (id, r);
+        if (DateTime.UtcNow - _loadedAt > TimeSpan.FromMilliseconds(500)) await ReloadAsync(ct);
+        if (_ids.TryGetValue(r.Key, out id)) return (id, r);
+        throw ApiProblem.NotFound($"instrument {r.Key} is not registered; GET /instruments lists the known ones");
+    }
+
+    private async Task ReloadAsync(CancellationToken ct)
+    {
+        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+        await using var cmd = db.CreateCommand("SELECT id, exchange, base, quote, market FROM instruments");
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            ids[$"{reader.GetString(1)}:{reader.GetString(2)}/{reader.GetString(3)}:{reader.GetString(4)}"] = reader.GetInt32(0);
+        _ids = ids;
+        _loadedAt = DateTime.UtcNow;
+    }
+}

@@ -1,0 +1,82 @@
+// The API hosted on a free port against a test database (and optionally a test Kafka), with a seeded instrument set.
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Pipeline.Plumbing;
+using Pipeline.Plumbing.Configuration;
+using Pipeline.Plumbing.Database;
+using Pipeline.Plumbing.Kafka;
+using Pipeline.Testing;
+
+namespace Pipeline.Api.Tests;
+
+public sealed class RunningApi : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private RunningApi(WebApplication app, string db)
+    {
+        _app = app;
+        Database = db;
+        Http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+    }
+
+    public HttpClient Http { get; }
+    public string Database { get; }
+
+    public static ILoggerFactory Loggers { get; } = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
+
+    /// <summary>Starts the API; without <paramref name="kafka"/> it points at a port where no broker listens.</summary>
+    public static async Task<RunningApi> StartAsync(KafkaClientSettings? kafka = null, TimeProvider? clock = null, Action<PipelineOptions>? configure = null)
+    {
+        var db = await TestPostgres.CreateDatabaseAsync();
+        var options = new PipelineOptions { Instruments = PipelineConfiguration.DefaultInstruments() };
+        configure?.Invoke(options);
+        await using (var source = NpgsqlDataSource.Create(db)) await InstrumentRegistry.SyncAsync(source, options.Instruments);
+        var context = new PipelineContext(options, kafka ?? new KafkaClientSettings("127.0.0.1:1"), db, Loggers);
+        var app = ApiApp.Build(context, "http://127.0.0.1:0", clock);
+        await app.StartAsync();
+        return new RunningApi(app, db);
+    }
+
+    public async Task ExecuteAsync(string sql, params object[] args)
+    {
+        await using var conn = new NpgsqlConnection(Database);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        foreach (var a in args) cmd.Parameters.Add(new NpgsqlParameter { Value = a });
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Inserts a 1m (or other) candle of the instrument binance:BTC/USDT:spot directly, as the sink would.</summary>
+    public Task InsertCandleAsync(string time, string o, string h, string l, string c, string v, string interval = "1m", bool closed = true, string exchange = "binance", string quote = "USDT")
+    {
+        var t = DateTime.Parse(time, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
+        return ExecuteAsync(
+            """
+            SELECT pipeline_ensure_day_partitions('candles', $1, $1);
+            """, t).ContinueWith(_ => ExecuteAsync(
+            """
+            INSERT INTO candles (time, instrument_id, interval, source, open, high, low, close, volume, quote_volume, trade_count, closed, revision)
+            SELECT $1, id, $2, 1, $3::numeric, $4::numeric, $5::numeric, $6::numeric, $7::numeric, $7::numeric * $6::numeric, 7, $8, 0
+            FROM instruments WHERE exchange = $9 AND base = 'BTC' AND quote = $10 AND market = 'spot'
+            """, t, interval, o, h, l, c, v, closed, exchange, quote)).Unwrap();
+    }
+
+    public async Task<JsonElement> GetJsonAsync(string path)
+    {
+        using var response = await Http.GetAsync(path);
+        Assert.True(response.IsSuccessStatusCode, $"GET {path} → {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
