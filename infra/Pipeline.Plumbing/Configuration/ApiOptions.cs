@@ -7,4 +7,10 @@ public sealed class ApiOptions
     public List<string> ApiKeys { get; set; } = new();
     /// <summary>Origins allowed by CORS; empty allows none.</summary>
     public List<string> CorsOrigins { get; set; } = new();
+    /// <summary>Requests per second each client (API key, else remote address) may make; 0 turns the limit off.</summary>
+    public int RateLimitPerSecond { get; set; } = 100;
+    /// <summary>How many requests a client may make at once above its per-second rate.</summary>
+    public int RateLimitBurst { get; set; } = 200;
+    /// <summary>Live stream: at most this many candle events per second to each client (the latest per candle wins).</summary>
+    public int StreamEventsPerSecond { get; set; } = 20;
 }
