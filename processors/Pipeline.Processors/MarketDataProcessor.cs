@@ -9,6 +9,7 @@ using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Kafka;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Processors.Candles;
+using Pipeline.Processors.Indicators;
 using Pipeline.Processors.State;
 using Pipeline.Processors.Validation;
 using Pipeline.Schemas.V1;
@@ -20,6 +21,7 @@ public sealed class MarketDataProcessor
     public const string PriceJumpHeader = "pipeline.flag";
     private const string WatermarkSuffix = "|watermark";
     private static readonly Headers CandleHeaders = MessageHeaders.For<Candle>();
+    private static readonly Headers IndicatorHeaders = MessageHeaders.For<IndicatorValue>();
     private static readonly Headers DeadLetterHeaders = MessageHeaders.For<DeadLetter>();
     private static readonly Headers TradeHeaders = MessageHeaders.For<Trade>();
     private static readonly Headers FlaggedTradeHeaders = WithFlag(MessageHeaders.For<Trade>());
@@ -34,6 +36,10 @@ public sealed class MarketDataProcessor
     private readonly List<CandleState> _finals = new();
     private readonly List<CandleState> _scratch = new();
     private readonly List<(int, long)> _removed = new();
+    private readonly List<IndicatorSeries.Row> _rows = new();
+    private readonly IReadOnlyList<string> _indicatorSpecs;
+    private readonly string[] _indicatorNames;
+    private readonly string[][] _indicatorFields;
 
     public MarketDataProcessor(ProcessingOptions options, IEnumerable<string> instrumentKeys, ILogger logger, string name = "processor")
     {
@@ -43,13 +49,19 @@ public sealed class MarketDataProcessor
         _log = logger;
         _name = name;
         _throttleUs = options.OpenUpdateThrottleMs * 1000L;
+        _indicatorSpecs = options.Indicators.Count > 0 ? options.Indicators.ToList() : IndicatorFactory.Defaults;
+        Indicator[] prototypes;
+        try { prototypes = _indicatorSpecs.Select(IndicatorFactory.Create).ToArray(); }
+        catch (ArgumentException e) { throw new InvalidOperationException($"configuration: Processing:Indicators: {e.Message}"); }
+        _indicatorNames = prototypes.Select(p => p.Name).ToArray();
+        _indicatorFields = prototypes.Select(p => p.Fields.ToArray()).ToArray();
     }
 
     public static IReadOnlyList<string> InputTopics { get; } =
         [TopicCatalog.RawTrades.Name, TopicCatalog.RawExchangeCandles.Name, TopicCatalog.EndOfInput.Name];
 
     public static IReadOnlyList<string> ChangelogTopics { get; } =
-        [TopicCatalog.ValidatorState.Name, TopicCatalog.AggregatorState.Name];
+        [TopicCatalog.ValidatorState.Name, TopicCatalog.AggregatorState.Name, TopicCatalog.IndicatorState.Name];
 
     public IReadOnlyDictionary<string, InstrumentState> Instruments => _instruments;
 
@@ -86,6 +98,13 @@ public sealed class MarketDataProcessor
                 output.Add(new(TopicCatalog.AggregatorState.Name, s.Partition, CandleKey(s.Key, c.Interval.Name, c.OpenTimeUs), SerializeCandle(c), null));
             foreach (var (i, open) in _removed)
                 output.Add(new(TopicCatalog.AggregatorState.Name, s.Partition, CandleKey(s.Key, CandleInterval.All[i].Name, open), null, null));
+            for (var i = 0; i < s.Series.Length; i++)
+            {
+                if (!s.SeriesDirty[i]) continue;
+                s.SeriesDirty[i] = false;
+                output.Add(new(TopicCatalog.IndicatorState.Name, s.Partition, Encoding.UTF8.GetBytes($"{s.Key}|{CandleInterval.All[i].Name}"),
+                    s.Series[i]!.Serialize(), null));
+            }
             if (metaDirty)
                 output.Add(new(TopicCatalog.AggregatorState.Name, s.Partition, Encoding.UTF8.GetBytes(s.Key + WatermarkSuffix),
                     BitConverter.GetBytes(s.Aggregator.MaxEventUs), null));
@@ -115,6 +134,14 @@ public sealed class MarketDataProcessor
             var state = StateOf(parts[0], partition);
             if (value is null) state.Aggregator.Forget(interval.Index, open);
             else state.Aggregator.Restore(DeserializeCandle(value, interval, open));
+        }
+        else if (topic == TopicCatalog.IndicatorState.Name)
+        {
+            var parts = k.Split('|');
+            var interval = CandleInterval.Find(parts[1]) ?? throw new InvalidDataException($"changelog key {k}: unknown interval");
+            // A series written with other indicators (the configuration changed) starts afresh.
+            StateOf(parts[0], partition).Series[interval.Index] = value is null ? null
+                : IndicatorSeries.Deserialize(value, _indicatorSpecs, HistoryCapacity(interval));
         }
     }
 
@@ -212,8 +239,47 @@ public sealed class MarketDataProcessor
             var bytes = c.ToMessage(s.Instrument).ToByteArray();
             output.Add(new(TopicCatalog.Candles.Name, null, s.KeyBytes, bytes, CandleHeaders));
             output.Add(new(TopicCatalog.FinalCandles.Name, null, s.KeyBytes, bytes, CandleHeaders));
+            EmitIndicators(s, c, output);
         }
     }
+
+    private void EmitIndicators(InstrumentState s, CandleState c, List<OutputRecord> output)
+    {
+        var i = c.Interval.Index;
+        var series = s.Series[i] ??= new IndicatorSeries(_indicatorSpecs, HistoryCapacity(c.Interval));
+        _rows.Clear();
+        if (!series.Apply(new Bar(c.OpenTimeUs, c.Open, c.High, c.Low, c.Close, c.Volume), c.Revision, _rows))
+        {
+            ProcessorMetrics.IndicatorsNotRecomputed.Add(1);
+            _log.LogWarning("Candle {Instrument} {Interval} {Open} revised beyond the indicator history; its indicator values were not recomputed",
+                s.Key, c.Interval.Name, c.OpenTimeUs);
+            return;
+        }
+        s.SeriesDirty[i] = true;
+        foreach (var row in _rows)
+            for (var k = 0; k < _indicatorNames.Length; k++)
+            {
+                var v = new IndicatorValue
+                {
+                    Instrument = s.Instrument,
+                    Interval = c.Interval.Name,
+                    OpenTimeUs = row.Bar.OpenTimeUs,
+                    Indicator = _indicatorNames[k],
+                    CandleRevision = row.Revision,
+                };
+                for (var f = 0; f < _indicatorFields[k].Length; f++)
+                {
+                    var field = new IndicatorField { Name = _indicatorFields[k][f] };
+                    if (row.Values[k][f] is { } x && double.IsFinite(x)) field.Value = x;
+                    v.Fields.Add(field);
+                }
+                output.Add(new(TopicCatalog.Indicators.Name, null, s.KeyBytes, v.ToByteArray(), IndicatorHeaders));
+            }
+    }
+
+    /// <summary>Closed candles kept per series for recomputation: enough to cover the revision horizon.</summary>
+    private int HistoryCapacity(CandleInterval interval) =>
+        (int)Math.Clamp((_options.RevisionHorizonMs + _options.AllowedLatenessMs) * 1000L / interval.DurationUs + 2, 2, 256);
 
     private void DeadLetter(ProcessorRecord r, Rejection why, long nowUs, List<OutputRecord> output)
     {

@@ -24,4 +24,6 @@ public sealed class ProcessingOptions
     public int DedupeWindow { get; set; } = 2_048;
     /// <summary>A trade whose price differs from the last accepted price by more than this fraction is flagged.</summary>
     public double PriceJumpFraction { get; set; } = 0.2;
+    /// <summary>Indicators computed on closed candles, e.g. "rsi(14)", "macd(12,26,9)"; empty = the default 13.</summary>
+    public List<string> Indicators { get; set; } = new();
 }

@@ -1,5 +1,6 @@
 // Everything the processor keeps for one instrument, and the input partition it belongs to (its changelog partition).
 using Pipeline.Processors.Candles;
+using Pipeline.Processors.Indicators;
 using Pipeline.Processors.Validation;
 using Pipeline.Schemas.V1;
 
@@ -14,4 +15,7 @@ public sealed class InstrumentState(InstrumentRef instrument, int partition, Val
     public ValidatorState Validator { get; set; } = validator;
     public bool ValidatorDirty { get; set; }
     public CandleAggregator Aggregator { get; } = aggregator;
+    /// <summary>Indicator series per interval index (created on the first closed candle).</summary>
+    public IndicatorSeries?[] Series { get; } = new IndicatorSeries?[CandleInterval.All.Count];
+    public bool[] SeriesDirty { get; } = new bool[CandleInterval.All.Count];
 }
