@@ -131,6 +131,8 @@ public sealed class KafkaBroker : IAsyncDisposable
         }
     }
 
+    internal LogManager Logs => _logs;
+
     /// <summary>Runs retention and compaction now (tests and tools; normally periodic).</summary>
     public void RunCleanerNow() => _logs.RunCleaner();
 

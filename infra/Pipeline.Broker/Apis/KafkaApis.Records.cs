@@ -87,7 +87,6 @@ internal sealed partial class KafkaApis
         short v = h.ApiVersion;
         r.Int32(); // replica id
         int maxWaitMs = r.Int32();
-        if (Environment.GetEnvironmentVariable("BROKER_DEBUG") == "1") Console.Error.WriteLine($"FETCH maxWait={maxWaitMs}");
         int minBytes = r.Int32();
         int maxBytes = r.Int32();
         bool readCommitted = r.Int8() == 1;

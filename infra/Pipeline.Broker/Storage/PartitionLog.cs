@@ -247,7 +247,6 @@ internal sealed class PartitionLog : IDisposable
             long hw = _nextOffset, lso = _lastStableOffset, start = _logStartOffset;
             if (offset < start || offset > hw) return new ReadResult(ErrorCode.OffsetOutOfRange, hw, lso, start, null, 0, 0, null);
             long upper = readCommitted ? lso : hw;
-            if (Environment.GetEnvironmentVariable("BROKER_DEBUG") == "1") Console.Error.WriteLine($"READ {Topic} off={offset} rc={readCommitted} hw={hw} lso={lso}");
             if (offset >= upper) return new ReadResult(ErrorCode.None, hw, lso, start, null, 0, 0, null);
             int si = FindSegment(offset);
             for (; si < _segments.Count; si++)
