@@ -1,15 +1,15 @@
 // Starts the live exchange connectors for the configured real instruments.
-using Microsoft.Extensions.Logging;
 using Pipeline.Plumbing;
+using Pipeline.Producers.Connectors;
 using Pipeline.Producers.Publishing;
 
 namespace Pipeline.Producers;
 
 internal static class LiveFeeds
 {
-    public static Task RunAsync(PipelineContext context, TopicPublisher publisher, CancellationToken ct)
+    public static async Task RunAsync(PipelineContext context, TopicPublisher publisher, CancellationToken ct)
     {
-        context.LoggerFactory.CreateLogger("Pipeline.Producers").LogWarning("Live exchange connectors are not built yet");
-        return Task.CompletedTask;
+        using var feed = new LiveFeed(new VenueListings(context.Options.Instruments).All, new ConnectionOptions(), context.LoggerFactory);
+        await feed.RunAsync(publisher, ct);
     }
 }

@@ -1,0 +1,68 @@
+// Binance spot combined stream: <symbol>@trade and <symbol>@kline_<interval>, streams named in the URL.
+using System.Text.Json;
+using Pipeline.Producers.Import;
+using Pipeline.Schemas.V1;
+
+namespace Pipeline.Producers.Connectors.Binance;
+
+public sealed class BinanceProtocol : IVenueProtocol
+{
+    public string Exchange => "binance";
+    // Binance trade ids (field "t") grow by one per trade and symbol.
+    public bool SequentialTradeIds => true;
+    // Binance pings at the WebSocket level; ClientWebSocket answers those itself.
+    public string? PingFrame => null;
+
+    public Uri StreamUri(Uri webSocketBase, VenueListing listing)
+    {
+        var symbol = listing.Symbol.ToLowerInvariant();
+        var streams = new[] { $"{symbol}@trade" }.Concat(listing.Intervals.Select(i => $"{symbol}@kline_{i}"));
+        return new Uri($"{webSocketBase.ToString().TrimEnd('/')}/stream?streams={string.Join('/', streams)}");
+    }
+
+    public IReadOnlyList<string> SubscribeFrames(VenueListing listing) => [];
+
+    public void Parse(string frame, VenueListing listing, long receiveTimeUs, ParsedFrame into)
+    {
+        using var doc = JsonDocument.Parse(frame);
+        var root = doc.RootElement;
+        if (root.ValueKind != JsonValueKind.Object) throw new FormatException("frame is not a JSON object");
+        // Replies to control requests ({"result":null,"id":1}) and errors ({"code":..,"msg":..}).
+        if (root.TryGetProperty("code", out var code) && root.TryGetProperty("msg", out var msg)) { into.VenueError = $"{code} {msg}"; return; }
+        if (root.TryGetProperty("result", out _) && root.TryGetProperty("id", out _)) return;
+        var data = root.TryGetProperty("data", out var d) ? d : root;
+        switch (data.Str("e"))
+        {
+            case "trade":
+                into.Trades.Add(new Trade
+                {
+                    Instrument = listing.Instrument,
+                    TradeId = data.Long("t"),
+                    Price = JsonFields.Wire(data.Get("p").Positive("price")),
+                    Size = JsonFields.Wire(data.Get("q").Positive("quantity")),
+                    // "m": the buyer is the maker, so the taker sold.
+                    Aggressor = data.Get("m").GetBoolean() ? AggressorSide.Sell : AggressorSide.Buy,
+                    EventTimeUs = Micros(data.Long("T")),
+                    ReceiveTimeUs = receiveTimeUs,
+                    Origin = Origin.Live,
+                    VenueSymbol = data.Str("s"),
+                });
+                break;
+            case "kline":
+                var k = data.Get("k");
+                // Only the final update of a kline ("x": true) is a candle; the others are previews.
+                if (!k.Get("x").GetBoolean()) return;
+                into.Candles.Add(BinanceDumpParser.KlineCandle(listing.Instrument, k.Str("i"), Micros(k.Long("t")), Micros(k.Long("T")) + CloseStep(k.Long("T")),
+                    k.Str("o"), k.Str("h"), k.Str("l"), k.Str("c"), k.Str("v"), k.Str("q"), k.Long("n"), k.Str("V"), k.Str("Q"), true, Origin.Live));
+                break;
+            default:
+                return; // other event types are not subscribed; ignore rather than fail
+        }
+    }
+
+    /// <summary>Binance's close time is the last included millisecond (or µs); ours is exclusive.</summary>
+    internal static long CloseStep(long raw) => TimestampUnit.IsMicroseconds(raw) ? 1 : 1000;
+
+    internal static long Micros(long raw) =>
+        TimestampUnit.TryToMicroseconds(raw, out var us) ? us : throw new FormatException($"time {raw} is neither ms nor µs");
+}

@@ -1,0 +1,16 @@
+namespace Pipeline.Producers.Connectors;
+
+/// <summary>A venue's WebSocket dialect: where to connect for one listing, what to send, and how its frames
+/// become our Trade and Candle records.</summary>
+public interface IVenueProtocol
+{
+    string Exchange { get; }
+    /// <summary>True when the venue's trade ids for one listing go up by exactly one per trade, so a jump is a gap.</summary>
+    bool SequentialTradeIds { get; }
+    /// <summary>An application-level ping the venue needs to keep the connection open; null when protocol pings suffice.</summary>
+    string? PingFrame { get; }
+    Uri StreamUri(Uri webSocketBase, VenueListing listing);
+    IReadOnlyList<string> SubscribeFrames(VenueListing listing);
+    /// <summary>Parses one frame into <paramref name="into"/>; throws FormatException (or JsonException) when it is malformed.</summary>
+    void Parse(string frame, VenueListing listing, long receiveTimeUs, ParsedFrame into);
+}

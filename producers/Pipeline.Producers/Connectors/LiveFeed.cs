@@ -1,0 +1,61 @@
+// Runs one connection per configured real listing, all feeding one bounded queue that a single writer drains into Kafka.
+using Microsoft.Extensions.Logging;
+using Pipeline.Producers.Publishing;
+
+namespace Pipeline.Producers.Connectors;
+
+public sealed class LiveFeed : IDisposable
+{
+    private readonly List<VenueGuard> _guards = new();
+    private readonly HttpClient _http;
+    private readonly ILoggerFactory _loggers;
+
+    /// <param name="endpoints">Where each venue lives; null uses the venues' public addresses.</param>
+    public LiveFeed(IEnumerable<VenueListing> listings, ConnectionOptions options, ILoggerFactory loggers,
+        Func<string, VenueEndpoints>? endpoints = null, HttpClient? http = null)
+    {
+        _loggers = loggers;
+        _http = http ?? new HttpClient { Timeout = TimeSpan.FromSeconds(30), DefaultRequestHeaders = { { "User-Agent", "market-data-pipeline" } } };
+        Queue = new RecordQueue(options.QueueCapacity);
+        var connections = new List<ExchangeConnection>();
+        foreach (var venue in listings.Where(l => Venues.Supported.Contains(l.Instrument.Exchange)).GroupBy(l => l.Instrument.Exchange))
+        {
+            var where = (endpoints ?? VenueEndpoints.For)(venue.Key);
+            var guard = new VenueGuard(venue.Key, options);
+            _guards.Add(guard);
+            var log = loggers.CreateLogger($"Pipeline.Producers.{venue.Key}");
+            var history = Venues.History(venue.Key, _http, guard, where.Rest, log);
+            connections.AddRange(venue.Select(l => new ExchangeConnection(Venues.Protocol(venue.Key), history, guard, l, where.WebSocket, Queue, options, log)));
+        }
+        Connections = connections;
+    }
+
+    public IReadOnlyList<ExchangeConnection> Connections { get; }
+    public RecordQueue Queue { get; }
+
+    public async Task RunAsync(TopicPublisher publisher, CancellationToken ct)
+    {
+        var log = _loggers.CreateLogger<LiveFeed>();
+        if (Connections.Count == 0)
+        {
+            log.LogWarning("LiveExchanges is on but no instrument is configured on {Venues}", string.Join(", ", Venues.Supported));
+            return;
+        }
+        log.LogInformation("Live connectors for {Keys}", string.Join(", ", Connections.Select(c => c.Listing.Instrument.Key)));
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var drain = Queue.DrainAsync(publisher, stop.Token);
+        var connections = Connections.Select(c => c.RunAsync(stop.Token)).ToList();
+        // A writer failure (Kafka refused a record) stops the connections: better to stop than to drop data.
+        var first = await Task.WhenAny(connections.Append(drain));
+        stop.Cancel();
+        try { await Task.WhenAll(connections.Append(drain)); }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+        if (first == drain && drain.IsFaulted) await drain;
+    }
+
+    public void Dispose()
+    {
+        foreach (var g in _guards) g.Dispose();
+        _http.Dispose();
+    }
+}
