@@ -44,7 +44,7 @@ public sealed class PipelineServices : IAsyncDisposable
             {
                 if (!allowEmbedded)
                     throw new PipelineConfigurationException(["configuration: Kafka:Bootstrap is not set; point this role at a broker with PIPELINE__KAFKA__BOOTSTRAP=host:port (or run 'pipeline up' for the embedded one)"]);
-                services._kafka = await EmbeddedKafka.StartAsync(Path.Combine(options.DataDir, "broker"), options.Kafka.EmbeddedPort, options.Kafka.Partitions, ct);
+                services._kafka = await EmbeddedKafka.StartAsync(Path.Combine(options.DataDir, "broker"), options.Kafka.EmbeddedPort, options.Kafka.Partitions, loggers, ct: ct);
                 bootstrap = services._kafka.BootstrapServers;
                 log.LogInformation("Embedded Kafka ({Kind}) at {Bootstrap}", services._kafka.Kind, bootstrap);
             }
@@ -66,8 +66,7 @@ public sealed class PipelineServices : IAsyncDisposable
             }
 
             services.Context = new PipelineContext(options, kafka, connectionString, loggers);
-            if (services._kafka is not { CreatesTopics: true })
-                await TopicProvisioner.EnsureTopicsAsync(kafka, options.Kafka.Partitions, options.Kafka.ReplicationFactor, log, ct: ct);
+            await TopicProvisioner.EnsureTopicsAsync(kafka, options.Kafka.Partitions, options.Kafka.ReplicationFactor, log, ct: ct);
             return services;
         }
         catch

@@ -1,30 +1,39 @@
-// The embedded Kafka of `pipeline up` and the tests: the stopgap mock cluster until the embedded broker lands.
-using Pipeline.Plumbing.Topics;
+// The embedded Kafka of `pipeline up`, `pipeline broker` and the tests: our single-node Kafka-compatible broker.
+using Microsoft.Extensions.Logging;
+using Pipeline.Broker;
 
 namespace Pipeline.Embedded;
 
 public sealed class EmbeddedKafka : IAsyncDisposable
 {
-    private readonly MockKafkaCluster? _mock;
+    private readonly KafkaBroker _broker;
 
-    private EmbeddedKafka(MockKafkaCluster mock)
+    private EmbeddedKafka(KafkaBroker broker) => _broker = broker;
+
+    public string BootstrapServers => _broker.BootstrapServers;
+    public string Kind => "embedded broker";
+
+    /// <summary>Starts the broker on 127.0.0.1 (port 0 picks a free one) with its log in <paramref name="dataDir"/>.
+    /// Topics are not auto-created: the pipeline creates them through the AdminClient, as on a real cluster.</summary>
+    public static async Task<EmbeddedKafka> StartAsync(string dataDir, int port, int partitions, ILoggerFactory? loggers = null,
+        bool autoCreateTopics = false, CancellationToken ct = default)
     {
-        _mock = mock;
-        BootstrapServers = mock.BootstrapServers;
-        Kind = "librdkafka mock cluster (stopgap)";
+        try
+        {
+            var broker = await KafkaBroker.StartAsync(new BrokerOptions
+            {
+                Port = port,
+                DataDir = dataDir,
+                DefaultPartitions = partitions,
+                AutoCreateTopics = autoCreateTopics,
+            }, loggers, ct);
+            return new EmbeddedKafka(broker);
+        }
+        catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse)
+        {
+            throw new InvalidOperationException($"port {port} on 127.0.0.1 is already in use; stop what listens there or set Kafka:EmbeddedPort (PIPELINE__KAFKA__EMBEDDEDPORT, 0 picks a free port)");
+        }
     }
 
-    public string BootstrapServers { get; }
-    public string Kind { get; }
-    /// <summary>True when the host creates the catalog topics itself (the mock cluster has no CreateTopics).</summary>
-    public bool CreatesTopics => _mock is not null;
-
-    public static Task<EmbeddedKafka> StartAsync(string dataDir, int port, int partitions, CancellationToken ct = default) =>
-        Task.FromResult(new EmbeddedKafka(MockKafkaCluster.Start(1, partitions, TopicCatalog.All)));
-
-    public ValueTask DisposeAsync()
-    {
-        _mock?.Dispose();
-        return ValueTask.CompletedTask;
-    }
+    public ValueTask DisposeAsync() => _broker.DisposeAsync();
 }

@@ -1,4 +1,4 @@
-// Stopgap broker: librdkafka's built-in mock cluster, hosted through its C API. Plain produce/consume only;
+// librdkafka's built-in mock cluster, hosted through its C API: kept as a reference point for benchmarks. Plain produce/consume only;
 // it is not faithful for transactions, offsets in transactions, timestamps or retention (see README limits).
 using System.Runtime.InteropServices;
 using System.Text;

@@ -24,8 +24,7 @@ public sealed class TestKafka : IAsyncDisposable
         LibrdkafkaLoader.EnsureLoaded();
         var kafka = await EmbeddedKafka.StartAsync(TestDirectories.Create("broker"), 0, partitions);
         var settings = new KafkaClientSettings(kafka.BootstrapServers);
-        if (!kafka.CreatesTopics)
-            await TopicProvisioner.EnsureTopicsAsync(settings, partitions, 1, NullLogger.Instance);
+        await TopicProvisioner.EnsureTopicsAsync(settings, partitions, 1, NullLogger.Instance);
         return new TestKafka(kafka, settings);
     }
 
