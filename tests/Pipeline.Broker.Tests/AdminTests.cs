@@ -74,6 +74,50 @@ public sealed class AdminTests
     }
 
     [Fact]
+    public async Task DeleteRecords_moves_the_log_start_offset_and_consumers_start_there()
+    {
+        await using var broker = await InProcessBroker.StartAsync();
+        await broker.CreateTopicAsync("trimmed");
+        using (var producer = Clients.Producer(broker.BootstrapServers))
+        {
+            for (int i = 0; i < 10; i++) producer.Produce("trimmed", new Message<string, string> { Key = "k", Value = $"v{i}" });
+            producer.Flush();
+        }
+        using var admin = Admin(broker.BootstrapServers);
+        var result = await admin.DeleteRecordsAsync([new TopicPartitionOffset("trimmed", 0, 6)]);
+        Assert.Equal(6, result[0].Offset.Value);
+        using var consumer = Clients.Consumer(broker.BootstrapServers, "r");
+        Assert.Equal(6, consumer.QueryWatermarkOffsets(new TopicPartition("trimmed", 0), TimeSpan.FromSeconds(10)).Low.Value);
+        var read = Clients.ReadAll(consumer, "trimmed", 1, minCount: 4);
+        Assert.Equal(["v6", "v7", "v8", "v9"], read.Select(r => r.Value));
+    }
+
+    [Fact]
+    public async Task LogAppendTime_topic_stamps_records_with_the_broker_time()
+    {
+        await using var broker = await InProcessBroker.StartAsync();
+        await broker.CreateTopicAsync("stamped", 1, new() { ["message.timestamp.type"] = "LogAppendTime" });
+        var before = DateTime.UtcNow.AddSeconds(-1);
+        using (var producer = Clients.Producer(broker.BootstrapServers))
+        {
+            var delivered = await producer.ProduceAsync("stamped", new Message<string, string>
+            {
+                Key = "k", Value = "v", Timestamp = new Timestamp(new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc)),
+            });
+            Assert.Equal(TimestampType.LogAppendTime, delivered.Timestamp.Type);
+        }
+        using var consumer = Clients.Consumer(broker.BootstrapServers, "r");
+        consumer.Assign(new TopicPartitionOffset("stamped", 0, Offset.Beginning));
+        ConsumeResult<string, string>? record = null;
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while (record is null && DateTime.UtcNow < until)
+            if (consumer.Consume(100) is { IsPartitionEOF: false } r) record = r;
+        Assert.NotNull(record);
+        Assert.Equal(TimestampType.LogAppendTime, record!.Message.Timestamp.Type);
+        Assert.InRange(record.Message.Timestamp.UtcDateTime, before, DateTime.UtcNow.AddSeconds(1));
+    }
+
+    [Fact]
     public async Task Kcat_lists_produces_and_consumes()
     {
         await using var broker = await InProcessBroker.StartAsync();

@@ -141,4 +141,21 @@ public sealed class ConsumerGroupTests
             Assert.DoesNotContain(listed.Valid, g => g.GroupId == "audited");
         }
     }
+
+    [Fact]
+    public async Task Committed_offsets_survive_a_broker_kill_9()
+    {
+        using var dir = new TestDirectory();
+        await using var broker = await BrokerProcess.StartAsync(dir.Path);
+        await Clients.CreateTopicAsync(broker.BootstrapServers, Topic, 2);
+        using (var consumer = Clients.Consumer(broker.BootstrapServers, "survivors"))
+        {
+            consumer.Commit([new TopicPartitionOffset(Topic, 0, 42), new TopicPartitionOffset(Topic, 1, 7)]);
+        }
+        broker.Kill();
+        await broker.RestartAsync();
+        using var again = Clients.Consumer(broker.BootstrapServers, "survivors");
+        var committed = again.Committed([new TopicPartition(Topic, 0), new TopicPartition(Topic, 1)], TimeSpan.FromSeconds(30));
+        Assert.Equal([42L, 7L], committed.Select(c => c.Offset.Value));
+    }
 }

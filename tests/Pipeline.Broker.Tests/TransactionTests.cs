@@ -190,4 +190,30 @@ public sealed class TransactionTests
         using var outReader = Clients.Consumer(broker.BootstrapServers, "verify");
         Assert.Equal(5, Clients.ReadAll(outReader, "out", 1, minCount: 5).Count);
     }
+
+    [Fact]
+    public async Task Open_transaction_survives_a_broker_kill_9_and_commits_afterwards()
+    {
+        using var dir = new TestDirectory();
+        await using var broker = await BrokerProcess.StartAsync(dir.Path);
+        await Clients.CreateTopicAsync(broker.BootstrapServers, "durable-txn");
+        using var producer = Clients.Producer(broker.BootstrapServers, c =>
+        {
+            c.TransactionalId = "durable-1";
+            c.TransactionTimeoutMs = 60_000;
+            c.ReconnectBackoffMs = 20;
+            c.ReconnectBackoffMaxMs = 200;
+        });
+        producer.InitTransactions(TimeSpan.FromSeconds(30));
+        producer.BeginTransaction();
+        for (int i = 0; i < 5; i++) producer.Produce("durable-txn", new Message<string, string> { Key = "k", Value = $"v{i}" });
+        producer.Flush();
+
+        broker.Kill();
+        await broker.RestartAsync();
+        producer.CommitTransaction(TimeSpan.FromSeconds(60));
+
+        using var consumer = Clients.Consumer(broker.BootstrapServers, "rc", IsolationLevel.ReadCommitted);
+        Assert.Equal(Enumerable.Range(0, 5).Select(i => $"v{i}"), Clients.ReadAll(consumer, "durable-txn", 1, minCount: 5).Select(r => r.Value));
+    }
 }
