@@ -1,0 +1,111 @@
+// A local fake exchange for connector tests: Kestrel on 127.0.0.1 with a free port, WebSocket plus HTTP routes,
+// each WebSocket connection driven by a script the test writes in the venue's native frames.
+using System.Collections.Concurrent;
+using System.Net.WebSockets;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Pipeline.Producers.Tests;
+
+internal sealed class FakeExchangeServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private int _connections;
+
+    private FakeExchangeServer(WebApplication app) => _app = app;
+
+    public Uri WebSocketBase { get; private set; } = null!;
+    public Uri RestBase { get; private set; } = null!;
+    public int Connections => Volatile.Read(ref _connections);
+    /// <summary>Frames clients sent (subscribe requests, pings).</summary>
+    public ConcurrentQueue<string> Received { get; } = new();
+    /// <summary>REST requests as path and query.</summary>
+    public ConcurrentQueue<string> RestRequests { get; } = new();
+
+    /// <param name="script">Runs per WebSocket connection, with its 1-based number; when it returns the socket is closed normally.</param>
+    /// <param name="routes">Adds the venue's REST routes.</param>
+    public static async Task<FakeExchangeServer> StartAsync(Func<FakeSocket, Task> script, Action<WebApplication>? routes = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var server = new FakeExchangeServer(app);
+        app.UseWebSockets();
+        app.Use(async (context, next) =>
+        {
+            if (!context.WebSockets.IsWebSocketRequest)
+            {
+                server.RestRequests.Enqueue(context.Request.Path + context.Request.QueryString);
+                await next(context);
+                return;
+            }
+            using var ws = await context.WebSockets.AcceptWebSocketAsync();
+            var socket = new FakeSocket(ws, Interlocked.Increment(ref server._connections), context.Request.Path + context.Request.QueryString, server.Received);
+            try
+            {
+                await script(socket);
+                if (ws.State == WebSocketState.Open)
+                    await ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+            }
+            catch (Exception e) when (e is WebSocketException or OperationCanceledException or ConnectionAbortedException) { }
+        });
+        routes?.Invoke(app);
+        await app.StartAsync();
+        var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        server.WebSocketBase = new Uri($"ws://127.0.0.1:{address.Port}");
+        server.RestBase = new Uri($"http://127.0.0.1:{address.Port}");
+        return server;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        await _app.StopAsync(timeout.Token);
+        await _app.DisposeAsync();
+    }
+}
+
+internal sealed class FakeSocket(WebSocket ws, int number, string path, ConcurrentQueue<string> received)
+{
+    public int Number { get; } = number;
+    public string Path { get; } = path;
+    public WebSocket WebSocket => ws;
+
+    public Task SendAsync(string frame, CancellationToken ct = default) =>
+        ws.SendAsync(Encoding.UTF8.GetBytes(frame), WebSocketMessageType.Text, true, ct);
+
+    /// <summary>Waits for the client's next text frame (e.g. its subscribe request).</summary>
+    public async Task<string> ReceiveAsync(CancellationToken ct = default)
+    {
+        var buffer = new byte[64 * 1024];
+        var length = 0;
+        ValueWebSocketReceiveResult r;
+        do
+        {
+            r = await ws.ReceiveAsync(buffer.AsMemory(length), ct);
+            length += r.Count;
+        } while (!r.EndOfMessage);
+        var text = Encoding.UTF8.GetString(buffer, 0, length);
+        received.Enqueue(text);
+        return text;
+    }
+
+    /// <summary>Drops the TCP connection without a close handshake, as a crashing venue or a network fault would.</summary>
+    public void Drop() => ws.Abort();
+
+    /// <summary>Keeps the connection open, answering nothing, until the client goes away.</summary>
+    public async Task HoldAsync()
+    {
+        var buffer = new byte[1024];
+        try { while (ws.State == WebSocketState.Open && !(await ws.ReceiveAsync(buffer, CancellationToken.None)).CloseStatus.HasValue) { } }
+        catch (WebSocketException) { }
+    }
+}
