@@ -5,6 +5,7 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using Pipeline.Plumbing;
 using Pipeline.Plumbing.Configuration;
+using Pipeline.Plumbing.Topics;
 
 namespace Pipeline.Processors.Hosting;
 
@@ -20,6 +21,11 @@ public sealed class ProcessorHost
     private readonly string _transactionalId;
     private IProducer<byte[]?, byte[]?>? _producer;
     private IConsumer<byte[]?, byte[]?>? _consumer;
+    // End-of-input marks wait until the trades written before them were processed (they travel on another topic,
+    // so the consumer may see them first): released once a later trade of the same partition number was
+    // processed, or the trades partition is caught up.
+    private readonly Dictionary<int, Queue<ConsumeResult<byte[]?, byte[]?>>> _heldMarks = new();
+    private readonly Dictionary<int, long> _lastTradeTimestamp = new();
     private bool _inTransaction;
     private int _uncommitted;
     private CancellationToken _ct;
@@ -74,12 +80,18 @@ public sealed class ProcessorHost
                 }
                 if (cr is not null && !cr.IsPartitionEOF)
                 {
-                    BeginIfNeeded();
-                    _processor.Process(new ProcessorRecord(cr.Topic, cr.Partition.Value, cr.Offset.Value, cr.Message.Key, cr.Message.Value), NowUs(), _outputs);
-                    ProduceOutputs();
-                    _offsets[cr.TopicPartition] = cr.Offset.Value + 1;
-                    _uncommitted++;
+                    if (cr.Topic == TopicCatalog.EndOfInput.Name)
+                    {
+                        if (!_heldMarks.TryGetValue(cr.Partition.Value, out var q)) _heldMarks[cr.Partition.Value] = q = new();
+                        q.Enqueue(cr);
+                    }
+                    else
+                    {
+                        Process(cr);
+                        if (cr.Topic == TopicCatalog.RawTrades.Name) _lastTradeTimestamp[cr.Partition.Value] = cr.Message.Timestamp.UnixTimestampMs;
+                    }
                 }
+                if (_heldMarks.Count > 0) ReleaseMarks();
                 if (sinceCommit.Elapsed >= interval || _uncommitted >= _options.CommitMaxRecords)
                 {
                     Commit();
@@ -95,6 +107,39 @@ public sealed class ProcessorHost
             _consumer.Dispose();
             _producer.Dispose();
         }
+    }
+
+    private void Process(ConsumeResult<byte[]?, byte[]?> cr)
+    {
+        BeginIfNeeded();
+        _processor.Process(new ProcessorRecord(cr.Topic, cr.Partition.Value, cr.Offset.Value, cr.Message.Key, cr.Message.Value), NowUs(), _outputs);
+        ProduceOutputs();
+        _offsets[cr.TopicPartition] = cr.Offset.Value + 1;
+        _uncommitted++;
+    }
+
+    private void ReleaseMarks()
+    {
+        foreach (var (partition, queue) in _heldMarks)
+        {
+            while (queue.TryPeek(out var mark))
+            {
+                var later = _lastTradeTimestamp.TryGetValue(partition, out var ts) && ts > mark.Message.Timestamp.UnixTimestampMs;
+                if (!later && !TradesCaughtUp(partition)) break;
+                Process(queue.Dequeue());
+            }
+        }
+        foreach (var empty in _heldMarks.Where(e => e.Value.Count == 0).Select(e => e.Key).ToList()) _heldMarks.Remove(empty);
+    }
+
+    private bool TradesCaughtUp(int partition)
+    {
+        var tp = new TopicPartition(TopicCatalog.RawTrades.Name, new Partition(partition));
+        var position = _consumer!.Position(tp);
+        var high = _consumer.GetWatermarkOffsets(tp).High;
+        if (high == Offset.Unset) high = _consumer.QueryWatermarkOffsets(tp, TxTimeout).High;
+        if (high.Value == 0) return true;
+        return position != Offset.Unset && position.Value >= high.Value;
     }
 
     private void OnAssigned(List<TopicPartition> parts)
@@ -114,6 +159,9 @@ public sealed class ProcessorHost
             _log.LogWarning("Commit on revocation failed ({Reason}); the next owner reprocesses from the last commit", e.Message);
         }
         _processor.DropPartitions(parts.Select(p => p.Partition.Value).Distinct());
+        // Held marks were not processed, so their offsets were not committed: the next owner gets them again.
+        _heldMarks.Clear();
+        _lastTradeTimestamp.Clear();
     }
 
     private void BeginIfNeeded()
@@ -185,6 +233,8 @@ public sealed class ProcessorHost
     {
         var assignment = _consumer!.Assignment;
         _processor.DropAll();
+        _heldMarks.Clear();
+        _lastTradeTimestamp.Clear();
         var committed = _consumer.Committed(assignment, TxTimeout);
         foreach (var c in committed)
             _consumer.Seek(new TopicPartitionOffset(c.TopicPartition, c.Offset.IsSpecial ? Offset.Beginning : c.Offset));

@@ -1,0 +1,157 @@
+// Exactly once on the embedded broker (real transaction semantics): a processor killed with -9 mid-stream and
+// restarted produces the same final candles, each once, as a run that was never killed.
+using Confluent.Kafka;
+using Google.Protobuf;
+using Microsoft.Extensions.Logging.Abstractions;
+using Pipeline.Broker;
+using Pipeline.Plumbing.Kafka;
+using Pipeline.Plumbing.Topics;
+using Pipeline.Schemas.V1;
+using Pipeline.Testing;
+using static Pipeline.Processors.Tests.TradeFactory;
+
+namespace Pipeline.Processors.Tests;
+
+public class ProcessorExactlyOnceTests
+{
+    private static readonly InstrumentRef Coinbase = InstrumentRef.Create("coinbase", "BTC", "USD", MarketType.Spot);
+
+    private static async Task<(KafkaBroker Broker, KafkaClientSettings Settings)> StartBrokerAsync()
+    {
+        LibrdkafkaLoader.EnsureLoaded();
+        var broker = await KafkaBroker.StartAsync(new BrokerOptions { Port = 0, DataDir = TestDirectories.Create("eos-broker") });
+        var settings = new KafkaClientSettings(broker.BootstrapServers);
+        await TopicProvisioner.EnsureTopicsAsync(settings, 3, 1, NullLogger.Instance);
+        return (broker, settings);
+    }
+
+    /// <summary>Live trades on three instruments over ~3 hours of event time, with late trades (revisions),
+    /// duplicates and a malformed record, then end-of-input marks.</summary>
+    private static List<(string Topic, byte[] Key, byte[] Value)> Input()
+    {
+        var rng = new Random(3);
+        var t0 = Us("2025-01-06T00:00:00Z");
+        var records = new List<(string, byte[], byte[])>();
+        foreach (var (ins, n) in new[] { (Btc, 12_000), (Eth, 9_000), (Coinbase, 6_000) })
+        {
+            var key = System.Text.Encoding.UTF8.GetBytes(ins.Key);
+            for (var i = 0; i < n; i++)
+            {
+                var t = t0 + i * 900_000L + rng.Next(0, 500_000);
+                if (i % 500 == 499) t -= 90_000_000; // 90 s late: revises a closed 1m candle
+                var trade = Trade(i, (1000 + rng.Next(0, 100_000) / 100m).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    (rng.Next(1, 10_000) / 1000m).ToString(System.Globalization.CultureInfo.InvariantCulture), t, Origin.Live,
+                    rng.Next(2) == 0 ? AggressorSide.Buy : AggressorSide.Sell, ins);
+                records.Add((TopicCatalog.RawTrades.Name, key, trade.ToByteArray()));
+                if (i % 1000 == 7) records.Add((TopicCatalog.RawTrades.Name, key, trade.ToByteArray())); // duplicate
+            }
+            records.Add((TopicCatalog.RawTrades.Name, key, [0xFF, 0xFF]));
+            records.Add((TopicCatalog.EndOfInput.Name, key, new EndOfInput { Instrument = ins, Origin = Origin.Live, ThroughTimeUs = t0 + n * 900_000L }.ToByteArray()));
+        }
+        return records;
+    }
+
+    private static async Task ProduceAsync(KafkaClientSettings settings, List<(string Topic, byte[] Key, byte[] Value)> input)
+    {
+        using var producer = new ProducerBuilder<byte[], byte[]>(settings.Producer("eos-input")).Build();
+        foreach (var (topic, key, value) in input)
+            producer.Produce(topic, new Message<byte[], byte[]> { Key = key, Value = value });
+        producer.Flush(TimeSpan.FromSeconds(60));
+        await Task.CompletedTask;
+    }
+
+    /// <summary>True when the group's committed offsets reached the end of every input partition.</summary>
+    private static bool Consumed(KafkaClientSettings settings, string group)
+    {
+        using var c = new ConsumerBuilder<byte[], byte[]>(settings.Consumer("eos-check", group)).Build();
+        var parts = MarketDataProcessor.InputTopics.SelectMany(t => Enumerable.Range(0, 3).Select(p => new TopicPartition(t, p))).ToList();
+        var committed = c.Committed(parts, TimeSpan.FromSeconds(10)).ToDictionary(x => x.TopicPartition, x => x.Offset.Value);
+        return parts.All(p =>
+        {
+            var high = c.QueryWatermarkOffsets(p, TimeSpan.FromSeconds(10)).High.Value;
+            return high == 0 || committed[p] >= high;
+        });
+    }
+
+    /// <summary>Every committed record of a topic (read_committed, from the beginning to the end).</summary>
+    private static List<T> ReadAll<T>(KafkaClientSettings settings, string topic) where T : IMessage<T>, new()
+    {
+        var config = settings.Consumer("eos-read", "eos-read-" + Guid.NewGuid().ToString("N"));
+        config.EnablePartitionEof = true;
+        using var c = new ConsumerBuilder<byte[], byte[]>(config).Build();
+        var parts = Enumerable.Range(0, 3).Select(p => new TopicPartition(topic, p)).ToList();
+        c.Assign(parts.Select(p => new TopicPartitionOffset(p, Offset.Beginning)));
+        var pending = parts.ToHashSet();
+        var parser = new MessageParser<T>(() => new T());
+        var list = new List<T>();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (pending.Count > 0 && DateTime.UtcNow < deadline)
+        {
+            var cr = c.Consume(TimeSpan.FromMilliseconds(200));
+            if (cr is null) continue;
+            if (cr.IsPartitionEOF) { pending.Remove(cr.TopicPartition); continue; }
+            list.Add(parser.ParseFrom(cr.Message.Value));
+        }
+        Assert.Empty(pending);
+        return list;
+    }
+
+    private static string Describe(Candle c) =>
+        $"{c.Instrument.Key} {c.Interval} {c.OpenTimeUs} r{c.Revision} o{c.Open.ToInvariantString()} h{c.High.ToInvariantString()} l{c.Low.ToInvariantString()} c{c.Close.ToInvariantString()} v{c.Volume.ToInvariantString()} q{c.QuoteVolume.ToInvariantString()} n{c.TradeCount} {c.FirstTradeId}-{c.LastTradeId}";
+
+    [Fact]
+    public async Task Processor_killed_mid_stream_and_restarted_writes_each_final_candle_once_equal_to_an_unkilled_run()
+    {
+        var input = Input();
+
+        // Reference run: never killed.
+        var (cleanBroker, clean) = await StartBrokerAsync();
+        await using var _1 = cleanBroker;
+        await ProduceAsync(clean, input);
+        List<string> expected;
+        using (var p = ProcessorProcess.Start(clean.BootstrapServers, "eos", "clean"))
+        {
+            await Eventually.TrueAsync(() => Task.Run(() => p.HasExited ? throw new InvalidOperationException(p.Tail()) : Consumed(clean, "eos")),
+                TimeSpan.FromMinutes(3), "the clean run to consume all input");
+            await p.StopAsync();
+            expected = ReadAll<Candle>(clean, TopicCatalog.FinalCandles.Name).Select(Describe).Order().ToList();
+        }
+        Assert.True(expected.Count > 500, $"only {expected.Count} final candles");
+        Assert.Contains(expected, e => e.Contains(" r1 "));
+
+        // Killed run: a third of the input first; the rest is written while the processor runs, and the
+        // processor is killed (-9) in the middle of it, then restarted with the same instance id.
+        var (killBroker, killed) = await StartBrokerAsync();
+        await using var _2 = killBroker;
+        var third = input.Count / 3;
+        await ProduceAsync(killed, input.Take(third).ToList());
+        using (var first = ProcessorProcess.Start(killed.BootstrapServers, "eos", "killed"))
+        {
+            using var probe = new KafkaProbe<Candle>(killed, TopicCatalog.FinalCandles.Name);
+            var seen = await Eventually.GetAsync(async () => first.HasExited ? throw new InvalidOperationException(first.Tail()) : (await probe.PollAsync()).Count,
+                n => n >= 50, TimeSpan.FromMinutes(2), "the first finals of the run to kill");
+            var rest = Task.Run(async () =>
+            {
+                foreach (var chunk in input.Skip(third).Chunk(200)) await ProduceAsync(killed, chunk.ToList());
+            });
+            await Eventually.GetAsync(async () => first.HasExited ? throw new InvalidOperationException(first.Tail()) : (await probe.PollAsync()).Count,
+                n => n >= seen + 100 || rest.IsCompleted, TimeSpan.FromMinutes(2), "finals from the input written while running");
+            first.Kill();
+            await rest;
+        }
+        using (var second = ProcessorProcess.Start(killed.BootstrapServers, "eos", "killed"))
+        {
+            await Eventually.TrueAsync(() => Task.Run(() => second.HasExited ? throw new InvalidOperationException(second.Tail()) : Consumed(killed, "eos")),
+                TimeSpan.FromMinutes(3), "the restarted run to consume all input");
+            await second.StopAsync();
+            // The restarted instance rebuilt its state from the changelog (not from nothing).
+            Assert.Contains(second.Output, l => l.Contains("Restored processor state") && !l.Contains("from 0 changelog"));
+        }
+        var actual = ReadAll<Candle>(killed, TopicCatalog.FinalCandles.Name).Select(Describe).Order().ToList();
+
+        Assert.Equal(expected.Count, actual.Count);
+        Assert.Equal(expected, actual);
+        var dead = ReadAll<DeadLetter>(killed, TopicCatalog.DeadLetters.Name);
+        Assert.Equal(ReadAll<DeadLetter>(clean, TopicCatalog.DeadLetters.Name).Count, dead.Count);
+    }
+}
