@@ -23,7 +23,19 @@ public static class ApiApp
         builder.Services.AddSingleton(sp => new Readiness(sp.GetRequiredService<NpgsqlDataSource>(), context.Kafka));
         builder.Services.AddSingleton<InstrumentDirectory>();
         builder.Services.AddSingleton<CandleReader>();
+        builder.Services.AddSingleton<TradeReader>();
+        builder.Services.AddSingleton<IndicatorReader>();
+        builder.Services.AddSingleton<CoverageReader>();
+        builder.Services.AddSingleton(context.Kafka);
+        builder.Services.AddSingleton<CandleFeed>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<CandleFeed>());
         builder.Services.AddProblemDetails();
+        var api = context.Options.Api;
+        var gate = new ApiKeyGate(api.ApiKeys);
+        if (api.CorsOrigins.Count > 0)
+            builder.Services.AddCors(o => o.AddDefaultPolicy(p => p.WithOrigins([.. api.CorsOrigins])
+                .WithMethods("GET", "POST", "PUT", "DELETE").WithHeaders("Content-Type", ApiKeyGate.Header, "Last-Event-ID")));
+        builder.Services.AddRateLimiter(o => ClientRateLimit.Configure(o, api, gate));
 
         var app = builder.Build();
         app.UseExceptionHandler(new ExceptionHandlerOptions
@@ -43,6 +55,10 @@ public static class ApiApp
             }
         });
 
+        if (api.CorsOrigins.Count > 0) app.UseCors();
+        app.UseRateLimiter();
+        app.Use(gate.InvokeAsync);
+
         app.MapGet("/health", () => Results.Json(new { status = "ok" }));
         app.MapGet("/ready", async (Readiness readiness, CancellationToken ct) =>
         {
@@ -52,6 +68,11 @@ public static class ApiApp
         });
         app.MapGet("/instruments", ListInstrumentsAsync);
         app.MapGet("/candles/{exchange}/{base}/{quote}/{market}/{interval}", GetCandlesAsync);
+        app.MapGet("/indicators/{exchange}/{base}/{quote}/{market}/{interval}", GetIndicatorsAsync);
+        app.MapGet("/trades/{exchange}/{base}/{quote}/{market}", GetTradesAsync);
+        app.MapGet("/coverage/{exchange}/{base}/{quote}/{market}/{interval}", GetCoverageAsync);
+        CandleStreamEndpoint.Map(app, api.StreamEventsPerSecond);
+        OpenApiDocument.Map(app);
         return app;
     }
 
@@ -98,20 +119,71 @@ public static class ApiApp
     private static async Task GetCandlesAsync(HttpContext http, string exchange, string @base, string quote, string market, string interval,
         InstrumentDirectory instruments, CandleReader candles, TimeProvider clock, CancellationToken ct)
     {
-        if (!CandleInterval.TryParse(interval, out var iv))
-            throw ApiProblem.BadParameter("interval", $"interval '{interval}' is not one of {string.Join(", ", CandleInterval.Names)}");
+        var iv = ParseInterval(interval);
         var query = http.Request.Query;
         var fill = ParseBool(query, "fill");
-        var source = query["source"].ToString() switch
+        var source = ParseSource(query);
+        var range = HistoryRange.Parse(query, iv.Microseconds, DefaultLimit(query) * iv.Microseconds, HistoryRange.MaxIntervals * iv.Microseconds, Now(clock));
+        long? from = null;
+        if (ApiCursor.Read(query, CandleReader.CursorKind) is { } c)
         {
-            "" or "aggregated" => (short)CandleSource.Aggregated,
-            "exchange" => (short)CandleSource.Exchange,
-            var s => throw ApiProblem.BadParameter("source", $"source '{s}' is not one of aggregated, exchange"),
-        };
-        var range = HistoryRange.Parse(query, iv.Microseconds, CandleReader.CursorKind, ApiTime.ToMicroseconds(clock.GetUtcNow().UtcDateTime));
+            if (!long.TryParse(c, out var f) || f < range.StartUs || f > range.EndUs || f % iv.Microseconds != 0) throw ApiCursor.Invalid();
+            from = f;
+        }
         var (id, r) = await instruments.ResolveAsync(exchange, @base, quote, market, ct);
-        await candles.WriteAsync(http.Response, id, r, iv, range, fill, source, ct);
+        await candles.WriteAsync(http.Response, id, r, iv, range, from, fill, source, ct);
     }
+
+    private static async Task GetIndicatorsAsync(HttpContext http, string exchange, string @base, string quote, string market, string interval,
+        InstrumentDirectory instruments, IndicatorReader indicators, TimeProvider clock, CancellationToken ct)
+    {
+        var iv = ParseInterval(interval);
+        var query = http.Request.Query;
+        var indicator = query["indicator"].ToString() is { Length: > 0 } i ? i : null;
+        if (indicator is { Length: > 100 }) throw ApiProblem.BadParameter("indicator", "indicator names are at most 100 characters, e.g. rsi(14)");
+        var range = HistoryRange.Parse(query, iv.Microseconds, DefaultLimit(query) * iv.Microseconds, HistoryRange.MaxIntervals * iv.Microseconds, Now(clock));
+        var cursor = ApiCursor.Read(query, IndicatorReader.CursorKind);
+        var (id, r) = await instruments.ResolveAsync(exchange, @base, quote, market, ct);
+        await indicators.WriteAsync(http.Response, id, r, iv, indicator, range, cursor, ct);
+    }
+
+    private static async Task GetTradesAsync(HttpContext http, string exchange, string @base, string quote, string market,
+        InstrumentDirectory instruments, TradeReader trades, TimeProvider clock, CancellationToken ct)
+    {
+        var query = http.Request.Query;
+        const long second = 1_000_000, hour = 3600 * second, day = 24 * hour;
+        var range = HistoryRange.Parse(query, second, hour, 31 * day, Now(clock));
+        var cursor = ApiCursor.Read(query, TradeReader.CursorKind);
+        var (id, r) = await instruments.ResolveAsync(exchange, @base, quote, market, ct);
+        await trades.WriteAsync(http.Response, id, r, range, cursor, ct);
+    }
+
+    private static async Task GetCoverageAsync(HttpContext http, string exchange, string @base, string quote, string market, string interval,
+        InstrumentDirectory instruments, CoverageReader coverage, TimeProvider clock, CancellationToken ct)
+    {
+        var iv = ParseInterval(interval);
+        var query = http.Request.Query;
+        // The whole history unless narrowed: coverage is one aggregate, not a page.
+        var range = HistoryRange.Parse(query, iv.Microseconds, long.MaxValue / 2, long.MaxValue / 2, Now(clock));
+        var (id, r) = await instruments.ResolveAsync(exchange, @base, quote, market, ct);
+        await coverage.WriteAsync(http.Response, id, r, iv, ParseSource(query), range.StartUs, range.EndUs, ct);
+    }
+
+    private static CandleInterval ParseInterval(string interval) => CandleInterval.TryParse(interval, out var iv)
+        ? iv
+        : throw ApiProblem.BadParameter("interval", $"interval '{interval}' is not one of {string.Join(", ", CandleInterval.Names)}");
+
+    private static short ParseSource(IQueryCollection query) => query["source"].ToString() switch
+    {
+        "" or "aggregated" => (short)CandleSource.Aggregated,
+        "exchange" => (short)CandleSource.Exchange,
+        var s => throw ApiProblem.BadParameter("source", $"source '{s}' is not one of aggregated, exchange"),
+    };
+
+    private static int DefaultLimit(IQueryCollection query) =>
+        query["limit"].ToString() is { Length: > 0 } l && int.TryParse(l, out var n) && n is >= 1 and <= HistoryRange.MaxLimit ? n : HistoryRange.DefaultLimit;
+
+    private static long Now(TimeProvider clock) => ApiTime.ToMicroseconds(clock.GetUtcNow().UtcDateTime);
 
     private static bool ParseBool(IQueryCollection query, string name) => query[name].ToString() switch
     {

@@ -15,10 +15,11 @@ public sealed class CandleReader(NpgsqlDataSource db, TimeProvider clock)
         decimal QuoteVolume, long TradeCount, bool Closed, int Revision, bool Filled);
 
     public async Task WriteAsync(HttpResponse response, int instrumentId, InstrumentRef instrument, CandleInterval interval,
-        HistoryRange range, bool fill, short source, CancellationToken ct)
+        HistoryRange range, long? from, bool fill, short source, CancellationToken ct)
     {
         var step = interval.Microseconds;
         var first = HistoryRange.Floor(range.StartUs + step - 1, step); // first whole interval at or after start
+        if (from is { } f) first = f;
         var rows = new List<Row>(Math.Min(range.Limit + 1, 4096));
         await using (var cmd = db.CreateCommand(
             """
@@ -109,7 +110,7 @@ public sealed class CandleReader(NpgsqlDataSource db, TimeProvider clock)
         w.WriteNumber("limit", range.Limit);
         w.WriteNumber("count", page.Count);
         w.WriteBoolean("fill", fill);
-        if (next is { } n) w.WriteString("next_cursor", HistoryRange.EncodeCursor(CursorKind, n));
+        if (next is { } n) w.WriteString("next_cursor", ApiCursor.Encode(CursorKind, n.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         else w.WriteNull("next_cursor");
         w.WriteEndObject();
         w.WriteEndObject();

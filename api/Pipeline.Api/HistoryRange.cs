@@ -1,18 +1,16 @@
-// The start/end/limit/cursor parameters shared by the history routes, validated into one range.
-using System.Text;
-
+// The start/end/limit parameters shared by the history routes, validated into one range.
 namespace Pipeline.Api;
 
 public sealed record HistoryRange(long StartUs, long EndUs, int Limit)
 {
     public const int DefaultLimit = 1000;
     public const int MaxLimit = 10_000;
-    /// <summary>A request may span at most this many intervals (about 19 months of 1m candles).</summary>
+    /// <summary>A candle request may span at most this many intervals (about 19 months of 1m candles).</summary>
     public const long MaxIntervals = 1_000_000;
 
-    /// <summary>Parses start/end/limit/cursor. Without start, the range is the last <c>limit</c> intervals before end;
-    /// without end, it runs to the current interval. A cursor (from a previous page's metadata) replaces start.</summary>
-    public static HistoryRange Parse(IQueryCollection query, long stepUs, string cursorKind, long nowUs)
+    /// <summary>Parses start/end/limit. Without end, the range runs to the end of the current step; without start,
+    /// it covers <paramref name="defaultSpanUs"/> before end. A span above <paramref name="maxSpanUs"/> is a 400.</summary>
+    public static HistoryRange Parse(IQueryCollection query, long stepUs, long defaultSpanUs, long maxSpanUs, long nowUs)
     {
         var limit = DefaultLimit;
         if (query["limit"].ToString() is { Length: > 0 } l)
@@ -29,35 +27,13 @@ public sealed record HistoryRange(long StartUs, long EndUs, int Limit)
             if (!ApiTime.TryParse(s, out start))
                 throw ApiProblem.BadParameter("start", $"start '{s}' is not a time; use ISO-8601 UTC (2026-01-31T00:00:00Z) or Unix milliseconds");
         }
-        else start = Math.Max(0, end - limit * stepUs);
+        else start = Math.Max(0, end - defaultSpanUs);
         if (start >= end)
             throw ApiProblem.BadParameter("start", $"start ({ApiTime.Format(start)}) must be before end ({ApiTime.Format(end)})");
-        if ((end - start) / stepUs > MaxIntervals)
-            throw ApiProblem.BadParameter("end", $"the range {ApiTime.Format(start)} .. {ApiTime.Format(end)} spans more than {MaxIntervals} intervals; ask for a shorter range");
-        if (query["cursor"].ToString() is { Length: > 0 } c)
-        {
-            if (!TryDecodeCursor(c, cursorKind, out var from) || from < start || from > end)
-                throw ApiProblem.BadParameter("cursor", "cursor is not one this API issued for this query; pass the metadata.next_cursor of the previous page unchanged, with the same start and end");
-            start = from;
-        }
+        if (end - start > maxSpanUs)
+            throw ApiProblem.BadParameter("end", $"the range {ApiTime.Format(start)} .. {ApiTime.Format(end)} is longer than {TimeSpan.FromTicks(maxSpanUs * 10).TotalDays:0.#} days; ask for a shorter range");
         return new HistoryRange(start, end, limit);
     }
 
     public static long Floor(long us, long step) => us - (((us % step) + step) % step);
-
-    public static string EncodeCursor(string kind, long fromUs) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes($"{kind}|{fromUs}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    private static bool TryDecodeCursor(string text, string kind, out long fromUs)
-    {
-        fromUs = 0;
-        try
-        {
-            var b64 = text.Replace('-', '+').Replace('_', '/');
-            b64 += new string('=', (4 - b64.Length % 4) % 4);
-            var parts = Encoding.UTF8.GetString(Convert.FromBase64String(b64)).Split('|');
-            return parts.Length == 2 && parts[0] == kind && long.TryParse(parts[1], out fromUs);
-        }
-        catch (FormatException) { return false; }
-    }
 }

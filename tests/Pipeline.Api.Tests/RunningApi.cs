@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Pipeline.Plumbing;
@@ -25,6 +26,10 @@ public sealed class RunningApi : IAsyncDisposable
     }
 
     public HttpClient Http { get; }
+
+    /// <summary>The route patterns the app maps (for checking the OpenAPI document against them).</summary>
+    public IEnumerable<string> Routes => ((IEndpointRouteBuilder)_app).DataSources.SelectMany(d => d.Endpoints)
+        .OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>().Select(e => "/" + e.RoutePattern.RawText!.TrimStart('/')).Distinct();
     public string Database { get; }
 
     public static ILoggerFactory Loggers { get; } = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));

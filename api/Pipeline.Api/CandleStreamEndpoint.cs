@@ -1,0 +1,95 @@
+// GET /stream/candles: Server-Sent Events of candle updates and closes for the chosen instruments and intervals.
+using System.Text;
+using System.Text.Json;
+using Pipeline.Schemas.V1;
+
+namespace Pipeline.Api;
+
+public static class CandleStreamEndpoint
+{
+    public static void Map(WebApplication app, int eventsPerSecond) =>
+        app.MapGet("/stream/candles", (HttpContext http, CandleFeed feed, InstrumentDirectory directory, CancellationToken ct) =>
+            StreamAsync(http, feed, directory, Math.Max(1, eventsPerSecond), ct));
+
+    private static async Task StreamAsync(HttpContext http, CandleFeed feed, InstrumentDirectory directory, int eventsPerSecond, CancellationToken ct)
+    {
+        var query = http.Request.Query;
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        var instrumentsText = query["instruments"].ToString();
+        if (instrumentsText.Length == 0)
+            throw ApiProblem.BadParameter("instruments", "give one or more instrument keys, e.g. instruments=binance:BTC/USDT:spot,sim:ETH/USD:spot");
+        foreach (var text in instrumentsText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parts = text.Split(':');
+            var pair = parts.Length == 3 ? parts[1].Split('/') : [];
+            if (pair.Length != 2)
+                throw ApiProblem.BadParameter("instruments", $"'{text}' is not an instrument key exchange:BASE/QUOTE:market, e.g. binance:BTC/USDT:spot");
+            var (_, r) = await directory.ResolveAsync(parts[0], pair[0], pair[1], parts[2], ct);
+            keys.Add(r.Key);
+        }
+        var intervals = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var i in (query["intervals"].ToString() is { Length: > 0 } t ? t : "1m").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            intervals.Add(CandleInterval.TryParse(i, out var iv) ? iv.Name
+                : throw ApiProblem.BadParameter("intervals", $"interval '{i}' is not one of {string.Join(", ", CandleInterval.Names)}"));
+
+        http.Response.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-cache";
+        http.Response.Headers["X-Accel-Buffering"] = "no";
+        var subscription = new CandleSubscription(keys, intervals);
+        feed.Add(subscription);
+        try
+        {
+            await WriteAsync(http, ": connected\n\n", ct);
+            await feed.Positioned.WaitAsync(ct);
+            await WriteAsync(http, "event: ready\ndata: {}\n\n", ct);
+            var gap = TimeSpan.FromSeconds(1.0 / eventsPerSecond);
+            while (!ct.IsCancellationRequested)
+            {
+                var batch = await subscription.TakeAsync(TimeSpan.FromSeconds(15), ct);
+                if (batch.Count == 0)
+                {
+                    await WriteAsync(http, ": keep-alive\n\n", ct);
+                    continue;
+                }
+                var sb = new StringBuilder();
+                foreach (var c in batch) Append(sb, c);
+                await WriteAsync(http, sb.ToString(), ct);
+                // Throttle: a batch of n events buys n gaps of quiet; what arrives meanwhile is coalesced per candle.
+                await Task.Delay(gap * batch.Count, ct);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { } // the client went away
+        finally { feed.Remove(subscription); }
+    }
+
+    private static void Append(StringBuilder sb, Candle c)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("instrument", c.Instrument.Key);
+            HistoryJson.WriteInstrument(w, c.Instrument);
+            w.WriteString("interval", c.Interval);
+            w.WriteString("time", ApiTime.Format(c.OpenTimeUs));
+            w.WriteString("open", c.Open?.ToInvariantString());
+            w.WriteString("high", c.High?.ToInvariantString());
+            w.WriteString("low", c.Low?.ToInvariantString());
+            w.WriteString("close", c.Close?.ToInvariantString());
+            w.WriteString("volume", c.Volume?.ToInvariantString() ?? "0");
+            w.WriteString("quote_volume", c.QuoteVolume?.ToInvariantString() ?? "0");
+            w.WriteNumber("trade_count", c.TradeCount);
+            w.WriteBoolean("closed", c.Closed);
+            w.WriteNumber("revision", c.Revision);
+            w.WriteEndObject();
+        }
+        sb.Append("event: ").Append(c.Closed ? "close" : "update").Append('\n')
+          .Append("data: ").Append(Encoding.UTF8.GetString(buffer.ToArray())).Append("\n\n");
+    }
+
+    private static async Task WriteAsync(HttpContext http, string text, CancellationToken ct)
+    {
+        await http.Response.WriteAsync(text, ct);
+        await http.Response.Body.FlushAsync(ct);
+    }
+}

@@ -1,0 +1,89 @@
+// GET /coverage: for one instrument and interval, the first and last candle, how many there are and where intervals are missing.
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+using Pipeline.Schemas.V1;
+
+namespace Pipeline.Api;
+
+public sealed class CoverageReader(NpgsqlDataSource db)
+{
+    public const int MaxGaps = 1000;
+
+    public async Task WriteAsync(HttpResponse response, int instrumentId, InstrumentRef instrument, CandleInterval interval, short source,
+        long startUs, long endUs, CancellationToken ct)
+    {
+        long? first = null, last = null;
+        long count = 0;
+        await using (var cmd = db.CreateCommand(
+            "SELECT min(time), max(time), count(*) FROM candles WHERE instrument_id = $1 AND interval = $2 AND source = $3 AND time >= $4 AND time < $5"))
+        {
+            AddKey(cmd, instrumentId, interval, source, startUs, endUs);
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            await r.ReadAsync(ct);
+            if (!r.IsDBNull(0)) first = ApiTime.ToMicroseconds(r.GetDateTime(0));
+            if (!r.IsDBNull(1)) last = ApiTime.ToMicroseconds(r.GetDateTime(1));
+            count = r.GetInt64(2);
+        }
+        var gaps = new List<(long From, long To)>();
+        var missing = 0L;
+        await using (var cmd = db.CreateCommand(
+            """
+            SELECT time, next FROM (
+                SELECT time, lead(time) OVER (ORDER BY time) AS next FROM candles
+                WHERE instrument_id = $1 AND interval = $2 AND source = $3 AND time >= $4 AND time < $5) t
+            WHERE next - time > $6 ORDER BY time
+            """))
+        {
+            AddKey(cmd, instrumentId, interval, source, startUs, endUs);
+            cmd.Parameters.Add(new() { Value = TimeSpan.FromTicks(interval.Microseconds * 10), NpgsqlDbType = NpgsqlDbType.Interval });
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct))
+            {
+                var from = ApiTime.ToMicroseconds(r.GetDateTime(0)) + interval.Microseconds;
+                var to = ApiTime.ToMicroseconds(r.GetDateTime(1));
+                missing += (to - from) / interval.Microseconds;
+                if (gaps.Count < MaxGaps) gaps.Add((from, to));
+            }
+        }
+
+        response.ContentType = "application/json; charset=utf-8";
+        await using var w = new Utf8JsonWriter(response.BodyWriter);
+        w.WriteStartObject();
+        w.WriteStartObject("data");
+        if (first is { } f) w.WriteString("first", ApiTime.Format(f)); else w.WriteNull("first");
+        if (last is { } l) w.WriteString("last", ApiTime.Format(l)); else w.WriteNull("last");
+        w.WriteNumber("count", count);
+        w.WriteNumber("expected", first is { } f2 && last is { } l2 ? (l2 - f2) / interval.Microseconds + 1 : 0);
+        w.WriteNumber("missing", missing);
+        w.WriteStartArray("gaps");
+        foreach (var (from, to) in gaps)
+        {
+            w.WriteStartObject();
+            w.WriteString("start", ApiTime.Format(from));
+            w.WriteString("end", ApiTime.Format(to));
+            w.WriteNumber("missing", (to - from) / interval.Microseconds);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteBoolean("gaps_truncated", missing > 0 && gaps.Count == MaxGaps);
+        w.WriteEndObject();
+        w.WriteStartObject("metadata");
+        HistoryJson.WriteInstrument(w, instrument);
+        w.WriteString("interval", interval.Name);
+        w.WriteString("start", ApiTime.Format(startUs));
+        w.WriteString("end", ApiTime.Format(endUs));
+        w.WriteEndObject();
+        w.WriteEndObject();
+        await w.FlushAsync(ct);
+    }
+
+    private static void AddKey(NpgsqlCommand cmd, int instrumentId, CandleInterval interval, short source, long startUs, long endUs)
+    {
+        cmd.Parameters.Add(new() { Value = instrumentId, NpgsqlDbType = NpgsqlDbType.Integer });
+        cmd.Parameters.Add(new() { Value = interval.Name, NpgsqlDbType = NpgsqlDbType.Text });
+        cmd.Parameters.Add(new() { Value = source, NpgsqlDbType = NpgsqlDbType.Smallint });
+        cmd.Parameters.Add(new() { Value = ApiTime.ToDateTime(startUs), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        cmd.Parameters.Add(new() { Value = ApiTime.ToDateTime(endUs), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+    }
+}
