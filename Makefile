@@ -17,6 +17,8 @@ run: setup
 lint: setup
 	cd schemas/proto && "$${PIPELINE_CACHE:-$$HOME/.cache/pipeline}/buf/node_modules/.bin/buf" lint
 
+# Target-specific: setup (a prerequisite) then also installs chromium for the dashboard's browser test.
+test: export PIPELINE_SETUP_BROWSER := 1
 test: setup lint
 	bash infra/setup/stop-stale-test-servers.sh
 	dotnet test pipeline.sln -nologo -v quiet -clp:ErrorsOnly --logger "console;verbosity=normal" -- RunConfiguration.TestSessionTimeout=4800000

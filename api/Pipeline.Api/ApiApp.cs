@@ -73,6 +73,7 @@ public static class ApiApp
         app.MapGet("/coverage/{exchange}/{base}/{quote}/{market}/{interval}", GetCoverageAsync);
         CandleStreamEndpoint.Map(app, api.StreamEventsPerSecond);
         OpenApiDocument.Map(app);
+        DashboardPage.Map(app);
         return app;
     }
 

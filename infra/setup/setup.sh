@@ -36,4 +36,9 @@ if [ ! -x "$buf" ]; then
   mkdir -p "$cache/buf"
   (cd "$cache/buf" && npm install -q --no-audit --no-fund @bufbuild/buf@1.75.0 >/dev/null 2>&1)
 fi
+# The dashboard's chart library (npm lightweight-charts, built into static files; no CDN at run time).
+bash "$here/../../api/Pipeline.Api/Dashboard/build.sh"
+
+# Chromium only where browser tests run (make test sets PIPELINE_SETUP_BROWSER=1): it is big.
+if [ "${PIPELINE_SETUP_BROWSER:-0}" = "1" ]; then bash "$here/setup-browser.sh"; fi
 log "ready (librdkafka: $rdk)"
