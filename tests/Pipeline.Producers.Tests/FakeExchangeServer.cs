@@ -26,6 +26,8 @@ internal sealed class FakeExchangeServer : IAsyncDisposable
     public int Connections => Volatile.Read(ref _connections);
     /// <summary>Frames clients sent (subscribe requests, pings).</summary>
     public ConcurrentQueue<string> Received { get; } = new();
+    /// <summary>Exceptions thrown by connection scripts (e.g. failed assertions on what the client sent).</summary>
+    public ConcurrentQueue<Exception> Faults { get; } = new();
     /// <summary>REST requests as path and query.</summary>
     public ConcurrentQueue<string> RestRequests { get; } = new();
 
@@ -48,7 +50,7 @@ internal sealed class FakeExchangeServer : IAsyncDisposable
                 return;
             }
             using var ws = await context.WebSockets.AcceptWebSocketAsync();
-            var socket = new FakeSocket(ws, Interlocked.Increment(ref server._connections), context.Request.Path + context.Request.QueryString, server.Received);
+            var socket = new FakeSocket(ws, Interlocked.Increment(ref server._connections), Uri.UnescapeDataString(context.Request.Path + context.Request.QueryString), server.Received);
             try
             {
                 await script(socket);
@@ -56,6 +58,12 @@ internal sealed class FakeExchangeServer : IAsyncDisposable
                     await ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
             }
             catch (Exception e) when (e is WebSocketException or OperationCanceledException or ConnectionAbortedException) { }
+            catch (Exception e)
+            {
+                // A failed assertion inside a script must fail the test, not just drop the socket.
+                server.Faults.Enqueue(e);
+                ws.Abort();
+            }
         });
         routes?.Invoke(app);
         await app.StartAsync();
