@@ -30,17 +30,25 @@ internal sealed partial class KafkaApis(
         [ApiKey.CreateTopics] = (0, 4),
         [ApiKey.DeleteTopics] = (0, 3),
         [ApiKey.DeleteRecords] = (0, 1),
-        [ApiKey.InitProducerId] = (0, 1),
+        [ApiKey.InitProducerId] = (0, 3),
         [ApiKey.OffsetForLeaderEpoch] = (0, 3),
         [ApiKey.AddPartitionsToTxn] = (0, 2),
         [ApiKey.AddOffsetsToTxn] = (0, 2),
         [ApiKey.EndTxn] = (0, 2),
-        [ApiKey.TxnOffsetCommit] = (0, 2),
+        [ApiKey.TxnOffsetCommit] = (0, 3),
         [ApiKey.DescribeConfigs] = (0, 3),
         [ApiKey.AlterConfigs] = (0, 1),
         [ApiKey.CreatePartitions] = (0, 1),
         [ApiKey.DeleteGroups] = (0, 1),
         [ApiKey.OffsetDelete] = (0, 0),
+    };
+
+    /// <summary>First flexible (KIP-482) version of the APIs offered in one; their requests use header v2.</summary>
+    private static readonly Dictionary<ApiKey, short> FlexibleFrom = new()
+    {
+        [ApiKey.ApiVersions] = 3,
+        [ApiKey.InitProducerId] = 2,   // v3 lets idempotent/transactional producers recover by epoch bump (KIP-360)
+        [ApiKey.TxnOffsetCommit] = 3,  // v3 carries the consumer generation for zombie fencing (KIP-447)
     };
 
     private static readonly ApiKey[] SupportedOrder = Supported.Keys.OrderBy(k => (short)k).ToArray();
@@ -58,9 +66,9 @@ internal sealed partial class KafkaApis(
             throw new ProtocolException($"unsupported API {(short)key} v{version}");
         }
         string? clientId = r.NullableString();
-        bool flexible = key == ApiKey.ApiVersions && version >= 3;
+        bool flexible = FlexibleFrom.TryGetValue(key, out var from) && version >= from;
         if (flexible) r.SkipTaggedFields();
-        var h = new RequestHeader(key, version, correlationId, clientId);
+        var h = new RequestHeader(key, version, correlationId, clientId, flexible);
         try
         {
             return key switch
@@ -108,6 +116,14 @@ internal sealed partial class KafkaApis(
         var w = new ProtocolWriter(capacity);
         w.Int32(0);
         w.Int32(correlationId);
+        return w;
+    }
+
+    /// <summary>Response header v1 (with tagged fields) for flexible versions; ApiVersions always answers with v0.</summary>
+    private static ProtocolWriter Begin(RequestHeader h, int capacity = 256)
+    {
+        var w = Begin(h.CorrelationId, capacity);
+        if (h.Flexible && h.ApiKey != ApiKey.ApiVersions) w.EmptyTaggedFields();
         return w;
     }
 

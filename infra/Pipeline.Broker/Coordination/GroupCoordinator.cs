@@ -335,6 +335,18 @@ internal sealed class GroupCoordinator : IDisposable
         }
     }
 
+    /// <summary>TxnOffsetCommit v3 (KIP-447): the consumer the offsets belong to must still be a current member.</summary>
+    public ErrorCode ValidateTxnCommitMember(string groupId, int generation, string memberId)
+    {
+        lock (_lock)
+        {
+            if (!_groups.TryGetValue(groupId, out var group) || group.Members.Count == 0) return ErrorCode.None; // not a member-managed group
+            if (group.Member(memberId) is null) return ErrorCode.UnknownMemberId;
+            if (generation != group.Generation) return ErrorCode.IllegalGeneration;
+            return ErrorCode.None;
+        }
+    }
+
     public void Commit(string groupId, string topic, int partition, CommittedOffset offset)
     {
         lock (_lock)

@@ -110,14 +110,20 @@ internal sealed class TransactionCoordinator : IDisposable
         return _nextProducerId++;
     }
 
-    public (ErrorCode Error, long ProducerId, short Epoch) InitProducerId(string? transactionalId, int timeoutMs)
+    public (ErrorCode Error, long ProducerId, short Epoch) InitProducerId(string? transactionalId, int timeoutMs, long expectedPid = -1, short expectedEpoch = -1)
     {
         lock (_lock)
         {
+            // An idempotent producer (re)initialising, including a KIP-360 epoch bump, gets a fresh id: nothing else shares it.
             if (string.IsNullOrEmpty(transactionalId)) return (ErrorCode.None, AllocateProducerId(), 0);
             if (timeoutMs <= 0 || timeoutMs > _options.MaxTransactionTimeoutMs) return (ErrorCode.InvalidTransactionTimeout, -1, -1);
             if (_txns.TryGetValue(transactionalId, out var t))
             {
+                // KIP-360: a producer resuming with its id and epoch must still be the current one, or it was fenced.
+                // The exception is the epoch our own timeout abort bumped away from: that producer may recover.
+                if (expectedPid >= 0 && (expectedPid != t.ProducerId || (expectedEpoch != t.Epoch && expectedEpoch != t.TimedOutEpoch)))
+                    return (ErrorCode.InvalidProducerEpoch, -1, -1);
+                t.TimedOutEpoch = -1;
                 if (t.State == TxnState.Ongoing)
                 {
                     // A new incarnation of the producer: its predecessor's transaction can never finish.
@@ -280,7 +286,9 @@ internal sealed class TransactionCoordinator : IDisposable
             {
                 if (t.State != TxnState.Ongoing || now - t.StartedUtc <= TimeSpan.FromMilliseconds(t.TimeoutMs)) continue;
                 _logger.LogInformation("Aborting transaction of {TransactionalId}: open longer than its {Timeout} ms timeout", t.TransactionalId, t.TimeoutMs);
+                short before = t.Epoch;
                 Complete(t, commit: false, bumpEpoch: true);
+                t.TimedOutEpoch = before;
                 Persist(t);
             }
         }

@@ -11,6 +11,8 @@ internal sealed class TransactionMetadata
     public int TimeoutMs { get; set; }
     public TxnState State { get; set; }
     public DateTime StartedUtc { get; set; }
+    /// <summary>The epoch a timeout abort bumped away from (KIP-360 lets that producer re-initialise); -1 if none.</summary>
+    public short TimedOutEpoch { get; set; } = -1;
     public HashSet<(string Topic, int Partition)> Partitions { get; } = new();
     public HashSet<string> Groups { get; } = new();
 }

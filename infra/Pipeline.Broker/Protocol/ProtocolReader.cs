@@ -81,6 +81,12 @@ internal sealed class ProtocolReader(byte[] buffer, int offset, int length)
         return (int)n - 1;
     }
 
+    // Encoding-neutral reads for APIs offered in both classic and flexible (KIP-482) versions.
+    public string String(bool flexible) => flexible ? CompactString() : String();
+    public string? NullableString(bool flexible) => flexible ? CompactNullableString() : NullableString();
+    public int ArrayLength(bool flexible) => flexible ? CompactArrayLength() : ArrayLength();
+    public void TaggedFields(bool flexible) { if (flexible) SkipTaggedFields(); }
+
     public void SkipTaggedFields()
     {
         uint count = UVarInt();

@@ -83,6 +83,10 @@ internal sealed class ProtocolWriter : IDisposable
         Encoding.UTF8.GetBytes(v, Advance(n));
     }
 
+    public void String(string v, bool flexible) { if (flexible) CompactString(v); else String(v); }
+    public void ArrayLength(int n, bool flexible) { if (flexible) CompactArrayLength(n); else ArrayLength(n); }
+    public void TaggedFields(bool flexible) { if (flexible) EmptyTaggedFields(); }
+
     public void CompactArrayLength(int n) => UVarInt((uint)(n + 1));
     public void EmptyTaggedFields() => UVarInt(0);
 

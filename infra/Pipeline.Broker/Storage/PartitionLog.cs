@@ -22,6 +22,7 @@ internal sealed class PartitionLog : IDisposable
     private long _nextOffset;
     private long _lastStableOffset;
     private TaskCompletionSource? _changed;
+    private bool _disposed;
 
     public string Topic { get; }
     public int Partition { get; }
@@ -131,6 +132,7 @@ internal sealed class PartitionLog : IDisposable
         var config = _config();
         lock (_lock)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             // Check every batch before writing any, so a request is all or nothing.
             int pos = 0;
             while (pos < records.Length)
@@ -210,6 +212,7 @@ internal sealed class PartitionLog : IDisposable
     {
         lock (_lock)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             var batch = RecordBatch.BuildControlBatch(producerId, epoch, commit, coordinatorEpoch, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
             long offset = _nextOffset;
             RecordBatch.SetBaseOffset(batch, offset);
@@ -471,13 +474,15 @@ internal sealed class PartitionLog : IDisposable
 
     public void Flush()
     {
-        lock (_lock) foreach (var s in _segments) s.Flush();
+        lock (_lock) if (!_disposed) foreach (var s in _segments) s.Flush();
     }
 
     public void Dispose()
     {
         lock (_lock)
         {
+            if (_disposed) return;
+            _disposed = true;
             foreach (var s in _segments) { try { s.Flush(); } catch (Exception) { } s.Dispose(); }
             _segments.Clear();
             SignalChanged();
