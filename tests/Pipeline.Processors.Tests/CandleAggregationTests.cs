@@ -177,6 +177,8 @@ public class CandleAggregationTests
         Assert.Equal(14, d.FinalCandles().Count);
     }
 
+    private static string S(decimal d) => d.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     [Fact]
     public void Streaming_in_shuffled_order_equals_batch_aggregation()
     {
@@ -217,13 +219,14 @@ public class CandleAggregationTests
             for (var i = 0; i < batch.Count; i++)
             {
                 Assert.Equal(batch[i].Open, ours[i].OpenTimeUs);
-                Assert.Equal(batch[i].O, ours[i].Open.ToDecimal());
-                Assert.Equal(batch[i].H, ours[i].High.ToDecimal());
-                Assert.Equal(batch[i].L, ours[i].Low.ToDecimal());
-                Assert.Equal(batch[i].C, ours[i].Close.ToDecimal());
-                Assert.Equal(batch[i].V, ours[i].Volume.ToDecimal());
-                Assert.Equal(batch[i].Q, ours[i].QuoteVolume.ToDecimal());
-                Assert.Equal(batch[i].Tb, ours[i].TakerBuyVolume.ToDecimal());
+                // Compared as text: the same digits and the same trailing zeros as adding System.Decimal one by one.
+                Assert.Equal(S(batch[i].O), ours[i].Open.ToInvariantString());
+                Assert.Equal(S(batch[i].H), ours[i].High.ToInvariantString());
+                Assert.Equal(S(batch[i].L), ours[i].Low.ToInvariantString());
+                Assert.Equal(S(batch[i].C), ours[i].Close.ToInvariantString());
+                Assert.Equal(S(batch[i].V), ours[i].Volume.ToInvariantString());
+                Assert.Equal(S(batch[i].Q), ours[i].QuoteVolume.ToInvariantString());
+                Assert.Equal(S(batch[i].Tb), ours[i].TakerBuyVolume.ToInvariantString());
                 Assert.Equal(batch[i].N, ours[i].TradeCount);
                 Assert.Equal(batch[i].F, ours[i].FirstTradeId);
                 Assert.Equal(batch[i].La, ours[i].LastTradeId);

@@ -14,6 +14,9 @@ public sealed class CandleAggregator
     private readonly long[] _nextCloseUs;
     private readonly long[] _nextEvictUs;
     private readonly List<CandleState> _pending = new();
+    private TradeDelta _delta;
+    private readonly CandleState?[] _deltaTargets = new CandleState?[CandleInterval.All.Count];
+    private long _minNextCloseUs = long.MaxValue;
     private readonly HashSet<(int Interval, long OpenUs)> _dirty = new();
     private readonly HashSet<(int Interval, long OpenUs)> _removed = new();
 
@@ -48,14 +51,92 @@ public sealed class CandleAggregator
 
     /// <summary>Adds a trade to its candle on every interval; closed candles it lands in become revisions;
     /// candles closed by the watermark move are appended to <paramref name="finals"/>.</summary>
-    public void Apply(decimal price, decimal size, AggressorSide aggressor, long eventUs, long tradeId, Origin origin, List<CandleState> finals)
+    public void Apply(decimal price, decimal size, AggressorSide aggressor, long eventUs, long tradeId, Origin origin, List<CandleState> finals) =>
+        Apply(new TradeTick(price, size, aggressor, eventUs, tradeId, origin), finals);
+
+    /// <inheritdoc cref="Apply(decimal, decimal, AggressorSide, long, long, Origin, List{CandleState})"/>
+    public void Apply(in TradeTick t, List<CandleState> finals)
     {
-        var quote = price * size;
+        // Fast path: another trade of the minute being summed.
+        if (!_delta.Active || !_delta.TryAdd(t))
+        {
+            Seal();
+            if (!TryStartDelta(t)) ApplyDirect(t, finals);
+        }
+        if (t.EventUs > MaxEventUs)
+        {
+            MaxEventUs = t.EventUs;
+            MetaDirty = true;
+            // Watermark = MaxEventUs - lateness; something closes once it reaches the earliest open end.
+            var due = _delta.Active ? Math.Min(_minNextCloseUs, _delta.MinuteEndUs) : _minNextCloseUs;
+            if (t.EventUs - _latenessUs >= due)
+            {
+                Seal();
+                AdvanceWatermark(finals);
+            }
+        }
+    }
+
+    /// <summary>Starts summing a new minute when all its candles are open (no revision involved).</summary>
+    private bool TryStartDelta(in TradeTick t)
+    {
+        if (!t.FastPath) return false;
+        var minute = CandleInterval.All[0];
+        var open = minute.OpenTimeOf(t.EventUs);
+        var end = open + minute.DurationUs;
+        if (end <= WatermarkUs) return false;
+        for (var i = 0; i < _candles.Length; i++)
+            if (_candles[i].TryGetValue(CandleInterval.All[i].OpenTimeOf(t.EventUs), out var c) && c.Closed) return false;
+        _delta.Start(open, end, t);
+        if (!_delta.TryAdd(t))
+        {
+            _delta.Active = false;
+            return false;
+        }
+        for (var i = 0; i < _candles.Length; i++)
+        {
+            var interval = CandleInterval.All[i];
+            var o = interval.OpenTimeOf(t.EventUs);
+            if (!_candles[i].TryGetValue(o, out var c))
+            {
+                c = new CandleState(interval, o);
+                _candles[i][o] = c;
+                Track(i, c.CloseTimeUs);
+            }
+            _deltaTargets[i] = c;
+        }
+        return true;
+    }
+
+    /// <summary>Folds the summed trades of the current minute into its candles on every interval.</summary>
+    private void Seal()
+    {
+        if (!_delta.Active) return;
+        _delta.Active = false;
+        for (var i = 0; i < _deltaTargets.Length; i++)
+        {
+            var c = _deltaTargets[i]!;
+            c.Merge(_delta);
+            _dirty.Add((i, c.OpenTimeUs));
+            MarkPending(c);
+            _deltaTargets[i] = null;
+        }
+    }
+
+    private void Track(int i, long closeUs)
+    {
+        if (closeUs < _nextCloseUs[i]) _nextCloseUs[i] = closeUs;
+        if (closeUs < _minNextCloseUs) _minNextCloseUs = closeUs;
+    }
+
+    private void ApplyDirect(in TradeTick t, List<CandleState> finals)
+    {
+        var quote = t.Price * t.Size;
         var wm = WatermarkUs;
         for (var i = 0; i < _candles.Length; i++)
         {
             var interval = CandleInterval.All[i];
-            var open = interval.OpenTimeOf(eventUs);
+            var open = interval.OpenTimeOf(t.EventUs);
             var map = _candles[i];
             if (!map.TryGetValue(open, out var c))
             {
@@ -67,14 +148,14 @@ public sealed class CandleAggregator
                     c.Closed = true;
                     _nextEvictUs[i] = Math.Min(_nextEvictUs[i], c.CloseTimeUs + _horizonUs);
                 }
-                else _nextCloseUs[i] = Math.Min(_nextCloseUs[i], c.CloseTimeUs);
-                c.Apply(price, size, quote, aggressor, eventUs, tradeId, origin);
+                else Track(i, c.CloseTimeUs);
+                c.Apply(t.Price, t.Size, quote, t.Aggressor, t.EventUs, t.TradeId, t.Origin);
                 if (c.Closed) finals.Add(c);
                 else MarkPending(c);
             }
             else
             {
-                c.Apply(price, size, quote, aggressor, eventUs, tradeId, origin);
+                c.Apply(t.Price, t.Size, quote, t.Aggressor, t.EventUs, t.TradeId, t.Origin);
                 if (c.Closed)
                 {
                     c.Revision++;
@@ -84,17 +165,12 @@ public sealed class CandleAggregator
             }
             _dirty.Add((i, open));
         }
-        if (eventUs > MaxEventUs)
-        {
-            MaxEventUs = eventUs;
-            MetaDirty = true;
-            AdvanceWatermark(finals);
-        }
     }
 
     /// <summary>An end-of-input mark: every open candle closes now, and the watermark moves to the mark.</summary>
     public void EndOfInput(long throughUs, List<CandleState> finals)
     {
+        Seal();
         if (throughUs > MaxEventUs)
         {
             MaxEventUs = throughUs;
@@ -106,6 +182,7 @@ public sealed class CandleAggregator
                 Close(i, c, finals);
             _nextCloseUs[i] = long.MaxValue;
         }
+        _minNextCloseUs = long.MaxValue;
         Evict();
     }
 
@@ -124,6 +201,7 @@ public sealed class CandleAggregator
             }
             _nextCloseUs[i] = next;
         }
+        _minNextCloseUs = _nextCloseUs.Min();
         Evict();
     }
 
@@ -167,6 +245,7 @@ public sealed class CandleAggregator
     /// <summary>Open candles whose update is due (throttled per candle), marked as emitted at <paramref name="nowUs"/>.</summary>
     public void TakeDueUpdates(long nowUs, long throttleUs, List<CandleState> due)
     {
+        Seal();
         var keep = 0;
         for (var k = 0; k < _pending.Count; k++)
         {
@@ -186,6 +265,7 @@ public sealed class CandleAggregator
     /// <summary>Changed and removed candles since the last call (for the changelog), then clears the marks.</summary>
     public void TakeChanges(List<CandleState> changed, List<(int Interval, long OpenUs)> removed)
     {
+        Seal();
         foreach (var (i, open) in _dirty)
             if (_candles[i].TryGetValue(open, out var c)) changed.Add(c);
         removed.AddRange(_removed);
@@ -202,7 +282,7 @@ public sealed class CandleAggregator
         if (c.Closed) _nextEvictUs[i] = Math.Min(_nextEvictUs[i], c.CloseTimeUs + _horizonUs);
         else
         {
-            _nextCloseUs[i] = Math.Min(_nextCloseUs[i], c.CloseTimeUs);
+            Track(i, c.CloseTimeUs);
             // Restored open candles get an update emitted again: harmless (same values) and keeps readers current.
             MarkPending(c);
         }
@@ -213,5 +293,9 @@ public sealed class CandleAggregator
     /// <summary>Drops a candle the changelog says was evicted.</summary>
     public void Forget(int interval, long openUs) => _candles[interval].Remove(openUs);
 
-    public IEnumerable<CandleState> Candles(int interval) => _candles[interval].Values;
+    public IEnumerable<CandleState> Candles(int interval)
+    {
+        Seal();
+        return _candles[interval].Values;
+    }
 }

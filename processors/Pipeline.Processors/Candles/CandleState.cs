@@ -61,6 +61,44 @@ public sealed class CandleState
         Origin = origin;
     }
 
+    /// <summary>Folds in the trades summed in a delta (same result as applying them one by one).</summary>
+    internal void Merge(in TradeDelta d)
+    {
+        if (d.Count == 0) return;
+        var open = TradeDelta.ToDecimal(d.Open, d.PriceScale, d.OpenScale);
+        var close = TradeDelta.ToDecimal(d.Close, d.PriceScale, d.CloseScale);
+        var high = TradeDelta.ToDecimal(d.High, d.PriceScale, d.HighScale);
+        var low = TradeDelta.ToDecimal(d.Low, d.PriceScale, d.LowScale);
+        if (TradeCount == 0)
+        {
+            Open = open; High = high; Low = low; Close = close;
+            OpenEventUs = d.OpenEventUs; OpenTradeId = d.OpenTradeId; CloseEventUs = d.CloseEventUs; CloseTradeId = d.CloseTradeId;
+            FirstTradeId = d.FirstTradeId; LastTradeId = d.LastTradeId;
+        }
+        else
+        {
+            if (high > High) High = high;
+            if (low < Low) Low = low;
+            if (d.OpenEventUs < OpenEventUs || (d.OpenEventUs == OpenEventUs && d.OpenTradeId < OpenTradeId))
+            { Open = open; OpenEventUs = d.OpenEventUs; OpenTradeId = d.OpenTradeId; }
+            if (d.CloseEventUs > CloseEventUs || (d.CloseEventUs == CloseEventUs && d.CloseTradeId > CloseTradeId))
+            { Close = close; CloseEventUs = d.CloseEventUs; CloseTradeId = d.CloseTradeId; }
+            if (d.FirstTradeId < FirstTradeId) FirstTradeId = d.FirstTradeId;
+            if (d.LastTradeId > LastTradeId) LastTradeId = d.LastTradeId;
+        }
+        var quoteScale = (byte)(d.PriceScale + d.SizeScale);
+        Volume += TradeDelta.ToDecimal(d.Volume, d.SizeScale, d.VolumeScale);
+        QuoteVolume += TradeDelta.ToDecimal(d.Quote, quoteScale, d.QuoteScale);
+        if (d.HasAggressor)
+        {
+            HasAggressor = true;
+            TakerBuyVolume += TradeDelta.ToDecimal(d.TakerVolume, d.SizeScale, d.TakerVolumeScale);
+            TakerBuyQuoteVolume += TradeDelta.ToDecimal(d.TakerQuote, quoteScale, d.TakerQuoteScale);
+        }
+        TradeCount += d.Count;
+        Origin = d.Origin;
+    }
+
     public Candle ToMessage(InstrumentRef instrument) => new()
     {
         Instrument = instrument,
