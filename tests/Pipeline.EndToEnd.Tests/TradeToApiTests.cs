@@ -2,7 +2,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Confluent.Kafka;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using Pipeline.Api;
 using Pipeline.Embedded;
@@ -47,7 +47,7 @@ public class TradeToApiTests
         });
         await using (var ds = NpgsqlDataSource.Create(db))
             await InstrumentRegistry.SyncAsync(ds, options.Instruments);
-        using var loggers = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddSimpleConsole().SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Warning));
+        using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
         var context = new PipelineContext(options, kafka.Settings, db, loggers);
 
         // Five trades in one minute, written by hand: open 100.10, high 100.50, low 99.90, close 100.20.
