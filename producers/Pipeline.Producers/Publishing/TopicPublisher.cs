@@ -43,6 +43,8 @@ public sealed class TopicPublisher : IDisposable
     public long Delivered => Interlocked.Read(ref _delivered);
     /// <summary>Records handed to the Kafka client (acknowledged or in flight).</summary>
     public long Produced => Interlocked.Read(ref _produced);
+    /// <summary>How long Dispose waits for records still in flight.</summary>
+    public TimeSpan DisposeFlushTimeout { get; init; } = TimeSpan.FromSeconds(10);
     /// <summary>Times the Kafka client's own queue was full and publishing waited (back-pressure).</summary>
     public long QueueFullWaits { get; private set; }
 
@@ -103,7 +105,7 @@ public sealed class TopicPublisher : IDisposable
 
     public void Dispose()
     {
-        try { _producer.Flush(TimeSpan.FromSeconds(10)); }
+        try { _producer.Flush(DisposeFlushTimeout); }
         catch (Exception e) when (e is KafkaException or ObjectDisposedException) { _log.LogWarning("Final flush failed: {Message}", e.Message); }
         _producer.Dispose();
     }
