@@ -24,6 +24,8 @@ public sealed class PipelineServices : IAsyncDisposable
         else b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
         b.SetMinimumLevel(LogLevel.Information);
         b.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        b.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        b.AddFilter("Npgsql", LogLevel.Warning);
     });
 
     /// <summary>Starts what is needed: embedded Kafka unless Kafka:Bootstrap is set (when <paramref name="allowEmbedded"/>),
