@@ -216,4 +216,34 @@ public sealed class TransactionTests
         using var consumer = Clients.Consumer(broker.BootstrapServers, "rc", IsolationLevel.ReadCommitted);
         Assert.Equal(Enumerable.Range(0, 5).Select(i => $"v{i}"), Clients.ReadAll(consumer, "durable-txn", 1, minCount: 5).Select(r => r.Value));
     }
+
+    [Fact]
+    public async Task Offsets_sent_for_a_consumer_generation_that_has_since_rebalanced_are_refused()
+    {
+        await using var broker = await InProcessBroker.StartAsync();
+        await broker.CreateTopicAsync("in447", 2);
+        using var first = Clients.Consumer(broker.BootstrapServers, "g447", configure: c => c.EnablePartitionEof = false);
+        first.Subscribe("in447");
+        await Eventually.TrueAsync(() => { first.Consume(50); return first.Assignment.Count == 2; }, TimeSpan.FromSeconds(30), "the first consumer's assignment");
+        var stale = first.ConsumerGroupMetadata; // generation N
+
+        using var second = Clients.Consumer(broker.BootstrapServers, "g447", configure: c => c.EnablePartitionEof = false);
+        second.Subscribe("in447");
+        await Eventually.TrueAsync(() => { first.Consume(50); second.Consume(50); return first.Assignment.Count == 1 && second.Assignment.Count == 1; },
+            TimeSpan.FromSeconds(60), "the rebalance to generation N+1");
+
+        using var producer = TxnProducer(broker.BootstrapServers, "fenced-by-generation");
+        producer.InitTransactions(TimeSpan.FromSeconds(30));
+        producer.BeginTransaction();
+        Assert.ThrowsAny<KafkaException>(() =>
+            producer.SendOffsetsToTransaction([new TopicPartitionOffset("in447", 0, 1)], stale, TimeSpan.FromSeconds(30)));
+        producer.AbortTransaction(TimeSpan.FromSeconds(30));
+
+        // The current generation's metadata is accepted.
+        producer.BeginTransaction();
+        var owner = first.Assignment.Contains(new TopicPartition("in447", 0)) ? first : second;
+        producer.SendOffsetsToTransaction([new TopicPartitionOffset("in447", 0, 1)], owner.ConsumerGroupMetadata, TimeSpan.FromSeconds(30));
+        producer.CommitTransaction(TimeSpan.FromSeconds(30));
+        Assert.Equal(1, owner.Committed([new TopicPartition("in447", 0)], TimeSpan.FromSeconds(10))[0].Offset.Value);
+    }
 }

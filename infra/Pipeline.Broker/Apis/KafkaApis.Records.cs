@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.Extensions.Logging;
 
 namespace Pipeline.Broker;
@@ -149,13 +150,11 @@ internal sealed partial class KafkaApis
                 var log = logs.Get(topic, fp.Partition);
                 PartitionLog.ReadResult read;
                 if (log is null)
-                    read = new PartitionLog.ReadResult(ErrorCode.UnknownTopicOrPartition, -1, -1, -1, null, 0, 0, null);
+                    read = new PartitionLog.ReadResult(ErrorCode.UnknownTopicOrPartition, -1, -1, -1, null, 0, 0);
                 else
                 {
                     int budget = Math.Min(fp.MaxBytes, maxBytes - total);
-                    read = budget <= 0 && total > 0
-                        ? log.Read(fp.Offset, 0, readCommitted, allowOversized: false)
-                        : log.Read(fp.Offset, Math.Max(budget, 0), readCommitted, allowOversized: total == 0);
+                    read = log.Read(fp.Offset, Math.Max(budget, 0), readCommitted, allowOversized: total == 0);
                 }
                 if (read.Error != ErrorCode.None) anyError = true;
                 w.Int32(fp.Partition);
@@ -163,31 +162,72 @@ internal sealed partial class KafkaApis
                 w.Int64(read.HighWatermark);
                 w.Int64(read.LastStableOffset);
                 if (v >= 5) w.Int64(read.LogStartOffset);
-                if (read.Aborted is { Count: > 0 } aborted)
+                if (read.Handle is null || read.Length == 0)
                 {
-                    w.ArrayLength(aborted.Count);
-                    foreach (var a in aborted) { w.Int64(a.ProducerId); w.Int64(a.FirstOffset); }
+                    w.ArrayLength(readCommitted ? 0 : -1);
+                    if (v >= 11) w.Int32(-1);
+                    w.Int32(0);
+                    continue;
                 }
-                else if (readCommitted) w.ArrayLength(0);
-                else w.ArrayLength(-1);
-                if (v >= 11) w.Int32(-1); // preferred read replica
-                if (read.Handle is null || read.Length == 0) { w.Int32(0); continue; }
-                int lengthAt = w.ReserveInt32();
-                int start = w.Length;
-                try
+                if (!readCommitted)
                 {
-                    int got = RandomAccess.Read(read.Handle, w.Advance(read.Length), read.Position);
-                    w.Truncate(start + got);
+                    // The common path: file bytes go straight into the response, then are cut to whole batches.
+                    w.ArrayLength(-1);
+                    if (v >= 11) w.Int32(-1);
+                    int lengthAt = w.ReserveInt32();
+                    int start = w.Length;
+                    int got = ReadSegment(read, w.Advance(read.Length));
+                    int whole = WholeBatches(w.RawBuffer.AsSpan(start, got), out _);
+                    w.Truncate(start + whole);
+                    w.PatchInt32(lengthAt, whole);
+                    total += whole;
                 }
-                catch (ObjectDisposedException)
+                else
                 {
-                    w.Truncate(start); // segment removed under us (retention/deletion): serve nothing this time
+                    // read_committed needs the aborted transactions of exactly the served range, which precede the records.
+                    var records = ArrayPool<byte>.Shared.Rent(read.Length);
+                    try
+                    {
+                        int got = ReadSegment(read, records.AsSpan(0, read.Length));
+                        int whole = WholeBatches(records.AsSpan(0, got), out long lastOffset);
+                        var aborted = whole > 0 ? log!.AbortedBetween(fp.Offset, lastOffset) : null;
+                        w.ArrayLength(aborted?.Count ?? 0);
+                        if (aborted is not null)
+                            foreach (var a in aborted) { w.Int64(a.ProducerId); w.Int64(a.FirstOffset); }
+                        if (v >= 11) w.Int32(-1);
+                        w.Bytes(records.AsSpan(0, whole));
+                        total += whole;
+                    }
+                    finally
+                    {
+                        ArrayPool<byte>.Shared.Return(records);
+                    }
                 }
-                w.PatchInt32(lengthAt, w.Length - start);
-                total += w.Length - start;
             }
         }
         return End(w);
+    }
+
+    private static int ReadSegment(PartitionLog.ReadResult read, Span<byte> destination)
+    {
+        try { return RandomAccess.Read(read.Handle!, destination, read.Position); }
+        catch (ObjectDisposedException) { return 0; } // segment removed under us (retention/deletion): serve nothing this time
+    }
+
+    /// <summary>Length of the whole batches at the start of <paramref name="data"/>, and the last offset they hold.</summary>
+    private static int WholeBatches(ReadOnlySpan<byte> data, out long lastOffset)
+    {
+        lastOffset = -1;
+        int p = 0;
+        while (p + RecordBatch.HeaderSize <= data.Length)
+        {
+            var batch = data[p..];
+            int size = RecordBatch.TotalSize(batch);
+            if (size < RecordBatch.HeaderSize || size > batch.Length) break;
+            lastOffset = RecordBatch.BaseOffset(batch) + RecordBatch.LastOffsetDelta(batch);
+            p += size;
+        }
+        return p;
     }
 
     private ProtocolWriter ListOffsets(RequestHeader h, ProtocolReader r)

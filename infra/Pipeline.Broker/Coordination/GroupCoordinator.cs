@@ -16,6 +16,13 @@ internal sealed class GroupCoordinator : IDisposable
     private readonly Dictionary<string, ConsumerGroup> _groups = new();
     private readonly Dictionary<long, List<(string Group, string Topic, int Partition, CommittedOffset Offset)>> _pendingTxn = new();
     private readonly InternalLog _log;
+
+    /// <summary>Appends under the coordinator lock, folding the log into a snapshot when it has grown large.</summary>
+    private void Persist(byte[] entry)
+    {
+        _log.Append(entry);
+        if (_log.NeedsCompaction) _log.Rewrite(Snapshot().ToList());
+    }
     private readonly BrokerOptions _options;
     private readonly ILogger _logger;
 
@@ -352,7 +359,7 @@ internal sealed class GroupCoordinator : IDisposable
         lock (_lock)
         {
             GetOrCreate(groupId).Offsets[(topic, partition)] = offset;
-            _log.Append(CommitEntry(groupId, topic, partition, offset));
+            Persist(CommitEntry(groupId, topic, partition, offset));
         }
     }
 
@@ -375,7 +382,7 @@ internal sealed class GroupCoordinator : IDisposable
         {
             if (!_pendingTxn.TryGetValue(producerId, out var list)) _pendingTxn[producerId] = list = new();
             list.Add((groupId, topic, partition, offset));
-            _log.Append(Entry(w => { w.Write(EntryTxnPending); w.Write(producerId); w.Write(groupId); w.Write(topic); w.Write(partition); WriteOffset(w, offset); }));
+            Persist(Entry(w => { w.Write(EntryTxnPending); w.Write(producerId); w.Write(groupId); w.Write(topic); w.Write(partition); WriteOffset(w, offset); }));
         }
     }
 
@@ -384,7 +391,7 @@ internal sealed class GroupCoordinator : IDisposable
         lock (_lock)
         {
             if (!_pendingTxn.ContainsKey(producerId)) return;
-            _log.Append(Entry(w => { w.Write(EntryTxnEnd); w.Write(producerId); w.Write(commit); }));
+            Persist(Entry(w => { w.Write(EntryTxnEnd); w.Write(producerId); w.Write(commit); }));
             ApplyTxnEnd(producerId, commit);
         }
     }
@@ -402,7 +409,7 @@ internal sealed class GroupCoordinator : IDisposable
             if (!_groups.TryGetValue(groupId, out var g)) return ErrorCode.GroupIdNotFound;
             if (g.State != GroupState.Empty && g.Members.Count > 0) return ErrorCode.GroupSubscribedToTopic;
             if (g.Offsets.Remove((topic, partition)))
-                _log.Append(Entry(w => { w.Write(EntryDeleteOffset); w.Write(groupId); w.Write(topic); w.Write(partition); }));
+                Persist(Entry(w => { w.Write(EntryDeleteOffset); w.Write(groupId); w.Write(topic); w.Write(partition); }));
             return ErrorCode.None;
         }
     }
@@ -414,7 +421,7 @@ internal sealed class GroupCoordinator : IDisposable
             if (!_groups.TryGetValue(groupId, out var g)) return ErrorCode.GroupIdNotFound;
             if (g.Members.Count > 0) return ErrorCode.NonEmptyGroup;
             _groups.Remove(groupId);
-            _log.Append(Entry(w => { w.Write(EntryDeleteGroup); w.Write(groupId); }));
+            Persist(Entry(w => { w.Write(EntryDeleteGroup); w.Write(groupId); }));
             return ErrorCode.None;
         }
     }

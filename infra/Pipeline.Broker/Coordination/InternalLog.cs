@@ -12,6 +12,13 @@ internal sealed class InternalLog : IDisposable
     private readonly string _path;
     private readonly bool _fsync;
     private FileStream _file;
+    private long _snapshotBytes;
+
+    /// <summary>Bytes beyond which a log that has at least doubled since its last snapshot is worth rewriting.</summary>
+    public const long CompactionThreshold = 16L * 1024 * 1024;
+
+    /// <summary>True when the log has grown enough since its last snapshot that the owner should call <see cref="Rewrite"/>.</summary>
+    public bool NeedsCompaction { get { lock (this) return _file.Length > CompactionThreshold && _file.Length > 2 * _snapshotBytes; } }
 
     public InternalLog(string path, bool fsync, Action<byte[]> replay)
     {
@@ -72,6 +79,7 @@ internal sealed class InternalLog : IDisposable
             File.Move(tmp, _path, overwrite: true);
             _file = new FileStream(_path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
             _file.Position = _file.Length;
+            _snapshotBytes = _file.Length;
         }
     }
 

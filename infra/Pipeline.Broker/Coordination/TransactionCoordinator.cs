@@ -98,7 +98,11 @@ internal sealed class TransactionCoordinator : IDisposable
         foreach (var t in _txns.Values) yield return StateEntry(t);
     }
 
-    private void Persist(TransactionMetadata t) => _log.Append(StateEntry(t));
+    private void Persist(TransactionMetadata t)
+    {
+        _log.Append(StateEntry(t));
+        if (_log.NeedsCompaction) _log.Rewrite(Snapshot().ToList());
+    }
 
     private long AllocateProducerId()
     {

@@ -3,26 +3,33 @@ using Microsoft.Win32.SafeHandles;
 namespace Pipeline.Broker;
 
 /// <summary>
-/// One segment file of raw record batches, named by its base offset, plus its in-memory offset and time index
-/// (one entry per batch, rebuilt by scanning the file when the segment is opened). Appends happen under the
-/// owning partition's lock; bytes below <see cref="Size"/> never change, so reads need no lock.
+/// One segment file of raw record batches, named by its base offset, with a sparse offset and time index
+/// (an entry every <see cref="IndexIntervalBytes"/>, as Kafka's index.interval.bytes) kept in memory and
+/// rebuilt by scanning the file when the segment is opened. Lookups land on an index entry and scan batch
+/// headers forward from there, so memory stays small however many batches the log holds. Appends happen
+/// under the owning partition's lock; bytes below <see cref="Size"/> never change, so reads need no lock.
 /// </summary>
 internal sealed class LogSegment : IDisposable
 {
-    internal struct BatchEntry
+    public const int IndexIntervalBytes = 4096;
+    private const int PeekSize = 43; // through maxTimestamp: enough to walk and search batches
+
+    internal struct IndexEntry
     {
-        public long BaseOffset;
-        public long LastOffset;
-        public long MaxTimestamp;        // running maximum up to and including this batch: a monotonic time index
-        public long BatchMaxTimestamp;
+        public long BaseOffset;          // first batch at or after this position
         public long Position;
-        public int Size;
-        public short Attributes;
+        public long MaxTimestampBefore;  // largest timestamp of every batch before Position (a monotonic time index)
     }
 
-    private BatchEntry[] _entries = new BatchEntry[64];
-    private int _count;
+    internal readonly record struct BatchHeader(long Position, int Size, long BaseOffset, long LastOffset, long MaxTimestamp, short Attributes);
+
+    private IndexEntry[] _index = new IndexEntry[16];
+    private int _indexCount;
+    private long _bytesSinceIndex;
     private long _size;
+    private long _lastOffset;
+    private long _maxTimestamp = -1;
+    private int _count;
 
     public long BaseOffset { get; }
     public string Path { get; }
@@ -30,9 +37,8 @@ internal sealed class LogSegment : IDisposable
     public long Size => Volatile.Read(ref _size);
     public int Count => _count;
     public bool Dirty { get; set; }
-    public DateTime CreatedUtc { get; } = DateTime.UtcNow;
-    public long LastOffset => _count == 0 ? BaseOffset - 1 : _entries[_count - 1].LastOffset;
-    public long MaxTimestamp => _count == 0 ? -1 : _entries[_count - 1].MaxTimestamp;
+    public long LastOffset => _count == 0 ? BaseOffset - 1 : _lastOffset;
+    public long MaxTimestamp => _maxTimestamp;
 
     private LogSegment(string path, long baseOffset, SafeFileHandle handle)
     {
@@ -52,8 +58,8 @@ internal sealed class LogSegment : IDisposable
 
     /// <summary>
     /// Opens an existing segment and indexes it. A torn or corrupt tail (kill -9 mid-write) is cut off at the last
-    /// whole batch. <paramref name="onBatch"/> sees each batch header (the whole batch for control batches) so the
-    /// partition can rebuild producer and transaction state.
+    /// whole batch. <paramref name="onBatch"/> sees each batch header (the whole batch for control batches) and its
+    /// position, so the partition can rebuild producer and transaction state.
     /// </summary>
     public static LogSegment Open(string path, long baseOffset, bool validateCrc, Action<byte[], long> onBatch)
     {
@@ -80,8 +86,8 @@ internal sealed class LogSegment : IDisposable
                 if (control) seen = body.AsSpan(0, size).ToArray();
             }
             long baseOff = RecordBatch.BaseOffset(header);
-            if (seg._count > 0 && baseOff <= seg.LastOffset) break; // offsets must grow; anything else is garbage
-            seg.AddEntry(header, pos, size);
+            if (seg._count > 0 && baseOff <= seg._lastOffset) break; // offsets must grow; anything else is garbage
+            seg.Track(header, pos, size);
             onBatch(seen, pos);
             pos += size;
         }
@@ -90,21 +96,18 @@ internal sealed class LogSegment : IDisposable
         return seg;
     }
 
-    private void AddEntry(ReadOnlySpan<byte> batch, long position, int size)
+    private void Track(ReadOnlySpan<byte> batch, long position, int size)
     {
-        if (_count == _entries.Length) Array.Resize(ref _entries, _count * 2);
         long baseOffset = RecordBatch.BaseOffset(batch);
-        long maxTs = RecordBatch.MaxTimestamp(batch);
-        _entries[_count] = new BatchEntry
+        if (_indexCount == 0 || _bytesSinceIndex >= IndexIntervalBytes)
         {
-            BaseOffset = baseOffset,
-            LastOffset = baseOffset + RecordBatch.LastOffsetDelta(batch),
-            BatchMaxTimestamp = maxTs,
-            MaxTimestamp = _count == 0 ? maxTs : Math.Max(maxTs, _entries[_count - 1].MaxTimestamp),
-            Position = position,
-            Size = size,
-            Attributes = RecordBatch.Attributes(batch),
-        };
+            if (_indexCount == _index.Length) Array.Resize(ref _index, _indexCount * 2);
+            _index[_indexCount++] = new IndexEntry { BaseOffset = baseOffset, Position = position, MaxTimestampBefore = _maxTimestamp };
+            _bytesSinceIndex = 0;
+        }
+        _bytesSinceIndex += size;
+        _lastOffset = baseOffset + RecordBatch.LastOffsetDelta(batch);
+        _maxTimestamp = Math.Max(_maxTimestamp, RecordBatch.MaxTimestamp(batch));
         _count++;
     }
 
@@ -112,42 +115,63 @@ internal sealed class LogSegment : IDisposable
     {
         long pos = _size;
         RandomAccess.Write(Handle, batch, pos);
-        AddEntry(batch, pos, batch.Length);
+        Track(batch, pos, batch.Length);
         Volatile.Write(ref _size, pos + batch.Length);
         Dirty = true;
     }
 
-    public ref BatchEntry Entry(int i) => ref _entries[i];
-
-    /// <summary>Index of the first batch whose last offset is at or after <paramref name="offset"/>, or Count.</summary>
-    public int FindByOffset(long offset)
+    /// <summary>Reads the header of the batch at <paramref name="position"/> (null past the end).</summary>
+    public BatchHeader? PeekBatch(long position)
     {
-        int lo = 0, hi = _count;
-        while (lo < hi)
-        {
-            int mid = (lo + hi) >>> 1;
-            if (_entries[mid].LastOffset < offset) lo = mid + 1; else hi = mid;
-        }
-        return lo;
+        if (position + RecordBatch.HeaderSize > _size) return null;
+        Span<byte> h = stackalloc byte[PeekSize];
+        if (RandomAccess.Read(Handle, h, position) != PeekSize) return null;
+        long baseOffset = RecordBatch.BaseOffset(h);
+        int size = RecordBatch.TotalSize(h);
+        return new BatchHeader(position, size, baseOffset, baseOffset + RecordBatch.LastOffsetDelta(h), RecordBatch.MaxTimestamp(h), RecordBatch.Attributes(h));
     }
 
-    /// <summary>Index of the first batch whose running max timestamp is at or after <paramref name="timestamp"/>, or Count.</summary>
-    public int FindByTimestamp(long timestamp)
+    /// <summary>Batch headers from <paramref name="position"/> to the end of the segment.</summary>
+    public IEnumerable<BatchHeader> BatchesFrom(long position)
     {
-        int lo = 0, hi = _count;
-        while (lo < hi)
+        while (PeekBatch(position) is { } b)
         {
-            int mid = (lo + hi) >>> 1;
-            if (_entries[mid].MaxTimestamp < timestamp) lo = mid + 1; else hi = mid;
+            yield return b;
+            position += b.Size;
         }
-        return lo;
     }
 
-    public byte[] ReadBatch(int index)
+    /// <summary>The first batch whose last offset is at or after <paramref name="offset"/>, if this segment has one.</summary>
+    public BatchHeader? FindByOffset(long offset)
     {
-        ref var e = ref _entries[index];
-        var buf = new byte[e.Size];
-        RandomAccess.Read(Handle, buf, e.Position);
+        if (_count == 0 || offset > _lastOffset) return null;
+        int lo = 0, hi = _indexCount - 1;
+        while (lo < hi)
+        {
+            int mid = (lo + hi + 1) >>> 1;
+            if (_index[mid].BaseOffset <= offset) lo = mid; else hi = mid - 1;
+        }
+        foreach (var b in BatchesFrom(_index[lo].Position))
+            if (b.LastOffset >= offset) return b;
+        return null;
+    }
+
+    /// <summary>Where to start scanning for the first batch with a timestamp at or after <paramref name="timestamp"/>.</summary>
+    public long TimeSearchStart(long timestamp)
+    {
+        int lo = 0, hi = _indexCount - 1;
+        while (lo < hi)
+        {
+            int mid = (lo + hi + 1) >>> 1;
+            if (_index[mid].MaxTimestampBefore < timestamp) lo = mid; else hi = mid - 1;
+        }
+        return _indexCount == 0 ? 0 : _index[lo].Position;
+    }
+
+    public byte[] ReadBatch(BatchHeader batch)
+    {
+        var buf = new byte[batch.Size];
+        RandomAccess.Read(Handle, buf, batch.Position);
         return buf;
     }
 

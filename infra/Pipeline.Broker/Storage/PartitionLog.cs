@@ -13,7 +13,8 @@ internal sealed class PartitionLog : IDisposable
     private readonly object _lock = new();
     private readonly List<LogSegment> _segments = new();
     private readonly Dictionary<long, ProducerState> _producers = new();
-    private readonly Dictionary<long, long> _ongoing = new();   // producer id -> first offset of its open transaction
+    // producer id -> first offset of its open transaction, and where that batch is (to bound read_committed reads)
+    private readonly Dictionary<long, (long FirstOffset, long SegmentBase, long Position)> _ongoing = new();
     private readonly List<AbortedTransaction> _aborted = new(); // in marker order
     private readonly string _dir;
     private readonly Func<TopicConfig> _config;
@@ -21,6 +22,7 @@ internal sealed class PartitionLog : IDisposable
     private long _logStartOffset;
     private long _nextOffset;
     private long _lastStableOffset;
+    private long _lsoSegmentBase = -1, _lsoPosition = -1;
     private TaskCompletionSource? _changed;
     private bool _disposed;
 
@@ -55,7 +57,8 @@ internal sealed class PartitionLog : IDisposable
         foreach (var tmp in Directory.GetFiles(_dir, "*.cleaned")) File.Delete(tmp);
         for (int i = 0; i < files.Count; i++)
         {
-            var seg = LogSegment.Open(files[i].Path, files[i].Base, validateCrc: i == files.Count - 1, OnRecoveredBatch);
+            long segmentBase = files[i].Base;
+            var seg = LogSegment.Open(files[i].Path, segmentBase, validateCrc: i == files.Count - 1, (b, pos) => OnRecoveredBatch(b, segmentBase, pos));
             _segments.Add(seg);
         }
         if (_segments.Count == 0) _segments.Add(LogSegment.Create(_dir, _logStartOffset));
@@ -65,7 +68,7 @@ internal sealed class PartitionLog : IDisposable
         UpdateLastStableOffset();
     }
 
-    private void OnRecoveredBatch(byte[] batch, long position)
+    private void OnRecoveredBatch(byte[] batch, long segmentBase, long position)
     {
         short attrs = RecordBatch.Attributes(batch);
         long pid = RecordBatch.ProducerId(batch);
@@ -81,7 +84,7 @@ internal sealed class PartitionLog : IDisposable
         if (epoch > state.Epoch) state.BumpEpoch(epoch);
         int first = RecordBatch.BaseSequence(batch);
         state.Record(first, first + RecordBatch.LastOffsetDelta(batch), baseOffset);
-        if (RecordBatch.IsTransactional(attrs)) _ongoing.TryAdd(pid, baseOffset);
+        if (RecordBatch.IsTransactional(attrs)) _ongoing.TryAdd(pid, (baseOffset, segmentBase, position));
     }
 
     private ProducerState GetProducer(long pid)
@@ -94,13 +97,20 @@ internal sealed class PartitionLog : IDisposable
     {
         var state = GetProducer(pid);
         if (epoch > state.Epoch) state.BumpEpoch(epoch);
-        if (_ongoing.Remove(pid, out var first) && !commit) _aborted.Add(new AbortedTransaction(pid, first, markerOffset));
+        if (_ongoing.Remove(pid, out var first) && !commit) _aborted.Add(new AbortedTransaction(pid, first.FirstOffset, markerOffset));
     }
 
     private void UpdateLastStableOffset()
     {
         long lso = _nextOffset;
-        foreach (var first in _ongoing.Values) lso = Math.Min(lso, first);
+        _lsoSegmentBase = _lsoPosition = -1;
+        foreach (var (first, segmentBase, position) in _ongoing.Values)
+        {
+            if (first >= lso) continue;
+            lso = first;
+            _lsoSegmentBase = segmentBase;
+            _lsoPosition = position;
+        }
         _lastStableOffset = lso;
     }
 
@@ -159,7 +169,7 @@ internal sealed class PartitionLog : IDisposable
                 RecordBatch.SetBaseOffset(batch, offset);
                 RecordBatch.SetPartitionLeaderEpoch(batch, 0);
                 if (config.LogAppendTime) { RecordBatch.StampLogAppendTime(batch, now); logAppendTime = now; }
-                WriteBatch(batch, config);
+                var (segmentBase, position) = WriteBatch(batch, config);
                 if (baseOffset < 0) baseOffset = offset;
                 long pid = RecordBatch.ProducerId(batch);
                 if (pid >= 0)
@@ -169,7 +179,7 @@ internal sealed class PartitionLog : IDisposable
                     if (epoch > state.Epoch) state.BumpEpoch(epoch);
                     int first = RecordBatch.BaseSequence(batch);
                     state.Record(first, first + RecordBatch.LastOffsetDelta(batch), offset);
-                    if (RecordBatch.IsTransactional(RecordBatch.Attributes(batch))) _ongoing.TryAdd(pid, offset);
+                    if (RecordBatch.IsTransactional(RecordBatch.Attributes(batch))) _ongoing.TryAdd(pid, (offset, segmentBase, position));
                 }
             }
             UpdateLastStableOffset();
@@ -195,7 +205,7 @@ internal sealed class PartitionLog : IDisposable
         return ErrorCode.OutOfOrderSequenceNumber;
     }
 
-    private void WriteBatch(ReadOnlySpan<byte> batch, TopicConfig config)
+    private (long SegmentBase, long Position) WriteBatch(ReadOnlySpan<byte> batch, TopicConfig config)
     {
         var active = _segments[^1];
         if (active.Count > 0 && active.Size + batch.Length > config.SegmentBytes)
@@ -203,8 +213,10 @@ internal sealed class PartitionLog : IDisposable
             active = LogSegment.Create(_dir, _nextOffset);
             _segments.Add(active);
         }
+        long position = active.Size;
         active.Append(batch);
         _nextOffset = RecordBatch.BaseOffset(batch) + RecordBatch.LastOffsetDelta(batch) + 1;
+        return (active.BaseOffset, position);
     }
 
     /// <summary>Writes a COMMIT or ABORT marker for a producer's transaction (transaction coordinator only).</summary>
@@ -236,49 +248,53 @@ internal sealed class PartitionLog : IDisposable
     }
 
     internal readonly record struct ReadResult(
-        ErrorCode Error, long HighWatermark, long LastStableOffset, long LogStartOffset,
-        SafeFileHandle? Handle, long Position, int Length, List<AbortedTransaction>? Aborted);
+        ErrorCode Error, long HighWatermark, long LastStableOffset, long LogStartOffset, SafeFileHandle? Handle, long Position, int Length);
 
     /// <summary>
-    /// Locates the whole batches to serve from <paramref name="offset"/>, within one segment and
-    /// <paramref name="maxBytes"/> (the first batch is always served when <paramref name="allowOversized"/>).
+    /// Locates the bytes to serve from <paramref name="offset"/>: whole batches within one segment, below the high
+    /// watermark (or the last stable offset for read_committed), at most <paramref name="maxBytes"/> except that the
+    /// first batch is always served when <paramref name="allowOversized"/> (KIP-74). The range may end inside a
+    /// batch; the reader trims it to whole batches.
     /// </summary>
     public ReadResult Read(long offset, int maxBytes, bool readCommitted, bool allowOversized)
     {
         lock (_lock)
         {
             long hw = _nextOffset, lso = _lastStableOffset, start = _logStartOffset;
-            if (offset < start || offset > hw) return new ReadResult(ErrorCode.OffsetOutOfRange, hw, lso, start, null, 0, 0, null);
+            if (offset < start || offset > hw) return new ReadResult(ErrorCode.OffsetOutOfRange, hw, lso, start, null, 0, 0);
             long upper = readCommitted ? lso : hw;
-            if (offset >= upper) return new ReadResult(ErrorCode.None, hw, lso, start, null, 0, 0, null);
-            int si = FindSegment(offset);
-            for (; si < _segments.Count; si++)
+            if (offset >= upper) return new ReadResult(ErrorCode.None, hw, lso, start, null, 0, 0);
+            for (int si = FindSegment(offset); si < _segments.Count; si++)
             {
                 var seg = _segments[si];
-                int i = seg.FindByOffset(offset);
-                if (i >= seg.Count) continue;
-                long position = seg.Entry(i).Position;
-                int length = 0;
-                long lastServed = -1;
-                for (; i < seg.Count; i++)
-                {
-                    ref var e = ref seg.Entry(i);
-                    if (e.LastOffset >= upper) break;
-                    if ((long)length + e.Size > maxBytes && !(length == 0 && allowOversized)) break;
-                    length += e.Size;
-                    lastServed = e.LastOffset;
-                    if (length >= maxBytes) break;
-                }
-                if (length == 0) break;
-                List<AbortedTransaction>? aborted = null;
-                if (readCommitted)
-                {
-                    foreach (var a in _aborted)
-                        if (a.LastOffset >= offset && a.FirstOffset <= lastServed) (aborted ??= new()).Add(a);
-                }
-                return new ReadResult(ErrorCode.None, hw, lso, start, seg.Handle, position, length, aborted);
+                if (seg.FindByOffset(offset) is not { } first) continue;
+                if (first.LastOffset >= upper) break;
+                long end = readCommitted && seg.BaseOffset == _lsoSegmentBase ? _lsoPosition : seg.Size;
+                long available = end - first.Position;
+                int length = (int)Math.Min(available, maxBytes);
+                if (length < first.Size) length = allowOversized ? first.Size : 0;
+                return new ReadResult(ErrorCode.None, hw, lso, start, length > 0 ? seg.Handle : null, first.Position, length);
             }
-            return new ReadResult(ErrorCode.None, hw, lso, start, null, 0, 0, null);
+            return new ReadResult(ErrorCode.None, hw, lso, start, null, 0, 0);
+        }
+    }
+
+    /// <summary>Aborted transactions overlapping [from, to], for a read_committed fetch of that range.</summary>
+    public List<AbortedTransaction>? AbortedBetween(long from, long to)
+    {
+        lock (_lock)
+        {
+            // _aborted is in marker order, so skip those whose marker precedes the range.
+            int lo = 0, hi = _aborted.Count;
+            while (lo < hi)
+            {
+                int mid = (lo + hi) >>> 1;
+                if (_aborted[mid].LastOffset < from) lo = mid + 1; else hi = mid;
+            }
+            List<AbortedTransaction>? result = null;
+            for (int i = lo; i < _aborted.Count; i++)
+                if (_aborted[i].FirstOffset <= to) (result ??= new()).Add(_aborted[i]);
+            return result;
         }
     }
 
@@ -301,15 +317,13 @@ internal sealed class PartitionLog : IDisposable
             foreach (var seg in _segments)
             {
                 if (seg.MaxTimestamp < timestamp) continue;
-                for (int i = seg.FindByTimestamp(timestamp); i < seg.Count; i++)
+                foreach (var e in seg.BatchesFrom(seg.TimeSearchStart(timestamp)))
                 {
-                    ref var e = ref seg.Entry(i);
-                    if (RecordBatch.IsControl(e.Attributes) || e.BatchMaxTimestamp < timestamp || e.LastOffset < _logStartOffset) continue;
-                    var batch = seg.ReadBatch(i);
-                    if (RecordBatch.IsLogAppendTime(e.Attributes))
-                        return (e.BatchMaxTimestamp, Math.Max(e.BaseOffset, _logStartOffset));
+                    if (RecordBatch.IsControl(e.Attributes) || e.MaxTimestamp < timestamp || e.LastOffset < _logStartOffset) continue;
+                    if (RecordBatch.IsLogAppendTime(e.Attributes)) return (e.MaxTimestamp, Math.Max(e.BaseOffset, _logStartOffset));
+                    var batch = seg.ReadBatch(e);
                     var records = RecordBatchCodec.RecordsOf(batch);
-                    if (records is null) return (e.BatchMaxTimestamp, Math.Max(e.BaseOffset, _logStartOffset));
+                    if (records is null) return (e.MaxTimestamp, Math.Max(e.BaseOffset, _logStartOffset));
                     long baseTs = RecordBatch.BaseTimestamp(batch);
                     var reader = new RecordReader(records);
                     int count = RecordBatch.RecordCount(batch);
@@ -352,6 +366,7 @@ internal sealed class PartitionLog : IDisposable
         try { File.Delete(seg.Path); } catch (IOException) { }
         _retire(seg);
         _logStartOffset = Math.Max(_logStartOffset, _segments[0].BaseOffset);
+        _aborted.RemoveAll(a => a.LastOffset < _logStartOffset); // nothing left for them to hide
     }
 
     /// <summary>Time and size retention: deletes whole closed segments, never the active one.</summary>
@@ -400,11 +415,12 @@ internal sealed class PartitionLog : IDisposable
         lock (_lock) all = _segments.ToList();
         foreach (var seg in all)
         {
-            for (int i = 0; i < seg.Count; i++)
+            List<LogSegment.BatchHeader> batches;
+            lock (_lock) batches = seg.BatchesFrom(0).ToList();
+            foreach (var e in batches)
             {
-                var e = seg.Entry(i);
                 if (RecordBatch.IsControl(e.Attributes) || e.LastOffset >= lso) continue;
-                var batch = seg.ReadBatch(i);
+                var batch = seg.ReadBatch(e);
                 if (IsAborted(aborted, RecordBatch.ProducerId(batch), e.BaseOffset)) continue;
                 var records = RecordBatchCodec.RecordsOf(batch);
                 if (records is null) continue;
@@ -424,10 +440,11 @@ internal sealed class PartitionLog : IDisposable
             using (var output = File.Open(path, FileMode.Create, FileAccess.Write))
             {
                 bool changed = false;
-                for (int i = 0; i < seg.Count; i++)
+                List<LogSegment.BatchHeader> batches;
+                lock (_lock) batches = seg.BatchesFrom(0).ToList();
+                foreach (var e in batches)
                 {
-                    var e = seg.Entry(i);
-                    var batch = seg.ReadBatch(i);
+                    var batch = seg.ReadBatch(e);
                     if (RecordBatch.IsControl(e.Attributes)) { output.Write(batch); continue; }
                     bool abortedBatch = IsAborted(aborted, RecordBatch.ProducerId(batch), e.BaseOffset);
                     var records = abortedBatch ? null : RecordBatchCodec.RecordsOf(batch);
