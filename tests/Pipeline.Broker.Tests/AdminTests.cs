@@ -51,6 +51,14 @@ public sealed class AdminTests
         Assert.Equal("7200000", described.Entries["retention.ms"].Value);
         Assert.Equal("LogAppendTime", described.Entries["message.timestamp.type"].Value);
 
+        await admin.IncrementalAlterConfigsAsync(new Dictionary<ConfigResource, List<ConfigEntry>>
+        {
+            [resource] = [new ConfigEntry { Name = "retention.bytes", Value = "1048576", IncrementalOperation = AlterConfigOpType.Set }],
+        });
+        described = (await admin.DescribeConfigsAsync([resource])).Single();
+        Assert.Equal("1048576", described.Entries["retention.bytes"].Value);
+        Assert.Equal("7200000", described.Entries["retention.ms"].Value); // incremental: the rest is kept
+
         await admin.DeleteTopicsAsync(["trades"]);
         await Eventually.TrueAsync(() => admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics.All(t => t.Topic != "trades"),
             TimeSpan.FromSeconds(10), "the topic to disappear");

@@ -187,4 +187,43 @@ internal sealed partial class KafkaApis
         }
         return End(w);
     }
+
+    private ProtocolWriter IncrementalAlterConfigs(RequestHeader h, ProtocolReader r)
+    {
+        bool f = h.Flexible;
+        int n = r.ArrayLength(f);
+        var resources = new List<(sbyte Type, string Name, List<(string Key, sbyte Op, string? Value)> Ops)>();
+        for (int i = 0; i < n; i++)
+        {
+            sbyte type = r.Int8();
+            string name = r.String(f);
+            int c = r.ArrayLength(f);
+            var ops = new List<(string, sbyte, string?)>();
+            for (int j = 0; j < c; j++)
+            {
+                ops.Add((r.String(f), r.Int8(), r.NullableString(f)));
+                r.TaggedFields(f);
+            }
+            r.TaggedFields(f);
+            resources.Add((type, name, ops));
+        }
+        bool validateOnly = r.Bool();
+        r.TaggedFields(f);
+        var w = Begin(h);
+        w.Int32(0);
+        w.ArrayLength(resources.Count, f);
+        foreach (var (type, name, ops) in resources)
+        {
+            var (error, message) = type == ResourceTopic
+                ? logs.IncrementalAlterConfigs(name, ops, validateOnly)
+                : (ErrorCode.InvalidRequest, "only topic configs can be altered");
+            w.Int16((short)error);
+            if (f) w.CompactString(message); else w.NullableString(message);
+            w.Int8(type);
+            w.String(name, f);
+            w.TaggedFields(f);
+        }
+        w.TaggedFields(f);
+        return End(w);
+    }
 }

@@ -38,6 +38,7 @@ internal sealed partial class KafkaApis(
         [ApiKey.TxnOffsetCommit] = (0, 3),
         [ApiKey.DescribeConfigs] = (0, 3),
         [ApiKey.AlterConfigs] = (0, 1),
+        [ApiKey.IncrementalAlterConfigs] = (0, 1),
         [ApiKey.CreatePartitions] = (0, 1),
         [ApiKey.DeleteGroups] = (0, 1),
         [ApiKey.OffsetDelete] = (0, 0),
@@ -49,6 +50,7 @@ internal sealed partial class KafkaApis(
         [ApiKey.ApiVersions] = 3,
         [ApiKey.InitProducerId] = 2,   // v3 lets idempotent/transactional producers recover by epoch bump (KIP-360)
         [ApiKey.TxnOffsetCommit] = 3,  // v3 carries the consumer generation for zombie fencing (KIP-447)
+        [ApiKey.IncrementalAlterConfigs] = 1,
     };
 
     private static readonly ApiKey[] SupportedOrder = Supported.Keys.OrderBy(k => (short)k).ToArray();
@@ -85,6 +87,7 @@ internal sealed partial class KafkaApis(
                 ApiKey.CreatePartitions => CreatePartitions(h, r),
                 ApiKey.DescribeConfigs => DescribeConfigs(h, r),
                 ApiKey.AlterConfigs => AlterConfigs(h, r),
+                ApiKey.IncrementalAlterConfigs => IncrementalAlterConfigs(h, r),
                 ApiKey.FindCoordinator => FindCoordinator(h, r),
                 ApiKey.JoinGroup => await JoinGroupAsync(h, r, clientHost),
                 ApiKey.SyncGroup => await SyncGroupAsync(h, r),

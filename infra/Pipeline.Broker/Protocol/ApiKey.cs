@@ -8,5 +8,5 @@ public enum ApiKey : short
     DescribeGroups = 15, ListGroups = 16, ApiVersions = 18, CreateTopics = 19, DeleteTopics = 20,
     DeleteRecords = 21, InitProducerId = 22, OffsetForLeaderEpoch = 23, AddPartitionsToTxn = 24,
     AddOffsetsToTxn = 25, EndTxn = 26, TxnOffsetCommit = 28, DescribeConfigs = 32, AlterConfigs = 33,
-    CreatePartitions = 37, DeleteGroups = 42, OffsetDelete = 47,
+    CreatePartitions = 37, DeleteGroups = 42, IncrementalAlterConfigs = 44, OffsetDelete = 47,
 }

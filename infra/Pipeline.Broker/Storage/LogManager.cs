@@ -138,6 +138,42 @@ internal sealed class LogManager : IDisposable
         }
     }
 
+    /// <summary>IncrementalAlterConfigs: SET (0), DELETE (1), APPEND (2) and SUBTRACT (3) on list values.</summary>
+    public (ErrorCode Error, string? Message) IncrementalAlterConfigs(string name, List<(string Key, sbyte Op, string? Value)> ops, bool validateOnly)
+    {
+        lock (_adminLock)
+        {
+            if (!_topics.TryGetValue(name, out var topic)) return (ErrorCode.UnknownTopicOrPartition, $"topic '{name}' does not exist");
+            var overrides = new Dictionary<string, string>(topic.Config.Overrides);
+            foreach (var (key, op, value) in ops)
+            {
+                switch (op)
+                {
+                    case 0 when value is not null: overrides[key] = value; break;
+                    case 1: overrides.Remove(key); break;
+                    case 2 or 3 when value is not null:
+                    {
+                        var current = topic.Config.Describe().FirstOrDefault(c => c.Name == key).Value ?? "";
+                        var items = current.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+                        foreach (var v in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                        {
+                            if (op == 2 && !items.Contains(v)) items.Add(v);
+                            if (op == 3) items.Remove(v);
+                        }
+                        overrides[key] = string.Join(",", items);
+                        break;
+                    }
+                    default: return (ErrorCode.InvalidConfig, $"operation {op} on {key} is not valid");
+                }
+                if (overrides.TryGetValue(key, out var nv) && TopicConfig.Validate(key, nv) is { } why) return (ErrorCode.InvalidConfig, why);
+            }
+            if (validateOnly) return (ErrorCode.None, null);
+            topic.Config = new TopicConfig(_options, overrides);
+            Save(topic);
+            return (ErrorCode.None, null);
+        }
+    }
+
     /// <summary>One retention and compaction pass over every partition.</summary>
     public void RunCleaner()
     {
