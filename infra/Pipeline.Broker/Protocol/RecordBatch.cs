@@ -60,7 +60,8 @@ internal static class RecordBatch
         if (!CrcValid(batch)) return ErrorCode.CorruptMessage;
         int count = RecordCount(batch);
         int lastDelta = LastOffsetDelta(batch);
-        if (count <= 0 || lastDelta < 0 || lastDelta < count - 1) return ErrorCode.InvalidRecord;
+        // Producers send contiguous offsets (deltas 0..count-1); anything else would let one batch claim a huge offset range.
+        if (count <= 0 || lastDelta != count - 1) return ErrorCode.InvalidRecord;
         if (IsControl(Attributes(batch))) return ErrorCode.InvalidRecord; // only the coordinator writes markers
         int compression = Compression(Attributes(batch));
         if (compression > 4) return ErrorCode.UnsupportedCompressionType;
