@@ -171,6 +171,50 @@ public sealed class ConnectorResilienceTests
         Assert.Equal([900_000_001L, 123_456_789L], trades.Records.Select(r => r.Value.TradeId));
     }
 
+    [Fact]
+    public async Task A_venue_refusing_every_connection_opens_its_circuit_and_further_attempts_wait()
+    {
+        // A "venue" that accepts TCP and hangs up at once: every WebSocket handshake fails.
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var attempts = 0;
+        using var stopListening = new CancellationTokenSource();
+        var accepting = Task.Run(async () =>
+        {
+            try
+            {
+                while (true)
+                {
+                    using var client = await listener.AcceptTcpClientAsync(stopListening.Token);
+                    Interlocked.Increment(ref attempts);
+                }
+            }
+            catch (OperationCanceledException) { }
+        });
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        var logs = new RecordingLoggerFactory();
+        var options = Fast with { ReconnectBaseDelay = TimeSpan.FromMilliseconds(5), ReconnectMaxDelay = TimeSpan.FromMilliseconds(20), BreakDuration = TimeSpan.FromHours(1) };
+        using var publisher = new TopicPublisher(new("127.0.0.1:1"), "unused", NullLogger.Instance) { DisposeFlushTimeout = TimeSpan.Zero };
+        using var feed = new LiveFeed([Coinbase("BTC")], options, logs, _ => new VenueEndpoints(new Uri($"ws://127.0.0.1:{port}"), new Uri($"http://127.0.0.1:{port}")));
+        using var stop = new CancellationTokenSource();
+        var run = feed.RunAsync(publisher, stop.Token);
+        var connection = feed.Connections.Single();
+
+        await Eventually.TrueAsync(() => Task.FromResult(connection.Guard.Opened >= 1), TimeSpan.FromSeconds(30), "the venue circuit to open");
+        var attemptsWhenOpened = Volatile.Read(ref attempts);
+        // Several more reconnect rounds pass while the circuit is open...
+        await Eventually.TrueAsync(() => Task.FromResult(logs.Lines.Count(l => l.Message.Contains("circuit is open")) >= 5), TimeSpan.FromSeconds(30), "reconnect rounds while open");
+        // ...without touching the venue.
+        Assert.Equal(attemptsWhenOpened, Volatile.Read(ref attempts));
+        Assert.Equal(1, connection.Guard.Opened);
+        Assert.Equal(0, connection.Stats.Connects);
+        stop.Cancel();
+        await run;
+        stopListening.Cancel();
+        listener.Stop();
+        await accepting;
+    }
+
     private static async Task<(List<Trade> Trades, LiveFeed Feed)> RunAsync(FakeExchangeServer server, VenueListing[] listings, RecordingLoggerFactory logs,
         int expected, ConnectionOptions? options = null, Func<LiveFeed, bool>? until = null)
     {

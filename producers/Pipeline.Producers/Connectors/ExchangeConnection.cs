@@ -23,6 +23,8 @@ public sealed class ExchangeConnection(
     private readonly TradeGapDetector _gaps = new(protocol.SequentialTradeIds);
 
     public VenueListing Listing => listing;
+    /// <summary>The venue's shared breaker and rate limits.</summary>
+    public VenueGuard Guard => guard;
     public ConnectionStats Stats { get; } = new();
 
     public async Task RunAsync(CancellationToken ct)
@@ -66,7 +68,8 @@ public sealed class ExchangeConnection(
             catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
             catch (BrokenCircuitException)
             {
-                log.LogWarning("{Key}: {Exchange} circuit is open (too many failures); waiting {Wait}", listing.Instrument.Key, protocol.Exchange, guard.BreakDuration);
+                // No connection is attempted while the venue's circuit is open (at most BreakDuration); keep backing off.
+                log.LogWarning("{Key}: {Exchange} circuit is open after repeated failures; no attempt until it closes", listing.Instrument.Key, protocol.Exchange);
             }
             catch (Exception e) when (e is WebSocketException or IOException or HttpRequestException or OperationCanceledException or TimeoutException)
             {
