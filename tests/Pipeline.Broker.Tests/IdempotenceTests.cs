@@ -71,4 +71,18 @@ public sealed class IdempotenceTests
         Assert.Equal(ErrorCode.InvalidProducerEpoch, partition.Append(fenced, out _, out _));
         _ = stale;
     }
+
+    [Fact]
+    public async Task Sequence_numbers_wrap_from_int_max_to_zero()
+    {
+        await using var broker = await InProcessBroker.StartAsync();
+        await broker.CreateTopicAsync("wrap");
+        var partition = broker.Broker.Logs.Get("wrap", 0)!;
+        Assert.Equal(ErrorCode.None, partition.Append(RawBatches.Idempotent(7, 0, int.MaxValue - 1, "a", "b"), out _, out _));
+        Assert.Equal(ErrorCode.None, partition.Append(RawBatches.Idempotent(7, 0, 0, "c"), out long offset, out _));
+        Assert.Equal(2, offset);
+        Assert.Equal(ErrorCode.None, partition.Append(RawBatches.Idempotent(7, 0, 0, "c"), out long duplicate, out _));
+        Assert.Equal(2, duplicate);
+        Assert.Equal(3, partition.HighWatermark);
+    }
 }

@@ -83,7 +83,7 @@ internal sealed class PartitionLog : IDisposable
         short epoch = RecordBatch.ProducerEpoch(batch);
         if (epoch > state.Epoch) state.BumpEpoch(epoch);
         int first = RecordBatch.BaseSequence(batch);
-        state.Record(first, first + RecordBatch.LastOffsetDelta(batch), baseOffset);
+        state.Record(first, ProducerState.AddSequence(first, RecordBatch.LastOffsetDelta(batch)), baseOffset);
         if (RecordBatch.IsTransactional(attrs)) _ongoing.TryAdd(pid, (baseOffset, segmentBase, position));
     }
 
@@ -178,7 +178,7 @@ internal sealed class PartitionLog : IDisposable
                     short epoch = RecordBatch.ProducerEpoch(batch);
                     if (epoch > state.Epoch) state.BumpEpoch(epoch);
                     int first = RecordBatch.BaseSequence(batch);
-                    state.Record(first, first + RecordBatch.LastOffsetDelta(batch), offset);
+                    state.Record(first, ProducerState.AddSequence(first, RecordBatch.LastOffsetDelta(batch)), offset);
                     if (RecordBatch.IsTransactional(RecordBatch.Attributes(batch))) _ongoing.TryAdd(pid, (offset, segmentBase, position));
                 }
             }
@@ -195,12 +195,12 @@ internal sealed class PartitionLog : IDisposable
         if (pid < 0) return ErrorCode.None;
         short epoch = RecordBatch.ProducerEpoch(batch);
         int first = RecordBatch.BaseSequence(batch);
-        int last = first + RecordBatch.LastOffsetDelta(batch);
+        int last = ProducerState.AddSequence(first, RecordBatch.LastOffsetDelta(batch));
         if (!_producers.TryGetValue(pid, out var state) || state.Epoch < 0) return ErrorCode.None;
         if (epoch < state.Epoch) return ErrorCode.InvalidProducerEpoch;
         if (epoch > state.Epoch) return first == 0 ? ErrorCode.None : ErrorCode.OutOfOrderSequenceNumber;
         if (state.FindDuplicate(first, last) is long dup) { duplicateOffset = dup; return ErrorCode.None; }
-        if (state.LastSequence < 0 ? first == 0 : first == state.LastSequence + 1) return ErrorCode.None;
+        if (state.LastSequence < 0 ? first == 0 : first == ProducerState.AddSequence(state.LastSequence, 1)) return ErrorCode.None;
         if (state.IsOlder(first)) return ErrorCode.DuplicateSequenceNumber;
         return ErrorCode.OutOfOrderSequenceNumber;
     }

@@ -12,6 +12,9 @@ internal sealed class ProducerState
     private readonly (int First, int Last, long BaseOffset)[] _recent = new (int, int, long)[Remembered];
     private int _recentCount, _recentNext;
 
+    /// <summary>Sequences wrap from int.MaxValue to 0 (a long-lived producer passes 2^31 records per partition in days).</summary>
+    public static int AddSequence(int sequence, int delta) => (int)(((long)sequence + delta) % ((long)int.MaxValue + 1));
+
     public void Record(int firstSeq, int lastSeq, long baseOffset)
     {
         _recent[_recentNext] = (firstSeq, lastSeq, baseOffset);
@@ -28,7 +31,12 @@ internal sealed class ProducerState
     }
 
     /// <summary>True when the sequence lies inside what was already written (an older retry than we remember).</summary>
-    public bool IsOlder(int firstSeq) => LastSequence >= 0 && firstSeq <= LastSequence && LastSequence - firstSeq < int.MaxValue / 2;
+    public bool IsOlder(int firstSeq)
+    {
+        if (LastSequence < 0) return false;
+        long behind = ((long)LastSequence - firstSeq + ((long)int.MaxValue + 1)) % ((long)int.MaxValue + 1);
+        return behind < int.MaxValue / 2; // within the last half of the sequence space (with wrap-around)
+    }
 
     public void BumpEpoch(short epoch)
     {
