@@ -19,7 +19,7 @@ public static class BackfillCommand
         var from = new Option<string?>("--from") { Description = "start (UTC), e.g. 2024-01-01 or 2024-01-01T12:00:00Z" };
         var to = new Option<string?>("--to") { Description = "end (UTC, exclusive); default: now" };
         var days = new Option<string?>("--days") { Description = "instead of --from: this many days back, or 'max' for as far as the venue serves" };
-        var command = new Command("backfill", "Fetch a venue's candles for a time range from its REST API into candles.exchange.raw; an interrupted run resumes where it stopped. Needs Kafka:Bootstrap.");
+        var command = new Command("backfill", "Fetch a venue's candles for a time range from its REST API into candles.exchange.raw; an interrupted run resumes where it stopped. Uses Kafka:Bootstrap, else the embedded broker of a running `pipeline up` (127.0.0.1:Kafka:EmbeddedPort).");
         foreach (var o in new Option[] { exchange, instrument, interval, from, to, days }) command.Options.Add(o);
         command.SetAction((parse, _) => CliRunner.RunAsync(async ct =>
         {
@@ -28,6 +28,8 @@ public static class BackfillCommand
             var request = BackfillRequest.Create(new VenueListings(options.Instruments), parse.GetValue(exchange)!, parse.GetValue(instrument)!,
                 parse.GetValue(interval)!, parse.GetValue(from), parse.GetValue(to), parse.GetValue(days), DateTimeOffset.UtcNow);
 
+            // Without a configured Kafka, talk to the embedded broker of a running `pipeline up` on this machine.
+            if (options.Kafka.UsesEmbeddedBroker) options.Kafka.Bootstrap = $"127.0.0.1:{options.Kafka.EmbeddedPort}";
             using var loggers = PipelineServices.CreateLoggerFactory();
             await using var services = await PipelineServices.StartAsync(options, loggers, allowEmbedded: false, needsDatabase: false, ct);
             var log = loggers.CreateLogger("backfill");

@@ -14,7 +14,7 @@ public static class ImportCommand
     {
         var command = new Command("import", "Import history files into the raw topics");
         var files = new Argument<string[]>("FILE") { Description = "Binance dump files (.csv or .zip) as published on data.binance.vision, e.g. BTCUSDT-trades-2024-01-01.zip", Arity = ArgumentArity.OneOrMore };
-        var binance = new Command("binance-dump", "Publish Binance public dump files (trades, aggTrades, klines) in exchange-time order, then an end-of-input mark per instrument. Needs Kafka:Bootstrap.");
+        var binance = new Command("binance-dump", "Publish Binance public dump files (trades, aggTrades, klines) in exchange-time order, then an end-of-input mark per instrument. Uses Kafka:Bootstrap, else the embedded broker of a running `pipeline up` (127.0.0.1:Kafka:EmbeddedPort).");
         binance.Arguments.Add(files);
         binance.SetAction((parse, _) => CliRunner.RunAsync(async ct =>
         {
@@ -24,6 +24,8 @@ public static class ImportCommand
             var listings = new VenueListings(options.Instruments);
             foreach (var p in paths) listings.Find(BinanceDumpImporter.Exchange, BinanceDumpFile.Parse(p).Symbol);
 
+            // Without a configured Kafka, talk to the embedded broker of a running `pipeline up` on this machine.
+            if (options.Kafka.UsesEmbeddedBroker) options.Kafka.Bootstrap = $"127.0.0.1:{options.Kafka.EmbeddedPort}";
             using var loggers = PipelineServices.CreateLoggerFactory();
             await using var services = await PipelineServices.StartAsync(options, loggers, allowEmbedded: false, needsDatabase: false, ct);
             var log = loggers.CreateLogger("import");
