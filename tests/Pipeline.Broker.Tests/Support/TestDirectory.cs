@@ -1,9 +1,13 @@
 namespace Pipeline.Broker.Tests;
 
-/// <summary>A fresh data directory under the system temp folder, removed when the test ends.</summary>
+/// <summary>
+/// A fresh data directory, removed when the test ends. It lives under /tmp/pipeline-tests named broker-PID-...,
+/// so infra/setup/stop-stale-test-servers.sh removes what a killed test run left behind.
+/// </summary>
 public sealed class TestDirectory : IDisposable
 {
-    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "broker-tests", Guid.NewGuid().ToString("N")[..12]);
+    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "pipeline-tests",
+        $"broker-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..10]}");
 
     public TestDirectory() => Directory.CreateDirectory(Path);
 
