@@ -71,11 +71,12 @@ public sealed class KafkaBroker : IAsyncDisposable
             listener.Bind(new IPEndPoint(address, options.Port));
             listener.Listen(512);
         }
-        catch (SocketException e)
+        catch (SocketException)
         {
+            // Propagated as is: callers tell "address in use" (SocketError.AddressAlreadyInUse) from other causes.
             listener.Dispose();
             dirLock.Dispose();
-            throw new InvalidOperationException($"Cannot listen on {options.Host}:{options.Port}: {e.Message}", e);
+            throw;
         }
         KafkaBroker broker;
         try
