@@ -10,6 +10,6 @@ internal static class LiveFeeds
     public static async Task RunAsync(PipelineContext context, TopicPublisher publisher, CancellationToken ct)
     {
         using var feed = new LiveFeed(new VenueListings(context.Options.Instruments).All, new ConnectionOptions(), context.LoggerFactory);
-        await feed.RunAsync(publisher, ct);
+        await feed.RunAsync(publisher, ct, resumeFrom: context.Kafka);
     }
 }

@@ -172,6 +172,47 @@ public sealed class ConnectorGapBackfillTests
         Assert.All(trades, t => Assert.Equal(all[(int)(t.TradeId - 4_665_900)].Price, t.Price.ToDecimal()));
     }
 
+    [Fact]
+    public async Task A_restarted_producer_resumes_after_the_last_trade_in_trades_raw_and_fills_its_downtime()
+    {
+        const long first = 7_000_000_000;
+        string Frame(long id) => $$"""{"stream":"ethusdt@trade","data":{"e":"trade","E":1735689600000,"s":"ETHUSDT","t":{{id}},"p":"3300.{{id % 100:00}}","q":"0.5000","T":{{1_735_689_600_000 + (id - first)}},"m":false,"M":true""" + "}}";
+        await using var server = await FakeExchangeServer.StartAsync(async socket =>
+        {
+            // First run sees 0-19; the producer is then stopped, and the next run's stream starts at 30.
+            var (from, to) = socket.Number == 1 ? (0, 20) : (30, 50);
+            for (var i = from; i < to; i++) await socket.SendAsync(Frame(first + i));
+            await socket.HoldAsync();
+        }, app => app.MapGet("/api/v3/historicalTrades", (long fromId, int limit) =>
+        {
+            var rows = Enumerable.Range(0, 50).Select(i => first + i).Where(id => id >= fromId).Take(limit).Select(id => new JsonObject
+            {
+                ["id"] = id, ["price"] = $"3300.{id % 100:00}", ["qty"] = "0.5000", ["quoteQty"] = "1", ["time"] = 1_735_689_600_000 + (id - first), ["isBuyerMaker"] = false, ["isBestMatch"] = true,
+            });
+            return Results.Text(new JsonArray([.. rows]).ToJsonString(), "application/json");
+        }));
+        var listing = new VenueListing(InstrumentRef.Create("binance", "ETH", "USDT", MarketType.Spot), "ETHUSDT", ["1m"]);
+        await using var kafka = await TestKafka.StartAsync(partitions: 2);
+        using var reader = new TopicRecords<Trade>(kafka.Settings, TopicCatalog.RawTrades.Name);
+
+        async Task RunAsync(int until)
+        {
+            using var publisher = new TopicPublisher(kafka.Settings, "test-live", NullLogger.Instance);
+            using var feed = new LiveFeed([listing], Fast, NullLoggerFactory.Instance, _ => new VenueEndpoints(server.WebSocketBase, server.RestBase));
+            using var stop = new CancellationTokenSource();
+            var run = feed.RunAsync(publisher, stop.Token, resumeFrom: kafka.Settings);
+            await Eventually.TrueAsync(() => Task.FromResult(run.IsCompleted || reader.Poll().Count >= until), TimeSpan.FromSeconds(60), $"{until} trades");
+            stop.Cancel();
+            await run;
+        }
+
+        await RunAsync(20);
+        await RunAsync(50);
+        Assert.Empty(server.Faults);
+        Assert.Equal(Enumerable.Range(0, 50).Select(i => first + i), reader.Poll().Select(r => r.Value.TradeId));
+        Assert.Equal(10, reader.Records.Count(r => r.Value.Origin == Origin.Backfill));
+    }
+
     /// <summary>Runs a live feed for one listing against the fake server into a test Kafka until <paramref name="expected"/>
     /// trades are in trades.raw, then a little longer to catch any extra (duplicate) record.</summary>
     /// <param name="delivered">Completed once <paramref name="deliveredCount"/> trades are in Kafka: a script waits on it

@@ -27,6 +27,9 @@ public sealed class ExchangeConnection(
     public VenueGuard Guard => guard;
     public ConnectionStats Stats { get; } = new();
 
+    /// <summary>Continues after a trade delivered by an earlier run: the first live trade then reveals the downtime as a gap.</summary>
+    public void ResumeAfter(Trade last) => _gaps.Resume(last.TradeId, last.EventTimeUs);
+
     public async Task RunAsync(CancellationToken ct)
     {
         var failures = 0;

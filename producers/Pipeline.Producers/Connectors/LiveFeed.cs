@@ -1,5 +1,6 @@
 // Runs one connection per configured real listing, all feeding one bounded queue that a single writer drains into Kafka.
 using Microsoft.Extensions.Logging;
+using Pipeline.Plumbing.Kafka;
 using Pipeline.Producers.Publishing;
 
 namespace Pipeline.Producers.Connectors;
@@ -33,7 +34,8 @@ public sealed class LiveFeed : IDisposable
     public IReadOnlyList<ExchangeConnection> Connections { get; }
     public RecordQueue Queue { get; }
 
-    public async Task RunAsync(TopicPublisher publisher, CancellationToken ct)
+    /// <param name="resumeFrom">The Kafka whose trades.raw tells where each listing stopped last time; null starts fresh.</param>
+    public async Task RunAsync(TopicPublisher publisher, CancellationToken ct, KafkaClientSettings? resumeFrom = null)
     {
         var log = _loggers.CreateLogger<LiveFeed>();
         if (Connections.Count == 0)
@@ -42,6 +44,13 @@ public sealed class LiveFeed : IDisposable
             return;
         }
         log.LogInformation("Live connectors for {Keys}", string.Join(", ", Connections.Select(c => c.Listing.Instrument.Key)));
+        if (resumeFrom is not null)
+        {
+            // Where the previous run stopped, so the downtime is filled from REST like a disconnect.
+            var last = await Task.Run(() => TradeResumePoints.Load(resumeFrom, Connections.Select(c => c.Listing.Instrument.Key).ToHashSet(), log, ct: ct), ct);
+            foreach (var c in Connections)
+                if (last.TryGetValue(c.Listing.Instrument.Key, out var trade)) c.ResumeAfter(trade);
+        }
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var drain = Queue.DrainAsync(publisher, stop.Token);
         var connections = Connections.Select(c => c.RunAsync(stop.Token)).ToList();

@@ -13,6 +13,13 @@ internal sealed class TradeGapDetector(bool sequentialIds)
 
     public TradeGap? LastGap { get; private set; }
 
+    public void Resume(long lastId, long lastTimeUs)
+    {
+        _lastId = lastId;
+        _lastTimeUs = lastTimeUs;
+        _reconnected = true;
+    }
+
     public void Disconnected()
     {
         if (_lastId is not null) _reconnected = true;
