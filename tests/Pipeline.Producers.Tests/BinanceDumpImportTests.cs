@@ -100,6 +100,21 @@ public sealed class BinanceDumpImportTests
     }
 
     [Fact]
+    public async Task Aggregate_trades_use_the_aggregate_id_and_time()
+    {
+        await using var kafka = await TestKafka.StartAsync(partitions: 1);
+        using var publisher = new TopicPublisher(kafka.Settings, "test-import", NullLogger.Instance);
+        var result = await new BinanceDumpImporter(Listings, publisher, NullLogger.Instance).ImportAsync([Fixture("BTCUSDT-aggTrades-2024-12-31.csv")], null, default);
+        Assert.Equal(2, result.Trades["binance:BTC/USDT:spot"]);
+        using var trades = new TopicRecords<Trade>(kafka.Settings, TopicCatalog.RawTrades.Name);
+        var got = (await Eventually.GetAsync(() => Task.FromResult(trades.Poll()), r => r.Count >= 2, TimeSpan.FromSeconds(30), "2 aggregate trades")).Select(r => r.Value).ToList();
+        Assert.Equal([3_000_000_001L, 3_000_000_002L], got.Select(t => t.TradeId));
+        Assert.Equal([NewYear2025Us - 990_000, NewYear2025Us - 500_000], got.Select(t => t.EventTimeUs));
+        Assert.Equal("0.02150000", got[1].Size.ToInvariantString());
+        Assert.Equal([AggressorSide.Sell, AggressorSide.Buy], got.Select(t => t.Aggressor));
+    }
+
+    [Fact]
     public async Task A_symbol_that_is_not_configured_fails_before_anything_is_published()
     {
         var dir = TestDirectories.Create("dump");
