@@ -53,6 +53,15 @@ public static class ApiApp
                 http.Response.StatusCode = p.Status;
                 await p.ToResult().ExecuteAsync(http);
             }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException && !http.RequestAborted.IsCancellationRequested && !http.Response.HasStarted)
+            {
+                // The database is down or overloaded: say so (503, retry later) rather than a bare 500.
+                http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Pipeline.Api").LogWarning("Database unavailable for {Path}: {Message}", http.Request.Path, e.Message);
+                http.Response.Clear();
+                http.Response.Headers.RetryAfter = "5";
+                await new ApiProblem(StatusCodes.Status503ServiceUnavailable, "database unavailable",
+                    "the history database cannot be reached right now; retry in a few seconds (GET /ready shows the state)").ToResult().ExecuteAsync(http);
+            }
         });
 
         if (api.CorsOrigins.Count > 0) app.UseCors();

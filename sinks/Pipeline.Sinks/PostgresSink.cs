@@ -31,7 +31,12 @@ public sealed class PostgresSink
         _settings = settings;
         _log = loggers.CreateLogger<PostgresSink>();
         // Temp staging tables live on the physical connection, so the sink keeps its own un-pooled one.
-        _db = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, Timeout = 5 }.ConnectionString);
+        // Keepalive and timeouts: a silent network (no RST) must surface as an error, not hang the sink forever.
+        var cs = new NpgsqlConnectionStringBuilder(connectionString)
+        {
+            Pooling = false, Timeout = 5, TcpKeepAlive = true, CommandTimeout = (int)settings.WriteTimeout.TotalSeconds,
+        };
+        _db = new NpgsqlDataSourceBuilder(cs.ConnectionString).UseLoggerFactory(loggers).Build();
         _writer = new SinkBatchWriter(settings.ConsumerName);
     }
 
@@ -48,7 +53,7 @@ public sealed class PostgresSink
     private async Task Run(CancellationToken ct)
     {
         _ct = ct;
-        var config = _kafka.Consumer($"{_settings.ConsumerName}-{Environment.ProcessId}", _settings.ConsumerName);
+        var config = _kafka.Consumer($"{_settings.ConsumerName}-{Environment.ProcessId}", _settings.GroupId ?? _settings.ConsumerName);
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
             .SetPartitionsAssignedHandler((c, partitions) => OnAssigned(c, partitions))
             .SetPartitionsRevokedHandler((_, partitions) => OnRevoked(partitions.Select(p => p.TopicPartition), "revoked"))
@@ -73,6 +78,11 @@ public sealed class PostgresSink
                 if (!_batch.IsEmpty && (_batch.Count >= _settings.BatchRows || DateTime.UtcNow - _batch.StartedAt >= _settings.BatchLinger))
                     await FlushAsync(consumer, deadLetters, ct);
             }
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            _log.LogError(e, "Sink failed: {Message}", e.Message);
+            throw;
         }
         finally
         {
@@ -139,7 +149,7 @@ public sealed class PostgresSink
         var list = partitions.ToList();
         _batch.Drop(list);
         foreach (var tp in list) _stored.Remove(tp);
-        _log.LogInformation("Sink partitions {How}: {Partitions}", how, string.Join(", ", list));
+        _log.LogInformation("Sink partitions {How}: {Partitions}", how, string.Join(", ", list.Select(p => $"{p.Topic}[{p.Partition.Value}]")));
     }
 
     private async Task<Dictionary<TopicPartition, long>> LoadPositionsAsync(IReadOnlyCollection<TopicPartition> partitions, CancellationToken ct)
@@ -205,6 +215,10 @@ public sealed class PostgresSink
     private async Task WriteOnceAsync(IConsumer<byte[]?, byte[]?> consumer, IProducer<byte[], byte[]> deadLetters, CancellationToken ct)
     {
         await SendDeadLettersAsync(deadLetters, ct);
+        var started = DateTime.UtcNow;
+        using var watch = new Timer(_ => _log.LogWarning("Batch write running for {Seconds:0} s ({Phase})", (DateTime.UtcNow - started).TotalSeconds, _writer.Phase),
+            null, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
+        _writer.Phase = "connecting";
         var conn = await ConnectionAsync(ct);
         await _writer.WriteAsync(conn, _batch, _stored, ct);
         DatabaseReachable = true;
@@ -295,6 +309,8 @@ public sealed class PostgresSink
         ProduceException<byte[], byte[]> => true,
         KafkaException => true,
         InvalidOperationException when e.Message.Contains("connection", StringComparison.OrdinalIgnoreCase) => true,
+        // Npgsql can surface a connection broken mid-operation as a disposed internal object; the connection is replaced.
+        ObjectDisposedException => true,
         _ => false,
     };
 }

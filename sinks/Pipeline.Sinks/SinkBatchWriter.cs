@@ -50,6 +50,9 @@ internal sealed class SinkBatchWriter(string consumerName)
         WHERE indicators.candle_revision <= EXCLUDED.candle_revision
         """;
 
+    /// <summary>What the current write is doing (for the stuck-write warning).</summary>
+    public volatile string Phase = "idle";
+
     public static DateTime ToTime(long microseconds) => DateTime.UnixEpoch.AddTicks(microseconds * 10);
 
     /// <summary>Loads the stored positions of these partitions (absent: never written).</summary>
@@ -77,17 +80,26 @@ internal sealed class SinkBatchWriter(string consumerName)
     public async Task WriteAsync(NpgsqlConnection conn, SinkBatch batch, IReadOnlyDictionary<TopicPartition, long> stored, CancellationToken ct)
     {
         var slices = batch.Slices;
+        Phase = "resolving instruments";
         await _instruments.ResolveAsync(conn, slices.Values.SelectMany(s =>
             s.Trades.Select(t => t.Instrument).Concat(s.Candles.Select(c => c.Instrument)).Concat(s.Indicators.Select(i => i.Instrument))), ct);
+        Phase = "creating partitions";
         await EnsurePartitionsAsync(conn, "trades", slices.Values.SelectMany(s => s.Trades.Select(t => t.EventTimeUs)), ct);
         await EnsurePartitionsAsync(conn, "candles", slices.Values.SelectMany(s => s.Candles.Select(c => c.OpenTimeUs)), ct);
 
+        Phase = "beginning";
         await using var tx = await conn.BeginTransactionAsync(ct);
+        Phase = "claiming positions";
         await ClaimPositionsAsync(conn, tx, slices, stored, ct);
+        Phase = "copying trades";
         await CopyTradesAsync(conn, slices.Values, ct);
+        Phase = "upserting candles";
         await UpsertCandlesAsync(conn, tx, slices.Values, ct);
+        Phase = "upserting indicators";
         await UpsertIndicatorsAsync(conn, tx, slices.Values, ct);
+        Phase = "committing";
         await tx.CommitAsync(ct);
+        Phase = "idle";
     }
 
     private async Task EnsurePartitionsAsync(NpgsqlConnection conn, string table, IEnumerable<long> times, CancellationToken ct)
@@ -134,11 +146,13 @@ internal sealed class SinkBatchWriter(string consumerName)
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
         {
-            throw new SinkOwnershipLostException($"another sink '{consumerName}' stored a first position for a partition this sink was writing ({e.Detail ?? e.MessageText})");
+            throw new SinkOwnershipLostException($"a first position for a partition of this batch was stored meanwhile ({e.Detail ?? e.MessageText}): by another sink '{consumerName}', or by an earlier attempt whose commit succeeded though its answer was lost");
         }
-        var lost = slices.Keys.Zip(batch.BatchCommands.Cast<NpgsqlBatchCommand>()).Where(p => p.Second.RecordsAffected != 1).Select(p => p.First.ToString()).ToList();
+        var lost = slices.Keys.Zip(batch.BatchCommands.Cast<NpgsqlBatchCommand>()).Where(p => p.Second.RecordsAffected != 1)
+            .Select(p => $"{p.First.Topic}[{p.First.Partition.Value}]").ToList();
         if (lost.Count > 0)
-            throw new SinkOwnershipLostException($"the stored positions of {string.Join(", ", lost)} were moved by another sink '{consumerName}'");
+            throw new SinkOwnershipLostException($"the stored positions of {string.Join(", ", lost)} moved since this sink read them: " +
+                $"another sink '{consumerName}' wrote them, or an earlier attempt's commit succeeded though its answer was lost");
     }
 
     private async Task CopyTradesAsync(NpgsqlConnection conn, IEnumerable<PartitionSlice> slices, CancellationToken ct)

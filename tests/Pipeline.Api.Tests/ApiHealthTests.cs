@@ -36,6 +36,32 @@ public sealed class ApiHealthTests
     }
 
     [Fact]
+    public async Task Ready_goes_false_while_the_database_is_unreachable_and_true_again_after()
+    {
+        await using var kafka = await TestKafka.StartAsync(partitions: 1);
+        await using var api = await RunningApi.StartAsync(kafka.Settings, databaseViaProxy: true);
+        async Task<(HttpStatusCode, JsonElement)> Ready()
+        {
+            using var r = await api.Http.GetAsync("/ready");
+            return (r.StatusCode, await r.Content.ReadFromJsonAsync<JsonElement>());
+        }
+        Assert.Equal(HttpStatusCode.OK, (await Ready()).Item1);
+
+        api.DatabaseProxy!.Cut();
+        var (down, body) = await Eventually.GetAsync(Ready, r => r.Item1 != HttpStatusCode.OK, what: "/ready to notice the outage");
+        using var candles = await api.Http.GetAsync("/candles/binance/BTC/USDT/spot/1m");
+        api.DatabaseProxy.Restore();
+        var (up, _) = await Eventually.GetAsync(Ready, r => r.Item1 == HttpStatusCode.OK, what: "/ready to recover");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, down);
+        Assert.NotEqual("ok", body.GetProperty("database").GetString());
+        Assert.Equal("ok", body.GetProperty("kafka").GetString());
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, candles.StatusCode);
+        Assert.Equal("application/problem+json", candles.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.OK, up);
+    }
+
+    [Fact]
     public async Task Instruments_lists_the_registered_listings_with_their_data_span()
     {
         await using var api = await RunningApi.StartAsync();

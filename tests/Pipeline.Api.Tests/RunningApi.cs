@@ -18,10 +18,11 @@ public sealed class RunningApi : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private RunningApi(WebApplication app, string db)
+    private RunningApi(WebApplication app, string db, TcpProxy? proxy)
     {
         _app = app;
         Database = db;
+        DatabaseProxy = proxy;
         Http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
     }
 
@@ -31,20 +32,30 @@ public sealed class RunningApi : IAsyncDisposable
     public IEnumerable<string> Routes => ((IEndpointRouteBuilder)_app).DataSources.SelectMany(d => d.Endpoints)
         .OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>().Select(e => "/" + e.RoutePattern.RawText!.TrimStart('/')).Distinct();
     public string Database { get; }
+    /// <summary>When started with databaseViaProxy: the link between the API and PostgreSQL, to cut.</summary>
+    public TcpProxy? DatabaseProxy { get; }
 
     public static ILoggerFactory Loggers { get; } = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
 
     /// <summary>Starts the API; without <paramref name="kafka"/> it points at a port where no broker listens.</summary>
-    public static async Task<RunningApi> StartAsync(KafkaClientSettings? kafka = null, TimeProvider? clock = null, Action<PipelineOptions>? configure = null)
+    public static async Task<RunningApi> StartAsync(KafkaClientSettings? kafka = null, TimeProvider? clock = null, Action<PipelineOptions>? configure = null, bool databaseViaProxy = false)
     {
         var db = await TestPostgres.CreateDatabaseAsync();
         var options = new PipelineOptions { Instruments = PipelineConfiguration.DefaultInstruments() };
         configure?.Invoke(options);
         await using (var source = NpgsqlDataSource.Create(db)) await InstrumentRegistry.SyncAsync(source, options.Instruments);
-        var context = new PipelineContext(options, kafka ?? new KafkaClientSettings("127.0.0.1:1"), db, Loggers);
+        TcpProxy? proxy = null;
+        var apiDb = db;
+        if (databaseViaProxy)
+        {
+            var b = new NpgsqlConnectionStringBuilder(db);
+            proxy = new TcpProxy(b.Host!, b.Port);
+            apiDb = new NpgsqlConnectionStringBuilder(db) { Port = proxy.Port, Timeout = 2 }.ConnectionString;
+        }
+        var context = new PipelineContext(options, kafka ?? new KafkaClientSettings("127.0.0.1:1"), apiDb, Loggers);
         var app = ApiApp.Build(context, "http://127.0.0.1:0", clock);
         await app.StartAsync();
-        return new RunningApi(app, db);
+        return new RunningApi(app, db, proxy);
     }
 
     public async Task ExecuteAsync(string sql, params object[] args)
@@ -83,5 +94,6 @@ public sealed class RunningApi : IAsyncDisposable
         Http.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
+        if (DatabaseProxy is not null) await DatabaseProxy.DisposeAsync();
     }
 }

@@ -21,7 +21,7 @@ public sealed class RunningSink : IAsyncDisposable
     public static RunningSink Start(KafkaClientSettings kafka, string connectionString, SinkSettings? settings = null) =>
         new(new PostgresSink(kafka, connectionString, settings ?? new SinkSettings { BatchLinger = TimeSpan.FromMilliseconds(50) }, Loggers));
 
-    public static ILoggerFactory Loggers { get; } = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
+    public static ILoggerFactory Loggers { get; } = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information).AddFilter("Npgsql", Environment.GetEnvironmentVariable("SINK_TEST_NPGSQL_DEBUG") == "1" ? LogLevel.Debug : LogLevel.Warning));
 
     public async ValueTask DisposeAsync()
     {

@@ -1,0 +1,141 @@
+// Exactly once: kill -9 of the sink process mid-run, and database outages, leave every row in PostgreSQL once.
+using Npgsql;
+using Pipeline.Plumbing.Topics;
+using Pipeline.Schemas.V1;
+using Pipeline.Testing;
+using static Pipeline.Sinks.Tests.SinkRecords;
+
+namespace Pipeline.Sinks.Tests;
+
+public sealed class SinkExactlyOnceTests
+{
+    private static readonly InstrumentRef[] Instruments =
+    [
+        BtcUsdt,
+        InstrumentRef.Create("binance", "ETH", "USDT", MarketType.Spot),
+        InstrumentRef.Create("coinbase", "BTC", "USD", MarketType.Spot),
+    ];
+
+    private static Task<long> Positions(string db) =>
+        RunningSink.CountAsync(db, "SELECT coalesce(sum(next_offset), 0) FROM sink_positions WHERE consumer = 'crash-sink'");
+
+    [Fact]
+    public async Task Sink_killed_with_sigkill_mid_run_writes_every_trade_candle_and_indicator_once()
+    {
+        const int tradesPerInstrument = 20_000, candleKeys = 150;
+        await using var kafka = await TestKafka.StartAsync(partitions: 3);
+        var db = await TestPostgres.CreateDatabaseAsync();
+        var trades = Instruments.SelectMany(i => Enumerable.Range(1, tradesPerInstrument).Select(n => Trade(n, $"{100 + n % 50}.{n % 100:00}", "0.001", Day + n * 1000L, i))).ToList();
+        await ProduceAsync(kafka.Settings, TopicCatalog.ValidTrades.Name, trades, t => t.Instrument.Key);
+        // Each candle: two open updates, the final, then a revision; the revision (close "…9") must be what stays.
+        var candles = Enumerable.Range(0, candleKeys).SelectMany(k =>
+        {
+            var t = Day + k * 60_000_000L;
+            return new[]
+            {
+                Candle(t, "100", "101", "99", "100.1", "1", closed: false, revision: 0, trades: 1),
+                Candle(t, "100", "102", "99", "100.2", "2", closed: false, revision: 0, trades: 2),
+                Candle(t, "100", "102", "98", "100.3", "3", closed: true, revision: 0, trades: 3),
+                Candle(t, "100", "102", "98", $"100.{k % 10}9", "4", closed: true, revision: 1, trades: 4),
+            };
+        }).ToList();
+        await ProduceAsync(kafka.Settings, TopicCatalog.Candles.Name, candles, c => c.Instrument.Key);
+        var indicators = Enumerable.Range(0, candleKeys).Select(k =>
+        {
+            var v = new IndicatorValue { Instrument = BtcUsdt, Interval = "1m", OpenTimeUs = Day + k * 60_000_000L, Indicator = "sma(3)", CandleRevision = 1 };
+            v.Fields.Add(new IndicatorField { Name = "sma", Value = 100 + k });
+            return v;
+        }).ToList();
+        await ProduceAsync(kafka.Settings, TopicCatalog.Indicators.Name, indicators, i => i.Instrument.Key);
+        var total = trades.Count + candles.Count + indicators.Count;
+
+        var log = Path.Combine(TestDirectories.Create("sink-kill"), "sink.log");
+        var kills = 0;
+        long before = 0;
+        for (var run = 0; run < 4; run++)
+        {
+            // A fresh group per run: the positions (by consumer name) carry the progress, not the group.
+            using var sink = SinkProcess.Start(kafka.BootstrapServers, db, "crash-sink", $"crash-sink-run-{run}", batchRows: 700, log);
+            var target = before + trades.Count / 6;
+            before = await Eventually.GetAsync(() => Positions(db), p => p >= target || p == total, TimeSpan.FromSeconds(120), "the sink to make progress");
+            if (before == total) break;
+            sink.KillNine();
+            kills++;
+        }
+        using (var final = SinkProcess.Start(kafka.BootstrapServers, db, "crash-sink", "crash-sink-final", batchRows: 5000, log))
+            await Eventually.TrueAsync(async () => await Positions(db) == total, TimeSpan.FromSeconds(120), "every record written");
+
+        Assert.True(kills >= 2, $"the sink was killed only {kills} times; the test did not exercise crashes");
+        Assert.Equal(trades.Count, await RunningSink.CountAsync(db, "SELECT count(*) FROM trades"));
+        Assert.Equal(trades.Count, await RunningSink.CountAsync(db, "SELECT count(DISTINCT (instrument_id, trade_id)) FROM trades"));
+        Assert.Equal(candleKeys, await RunningSink.CountAsync(db, "SELECT count(*) FROM candles"));
+        Assert.Equal(candleKeys, await RunningSink.CountAsync(db,
+            "SELECT count(*) FROM candles WHERE closed AND revision = 1 AND trade_count = 4 AND close = ('100.' || ((extract(epoch FROM time - '2025-01-15T00:00:00Z')::bigint / 60) % 10) || '9')::numeric"));
+        Assert.Equal(candleKeys, await RunningSink.CountAsync(db, "SELECT count(*) FROM indicators WHERE candle_revision = 1"));
+        // Spot-check exact decimals survived the crashes.
+        Assert.Equal(1, await RunningSink.CountAsync(db, "SELECT count(*) FROM trades t JOIN instruments i ON i.id = t.instrument_id WHERE i.exchange = 'coinbase' AND t.trade_id = 777 AND t.price::text = '127.77'"));
+    }
+
+    [Fact]
+    public async Task Sink_holds_its_batch_through_a_database_outage_and_writes_it_once_afterwards()
+    {
+        await using var kafka = await TestKafka.StartAsync(partitions: 2);
+        var db = await TestPostgres.CreateDatabaseAsync();
+        var direct = new NpgsqlConnectionStringBuilder(db);
+        await using var proxy = new TcpProxy(direct.Host!, direct.Port);
+        var viaProxy = new NpgsqlConnectionStringBuilder(db) { Port = proxy.Port }.ConnectionString;
+        await using var sink = RunningSink.Start(kafka.Settings, viaProxy, new SinkSettings
+        {
+            BatchLinger = TimeSpan.FromMilliseconds(20), RetryInitialDelay = TimeSpan.FromMilliseconds(50), RetryMaxDelay = TimeSpan.FromMilliseconds(400),
+        });
+        await ProduceAsync(kafka.Settings, TopicCatalog.ValidTrades.Name, Enumerable.Range(1, 1000).Select(i => Trade(i, "10", "1", Day + i)), t => t.Instrument.Key);
+        await Eventually.TrueAsync(async () => await RunningSink.CountAsync(db, "SELECT count(*) FROM trades") == 1000, what: "first 1000 trades");
+
+        proxy.Cut();
+        await ProduceAsync(kafka.Settings, TopicCatalog.ValidTrades.Name, Enumerable.Range(1001, 1000).Select(i => Trade(i, "11", "1", Day + i)), t => t.Instrument.Key);
+        await Eventually.TrueAsync(() => Task.FromResult(!sink.Sink.DatabaseReachable), what: "the sink to notice the outage");
+        Assert.Equal(1000, await RunningSink.CountAsync(db, "SELECT count(*) FROM trades"));
+        proxy.Restore();
+
+        await Eventually.TrueAsync(async () => await RunningSink.CountAsync(db, "SELECT coalesce(sum(next_offset), 0) FROM sink_positions") == 2000, what: "positions at 2000");
+        Assert.Equal(2000, await RunningSink.CountAsync(db, "SELECT count(*) FROM trades"));
+        Assert.Equal(2000, await RunningSink.CountAsync(db, "SELECT count(DISTINCT trade_id) FROM trades"));
+        Assert.True(sink.Sink.DatabaseReachable);
+        Assert.False(sink.Task.IsCompleted, "the sink kept running through the outage");
+    }
+
+    [Fact]
+    public async Task Outage_cutting_the_commit_itself_neither_loses_nor_doubles_a_batch()
+    {
+        // Cut the connection repeatedly while batches are in flight: some cuts land between COMMIT reaching the
+        // server and its answer reaching the sink; the compare-and-set on the positions must catch every one.
+        await using var kafka = await TestKafka.StartAsync(partitions: 2);
+        var db = await TestPostgres.CreateDatabaseAsync();
+        var direct = new NpgsqlConnectionStringBuilder(db);
+        await using var proxy = new TcpProxy(direct.Host!, direct.Port);
+        var viaProxy = new NpgsqlConnectionStringBuilder(db) { Port = proxy.Port }.ConnectionString;
+        const int count = 30_000;
+        await ProduceAsync(kafka.Settings, TopicCatalog.ValidTrades.Name,
+            Enumerable.Range(1, count).Select(i => Trade(i, "10", "1", Day + i, i % 2 == 0 ? BtcUsdt : Instruments[1])), t => t.Instrument.Key);
+        await using var sink = RunningSink.Start(kafka.Settings, viaProxy, new SinkSettings
+        {
+            BatchRows = 300, BatchLinger = TimeSpan.FromMilliseconds(5), RetryInitialDelay = TimeSpan.FromMilliseconds(10), RetryMaxDelay = TimeSpan.FromMilliseconds(50),
+        });
+
+        var cuts = 0;
+        while (await RunningSink.CountAsync(db, "SELECT coalesce(sum(next_offset), 0) FROM sink_positions") < count && cuts < 100)
+        {
+            await Task.Delay(Random.Shared.Next(20, 150)); // cut at arbitrary moments (not a synchronisation), leaving time for writes in between
+            proxy.Cut();
+            cuts++;
+            proxy.Restore();
+        }
+        await Eventually.TrueAsync(async () => await RunningSink.CountAsync(db, "SELECT coalesce(sum(next_offset), 0) FROM sink_positions") == count,
+            TimeSpan.FromSeconds(120), "every trade written");
+
+        Assert.True(cuts > 5, $"only {cuts} cuts happened");
+        Assert.Equal(count, await RunningSink.CountAsync(db, "SELECT count(*) FROM trades"));
+        Assert.Equal(count, await RunningSink.CountAsync(db, "SELECT count(DISTINCT (instrument_id, trade_id)) FROM trades"));
+        Assert.Equal(1L, await RunningSink.CountAsync(db, "SELECT 1")); // the database is fine afterwards
+    }
+}
