@@ -63,7 +63,8 @@ public sealed class KafkaBroker : IAsyncDisposable
             throw new InvalidOperationException($"Data directory '{options.DataDir}' is in use by another broker.", e);
         }
         var address = options.Host is "" or "0.0.0.0" ? IPAddress.Any : options.Host == "::" ? IPAddress.IPv6Any
-            : IPAddress.TryParse(options.Host, out var ip) ? ip : Dns.GetHostAddresses(options.Host)[0];
+            : IPAddress.TryParse(options.Host, out var ip) ? ip
+            : Dns.GetHostAddresses(options.Host).OrderBy(a => a.AddressFamily == AddressFamily.InterNetwork ? 0 : 1).First(); // "localhost": IPv4 first
         var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {

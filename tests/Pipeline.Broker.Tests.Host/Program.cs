@@ -2,7 +2,8 @@
 // Usage: broker --port N --data-dir DIR [--auto-create-topics] [--drop-connections P] [--retention-check-ms N]
 //        produce-txn --bootstrap B --topic T --txn-id ID --count N
 //        consume --bootstrap B --topic T --group G [--assignor range|cooperative-sticky] [--session-ms N]
-//        produce --bootstrap B --topic T --count N [--lz4] [--size BYTES]
+//        produce --bootstrap B --topic T --count N [--lz4]
+//        copy --bootstrap B --in T --out T --group G --txn-id ID [--session-ms N]   (exactly-once consume-transform-produce)
 using System.Runtime.InteropServices;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
@@ -117,6 +118,58 @@ switch (mode)
             producer.Produce(Opt("topic", "t"), new Message<string, string> { Key = $"k{i % 100}", Value = $"v{i}" });
         producer.Flush(TimeSpan.FromSeconds(60));
         Console.Out.WriteLine("DONE");
+        return 0;
+    }
+    case "copy":
+    {
+        string bootstrap = Opt("bootstrap", "");
+        int session = int.Parse(Opt("session-ms", "6000"));
+        using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrap,
+            GroupId = Opt("group", "copier"),
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            EnableAutoCommit = false,
+            IsolationLevel = IsolationLevel.ReadCommitted,
+            SessionTimeoutMs = session,
+            HeartbeatIntervalMs = Math.Max(100, session / 6),
+            FetchWaitMaxMs = 50,
+        }).Build();
+        using var producer = new ProducerBuilder<string, string>(new ProducerConfig
+        {
+            BootstrapServers = bootstrap,
+            TransactionalId = Opt("txn-id", "copier-1"),
+            LingerMs = 5,
+        }).Build();
+        producer.InitTransactions(TimeSpan.FromSeconds(60));
+        consumer.Subscribe(Opt("in", "in"));
+        string output = Opt("out", "out");
+        long copied = 0, inTransaction = 0;
+        var positions = new Dictionary<TopicPartition, Offset>();
+        producer.BeginTransaction();
+        var started = DateTime.UtcNow;
+        while (!stop.IsCancellationRequested)
+        {
+            var r = consumer.Consume(50);
+            if (r is not null && !r.IsPartitionEOF)
+            {
+                producer.Produce(output, new Message<string, string> { Key = r.Message.Key, Value = r.Message.Value });
+                positions[r.TopicPartition] = r.Offset + 1;
+                inTransaction++;
+            }
+            if (positions.Count > 0 && (DateTime.UtcNow - started > TimeSpan.FromMilliseconds(100)))
+            {
+                producer.SendOffsetsToTransaction(positions.Select(kv => new TopicPartitionOffset(kv.Key, kv.Value)), consumer.ConsumerGroupMetadata, TimeSpan.FromSeconds(60));
+                producer.CommitTransaction(TimeSpan.FromSeconds(60));
+                copied += inTransaction;
+                inTransaction = 0;
+                positions.Clear();
+                Console.Out.WriteLine($"COMMITTED {copied}");
+                Console.Out.Flush();
+                producer.BeginTransaction();
+                started = DateTime.UtcNow;
+            }
+        }
         return 0;
     }
     default:

@@ -246,4 +246,37 @@ public sealed class TransactionTests
         producer.CommitTransaction(TimeSpan.FromSeconds(30));
         Assert.Equal(1, owner.Committed([new TopicPartition("in447", 0)], TimeSpan.FromSeconds(10))[0].Offset.Value);
     }
+
+    [Fact]
+    public async Task Consume_transform_produce_killed_with_kill_9_and_restarted_copies_every_record_exactly_once()
+    {
+        await using var broker = await InProcessBroker.StartAsync();
+        await broker.CreateTopicAsync("eos-in", 4);
+        await broker.CreateTopicAsync("eos-out", 4);
+        const int count = 50_000;
+        using (var producer = Clients.Producer(broker.BootstrapServers, c => c.LingerMs = 5))
+        {
+            for (int i = 0; i < count; i++) producer.Produce("eos-in", new Message<string, string> { Key = $"k{i % 97}", Value = $"v{i}" });
+            producer.Flush();
+        }
+        string[] copierArgs = ["copy", "--bootstrap", broker.BootstrapServers, "--in", "eos-in", "--out", "eos-out", "--group", "eos", "--txn-id", "eos-copier", "--session-ms", "3000"];
+        await using (var first = HostProcess.Start(copierArgs))
+        {
+            await first.WaitForLineAsync(l => l.StartsWith("COMMITTED "), TimeSpan.FromSeconds(60), "the first copier to commit");
+            first.Kill(); // mid-stream: its open transaction holds copies that must never be seen
+            long committedBeforeKill = first.Lines.Where(l => l.StartsWith("COMMITTED ")).Max(l => long.Parse(l.Split(' ')[1]));
+            Assert.InRange(committedBeforeKill, 1, count - 1);
+        }
+        await using var second = HostProcess.Start(copierArgs);
+        using var check = Clients.Consumer(broker.BootstrapServers, "eos");
+        var inputs = Enumerable.Range(0, 4).Select(p => new TopicPartition("eos-in", p)).ToList();
+        await Eventually.TrueAsync(() => check.Committed(inputs, TimeSpan.FromSeconds(10)).Sum(c => Math.Max(c.Offset.Value, 0)) == count,
+            TimeSpan.FromSeconds(120), "the copier group to commit every input offset");
+        await second.StopAsync();
+
+        using var reader = Clients.Consumer(broker.BootstrapServers, "eos-verify", IsolationLevel.ReadCommitted);
+        var copied = Clients.ReadAll(reader, "eos-out", 4, minCount: count, timeout: TimeSpan.FromSeconds(60)).Select(r => r.Value).ToList();
+        Assert.Equal(count, copied.Count);
+        Assert.Equal(Enumerable.Range(0, count).Select(i => $"v{i}").Order(), copied.Order());
+    }
 }
