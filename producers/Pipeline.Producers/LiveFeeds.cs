@@ -9,7 +9,10 @@ internal static class LiveFeeds
 {
     public static async Task RunAsync(PipelineContext context, TopicPublisher publisher, CancellationToken ct)
     {
-        using var feed = new LiveFeed(new VenueListings(context.Options.Instruments).All, new ConnectionOptions(), context.LoggerFactory);
+        // Endpoint overrides were checked when the configuration was loaded.
+        var exchanges = context.Options.Exchanges;
+        using var feed = new LiveFeed(new VenueListings(context.Options.Instruments).All, new ConnectionOptions(), context.LoggerFactory,
+            venue => VenueEndpoints.Configured(venue, exchanges));
         await feed.RunAsync(publisher, ct, resumeFrom: context.Kafka);
     }
 }

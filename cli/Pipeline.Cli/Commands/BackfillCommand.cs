@@ -36,7 +36,7 @@ public static class BackfillCommand
             var venue = request.Listing.Instrument.Exchange;
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
             using var guard = new VenueGuard(venue, new ConnectionOptions());
-            var history = Venues.History(venue, http, guard, VenueEndpoints.For(venue).Rest, log);
+            var history = Venues.History(venue, http, guard, VenueEndpoints.Configured(venue, options.Exchanges).Rest, log);
             using var publisher = new TopicPublisher(services.Context.Kafka, "pipeline-backfill", log);
             var checkpoints = new BackfillCheckpoints(Path.Combine(options.DataDir, "backfill", "checkpoints.json"));
             var backfill = new CandleBackfill(history, publisher, checkpoints, log);

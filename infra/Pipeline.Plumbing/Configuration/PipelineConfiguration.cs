@@ -114,6 +114,15 @@ public static class PipelineConfiguration
         if (!(pr.PriceJumpFraction > 0))
             problems.Add($"configuration: Processing:PriceJumpFraction is {pr.PriceJumpFraction}; it must be greater than 0 (e.g. 0.2 for 20%)");
 
+        foreach (var (venue, endpoints) in options.Exchanges)
+        {
+            if (!InstrumentsFile.Exchanges.Contains(venue.ToLowerInvariant()) || venue.Equals("sim", StringComparison.OrdinalIgnoreCase))
+            { problems.Add($"configuration: Exchanges:{venue} is not a venue with a connector; use binance, coinbase, kraken or hyperliquid"); continue; }
+            foreach (var (name, url, schemes) in new[] { ("WebSocket", endpoints.WebSocket, new[] { "ws", "wss" }), ("Rest", endpoints.Rest, new[] { "http", "https" }) })
+                if (!string.IsNullOrWhiteSpace(url) && !(Uri.TryCreate(url, UriKind.Absolute, out var u) && schemes.Contains(u.Scheme)))
+                    problems.Add($"configuration: Exchanges:{venue}:{name} '{url}' is not a {string.Join("/", schemes)} URL (PIPELINE__EXCHANGES__{venue.ToUpperInvariant()}__{name.ToUpperInvariant()})");
+        }
+
         var seen = new HashSet<string>();
         for (var i = 0; i < options.Instruments.Count; i++)
         {

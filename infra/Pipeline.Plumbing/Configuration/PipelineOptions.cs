@@ -15,4 +15,6 @@ public sealed class PipelineOptions
     public string? InstrumentsFile { get; set; }
     /// <summary>Live exchange connections; off in the offline default.</summary>
     public bool LiveExchanges { get; set; }
+    /// <summary>Per-exchange endpoint overrides for the live connectors and backfill (PIPELINE__EXCHANGES__BINANCE__WEBSOCKET=...).</summary>
+    public Dictionary<string, ExchangeEndpointOptions> Exchanges { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 }
