@@ -28,6 +28,7 @@ public sealed class MarketDataProcessor
 
     private readonly ProcessingOptions _options;
     private readonly TradeValidator _validator;
+    private readonly InstrumentResolver _resolver;
     private readonly IReadOnlySet<string> _known;
     private readonly ILogger _log;
     private readonly string _name;
@@ -45,7 +46,8 @@ public sealed class MarketDataProcessor
     {
         _options = options;
         _known = instrumentKeys.ToHashSet();
-        _validator = new TradeValidator(options, _known);
+        _validator = new TradeValidator(options);
+        _resolver = new InstrumentResolver(_known);
         _log = logger;
         _name = name;
         _throttleUs = options.OpenUpdateThrottleMs * 1000L;
@@ -157,33 +159,39 @@ public sealed class MarketDataProcessor
 
     private void ProcessTrade(ProcessorRecord r, long nowUs, List<OutputRecord> output)
     {
-        Trade trade;
-        try
+        if (r.Value is null) { DeadLetter(r, new("empty_value", "record has no value"), nowUs, output); return; }
+        if (!WireTrade.TryParse(r.Value, out var t))
         {
-            if (r.Value is null) { DeadLetter(r, new("empty_value", "record has no value"), nowUs, output); return; }
-            trade = Trade.Parser.ParseFrom(r.Value);
-        }
-        catch (InvalidProtocolBufferException e)
-        {
-            DeadLetter(r, new("malformed", $"value is not a pipeline.v1.Trade ({e.Message})"), nowUs, output);
+            DeadLetter(r, new("malformed", "value is not a valid protobuf pipeline.v1.Trade"), nowUs, output);
             return;
         }
-        if (_validator.CheckFields(trade, out var price, out var size) is { } bad) { DeadLetter(r, bad, nowUs, output); return; }
-        var s = StateOf(trade.Instrument.Key, r.Partition);
-        if (_validator.CheckHistory(trade, s.Validator) is { } dup) { DeadLetter(r, dup, nowUs, output); return; }
-        if (s.Aggregator.IsTooLate(trade.EventTimeUs))
+        var ins = t.InstrumentLength < 0 ? null : _resolver.Resolve(r.Value.AsSpan(t.InstrumentOffset, t.InstrumentLength));
+        if (ins is null || !ins.Complete)
         {
-            DeadLetter(r, new("too_late", $"trade at {trade.EventTimeUs} us is older than the revision horizon ({_options.RevisionHorizonMs} ms behind the watermark {s.Aggregator.WatermarkUs} us; Processing:RevisionHorizonMs)"), nowUs, output);
+            DeadLetter(r, new("missing_instrument", "trade has no complete instrument (exchange, base, quote, market)"), nowUs, output);
             return;
         }
-        var jumped = _validator.Accept(trade, price, s.Validator);
+        if (!ins.Known)
+        {
+            DeadLetter(r, new("unknown_instrument", $"instrument {ins.Key} is not registered; add it to Instruments in the configuration"), nowUs, output);
+            return;
+        }
+        if (_validator.CheckValues(t) is { } bad) { DeadLetter(r, bad, nowUs, output); return; }
+        var s = StateOf(ins.Key, r.Partition);
+        if (_validator.CheckHistory(t, ins.Key, s.Validator) is { } dup) { DeadLetter(r, dup, nowUs, output); return; }
+        if (s.Aggregator.IsTooLate(t.EventTimeUs))
+        {
+            DeadLetter(r, new("too_late", $"trade at {t.EventTimeUs} us is older than the revision horizon ({_options.RevisionHorizonMs} ms behind the watermark {s.Aggregator.WatermarkUs} us; Processing:RevisionHorizonMs)"), nowUs, output);
+            return;
+        }
+        var jumped = _validator.Accept(t, t.Price, s.Validator);
         s.ValidatorDirty = true;
         if (jumped) ProcessorMetrics.PriceJumps.Add(1);
         output.Add(new(TopicCatalog.ValidTrades.Name, null, s.KeyBytes, r.Value, jumped ? FlaggedTradeHeaders : TradeHeaders));
 
         _finals.Clear();
-        s.Aggregator.Apply(price, size, trade.Aggressor, trade.EventTimeUs, trade.TradeId, trade.Origin, _finals);
-        EmitFinals(s, output);
+        s.Aggregator.Apply(new TradeTick(t.Price, t.Size, t.Aggressor, t.EventTimeUs, t.TradeId, t.Origin), _finals);
+        if (_finals.Count > 0) EmitFinals(s, output);
     }
 
     private void ProcessEndOfInput(ProcessorRecord r, long nowUs, List<OutputRecord> output)

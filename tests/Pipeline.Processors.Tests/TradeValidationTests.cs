@@ -176,4 +176,33 @@ public class TradeValidationTests
         Assert.Equal(Us("2024-03-01T10:01:00Z"), passed.CloseTimeUs);
         Assert.Equal(CandleSource.Exchange, passed.Source);
     }
+
+    [Fact]
+    public void Trade_reader_agrees_with_the_protobuf_parser()
+    {
+        var rng = new Random(9);
+        for (var i = 0; i < 2_000; i++)
+        {
+            var t = Trade(rng.NextInt64(0, long.MaxValue), (rng.Next(1, 1_000_000) / 1000m).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                (-5m + rng.Next(0, 100_000) / 7m).ToString(System.Globalization.CultureInfo.InvariantCulture), rng.NextInt64(1, long.MaxValue / 2),
+                (Origin)rng.Next(0, 5), (AggressorSide)rng.Next(0, 3), i % 2 == 0 ? Btc : Eth);
+            if (i % 7 == 0) t.Price = null;
+            var bytes = Google.Protobuf.MessageExtensions.ToByteArray(t);
+            Assert.True(Validation.WireTrade.TryParse(bytes, out var w));
+            Assert.Equal(t.TradeId, w.TradeId);
+            Assert.Equal(t.Price is not null, w.HasPrice);
+            if (t.Price is not null) Assert.Equal(t.Price.ToInvariantString(), w.Price.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(t.Size.ToInvariantString(), w.Size.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(t.Aggressor, w.Aggressor);
+            Assert.Equal(t.EventTimeUs, w.EventTimeUs);
+            Assert.Equal(t.ReceiveTimeUs, w.ReceiveTimeUs);
+            Assert.Equal(t.Origin, w.Origin);
+            Assert.Equal(Google.Protobuf.MessageExtensions.ToByteArray(t.Instrument), bytes.AsSpan(w.InstrumentOffset, w.InstrumentLength).ToArray());
+            // Every truncation is refused, as the protobuf parser refuses it.
+            var cut = bytes[..rng.Next(1, bytes.Length)];
+            var parserRefuses = false;
+            try { Schemas.V1.Trade.Parser.ParseFrom(cut); } catch (Google.Protobuf.InvalidProtocolBufferException) { parserRefuses = true; }
+            Assert.Equal(!parserRefuses, Validation.WireTrade.TryParse(cut, out _));
+        }
+    }
 }

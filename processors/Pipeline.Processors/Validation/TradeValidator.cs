@@ -1,31 +1,23 @@
-// Checks one trade: required fields, positive price and size, a known instrument, clock skew for live records,
+// Checks one trade: required fields, positive price and size, clock skew for live records,
 // order for historical streams, duplicate ids; flags price jumps.
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Schemas.V1;
 
 namespace Pipeline.Processors.Validation;
 
-public sealed class TradeValidator(ProcessingOptions options, IReadOnlySet<string> knownInstruments)
+public sealed class TradeValidator(ProcessingOptions options)
 {
     private readonly long _maxSkewUs = options.MaxClockSkewMs * 1000L;
     private readonly decimal _jump = (decimal)options.PriceJumpFraction;
 
-    /// <summary>Checks that need no state. Returns null when the trade passes.</summary>
-    public Rejection? CheckFields(Trade t, out decimal price, out decimal size)
+    /// <summary>Checks of the values that need no state (the instrument is checked by the caller). Null when they pass.</summary>
+    public Rejection? CheckValues(in WireTrade t)
     {
-        price = 0; size = 0;
-        if (t.Instrument is null || string.IsNullOrEmpty(t.Instrument.Exchange) || string.IsNullOrEmpty(t.Instrument.Base)
-            || string.IsNullOrEmpty(t.Instrument.Quote) || t.Instrument.Market == MarketType.Unspecified)
-            return new("missing_instrument", "trade has no complete instrument (exchange, base, quote, market)");
-        if (!knownInstruments.Contains(t.Instrument.Key))
-            return new("unknown_instrument", $"instrument {t.Instrument.Key} is not registered; add it to Instruments in the configuration");
-        if (t.Price is null) return new("missing_price", "trade has no price");
-        if (t.Size is null) return new("missing_size", "trade has no size");
-        if (t.Price.Scale > 28 || t.Size.Scale > 28) return new("malformed", "price or size has a decimal scale above 28");
-        price = t.Price.ToDecimal();
-        size = t.Size.ToDecimal();
-        if (price <= 0) return new("price_not_positive", $"price {price} is not positive");
-        if (size <= 0) return new("size_not_positive", $"size {size} is not positive");
+        if (!t.HasPrice) return new("missing_price", "trade has no price");
+        if (!t.HasSize) return new("missing_size", "trade has no size");
+        if (t.ScaleOutOfRange) return new("malformed", "price or size has a decimal scale above 28");
+        if (t.Price <= 0) return new("price_not_positive", $"price {t.Price} is not positive");
+        if (t.Size <= 0) return new("size_not_positive", $"size {t.Size} is not positive");
         if (t.TradeId < 0) return new("trade_id_negative", $"trade id {t.TradeId} is negative");
         if (t.EventTimeUs <= 0) return new("missing_event_time", "trade has no event time");
         switch (t.Origin)
@@ -45,17 +37,17 @@ public sealed class TradeValidator(ProcessingOptions options, IReadOnlySet<strin
     }
 
     /// <summary>Checks against what was seen before (duplicates, order of historical streams). Does not change the state.</summary>
-    public Rejection? CheckHistory(Trade t, ValidatorState state)
+    public Rejection? CheckHistory(in WireTrade t, string key, ValidatorState state)
     {
         if (state.RecentIds.Contains(t.TradeId))
-            return new("duplicate_trade_id", $"trade id {t.TradeId} of {t.Instrument.Key} was already processed");
+            return new("duplicate_trade_id", $"trade id {t.TradeId} of {key} was already processed");
         if (t.Origin is Origin.Backfill or Origin.Import && t.EventTimeUs < state.LastEventUsOf(t.Origin))
             return new("out_of_order", $"{t.Origin} trade at {t.EventTimeUs} us is older than the previous one of its stream ({state.LastEventUsOf(t.Origin)} us)");
         return null;
     }
 
     /// <summary>Records an accepted trade; returns true when its price jumped beyond the configured fraction of the reference.</summary>
-    public bool Accept(Trade t, decimal price, ValidatorState state)
+    public bool Accept(in WireTrade t, decimal price, ValidatorState state)
     {
         var jumped = state.LastPrice > 0 && Math.Abs(price - state.LastPrice) > state.LastPrice * _jump;
         state.RecentIds.Add(t.TradeId);

@@ -25,7 +25,7 @@ public sealed class ValidatorState(int dedupeWindow)
         using var ms = new MemoryStream();
         using (var w = new BinaryWriter(ms))
         {
-            w.Write((byte)1);
+            w.Write((byte)2);
             w.Write(LastPrice);
             w.Write(LastBackfillEventUs);
             w.Write(LastImportEventUs);
@@ -37,7 +37,7 @@ public sealed class ValidatorState(int dedupeWindow)
     public static ValidatorState Deserialize(byte[] data, int dedupeWindow)
     {
         using var r = new BinaryReader(new MemoryStream(data));
-        if (r.ReadByte() != 1) throw new InvalidDataException("validator state: unknown format version");
+        if (r.ReadByte() != 2) throw new InvalidDataException("validator state: unknown format version");
         var s = new ValidatorState(dedupeWindow)
         {
             LastPrice = r.ReadDecimal(),
