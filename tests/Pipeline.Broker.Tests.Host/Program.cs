@@ -3,7 +3,7 @@
 //        produce-txn --bootstrap B --topic T --txn-id ID --count N
 //        consume --bootstrap B --topic T --group G [--assignor range|cooperative-sticky] [--session-ms N]
 //        produce --bootstrap B --topic T --count N [--lz4]
-//        copy --bootstrap B --in T --out T --group G --txn-id ID [--session-ms N]   (exactly-once consume-transform-produce)
+//        copy --bootstrap B --in T --out T --group G --txn-id ID [--session-ms N] [--max-per-txn N]   (exactly-once consume-transform-produce)
 using System.Runtime.InteropServices;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
@@ -134,17 +134,22 @@ switch (mode)
             SessionTimeoutMs = session,
             HeartbeatIntervalMs = Math.Max(100, session / 6),
             FetchWaitMaxMs = 50,
+            ReconnectBackoffMs = 10,
+            ReconnectBackoffMaxMs = 200,
         }).Build();
         using var producer = new ProducerBuilder<string, string>(new ProducerConfig
         {
             BootstrapServers = bootstrap,
             TransactionalId = Opt("txn-id", "copier-1"),
             LingerMs = 5,
+            ReconnectBackoffMs = 10,
+            ReconnectBackoffMaxMs = 200,
         }).Build();
         producer.InitTransactions(TimeSpan.FromSeconds(60));
         consumer.Subscribe(Opt("in", "in"));
         string output = Opt("out", "out");
         long copied = 0, inTransaction = 0;
+        int maxPerTransaction = int.Parse(Opt("max-per-txn", "1000000"));
         var positions = new Dictionary<TopicPartition, Offset>();
         producer.BeginTransaction();
         var started = DateTime.UtcNow;
@@ -157,15 +162,31 @@ switch (mode)
                 positions[r.TopicPartition] = r.Offset + 1;
                 inTransaction++;
             }
-            if (positions.Count > 0 && (DateTime.UtcNow - started > TimeSpan.FromMilliseconds(100)))
+            if (positions.Count > 0 && (DateTime.UtcNow - started > TimeSpan.FromMilliseconds(100) || inTransaction >= maxPerTransaction))
             {
-                producer.SendOffsetsToTransaction(positions.Select(kv => new TopicPartitionOffset(kv.Key, kv.Value)), consumer.ConsumerGroupMetadata, TimeSpan.FromSeconds(60));
-                producer.CommitTransaction(TimeSpan.FromSeconds(60));
-                copied += inTransaction;
+                try
+                {
+                    producer.SendOffsetsToTransaction(positions.Select(kv => new TopicPartitionOffset(kv.Key, kv.Value)), consumer.ConsumerGroupMetadata, TimeSpan.FromSeconds(60));
+                    for (int attempt = 1; ; attempt++)
+                    {
+                        try { producer.CommitTransaction(TimeSpan.FromSeconds(60)); break; }
+                        catch (KafkaRetriableException) when (attempt < 5) { } // e.g. a timeout: committing again is allowed
+                    }
+                    copied += inTransaction;
+                    Console.Out.WriteLine($"COMMITTED {copied}");
+                }
+                catch (KafkaTxnRequiresAbortException e)
+                {
+                    // The standard exactly-once recovery: abort, and re-read from the group's committed offsets.
+                    Console.Out.WriteLine($"ABORTED {e.Error.Reason}");
+                    producer.AbortTransaction(TimeSpan.FromSeconds(60));
+                    var assigned = consumer.Assignment;
+                    var committed = consumer.Committed(assigned, TimeSpan.FromSeconds(60));
+                    foreach (var c in committed) consumer.Seek(new TopicPartitionOffset(c.TopicPartition, c.Offset == Offset.Unset ? Offset.Beginning : c.Offset));
+                }
+                Console.Out.Flush();
                 inTransaction = 0;
                 positions.Clear();
-                Console.Out.WriteLine($"COMMITTED {copied}");
-                Console.Out.Flush();
                 producer.BeginTransaction();
                 started = DateTime.UtcNow;
             }

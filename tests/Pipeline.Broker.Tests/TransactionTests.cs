@@ -279,4 +279,40 @@ public sealed class TransactionTests
         Assert.Equal(count, copied.Count);
         Assert.Equal(Enumerable.Range(0, count).Select(i => $"v{i}").Order(), copied.Order());
     }
+
+    [Fact]
+    public async Task Consume_transform_produce_stays_exactly_once_while_connections_drop_at_random()
+    {
+        using var dir = new TestDirectory();
+        await using var broker = await BrokerProcess.StartAsync(dir.Path, "--drop-connections", "0.03");
+        foreach (var topic in new[] { "flaky-in", "flaky-out" })
+            await Eventually.TrueAsync(() =>
+            {
+                try { Clients.CreateTopicAsync(broker.BootstrapServers, topic, 2).GetAwaiter().GetResult(); return true; }
+                catch (Confluent.Kafka.Admin.CreateTopicsException e) when (e.Results[0].Error.Code == Confluent.Kafka.ErrorCode.TopicAlreadyExists) { return true; }
+                catch (KafkaException) { return false; }
+            }, TimeSpan.FromSeconds(60), $"{topic} to be created");
+        const int count = 10_000;
+        using (var producer = Clients.Producer(broker.BootstrapServers, c => { c.EnableIdempotence = true; c.MessageTimeoutMs = 120_000; c.ReconnectBackoffMs = 10; c.ReconnectBackoffMaxMs = 200; }))
+        {
+            for (int i = 0; i < count; i++) producer.Produce("flaky-in", new Message<string, string> { Key = $"k{i % 31}", Value = $"v{i}" });
+            Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(120)));
+        }
+        await using var copier = HostProcess.Start("copy", "--bootstrap", broker.BootstrapServers, "--in", "flaky-in", "--out", "flaky-out",
+            "--group", "flaky", "--txn-id", "flaky-copier", "--session-ms", "6000", "--max-per-txn", "100");
+        using var check = Clients.Consumer(broker.BootstrapServers, "flaky", configure: c => { c.ReconnectBackoffMs = 10; c.ReconnectBackoffMaxMs = 200; });
+        var inputs = Enumerable.Range(0, 2).Select(p => new TopicPartition("flaky-in", p)).ToList();
+        await Eventually.TrueAsync(() =>
+        {
+            if (copier.HasExited) throw new InvalidOperationException("copier died: " + string.Join("\n", copier.StdErr.TakeLast(10)));
+            try { return check.Committed(inputs, TimeSpan.FromSeconds(10)).Sum(c => Math.Max(c.Offset.Value, 0)) == count; }
+            catch (KafkaException) { return false; }
+        }, TimeSpan.FromSeconds(180), "the copier to commit every input offset");
+        await copier.StopAsync();
+        Console.WriteLine($"copier aborted {copier.Lines.Count(l => l.StartsWith("ABORTED"))} and committed {copier.Lines.Count(l => l.StartsWith("COMMITTED"))} transactions");
+
+        using var reader = Clients.Consumer(broker.BootstrapServers, "flaky-verify", IsolationLevel.ReadCommitted, c => { c.ReconnectBackoffMs = 10; c.ReconnectBackoffMaxMs = 200; });
+        var copied = Clients.ReadAll(reader, "flaky-out", 2, minCount: count, timeout: TimeSpan.FromSeconds(120)).Select(r => r.Value).ToList();
+        Assert.Equal(Enumerable.Range(0, count).Select(i => $"v{i}").Order(), copied.Order());
+    }
 }
