@@ -19,7 +19,7 @@ public sealed class VenueNormalisationTests
     private static ParsedFrame Parse(IVenueProtocol protocol, VenueListing listing, string frame)
     {
         var parsed = new ParsedFrame();
-        protocol.Parse(frame, listing, receiveTimeUs: 42, parsed);
+        protocol.Parse(System.Text.Encoding.UTF8.GetBytes(frame), listing, receiveTimeUs: 42, parsed);
         return parsed;
     }
 
@@ -161,6 +161,23 @@ public sealed class VenueNormalisationTests
         Assert.Equal("2.5", closed.Volume.ToInvariantString());
         Assert.Equal(12, closed.TradeCount);
     }
+
+    [Theory]
+    [InlineData("2021-04-17T16:43:37Z", 1_618_677_817_000_000L)]
+    [InlineData("2021-04-17T16:43:37.5Z", 1_618_677_817_500_000L)]
+    [InlineData("2021-04-17T16:43:37.089723Z", 1_618_677_817_089_723L)]
+    [InlineData("2021-04-17T16:43:37.089723999Z", 1_618_677_817_089_723L)]
+    [InlineData("2024-02-29T23:59:59.999999Z", 1_709_251_199_999_999L)]
+    [InlineData("1970-01-01T00:00:00Z", 0L)]
+    public void Venue_times_become_exact_microseconds(string text, long expected) => Assert.Equal(expected, JsonFields.IsoMicros(text));
+
+    [Theory]
+    [InlineData("2021-04-17 16:43:37Z")]
+    [InlineData("2021-04-17T16:43:37+01:00")]
+    [InlineData("2023-02-29T00:00:00Z")]
+    [InlineData("2021-04-17T16:43:37.Z")]
+    [InlineData("2021-04-17T16:43:37.12a4Z")]
+    public void Times_that_are_not_rfc3339_utc_are_malformed(string text) => Assert.Throws<FormatException>(() => JsonFields.IsoMicros(text));
 
     [Theory]
     [InlineData("binance", """{"stream":"btcusdt@trade","data":{"e":"trade","t":1,"p":"abc","q":"1","T":1735689600120,"m":true,"s":"BTCUSDT"}}""")]

@@ -55,10 +55,11 @@ public sealed class ExchangeConnection(
                 var pinger = protocol.PingFrame is { } ping ? PingAsync(socket, ping, pinging.Token) : Task.CompletedTask;
                 try
                 {
-                    await foreach (var text in ReceiveAsync(socket, ct))
+                    // Each frame is a view of the receive buffer, valid until the next one is read; it is parsed at once.
+                    await foreach (var frame in ReceiveAsync(socket, ct))
                     {
                         Stats.Frame();
-                        if (await HandleFrameAsync(text, ct)) { receivedData = true; failures = 0; }
+                        if (await HandleFrameAsync(frame, ct)) { receivedData = true; failures = 0; }
                     }
                 }
                 finally
@@ -95,17 +96,20 @@ public sealed class ExchangeConnection(
 
     /// <summary>Parses one frame and queues what it holds; true when it carried market data. Malformed frames are
     /// counted and logged, and the connection is kept.</summary>
-    internal async Task<bool> HandleFrameAsync(string text, CancellationToken ct)
+    internal async Task<bool> HandleFrameAsync(ReadOnlyMemory<byte> frame, CancellationToken ct)
     {
         _frame.Clear();
-        try { protocol.Parse(text, listing, NowUs(), _frame); }
+        try { protocol.Parse(frame, listing, NowUs(), _frame); }
         catch (Exception e) when (e is FormatException or JsonException or InvalidOperationException or OverflowException or IndexOutOfRangeException or KeyNotFoundException)
         {
             Stats.Malformed();
             // The first few in full, then every 1000th: a broken feed must not flood the log.
             if (Stats.MalformedFrames <= 5 || Stats.MalformedFrames % 1000 == 0)
+            {
+                var text = Encoding.UTF8.GetString(frame.Span);
                 log.LogWarning("{Key}: malformed {Exchange} frame #{Count} skipped ({Reason}): {Frame}", listing.Instrument.Key, protocol.Exchange,
                     Stats.MalformedFrames, e.Message, text.Length > 300 ? text[..300] + "…" : text);
+            }
             return false;
         }
         if (_frame.VenueError is { } error)
@@ -181,7 +185,7 @@ public sealed class ExchangeConnection(
         }
     }
 
-    private async IAsyncEnumerable<string> ReceiveAsync(ClientWebSocket socket, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    private async IAsyncEnumerable<ReadOnlyMemory<byte>> ReceiveAsync(ClientWebSocket socket, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         var buffer = new byte[64 * 1024];
         while (socket.State == WebSocketState.Open)
@@ -220,7 +224,7 @@ public sealed class ExchangeConnection(
                 log.LogWarning("{Key}: a {Exchange} frame exceeded {Max} bytes and was skipped", listing.Instrument.Key, protocol.Exchange, options.MaxFrameBytes);
                 continue;
             }
-            yield return Encoding.UTF8.GetString(buffer, 0, length);
+            yield return buffer.AsMemory(0, length);
         }
     }
 

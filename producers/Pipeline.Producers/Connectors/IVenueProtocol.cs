@@ -11,6 +11,6 @@ public interface IVenueProtocol
     string? PingFrame { get; }
     Uri StreamUri(Uri webSocketBase, VenueListing listing);
     IReadOnlyList<string> SubscribeFrames(VenueListing listing);
-    /// <summary>Parses one frame into <paramref name="into"/>; throws FormatException (or JsonException) when it is malformed.</summary>
-    void Parse(string frame, VenueListing listing, long receiveTimeUs, ParsedFrame into);
+    /// <summary>Parses one frame (UTF-8 JSON, parsed without a string copy) into <paramref name="into"/>; throws FormatException (or JsonException) when it is malformed.</summary>
+    void Parse(ReadOnlyMemory<byte> frame, VenueListing listing, long receiveTimeUs, ParsedFrame into);
 }

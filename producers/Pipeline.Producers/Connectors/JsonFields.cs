@@ -35,24 +35,44 @@ internal static class JsonFields
 
     public static Schemas.V1.Decimal Wire(decimal d) => Schemas.V1.Decimal.From(d);
 
-    /// <summary>"2021-04-17T16:43:37.089723Z" → µs since the epoch; fractions beyond µs are cut, not rounded.</summary>
+    /// <summary>"2021-04-17T16:43:37.089723Z" → µs since the epoch; fractions beyond µs are cut, not rounded.
+    /// Parsed by hand (this runs once per live trade): fixed layout, UTC only.</summary>
     public static long IsoMicros(string text)
     {
-        var dot = text.IndexOf('.');
-        var end = text.EndsWith('Z') ? text.Length - 1 : text.Length;
-        var whole = dot >= 0 ? text[..dot] : text[..end];
-        if (!DateTime.TryParseExact(whole, "yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture,
-                DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var t))
-            throw new FormatException($"time '{text}' is not RFC 3339 UTC");
+        var t = text.AsSpan();
+        if (t.Length < 20 || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' || t[16] != ':' || t[^1] != 'Z')
+            throw new FormatException($"time '{text}' is not RFC 3339 UTC (yyyy-MM-ddTHH:mm:ss[.ffffff]Z)");
+        int year = Digits(t, 0, 4, text), month = Digits(t, 5, 2, text), day = Digits(t, 8, 2, text);
+        int hour = Digits(t, 11, 2, text), minute = Digits(t, 14, 2, text), second = Digits(t, 17, 2, text);
+        if (month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
+            throw new FormatException($"time '{text}' is not a valid date and time");
         long micros = 0;
-        if (dot >= 0)
+        if (t.Length > 20)
         {
-            var fraction = text[(dot + 1)..end];
-            if (fraction.Length == 0 || !fraction.All(char.IsAsciiDigit)) throw new FormatException($"time '{text}' has a bad fraction");
-            fraction = fraction.Length >= 6 ? fraction[..6] : fraction.PadRight(6, '0');
-            micros = long.Parse(fraction, CultureInfo.InvariantCulture);
+            if (t[19] != '.' || t.Length == 21) throw new FormatException($"time '{text}' has a bad fraction");
+            var fraction = t[20..^1];
+            for (var i = 0; i < 6; i++)
+            {
+                var c = i < fraction.Length ? fraction[i] : '0';
+                if (!char.IsAsciiDigit(c)) throw new FormatException($"time '{text}' has a bad fraction");
+                micros = micros * 10 + (c - '0');
+            }
+            foreach (var c in fraction[Math.Min(6, fraction.Length)..])
+                if (!char.IsAsciiDigit(c)) throw new FormatException($"time '{text}' has a bad fraction");
         }
-        return (t.Ticks - DateTime.UnixEpoch.Ticks) / 10 + micros;
+        var days = (new DateTime(year, month, day, 0, 0, 0, DateTimeKind.Utc) - DateTime.UnixEpoch).Days;
+        return ((days * 86_400L + hour * 3600 + minute * 60 + second) * 1_000_000) + micros;
+    }
+
+    private static int Digits(ReadOnlySpan<char> t, int start, int count, string text)
+    {
+        var value = 0;
+        for (var i = start; i < start + count; i++)
+        {
+            if (!char.IsAsciiDigit(t[i])) throw new FormatException($"time '{text}' is not RFC 3339 UTC");
+            value = value * 10 + (t[i] - '0');
+        }
+        return value;
     }
 
     /// <summary>Epoch seconds with a fraction as text ("1688671969.993150") → µs, exactly.</summary>

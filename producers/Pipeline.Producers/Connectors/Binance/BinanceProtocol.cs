@@ -22,7 +22,7 @@ public sealed class BinanceProtocol : IVenueProtocol
 
     public IReadOnlyList<string> SubscribeFrames(VenueListing listing) => [];
 
-    public void Parse(string frame, VenueListing listing, long receiveTimeUs, ParsedFrame into)
+    public void Parse(ReadOnlyMemory<byte> frame, VenueListing listing, long receiveTimeUs, ParsedFrame into)
     {
         using var doc = JsonDocument.Parse(frame);
         var root = doc.RootElement;

@@ -16,7 +16,7 @@ public sealed class CoinbaseProtocol : IVenueProtocol
     public IReadOnlyList<string> SubscribeFrames(VenueListing listing) =>
         [JsonSerializer.Serialize(new { type = "subscribe", product_ids = new[] { listing.Symbol }, channels = new[] { "matches", "heartbeat" } })];
 
-    public void Parse(string frame, VenueListing listing, long receiveTimeUs, ParsedFrame into)
+    public void Parse(ReadOnlyMemory<byte> frame, VenueListing listing, long receiveTimeUs, ParsedFrame into)
     {
         using var doc = JsonDocument.Parse(frame);
         var root = doc.RootElement;

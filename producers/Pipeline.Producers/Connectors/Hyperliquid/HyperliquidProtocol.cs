@@ -28,7 +28,7 @@ public sealed class HyperliquidProtocol : IVenueProtocol
             JsonSerializer.Serialize(new { method = "subscribe", subscription = new { type = "candle", coin = listing.Symbol, interval = i } })),
     ];
 
-    public void Parse(string frame, VenueListing listing, long receiveTimeUs, ParsedFrame into)
+    public void Parse(ReadOnlyMemory<byte> frame, VenueListing listing, long receiveTimeUs, ParsedFrame into)
     {
         using var doc = JsonDocument.Parse(frame);
         var root = doc.RootElement;

@@ -16,7 +16,7 @@ public sealed class KrakenProtocol : IVenueProtocol
     public IReadOnlyList<string> SubscribeFrames(VenueListing listing) =>
         [JsonSerializer.Serialize(new { method = "subscribe", @params = new { channel = "trade", symbol = new[] { WsSymbol(listing.Symbol) }, snapshot = true } })];
 
-    public void Parse(string frame, VenueListing listing, long receiveTimeUs, ParsedFrame into)
+    public void Parse(ReadOnlyMemory<byte> frame, VenueListing listing, long receiveTimeUs, ParsedFrame into)
     {
         using var doc = JsonDocument.Parse(frame);
         var root = doc.RootElement;
