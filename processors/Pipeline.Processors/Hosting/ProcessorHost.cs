@@ -62,6 +62,7 @@ public sealed class ProcessorHost
         _consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
             .SetPartitionsAssignedHandler((_, parts) => OnAssigned(parts))
             .SetPartitionsRevokedHandler((_, parts) => OnRevoked(parts))
+            .SetPartitionsLostHandler((_, parts) => OnLost(parts))
             .Build();
         _log.LogInformation("Processor {Id} starting on {Bootstrap} (group {Group})", _transactionalId, kafka.BootstrapServers, _options.GroupId);
         try
@@ -160,6 +161,26 @@ public sealed class ProcessorHost
         }
         _processor.DropPartitions(parts.Select(p => p.Partition.Value).Distinct());
         // Held marks were not processed, so their offsets were not committed: the next owner gets them again.
+        _heldMarks.Clear();
+        _lastTradeTimestamp.Clear();
+    }
+
+    /// <summary>Membership was lost (session timeout): another instance may own the partitions already, so nothing
+    /// of the open transaction may commit. Abort it and forget the state; the next owner restores from the changelog.</summary>
+    private void OnLost(List<TopicPartitionOffset> parts)
+    {
+        _log.LogWarning("Lost {Partitions}; aborting the open transaction", string.Join(", ", parts.Select(p => p.TopicPartition)));
+        if (_inTransaction)
+        {
+            try { _producer!.AbortTransaction(TxTimeout); }
+            catch (KafkaException e) when (!e.Error.IsFatal) { _log.LogWarning("Abort after losing partitions failed: {Reason}", e.Error.Reason); }
+            _inTransaction = false;
+        }
+        _outputs.Clear();
+        _offsets.Clear();
+        _uncommitted = 0;
+        // Everything in memory may include aborted work: drop it all; assigned partitions are restored on reassignment.
+        _processor.DropAll();
         _heldMarks.Clear();
         _lastTradeTimestamp.Clear();
     }
