@@ -17,7 +17,11 @@ public sealed class PostgresSink
     private readonly ILogger _log;
     private readonly NpgsqlDataSource _db;
     private readonly SinkBatchWriter _writer;
-    private readonly SinkBatch _batch = new();
+    // The batch being filled from Kafka, and the one being written: writing batch N while batch N+1 is consumed
+    // keeps both the database and this process busy. Batch N+1 is written only after N committed.
+    private SinkBatch _batch = new();
+    private SinkBatch? _writing;
+    private Task? _write;
     // What this sink believes sink_positions holds for its partitions; the write compares and sets it.
     private readonly Dictionary<TopicPartition, long> _stored = new();
     private NpgsqlConnection? _conn;
@@ -56,8 +60,8 @@ public sealed class PostgresSink
         var config = _kafka.Consumer($"{_settings.ConsumerName}-{Environment.ProcessId}", _settings.GroupId ?? _settings.ConsumerName);
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
             .SetPartitionsAssignedHandler((c, partitions) => OnAssigned(c, partitions))
-            .SetPartitionsRevokedHandler((_, partitions) => OnRevoked(partitions.Select(p => p.TopicPartition), "revoked"))
-            .SetPartitionsLostHandler((_, partitions) => OnRevoked(partitions.Select(p => p.TopicPartition), "lost"))
+            .SetPartitionsRevokedHandler((c, partitions) => OnRevoked(c, partitions.Select(p => p.TopicPartition), "revoked"))
+            .SetPartitionsLostHandler((c, partitions) => OnRevoked(c, partitions.Select(p => p.TopicPartition), "lost"))
             .SetErrorHandler((_, e) => _log.Log(e.IsFatal ? LogLevel.Error : LogLevel.Warning, "Kafka consumer: {Reason}", e.Reason))
             .Build();
         using var deadLetters = new ProducerBuilder<byte[], byte[]>(_kafka.Producer($"{_settings.ConsumerName}-deadletter-{Environment.ProcessId}")).Build();
@@ -70,13 +74,20 @@ public sealed class PostgresSink
             {
                 var wait = _batch.StartedAt is { } started
                     ? started + _settings.BatchLinger - DateTime.UtcNow
-                    : TimeSpan.FromMilliseconds(100);
+                    : TimeSpan.FromMilliseconds(_write is null ? 100 : 10);
                 var record = consumer.Consume(wait < TimeSpan.Zero ? TimeSpan.Zero : wait);
                 if (_fault is not null) throw _fault;
                 if (record is { IsPartitionEOF: false, Message: not null })
                     _batch.Add(record.TopicPartitionOffset, SinkRecordParser.Parse(record));
+                // A finished write is settled at once: its positions are recorded, a failure is retried now.
+                if (_write is { IsCompleted: true }) await SettleAsync(consumer, deadLetters, ct);
                 if (!_batch.IsEmpty && (_batch.Count >= _settings.BatchRows || DateTime.UtcNow - _batch.StartedAt >= _settings.BatchLinger))
-                    await FlushAsync(consumer, deadLetters, ct);
+                {
+                    await SettleAsync(consumer, deadLetters, ct);
+                    if (_fault is not null) throw _fault;
+                    if (_batch.IsEmpty) continue; // dropped by a rebalance or an ownership loss while settling
+                    StartWrite(deadLetters, ct);
+                }
             }
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
@@ -92,25 +103,82 @@ public sealed class PostgresSink
         }
     }
 
-    /// <summary>On shutdown, writes what is held once more if the database answers within a few seconds;
-    /// otherwise drops it (its positions were not stored, so the next start reads it again).</summary>
+    /// <summary>On shutdown, finishes the write in flight and writes what is held once more if the database answers
+    /// within a few seconds; otherwise drops it (its positions were not stored, so the next start reads it again).</summary>
     private async Task DrainAsync(IConsumer<byte[]?, byte[]?> consumer, IProducer<byte[], byte[]> deadLetters)
     {
-        if (!_batch.IsEmpty && _fault is null)
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            try { await WriteOnceAsync(consumer, deadLetters, timeout.Token); }
-            catch (Exception e)
+            if (_fault is null)
             {
-                _log.LogWarning("Sink stopped with {Count} records unwritten; they are read again on the next start ({Message})", _batch.Count, e.Message);
+                if (_write is not null) { await _write.WaitAsync(timeout.Token); _write = null; Committed(consumer, _writing!, commitLag: true); _writing = null; }
+                if (_writing is { IsEmpty: false }) { await WriteAttemptAsync(_writing, deadLetters, new(_stored), timeout.Token); Committed(consumer, _writing, commitLag: true); _writing = null; }
+                if (!_batch.IsEmpty && _writing is null) { await WriteAttemptAsync(_batch, deadLetters, new(_stored), timeout.Token); Committed(consumer, _batch, commitLag: true); }
             }
+        }
+        catch (Exception e)
+        {
+            _log.LogWarning("Sink stopped with {Count} records unwritten; they are read again on the next start ({Message})",
+                (_writing?.Count ?? 0) + _batch.Count, e.Message);
         }
         try { consumer.Close(); }
         catch (KafkaException e) { _log.LogWarning("Leaving the consumer group failed: {Reason}", e.Error.Reason); }
     }
 
+    private void StartWrite(IProducer<byte[], byte[]> deadLetters, CancellationToken ct)
+    {
+        _writing = _batch;
+        _batch = new SinkBatch();
+        var batch = _writing;
+        var stored = new Dictionary<TopicPartition, long>(_stored); // the write runs on another thread
+        _write = Task.Run(() => WriteAttemptAsync(batch, deadLetters, stored, ct), CancellationToken.None);
+    }
+
+    /// <summary>Waits for the write in flight; if it failed, retries it here (holding everything else) until it is
+    /// written, or found written by someone else, or dropped by a rebalance.</summary>
+    private async Task SettleAsync(IConsumer<byte[]?, byte[]?> consumer, IProducer<byte[], byte[]> deadLetters, CancellationToken ct)
+    {
+        if (_writing is null) return;
+        Exception? failure = null;
+        if (_write is not null)
+        {
+            try { await _write; }
+            catch (Exception e) { failure = e; }
+            _write = null;
+            if (failure is null)
+            {
+                Committed(consumer, _writing, commitLag: true);
+                _writing = null;
+                return;
+            }
+        }
+        await FlushAsync(consumer, deadLetters, _writing, failure, ct);
+        _writing = null;
+    }
+
+    /// <summary>Inside a rebalance callback: lets the write in flight finish first, so positions are read after it
+    /// committed (never before, which would re-read what it wrote). A failed write stays held for retry.</summary>
+    private void SettleInCallback(IConsumer<byte[]?, byte[]?> consumer)
+    {
+        if (_write is null) return;
+        try
+        {
+            _write.GetAwaiter().GetResult();
+            _write = null;
+            Committed(consumer, _writing!, commitLag: false);
+            _writing = null;
+        }
+        catch (Exception e)
+        {
+            _write = null; // _writing stays: SettleAsync retries what the rebalance leaves of it
+            _log.LogDebug("Write in flight failed during a rebalance ({Message}); it is retried", e.Message);
+        }
+    }
+
     private List<TopicPartitionOffset> OnAssigned(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartition> partitions)
     {
+        SettleInCallback(consumer);
         var positions = WithDatabaseRetry(() => LoadPositionsAsync(partitions, _ct), "loading stored positions");
         var starts = new List<TopicPartitionOffset>();
         foreach (var tp in partitions)
@@ -144,10 +212,12 @@ public sealed class PostgresSink
         return starts;
     }
 
-    private void OnRevoked(IEnumerable<TopicPartition> partitions, string how)
+    private void OnRevoked(IConsumer<byte[]?, byte[]?> consumer, IEnumerable<TopicPartition> partitions, string how)
     {
+        SettleInCallback(consumer);
         var list = partitions.ToList();
         _batch.Drop(list);
+        _writing?.Drop(list);
         foreach (var tp in list) _stored.Remove(tp);
         _log.LogInformation("Sink partitions {How}: {Partitions}", how, string.Join(", ", list.Select(p => $"{p.Topic}[{p.Partition.Value}]")));
     }
@@ -180,21 +250,25 @@ public sealed class PostgresSink
         }
     }
 
-    private async Task FlushAsync(IConsumer<byte[]?, byte[]?> consumer, IProducer<byte[], byte[]> deadLetters, CancellationToken ct)
+    private async Task FlushAsync(IConsumer<byte[]?, byte[]?> consumer, IProducer<byte[], byte[]> deadLetters, SinkBatch batch, Exception? failure, CancellationToken ct)
     {
         var attempt = 0;
         while (true)
         {
             try
             {
-                await WriteOnceAsync(consumer, deadLetters, ct);
+                if (failure is not null) { var f = failure; failure = null; throw f; }
+                if (batch.IsEmpty) return; // every partition of the batch was revoked meanwhile
+                await WriteAttemptAsync(batch, deadLetters, new(_stored), ct);
+                Committed(consumer, batch, commitLag: true);
                 if (attempt > 0) _log.LogInformation("Database reachable again; the held batch was written after {Attempts} attempts", attempt + 1);
                 return;
             }
             catch (SinkOwnershipLostException e)
             {
                 _log.LogWarning("Batch not written: {Message}. Re-reading stored positions", e.Message);
-                _batch.Clear();
+                batch.Clear();
+                _batch.Clear(); // consumed after the lost batch: re-read from the stored positions
                 Reseek(consumer);
                 return;
             }
@@ -204,39 +278,46 @@ public sealed class PostgresSink
                 ResetConnection();
                 var delay = Backoff(++attempt);
                 _log.LogWarning("Write of {Count} records failed (attempt {Attempt}; holding the batch, retrying in {Delay} ms): {Message}",
-                    _batch.Count, attempt, (int)delay.TotalMilliseconds, e.Message);
+                    batch.Count, attempt, (int)delay.TotalMilliseconds, e.Message);
                 WaitKeepingMembership(consumer, delay, ct);
                 if (_fault is not null) throw _fault;
-                if (_batch.IsEmpty) return; // every partition of the batch was revoked meanwhile
             }
         }
     }
 
-    private async Task WriteOnceAsync(IConsumer<byte[]?, byte[]?> consumer, IProducer<byte[], byte[]> deadLetters, CancellationToken ct)
+    /// <summary>One attempt to write a batch: dead letters to Kafka, then rows and positions in one transaction.
+    /// Touches no consumer state, so it can run beside the consume loop.</summary>
+    private async Task WriteAttemptAsync(SinkBatch batch, IProducer<byte[], byte[]> deadLetters, Dictionary<TopicPartition, long> stored, CancellationToken ct)
     {
-        await SendDeadLettersAsync(deadLetters, ct);
+        await SendDeadLettersAsync(batch, deadLetters, ct);
         var started = DateTime.UtcNow;
         using var watch = new Timer(_ => _log.LogWarning("Batch write running for {Seconds:0} s ({Phase})", (DateTime.UtcNow - started).TotalSeconds, _writer.Phase),
             null, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
         _writer.Phase = "connecting";
         var conn = await ConnectionAsync(ct);
-        await _writer.WriteAsync(conn, _batch, _stored, ct);
+        await _writer.WriteAsync(conn, batch, stored, ct);
         DatabaseReachable = true;
-        var done = _batch.Slices.Select(s => new TopicPartitionOffset(s.Key, s.Value.NextOffset)).ToList();
+    }
+
+    /// <summary>After a commit: remember the stored positions and show lag to operators.</summary>
+    private void Committed(IConsumer<byte[]?, byte[]?> consumer, SinkBatch batch, bool commitLag)
+    {
+        var done = batch.Slices.Select(s => new TopicPartitionOffset(s.Key, s.Value.NextOffset)).ToList();
         foreach (var p in done) _stored[p.TopicPartition] = p.Offset.Value;
-        Interlocked.Add(ref _rowsWritten, _batch.Count);
-        _log.LogDebug("Wrote {Count} records up to {Positions}", _batch.Count, string.Join(", ", done));
-        _batch.Clear();
+        Interlocked.Add(ref _rowsWritten, batch.Count);
+        _log.LogDebug("Wrote {Count} records up to {Positions}", batch.Count, string.Join(", ", done));
+        batch.Clear();
+        if (!commitLag || done.Count == 0) return;
         // Kafka offsets only show lag to operators; the database positions are the truth.
         try { consumer.Commit(done); }
         catch (KafkaException e) { _log.LogDebug("Lag commit skipped: {Reason}", e.Error.Reason); }
     }
 
     /// <summary>Dead letters go to Kafka before the rows commit: at least once (a crash in between repeats them).</summary>
-    private async Task SendDeadLettersAsync(IProducer<byte[], byte[]> producer, CancellationToken ct)
+    private async Task SendDeadLettersAsync(SinkBatch batch, IProducer<byte[], byte[]> producer, CancellationToken ct)
     {
         var pending = new List<(PartitionSlice Slice, Task<DeliveryResult<byte[], byte[]>> Delivery)>();
-        foreach (var slice in _batch.Slices.Values)
+        foreach (var slice in batch.Slices.Values)
         foreach (var d in slice.DeadLetters.Skip(slice.DeadLettersSent))
         {
             pending.Add((slice, producer.ProduceAsync(TopicCatalog.DeadLetters.Name,

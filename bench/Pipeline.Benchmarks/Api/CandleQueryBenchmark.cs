@@ -1,0 +1,73 @@
+// The API under load: a 1,000-candle query hammered by wrk (Debian's wrk; 2 threads, 16 connections, 10 s).
+// API, PostgreSQL and wrk share the same 2 cores.
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using Pipeline.Api;
+using Pipeline.Plumbing;
+using Pipeline.Plumbing.Configuration;
+using Pipeline.Plumbing.Database;
+using Pipeline.Plumbing.Kafka;
+using Pipeline.Testing;
+
+namespace Pipeline.Benchmarks.Api;
+
+public sealed class CandleQueryBenchmark : IBenchmark
+{
+    public string Name => "api";
+
+    public async Task RunAsync(BenchmarkReport report, CancellationToken ct)
+    {
+        var db = await TestPostgres.CreateDatabaseAsync();
+        var options = new PipelineOptions { Instruments = PipelineConfiguration.DefaultInstruments() };
+        options.Api.RateLimitPerSecond = 0; // measure the query path, not the limiter
+        await using (var source = NpgsqlDataSource.Create(db))
+        {
+            await InstrumentRegistry.SyncAsync(source, options.Instruments, ct);
+            await using var cmd = source.CreateCommand(
+                """
+                SELECT pipeline_ensure_day_partitions('candles', '2025-01-15T00:00:00Z', '2025-01-16T00:00:00Z');
+                INSERT INTO candles (time, instrument_id, interval, source, open, high, low, close, volume, quote_volume, trade_count, closed, revision)
+                SELECT '2025-01-15T00:00:00Z'::timestamptz + m * interval '1 minute', i.id, '1m', 1,
+                       96000.12 + m, 96100.50 + m, 95900.25 + m, 96050.75 + m, 12.345678 + m, 1185432.10 + m, 100 + m, true, 0
+                FROM instruments i, generate_series(0, 1999) m WHERE i.exchange = 'binance' AND i.base = 'BTC' AND i.quote = 'USDT';
+                ANALYZE candles;
+                """);
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+        LibrdkafkaLoader.EnsureLoaded();
+        var context = new PipelineContext(options, new KafkaClientSettings("127.0.0.1:1"), db, NullLoggerFactory.Instance);
+        await using var app = ApiApp.Build(context, "http://127.0.0.1:0");
+        await app.StartAsync(ct);
+        var url = app.Urls.First() + "/candles/binance/BTC/USDT/spot/1m?start=2025-01-15T00:00:00Z&end=2025-01-15T16:40:00Z&limit=1000";
+
+        using (var http = new HttpClient())
+        {
+            var body = await http.GetStringAsync(url, ct);
+            if (!body.Contains("\"count\":1000", StringComparison.Ordinal)) throw new InvalidOperationException("the benchmark query did not return 1,000 candles");
+            report.Add("response size (1,000 candles)", body.Length / 1024.0, "KiB");
+            for (var i = 0; i < 300; i++) await http.GetStringAsync(url, ct); // warm-up: JIT, pools, plans
+        }
+
+        var psi = new ProcessStartInfo("wrk") { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in new[] { "-t2", "-c16", "-d10s", "--latency", url }) psi.ArgumentList.Add(a);
+        using var wrk = Process.Start(psi) ?? throw new InvalidOperationException("wrk is not installed (apt install wrk; make setup does)");
+        var output = await wrk.StandardOutput.ReadToEndAsync(ct);
+        await wrk.WaitForExitAsync(ct);
+        Console.WriteLine(output);
+        if (Regex.IsMatch(output, @"Non-2xx or 3xx responses")) throw new InvalidOperationException("wrk saw error responses");
+        report.Add("1,000-candle query throughput (wrk -t2 -c16)", double.Parse(Regex.Match(output, @"Requests/sec:\s+([\d.]+)").Groups[1].Value, CultureInfo.InvariantCulture), "req/s");
+        report.Add("latency p50", Milliseconds(output, "50%"), "ms");
+        report.Add("latency p99", Milliseconds(output, "99%"), "ms");
+        await app.StopAsync(ct);
+    }
+
+    private static double Milliseconds(string wrkOutput, string percentile)
+    {
+        var m = Regex.Match(wrkOutput, $@"\s{Regex.Escape(percentile)}\s+([\d.]+)(us|ms|s)");
+        var v = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+        return m.Groups[2].Value switch { "us" => v / 1000, "s" => v * 1000, _ => v };
+    }
+}
