@@ -233,4 +233,22 @@ public class CandleAggregationTests
             }
         }
     }
+
+    [Fact]
+    public void Candle_keeps_the_decimal_places_the_venue_sent()
+    {
+        // Binance sends fixed 8-decimal strings; the sums keep them, as System.Decimal addition does.
+        var d = Driver();
+        var t0 = Us("2024-03-01T10:00:00Z");
+        d.PipeTrade(Trade(1, "100.10000000", "0.50000000", t0 + 1_000_000));
+        d.PipeTrade(Trade(2, "100.20000000", "0.25000000", t0 + 2_000_000));
+        d.PipeEndOfInput(new EndOfInput { Instrument = Btc, Origin = Origin.Backfill, ThroughTimeUs = t0 + 2_000_000 });
+        d.Commit();
+        var c = d.FinalCandles().Single(c => c.Interval == "1m");
+        Assert.Equal("100.10000000", c.Open.ToInvariantString());
+        Assert.Equal("100.20000000", c.Close.ToInvariantString());
+        Assert.Equal("0.75000000", c.Volume.ToInvariantString());
+        // 100.10000000 * 0.50000000 + 100.20000000 * 0.25000000 = 50.05 + 25.05, with 16 decimals
+        Assert.Equal("75.1000000000000000", c.QuoteVolume.ToInvariantString());
+    }
 }

@@ -131,4 +131,16 @@ public class IndicatorReferenceTests
         Assert.Contains("unknown", e.Message);
         Assert.Throws<ArgumentException>(() => IndicatorFactory.Create("sma(0)"));
     }
+
+    [Fact]
+    public void Unknown_indicator_in_the_configuration_is_refused_naming_the_setting()
+    {
+        var options = TradeFactory.Options();
+        options.Indicators = ["rsi(14)", "supertrend(10)"];
+        var e = Assert.Throws<InvalidOperationException>(() =>
+            new MarketDataProcessor(options, TradeFactory.Instruments, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance));
+        Assert.Contains("Processing:Indicators", e.Message);
+        Assert.Contains("supertrend(10)", e.Message);
+        Assert.DoesNotContain("\n", e.Message);
+    }
 }
