@@ -1,4 +1,4 @@
-using System.Buffers;
+using System.Buffers.Binary;
 using Microsoft.Extensions.Logging;
 
 namespace Pipeline.Broker;
@@ -169,38 +169,31 @@ internal sealed partial class KafkaApis
                     w.Int32(0);
                     continue;
                 }
-                if (!readCommitted)
+                // File bytes go straight into the response and are cut to whole batches. The aborted-transactions
+                // list precedes the records but depends on which batches were served; it is usually empty, and when
+                // it is not, the records are shifted right to make room (rare: only around aborted transactions).
+                int abortedAt = w.Length;
+                w.ArrayLength(readCommitted ? 0 : -1);
+                if (v >= 11) w.Int32(-1);
+                int lengthAt = w.ReserveInt32();
+                int start = w.Length;
+                int got = ReadSegment(read, w.Advance(read.Length));
+                int whole = WholeBatches(w.RawBuffer.AsSpan(start, got), out long lastOffset);
+                w.Truncate(start + whole);
+                w.PatchInt32(lengthAt, whole);
+                total += whole;
+                if (readCommitted && whole > 0 && log!.AbortedBetween(fp.Offset, lastOffset) is { Count: > 0 } aborted)
                 {
-                    // The common path: file bytes go straight into the response, then are cut to whole batches.
-                    w.ArrayLength(-1);
-                    if (v >= 11) w.Int32(-1);
-                    int lengthAt = w.ReserveInt32();
-                    int start = w.Length;
-                    int got = ReadSegment(read, w.Advance(read.Length));
-                    int whole = WholeBatches(w.RawBuffer.AsSpan(start, got), out _);
-                    w.Truncate(start + whole);
-                    w.PatchInt32(lengthAt, whole);
-                    total += whole;
-                }
-                else
-                {
-                    // read_committed needs the aborted transactions of exactly the served range, which precede the records.
-                    var records = ArrayPool<byte>.Shared.Rent(read.Length);
-                    try
+                    int extra = aborted.Count * 16;
+                    int end = w.Length;
+                    w.Advance(extra);
+                    var buffer = w.RawBuffer;
+                    buffer.AsSpan(abortedAt + 4, end - abortedAt - 4).CopyTo(buffer.AsSpan(abortedAt + 4 + extra));
+                    BinaryPrimitives.WriteInt32BigEndian(buffer.AsSpan(abortedAt), aborted.Count);
+                    for (int i = 0; i < aborted.Count; i++)
                     {
-                        int got = ReadSegment(read, records.AsSpan(0, read.Length));
-                        int whole = WholeBatches(records.AsSpan(0, got), out long lastOffset);
-                        var aborted = whole > 0 ? log!.AbortedBetween(fp.Offset, lastOffset) : null;
-                        w.ArrayLength(aborted?.Count ?? 0);
-                        if (aborted is not null)
-                            foreach (var a in aborted) { w.Int64(a.ProducerId); w.Int64(a.FirstOffset); }
-                        if (v >= 11) w.Int32(-1);
-                        w.Bytes(records.AsSpan(0, whole));
-                        total += whole;
-                    }
-                    finally
-                    {
-                        ArrayPool<byte>.Shared.Return(records);
+                        BinaryPrimitives.WriteInt64BigEndian(buffer.AsSpan(abortedAt + 4 + i * 16), aborted[i].ProducerId);
+                        BinaryPrimitives.WriteInt64BigEndian(buffer.AsSpan(abortedAt + 12 + i * 16), aborted[i].FirstOffset);
                     }
                 }
             }
