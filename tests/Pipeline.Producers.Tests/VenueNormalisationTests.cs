@@ -160,6 +160,11 @@ public sealed class VenueNormalisationTests
         Assert.Equal("97060.0", closed.Close.ToInvariantString());
         Assert.Equal("2.5", closed.Volume.ToInvariantString());
         Assert.Equal(12, closed.TradeCount);
+
+        // After a reconnect the candle open before it is not emitted: it may have missed updates while the link was down.
+        Assert.Equal(1_735_689_660_000_000, Assert.Single(Parse(protocol, listing, C(1_735_689_720_000, "97070.0", "0.2", 2)).Candles).OpenTimeUs);
+        protocol.Reset();
+        Assert.Empty(Parse(protocol, listing, C(1_735_689_840_000, "97080.0", "0.3", 3)).Candles);
     }
 
     [Theory]

@@ -48,6 +48,7 @@ public sealed class ExchangeConnection(
                     return ws;
                 }, ct);
                 Stats.Connected();
+                protocol.Reset();
                 log.LogInformation("{Key}: connected to {Exchange}", listing.Instrument.Key, protocol.Exchange);
                 foreach (var subscribe in protocol.SubscribeFrames(listing))
                     await socket.SendAsync(Encoding.UTF8.GetBytes(subscribe), WebSocketMessageType.Text, true, ct);

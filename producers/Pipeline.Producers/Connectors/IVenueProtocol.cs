@@ -13,4 +13,7 @@ public interface IVenueProtocol
     IReadOnlyList<string> SubscribeFrames(VenueListing listing);
     /// <summary>Parses one frame (UTF-8 JSON, parsed without a string copy) into <paramref name="into"/>; throws FormatException (or JsonException) when it is malformed.</summary>
     void Parse(ReadOnlyMemory<byte> frame, VenueListing listing, long receiveTimeUs, ParsedFrame into);
+    /// <summary>Forgets per-connection state (called on every new connection): nothing seen before a disconnect may
+    /// be completed with what is seen after it.</summary>
+    void Reset() { }
 }

@@ -21,6 +21,9 @@ public sealed class HyperliquidProtocol : IVenueProtocol
 
     public Uri StreamUri(Uri webSocketBase, VenueListing listing) => webSocketBase;
 
+    // A candle open when the link dropped may have missed updates: it is not emitted; the gap fill's snapshot covers it.
+    public void Reset() => _open.Clear();
+
     public IReadOnlyList<string> SubscribeFrames(VenueListing listing) =>
     [
         JsonSerializer.Serialize(new { method = "subscribe", subscription = new { type = "trades", coin = listing.Symbol } }),
