@@ -143,6 +143,7 @@ public sealed class KafkaBroker : IAsyncDisposable
         if (Interlocked.Exchange(ref _stopped, 1) != 0) return;
         _stopping.Cancel();
         _listener.Dispose();
+        _groups.FailPendingRequests();
         foreach (var c in _connections.Keys) c.Close();
         try { await Task.WhenAll(_connections.Values.Append(_acceptLoop).Append(_maintenanceLoop)).WaitAsync(TimeSpan.FromSeconds(10)); }
         catch (Exception e) when (e is TimeoutException or OperationCanceledException) { }

@@ -447,5 +447,21 @@ internal sealed class GroupCoordinator : IDisposable
         }
     }
 
+    /// <summary>Answers every waiting JoinGroup/SyncGroup (the broker is stopping), so no connection hangs on them.</summary>
+    public void FailPendingRequests()
+    {
+        lock (_lock)
+        {
+            foreach (var g in _groups.Values)
+                foreach (var m in g.Members)
+                {
+                    m.PendingJoin?.TrySetResult(JoinGroupResult.Failed(ErrorCode.CoordinatorNotAvailable, m.Id));
+                    m.PendingJoin = null;
+                    m.PendingSync?.TrySetResult((ErrorCode.CoordinatorNotAvailable, []));
+                    m.PendingSync = null;
+                }
+        }
+    }
+
     public void Dispose() => _log.Dispose();
 }
