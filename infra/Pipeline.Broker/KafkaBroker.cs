@@ -50,6 +50,13 @@ public sealed class KafkaBroker : IAsyncDisposable
         if (options.Port is < 0 or > 65535) throw new ArgumentException($"Port {options.Port} is not a TCP port (0..65535).", nameof(options));
         if (options.DefaultPartitions < 1) throw new ArgumentException("DefaultPartitions must be at least 1.", nameof(options));
         if (string.IsNullOrWhiteSpace(options.DataDir)) throw new ArgumentException("DataDir is required.", nameof(options));
+        if (options.MaxRequestBytes < 1024) throw new ArgumentException("MaxRequestBytes must be at least 1024.", nameof(options));
+        if (options.MaxMessageBytes < 1024 || options.MaxMessageBytes > options.MaxRequestBytes)
+            throw new ArgumentException("MaxMessageBytes must be at least 1024 and at most MaxRequestBytes.", nameof(options));
+        if (options.DefaultSegmentBytes < 1024) throw new ArgumentException("DefaultSegmentBytes must be at least 1024.", nameof(options));
+        if (options.RetentionCheckInterval <= TimeSpan.Zero) throw new ArgumentException("RetentionCheckInterval must be positive.", nameof(options));
+        if (options.FlushInterval is { } flush && flush <= TimeSpan.Zero) throw new ArgumentException("FlushInterval must be positive (or null for the OS page cache).", nameof(options));
+        if (options.ConnectionDropProbability is < 0 or > 1) throw new ArgumentException("ConnectionDropProbability must be between 0 and 1.", nameof(options));
         ct.ThrowIfCancellationRequested();
         loggerFactory ??= NullLoggerFactory.Instance;
         Directory.CreateDirectory(options.DataDir);

@@ -1,7 +1,7 @@
 namespace Pipeline.Broker;
 
 /// <summary>The Kafka API keys this broker answers.</summary>
-public enum ApiKey : short
+internal enum ApiKey : short
 {
     Produce = 0, Fetch = 1, ListOffsets = 2, Metadata = 3, OffsetCommit = 8, OffsetFetch = 9,
     FindCoordinator = 10, JoinGroup = 11, Heartbeat = 12, LeaveGroup = 13, SyncGroup = 14,

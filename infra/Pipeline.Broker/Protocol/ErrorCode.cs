@@ -1,7 +1,7 @@
 namespace Pipeline.Broker;
 
 /// <summary>Kafka protocol error codes (the subset this broker returns).</summary>
-public enum ErrorCode : short
+internal enum ErrorCode : short
 {
     UnknownServerError = -1, None = 0, OffsetOutOfRange = 1, CorruptMessage = 2, UnknownTopicOrPartition = 3,
     LeaderNotAvailable = 5, RequestTimedOut = 7, MessageTooLarge = 10, CoordinatorNotAvailable = 15,

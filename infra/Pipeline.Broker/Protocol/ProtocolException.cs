@@ -1,4 +1,4 @@
 namespace Pipeline.Broker;
 
 /// <summary>A request that cannot be parsed: the connection that sent it is closed.</summary>
-public sealed class ProtocolException(string message) : Exception(message);
+internal sealed class ProtocolException(string message) : Exception(message);
