@@ -73,4 +73,20 @@ public class ProcessorHostTests
         // Graceful shutdown: the role ends without an error once cancelled.
         Assert.False(role.IsFaulted, role.Exception?.ToString());
     }
+
+    [Fact]
+    public async Task Processor_refuses_to_start_when_a_changelog_has_fewer_partitions_than_its_input()
+    {
+        LibrdkafkaLoader.EnsureLoaded();
+        await using var broker = await Pipeline.Broker.KafkaBroker.StartAsync(new Pipeline.Broker.BrokerOptions { Port = 0, DataDir = TestDirectories.Create("layout-broker") });
+        var settings = new KafkaClientSettings(broker.BootstrapServers);
+        await TopicProvisioner.EnsureTopicsAsync(settings, 4, 1, NullLogger.Instance, TopicCatalog.All.Where(t => t != TopicCatalog.AggregatorState));
+        await TopicProvisioner.EnsureTopicsAsync(settings, 2, 1, NullLogger.Instance, [TopicCatalog.AggregatorState]);
+        var options = PipelineConfiguration.Load(file: null, environment: new Dictionary<string, string?>());
+        var context = new PipelineContext(options, settings, null, NullLoggerFactory.Instance);
+
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => ProcessorRole.RunAsync(context, CancellationToken.None));
+        Assert.Contains("state.candles.changelog has 2 partitions", e.Message);
+        Assert.Contains("at least 4", e.Message);
+    }
 }

@@ -52,6 +52,7 @@ public sealed class ProcessorHost
     {
         _ct = ct;
         var kafka = _context.Kafka;
+        TopicLayoutCheck.Verify(kafka);
         _producer = new ProducerBuilder<byte[]?, byte[]?>(kafka.Producer(_transactionalId, _transactionalId)).Build();
         // Fences a previous instance with the same transactional id and aborts its open transaction.
         _producer.InitTransactions(TxTimeout);
