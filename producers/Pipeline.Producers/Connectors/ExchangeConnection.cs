@@ -162,17 +162,20 @@ public sealed class ExchangeConnection(
                     await queue.EnqueueAsync(trade, ct);
                 }
             }
-            else
+            // Candles the venue pushes were missed too while the link was down (an id jump on a live link loses none).
+            if (gap.Cause == TradeGapCause.Disconnect || !history.HasTradeHistory)
             {
-                // No public trade history (Hyperliquid): the venue's own candles cover the window instead.
-                foreach (var interval in listing.Intervals.Where(i => i == "1m").DefaultIfEmpty(listing.Intervals.FirstOrDefault() ?? "1m"))
-                    await foreach (var page in history.CandlePagesAsync(listing, interval, gap.AfterTimeUs, gap.BeforeTimeUs, ct))
+                foreach (var interval in protocol.StreamedIntervals(listing))
+                {
+                    var step = Backfill.BackfillRequest.IntervalLength(interval);
+                    await foreach (var page in history.CandlePagesAsync(listing, interval, gap.AfterTimeUs - gap.AfterTimeUs % step, gap.BeforeTimeUs, ct))
                         foreach (var candle in page)
                         {
                             filled++;
                             Stats.Backfilled();
                             await queue.EnqueueAsync(candle, ct);
                         }
+                }
             }
             log.LogInformation("{Key}: filled gap after trade {After} with {Count} records", listing.Instrument.Key, gap.AfterId, filled);
         }

@@ -20,6 +20,8 @@ public sealed class BinanceProtocol : IVenueProtocol
         return new Uri($"{webSocketBase.ToString().TrimEnd('/')}/stream?streams={string.Join('/', streams)}");
     }
 
+    public IReadOnlyList<string> StreamedIntervals(VenueListing listing) => listing.Intervals;
+
     public IReadOnlyList<string> SubscribeFrames(VenueListing listing) => [];
 
     public void Parse(ReadOnlyMemory<byte> frame, VenueListing listing, long receiveTimeUs, ParsedFrame into)

@@ -13,6 +13,8 @@ public sealed class CoinbaseProtocol : IVenueProtocol
 
     public Uri StreamUri(Uri webSocketBase, VenueListing listing) => webSocketBase;
 
+    public IReadOnlyList<string> StreamedIntervals(VenueListing listing) => [];
+
     public IReadOnlyList<string> SubscribeFrames(VenueListing listing) =>
         [JsonSerializer.Serialize(new { type = "subscribe", product_ids = new[] { listing.Symbol }, channels = new[] { "matches", "heartbeat" } })];
 

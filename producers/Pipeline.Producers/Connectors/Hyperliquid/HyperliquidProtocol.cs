@@ -24,10 +24,12 @@ public sealed class HyperliquidProtocol : IVenueProtocol
     // A candle open when the link dropped may have missed updates: it is not emitted; the gap fill's snapshot covers it.
     public void Reset() => _open.Clear();
 
+    public IReadOnlyList<string> StreamedIntervals(VenueListing listing) => listing.Intervals.Where(i => Intervals.Contains(i)).ToList();
+
     public IReadOnlyList<string> SubscribeFrames(VenueListing listing) =>
     [
         JsonSerializer.Serialize(new { method = "subscribe", subscription = new { type = "trades", coin = listing.Symbol } }),
-        .. listing.Intervals.Where(i => Intervals.Contains(i)).Select(i =>
+        .. StreamedIntervals(listing).Select(i =>
             JsonSerializer.Serialize(new { method = "subscribe", subscription = new { type = "candle", coin = listing.Symbol, interval = i } })),
     ];
 

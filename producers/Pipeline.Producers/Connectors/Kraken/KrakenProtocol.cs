@@ -13,6 +13,8 @@ public sealed class KrakenProtocol : IVenueProtocol
 
     public Uri StreamUri(Uri webSocketBase, VenueListing listing) => webSocketBase;
 
+    public IReadOnlyList<string> StreamedIntervals(VenueListing listing) => [];
+
     public IReadOnlyList<string> SubscribeFrames(VenueListing listing) =>
         [JsonSerializer.Serialize(new { method = "subscribe", @params = new { channel = "trade", symbol = new[] { WsSymbol(listing.Symbol) }, snapshot = true } })];
 
