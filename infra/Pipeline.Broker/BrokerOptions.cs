@@ -29,6 +29,7 @@ public sealed class BrokerOptions
     public long DefaultSegmentBytes { get; set; } = 1L << 30;
     public long DefaultRetentionMs { get; set; } = 7L * 24 * 3600 * 1000;
     public long DefaultRetentionBytes { get; set; } = -1;
+    public long DefaultSegmentMs { get; set; } = 7L * 24 * 3600 * 1000;
 
     /// <summary>How often retention and compaction run (Kafka: log.retention.check.interval.ms = 5 min).</summary>
     public TimeSpan RetentionCheckInterval { get; set; } = TimeSpan.FromMinutes(5);

@@ -61,6 +61,34 @@ public sealed class RetentionAndCompactionTests
     }
 
     [Fact]
+    public async Task Time_retention_also_removes_an_expired_active_segment_of_a_quiet_topic()
+    {
+        await using var broker = await InProcessBroker.StartAsync();
+        await broker.CreateTopicAsync("quiet", 1, new() { ["retention.ms"] = "600000" });
+        var old = DateTime.UtcNow.AddHours(-2);
+        ProduceBatches(broker.BootstrapServers, "quiet", 2, i => ("k", "old-" + i, old.AddSeconds(i)));
+
+        broker.Broker.RunCleanerNow();
+        var log = broker.Broker.Logs.Get("quiet", 0)!;
+        Assert.Equal(20, log.LogStartOffset);
+        Assert.Equal(20, log.HighWatermark);
+        using var producer = Clients.Producer(broker.BootstrapServers);
+        var delivered = await producer.ProduceAsync("quiet", new Message<string, string> { Key = "k", Value = "fresh" });
+        Assert.Equal(20, delivered.Offset.Value);
+    }
+
+    [Fact]
+    public async Task Segments_roll_by_segment_ms_in_record_time()
+    {
+        await using var broker = await InProcessBroker.StartAsync();
+        await broker.CreateTopicAsync("rolling", 1, new() { ["segment.ms"] = "60000" });
+        var t0 = DateTime.UtcNow.AddHours(-1);
+        // Ten batches a minute and a half apart in record time: each starts a new segment.
+        ProduceBatches(broker.BootstrapServers, "rolling", 10, i => ("k", "v" + i, t0.AddSeconds(90 * (i / 10))));
+        Assert.Equal(10, broker.Broker.Logs.Get("rolling", 0)!.SegmentCount);
+    }
+
+    [Fact]
     public async Task Compacted_topic_keeps_the_latest_record_per_key()
     {
         await using var broker = await InProcessBroker.StartAsync();

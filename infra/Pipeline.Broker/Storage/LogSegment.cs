@@ -29,6 +29,7 @@ internal sealed class LogSegment : IDisposable
     private long _size;
     private long _lastOffset;
     private long _maxTimestamp = -1;
+    private long _firstTimestamp = -1;
     private int _count;
 
     public long BaseOffset { get; }
@@ -39,6 +40,9 @@ internal sealed class LogSegment : IDisposable
     public bool Dirty { get; set; }
     public long LastOffset => _count == 0 ? BaseOffset - 1 : _lastOffset;
     public long MaxTimestamp => _maxTimestamp;
+
+    /// <summary>Max timestamp of the first batch: segment.ms measures a segment's age from it, in record time like Kafka.</summary>
+    public long FirstTimestamp => _firstTimestamp;
 
     private LogSegment(string path, long baseOffset, SafeFileHandle handle)
     {
@@ -108,6 +112,7 @@ internal sealed class LogSegment : IDisposable
         _bytesSinceIndex += size;
         _lastOffset = baseOffset + RecordBatch.LastOffsetDelta(batch);
         _maxTimestamp = Math.Max(_maxTimestamp, RecordBatch.MaxTimestamp(batch));
+        if (_count == 0) _firstTimestamp = RecordBatch.MaxTimestamp(batch);
         _count++;
     }
 

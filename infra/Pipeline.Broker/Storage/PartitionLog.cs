@@ -208,7 +208,11 @@ internal sealed class PartitionLog : IDisposable
     private (long SegmentBase, long Position) WriteBatch(ReadOnlySpan<byte> batch, TopicConfig config)
     {
         var active = _segments[^1];
-        if (active.Count > 0 && active.Size + batch.Length > config.SegmentBytes)
+        long batchTime = RecordBatch.MaxTimestamp(batch);
+        bool full = active.Size + batch.Length > config.SegmentBytes;
+        // segment.ms in record time, as Kafka: replaying old data in order does not roll a segment per batch.
+        bool old = active.FirstTimestamp >= 0 && batchTime >= 0 && batchTime - active.FirstTimestamp > config.SegmentMs;
+        if (active.Count > 0 && (full || old))
         {
             active = LogSegment.Create(_dir, _nextOffset);
             _segments.Add(active);
@@ -384,6 +388,16 @@ internal sealed class PartitionLog : IDisposable
                 long total = _segments.Sum(s => s.Size);
                 bool oversize = config.RetentionBytes >= 0 && total - oldest.Size >= config.RetentionBytes;
                 if (!expired && !oversize) break;
+                RemoveOldestSegment();
+                deleted++;
+            }
+            // Like Kafka, an active segment whose records have all expired is rolled and deleted too, so a quiet
+            // topic does not keep old data forever just because its only segment never filled up.
+            var active = _segments[^1];
+            if (_segments.Count == 1 && active.Count > 0 && config.RetentionMs >= 0 && active.MaxTimestamp < nowMs - config.RetentionMs
+                && _ongoing.Count == 0)
+            {
+                _segments.Add(LogSegment.Create(_dir, _nextOffset));
                 RemoveOldestSegment();
                 deleted++;
             }

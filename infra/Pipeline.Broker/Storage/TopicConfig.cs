@@ -7,7 +7,7 @@ namespace Pipeline.Broker;
 internal sealed class TopicConfig
 {
     public static readonly string[] Interpreted =
-        ["cleanup.policy", "retention.ms", "retention.bytes", "segment.bytes", "message.timestamp.type"];
+        ["cleanup.policy", "retention.ms", "retention.bytes", "segment.bytes", "segment.ms", "message.timestamp.type"];
 
     private readonly BrokerOptions _defaults;
     public Dictionary<string, string> Overrides { get; }
@@ -21,6 +21,7 @@ internal sealed class TopicConfig
     public long RetentionMs => Overrides.TryGetValue("retention.ms", out var v) ? long.Parse(v) : _defaults.DefaultRetentionMs;
     public long RetentionBytes => Overrides.TryGetValue("retention.bytes", out var v) ? long.Parse(v) : _defaults.DefaultRetentionBytes;
     public long SegmentBytes => Overrides.TryGetValue("segment.bytes", out var v) ? long.Parse(v) : _defaults.DefaultSegmentBytes;
+    public long SegmentMs => Overrides.TryGetValue("segment.ms", out var v) ? long.Parse(v) : _defaults.DefaultSegmentMs;
     public string CleanupPolicy => Overrides.GetValueOrDefault("cleanup.policy", "delete");
     public bool Compact => CleanupPolicy.Contains("compact", StringComparison.Ordinal);
     public bool Delete => CleanupPolicy.Contains("delete", StringComparison.Ordinal);
@@ -33,6 +34,7 @@ internal sealed class TopicConfig
         yield return ("retention.ms", RetentionMs.ToString(), !Overrides.ContainsKey("retention.ms"));
         yield return ("retention.bytes", RetentionBytes.ToString(), !Overrides.ContainsKey("retention.bytes"));
         yield return ("segment.bytes", SegmentBytes.ToString(), !Overrides.ContainsKey("segment.bytes"));
+        yield return ("segment.ms", SegmentMs.ToString(), !Overrides.ContainsKey("segment.ms"));
         yield return ("message.timestamp.type", LogAppendTime ? "LogAppendTime" : "CreateTime", !Overrides.ContainsKey("message.timestamp.type"));
         foreach (var (k, v) in Overrides)
             if (Array.IndexOf(Interpreted, k) < 0) yield return (k, v, false);
@@ -48,6 +50,8 @@ internal sealed class TopicConfig
                 return long.TryParse(value, out var l) && l >= -1 ? null : $"{name} must be an integer >= -1";
             case "segment.bytes":
                 return long.TryParse(value, out var s) && s >= 14 ? null : "segment.bytes must be an integer >= 14";
+            case "segment.ms":
+                return long.TryParse(value, out var ms) && ms >= 1 ? null : "segment.ms must be a positive integer";
             case "cleanup.policy":
                 foreach (var p in value.Split(','))
                     if (p.Trim() is not ("delete" or "compact")) return "cleanup.policy must be delete, compact or both";
