@@ -29,6 +29,8 @@ public sealed class TopicPublisher : IDisposable
         if (extraConfig is not null) foreach (var (k, v) in extraConfig) config.Set(k, v);
         _producer = new ProducerBuilder<string, byte[]>(config)
             .SetErrorHandler((_, e) => log.LogWarning("Kafka producer {ClientId}: {Reason}", clientId, e.Reason))
+            // librdkafka's own log lines go through our logger, not raw to stderr (errors surface via the handler above).
+            .SetLogHandler((_, m) => log.LogDebug("librdkafka {ClientId} {Facility}: {Message}", clientId, m.Facility, m.Message))
             .Build();
         _log = log;
         _onDelivery = report =>
