@@ -104,18 +104,7 @@ public class ProcessorExactlyOnceTests
     {
         var input = Input();
 
-        // Reference run: never killed.
-        var (cleanBroker, clean) = await StartBrokerAsync();
-        await using var _1 = cleanBroker;
-        await ProduceAsync(clean, input);
-        List<string> expected;
-        using (var p = ProcessorProcess.Start(clean.BootstrapServers, "eos", "clean"))
-        {
-            await Eventually.TrueAsync(() => Task.Run(() => p.HasExited ? throw new InvalidOperationException(p.Tail()) : Consumed(clean, "eos")),
-                TimeSpan.FromMinutes(3), "the clean run to consume all input");
-            await p.StopAsync();
-            expected = ReadAll<Candle>(clean, TopicCatalog.FinalCandles.Name).Select(Describe).Order().ToList();
-        }
+        var expected = await CleanRunAsync(input);
         Assert.True(expected.Count > 500, $"only {expected.Count} final candles");
         Assert.Contains(expected, e => e.Contains(" r1 "));
 
@@ -152,6 +141,48 @@ public class ProcessorExactlyOnceTests
         Assert.Equal(expected.Count, actual.Count);
         Assert.Equal(expected, actual);
         var dead = ReadAll<DeadLetter>(killed, TopicCatalog.DeadLetters.Name);
-        Assert.Equal(ReadAll<DeadLetter>(clean, TopicCatalog.DeadLetters.Name).Count, dead.Count);
+        Assert.Equal(Input().Count(r => r.Value.Length == 2) + 27, dead.Count); // malformed + duplicates (27 = every 1000th of 27,000)
+    }
+
+    /// <summary>The reference: one processor that is never interrupted.</summary>
+    private static async Task<List<string>> CleanRunAsync(List<(string Topic, byte[] Key, byte[] Value)> input)
+    {
+        var (cleanBroker, clean) = await StartBrokerAsync();
+        await using var _ = cleanBroker;
+        await ProduceAsync(clean, input);
+        using var p = ProcessorProcess.Start(clean.BootstrapServers, "eos", "clean");
+        await Eventually.TrueAsync(() => Task.Run(() => p.HasExited ? throw new InvalidOperationException(p.Tail()) : Consumed(clean, "eos")),
+            TimeSpan.FromMinutes(3), "the clean run to consume all input");
+        await p.StopAsync();
+        return ReadAll<Candle>(clean, TopicCatalog.FinalCandles.Name).Select(Describe).Order().ToList();
+    }
+
+    [Fact]
+    public async Task Second_instance_joining_mid_stream_takes_over_partitions_without_changing_final_candles()
+    {
+        var input = Input();
+        var expected = await CleanRunAsync(input);
+
+        var (broker, settings) = await StartBrokerAsync();
+        await using var _ = broker;
+        var third = input.Count / 3;
+        await ProduceAsync(settings, input.Take(third).ToList());
+        using var a = ProcessorProcess.Start(settings.BootstrapServers, "eos", "a");
+        using var probe = new KafkaProbe<Candle>(settings, TopicCatalog.FinalCandles.Name);
+        await Eventually.GetAsync(async () => a.HasExited ? throw new InvalidOperationException(a.Tail()) : (await probe.PollAsync()).Count,
+            n => n >= 50, TimeSpan.FromMinutes(2), "the first finals of instance a");
+        // b joins while the rest of the input is written: the group rebalances, a commits and hands over.
+        using var b = ProcessorProcess.Start(settings.BootstrapServers, "eos", "b");
+        foreach (var chunk in input.Skip(third).Chunk(200)) await ProduceAsync(settings, chunk.ToList());
+        await Eventually.TrueAsync(() => Task.Run(() => a.HasExited || b.HasExited
+                ? throw new InvalidOperationException(a.Tail() + "\n" + b.Tail()) : Consumed(settings, "eos")),
+            TimeSpan.FromMinutes(3), "both instances to consume all input");
+        await a.StopAsync();
+        await b.StopAsync();
+        // Both instances really worked: b was assigned partitions.
+        Assert.Contains(b.Output, l => l.Contains("Assigned") && l.Contains(TopicCatalog.RawTrades.Name));
+
+        var actual = ReadAll<Candle>(settings, TopicCatalog.FinalCandles.Name).Select(Describe).Order().ToList();
+        Assert.Equal(expected, actual);
     }
 }
