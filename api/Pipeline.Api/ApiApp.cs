@@ -10,6 +10,8 @@ namespace Pipeline.Api;
 
 public static class ApiApp
 {
+    public const string HistoryCachePolicy = "history";
+
     /// <summary>A configured, not yet started app. <paramref name="urls"/> overrides Api:Urls (tests pass http://127.0.0.1:0).</summary>
     public static WebApplication Build(PipelineContext context, string? urls = null, TimeProvider? clock = null)
     {
@@ -36,6 +38,9 @@ public static class ApiApp
             builder.Services.AddCors(o => o.AddDefaultPolicy(p => p.WithOrigins([.. api.CorsOrigins])
                 .WithMethods("GET", "POST", "PUT", "DELETE").WithHeaders("Content-Type", ApiKeyGate.Header, "Last-Event-ID")));
         builder.Services.AddRateLimiter(o => ClientRateLimit.Configure(o, api, gate));
+        // History answers are cached for a second per full URL: a popular chart query costs one database round
+        // trip per second however many clients ask. Live data comes from the stream, which is never cached.
+        builder.Services.AddOutputCache(o => o.AddPolicy(HistoryCachePolicy, b => b.Expire(TimeSpan.FromSeconds(1))));
 
         var app = builder.Build();
         app.UseExceptionHandler(new ExceptionHandlerOptions
@@ -66,6 +71,7 @@ public static class ApiApp
 
         if (api.CorsOrigins.Count > 0) app.UseCors();
         app.UseRateLimiter();
+        app.UseOutputCache();
         app.Use(gate.InvokeAsync);
 
         app.MapGet("/health", () => Results.Json(new { status = "ok" }));
@@ -75,11 +81,11 @@ public static class ApiApp
             var body = new { ready = r.Ready, database = r.Database ? "ok" : r.DatabaseError, kafka = r.Kafka ? "ok" : r.KafkaError };
             return Results.Json(body, statusCode: r.Ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         });
-        app.MapGet("/instruments", ListInstrumentsAsync);
-        app.MapGet("/candles/{exchange}/{base}/{quote}/{market}/{interval}", GetCandlesAsync);
-        app.MapGet("/indicators/{exchange}/{base}/{quote}/{market}/{interval}", GetIndicatorsAsync);
-        app.MapGet("/trades/{exchange}/{base}/{quote}/{market}", GetTradesAsync);
-        app.MapGet("/coverage/{exchange}/{base}/{quote}/{market}/{interval}", GetCoverageAsync);
+        app.MapGet("/instruments", ListInstrumentsAsync).CacheOutput(HistoryCachePolicy);
+        app.MapGet("/candles/{exchange}/{base}/{quote}/{market}/{interval}", GetCandlesAsync).CacheOutput(HistoryCachePolicy);
+        app.MapGet("/indicators/{exchange}/{base}/{quote}/{market}/{interval}", GetIndicatorsAsync).CacheOutput(HistoryCachePolicy);
+        app.MapGet("/trades/{exchange}/{base}/{quote}/{market}", GetTradesAsync).CacheOutput(HistoryCachePolicy);
+        app.MapGet("/coverage/{exchange}/{base}/{quote}/{market}/{interval}", GetCoverageAsync).CacheOutput(HistoryCachePolicy);
         CandleStreamEndpoint.Map(app, api.StreamEventsPerSecond);
         OpenApiDocument.Map(app);
         DashboardPage.Map(app);
@@ -124,6 +130,8 @@ public static class ApiApp
         w.WriteEndObject();
         w.WriteEndObject();
         await w.FlushAsync(ct);
+        // Utf8JsonWriter only advances the PipeWriter; flush it so wrapped bodies (output cache) see the bytes.
+        await http.Response.BodyWriter.FlushAsync(ct);
     }
 
     private static async Task GetCandlesAsync(HttpContext http, string exchange, string @base, string quote, string market, string interval,

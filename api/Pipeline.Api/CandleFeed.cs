@@ -49,8 +49,9 @@ public sealed class CandleFeed(KafkaClientSettings kafka, ILogger<CandleFeed> lo
     private void Consume(CancellationToken ct)
     {
         var config = kafka.Consumer($"pipeline-api-stream-{Environment.ProcessId}", $"pipeline-api-stream-{Guid.NewGuid():N}");
-        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).Build();
-        using var admin = new AdminClientBuilder(kafka.Admin("pipeline-api-stream")).Build();
+        // librdkafka's own log lines go to our log (debug): an unreachable broker is reported once per retry, below.
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).SetLogHandler((_, m) => log.LogDebug("librdkafka: {Message}", m.Message)).Build();
+        using var admin = new AdminClientBuilder(kafka.Admin("pipeline-api-stream")).SetLogHandler((_, m) => log.LogDebug("librdkafka: {Message}", m.Message)).Build();
         var topic = admin.GetMetadata(TopicCatalog.Candles.Name, TimeSpan.FromSeconds(1)).Topics.Single();
         if (topic.Error.IsError || topic.Partitions.Count == 0)
             throw new InvalidOperationException($"topic {TopicCatalog.Candles.Name} is not available: {topic.Error.Reason}");

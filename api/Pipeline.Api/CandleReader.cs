@@ -115,6 +115,8 @@ public sealed class CandleReader(NpgsqlDataSource db, TimeProvider clock)
         w.WriteEndObject();
         w.WriteEndObject();
         await w.FlushAsync(ct);
+        // Utf8JsonWriter only advances the PipeWriter; flush it so wrapped bodies (output cache) see the bytes.
+        await response.BodyWriter.FlushAsync(ct);
     }
 
     private async Task<decimal?> PreviousCloseAsync(int instrumentId, string interval, short source, long beforeUs, CancellationToken ct)

@@ -76,6 +76,8 @@ public sealed class CoverageReader(NpgsqlDataSource db)
         w.WriteEndObject();
         w.WriteEndObject();
         await w.FlushAsync(ct);
+        // Utf8JsonWriter only advances the PipeWriter; flush it so wrapped bodies (output cache) see the bytes.
+        await response.BodyWriter.FlushAsync(ct);
     }
 
     private static void AddKey(NpgsqlCommand cmd, int instrumentId, CandleInterval interval, short source, long startUs, long endUs)

@@ -72,5 +72,7 @@ public sealed class IndicatorReader(NpgsqlDataSource db)
         w.WriteEndObject();
         w.WriteEndObject();
         await w.FlushAsync(ct);
+        // Utf8JsonWriter only advances the PipeWriter; flush it so wrapped bodies (output cache) see the bytes.
+        await response.BodyWriter.FlushAsync(ct);
     }
 }

@@ -7,7 +7,7 @@ namespace Pipeline.Api;
 
 public sealed class Readiness(NpgsqlDataSource db, KafkaClientSettings kafka) : IDisposable
 {
-    private readonly Lazy<IAdminClient> _admin = new(() => new AdminClientBuilder(kafka.Admin("pipeline-api-ready")).Build());
+    private readonly Lazy<IAdminClient> _admin = new(() => new AdminClientBuilder(kafka.Admin("pipeline-api-ready")).SetLogHandler((_, _) => { }).Build());
     private readonly SemaphoreSlim _gate = new(1, 1);
     private (DateTime At, ReadinessReport Report)? _last;
 

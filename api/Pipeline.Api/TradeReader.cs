@@ -76,5 +76,7 @@ public sealed class TradeReader(NpgsqlDataSource db)
         w.WriteEndObject();
         w.WriteEndObject();
         await w.FlushAsync(ct);
+        // Utf8JsonWriter only advances the PipeWriter; flush it so wrapped bodies (output cache) see the bytes.
+        await response.BodyWriter.FlushAsync(ct);
     }
 }

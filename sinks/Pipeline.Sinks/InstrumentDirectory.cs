@@ -8,8 +8,19 @@ namespace Pipeline.Sinks;
 internal sealed class InstrumentDirectory
 {
     private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
+    // Looked up once per row: by the message's value equality, which avoids formatting a key string per row.
+    private readonly Dictionary<InstrumentRef, int> _byRef = new();
 
-    public int this[InstrumentRef instrument] => _ids[instrument.Key];
+    public int this[InstrumentRef instrument]
+    {
+        get
+        {
+            if (_byRef.TryGetValue(instrument, out var id)) return id;
+            id = _ids[instrument.Key];
+            _byRef[instrument.Clone()] = id;
+            return id;
+        }
+    }
 
     public async Task ResolveAsync(NpgsqlConnection conn, IEnumerable<InstrumentRef> instruments, CancellationToken ct)
     {

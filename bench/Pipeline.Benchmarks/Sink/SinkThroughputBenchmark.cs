@@ -77,6 +77,7 @@ public sealed class SinkThroughputBenchmark : IBenchmark
         // The sink: the same rows published to trades.valid first, then consumed and written.
         await using var kafka = await TestKafka.StartAsync(partitions: 3);
         Publish(kafka.Settings, TopicCatalog.ValidTrades.Name, batch.Select(t => (t.Instrument.Key, t.ToByteArray())));
+        report.Add("plain read_committed consume of trades.valid (no database)", ConsumeOnly(kafka.Settings, TopicCatalog.ValidTrades.Name, trades), "rows/s");
         var sinkDb = await TestPostgres.CreateDatabaseAsync();
         await RegisterAsync(sinkDb);
         var rate = await RunSinkAsync(kafka.Settings, sinkDb, trades, TopicCatalog.ValidTrades.Name, ct);
@@ -99,6 +100,24 @@ public sealed class SinkThroughputBenchmark : IBenchmark
         var candleDb = await TestPostgres.CreateDatabaseAsync();
         await RegisterAsync(candleDb);
         report.Add("sink candle records (staging COPY + upsert)", await RunSinkAsync(kafka.Settings, candleDb, candles, TopicCatalog.Candles.Name, ct), "records/s");
+    }
+
+    /// <summary>What the broker and client alone deliver: the ceiling the sink's Kafka side puts on it.</summary>
+    private static double ConsumeOnly(KafkaClientSettings kafka, string topic, int total)
+    {
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(kafka.Consumer("bench-consume", "bench-consume-" + Guid.NewGuid())).Build();
+        consumer.Subscribe(topic);
+        var n = 0;
+        Stopwatch? sw = null;
+        while (n < total)
+            if (consumer.Consume(TimeSpan.FromSeconds(1)) is { Message: not null })
+            {
+                sw ??= Stopwatch.StartNew();
+                n++;
+            }
+        var rate = (n - 1) / sw!.Elapsed.TotalSeconds;
+        consumer.Close();
+        return rate;
     }
 
     private static async Task<Dictionary<string, int>> RegisterAsync(string db)
