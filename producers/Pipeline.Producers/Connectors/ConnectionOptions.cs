@@ -15,10 +15,11 @@ public sealed record ConnectionOptions
     public int MaxFrameBytes { get; init; } = 4 * 1024 * 1024;
     /// <summary>Cap on trades fetched to fill one gap while the live stream waits; the rest is left to `pipeline backfill`.</summary>
     public int MaxGapTrades { get; init; } = 100_000;
-    /// <summary>REST requests per second per venue (token bucket) and burst.</summary>
-    public int RestRequestsPerSecond { get; init; } = 5;
+    /// <summary>REST requests per second per venue (token bucket) and burst; null uses each venue's published budget
+    /// (see <see cref="VenueGuard.DefaultRestRate"/>).</summary>
+    public double? RestRequestsPerSecond { get; init; }
     /// <summary>Connection attempts per second per venue (token bucket).</summary>
-    public int ConnectsPerSecond { get; init; } = 2;
+    public double ConnectsPerSecond { get; init; } = 2;
     /// <summary>Circuit breaker per venue: opens after this failure ratio (over at least 4 attempts in 60 s) for BreakDuration.</summary>
     public double BreakerFailureRatio { get; init; } = 0.8;
     public TimeSpan BreakDuration { get; init; } = TimeSpan.FromSeconds(30);

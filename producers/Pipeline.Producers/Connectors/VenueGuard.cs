@@ -15,7 +15,7 @@ public sealed class VenueGuard : IDisposable
     public VenueGuard(string exchange, ConnectionOptions options)
     {
         Exchange = exchange;
-        _rest = Bucket(options.RestRequestsPerSecond);
+        _rest = Bucket(options.RestRequestsPerSecond ?? DefaultRestRate(exchange));
         _connects = Bucket(options.ConnectsPerSecond);
         BreakDuration = options.BreakDuration;
         _breaker = new ResiliencePipelineBuilder()
@@ -34,6 +34,16 @@ public sealed class VenueGuard : IDisposable
             })
             .Build();
     }
+
+    /// <summary>Requests per second that stay inside each venue's public limits with room to spare.</summary>
+    public static double DefaultRestRate(string exchange) => exchange switch
+    {
+        "binance" => 3,      // 6000 weight/min per IP; historicalTrades costs 25 → at most 4/s
+        "coinbase" => 5,     // public endpoints: 10/s per IP
+        "kraken" => 1,       // public calls: about 1/s per IP before throttling
+        "hyperliquid" => 0.5, // 1200 weight/min per IP; candleSnapshot costs 20 plus 1 per 60 candles → ~28 per full page
+        _ => 1,
+    };
 
     public string Exchange { get; }
     public TimeSpan BreakDuration { get; }
@@ -54,15 +64,20 @@ public sealed class VenueGuard : IDisposable
         return await _breaker.ExecuteAsync(async t => await request(t), ct);
     }
 
-    private static TokenBucketRateLimiter Bucket(int perSecond) => new(new TokenBucketRateLimiterOptions
+    private static TokenBucketRateLimiter Bucket(double perSecond)
     {
-        TokenLimit = Math.Max(1, perSecond),
-        TokensPerPeriod = Math.Max(1, perSecond),
-        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-        QueueLimit = int.MaxValue,
-        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-        AutoReplenishment = true,
-    });
+        // Below one per second: one token per longer period (e.g. 0.5/s = one every 2 s).
+        var (tokens, period) = perSecond >= 1 ? ((int)perSecond, TimeSpan.FromSeconds(1)) : (1, TimeSpan.FromSeconds(1 / Math.Max(perSecond, 0.01)));
+        return new(new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = tokens,
+            TokensPerPeriod = tokens,
+            ReplenishmentPeriod = period,
+            QueueLimit = int.MaxValue,
+            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+            AutoReplenishment = true,
+        });
+    }
 
     public void Dispose()
     {
