@@ -138,6 +138,29 @@ public sealed class BinanceDumpImportTests
         Assert.Equal("BTCUSDT-trades-2024-01-01.csv line 2: price 'abc' is not a decimal number; is this an unmodified Binance Trades dump?", e.Message);
     }
 
+    [Fact]
+    public async Task Renamed_files_are_recognised_by_their_rows_when_the_symbol_is_given()
+    {
+        var dir = TestDirectories.Create("dump");
+        var trades = Path.Combine(dir, "held-out-trades.csv");
+        var agg = Path.Combine(dir, "agg.csv");
+        var klines = Path.Combine(dir, "klines.csv");
+        File.Copy(Fixture("BTCUSDT-trades-2025-01-01.csv"), trades);
+        File.Copy(Fixture("BTCUSDT-aggTrades-2024-12-31.csv"), agg);
+        File.Copy(Fixture("BTCUSDT-1m-2025-01-01.csv"), klines);
+
+        Assert.Equal((BinanceDumpKind.Trades, (string?)null), (BinanceDumpFile.Parse(trades, "btcusdt").Kind, BinanceDumpFile.Parse(trades, "btcusdt").Interval));
+        Assert.Equal(BinanceDumpKind.AggTrades, BinanceDumpFile.Parse(agg, "BTCUSDT").Kind);
+        Assert.Equal((BinanceDumpKind.Klines, "1m"), (BinanceDumpFile.Parse(klines, "BTCUSDT").Kind, BinanceDumpFile.Parse(klines, "BTCUSDT").Interval));
+        Assert.Contains("or pass --symbol BTCUSDT for a renamed file", Assert.Throws<ArgumentException>(() => BinanceDumpFile.Parse(trades)).Message);
+
+        await using var kafka = await TestKafka.StartAsync(partitions: 1);
+        using var publisher = new TopicPublisher(kafka.Settings, "test-import", NullLogger.Instance);
+        var result = await new BinanceDumpImporter(Listings, publisher, NullLogger.Instance).ImportAsync([trades, klines], null, default, symbol: "BTCUSDT");
+        Assert.Equal(3, result.Trades["binance:BTC/USDT:spot"]);
+        Assert.Equal(2, result.Candles["binance:BTC/USDT:spot"]);
+    }
+
     [Theory]
     [InlineData("btcusdt.csv", "is not a Binance dump file name")]
     [InlineData("BTCUSDT-1mo-2024-01.csv", "kline interval '1mo'")]

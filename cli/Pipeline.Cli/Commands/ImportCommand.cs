@@ -15,14 +15,16 @@ public static class ImportCommand
         var command = new Command("import", "Import history files into the raw topics");
         var files = new Argument<string[]>("FILE") { Description = "Binance dump files (.csv or .zip) as published on data.binance.vision, e.g. BTCUSDT-trades-2024-01-01.zip", Arity = ArgumentArity.OneOrMore };
         var binance = new Command("binance-dump", "Publish Binance public dump files (trades, aggTrades, klines) in exchange-time order, then an end-of-input mark per instrument. Uses Kafka:Bootstrap, else the embedded broker of a running `pipeline up` (127.0.0.1:Kafka:EmbeddedPort).");
+        var symbol = new Option<string?>("--symbol") { Description = "Binance symbol of the files (e.g. BTCUSDT) when they were renamed; their kind is then told from their rows" };
         binance.Arguments.Add(files);
+        binance.Options.Add(symbol);
         binance.SetAction((parse, _) => CliRunner.RunAsync(async ct =>
         {
             var options = ConfigLoader.Load(parse, config);
             var paths = parse.GetValue(files) ?? [];
             // Check names and symbols before connecting anywhere: a typo is reported at once.
             var listings = new VenueListings(options.Instruments);
-            foreach (var p in paths) listings.Find(BinanceDumpImporter.Exchange, BinanceDumpFile.Parse(p).Symbol);
+            foreach (var p in paths) listings.Find(BinanceDumpImporter.Exchange, BinanceDumpFile.Parse(p, parse.GetValue(symbol)).Symbol);
 
             // Without a configured Kafka, talk to the embedded broker of a running `pipeline up` on this machine.
             if (options.Kafka.UsesEmbeddedBroker) options.Kafka.Bootstrap = $"127.0.0.1:{options.Kafka.EmbeddedPort}";
@@ -45,7 +47,7 @@ public static class ImportCommand
                             task.MaxValue = Math.Max(1, p.BytesTotal);
                             task.Value = Math.Min(p.BytesRead, task.MaxValue);
                             task.Description = $"{Path.GetFileName(p.File)} ({p.Records:N0} rows)";
-                        }), ct);
+                        }), ct, parse.GetValue(symbol));
                     });
             }
             catch (InvalidDataException e)

@@ -12,10 +12,12 @@ public sealed class BinanceDumpImporter(VenueListings listings, TopicPublisher p
     /// <summary>Checks every file name and symbol first (so a typo fails before anything is published), then
     /// publishes each instrument's files ordered by their first timestamp, then one EndOfInput per instrument
     /// that received trades.</summary>
-    public async Task<BinanceDumpResult> ImportAsync(IReadOnlyList<string> paths, IProgress<BinanceDumpProgress>? progress, CancellationToken ct)
+    /// <param name="symbol">The venue symbol of every file, for files renamed since they were published (their kind is then
+    /// told from their content); null reads it from the published names.</param>
+    public async Task<BinanceDumpResult> ImportAsync(IReadOnlyList<string> paths, IProgress<BinanceDumpProgress>? progress, CancellationToken ct, string? symbol = null)
     {
         if (paths.Count == 0) throw new ArgumentException("no dump file given; pass one or more Binance dump files (.csv or .zip)");
-        var files = paths.Select(BinanceDumpFile.Parse).ToList();
+        var files = paths.Select(p => BinanceDumpFile.Parse(p, symbol)).ToList();
         var byFile = files.ToDictionary(f => f, f => listings.Find(Exchange, f.Symbol));
         var ordered = new List<(BinanceDumpFile File, long FirstTime)>();
         foreach (var f in files) ordered.Add((f, FirstTimestamp(f)));
