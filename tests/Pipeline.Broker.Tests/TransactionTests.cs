@@ -315,4 +315,24 @@ public sealed class TransactionTests
         var copied = Clients.ReadAll(reader, "flaky-out", 2, minCount: count, timeout: TimeSpan.FromSeconds(120)).Select(r => r.Value).ToList();
         Assert.Equal(Enumerable.Range(0, count).Select(i => $"v{i}").Order(), copied.Order());
     }
+
+    [Fact]
+    public async Task Read_committed_consumer_does_not_start_from_offsets_an_open_transaction_is_about_to_replace()
+    {
+        await using var broker = await InProcessBroker.StartAsync();
+        await broker.CreateTopicAsync("stable");
+        var tp = new TopicPartition("stable", 0);
+        using var owner = Clients.Consumer(broker.BootstrapServers, "stable-group");
+        using var producer = TxnProducer(broker.BootstrapServers, "stable-1");
+        producer.InitTransactions(TimeSpan.FromSeconds(30));
+        producer.BeginTransaction();
+        producer.SendOffsetsToTransaction([new TopicPartitionOffset(tp, 5)], owner.ConsumerGroupMetadata, TimeSpan.FromSeconds(30));
+
+        // OffsetFetch with require_stable answers UNSTABLE_OFFSET_COMMIT, which the client retries until it gives up.
+        using var successor = Clients.Consumer(broker.BootstrapServers, "stable-group");
+        Assert.ThrowsAny<KafkaException>(() => successor.Committed([tp], TimeSpan.FromSeconds(2)));
+
+        producer.CommitTransaction(TimeSpan.FromSeconds(30));
+        Assert.Equal(5, successor.Committed([tp], TimeSpan.FromSeconds(10))[0].Offset.Value);
+    }
 }

@@ -144,43 +144,47 @@ internal sealed partial class KafkaApis
     private ProtocolWriter OffsetFetch(RequestHeader h, ProtocolReader r)
     {
         short v = h.ApiVersion;
-        string groupId = r.String();
-        int topicCount = r.ArrayLength();
+        bool f = h.Flexible;
+        string groupId = r.String(f);
+        int topicCount = r.ArrayLength(f);
         var requested = new List<(string Topic, List<int> Partitions)>();
-        if (topicCount >= 0)
+        for (int t = 0; t < topicCount; t++)
         {
-            for (int t = 0; t < topicCount; t++)
-            {
-                string topic = r.String();
-                int n = r.ArrayLength();
-                var parts = new List<int>();
-                for (int p = 0; p < n; p++) parts.Add(r.Int32());
-                requested.Add((topic, parts));
-            }
+            string topic = r.String(f);
+            int n = r.ArrayLength(f);
+            var parts = new List<int>();
+            for (int p = 0; p < n; p++) parts.Add(r.Int32());
+            r.TaggedFields(f);
+            requested.Add((topic, parts));
         }
-        else
-        {
+        bool requireStable = v >= 7 && r.Bool();
+        r.TaggedFields(f);
+        if (topicCount < 0)
             foreach (var g in groups.FetchAll(groupId).GroupBy(o => o.Topic))
                 requested.Add((g.Key, g.Select(o => o.Partition).ToList()));
-        }
-        var w = Begin(h.CorrelationId);
+        var w = Begin(h);
         if (v >= 3) w.Int32(0);
-        w.ArrayLength(requested.Count);
+        w.ArrayLength(requested.Count, f);
         foreach (var (topic, parts) in requested)
         {
-            w.String(topic);
-            w.ArrayLength(parts.Count);
+            w.String(topic, f);
+            w.ArrayLength(parts.Count, f);
             foreach (int partition in parts)
             {
                 var committed = groups.Fetch(groupId, topic, partition);
+                // KIP-447: while a transaction holds offsets for it, a read_committed consumer must not start from the older ones.
+                var error = requireStable && groups.HasPendingTxnOffset(groupId, topic, partition) ? ErrorCode.UnstableOffsetCommit : ErrorCode.None;
                 w.Int32(partition);
-                w.Int64(committed?.Offset ?? -1);
+                w.Int64(error == ErrorCode.None ? committed?.Offset ?? -1 : -1);
                 if (v >= 5) w.Int32(committed?.LeaderEpoch ?? -1);
-                w.NullableString(committed?.Metadata ?? "");
-                w.Int16(0);
+                if (f) w.CompactString(committed?.Metadata ?? ""); else w.NullableString(committed?.Metadata ?? "");
+                w.Int16((short)error);
+                w.TaggedFields(f);
             }
+            w.TaggedFields(f);
         }
         if (v >= 2) w.Int16(0);
+        w.TaggedFields(f);
         return End(w);
     }
 

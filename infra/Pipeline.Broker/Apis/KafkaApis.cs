@@ -18,7 +18,7 @@ internal sealed partial class KafkaApis(
         [ApiKey.ListOffsets] = (1, 5),
         [ApiKey.Metadata] = (1, 8),
         [ApiKey.OffsetCommit] = (0, 7),
-        [ApiKey.OffsetFetch] = (1, 5),
+        [ApiKey.OffsetFetch] = (1, 7),
         [ApiKey.FindCoordinator] = (0, 2),
         [ApiKey.JoinGroup] = (0, 5),
         [ApiKey.Heartbeat] = (0, 3),
@@ -51,6 +51,7 @@ internal sealed partial class KafkaApis(
         [ApiKey.InitProducerId] = 2,   // v3 lets idempotent/transactional producers recover by epoch bump (KIP-360)
         [ApiKey.TxnOffsetCommit] = 3,  // v3 carries the consumer generation for zombie fencing (KIP-447)
         [ApiKey.IncrementalAlterConfigs] = 1,
+        [ApiKey.OffsetFetch] = 6,      // v7 require_stable: read_committed consumers wait out pending transactional offsets (KIP-447)
     };
 
     private static readonly ApiKey[] SupportedOrder = Supported.Keys.OrderBy(k => (short)k).ToArray();

@@ -369,6 +369,18 @@ internal sealed class GroupCoordinator : IDisposable
             return _groups.TryGetValue(groupId, out var g) && g.Offsets.TryGetValue((topic, partition), out var o) ? o : null;
     }
 
+    /// <summary>Whether an open transaction holds offsets for this group and partition (OffsetFetch require_stable).</summary>
+    public bool HasPendingTxnOffset(string groupId, string topic, int partition)
+    {
+        lock (_lock)
+        {
+            foreach (var list in _pendingTxn.Values)
+                foreach (var p in list)
+                    if (p.Partition == partition && p.Group == groupId && p.Topic == topic) return true;
+            return false;
+        }
+    }
+
     public List<(string Topic, int Partition, CommittedOffset Offset)> FetchAll(string groupId)
     {
         lock (_lock)

@@ -91,7 +91,6 @@ internal sealed class ClientConnection(Socket socket, KafkaApis apis, BrokerOpti
         var request = new ProtocolReader(frame, 0, size);
         using var response = await apis.HandleAsync(request, RemoteAddress, ct);
         if (response is null) return true; // acks=0 produce
-        if (response.Length == 0) return false; // the request could not be served: close, as Kafka does
         if (DropNow()) return false; // test mode: processed, but the response is lost
         await _stream.WriteAsync(response.WrittenMemory, ct);
         return true;

@@ -14,5 +14,5 @@ internal enum ErrorCode : short
     InvalidProducerIdMapping = 49, InvalidTransactionTimeout = 50, ConcurrentTransactions = 51,
     OperationNotAttempted = 55, KafkaStorageError = 56, UnknownProducerId = 59, NonEmptyGroup = 68,
     GroupIdNotFound = 69, UnknownLeaderEpoch = 75, UnsupportedCompressionType = 76, MemberIdRequired = 79,
-    GroupSubscribedToTopic = 86, InvalidRecord = 87,
+    GroupSubscribedToTopic = 86, InvalidRecord = 87, UnstableOffsetCommit = 88,
 }
