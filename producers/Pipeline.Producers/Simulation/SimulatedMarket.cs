@@ -54,12 +54,12 @@ public sealed class SimulatedMarket
             var now = clock.Elapsed;
             var seconds = (now - last).TotalSeconds;
             last = now;
-            var nowUs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
+            var nowUs = (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / 10;
             foreach (var instrument in Instruments)
             {
                 var count = instrument.TradesIn(seconds, _options.TradesPerSecond);
                 for (var i = 0; i < count; i++)
-                    // Trades within one tick share the millisecond but keep increasing µs so order is unambiguous.
+                    // Trades drawn for one 100 ms tick get consecutive µs so their order is unambiguous.
                     await publisher.PublishAsync(instrument.Next(nowUs + i), ct);
             }
         }
