@@ -37,51 +37,22 @@ public sealed class SinkThroughputBenchmark : IBenchmark
             EventTimeUs = Day + i * 100_000L, ReceiveTimeUs = Day + i * 100_000L + 500,
         }).ToList();
 
-        // Baseline: one binary COPY stream of the same rows into the trades table of a fresh database.
-        var rawDb = await TestPostgres.CreateDatabaseAsync();
-        var ids = await RegisterAsync(rawDb);
-        await using (var conn = new NpgsqlConnection(rawDb))
-        {
-            await conn.OpenAsync(ct);
-            await using (var p = new NpgsqlCommand("SELECT pipeline_ensure_day_partitions('trades', $1, $2)", conn))
-            {
-                p.Parameters.Add(new() { Value = DateTime.UnixEpoch.AddTicks(Day * 10) });
-                p.Parameters.Add(new() { Value = DateTime.UnixEpoch.AddTicks((Day + trades * 100_000L) * 10) });
-                await p.ExecuteNonQueryAsync(ct);
-            }
-            var sw = Stopwatch.StartNew();
-            await using (var tx = await conn.BeginTransactionAsync(ct))
-            {
-                await using (var copy = await conn.BeginBinaryImportAsync(
-                    "COPY trades (time, instrument_id, trade_id, price, size, aggressor, receive_time, origin) FROM STDIN (FORMAT BINARY)", ct))
-                {
-                    foreach (var t in batch)
-                    {
-                        copy.StartRow();
-                        copy.Write(DateTime.UnixEpoch.AddTicks(t.EventTimeUs * 10), NpgsqlDbType.TimestampTz);
-                        copy.Write(ids[t.Instrument.Key], NpgsqlDbType.Integer);
-                        copy.Write(t.TradeId, NpgsqlDbType.Bigint);
-                        copy.Write(t.Price.ToDecimal(), NpgsqlDbType.Numeric);
-                        copy.Write(t.Size.ToDecimal(), NpgsqlDbType.Numeric);
-                        copy.Write((short)t.Aggressor, NpgsqlDbType.Smallint);
-                        copy.Write(DateTime.UnixEpoch.AddTicks(t.ReceiveTimeUs * 10), NpgsqlDbType.TimestampTz);
-                        copy.Write((short)t.Origin, NpgsqlDbType.Smallint);
-                    }
-                    await copy.CompleteAsync(ct);
-                }
-                await tx.CommitAsync(ct);
-            }
-            report.Add("raw binary COPY trades", trades / sw.Elapsed.TotalSeconds, "rows/s");
-        }
-
-        // The sink: the same rows published to trades.valid first, then consumed and written.
         await using var kafka = await TestKafka.StartAsync(partitions: 3);
         Publish(kafka.Settings, TopicCatalog.ValidTrades.Name, batch.Select(t => (t.Instrument.Key, t.ToByteArray())));
+        report.Add("parse + validate trades in process (no Kafka, no database)", ParseOnly(batch), "rows/s");
         report.Add("plain read_committed consume of trades.valid (no database)", ConsumeOnly(kafka.Settings, TopicCatalog.ValidTrades.Name, trades), "rows/s");
-        var sinkDb = await TestPostgres.CreateDatabaseAsync();
-        await RegisterAsync(sinkDb);
-        var rate = await RunSinkAsync(kafka.Settings, sinkDb, trades, TopicCatalog.ValidTrades.Name, ct);
-        report.Add("sink trades (consume + COPY + positions)", rate, "rows/s", baseline: "raw binary COPY trades", targetRatio: 0.8);
+
+        // Baseline and sink alternate (best of three each): the shared cores' load drifts between runs.
+        double bestRaw = 0, bestSink = 0;
+        for (var round = 0; round < 3; round++)
+        {
+            bestRaw = Math.Max(bestRaw, await RawCopyAsync(batch, ct));
+            var sinkDb = await TestPostgres.CreateDatabaseAsync();
+            await RegisterAsync(sinkDb);
+            bestSink = Math.Max(bestSink, await RunSinkAsync(kafka.Settings, sinkDb, trades, TopicCatalog.ValidTrades.Name, ct));
+        }
+        report.Add("raw binary COPY trades", bestRaw, "rows/s");
+        report.Add("sink trades (consume + COPY + positions)", bestSink, "rows/s", baseline: "raw binary COPY trades", targetRatio: 0.8);
 
         // Candle upserts: open updates, finals and revisions of many candles.
         var candleRecords = Enumerable.Range(0, candles).Select(i =>
@@ -100,6 +71,59 @@ public sealed class SinkThroughputBenchmark : IBenchmark
         var candleDb = await TestPostgres.CreateDatabaseAsync();
         await RegisterAsync(candleDb);
         report.Add("sink candle records (staging COPY + upsert)", await RunSinkAsync(kafka.Settings, candleDb, candles, TopicCatalog.Candles.Name, ct), "records/s");
+    }
+
+    /// <summary>One binary COPY stream of the same rows into the trades table of a fresh database, one transaction.</summary>
+    private static async Task<double> RawCopyAsync(List<Trade> batch, CancellationToken ct)
+    {
+        var rawDb = await TestPostgres.CreateDatabaseAsync();
+        var ids = await RegisterAsync(rawDb);
+        await using var conn = new NpgsqlConnection(rawDb);
+        await conn.OpenAsync(ct);
+        await using (var p = new NpgsqlCommand("SELECT pipeline_ensure_day_partitions('trades', $1, $2)", conn))
+        {
+            p.Parameters.Add(new() { Value = DateTime.UnixEpoch.AddTicks(batch[0].EventTimeUs * 10) });
+            p.Parameters.Add(new() { Value = DateTime.UnixEpoch.AddTicks(batch[^1].EventTimeUs * 10) });
+            await p.ExecuteNonQueryAsync(ct);
+        }
+        var sw = Stopwatch.StartNew();
+        await using (var tx = await conn.BeginTransactionAsync(ct))
+        {
+            await using (var copy = await conn.BeginBinaryImportAsync(
+                "COPY trades (time, instrument_id, trade_id, price, size, aggressor, receive_time, origin) FROM STDIN (FORMAT BINARY)", ct))
+            {
+                foreach (var t in batch)
+                {
+                    copy.StartRow();
+                    copy.Write(DateTime.UnixEpoch.AddTicks(t.EventTimeUs * 10), NpgsqlDbType.TimestampTz);
+                    copy.Write(ids[t.Instrument.Key], NpgsqlDbType.Integer);
+                    copy.Write(t.TradeId, NpgsqlDbType.Bigint);
+                    copy.Write(t.Price.ToDecimal(), NpgsqlDbType.Numeric);
+                    copy.Write(t.Size.ToDecimal(), NpgsqlDbType.Numeric);
+                    copy.Write((short)t.Aggressor, NpgsqlDbType.Smallint);
+                    copy.Write(DateTime.UnixEpoch.AddTicks(t.ReceiveTimeUs * 10), NpgsqlDbType.TimestampTz);
+                    copy.Write((short)t.Origin, NpgsqlDbType.Smallint);
+                }
+                await copy.CompleteAsync(ct);
+            }
+            await tx.CommitAsync(ct);
+        }
+        return batch.Count / sw.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>The sink's per-record CPU before the database: Protobuf parse and validation.</summary>
+    private static double ParseOnly(List<Trade> trades)
+    {
+        var records = trades.Select((t, i) => new ConsumeResult<byte[]?, byte[]?>
+        {
+            Topic = TopicCatalog.ValidTrades.Name, Partition = 0, Offset = i,
+            Message = new Message<byte[]?, byte[]?> { Key = null, Value = t.ToByteArray() },
+        }).ToList();
+        var sw = Stopwatch.StartNew();
+        var valid = 0;
+        foreach (var r in records) if (SinkRecordParser.Parse(r) is Trade) valid++;
+        if (valid != trades.Count) throw new InvalidOperationException($"only {valid} of {trades.Count} trades parsed as valid");
+        return trades.Count / sw.Elapsed.TotalSeconds;
     }
 
     /// <summary>What the broker and client alone deliver: the ceiling the sink's Kafka side puts on it.</summary>
@@ -146,7 +170,7 @@ public sealed class SinkThroughputBenchmark : IBenchmark
     private static async Task<double> RunSinkAsync(KafkaClientSettings kafka, string db, long total, string topic, CancellationToken ct)
     {
         using var stop = new CancellationTokenSource();
-        var sink = new PostgresSink(kafka, db, new SinkSettings { ConsumerName = "bench-" + topic, Topics = [topic], BatchRows = 50_000 }, NullLoggerFactory.Instance);
+        var sink = new PostgresSink(kafka, db, new SinkSettings { ConsumerName = "bench-" + topic, GroupId = "bench-" + Guid.NewGuid(), Topics = [topic], BatchRows = 50_000 }, NullLoggerFactory.Instance);
         var run = sink.RunAsync(stop.Token);
         await using var conn = new NpgsqlConnection(db);
         await conn.OpenAsync(ct);
