@@ -78,6 +78,32 @@ public sealed class ConnectorGapBackfillTests
     }
 
     [Fact]
+    public async Task A_gap_larger_than_the_cap_is_filled_oldest_first_up_to_the_cap_and_reported()
+    {
+        var matches = File.ReadLines(Path.Combine(AppContext.BaseDirectory, "Fixtures", "captures", "coinbase-matches.jsonl"))
+            .Select(l => JsonNode.Parse(l)!.AsObject()).Where(m => (string)m["product_id"]! == "SKL-USD").ToList();
+        var ids = matches.Select(m => (long)m["trade_id"]!).ToList();
+        await using var server = await FakeExchangeServer.StartAsync(async socket =>
+        {
+            await socket.ReceiveAsync();
+            // 20 delivered, then 14 skipped on a live link, then the rest.
+            foreach (var m in matches.Take(20).Concat(matches.Skip(34))) await socket.SendAsync(m.ToJsonString());
+            await socket.HoldAsync();
+        }, app => app.MapGet("/products/{product}/trades", (HttpContext http, long after, int limit) =>
+        {
+            var page = matches.Where(m => (long)m["trade_id"]! < after).OrderByDescending(m => (long)m["trade_id"]!).Take(limit)
+                .Select(m => new JsonObject { ["time"] = (string)m["time"]!, ["trade_id"] = (long)m["trade_id"]!, ["price"] = (string)m["price"]!, ["size"] = (string)m["size"]!, ["side"] = (string)m["side"]! });
+            return Results.Text(new JsonArray([.. page]).ToJsonString(), "application/json");
+        }));
+        var listing = new VenueListing(InstrumentRef.Create("coinbase", "SKL", "USD", MarketType.Spot), "SKL-USD", ["1m"]);
+        var (trades, connection) = await RunUntilAsync(server, listing, 20 + 5 + 19, options: Fast with { MaxGapTrades = 5 });
+
+        Assert.Equal(ids.Take(25).Concat(ids.Skip(34)), trades.Select(t => t.TradeId));
+        Assert.Equal(1, connection.Stats.UnfilledGaps);
+        Assert.Equal(5, connection.Stats.BackfilledRecords);
+    }
+
+    [Fact]
     public async Task Binance_reconnect_gap_is_filled_from_historical_trades_by_id_in_venue_order()
     {
         const long first = 5_000_000_000;

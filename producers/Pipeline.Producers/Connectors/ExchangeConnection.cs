@@ -149,7 +149,17 @@ public sealed class ExchangeConnection(
         {
             if (history.HasTradeHistory)
             {
-                await foreach (var trade in history.TradesAsync(listing, gap, ct))
+                // With consecutive ids the gap's size is known up front: fill at most MaxGapTrades of it (the oldest, so
+                // the topic stays in order) rather than hold the live stream for minutes while the venue drops us.
+                var target = gap;
+                if (protocol.SequentialTradeIds && gap.BeforeId - gap.AfterId - 1 > options.MaxGapTrades)
+                {
+                    target = gap with { BeforeId = gap.AfterId + 1 + options.MaxGapTrades };
+                    Stats.Unfilled();
+                    log.LogError("{Key}: gap of {Count} trades after trade {After}; filling {Max}, trades {From} to {To} are left for `pipeline backfill`",
+                        listing.Instrument.Key, gap.BeforeId - gap.AfterId - 1, gap.AfterId, options.MaxGapTrades, target.BeforeId, gap.BeforeId - 1);
+                }
+                await foreach (var trade in history.TradesAsync(listing, target, ct))
                 {
                     if (++filled > options.MaxGapTrades)
                     {
