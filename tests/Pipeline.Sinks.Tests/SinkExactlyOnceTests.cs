@@ -52,11 +52,12 @@ public sealed class SinkExactlyOnceTests
         var log = Path.Combine(TestDirectories.Create("sink-kill"), "sink.log");
         var kills = 0;
         long before = 0;
-        for (var run = 0; run < 4; run++)
+        for (var run = 0; run < 6; run++)
         {
             // A fresh group per run: the positions (by consumer name) carry the progress, not the group.
-            using var sink = SinkProcess.Start(kafka.BootstrapServers, db, "crash-sink", $"crash-sink-run-{run}", batchRows: 700, log);
-            var target = before + trades.Count / 6;
+            // Small batches: many commits, so each kill lands among them (usually inside one).
+            using var sink = SinkProcess.Start(kafka.BootstrapServers, db, "crash-sink", $"crash-sink-run-{run}", batchRows: 200, log);
+            var target = before + trades.Count / 25;
             before = await Eventually.GetAsync(() => Positions(db), p => p >= target || p == total, TimeSpan.FromSeconds(120), "the sink to make progress");
             if (before == total) break;
             sink.KillNine();
@@ -65,7 +66,7 @@ public sealed class SinkExactlyOnceTests
         using (var final = SinkProcess.Start(kafka.BootstrapServers, db, "crash-sink", "crash-sink-final", batchRows: 5000, log))
             await Eventually.TrueAsync(async () => await Positions(db) == total, TimeSpan.FromSeconds(120), "every record written");
 
-        Assert.True(kills >= 2, $"the sink was killed only {kills} times; the test did not exercise crashes");
+        Assert.True(kills >= 4, $"the sink was killed only {kills} times; the test did not exercise crashes");
         Assert.Equal(trades.Count, await RunningSink.CountAsync(db, "SELECT count(*) FROM trades"));
         Assert.Equal(trades.Count, await RunningSink.CountAsync(db, "SELECT count(DISTINCT (instrument_id, trade_id)) FROM trades"));
         Assert.Equal(candleKeys, await RunningSink.CountAsync(db, "SELECT count(*) FROM candles"));
