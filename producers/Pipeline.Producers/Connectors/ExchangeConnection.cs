@@ -138,7 +138,7 @@ public sealed class ExchangeConnection(
     }
 
     /// <summary>Fills a gap from REST before the trade that revealed it is queued, so trades stay in venue order.
-    /// When REST fails the live stream goes on and the gap is logged with its range for `pipeline backfill`.</summary>
+    /// When REST fails the live stream goes on and the gap is logged with its id and time range.</summary>
     private async Task FillAsync(TradeGap gap, CancellationToken ct)
     {
         Stats.Gap();
@@ -156,7 +156,7 @@ public sealed class ExchangeConnection(
                 {
                     target = gap with { BeforeId = gap.AfterId + 1 + options.MaxGapTrades };
                     Stats.Unfilled();
-                    log.LogError("{Key}: gap of {Count} trades after trade {After}; filling {Max}, trades {From} to {To} are left for `pipeline backfill`",
+                    log.LogError("{Key}: gap of {Count} trades after trade {After}; filling {Max}, trades {From} to {To} stay missing (seed them from the venue's history dump; `pipeline backfill` restores the candles)",
                         listing.Instrument.Key, gap.BeforeId - gap.AfterId - 1, gap.AfterId, options.MaxGapTrades, target.BeforeId, gap.BeforeId - 1);
                 }
                 await foreach (var trade in history.TradesAsync(listing, target, ct))
@@ -164,7 +164,7 @@ public sealed class ExchangeConnection(
                     if (++filled > options.MaxGapTrades)
                     {
                         Stats.Unfilled();
-                        log.LogError("{Key}: gap after trade {After} is larger than {Max} trades; the rest up to {Before} is left for `pipeline backfill`",
+                        log.LogError("{Key}: gap after trade {After} is larger than {Max} trades; the rest up to {Before} stays missing (seed it from the venue's history dump)",
                             listing.Instrument.Key, gap.AfterId, options.MaxGapTrades, gap.BeforeId);
                         break;
                     }
@@ -193,7 +193,7 @@ public sealed class ExchangeConnection(
                                        or IOException or TaskCanceledException or InvalidOperationException or IndexOutOfRangeException)
         {
             Stats.Unfilled();
-            log.LogError("{Key}: could not fill the gap between trades {After} and {Before} ({From:O} to {To:O}): {Message}; run `pipeline backfill` for that window",
+            log.LogError("{Key}: could not fill the gap between trades {After} and {Before} ({From:O} to {To:O}): {Message}; those trades stay missing (seed them from the venue's history dump; `pipeline backfill` restores the candles)",
                 listing.Instrument.Key, gap.AfterId, gap.BeforeId, DateTimeOffset.FromUnixTimeMilliseconds(gap.AfterTimeUs / 1000),
                 DateTimeOffset.FromUnixTimeMilliseconds(gap.BeforeTimeUs / 1000), e.Message);
         }
