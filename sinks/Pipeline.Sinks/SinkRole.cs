@@ -7,7 +7,14 @@ public static class SinkRole
 {
     public static async Task RunAsync(PipelineContext context, CancellationToken ct)
     {
-        var sink = new PostgresSink(context.Kafka, context.RequireDatabase(), new SinkSettings(), context.LoggerFactory);
+        var o = context.Options.Sink;
+        var settings = new SinkSettings
+        {
+            ConsumerName = o.ConsumerName,
+            BatchRows = o.BatchRows,
+            BatchLinger = TimeSpan.FromMilliseconds(o.BatchLingerMs),
+        };
+        var sink = new PostgresSink(context.Kafka, context.RequireDatabase(), settings, context.LoggerFactory);
         await sink.RunAsync(ct);
     }
 }

@@ -94,6 +94,18 @@ public static class PipelineConfiguration
         if (options.Simulator.TradesPerSecond is <= 0 or > 1_000_000)
             problems.Add($"configuration: Simulator:TradesPerSecond is {options.Simulator.TradesPerSecond}; it must be > 0 and ≤ 1000000");
 
+        if (options.Api.RateLimitPerSecond < 0)
+            problems.Add($"configuration: Api:RateLimitPerSecond is {options.Api.RateLimitPerSecond}; it must be 0 (off) or more (PIPELINE__API__RATELIMITPERSECOND)");
+        if (options.Api.RateLimitBurst < 1)
+            problems.Add($"configuration: Api:RateLimitBurst is {options.Api.RateLimitBurst}; it must be at least 1 (PIPELINE__API__RATELIMITBURST)");
+        if (options.Api.StreamEventsPerSecond is < 1 or > 10_000)
+            problems.Add($"configuration: Api:StreamEventsPerSecond is {options.Api.StreamEventsPerSecond}; it must be 1..10000 (PIPELINE__API__STREAMEVENTSPERSECOND)");
+        if (string.IsNullOrWhiteSpace(options.Sink.ConsumerName))
+            problems.Add("configuration: Sink:ConsumerName is empty; set a name for the sink's group and stored positions (PIPELINE__SINK__CONSUMERNAME)");
+        if (options.Sink.BatchRows is < 1 or > 1_000_000)
+            problems.Add($"configuration: Sink:BatchRows is {options.Sink.BatchRows}; it must be 1..1000000 (PIPELINE__SINK__BATCHROWS)");
+        if (options.Sink.BatchLingerMs is < 1 or > 60_000)
+            problems.Add($"configuration: Sink:BatchLingerMs is {options.Sink.BatchLingerMs}; it must be 1..60000 (PIPELINE__SINK__BATCHLINGERMS)");
         var pr = options.Processing;
         if (string.IsNullOrWhiteSpace(pr.GroupId))
             problems.Add("configuration: Processing:GroupId is empty; set a consumer group name (PIPELINE__PROCESSING__GROUPID)");

@@ -10,6 +10,7 @@ public sealed class PipelineOptions
     public ApiOptions Api { get; set; } = new();
     public SimulatorOptions Simulator { get; set; } = new();
     public ProcessingOptions Processing { get; set; } = new();
+    public SinkOptions Sink { get; set; } = new();
     public List<InstrumentOptions> Instruments { get; set; } = new();
     /// <summary>YAML file listing the instruments (default: config/instruments.yaml when it exists); replaces Instruments.</summary>
     public string? InstrumentsFile { get; set; }
