@@ -16,19 +16,19 @@ public static class ProducerRole
         var log = context.LoggerFactory.CreateLogger("Pipeline.Producers");
         var options = context.Options;
         using var publisher = new TopicPublisher(context.Kafka, "pipeline-producers", log);
-        await PublishInstrumentsAsync(context, publisher, ct);
-        var feeds = new List<Task>();
-        if (options.Simulator.Enabled)
-        {
-            var market = new SimulatedMarket(options.Simulator, options.Instruments, context.LoggerFactory.CreateLogger<SimulatedMarket>());
-            feeds.Add(market.RunAsync(publisher, ct));
-        }
-        if (options.LiveExchanges)
-            feeds.Add(LiveFeeds.RunAsync(context, publisher, ct));
-        if (feeds.Count == 0)
-            log.LogWarning("No feed is enabled (Simulator:Enabled and LiveExchanges are both off); the producers role idles");
         try
         {
+            await PublishInstrumentsAsync(context, publisher, ct);
+            var feeds = new List<Task>();
+            if (options.Simulator.Enabled)
+            {
+                var market = new SimulatedMarket(options.Simulator, options.Instruments, context.LoggerFactory.CreateLogger<SimulatedMarket>());
+                feeds.Add(market.RunAsync(publisher, ct));
+            }
+            if (options.LiveExchanges)
+                feeds.Add(LiveFeeds.RunAsync(context, publisher, ct));
+            if (feeds.Count == 0)
+                log.LogWarning("No feed is enabled (Simulator:Enabled and LiveExchanges are both off); the producers role idles");
             await Task.WhenAll(feeds);
             await Task.Delay(Timeout.Infinite, ct);
         }
