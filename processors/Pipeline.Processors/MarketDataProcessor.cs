@@ -67,6 +67,9 @@ public sealed class MarketDataProcessor
 
     public IReadOnlyDictionary<string, InstrumentState> Instruments => _instruments;
 
+    /// <summary>Instrument key of the last trade record processed (null when it had no registered instrument).</summary>
+    public string? LastTradeInstrument { get; private set; }
+
     public void Process(ProcessorRecord r, long nowUs, List<OutputRecord> output)
     {
         ProcessorMetrics.Records.Add(1);
@@ -159,6 +162,7 @@ public sealed class MarketDataProcessor
 
     private void ProcessTrade(ProcessorRecord r, long nowUs, List<OutputRecord> output)
     {
+        LastTradeInstrument = null;
         if (r.Value is null) { DeadLetter(r, new("empty_value", "record has no value"), nowUs, output); return; }
         if (!WireTrade.TryParse(r.Value, out var t))
         {
@@ -176,7 +180,15 @@ public sealed class MarketDataProcessor
             DeadLetter(r, new("unknown_instrument", $"instrument {ins.Key} is not registered; add it to Instruments in the configuration"), nowUs, output);
             return;
         }
+        LastTradeInstrument = ins.Key;
         if (_validator.CheckValues(t) is { } bad) { DeadLetter(r, bad, nowUs, output); return; }
+        // An instrument's state lives with one partition: a record keyed otherwise may sit in another partition,
+        // owned by another instance, and would be counted twice.
+        if (r.Key is null || !r.Key.AsSpan().SequenceEqual(ins.KeyBytes))
+        {
+            DeadLetter(r, new("wrong_key", $"trades.raw records must be keyed by their instrument key '{ins.Key}' (so all of an instrument's trades share a partition)"), nowUs, output);
+            return;
+        }
         var s = StateOf(ins.Key, r.Partition);
         if (_validator.CheckHistory(t, ins.Key, s.Validator) is { } dup) { DeadLetter(r, dup, nowUs, output); return; }
         if (s.Aggregator.IsTooLate(t.EventTimeUs))

@@ -183,6 +183,9 @@ public class ProcessorExactlyOnceTests
         Assert.Contains(b.Output, l => l.Contains("Assigned") && l.Contains(TopicCatalog.RawTrades.Name));
 
         var actual = ReadAll<Candle>(settings, TopicCatalog.FinalCandles.Name).Select(Describe).Order().ToList();
-        Assert.Equal(expected, actual);
+        var missing = expected.Except(actual).ToList();
+        var extra = actual.Except(expected).ToList();
+        Assert.True(missing.Count == 0 && extra.Count == 0 && expected.Count == actual.Count,
+            $"{expected.Count} expected, {actual.Count} got; missing: {string.Join("; ", missing.Take(8))}; extra: {string.Join("; ", extra.Take(8))}\nA:\n{a.Tail()}\nB:\n{b.Tail()}");
     }
 }

@@ -38,6 +38,15 @@ public class TradeValidationTests
     }
 
     [Fact]
+    public void Trade_keyed_by_something_else_than_its_instrument_is_rejected()
+    {
+        var d = Driver();
+        var t = Trade(1, "10", "1", Us("2024-03-01T10:00:00Z"));
+        d.Pipe(TopicCatalog.RawTrades.Name, "BTCUSDT"u8.ToArray(), Google.Protobuf.MessageExtensions.ToByteArray(t));
+        AssertOneDeadLetter(d, "wrong_key");
+    }
+
+    [Fact]
     public void Zero_price_is_rejected()
     {
         var d = Driver();

@@ -22,10 +22,12 @@ public sealed class ProcessorHost
     private IProducer<byte[]?, byte[]?>? _producer;
     private IConsumer<byte[]?, byte[]?>? _consumer;
     // End-of-input marks wait until the trades written before them were processed (they travel on another topic,
-    // so the consumer may see them first): released once a later trade of the same partition number was
-    // processed, or the trades partition is caught up.
+    // so the consumer may see them first): released once a trade of the same instrument written after the mark
+    // (a later producer timestamp) was processed, or the trades partition is caught up with its end, as the
+    // broker reports it now (the consumer's cached high watermark can lag behind what was written).
     private readonly Dictionary<int, Queue<ConsumeResult<byte[]?, byte[]?>>> _heldMarks = new();
-    private readonly Dictionary<int, long> _lastTradeTimestamp = new();
+    private readonly Dictionary<string, long> _lastTradeTimestamp = new();
+    private readonly Stopwatch _sinceEndCheck = Stopwatch.StartNew();
     private bool _inTransaction;
     private int _uncommitted;
     private CancellationToken _ct;
@@ -90,7 +92,8 @@ public sealed class ProcessorHost
                     else
                     {
                         Process(cr);
-                        if (cr.Topic == TopicCatalog.RawTrades.Name) _lastTradeTimestamp[cr.Partition.Value] = cr.Message.Timestamp.UnixTimestampMs;
+                        if (cr.Topic == TopicCatalog.RawTrades.Name && _processor.LastTradeInstrument is { } instrument)
+                            _lastTradeTimestamp[instrument] = cr.Message.Timestamp.UnixTimestampMs;
                     }
                 }
                 if (_heldMarks.Count > 0) ReleaseMarks();
@@ -122,12 +125,16 @@ public sealed class ProcessorHost
 
     private void ReleaseMarks()
     {
+        // Asking the broker for the end of a partition costs a round trip: at most every 100 ms while marks wait.
+        var checkEnd = _sinceEndCheck.ElapsedMilliseconds >= 100;
+        if (checkEnd) _sinceEndCheck.Restart();
         foreach (var (partition, queue) in _heldMarks)
         {
             while (queue.TryPeek(out var mark))
             {
-                var later = _lastTradeTimestamp.TryGetValue(partition, out var ts) && ts > mark.Message.Timestamp.UnixTimestampMs;
-                if (!later && !TradesCaughtUp(partition)) break;
+                var key = mark.Message.Key is null ? "" : System.Text.Encoding.UTF8.GetString(mark.Message.Key);
+                var later = _lastTradeTimestamp.TryGetValue(key, out var ts) && ts > mark.Message.Timestamp.UnixTimestampMs;
+                if (!later && !(checkEnd && TradesCaughtUp(partition))) break;
                 Process(queue.Dequeue());
             }
         }
@@ -137,10 +144,9 @@ public sealed class ProcessorHost
     private bool TradesCaughtUp(int partition)
     {
         var tp = new TopicPartition(TopicCatalog.RawTrades.Name, new Partition(partition));
-        var position = _consumer!.Position(tp);
-        var high = _consumer.GetWatermarkOffsets(tp).High;
-        if (high == Offset.Unset) high = _consumer.QueryWatermarkOffsets(tp, TxTimeout).High;
+        var high = _consumer!.QueryWatermarkOffsets(tp, TxTimeout).High;
         if (high.Value == 0) return true;
+        var position = _consumer.Position(tp);
         return position != Offset.Unset && position.Value >= high.Value;
     }
 
@@ -155,11 +161,10 @@ public sealed class ProcessorHost
     {
         _log.LogInformation("Revoked {Partitions}", string.Join(", ", parts.Select(p => p.TopicPartition)));
         // Eager rebalancing: the generation is still ours here, so the work done so far commits with its offsets.
-        try { Commit(); }
-        catch (Exception e) when (e is KafkaException)
-        {
-            _log.LogWarning("Commit on revocation failed ({Reason}); the next owner reprocesses from the last commit", e.Message);
-        }
+        // If that fails the transaction is aborted; the state is dropped below either way and the next owner
+        // restores it from the changelog, consistent with the committed offsets.
+        if (!TryCommit())
+            _log.LogWarning("Commit on revocation failed; the next owner reprocesses from the last commit");
         _processor.DropPartitions(parts.Select(p => p.Partition.Value).Distinct());
         // Held marks were not processed, so their offsets were not committed: the next owner gets them again.
         _heldMarks.Clear();
@@ -217,37 +222,49 @@ public sealed class ProcessorHost
 
     private void Commit()
     {
-        _processor.Flush(NowUs(), _outputs);
-        if (_outputs.Count > 0) BeginIfNeeded();
-        ProduceOutputs();
-        if (!_inTransaction) return;
+        if (!TryCommit()) RewindAndRestore();
+    }
+
+    /// <summary>Flushes and commits the open transaction. Returns false when it had to be aborted: then the
+    /// in-memory state and consumer positions are ahead of what committed, and the caller must put them back.
+    /// Never leaves a transaction open after a failure.</summary>
+    private bool TryCommit()
+    {
         try
         {
+            _processor.Flush(NowUs(), _outputs);
+            if (_outputs.Count > 0) BeginIfNeeded();
+            ProduceOutputs();
+            if (!_inTransaction) return true;
             if (_offsets.Count > 0)
                 _producer!.SendOffsetsToTransaction(
                     _offsets.Select(o => new TopicPartitionOffset(o.Key, new Offset(o.Value))), _consumer!.ConsumerGroupMetadata, TxTimeout);
             _producer!.CommitTransaction(TxTimeout);
-            ProcessorMetrics.Transactions.Add(1);
-        }
-        catch (KafkaTxnRequiresAbortException e)
-        {
-            _log.LogWarning("Transaction failed ({Reason}); aborting and restoring state from the changelog", e.Error.Reason);
-            _producer!.AbortTransaction(TxTimeout);
             _inTransaction = false;
-            RewindAndRestore();
-            return;
+            ProcessorMetrics.Transactions.Add(1);
+            return true;
         }
-        catch (KafkaException e) when (e.Error.IsFatal || e.Error.Code == ErrorCode.Local_Fenced || e.Error.Code == ErrorCode.ProducerFenced)
+        catch (KafkaException e) when (e.Error.IsFatal || e.Error.Code == ErrorCode.Local_Fenced || e.Error.Code == ErrorCode.ProducerFenced
+                                        || e.Error.Code == ErrorCode.InvalidProducerEpoch)
         {
             throw new InvalidOperationException(
                 $"processor {_transactionalId} was fenced or failed fatally ({e.Error.Reason}): another instance with the same Processing:InstanceId took over, or the broker lost its transaction state", e);
+        }
+        catch (KafkaException e)
+        {
+            // Abortable (KafkaTxnRequiresAbortException), or retriable (a timeout, a rebalance in progress):
+            // aborting is always safe, the work is redone from the last commit.
+            _log.LogWarning("Transaction failed ({Reason}); aborting it and restoring state from the changelog", e.Error.Reason);
+            _outputs.Clear();
+            if (_inTransaction) _producer!.AbortTransaction(TxTimeout);
+            _inTransaction = false;
+            return false;
         }
         finally
         {
             _offsets.Clear();
             _uncommitted = 0;
         }
-        _inTransaction = false;
     }
 
     /// <summary>After an abort, in-memory state and consumer positions are ahead of what committed: go back to both.</summary>

@@ -9,7 +9,10 @@ public sealed class InstrumentResolver(IReadOnlySet<string> knownInstruments)
     private const int MaxEntries = 4096;
     private readonly Dictionary<byte[], Entry> _cache = new(new ByteArrayComparer());
 
-    public sealed record Entry(InstrumentRef? Instrument, string Key, bool Complete, bool Known);
+    public sealed record Entry(InstrumentRef? Instrument, string Key, bool Complete, bool Known)
+    {
+        public byte[] KeyBytes { get; } = System.Text.Encoding.UTF8.GetBytes(Key);
+    }
 
     public Entry Resolve(ReadOnlySpan<byte> encoded)
     {
