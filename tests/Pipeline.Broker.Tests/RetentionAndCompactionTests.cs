@@ -121,4 +121,35 @@ public sealed class RetentionAndCompactionTests
         var closed = read.Where(r => r.Offset < activeBase - 20).GroupBy(r => r.Key);
         Assert.All(closed, g => Assert.Single(g));
     }
+
+    [Fact]
+    public async Task Compaction_drops_tombstones_older_than_delete_retention_ms()
+    {
+        await using var broker = await InProcessBroker.StartAsync();
+        await broker.CreateTopicAsync("forget", 1, new() { ["cleanup.policy"] = "compact", ["segment.bytes"] = "600", ["delete.retention.ms"] = "60000" });
+        var old = DateTime.UtcNow.AddHours(-1);
+        // k0 and k1 written then deleted an hour ago (record time); k2 deleted just now; then filler to close the segments.
+        ProduceBatches(broker.BootstrapServers, "forget", 1, i => ($"k{i}", "v", (DateTime?)old), perBatch: 3);
+        ProduceBatches(broker.BootstrapServers, "forget", 1, i => ($"k{i}", null, (DateTime?)old), perBatch: 2);
+        ProduceBatches(broker.BootstrapServers, "forget", 1, i => ("k2", null, (DateTime?)null), perBatch: 1);
+        ProduceBatches(broker.BootstrapServers, "forget", 10, i => ($"filler{i}", "x", (DateTime?)null), perBatch: 5);
+
+        broker.Broker.RunCleanerNow();
+        using var consumer = new ConsumerBuilder<string, string?>(new ConsumerConfig
+        {
+            BootstrapServers = broker.BootstrapServers, GroupId = "r", EnablePartitionEof = true, AutoOffsetReset = AutoOffsetReset.Earliest,
+        }).Build();
+        consumer.Assign(new TopicPartitionOffset("forget", 0, Offset.Beginning));
+        var keys = new List<(string Key, string? Value)>();
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < until)
+        {
+            var r = consumer.Consume(100);
+            if (r is null) continue;
+            if (r.IsPartitionEOF) break;
+            keys.Add((r.Message.Key, r.Message.Value));
+        }
+        Assert.DoesNotContain(keys, k => k.Key is "k0" or "k1");      // values superseded, old tombstones expired
+        Assert.Contains(keys, k => k.Key == "k2" && k.Value is null);  // a recent tombstone stays
+    }
 }

@@ -413,6 +413,7 @@ internal sealed class PartitionLog : IDisposable
     /// </summary>
     public int Compact()
     {
+        long tombstoneCutoff = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - _config().DeleteRetentionMs;
         List<LogSegment> closed;
         long lso;
         List<AbortedTransaction> aborted;
@@ -473,7 +474,10 @@ internal sealed class PartitionLog : IDisposable
                             var r = reader.Next();
                             total++;
                             long off = e.BaseOffset + r.OffsetDelta;
-                            if (r.Key is not { } k || latest.GetValueOrDefault(Convert.ToBase64String(k), -1) == off) kept.Add(r.Raw);
+                            bool latestForKey = r.Key is not { } k || latest.GetValueOrDefault(Convert.ToBase64String(k), -1) == off;
+                            // A tombstone is kept delete.retention.ms (record time) so consumers that lag can still see the delete.
+                            bool expiredTombstone = r.Key is not null && r.Value is null && e.MaxTimestamp < tombstoneCutoff;
+                            if (latestForKey && !expiredTombstone) kept.Add(r.Raw);
                         }
                     }
                     if (kept.Count == total && !abortedBatch) { output.Write(batch); continue; }

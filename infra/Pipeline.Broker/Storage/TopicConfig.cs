@@ -7,7 +7,7 @@ namespace Pipeline.Broker;
 internal sealed class TopicConfig
 {
     public static readonly string[] Interpreted =
-        ["cleanup.policy", "retention.ms", "retention.bytes", "segment.bytes", "segment.ms", "message.timestamp.type"];
+        ["cleanup.policy", "retention.ms", "retention.bytes", "segment.bytes", "segment.ms", "delete.retention.ms", "message.timestamp.type"];
 
     private readonly BrokerOptions _defaults;
     public Dictionary<string, string> Overrides { get; }
@@ -22,6 +22,7 @@ internal sealed class TopicConfig
     public long RetentionBytes => Overrides.TryGetValue("retention.bytes", out var v) ? long.Parse(v) : _defaults.DefaultRetentionBytes;
     public long SegmentBytes => Overrides.TryGetValue("segment.bytes", out var v) ? long.Parse(v) : _defaults.DefaultSegmentBytes;
     public long SegmentMs => Overrides.TryGetValue("segment.ms", out var v) ? long.Parse(v) : _defaults.DefaultSegmentMs;
+    public long DeleteRetentionMs => Overrides.TryGetValue("delete.retention.ms", out var v) ? long.Parse(v) : 24L * 3600 * 1000;
     public string CleanupPolicy => Overrides.GetValueOrDefault("cleanup.policy", "delete");
     public bool Compact => CleanupPolicy.Contains("compact", StringComparison.Ordinal);
     public bool Delete => CleanupPolicy.Contains("delete", StringComparison.Ordinal);
@@ -35,6 +36,7 @@ internal sealed class TopicConfig
         yield return ("retention.bytes", RetentionBytes.ToString(), !Overrides.ContainsKey("retention.bytes"));
         yield return ("segment.bytes", SegmentBytes.ToString(), !Overrides.ContainsKey("segment.bytes"));
         yield return ("segment.ms", SegmentMs.ToString(), !Overrides.ContainsKey("segment.ms"));
+        yield return ("delete.retention.ms", DeleteRetentionMs.ToString(), !Overrides.ContainsKey("delete.retention.ms"));
         yield return ("message.timestamp.type", LogAppendTime ? "LogAppendTime" : "CreateTime", !Overrides.ContainsKey("message.timestamp.type"));
         foreach (var (k, v) in Overrides)
             if (Array.IndexOf(Interpreted, k) < 0) yield return (k, v, false);
@@ -50,6 +52,8 @@ internal sealed class TopicConfig
                 return long.TryParse(value, out var l) && l >= -1 ? null : $"{name} must be an integer >= -1";
             case "segment.bytes":
                 return long.TryParse(value, out var s) && s >= 14 ? null : "segment.bytes must be an integer >= 14";
+            case "delete.retention.ms":
+                return long.TryParse(value, out var d) && d >= 0 ? null : "delete.retention.ms must be an integer >= 0";
             case "segment.ms":
                 return long.TryParse(value, out var ms) && ms >= 1 ? null : "segment.ms must be a positive integer";
             case "cleanup.policy":
