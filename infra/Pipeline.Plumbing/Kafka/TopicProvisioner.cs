@@ -11,7 +11,11 @@ public static class TopicProvisioner
     public static async Task EnsureTopicsAsync(KafkaClientSettings settings, int partitions, short replicationFactor,
         ILogger logger, IEnumerable<TopicSpec>? topics = null, CancellationToken ct = default)
     {
-        using var admin = new AdminClientBuilder(settings.Admin("pipeline-admin")).Build();
+        // librdkafka's own connection errors go to the log at debug level: an unreachable broker is reported once, below.
+        using var admin = new AdminClientBuilder(settings.Admin("pipeline-admin"))
+            .SetLogHandler((_, m) => logger.LogDebug("librdkafka {Facility}: {Message}", m.Facility, m.Message))
+            .SetErrorHandler((_, e) => logger.LogDebug("librdkafka error: {Reason}", e.Reason))
+            .Build();
         Metadata metadata;
         try { metadata = admin.GetMetadata(TimeSpan.FromSeconds(15)); }
         catch (KafkaException e)
