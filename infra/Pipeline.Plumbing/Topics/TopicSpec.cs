@@ -10,10 +10,21 @@ public sealed record TopicSpec(
     TimeSpan? Retention = null,
     int? Partitions = null)
 {
-    /// <summary>Topic configs for CreateTopics; retention null means keep forever (-1).</summary>
-    public Dictionary<string, string> Configs() => new()
+    /// <summary>Topic configs for CreateTopics; retention null means keep forever (-1). Compacted topics roll
+    /// segments every 10 minutes or 64 MiB: the active segment is never compacted, so this bounds what a state
+    /// restore has to read.</summary>
+    public Dictionary<string, string> Configs()
     {
-        ["cleanup.policy"] = Compacted ? "compact" : "delete",
-        ["retention.ms"] = Retention is { } r ? ((long)r.TotalMilliseconds).ToString() : "-1",
-    };
+        var configs = new Dictionary<string, string>
+        {
+            ["cleanup.policy"] = Compacted ? "compact" : "delete",
+            ["retention.ms"] = Retention is { } r ? ((long)r.TotalMilliseconds).ToString() : "-1",
+        };
+        if (Compacted)
+        {
+            configs["segment.ms"] = "600000";
+            configs["segment.bytes"] = (64 * 1024 * 1024).ToString();
+        }
+        return configs;
+    }
 }
