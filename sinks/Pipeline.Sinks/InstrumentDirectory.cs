@@ -26,8 +26,9 @@ internal sealed class InstrumentDirectory
     {
         var missing = new Dictionary<string, InstrumentRef>();
         foreach (var i in instruments)
-            if (!_ids.ContainsKey(i.Key)) missing.TryAdd(i.Key, i);
+            if (!_byRef.ContainsKey(i) && !_ids.ContainsKey(i.Key)) missing.TryAdd(i.Key, i);
         if (missing.Count == 0) return;
+        // (Known instruments reach _byRef on their first indexer lookup.)
 
         await using (var batch = new NpgsqlBatch(conn))
         {

@@ -297,6 +297,7 @@ public sealed class PostgresSink
         var conn = await ConnectionAsync(ct);
         await _writer.WriteAsync(conn, batch, stored, ct);
         DatabaseReachable = true;
+        _log.LogDebug("Batch of {Count} records written in {Ms:0.0} ms", batch.Count, (DateTime.UtcNow - started).TotalMilliseconds);
     }
 
     /// <summary>After a commit: remember the stored positions and show lag to operators.</summary>

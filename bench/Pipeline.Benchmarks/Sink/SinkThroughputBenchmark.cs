@@ -3,6 +3,7 @@
 using System.Diagnostics;
 using Confluent.Kafka;
 using Google.Protobuf;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using NpgsqlTypes;
@@ -170,7 +171,10 @@ public sealed class SinkThroughputBenchmark : IBenchmark
     private static async Task<double> RunSinkAsync(KafkaClientSettings kafka, string db, long total, string topic, CancellationToken ct)
     {
         using var stop = new CancellationTokenSource();
-        var sink = new PostgresSink(kafka, db, new SinkSettings { ConsumerName = "bench-" + topic, GroupId = "bench-" + Guid.NewGuid(), Topics = [topic], BatchRows = 50_000 }, NullLoggerFactory.Instance);
+        var sink = new PostgresSink(kafka, db, new SinkSettings { ConsumerName = "bench-" + topic, GroupId = "bench-" + Guid.NewGuid(), Topics = [topic], BatchRows = 50_000 },
+            Environment.GetEnvironmentVariable("SINK_BENCH_LOG") == "1"
+                ? Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "ss.fff "; }).SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Debug))
+                : NullLoggerFactory.Instance);
         var run = sink.RunAsync(stop.Token);
         await using var conn = new NpgsqlConnection(db);
         await conn.OpenAsync(ct);
