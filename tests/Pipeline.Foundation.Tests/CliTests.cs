@@ -85,6 +85,25 @@ public class CliTests
     }
 
     [Fact]
+    public async Task A_missing_librdkafka_is_one_line_naming_where_it_was_looked_for()
+    {
+        var (exit, _, err) = await RunAsync(new Dictionary<string, string> { ["PIPELINE_LIBRDKAFKA"] = "/nonexistent/librdkafka.so" }, "broker", "--port", "0");
+        Assert.Equal(1, exit);
+        AssertOneCleanErrorLine(err, "/nonexistent/librdkafka.so");
+    }
+
+    [Fact]
+    public async Task A_librdkafka_other_than_2_15_is_refused_with_its_version()
+    {
+        // Debian's librdkafka1 (2.0.2) comes with kcat, which make setup installs.
+        const string debian = "/usr/lib/x86_64-linux-gnu/librdkafka.so.1";
+        Assert.True(File.Exists(debian), $"{debian} (Debian's librdkafka, installed with kcat) is needed for this test");
+        var (exit, _, err) = await RunAsync(new Dictionary<string, string> { ["PIPELINE_LIBRDKAFKA"] = debian }, "broker", "--port", "0");
+        Assert.Equal(1, exit);
+        AssertOneCleanErrorLine(err, "2.15.x is required");
+    }
+
+    [Fact]
     public async Task Topics_lists_the_catalog()
     {
         var (exit, stdout, _) = await RunAsync(null, "topics");

@@ -21,8 +21,11 @@ public static class LibrdkafkaLoader
         {
             if (_loadedFrom is null)
             {
-                var path = Candidates().FirstOrDefault(File.Exists)
-                    ?? throw new InvalidOperationException(
+                var chosen = Environment.GetEnvironmentVariable(PathVariable);
+                var path = chosen is { Length: > 0 }
+                    ? File.Exists(chosen) ? chosen : throw new InvalidOperationException(
+                        $"librdkafka was not found at {chosen} ({PathVariable}); point {PathVariable} at librdkafka 2.15.x or unset it to use the one 'make setup' builds")
+                    : Candidates().FirstOrDefault(File.Exists) ?? throw new InvalidOperationException(
                         $"librdkafka 2.15.1 was not found (looked in {string.Join(", ", Candidates())}); run 'make setup' (infra/setup/setup.sh) to build it, or set {PathVariable}");
                 NativeLibrary.SetDllImportResolver(typeof(Library).Assembly, (name, _, _) =>
                     name.Contains("rdkafka", StringComparison.Ordinal) ? NativeLibrary.Load(path) : IntPtr.Zero);
@@ -44,7 +47,6 @@ public static class LibrdkafkaLoader
 
     private static IEnumerable<string> Candidates()
     {
-        if (Environment.GetEnvironmentVariable(PathVariable) is { Length: > 0 } env) yield return env;
         yield return Path.Combine(AppContext.BaseDirectory, "librdkafka.so");
         var cache = Environment.GetEnvironmentVariable("PIPELINE_CACHE") is { Length: > 0 } c
             ? c : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "pipeline");
