@@ -1,7 +1,7 @@
 # The two commands: `make run` and `make test`. Both install what is missing first (idempotent).
 SHELL := /bin/bash
-DOTNET_CLI_TELEMETRY_OPTOUT := 1
-export DOTNET_CLI_TELEMETRY_OPTOUT DOTNET_NOLOGO := 1
+export DOTNET_CLI_TELEMETRY_OPTOUT := 1
+export DOTNET_NOLOGO := 1
 
 .PHONY: setup build run test bench lint clean
 
