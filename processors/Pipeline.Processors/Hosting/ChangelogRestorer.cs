@@ -31,16 +31,34 @@ public static class ChangelogRestorer
         consumer.Assign(assign);
         var sw = Stopwatch.StartNew();
         var records = 0;
+        // A partition is restored once the consumer stands at its end as the broker reports it now. EOF alone
+        // is not enough with read_committed: it fires at the last stable offset, which on a real cluster can
+        // still be before the previous owner's last commit while its markers are being written.
+        var atEof = new HashSet<TopicPartition>();
+        var sinceCheck = Stopwatch.StartNew();
         while (pending.Count > 0)
         {
             ct.ThrowIfCancellationRequested();
             if (sw.Elapsed > TimeSpan.FromMinutes(5))
                 throw new TimeoutException($"restoring processor state did not reach the end of {string.Join(", ", pending)} within 5 minutes");
-            var cr = consumer.Consume(TimeSpan.FromMilliseconds(200));
-            if (cr is null) continue;
-            if (cr.IsPartitionEOF) { pending.Remove(cr.TopicPartition); continue; }
-            processor.Restore(cr.Topic, cr.Partition.Value, cr.Message.Key, cr.Message.Value);
-            records++;
+            var cr = consumer.Consume(TimeSpan.FromMilliseconds(100));
+            if (cr is not null && cr.IsPartitionEOF) atEof.Add(cr.TopicPartition);
+            else if (cr is not null)
+            {
+                atEof.Remove(cr.TopicPartition);
+                processor.Restore(cr.Topic, cr.Partition.Value, cr.Message.Key, cr.Message.Value);
+                records++;
+            }
+            if (atEof.Count > 0 && (cr is null || cr.IsPartitionEOF || sinceCheck.ElapsedMilliseconds >= 100))
+            {
+                sinceCheck.Restart();
+                foreach (var tp in atEof.ToList())
+                    if (consumer.Position(tp).Value >= consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(30)).High.Value)
+                    {
+                        pending.Remove(tp);
+                        atEof.Remove(tp);
+                    }
+            }
         }
         consumer.Close();
         log.LogInformation("Restored processor state of partitions {Partitions} from {Records} changelog records in {Ms} ms",
