@@ -27,6 +27,15 @@ public sealed class DashboardBrowserTests
             await api.InsertCandleAsync(minute.AddMinutes(-i).ToString("O"), $"{o}", $"{o + 25}", $"{o - 20}", $"{o + (i % 2 == 0 ? 12 : -9)}", $"{1 + i % 5}.5");
         }
 
+        // An overlay on the price scale and an oscillator in its own pane, as the processors store them.
+        await api.ExecuteAsync(
+            """
+            INSERT INTO indicators (time, instrument_id, interval, indicator, fields, candle_revision)
+            SELECT $1::timestamptz - m * interval '1 minute', i.id, '1m', name,
+                   CASE WHEN name = 'sma(3)' THEN jsonb_build_object('sma', 96010 + m) ELSE jsonb_build_object('rsi', 40 + m % 20) END, 0
+            FROM instruments i, generate_series(1, 60) m, unnest(ARRAY['sma(3)', 'rsi(14)']) name
+            WHERE i.exchange = 'binance' AND i.base = 'BTC' AND i.quote = 'USDT'
+            """, minute);
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -43,6 +52,7 @@ public sealed class DashboardBrowserTests
         var rendered = await page.EvaluateAsync<int>("() => window.dashboardState.candles");
         var canvases = await page.Locator("#chart canvas").CountAsync();
         Assert.Equal(60, rendered);
+        Assert.Equal(["rsi(14).rsi", "sma(3).sma"], (await page.EvaluateAsync<string[]>("() => window.dashboardState.indicators")).Order());
         Assert.True(canvases > 0, "the chart drew no canvas");
 
         // A live candle for the current minute arrives through Kafka → SSE → chart.
