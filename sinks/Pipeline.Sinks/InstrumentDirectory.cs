@@ -11,13 +11,26 @@ internal sealed class InstrumentDirectory
     // Looked up once per row: by the message's value equality, which avoids formatting a key string per row.
     private readonly Dictionary<InstrumentRef, int> _byRef = new();
 
+    // Looked up once per row: the first few instruments are compared field by field (a Protobuf message's hash
+    // code hashes every string each call, which cost more than the COPY encoding of the row's other columns).
+    private readonly (InstrumentRef Instrument, int Id)[] _recent = new (InstrumentRef, int)[16];
+    private int _recentCount;
+
+    public static bool SameInstrument(InstrumentRef a, InstrumentRef b) =>
+        ReferenceEquals(a, b) || (a.Market == b.Market && string.Equals(a.Exchange, b.Exchange) && string.Equals(a.Base, b.Base) && string.Equals(a.Quote, b.Quote));
+
     public int this[InstrumentRef instrument]
     {
         get
         {
-            if (_byRef.TryGetValue(instrument, out var id)) return id;
-            id = _ids[instrument.Key];
-            _byRef[instrument.Clone()] = id;
+            for (var i = 0; i < _recentCount; i++)
+                if (SameInstrument(_recent[i].Instrument, instrument)) return _recent[i].Id;
+            if (!_byRef.TryGetValue(instrument, out var id))
+            {
+                id = _ids[instrument.Key];
+                _byRef[instrument.Clone()] = id;
+            }
+            if (_recentCount < _recent.Length) _recent[_recentCount++] = (instrument.Clone(), id);
             return id;
         }
     }

@@ -21,9 +21,9 @@ internal sealed class SinkBatch
             _slices[position.TopicPartition] = slice = new PartitionSlice(position.Offset.Value);
         switch (record)
         {
-            case Trade t: slice.Trades.Add(t); break;
-            case Candle c: slice.Candles.Add(c); break;
-            case IndicatorValue i: slice.Indicators.Add(i); break;
+            case Trade t: slice.AddTrade(t); break;
+            case Candle c: slice.Candles.Add(c); slice.NoteInstrument(c.Instrument); slice.NoteCandleTime(c.OpenTimeUs); break;
+            case IndicatorValue i: slice.Indicators.Add(i); slice.NoteInstrument(i.Instrument); break;
             case DeadLetter d: slice.DeadLetters.Add(d); break;
             default: throw new ArgumentException($"the sink cannot store {record.Descriptor.FullName}", nameof(record));
         }

@@ -81,11 +81,11 @@ internal sealed class SinkBatchWriter(string consumerName)
     {
         var slices = batch.Slices;
         Phase = "resolving instruments";
-        await _instruments.ResolveAsync(conn, slices.Values.SelectMany(s =>
-            s.Trades.Select(t => t.Instrument).Concat(s.Candles.Select(c => c.Instrument)).Concat(s.Indicators.Select(i => i.Instrument))), ct);
+        // Distinct instruments and days were collected per slice while consuming (no pass over every row here).
+        await _instruments.ResolveAsync(conn, slices.Values.SelectMany(s => s.InstrumentsSeen), ct);
         Phase = "creating partitions";
-        await EnsurePartitionsAsync(conn, "trades", slices.Values.SelectMany(s => s.Trades.Select(t => t.EventTimeUs)), ct);
-        await EnsurePartitionsAsync(conn, "candles", slices.Values.SelectMany(s => s.Candles.Select(c => c.OpenTimeUs)), ct);
+        await EnsurePartitionsAsync(conn, "trades", slices.Values.SelectMany(s => s.TradeDays), ct);
+        await EnsurePartitionsAsync(conn, "candles", slices.Values.SelectMany(s => s.CandleDays), ct);
 
         Phase = "beginning";
         await using var tx = await conn.BeginTransactionAsync(ct);
@@ -102,10 +102,10 @@ internal sealed class SinkBatchWriter(string consumerName)
         Phase = "idle";
     }
 
-    private async Task EnsurePartitionsAsync(NpgsqlConnection conn, string table, IEnumerable<long> times, CancellationToken ct)
+    private async Task EnsurePartitionsAsync(NpgsqlConnection conn, string table, IEnumerable<long> dayNumbers, CancellationToken ct)
     {
         // Day by day (not min..max): one bogus far-away time must not create thousands of partitions.
-        var days = times.Select(us => DateOnly.FromDateTime(ToTime(us))).Distinct().Where(d => !_partitions.Contains((table, d))).ToList();
+        var days = dayNumbers.Distinct().Select(d => DateOnly.FromDateTime(ToTime(d * PartitionSlice.DayUs))).Where(d => !_partitions.Contains((table, d))).ToList();
         if (days.Count == 0) return;
         await using var cmd = new NpgsqlCommand(
             "SELECT count(pipeline_ensure_day_partitions($1::regclass, d, d)) FROM unnest($2::timestamptz[]) AS d", conn);
@@ -162,18 +162,21 @@ internal sealed class SinkBatchWriter(string consumerName)
             "COPY trades (time, instrument_id, trade_id, price, size, aggressor, receive_time, origin) FROM STDIN (FORMAT BINARY)", ct);
         // Synchronous writes: they only fill Npgsql's buffer (flushed when full); per-value awaits cost ~30% here.
         foreach (var slice in slices)
-        foreach (var t in slice.Trades)
         {
-            copy.StartRow();
-            copy.Write(ToTime(t.EventTimeUs), NpgsqlDbType.TimestampTz);
-            copy.Write(_instruments[t.Instrument], NpgsqlDbType.Integer);
-            copy.Write(t.TradeId, NpgsqlDbType.Bigint);
-            copy.Write(t.Price.ToDecimal(), NpgsqlDbType.Numeric);
-            copy.Write(t.Size.ToDecimal(), NpgsqlDbType.Numeric);
-            copy.Write((short)t.Aggressor, NpgsqlDbType.Smallint);
-            if (t.ReceiveTimeUs > 0) copy.Write(ToTime(t.ReceiveTimeUs), NpgsqlDbType.TimestampTz);
-            else copy.WriteNull();
-            copy.Write((short)t.Origin, NpgsqlDbType.Smallint);
+            var ids = slice.InstrumentsSeen.Select(i => _instruments[i]).ToArray();
+            foreach (ref readonly var t in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(slice.Trades))
+            {
+                copy.StartRow();
+                copy.Write(ToTime(t.EventTimeUs), NpgsqlDbType.TimestampTz);
+                copy.Write(ids[t.InstrumentIndex], NpgsqlDbType.Integer);
+                copy.Write(t.TradeId, NpgsqlDbType.Bigint);
+                copy.Write(t.Price, NpgsqlDbType.Numeric);
+                copy.Write(t.Size, NpgsqlDbType.Numeric);
+                copy.Write(t.Aggressor, NpgsqlDbType.Smallint);
+                if (t.ReceiveTimeUs > 0) copy.Write(ToTime(t.ReceiveTimeUs), NpgsqlDbType.TimestampTz);
+                else copy.WriteNull();
+                copy.Write(t.Origin, NpgsqlDbType.Smallint);
+            }
         }
         await copy.CompleteAsync(ct);
     }

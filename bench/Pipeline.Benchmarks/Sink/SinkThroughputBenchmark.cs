@@ -186,8 +186,13 @@ public sealed class SinkThroughputBenchmark : IBenchmark
         long first;
         while ((first = await Position()) == 0) await Task.Delay(5, ct);
         var sw = Stopwatch.StartNew();
+        // GC pauses stop every thread of the sink, the COPY writer included: printed so a regression shows.
+        int gc0 = GC.CollectionCount(0), gc1 = GC.CollectionCount(1), gc2 = GC.CollectionCount(2);
+        var pause = GC.GetTotalPauseDuration();
         while (await Position() < total) await Task.Delay(5, ct);
         var elapsed = sw.Elapsed;
+        Console.WriteLine($"  sink run ({topic}): {elapsed.TotalMilliseconds:N0} ms, GCs gen0/1/2 {GC.CollectionCount(0) - gc0}/{GC.CollectionCount(1) - gc1}/{GC.CollectionCount(2) - gc2}, " +
+            $"GC pauses {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:N0} ms");
         stop.Cancel();
         await run;
         return (total - first) / elapsed.TotalSeconds;
