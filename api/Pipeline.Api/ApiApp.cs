@@ -1,5 +1,6 @@
 // Builds the query API: health, readiness, instruments and history routes, problem+json for every bad request.
 using System.Text.Json;
+using Pipeline.Plumbing.Metrics;
 using Microsoft.AspNetCore.Diagnostics;
 using Npgsql;
 using NpgsqlTypes;
@@ -75,6 +76,7 @@ public static class ApiApp
         app.Use(gate.InvokeAsync);
 
         app.MapGet("/health", () => Results.Json(new { status = "ok" }));
+        app.MapGet("/metrics", () => Results.Text(PrometheusMetrics.Shared.Scrape(), "text/plain; version=0.0.4; charset=utf-8"));
         app.MapGet("/ready", async (Readiness readiness, CancellationToken ct) =>
         {
             var r = await readiness.CheckAsync(ct);

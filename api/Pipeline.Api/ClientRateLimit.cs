@@ -14,7 +14,7 @@ public static class ClientRateLimit
         {
             // Probes and the live stream (one long request) are not counted.
             var path = http.Request.Path.Value ?? "";
-            if (api.RateLimitPerSecond <= 0 || path is "/health" or "/ready" || path.StartsWith("/stream", StringComparison.Ordinal))
+            if (api.RateLimitPerSecond <= 0 || path is "/health" or "/ready" or "/metrics" || path.StartsWith("/stream", StringComparison.Ordinal))
                 return RateLimitPartition.GetNoLimiter("unlimited");
             // Only a known key gets its own bucket: made-up keys must not buy a fresh allowance.
             var key = http.Request.Headers[ApiKeyGate.Header].ToString() is { Length: > 0 } k && gate.IsKnown(System.Text.Encoding.UTF8.GetBytes(k))
