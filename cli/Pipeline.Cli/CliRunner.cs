@@ -16,7 +16,8 @@ public static class CliRunner
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var e in parse.Errors) Console.Error.WriteLine($"error: {e.Message} (see 'pipeline {string.Join(' ', parse.CommandResult.Command.Name == root.Name ? "" : parse.CommandResult.Command.Name)} --help')".Replace("pipeline  --help", "pipeline --help"));
+            var command = parse.CommandResult.Command == root ? "pipeline" : $"pipeline {parse.CommandResult.Command.Name}";
+            Console.Error.WriteLine($"error: {string.Join("; ", parse.Errors.Select(e => e.Message))} (see '{command} --help')");
             return ExitUsage;
         }
         return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

@@ -55,6 +55,15 @@ public class CliTests
     }
 
     [Fact]
+    public async Task Several_argument_faults_are_still_one_line_naming_each()
+    {
+        var (exit, _, err) = await RunAsync(null, "broker", "--port", "abc", "--bogus");
+        Assert.Equal(2, exit);
+        AssertOneCleanErrorLine(err, "--bogus");
+        Assert.Contains("'abc'", err);
+    }
+
+    [Fact]
     public async Task A_standalone_role_without_a_broker_says_how_to_configure_one()
     {
         var (exit, _, err) = await RunAsync(null, "process");
