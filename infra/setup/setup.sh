@@ -19,6 +19,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   if command -v pg_lsclusters >/dev/null; then pg_lsclusters -h 2>/dev/null | while read -r v c _; do pg_ctlcluster "$v" "$c" stop 2>/dev/null || true; done; fi
 fi
 
+# Ceph radosgw: the real S3 the archive's tests run against (one monitor, one in-memory OSD, one gateway; see infra/s3/).
+s3_pkgs=(radosgw ceph-mon ceph-osd ceph-common curl)
+missing=()
+for p in "${s3_pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing Ceph radosgw (S3 for the archive's tests): ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
 rdk="$cache/librdkafka-2.15.1/librdkafka.so"
 if [ ! -f "$rdk" ]; then
   log "building librdkafka 2.15.1 from @confluentinc/kafka-javascript@1.10.1 (about a minute)"

@@ -57,6 +57,8 @@ public static class PipelineConfiguration
             options.Instruments = InstrumentsFile.Load(instrumentsFile);
         }
         if (options.Instruments.Count == 0) options.Instruments = DefaultInstruments();
+        options.S3.ApplyAwsEnvironment(name => environment is null ? Environment.GetEnvironmentVariable(name)
+            : environment.TryGetValue(name, out var value) ? value : null);
         Validate(options);
         return options;
     }
@@ -106,6 +108,7 @@ public static class PipelineConfiguration
             problems.Add($"configuration: Sink:BatchRows is {options.Sink.BatchRows}; it must be 1..1000000 (PIPELINE__SINK__BATCHROWS)");
         if (options.Sink.BatchLingerMs is < 1 or > 60_000)
             problems.Add($"configuration: Sink:BatchLingerMs is {options.Sink.BatchLingerMs}; it must be 1..60000 (PIPELINE__SINK__BATCHLINGERMS)");
+        problems.AddRange(options.S3.Problems());
         var pr = options.Processing;
         if (string.IsNullOrWhiteSpace(pr.GroupId))
             problems.Add("configuration: Processing:GroupId is empty; set a consumer group name (PIPELINE__PROCESSING__GROUPID)");
