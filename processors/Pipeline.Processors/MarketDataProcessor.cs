@@ -73,10 +73,31 @@ public sealed class MarketDataProcessor
     public void Process(ProcessorRecord r, long nowUs, List<OutputRecord> output)
     {
         ProcessorMetrics.Records.Add(1);
-        if (r.Topic == TopicCatalog.RawTrades.Name) ProcessTrade(r, nowUs, output);
-        else if (r.Topic == TopicCatalog.RawExchangeCandles.Name) ProcessExchangeCandle(r, nowUs, output);
-        else if (r.Topic == TopicCatalog.EndOfInput.Name) ProcessEndOfInput(r, nowUs, output);
-        else DeadLetter(r, new("unknown_topic", $"the processor does not read topic {r.Topic}"), nowUs, output);
+        // A record bigger than any real one is a dead letter before anything parses it: passed on, it could exceed
+        // the producer's message limit and crash-loop the processor (issue 18: a 1.2 MB value).
+        if (r.Value is { Length: > RecordBounds.MaxRecordBytes })
+        {
+            DeadLetter(r, new("too_large", $"the value has {r.Value.Length} bytes, more than the {RecordBounds.MaxRecordBytes} a record may have"),
+                nowUs, output);
+            return;
+        }
+        var before = output.Count;
+        try
+        {
+            if (r.Topic == TopicCatalog.RawTrades.Name) ProcessTrade(r, nowUs, output);
+            else if (r.Topic == TopicCatalog.RawExchangeCandles.Name) ProcessExchangeCandle(r, nowUs, output);
+            else if (r.Topic == TopicCatalog.EndOfInput.Name) ProcessEndOfInput(r, nowUs, output);
+            else DeadLetter(r, new("unknown_topic", $"the processor does not read topic {r.Topic}"), nowUs, output);
+        }
+        catch (Exception e) when (e is ArithmeticException or ArgumentException or FormatException or InvalidDataException)
+        {
+            // Validation should have caught it; still, one record must not stop the partition (a restart would meet it
+            // again). Its outputs are dropped and it becomes a dead letter; the error is logged for a fix.
+            output.RemoveRange(before, output.Count - before);
+            ProcessorMetrics.ProcessingFailures.Add(1);
+            _log.LogError(e, "Record {Topic}/{Partition}@{Offset} could not be processed; dead-lettered", r.Topic, r.Partition, r.Offset);
+            DeadLetter(r, new("processing_failed", $"{e.GetType().Name}: {e.Message}"), nowUs, output);
+        }
     }
 
     /// <summary>Emits open-candle updates that are due and the changelog records of everything changed since the last call.
@@ -310,15 +331,22 @@ public sealed class MarketDataProcessor
             SourceTopic = r.Topic,
             SourcePartition = r.Partition,
             SourceOffset = r.Offset,
-            OriginalKey = r.Key is null ? ByteString.Empty : ByteString.CopyFrom(r.Key),
-            OriginalValue = r.Value is null ? ByteString.Empty : ByteString.CopyFrom(r.Value),
+            OriginalKey = Bounded(r.Key),
+            OriginalValue = Bounded(r.Value),
             ReasonCode = why.Code,
-            Reason = why.Reason,
+            Reason = Truncated(r.Value) ? $"{why.Reason} (original value of {r.Value!.Length} bytes cut to its first "
+                + $"{RecordBounds.MaxDeadLetterOriginalBytes}; the whole record is at {r.Topic}/{r.Partition}@{r.Offset})" : why.Reason,
             Processor = _name,
             FailedTimeUs = nowUs,
         };
-        output.Add(new(TopicCatalog.DeadLetters.Name, null, r.Key, dl.ToByteArray(), DeadLetterHeaders));
+        var key = Truncated(r.Key) ? r.Key.AsSpan(0, RecordBounds.MaxDeadLetterOriginalBytes).ToArray() : r.Key;
+        output.Add(new(TopicCatalog.DeadLetters.Name, null, key, dl.ToByteArray(), DeadLetterHeaders));
     }
+
+    private static bool Truncated(byte[]? bytes) => bytes is { Length: > RecordBounds.MaxDeadLetterOriginalBytes };
+
+    private static ByteString Bounded(byte[]? bytes) => bytes is null ? ByteString.Empty
+        : ByteString.CopyFrom(bytes, 0, Math.Min(bytes.Length, RecordBounds.MaxDeadLetterOriginalBytes));
 
     private InstrumentState StateOf(string key, int partition)
     {

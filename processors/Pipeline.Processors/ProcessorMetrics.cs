@@ -11,5 +11,7 @@ public static class ProcessorMetrics
     public static readonly Counter<long> LateTrades = Meter.CreateCounter<long>("pipeline.processor.late_trades", description: "Trades that revised a closed candle");
     public static readonly Counter<long> PriceJumps = Meter.CreateCounter<long>("pipeline.processor.price_jumps", description: "Trades flagged for a price jump");
     public static readonly Counter<long> IndicatorsNotRecomputed = Meter.CreateCounter<long>("pipeline.processor.indicators_not_recomputed", description: "Revised candles older than the indicator history");
+    public static readonly Counter<long> ProcessingFailures = Meter.CreateCounter<long>("pipeline.processor.processing_failures",
+        description: "Records that failed past validation and were dead-lettered as processing_failed (a bug to fix)");
     public static readonly Counter<long> Transactions = Meter.CreateCounter<long>("pipeline.processor.transactions", description: "Committed transactions");
 }

@@ -59,6 +59,9 @@ internal static class SinkRecordParser
         if (t.Price is null || t.Price.ToDecimal() <= 0) return "the price must be greater than zero";
         if (t.Size is null || t.Size.ToDecimal() <= 0) return "the size must be greater than zero";
         if (t.EventTimeUs <= 0) return "the event time is missing";
+        // Times DateTime and timestamptz cannot hold crash-looped the sink (issue 18: a trade in the year 30,000).
+        if (RecordBounds.CheckTime("the event time", t.EventTimeUs) is { } badTime) return badTime;
+        if (t.ReceiveTimeUs != 0 && RecordBounds.CheckTime("the receive time", t.ReceiveTimeUs) is { } badReceive) return badReceive;
         return null;
     }
 
@@ -67,6 +70,7 @@ internal static class SinkRecordParser
         if (CheckInstrument(c.Instrument) is { } why) return why;
         if (!PipelineConfiguration.Intervals.Contains(c.Interval)) return $"interval '{c.Interval}' is not one of {string.Join(", ", PipelineConfiguration.Intervals)}";
         if (c.OpenTimeUs <= 0) return "the open time is missing";
+        if (RecordBounds.CheckTime("the open time", c.OpenTimeUs) is { } badTime) return badTime;
         if (c.Open is null || c.High is null || c.Low is null || c.Close is null) return "open, high, low and close are required";
         decimal o = c.Open, h = c.High, l = c.Low, cl = c.Close;
         if (o <= 0 || h <= 0 || l <= 0 || cl <= 0) return "prices must be greater than zero";
@@ -82,6 +86,7 @@ internal static class SinkRecordParser
         if (!PipelineConfiguration.Intervals.Contains(i.Interval)) return $"interval '{i.Interval}' is not one of {string.Join(", ", PipelineConfiguration.Intervals)}";
         if (string.IsNullOrEmpty(i.Indicator)) return "the indicator name is missing";
         if (i.OpenTimeUs <= 0) return "the open time is missing";
+        if (RecordBounds.CheckTime("the open time", i.OpenTimeUs) is { } badTime) return badTime;
         return null;
     }
 
@@ -90,11 +95,19 @@ internal static class SinkRecordParser
         SourceTopic = record.Topic,
         SourcePartition = record.Partition.Value,
         SourceOffset = record.Offset.Value,
-        OriginalKey = record.Message.Key is null ? ByteString.Empty : ByteString.CopyFrom(record.Message.Key),
-        OriginalValue = record.Message.Value is null ? ByteString.Empty : ByteString.CopyFrom(record.Message.Value),
+        OriginalKey = Bounded(record.Message.Key),
+        OriginalValue = Bounded(record.Message.Value),
         ReasonCode = code,
-        Reason = reason,
+        Reason = record.Message.Value is { Length: > RecordBounds.MaxDeadLetterOriginalBytes } v
+            ? $"{reason} (original value of {v.Length} bytes cut to its first {RecordBounds.MaxDeadLetterOriginalBytes}; "
+                + $"the whole record is at {record.Topic}/{record.Partition.Value}@{record.Offset.Value})"
+            : reason,
         Processor = ProcessorName,
         FailedTimeUs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000,
     };
+
+    /// <summary>At most <see cref="RecordBounds.MaxDeadLetterOriginalBytes"/> of an original, so the dead letter stays
+    /// far below the producer's message limit.</summary>
+    private static ByteString Bounded(byte[]? bytes) => bytes is null ? ByteString.Empty
+        : ByteString.CopyFrom(bytes, 0, Math.Min(bytes.Length, RecordBounds.MaxDeadLetterOriginalBytes));
 }

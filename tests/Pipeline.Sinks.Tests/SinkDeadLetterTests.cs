@@ -36,4 +36,41 @@ public sealed class SinkDeadLetterTests
         Assert.Contains(letters, l => l.SourceTopic == "trades.valid" && l.SourceOffset == 1 && l.OriginalValue.Length == 4);
         Assert.Contains(letters, l => l.Reason.Contains("high is below"));
     }
+
+    [Fact]
+    [Trait("Issue", "18")]
+    public async Task Trade_in_the_year_30000_and_a_1_2_MB_record_are_dead_lettered_and_writing_goes_on()
+    {
+        // Was: the sink crash-looped on the un-representable DateTime and all writing to PostgreSQL stopped.
+        await using var kafka = await TestKafka.StartAsync(partitions: 1);
+        var db = await TestPostgres.CreateDatabaseAsync();
+        const long year30000 = 884_541_340_800_000_000L;
+        await ProduceAsync(kafka.Settings, TopicCatalog.ValidTrades.Name, [Trade(1, "10", "1", year30000)], t => t.Instrument.Key);
+        var config = kafka.Settings.Producer("sink-tests");
+        config.MessageMaxBytes = 2_000_000;
+        using (var producer = new ProducerBuilder<string, byte[]>(config).Build())
+            await producer.ProduceAsync(TopicCatalog.ValidTrades.Name, new Message<string, byte[]> { Key = BtcUsdt.Key, Value = new byte[1_200_000] });
+        await ProduceAsync(kafka.Settings, TopicCatalog.ValidTrades.Name, [Trade(2, "11", "1", Day)], t => t.Instrument.Key);
+
+        await using (var sink = RunningSink.Start(kafka.Settings, db))
+        {
+            await Eventually.TrueAsync(async () =>
+            {
+                if (sink.Task.IsFaulted) throw sink.Task.Exception!;
+                return await RunningSink.CountAsync(db, "SELECT coalesce(sum(next_offset), 0) FROM sink_positions") == 3;
+            }, what: "all 3 records consumed");
+            Assert.False(sink.Task.IsCompleted);
+        }
+        Assert.Equal(1, await RunningSink.CountAsync(db, "SELECT count(*) FROM trades"));
+
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(kafka.Settings.Consumer("dl-check", "dl-check-" + Guid.NewGuid())).Build();
+        consumer.Assign(new TopicPartitionOffset(TopicCatalog.DeadLetters.Name, 0, Offset.Beginning));
+        var letters = new List<DeadLetter>();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (letters.Count < 2 && DateTime.UtcNow < deadline)
+            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { Message: not null } r) letters.Add(DeadLetter.Parser.ParseFrom(r.Message.Value));
+        Assert.Equal(2, letters.Count);
+        Assert.Contains(letters, l => l.ReasonCode == "invalid_trade" && l.Reason.Contains("outside the supported range"));
+        Assert.Contains(letters, l => l.SourceOffset == 1 && l.OriginalValue.Length == Pipeline.Schemas.V1.RecordBounds.MaxDeadLetterOriginalBytes);
+    }
 }

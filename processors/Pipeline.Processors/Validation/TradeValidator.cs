@@ -20,6 +20,15 @@ public sealed class TradeValidator(ProcessingOptions options)
         if (t.Size <= 0) return new("size_not_positive", $"size {t.Size} is not positive");
         if (t.TradeId < 0) return new("trade_id_negative", $"trade id {t.TradeId} is negative");
         if (t.EventTimeUs <= 0) return new("missing_event_time", "trade has no event time");
+        // Bounds the next stages and PostgreSQL can represent (issue 18: a price of 1e15 × size 1e15 overflowed the
+        // candle's quote volume; a trade in the year 30,000 crash-looped the sink).
+        if (RecordBounds.CheckTime("event time", t.EventTimeUs) is { } badTime) return new("time_out_of_range", badTime);
+        if (t.ReceiveTimeUs != 0 && RecordBounds.CheckTime("receive time", t.ReceiveTimeUs) is { } badReceive)
+            return new("time_out_of_range", badReceive);
+        if (t.Price > RecordBounds.MaxPriceOrSize || t.Size > RecordBounds.MaxPriceOrSize)
+            return new("value_out_of_range", $"price {t.Price} or size {t.Size} is above the supported {RecordBounds.MaxPriceOrSize}");
+        if (t.Price * t.Size > RecordBounds.MaxNotional)
+            return new("value_out_of_range", $"price × size {t.Price * t.Size} is above the supported {RecordBounds.MaxNotional}");
         switch (t.Origin)
         {
             case Origin.Live or Origin.Simulated:

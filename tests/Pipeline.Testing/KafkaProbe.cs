@@ -3,7 +3,7 @@ using Confluent.Kafka;
 using Google.Protobuf;
 using Pipeline.Plumbing.Kafka;
 
-namespace Pipeline.Processors.Tests;
+namespace Pipeline.Testing;
 
 public sealed class KafkaProbe<T> : IDisposable where T : IMessage<T>, new()
 {
