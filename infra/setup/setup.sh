@@ -7,7 +7,8 @@ cache="${PIPELINE_CACHE:-$HOME/.cache/pipeline}"
 mkdir -p "$cache"
 log() { echo "setup: $*" >&2; }
 
-apt_pkgs=(build-essential libssl-dev zlib1g-dev libzstd-dev liblz4-dev libsasl2-dev postgresql kcat wrk)
+# python3-kafka / python3-confluent-kafka: independent Kafka clients for the broker's conformance tests.
+apt_pkgs=(build-essential libssl-dev zlib1g-dev libzstd-dev liblz4-dev libsasl2-dev postgresql kcat wrk python3-kafka python3-confluent-kafka)
 missing=()
 for p in "${apt_pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -46,6 +47,13 @@ if [ ! -x "$buf" ]; then
   log "installing buf 1.75.0 (npm)"
   mkdir -p "$cache/buf"
   (cd "$cache/buf" && npm install -q --no-audit --no-fund @bufbuild/buf@1.75.0 >/dev/null 2>&1)
+fi
+# KafkaJS: a Kafka client with its own protocol implementation, for the broker's conformance tests.
+kafkajs="$cache/kafkajs/node_modules/kafkajs/package.json"
+if [ ! -f "$kafkajs" ]; then
+  log "installing kafkajs 2.2.4 (npm)"
+  mkdir -p "$cache/kafkajs"
+  (cd "$cache/kafkajs" && npm install -q --no-audit --no-fund kafkajs@2.2.4 >/dev/null 2>&1)
 fi
 # The dashboard's chart library (npm lightweight-charts, built into static files; no CDN at run time).
 bash "$here/../../api/Pipeline.Api/Dashboard/build.sh"

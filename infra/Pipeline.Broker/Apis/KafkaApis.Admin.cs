@@ -9,20 +9,20 @@ internal sealed partial class KafkaApis
     {
         short v = h.ApiVersion;
         int n = r.ArrayLength();
-        var requests = new List<(string Name, int Partitions, short Rf, int AssignmentCount, int MaxReplicas, Dictionary<string, string> Configs)>();
+        var requests = new List<(string Name, int Partitions, short Rf, List<(int Partition, int[] Brokers)> Assignments, Dictionary<string, string> Configs)>();
         for (int i = 0; i < n; i++)
         {
             string name = r.String();
             int partitions = r.Int32();
             short rf = r.Int16();
-            int assignments = r.ArrayLength();
-            int maxReplicas = 0;
-            for (int a = 0; a < assignments; a++)
+            int assignmentCount = r.ArrayLength();
+            var assignments = new List<(int, int[])>();
+            for (int a = 0; a < assignmentCount; a++)
             {
-                r.Int32();
-                int brokers = r.ArrayLength();
-                for (int b = 0; b < brokers; b++) r.Int32();
-                maxReplicas = Math.Max(maxReplicas, brokers);
+                int partition = r.Int32();
+                var brokers = new int[Math.Max(r.ArrayLength(), 0)];
+                for (int b = 0; b < brokers.Length; b++) brokers[b] = r.Int32();
+                assignments.Add((partition, brokers));
             }
             int configCount = r.ArrayLength();
             var configs = new Dictionary<string, string>();
@@ -32,7 +32,7 @@ internal sealed partial class KafkaApis
                 string? value = r.NullableString();
                 if (value is not null) configs[key] = value;
             }
-            requests.Add((name, partitions, rf, Math.Max(assignments, 0), maxReplicas, configs));
+            requests.Add((name, partitions, rf, assignments, configs));
         }
         r.Int32(); // timeout
         bool validateOnly = v >= 1 && r.Bool();
@@ -41,14 +41,49 @@ internal sealed partial class KafkaApis
         w.ArrayLength(requests.Count);
         foreach (var req in requests)
         {
-            (ErrorCode error, string? message) = req.MaxReplicas > 1
-                ? (ErrorCode.InvalidReplicationFactor, "this broker is a single node: each partition has exactly one replica")
-                : logs.Create(req.Name, req.AssignmentCount > 0 ? req.AssignmentCount : req.Partitions, req.Rf, req.Configs, validateOnly);
+            var (error, message) = ValidateNewTopicAssignment(req.Partitions, req.Rf, req.Assignments)
+                ?? logs.Create(req.Name, req.Assignments.Count > 0 ? req.Assignments.Count : req.Partitions, req.Rf, req.Configs, validateOnly);
             w.String(req.Name);
             w.Int16((short)error);
             if (v >= 1) w.NullableString(message);
         }
         return End(w);
+    }
+
+    /// <summary>Kafka's checks of a manual assignment in CreateTopics (ReplicationControlManager); null when acceptable.</summary>
+    private (ErrorCode, string)? ValidateNewTopicAssignment(int partitions, short rf, List<(int Partition, int[] Brokers)> assignments)
+    {
+        if (assignments.Count == 0) return null;
+        if (partitions != -1 || rf != -1)
+            return (ErrorCode.InvalidRequest,
+                "Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.");
+        var ids = assignments.Select(a => a.Partition).Order().ToList();
+        for (int i = 0; i < ids.Count; i++)
+            if (ids[i] != i)
+                return (ErrorCode.InvalidReplicaAssignment, "partitions should be a consecutive 0-based integer sequence");
+        foreach (var (_, brokers) in assignments)
+            if (ValidateReplicas(brokers, expectedReplicas: assignments[0].Brokers.Length) is { } fault) return fault;
+        return null;
+    }
+
+    /// <summary>One partition's replica list: non-empty, no broker twice, only brokers that exist (here: this node only).</summary>
+    private (ErrorCode, string)? ValidateReplicas(int[] brokers, int expectedReplicas)
+    {
+        if (brokers.Length == 0) return (ErrorCode.InvalidReplicaAssignment, "The manual partition assignment includes an empty replica list.");
+        var seen = new HashSet<int>();
+        foreach (int b in brokers)
+        {
+            if (!seen.Add(b))
+                return (ErrorCode.InvalidReplicaAssignment, $"The manual partition assignment includes the broker {b} more than once.");
+            if (b != options.NodeId)
+                return (ErrorCode.InvalidReplicaAssignment,
+                    $"The manual partition assignment includes broker {b}, but no such broker is registered (this single node is broker {options.NodeId}).");
+        }
+        if (brokers.Length != expectedReplicas)
+            return (ErrorCode.InvalidReplicaAssignment,
+                $"The manual partition assignment includes a partition with {brokers.Length} replica(s), but this is not consistent with " +
+                $"previous partitions, which have {expectedReplicas} replica(s).");
+        return null;
     }
 
     private ProtocolWriter DeleteTopics(RequestHeader h, ProtocolReader r)
@@ -71,32 +106,49 @@ internal sealed partial class KafkaApis
     private ProtocolWriter CreatePartitions(RequestHeader h, ProtocolReader r)
     {
         int n = r.ArrayLength();
-        var requests = new List<(string Name, int Count)>();
+        var requests = new List<(string Name, int Count, List<int[]>? Assignments)>();
         for (int i = 0; i < n; i++)
         {
             string name = r.String();
             int count = r.Int32();
-            int assignments = r.ArrayLength();
-            for (int a = 0; a < assignments; a++)
+            int assignmentCount = r.ArrayLength();
+            List<int[]>? assignments = assignmentCount < 0 ? null : new List<int[]>(assignmentCount);
+            for (int a = 0; a < assignmentCount; a++)
             {
-                int brokers = r.ArrayLength();
-                for (int b = 0; b < brokers; b++) r.Int32();
+                var brokers = new int[Math.Max(r.ArrayLength(), 0)];
+                for (int b = 0; b < brokers.Length; b++) brokers[b] = r.Int32();
+                assignments!.Add(brokers);
             }
-            requests.Add((name, count));
+            requests.Add((name, count, assignments));
         }
         r.Int32();
         bool validateOnly = r.Bool();
         var w = Begin(h.CorrelationId);
         w.Int32(0);
         w.ArrayLength(requests.Count);
-        foreach (var (name, count) in requests)
+        foreach (var (name, count, assignments) in requests)
         {
-            var (error, message) = logs.AddPartitions(name, count, validateOnly);
+            var (error, message) = ValidateNewPartitionsAssignment(name, count, assignments) ?? logs.AddPartitions(name, count, validateOnly);
             w.String(name);
             w.Int16((short)error);
             w.NullableString(message);
         }
         return End(w);
+    }
+
+    /// <summary>Kafka's checks of the assignments in CreatePartitions: one per new partition, each a valid replica list.</summary>
+    private (ErrorCode, string?)? ValidateNewPartitionsAssignment(string name, int count, List<int[]>? assignments)
+    {
+        if (assignments is null) return null;
+        var topic = logs.Get(name);
+        if (topic is null || count <= topic.Partitions.Length) return null; // AddPartitions answers these
+        int added = count - topic.Partitions.Length;
+        if (assignments.Count != added)
+            return (ErrorCode.InvalidReplicaAssignment,
+                $"Attempted to add {added} additional partition(s), but only {assignments.Count} assignment(s) were specified.");
+        foreach (var brokers in assignments)
+            if (ValidateReplicas(brokers, expectedReplicas: 1) is { } fault) return fault;
+        return null;
     }
 
     private ProtocolWriter DescribeConfigs(RequestHeader h, ProtocolReader r)
@@ -113,14 +165,14 @@ internal sealed partial class KafkaApis
             if (k >= 0) { keys = new(); for (int j = 0; j < k; j++) keys.Add(r.String()); }
             resources.Add((type, name, keys));
         }
-        if (v >= 1) r.Bool();
-        if (v >= 3) r.Bool();
-        var w = Begin(h.CorrelationId, 1024);
+        bool includeSynonyms = v >= 1 && r.Bool();
+        if (v >= 3) r.Bool(); // include_documentation
+        var w = Begin(h.CorrelationId, 4096);
         w.Int32(0);
         w.ArrayLength(resources.Count);
         foreach (var (type, name, keys) in resources)
         {
-            var entries = new List<(string Name, string Value, bool IsDefault)>();
+            var entries = new List<DescribedConfig>();
             ErrorCode error = ErrorCode.None;
             string? message = null;
             if (type == ResourceTopic)
@@ -131,10 +183,13 @@ internal sealed partial class KafkaApis
             }
             else if (type == ResourceBroker)
             {
-                entries.Add(("log.retention.ms", options.DefaultRetentionMs.ToString(), true));
-                entries.Add(("log.segment.bytes", options.DefaultSegmentBytes.ToString(), true));
-                entries.Add(("num.partitions", options.DefaultPartitions.ToString(), true));
-                entries.Add(("auto.create.topics.enable", options.AutoCreateTopics ? "true" : "false", true));
+                // "" asks for the cluster-wide dynamic defaults, of which this broker has none; its id asks for its own.
+                if (name == options.NodeId.ToString())
+                {
+                    var (host, port) = advertised();
+                    entries.AddRange(KafkaConfigCatalog.DescribeBroker(options, host, port));
+                }
+                else if (name.Length > 0) { error = ErrorCode.InvalidRequest; message = $"broker {name} does not exist: this single node is broker {options.NodeId}"; }
             }
             else { error = ErrorCode.InvalidRequest; message = $"resource type {type} is not supported"; }
             if (keys is not null) entries.RemoveAll(e => !keys.Contains(e.Name));
@@ -143,16 +198,30 @@ internal sealed partial class KafkaApis
             w.Int8(type);
             w.String(name);
             w.ArrayLength(entries.Count);
-            foreach (var (key, value, isDefault) in entries)
+            foreach (var e in entries)
             {
-                w.String(key);
-                w.NullableString(value);
-                w.Bool(false); // read only
-                if (v == 0) w.Bool(isDefault);
-                else w.Int8(isDefault ? (sbyte)5 : (sbyte)(type == ResourceTopic ? 1 : 4)); // DEFAULT_CONFIG / DYNAMIC_TOPIC_CONFIG
+                w.String(e.Name);
+                w.NullableString(e.Value);
+                w.Bool(e.ReadOnly);
+                if (v == 0) w.Bool(e.Source == DescribedConfigSource.DefaultConfig);
+                else w.Int8((sbyte)e.Source);
                 w.Bool(false); // sensitive
-                if (v >= 1) w.ArrayLength(0); // synonyms
-                if (v >= 3) { w.Int8(0); w.NullableString(null); }
+                if (v >= 1)
+                {
+                    var synonyms = includeSynonyms ? e.Synonyms : [];
+                    w.ArrayLength(synonyms.Count);
+                    foreach (var (sName, sValue, sSource) in synonyms)
+                    {
+                        w.String(sName);
+                        w.NullableString(sValue);
+                        w.Int8((sbyte)sSource);
+                    }
+                }
+                if (v >= 3)
+                {
+                    w.Int8((sbyte)e.Type);
+                    w.NullableString(null); // documentation: none kept (include_documentation is read and ignored)
+                }
             }
         }
         return End(w);

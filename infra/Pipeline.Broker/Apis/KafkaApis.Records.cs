@@ -244,6 +244,16 @@ internal sealed partial class KafkaApis
                 if (v >= 4) r.Int32();
                 long timestamp = r.Int64();
                 var log = logs.Get(topic, partition);
+                if (v == 0)
+                {
+                    int maxOffsets = r.Int32();
+                    var offsets = log?.LegacyOffsetsBefore(timestamp, maxOffsets) ?? [];
+                    w.Int32(partition);
+                    w.Int16((short)(log is null ? ErrorCode.UnknownTopicOrPartition : ErrorCode.None));
+                    w.ArrayLength(offsets.Count);
+                    foreach (long o in offsets) w.Int64(o);
+                    continue;
+                }
                 ErrorCode error = ErrorCode.None;
                 long ts = -1, offset = -1;
                 if (log is null) error = ErrorCode.UnknownTopicOrPartition;

@@ -3,8 +3,9 @@ using Microsoft.Extensions.Logging;
 namespace Pipeline.Broker;
 
 /// <summary>
-/// Parses each request and writes its response. Supported versions are the non-flexible ones librdkafka 2.15.1
-/// and kcat negotiate down to (plus ApiVersions v3, per KIP-511), which keeps every body in the classic encoding.
+/// Parses each request and writes its response. Supported versions are the non-flexible ones clients negotiate down to
+/// (plus the flexible versions named in FlexibleFrom), and down to the old versions Kafka 3.x still answers for clients
+/// that send them before negotiating (kafka-python's probe sends Metadata v0). docs/broker.md says why.
 /// Split by area across the KafkaApis.*.cs files.
 /// </summary>
 internal sealed partial class KafkaApis(
@@ -15,10 +16,10 @@ internal sealed partial class KafkaApis(
     {
         [ApiKey.Produce] = (3, 8),
         [ApiKey.Fetch] = (4, 11),
-        [ApiKey.ListOffsets] = (1, 5),
-        [ApiKey.Metadata] = (1, 8),
+        [ApiKey.ListOffsets] = (0, 5),
+        [ApiKey.Metadata] = (0, 8),
         [ApiKey.OffsetCommit] = (0, 7),
-        [ApiKey.OffsetFetch] = (1, 7),
+        [ApiKey.OffsetFetch] = (0, 7),
         [ApiKey.FindCoordinator] = (0, 2),
         [ApiKey.JoinGroup] = (0, 5),
         [ApiKey.Heartbeat] = (0, 3),
@@ -160,7 +161,7 @@ internal sealed partial class KafkaApis(
         short v = h.ApiVersion;
         int n = r.ArrayLength();
         List<string>? requested = null;
-        if (n >= 0)
+        if (n > 0 || (n == 0 && v >= 1)) // v0 has no null: an empty list there means every topic
         {
             requested = new List<string>(n);
             for (int i = 0; i < n; i++) requested.Add(r.String());
@@ -175,9 +176,9 @@ internal sealed partial class KafkaApis(
         w.Int32(options.NodeId);
         w.String(host);
         w.Int32(port);
-        w.NullableString(null); // rack
+        if (v >= 1) w.NullableString(null); // rack
         if (v >= 2) w.NullableString(options.ClusterId);
-        w.Int32(options.NodeId); // controller
+        if (v >= 1) w.Int32(options.NodeId); // controller
 
         var topics = new List<(string Name, TopicLog? Topic, ErrorCode Error)>();
         if (requested is null)
@@ -200,7 +201,7 @@ internal sealed partial class KafkaApis(
         {
             w.Int16((short)error);
             w.String(name);
-            w.Bool(false); // is_internal
+            if (v >= 1) w.Bool(false); // is_internal
             var partitions = t?.Partitions ?? [];
             w.ArrayLength(partitions.Length);
             for (int p = 0; p < partitions.Length; p++)

@@ -153,7 +153,7 @@ internal sealed class LogManager : IDisposable
                     case 1: overrides.Remove(key); break;
                     case 2 or 3 when value is not null:
                     {
-                        var current = topic.Config.Describe().FirstOrDefault(c => c.Name == key).Value ?? "";
+                        var current = topic.Config.Describe().FirstOrDefault(c => c.Name == key)?.Value ?? "";
                         var items = current.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
                         foreach (var v in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                         {

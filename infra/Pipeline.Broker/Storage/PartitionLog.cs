@@ -201,7 +201,9 @@ internal sealed class PartitionLog : IDisposable
         if (epoch > state.Epoch) return first == 0 ? ErrorCode.None : ErrorCode.OutOfOrderSequenceNumber;
         if (state.FindDuplicate(first, last) is long dup) { duplicateOffset = dup; return ErrorCode.None; }
         if (state.LastSequence < 0 ? first == 0 : first == ProducerState.AddSequence(state.LastSequence, 1)) return ErrorCode.None;
-        if (state.IsOlder(first)) return ErrorCode.DuplicateSequenceNumber;
+        // Kafka's ProducerStateManager: anything that is neither one of the remembered batches nor the next sequence is
+        // OUT_OF_ORDER_SEQUENCE_NUMBER. DUPLICATE_SEQUENCE_NUMBER would be wrong: clients treat it as "already written" and
+        // report success, so a batch overlapping the last one (1..3 after 0..2) would lose its new record silently.
         return ErrorCode.OutOfOrderSequenceNumber;
     }
 
@@ -341,6 +343,32 @@ internal sealed class PartitionLog : IDisposable
                 }
             }
             return (-1, -1);
+        }
+    }
+
+    /// <summary>
+    /// ListOffsets v0 (Kafka's legacy fetchOffsetsBefore): segment base offsets, plus the log end when the last segment
+    /// holds data, newest first, starting from the newest whose file was last written at or before the timestamp
+    /// (-1 latest, -2 earliest); at most <paramref name="maxOffsets"/>.
+    /// </summary>
+    public List<long> LegacyOffsetsBefore(long timestamp, int maxOffsets)
+    {
+        lock (_lock)
+        {
+            var points = new List<(long Offset, long ModifiedMs)>();
+            foreach (var seg in _segments)
+                points.Add((Math.Max(seg.BaseOffset, _logStartOffset), new DateTimeOffset(File.GetLastWriteTimeUtc(seg.Path)).ToUnixTimeMilliseconds()));
+            if (_segments[^1].Size > 0) points.Add((_nextOffset, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+            int start = timestamp switch
+            {
+                -1 => points.Count - 1,
+                -2 => 0,
+                _ => points.FindLastIndex(p => p.ModifiedMs <= timestamp),
+            };
+            var result = new List<long>();
+            for (int i = start; i >= 0 && result.Count < maxOffsets; i--) result.Add(points[i].Offset);
+            result.Sort((a, b) => b.CompareTo(a));
+            return result;
         }
     }
 

@@ -30,14 +30,6 @@ internal sealed class ProducerState
         return null;
     }
 
-    /// <summary>True when the sequence lies inside what was already written (an older retry than we remember).</summary>
-    public bool IsOlder(int firstSeq)
-    {
-        if (LastSequence < 0) return false;
-        long behind = ((long)LastSequence - firstSeq + ((long)int.MaxValue + 1)) % ((long)int.MaxValue + 1);
-        return behind < int.MaxValue / 2; // within the last half of the sequence space (with wrap-around)
-    }
-
     public void BumpEpoch(short epoch)
     {
         Epoch = epoch;

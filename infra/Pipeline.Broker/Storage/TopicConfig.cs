@@ -2,7 +2,7 @@ namespace Pipeline.Broker;
 
 /// <summary>
 /// A topic's settings: the overrides set through CreateTopics/AlterConfigs over the broker's defaults.
-/// Only the keys the broker acts on are validated; other keys are stored and reported as given.
+/// Only the keys the broker acts on have their values validated; other known Kafka keys are stored and reported as given.
 /// </summary>
 internal sealed class TopicConfig
 {
@@ -28,23 +28,14 @@ internal sealed class TopicConfig
     public bool Delete => CleanupPolicy.Contains("delete", StringComparison.Ordinal);
     public bool LogAppendTime => Overrides.GetValueOrDefault("message.timestamp.type", "CreateTime") == "LogAppendTime";
 
-    /// <summary>All reported configs: (name, value, isDefault).</summary>
-    public IEnumerable<(string Name, string Value, bool IsDefault)> Describe()
-    {
-        yield return ("cleanup.policy", CleanupPolicy, !Overrides.ContainsKey("cleanup.policy"));
-        yield return ("retention.ms", RetentionMs.ToString(), !Overrides.ContainsKey("retention.ms"));
-        yield return ("retention.bytes", RetentionBytes.ToString(), !Overrides.ContainsKey("retention.bytes"));
-        yield return ("segment.bytes", SegmentBytes.ToString(), !Overrides.ContainsKey("segment.bytes"));
-        yield return ("segment.ms", SegmentMs.ToString(), !Overrides.ContainsKey("segment.ms"));
-        yield return ("delete.retention.ms", DeleteRetentionMs.ToString(), !Overrides.ContainsKey("delete.retention.ms"));
-        yield return ("message.timestamp.type", LogAppendTime ? "LogAppendTime" : "CreateTime", !Overrides.ContainsKey("message.timestamp.type"));
-        foreach (var (k, v) in Overrides)
-            if (Array.IndexOf(Interpreted, k) < 0) yield return (k, v, false);
-    }
+    /// <summary>Every topic config Kafka reports, with sources and synonyms (DescribeConfigs).</summary>
+    public IEnumerable<DescribedConfig> Describe() => KafkaConfigCatalog.DescribeTopic(_defaults, Overrides);
 
     /// <summary>Null when valid; otherwise why not.</summary>
     public static string? Validate(string name, string? value)
     {
+        // Kafka refuses names it does not know (a typo would otherwise be stored and silently ignored).
+        if (!KafkaConfigCatalog.IsTopicConfig(name)) return $"Unknown topic config name: {name}";
         if (value is null) return null;
         switch (name)
         {
