@@ -2,6 +2,7 @@
 using Pipeline.Plumbing;
 using Pipeline.Producers.Connectors;
 using Pipeline.Producers.Publishing;
+using Pipeline.Producers.Venues;
 
 namespace Pipeline.Producers;
 
@@ -11,7 +12,7 @@ internal static class LiveFeeds
     {
         // Endpoint overrides were checked when the configuration was loaded.
         var exchanges = context.Options.Exchanges;
-        using var feed = new LiveFeed(new VenueListings(context.Options.Instruments).All, new ConnectionOptions(), context.LoggerFactory,
+        using var feed = new LiveFeed(new VenueListings(context.Options.Instruments).All, context.Options.Connections, context.LoggerFactory,
             venue => VenueEndpoints.Configured(venue, exchanges));
         await feed.RunAsync(publisher, ct, resumeFrom: context.Kafka);
     }

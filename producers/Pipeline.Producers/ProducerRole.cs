@@ -4,6 +4,7 @@ using Pipeline.Plumbing;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Producers.Publishing;
 using Pipeline.Producers.Simulation;
+using Pipeline.Producers.Venues;
 using Pipeline.Schemas.V1;
 
 namespace Pipeline.Producers;

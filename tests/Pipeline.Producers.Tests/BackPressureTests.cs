@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Plumbing.Kafka;
+using Pipeline.Plumbing.Configuration;
 using Pipeline.Producers.Connectors;
+using Pipeline.Producers.Venues;
 using Pipeline.Producers.Publishing;
 using Pipeline.Schemas.V1;
 using Pipeline.Testing;

@@ -2,7 +2,9 @@ using System.IO.Compression;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Topics;
-using Pipeline.Producers.Import;
+using Pipeline.Producers.Venues;
+using Pipeline.Producers.Venues.Binance;
+using Pipeline.Producers.Venues.Binance.Dumps;
 using Pipeline.Producers.Publishing;
 using Pipeline.Schemas.V1;
 using Pipeline.Testing;
@@ -24,14 +26,14 @@ public sealed class BinanceDumpImportTests
     [InlineData(1_500_000_000_000L, 1_500_000_000_000_000L)]        // 2017, milliseconds
     public void Timestamp_unit_is_told_apart_by_magnitude(long raw, long expectedUs)
     {
-        Assert.True(TimestampUnit.TryToMicroseconds(raw, out var us));
+        Assert.True(BinanceTimestamps.TryToMicroseconds(raw, out var us));
         Assert.Equal(expectedUs, us);
     }
 
     [Fact]
     public void Seconds_are_rejected_rather_than_guessed()
     {
-        Assert.False(TimestampUnit.TryToMicroseconds(1_735_689_600, out _));
+        Assert.False(BinanceTimestamps.TryToMicroseconds(1_735_689_600, out _));
     }
 
     [Fact]

@@ -6,7 +6,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Producers.Backfill;
+using Pipeline.Plumbing.Configuration;
 using Pipeline.Producers.Connectors;
+using Pipeline.Producers.Venues;
 using Pipeline.Producers.Publishing;
 using Pipeline.Schemas.V1;
 using Pipeline.Testing;
@@ -37,9 +39,10 @@ public sealed class CandleBackfillTests
             }));
         await using var kafka = await TestKafka.StartAsync(partitions: 1);
         using var publisher = new TopicPublisher(kafka.Settings, "test-backfill", NullLogger.Instance);
-        using var guard = new VenueGuard("binance", new ConnectionOptions { RestRequestsPerSecond = 100 });
+        var venue = VenueRegistry.Default.Get("binance");
+        using var guard = new VenueGuard(venue, new ConnectionOptions { RestRequestsPerSecond = 100 });
         using var http = new HttpClient();
-        var history = Venues.History("binance", http, guard, server.RestBase, NullLogger.Instance);
+        var history = venue.CreateHistory(new VenueHttp(http, guard, NullLogger.Instance), server.RestBase);
         var checkpoints = new BackfillCheckpoints(Path.Combine(TestDirectories.Create("backfill"), "checkpoints.json"));
         var request = BackfillRequest.Create(Listings, "binance", "BTC/USDT", "1m", "2025-01-01", "2025-01-02", null, Now);
 

@@ -1,3 +1,4 @@
+using Pipeline.Producers.Venues;
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Testing;
 using Xunit;
@@ -7,13 +8,13 @@ namespace Pipeline.Producers.Tests;
 public sealed class InstrumentsFileTests
 {
     private static PipelineConfigurationException Fails(string yaml) =>
-        Assert.Throws<PipelineConfigurationException>(() => InstrumentsFile.Parse(yaml, "instruments.yaml"));
+        Assert.Throws<PipelineConfigurationException>(() => InstrumentsFile.Parse(yaml, "instruments.yaml", VenueRegistry.Default));
 
     [Fact]
     public void The_shipped_file_registers_the_default_instruments_with_hyperliquid_usdc_shown_as_usd()
     {
         // A copy of config/instruments.yaml (the test must not read outside its own folder).
-        var loaded = InstrumentsFile.Load(Path.Combine(AppContext.BaseDirectory, "Fixtures", "config", "instruments.yaml"));
+        var loaded = InstrumentsFile.Load(Path.Combine(AppContext.BaseDirectory, "Fixtures", "config", "instruments.yaml"), VenueRegistry.Default);
         var keys = loaded.Select(i => $"{i.Exchange}:{i.Base}/{i.Quote}:{i.Market}={i.Symbol}").ToList();
         Assert.Equal(PipelineConfiguration.DefaultInstruments().Select(i => $"{i.Exchange}:{i.Base}/{i.Quote}:{i.Market}={i.Symbol}"), keys);
         Assert.Contains("hyperliquid:BTC/USD:perp=BTC", keys);
@@ -23,7 +24,7 @@ public sealed class InstrumentsFileTests
     [Fact]
     public void Without_the_alias_rule_hyperliquid_usdc_stays_a_different_listing()
     {
-        var loaded = InstrumentsFile.Parse("instruments:\n  - { exchange: hyperliquid, base: BTC, quote: USDC, market: perp }\n", "x");
+        var loaded = InstrumentsFile.Parse("instruments:\n  - { exchange: hyperliquid, base: BTC, quote: USDC, market: perp }\n", "x", VenueRegistry.Default);
         Assert.Equal("USDC", Assert.Single(loaded).Quote);
     }
 
@@ -54,7 +55,7 @@ public sealed class InstrumentsFileTests
         Assert.Contains("market 'spto' is not spot, perp or future", Assert.Single(Fails("instruments:\n  - { exchange: kraken, base: BTC, quote: USD, market: spto }\n").Problems));
         var e = Assert.Throws<PipelineConfigurationException>(() => PipelineConfiguration.Load(
             overrides: new Dictionary<string, string?> { ["InstrumentsFile"] = WriteYaml("instruments:\n  - { exchange: kraken, base: BTC, quote: USD, intervals: [1m, 7m] }\n") },
-            environment: new Dictionary<string, string?>()));
+            environment: new Dictionary<string, string?>(), venues: VenueRegistry.Default));
         Assert.Contains("has interval '7m'", Assert.Single(e.Problems));
     }
 
@@ -63,7 +64,7 @@ public sealed class InstrumentsFileTests
     {
         var options = PipelineConfiguration.Load(
             overrides: new Dictionary<string, string?> { ["InstrumentsFile"] = WriteYaml("instruments:\n  - { exchange: coinbase, base: ETH, quote: USD, intervals: [1m] }\n") },
-            environment: new Dictionary<string, string?>());
+            environment: new Dictionary<string, string?>(), venues: VenueRegistry.Default);
         var only = Assert.Single(options.Instruments);
         Assert.Equal(("coinbase", "ETH", "USD", "spot", "ETH-USD"), (only.Exchange, only.Base, only.Quote, only.Market, only.Symbol));
     }
@@ -77,7 +78,7 @@ public sealed class InstrumentsFileTests
                 ["InstrumentsFile"] = WriteYaml("instruments:\n  - { exchange: coinbase, base: ETH, quote: USD }\n"),
                 ["Instruments:0:Exchange"] = "binance", ["Instruments:0:Base"] = "BTC", ["Instruments:0:Quote"] = "USDT",
             },
-            environment: new Dictionary<string, string?>()));
+            environment: new Dictionary<string, string?>(), venues: VenueRegistry.Default));
         Assert.Contains("keep one list", Assert.Single(e.Problems));
     }
 

@@ -2,7 +2,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Plumbing;
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Topics;
+using Pipeline.Plumbing.Configuration;
 using Pipeline.Producers.Connectors;
+using Pipeline.Producers.Venues;
 using Pipeline.Schemas.V1;
 using Pipeline.Testing;
 using Xunit;
@@ -30,7 +32,7 @@ public sealed class LiveProducerRoleTests
             ["PIPELINE__EXCHANGES__COINBASE__WEBSOCKET"] = server.WebSocketBase.ToString(),
             ["PIPELINE__EXCHANGES__COINBASE__REST"] = server.RestBase.ToString(),
         };
-        var options = PipelineConfiguration.Load(environment: environment);
+        var options = PipelineConfiguration.Load(environment: environment, venues: VenueRegistry.Default);
         using var stop = new CancellationTokenSource();
         var role = ProducerRole.RunAsync(new PipelineContext(options, kafka.Settings, null, NullLoggerFactory.Instance), stop.Token);
         using var reader = new TopicRecords<Trade>(kafka.Settings, TopicCatalog.RawTrades.Name);
@@ -52,17 +54,17 @@ public sealed class LiveProducerRoleTests
 
     [Theory]
     [InlineData("PIPELINE__EXCHANGES__COINBASE__WEBSOCKET", "http://127.0.0.1:1", "configuration: Exchanges:COINBASE:WebSocket 'http://127.0.0.1:1' is not a ws/wss URL (PIPELINE__EXCHANGES__COINBASE__WEBSOCKET)")]
-    [InlineData("PIPELINE__EXCHANGES__BINANSE__REST", "https://api.binance.com", "configuration: Exchanges:BINANSE is not a venue with a connector; use binance, coinbase, kraken or hyperliquid")]
+    [InlineData("PIPELINE__EXCHANGES__BINANSE__REST", "https://api.binance.com", "configuration: Exchanges:BINANSE is not a venue with a connector; use one of binance, coinbase, kraken, hyperliquid")]
     public void A_bad_exchange_endpoint_override_fails_start_up_with_one_line(string variable, string value, string expected)
     {
-        var e = Assert.Throws<PipelineConfigurationException>(() => PipelineConfiguration.Load(environment: new Dictionary<string, string?> { [variable] = value }));
+        var e = Assert.Throws<PipelineConfigurationException>(() => PipelineConfiguration.Load(environment: new Dictionary<string, string?> { [variable] = value }, venues: VenueRegistry.Default));
         Assert.Equal(expected, Assert.Single(e.Problems));
     }
 
     [Fact]
     public void Endpoint_overrides_replace_only_the_parts_given()
     {
-        var endpoints = VenueEndpoints.Configured("kraken", new Dictionary<string, ExchangeEndpointOptions> { ["KRAKEN"] = new() { Rest = "http://127.0.0.1:8081" } });
+        var endpoints = VenueEndpoints.Configured(VenueRegistry.Default.Get("kraken"), new Dictionary<string, ExchangeEndpointOptions> { ["KRAKEN"] = new() { Rest = "http://127.0.0.1:8081" } });
         Assert.Equal(new Uri("wss://ws.kraken.com/v2"), endpoints.WebSocket);
         Assert.Equal(new Uri("http://127.0.0.1:8081"), endpoints.Rest);
     }

@@ -2,7 +2,9 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
+using Pipeline.Plumbing.Configuration;
 using Pipeline.Producers.Connectors;
+using Pipeline.Producers.Venues;
 using Pipeline.Schemas.V1;
 using Xunit;
 
@@ -16,9 +18,10 @@ public sealed class VenueCandleHistoryTests
     private static async Task<List<Candle>> CandlesAsync(string exchange, string symbol, MarketType market, Action<WebApplication> routes, string interval = "1m", int minutes = 3)
     {
         await using var server = await FakeExchangeServer.StartAsync(_ => Task.CompletedTask, routes);
-        using var guard = new VenueGuard(exchange, new ConnectionOptions { RestRequestsPerSecond = 100 });
+        var venue = VenueRegistry.Default.Get(exchange);
+        using var guard = new VenueGuard(venue, new ConnectionOptions { RestRequestsPerSecond = 100 });
         using var http = new HttpClient();
-        var history = Venues.History(exchange, http, guard, server.RestBase, NullLogger.Instance);
+        var history = venue.CreateHistory(new VenueHttp(http, guard, NullLogger.Instance), server.RestBase);
         var listing = new VenueListing(InstrumentRef.Create(exchange, "BTC", "USD", market), symbol, [interval]);
         var candles = new List<Candle>();
         await foreach (var page in history.CandlePagesAsync(listing, interval, T0 * 1_000_000, (T0 + minutes * 60) * 1_000_000, default)) candles.AddRange(page);

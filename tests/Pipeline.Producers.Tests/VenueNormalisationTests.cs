@@ -1,8 +1,10 @@
+using Pipeline.Plumbing.Configuration;
 using Pipeline.Producers.Connectors;
-using Pipeline.Producers.Connectors.Binance;
-using Pipeline.Producers.Connectors.Coinbase;
-using Pipeline.Producers.Connectors.Hyperliquid;
-using Pipeline.Producers.Connectors.Kraken;
+using Pipeline.Producers.Venues;
+using Pipeline.Producers.Venues.Binance;
+using Pipeline.Producers.Venues.Coinbase;
+using Pipeline.Producers.Venues.Hyperliquid;
+using Pipeline.Producers.Venues.Kraken;
 using Pipeline.Schemas.V1;
 using Xunit;
 
@@ -192,7 +194,7 @@ public sealed class VenueNormalisationTests
     [InlineData("binance", """{not json""")]
     public void Malformed_frames_are_rejected_with_a_reason(string exchange, string frame)
     {
-        var e = Record.Exception(() => Parse(Venues.Protocol(exchange), Listing(exchange, "BTC", "USD", "BTC"), frame));
+        var e = Record.Exception(() => Parse(VenueRegistry.Default.Get(exchange).CreateProtocol(), Listing(exchange, "BTC", "USD", "BTC"), frame));
         Assert.True(e is FormatException or System.Text.Json.JsonException, $"expected a format error, got {e?.GetType().Name ?? "none"}");
     }
 }

@@ -1,10 +1,9 @@
 // `pipeline backfill`: a venue's candles for a time range into candles.exchange.raw, paged, rate-limited and resumable.
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
-using Pipeline.Producers;
 using Pipeline.Producers.Backfill;
-using Pipeline.Producers.Connectors;
 using Pipeline.Producers.Publishing;
+using Pipeline.Producers.Venues;
 using Spectre.Console;
 
 namespace Pipeline.Cli.Commands;
@@ -13,7 +12,7 @@ public static class BackfillCommand
 {
     public static Command Create(Option<string?> config)
     {
-        var exchange = new Option<string>("--exchange") { Description = "binance, coinbase, kraken or hyperliquid", Required = true };
+        var exchange = new Option<string>("--exchange") { Description = string.Join(", ", VenueRegistry.Default.Connected), Required = true };
         var instrument = new Option<string>("--instrument") { Description = "a configured instrument: venue symbol (BTCUSDT) or BASE/QUOTE (BTC/USDT)", Required = true };
         var interval = new Option<string>("--interval") { Description = "candle interval, e.g. 1m, 1h, 1d", DefaultValueFactory = _ => "1m" };
         var from = new Option<string?>("--from") { Description = "start (UTC), e.g. 2024-01-01 or 2024-01-01T12:00:00Z" };
@@ -33,10 +32,10 @@ public static class BackfillCommand
             using var loggers = PipelineServices.CreateLoggerFactory();
             await using var services = await PipelineServices.StartAsync(options, loggers, allowEmbedded: false, needsDatabase: false, ct);
             var log = loggers.CreateLogger("backfill");
-            var venue = request.Listing.Instrument.Exchange;
+            var venue = VenueRegistry.Default.Get(request.Listing.Instrument.Exchange);
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-            using var guard = new VenueGuard(venue, new ConnectionOptions());
-            var history = Venues.History(venue, http, guard, VenueEndpoints.Configured(venue, options.Exchanges).Rest, log);
+            using var guard = new VenueGuard(venue, options.Connections);
+            var history = venue.CreateHistory(new VenueHttp(http, guard, log), VenueEndpoints.Configured(venue, options.Exchanges).Rest);
             using var publisher = new TopicPublisher(services.Context.Kafka, "pipeline-backfill", log);
             var checkpoints = new BackfillCheckpoints(Path.Combine(options.DataDir, "backfill", "checkpoints.json"));
             var backfill = new CandleBackfill(history, publisher, checkpoints, log);

@@ -2,7 +2,8 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using Pipeline.Producers;
-using Pipeline.Producers.Import;
+using Pipeline.Producers.Venues;
+using Pipeline.Producers.Venues.Binance.Dumps;
 using Pipeline.Producers.Publishing;
 using Spectre.Console;
 

@@ -11,18 +11,17 @@ public static partial class InstrumentsFile
 {
     public const string DefaultPath = "config/instruments.yaml";
 
-    /// <summary>Venues the producers know; anything else is a typo (simulated data uses "sim").</summary>
-    public static readonly IReadOnlyList<string> Exchanges = ["sim", "binance", "coinbase", "kraken", "hyperliquid"];
-
     /// <summary>Loads and checks the file; every problem becomes one line of a <see cref="PipelineConfigurationException"/>.</summary>
-    public static List<InstrumentOptions> Load(string path)
+    /// <param name="venues">The venues instruments may name and their symbol rules; null checks only the file's shape
+    /// (any exchange name, symbol as written or BASEQUOTE).</param>
+    public static List<InstrumentOptions> Load(string path, IVenueCatalog? venues = null)
     {
         if (!File.Exists(path))
             throw new PipelineConfigurationException([$"configuration: instruments file '{path}' does not exist; create it (see config/instruments.yaml) or fix InstrumentsFile (PIPELINE__INSTRUMENTSFILE)"]);
-        return Parse(File.ReadAllText(path), path);
+        return Parse(File.ReadAllText(path), path, venues);
     }
 
-    public static List<InstrumentOptions> Parse(string yaml, string source)
+    public static List<InstrumentOptions> Parse(string yaml, string source, IVenueCatalog? venues = null)
     {
         Document document;
         try
@@ -43,8 +42,8 @@ public static partial class InstrumentsFile
         for (var i = 0; i < document.Aliases.Count; i++)
         {
             var a = document.Aliases[i];
-            if (!Exchanges.Contains(a.Exchange ?? ""))
-                problems.Add($"configuration: {source} aliases[{i}] has exchange '{a.Exchange}'; use one of {string.Join(", ", Exchanges)}");
+            if (!IsKnown(venues, a.Exchange ?? ""))
+                problems.Add($"configuration: {source} aliases[{i}] has exchange '{a.Exchange}'; {Allowed(venues)}");
             else if (string.IsNullOrWhiteSpace(a.VenueQuote) || string.IsNullOrWhiteSpace(a.Quote))
                 problems.Add($"configuration: {source} aliases[{i}] needs venue_quote and quote (e.g. venue_quote: USDC, quote: USD)");
             else aliases.Add(a);
@@ -58,8 +57,8 @@ public static partial class InstrumentsFile
             if (string.IsNullOrWhiteSpace(e.Exchange) || string.IsNullOrWhiteSpace(e.Base) || string.IsNullOrWhiteSpace(e.Quote))
             { problems.Add($"{where} needs exchange, base and quote"); continue; }
             var exchange = e.Exchange.Trim().ToLowerInvariant();
-            if (!Exchanges.Contains(exchange))
-            { problems.Add($"{where}: unknown exchange '{e.Exchange}'; use one of {string.Join(", ", Exchanges)}"); continue; }
+            if (!IsKnown(venues, exchange))
+            { problems.Add($"{where}: unknown exchange '{e.Exchange}'; {Allowed(venues)}"); continue; }
             if (!InstrumentRef.TryParseMarket(e.Market ?? "spot", out var market))
             { problems.Add($"{where}: market '{e.Market}' is not spot, perp or future"); continue; }
             var @base = e.Base.Trim().ToUpperInvariant();
@@ -72,11 +71,11 @@ public static partial class InstrumentsFile
                 && (a.Market is null || (InstrumentRef.TryParseMarket(a.Market, out var am) && am == market))
                 && string.Equals(a.VenueQuote, quote, StringComparison.OrdinalIgnoreCase));
             if (alias is not null) quote = alias.Quote!.ToUpperInvariant();
-            var symbol = string.IsNullOrWhiteSpace(e.Symbol) ? DefaultSymbol(exchange, @base, quote) : e.Symbol.Trim();
-            if (ExpectedSymbols(exchange, @base, quote) is { } expected && !expected.Contains(symbol, StringComparer.OrdinalIgnoreCase))
-            { problems.Add($"{where}: symbol '{symbol}' does not match {@base}/{quote} on {exchange}; expected {string.Join(" or ", expected)} (is the base, quote or symbol misspelled?)"); continue; }
-            if (exchange == "hyperliquid" && market != MarketType.Perp)
-            { problems.Add($"{where}: Hyperliquid instruments here are perps; set market: perp"); continue; }
+            var symbol = string.IsNullOrWhiteSpace(e.Symbol)
+                ? venues?.DefaultSymbol(exchange, @base, quote, market) ?? $"{@base}{quote}"
+                : e.Symbol.Trim();
+            if (venues?.Problem(exchange, @base, quote, market, symbol) is { } problem)
+            { problems.Add($"{where}: {problem}"); continue; }
             result.Add(new InstrumentOptions
             {
                 Exchange = exchange,
@@ -93,25 +92,14 @@ public static partial class InstrumentsFile
         return result;
     }
 
-    private static string DefaultSymbol(string exchange, string @base, string quote) => exchange switch
-    {
-        "binance" => $"{@base}{quote}",
-        "coinbase" => $"{@base}-{quote}",
-        "kraken" => $"{@base}/{quote}",
-        "hyperliquid" => @base,
-        _ => $"SIM-{@base}{quote}",
-    };
+    private static bool IsKnown(IVenueCatalog? venues, string exchange) =>
+        venues is null ? Exchange().IsMatch(exchange) : venues.Exchanges.Contains(exchange);
 
-    /// <summary>The venue's symbol conventions, so "BTCUSTD" next to base BTC, quote USDT is caught as a typo.</summary>
-    private static string[]? ExpectedSymbols(string exchange, string @base, string quote) => exchange switch
-    {
-        "binance" => [$"{@base}{quote}"],
-        "coinbase" => [$"{@base}-{quote}"],
-        // Kraken's REST API still says XBT for bitcoin; its WebSocket v2 says BTC.
-        "kraken" => [$"{@base}/{quote}", $"{(@base == "BTC" ? "XBT" : @base)}/{quote}"],
-        "hyperliquid" => [@base],
-        _ => null,
-    };
+    private static string Allowed(IVenueCatalog? venues) =>
+        venues is null ? "use lower-case letters, digits and '-'" : $"use one of {string.Join(", ", venues.Exchanges)}";
+
+    [GeneratedRegex("^[a-z0-9-]{1,30}$")]
+    private static partial Regex Exchange();
 
     [GeneratedRegex("^[A-Z0-9]{1,15}$")]
     private static partial Regex Asset();

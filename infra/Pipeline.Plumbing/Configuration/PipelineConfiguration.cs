@@ -14,8 +14,10 @@ public static class PipelineConfiguration
 
     /// <summary>Reads the file (when given, it must exist; when null, config/pipeline.json is used if present),
     /// then environment variables and explicit overrides, then validates.</summary>
+    /// <param name="venues">The venues instruments may name, with their symbol rules (the producers' registry);
+    /// null checks the instruments' shape only.</param>
     public static PipelineOptions Load(string? file = null, IDictionary<string, string?>? overrides = null,
-        IDictionary<string, string?>? environment = null)
+        IDictionary<string, string?>? environment = null, IVenueCatalog? venues = null)
     {
         var builder = new ConfigurationBuilder();
         if (file is not null)
@@ -54,16 +56,16 @@ public static class PipelineConfiguration
         {
             if (options.Instruments.Count > 0)
                 throw new PipelineConfigurationException([$"configuration: instruments are listed both in {instrumentsFile} and in Instruments of the JSON configuration; keep one list"]);
-            options.Instruments = InstrumentsFile.Load(instrumentsFile);
+            options.Instruments = InstrumentsFile.Load(instrumentsFile, venues);
         }
         if (options.Instruments.Count == 0) options.Instruments = DefaultInstruments();
         options.S3.ApplyAwsEnvironment(name => environment is null ? Environment.GetEnvironmentVariable(name)
             : environment.TryGetValue(name, out var value) ? value : null);
-        Validate(options);
+        Validate(options, venues);
         return options;
     }
 
-    public static void Validate(PipelineOptions options)
+    public static void Validate(PipelineOptions options, IVenueCatalog? venues = null)
     {
         var problems = new List<string>();
         if (string.IsNullOrWhiteSpace(options.DataDir))
@@ -129,10 +131,16 @@ public static class PipelineConfiguration
         if (!(pr.PriceJumpFraction > 0))
             problems.Add($"configuration: Processing:PriceJumpFraction is {pr.PriceJumpFraction}; it must be greater than 0 (e.g. 0.2 for 20%)");
 
+        ValidateConnections(options.Connections, problems);
+
         foreach (var (venue, endpoints) in options.Exchanges)
         {
-            if (!InstrumentsFile.Exchanges.Contains(venue.ToLowerInvariant()) || venue.Equals("sim", StringComparison.OrdinalIgnoreCase))
-            { problems.Add($"configuration: Exchanges:{venue} is not a venue with a connector; use binance, coinbase, kraken or hyperliquid"); continue; }
+            if (venues is not null && !venues.Connected.Contains(venue.ToLowerInvariant()))
+            {
+                var connected = string.Join(", ", venues.Connected);
+                problems.Add($"configuration: Exchanges:{venue} is not a venue with a connector; use one of {connected}");
+                continue;
+            }
             foreach (var (name, url, schemes) in new[] { ("WebSocket", endpoints.WebSocket, new[] { "ws", "wss" }), ("Rest", endpoints.Rest, new[] { "http", "https" }) })
                 if (!string.IsNullOrWhiteSpace(url) && !(Uri.TryCreate(url, UriKind.Absolute, out var u) && schemes.Contains(u.Scheme)))
                     problems.Add($"configuration: Exchanges:{venue}:{name} '{url}' is not a {string.Join("/", schemes)} URL (PIPELINE__EXCHANGES__{venue.ToUpperInvariant()}__{name.ToUpperInvariant()})");
@@ -154,6 +162,33 @@ public static class PipelineConfiguration
             if (!seen.Add(key)) problems.Add($"{where} repeats instrument {key}; list each instrument once");
         }
         if (problems.Count > 0) throw new PipelineConfigurationException(problems);
+    }
+
+    private static void ValidateConnections(ConnectionOptions c, List<string> problems)
+    {
+        void Positive(TimeSpan value, string name)
+        {
+            if (value <= TimeSpan.Zero)
+                problems.Add($"configuration: Connections:{name} is {value}; it must be positive, e.g. 00:00:30 (PIPELINE__CONNECTIONS__{name.ToUpperInvariant()})");
+        }
+        Positive(c.HeartbeatTimeout, "HeartbeatTimeout");
+        Positive(c.PingInterval, "PingInterval");
+        Positive(c.ReconnectBaseDelay, "ReconnectBaseDelay");
+        Positive(c.BreakDuration, "BreakDuration");
+        if (c.ReconnectMaxDelay < c.ReconnectBaseDelay)
+            problems.Add($"configuration: Connections:ReconnectMaxDelay {c.ReconnectMaxDelay} is below ReconnectBaseDelay {c.ReconnectBaseDelay}; raise it");
+        if (c.QueueCapacity is < 1 or > 10_000_000)
+            problems.Add($"configuration: Connections:QueueCapacity is {c.QueueCapacity}; it must be 1..10000000 (PIPELINE__CONNECTIONS__QUEUECAPACITY)");
+        if (c.MaxFrameBytes < 1024)
+            problems.Add($"configuration: Connections:MaxFrameBytes is {c.MaxFrameBytes}; it must be at least 1024 (PIPELINE__CONNECTIONS__MAXFRAMEBYTES)");
+        if (c.MaxGapTrades < 0)
+            problems.Add($"configuration: Connections:MaxGapTrades is {c.MaxGapTrades}; it must be 0 or more (PIPELINE__CONNECTIONS__MAXGAPTRADES)");
+        if (c.RestRequestsPerSecond is { } rest && !(rest > 0))
+            problems.Add($"configuration: Connections:RestRequestsPerSecond is {rest}; it must be greater than 0, or left out for each venue's budget");
+        if (!(c.ConnectsPerSecond > 0))
+            problems.Add($"configuration: Connections:ConnectsPerSecond is {c.ConnectsPerSecond}; it must be greater than 0");
+        if (!(c.BreakerFailureRatio is > 0 and <= 1))
+            problems.Add($"configuration: Connections:BreakerFailureRatio is {c.BreakerFailureRatio}; it must be in (0, 1]");
     }
 
     /// <summary>Simulated instruments (venue "sim", never a real exchange's name) plus real listings so imports and backfills work.</summary>

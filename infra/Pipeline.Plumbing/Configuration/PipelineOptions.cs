@@ -20,4 +20,6 @@ public sealed class PipelineOptions
     public bool LiveExchanges { get; set; }
     /// <summary>Per-exchange endpoint overrides for the live connectors and backfill (PIPELINE__EXCHANGES__BINANCE__WEBSOCKET=...).</summary>
     public Dictionary<string, ExchangeEndpointOptions> Exchanges { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+    /// <summary>Timing, size and rate limits of the live connectors and REST history.</summary>
+    public ConnectionOptions Connections { get; set; } = new();
 }

@@ -1,8 +1,7 @@
 // What `pipeline backfill` was asked for, checked: a configured listing on a supported venue, an interval, a time range.
 using System.Globalization;
 using Pipeline.Plumbing.Configuration;
-using Pipeline.Producers.Connectors;
-using Pipeline.Producers.Connectors.Hyperliquid;
+using Pipeline.Producers.Venues;
 
 namespace Pipeline.Producers.Backfill;
 
@@ -13,15 +12,16 @@ public sealed record BackfillRequest(VenueListing Listing, string Interval, long
 
     /// <summary>Builds a request from command-line text; throws ArgumentException with one line saying what is wrong.</summary>
     public static BackfillRequest Create(VenueListings listings, string exchange, string instrument, string interval,
-        string? from, string? to, string? days, DateTimeOffset now)
+        string? from, string? to, string? days, DateTimeOffset now, VenueRegistry? venues = null)
     {
+        venues ??= VenueRegistry.Default;
         exchange = exchange.Trim().ToLowerInvariant();
-        if (!Venues.Supported.Contains(exchange))
-            throw new ArgumentException($"--exchange '{exchange}' is not supported for backfill; use one of {string.Join(", ", Venues.Supported)}");
+        if (!venues.TryGet(exchange, out var venue))
+            throw new ArgumentException($"--exchange '{exchange}' is not supported for backfill; use one of {string.Join(", ", venues.Connected)}");
         var listing = listings.Find(exchange, instrument);
         if (!PipelineConfiguration.Intervals.Contains(interval))
             throw new ArgumentException($"--interval '{interval}' is not a pipeline interval; use one of {string.Join(", ", PipelineConfiguration.Intervals)}");
-        var step = IntervalLength(interval);
+        var step = IntervalLength.Of(interval);
 
         // Only whole intervals that have closed are history.
         var nowUs = now.ToUnixTimeMilliseconds() * 1000;
@@ -30,7 +30,7 @@ public sealed record BackfillRequest(VenueListing Listing, string Interval, long
         if (days is not null)
         {
             if (from is not null) throw new ArgumentException("give either --from or --days, not both");
-            if (days.Equals("max", StringComparison.OrdinalIgnoreCase)) fromUs = toUs - MaxDepth(exchange, step);
+            if (days.Equals("max", StringComparison.OrdinalIgnoreCase)) fromUs = toUs - venue.HistoryDepthUs(step, nowUs);
             else if (int.TryParse(days, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0) fromUs = toUs - n * 86_400_000_000L;
             else throw new ArgumentException($"--days '{days}' is neither a positive number of days nor 'max'");
         }
@@ -40,28 +40,6 @@ public sealed record BackfillRequest(VenueListing Listing, string Interval, long
         if (fromUs >= toUs)
             throw new ArgumentException($"the range is empty: --from {Format(fromUs)} is not before --to {Format(toUs)}");
         return new BackfillRequest(listing, interval, fromUs, toUs);
-    }
-
-    /// <summary>How far back each venue serves candles ("--days max").</summary>
-    private static long MaxDepth(string exchange, long step) => exchange switch
-    {
-        "hyperliquid" => HyperliquidHistory.Depth * step,   // only the latest 5000 candles
-        "kraken" => 720 * step,                              // only the latest 720 candles
-        "binance" => (DateTimeOffset.UtcNow - new DateTimeOffset(2017, 7, 14, 0, 0, 0, TimeSpan.Zero)).Ticks / 10, // spot launch
-        _ => (DateTimeOffset.UtcNow - new DateTimeOffset(2015, 1, 1, 0, 0, 0, TimeSpan.Zero)).Ticks / 10,
-    };
-
-    public static long IntervalLength(string interval)
-    {
-        var n = long.Parse(interval[..^1], CultureInfo.InvariantCulture);
-        return interval[^1] switch
-        {
-            'm' => n * 60_000_000L,
-            'h' => n * 3_600_000_000L,
-            'd' => n * 86_400_000_000L,
-            'w' => n * 7 * 86_400_000_000L,
-            _ => throw new ArgumentException($"interval '{interval}' has an unknown unit"),
-        };
     }
 
     private static long ParseTime(string text, string option)

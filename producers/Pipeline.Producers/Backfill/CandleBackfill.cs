@@ -1,6 +1,6 @@
 // `pipeline backfill`: pages a venue's candles into candles.exchange.raw, saving a resume point after each acknowledged page.
 using Microsoft.Extensions.Logging;
-using Pipeline.Producers.Connectors;
+using Pipeline.Producers.Venues;
 using Pipeline.Producers.Publishing;
 
 namespace Pipeline.Producers.Backfill;

@@ -5,6 +5,8 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Polly.CircuitBreaker;
+using Pipeline.Plumbing.Configuration;
+using Pipeline.Producers.Venues;
 using Pipeline.Schemas.V1;
 
 namespace Pipeline.Producers.Connectors;
@@ -177,7 +179,7 @@ public sealed class ExchangeConnection(
             {
                 foreach (var interval in protocol.StreamedIntervals(listing))
                 {
-                    var step = Backfill.BackfillRequest.IntervalLength(interval);
+                    var step = IntervalLength.Of(interval);
                     await foreach (var page in history.CandlePagesAsync(listing, interval, gap.AfterTimeUs - gap.AfterTimeUs % step, gap.BeforeTimeUs, ct))
                         foreach (var candle in page)
                         {

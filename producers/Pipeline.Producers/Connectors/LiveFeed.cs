@@ -1,7 +1,9 @@
 // Runs one connection per configured real listing, all feeding one bounded queue that a single writer drains into Kafka.
 using Microsoft.Extensions.Logging;
+using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Kafka;
 using Pipeline.Producers.Publishing;
+using Pipeline.Producers.Venues;
 
 namespace Pipeline.Producers.Connectors;
 
@@ -10,23 +12,28 @@ public sealed class LiveFeed : IDisposable
     private readonly List<VenueGuard> _guards = new();
     private readonly HttpClient _http;
     private readonly ILoggerFactory _loggers;
+    private readonly VenueRegistry _venues;
 
     /// <param name="endpoints">Where each venue lives; null uses the venues' public addresses.</param>
+    /// <param name="venues">The venues to connect to; null is every registered venue.</param>
     public LiveFeed(IEnumerable<VenueListing> listings, ConnectionOptions options, ILoggerFactory loggers,
-        Func<string, VenueEndpoints>? endpoints = null, HttpClient? http = null)
+        Func<IVenue, VenueEndpoints>? endpoints = null, HttpClient? http = null, VenueRegistry? venues = null)
     {
         _loggers = loggers;
         _http = http ?? new HttpClient { Timeout = TimeSpan.FromSeconds(30), DefaultRequestHeaders = { { "User-Agent", "market-data-pipeline" } } };
         Queue = new RecordQueue(options.QueueCapacity);
+        _venues = venues ?? VenueRegistry.Default;
         var connections = new List<ExchangeConnection>();
-        foreach (var venue in listings.Where(l => Venues.Supported.Contains(l.Instrument.Exchange)).GroupBy(l => l.Instrument.Exchange))
+        foreach (var group in listings.GroupBy(l => l.Instrument.Exchange))
         {
-            var where = (endpoints ?? VenueEndpoints.For)(venue.Key);
-            var guard = new VenueGuard(venue.Key, options);
+            if (!_venues.TryGet(group.Key, out var venue)) continue; // "sim" and other feeds without a connector
+            var where = endpoints?.Invoke(venue) ?? venue.Endpoints;
+            var guard = new VenueGuard(venue, options);
             _guards.Add(guard);
-            var log = loggers.CreateLogger($"Pipeline.Producers.{venue.Key}");
-            var history = Venues.History(venue.Key, _http, guard, where.Rest, log);
-            connections.AddRange(venue.Select(l => new ExchangeConnection(Venues.Protocol(venue.Key), history, guard, l, where.WebSocket, Queue, options, log)));
+            var log = loggers.CreateLogger($"Pipeline.Producers.{venue.Name}");
+            var history = venue.CreateHistory(new VenueHttp(_http, guard, log), where.Rest);
+            connections.AddRange(group.Select(l =>
+                new ExchangeConnection(venue.CreateProtocol(), history, guard, l, where.WebSocket, Queue, options, log)));
         }
         Connections = connections;
     }
@@ -40,7 +47,7 @@ public sealed class LiveFeed : IDisposable
         var log = _loggers.CreateLogger<LiveFeed>();
         if (Connections.Count == 0)
         {
-            log.LogWarning("LiveExchanges is on but no instrument is configured on {Venues}", string.Join(", ", Venues.Supported));
+            log.LogWarning("LiveExchanges is on but no instrument is configured on {Venues}", string.Join(", ", _venues.Connected));
             return;
         }
         log.LogInformation("Live connectors for {Keys}", string.Join(", ", Connections.Select(c => c.Listing.Instrument.Key)));

@@ -1,4 +1,5 @@
 // Decides, per incoming live trade, whether it continues the stream, repeats what was delivered, or follows a gap.
+using Pipeline.Producers.Venues;
 using Pipeline.Schemas.V1;
 
 namespace Pipeline.Producers.Connectors;

@@ -1,4 +1,0 @@
-namespace Pipeline.Producers.Import;
-
-/// <summary>How far an import is: bytes of CSV text read of the total, and records published.</summary>
-public sealed record BinanceDumpProgress(string File, long BytesRead, long BytesTotal, long Records);
