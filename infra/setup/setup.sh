@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the pipeline needs on a Debian 12 machine, idempotently: apt packages, librdkafka 2.15.1
-# (built from the source npm ships), buf. Each step checks first and skips what is already there.
+# Installs what the pipeline needs on a Debian 12 machine, idempotently: apt packages, buf, the dashboard's chart
+# library. Each step checks first and skips what is already there. The Kafka client (Confluent.Kafka + its native
+# librdkafka from librdkafka.redist) is an ordinary NuGet package: `dotnet build` restores it, no C build.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache="${PIPELINE_CACHE:-$HOME/.cache/pipeline}"
@@ -8,7 +9,7 @@ mkdir -p "$cache"
 log() { echo "setup: $*" >&2; }
 
 # python3-kafka / python3-confluent-kafka: independent Kafka clients for the broker's conformance tests.
-apt_pkgs=(build-essential libssl-dev zlib1g-dev libzstd-dev liblz4-dev libsasl2-dev postgresql kcat wrk python3-kafka python3-confluent-kafka)
+apt_pkgs=(postgresql kcat wrk python3-kafka python3-confluent-kafka)
 missing=()
 for p in "${apt_pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -31,17 +32,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-rdk="$cache/librdkafka-2.15.1/librdkafka.so"
-if [ ! -f "$rdk" ]; then
-  log "building librdkafka 2.15.1 from @confluentinc/kafka-javascript@1.10.1 (about a minute)"
-  work=$(mktemp -d)
-  (cd "$work" && npm pack -q @confluentinc/kafka-javascript@1.10.1 >/dev/null 2>&1 && tar xzf confluentinc-kafka-javascript-1.10.1.tgz)
-  (cd "$work/package/deps/librdkafka" && ./configure --disable-curl --disable-gssapi >/dev/null && make -j"$(nproc)" libs >/dev/null 2>&1)
-  mkdir -p "$(dirname "$rdk")"
-  cp "$work/package/deps/librdkafka/src/librdkafka.so.1" "$rdk.tmp" && mv "$rdk.tmp" "$rdk"
-  rm -rf "$work"
-fi
-
 buf="$cache/buf/node_modules/.bin/buf"
 if [ ! -x "$buf" ]; then
   log "installing buf 1.75.0 (npm)"
@@ -60,4 +50,4 @@ bash "$here/../../api/Pipeline.Api/Dashboard/build.sh"
 
 # Chromium only where browser tests run (make test sets PIPELINE_SETUP_BROWSER=1): it is big.
 if [ "${PIPELINE_SETUP_BROWSER:-0}" = "1" ]; then bash "$here/setup-browser.sh"; fi
-log "ready (librdkafka: $rdk)"
+log "ready"

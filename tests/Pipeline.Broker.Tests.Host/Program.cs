@@ -18,9 +18,6 @@ for (int i = 1; i < args.Length; i++)
 }
 string Opt(string name, string fallback) => opts.TryGetValue(name, out var v) ? v : fallback;
 
-NativeLibrary.SetDllImportResolver(typeof(Library).Assembly, (name, _, _) =>
-    name.Contains("librdkafka") ? NativeLibrary.Load(Path.Combine(AppContext.BaseDirectory, "librdkafka.so")) : IntPtr.Zero);
-
 var stop = new CancellationTokenSource();
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.Cancel(); });
 using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; stop.Cancel(); });

@@ -8,10 +8,26 @@ namespace Pipeline.Foundation.Tests;
 
 public class KafkaPlumbingTests
 {
+    /// <summary>Whether the generic librdkafka.so of librdkafka.redist can load here (it needs libsasl2.so.3; Debian 12 has .so.2).</summary>
+    internal static bool HasSasl3 => File.Exists("/usr/lib/x86_64-linux-gnu/libsasl2.so.3") || File.Exists("/lib/x86_64-linux-gnu/libsasl2.so.3");
+
     [Fact]
-    public void The_loaded_librdkafka_is_2_15()
+    public void The_loaded_librdkafka_is_the_redist_package_of_Confluent_Kafkas_own_version()
     {
-        Assert.StartsWith("2.15.", LibrdkafkaLoader.EnsureLoaded());
+        var version = LibrdkafkaLoader.EnsureLoaded();
+        Assert.Equal(Library.VersionString, version);
+        Assert.Equal(typeof(Library).Assembly.GetName().Version!.ToString(3), version);
+        Assert.NotNull(LibrdkafkaLoader.LoadedFrom);
+        Assert.Contains("runtimes/linux-x64/native/", LibrdkafkaLoader.LoadedFrom);
+    }
+
+    [Fact]
+    public void Without_libsasl2_so_3_Confluent_Kafka_falls_back_to_the_centos8_build()
+    {
+        // Debian 12 (this project's target) ships libsasl2.so.2 only: the generic build cannot load, the centos8 one (glibc only) does.
+        var expected = HasSasl3 ? "/librdkafka.so" : "/centos8-librdkafka.so";
+        Assert.EndsWith(expected, LibrdkafkaLoader.LoadedFrom);
+        Assert.Equal(typeof(Library).Assembly.GetName().Version!.ToString(3), LibrdkafkaLoader.EnsureLoaded());
     }
 
     [Fact]

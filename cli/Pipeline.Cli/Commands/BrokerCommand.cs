@@ -23,7 +23,7 @@ public static class BrokerCommand
             if (parse.GetValue(port) is < 0 or > 65535) throw new ArgumentException($"--port {parse.GetValue(port)} is out of range; use 0..65535");
             using var loggers = Pipeline.Cli.PipelineServices.CreateLoggerFactory();
             var log = loggers.CreateLogger("broker");
-            log.LogInformation("librdkafka {Version}", LibrdkafkaLoader.EnsureLoaded());
+            log.LogInformation("librdkafka {Version} loaded from {Path}", LibrdkafkaLoader.EnsureLoaded(), LibrdkafkaLoader.LoadedFrom);
             if (parse.GetValue(partitions) < 1) throw new ArgumentException($"--partitions {parse.GetValue(partitions)} must be at least 1");
             await using var kafka = await EmbeddedKafka.StartAsync(parse.GetValue(dataDir)!, parse.GetValue(port), parse.GetValue(partitions), loggers,
                 parse.GetValue(autoCreate), ct);

@@ -1,6 +1,4 @@
-// Points Confluent.Kafka at librdkafka 2.15.1 built by infra/setup/setup.sh and checks its version.
-using System.Reflection;
-using System.Runtime.InteropServices;
+// Loads librdkafka from the librdkafka.redist package (Confluent.Kafka picks the variant) and checks it matches Confluent.Kafka.
 using Confluent.Kafka;
 
 namespace Pipeline.Plumbing.Kafka;
@@ -8,48 +6,61 @@ namespace Pipeline.Plumbing.Kafka;
 public static class LibrdkafkaLoader
 {
     private static readonly object Gate = new();
+    private static string? _version;
     private static string? _loadedFrom;
 
-    /// <summary>Environment variable naming the librdkafka.so to load instead of the one next to the program.</summary>
-    public const string PathVariable = "PIPELINE_LIBRDKAFKA";
-
     /// <summary>Loads librdkafka once per process and returns its version string; throws
-    /// <see cref="InvalidOperationException"/> with one clear line when it is missing or not 2.15.x.</summary>
+    /// <see cref="InvalidOperationException"/> with one clear line when it cannot be loaded or its version is not the
+    /// one Confluent.Kafka was built for (both come from packages pinned to the same version).</summary>
+    /// <remarks>On Debian 12 the package's generic librdkafka.so needs libsasl2.so.3 (Debian has .so.2): Confluent.Kafka
+    /// then falls back by itself to the package's centos8 build, which needs only glibc. <see cref="LoadedFrom"/> says which.</remarks>
     public static string EnsureLoaded()
     {
         lock (Gate)
         {
-            if (_loadedFrom is null)
+            if (_version is not null) return _version;
+            string version;
+            try
             {
-                var chosen = Environment.GetEnvironmentVariable(PathVariable);
-                var path = chosen is { Length: > 0 }
-                    ? File.Exists(chosen) ? chosen : throw new InvalidOperationException(
-                        $"librdkafka was not found at {chosen} ({PathVariable}); point {PathVariable} at librdkafka 2.15.x or unset it to use the one 'make setup' builds")
-                    : Candidates().FirstOrDefault(File.Exists) ?? throw new InvalidOperationException(
-                        $"librdkafka 2.15.1 was not found (looked in {string.Join(", ", Candidates())}); run 'make setup' (infra/setup/setup.sh) to build it, or set {PathVariable}");
-                NativeLibrary.SetDllImportResolver(typeof(Library).Assembly, (name, _, _) =>
-                    name.Contains("rdkafka", StringComparison.Ordinal) ? NativeLibrary.Load(path) : IntPtr.Zero);
-                _loadedFrom = path;
+                version = Library.VersionString;
             }
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
+            {
+                throw new InvalidOperationException(
+                    $"librdkafka (from the librdkafka.redist package) could not be loaded: {e.Message}; rebuild with 'dotnet build' or republish");
+            }
+            var managed = typeof(Library).Assembly.GetName().Version!;
+            var expected = $"{managed.Major}.{managed.Minor}.";
+            if (!version.StartsWith(expected, StringComparison.Ordinal))
+                throw new InvalidOperationException(
+                    $"librdkafka {version} was loaded, but Confluent.Kafka {managed.ToString(3)} needs {expected}x: pin librdkafka.redist to Confluent.Kafka's version");
+            _loadedFrom = FindLoadedPath();
+            _version = version;
+            return version;
         }
-        string version;
-        try { version = Library.VersionString; }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
-        {
-            throw new InvalidOperationException($"librdkafka at {_loadedFrom} could not be loaded ({e.Message}); rebuild it with 'make setup'");
-        }
-        if (!version.StartsWith("2.15.", StringComparison.Ordinal))
-            throw new InvalidOperationException($"librdkafka at {_loadedFrom} is version {version}, but 2.15.x is required; rebuild it with 'make setup' or fix {PathVariable}");
-        return version;
     }
 
-    public static string? LoadedFrom => _loadedFrom;
-
-    private static IEnumerable<string> Candidates()
+    /// <summary>The file librdkafka was loaded from (read from /proc/self/maps), or null where that cannot be told.</summary>
+    public static string? LoadedFrom
     {
-        yield return Path.Combine(AppContext.BaseDirectory, "librdkafka.so");
-        var cache = Environment.GetEnvironmentVariable("PIPELINE_CACHE") is { Length: > 0 } c
-            ? c : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "pipeline");
-        yield return Path.Combine(cache, "librdkafka-2.15.1", "librdkafka.so");
+        get
+        {
+            EnsureLoaded();
+            return _loadedFrom;
+        }
+    }
+
+    private static string? FindLoadedPath()
+    {
+        const string maps = "/proc/self/maps";
+        if (!File.Exists(maps)) return null;
+        foreach (var line in File.ReadLines(maps))
+        {
+            var slash = line.IndexOf('/');
+            if (slash < 0) continue;
+            var path = line[slash..];
+            if (Path.GetFileName(path).Contains("librdkafka", StringComparison.Ordinal)) return path;
+        }
+        return null;
     }
 }
