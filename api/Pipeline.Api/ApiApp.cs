@@ -39,9 +39,15 @@ public static class ApiApp
             builder.Services.AddCors(o => o.AddDefaultPolicy(p => p.WithOrigins([.. api.CorsOrigins])
                 .WithMethods("GET", "POST", "PUT", "DELETE").WithHeaders("Content-Type", ApiKeyGate.Header, "Last-Event-ID")));
         builder.Services.AddRateLimiter(o => ClientRateLimit.Configure(o, api, gate));
+        builder.Services.AddSingleton(new StreamAdmission(api, gate));
         // History answers are cached for a second per full URL: a popular chart query costs one database round
         // trip per second however many clients ask. Live data comes from the stream, which is never cached.
-        builder.Services.AddOutputCache(o => o.AddPolicy(HistoryCachePolicy, b => b.Expire(TimeSpan.FromSeconds(1))));
+        // Paths are keyed case-sensitively: /1m and /1M (not an interval) must never share an answer.
+        builder.Services.AddOutputCache(o =>
+        {
+            o.UseCaseSensitivePaths = true;
+            o.AddPolicy(HistoryCachePolicy, b => b.Expire(TimeSpan.FromSeconds(1)));
+        });
 
         var app = builder.Build();
         app.UseExceptionHandler(new ExceptionHandlerOptions
@@ -70,6 +76,9 @@ public static class ApiApp
             }
         });
 
+        app.Use(RequestText.RejectControlCharactersInQuery);
+        app.UseRouting();
+        app.Use(RequestText.RejectControlCharactersInRoute);
         if (api.CorsOrigins.Count > 0) app.UseCors();
         app.UseRateLimiter();
         app.UseOutputCache();
@@ -147,7 +156,7 @@ public static class ApiApp
         long? from = null;
         if (ApiCursor.Read(query, CandleReader.CursorKind) is { } c)
         {
-            if (!long.TryParse(c, out var f) || f < range.StartUs || f > range.EndUs || f % iv.Microseconds != 0) throw ApiCursor.Invalid();
+            if (!long.TryParse(c, out var f) || f < range.StartUs || f > range.EndUs || !iv.IsBoundary(f)) throw ApiCursor.Invalid();
             from = f;
         }
         var (id, r) = await instruments.ResolveAsync(exchange, @base, quote, market, ct);

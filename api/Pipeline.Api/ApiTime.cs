@@ -1,4 +1,5 @@
-// Times in the API: ISO-8601 UTC out; ISO-8601 or Unix milliseconds in. Stored as microseconds since the epoch.
+// Times in the API: ISO-8601 UTC out with exactly 6 fractional digits (so they sort as strings); ISO-8601 or Unix
+// milliseconds in. Stored as microseconds since the epoch.
 using System.Globalization;
 
 namespace Pipeline.Api;
@@ -7,7 +8,7 @@ public static class ApiTime
 {
     public static DateTime ToDateTime(long us) => DateTime.UnixEpoch.AddTicks(us * 10);
     public static long ToMicroseconds(DateTime utc) => (utc.ToUniversalTime() - DateTime.UnixEpoch).Ticks / 10;
-    public static string Format(long us) => ToDateTime(us).ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFF'Z'", CultureInfo.InvariantCulture);
+    public static string Format(long us) => ToDateTime(us).ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
     public static string Format(DateTime utc) => Format(ToMicroseconds(utc));
 
     public static bool TryParse(string text, out long us)

@@ -1,4 +1,5 @@
-// The candle intervals the API accepts, as fixed steps aligned to the UTC epoch (like the aggregator's windows).
+// The candle intervals the API accepts: fixed steps aligned like Binance's klines (weeks start on Monday 00:00 UTC,
+// everything else, 3d included, counts from the epoch), as the aggregator aligns its windows.
 namespace Pipeline.Api;
 
 public readonly record struct CandleInterval(string Name, long Microseconds)
@@ -23,6 +24,21 @@ public readonly record struct CandleInterval(string Name, long Microseconds)
         return false;
     }
 
+    // 1970-01-01 was a Thursday; the first Monday 00:00 UTC is 4 days later.
+    private const long MondayUs = 4L * 86_400_000_000;
+
+    /// <summary>Where steps are counted from: Monday 1970-01-05 for weeks, the epoch otherwise.</summary>
+    public long OriginUs => Name == "1w" ? MondayUs : 0;
+
     /// <summary>The start of the interval that contains <paramref name="us"/>.</summary>
-    public long Floor(long us) => us - (((us % Microseconds) + Microseconds) % Microseconds);
+    public long Floor(long us)
+    {
+        var offset = us - OriginUs;
+        return us - (((offset % Microseconds) + Microseconds) % Microseconds);
+    }
+
+    /// <summary>The start of the first interval that begins at or after <paramref name="us"/>.</summary>
+    public long Ceiling(long us) => Floor(us) == us ? us : Floor(us) + Microseconds;
+
+    public bool IsBoundary(long us) => Floor(us) == us;
 }

@@ -12,18 +12,24 @@ public sealed class CandleReader(NpgsqlDataSource db, TimeProvider clock)
     public const string CursorKind = "candles";
 
     private readonly record struct Row(long TimeUs, decimal Open, decimal High, decimal Low, decimal Close, decimal Volume,
-        decimal QuoteVolume, long TradeCount, bool Closed, int Revision, bool Filled);
+        decimal QuoteVolume, long TradeCount, bool Closed, int Revision, bool Filled, CandleExtras? Extras);
+
+    /// <summary>The fields a venue may not report (null then): taker-buy volumes, VWAP, first/last trade id.</summary>
+    private sealed record CandleExtras(decimal? TakerBuyVolume, decimal? TakerBuyQuoteVolume, decimal? Vwap, long? FirstTradeId, long? LastTradeId);
 
     public async Task WriteAsync(HttpResponse response, int instrumentId, InstrumentRef instrument, CandleInterval interval,
         HistoryRange range, long? from, bool fill, short source, CancellationToken ct)
     {
         var step = interval.Microseconds;
-        var first = HistoryRange.Floor(range.StartUs + step - 1, step); // first whole interval at or after start
+        if (range.Latest)
+            range = range with { StartUs = await LatestStartAsync(instrumentId, interval.Name, source, range, ct) ?? range.EndUs - step };
+        var first = interval.Ceiling(range.StartUs); // first whole interval at or after start
         if (from is { } f) first = f;
         var rows = new List<Row>(Math.Min(range.Limit + 1, 4096));
         await using (var cmd = db.CreateCommand(
             """
-            SELECT time, open, high, low, close, volume, quote_volume, trade_count, closed, revision FROM candles
+            SELECT time, open, high, low, close, volume, quote_volume, trade_count, closed, revision,
+                   taker_buy_volume, taker_buy_quote_volume, vwap, first_trade_id, last_trade_id FROM candles
             WHERE instrument_id = $1 AND interval = $2 AND source = $3 AND time >= $4 AND time < $5
             ORDER BY time LIMIT $6
             """))
@@ -36,8 +42,16 @@ public sealed class CandleReader(NpgsqlDataSource db, TimeProvider clock)
             cmd.Parameters.Add(new() { Value = range.Limit + 1, NpgsqlDbType = NpgsqlDbType.Integer });
             await using var r = await cmd.ExecuteReaderAsync(ct);
             while (await r.ReadAsync(ct))
+            {
+                var extras = new CandleExtras(
+                    r.IsDBNull(10) ? null : r.GetDecimal(10),
+                    r.IsDBNull(11) ? null : r.GetDecimal(11),
+                    r.IsDBNull(12) ? null : r.GetDecimal(12),
+                    r.IsDBNull(13) ? null : r.GetInt64(13),
+                    r.IsDBNull(14) ? null : r.GetInt64(14));
                 rows.Add(new Row(ApiTime.ToMicroseconds(r.GetDateTime(0)), r.GetDecimal(1), r.GetDecimal(2), r.GetDecimal(3), r.GetDecimal(4),
-                    r.GetDecimal(5), r.GetDecimal(6), r.GetInt64(7), r.GetBoolean(8), r.GetInt32(9), false));
+                    r.GetDecimal(5), r.GetDecimal(6), r.GetInt64(7), r.GetBoolean(8), r.GetInt32(9), false, extras));
+            }
         }
 
         List<Row> page;
@@ -52,7 +66,7 @@ public sealed class CandleReader(NpgsqlDataSource db, TimeProvider clock)
             decimal? lastClose = await PreviousCloseAsync(instrumentId, interval.Name, source, first, ct);
             // Only intervals that have begun are filled: a future interval has no "last close" yet.
             var nowUs = ApiTime.ToMicroseconds(clock.GetUtcNow().UtcDateTime);
-            var fillEnd = Math.Min(range.EndUs, HistoryRange.Floor(nowUs, step) + step);
+            var fillEnd = Math.Min(range.EndUs, interval.Floor(nowUs) + step);
             page = new List<Row>(Math.Min(range.Limit, 4096));
             var i = 0;
             var slot = first;
@@ -67,7 +81,7 @@ public sealed class CandleReader(NpgsqlDataSource db, TimeProvider clock)
                 }
                 else if (slot < fillEnd && lastClose is { } close)
                 {
-                    page.Add(new Row(slot, close, close, close, close, 0m, 0m, 0, slot + step <= nowUs, 0, true));
+                    page.Add(new Row(slot, close, close, close, close, 0m, 0m, 0, slot + step <= nowUs, 0, true, null));
                     slot += step;
                 }
                 else if (i < rows.Count) slot = rows[i].TimeUs; // nothing to fill from yet: jump to the first real candle
@@ -92,6 +106,11 @@ public sealed class CandleReader(NpgsqlDataSource db, TimeProvider clock)
             w.WriteString("volume", Text(c.Volume));
             w.WriteString("quote_volume", Text(c.QuoteVolume));
             w.WriteNumber("trade_count", c.TradeCount);
+            WriteDecimal(w, "taker_buy_volume", c.Extras?.TakerBuyVolume);
+            WriteDecimal(w, "taker_buy_quote_volume", c.Extras?.TakerBuyQuoteVolume);
+            WriteDecimal(w, "vwap", c.Extras?.Vwap);
+            WriteLong(w, "first_trade_id", c.Extras?.FirstTradeId);
+            WriteLong(w, "last_trade_id", c.Extras?.LastTradeId);
             w.WriteBoolean("closed", c.Closed);
             w.WriteNumber("revision", c.Revision);
             w.WriteBoolean("filled", c.Filled);
@@ -117,6 +136,34 @@ public sealed class CandleReader(NpgsqlDataSource db, TimeProvider clock)
         await w.FlushAsync(ct);
         // Utf8JsonWriter only advances the PipeWriter; flush it so wrapped bodies (output cache) see the bytes.
         await response.BodyWriter.FlushAsync(ct);
+    }
+
+    private static void WriteDecimal(Utf8JsonWriter w, string name, decimal? value)
+    {
+        if (value is { } v) w.WriteString(name, Text(v));
+        else w.WriteNull(name);
+    }
+
+    private static void WriteLong(Utf8JsonWriter w, string name, long? value)
+    {
+        if (value is { } v) w.WriteNumber(name, v);
+        else w.WriteNull(name);
+    }
+
+    /// <summary>The time of the oldest of the <c>limit</c> latest candles before end (null when there are none).</summary>
+    private async Task<long?> LatestStartAsync(int instrumentId, string interval, short source, HistoryRange range, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand(
+            """
+            SELECT min(time) FROM (SELECT time FROM candles
+                WHERE instrument_id = $1 AND interval = $2 AND source = $3 AND time < $4 ORDER BY time DESC LIMIT $5) latest
+            """);
+        cmd.Parameters.Add(new() { Value = instrumentId, NpgsqlDbType = NpgsqlDbType.Integer });
+        cmd.Parameters.Add(new() { Value = interval, NpgsqlDbType = NpgsqlDbType.Text });
+        cmd.Parameters.Add(new() { Value = source, NpgsqlDbType = NpgsqlDbType.Smallint });
+        cmd.Parameters.Add(new() { Value = ApiTime.ToDateTime(range.EndUs), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        cmd.Parameters.Add(new() { Value = range.Limit, NpgsqlDbType = NpgsqlDbType.Integer });
+        return await cmd.ExecuteScalarAsync(ct) is DateTime t ? ApiTime.ToMicroseconds(t) : null;
     }
 
     private async Task<decimal?> PreviousCloseAsync(int instrumentId, string interval, short source, long beforeUs, CancellationToken ct)

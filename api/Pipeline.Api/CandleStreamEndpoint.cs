@@ -7,12 +7,17 @@ namespace Pipeline.Api;
 
 public static class CandleStreamEndpoint
 {
-    public static void Map(WebApplication app, int eventsPerSecond) =>
-        app.MapGet("/stream/candles", (HttpContext http, CandleFeed feed, InstrumentDirectory directory, CancellationToken ct) =>
-            StreamAsync(http, feed, directory, Math.Max(1, eventsPerSecond), ct));
+    public static RouteHandlerBuilder Map(IEndpointRouteBuilder app, int eventsPerSecond) =>
+        app.MapGet("/stream/candles", (HttpContext http, CandleFeed feed, InstrumentDirectory directory, StreamAdmission admission,
+                IHostApplicationLifetime lifetime, CancellationToken aborted) =>
+            StreamAsync(http, feed, directory, admission, lifetime.ApplicationStopping, Math.Max(1, eventsPerSecond), aborted));
 
-    private static async Task StreamAsync(HttpContext http, CandleFeed feed, InstrumentDirectory directory, int eventsPerSecond, CancellationToken ct)
+    private static async Task StreamAsync(HttpContext http, CandleFeed feed, InstrumentDirectory directory, StreamAdmission admission,
+        CancellationToken stopping, int eventsPerSecond, CancellationToken aborted)
     {
+        // The stream ends when the client goes away or the host stops: a connected client must not hold up shutdown.
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(aborted, stopping);
+        var ct = linked.Token;
         var query = http.Request.Query;
         var keys = new HashSet<string>(StringComparer.Ordinal);
         var instrumentsText = query["instruments"].ToString();
@@ -32,6 +37,7 @@ public static class CandleStreamEndpoint
             intervals.Add(CandleInterval.TryParse(i, out var iv) ? iv.Name
                 : throw ApiProblem.BadParameter("intervals", $"interval '{i}' is not one of {string.Join(", ", CandleInterval.Names)}"));
 
+        using var place = admission.Admit(http);
         http.Response.ContentType = "text/event-stream";
         http.Response.Headers.CacheControl = "no-cache";
         http.Response.Headers["X-Accel-Buffering"] = "no";
@@ -58,8 +64,14 @@ public static class CandleStreamEndpoint
                 await Task.Delay(gap * batch.Count, ct);
             }
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested) { } // the client went away
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { } // the client went away, or the host stops
         finally { feed.Remove(subscription); }
+        if (stopping.IsCancellationRequested && !aborted.IsCancellationRequested)
+        {
+            // Tell the client why the stream ends, so it reconnects (to this or another instance) instead of guessing.
+            try { await WriteAsync(http, "event: closing\ndata: {\"reason\":\"server stopping\"}\n\n", aborted); }
+            catch (Exception e) when (e is OperationCanceledException or IOException) { }
+        }
     }
 
     private static void Append(StringBuilder sb, Candle c)

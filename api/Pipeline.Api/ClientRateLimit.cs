@@ -7,6 +7,12 @@ namespace Pipeline.Api;
 
 public static class ClientRateLimit
 {
+    /// <summary>Who is asking: a known API key, else the remote address. Only a known key gets its own allowance: made-up
+    /// keys must not buy a fresh one.</summary>
+    public static string ClientKey(HttpContext http, ApiKeyGate gate) =>
+        http.Request.Headers[ApiKeyGate.Header].ToString() is { Length: > 0 } k && gate.IsKnown(System.Text.Encoding.UTF8.GetBytes(k))
+            ? "key:" + k : "ip:" + http.Connection.RemoteIpAddress;
+
     public static void Configure(RateLimiterOptions o, ApiOptions api, ApiKeyGate gate)
     {
         o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
@@ -16,10 +22,7 @@ public static class ClientRateLimit
             var path = http.Request.Path.Value ?? "";
             if (api.RateLimitPerSecond <= 0 || path is "/health" or "/ready" or "/metrics" || path.StartsWith("/stream", StringComparison.Ordinal))
                 return RateLimitPartition.GetNoLimiter("unlimited");
-            // Only a known key gets its own bucket: made-up keys must not buy a fresh allowance.
-            var key = http.Request.Headers[ApiKeyGate.Header].ToString() is { Length: > 0 } k && gate.IsKnown(System.Text.Encoding.UTF8.GetBytes(k))
-                ? "key:" + k : "ip:" + http.Connection.RemoteIpAddress;
-            return RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
+            return RateLimitPartition.GetTokenBucketLimiter(ClientKey(http, gate), _ => new TokenBucketRateLimiterOptions
             {
                 TokenLimit = Math.Max(api.RateLimitBurst, 1),
                 TokensPerPeriod = api.RateLimitPerSecond,

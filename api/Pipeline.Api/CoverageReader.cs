@@ -6,7 +6,7 @@ using Pipeline.Schemas.V1;
 
 namespace Pipeline.Api;
 
-public sealed class CoverageReader(NpgsqlDataSource db)
+public sealed class CoverageReader(NpgsqlDataSource db, TimeProvider clock)
 {
     public const int MaxGaps = 1000;
 
@@ -46,6 +46,15 @@ public sealed class CoverageReader(NpgsqlDataSource db)
                 if (gaps.Count < MaxGaps) gaps.Add((from, to));
             }
         }
+        // The intervals after the last candle up to end are missing too; the current interval is not counted (its
+        // first trade may still come).
+        var nowUs = ApiTime.ToMicroseconds(clock.GetUtcNow().UtcDateTime);
+        var tailEnd = interval.Floor(Math.Min(endUs, interval.Floor(nowUs)));
+        if (last is { } lastUs && tailEnd > lastUs + interval.Microseconds)
+        {
+            missing += (tailEnd - lastUs - interval.Microseconds) / interval.Microseconds;
+            if (gaps.Count < MaxGaps) gaps.Add((lastUs + interval.Microseconds, tailEnd));
+        }
 
         response.ContentType = "application/json; charset=utf-8";
         await using var w = new Utf8JsonWriter(response.BodyWriter);
@@ -54,7 +63,7 @@ public sealed class CoverageReader(NpgsqlDataSource db)
         if (first is { } f) w.WriteString("first", ApiTime.Format(f)); else w.WriteNull("first");
         if (last is { } l) w.WriteString("last", ApiTime.Format(l)); else w.WriteNull("last");
         w.WriteNumber("count", count);
-        w.WriteNumber("expected", first is { } f2 && last is { } l2 ? (l2 - f2) / interval.Microseconds + 1 : 0);
+        w.WriteNumber("expected", count + missing);
         w.WriteNumber("missing", missing);
         w.WriteStartArray("gaps");
         foreach (var (from, to) in gaps)

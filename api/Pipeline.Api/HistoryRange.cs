@@ -1,7 +1,9 @@
 // The start/end/limit parameters shared by the history routes, validated into one range.
 namespace Pipeline.Api;
 
-public sealed record HistoryRange(long StartUs, long EndUs, int Limit)
+/// <param name="Latest">No start and no cursor: the answer is the <see cref="Limit"/> latest rows before end that exist
+/// (however old), not the rows of the last few intervals before now.</param>
+public sealed record HistoryRange(long StartUs, long EndUs, int Limit, bool Latest = false)
 {
     public const int DefaultLimit = 1000;
     public const int MaxLimit = 10_000;
@@ -22,14 +24,20 @@ public sealed record HistoryRange(long StartUs, long EndUs, int Limit)
         if (query["end"].ToString() is { Length: > 0 } e && !ApiTime.TryParse(e, out end))
             throw ApiProblem.BadParameter("end", $"end '{e}' is not a time; use ISO-8601 UTC (2026-01-31T00:00:00Z) or Unix milliseconds");
         long start;
+        var latest = false;
         if (query["start"].ToString() is { Length: > 0 } s)
         {
             if (!ApiTime.TryParse(s, out start))
                 throw ApiProblem.BadParameter("start", $"start '{s}' is not a time; use ISO-8601 UTC (2026-01-31T00:00:00Z) or Unix milliseconds");
         }
-        else start = Math.Max(0, end - defaultSpanUs);
+        else
+        {
+            start = Math.Max(0, end - defaultSpanUs);
+            latest = query["cursor"].ToString().Length == 0;
+        }
         if (start >= end)
             throw ApiProblem.BadParameter("start", $"start ({ApiTime.Format(start)}) must be before end ({ApiTime.Format(end)})");
+        if (latest) return new HistoryRange(0, end, limit, Latest: true);
         if (end - start > maxSpanUs)
             throw ApiProblem.BadParameter("end", $"the range {ApiTime.Format(start)} .. {ApiTime.Format(end)} is longer than {TimeSpan.FromTicks(maxSpanUs * 10).TotalDays:0.#} days; ask for a shorter range");
         return new HistoryRange(start, end, limit);

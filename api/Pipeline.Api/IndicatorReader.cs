@@ -11,6 +11,8 @@ public sealed class IndicatorReader(NpgsqlDataSource db)
 {
     public const string CursorKind = "indicators";
 
+    private readonly record struct Row(long TimeUs, string Indicator, string Fields, int CandleRevision);
+
     public async Task WriteAsync(HttpResponse response, int instrumentId, InstrumentRef instrument, CandleInterval interval, string? indicator,
         HistoryRange range, string? cursor, CancellationToken ct)
     {
@@ -21,58 +23,97 @@ public sealed class IndicatorReader(NpgsqlDataSource db)
             if (colon <= 0 || !long.TryParse(cursor[..colon], out var t) || t < range.StartUs || t >= range.EndUs) throw ApiCursor.Invalid();
             after = (t, cursor[(colon + 1)..]);
         }
+        // Latest: the newest rows before end, read backwards and turned around, so old history answers too.
+        var order = range.Latest ? "time DESC, indicator DESC" : "time, indicator";
         await using var cmd = db.CreateCommand(
             "SELECT time, indicator, fields::text, candle_revision FROM indicators WHERE instrument_id = $1 AND interval = $2 AND time >= $3 AND time < $4" +
             (indicator is null ? " AND $6::text IS NULL" : " AND indicator = $6") +
-            (after is null ? "" : " AND (time, indicator) > ($7, $8)") + " ORDER BY time, indicator LIMIT $5");
+            (after is null ? "" : " AND (time, indicator) > ($7, $8)") + $" ORDER BY {order} LIMIT $5");
         cmd.Parameters.Add(new() { Value = instrumentId, NpgsqlDbType = NpgsqlDbType.Integer });
         cmd.Parameters.Add(new() { Value = interval.Name, NpgsqlDbType = NpgsqlDbType.Text });
         cmd.Parameters.Add(new() { Value = ApiTime.ToDateTime(range.StartUs), NpgsqlDbType = NpgsqlDbType.TimestampTz });
         cmd.Parameters.Add(new() { Value = ApiTime.ToDateTime(range.EndUs), NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        cmd.Parameters.Add(new() { Value = range.Limit + 1, NpgsqlDbType = NpgsqlDbType.Integer });
+        cmd.Parameters.Add(new() { Value = range.Latest ? range.Limit : range.Limit + 1, NpgsqlDbType = NpgsqlDbType.Integer });
         cmd.Parameters.Add(new() { Value = (object?)indicator ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         if (after is { } a)
         {
             cmd.Parameters.Add(new() { Value = ApiTime.ToDateTime(a.TimeUs), NpgsqlDbType = NpgsqlDbType.TimestampTz });
             cmd.Parameters.Add(new() { Value = a.Indicator, NpgsqlDbType = NpgsqlDbType.Text });
         }
-        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var rows = new List<Row>();
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+        {
+            while (await r.ReadAsync(ct))
+                rows.Add(new Row(ApiTime.ToMicroseconds(r.GetDateTime(0)), r.GetString(1), r.GetString(2), r.GetInt32(3)));
+        }
+        if (range.Latest) rows.Reverse();
+        if (rows.Count == 0 && indicator is not null) await RequireKnownAsync(instrumentId, interval, indicator, ct);
+        var more = rows.Count > range.Limit;
+        if (more) rows.RemoveRange(range.Limit, rows.Count - range.Limit);
+        var start = range.Latest ? (rows.Count > 0 ? rows[0].TimeUs : range.EndUs) : range.StartUs;
+
         response.ContentType = "application/json; charset=utf-8";
         await using var w = new Utf8JsonWriter(response.BodyWriter);
         w.WriteStartObject();
         w.WriteStartArray("data");
-        var count = 0;
-        (long, string) last = default;
-        var more = false;
-        while (await r.ReadAsync(ct))
+        foreach (var row in rows)
         {
-            if (count == range.Limit) { more = true; break; }
-            var time = ApiTime.ToMicroseconds(r.GetDateTime(0));
-            last = (time, r.GetString(1));
             w.WriteStartObject();
-            w.WriteString("time", ApiTime.Format(time));
-            w.WriteString("indicator", last.Item2);
+            w.WriteString("time", ApiTime.Format(row.TimeUs));
+            w.WriteString("indicator", row.Indicator);
             w.WritePropertyName("values");
-            w.WriteRawValue(r.GetString(2), skipInputValidation: true);
-            w.WriteNumber("candle_revision", r.GetInt32(3));
+            w.WriteRawValue(row.Fields, skipInputValidation: true);
+            w.WriteNumber("candle_revision", row.CandleRevision);
             w.WriteEndObject();
-            count++;
         }
         w.WriteEndArray();
         w.WriteStartObject("metadata");
         HistoryJson.WriteInstrument(w, instrument);
         w.WriteString("interval", interval.Name);
         if (indicator is null) w.WriteNull("indicator"); else w.WriteString("indicator", indicator);
-        w.WriteString("start", ApiTime.Format(range.StartUs));
+        w.WriteString("start", ApiTime.Format(start));
         w.WriteString("end", ApiTime.Format(range.EndUs));
         w.WriteNumber("limit", range.Limit);
-        w.WriteNumber("count", count);
-        if (more) w.WriteString("next_cursor", ApiCursor.Encode(CursorKind, string.Create(CultureInfo.InvariantCulture, $"{last.Item1}:{last.Item2}")));
+        w.WriteNumber("count", rows.Count);
+        if (more)
+        {
+            var last = rows[^1];
+            w.WriteString("next_cursor", ApiCursor.Encode(CursorKind, string.Create(CultureInfo.InvariantCulture, $"{last.TimeUs}:{last.Indicator}")));
+        }
         else w.WriteNull("next_cursor");
         w.WriteEndObject();
         w.WriteEndObject();
         await w.FlushAsync(ct);
         // Utf8JsonWriter only advances the PipeWriter; flush it so wrapped bodies (output cache) see the bytes.
         await response.BodyWriter.FlushAsync(ct);
+    }
+
+    /// <summary>An empty answer for a named indicator: a 400 listing the stored ones when this one was never computed.</summary>
+    private async Task RequireKnownAsync(int instrumentId, CandleInterval interval, string indicator, CancellationToken ct)
+    {
+        var known = await KnownAsync(instrumentId, interval, ct);
+        if (known.Count == 0 || known.Contains(indicator)) return; // nothing computed yet, or simply none in this range
+        throw ApiProblem.BadParameter("indicator",
+            $"indicator '{indicator}' is not computed for {interval.Name}; the stored ones are {string.Join(", ", known)} (omit indicator= for all)");
+    }
+
+    /// <summary>The names stored for an instrument and interval: a loose index scan over the primary key, not a full DISTINCT.</summary>
+    private async Task<List<string>> KnownAsync(int instrumentId, CandleInterval interval, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand(
+            """
+            WITH RECURSIVE names AS (
+                SELECT min(indicator) AS name FROM indicators WHERE instrument_id = $1 AND interval = $2
+                UNION ALL
+                SELECT (SELECT min(indicator) FROM indicators WHERE instrument_id = $1 AND interval = $2 AND indicator > names.name)
+                FROM names WHERE names.name IS NOT NULL)
+            SELECT name FROM names WHERE name IS NOT NULL
+            """);
+        cmd.Parameters.Add(new() { Value = instrumentId, NpgsqlDbType = NpgsqlDbType.Integer });
+        cmd.Parameters.Add(new() { Value = interval.Name, NpgsqlDbType = NpgsqlDbType.Text });
+        var names = new List<string>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) names.Add(r.GetString(0));
+        return names;
     }
 }

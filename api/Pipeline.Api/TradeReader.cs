@@ -11,6 +11,8 @@ public sealed class TradeReader(NpgsqlDataSource db)
 {
     public const string CursorKind = "trades";
 
+    private readonly record struct Row(long TimeUs, long TradeId, decimal Price, decimal Size, short Aggressor, short Origin);
+
     public async Task WriteAsync(HttpResponse response, int instrumentId, InstrumentRef instrument, HistoryRange range, string? cursor, CancellationToken ct)
     {
         (long TimeUs, long TradeId)? after = null;
@@ -21,57 +23,61 @@ public sealed class TradeReader(NpgsqlDataSource db)
                 throw ApiCursor.Invalid();
             after = (t, id);
         }
+        // Latest: the newest trades before end, read backwards and turned around, so old history answers too.
+        var order = range.Latest ? "time DESC, trade_id DESC" : "time, trade_id";
         await using var cmd = db.CreateCommand(
             "SELECT time, trade_id, price, size, aggressor, origin FROM trades WHERE instrument_id = $1 AND time >= $2 AND time < $3" +
-            (after is null ? "" : " AND (time, trade_id) > ($5, $6)") + " ORDER BY time, trade_id LIMIT $4");
+            (after is null ? "" : " AND (time, trade_id) > ($5, $6)") + $" ORDER BY {order} LIMIT $4");
         cmd.Parameters.Add(new() { Value = instrumentId, NpgsqlDbType = NpgsqlDbType.Integer });
         cmd.Parameters.Add(new() { Value = ApiTime.ToDateTime(range.StartUs), NpgsqlDbType = NpgsqlDbType.TimestampTz });
         cmd.Parameters.Add(new() { Value = ApiTime.ToDateTime(range.EndUs), NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        cmd.Parameters.Add(new() { Value = range.Limit + 1, NpgsqlDbType = NpgsqlDbType.Integer });
+        cmd.Parameters.Add(new() { Value = range.Latest ? range.Limit : range.Limit + 1, NpgsqlDbType = NpgsqlDbType.Integer });
         if (after is { } a)
         {
             cmd.Parameters.Add(new() { Value = ApiTime.ToDateTime(a.TimeUs), NpgsqlDbType = NpgsqlDbType.TimestampTz });
             cmd.Parameters.Add(new() { Value = a.TradeId, NpgsqlDbType = NpgsqlDbType.Bigint });
         }
-        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var rows = new List<Row>();
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+        {
+            while (await r.ReadAsync(ct))
+                rows.Add(new Row(ApiTime.ToMicroseconds(r.GetDateTime(0)), r.GetInt64(1), r.GetDecimal(2), r.GetDecimal(3), r.GetInt16(4), r.GetInt16(5)));
+        }
+        if (range.Latest) rows.Reverse();
+        var more = rows.Count > range.Limit;
+        if (more) rows.RemoveRange(range.Limit, rows.Count - range.Limit);
+        var start = range.Latest ? (rows.Count > 0 ? rows[0].TimeUs : range.EndUs) : range.StartUs;
         response.ContentType = "application/json; charset=utf-8";
         await using var w = new Utf8JsonWriter(response.BodyWriter);
         w.WriteStartObject();
         w.WriteStartArray("data");
-        var count = 0;
-        (long, long) last = default;
-        var more = false;
-        while (await r.ReadAsync(ct))
+        foreach (var t in rows)
         {
-            if (count == range.Limit) { more = true; break; }
-            var time = ApiTime.ToMicroseconds(r.GetDateTime(0));
-            last = (time, r.GetInt64(1));
             w.WriteStartObject();
-            w.WriteString("time", ApiTime.Format(time));
-            w.WriteNumber("trade_id", last.Item2);
-            w.WriteString("price", CandleReader.Text(r.GetDecimal(2)));
-            w.WriteString("size", CandleReader.Text(r.GetDecimal(3)));
-            switch (r.GetInt16(4))
+            w.WriteString("time", ApiTime.Format(t.TimeUs));
+            w.WriteNumber("trade_id", t.TradeId);
+            w.WriteString("price", CandleReader.Text(t.Price));
+            w.WriteString("size", CandleReader.Text(t.Size));
+            switch (t.Aggressor)
             {
                 case (short)AggressorSide.Buy: w.WriteString("side", "buy"); break;
                 case (short)AggressorSide.Sell: w.WriteString("side", "sell"); break;
                 default: w.WriteNull("side"); break;
             }
-            w.WriteString("origin", ((Origin)r.GetInt16(5)) switch
+            w.WriteString("origin", ((Origin)t.Origin) switch
             {
                 Origin.Live => "live", Origin.Backfill => "backfill", Origin.Import => "import", Origin.Simulated => "simulated", _ => "unspecified",
             });
             w.WriteEndObject();
-            count++;
         }
         w.WriteEndArray();
         w.WriteStartObject("metadata");
         HistoryJson.WriteInstrument(w, instrument);
-        w.WriteString("start", ApiTime.Format(range.StartUs));
+        w.WriteString("start", ApiTime.Format(start));
         w.WriteString("end", ApiTime.Format(range.EndUs));
         w.WriteNumber("limit", range.Limit);
-        w.WriteNumber("count", count);
-        if (more) w.WriteString("next_cursor", ApiCursor.Encode(CursorKind, string.Create(CultureInfo.InvariantCulture, $"{last.Item1}:{last.Item2}")));
+        w.WriteNumber("count", rows.Count);
+        if (more) w.WriteString("next_cursor", ApiCursor.Encode(CursorKind, string.Create(CultureInfo.InvariantCulture, $"{rows[^1].TimeUs}:{rows[^1].TradeId}")));
         else w.WriteNull("next_cursor");
         w.WriteEndObject();
         w.WriteEndObject();

@@ -75,8 +75,8 @@ public sealed class ApiHealthTests
         Assert.Contains(list, i => i.GetProperty("exchange").GetString() == "sim" && i.GetProperty("base").GetString() == "SOL");
         var btc = list.Single(i => i.GetProperty("exchange").GetString() == "binance" && i.GetProperty("base").GetString() == "BTC");
         Assert.Equal("BTCUSDT", btc.GetProperty("symbol").GetString());
-        Assert.Equal("2025-01-15T00:00:00Z", btc.GetProperty("first").GetString());
-        Assert.Equal("2025-01-15T00:09:00Z", btc.GetProperty("last").GetString());
+        Assert.Equal("2025-01-15T00:00:00.000000Z", btc.GetProperty("first").GetString());
+        Assert.Equal("2025-01-15T00:09:00.000000Z", btc.GetProperty("last").GetString());
         Assert.Contains("1m", btc.GetProperty("intervals").EnumerateArray().Select(e => e.GetString()));
     }
 }

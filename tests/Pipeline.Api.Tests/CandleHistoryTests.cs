@@ -16,7 +16,7 @@ public sealed class CandleHistoryTests
 
         var data = body.GetProperty("data");
         Assert.Equal(2, data.GetArrayLength());
-        Assert.Equal("2025-01-15T00:00:00Z", data[0].GetProperty("time").GetString());
+        Assert.Equal("2025-01-15T00:00:00.000000Z", data[0].GetProperty("time").GetString());
         Assert.Equal("96123.45000000", data[0].GetProperty("open").GetString());
         Assert.Equal("96130.00000000", data[0].GetProperty("high").GetString());
         Assert.Equal("96100.01000000", data[0].GetProperty("low").GetString());
@@ -67,6 +67,6 @@ public sealed class CandleHistoryTests
         } while (cursor is not null && pages < 10);
 
         Assert.Equal(3, pages);
-        Assert.Equal(Enumerable.Range(0, 25).Select(i => start.AddMinutes(i).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'")), seen);
+        Assert.Equal(Enumerable.Range(0, 25).Select(i => start.AddMinutes(i).ToString("yyyy-MM-dd'T'HH:mm:ss'.000000Z'")), seen);
     }
 }

@@ -72,7 +72,7 @@ public sealed class CandleStreamTests
         Assert.All(candles, e => Assert.Equal("1m", e.Data.GetProperty("interval").GetString()));
         var close = candles.Single(e => e.Event == "close").Data;
         Assert.Equal("96001.25", close.GetProperty("close").GetString());
-        Assert.Equal("2025-01-15T00:00:00Z", close.GetProperty("time").GetString());
+        Assert.Equal("2025-01-15T00:00:00.000000Z", close.GetProperty("time").GetString());
         Assert.True(close.GetProperty("closed").GetBoolean());
     }
 

@@ -76,7 +76,7 @@ public sealed class DashboardBrowserTests
             }
         }
         Assert.True(await page.EvaluateAsync<int>("() => window.dashboardState.liveEvents") > 0, "no live candle reached the chart");
-        Assert.Equal(minute.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'"), await page.EvaluateAsync<string>("() => window.dashboardState.lastLive"));
+        Assert.Equal(minute.ToString("yyyy-MM-dd'T'HH:mm:ss'.000000Z'"), await page.EvaluateAsync<string>("() => window.dashboardState.lastLive"));
 
         var artifacts = Path.Combine(AppContext.BaseDirectory, "artifacts");
         Directory.CreateDirectory(artifacts);

@@ -41,7 +41,7 @@ public sealed class TradeAndIndicatorHistoryTests
         Assert.Equal("96000.10000000", first.GetProperty("price").GetString());
         Assert.Equal("0.00100000", first.GetProperty("size").GetString());
         Assert.Equal("buy", first.GetProperty("side").GetString());
-        Assert.Equal("2025-01-15T00:00:00Z", first.GetProperty("time").GetString());
+        Assert.Equal("2025-01-15T00:00:00.000000Z", first.GetProperty("time").GetString());
     }
 
     [Fact]

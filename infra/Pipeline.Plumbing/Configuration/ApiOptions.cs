@@ -13,4 +13,8 @@ public sealed class ApiOptions
     public int RateLimitBurst { get; set; } = 200;
     /// <summary>Live stream: at most this many candle events per second to each client (the latest per candle wins).</summary>
     public int StreamEventsPerSecond { get; set; } = 20;
+    /// <summary>Live streams one client (API key, else remote address) may hold open at once; more get 429.</summary>
+    public int StreamsPerClient { get; set; } = 10;
+    /// <summary>Live streams the API holds open at once across all clients; more get 429.</summary>
+    public int StreamsTotal { get; set; } = 1000;
 }

@@ -102,6 +102,10 @@ public static class PipelineConfiguration
             problems.Add($"configuration: Api:RateLimitPerSecond is {options.Api.RateLimitPerSecond}; it must be 0 (off) or more (PIPELINE__API__RATELIMITPERSECOND)");
         if (options.Api.RateLimitBurst < 1)
             problems.Add($"configuration: Api:RateLimitBurst is {options.Api.RateLimitBurst}; it must be at least 1 (PIPELINE__API__RATELIMITBURST)");
+        if (options.Api.StreamsPerClient < 1)
+            problems.Add($"configuration: Api:StreamsPerClient is {options.Api.StreamsPerClient}; it must be at least 1 (PIPELINE__API__STREAMSPERCLIENT)");
+        if (options.Api.StreamsTotal < 1)
+            problems.Add($"configuration: Api:StreamsTotal is {options.Api.StreamsTotal}; it must be at least 1 (PIPELINE__API__STREAMSTOTAL)");
         if (options.Api.StreamEventsPerSecond is < 1 or > 10_000)
             problems.Add($"configuration: Api:StreamEventsPerSecond is {options.Api.StreamEventsPerSecond}; it must be 1..10000 (PIPELINE__API__STREAMEVENTSPERSECOND)");
         if (string.IsNullOrWhiteSpace(options.Sink.ConsumerName))
