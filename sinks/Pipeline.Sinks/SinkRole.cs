@@ -15,6 +15,12 @@ public static class SinkRole
             BatchLinger = TimeSpan.FromMilliseconds(o.BatchLingerMs),
         };
         var sink = new PostgresSink(context.Kafka, context.RequireDatabase(), settings, context.LoggerFactory);
-        await sink.RunAsync(ct);
+        // The TWAP history sink runs beside it; when either fails, both stop.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var twap = new Twap.TwapStatusSink(context.Kafka, context.RequireDatabase(), context.LoggerFactory);
+        var runs = new[] { sink.RunAsync(stop.Token), twap.RunAsync(stop.Token) };
+        await Task.WhenAny(runs);
+        await stop.CancelAsync();
+        await Task.WhenAll(runs);
     }
 }

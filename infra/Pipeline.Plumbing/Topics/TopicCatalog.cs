@@ -36,10 +36,13 @@ public static class TopicCatalog
         "Changelog of indicator state per instrument and interval.", Compacted: true);
     public static readonly TopicSpec BackfillCheckpoints = new("backfill.checkpoints", "backfill job key", typeof(byte[]),
         "Resume points of backfill and import jobs.", Compacted: true, Partitions: 1);
+    public static readonly TopicSpec TwapStatuses = new("twap.statuses", "wallet (object key for version marks)", typeof(TwapRecord),
+        "Hyperliquid TWAP status updates from the published Parquet objects, and one version mark per object ingest and partition.",
+        Retention: null);
 
     public static IReadOnlyList<TopicSpec> All { get; } =
     [
         RawTrades, RawExchangeCandles, EndOfInput, ValidTrades, ExchangeCandles, DeadLetters, Candles, FinalCandles,
-        Indicators, Instruments, ValidatorState, AggregatorState, IndicatorState, BackfillCheckpoints,
+        Indicators, Instruments, ValidatorState, AggregatorState, IndicatorState, BackfillCheckpoints, TwapStatuses,
     ];
 }
