@@ -98,6 +98,7 @@ public static class ApiApp
         app.MapGet("/trades/{exchange}/{base}/{quote}/{market}", GetTradesAsync).CacheOutput(HistoryCachePolicy);
         app.MapGet("/coverage/{exchange}/{base}/{quote}/{market}/{interval}", GetCoverageAsync).CacheOutput(HistoryCachePolicy);
         CandleStreamEndpoint.Map(app, api.StreamEventsPerSecond);
+        TwapEndpoints.Map(app);
         OpenApiDocument.Map(app);
         DashboardPage.Map(app);
         return app;

@@ -33,8 +33,9 @@ CREATE TABLE twap_ingest_log (
     last_modified  timestamptz,
     size_bytes     bigint,
     generation     bigint      NOT NULL DEFAULT 0,
-    -- 'ingesting' while its rows are being published, then 'ingested' or 'failed'.
-    state          text        NOT NULL CHECK (state IN ('ingesting', 'ingested', 'failed')),
+    -- 'ingesting' while its rows are published; then 'ingested', 'failed' (bad content: skipped until the object
+    -- changes) or 'unavailable' (S3 failed after retries: tried again on the next run).
+    state          text        NOT NULL CHECK (state IN ('ingesting', 'ingested', 'failed', 'unavailable')),
     rows           bigint,
     error          text,
     attempts       integer     NOT NULL DEFAULT 0,

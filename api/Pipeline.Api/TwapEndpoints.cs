@@ -1,0 +1,87 @@
+// The TWAP history routes: a wallet's TWAP statuses (GET /twaps) and one TWAP's updates (GET /twaps/{twap_id}).
+using System.Globalization;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Pipeline.Api;
+
+public static class TwapEndpoints
+{
+    private const string Columns = "twap_id, wallet, time, status, coin, side, size, executed_size, executed_notional, minutes, " +
+        "reduce_only, randomize, order_time, source_object";
+    private const int MaxUpdatesPerTwap = 10_000;
+
+    public static void Map(WebApplication app)
+    {
+        var group = app.MapGroup("/twaps").WithTags("TWAP history");
+        group.MapGet("", ListAsync)
+            .WithName("twaps")
+            .WithSummary("A wallet's Hyperliquid TWAP statuses in [start, end), oldest first; by default only the latest status of each TWAP")
+            .Produces<TwapPage>(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        group.MapGet("/{twap_id}", GetAsync)
+            .WithName("twap")
+            .WithSummary("Every status update of one TWAP, in time order")
+            .Produces<TwapHistory>(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+    }
+
+    private static async Task<IResult> ListAsync(HttpContext http, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var q = TwapQuery.Parse(http.Request.Query);
+        var filter = "wallet = $1 AND time >= $2 AND time < $3" + (q.Asset is null ? "" : " AND coin = $6");
+        // latest_per_twap: the newest status of each TWAP within the range (DISTINCT ON over the wallet+time index).
+        var sql = q.LatestPerTwap
+            ? $"SELECT {Columns} FROM (SELECT DISTINCT ON (twap_id) {Columns} FROM twap_status WHERE {filter} ORDER BY twap_id, time DESC) t " +
+              "ORDER BY time, twap_id LIMIT $4 OFFSET $5"
+            : $"SELECT {Columns} FROM twap_status WHERE {filter} ORDER BY time, twap_id LIMIT $4 OFFSET $5";
+        await using var cmd = db.CreateCommand(sql);
+        cmd.Parameters.Add(new() { Value = q.Wallet, NpgsqlDbType = NpgsqlDbType.Text });
+        cmd.Parameters.Add(new() { Value = ApiTime.ToDateTime(q.StartUs), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        cmd.Parameters.Add(new() { Value = ApiTime.ToDateTime(q.EndUs), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        cmd.Parameters.Add(new() { Value = q.Limit + 1, NpgsqlDbType = NpgsqlDbType.Integer });
+        cmd.Parameters.Add(new() { Value = q.Offset, NpgsqlDbType = NpgsqlDbType.Bigint });
+        if (q.Asset is not null) cmd.Parameters.Add(new() { Value = q.Asset, NpgsqlDbType = NpgsqlDbType.Text });
+        var rows = await ReadAsync(cmd, ct);
+        var more = rows.Count > q.Limit;
+        if (more) rows.RemoveAt(rows.Count - 1);
+        var metadata = new TwapPageMetadata(q.Wallet, ApiTime.Format(q.StartUs), ApiTime.Format(q.EndUs), q.Asset, q.LatestPerTwap, q.Limit,
+            q.Offset, rows.Count, more ? q.Offset + q.Limit : null);
+        return Results.Json(new TwapPage(rows, metadata));
+    }
+
+    private static async Task<IResult> GetAsync(string twap_id, NpgsqlDataSource db, CancellationToken ct)
+    {
+        if (!long.TryParse(twap_id, NumberStyles.None, CultureInfo.InvariantCulture, out var id))
+            throw ApiProblem.BadParameter("twap_id", $"twap_id '{(twap_id.Length <= 40 ? twap_id : twap_id[..40] + "…")}' is not a TWAP id; use the whole number Hyperliquid assigned, e.g. /twaps/568722");
+        await using var cmd = db.CreateCommand($"SELECT {Columns} FROM twap_status WHERE twap_id = $1 ORDER BY time, wallet LIMIT {MaxUpdatesPerTwap}");
+        cmd.Parameters.Add(new() { Value = id, NpgsqlDbType = NpgsqlDbType.Bigint });
+        var rows = await ReadAsync(cmd, ct);
+        if (rows.Count == 0) throw ApiProblem.NotFound($"no TWAP with id {id} has been ingested");
+        return Results.Json(new TwapHistory(id, rows));
+    }
+
+    private static async Task<List<TwapStatusView>> ReadAsync(NpgsqlCommand cmd, CancellationToken ct)
+    {
+        var rows = new List<TwapStatusView>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            rows.Add(new TwapStatusView(
+                r.GetInt64(0), r.GetString(1), ApiTime.Format(r.GetDateTime(2)), r.GetString(3), r.GetString(4),
+                r.GetString(5) == "B" ? "buy" : "sell",
+                Text(r.GetDecimal(6)), Text(r.GetDecimal(7)), Text(r.GetDecimal(8)),
+                r.IsDBNull(9) ? null : r.GetInt32(9),
+                r.IsDBNull(10) ? null : r.GetBoolean(10),
+                r.IsDBNull(11) ? null : r.GetBoolean(11),
+                r.IsDBNull(12) ? null : ApiTime.Format(r.GetDateTime(12)),
+                r.GetString(13)));
+        }
+        return rows;
+    }
+
+    private static string Text(decimal d) => d.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,15 @@
+using System.Text.Json.Serialization;
+
+namespace Pipeline.Api;
+
+/// <summary>What a GET /twaps page covers; next_offset is null on the last page.</summary>
+public sealed record TwapPageMetadata(
+    [property: JsonPropertyName("wallet")] string Wallet,
+    [property: JsonPropertyName("start")] string Start,
+    [property: JsonPropertyName("end")] string End,
+    [property: JsonPropertyName("asset")] string? Asset,
+    [property: JsonPropertyName("latest_per_twap")] bool LatestPerTwap,
+    [property: JsonPropertyName("limit")] int Limit,
+    [property: JsonPropertyName("offset")] long Offset,
+    [property: JsonPropertyName("count")] int Count,
+    [property: JsonPropertyName("next_offset")] long? NextOffset);
