@@ -115,6 +115,7 @@ public static class PipelineConfiguration
         if (options.Sink.BatchLingerMs is < 1 or > 60_000)
             problems.Add($"configuration: Sink:BatchLingerMs is {options.Sink.BatchLingerMs}; it must be 1..60000 (PIPELINE__SINK__BATCHLINGERMS)");
         problems.AddRange(options.S3.Problems());
+        problems.AddRange(options.Twap.Problems());
         var pr = options.Processing;
         if (string.IsNullOrWhiteSpace(pr.GroupId))
             problems.Add("configuration: Processing:GroupId is empty; set a consumer group name (PIPELINE__PROCESSING__GROUPID)");

@@ -13,6 +13,8 @@ public sealed class PipelineOptions
     public SinkOptions Sink { get; set; } = new();
     /// <summary>S3-compatible object store of the Parquet archive; off while S3:Bucket is empty.</summary>
     public S3Options S3 { get; set; } = new();
+    /// <summary>Hyperliquid TWAP history objects (issue 14): source bucket and schedule.</summary>
+    public TwapOptions Twap { get; set; } = new();
     public List<InstrumentOptions> Instruments { get; set; } = new();
     /// <summary>YAML file listing the instruments (default: config/instruments.yaml when it exists); replaces Instruments.</summary>
     public string? InstrumentsFile { get; set; }
