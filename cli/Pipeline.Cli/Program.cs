@@ -19,5 +19,6 @@ root.Subcommands.Add(RoleCommands.Api(config));
 root.Subcommands.Add(TopicsCommand.Create(config));
 root.Subcommands.Add(ImportCommand.Create(config));
 root.Subcommands.Add(BackfillCommand.Create(config));
+root.Subcommands.Add(TwapCommand.Create(config));
 
 return await CliRunner.InvokeAsync(root, args);

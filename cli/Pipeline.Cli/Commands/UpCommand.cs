@@ -21,11 +21,15 @@ public static class UpCommand
             var log = loggers.CreateLogger("pipeline");
             await using var services = await PipelineServices.StartAsync(options, loggers, allowEmbedded: true, needsDatabase: true, ct);
             log.LogInformation("Kafka bootstrap {Bootstrap} (try: kcat -b {Bootstrap} -L); API on {Urls}", services.Context.Kafka.BootstrapServers, services.Context.Kafka.BootstrapServers, options.Api.Urls);
-            return await RunRolesAsync(services.Context, log, ct,
+            var roles = new List<(string, Func<PipelineContext, CancellationToken, Task>)>
+            {
                 ("producers", ProducerRole.RunAsync),
                 ("processors", ProcessorRole.RunAsync),
                 ("sink", SinkRole.RunAsync),
-                ("api", ApiRole.RunAsync));
+                ("api", ApiRole.RunAsync),
+            };
+            if (options.Twap.Schedule is not null) roles.Add(("twap-ingest", Pipeline.Producers.Twap.TwapIngestRole.RunScheduledAsync));
+            return await RunRolesAsync(services.Context, log, ct, [.. roles]);
         }));
         return command;
     }

@@ -218,13 +218,14 @@ public static class TwapParquetReader
     private static async Task<object?[]> ReadColumnAsync(ParquetRowGroupReader group, DataField field, int n, CancellationToken ct)
     {
         var t = Nullable.GetUnderlyingType(field.ClrType) ?? field.ClrType;
-        if (t == typeof(string))
+        // Parquet.Net 6 reports text columns as ReadOnlyMemory<char> (string with PreferUntypedString off).
+        if (t == typeof(string) || t == typeof(ReadOnlyMemory<char>))
         {
             var values = new string[n];
             await group.ReadAsync(field, values.AsMemory(), null, ct);
             return values.Cast<object?>().ToArray();
         }
-        if (t == typeof(byte[]))
+        if (t == typeof(byte[]) || t == typeof(ReadOnlyMemory<byte>))
         {
             var values = new byte[n][];
             await group.ReadAsync(field, values.AsMemory(), null, ct);

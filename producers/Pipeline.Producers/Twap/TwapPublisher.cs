@@ -33,6 +33,10 @@ public sealed class TwapPublisher : IDisposable
         _partitions = topic.Partitions.Count;
     }
 
+    /// <summary>Called after each row is handed to Kafka inside the open transaction. Fault-injection seam for the
+    /// kill -9 test (tests/Pipeline.Twap.Tests.Host pauses there); null in the product.</summary>
+    public Action<TwapObjectInfo, long>? AfterRow { get; init; }
+
     public async Task PublishAsync(TwapObjectInfo source, long generation, TwapParquetContent content, CancellationToken ct)
     {
         _producer.BeginTransaction();
@@ -40,11 +44,13 @@ public sealed class TwapPublisher : IDisposable
         {
             var topic = TopicCatalog.TwapStatuses.Name;
             var headers = MessageHeaders.For<TwapRecord>();
+            long produced = 0;
             foreach (var s in content.Rows)
             {
                 ct.ThrowIfCancellationRequested();
                 var value = new TwapRecord { Status = s }.ToByteArray();
                 ProduceWaiting(topic, new Message<string, byte[]> { Key = s.Wallet, Value = value, Headers = headers });
+                AfterRow?.Invoke(source, ++produced);
             }
             foreach (var r in content.Rejected)
             {
