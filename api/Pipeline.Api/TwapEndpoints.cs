@@ -13,14 +13,14 @@ public static class TwapEndpoints
 
     public static void Map(WebApplication app)
     {
-        var group = app.MapGroup("/twaps").WithTags("TWAP history");
-        group.MapGet("", ListAsync)
+        var group = app.MapGroup("").WithTags("TWAP history");
+        group.MapGet("/twaps", ListAsync)
             .WithName("twaps")
             .WithSummary("A wallet's Hyperliquid TWAP statuses in [start, end), oldest first; by default only the latest status of each TWAP")
             .Produces<TwapPage>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        group.MapGet("/{twap_id}", GetAsync)
+        group.MapGet("/twaps/{twap_id}", GetAsync)
             .WithName("twap")
             .WithSummary("Every status update of one TWAP, in time order")
             .Produces<TwapHistory>(StatusCodes.Status200OK)
