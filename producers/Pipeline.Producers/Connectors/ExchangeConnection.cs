@@ -191,7 +191,7 @@ public sealed class ExchangeConnection(
             }
             log.LogInformation("{Key}: filled gap after trade {After} with {Count} records", listing.Instrument.Key, gap.AfterId, filled);
         }
-        catch (Exception e) when (!ct.IsCancellationRequested && e is VenueRequestException or HttpRequestException or BrokenCircuitException or JsonException or FormatException
+        catch (Exception e) when (!ct.IsCancellationRequested && e is VenueRequestException or TradeHistoryLimitException or HttpRequestException or BrokenCircuitException or JsonException or FormatException
                                        or IOException or TaskCanceledException or InvalidOperationException or IndexOutOfRangeException)
         {
             Stats.Unfilled();

@@ -2,9 +2,11 @@
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Producers.Simulation;
 using Pipeline.Producers.Venues.Binance;
+using Pipeline.Producers.Venues.Bybit;
 using Pipeline.Producers.Venues.Coinbase;
 using Pipeline.Producers.Venues.Hyperliquid;
 using Pipeline.Producers.Venues.Kraken;
+using Pipeline.Producers.Venues.Okx;
 using Pipeline.Schemas.V1;
 
 namespace Pipeline.Producers.Venues;
@@ -28,6 +30,8 @@ public sealed class VenueRegistry : IVenueCatalog
         new CoinbaseVenue(),
         new KrakenVenue(),
         new HyperliquidVenue(),
+        new BybitVenue(),
+        new OkxVenue(),
     ]);
 
     public IReadOnlyList<IVenue> All { get; }

@@ -1,0 +1,74 @@
+// OKX v5 REST: /api/v5/market/history-trades paged back by trade id, /api/v5/market/history-candles in windows.
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Pipeline.Schemas.V1;
+
+namespace Pipeline.Producers.Venues.Okx;
+
+public sealed class OkxHistory(VenueHttp http, Uri restBase) : IVenueHistory
+{
+    private const int Page = 100;
+
+    public string Exchange => "okx";
+    public bool HasTradeHistory => true;
+
+    public async IAsyncEnumerable<Trade> TradesAsync(VenueListing listing, TradeGap gap, [EnumeratorCancellation] CancellationToken ct)
+    {
+        // Pages come newest first: type=1&after=N returns trades with ids below N. Walk back from the gap's end to its
+        // start, then hand the trades out oldest first so the topic keeps venue order.
+        var found = new List<Trade>();
+        var cursor = gap.BeforeId;
+        while (cursor > gap.AfterId + 1)
+        {
+            using var doc = await http.GetAsync(VenueHttp.Build(restBase, "/api/v5/market/history-trades",
+                ("instId", listing.Symbol), ("type", 1), ("after", cursor), ("limit", Page)), ct);
+            var rows = Data(doc.RootElement);
+            var receiveUs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
+            var lowest = cursor;
+            foreach (var r in rows.EnumerateArray())
+            {
+                var trade = OkxProtocol.ToTrade(r, listing, receiveUs, Origin.Backfill);
+                lowest = Math.Min(lowest, trade.TradeId);
+                if (trade.TradeId > gap.AfterId && trade.TradeId < gap.BeforeId) found.Add(trade);
+            }
+            // An empty or stuck page means the venue has nothing older: stop rather than spin.
+            if (lowest >= cursor) break;
+            cursor = lowest;
+        }
+        foreach (var trade in found.OrderBy(t => t.TradeId)) yield return trade;
+    }
+
+    public async IAsyncEnumerable<IReadOnlyList<Candle>> CandlePagesAsync(VenueListing listing, string interval, long fromUs, long toUs,
+        [EnumeratorCancellation] CancellationToken ct)
+    {
+        if (!OkxInstruments.Bars.TryGetValue(interval, out var bar))
+            throw new ArgumentException($"OKX has no {interval} candles aligned like ours; it serves {string.Join(", ", OkxInstruments.Bars.Keys)}");
+        var stepUs = IntervalLength.Of(interval);
+        for (var start = fromUs - fromUs % stepUs; start < toUs; start += Page * stepUs)
+        {
+            var end = Math.Min(toUs, start + Page * stepUs);
+            // after = open times below it, before = open times above it (both exclusive), newest first.
+            using var doc = await http.GetAsync(VenueHttp.Build(restBase, "/api/v5/market/history-candles",
+                ("instId", listing.Symbol), ("bar", bar), ("after", end / 1000), ("before", start / 1000 - 1), ("limit", Page)), ct);
+            var rows = Data(doc.RootElement);
+            var page = new List<Candle>();
+            foreach (var row in rows.EnumerateArray().Reverse())
+            {
+                // Only confirmed (closed) candles are history.
+                if (row[8].GetString() != "1") continue;
+                var candle = OkxProtocol.ToCandle(row, listing, interval, Origin.Backfill);
+                if (candle.OpenTimeUs < fromUs || candle.OpenTimeUs >= toUs) continue;
+                page.Add(candle);
+            }
+            yield return page;
+        }
+    }
+
+    private static JsonElement Data(JsonElement root)
+    {
+        if (root.TryGetProperty("code", out var code) && code.GetString() != "0")
+            throw new VenueRequestException($"okx REST error {code.GetString()}: {(root.TryGetProperty("msg", out var m) ? m.GetString() : "")}", 400);
+        var data = root.Get("data");
+        return data.ValueKind == JsonValueKind.Array ? data : throw new FormatException("data is not an array");
+    }
+}
