@@ -133,7 +133,7 @@ public sealed class MarketDataProcessor
             }
             if (metaDirty)
                 output.Add(new(TopicCatalog.AggregatorState.Name, s.Partition, Encoding.UTF8.GetBytes(s.Key + WatermarkSuffix),
-                    BitConverter.GetBytes(s.Aggregator.MaxEventUs), null));
+                    s.Aggregator.SerializeMeta(), null));
         }
     }
 
@@ -151,7 +151,7 @@ public sealed class MarketDataProcessor
         {
             if (k.EndsWith(WatermarkSuffix, StringComparison.Ordinal))
             {
-                if (value is not null) StateOf(k[..^WatermarkSuffix.Length], partition).Aggregator.RestoreMaxEventUs(BitConverter.ToInt64(value));
+                if (value is not null) StateOf(k[..^WatermarkSuffix.Length], partition).Aggregator.RestoreMeta(value);
                 return;
             }
             var parts = k.Split('|');

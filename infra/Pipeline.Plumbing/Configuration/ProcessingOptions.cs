@@ -20,8 +20,9 @@ public sealed class ProcessingOptions
     public int OpenUpdateThrottleMs { get; set; } = 1_000;
     /// <summary>Live records whose event time differs from their receive time by more than this are rejected.</summary>
     public int MaxClockSkewMs { get; set; } = 300_000;
-    /// <summary>How many recent trade ids per instrument are remembered to suppress duplicates.</summary>
-    public int DedupeWindow { get; set; } = 2_048;
+    /// <summary>Trade ids are remembered per instrument as ranges of consecutive ids (one range for venues that number
+    /// trades consecutively); this caps how many ranges, for venues with sparse ids. Beyond it the lowest are forgotten.</summary>
+    public int DedupeWindow { get; set; } = 8_192;
     /// <summary>A trade whose price differs from the last accepted price by more than this fraction is flagged.</summary>
     public double PriceJumpFraction { get; set; } = 0.2;
     /// <summary>Indicators computed on closed candles, e.g. "rsi(14)", "macd(12,26,9)"; empty = the default 13.</summary>

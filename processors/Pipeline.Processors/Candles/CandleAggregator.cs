@@ -19,6 +19,7 @@ public sealed class CandleAggregator
     private long _minNextCloseUs = long.MaxValue;
     private readonly HashSet<(int Interval, long OpenUs)> _dirty = new();
     private readonly HashSet<(int Interval, long OpenUs)> _removed = new();
+    private readonly EvictedSpans[] _evicted;
 
     public CandleAggregator(long latenessUs, long horizonUs)
     {
@@ -28,11 +29,13 @@ public sealed class CandleAggregator
         _candles = new Dictionary<long, CandleState>[n];
         _nextCloseUs = new long[n];
         _nextEvictUs = new long[n];
+        _evicted = new EvictedSpans[n];
         for (var i = 0; i < n; i++)
         {
             _candles[i] = new Dictionary<long, CandleState>();
             _nextCloseUs[i] = long.MaxValue;
             _nextEvictUs[i] = long.MaxValue;
+            _evicted[i] = new EvictedSpans(CandleInterval.All[i].DurationUs);
         }
     }
 
@@ -41,12 +44,19 @@ public sealed class CandleAggregator
     public long WatermarkUs => MaxEventUs == long.MinValue ? long.MinValue : MaxEventUs - _latenessUs;
     public bool MetaDirty { get; private set; }
 
-    /// <summary>True when the trade's candles were closed and already dropped (beyond the revision horizon).</summary>
+    /// <summary>True when one of the trade's candles was closed and already dropped (beyond the revision horizon):
+    /// it can no longer be revised. Older trades whose candles never existed are not too late.</summary>
     public bool IsTooLate(long eventUs)
     {
         var first = CandleInterval.All[0];
         var end = first.OpenTimeOf(eventUs) + first.DurationUs;
-        return WatermarkUs != long.MinValue && end + _horizonUs <= WatermarkUs;
+        if (WatermarkUs == long.MinValue || end + _horizonUs > WatermarkUs) return false;
+        for (var i = 0; i < _candles.Length; i++)
+        {
+            var open = CandleInterval.All[i].OpenTimeOf(eventUs);
+            if (!_candles[i].ContainsKey(open) && _evicted[i].Contains(open)) return true;
+        }
+        return false;
     }
 
     /// <summary>Adds a trade to its candle on every interval; closed candles it lands in become revisions;
@@ -142,7 +152,13 @@ public sealed class CandleAggregator
             {
                 c = new CandleState(interval, open);
                 map[open] = c;
-                if (c.CloseTimeUs <= wm)
+                if (c.CloseTimeUs + _horizonUs <= wm)
+                {
+                    // Far behind the watermark where no candle ever was (history loaded out of order): the candle
+                    // stays open to gather its trades and closes once, at the next watermark move or end of input.
+                    Track(i, c.CloseTimeUs);
+                }
+                else if (c.CloseTimeUs <= wm)
                 {
                     // A late trade in an interval that had none: its first version is already final (revision 0).
                     c.Closed = true;
@@ -228,6 +244,8 @@ public sealed class CandleAggregator
                     _candles[i].Remove(c.OpenTimeUs);
                     _dirty.Remove((i, c.OpenTimeUs));
                     _removed.Add((i, c.OpenTimeUs));
+                    _evicted[i].Add(c.OpenTimeUs);
+                    MetaDirty = true;
                 }
                 else next = Math.Min(next, c.CloseTimeUs + _horizonUs);
             }
@@ -288,7 +306,40 @@ public sealed class CandleAggregator
         }
     }
 
-    public void RestoreMaxEventUs(long us) => MaxEventUs = us;
+    /// <summary>The aggregator's own changelog value: the newest event time and the spans of dropped candles.</summary>
+    public byte[] SerializeMeta()
+    {
+        using var ms = new MemoryStream();
+        using (var w = new BinaryWriter(ms))
+        {
+            w.Write(MaxEventUs);
+            w.Write((byte)1);
+            foreach (var spans in _evicted) spans.Write(w);
+        }
+        return ms.ToArray();
+    }
+
+    /// <summary>Restores <see cref="SerializeMeta"/>. The first format held only the newest event time: then every
+    /// candle older than the revision horizon counts as dropped, as it did when that format was written.</summary>
+    public void RestoreMeta(byte[] value)
+    {
+        using var r = new BinaryReader(new MemoryStream(value));
+        MaxEventUs = r.ReadInt64();
+        if (value.Length == sizeof(long))
+        {
+            if (MaxEventUs == long.MinValue) return;
+            for (var i = 0; i < _evicted.Length; i++)
+            {
+                var newestDropped = CandleInterval.All[i].OpenTimeOf(WatermarkUs - _horizonUs) - CandleInterval.All[i].DurationUs;
+                _evicted[i].AddRange(CandleInterval.All[0].OpenTimeOf(RecordBoundsMinUs), newestDropped);
+            }
+            return;
+        }
+        if (r.ReadByte() != 1) throw new InvalidDataException("aggregator meta state: unknown format version");
+        foreach (var spans in _evicted) spans.ReadInto(r);
+    }
+
+    private const long RecordBoundsMinUs = Pipeline.Schemas.V1.RecordBounds.MinTimeUs;
 
     /// <summary>Drops a candle the changelog says was evicted.</summary>
     public void Forget(int interval, long openUs) => _candles[interval].Remove(openUs);

@@ -1,5 +1,5 @@
 // Checks one trade: required fields, positive price and size, clock skew for live records,
-// order for historical streams, duplicate ids; flags price jumps.
+// bounds the later stages can represent, duplicate ids over the instrument's whole history; flags price jumps.
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Schemas.V1;
 
@@ -45,23 +45,20 @@ public sealed class TradeValidator(ProcessingOptions options)
         return null;
     }
 
-    /// <summary>Checks against what was seen before (duplicates, order of historical streams). Does not change the state.</summary>
-    public Rejection? CheckHistory(in WireTrade t, string key, ValidatorState state)
-    {
-        if (state.RecentIds.Contains(t.TradeId))
-            return new("duplicate_trade_id", $"trade id {t.TradeId} of {key} was already processed");
-        if (t.Origin is Origin.Backfill or Origin.Import && t.EventTimeUs < state.LastEventUsOf(t.Origin))
-            return new("out_of_order", $"{t.Origin} trade at {t.EventTimeUs} us is older than the previous one of its stream ({state.LastEventUsOf(t.Origin)} us)");
-        return null;
-    }
+    /// <summary>Checks against what was seen before: a trade id already accepted for the instrument, at any time in its
+    /// history, is a duplicate. Order is not checked: history may be loaded in any order (months in parallel, gaps
+    /// filled later) and event-time candles take late trades as revisions. Does not change the state.</summary>
+    public Rejection? CheckHistory(in WireTrade t, string key, ValidatorState state) =>
+        state.SeenIds.Contains(t.TradeId)
+            ? new("duplicate_trade_id", $"trade id {t.TradeId} of {key} was already accepted (a re-run import, an overlapping backfill or a retry)")
+            : null;
 
     /// <summary>Records an accepted trade; returns true when its price jumped beyond the configured fraction of the reference.</summary>
     public bool Accept(in WireTrade t, decimal price, ValidatorState state)
     {
         var jumped = state.LastPrice > 0 && Math.Abs(price - state.LastPrice) > state.LastPrice * _jump;
-        state.RecentIds.Add(t.TradeId);
+        state.SeenIds.Add(t.TradeId);
         state.LastPrice = price;
-        if (t.Origin is Origin.Backfill or Origin.Import) state.SetLastEventUs(t.Origin, t.EventTimeUs);
         return jumped;
     }
 }

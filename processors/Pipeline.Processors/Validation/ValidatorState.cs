@@ -1,50 +1,46 @@
-// What the validator remembers per instrument: recent trade ids, the price reference, the order of historical streams.
-using Pipeline.Schemas.V1;
-
+// What the validator remembers per instrument: every trade id accepted (as ranges) and the price reference.
 namespace Pipeline.Processors.Validation;
 
-public sealed class ValidatorState(int dedupeWindow)
+public sealed class ValidatorState(int maxIdRanges)
 {
-    public DedupeWindow RecentIds { get; } = new(dedupeWindow);
+    private const byte Version = 3;
+
+    public SeenTradeIds SeenIds { get; } = new(maxIdRanges);
     /// <summary>Last accepted price (the reference for price-jump flagging); 0 before the first trade.</summary>
     public decimal LastPrice { get; set; }
-    /// <summary>Newest event time seen from backfill and from import streams (order checks).</summary>
-    public long LastBackfillEventUs { get; set; } = long.MinValue;
-    public long LastImportEventUs { get; set; } = long.MinValue;
-
-    public long LastEventUsOf(Origin origin) => origin == Origin.Backfill ? LastBackfillEventUs : LastImportEventUs;
-
-    public void SetLastEventUs(Origin origin, long us)
-    {
-        if (origin == Origin.Backfill) LastBackfillEventUs = us;
-        else LastImportEventUs = us;
-    }
 
     public byte[] Serialize()
     {
         using var ms = new MemoryStream();
         using (var w = new BinaryWriter(ms))
         {
-            w.Write((byte)2);
+            w.Write(Version);
             w.Write(LastPrice);
-            w.Write(LastBackfillEventUs);
-            w.Write(LastImportEventUs);
-            RecentIds.Write(w);
+            SeenIds.Write(w);
         }
         return ms.ToArray();
     }
 
-    public static ValidatorState Deserialize(byte[] data, int dedupeWindow)
+    /// <summary>Reads version 3 and the version 2 written before (a window of recent ids plus the newest event time
+    /// of each historical stream, which ordering no longer uses).</summary>
+    public static ValidatorState Deserialize(byte[] data, int maxIdRanges)
     {
         using var r = new BinaryReader(new MemoryStream(data));
-        if (r.ReadByte() != 2) throw new InvalidDataException("validator state: unknown format version");
-        var s = new ValidatorState(dedupeWindow)
+        var version = r.ReadByte();
+        var s = new ValidatorState(maxIdRanges) { LastPrice = r.ReadDecimal() };
+        switch (version)
         {
-            LastPrice = r.ReadDecimal(),
-            LastBackfillEventUs = r.ReadInt64(),
-            LastImportEventUs = r.ReadInt64(),
-        };
-        s.RecentIds.ReadInto(r);
+            case 2:
+                r.ReadInt64();
+                r.ReadInt64();
+                s.SeenIds.ReadWindowInto(r);
+                break;
+            case Version:
+                s.SeenIds.ReadInto(r);
+                break;
+            default:
+                throw new InvalidDataException($"validator state: unknown format version {version}");
+        }
         return s;
     }
 }
