@@ -6,6 +6,7 @@ using Pipeline.Plumbing;
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Database;
 using Pipeline.Plumbing.Kafka;
+using Pipeline.Plumbing.Resilience;
 
 namespace Pipeline.Cli;
 
@@ -30,8 +31,9 @@ public sealed class PipelineServices : IAsyncDisposable
 
     /// <summary>Starts what is needed: embedded Kafka unless Kafka:Bootstrap is set (when <paramref name="allowEmbedded"/>),
     /// local PostgreSQL unless Database:Url is set (when <paramref name="needsDatabase"/>), topics, migrations, instruments.</summary>
+    /// <param name="failFast">Exit when Kafka or the database is unreachable, instead of waiting for them with backoff.</param>
     public static async Task<PipelineServices> StartAsync(PipelineOptions options, ILoggerFactory loggers, bool allowEmbedded,
-        bool needsDatabase, CancellationToken ct)
+        bool needsDatabase, CancellationToken ct, bool failFast = true)
     {
         var log = loggers.CreateLogger("pipeline");
         _ = Pipeline.Plumbing.Metrics.PrometheusMetrics.Shared; // listen before any role records a measurement
@@ -65,11 +67,13 @@ public sealed class PipelineServices : IAsyncDisposable
                     connectionString = services._postgres.ConnectionString;
                 }
                 else connectionString = DatabaseConnectionString.Normalize(options.Database.Url!);
-                await PrepareDatabaseAsync(connectionString, options, log, ct);
+                var cs = connectionString;
+                await DependencyWait.RetryAsync(c => PrepareDatabaseAsync(cs, options, log, c), failFast, log, ct);
             }
 
             services.Context = new PipelineContext(options, kafka, connectionString, loggers);
-            await TopicProvisioner.EnsureTopicsAsync(kafka, options.Kafka.Partitions, options.Kafka.ReplicationFactor, log, ct: ct);
+            await DependencyWait.RetryAsync(c => TopicProvisioner.EnsureTopicsAsync(kafka, options.Kafka.Partitions, options.Kafka.ReplicationFactor, log, ct: c),
+                failFast, log, ct);
             return services;
         }
         catch
@@ -91,7 +95,8 @@ public sealed class PipelineServices : IAsyncDisposable
         catch (Exception e) when (e is NpgsqlException or OperationCanceledException or System.Net.Sockets.SocketException && !ct.IsCancellationRequested)
         {
             var b = new NpgsqlConnectionStringBuilder(connectionString);
-            throw new InvalidOperationException($"database at {b.Host}:{b.Port} is unreachable ({e.Message}); start PostgreSQL or fix Database:Url");
+            throw new DependencyUnreachableException("database",
+                $"database at {b.Host}:{b.Port} is unreachable ({e.Message}); start PostgreSQL or fix Database:Url", e);
         }
         await MigrationRunner.ApplyAsync(db, log, ct);
         await InstrumentRegistry.SyncAsync(db, options.Instruments, ct);

@@ -72,23 +72,23 @@ public class CliTests
     }
 
     [Fact]
-    public async Task An_unreachable_database_is_one_line_and_exit_1()
+    public async Task An_unreachable_database_with_fail_fast_is_one_line_and_exit_1()
     {
         var port = Pipeline.Embedded.FreePort.Next();
         var (exit, _, err) = await RunAsync(new Dictionary<string, string>
         {
             ["PIPELINE__KAFKA__BOOTSTRAP"] = $"127.0.0.1:{Pipeline.Embedded.FreePort.Next()}",
             ["PIPELINE__DATABASE__URL"] = $"postgres://postgres@127.0.0.1:{port}/pipeline",
-        }, "sink");
+        }, "sink", "--fail-fast");
         Assert.Equal(1, exit);
         AssertOneCleanErrorLine(err, $"127.0.0.1:{port}");
     }
 
     [Fact]
-    public async Task An_unreachable_broker_is_one_line_and_exit_1()
+    public async Task An_unreachable_broker_with_fail_fast_is_one_line_and_exit_1()
     {
         var port = Pipeline.Embedded.FreePort.Next();
-        var (exit, _, err) = await RunAsync(new Dictionary<string, string> { ["PIPELINE__KAFKA__BOOTSTRAP"] = $"127.0.0.1:{port}" }, "process");
+        var (exit, _, err) = await RunAsync(new Dictionary<string, string> { ["PIPELINE__KAFKA__BOOTSTRAP"] = $"127.0.0.1:{port}" }, "process", "--fail-fast");
         Assert.Equal(1, exit);
         AssertOneCleanErrorLine(err, $"127.0.0.1:{port}");
     }

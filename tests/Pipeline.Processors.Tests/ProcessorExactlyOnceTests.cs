@@ -14,6 +14,11 @@ namespace Pipeline.Processors.Tests;
 
 public class ProcessorExactlyOnceTests
 {
+    /// <summary>The processor role in its own process (Pipeline.Processors.Tests.Host), so it can be killed -9; it stops
+    /// gracefully when its stdin closes.</summary>
+    private static ChildProcess StartProcessor(string bootstrap, string group, string instance) =>
+        ChildProcess.Start("Pipeline.Processors.Tests.Host.dll", [bootstrap, group, instance]);
+
     private static readonly InstrumentRef Coinbase = InstrumentRef.Create("coinbase", "BTC", "USD", MarketType.Spot);
 
     private static async Task<(KafkaBroker Broker, KafkaClientSettings Settings)> StartBrokerAsync()
@@ -114,7 +119,7 @@ public class ProcessorExactlyOnceTests
         await using var _2 = killBroker;
         var third = input.Count / 3;
         await ProduceAsync(killed, input.Take(third).ToList());
-        using (var first = ProcessorProcess.Start(killed.BootstrapServers, "eos", "killed"))
+        using (var first = StartProcessor(killed.BootstrapServers, "eos", "killed"))
         {
             using var probe = new KafkaProbe<Candle>(killed, TopicCatalog.FinalCandles.Name);
             var seen = await Eventually.GetAsync(async () => first.HasExited ? throw new InvalidOperationException(first.Tail()) : (await probe.PollAsync()).Count,
@@ -128,11 +133,11 @@ public class ProcessorExactlyOnceTests
             first.Kill();
             await rest;
         }
-        using (var second = ProcessorProcess.Start(killed.BootstrapServers, "eos", "killed"))
+        using (var second = StartProcessor(killed.BootstrapServers, "eos", "killed"))
         {
             await Eventually.TrueAsync(() => Task.Run(() => second.HasExited ? throw new InvalidOperationException(second.Tail()) : Consumed(killed, "eos")),
                 TimeSpan.FromMinutes(3), "the restarted run to consume all input");
-            await second.StopAsync();
+            await second.StopAsync(sigterm: false);
             // The restarted instance rebuilt its state from the changelog (not from nothing).
             Assert.Contains(second.Output, l => l.Contains("Restored processor state") && !l.Contains("from 0 changelog"));
         }
@@ -150,10 +155,10 @@ public class ProcessorExactlyOnceTests
         var (cleanBroker, clean) = await StartBrokerAsync();
         await using var _ = cleanBroker;
         await ProduceAsync(clean, input);
-        using var p = ProcessorProcess.Start(clean.BootstrapServers, "eos", "clean");
+        using var p = StartProcessor(clean.BootstrapServers, "eos", "clean");
         await Eventually.TrueAsync(() => Task.Run(() => p.HasExited ? throw new InvalidOperationException(p.Tail()) : Consumed(clean, "eos")),
             TimeSpan.FromMinutes(3), "the clean run to consume all input");
-        await p.StopAsync();
+        await p.StopAsync(sigterm: false);
         return ReadAll<Candle>(clean, TopicCatalog.FinalCandles.Name).Select(Describe).Order().ToList();
     }
 
@@ -167,18 +172,18 @@ public class ProcessorExactlyOnceTests
         await using var _ = broker;
         var third = input.Count / 3;
         await ProduceAsync(settings, input.Take(third).ToList());
-        using var a = ProcessorProcess.Start(settings.BootstrapServers, "eos", "a");
+        using var a = StartProcessor(settings.BootstrapServers, "eos", "a");
         using var probe = new KafkaProbe<Candle>(settings, TopicCatalog.FinalCandles.Name);
         await Eventually.GetAsync(async () => a.HasExited ? throw new InvalidOperationException(a.Tail()) : (await probe.PollAsync()).Count,
             n => n >= 50, TimeSpan.FromMinutes(2), "the first finals of instance a");
         // b joins while the rest of the input is written: the group rebalances, a commits and hands over.
-        using var b = ProcessorProcess.Start(settings.BootstrapServers, "eos", "b");
+        using var b = StartProcessor(settings.BootstrapServers, "eos", "b");
         foreach (var chunk in input.Skip(third).Chunk(200)) await ProduceAsync(settings, chunk.ToList());
         await Eventually.TrueAsync(() => Task.Run(() => a.HasExited || b.HasExited
                 ? throw new InvalidOperationException(a.Tail() + "\n" + b.Tail()) : Consumed(settings, "eos")),
             TimeSpan.FromMinutes(3), "both instances to consume all input");
-        await a.StopAsync();
-        await b.StopAsync();
+        await a.StopAsync(sigterm: false);
+        await b.StopAsync(sigterm: false);
         // Both instances really worked: b was assigned partitions.
         Assert.Contains(b.Output, l => l.Contains("Assigned") && l.Contains(TopicCatalog.RawTrades.Name));
 

@@ -24,11 +24,18 @@ public static class RoleCommands
         Func<PipelineContext, CancellationToken, Task> run)
     {
         var command = new Command(name, description + ". Needs Kafka:Bootstrap" + (needsDatabase ? " and Database:Url." : "."));
+        var failFast = new Option<bool>("--fail-fast")
+        {
+            Description = "Exit when Kafka" + (needsDatabase ? " or the database" : "") + " is unreachable at start, instead of waiting for it with backoff",
+        };
+        command.Options.Add(failFast);
         command.SetAction((parse, _) => CliRunner.RunAsync(async ct =>
         {
             var options = ConfigLoader.Load(parse, config);
+            using var instance = name == "process" ? ProcessorInstanceLock.Acquire(options.Processing) : null;
             using var loggers = PipelineServices.CreateLoggerFactory();
-            await using var services = await PipelineServices.StartAsync(options, loggers, allowEmbedded: false, needsDatabase, ct);
+            await using var services = await PipelineServices.StartAsync(options, loggers, allowEmbedded: false, needsDatabase, ct,
+                failFast: parse.GetValue(failFast));
             return await UpCommand.RunRolesAsync(services.Context, loggers.CreateLogger("pipeline"), ct, (name, run));
         }));
         return command;

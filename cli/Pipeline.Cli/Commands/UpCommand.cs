@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Pipeline.Api;
 using Pipeline.Plumbing;
 using Pipeline.Processors;
+using Pipeline.Processors.Hosting;
 using Pipeline.Producers;
 using Pipeline.Sinks;
 
@@ -19,6 +20,7 @@ public static class UpCommand
             var options = ConfigLoader.Load(parse, config);
             using var loggers = PipelineServices.CreateLoggerFactory();
             var log = loggers.CreateLogger("pipeline");
+            using var instance = ProcessorInstanceLock.Acquire(options.Processing);
             await using var services = await PipelineServices.StartAsync(options, loggers, allowEmbedded: true, needsDatabase: true, ct);
             log.LogInformation("Kafka bootstrap {Bootstrap} (try: kcat -b {Bootstrap} -L); API on {Urls}", services.Context.Kafka.BootstrapServers, services.Context.Kafka.BootstrapServers, options.Api.Urls);
             var roles = new List<(string, Func<PipelineContext, CancellationToken, Task>)>
@@ -43,6 +45,13 @@ public static class UpCommand
         {
             try { await r.Run(context, stop.Token); }
             catch (OperationCanceledException) when (stop.IsCancellationRequested) { }
+            catch (Exception e) when (e is ProcessorFencedException or DependencyUnreachableException)
+            {
+                // Expected in operation: one line that says what to do, no stack trace.
+                log.LogError("Role {Role} stopped: {Message}", r.Name, e.Message);
+                stop.Cancel();
+                throw;
+            }
             catch (Exception e)
             {
                 log.LogError(e, "Role {Role} failed: {Message}", r.Name, e.Message);

@@ -20,7 +20,8 @@ public static class TopicProvisioner
         try { metadata = admin.GetMetadata(TimeSpan.FromSeconds(15)); }
         catch (KafkaException e)
         {
-            throw new InvalidOperationException($"Kafka at {settings.BootstrapServers} is unreachable ({e.Error.Reason}); start the broker or fix Kafka:Bootstrap");
+            throw new DependencyUnreachableException("Kafka",
+                $"Kafka at {settings.BootstrapServers} is unreachable ({e.Error.Reason}); start the broker or fix Kafka:Bootstrap", e);
         }
         var existing = metadata.Topics.Where(t => t.Error.Code == ErrorCode.NoError).Select(t => t.Topic).ToHashSet();
         var missing = (topics ?? TopicCatalog.All).Where(t => !existing.Contains(t.Name)).ToList();

@@ -247,8 +247,10 @@ public sealed class ProcessorHost
         catch (KafkaException e) when (e.Error.IsFatal || e.Error.Code == ErrorCode.Local_Fenced || e.Error.Code == ErrorCode.ProducerFenced
                                         || e.Error.Code == ErrorCode.InvalidProducerEpoch)
         {
-            throw new InvalidOperationException(
-                $"processor {_transactionalId} was fenced or failed fatally ({e.Error.Reason}): another instance with the same Processing:InstanceId took over, or the broker lost its transaction state", e);
+            throw new ProcessorFencedException(
+                $"processor {_transactionalId} was fenced or failed fatally ({e.Error.Reason}): another instance with the same "
+                + "Processing:InstanceId took over (give each instance its own: PIPELINE__PROCESSING__INSTANCEID), "
+                + "or the broker lost its transaction state", e);
         }
         catch (KafkaException e)
         {

@@ -1,0 +1,113 @@
+// A .NET program of the test output folder in its own OS process, so a test can kill -9 it, stop it gracefully
+// and wait on what it prints. The one process runner of the suites (the sink, processor and CLI tests use it).
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace Pipeline.Testing;
+
+public sealed class ChildProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StreamWriter? _log;
+
+    private ChildProcess(Process process, StreamWriter? log)
+    {
+        _process = process;
+        _log = log;
+    }
+
+    /// <summary>Every line of stdout and stderr so far, in arrival order.</summary>
+    public ConcurrentQueue<string> Output { get; } = new();
+    public int Id => _process.Id;
+    public bool HasExited => _process.HasExited;
+    public int ExitCode => _process.ExitCode;
+
+    /// <param name="dll">A program beside the tests, e.g. "pipeline.dll" or "Pipeline.Sinks.Tests.Host.dll".</param>
+    /// <param name="environment">Variables to set; null values remove them. PIPELINE__* of the test run are never inherited.</param>
+    /// <param name="logFile">Also append every line to this file (for a failing test to point at).</param>
+    public static ChildProcess Start(string dll, IEnumerable<string> args, IDictionary<string, string?>? environment = null,
+        string? logFile = null, string? workingDirectory = null)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? AppContext.BaseDirectory,
+        };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, dll));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        foreach (var k in psi.Environment.Keys.Where(k => k.StartsWith("PIPELINE__", StringComparison.Ordinal)).ToList()) psi.Environment.Remove(k);
+        if (environment is not null)
+            foreach (var (k, v) in environment)
+                if (v is null) psi.Environment.Remove(k);
+                else psi.Environment[k] = v;
+        var log = logFile is null ? null : new StreamWriter(logFile, append: true) { AutoFlush = true };
+        var child = new ChildProcess(Process.Start(psi) ?? throw new InvalidOperationException($"could not start {dll}"), log);
+        child._process.OutputDataReceived += (_, e) => child.Add(e.Data);
+        child._process.ErrorDataReceived += (_, e) => child.Add(e.Data);
+        child._process.BeginOutputReadLine();
+        child._process.BeginErrorReadLine();
+        return child;
+    }
+
+    private void Add(string? line)
+    {
+        if (line is null) return;
+        Output.Enqueue(line);
+        if (_log is not null) lock (_log) _log.WriteLine(line);
+    }
+
+    /// <summary>Waits for a line that matches; fails at once if the process exits without printing one.</summary>
+    public async Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            if (Output.FirstOrDefault(match) is { } line) return line;
+            if (_process.HasExited)
+            {
+                _process.WaitForExit(); // drains the output readers
+                if (Output.FirstOrDefault(match) is { } last) return last;
+                throw new InvalidOperationException($"the process exited ({_process.ExitCode}) before {what}:\n{Tail()}");
+            }
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"timed out waiting for {what}:\n{Tail()}");
+            await Task.Delay(20);
+        }
+    }
+
+    public Task WaitForExitAsync(CancellationToken ct) => _process.WaitForExitAsync(ct);
+
+    /// <summary>kill -9: no shutdown code runs.</summary>
+    public void Kill()
+    {
+        if (_process.HasExited) return;
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit(10_000);
+    }
+
+    /// <summary>Graceful stop: closes stdin (what the test hosts stop on) and, with <paramref name="sigterm"/>, sends SIGTERM
+    /// (what the CLI stops on); kill -9 after the timeout.</summary>
+    public async Task StopAsync(bool sigterm = true, TimeSpan? timeout = null)
+    {
+        if (_process.HasExited) return;
+        try { _process.StandardInput.Close(); } catch (IOException) { }
+        if (sigterm) Signal(_process.Id, 15);
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
+        try { await _process.WaitForExitAsync(cts.Token); } catch (OperationCanceledException) { Kill(); }
+    }
+
+    public string Tail(int lines = 30) => string.Join("\n", Output.TakeLast(lines));
+
+    public void Dispose()
+    {
+        Kill();
+        _process.Dispose();
+        if (_log is not null) lock (_log) _log.Dispose();
+    }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Signal(int pid, int signal);
+}
