@@ -16,7 +16,8 @@ public class CliTests
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        await p.WaitForExitAsync(timeout.Token);
+        try { await p.WaitForExitAsync(timeout.Token); }
+        finally { if (!p.HasExited) p.Kill(entireProcessTree: true); } // no orphan outlives a failed test
         return (p.ExitCode, await stdout, await stderr);
     }
 

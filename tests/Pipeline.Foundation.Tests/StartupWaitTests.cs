@@ -55,13 +55,14 @@ public class StartupWaitTests
     public async Task Second_processor_with_the_same_instance_id_on_one_host_is_refused_with_one_line()
     {
         // Was: the two fenced each other; the first died with a raw "fenced by a newer instance" stack trace.
+        await using var kafka = await TestKafka.StartAsync(partitions: 1);
         var env = new Dictionary<string, string?>
         {
-            ["PIPELINE__KAFKA__BOOTSTRAP"] = $"127.0.0.1:{Pipeline.Embedded.FreePort.Next()}",
+            ["PIPELINE__KAFKA__BOOTSTRAP"] = kafka.BootstrapServers,
             ["PIPELINE__PROCESSING__INSTANCEID"] = "twin-" + Guid.NewGuid().ToString("N"),
         };
         using var first = Start(env, "process");
-        await first.WaitForLineAsync(l => l.Contains("not ready, waiting"), TimeSpan.FromSeconds(60), "the first processor to run");
+        await first.WaitForLineAsync(l => l.Contains("starting on"), TimeSpan.FromSeconds(90), "the first processor to start");
         using var second = Start(env, "process");
         using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60))) await second.WaitForExitAsync(timeout.Token);
         Assert.Equal(2, second.ExitCode);

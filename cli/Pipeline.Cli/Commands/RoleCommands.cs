@@ -32,10 +32,11 @@ public static class RoleCommands
         command.SetAction((parse, _) => CliRunner.RunAsync(async ct =>
         {
             var options = ConfigLoader.Load(parse, config);
-            using var instance = name == "process" ? ProcessorInstanceLock.Acquire(options.Processing) : null;
             using var loggers = PipelineServices.CreateLoggerFactory();
             await using var services = await PipelineServices.StartAsync(options, loggers, allowEmbedded: false, needsDatabase, ct,
                 failFast: parse.GetValue(failFast));
+            // Before the processor uses its transactional id (not before: a mistyped setting is reported first).
+            using var instance = name == "process" ? ProcessorInstanceLock.Acquire(options.Processing) : null;
             return await UpCommand.RunRolesAsync(services.Context, loggers.CreateLogger("pipeline"), ct, (name, run));
         }));
         return command;

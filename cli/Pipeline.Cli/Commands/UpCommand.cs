@@ -20,8 +20,8 @@ public static class UpCommand
             var options = ConfigLoader.Load(parse, config);
             using var loggers = PipelineServices.CreateLoggerFactory();
             var log = loggers.CreateLogger("pipeline");
-            using var instance = ProcessorInstanceLock.Acquire(options.Processing);
             await using var services = await PipelineServices.StartAsync(options, loggers, allowEmbedded: true, needsDatabase: true, ct);
+            using var instance = ProcessorInstanceLock.Acquire(options.Processing);
             log.LogInformation("Kafka bootstrap {Bootstrap} (try: kcat -b {Bootstrap} -L); API on {Urls}", services.Context.Kafka.BootstrapServers, services.Context.Kafka.BootstrapServers, options.Api.Urls);
             var roles = new List<(string, Func<PipelineContext, CancellationToken, Task>)>
             {

@@ -37,8 +37,25 @@ public sealed class TopicPublisher : IDisposable
         {
             if (report.Error.IsError)
                 _deliveryFailure ??= new ProduceException<string, byte[]>(report.Error, report);
-            else Interlocked.Increment(ref _delivered);
+            else
+            {
+                Interlocked.Increment(ref _delivered);
+                lock (_ranges)
+                {
+                    var tp = report.TopicPartition;
+                    var o = report.Offset.Value;
+                    _ranges[tp] = _ranges.TryGetValue(tp, out var r) ? (Math.Min(r.First, o), Math.Max(r.Last, o)) : (o, o);
+                }
+            }
         };
+    }
+
+    private readonly Dictionary<TopicPartition, (long First, long Last)> _ranges = new();
+
+    /// <summary>The lowest and highest offset acknowledged per topic partition (what an import wrote, to find its outcome).</summary>
+    public IReadOnlyDictionary<TopicPartition, (long First, long Last)> DeliveredRanges
+    {
+        get { lock (_ranges) return new Dictionary<TopicPartition, (long First, long Last)>(_ranges); }
     }
 
     /// <summary>Records Kafka has acknowledged.</summary>
