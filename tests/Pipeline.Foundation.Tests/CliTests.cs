@@ -99,7 +99,7 @@ public class CliTests
     {
         // The role then fails on the unreachable broker: the start-up line comes before that.
         var port = Pipeline.Embedded.FreePort.Next();
-        var (_, stdout, stderr) = await RunAsync(new Dictionary<string, string> { ["PIPELINE__KAFKA__BOOTSTRAP"] = $"127.0.0.1:{port}" }, "process");
+        var (_, stdout, stderr) = await RunAsync(new Dictionary<string, string> { ["PIPELINE__KAFKA__BOOTSTRAP"] = $"127.0.0.1:{port}" }, "process", "--fail-fast");
         var line = (stdout + stderr).Split('\n').FirstOrDefault(l => l.Contains("librdkafka ") && l.Contains(" loaded from "));
         Assert.True(line is not null, $"no librdkafka start-up line in:\n{stdout}\n{stderr}");
         var version = typeof(Confluent.Kafka.Library).Assembly.GetName().Version!.ToString(3);
