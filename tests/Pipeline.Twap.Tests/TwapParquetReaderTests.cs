@@ -21,6 +21,8 @@ public sealed class TwapParquetReaderTests
         // The file holds the time at its resolution; the pipeline keeps whole microseconds of it.
         Assert.Equal(Rows.Select(r => r.TimeNs / resolutionNs * resolutionNs / 1000), content.Rows.Select(s => s.TimeUs));
         Assert.Equal(Rows.Select(r => r.TimestampMs * 1000), content.Rows.Select(s => s.OrderTimeUs));
+        Assert.Equal(Rows.Select(r => (r.TwapId, r.Minutes, r.ReduceOnly, r.Randomize, r.Status, r.Coin)),
+            content.Rows.Select(s => (s.TwapId, s.Minutes, s.ReduceOnly, s.Randomize, s.Status, s.Coin)));
     }
 
     [Fact]

@@ -253,9 +253,18 @@ public static class TwapParquetReader
 
     private static async Task<object?[]> Values<T>(ParquetRowGroupReader group, DataField field, int n, CancellationToken ct) where T : struct
     {
+        var result = new object?[n];
+        if (!field.IsNullable)
+        {
+            // Required columns through the non-nullable overload: read through the nullable one, required INT32 columns came
+            // back with wrong values and nulls in Parquet.Net 6.1.0 (found by the DuckDB oracle test).
+            var plain = new T[n];
+            await group.ReadAsync(field, plain.AsMemory(), null, ct);
+            for (var i = 0; i < n; i++) result[i] = plain[i];
+            return result;
+        }
         var values = new T?[n];
         await group.ReadAsync(field, values.AsMemory(), null, ct);
-        var result = new object?[n];
         for (var i = 0; i < n; i++) result[i] = values[i] is { } v ? v : null;
         return result;
     }
