@@ -77,9 +77,26 @@ public sealed class ApiMatchesProcessorOutputTests
             var next = new long[2]; // per partition: one past the last record read (transaction markers are not records)
             using var reader = new ConsumerBuilder<byte[], byte[]>(kafka.Settings.Consumer("oracle-read", "oracle-read-" + Guid.NewGuid())).Build();
             reader.Assign(Enumerable.Range(0, 2).Select(p => new TopicPartitionOffset(TopicCatalog.Candles.Name, p, Offset.Beginning)));
+            using var admin = new AdminClientBuilder(kafka.Settings.Admin("oracle-admin")).Build();
+            // Regression (flaky under load, CI 2026-11-29): "settled" was judged by the clock, so a processor still
+            // working through its input failed the test. Progress decides now: the processor's group has committed
+            // every input offset (its output transactions are then committed and readable), read before draining.
+            async Task<bool> ProcessorConsumedAllInput()
+            {
+                var group = await admin.ListConsumerGroupOffsetsAsync(new[] { new ConsumerGroupTopicPartitions(
+                    options.Processing.GroupId,
+                    Enumerable.Range(0, 2).Select(p => new TopicPartition(TopicCatalog.RawTrades.Name, p)).ToList()) });
+                foreach (var tpo in group[0].Partitions)
+                {
+                    var end = reader.QueryWatermarkOffsets(tpo.TopicPartition, TimeSpan.FromSeconds(10)).High;
+                    if (end.Value > 0 && tpo.Offset.Value < end.Value) return false;
+                }
+                return true;
+            }
             async Task<bool> Settled()
             {
                 if (roles.FirstOrDefault(r => r.IsFaulted) is { } failed) throw failed.Exception!;
+                if (!await ProcessorConsumedAllInput()) return false;
                 while (reader.Consume(TimeSpan.FromMilliseconds(200)) is { Message: not null } m)
                 {
                     next[m.Partition.Value] = m.Offset.Value + 1;
@@ -98,8 +115,8 @@ public sealed class ApiMatchesProcessorOutputTests
                 return closedLate >= 2 && next.Sum() > 0 && stored.SequenceEqual(next);
             }
             await Eventually.TrueAsync(Settled, TimeSpan.FromSeconds(120), "processor output read back and stored by the sink");
-            // Stable: nothing more arrives for a moment (the processor has finished the input).
-            Assert.True(await Settled(), "the processor was still emitting");
+            // Stable: the processor had consumed all of its input, so nothing more may arrive.
+            Assert.True(await Settled(), "the processor was still emitting after consuming all of its input");
 
             Assert.True(expected.Count > 100, $"only {expected.Count} candles emitted");
 
