@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Pipeline.Plumbing.Kafka;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Schemas.V1;
+using Pipeline.Plumbing.Resilience;
 
 namespace Pipeline.Api;
 
@@ -39,7 +40,7 @@ public sealed class CandleFeed(KafkaClientSettings kafka, ILogger<CandleFeed> lo
             }
             catch (Exception e) when (e is KafkaException or InvalidOperationException)
             {
-                var delay = TimeSpan.FromMilliseconds(Math.Min(10_000, 250 * Math.Pow(2, Math.Min(attempt++, 6))) * (0.5 + Random.Shared.NextDouble() / 2));
+                var delay = Backoff.Delay(++attempt, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(10));
                 log.LogWarning("Live candle feed cannot read {Topic} ({Message}); retrying in {Delay} ms", TopicCatalog.Candles.Name, e.Message, (int)delay.TotalMilliseconds);
                 ct.WaitHandle.WaitOne(delay);
             }

@@ -27,7 +27,6 @@ public sealed class PostgresSink
     private NpgsqlConnection? _conn;
     private SinkPositionException? _fault;
     private CancellationToken _ct;
-    private long _rowsWritten;
 
     public PostgresSink(KafkaClientSettings kafka, string connectionString, SinkSettings settings, ILoggerFactory loggers)
     {
@@ -46,8 +45,6 @@ public sealed class PostgresSink
 
     /// <summary>False while the last write attempt failed because the database was unreachable.</summary>
     public bool DatabaseReachable { get; private set; } = true;
-    /// <summary>Rows (trades, candles, indicator values) and dead letters written so far.</summary>
-    public long RecordsWritten => Interlocked.Read(ref _rowsWritten);
 
     /// <summary>Runs until cancelled (then writes what it holds, if it can, and leaves the group), or until a stored
     /// position cannot be trusted (<see cref="SinkPositionException"/>).</summary>
@@ -305,7 +302,6 @@ public sealed class PostgresSink
     {
         var done = batch.Slices.Select(s => new TopicPartitionOffset(s.Key, s.Value.NextOffset)).ToList();
         foreach (var p in done) _stored[p.TopicPartition] = p.Offset.Value;
-        Interlocked.Add(ref _rowsWritten, batch.Count);
         _log.LogDebug("Wrote {Count} records up to {Positions}", batch.Count, string.Join(", ", done));
         batch.Clear();
         if (!commitLag || done.Count == 0) return;
@@ -376,21 +372,21 @@ public sealed class PostgresSink
         _conn = null;
     }
 
-    private TimeSpan Backoff(int attempt)
-    {
-        // Exponential with full jitter: many sinks restarting after an outage do not hammer the database in step.
-        var cap = Math.Min(_settings.RetryMaxDelay.TotalMilliseconds, _settings.RetryInitialDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 20)));
-        return TimeSpan.FromMilliseconds(cap / 2 + Random.Shared.NextDouble() * cap / 2);
-    }
+    // Equal jitter: many sinks restarting after an outage do not hammer the database in step.
+    private TimeSpan Backoff(int attempt) =>
+        Pipeline.Plumbing.Resilience.Backoff.Delay(attempt, _settings.RetryInitialDelay, _settings.RetryMaxDelay);
 
-    private static bool IsTransient(Exception e) => e switch
+    /// <summary>Transient failures by type and SQL state (class 08 connection exception, 57P operator intervention such
+    /// as a shutdown, and what Npgsql marks transient), never by the text of a message.</summary>
+    private bool IsTransient(Exception e) => e switch
     {
         PostgresException pg => pg.IsTransient || pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState.StartsWith("57P", StringComparison.Ordinal),
         NpgsqlException => true, // network and protocol failures: the connection is gone, the transaction did not commit
         System.Net.Sockets.SocketException or IOException or TimeoutException => true,
         ProduceException<byte[], byte[]> => true,
         KafkaException => true,
-        InvalidOperationException when e.Message.Contains("connection", StringComparison.OrdinalIgnoreCase) => true,
+        // Npgsql refuses work on a connection that broke under it: judged by the connection's state.
+        InvalidOperationException when _conn is not { State: System.Data.ConnectionState.Open } => true,
         // Npgsql can surface a connection broken mid-operation as a disposed internal object; the connection is replaced.
         ObjectDisposedException => true,
         _ => false,

@@ -8,6 +8,7 @@ using Polly.CircuitBreaker;
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Producers.Venues;
 using Pipeline.Schemas.V1;
+using Pipeline.Plumbing.Resilience;
 
 namespace Pipeline.Producers.Connectors;
 
@@ -89,9 +90,8 @@ public sealed class ExchangeConnection(
             }
             _gaps.Disconnected();
             if (!receivedData) failures++;
-            // Exponential backoff with "equal jitter": half fixed, half random, so many pairs do not reconnect in lockstep.
-            var ceiling = Math.Min(options.ReconnectMaxDelay.TotalMilliseconds, options.ReconnectBaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(failures, 20)));
-            var delay = TimeSpan.FromMilliseconds(ceiling / 2 + Random.Shared.NextDouble() * ceiling / 2);
+            // Equal jitter, so many pairs do not reconnect in lockstep.
+            var delay = Backoff.Delay(failures + 1, options.ReconnectBaseDelay, options.ReconnectMaxDelay);
             try { await Task.Delay(delay, ct); }
             catch (OperationCanceledException) { return; }
         }

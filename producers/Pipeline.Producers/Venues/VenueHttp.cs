@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Polly.CircuitBreaker;
+using Pipeline.Plumbing.Resilience;
 
 namespace Pipeline.Producers.Venues;
 
@@ -54,7 +55,7 @@ public sealed class VenueHttp(HttpClient http, VenueGuard guard, ILogger log)
                 {
                     VenueRequestException { RetryAfter: { } after } => after,
                     BrokenCircuitException => guard.BreakDuration,
-                    _ => TimeSpan.FromMilliseconds(200 * Math.Pow(2, attempt) * (0.5 + Random.Shared.NextDouble() / 2)),
+                    _ => Backoff.Delay(attempt + 1, TimeSpan.FromMilliseconds(200), TimeSpan.FromMinutes(1)),
                 };
                 log.LogWarning("{Exchange} REST request failed ({Message}); retry {Attempt}/{Attempts} in {Wait}", guard.Exchange, e.Message, attempt, Attempts - 1, wait);
                 await Task.Delay(wait, ct);

@@ -251,11 +251,8 @@ public sealed class TwapStatusSink
         _conn = null;
     }
 
-    private static TimeSpan Backoff(int attempt)
-    {
-        var cap = Math.Min(10_000, 100 * Math.Pow(2, Math.Min(attempt - 1, 20)));
-        return TimeSpan.FromMilliseconds(cap / 2 + Random.Shared.NextDouble() * cap / 2);
-    }
+    private static TimeSpan Backoff(int attempt) =>
+        Pipeline.Plumbing.Resilience.Backoff.Delay(attempt, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10));
 
     private static bool IsTransient(Exception e) => e switch
     {
