@@ -7,6 +7,7 @@ using Pipeline.Plumbing.Kafka;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Schemas.V1;
 using Pipeline.Plumbing.Resilience;
+using Pipeline.Plumbing.Serialization;
 
 namespace Pipeline.Api;
 
@@ -70,7 +71,9 @@ public sealed class CandleFeed(KafkaClientSettings kafka, ILogger<CandleFeed> lo
             var r = consumer.Consume(TimeSpan.FromMilliseconds(200));
             if (r?.Message?.Value is null || _subscriptions.IsEmpty) continue;
             Candle candle;
-            try { candle = Candle.Parser.ParseFrom(r.Message.Value); }
+            var value = RecordValues.Read(r.Message.Value);
+            if (value.IsFault) continue; // the sink dead-letters it; the stream just skips it
+            try { candle = Candle.Parser.ParseFrom(value.PayloadArray()); }
             catch (Google.Protobuf.InvalidProtocolBufferException) { continue; } // the sink dead-letters it; the stream just skips it
             if (candle.Instrument is null) continue;
             var key = candle.Instrument.Key;

@@ -7,6 +7,7 @@ using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Database;
 using Pipeline.Plumbing.Kafka;
 using Pipeline.Plumbing.Resilience;
+using Pipeline.Plumbing.Serialization;
 
 namespace Pipeline.Cli;
 
@@ -14,6 +15,7 @@ public sealed class PipelineServices : IAsyncDisposable
 {
     private LocalPostgres? _postgres;
     private EmbeddedKafka? _kafka;
+    private Pipeline.SchemaRegistry.SchemaRegistryServer? _registry;
 
     private PipelineServices(PipelineContext context) => Context = context;
 
@@ -74,6 +76,7 @@ public sealed class PipelineServices : IAsyncDisposable
             services.Context = new PipelineContext(options, kafka, connectionString, loggers);
             await DependencyWait.RetryAsync(c => TopicProvisioner.EnsureTopicsAsync(kafka, options.Kafka.Partitions, options.Kafka.ReplicationFactor, log, ct: c),
                 failFast, log, ct);
+            await services.UseSchemaRegistryAsync(options, log, ct);
             return services;
         }
         catch
@@ -81,6 +84,21 @@ public sealed class PipelineServices : IAsyncDisposable
             await services.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>Schema Registry framing when SchemaRegistry:Url is set; beside the embedded broker a loopback URL is served here.</summary>
+    private async Task UseSchemaRegistryAsync(PipelineOptions options, ILogger log, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(options.SchemaRegistry.Url)) return;
+        if (!Uri.TryCreate(options.SchemaRegistry.Url, UriKind.Absolute, out var url) || url.Scheme != "http" && url.Scheme != "https")
+            throw new PipelineConfigurationException([$"configuration: SchemaRegistry:Url '{options.SchemaRegistry.Url}' is not an http(s) URL; e.g. PIPELINE__SCHEMAREGISTRY__URL=http://127.0.0.1:8081"]);
+        if (_kafka is not null && url.IsLoopback)
+        {
+            _registry = await Pipeline.SchemaRegistry.SchemaRegistryServer.StartAsync(Path.Combine(options.DataDir, "registry"), url.Port, ct: ct);
+            log.LogInformation("Built-in Schema Registry at {Url}", _registry.Url);
+        }
+        RecordValues.Use(await SchemaRegistryValueCodec.ConnectAsync(options.SchemaRegistry.Url, TopicValueSchemas.All(), ct));
+        log.LogInformation("Record values in Schema Registry framing (subjects <topic>-value at {Url})", options.SchemaRegistry.Url);
     }
 
     private static async Task PrepareDatabaseAsync(string connectionString, PipelineOptions options, ILogger log, CancellationToken ct)
@@ -106,6 +124,7 @@ public sealed class PipelineServices : IAsyncDisposable
     {
         if (_postgres is not null) await _postgres.DisposeAsync();
         if (_kafka is not null) await _kafka.DisposeAsync();
+        if (_registry is not null) await _registry.DisposeAsync();
         _postgres = null;
         _kafka = null;
     }

@@ -1,4 +1,8 @@
 namespace Pipeline.Processors;
 
-/// <summary>One input record as the processor sees it: where it came from and its raw bytes.</summary>
-public sealed record ProcessorRecord(string Topic, int Partition, long Offset, byte[]? Key, byte[]? Value);
+/// <summary>One input record as the processor sees it: where it came from and its Protobuf bytes (unframed).</summary>
+public sealed record ProcessorRecord(string Topic, int Partition, long Offset, byte[]? Key, byte[]? Value)
+{
+    /// <summary>Why the value's framing cannot be read (e.g. an unknown schema id); Value then holds the original bytes.</summary>
+    public string? FramingFault { get; init; }
+}

@@ -7,6 +7,7 @@ using Npgsql;
 using Pipeline.Plumbing.Kafka;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Schemas.V1;
+using Pipeline.Plumbing.Serialization;
 
 namespace Pipeline.Sinks;
 
@@ -318,7 +319,12 @@ public sealed class PostgresSink
         foreach (var d in slice.DeadLetters.Skip(slice.DeadLettersSent))
         {
             pending.Add((slice, producer.ProduceAsync(TopicCatalog.DeadLetters.Name,
-                new Message<byte[], byte[]> { Key = d.OriginalKey.ToByteArray(), Value = d.ToByteArray(), Headers = MessageHeaders.For<DeadLetter>() }, ct)));
+                new Message<byte[], byte[]>
+                {
+                    Key = d.OriginalKey.ToByteArray(),
+                    Value = RecordValues.Write(TopicCatalog.DeadLetters.Name, d.ToByteArray()),
+                    Headers = RecordValues.HeadersFor(TopicCatalog.DeadLetters.Name, MessageHeaders.For<DeadLetter>()),
+                }, ct)));
         }
         if (pending.Count == 0) return;
         await Task.WhenAll(pending.Select(p => p.Delivery));

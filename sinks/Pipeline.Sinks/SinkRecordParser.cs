@@ -4,6 +4,7 @@ using Google.Protobuf;
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Schemas.V1;
+using Pipeline.Plumbing.Serialization;
 
 namespace Pipeline.Sinks;
 
@@ -17,19 +18,22 @@ internal static class SinkRecordParser
         try
         {
             if (record.Message.Value is null) return Reject(record, "malformed", "the record has no value");
+            var value = RecordValues.Read(record.Message.Value);
+            if (value.IsFault) return Reject(record, "unknown_schema", value.FaultReason!);
+            var payload = value.PayloadArray();
             if (topic == TopicCatalog.ValidTrades.Name)
             {
-                var t = Trade.Parser.ParseFrom(record.Message.Value);
+                var t = Trade.Parser.ParseFrom(payload);
                 return CheckTrade(t) is { } why ? Reject(record, "invalid_trade", why) : t;
             }
             if (topic == TopicCatalog.Candles.Name)
             {
-                var c = Candle.Parser.ParseFrom(record.Message.Value);
+                var c = Candle.Parser.ParseFrom(payload);
                 return CheckCandle(c) is { } why ? Reject(record, "invalid_candle", why) : c;
             }
             if (topic == TopicCatalog.Indicators.Name)
             {
-                var i = IndicatorValue.Parser.ParseFrom(record.Message.Value);
+                var i = IndicatorValue.Parser.ParseFrom(payload);
                 return CheckIndicator(i) is { } why ? Reject(record, "invalid_indicator", why) : i;
             }
             return Reject(record, "unknown_topic", $"the sink does not store records of topic {topic}");

@@ -14,9 +14,13 @@ public static class BrokerCommand
         var dataDir = new Option<string>("--data-dir") { Description = "Folder for the broker's logs", DefaultValueFactory = _ => ".run/broker" };
         var partitions = new Option<int>("--partitions") { Description = "Partitions of auto-created topics", DefaultValueFactory = _ => 1 };
         var autoCreate = new Option<bool>("--auto-create-topics") { Description = "Create unknown topics on first use (off by default, like the pipeline's own use)" };
+        var registryPort = new Option<int>("--registry-port")
+        {
+            Description = "Also serve the built-in Schema Registry on this 127.0.0.1 port (0 picks a free one; off when not given)", DefaultValueFactory = _ => -1,
+        };
         var command = new Command("broker", "Run the embedded single-node Kafka-compatible broker in the foreground (Ctrl-C stops it)")
         {
-            port, dataDir, partitions, autoCreate,
+            port, dataDir, partitions, autoCreate, registryPort,
         };
         command.SetAction((parse, _) => CliRunner.RunAsync(async ct =>
         {
@@ -28,6 +32,14 @@ public static class BrokerCommand
             await using var kafka = await EmbeddedKafka.StartAsync(parse.GetValue(dataDir)!, parse.GetValue(port), parse.GetValue(partitions), loggers,
                 parse.GetValue(autoCreate), ct);
             log.LogInformation("Broker ({Kind}) listening at {Bootstrap}", kafka.Kind, kafka.BootstrapServers);
+            if (parse.GetValue(registryPort) is < -1 or > 65535) throw new ArgumentException($"--registry-port {parse.GetValue(registryPort)} is out of range; use 0..65535");
+            await using var registry = parse.GetValue(registryPort) < 0 ? null
+                : await Pipeline.SchemaRegistry.SchemaRegistryServer.StartAsync(Path.Combine(parse.GetValue(dataDir)!, "..", "registry"), parse.GetValue(registryPort), ct: ct);
+            if (registry is not null)
+            {
+                log.LogInformation("Built-in Schema Registry at {Url}", registry.Url);
+                Console.WriteLine($"REGISTRY {registry.Url}");
+            }
             Console.WriteLine($"LISTENING {kafka.BootstrapServers}");
             try { await Task.Delay(Timeout.Infinite, ct); } catch (OperationCanceledException) { }
             log.LogInformation("Broker stopping");

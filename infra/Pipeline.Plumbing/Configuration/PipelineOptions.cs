@@ -15,6 +15,8 @@ public sealed class PipelineOptions
     public S3Options S3 { get; set; } = new();
     /// <summary>Hyperliquid TWAP history objects (issue 14): source bucket and schedule.</summary>
     public TwapOptions Twap { get; set; } = new();
+    /// <summary>Schema Registry framing of values; off while SchemaRegistry:Url is empty.</summary>
+    public SchemaRegistryOptions SchemaRegistry { get; set; } = new();
     public List<InstrumentOptions> Instruments { get; set; } = new();
     /// <summary>YAML file listing the instruments (default: config/instruments.yaml when it exists); replaces Instruments.</summary>
     public string? InstrumentsFile { get; set; }

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using Pipeline.Plumbing;
+using Pipeline.Plumbing.Serialization;
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Topics;
 
@@ -117,7 +118,7 @@ public sealed class ProcessorHost
     private void Process(ConsumeResult<byte[]?, byte[]?> cr)
     {
         BeginIfNeeded();
-        _processor.Process(new ProcessorRecord(cr.Topic, cr.Partition.Value, cr.Offset.Value, cr.Message.Key, cr.Message.Value), NowUs(), _outputs);
+        _processor.Process(Unframed(cr), NowUs(), _outputs);
         ProduceOutputs();
         _offsets[cr.TopicPartition] = cr.Offset.Value + 1;
         _uncommitted++;
@@ -198,11 +199,25 @@ public sealed class ProcessorHost
         _inTransaction = true;
     }
 
+    /// <summary>The record with its value in plain Protobuf whichever framing it came in (RecordValues), or its framing fault.</summary>
+    private static ProcessorRecord Unframed(ConsumeResult<byte[]?, byte[]?> cr)
+    {
+        var value = cr.Message.Value is { } v ? RecordValues.Read(v) : default;
+        return value.IsFault
+            ? new ProcessorRecord(cr.Topic, cr.Partition.Value, cr.Offset.Value, cr.Message.Key, cr.Message.Value) { FramingFault = value.FaultReason }
+            : new ProcessorRecord(cr.Topic, cr.Partition.Value, cr.Offset.Value, cr.Message.Key, cr.Message.Value is null ? null : value.PayloadArray());
+    }
+
     private void ProduceOutputs()
     {
         foreach (var o in _outputs)
         {
-            var message = new Message<byte[]?, byte[]?> { Key = o.Key, Value = o.Value, Headers = o.Headers };
+            var message = new Message<byte[]?, byte[]?>
+            {
+                Key = o.Key,
+                Value = o.Value is null ? null : RecordValues.Write(o.Topic, o.Value),
+                Headers = RecordValues.HeadersFor(o.Topic, o.Headers),
+            };
             while (true)
             {
                 try

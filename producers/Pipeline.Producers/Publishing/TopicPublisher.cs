@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Pipeline.Plumbing.Kafka;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Schemas.V1;
+using Pipeline.Plumbing.Serialization;
 
 namespace Pipeline.Producers.Publishing;
 
@@ -81,7 +82,12 @@ public sealed class TopicPublisher : IDisposable
     public async Task PublishAsync<T>(string topic, string key, T value, CancellationToken ct) where T : IMessage<T>, new()
     {
         ThrowIfDeliveryFailed();
-        var message = new Message<string, byte[]> { Key = key, Value = value.ToByteArray(), Headers = MessageHeaders.For<T>() };
+        var message = new Message<string, byte[]>
+        {
+            Key = key,
+            Value = RecordValues.Write(topic, value.ToByteArray()),
+            Headers = RecordValues.HeadersFor(topic, MessageHeaders.For<T>()),
+        };
         while (true)
         {
             try
