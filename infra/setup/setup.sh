@@ -8,8 +8,9 @@ cache="${PIPELINE_CACHE:-$HOME/.cache/pipeline}"
 mkdir -p "$cache"
 log() { echo "setup: $*" >&2; }
 
-# python3-kafka / python3-confluent-kafka: independent Kafka clients for the broker's conformance tests.
-apt_pkgs=(postgresql kcat wrk python3-kafka python3-confluent-kafka)
+# python3-kafka / python3-confluent-kafka (+ python3-protobuf for its ProtobufDeserializer): independent Kafka clients for the
+# broker's conformance tests and the Schema Registry proof.
+apt_pkgs=(postgresql kcat wrk python3-kafka python3-confluent-kafka python3-protobuf)
 missing=()
 for p in "${apt_pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -39,11 +40,12 @@ if [ ! -x "$buf" ]; then
   (cd "$cache/buf" && npm install -q --no-audit --no-fund @bufbuild/buf@1.75.0 >/dev/null 2>&1)
 fi
 # KafkaJS: a Kafka client with its own protocol implementation, for the broker's conformance tests.
-kafkajs="$cache/kafkajs/node_modules/kafkajs/package.json"
-if [ ! -f "$kafkajs" ]; then
-  log "installing kafkajs 2.2.4 (npm)"
+# @kafkajs/confluent-schema-registry: the stock JavaScript Schema Registry deserializer, for the registry proof.
+kafkajs="$cache/kafkajs/node_modules/@kafkajs/confluent-schema-registry/package.json"
+if [ ! -f "$kafkajs" ] || [ ! -f "$cache/kafkajs/node_modules/kafkajs/package.json" ]; then
+  log "installing kafkajs 2.2.4 and @kafkajs/confluent-schema-registry 3.9.0 (npm)"
   mkdir -p "$cache/kafkajs"
-  (cd "$cache/kafkajs" && npm install -q --no-audit --no-fund kafkajs@2.2.4 >/dev/null 2>&1)
+  (cd "$cache/kafkajs" && npm install -q --no-audit --no-fund kafkajs@2.2.4 @kafkajs/confluent-schema-registry@3.9.0 >/dev/null 2>&1)
 fi
 # The dashboard's chart library (npm lightweight-charts, built into static files; no CDN at run time).
 bash "$here/../../api/Pipeline.Api/Dashboard/build.sh"
