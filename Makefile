@@ -16,6 +16,7 @@ run: setup
 
 lint: setup
 	cd schemas/proto && "$${PIPELINE_CACHE:-$$HOME/.cache/pipeline}/buf/node_modules/.bin/buf" lint
+	bash schemas/proto/check-breaking.sh
 
 # Target-specific: setup (a prerequisite) then also installs chromium for the dashboard's browser test.
 test: export PIPELINE_SETUP_BROWSER := 1
