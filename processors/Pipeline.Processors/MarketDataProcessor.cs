@@ -73,7 +73,7 @@ public sealed class MarketDataProcessor
     public void Process(ProcessorRecord r, long nowUs, List<OutputRecord> output)
     {
         ProcessorMetrics.Records.Add(1);
-        if (r.FramingFault is { } fault) { DeadLetter(r, new("unknown_schema", fault), nowUs, output); return; }
+        if (r.FramingFault is { } fault) { DeadLetter(r, new(r.FramingFaultCode, fault), nowUs, output); return; }
         // A record bigger than any real one is a dead letter before anything parses it: passed on, it could exceed
         // the producer's message limit and crash-loop the processor (issue 18: a 1.2 MB value).
         if (r.Value is { Length: > RecordBounds.MaxRecordBytes })

@@ -5,4 +5,7 @@ public sealed record ProcessorRecord(string Topic, int Partition, long Offset, b
 {
     /// <summary>Why the value's framing cannot be read (e.g. an unknown schema id); Value then holds the original bytes.</summary>
     public string? FramingFault { get; init; }
+
+    /// <summary>The dead-letter reason code for <see cref="FramingFault"/>: "malformed" or "unknown_schema".</summary>
+    public string FramingFaultCode { get; init; } = "malformed";
 }

@@ -19,7 +19,7 @@ internal static class SinkRecordParser
         {
             if (record.Message.Value is null) return Reject(record, "malformed", "the record has no value");
             var value = RecordValues.Read(record.Message.Value);
-            if (value.IsFault) return Reject(record, "unknown_schema", value.FaultReason!);
+            if (value.IsFault) return Reject(record, value.FaultCode!, value.FaultReason!);
             var payload = value.PayloadArray();
             if (topic == TopicCatalog.ValidTrades.Name)
             {

@@ -124,6 +124,8 @@ public sealed class SchemaRegistryProofTests : IAsyncLifetime
         var fault = _codec.Read(unknown);
         Assert.True(fault.IsFault);
         Assert.Contains("schema id 9999 is not registered", fault.FaultReason);
+        Assert.Equal("unknown_schema", fault.FaultCode);
+        Assert.Equal("malformed", _codec.Read([0, 0, 0]).FaultCode); // a 0x00 first byte without a whole framing
 
         var plain = _codec.Read(candle);
         Assert.Equal(candle, plain.PayloadArray());

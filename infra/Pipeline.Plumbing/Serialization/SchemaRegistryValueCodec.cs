@@ -94,8 +94,8 @@ public sealed class SchemaRegistryValueCodec
     public RecordValue Read(byte[] value)
     {
         if (value.Length == 0 || value[0] != SchemaRegistryFraming.MagicByte) return RecordValue.Plain(value);
-        if (!SchemaRegistryFraming.TryRead(value, out int id, out _, out int offset, out var fault)) return RecordValue.Fault(fault!);
-        if (!IsKnown(id)) return RecordValue.Fault($"schema id {id} is not registered in the schema registry at {Url}");
+        if (!SchemaRegistryFraming.TryRead(value, out int id, out _, out int offset, out var fault)) return RecordValue.Malformed(fault!);
+        if (!IsKnown(id)) return RecordValue.UnknownSchema($"schema id {id} is not registered in the schema registry at {Url}");
         return RecordValue.Framed(value, offset, id);
     }
 
@@ -113,7 +113,7 @@ public sealed class SchemaRegistryValueCodec
     {
         if (value.Length == 0 || value[0] != SchemaRegistryFraming.MagicByte) return RecordValue.Plain(value);
         return SchemaRegistryFraming.TryRead(value, out int id, out _, out _, out var fault)
-            ? RecordValue.Fault($"value is framed with schema id {id} but no schema registry is configured; set PIPELINE__SCHEMAREGISTRY__URL")
-            : RecordValue.Fault(fault!);
+            ? RecordValue.UnknownSchema($"value is framed with schema id {id} but no schema registry is configured; set PIPELINE__SCHEMAREGISTRY__URL")
+            : RecordValue.Malformed(fault!);
     }
 }

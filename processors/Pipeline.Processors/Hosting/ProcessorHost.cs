@@ -204,7 +204,7 @@ public sealed class ProcessorHost
     {
         var value = cr.Message.Value is { } v ? RecordValues.Read(v) : default;
         return value.IsFault
-            ? new ProcessorRecord(cr.Topic, cr.Partition.Value, cr.Offset.Value, cr.Message.Key, cr.Message.Value) { FramingFault = value.FaultReason }
+            ? new ProcessorRecord(cr.Topic, cr.Partition.Value, cr.Offset.Value, cr.Message.Key, cr.Message.Value) { FramingFault = value.FaultReason, FramingFaultCode = value.FaultCode! }
             : new ProcessorRecord(cr.Topic, cr.Partition.Value, cr.Offset.Value, cr.Message.Key, cr.Message.Value is null ? null : value.PayloadArray());
     }
 
