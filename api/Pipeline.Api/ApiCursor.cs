@@ -10,10 +10,11 @@ public static class ApiCursor
 
     /// <summary>The position in the request's cursor parameter (null when there is none); a cursor that is not
     /// one of ours for this route is a 400.</summary>
-    public static string? Read(IQueryCollection query, string kind)
+    public static string? Read(IQueryCollection query, string kind) => Read(query["cursor"].ToString(), kind);
+
+    public static string? Read(string? text, string kind)
     {
-        var text = query["cursor"].ToString();
-        if (text.Length == 0) return null;
+        if (string.IsNullOrEmpty(text)) return null;
         try
         {
             var b64 = text.Replace('-', '+').Replace('_', '/');

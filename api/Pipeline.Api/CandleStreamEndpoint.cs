@@ -1,6 +1,7 @@
 // GET /stream/candles: Server-Sent Events of candle updates and closes for the chosen instruments and intervals.
 using System.Text;
 using System.Text.Json;
+using Pipeline.Api.Queries;
 using Pipeline.Schemas.V1;
 
 namespace Pipeline.Api;
@@ -8,19 +9,25 @@ namespace Pipeline.Api;
 public static class CandleStreamEndpoint
 {
     public static RouteHandlerBuilder Map(IEndpointRouteBuilder app, int eventsPerSecond) =>
-        app.MapGet("/stream/candles", (HttpContext http, CandleFeed feed, InstrumentDirectory directory, StreamAdmission admission,
-                IHostApplicationLifetime lifetime, CancellationToken aborted) =>
-            StreamAsync(http, feed, directory, admission, lifetime.ApplicationStopping, Math.Max(1, eventsPerSecond), aborted));
+        app.MapGet("/stream/candles", ([AsParameters] StreamQuery query, HttpContext http, CandleFeed feed, InstrumentDirectory directory,
+                StreamAdmission admission, IHostApplicationLifetime lifetime, CancellationToken aborted) =>
+            StreamAsync(query, http, feed, directory, admission, lifetime.ApplicationStopping, Math.Max(1, eventsPerSecond), aborted))
+            .WithTags("live").WithSummary("Server-Sent Events of candle updates (event: update) and closes (event: close)")
+            .WithDescription("Starts with a ': connected' comment and an 'event: ready' once the feed reads the candles topic; "
+                + "data is one candle as JSON (the /candles fields plus instrument and interval). At most Api:StreamEventsPerSecond events "
+                + "per second per client (the latest state of each candle wins); ends with 'event: closing' when the server stops.")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
-    private static async Task StreamAsync(HttpContext http, CandleFeed feed, InstrumentDirectory directory, StreamAdmission admission,
-        CancellationToken stopping, int eventsPerSecond, CancellationToken aborted)
+    private static async Task StreamAsync(StreamQuery query, HttpContext http, CandleFeed feed, InstrumentDirectory directory,
+        StreamAdmission admission, CancellationToken stopping, int eventsPerSecond, CancellationToken aborted)
     {
         // The stream ends when the client goes away or the host stops: a connected client must not hold up shutdown.
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(aborted, stopping);
         var ct = linked.Token;
-        var query = http.Request.Query;
         var keys = new HashSet<string>(StringComparer.Ordinal);
-        var instrumentsText = query["instruments"].ToString();
+        var instrumentsText = query.Instruments ?? "";
         if (instrumentsText.Length == 0)
             throw ApiProblem.BadParameter("instruments", "give one or more instrument keys, e.g. instruments=binance:BTC/USDT:spot,sim:ETH/USD:spot");
         foreach (var text in instrumentsText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -33,7 +40,7 @@ public static class CandleStreamEndpoint
             keys.Add(r.Key);
         }
         var intervals = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var i in (query["intervals"].ToString() is { Length: > 0 } t ? t : "1m").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var i in (query.Intervals is { Length: > 0 } t ? t : "1m").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             intervals.Add(CandleInterval.TryParse(i, out var iv) ? iv.Name
                 : throw ApiProblem.BadParameter("intervals", $"interval '{i}' is not one of {string.Join(", ", CandleInterval.Names)}"));
 

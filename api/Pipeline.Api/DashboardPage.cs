@@ -13,8 +13,9 @@ public static class DashboardPage
 
     public static void Map(WebApplication app)
     {
-        app.MapGet("/", () => Serve("index.html"));
-        app.MapGet("/dashboard/{file}", (string file) => Serve(file));
+        app.MapGet("/", () => Serve("index.html")).WithTags("dashboard").WithSummary("The dashboard page").Produces(200, contentType: "text/html");
+        app.MapGet("/dashboard/{file}", (string file) => Serve(file)).WithTags("dashboard").WithSummary("A dashboard asset (script, style)")
+            .Produces(200, contentType: "text/javascript").ProducesProblem(StatusCodes.Status404NotFound);
     }
 
     private static IResult Serve(string file)

@@ -12,20 +12,25 @@ public sealed record HistoryRange(long StartUs, long EndUs, int Limit, bool Late
 
     /// <summary>Parses start/end/limit. Without end, the range runs to the end of the current step; without start,
     /// it covers <paramref name="defaultSpanUs"/> before end. A span above <paramref name="maxSpanUs"/> is a 400.</summary>
-    public static HistoryRange Parse(IQueryCollection query, long stepUs, long defaultSpanUs, long maxSpanUs, long nowUs)
+    public static HistoryRange Parse(IQueryCollection query, long stepUs, long defaultSpanUs, long maxSpanUs, long nowUs) =>
+        Parse(query["start"].ToString(), query["end"].ToString(), query["limit"].ToString(), query["cursor"].ToString(), stepUs, defaultSpanUs, maxSpanUs, nowUs);
+
+    /// <summary>The same from the parameters' text (null or empty = not given).</summary>
+    public static HistoryRange Parse(string? startText, string? endText, string? limitText, string? cursorText, long stepUs, long defaultSpanUs,
+        long maxSpanUs, long nowUs)
     {
         var limit = DefaultLimit;
-        if (query["limit"].ToString() is { Length: > 0 } l)
+        if (limitText is { Length: > 0 } l)
         {
             if (!int.TryParse(l, out limit) || limit is < 1 or > MaxLimit)
                 throw ApiProblem.BadParameter("limit", $"limit '{l}' must be a whole number from 1 to {MaxLimit}");
         }
         long end = Floor(nowUs, stepUs) + stepUs;
-        if (query["end"].ToString() is { Length: > 0 } e && !ApiTime.TryParse(e, out end))
+        if (endText is { Length: > 0 } e && !ApiTime.TryParse(e, out end))
             throw ApiProblem.BadParameter("end", $"end '{e}' is not a time; use ISO-8601 UTC (2026-01-31T00:00:00Z) or Unix milliseconds");
         long start;
         var latest = false;
-        if (query["start"].ToString() is { Length: > 0 } s)
+        if (startText is { Length: > 0 } s)
         {
             if (!ApiTime.TryParse(s, out start))
                 throw ApiProblem.BadParameter("start", $"start '{s}' is not a time; use ISO-8601 UTC (2026-01-31T00:00:00Z) or Unix milliseconds");
@@ -33,7 +38,7 @@ public sealed record HistoryRange(long StartUs, long EndUs, int Limit, bool Late
         else
         {
             start = Math.Max(0, end - defaultSpanUs);
-            latest = query["cursor"].ToString().Length == 0;
+            latest = string.IsNullOrEmpty(cursorText);
         }
         if (start >= end)
             throw ApiProblem.BadParameter("start", $"start ({ApiTime.Format(start)}) must be before end ({ApiTime.Format(end)})");

@@ -31,6 +31,11 @@ public sealed class RunningApi : IAsyncDisposable
     /// <summary>The route patterns the app maps (for checking the OpenAPI document against them).</summary>
     public IEnumerable<string> Routes => ((IEndpointRouteBuilder)_app).DataSources.SelectMany(d => d.Endpoints)
         .OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>().Select(e => "/" + e.RoutePattern.RawText!.TrimStart('/')).Distinct();
+    /// <summary>The route patterns of the endpoints that are meant to be in the OpenAPI document (not the document's own).</summary>
+    public IEnumerable<string> DescribedRoutes => ((IEndpointRouteBuilder)_app).DataSources.SelectMany(d => d.Endpoints)
+        .OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>()
+        .Where(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.IExcludeFromDescriptionMetadata>() is not { ExcludeFromDescription: true })
+        .Select(e => "/" + e.RoutePattern.RawText!.TrimStart('/')).Distinct();
     public string Database { get; }
     /// <summary>When started with databaseViaProxy: the link between the API and PostgreSQL, to cut.</summary>
     public TcpProxy? DatabaseProxy { get; }

@@ -1,0 +1,150 @@
+// The history routes: instruments, candles, indicators, trades and coverage, each validated into one reader call.
+using Microsoft.AspNetCore.Http.HttpResults;
+using System.ComponentModel;
+using System.Text.Json;
+using Npgsql;
+using Pipeline.Api.Answers;
+using Pipeline.Api.Queries;
+using Pipeline.Schemas.V1;
+
+namespace Pipeline.Api;
+
+public static class HistoryEndpoints
+{
+    private const string IntervalText = "Candle interval: 1m, 3m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 8h, 12h, 1d, 3d (from the epoch), 1w (Monday 00:00 UTC).";
+
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        var history = app.MapGroup("").WithTags("history").CacheOutput(ApiApp.HistoryCachePolicy)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        history.MapGet("/instruments", ListInstrumentsAsync).WithSummary("Every registered instrument and the span of its 1m candles")
+            .Produces<InstrumentList>();
+        history.MapGet("/candles/{exchange}/{base}/{quote}/{market}/{interval}", GetCandlesAsync)
+            .WithSummary("Candles of one instrument and interval, paged by cursor").Produces<CandlePage>().ProducesProblem(StatusCodes.Status404NotFound);
+        history.MapGet("/indicators/{exchange}/{base}/{quote}/{market}/{interval}", GetIndicatorsAsync)
+            .WithSummary("Stored indicator values of one instrument and interval").Produces<IndicatorPage>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        history.MapGet("/trades/{exchange}/{base}/{quote}/{market}", GetTradesAsync)
+            .WithSummary("Stored trades of one instrument, paged by cursor").Produces<TradePage>().ProducesProblem(StatusCodes.Status404NotFound);
+        history.MapGet("/coverage/{exchange}/{base}/{quote}/{market}/{interval}", GetCoverageAsync)
+            .WithSummary("First, last, count and gaps of an instrument's candles").Produces<CoverageAnswer>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+    }
+
+    private static async Task ListInstrumentsAsync(HttpContext http, NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand(
+            """
+            SELECT i.exchange, i.base, i.quote, i.market, i.venue_symbol, i.intervals, span.first, span.last
+            FROM instruments i
+            LEFT JOIN LATERAL (SELECT min(time) AS first, max(time) AS last FROM candles c
+                               WHERE c.instrument_id = i.id AND c.interval = '1m' AND c.source = 1) span ON true
+            ORDER BY i.exchange, i.base, i.quote, i.market
+            """);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        http.Response.ContentType = "application/json; charset=utf-8";
+        await using var w = new Utf8JsonWriter(http.Response.BodyWriter);
+        w.WriteStartObject();
+        w.WriteStartArray("data");
+        var count = 0;
+        while (await r.ReadAsync(ct))
+        {
+            count++;
+            w.WriteStartObject();
+            w.WriteString("exchange", r.GetString(0));
+            w.WriteString("base", r.GetString(1));
+            w.WriteString("quote", r.GetString(2));
+            w.WriteString("market", r.GetString(3));
+            if (r.IsDBNull(4)) w.WriteNull("symbol"); else w.WriteString("symbol", r.GetString(4));
+            w.WriteStartArray("intervals");
+            foreach (var i in r.GetFieldValue<string[]>(5)) w.WriteStringValue(i);
+            w.WriteEndArray();
+            if (r.IsDBNull(6)) w.WriteNull("first"); else w.WriteString("first", ApiTime.Format(r.GetDateTime(6)));
+            if (r.IsDBNull(7)) w.WriteNull("last"); else w.WriteString("last", ApiTime.Format(r.GetDateTime(7)));
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartObject("metadata");
+        w.WriteNumber("count", count);
+        w.WriteEndObject();
+        w.WriteEndObject();
+        await w.FlushAsync(ct);
+        // Utf8JsonWriter only advances the PipeWriter; flush it so wrapped bodies (output cache) see the bytes.
+        await http.Response.BodyWriter.FlushAsync(ct);
+    }
+
+    private static async Task GetCandlesAsync(HttpContext http, [AsParameters] InstrumentPath path, [Description(IntervalText)] string interval,
+        [AsParameters] CandleQuery query, InstrumentDirectory instruments, CandleReader candles, TimeProvider clock, CancellationToken ct)
+    {
+        var iv = ParseInterval(interval);
+        var fill = ParseBool(query.Fill, "fill");
+        var source = ParseSource(query.Source);
+        var range = HistoryRange.Parse(query.Start, query.End, query.Limit, query.Cursor, iv.Microseconds, DefaultLimit(query.Limit) * iv.Microseconds,
+            HistoryRange.MaxIntervals * iv.Microseconds, Now(clock));
+        long? from = null;
+        if (ApiCursor.Read(query.Cursor, CandleReader.CursorKind) is { } c)
+        {
+            if (!long.TryParse(c, out var f) || f < range.StartUs || f > range.EndUs || !iv.IsBoundary(f)) throw ApiCursor.Invalid();
+            from = f;
+        }
+        var (id, r) = await instruments.ResolveAsync(path.Exchange, path.Base, path.Quote, path.Market, ct);
+        await candles.WriteAsync(http.Response, id, r, iv, range, from, fill, source, ct);
+    }
+
+    private static async Task GetIndicatorsAsync(HttpContext http, [AsParameters] InstrumentPath path, [Description(IntervalText)] string interval,
+        [AsParameters] IndicatorQuery query, InstrumentDirectory instruments, IndicatorReader indicators, TimeProvider clock, CancellationToken ct)
+    {
+        var iv = ParseInterval(interval);
+        var indicator = query.Indicator is { Length: > 0 } i ? i : null;
+        if (indicator is { Length: > 100 }) throw ApiProblem.BadParameter("indicator", "indicator names are at most 100 characters, e.g. rsi(14)");
+        var range = HistoryRange.Parse(query.Start, query.End, query.Limit, query.Cursor, iv.Microseconds, DefaultLimit(query.Limit) * iv.Microseconds,
+            HistoryRange.MaxIntervals * iv.Microseconds, Now(clock));
+        var cursor = ApiCursor.Read(query.Cursor, IndicatorReader.CursorKind);
+        var (id, r) = await instruments.ResolveAsync(path.Exchange, path.Base, path.Quote, path.Market, ct);
+        await indicators.WriteAsync(http.Response, id, r, iv, indicator, range, cursor, ct);
+    }
+
+    private static async Task GetTradesAsync(HttpContext http, [AsParameters] InstrumentPath path, [AsParameters] TradeQuery query,
+        InstrumentDirectory instruments, TradeReader trades, TimeProvider clock, CancellationToken ct)
+    {
+        const long second = 1_000_000, hour = 3600 * second, day = 24 * hour;
+        var range = HistoryRange.Parse(query.Start, query.End, query.Limit, query.Cursor, second, hour, 31 * day, Now(clock));
+        var cursor = ApiCursor.Read(query.Cursor, TradeReader.CursorKind);
+        var (id, r) = await instruments.ResolveAsync(path.Exchange, path.Base, path.Quote, path.Market, ct);
+        await trades.WriteAsync(http.Response, id, r, range, cursor, ct);
+    }
+
+    private static async Task GetCoverageAsync(HttpContext http, [AsParameters] InstrumentPath path, [Description(IntervalText)] string interval,
+        [AsParameters] CoverageQuery query, InstrumentDirectory instruments, CoverageReader coverage, TimeProvider clock, CancellationToken ct)
+    {
+        var iv = ParseInterval(interval);
+        // The whole history unless narrowed: coverage is one aggregate, not a page.
+        var range = HistoryRange.Parse(query.Start, query.End, null, null, iv.Microseconds, long.MaxValue / 2, long.MaxValue / 2, Now(clock));
+        var (id, r) = await instruments.ResolveAsync(path.Exchange, path.Base, path.Quote, path.Market, ct);
+        await coverage.WriteAsync(http.Response, id, r, iv, ParseSource(query.Source), range.StartUs, range.EndUs, ct);
+    }
+
+    private static CandleInterval ParseInterval(string interval) => CandleInterval.TryParse(interval, out var iv)
+        ? iv
+        : throw ApiProblem.BadParameter("interval", $"interval '{interval}' is not one of {string.Join(", ", CandleInterval.Names)}");
+
+    private static short ParseSource(string? text) => text switch
+    {
+        null or "" or "aggregated" => (short)CandleSource.Aggregated,
+        "exchange" => (short)CandleSource.Exchange,
+        var s => throw ApiProblem.BadParameter("source", $"source '{s}' is not one of aggregated, exchange"),
+    };
+
+    private static int DefaultLimit(string? text) =>
+        text is { Length: > 0 } l && int.TryParse(l, out var n) && n is >= 1 and <= HistoryRange.MaxLimit ? n : HistoryRange.DefaultLimit;
+
+    private static long Now(TimeProvider clock) => ApiTime.ToMicroseconds(clock.GetUtcNow().UtcDateTime);
+
+    private static bool ParseBool(string? text, string name) => text switch
+    {
+        null or "" or "false" or "0" => false,
+        "true" or "1" => true,
+        var s => throw ApiProblem.BadParameter(name, $"{name} '{s}' must be true or false"),
+    };
+}
