@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: setup build run test bench lint clean
+.PHONY: setup build run test bench lint clean chaos
 
 setup:
 	@bash infra/setup/setup.sh
@@ -26,6 +26,12 @@ test: setup lint
 
 bench: setup
 	dotnet run -c Release --project bench/Pipeline.Benchmarks -- $(ARGS)
+
+# Fault injection (not part of `make test`): separate role processes killed at random, broker killed, PostgreSQL
+# stopped for 30 s; the stored rows are compared with a clean run of the same input. See docs/chaos.md.
+chaos: setup
+	./pipeline --help >/dev/null
+	python3 infra/chaos/chaos.py $(ARGS)
 
 clean:
 	rm -rf .run
