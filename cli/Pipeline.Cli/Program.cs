@@ -15,6 +15,7 @@ root.Subcommands.Add(BrokerCommand.Create(config));
 root.Subcommands.Add(RoleCommands.Produce(config));
 root.Subcommands.Add(RoleCommands.Process(config));
 root.Subcommands.Add(RoleCommands.Sink(config));
+root.Subcommands.Add(ArchiveCommand.Create(config));
 root.Subcommands.Add(RoleCommands.Api(config));
 root.Subcommands.Add(TopicsCommand.Create(config));
 root.Subcommands.Add(ImportCommand.Create(config));

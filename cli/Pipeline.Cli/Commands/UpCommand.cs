@@ -30,6 +30,8 @@ public static class UpCommand
                 ("sink", SinkRole.RunAsync),
                 ("api", ApiRole.RunAsync),
             };
+            // The Parquet archive runs when an S3 target is configured (S3:Bucket).
+            if (options.S3.IsConfigured) roles.Add(("archive", Pipeline.Archive.ArchiveRole.RunAsync));
             if (options.Twap.Schedule is not null) roles.Add(("twap-ingest", Pipeline.Producers.Twap.TwapIngestRole.RunScheduledAsync));
             return await RunRolesAsync(services.Context, log, ct, [.. roles]);
         }));

@@ -116,6 +116,7 @@ public static class PipelineConfiguration
             problems.Add($"configuration: Sink:BatchLingerMs is {options.Sink.BatchLingerMs}; it must be 1..60000 (PIPELINE__SINK__BATCHLINGERMS)");
         problems.AddRange(options.S3.Problems());
         problems.AddRange(options.Twap.Problems());
+        problems.AddRange(options.Archive.Problems());
         var pr = options.Processing;
         if (string.IsNullOrWhiteSpace(pr.GroupId))
             problems.Add("configuration: Processing:GroupId is empty; set a consumer group name (PIPELINE__PROCESSING__GROUPID)");

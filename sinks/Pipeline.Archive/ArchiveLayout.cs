@@ -1,0 +1,23 @@
+// Object keys of the archive: data files named from Kafka positions (a rewrite after a crash replaces the same
+// object), and one manifest per segment (zero-padded so a listing returns a partition's segments in offset order).
+namespace Pipeline.Archive;
+
+public sealed class ArchiveLayout(string prefix)
+{
+    private readonly string _root = string.IsNullOrEmpty(prefix) ? "" : prefix + "/";
+
+    /// <summary>{prefix}/{dataset}/exchange=…/symbol=…/date=YYYY-MM-DD/part-{partition}-{firstOffset}-{lastOffset}.parquet</summary>
+    public string DataKey(string dataset, HivePartition folder, int partition, long firstOffset, long lastOffset) =>
+        $"{_root}{dataset}/{folder.Path}/part-{partition}-{firstOffset}-{lastOffset}.parquet";
+
+    public string DatasetPrefix(string dataset) => $"{_root}{dataset}/";
+
+    public string ManifestPrefix(string dataset, int partition) => $"{_root}_manifests/{dataset}/partition={partition}/";
+
+    public string ManifestKey(string dataset, int partition, long firstOffset, long lastOffset) =>
+        $"{ManifestPrefix(dataset, partition)}{firstOffset:D20}-{lastOffset:D20}.json";
+
+    /// <summary>A listing that starts after this key returns only segments whose first offset is at least <paramref name="offset"/>.</summary>
+    public string ManifestsFrom(string dataset, int partition, long offset) =>
+        offset <= 0 ? ManifestPrefix(dataset, partition) : $"{ManifestPrefix(dataset, partition)}{offset - 1:D20}-~";
+}

@@ -1,0 +1,55 @@
+// Runs the archive sink until cancelled (the `pipeline` CLI's entry point into it): one writer per dataset.
+using System.Net;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Microsoft.Extensions.Logging;
+using Pipeline.Plumbing;
+using Pipeline.Plumbing.Configuration;
+using Pipeline.Plumbing.ObjectStorage;
+
+namespace Pipeline.Archive;
+
+public static class ArchiveRole
+{
+    public static async Task RunAsync(PipelineContext context, CancellationToken ct)
+    {
+        var o = context.Options;
+        if (!o.S3.IsConfigured)
+            throw new PipelineConfigurationException(["configuration: S3:Bucket is not set; give the archive a bucket with PIPELINE__S3__BUCKET (and PIPELINE__S3__ENDPOINT for a non-AWS store)"]);
+        var log = context.LoggerFactory.CreateLogger("archive");
+        using var client = S3ClientFactory.Create(o.S3);
+        await CheckBucketAsync(client, o.S3, ct);
+        var store = new ArchiveStore(client, o.S3.Bucket!, o.Archive.MultipartThresholdBytes);
+        var layout = new ArchiveLayout(o.S3.Prefix);
+        var settings = new ArchiveSettings
+        {
+            ConsumerName = o.Archive.ConsumerName,
+            RollBytes = o.Archive.RollBytes,
+            RollInterval = TimeSpan.FromSeconds(o.Archive.RollSeconds),
+            RetryMaxBackoff = TimeSpan.FromMilliseconds(o.Archive.RetryMaxBackoffMs),
+        };
+        await Task.WhenAll(ArchiveDataset.All.Select(d => new ArchiveWriter(d, context.Kafka, store, layout, settings, log).RunAsync(ct)));
+    }
+
+    /// <summary>A missing bucket or refused credentials are configuration faults (one line); an unreachable store is not
+    /// (the writers hold and retry until it answers).</summary>
+    private static async Task CheckBucketAsync(IAmazonS3 client, S3Options s3, CancellationToken ct)
+    {
+        try
+        {
+            await client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = s3.Bucket, MaxKeys = 1 }, ct);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            throw new PipelineConfigurationException([$"configuration: S3 bucket '{s3.Bucket}' does not exist at {s3.Endpoint ?? "AWS " + s3.EffectiveRegion}; create it or fix PIPELINE__S3__BUCKET"]);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized)
+        {
+            throw new PipelineConfigurationException([$"configuration: S3 refused the credentials for bucket '{s3.Bucket}' ({e.ErrorCode}); fix PIPELINE__S3__ACCESSKEY/SECRETKEY (or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)"]);
+        }
+        catch (Exception e) when (e is not AmazonS3Exception && !ct.IsCancellationRequested)
+        {
+            // Unreachable right now: start anyway, the writers retry with backoff and readiness reports it.
+        }
+    }
+}

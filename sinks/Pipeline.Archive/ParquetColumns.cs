@@ -1,0 +1,56 @@
+// Column types of the archive's files and how a column is written from records: exact decimals, µs UTC timestamps.
+using Parquet;
+using Parquet.Schema;
+
+namespace Pipeline.Archive;
+
+internal static class ParquetColumns
+{
+    /// <summary>decimal(38,18): every price and size the venues publish fits exactly (≤ 20 integer and ≤ 18 fraction digits).</summary>
+    public const int Precision = 38;
+    public const int Scale = 18;
+    private static readonly decimal Limit = 100_000_000_000_000_000_000m;
+
+    public static DataField Text(string name, bool nullable = false) => new DataField<string>(name, nullable);
+    public static DataField Long(string name) => new DataField<long>(name, false);
+    public static DataField Int(string name) => new DataField<int>(name, false);
+    public static DataField Real(string name) => new DataField<double>(name, true);
+    public static DataField Exact(string name, bool nullable = false) => new DecimalDataField(name, Precision, Scale, true, nullable);
+    public static DataField Time(string name) => new DateTimeDataField(name, DateTimeFormat.Timestamp, isAdjustedToUTC: true,
+        unit: DateTimeTimeUnit.Micros, isNullable: false);
+
+    /// <summary>The value, when decimal(38,18) holds it exactly; otherwise a FormatException (the record goes to dead letters).</summary>
+    public static decimal CheckExact(decimal value, string what)
+    {
+        var normalized = value / 1.000000000000000000000000000m;
+        if (normalized.Scale > Scale || Math.Abs(value) >= Limit)
+            throw new FormatException($"{what} {value} does not fit decimal({Precision},{Scale}) exactly");
+        return value;
+    }
+
+    public static Task Strings(ParquetRowGroupWriter rg, DataField field, IReadOnlyList<ArchiveRecord> rows, Func<ArchiveRecord, string?> get)
+    {
+        var values = new string?[rows.Count];
+        for (var i = 0; i < values.Length; i++) values[i] = get(rows[i]);
+        return rg.WriteAsync(field, values!);
+    }
+
+    public static Task Values<T>(ParquetRowGroupWriter rg, DataField field, IReadOnlyList<ArchiveRecord> rows, Func<ArchiveRecord, T> get,
+        CancellationToken ct) where T : struct
+    {
+        var values = new T[rows.Count];
+        for (var i = 0; i < values.Length; i++) values[i] = get(rows[i]);
+        return rg.WriteAsync(field, new ReadOnlyMemory<T>(values), cancellationToken: ct);
+    }
+
+    public static Task Nullable<T>(ParquetRowGroupWriter rg, DataField field, IReadOnlyList<ArchiveRecord> rows, Func<ArchiveRecord, T?> get,
+        CancellationToken ct) where T : struct
+    {
+        var values = new T?[rows.Count];
+        for (var i = 0; i < values.Length; i++) values[i] = get(rows[i]);
+        return rg.WriteAsync(field, new ReadOnlyMemory<T?>(values), cancellationToken: ct);
+    }
+
+    public static Task Times(ParquetRowGroupWriter rg, DataField field, IReadOnlyList<ArchiveRecord> rows, Func<ArchiveRecord, long> getUs,
+        CancellationToken ct) => Values(rg, field, rows, r => ArchiveTime.ToUtc(getUs(r)), ct);
+}
