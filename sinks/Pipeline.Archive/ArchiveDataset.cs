@@ -17,7 +17,9 @@ public abstract class ArchiveDataset
     public abstract ArchiveRecord Decode(int partition, long offset, byte[] value);
 
     /// <summary>Writes the records (all of one folder) as one row group of one Parquet file.</summary>
-    public abstract Task WriteRowGroupAsync(ParquetRowGroupWriter rowGroup, IReadOnlyList<ArchiveRecord> records, CancellationToken ct);
+    /// <param name="timeRanges">Receives the µs min/max of each timestamp column written.</param>
+    public abstract Task WriteRowGroupAsync(ParquetRowGroupWriter rowGroup, IReadOnlyList<ArchiveRecord> records,
+        Dictionary<string, (long Min, long Max)> timeRanges, CancellationToken ct);
 
     public static IReadOnlyList<ArchiveDataset> All { get; } = [new TradeArchive(), new CandleArchive(), new IndicatorArchive()];
 
@@ -27,11 +29,12 @@ public abstract class ArchiveDataset
     public async Task<byte[]> WriteFileAsync(IReadOnlyList<ArchiveRecord> records, CancellationToken ct)
     {
         using var stream = new MemoryStream();
+        var timeRanges = new Dictionary<string, (long Min, long Max)>();
         await using (var writer = await ParquetWriter.CreateAsync(Schema, stream, WriterOptions, cancellationToken: ct))
         {
             using var rowGroup = writer.CreateRowGroup();
-            await WriteRowGroupAsync(rowGroup, records, ct);
+            await WriteRowGroupAsync(rowGroup, records, timeRanges, ct);
         }
-        return stream.ToArray();
+        return TimestampStatistics.Fix(stream.ToArray(), timeRanges);
     }
 }

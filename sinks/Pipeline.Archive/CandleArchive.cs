@@ -37,7 +37,8 @@ public sealed class CandleArchive : ArchiveDataset
         return new ArchiveRecord(partition, offset, HivePartition.Of(c.Instrument, c.OpenTimeUs), c);
     }
 
-    public override async Task WriteRowGroupAsync(ParquetRowGroupWriter rg, IReadOnlyList<ArchiveRecord> rows, CancellationToken ct)
+    public override async Task WriteRowGroupAsync(ParquetRowGroupWriter rg, IReadOnlyList<ArchiveRecord> rows,
+        Dictionary<string, (long Min, long Max)> times, CancellationToken ct)
     {
         static Candle C(ArchiveRecord r) => (Candle)r.Message;
         await Strings(rg, InstrumentF, rows, r => C(r).Instrument.Key);
@@ -45,8 +46,8 @@ public sealed class CandleArchive : ArchiveDataset
         await Strings(rg, QuoteF, rows, r => C(r).Instrument.Quote);
         await Strings(rg, MarketF, rows, r => InstrumentRef.MarketName(C(r).Instrument.Market));
         await Strings(rg, IntervalF, rows, r => C(r).Interval);
-        await Times(rg, OpenTimeF, rows, r => C(r).OpenTimeUs, ct);
-        await Times(rg, CloseTimeF, rows, r => C(r).CloseTimeUs, ct);
+        await Times(rg, OpenTimeF, rows, r => C(r).OpenTimeUs, ct, times);
+        await Times(rg, CloseTimeF, rows, r => C(r).CloseTimeUs, ct, times);
         await Values(rg, OpenF, rows, r => C(r).Open.ToDecimal(), ct);
         await Values(rg, HighF, rows, r => C(r).High.ToDecimal(), ct);
         await Values(rg, LowF, rows, r => C(r).Low.ToDecimal(), ct);

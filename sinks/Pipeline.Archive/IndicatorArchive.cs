@@ -30,7 +30,8 @@ public sealed class IndicatorArchive : ArchiveDataset
         return new ArchiveRecord(partition, offset, HivePartition.Of(v.Instrument, v.OpenTimeUs), v);
     }
 
-    public override async Task WriteRowGroupAsync(ParquetRowGroupWriter rg, IReadOnlyList<ArchiveRecord> records, CancellationToken ct)
+    public override async Task WriteRowGroupAsync(ParquetRowGroupWriter rg, IReadOnlyList<ArchiveRecord> records,
+        Dictionary<string, (long Min, long Max)> times, CancellationToken ct)
     {
         // A value without fields still gets a row (field and value null): every record is in the archive.
         var rows = records.SelectMany(r =>
@@ -44,7 +45,7 @@ public sealed class IndicatorArchive : ArchiveDataset
         await Strings(rg, QuoteF, rows, r => R(r).Value.Instrument.Quote);
         await Strings(rg, MarketF, rows, r => InstrumentRef.MarketName(R(r).Value.Instrument.Market));
         await Strings(rg, IntervalF, rows, r => R(r).Value.Interval);
-        await Times(rg, OpenTimeF, rows, r => R(r).Value.OpenTimeUs, ct);
+        await Times(rg, OpenTimeF, rows, r => R(r).Value.OpenTimeUs, ct, times);
         await Strings(rg, IndicatorF, rows, r => R(r).Value.Indicator);
         await Values(rg, CandleRevisionF, rows, r => R(r).Value.CandleRevision, ct);
         await Strings(rg, FieldF, rows, r => R(r).Field?.Name);

@@ -51,6 +51,20 @@ internal static class ParquetColumns
         return rg.WriteAsync(field, new ReadOnlyMemory<T?>(values), cancellationToken: ct);
     }
 
+    /// <summary>Writes µs UTC timestamps and notes their min/max for the footer (see <see cref="TimestampStatistics"/>).</summary>
     public static Task Times(ParquetRowGroupWriter rg, DataField field, IReadOnlyList<ArchiveRecord> rows, Func<ArchiveRecord, long> getUs,
-        CancellationToken ct) => Values(rg, field, rows, r => ArchiveTime.ToUtc(getUs(r)), ct);
+        CancellationToken ct, Dictionary<string, (long Min, long Max)> ranges)
+    {
+        var values = new DateTime[rows.Count];
+        long min = long.MaxValue, max = long.MinValue;
+        for (var i = 0; i < values.Length; i++)
+        {
+            var us = getUs(rows[i]);
+            min = Math.Min(min, us);
+            max = Math.Max(max, us);
+            values[i] = ArchiveTime.ToUtc(us);
+        }
+        if (values.Length > 0) ranges[field.Name] = (min, max);
+        return rg.WriteAsync(field, new ReadOnlyMemory<DateTime>(values), cancellationToken: ct);
+    }
 }

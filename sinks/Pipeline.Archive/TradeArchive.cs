@@ -38,7 +38,8 @@ public sealed class TradeArchive : ArchiveDataset
         _ => null,
     };
 
-    public override async Task WriteRowGroupAsync(ParquetRowGroupWriter rg, IReadOnlyList<ArchiveRecord> rows, CancellationToken ct)
+    public override async Task WriteRowGroupAsync(ParquetRowGroupWriter rg, IReadOnlyList<ArchiveRecord> rows,
+        Dictionary<string, (long Min, long Max)> times, CancellationToken ct)
     {
         static Trade T(ArchiveRecord r) => (Trade)r.Message;
         await Strings(rg, InstrumentF, rows, r => T(r).Instrument.Key);
@@ -49,8 +50,8 @@ public sealed class TradeArchive : ArchiveDataset
         await Values(rg, PriceF, rows, r => T(r).Price.ToDecimal(), ct);
         await Values(rg, SizeF, rows, r => T(r).Size.ToDecimal(), ct);
         await Strings(rg, AggressorF, rows, r => AggressorName(T(r).Aggressor));
-        await Times(rg, EventTimeF, rows, r => T(r).EventTimeUs, ct);
-        await Times(rg, ReceiveTimeF, rows, r => T(r).ReceiveTimeUs, ct);
+        await Times(rg, EventTimeF, rows, r => T(r).EventTimeUs, ct, times);
+        await Times(rg, ReceiveTimeF, rows, r => T(r).ReceiveTimeUs, ct, times);
         await Strings(rg, OriginF, rows, r => T(r).Origin.ToString().ToLowerInvariant());
         await Strings(rg, VenueSymbolF, rows, r => T(r).VenueSymbol);
         await Values(rg, PartitionF, rows, r => r.Partition, ct);

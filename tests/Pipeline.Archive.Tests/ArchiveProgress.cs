@@ -1,0 +1,37 @@
+// How far the archive has got, from its manifests: used to wait on progress instead of the clock.
+using Pipeline.Plumbing.Configuration;
+using Pipeline.Plumbing.ObjectStorage;
+
+namespace Pipeline.Archive.Tests;
+
+public static class ArchiveProgress
+{
+    /// <summary>The verification of a dataset, read straight from S3.</summary>
+    public static async Task<ArchiveVerification> VerifyAsync(S3Options s3, ArchiveDataset dataset, int partitions)
+    {
+        using var client = S3ClientFactory.Create(s3);
+        var verifier = new ArchiveVerifier(new ArchiveStore(client, s3.Bucket!, long.MaxValue), new ArchiveLayout(s3.Prefix));
+        return await verifier.VerifyAsync(dataset, partitions, CancellationToken.None);
+    }
+
+    /// <summary>True once every partition's segments reach its end offset (exclusive) as produced.</summary>
+    public static async Task<bool> CoversAsync(S3Options s3, ArchiveDataset dataset, IReadOnlyDictionary<int, long> ends)
+    {
+        var v = await VerifyAsync(s3, dataset, ends.Keys.Max() + 1);
+        return ends.All(e => e.Value == 0 || (v.Covered.TryGetValue(e.Key, out var c) && c.Last >= e.Value - 1));
+    }
+
+    public static async Task<int> ManifestCountAsync(S3Options s3)
+    {
+        using var client = S3ClientFactory.Create(s3);
+        var store = new ArchiveStore(client, s3.Bucket!, long.MaxValue);
+        return (await store.ListAsync($"{s3.Prefix}/_manifests/", null, CancellationToken.None)).Count;
+    }
+
+    public static Dictionary<int, long> Ends<T>(IEnumerable<(int Partition, long Offset, T Record)> landed, int partitions)
+    {
+        var ends = Enumerable.Range(0, partitions).ToDictionary(p => p, _ => 0L);
+        foreach (var (p, o, _) in landed) ends[p] = Math.Max(ends[p], o + 1);
+        return ends;
+    }
+}
