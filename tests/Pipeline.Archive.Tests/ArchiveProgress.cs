@@ -15,10 +15,21 @@ public static class ArchiveProgress
     }
 
     /// <summary>True once every partition's segments reach its end offset (exclusive) as produced.</summary>
+    /// <remarks>Reads only the manifests' names (cheap enough to poll); <see cref="VerifyAsync"/> then checks them fully.</remarks>
     public static async Task<bool> CoversAsync(S3Options s3, ArchiveDataset dataset, IReadOnlyDictionary<int, long> ends)
     {
-        var v = await VerifyAsync(s3, dataset, ends.Keys.Max() + 1);
-        return ends.All(e => e.Value == 0 || (v.Covered.TryGetValue(e.Key, out var c) && c.Last >= e.Value - 1));
+        using var client = S3ClientFactory.Create(s3);
+        var store = new ArchiveStore(client, s3.Bucket!, long.MaxValue);
+        var layout = new ArchiveLayout(s3.Prefix);
+        foreach (var (partition, end) in ends)
+        {
+            if (end == 0) continue;
+            var manifests = await store.ListAsync(layout.ManifestPrefix(dataset.Name, partition), null, CancellationToken.None);
+            if (manifests.Count == 0) return false;
+            var name = Path.GetFileNameWithoutExtension(manifests[^1].Key);
+            if (long.Parse(name[(name.IndexOf('-') + 1)..]) < end - 1) return false;
+        }
+        return true;
     }
 
     public static async Task<int> ManifestCountAsync(S3Options s3)
