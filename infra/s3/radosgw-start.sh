@@ -3,6 +3,7 @@
 # with one S3 user. The daemons write pid files to DIR/run/*.pid; stop them with radosgw-stop.sh DIR (kill by those pids).
 # Usage: radosgw-start.sh DIR MON_PORT RGW_PORT ACCESS_KEY SECRET_KEY   (Ceph 16 from apt: radosgw ceph-mon ceph-osd ceph-common)
 set -euo pipefail
+trap 'echo "radosgw-start: failed at line $LINENO ($BASH_COMMAND, exit $?); logs in $D" >&2' ERR
 D=$1; MONPORT=$2; RGWPORT=$3; ACCESS=$4; SECRET=$5
 command -v radosgw >/dev/null || { echo "radosgw is not installed; run infra/setup/setup.sh (apt: radosgw ceph-mon ceph-osd ceph-common)" >&2; exit 2; }
 mkdir -p "$D/mon-a" "$D/osd-0" "$D/run" "$D/rgw"
@@ -43,6 +44,9 @@ CONF
 C=(-c "$D/ceph.conf")
 # Each wait below polls for a condition (the daemon answers), bounded; the pause between polls is not synchronisation.
 wait_for() { local what=$1; shift; for _ in $(seq 1 120); do "$@" >/dev/null 2>&1 && return 0; sleep 0.5; done; echo "radosgw-start: $what did not come up; see $D/*.log" >&2; exit 1; }
+# Under load Ceph 16's clients sometimes send a command before they hold the monitor map ("handle_command on fsid
+# 00000000-… != …", then EPERM or an OSD exiting with 250): those steps are retried, bounded.
+retry() { for _ in $(seq 1 10); do "$@" && return 0; sleep 1; done; "$@"; }
 ceph-authtool --create-keyring "$D/keyring" --gen-key -n mon. --cap mon 'allow *' >/dev/null
 ceph-authtool "$D/keyring" --gen-key -n client.admin --cap mon 'allow *' --cap osd 'allow *' --cap mgr 'allow *' >/dev/null
 monmaptool --create --add a "v1:127.0.0.1:$MONPORT" --fsid "$FSID" "$D/monmap" >/dev/null
@@ -50,10 +54,10 @@ ceph-mon "${C[@]}" --mkfs -i a --monmap "$D/monmap" --keyring "$D/keyring"
 ceph-mon "${C[@]}" -i a
 wait_for "the monitor" ceph "${C[@]}" -s --connect-timeout 2
 ceph-osd "${C[@]}" -i 0 --mkfs >/dev/null 2>&1
-ceph "${C[@]}" osd new "$(cat "$D/osd-0/fsid")" 0 >/dev/null
-ceph-osd "${C[@]}" -i 0 >/dev/null 2>&1
+retry ceph "${C[@]}" osd new "$(cat "$D/osd-0/fsid")" 0 >/dev/null
+retry ceph-osd "${C[@]}" -i 0 >/dev/null 2>&1
 wait_for "the OSD" bash -c "ceph -c '$D/ceph.conf' osd stat 2>/dev/null | grep -q '1 up'"
 radosgw "${C[@]}" -n client.rgw.a
 wait_for "radosgw" curl -sf -o /dev/null "http://127.0.0.1:$RGWPORT/"
-radosgw-admin "${C[@]}" user create --uid=pipeline --display-name=pipeline --access-key="$ACCESS" --secret-key="$SECRET" >/dev/null
+retry radosgw-admin "${C[@]}" user create --uid=pipeline --display-name=pipeline --access-key="$ACCESS" --secret-key="$SECRET" >/dev/null
 echo "radosgw listening on http://127.0.0.1:$RGWPORT"
