@@ -15,7 +15,7 @@ public static class ArchiveProgress
     }
 
     /// <summary>True once every partition's segments reach its end offset (exclusive) as produced.</summary>
-    /// <remarks>Reads only the manifests' names (cheap enough to poll); <see cref="VerifyAsync"/> then checks them fully.</remarks>
+    /// <remarks>Reads the manifests' names until they reach the ends (cheap enough to poll), then verifies them fully.</remarks>
     public static async Task<bool> CoversAsync(S3Options s3, ArchiveDataset dataset, IReadOnlyDictionary<int, long> ends)
     {
         using var client = S3ClientFactory.Create(s3);
@@ -29,7 +29,8 @@ public static class ArchiveProgress
             var name = Path.GetFileNameWithoutExtension(manifests[^1].Key);
             if (long.Parse(name[(name.IndexOf('-') + 1)..]) < end - 1) return false;
         }
-        return true;
+        // The last manifest is written before its files: covered only once every listed file is there too.
+        return (await VerifyAsync(s3, dataset, ends.Keys.Max() + 1)).Ok;
     }
 
     public static async Task<int> ManifestCountAsync(S3Options s3)
