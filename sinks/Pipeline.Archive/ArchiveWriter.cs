@@ -8,6 +8,7 @@ using Confluent.Kafka;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using Pipeline.Plumbing.Kafka;
+using Pipeline.Plumbing.Serialization;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Schemas.V1;
 
@@ -136,7 +137,14 @@ public sealed class ArchiveWriter(ArchiveDataset dataset, KafkaClientSettings ka
                 skipped++;
                 continue;
             }
-            try { records.Add(dataset.Decode(p, r.Offset.Value, r.Message.Value)); }
+            // Plain Protobuf or Schema Registry framing (RecordValues reads both).
+            var value = RecordValues.Read(r.Message.Value);
+            if (value.IsFault)
+            {
+                deadLetters.Add((r, value.FaultReason!));
+                continue;
+            }
+            try { records.Add(dataset.Decode(p, r.Offset.Value, value.PayloadArray())); }
             catch (FormatException e) { deadLetters.Add((r, e.Message)); }
         }
         var files = new List<(ArchivedFile File, byte[] Bytes)>();
@@ -182,7 +190,12 @@ public sealed class ArchiveWriter(ArchiveDataset dataset, KafkaClientSettings ka
                 OriginalValue = ByteString.CopyFrom(r.Message.Value!), ReasonCode = "archive_unwritable", Reason = reason,
                 Processor = "archive", FailedTimeUs = now,
             };
-            _deadLetters.Produce(TopicCatalog.DeadLetters.Name, new Message<byte[]?, byte[]?> { Key = r.Message.Key, Value = dl.ToByteArray(), Headers = DeadLetterHeaders });
+            _deadLetters.Produce(TopicCatalog.DeadLetters.Name, new Message<byte[]?, byte[]?>
+            {
+                Key = r.Message.Key,
+                Value = RecordValues.Write(TopicCatalog.DeadLetters.Name, dl.ToByteArray()),
+                Headers = RecordValues.HeadersFor(TopicCatalog.DeadLetters.Name, DeadLetterHeaders),
+            });
         }
         _deadLetters.Flush(TimeSpan.FromSeconds(30));
         ArchiveStatus.DeadLetters.Add(records.Count, new KeyValuePair<string, object?>("dataset", dataset.Name));
