@@ -5,6 +5,7 @@ using Pipeline.Producers;
 using Pipeline.Producers.Venues;
 using Pipeline.Producers.Venues.Binance.Dumps;
 using Pipeline.Producers.Publishing;
+using Pipeline.Schemas.V1;
 using Spectre.Console;
 
 namespace Pipeline.Cli.Commands;
@@ -22,16 +23,22 @@ public static class ImportCommand
             Description = "Seconds to wait for the processor to take the published rows, to report how many it accepted and dead-lettered (0: do not wait)",
             DefaultValueFactory = _ => 60,
         };
+        var market = new Option<string?>("--market") { Description = "spot, or perp for USD-M/COIN-M futures dumps, when the symbol is configured on both (BTCUSDT)" };
         binance.Arguments.Add(files);
         binance.Options.Add(symbol);
         binance.Options.Add(wait);
+        binance.Options.Add(market);
         binance.SetAction((parse, _) => CliRunner.RunAsync(async ct =>
         {
             var options = ConfigLoader.Load(parse, config);
             var paths = parse.GetValue(files) ?? [];
             // Check names and symbols before connecting anywhere: a typo is reported at once.
+            MarketType? dumpMarket = null;
+            if (parse.GetValue(market) is { } marketText)
+                dumpMarket = InstrumentRef.TryParseMarket(marketText, out var m) && m is MarketType.Spot or MarketType.Perp
+                    ? m : throw new ArgumentException($"--market '{marketText}' is neither spot nor perp");
             var listings = new VenueListings(options.Instruments);
-            foreach (var p in paths) listings.Find(BinanceDumpImporter.Exchange, BinanceDumpFile.Parse(p, parse.GetValue(symbol)).Symbol);
+            foreach (var p in paths) listings.Find(BinanceDumpImporter.Exchange, BinanceDumpFile.Parse(p, parse.GetValue(symbol)).Symbol, dumpMarket);
 
             // Without a configured Kafka, talk to the embedded broker of a running `pipeline up` on this machine.
             if (options.Kafka.UsesEmbeddedBroker) options.Kafka.Bootstrap = $"127.0.0.1:{options.Kafka.EmbeddedPort}";
@@ -55,7 +62,7 @@ public static class ImportCommand
                             task.MaxValue = Math.Max(1, p.BytesTotal);
                             task.Value = Math.Min(p.BytesRead, task.MaxValue);
                             task.Description = $"{Path.GetFileName(p.File)} ({p.Records:N0} rows)";
-                        }), ct, parse.GetValue(symbol));
+                        }), ct, parse.GetValue(symbol), dumpMarket);
                     });
             }
             catch (InvalidDataException e)

@@ -28,14 +28,20 @@ public sealed class VenueListings
     public bool TryFind(string exchange, string symbol, out VenueListing listing) =>
         _bySymbol.TryGetValue((exchange.ToLowerInvariant(), symbol.ToUpperInvariant()), out listing!);
 
-    /// <summary>Finds a listing by venue symbol or by instrument ("BTC/USDT", "binance:BTC/USDT:spot");
-    /// throws ArgumentException naming what is configured when nothing matches.</summary>
-    public VenueListing Find(string exchange, string symbolOrInstrument)
+    /// <summary>Finds a listing by venue symbol or by instrument ("BTC/USDT", "binance:BTC/USDT:spot"), within one market
+    /// when given (Binance's BTCUSDT is both a spot and a USD-M perp symbol); throws ArgumentException naming what is
+    /// configured when nothing or more than one listing matches.</summary>
+    public VenueListing Find(string exchange, string symbolOrInstrument, MarketType? market = null)
     {
         exchange = exchange.ToLowerInvariant();
-        if (TryFind(exchange, symbolOrInstrument, out var bySymbol)) return bySymbol;
+        var bySymbols = On(exchange).Where(l => string.Equals(l.Symbol, symbolOrInstrument, StringComparison.OrdinalIgnoreCase)
+            && (market is null || l.Instrument.Market == market)).ToList();
+        if (bySymbols.Count > 1)
+            throw new ArgumentException($"'{symbolOrInstrument}' is configured on {exchange} as {string.Join(" and ", bySymbols.Select(l => l.Instrument.Key))}; "
+                + "say which market (--market spot or --market perp)");
+        if (bySymbols.Count == 1) return bySymbols[0];
         var text = symbolOrInstrument.ToUpperInvariant();
-        var match = On(exchange).FirstOrDefault(l =>
+        var match = On(exchange).Where(l => market is null || l.Instrument.Market == market).FirstOrDefault(l =>
             string.Equals(l.Instrument.Key, symbolOrInstrument, StringComparison.OrdinalIgnoreCase)
             || $"{l.Instrument.Base}/{l.Instrument.Quote}" == text
             || $"{l.Instrument.Base}-{l.Instrument.Quote}" == text);

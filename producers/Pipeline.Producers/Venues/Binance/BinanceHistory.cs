@@ -1,4 +1,5 @@
-// Binance REST history: /api/v3/historicalTrades (by trade id, the same ids as the @trade stream) and /api/v3/klines.
+// Binance REST history by id, the same ids as the live stream: spot /api/v3/historicalTrades (@trade ids), futures
+// /fapi/v1/aggTrades and /dapi/v1/aggTrades (@aggTrade ids); klines from each market's /klines.
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Pipeline.Schemas.V1;
@@ -13,22 +14,25 @@ public sealed class BinanceHistory(VenueHttp http, Uri restBase) : IVenueHistory
     public string Exchange => "binance";
     public bool HasTradeHistory => true;
 
-    // historicalTrades rather than aggTrades: aggregate ids are a different sequence from the stream's trade ids,
-    // and an aggregate merges several trades, so it could not fill an id gap exactly.
+    // Spot: historicalTrades rather than aggTrades, because aggregate ids are a different sequence from the @trade
+    // stream's ids and an aggregate merges several trades. Futures stream aggregate trades, so aggTrades fills them exactly.
     public async IAsyncEnumerable<Trade> TradesAsync(VenueListing listing, TradeGap gap, [EnumeratorCancellation] CancellationToken ct)
     {
+        var market = BinanceMarkets.Of(listing.Instrument);
+        var spot = market == BinanceMarket.Spot;
+        var @base = BinanceMarkets.RestBase(restBase, market);
+        var path = BinanceMarkets.RestPrefix(market) + (spot ? "/historicalTrades" : "/aggTrades");
         var fromId = gap.AfterId + 1;
         while (fromId < gap.BeforeId)
         {
-            using var doc = await http.GetAsync(VenueHttp.Build(restBase, "/api/v3/historicalTrades",
-                ("symbol", listing.Symbol), ("fromId", fromId), ("limit", TradePage)), ct);
+            using var doc = await http.GetAsync(VenueHttp.Build(@base, path, ("symbol", listing.Symbol), ("fromId", fromId), ("limit", TradePage)), ct);
             var page = doc.RootElement;
-            if (page.ValueKind != JsonValueKind.Array) throw new FormatException("historicalTrades did not return an array");
+            if (page.ValueKind != JsonValueKind.Array) throw new FormatException($"{path} did not return an array");
             var receiveUs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
             var next = fromId;
             foreach (var t in page.EnumerateArray())
             {
-                var id = t.Long("id");
+                var id = t.Long(spot ? "id" : "a");
                 if (id >= gap.BeforeId) yield break;
                 if (id < fromId) continue;
                 next = id + 1;
@@ -36,10 +40,10 @@ public sealed class BinanceHistory(VenueHttp http, Uri restBase) : IVenueHistory
                 {
                     Instrument = listing.Instrument,
                     TradeId = id,
-                    Price = JsonFields.Wire(t.Get("price").Positive("price")),
-                    Size = JsonFields.Wire(t.Get("qty").Positive("qty")),
-                    Aggressor = t.Get("isBuyerMaker").GetBoolean() ? AggressorSide.Sell : AggressorSide.Buy,
-                    EventTimeUs = BinanceTimestamps.ToMicros(t.Long("time")),
+                    Price = JsonFields.Wire(t.Get(spot ? "price" : "p").Positive("price")),
+                    Size = JsonFields.Wire(t.Get(spot ? "qty" : "q").Positive("qty")),
+                    Aggressor = t.Get(spot ? "isBuyerMaker" : "m").GetBoolean() ? AggressorSide.Sell : AggressorSide.Buy,
+                    EventTimeUs = BinanceTimestamps.ToMicros(t.Long(spot ? "time" : "T")),
                     ReceiveTimeUs = receiveUs,
                     Origin = Origin.Backfill,
                     VenueSymbol = listing.Symbol,
@@ -53,11 +57,14 @@ public sealed class BinanceHistory(VenueHttp http, Uri restBase) : IVenueHistory
 
     public async IAsyncEnumerable<IReadOnlyList<Candle>> CandlePagesAsync(VenueListing listing, string interval, long fromUs, long toUs, [EnumeratorCancellation] CancellationToken ct)
     {
+        var market = BinanceMarkets.Of(listing.Instrument);
+        var @base = BinanceMarkets.RestBase(restBase, market);
+        var path = BinanceMarkets.RestPrefix(market) + "/klines";
         var start = fromUs / 1000;
         var endMs = toUs / 1000;
         while (start < endMs)
         {
-            using var doc = await http.GetAsync(VenueHttp.Build(restBase, "/api/v3/klines",
+            using var doc = await http.GetAsync(VenueHttp.Build(@base, path,
                 ("symbol", listing.Symbol), ("interval", interval), ("startTime", start), ("endTime", endMs - 1), ("limit", KlinePage)), ct);
             var rows = doc.RootElement;
             if (rows.ValueKind != JsonValueKind.Array) throw new FormatException("klines did not return an array");

@@ -24,9 +24,12 @@ public sealed record BinanceKline
     public static long ExclusiveCloseUs(long rawClose) =>
         BinanceTimestamps.ToMicros(rawClose) + (BinanceTimestamps.IsMicroseconds(rawClose) ? 1 : 1000);
 
-    /// <summary>The closed kline as our Candle; FormatException when a price is not positive or a volume not a decimal.</summary>
+    /// <summary>The closed kline as our Candle; FormatException when a price is not positive or a volume not a decimal.
+    /// On COIN-M, Binance's volume and taker-buy volume count contracts and its "quote" columns hold the coin amount:
+    /// volume stays in contracts (Binance's own convention there) and no quote volume or VWAP is claimed.</summary>
     public Candle ToCandle(InstrumentRef instrument, string interval, Origin origin)
     {
+        var coinMargined = instrument.Market == MarketType.Perp && BinanceMarkets.Of(instrument) == BinanceMarket.CoinMargined;
         var candle = new Candle
         {
             Instrument = instrument,
@@ -43,13 +46,13 @@ public sealed record BinanceKline
             Source = CandleSource.Exchange,
             Origin = origin,
         };
-        if (QuoteVolume is not null)
+        if (QuoteVolume is not null && !coinMargined)
         {
             candle.QuoteVolume = Schemas.V1.Decimal.From(Dec(QuoteVolume, "quote_volume"));
             if (candle.Volume.ToDecimal() > 0) candle.Vwap = Schemas.V1.Decimal.From(candle.QuoteVolume.ToDecimal() / candle.Volume.ToDecimal());
         }
         if (TakerBuyBaseVolume is not null) candle.TakerBuyVolume = Schemas.V1.Decimal.From(Dec(TakerBuyBaseVolume, "taker_buy_volume"));
-        if (TakerBuyQuoteVolume is not null)
+        if (TakerBuyQuoteVolume is not null && !coinMargined)
             candle.TakerBuyQuoteVolume = Schemas.V1.Decimal.From(Dec(TakerBuyQuoteVolume, "taker_buy_quote_volume"));
         return candle;
     }

@@ -1,4 +1,5 @@
-// Binance spot combined stream: <symbol>@trade and <symbol>@kline_<interval>, streams named in the URL.
+// Binance combined streams, named in the URL: spot <symbol>@trade, futures (USD-M, COIN-M) <symbol>@aggTrade, and
+// <symbol>@kline_<interval>.
 using System.Text.Json;
 using Pipeline.Schemas.V1;
 
@@ -7,7 +8,7 @@ namespace Pipeline.Producers.Venues.Binance;
 public sealed class BinanceProtocol : IVenueProtocol
 {
     public string Exchange => "binance";
-    // Binance trade ids (field "t") grow by one per trade and symbol.
+    // Spot trade ids ("t") and futures aggregate trade ids ("a") grow by one per trade and symbol.
     public bool SequentialTradeIds => true;
     // Binance pings at the WebSocket level; ClientWebSocket answers those itself.
     public string? PingFrame => null;
@@ -15,8 +16,12 @@ public sealed class BinanceProtocol : IVenueProtocol
     public Uri StreamUri(Uri webSocketBase, VenueListing listing)
     {
         var symbol = listing.Symbol.ToLowerInvariant();
-        var streams = new[] { $"{symbol}@trade" }.Concat(listing.Intervals.Select(i => $"{symbol}@kline_{i}"));
-        return new Uri($"{webSocketBase.ToString().TrimEnd('/')}/stream?streams={string.Join('/', streams)}");
+        var market = BinanceMarkets.Of(listing.Instrument);
+        // Futures publish no raw trade stream: aggregate trades (one per taker order and price) are their trade feed.
+        var trades = market == BinanceMarket.Spot ? "trade" : "aggTrade";
+        var streams = new[] { $"{symbol}@{trades}" }.Concat(listing.Intervals.Select(i => $"{symbol}@kline_{i}"));
+        var @base = BinanceMarkets.StreamBase(webSocketBase, market);
+        return new Uri($"{@base.ToString().TrimEnd('/')}/stream?streams={string.Join('/', streams)}");
     }
 
     public IReadOnlyList<string> StreamedIntervals(VenueListing listing) => listing.Intervals;
@@ -42,6 +47,21 @@ public sealed class BinanceProtocol : IVenueProtocol
                     Price = JsonFields.Wire(data.Get("p").Positive("price")),
                     Size = JsonFields.Wire(data.Get("q").Positive("quantity")),
                     // "m": the buyer is the maker, so the taker sold.
+                    Aggressor = data.Get("m").GetBoolean() ? AggressorSide.Sell : AggressorSide.Buy,
+                    EventTimeUs = BinanceTimestamps.ToMicros(data.Long("T")),
+                    ReceiveTimeUs = receiveTimeUs,
+                    Origin = Origin.Live,
+                    VenueSymbol = data.Str("s"),
+                });
+                break;
+            case "aggTrade":
+                into.Trades.Add(new Trade
+                {
+                    Instrument = listing.Instrument,
+                    TradeId = data.Long("a"),
+                    Price = JsonFields.Wire(data.Get("p").Positive("price")),
+                    // Base asset on USD-M, contracts on COIN-M: Binance's own unit for the market.
+                    Size = JsonFields.Wire(data.Get("q").Positive("quantity")),
                     Aggressor = data.Get("m").GetBoolean() ? AggressorSide.Sell : AggressorSide.Buy,
                     EventTimeUs = BinanceTimestamps.ToMicros(data.Long("T")),
                     ReceiveTimeUs = receiveTimeUs,

@@ -1,4 +1,5 @@
-// Binance spot: addresses, symbol rule (BTCUSDT), REST budget, history since the spot launch, all 14 intervals.
+// Binance spot, USD-M and COIN-M perpetuals: addresses (spot's; BinanceMarkets maps the futures hosts), symbol rules
+// (BTCUSDT, BTCUSD_PERP), REST budget, history since the spot launch, all 14 intervals.
 using Pipeline.Schemas.V1;
 
 namespace Pipeline.Producers.Venues.Binance;
@@ -16,10 +17,12 @@ public sealed class BinanceVenue : IVenue
 
     public long HistoryDepthUs(long intervalUs, long nowUs) => nowUs - SpotLaunch.ToUnixTimeMilliseconds() * 1000;
 
-    public string DefaultSymbol(string @base, string quote, MarketType market) => $"{@base}{quote}";
+    public string DefaultSymbol(string @base, string quote, MarketType market) => BinanceMarkets.Symbol(@base, quote, market);
 
     public string? ListingProblem(string @base, string quote, MarketType market, string symbol) =>
-        VenueSymbols.Expect(Name, @base, quote, symbol, DefaultSymbol(@base, quote, market));
+        market is not (MarketType.Spot or MarketType.Perp)
+            ? "Binance listings here are spot or perp (USD-M when quoted in USDT/USDC, COIN-M when quoted in USD); set market: spot or perp"
+            : VenueSymbols.Expect(Name, @base, quote, symbol, DefaultSymbol(@base, quote, market));
 
     public IVenueProtocol CreateProtocol() => new BinanceProtocol();
 

@@ -7,7 +7,7 @@ namespace Pipeline.Producers.Venues.Binance.Dumps;
 
 public sealed partial record BinanceDumpFile(string Path, string Symbol, BinanceDumpKind Kind, string? Interval)
 {
-    [GeneratedRegex(@"^(?<symbol>[A-Z0-9]+)-(?<kind>trades|aggTrades|\d+[smhdwM]|1mo)-\d{4}-\d{2}(-\d{2})?\.(csv|zip)$")]
+    [GeneratedRegex(@"^(?<symbol>[A-Z0-9_]+)-(?<kind>trades|aggTrades|\d+[smhdwM]|1mo)-\d{4}-\d{2}(-\d{2})?\.(csv|zip)$")]
     private static partial Regex NamePattern();
 
     /// <summary>Recognises the file by its published name; a file renamed since needs <paramref name="symbol"/>, and

@@ -14,11 +14,14 @@ public sealed class BinanceDumpImporter(VenueListings listings, TopicPublisher p
     /// that received trades.</summary>
     /// <param name="symbol">The venue symbol of every file, for files renamed since they were published (their kind is then
     /// told from their content); null reads it from the published names.</param>
-    public async Task<BinanceDumpResult> ImportAsync(IReadOnlyList<string> paths, IProgress<BinanceDumpProgress>? progress, CancellationToken ct, string? symbol = null)
+    /// <param name="market">The market of every file (spot, or perp for USD-M and COIN-M futures dumps) when a symbol is
+    /// configured on more than one; null when the symbol alone says it.</param>
+    public async Task<BinanceDumpResult> ImportAsync(IReadOnlyList<string> paths, IProgress<BinanceDumpProgress>? progress, CancellationToken ct,
+        string? symbol = null, MarketType? market = null)
     {
         if (paths.Count == 0) throw new ArgumentException("no dump file given; pass one or more Binance dump files (.csv or .zip)");
         var files = paths.Select(p => BinanceDumpFile.Parse(p, symbol)).ToList();
-        var byFile = files.ToDictionary(f => f, f => listings.Find(Exchange, f.Symbol));
+        var byFile = files.ToDictionary(f => f, f => listings.Find(Exchange, f.Symbol, market));
         var ordered = new List<(BinanceDumpFile File, long FirstTime)>();
         foreach (var f in files) ordered.Add((f, FirstTimestamp(f)));
 

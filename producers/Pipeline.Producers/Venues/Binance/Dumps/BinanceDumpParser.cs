@@ -9,8 +9,9 @@ public static class BinanceDumpParser
     /// <summary>True for a header line (the futures dumps and some newer spot dumps start with one).</summary>
     public static bool IsHeader(string line) => line.Length > 0 && !char.IsAsciiDigit(line[0]);
 
-    /// <summary>trades: id,price,qty,quote_qty,time,is_buyer_maker,is_best_match.
-    /// aggTrades: agg_trade_id,price,qty,first_trade_id,last_trade_id,time,is_buyer_maker,is_best_match.</summary>
+    /// <summary>trades: id,price,qty,quote_qty,time,is_buyer_maker[,is_best_match] (spot has the last field; COIN-M's
+    /// fourth field is base_qty and its qty counts contracts, kept as Binance gives it).
+    /// aggTrades: agg_trade_id,price,qty,first_trade_id,last_trade_id,time,is_buyer_maker[,is_best_match].</summary>
     public static Trade ParseTrade(string line, BinanceDumpKind kind, InstrumentRef instrument, string symbol, long receiveTimeUs)
     {
         var f = line.Split(',');
