@@ -248,6 +248,34 @@ public sealed class TransactionTests
     }
 
     [Fact]
+    public async Task Offsets_sent_for_a_member_that_has_left_an_empty_group_are_refused()
+    {
+        // Regression (make chaos, seed 3): a member-stamped TxnOffsetCommit into a group with no members was accepted,
+        // so a zombie processor could commit after its partitions moved on. Kafka answers UNKNOWN_MEMBER_ID.
+        await using var broker = await InProcessBroker.StartAsync();
+        await broker.CreateTopicAsync("left447", 1);
+        IConsumerGroupMetadata stale;
+        using (var member = Clients.Consumer(broker.BootstrapServers, "gleft", configure: c => c.EnablePartitionEof = false))
+        {
+            member.Subscribe("left447");
+            await Eventually.TrueAsync(() => { member.Consume(50); return member.Assignment.Count == 1; }, TimeSpan.FromSeconds(30), "the assignment");
+            stale = member.ConsumerGroupMetadata;
+            member.Close(); // leaves the group: it is empty now
+        }
+
+        using var producer = TxnProducer(broker.BootstrapServers, "fenced-after-leave");
+        producer.InitTransactions(TimeSpan.FromSeconds(30));
+        producer.BeginTransaction();
+        Assert.ThrowsAny<KafkaException>(() =>
+            producer.SendOffsetsToTransaction([new TopicPartitionOffset("left447", 0, 1)], stale, TimeSpan.FromSeconds(30)));
+        producer.AbortTransaction(TimeSpan.FromSeconds(30));
+
+        // Nothing was committed for the group, and the broker still serves the group afterwards.
+        using var check = Clients.Consumer(broker.BootstrapServers, "gleft");
+        Assert.True(check.Committed([new TopicPartition("left447", 0)], TimeSpan.FromSeconds(10))[0].Offset.Value < 0);
+    }
+
+    [Fact]
     public async Task Consume_transform_produce_killed_with_kill_9_and_restarted_copies_every_record_exactly_once()
     {
         await using var broker = await InProcessBroker.StartAsync();

@@ -347,8 +347,13 @@ internal sealed class GroupCoordinator : IDisposable
     {
         lock (_lock)
         {
-            if (!_groups.TryGetValue(groupId, out var group) || group.Members.Count == 0) return ErrorCode.None; // not a member-managed group
-            if (group.Member(memberId) is null) return ErrorCode.UnknownMemberId;
+            // As Kafka's doTxnCommitOffsets: only a commit without a generation is a simple (non-member) commit. A member's
+            // commit into a group it is no longer in (left, evicted, or the group emptied by a broker restart) is a zombie's:
+            // accepting it let a stale processor overwrite the state of the instance that took its partitions over
+            // (found by `make chaos`, seed 3: 1,018 stored trades missing from their candles).
+            if (generation < 0 && memberId.Length == 0 && (!_groups.TryGetValue(groupId, out var g) || g.Members.Count == 0))
+                return ErrorCode.None;
+            if (!_groups.TryGetValue(groupId, out var group) || group.Member(memberId) is null) return ErrorCode.UnknownMemberId;
             if (generation != group.Generation) return ErrorCode.IllegalGeneration;
             return ErrorCode.None;
         }
