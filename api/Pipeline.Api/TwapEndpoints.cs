@@ -33,10 +33,11 @@ public static class TwapEndpoints
     {
         var q = TwapQuery.Parse(http.Request.Query);
         var filter = "wallet = $1 AND time >= $2 AND time < $3" + (q.Asset is null ? "" : " AND coin = $6");
-        // latest_per_twap: the newest status of each TWAP within the range (DISTINCT ON over the wallet+time index).
+        // Both read the wallet's rows in (time, twap_id) index order and stop after offset + limit answers; the latest
+        // status of a TWAP in the range is a row with no later row of the same TWAP before the end (a primary-key probe).
         var sql = q.LatestPerTwap
-            ? $"SELECT {Columns} FROM (SELECT DISTINCT ON (twap_id) {Columns} FROM twap_status WHERE {filter} ORDER BY twap_id, time DESC) t " +
-              "ORDER BY time, twap_id LIMIT $4 OFFSET $5"
+            ? $"SELECT {Columns} FROM twap_status s WHERE {filter} AND NOT EXISTS (SELECT 1 FROM twap_status n " +
+              "WHERE n.twap_id = s.twap_id AND n.wallet = s.wallet AND n.time > s.time AND n.time < $3) ORDER BY time, twap_id LIMIT $4 OFFSET $5"
             : $"SELECT {Columns} FROM twap_status WHERE {filter} ORDER BY time, twap_id LIMIT $4 OFFSET $5";
         await using var cmd = db.CreateCommand(sql);
         cmd.Parameters.Add(new() { Value = q.Wallet, NpgsqlDbType = NpgsqlDbType.Text });
