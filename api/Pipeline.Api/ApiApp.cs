@@ -1,5 +1,6 @@
 // Builds the query API: health, readiness, instruments and history routes, problem+json for every bad request.
 using System.Text.Json;
+using OpenTelemetry.Metrics;
 using Pipeline.Plumbing.Metrics;
 using Microsoft.AspNetCore.Diagnostics;
 using Npgsql;
@@ -41,6 +42,8 @@ public static class ApiApp
             o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict; // numbers are numbers
         });
         builder.Services.AddOpenApi(ApiDocuments.Configure);
+        // /metrics: every Pipeline.* meter of this process (all roles under `pipeline up`), HTTP server and runtime meters.
+        builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(PipelineMeters.Exported).AddPrometheusExporter());
         var api = context.Options.Api;
         var gate = new ApiKeyGate(api.ApiKeys);
         if (api.CorsOrigins.Count > 0)
@@ -94,8 +97,8 @@ public static class ApiApp
 
         app.MapGet("/health", () => TypedResults.Json(new HealthAnswer("ok")))
             .WithTags("status").WithSummary("The process answers");
-        app.MapGet("/metrics", () => Results.Text(PrometheusMetrics.Shared.Scrape(), "text/plain; version=0.0.4; charset=utf-8"))
-            .WithTags("status").WithSummary("Prometheus metrics").Produces<string>(200, "text/plain");
+        // Prometheus text from OpenTelemetry's exporter: not part of the JSON API's OpenAPI document.
+        app.MapPrometheusScrapingEndpoint("/metrics").ExcludeFromDescription();
         app.MapGet("/ready", async (Readiness readiness, CancellationToken ct) =>
         {
             var r = await readiness.CheckAsync(ct);

@@ -38,7 +38,6 @@ public sealed class PipelineServices : IAsyncDisposable
         bool needsDatabase, CancellationToken ct, bool failFast = true)
     {
         var log = loggers.CreateLogger("pipeline");
-        _ = Pipeline.Plumbing.Metrics.PrometheusMetrics.Shared; // listen before any role records a measurement
         var version = LibrdkafkaLoader.EnsureLoaded();
         log.LogInformation("librdkafka {Version} loaded from {Path}", version, LibrdkafkaLoader.LoadedFrom);
         Directory.CreateDirectory(options.DataDir);

@@ -16,6 +16,7 @@ public sealed class KafkaBroker : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Socket _listener;
     private readonly LogManager _logs;
+    private readonly IDisposable _logSizeMetrics;
     private readonly GroupCoordinator _groups;
     private readonly TransactionCoordinator _transactions;
     private readonly KafkaApis _apis;
@@ -42,6 +43,7 @@ public sealed class KafkaBroker : IAsyncDisposable
         _groups = new GroupCoordinator(options, loggerFactory.CreateLogger("Pipeline.Broker.Groups"));
         _transactions = new TransactionCoordinator(options, _logs, _groups, loggerFactory.CreateLogger("Pipeline.Broker.Transactions"));
         _apis = new KafkaApis(options, _logs, _groups, _transactions, () => (AdvertisedHost, Port), _logger);
+        _logSizeMetrics = BrokerMetrics.Track(_logs);
     }
 
     public static Task<KafkaBroker> StartAsync(BrokerOptions options, ILoggerFactory? loggerFactory = null, CancellationToken ct = default)
@@ -154,6 +156,7 @@ public sealed class KafkaBroker : IAsyncDisposable
         foreach (var c in _connections.Keys) c.Close();
         try { await Task.WhenAll(_connections.Values.Append(_acceptLoop).Append(_maintenanceLoop)).WaitAsync(TimeSpan.FromSeconds(10)); }
         catch (Exception e) when (e is TimeoutException or OperationCanceledException) { }
+        _logSizeMetrics.Dispose();
         _transactions.Dispose();
         _groups.Dispose();
         _logs.FlushAll();

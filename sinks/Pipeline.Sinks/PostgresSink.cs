@@ -42,6 +42,7 @@ public sealed class PostgresSink
         };
         _db = new NpgsqlDataSourceBuilder(cs.ConnectionString).UseLoggerFactory(loggers).Build();
         _writer = new SinkBatchWriter(settings.ConsumerName);
+        SinkMetrics.WatchDatabase(() => DatabaseReachable);
     }
 
     /// <summary>False while the last write attempt failed because the database was unreachable.</summary>
@@ -62,6 +63,7 @@ public sealed class PostgresSink
             .SetPartitionsLostHandler((c, partitions) => OnRevoked(c, partitions.Select(p => p.TopicPartition), "lost"))
             .SetErrorHandler((_, e) => _log.Log(e.IsFatal ? LogLevel.Error : LogLevel.Warning, "Kafka consumer: {Reason}", e.Reason))
             .Build();
+        using var lagTracking = Pipeline.Plumbing.Metrics.ConsumerLagMetrics.Track(consumer, _settings.GroupId ?? _settings.ConsumerName);
         using var deadLetters = new ProducerBuilder<byte[], byte[]>(_kafka.Producer($"{_settings.ConsumerName}-deadletter-{Environment.ProcessId}")).Build();
         consumer.Subscribe(_settings.Topics);
         _log.LogInformation("Sink {Consumer} consuming {Topics} (batches of {Rows} rows or {Linger} ms)",
@@ -240,6 +242,7 @@ public sealed class PostgresSink
             catch (Exception e) when (IsTransient(e) && !_ct.IsCancellationRequested)
             {
                 DatabaseReachable = false;
+                SinkMetrics.Retried();
                 ResetConnection();
                 var delay = Backoff(++attempt);
                 _log.LogWarning("Database unreachable while {What} (attempt {Attempt}, retrying in {Delay} ms): {Message}", what, attempt, (int)delay.TotalMilliseconds, e.Message);
@@ -273,6 +276,7 @@ public sealed class PostgresSink
             catch (Exception e) when (IsTransient(e) && !ct.IsCancellationRequested)
             {
                 DatabaseReachable = false;
+                SinkMetrics.Retried();
                 ResetConnection();
                 var delay = Backoff(++attempt);
                 _log.LogWarning("Write of {Count} records failed (attempt {Attempt}; holding the batch, retrying in {Delay} ms): {Message}",
@@ -295,6 +299,7 @@ public sealed class PostgresSink
         var conn = await ConnectionAsync(ct);
         await _writer.WriteAsync(conn, batch, stored, ct);
         DatabaseReachable = true;
+        SinkMetrics.Written(DateTime.UtcNow - started);
         _log.LogDebug("Batch of {Count} records written in {Ms:0.0} ms", batch.Count, (DateTime.UtcNow - started).TotalMilliseconds);
     }
 
@@ -303,6 +308,7 @@ public sealed class PostgresSink
     {
         var done = batch.Slices.Select(s => new TopicPartitionOffset(s.Key, s.Value.NextOffset)).ToList();
         foreach (var p in done) _stored[p.TopicPartition] = p.Offset.Value;
+        SinkMetrics.Committed(batch);
         _log.LogDebug("Wrote {Count} records up to {Positions}", batch.Count, string.Join(", ", done));
         batch.Clear();
         if (!commitLag || done.Count == 0) return;

@@ -22,11 +22,14 @@ public static class BrokerCommand
         {
             port, dataDir, partitions, autoCreate, registryPort,
         };
+        var metricsPort = MetricsServer.PortOption();
+        command.Options.Add(metricsPort);
         command.SetAction((parse, _) => CliRunner.RunAsync(async ct =>
         {
             if (parse.GetValue(port) is < 0 or > 65535) throw new ArgumentException($"--port {parse.GetValue(port)} is out of range; use 0..65535");
             using var loggers = Pipeline.Cli.PipelineServices.CreateLoggerFactory();
             var log = loggers.CreateLogger("broker");
+            await using var metricsServer = await MetricsServer.StartAsync(parse.GetValue(metricsPort), log, ct);
             log.LogInformation("librdkafka {Version} loaded from {Path}", LibrdkafkaLoader.EnsureLoaded(), LibrdkafkaLoader.LoadedFrom);
             if (parse.GetValue(partitions) < 1) throw new ArgumentException($"--partitions {parse.GetValue(partitions)} must be at least 1");
             await using var kafka = await EmbeddedKafka.StartAsync(parse.GetValue(dataDir)!, parse.GetValue(port), parse.GetValue(partitions), loggers,

@@ -88,11 +88,18 @@ internal sealed class ClientConnection(Socket socket, KafkaApis apis, BrokerOpti
     private async Task<bool> HandleFrameAsync(byte[] frame, int size, CancellationToken ct)
     {
         if (DropNow()) return false; // test mode: lose the request
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var request = new ProtocolReader(frame, 0, size);
         using var response = await apis.HandleAsync(request, RemoteAddress, ct);
-        if (response is null) return true; // acks=0 produce
+        var apiKey = BinaryPrimitives.ReadInt16BigEndian(frame);
+        if (response is null) // acks=0 produce
+        {
+            BrokerMetrics.Request(apiKey, size + 4, 0, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+            return true;
+        }
         if (DropNow()) return false; // test mode: processed, but the response is lost
         await _stream.WriteAsync(response.WrittenMemory, ct);
+        BrokerMetrics.Request(apiKey, size + 4, response.WrittenMemory.Length, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         return true;
     }
 }

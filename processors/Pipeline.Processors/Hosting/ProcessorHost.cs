@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Pipeline.Plumbing;
 using Pipeline.Plumbing.Serialization;
 using Pipeline.Plumbing.Configuration;
+using Pipeline.Plumbing.Metrics;
 using Pipeline.Plumbing.Topics;
 
 namespace Pipeline.Processors.Hosting;
@@ -13,6 +14,8 @@ namespace Pipeline.Processors.Hosting;
 public sealed class ProcessorHost
 {
     private static readonly TimeSpan TxTimeout = TimeSpan.FromSeconds(30);
+    /// <summary>This role's name on the shared record-flow and transaction metrics.</summary>
+    private const string Role = "process";
     private readonly PipelineContext _context;
     private readonly ProcessingOptions _options;
     private readonly ILogger _log;
@@ -68,6 +71,7 @@ public sealed class ProcessorHost
             .SetPartitionsRevokedHandler((_, parts) => OnRevoked(parts))
             .SetPartitionsLostHandler((_, parts) => OnLost(parts))
             .Build();
+        using var lagTracking = ConsumerLagMetrics.Track(_consumer, _options.GroupId);
         _log.LogInformation("Processor {Id} starting on {Bootstrap} (group {Group})", _transactionalId, kafka.BootstrapServers, _options.GroupId);
         try
         {
@@ -122,6 +126,7 @@ public sealed class ProcessorHost
         ProduceOutputs();
         _offsets[cr.TopicPartition] = cr.Offset.Value + 1;
         _uncommitted++;
+        RecordFlowMetrics.In(Role, cr.Topic);
     }
 
     private void ReleaseMarks()
@@ -181,6 +186,7 @@ public sealed class ProcessorHost
         {
             try { _producer!.AbortTransaction(TxTimeout); }
             catch (KafkaException e) when (!e.Error.IsFatal) { _log.LogWarning("Abort after losing partitions failed: {Reason}", e.Error.Reason); }
+            TransactionMetrics.Aborted(Role);
             _inTransaction = false;
         }
         _outputs.Clear();
@@ -224,6 +230,7 @@ public sealed class ProcessorHost
                 {
                     if (o.Partition is { } p) _producer!.Produce(new TopicPartition(o.Topic, new Partition(p)), message);
                     else _producer!.Produce(o.Topic, message);
+                    RecordFlowMetrics.Out(Role, o.Topic);
                     break;
                 }
                 catch (ProduceException<byte[]?, byte[]?> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
@@ -251,12 +258,14 @@ public sealed class ProcessorHost
             if (_outputs.Count > 0) BeginIfNeeded();
             ProduceOutputs();
             if (!_inTransaction) return true;
+            var committing = Stopwatch.StartNew();
             if (_offsets.Count > 0)
                 _producer!.SendOffsetsToTransaction(
                     _offsets.Select(o => new TopicPartitionOffset(o.Key, new Offset(o.Value))), _consumer!.ConsumerGroupMetadata, TxTimeout);
             _producer!.CommitTransaction(TxTimeout);
             _inTransaction = false;
             ProcessorMetrics.Transactions.Add(1);
+            TransactionMetrics.Committed(Role, committing.Elapsed);
             return true;
         }
         catch (KafkaException e) when (e.Error.IsFatal || e.Error.Code == ErrorCode.Local_Fenced || e.Error.Code == ErrorCode.ProducerFenced
@@ -274,6 +283,7 @@ public sealed class ProcessorHost
             _log.LogWarning("Transaction failed ({Reason}); aborting it and restoring state from the changelog", e.Error.Reason);
             _outputs.Clear();
             if (_inTransaction) _producer!.AbortTransaction(TxTimeout);
+            if (_inTransaction) TransactionMetrics.Aborted(Role);
             _inTransaction = false;
             return false;
         }

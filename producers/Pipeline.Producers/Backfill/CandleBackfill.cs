@@ -9,6 +9,7 @@ public sealed class CandleBackfill(IVenueHistory history, TopicPublisher publish
 {
     public async Task<BackfillResult> RunAsync(BackfillRequest request, IProgress<BackfillProgress>? progress, CancellationToken ct)
     {
+        progress = BackfillMetrics.Observing(request, progress);
         var resumeAt = checkpoints.Load(request.Key);
         var start = resumeAt ?? request.FromUs;
         if (resumeAt is not null)

@@ -28,7 +28,7 @@ public sealed class ExchangeConnection(
     public VenueListing Listing => listing;
     /// <summary>The venue's shared breaker and rate limits.</summary>
     public VenueGuard Guard => guard;
-    public ConnectionStats Stats { get; } = new();
+    public ConnectionStats Stats { get; } = new(protocol.Exchange);
 
     /// <summary>Continues after a trade delivered by an earlier run: the first live trade then reveals the downtime as a gap.</summary>
     public void ResumeAfter(Trade last) => _gaps.Resume(last.TradeId, last.EventTimeUs);
@@ -89,6 +89,7 @@ public sealed class ExchangeConnection(
                 log.LogError(e, "{Key}: {Exchange} connection failed unexpectedly; reconnecting", listing.Instrument.Key, protocol.Exchange);
             }
             _gaps.Disconnected();
+            Stats.Disconnected();
             if (!receivedData) failures++;
             // Equal jitter, so many pairs do not reconnect in lockstep.
             var delay = Backoff.Delay(failures + 1, options.ReconnectBaseDelay, options.ReconnectMaxDelay);

@@ -95,6 +95,7 @@ public sealed class TopicPublisher : IDisposable
                 _producer.Produce(topic, message, _onDelivery);
                 Interlocked.Increment(ref _produced);
                 Published.Add(1);
+                Pipeline.Plumbing.Metrics.RecordFlowMetrics.Out("produce", topic);
                 return;
             }
             catch (ProduceException<string, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
