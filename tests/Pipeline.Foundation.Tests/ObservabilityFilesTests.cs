@@ -56,8 +56,9 @@ public class ObservabilityFilesTests
         }
         Pipeline.Plumbing.Metrics.FreshnessMetrics.Stored("probe", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000);
         using var http = new HttpClient();
-        _ = await PrometheusScrape.GetAsync(http, $"http://127.0.0.1:{port}/metrics"); // one request, so the HTTP server meters have one
-        var names = (await PrometheusScrape.GetAsync(http, $"http://127.0.0.1:{port}/metrics")).Names.ToHashSet();
+        // ASP.NET Core records a request's duration after its response is sent: scrape until the earlier scrapes show.
+        var names = (await Pipeline.Testing.Eventually.GetAsync(() => PrometheusScrape.GetAsync(http, $"http://127.0.0.1:{port}/metrics"),
+            s => s.Names.Contains("http_server_request_duration_seconds_bucket"), TimeSpan.FromSeconds(30), "HTTP server metrics")).Names.ToHashSet();
         // Observable gauges that report only while their subject exists (a tracked consumer, a broker log, a connector):
         // their exported names are checked live by RoleMetricsTests; here they are taken from that test's assertions.
         names.UnionWith(["pipeline_consumer_lag", "pipeline_broker_log_size_bytes", "pipeline_connector_connected", "pipeline_sink_database_up"]);
