@@ -12,6 +12,7 @@ using Pipeline.Processors.Candles;
 using Pipeline.Processors.Indicators;
 using Pipeline.Processors.State;
 using Pipeline.Processors.Validation;
+using Pipeline.Schemas;
 using Pipeline.Schemas.V1;
 
 namespace Pipeline.Processors;
@@ -78,7 +79,7 @@ public sealed class MarketDataProcessor
         // the producer's message limit and crash-loop the processor (issue 18: a 1.2 MB value).
         if (r.Value is { Length: > RecordBounds.MaxRecordBytes })
         {
-            DeadLetter(r, new("too_large", $"the value has {r.Value.Length} bytes, more than the {RecordBounds.MaxRecordBytes} a record may have"),
+            DeadLetter(r, new(DeadLetterReasons.TooLarge, $"the value has {r.Value.Length} bytes, more than the {RecordBounds.MaxRecordBytes} a record may have"),
                 nowUs, output);
             return;
         }
@@ -88,7 +89,7 @@ public sealed class MarketDataProcessor
             if (r.Topic == TopicCatalog.RawTrades.Name) ProcessTrade(r, nowUs, output);
             else if (r.Topic == TopicCatalog.RawExchangeCandles.Name) ProcessExchangeCandle(r, nowUs, output);
             else if (r.Topic == TopicCatalog.EndOfInput.Name) ProcessEndOfInput(r, nowUs, output);
-            else DeadLetter(r, new("unknown_topic", $"the processor does not read topic {r.Topic}"), nowUs, output);
+            else DeadLetter(r, new(DeadLetterReasons.UnknownTopic, $"the processor does not read topic {r.Topic}"), nowUs, output);
         }
         catch (Exception e) when (e is ArithmeticException or ArgumentException or FormatException or InvalidDataException)
         {
@@ -97,7 +98,7 @@ public sealed class MarketDataProcessor
             output.RemoveRange(before, output.Count - before);
             ProcessorMetrics.ProcessingFailures.Add(1);
             _log.LogError(e, "Record {Topic}/{Partition}@{Offset} could not be processed; dead-lettered", r.Topic, r.Partition, r.Offset);
-            DeadLetter(r, new("processing_failed", $"{e.GetType().Name}: {e.Message}"), nowUs, output);
+            DeadLetter(r, new(DeadLetterReasons.ProcessingFailed, $"{e.GetType().Name}: {e.Message}"), nowUs, output);
         }
     }
 
@@ -185,21 +186,21 @@ public sealed class MarketDataProcessor
     private void ProcessTrade(ProcessorRecord r, long nowUs, List<OutputRecord> output)
     {
         LastTradeInstrument = null;
-        if (r.Value is null) { DeadLetter(r, new("empty_value", "record has no value"), nowUs, output); return; }
+        if (r.Value is null) { DeadLetter(r, new(DeadLetterReasons.EmptyValue, "record has no value"), nowUs, output); return; }
         if (!WireTrade.TryParse(r.Value, out var t))
         {
-            DeadLetter(r, new("malformed", "value is not a valid protobuf pipeline.v1.Trade"), nowUs, output);
+            DeadLetter(r, new(DeadLetterReasons.Malformed, "value is not a valid protobuf pipeline.v1.Trade"), nowUs, output);
             return;
         }
         var ins = t.InstrumentLength < 0 ? null : _resolver.Resolve(r.Value.AsSpan(t.InstrumentOffset, t.InstrumentLength));
         if (ins is null || !ins.Complete)
         {
-            DeadLetter(r, new("missing_instrument", "trade has no complete instrument (exchange, base, quote, market)"), nowUs, output);
+            DeadLetter(r, new(DeadLetterReasons.MissingInstrument, "trade has no complete instrument (exchange, base, quote, market)"), nowUs, output);
             return;
         }
         if (!ins.Known)
         {
-            DeadLetter(r, new("unknown_instrument", $"instrument {ins.Key} is not registered; add it to Instruments in the configuration"), nowUs, output);
+            DeadLetter(r, new(DeadLetterReasons.UnknownInstrument, $"instrument {ins.Key} is not registered; add it to Instruments in the configuration"), nowUs, output);
             return;
         }
         LastTradeInstrument = ins.Key;
@@ -208,14 +209,14 @@ public sealed class MarketDataProcessor
         // owned by another instance, and would be counted twice.
         if (r.Key is null || !r.Key.AsSpan().SequenceEqual(ins.KeyBytes))
         {
-            DeadLetter(r, new("wrong_key", $"trades.raw records must be keyed by their instrument key '{ins.Key}' (so all of an instrument's trades share a partition)"), nowUs, output);
+            DeadLetter(r, new(DeadLetterReasons.WrongKey, $"trades.raw records must be keyed by their instrument key '{ins.Key}' (so all of an instrument's trades share a partition)"), nowUs, output);
             return;
         }
         var s = StateOf(ins.Key, r.Partition);
         if (_validator.CheckHistory(t, ins.Key, s.Validator) is { } dup) { DeadLetter(r, dup, nowUs, output); return; }
         if (s.Aggregator.IsTooLate(t.EventTimeUs))
         {
-            DeadLetter(r, new("too_late", $"trade at {t.EventTimeUs} us is older than the revision horizon ({_options.RevisionHorizonMs} ms behind the watermark {s.Aggregator.WatermarkUs} us; Processing:RevisionHorizonMs)"), nowUs, output);
+            DeadLetter(r, new(DeadLetterReasons.TooLate, $"trade at {t.EventTimeUs} us is older than the revision horizon ({_options.RevisionHorizonMs} ms behind the watermark {s.Aggregator.WatermarkUs} us; Processing:RevisionHorizonMs)"), nowUs, output);
             return;
         }
         var jumped = _validator.Accept(t, t.Price, s.Validator);
@@ -233,17 +234,17 @@ public sealed class MarketDataProcessor
         EndOfInput mark;
         try
         {
-            if (r.Value is null) { DeadLetter(r, new("empty_value", "record has no value"), nowUs, output); return; }
+            if (r.Value is null) { DeadLetter(r, new(DeadLetterReasons.EmptyValue, "record has no value"), nowUs, output); return; }
             mark = EndOfInput.Parser.ParseFrom(r.Value);
         }
         catch (InvalidProtocolBufferException e)
         {
-            DeadLetter(r, new("malformed", $"value is not a pipeline.v1.EndOfInput ({e.Message})"), nowUs, output);
+            DeadLetter(r, new(DeadLetterReasons.Malformed, $"value is not a pipeline.v1.EndOfInput ({e.Message})"), nowUs, output);
             return;
         }
         if (mark.Instrument is null || !_known.Contains(mark.Instrument.Key))
         {
-            DeadLetter(r, new("unknown_instrument", $"end-of-input mark for unregistered instrument {mark.Instrument?.Key}"), nowUs, output);
+            DeadLetter(r, new(DeadLetterReasons.UnknownInstrument, $"end-of-input mark for unregistered instrument {mark.Instrument?.Key}"), nowUs, output);
             return;
         }
         // No state means no trades were seen on this instance: nothing is open, nothing to close.
@@ -258,12 +259,12 @@ public sealed class MarketDataProcessor
         Candle candle;
         try
         {
-            if (r.Value is null) { DeadLetter(r, new("empty_value", "record has no value"), nowUs, output); return; }
+            if (r.Value is null) { DeadLetter(r, new(DeadLetterReasons.EmptyValue, "record has no value"), nowUs, output); return; }
             candle = Candle.Parser.ParseFrom(r.Value);
         }
         catch (InvalidProtocolBufferException e)
         {
-            DeadLetter(r, new("malformed", $"value is not a pipeline.v1.Candle ({e.Message})"), nowUs, output);
+            DeadLetter(r, new(DeadLetterReasons.Malformed, $"value is not a pipeline.v1.Candle ({e.Message})"), nowUs, output);
             return;
         }
         if (ExchangeCandleCheck.Check(candle, _known) is { } bad) { DeadLetter(r, bad, nowUs, output); return; }
@@ -327,27 +328,9 @@ public sealed class MarketDataProcessor
     {
         ProcessorMetrics.DeadLetters.Add(1, new KeyValuePair<string, object?>("reason", why.Code));
         _log.LogDebug("Dead-lettered {Topic}/{Partition}@{Offset}: {Code} {Reason}", r.Topic, r.Partition, r.Offset, why.Code, why.Reason);
-        var dl = new DeadLetter
-        {
-            SourceTopic = r.Topic,
-            SourcePartition = r.Partition,
-            SourceOffset = r.Offset,
-            OriginalKey = Bounded(r.Key),
-            OriginalValue = Bounded(r.Value),
-            ReasonCode = why.Code,
-            Reason = Truncated(r.Value) ? $"{why.Reason} (original value of {r.Value!.Length} bytes cut to its first "
-                + $"{RecordBounds.MaxDeadLetterOriginalBytes}; the whole record is at {r.Topic}/{r.Partition}@{r.Offset})" : why.Reason,
-            Processor = _name,
-            FailedTimeUs = nowUs,
-        };
-        var key = Truncated(r.Key) ? r.Key.AsSpan(0, RecordBounds.MaxDeadLetterOriginalBytes).ToArray() : r.Key;
-        output.Add(new(TopicCatalog.DeadLetters.Name, null, key, dl.ToByteArray(), DeadLetterHeaders));
+        var dl = DeadLetterRecord.Create(r.Topic, r.Partition, r.Offset, r.Key, r.Value, why.Code, why.Reason, _name, nowUs);
+        output.Add(new(TopicCatalog.DeadLetters.Name, null, DeadLetterRecord.BoundedKey(r.Key), dl.ToByteArray(), DeadLetterHeaders));
     }
-
-    private static bool Truncated(byte[]? bytes) => bytes is { Length: > RecordBounds.MaxDeadLetterOriginalBytes };
-
-    private static ByteString Bounded(byte[]? bytes) => bytes is null ? ByteString.Empty
-        : ByteString.CopyFrom(bytes, 0, Math.Min(bytes.Length, RecordBounds.MaxDeadLetterOriginalBytes));
 
     private InstrumentState StateOf(string key, int partition)
     {

@@ -1,6 +1,7 @@
 // Instrument key → database id for the sink; registers instruments it has not seen (a record is never lost
 // because its listing was not configured).
 using Npgsql;
+using Pipeline.Schemas;
 using Pipeline.Schemas.V1;
 
 namespace Pipeline.Sinks;
@@ -60,6 +61,6 @@ internal sealed class InstrumentDirectory
         await using var select = new NpgsqlCommand("SELECT id, exchange, base, quote, market FROM instruments", conn);
         await using var reader = await select.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
-            _ids[$"{reader.GetString(1)}:{reader.GetString(2)}/{reader.GetString(3)}:{reader.GetString(4)}"] = reader.GetInt32(0);
+            _ids[InstrumentKey.Format(reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4))] = reader.GetInt32(0);
     }
 }

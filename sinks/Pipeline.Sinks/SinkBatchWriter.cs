@@ -5,6 +5,7 @@ using System.Text.Json;
 using Confluent.Kafka;
 using Npgsql;
 using NpgsqlTypes;
+using Pipeline.Schemas;
 using Pipeline.Schemas.V1;
 
 namespace Pipeline.Sinks;
@@ -53,7 +54,7 @@ internal sealed class SinkBatchWriter(string consumerName)
     /// <summary>What the current write is doing (for the stuck-write warning).</summary>
     public volatile string Phase = "idle";
 
-    public static DateTime ToTime(long microseconds) => DateTime.UnixEpoch.AddTicks(microseconds * 10);
+    public static DateTime ToTime(long microseconds) => new UnixMicros(microseconds).ToDateTime();
 
     /// <summary>Loads the stored positions of these partitions (absent: never written).</summary>
     public async Task<Dictionary<TopicPartition, long>> LoadPositionsAsync(NpgsqlConnection conn, IReadOnlyCollection<TopicPartition> partitions, CancellationToken ct)

@@ -3,6 +3,7 @@ using Confluent.Kafka;
 using Google.Protobuf;
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Topics;
+using Pipeline.Schemas;
 using Pipeline.Schemas.V1;
 using Pipeline.Plumbing.Serialization;
 
@@ -72,7 +73,7 @@ internal static class SinkRecordParser
     private static string? CheckCandle(Candle c)
     {
         if (CheckInstrument(c.Instrument) is { } why) return why;
-        if (!PipelineConfiguration.Intervals.Contains(c.Interval)) return $"interval '{c.Interval}' is not one of {string.Join(", ", PipelineConfiguration.Intervals)}";
+        if (CandleInterval.Find(c.Interval) is null) return $"interval '{c.Interval}' is not one of {string.Join(", ", CandleInterval.Names)}";
         if (c.OpenTimeUs <= 0) return "the open time is missing";
         if (RecordBounds.CheckTime("the open time", c.OpenTimeUs) is { } badTime) return badTime;
         if (c.Open is null || c.High is null || c.Low is null || c.Close is null) return "open, high, low and close are required";
@@ -87,7 +88,7 @@ internal static class SinkRecordParser
     private static string? CheckIndicator(IndicatorValue i)
     {
         if (CheckInstrument(i.Instrument) is { } why) return why;
-        if (!PipelineConfiguration.Intervals.Contains(i.Interval)) return $"interval '{i.Interval}' is not one of {string.Join(", ", PipelineConfiguration.Intervals)}";
+        if (CandleInterval.Find(i.Interval) is null) return $"interval '{i.Interval}' is not one of {string.Join(", ", CandleInterval.Names)}";
         if (string.IsNullOrEmpty(i.Indicator)) return "the indicator name is missing";
         if (i.OpenTimeUs <= 0) return "the open time is missing";
         if (RecordBounds.CheckTime("the open time", i.OpenTimeUs) is { } badTime) return badTime;

@@ -13,6 +13,7 @@ using Pipeline.Plumbing.Database;
 using Pipeline.Plumbing.Kafka;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Processors;
+using Pipeline.Schemas;
 using Pipeline.Schemas.V1;
 using Pipeline.Sinks;
 using Pipeline.Testing;
@@ -123,7 +124,7 @@ public sealed class ApiMatchesProcessorOutputTests
             using var http = new HttpClient { BaseAddress = new Uri(options.Api.Urls) };
             var compared = 0;
             foreach (var ins in instruments)
-            foreach (var interval in PipelineConfiguration.Intervals)
+            foreach (var interval in CandleInterval.Names)
             {
                 var body = JsonDocument.Parse(await http.GetStringAsync(
                     $"/candles/{ins.Exchange}/{ins.Base}/{ins.Quote}/spot/{interval}?start=2025-03-01T00:00:00Z&end=2025-03-20T00:00:00Z&limit=10000")).RootElement;

@@ -1,5 +1,6 @@
 using Pipeline.Processors.Candles;
 using Pipeline.Processors.Testing;
+using Pipeline.Schemas;
 using Pipeline.Schemas.V1;
 using static Pipeline.Processors.Tests.TradeFactory;
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Plumbing;
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Topics;
+using Pipeline.Schemas;
 using Pipeline.Schemas.V1;
 using Pipeline.Testing;
 using Xunit;
@@ -25,6 +26,6 @@ public sealed class InstrumentTopicTests
         Assert.All(got, r => Assert.Equal(("pipeline.v1.Instrument", r.Key), (r.Type, r.Value.Ref.Key)));
         var hyperliquid = got.Single(r => r.Key == "hyperliquid:BTC/USD:perp").Value;
         Assert.Equal("BTC", hyperliquid.VenueSymbol);
-        Assert.Equal(PipelineConfiguration.Intervals, hyperliquid.Intervals);
+        Assert.Equal(CandleInterval.Names, hyperliquid.Intervals);
     }
 }

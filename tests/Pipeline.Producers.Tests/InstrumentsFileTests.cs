@@ -1,5 +1,6 @@
 using Pipeline.Producers.Venues;
 using Pipeline.Plumbing.Configuration;
+using Pipeline.Schemas;
 using Pipeline.Testing;
 using Xunit;
 
@@ -18,7 +19,7 @@ public sealed class InstrumentsFileTests
         var keys = loaded.Select(i => $"{i.Exchange}:{i.Base}/{i.Quote}:{i.Market}={i.Symbol}").ToList();
         Assert.Equal(PipelineConfiguration.DefaultInstruments().Select(i => $"{i.Exchange}:{i.Base}/{i.Quote}:{i.Market}={i.Symbol}"), keys);
         Assert.Contains("hyperliquid:BTC/USD:perp=BTC", keys);
-        Assert.All(loaded, i => Assert.Equal(PipelineConfiguration.Intervals, i.Intervals));
+        Assert.All(loaded, i => Assert.Equal(CandleInterval.Names, i.Intervals));
     }
 
     [Fact]

@@ -67,11 +67,7 @@ public sealed class ProcessorThroughputBenchmark : IBenchmark
 
     private static void Produce(KafkaClientSettings settings, PipelineOptions options)
     {
-        var instruments = options.Instruments.Where(i => i.Exchange != "sim").Select(i =>
-        {
-            InstrumentRef.TryParseMarket(i.Market, out var m);
-            return InstrumentRef.Create(i.Exchange, i.Base, i.Quote, m);
-        }).ToArray();
+        var instruments = options.Instruments.Where(i => i.Exchange != "sim").Select(i => i.ToInstrumentRef()).ToArray();
         var config = settings.Producer("bench-input");
         config.QueueBufferingMaxMessages = 1_000_000;
         using var producer = new ProducerBuilder<byte[], byte[]>(config).Build();

@@ -1,5 +1,6 @@
 // Reads the instruments YAML file (config/instruments.yaml): the registered listings and the venues' quote alias rules.
 using System.Text.RegularExpressions;
+using Pipeline.Schemas;
 using Pipeline.Schemas.V1;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
@@ -83,7 +84,7 @@ public static partial class InstrumentsFile
                 Quote = quote,
                 Market = marketName,
                 Symbol = symbol,
-                Intervals = e.Intervals ?? [.. PipelineConfiguration.Intervals],
+                Intervals = e.Intervals ?? [.. CandleInterval.Names],
             });
         }
         if (result.Count == 0 && problems.Count == 0)

@@ -1,5 +1,6 @@
 // Loads and validates PipelineOptions from a JSON file plus PIPELINE__SECTION__KEY environment variables.
 using Microsoft.Extensions.Configuration;
+using Pipeline.Schemas;
 using Pipeline.Schemas.V1;
 
 namespace Pipeline.Plumbing.Configuration;
@@ -8,9 +9,6 @@ public static class PipelineConfiguration
 {
     public const string EnvironmentPrefix = "PIPELINE__";
     public const string DefaultFile = "config/pipeline.json";
-
-    public static readonly IReadOnlyList<string> Intervals =
-        ["1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "3d", "1w"];
 
     /// <summary>Reads the file (when given, it must exist; when null, config/pipeline.json is used if present),
     /// then environment variables and explicit overrides, then validates.</summary>
@@ -159,12 +157,12 @@ public static class PipelineConfiguration
             var where = $"configuration: Instruments:{i}";
             if (string.IsNullOrWhiteSpace(ins.Exchange) || string.IsNullOrWhiteSpace(ins.Base) || string.IsNullOrWhiteSpace(ins.Quote))
             { problems.Add($"{where} needs Exchange, Base and Quote (e.g. binance, BTC, USDT)"); continue; }
-            if (!InstrumentRef.TryParseMarket(ins.Market, out var market))
+            if (!MarketTypes.TryParse(ins.Market, out var market))
             { problems.Add($"{where} ({ins.Exchange} {ins.Base}/{ins.Quote}) has market '{ins.Market}'; use spot, perp or future"); continue; }
             foreach (var interval in ins.Intervals)
-                if (!Intervals.Contains(interval))
-                    problems.Add($"{where} ({ins.Exchange} {ins.Base}/{ins.Quote}) has interval '{interval}'; use one of {string.Join(", ", Intervals)}");
-            var key = InstrumentRef.Create(ins.Exchange, ins.Base, ins.Quote, market).Key;
+                if (CandleInterval.Find(interval) is null)
+                    problems.Add($"{where} ({ins.Exchange} {ins.Base}/{ins.Quote}) has interval '{interval}'; use one of {string.Join(", ", CandleInterval.Names)}");
+            var key = InstrumentKey.FromParts(ins.Exchange, ins.Base, ins.Quote, market).Key;
             if (!seen.Add(key)) problems.Add($"{where} repeats instrument {key}; list each instrument once");
         }
         if (problems.Count > 0) throw new PipelineConfigurationException(problems);
@@ -201,7 +199,7 @@ public static class PipelineConfiguration
     public static List<InstrumentOptions> DefaultInstruments()
     {
         static InstrumentOptions I(string ex, string b, string q, string m, string sym) =>
-            new() { Exchange = ex, Base = b, Quote = q, Market = m, Symbol = sym, Intervals = [.. Intervals] };
+            new() { Exchange = ex, Base = b, Quote = q, Market = m, Symbol = sym, Intervals = [.. CandleInterval.Names] };
         return
         [
             I("sim", "BTC", "USD", "spot", "SIM-BTCUSD"),

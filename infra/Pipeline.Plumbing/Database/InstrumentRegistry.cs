@@ -1,6 +1,7 @@
 // Syncs configured instruments into the instruments table and resolves instrument keys to ids.
 using Npgsql;
 using Pipeline.Plumbing.Configuration;
+using Pipeline.Schemas;
 using Pipeline.Schemas.V1;
 
 namespace Pipeline.Plumbing.Database;
@@ -13,8 +14,7 @@ public static class InstrumentRegistry
         await using var batch = new NpgsqlBatch(conn);
         foreach (var i in instruments)
         {
-            InstrumentRef.TryParseMarket(i.Market, out var market);
-            var r = InstrumentRef.Create(i.Exchange, i.Base, i.Quote, market);
+            var r = i.ToInstrumentRef();
             var cmd = new NpgsqlBatchCommand(
                 """
                 INSERT INTO instruments (exchange, base, quote, market, venue_symbol, intervals)
@@ -25,7 +25,7 @@ public static class InstrumentRegistry
             cmd.Parameters.Add(new() { Value = r.Exchange });
             cmd.Parameters.Add(new() { Value = r.Base });
             cmd.Parameters.Add(new() { Value = r.Quote });
-            cmd.Parameters.Add(new() { Value = InstrumentRef.MarketName(market) });
+            cmd.Parameters.Add(new() { Value = MarketTypes.Name(r.Market) });
             cmd.Parameters.Add(new() { Value = (object?)i.Symbol ?? DBNull.Value });
             cmd.Parameters.Add(new() { Value = i.Intervals.ToArray() });
             batch.BatchCommands.Add(cmd);
@@ -40,7 +40,7 @@ public static class InstrumentRegistry
         await using var cmd = db.CreateCommand("SELECT id, exchange, base, quote, market FROM instruments");
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
-            ids[$"{reader.GetString(1)}:{reader.GetString(2)}/{reader.GetString(3)}:{reader.GetString(4)}"] = reader.GetInt32(0);
+            ids[InstrumentKey.Format(reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4))] = reader.GetInt32(0);
         return ids;
     }
 }

@@ -1,5 +1,6 @@
 // Builds the candles of one instrument on all intervals by event time; closes them when the watermark
 // (newest event time minus the allowed lateness) passes their end; keeps closed candles revisable for a horizon.
+using Pipeline.Schemas;
 using Pipeline.Schemas.V1;
 
 namespace Pipeline.Processors.Candles;

@@ -1,4 +1,5 @@
 // One candle being built (or kept revisable after close): exact System.Decimal sums, order-independent updates.
+using Pipeline.Schemas;
 using Pipeline.Schemas.V1;
 using ProtoDecimal = Pipeline.Schemas.V1.Decimal;
 

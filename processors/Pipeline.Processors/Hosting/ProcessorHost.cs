@@ -8,6 +8,7 @@ using Pipeline.Plumbing.Serialization;
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Metrics;
 using Pipeline.Plumbing.Topics;
+using Pipeline.Schemas;
 
 namespace Pipeline.Processors.Hosting;
 
@@ -41,11 +42,7 @@ public sealed class ProcessorHost
         _context = context;
         _options = context.Options.Processing;
         _log = context.LoggerFactory.CreateLogger<ProcessorHost>();
-        var instruments = context.Options.Instruments.Select(i =>
-        {
-            Schemas.V1.InstrumentRef.TryParseMarket(i.Market, out var m);
-            return Schemas.V1.InstrumentRef.Create(i.Exchange, i.Base, i.Quote, m).Key;
-        });
+        var instruments = context.Options.Instruments.Select(i => i.ToInstrumentRef().Key);
         _transactionalId = $"{_options.GroupId}-{_options.InstanceId}";
         _processor = new MarketDataProcessor(_options, instruments, context.LoggerFactory.CreateLogger<MarketDataProcessor>(), _transactionalId);
     }
@@ -307,5 +304,5 @@ public sealed class ProcessorHost
         ChangelogRestorer.Restore(_context.Kafka, _options.GroupId, assignment.Select(p => p.Partition.Value).Distinct().ToList(), _processor, _log, _ct);
     }
 
-    private static long NowUs() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
+    private static long NowUs() => UnixMicros.Now();
 }

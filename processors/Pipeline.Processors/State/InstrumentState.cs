@@ -2,6 +2,7 @@
 using Pipeline.Processors.Candles;
 using Pipeline.Processors.Indicators;
 using Pipeline.Processors.Validation;
+using Pipeline.Schemas;
 using Pipeline.Schemas.V1;
 
 namespace Pipeline.Processors.State;

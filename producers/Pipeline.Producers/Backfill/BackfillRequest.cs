@@ -2,6 +2,7 @@
 using System.Globalization;
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Producers.Venues;
+using Pipeline.Schemas;
 
 namespace Pipeline.Producers.Backfill;
 
@@ -19,13 +20,13 @@ public sealed record BackfillRequest(VenueListing Listing, string Interval, long
         if (!venues.TryGet(exchange, out var venue))
             throw new ArgumentException($"--exchange '{exchange}' is not supported for backfill; use one of {string.Join(", ", venues.Connected)}");
         var listing = listings.Find(exchange, instrument);
-        if (!PipelineConfiguration.Intervals.Contains(interval))
-            throw new ArgumentException($"--interval '{interval}' is not a pipeline interval; use one of {string.Join(", ", PipelineConfiguration.Intervals)}");
-        var step = IntervalLength.Of(interval);
+        if (!CandleInterval.TryParse(interval, out var candleInterval))
+            throw new ArgumentException($"--interval '{interval}' is not a pipeline interval; use one of {string.Join(", ", CandleInterval.Names)}");
+        var step = candleInterval.DurationUs;
 
         // Only whole intervals that have closed are history.
-        var nowUs = now.ToUnixTimeMilliseconds() * 1000;
-        long toUs = to is null ? nowUs - nowUs % step : ParseTime(to, "--to");
+        long nowUs = UnixMicros.FromDateTimeOffset(now);
+        long toUs = to is null ? candleInterval.OpenTimeOf(nowUs) : ParseTime(to, "--to");
         long fromUs;
         if (days is not null)
         {
@@ -36,7 +37,7 @@ public sealed record BackfillRequest(VenueListing Listing, string Interval, long
         }
         else if (from is not null) fromUs = ParseTime(from, "--from");
         else throw new ArgumentException("give --from DATE (e.g. 2024-01-01) or --days N (or --days max)");
-        fromUs -= fromUs % step;
+        fromUs = candleInterval.OpenTimeOf(fromUs);
         if (fromUs >= toUs)
             throw new ArgumentException($"the range is empty: --from {Format(fromUs)} is not before --to {Format(toUs)}");
         return new BackfillRequest(listing, interval, fromUs, toUs);
@@ -44,10 +45,10 @@ public sealed record BackfillRequest(VenueListing Listing, string Interval, long
 
     private static long ParseTime(string text, string option)
     {
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t))
-            return t.ToUnixTimeMilliseconds() * 1000;
+        if (UnixMicros.TryParseIso(text, out var t))
+            return t;
         throw new ArgumentException($"{option} '{text}' is not a date or time; use e.g. 2024-01-01 or 2024-01-01T12:00:00Z");
     }
 
-    private static string Format(long us) => DateTimeOffset.FromUnixTimeMilliseconds(us / 1000).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+    private static string Format(long us) => new UnixMicros(us).ToDateTimeOffset().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 }

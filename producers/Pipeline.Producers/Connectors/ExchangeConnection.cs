@@ -4,6 +4,7 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Pipeline.Schemas;
 using Polly.CircuitBreaker;
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Producers.Venues;
@@ -180,8 +181,8 @@ public sealed class ExchangeConnection(
             {
                 foreach (var interval in protocol.StreamedIntervals(listing))
                 {
-                    var step = IntervalLength.Of(interval);
-                    await foreach (var page in history.CandlePagesAsync(listing, interval, gap.AfterTimeUs - gap.AfterTimeUs % step, gap.BeforeTimeUs, ct))
+                    var open = CandleInterval.Parse(interval).OpenTimeOf(gap.AfterTimeUs);
+                    await foreach (var page in history.CandlePagesAsync(listing, interval, open, gap.BeforeTimeUs, ct))
                         foreach (var candle in page)
                         {
                             filled++;
@@ -256,5 +257,5 @@ public sealed class ExchangeConnection(
         catch (Exception e) when (e is OperationCanceledException or WebSocketException or ObjectDisposedException) { }
     }
 
-    private static long NowUs() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
+    private static long NowUs() => UnixMicros.Now();
 }

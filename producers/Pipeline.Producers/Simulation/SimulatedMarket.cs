@@ -26,8 +26,7 @@ public sealed class SimulatedMarket
             .Where(i => string.Equals(i.Exchange, Venue, StringComparison.OrdinalIgnoreCase))
             .Select((i, n) =>
             {
-                InstrumentRef.TryParseMarket(i.Market, out var market);
-                var r = InstrumentRef.Create(i.Exchange, i.Base, i.Quote, market);
+                var r = i.ToInstrumentRef();
                 // Each instrument's stream depends only on the seed and its key, not on the order of the list.
                 return new SimulatedInstrument(r, i.Symbol ?? $"SIM-{r.Base}{r.Quote}", StableSeed(options.Seed, r.Key), firstId);
             })

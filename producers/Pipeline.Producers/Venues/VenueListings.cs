@@ -13,9 +13,8 @@ public sealed class VenueListings
     {
         foreach (var i in instruments)
         {
-            InstrumentRef.TryParseMarket(i.Market, out var market);
-            var r = InstrumentRef.Create(i.Exchange, i.Base, i.Quote, market);
-            var listing = new VenueListing(r, i.Symbol ?? (venues ?? VenueRegistry.Default).DefaultSymbol(r.Exchange, r.Base, r.Quote, market), i.Intervals);
+            var r = i.ToInstrumentRef();
+            var listing = new VenueListing(r, i.Symbol ?? (venues ?? VenueRegistry.Default).DefaultSymbol(r.Exchange, r.Base, r.Quote, r.Market), i.Intervals);
             _all.Add(listing);
             _bySymbol[(r.Exchange, listing.Symbol.ToUpperInvariant())] = listing;
         }

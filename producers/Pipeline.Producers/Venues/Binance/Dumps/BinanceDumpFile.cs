@@ -2,6 +2,7 @@
 using System.IO.Compression;
 using System.Text.RegularExpressions;
 using Pipeline.Plumbing.Configuration;
+using Pipeline.Schemas;
 
 namespace Pipeline.Producers.Venues.Binance.Dumps;
 
@@ -30,8 +31,8 @@ public sealed partial record BinanceDumpFile(string Path, string Symbol, Binance
         {
             "trades" => new(path, fileSymbol, BinanceDumpKind.Trades, null),
             "aggTrades" => new(path, fileSymbol, BinanceDumpKind.AggTrades, null),
-            _ when PipelineConfiguration.Intervals.Contains(kind) => new(path, fileSymbol, BinanceDumpKind.Klines, kind),
-            _ => throw new ArgumentException($"'{name}' has kline interval '{kind}', which the pipeline does not use; use one of {string.Join(", ", PipelineConfiguration.Intervals)}"),
+            _ when CandleInterval.Find(kind) is not null => new(path, fileSymbol, BinanceDumpKind.Klines, kind),
+            _ => throw new ArgumentException($"'{name}' has kline interval '{kind}', which the pipeline does not use; use one of {string.Join(", ", CandleInterval.Names)}"),
         };
     }
 
@@ -53,8 +54,8 @@ public sealed partial record BinanceDumpFile(string Path, string Symbol, Binance
         if (f.Length >= 11 && long.TryParse(f[0], out var open) && long.TryParse(f[6], out var close))
         {
             var length = (close - open + 1) * (BinanceTimestamps.IsMicroseconds(open) ? 1 : 1000);
-            var interval = PipelineConfiguration.Intervals.FirstOrDefault(i => IntervalLength.Of(i) == length)
-                ?? throw new ArgumentException($"'{name}' holds klines of a length ({length} µs) the pipeline does not use; use one of {string.Join(", ", PipelineConfiguration.Intervals)}");
+            var interval = CandleInterval.WithDuration(length)?.Name
+                ?? throw new ArgumentException($"'{name}' holds klines of a length ({length} µs) the pipeline does not use; use one of {string.Join(", ", CandleInterval.Names)}");
             return probe with { Kind = BinanceDumpKind.Klines, Interval = interval };
         }
         throw new ArgumentException($"'{name}' is neither a Binance trades, aggTrades nor klines CSV (first row: {(row.Length > 120 ? row[..120] + "…" : row)})");
