@@ -1,6 +1,7 @@
 // Bybit v5 REST: /v5/market/recent-trade (only the most recent trades: 60 on spot, 1000 on perps) and /v5/market/kline.
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using Pipeline.Schemas;
 using Pipeline.Schemas.V1;
 
 namespace Pipeline.Producers.Venues.Bybit;
@@ -64,9 +65,9 @@ public sealed class BybitHistory(VenueHttp http, Uri restBase) : IVenueHistory
         if (!BybitCategory.Intervals.TryGetValue(interval, out var bybitInterval))
             throw new ArgumentException($"Bybit has no {interval} candles; it serves {string.Join(", ", BybitCategory.Intervals.Keys)}");
         var category = BybitCategory.Of(listing.Instrument);
-        var stepUs = IntervalLength.Of(interval);
+        var stepUs = CandleInterval.Parse(interval).DurationUs;
         // Fixed windows of one page each, oldest first (the venue answers newest first within a window).
-        for (var start = fromUs - fromUs % stepUs; start < toUs; start += KlinePage * stepUs)
+        for (var start = CandleInterval.Parse(interval).OpenTimeOf(fromUs); start < toUs; start += KlinePage * stepUs)
         {
             var end = Math.Min(toUs, start + KlinePage * stepUs);
             using var doc = await http.GetAsync(VenueHttp.Build(restBase, "/v5/market/kline", ("category", category), ("symbol", listing.Symbol),

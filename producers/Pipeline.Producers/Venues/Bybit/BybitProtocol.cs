@@ -1,5 +1,6 @@
 // Bybit v5 public WebSocket: publicTrade.<symbol> and kline.<interval>.<symbol> on /v5/public/<category>, JSON pings.
 using System.Text.Json;
+using Pipeline.Schemas;
 using Pipeline.Schemas.V1;
 
 namespace Pipeline.Producers.Venues.Bybit;
@@ -104,7 +105,7 @@ public sealed class BybitProtocol : IVenueProtocol
             Instrument = listing.Instrument,
             Interval = interval,
             OpenTimeUs = openUs,
-            CloseTimeUs = openUs + IntervalLength.Of(interval),
+            CloseTimeUs = openUs + CandleInterval.Parse(interval).DurationUs,
             Open = JsonFields.Wire(open.Positive("open")),
             High = JsonFields.Wire(high.Positive("high")),
             Low = JsonFields.Wire(low.Positive("low")),

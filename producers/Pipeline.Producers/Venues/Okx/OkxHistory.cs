@@ -1,6 +1,7 @@
 // OKX v5 REST: /api/v5/market/history-trades paged back by trade id, /api/v5/market/history-candles in windows.
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using Pipeline.Schemas;
 using Pipeline.Schemas.V1;
 
 namespace Pipeline.Producers.Venues.Okx;
@@ -43,8 +44,8 @@ public sealed class OkxHistory(VenueHttp http, Uri restBase) : IVenueHistory
     {
         if (!OkxInstruments.Bars.TryGetValue(interval, out var bar))
             throw new ArgumentException($"OKX has no {interval} candles aligned like ours; it serves {string.Join(", ", OkxInstruments.Bars.Keys)}");
-        var stepUs = IntervalLength.Of(interval);
-        for (var start = fromUs - fromUs % stepUs; start < toUs; start += Page * stepUs)
+        var stepUs = CandleInterval.Parse(interval).DurationUs;
+        for (var start = CandleInterval.Parse(interval).OpenTimeOf(fromUs); start < toUs; start += Page * stepUs)
         {
             var end = Math.Min(toUs, start + Page * stepUs);
             // after = open times below it, before = open times above it (both exclusive), newest first.

@@ -1,6 +1,7 @@
 // OKX v5 WebSocket: "trades-all" (every trade; the older "trades" channel has the same fields) and "candle<bar>",
 // text pings ("ping" → "pong").
 using System.Text.Json;
+using Pipeline.Schemas;
 using Pipeline.Schemas.V1;
 
 namespace Pipeline.Producers.Venues.Okx;
@@ -94,7 +95,7 @@ public sealed class OkxProtocol : IVenueProtocol
             Instrument = listing.Instrument,
             Interval = interval,
             OpenTimeUs = open,
-            CloseTimeUs = open + IntervalLength.Of(interval),
+            CloseTimeUs = open + CandleInterval.Parse(interval).DurationUs,
             Open = JsonFields.Wire(row[1].Positive("open")),
             High = JsonFields.Wire(row[2].Positive("high")),
             Low = JsonFields.Wire(row[3].Positive("low")),
