@@ -27,7 +27,8 @@ public static class DeadLetterReasons
     public static readonly DeadLetterReason MissingOrigin = new("missing_origin", "the origin is missing");
     public static readonly DeadLetterReason ClockSkew = new("clock_skew", "event and receive time differ by more than the allowed skew");
     public static readonly DeadLetterReason DuplicateTradeId = new("duplicate_trade_id", "the trade id was already processed");
-    public static readonly DeadLetterReason OutOfOrder = new("out_of_order", "the trade is older than the previous one of its stream");
+    // No longer written (issue 18: history is accepted in any order); kept so older dead letters still decode.
+    public static readonly DeadLetterReason OutOfOrder = new("out_of_order", "the trade was older than the previous one of its stream");
     public static readonly DeadLetterReason TooLate = new("too_late", "the trade is older than the revision horizon");
 
     // Exchange candles
