@@ -4,6 +4,7 @@ using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
 using Pipeline.Schemas.V1;
+using Pipeline.Schemas;
 
 namespace Pipeline.Api;
 
@@ -20,10 +21,10 @@ public sealed class CandleReader(NpgsqlDataSource db, TimeProvider clock)
     public async Task WriteAsync(HttpResponse response, int instrumentId, InstrumentRef instrument, CandleInterval interval,
         HistoryRange range, long? from, bool fill, short source, CancellationToken ct)
     {
-        var step = interval.Microseconds;
+        var step = interval.DurationUs;
         if (range.Latest)
             range = range with { StartUs = await LatestStartAsync(instrumentId, interval.Name, source, range, ct) ?? range.EndUs - step };
-        var first = interval.Ceiling(range.StartUs); // first whole interval at or after start
+        var first = interval.FirstOpenAtOrAfter(range.StartUs); // first whole interval at or after start
         if (from is { } f) first = f;
         var rows = new List<Row>(Math.Min(range.Limit + 1, 4096));
         await using (var cmd = db.CreateCommand(
@@ -66,7 +67,7 @@ public sealed class CandleReader(NpgsqlDataSource db, TimeProvider clock)
             decimal? lastClose = await PreviousCloseAsync(instrumentId, interval.Name, source, first, ct);
             // Only intervals that have begun are filled: a future interval has no "last close" yet.
             var nowUs = ApiTime.ToMicroseconds(clock.GetUtcNow().UtcDateTime);
-            var fillEnd = Math.Min(range.EndUs, interval.Floor(nowUs) + step);
+            var fillEnd = Math.Min(range.EndUs, interval.OpenTimeOf(nowUs) + step);
             page = new List<Row>(Math.Min(range.Limit, 4096));
             var i = 0;
             var slot = first;

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Pipeline.Api.Queries;
 using Pipeline.Schemas.V1;
+using Pipeline.Schemas;
 
 namespace Pipeline.Api;
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
 using Pipeline.Schemas.V1;
+using Pipeline.Schemas;
 
 namespace Pipeline.Api;
 
@@ -36,24 +37,24 @@ public sealed class CoverageReader(NpgsqlDataSource db, TimeProvider clock)
             """))
         {
             AddKey(cmd, instrumentId, interval, source, startUs, endUs);
-            cmd.Parameters.Add(new() { Value = TimeSpan.FromTicks(interval.Microseconds * 10), NpgsqlDbType = NpgsqlDbType.Interval });
+            cmd.Parameters.Add(new() { Value = TimeSpan.FromTicks(interval.DurationUs * 10), NpgsqlDbType = NpgsqlDbType.Interval });
             await using var r = await cmd.ExecuteReaderAsync(ct);
             while (await r.ReadAsync(ct))
             {
-                var from = ApiTime.ToMicroseconds(r.GetDateTime(0)) + interval.Microseconds;
+                var from = ApiTime.ToMicroseconds(r.GetDateTime(0)) + interval.DurationUs;
                 var to = ApiTime.ToMicroseconds(r.GetDateTime(1));
-                missing += (to - from) / interval.Microseconds;
+                missing += (to - from) / interval.DurationUs;
                 if (gaps.Count < MaxGaps) gaps.Add((from, to));
             }
         }
         // The intervals after the last candle up to end are missing too; the current interval is not counted (its
         // first trade may still come).
         var nowUs = ApiTime.ToMicroseconds(clock.GetUtcNow().UtcDateTime);
-        var tailEnd = interval.Floor(Math.Min(endUs, interval.Floor(nowUs)));
-        if (last is { } lastUs && tailEnd > lastUs + interval.Microseconds)
+        var tailEnd = interval.OpenTimeOf(Math.Min(endUs, interval.OpenTimeOf(nowUs)));
+        if (last is { } lastUs && tailEnd > lastUs + interval.DurationUs)
         {
-            missing += (tailEnd - lastUs - interval.Microseconds) / interval.Microseconds;
-            if (gaps.Count < MaxGaps) gaps.Add((lastUs + interval.Microseconds, tailEnd));
+            missing += (tailEnd - lastUs - interval.DurationUs) / interval.DurationUs;
+            if (gaps.Count < MaxGaps) gaps.Add((lastUs + interval.DurationUs, tailEnd));
         }
 
         response.ContentType = "application/json; charset=utf-8";
@@ -71,7 +72,7 @@ public sealed class CoverageReader(NpgsqlDataSource db, TimeProvider clock)
             w.WriteStartObject();
             w.WriteString("start", ApiTime.Format(from));
             w.WriteString("end", ApiTime.Format(to));
-            w.WriteNumber("missing", (to - from) / interval.Microseconds);
+            w.WriteNumber("missing", (to - from) / interval.DurationUs);
             w.WriteEndObject();
         }
         w.WriteEndArray();

@@ -6,6 +6,7 @@ using Npgsql;
 using Pipeline.Api.Answers;
 using Pipeline.Api.Queries;
 using Pipeline.Schemas.V1;
+using Pipeline.Schemas;
 
 namespace Pipeline.Api;
 
@@ -80,12 +81,12 @@ public static class HistoryEndpoints
         var iv = ParseInterval(interval);
         var fill = ParseBool(query.Fill, "fill");
         var source = ParseSource(query.Source);
-        var range = HistoryRange.Parse(query.Start, query.End, query.Limit, query.Cursor, iv.Microseconds, DefaultLimit(query.Limit) * iv.Microseconds,
-            HistoryRange.MaxIntervals * iv.Microseconds, Now(clock));
+        var range = HistoryRange.Parse(query.Start, query.End, query.Limit, query.Cursor, EndOfCurrent(iv, clock),
+            DefaultLimit(query.Limit) * iv.DurationUs, HistoryRange.MaxIntervals * iv.DurationUs);
         long? from = null;
         if (ApiCursor.Read(query.Cursor, CandleReader.CursorKind) is { } c)
         {
-            if (!long.TryParse(c, out var f) || f < range.StartUs || f > range.EndUs || !iv.IsBoundary(f)) throw ApiCursor.Invalid();
+            if (!long.TryParse(c, out var f) || f < range.StartUs || f > range.EndUs || !iv.IsAligned(f)) throw ApiCursor.Invalid();
             from = f;
         }
         var (id, r) = await instruments.ResolveAsync(path.Exchange, path.Base, path.Quote, path.Market, ct);
@@ -98,8 +99,8 @@ public static class HistoryEndpoints
         var iv = ParseInterval(interval);
         var indicator = query.Indicator is { Length: > 0 } i ? i : null;
         if (indicator is { Length: > 100 }) throw ApiProblem.BadParameter("indicator", "indicator names are at most 100 characters, e.g. rsi(14)");
-        var range = HistoryRange.Parse(query.Start, query.End, query.Limit, query.Cursor, iv.Microseconds, DefaultLimit(query.Limit) * iv.Microseconds,
-            HistoryRange.MaxIntervals * iv.Microseconds, Now(clock));
+        var range = HistoryRange.Parse(query.Start, query.End, query.Limit, query.Cursor, EndOfCurrent(iv, clock),
+            DefaultLimit(query.Limit) * iv.DurationUs, HistoryRange.MaxIntervals * iv.DurationUs);
         var cursor = ApiCursor.Read(query.Cursor, IndicatorReader.CursorKind);
         var (id, r) = await instruments.ResolveAsync(path.Exchange, path.Base, path.Quote, path.Market, ct);
         await indicators.WriteAsync(http.Response, id, r, iv, indicator, range, cursor, ct);
@@ -109,7 +110,8 @@ public static class HistoryEndpoints
         InstrumentDirectory instruments, TradeReader trades, TimeProvider clock, CancellationToken ct)
     {
         const long second = 1_000_000, hour = 3600 * second, day = 24 * hour;
-        var range = HistoryRange.Parse(query.Start, query.End, query.Limit, query.Cursor, second, hour, 31 * day, Now(clock));
+        var now = Now(clock);
+        var range = HistoryRange.Parse(query.Start, query.End, query.Limit, query.Cursor, now - now % second + second, hour, 31 * day);
         var cursor = ApiCursor.Read(query.Cursor, TradeReader.CursorKind);
         var (id, r) = await instruments.ResolveAsync(path.Exchange, path.Base, path.Quote, path.Market, ct);
         await trades.WriteAsync(http.Response, id, r, range, cursor, ct);
@@ -120,10 +122,13 @@ public static class HistoryEndpoints
     {
         var iv = ParseInterval(interval);
         // The whole history unless narrowed: coverage is one aggregate, not a page.
-        var range = HistoryRange.Parse(query.Start, query.End, null, null, iv.Microseconds, long.MaxValue / 2, long.MaxValue / 2, Now(clock));
+        var range = HistoryRange.Parse(query.Start, query.End, null, null, EndOfCurrent(iv, clock), long.MaxValue / 2, long.MaxValue / 2);
         var (id, r) = await instruments.ResolveAsync(path.Exchange, path.Base, path.Quote, path.Market, ct);
         await coverage.WriteAsync(http.Response, id, r, iv, ParseSource(query.Source), range.StartUs, range.EndUs, ct);
     }
+
+    /// <summary>The end of the interval that contains now, aligned by the interval's own rule (weeks on Mondays).</summary>
+    private static long EndOfCurrent(CandleInterval interval, TimeProvider clock) => interval.OpenTimeOf(Now(clock)) + interval.DurationUs;
 
     private static CandleInterval ParseInterval(string interval) => CandleInterval.TryParse(interval, out var iv)
         ? iv

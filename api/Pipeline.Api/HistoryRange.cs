@@ -10,14 +10,16 @@ public sealed record HistoryRange(long StartUs, long EndUs, int Limit, bool Late
     /// <summary>A candle request may span at most this many intervals (about 19 months of 1m candles).</summary>
     public const long MaxIntervals = 1_000_000;
 
-    /// <summary>Parses start/end/limit. Without end, the range runs to the end of the current step; without start,
-    /// it covers <paramref name="defaultSpanUs"/> before end. A span above <paramref name="maxSpanUs"/> is a 400.</summary>
-    public static HistoryRange Parse(IQueryCollection query, long stepUs, long defaultSpanUs, long maxSpanUs, long nowUs) =>
-        Parse(query["start"].ToString(), query["end"].ToString(), query["limit"].ToString(), query["cursor"].ToString(), stepUs, defaultSpanUs, maxSpanUs, nowUs);
+    /// <summary>Parses start/end/limit. Without end, the range runs to <paramref name="defaultEndUs"/> (the end of the
+    /// current interval, aligned by the interval's own rule); without start, it covers <paramref name="defaultSpanUs"/>
+    /// before end. A span above <paramref name="maxSpanUs"/> is a 400.</summary>
+    public static HistoryRange Parse(IQueryCollection query, long defaultEndUs, long defaultSpanUs, long maxSpanUs) =>
+        Parse(query["start"].ToString(), query["end"].ToString(), query["limit"].ToString(), query["cursor"].ToString(), defaultEndUs,
+            defaultSpanUs, maxSpanUs);
 
     /// <summary>The same from the parameters' text (null or empty = not given).</summary>
-    public static HistoryRange Parse(string? startText, string? endText, string? limitText, string? cursorText, long stepUs, long defaultSpanUs,
-        long maxSpanUs, long nowUs)
+    public static HistoryRange Parse(string? startText, string? endText, string? limitText, string? cursorText, long defaultEndUs,
+        long defaultSpanUs, long maxSpanUs)
     {
         var limit = DefaultLimit;
         if (limitText is { Length: > 0 } l)
@@ -25,7 +27,7 @@ public sealed record HistoryRange(long StartUs, long EndUs, int Limit, bool Late
             if (!int.TryParse(l, out limit) || limit is < 1 or > MaxLimit)
                 throw ApiProblem.BadParameter("limit", $"limit '{l}' must be a whole number from 1 to {MaxLimit}");
         }
-        long end = Floor(nowUs, stepUs) + stepUs;
+        long end = defaultEndUs;
         if (endText is { Length: > 0 } e && !ApiTime.TryParse(e, out end))
             throw ApiProblem.BadParameter("end", $"end '{e}' is not a time; use ISO-8601 UTC (2026-01-31T00:00:00Z) or Unix milliseconds");
         long start;
@@ -47,6 +49,4 @@ public sealed record HistoryRange(long StartUs, long EndUs, int Limit, bool Late
             throw ApiProblem.BadParameter("end", $"the range {ApiTime.Format(start)} .. {ApiTime.Format(end)} is longer than {TimeSpan.FromTicks(maxSpanUs * 10).TotalDays:0.#} days; ask for a shorter range");
         return new HistoryRange(start, end, limit);
     }
-
-    public static long Floor(long us, long step) => us - (((us % step) + step) % step);
 }

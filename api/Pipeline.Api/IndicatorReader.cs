@@ -4,6 +4,7 @@ using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
 using Pipeline.Schemas.V1;
+using Pipeline.Schemas;
 
 namespace Pipeline.Api;
 
