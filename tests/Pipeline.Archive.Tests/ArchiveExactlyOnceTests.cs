@@ -44,9 +44,13 @@ public sealed class ArchiveExactlyOnceTests
         {
             using var archive = ArchiveProcess.Start(kafka.BootstrapServers, 3, s3, rollBytes: 8 * 1024, log);
             var target = manifests + 6;
-            manifests = await Eventually.GetAsync(() => ArchiveProgress.ManifestCountAsync(s3), n => n >= target, TimeSpan.FromSeconds(90),
-                "the archive to make progress");
-            if (await ArchiveProgress.CoversAsync(s3, ArchiveDataset.All[0], ends)) break;
+            // Regression (CI 18:18): when fewer than 6 segments were left, waiting for 6 more never ended. Progress is
+            // 6 more manifests or everything archived, whichever comes first.
+            var progress = await Eventually.GetAsync(
+                async () => (Manifests: await ArchiveProgress.ManifestCountAsync(s3), Done: await ArchiveProgress.CoversAsync(s3, ArchiveDataset.All[0], ends)),
+                p => p.Manifests >= target || p.Done, TimeSpan.FromSeconds(90), "the archive to make progress");
+            manifests = progress.Manifests;
+            if (progress.Done) break;
             archive.KillNine();
             kills++;
         }
