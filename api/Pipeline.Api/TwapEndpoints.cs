@@ -32,9 +32,14 @@ public static class TwapEndpoints
     private static async Task<IResult> ListAsync(HttpContext http, NpgsqlDataSource db, CancellationToken ct)
     {
         var q = TwapQuery.Parse(http.Request.Query);
-        var filter = "wallet = $1 AND time >= $2 AND time < $3" + (q.Asset is null ? "" : " AND coin = $6");
-        // Both read the wallet's rows in (time, twap_id) index order and stop after offset + limit answers; the latest
-        // status of a TWAP in the range is a row with no later row of the same TWAP before the end (a primary-key probe).
+        // Positional parameters: $1 wallet, $2 start, $3 end, $4 limit + 1, $5 offset, then asset and the cursor's
+        // (time, twap_id) when given. Both modes read the wallet's rows in (time, twap_id) index order from the cursor
+        // (a row comparison the index serves) and stop after offset + limit answers; the latest status of a TWAP in the
+        // range is a row with no later row of the same TWAP before the end (a primary-key probe).
+        var filter = "wallet = $1 AND time >= $2 AND time < $3";
+        var next = 6;
+        if (q.Asset is not null) filter += $" AND coin = ${next++}";
+        if (q.After is not null) filter += $" AND (time, twap_id) > (${next++}, ${next})";
         var sql = q.LatestPerTwap
             ? $"SELECT {Columns} FROM twap_status s WHERE {filter} AND NOT EXISTS (SELECT 1 FROM twap_status n " +
               "WHERE n.twap_id = s.twap_id AND n.wallet = s.wallet AND n.time > s.time AND n.time < $3) ORDER BY time, twap_id LIMIT $4 OFFSET $5"
@@ -46,11 +51,17 @@ public static class TwapEndpoints
         cmd.Parameters.Add(new() { Value = q.Limit + 1, NpgsqlDbType = NpgsqlDbType.Integer });
         cmd.Parameters.Add(new() { Value = q.Offset, NpgsqlDbType = NpgsqlDbType.Bigint });
         if (q.Asset is not null) cmd.Parameters.Add(new() { Value = q.Asset, NpgsqlDbType = NpgsqlDbType.Text });
+        if (q.After is { } after)
+        {
+            cmd.Parameters.Add(new() { Value = ApiTime.ToDateTime(after.TimeUs), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            cmd.Parameters.Add(new() { Value = after.TwapId, NpgsqlDbType = NpgsqlDbType.Bigint });
+        }
         var rows = await ReadAsync(cmd, ct);
         var more = rows.Count > q.Limit;
         if (more) rows.RemoveAt(rows.Count - 1);
+        var nextCursor = more ? ApiCursor.Encode(TwapQuery.CursorKind, new TwapPosition(rows[^1].TimeUs, rows[^1].TwapId).Format()) : null;
         var metadata = new TwapPageMetadata(q.Wallet, ApiTime.Format(q.StartUs), ApiTime.Format(q.EndUs), q.Asset, q.LatestPerTwap, q.Limit,
-            q.Offset, rows.Count, more ? q.Offset + q.Limit : null);
+            q.Offset, rows.Count, more && q.After is null ? q.Offset + q.Limit : null, nextCursor);
         return Results.Json(new TwapPage(rows, metadata));
     }
 
@@ -79,7 +90,8 @@ public static class TwapEndpoints
                 r.IsDBNull(10) ? null : r.GetBoolean(10),
                 r.IsDBNull(11) ? null : r.GetBoolean(11),
                 r.IsDBNull(12) ? null : ApiTime.Format(r.GetDateTime(12)),
-                r.GetString(13)));
+                r.GetString(13),
+                ApiTime.ToMicroseconds(r.GetDateTime(2))));
         }
         return rows;
     }

@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace Pipeline.Api;
 
-/// <summary>What a GET /twaps page covers; next_offset is null on the last page.</summary>
+/// <summary>What a GET /twaps page covers; next_cursor (and next_offset, for offset paging) are null on the last page.</summary>
 public sealed record TwapPageMetadata(
     [property: JsonPropertyName("wallet")] string Wallet,
     [property: JsonPropertyName("start")] string Start,
@@ -12,4 +12,5 @@ public sealed record TwapPageMetadata(
     [property: JsonPropertyName("limit")] int Limit,
     [property: JsonPropertyName("offset")] long Offset,
     [property: JsonPropertyName("count")] int Count,
-    [property: JsonPropertyName("next_offset")] long? NextOffset);
+    [property: JsonPropertyName("next_offset")] long? NextOffset,
+    [property: JsonPropertyName("next_cursor")] string? NextCursor);

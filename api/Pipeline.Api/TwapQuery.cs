@@ -3,8 +3,11 @@ using System.Globalization;
 
 namespace Pipeline.Api;
 
-public sealed record TwapQuery(string Wallet, long StartUs, long EndUs, string? Asset, bool LatestPerTwap, int Limit, long Offset)
+public sealed record TwapQuery(string Wallet, long StartUs, long EndUs, string? Asset, bool LatestPerTwap, int Limit, long Offset,
+    TwapPosition? After)
 {
+    /// <summary>The cursor kind of GET /twaps pages (see <see cref="ApiCursor"/>).</summary>
+    public const string CursorKind = "twaps";
     public const int DefaultLimit = 500;
     public const int MaxLimit = 5000;
     public const long MaxOffset = 10_000_000;
@@ -44,7 +47,15 @@ public sealed record TwapQuery(string Wallet, long StartUs, long EndUs, string? 
         long offset = 0;
         if (query["offset"].ToString() is { Length: > 0 } o && (!long.TryParse(o, NumberStyles.None, CultureInfo.InvariantCulture, out offset) || offset > MaxOffset))
             throw ApiProblem.BadParameter("offset", $"offset '{Clip(o)}' must be a whole number from 0 to {MaxOffset}");
-        return new TwapQuery(wallet.ToLowerInvariant(), start, end, asset, latest, limit, offset);
+        TwapPosition? after = null;
+        if (ApiCursor.Read(query, CursorKind) is { } position)
+        {
+            if (!TwapPosition.TryParse(position, out var p)) throw ApiCursor.Invalid();
+            if (offset != 0)
+                throw ApiProblem.BadParameter("offset", "use either cursor (fast at any depth) or offset, not both: pass metadata.next_cursor alone");
+            after = p;
+        }
+        return new TwapQuery(wallet.ToLowerInvariant(), start, end, asset, latest, limit, offset, after);
     }
 
     public static bool IsAddress(string s) =>

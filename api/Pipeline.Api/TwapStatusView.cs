@@ -17,4 +17,5 @@ public sealed record TwapStatusView(
     [property: JsonPropertyName("reduce_only")] bool? ReduceOnly,
     [property: JsonPropertyName("randomize")] bool? Randomize,
     [property: JsonPropertyName("order_time")] string? OrderTime,
-    [property: JsonPropertyName("source_object")] string SourceObject);
+    [property: JsonPropertyName("source_object")] string SourceObject,
+    [property: JsonIgnore] long TimeUs);

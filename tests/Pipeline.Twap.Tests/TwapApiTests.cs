@@ -54,6 +54,41 @@ public sealed class TwapApiTests(TwapApiFixture f) : IClassFixture<TwapApiFixtur
         Assert.Equal(whole.Count, whole.Select(r => r.Item1).Distinct().Count());
     }
 
+    [Theory]
+    [InlineData(true, "")]
+    [InlineData(false, "")]
+    [InlineData(false, "BTC")]
+    public async Task Cursor_pages_concatenate_to_duckdbs_answer_in_both_modes(bool latest, string asset)
+    {
+        foreach (var wallet in TwapDataset.Wallets.Select(w => w.ToLowerInvariant()))
+        {
+            var expected = f.Query(latest ? LatestSql : AllSql, wallet, 0L, long.MaxValue, asset);
+            var got = await AllCursorPagesAsync($"/twaps?wallet={wallet}&latest_per_twap={(latest ? "true" : "false")}" +
+                (asset == "" ? "" : $"&asset={asset}") + "&limit=29");
+            Assert.True(expected.Count > 29, $"the oracle finds several pages of statuses for {wallet}");
+            Assert.Equal(expected, got);
+        }
+    }
+
+    [Fact]
+    public async Task A_cursor_from_another_route_or_with_an_offset_is_a_400_problem()
+    {
+        var wallet = TwapDataset.Wallets[0].ToLowerInvariant();
+        using var first = JsonDocument.Parse(await f.Http.GetStringAsync($"/twaps?wallet={wallet}&limit=1"));
+        var cursor = first.RootElement.GetProperty("metadata").GetProperty("next_cursor").GetString();
+        var tradesCursor = Pipeline.Api.ApiCursor.Encode("trades", "12:34");
+
+        using var withOffset = await f.Http.GetAsync($"/twaps?wallet={wallet}&limit=1&offset=3&cursor={cursor}");
+        using var foreign = await f.Http.GetAsync($"/twaps?wallet={wallet}&cursor={tradesCursor}");
+        using var garbage = await f.Http.GetAsync($"/twaps?wallet={wallet}&cursor={Pipeline.Api.ApiCursor.Encode("twaps", "not-a-position")}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, withOffset.StatusCode);
+        Assert.Contains("offset", await withOffset.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.BadRequest, foreign.StatusCode);
+        Assert.Equal("application/problem+json", foreign.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.BadRequest, garbage.StatusCode);
+    }
+
     [Fact]
     public async Task One_twap_answers_every_status_update_in_time_order()
     {
@@ -120,6 +155,24 @@ public sealed class TwapApiTests(TwapApiFixture f) : IClassFixture<TwapApiFixtur
             var next = doc.RootElement.GetProperty("metadata").GetProperty("next_offset");
             offset = next.ValueKind == JsonValueKind.Null ? null : next.GetInt64();
         }
+        return all;
+    }
+
+    private async Task<List<(long, long, string, string, string, decimal, decimal, decimal, int)>> AllCursorPagesAsync(string url)
+    {
+        var all = new List<(long, long, string, string, string, decimal, decimal, decimal, int)>();
+        string? cursor = null;
+        do
+        {
+            var onCursorPage = cursor is not null;
+            using var doc = JsonDocument.Parse(await f.Http.GetStringAsync(cursor is null ? url : $"{url}&cursor={cursor}"));
+            all.AddRange(doc.RootElement.GetProperty("data").EnumerateArray().Select(Row));
+            var metadata = doc.RootElement.GetProperty("metadata");
+            cursor = metadata.GetProperty("next_cursor").GetString();
+            // Offset paging is not offered on a cursor page: the two must not be mixed.
+            if (onCursorPage) Assert.Equal(JsonValueKind.Null, metadata.GetProperty("next_offset").ValueKind);
+        }
+        while (cursor is not null);
         return all;
     }
 

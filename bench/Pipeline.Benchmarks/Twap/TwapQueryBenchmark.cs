@@ -75,7 +75,31 @@ public sealed class TwapQueryBenchmark : IBenchmark
         var all = await LatenciesAsync(http, _ => $"{year}&latest_per_twap=false&offset={random.Next(200) * 500}", ct);
         report.Add("one-year page at a random offset, every status, p50", all.P50, "ms");
         report.Add("one-year page at a random offset, every status, p99", all.P99, "ms", "GET /health latency p99 (baseline)");
+        // Keyset cursors: every page starts from the index at the previous page's last row, so depth costs nothing.
+        var latestCursors = await CursorsAsync(http, year, ct);
+        var latestByCursor = await LatenciesAsync(http, _ => $"{year}&cursor={latestCursors[random.Next(latestCursors.Count)]}", ct);
+        report.Add("one-year page at a random cursor, latest_per_twap=true, p50", latestByCursor.P50, "ms");
+        report.Add("one-year page at a random cursor, latest_per_twap=true, p99", latestByCursor.P99, "ms", "GET /health latency p99 (baseline)");
+        var allCursors = await CursorsAsync(http, $"{year}&latest_per_twap=false", ct);
+        var allByCursor = await LatenciesAsync(http, _ => $"{year}&latest_per_twap=false&cursor={allCursors[random.Next(allCursors.Count)]}", ct);
+        report.Add("one-year page at a random cursor, every status, p50", allByCursor.P50, "ms");
+        report.Add("one-year page at a random cursor, every status, p99", allByCursor.P99, "ms", "GET /health latency p99 (baseline)");
         await app.StopAsync(ct);
+    }
+
+    /// <summary>The next_cursor of every page of a query, walked once from the first page.</summary>
+    private static async Task<List<string>> CursorsAsync(HttpClient http, string url, CancellationToken ct)
+    {
+        var cursors = new List<string>();
+        string? cursor = null;
+        do
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(cursor is null ? url : $"{url}&cursor={cursor}", ct));
+            cursor = doc.RootElement.GetProperty("metadata").GetProperty("next_cursor").GetString();
+            if (cursor is not null) cursors.Add(cursor);
+        }
+        while (cursor is not null);
+        return cursors;
     }
 
     private static async Task<(double P50, double P99)> LatenciesAsync(HttpClient http, Func<int, string> url, CancellationToken ct)
