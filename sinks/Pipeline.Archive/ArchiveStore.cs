@@ -51,6 +51,41 @@ public sealed class ArchiveStore(IAmazonS3 client, string bucket, long multipart
         return all;
     }
 
+    /// <summary>The sub-folders directly under the prefix (S3 common prefixes with delimiter '/'), in key order.</summary>
+    public async Task<List<string>> ListFoldersAsync(string prefix, CancellationToken ct)
+    {
+        var all = new List<string>();
+        string? token = null;
+        do
+        {
+            var page = await client.ListObjectsV2Async(new ListObjectsV2Request
+            {
+                BucketName = Bucket, Prefix = prefix, Delimiter = "/", ContinuationToken = token,
+            }, ct);
+            all.AddRange(page.CommonPrefixes ?? []);
+            token = page.IsTruncated == true ? page.NextContinuationToken : null;
+        }
+        while (token is not null);
+        all.Sort(StringComparer.Ordinal);
+        return all;
+    }
+
+    public Task DeleteAsync(string key, CancellationToken ct) =>
+        client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = Bucket, Key = key }, ct);
+
+    /// <summary>The object's bytes, or null when there is none.</summary>
+    public async Task<byte[]?> TryGetAsync(string key, CancellationToken ct)
+    {
+        try
+        {
+            return await GetAsync(key, ct);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Size of the object, or null when there is none.</summary>
     public async Task<long?> SizeAsync(string key, CancellationToken ct)
     {

@@ -22,6 +22,7 @@ public static class ArchiveCommand
             return await UpCommand.RunRolesAsync(services.Context, loggers.CreateLogger("pipeline"), ct, ("archive", ArchiveRole.RunAsync));
         }));
         command.Subcommands.Add(Verify(config));
+        command.Subcommands.Add(ArchiveRepublishCommand.Create(config));
         return command;
     }
 

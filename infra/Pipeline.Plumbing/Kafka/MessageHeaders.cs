@@ -13,6 +13,9 @@ public static class MessageHeaders
     public const string ContentType = "content-type";
     /// <summary>The contracts' version: bump it with a breaking change to schemas/proto (buf breaking guards it).</summary>
     public const string CurrentSchemaVersion = "1";
+    /// <summary>The pipeline.type of an end-of-input mark inside a trades topic (a replay version's input, ADR 0006): the
+    /// value is a pipeline.v1.EndOfInput, told apart from the trades beside it by this header.</summary>
+    public const string EndOfInputMark = "end-of-input";
 
     public static Headers For<T>() where T : IMessage<T>, new() => For(new T().Descriptor);
 

@@ -1,0 +1,130 @@
+// Republishes archived trades of [From, To) into a replay version's input topic (replay.<V>.trades, ADR 0006), in exchange-time
+// order per instrument, keyed by instrument key (each instrument stays on one partition), then one end-of-input mark per
+// instrument (header pipeline.type=end-of-input) through To, on the same topic.
+//
+// Exactly once across crashes: the records form one deterministic sequence (days ascending; within a day by exchange time,
+// instrument key, trades.valid position; then the marks by instrument key). A transactional producer writes it in chunks,
+// and each transaction also commits the sequence position reached as the offset of group "replay-<V>-archive" on partition
+// 0 of the topic (SendOffsetsToTransaction): records and progress become visible together or not at all. A rerun (after
+// Ctrl-C or kill -9) fences the old producer, aborts its open transaction, reads the committed position and skips that
+// many records of the same sequence. Consumers read the topic read_committed.
+using Confluent.Kafka;
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+using Pipeline.Plumbing.Kafka;
+using Pipeline.Plumbing.Topics;
+using Pipeline.Schemas.V1;
+
+namespace Pipeline.Archive;
+
+public sealed class ArchiveRepublisher(ArchiveStore store, ArchiveLayout layout, KafkaClientSettings kafka, ILogger logger)
+{
+    private static readonly Headers TradeHeaders = MessageHeaders.For<Trade>();
+
+    /// <summary>Records per transaction: large enough that commits cost little, small enough that a crash redoes little.</summary>
+    public int TransactionRecords { get; init; } = 20_000;
+
+    public static string ProgressGroup(RepublishRequest request) => $"replay-{request.Version.Name}-archive";
+
+    /// <summary>Headers of an end-of-input mark inside a trades topic.</summary>
+    public static Headers MarkHeaders()
+    {
+        var headers = MessageHeaders.For<EndOfInput>();
+        headers.Remove(MessageHeaders.MessageType);
+        headers.Add(MessageHeaders.MessageType, System.Text.Encoding.UTF8.GetBytes(MessageHeaders.EndOfInputMark));
+        return headers;
+    }
+
+    /// <summary>Partitions of trades.raw when it exists: the republished topic gets as many, like the live input.</summary>
+    private int? RawTradesPartitions()
+    {
+        using var admin = new AdminClientBuilder(kafka.Admin("archive-republish-admin")).Build();
+        var meta = admin.GetMetadata(TopicCatalog.RawTrades.Name, TimeSpan.FromSeconds(30));
+        var raw = meta.Topics.SingleOrDefault(t => t.Topic == TopicCatalog.RawTrades.Name);
+        return raw is { Error.IsError: false, Partitions.Count: > 0 } ? raw.Partitions.Count : null;
+    }
+
+    public async Task<RepublishResult> RunAsync(RepublishRequest request, int partitions, short replicationFactor,
+        IProgress<long>? progress, CancellationToken ct)
+    {
+        if (request.FromUs >= request.ToUs)
+            throw new ArgumentException($"the range is empty: --from {ArchiveTime.ToUtc(request.FromUs):O} is not before --to {ArchiveTime.ToUtc(request.ToUs):O}");
+        var reader = new ArchiveTradeReader(store, layout);
+        var days = ArchiveTradeReader.Days(request.FromUs, request.ToUs).ToList();
+        var anyFile = false;
+        foreach (var day in days)
+            if ((await reader.DayFilesAsync(day, ct)).Count > 0)
+            {
+                anyFile = true;
+                break;
+            }
+        if (!anyFile)
+            throw new InvalidOperationException($"the archive s3://{store.Bucket}/{layout.DatasetPrefix("trades")} has no trades from "
+                + $"{days[0]:yyyy-MM-dd} to {days[^1]:yyyy-MM-dd}; check --from/--to and the archive's bucket and prefix");
+
+        var topic = new VersionTopics(request.Version).Input;
+        await TopicProvisioner.EnsureTopicsAsync(kafka, RawTradesPartitions() ?? partitions, replicationFactor, logger, [topic], ct);
+        var group = ProgressGroup(request);
+        using var progressConsumer = new ConsumerBuilder<byte[]?, byte[]?>(kafka.Consumer(group, group)).Build();
+        var position = new TopicPartition(topic.Name, 0);
+        var committed = progressConsumer.Committed([position], TimeSpan.FromSeconds(30)).Single().Offset;
+        var done = committed.IsSpecial ? 0 : committed.Value;
+
+        using var producer = new ProducerBuilder<byte[]?, byte[]?>(kafka.Producer(group, transactionalId: group))
+            .SetLogHandler((_, m) => { if (m.Level <= SyslogLevel.Warning) logger.LogWarning("librdkafka: {Message}", m.Message); })
+            .Build();
+        // Fences an earlier run of this republish and aborts whatever transaction it left open.
+        producer.InitTransactions(TimeSpan.FromSeconds(60));
+
+        long sequence = 0, trades = 0;
+        var marks = 0;
+        var inTransaction = 0;
+        var instruments = new SortedDictionary<string, InstrumentRef>(StringComparer.Ordinal);
+        void Send(byte[] key, byte[] value, Headers headers)
+        {
+            if (sequence++ < done) return;
+            if (inTransaction == 0) producer.BeginTransaction();
+            producer.Produce(topic.Name, new Message<byte[]?, byte[]?> { Key = key, Value = value, Headers = headers });
+            if (++inTransaction >= TransactionRecords) Commit();
+        }
+        void Commit()
+        {
+            if (inTransaction == 0) return;
+            producer.SendOffsetsToTransaction([new TopicPartitionOffset(position, sequence)], progressConsumer.ConsumerGroupMetadata,
+                TimeSpan.FromSeconds(60));
+            producer.CommitTransaction(TimeSpan.FromSeconds(60));
+            inTransaction = 0;
+            progress?.Report(sequence);
+        }
+
+        foreach (var day in days)
+        {
+            ct.ThrowIfCancellationRequested();
+            foreach (var t in await reader.ReadDayAsync(day, request.FromUs, request.ToUs, request.Instruments, ct))
+            {
+                var key = t.Trade.Instrument.Key;
+                instruments.TryAdd(key, t.Trade.Instrument);
+                var before = sequence;
+                Send(System.Text.Encoding.UTF8.GetBytes(key), t.Trade.ToByteArray(), TradeHeaders);
+                if (before >= done) trades++;
+            }
+        }
+        if (instruments.Count == 0)
+        {
+            if (inTransaction > 0) producer.AbortTransaction(TimeSpan.FromSeconds(60));
+            throw new InvalidOperationException($"the archive has no trades in [{ArchiveTime.ToUtc(request.FromUs):O}, {ArchiveTime.ToUtc(request.ToUs):O})"
+                + (request.Instruments is null ? "" : $" for {string.Join(", ", request.Instruments)}") + "; check --from/--to and --instrument");
+        }
+        foreach (var (key, instrument) in instruments)
+        {
+            var before = sequence;
+            var mark = new EndOfInput { Instrument = instrument, Origin = Origin.Import, ThroughTimeUs = request.ToUs };
+            Send(System.Text.Encoding.UTF8.GetBytes(key), mark.ToByteArray(), MarkHeaders());
+            if (before >= done) marks++;
+        }
+        Commit();
+        logger.LogInformation("Republished {Trades} trades and {Marks} end-of-input marks into {Topic} ({Done} were already there)",
+            trades, marks, topic.Name, Math.Min(done, sequence));
+        return new RepublishResult(topic.Name, trades, marks, Math.Min(done, sequence), sequence);
+    }
+}
