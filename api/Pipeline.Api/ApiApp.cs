@@ -34,6 +34,8 @@ public static class ApiApp
         builder.Services.AddSingleton(context.Kafka);
         builder.Services.AddSingleton<CandleFeed>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CandleFeed>());
+        builder.Services.AddSingleton<Backfills.BackfillDirectory>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Backfills.BackfillDirectory>());
         builder.Services.AddProblemDetails();
         // Answers are snake_case; the generated OpenAPI document follows the same naming.
         builder.Services.ConfigureHttpJsonOptions(o =>
@@ -109,6 +111,7 @@ public static class ApiApp
         HistoryEndpoints.Map(app);
         CandleStreamEndpoint.Map(app, api.StreamEventsPerSecond);
         TwapEndpoints.Map(app);
+        Backfills.BackfillEndpoints.Map(app);
         ApiDocuments.Map(app);
         DashboardPage.Map(app);
         return app;

@@ -7,7 +7,7 @@ using Pipeline.Schemas;
 
 namespace Pipeline.Api;
 
-public sealed class CoverageReader(NpgsqlDataSource db, TimeProvider clock)
+public sealed class CoverageReader(NpgsqlDataSource db, TimeProvider clock, Backfills.BackfillDirectory backfills)
 {
     public const int MaxGaps = 1000;
 
@@ -26,7 +26,8 @@ public sealed class CoverageReader(NpgsqlDataSource db, TimeProvider clock)
             if (!r.IsDBNull(1)) last = ApiTime.ToMicroseconds(r.GetDateTime(1));
             count = r.GetInt64(2);
         }
-        var gaps = new List<(long From, long To)>();
+        var gaps = new List<(long From, long To, bool Venue)>();
+        var venueGaps = backfills.VenueGaps(instrument.Key);
         var missing = 0L;
         await using (var cmd = db.CreateCommand(
             """
@@ -44,7 +45,8 @@ public sealed class CoverageReader(NpgsqlDataSource db, TimeProvider clock)
                 var from = ApiTime.ToMicroseconds(r.GetDateTime(0)) + interval.DurationUs;
                 var to = ApiTime.ToMicroseconds(r.GetDateTime(1));
                 missing += (to - from) / interval.DurationUs;
-                if (gaps.Count < MaxGaps) gaps.Add((from, to));
+                foreach (var piece in Split(from, to, venueGaps, interval))
+                    if (gaps.Count < MaxGaps) gaps.Add(piece);
             }
         }
         // The intervals after the last candle up to end are missing too; the current interval is not counted (its
@@ -54,7 +56,8 @@ public sealed class CoverageReader(NpgsqlDataSource db, TimeProvider clock)
         if (last is { } lastUs && tailEnd > lastUs + interval.DurationUs)
         {
             missing += (tailEnd - lastUs - interval.DurationUs) / interval.DurationUs;
-            if (gaps.Count < MaxGaps) gaps.Add((lastUs + interval.DurationUs, tailEnd));
+            foreach (var piece in Split(lastUs + interval.DurationUs, tailEnd, venueGaps, interval))
+                if (gaps.Count < MaxGaps) gaps.Add(piece);
         }
 
         response.ContentType = "application/json; charset=utf-8";
@@ -67,12 +70,13 @@ public sealed class CoverageReader(NpgsqlDataSource db, TimeProvider clock)
         w.WriteNumber("expected", count + missing);
         w.WriteNumber("missing", missing);
         w.WriteStartArray("gaps");
-        foreach (var (from, to) in gaps)
+        foreach (var (from, to, venue) in gaps)
         {
             w.WriteStartObject();
             w.WriteString("start", ApiTime.Format(from));
             w.WriteString("end", ApiTime.Format(to));
             w.WriteNumber("missing", (to - from) / interval.DurationUs);
+            w.WriteBoolean("venue_gap", venue);
             w.WriteEndObject();
         }
         w.WriteEndArray();
@@ -88,6 +92,24 @@ public sealed class CoverageReader(NpgsqlDataSource db, TimeProvider clock)
         await w.FlushAsync(ct);
         // Utf8JsonWriter only advances the PipeWriter; flush it so wrapped bodies (output cache) see the bytes.
         await response.BodyWriter.FlushAsync(ct);
+    }
+
+    /// <summary>A missing range cut into pieces that lie wholly inside a known venue gap (whole intervals only) and the rest.</summary>
+    internal static IEnumerable<(long From, long To, bool Venue)> Split(long from, long to, IReadOnlyList<(long FromUs, long ToUs)> venueGaps,
+        CandleInterval interval)
+    {
+        var at = from;
+        foreach (var (gapFrom, gapTo) in venueGaps)
+        {
+            if (gapTo <= at || gapFrom >= to) continue;
+            var start = interval.FirstOpenAtOrAfter(Math.Max(gapFrom, at));
+            var end = interval.OpenTimeOf(Math.Min(gapTo, to));
+            if (end <= start) continue;
+            if (start > at) yield return (at, start, false);
+            yield return (start, end, true);
+            at = end;
+        }
+        if (at < to) yield return (at, to, false);
     }
 
     private static void AddKey(NpgsqlCommand cmd, int instrumentId, CandleInterval interval, short source, long startUs, long endUs)

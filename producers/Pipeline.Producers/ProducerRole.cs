@@ -2,6 +2,7 @@
 using Microsoft.Extensions.Logging;
 using Pipeline.Plumbing;
 using Pipeline.Plumbing.Topics;
+using Pipeline.Producers.Backfill;
 using Pipeline.Producers.Publishing;
 using Pipeline.Producers.Simulation;
 using Pipeline.Producers.Venues;
@@ -28,7 +29,13 @@ public static class ProducerRole
             }
             if (options.LiveExchanges)
                 feeds.Add(LiveFeeds.RunAsync(context, publisher, ct));
-            if (feeds.Count == 0)
+            // Backfill jobs (POST /backfills, catch-up) run in every producers role, live or not.
+            using var jobs = new BackfillJobRunner(context.Kafka, publisher, options.Connections, new VenueListings(options.Instruments),
+                context.LoggerFactory, venue => VenueEndpoints.Configured(venue, options.Exchanges));
+            feeds.Add(jobs.RunAsync(ct));
+            if (options.LiveExchanges && options.Backfill.CatchUp)
+                feeds.Add(jobs.ScheduleCatchUpAsync(options.Backfill, ct));
+            if (!options.Simulator.Enabled && !options.LiveExchanges)
                 log.LogWarning("No feed is enabled (Simulator:Enabled and LiveExchanges are both off); the producers role idles");
             await Task.WhenAll(feeds);
             await Task.Delay(Timeout.Infinite, ct);

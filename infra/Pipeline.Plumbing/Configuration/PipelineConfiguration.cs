@@ -115,6 +115,7 @@ public static class PipelineConfiguration
         problems.AddRange(options.S3.Problems());
         problems.AddRange(options.Twap.Problems());
         problems.AddRange(options.Archive.Problems());
+        problems.AddRange(options.Backfill.Problems());
         var pr = options.Processing;
         if (string.IsNullOrWhiteSpace(pr.GroupId))
             problems.Add("configuration: Processing:GroupId is empty; set a consumer group name (PIPELINE__PROCESSING__GROUPID)");

@@ -18,6 +18,8 @@ public sealed class PipelineOptions
     /// <summary>Schema Registry framing of values; off while SchemaRegistry:Url is empty.</summary>
     public SchemaRegistryOptions SchemaRegistry { get; set; } = new();
     public ArchiveOptions Archive { get; set; } = new();
+    /// <summary>Backfill jobs and the live listings' catch-up.</summary>
+    public BackfillOptions Backfill { get; set; } = new();
     public List<InstrumentOptions> Instruments { get; set; } = new();
     /// <summary>YAML file listing the instruments (default: config/instruments.yaml when it exists); replaces Instruments.</summary>
     public string? InstrumentsFile { get; set; }

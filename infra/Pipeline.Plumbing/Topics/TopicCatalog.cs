@@ -36,6 +36,12 @@ public static class TopicCatalog
         "Changelog of indicator state per instrument and interval.", Compacted: true);
     public static readonly TopicSpec BackfillCheckpoints = new("backfill.checkpoints", "backfill job key", typeof(byte[]),
         "Resume points of backfill and import jobs.", Compacted: true, Partitions: 1);
+    public static readonly TopicSpec BackfillJobs = new("backfill.jobs", "job id", typeof(BackfillJob),
+        "Backfill jobs (POST /backfills and the producers' catch-up) with each part's resume point; the latest record per id is the state.",
+        Compacted: true, Partitions: 1);
+    public static readonly TopicSpec VenueCoverage = new("venue.coverage", "instrument key|interval", typeof(Schemas.V1.VenueCoverage),
+        "How far the catch-up has fetched each instrument's venue candles, and the venue's own gaps (shown by /coverage).",
+        Compacted: true, Partitions: 1);
     public static readonly TopicSpec TwapStatuses = new("twap.statuses", "wallet (object key for version marks)", typeof(TwapRecord),
         "Hyperliquid TWAP status updates from the published Parquet objects, and one version mark per object ingest and partition.",
         Retention: null);
@@ -43,6 +49,6 @@ public static class TopicCatalog
     public static IReadOnlyList<TopicSpec> All { get; } =
     [
         RawTrades, RawExchangeCandles, EndOfInput, ValidTrades, ExchangeCandles, DeadLetters, Candles, FinalCandles,
-        Indicators, Instruments, ValidatorState, AggregatorState, IndicatorState, BackfillCheckpoints, TwapStatuses,
+        Indicators, Instruments, ValidatorState, AggregatorState, IndicatorState, BackfillCheckpoints, BackfillJobs, VenueCoverage, TwapStatuses,
     ];
 }

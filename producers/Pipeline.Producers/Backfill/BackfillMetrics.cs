@@ -17,6 +17,13 @@ internal static class BackfillMetrics
             new("instrument", d.Key.Instrument), new("interval", d.Key.Interval))), "1", "Fraction of the backfill's time range done");
     }
 
+    /// <summary>A backfill job's part moved: its fraction done and the rows it has just published.</summary>
+    public static void Record(string instrument, string interval, double fraction, long rows)
+    {
+        Done[(instrument, interval)] = fraction;
+        if (rows > 0) Rows.Add(rows, new KeyValuePair<string, object?>("instrument", instrument));
+    }
+
     /// <summary>Wraps <paramref name="inner"/> so each report also moves the metrics.</summary>
     public static IProgress<BackfillProgress> Observing(BackfillRequest request, IProgress<BackfillProgress>? inner) =>
         new Reporter(request.Listing.Instrument.Key, request.Interval, inner);

@@ -10,6 +10,7 @@ public sealed class BinanceHistory(VenueHttp http, Uri restBase) : IVenueHistory
 {
     private const int TradePage = 1000;
     private const int KlinePage = 1000;
+    private const long HourMs = 3_600_000;
 
     public string Exchange => "binance";
     public bool HasTradeHistory => true;
@@ -36,24 +37,68 @@ public sealed class BinanceHistory(VenueHttp http, Uri restBase) : IVenueHistory
                 if (id >= gap.BeforeId) yield break;
                 if (id < fromId) continue;
                 next = id + 1;
-                yield return new Trade
-                {
-                    Instrument = listing.Instrument,
-                    TradeId = id,
-                    Price = JsonFields.Wire(t.Get(spot ? "price" : "p").Positive("price")),
-                    Size = JsonFields.Wire(t.Get(spot ? "qty" : "q").Positive("qty")),
-                    Aggressor = t.Get(spot ? "isBuyerMaker" : "m").GetBoolean() ? AggressorSide.Sell : AggressorSide.Buy,
-                    EventTimeUs = BinanceTimestamps.ToMicros(t.Long(spot ? "time" : "T")),
-                    ReceiveTimeUs = receiveUs,
-                    Origin = Origin.Backfill,
-                    VenueSymbol = listing.Symbol,
-                };
+                yield return ToTrade(t, listing, spot, receiveUs);
             }
             // An empty or stuck page means the venue has nothing more (yet); stop rather than spin.
             if (next == fromId) yield break;
             fromId = next;
         }
     }
+
+    /// <summary>Trades by time: the first id at or after fromUs from aggTrades (spot: its first trade id "f"; Binance
+    /// answers startTime/endTime windows of at most an hour), then the same id paging as gap fills until toUs.</summary>
+    public async IAsyncEnumerable<IReadOnlyList<Trade>> TradePagesAsync(VenueListing listing, long fromUs, long toUs,
+        [EnumeratorCancellation] CancellationToken ct)
+    {
+        var market = BinanceMarkets.Of(listing.Instrument);
+        var spot = market == BinanceMarket.Spot;
+        var @base = BinanceMarkets.RestBase(restBase, market);
+        var prefix = BinanceMarkets.RestPrefix(market);
+        long? fromId = null;
+        for (var windowMs = fromUs / 1000; fromId is null && windowMs < (toUs + 999) / 1000; windowMs += HourMs)
+        {
+            using var doc = await http.GetAsync(VenueHttp.Build(@base, prefix + "/aggTrades", ("symbol", listing.Symbol),
+                ("startTime", windowMs), ("endTime", Math.Min(windowMs + HourMs, (toUs + 999) / 1000) - 1), ("limit", 1)), ct);
+            if (doc.RootElement.ValueKind != JsonValueKind.Array) throw new FormatException("aggTrades did not return an array");
+            if (doc.RootElement.GetArrayLength() > 0) fromId = doc.RootElement[0].Long(spot ? "f" : "a");
+        }
+        if (fromId is not { } id) yield break; // no trade at all in the range
+        var path = prefix + (spot ? "/historicalTrades" : "/aggTrades");
+        while (true)
+        {
+            using var doc = await http.GetAsync(VenueHttp.Build(@base, path, ("symbol", listing.Symbol), ("fromId", id), ("limit", TradePage)), ct);
+            if (doc.RootElement.ValueKind != JsonValueKind.Array) throw new FormatException($"{path} did not return an array");
+            var receiveUs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
+            var page = new List<Trade>();
+            var next = id;
+            var done = false;
+            foreach (var t in doc.RootElement.EnumerateArray())
+            {
+                var trade = ToTrade(t, listing, spot, receiveUs);
+                if (trade.TradeId < id) continue;
+                next = trade.TradeId + 1;
+                if (trade.EventTimeUs >= toUs) { done = true; break; }
+                if (trade.EventTimeUs >= fromUs) page.Add(trade);
+            }
+            if (page.Count > 0) yield return page;
+            // An empty or stuck page means the venue has nothing more (yet).
+            if (done || next == id) yield break;
+            id = next;
+        }
+    }
+
+    private static Trade ToTrade(JsonElement t, VenueListing listing, bool spot, long receiveUs) => new()
+    {
+        Instrument = listing.Instrument,
+        TradeId = t.Long(spot ? "id" : "a"),
+        Price = JsonFields.Wire(t.Get(spot ? "price" : "p").Positive("price")),
+        Size = JsonFields.Wire(t.Get(spot ? "qty" : "q").Positive("qty")),
+        Aggressor = t.Get(spot ? "isBuyerMaker" : "m").GetBoolean() ? AggressorSide.Sell : AggressorSide.Buy,
+        EventTimeUs = BinanceTimestamps.ToMicros(t.Long(spot ? "time" : "T")),
+        ReceiveTimeUs = receiveUs,
+        Origin = Origin.Backfill,
+        VenueSymbol = listing.Symbol,
+    };
 
     public async IAsyncEnumerable<IReadOnlyList<Candle>> CandlePagesAsync(VenueListing listing, string interval, long fromUs, long toUs, [EnumeratorCancellation] CancellationToken ct)
     {

@@ -59,6 +59,40 @@ public sealed class BybitHistory(VenueHttp http, Uri restBase) : IVenueHistory
                 $"bybit serves only its {limit} most recent {listing.Symbol} trades, reaching back to {Iso(oldestUs)}; trades after {Iso(gap.AfterTimeUs)} and before that are not available");
     }
 
+    /// <summary>Trades by time from the same recent trades: only a range the venue still holds can be filled; for an older
+    /// start, what it has is delivered and a <see cref="TradeHistoryLimitException"/> reports the rest.</summary>
+    public async IAsyncEnumerable<IReadOnlyList<Trade>> TradePagesAsync(VenueListing listing, long fromUs, long toUs,
+        [EnumeratorCancellation] CancellationToken ct)
+    {
+        // A gap whose ends are outside every real id covers the whole range, both ends included.
+        var gap = new TradeGap(long.MinValue, fromUs, long.MinValue, toUs - 1, TradeGapCause.Disconnect);
+        var page = new List<Trade>();
+        var enumerator = TradesAsync(listing, gap, ct).GetAsyncEnumerator(ct);
+        TradeHistoryLimitException? limit = null;
+        try
+        {
+            while (true)
+            {
+                try
+                {
+                    if (!await enumerator.MoveNextAsync()) break;
+                }
+                catch (TradeHistoryLimitException e)
+                {
+                    limit = e;
+                    break;
+                }
+                page.Add(enumerator.Current);
+            }
+        }
+        finally
+        {
+            await enumerator.DisposeAsync();
+        }
+        yield return page;
+        if (limit is not null) throw limit;
+    }
+
     public async IAsyncEnumerable<IReadOnlyList<Candle>> CandlePagesAsync(VenueListing listing, string interval, long fromUs, long toUs,
         [EnumeratorCancellation] CancellationToken ct)
     {

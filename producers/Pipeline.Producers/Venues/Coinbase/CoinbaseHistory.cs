@@ -48,6 +48,9 @@ public sealed class CoinbaseHistory(VenueHttp http, Uri restBase) : IVenueHistor
         foreach (var trade in found.OrderBy(t => t.TradeId)) yield return trade;
     }
 
+    public IAsyncEnumerable<IReadOnlyList<Trade>> TradePagesAsync(VenueListing listing, long fromUs, long toUs, CancellationToken ct) =>
+        throw new NotSupportedException("Coinbase trades are paged by trade id only, with no time parameter; a trade backfill by time range is not implemented for coinbase (its gap fill by id is)");
+
     public async IAsyncEnumerable<IReadOnlyList<Candle>> CandlePagesAsync(VenueListing listing, string interval, long fromUs, long toUs, [EnumeratorCancellation] CancellationToken ct)
     {
         if (!Granularities.TryGetValue(interval, out var seconds))

@@ -14,6 +14,9 @@ public sealed class HyperliquidHistory(VenueHttp http, Uri restBase) : IVenueHis
     public IAsyncEnumerable<Trade> TradesAsync(VenueListing listing, TradeGap gap, CancellationToken ct) =>
         throw new NotSupportedException("Hyperliquid has no public trade history; fill gaps with candles");
 
+    public IAsyncEnumerable<IReadOnlyList<Trade>> TradePagesAsync(VenueListing listing, long fromUs, long toUs, CancellationToken ct) =>
+        throw new NotSupportedException("Hyperliquid has no public trade history; backfill its candles instead");
+
     public async IAsyncEnumerable<IReadOnlyList<Candle>> CandlePagesAsync(VenueListing listing, string interval, long fromUs, long toUs, [EnumeratorCancellation] CancellationToken ct)
     {
         if (!HyperliquidProtocol.Intervals.Contains(interval))

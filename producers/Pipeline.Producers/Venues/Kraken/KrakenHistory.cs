@@ -37,23 +37,50 @@ public sealed class KrakenHistory(VenueHttp http, Uri restBase) : IVenueHistory
                 if (id >= gap.BeforeId) yield break;
                 if (id < expected) continue;
                 expected = id + 1;
-                yield return new Trade
-                {
-                    Instrument = listing.Instrument,
-                    TradeId = id,
-                    Price = JsonFields.Wire(r[0].Positive("price")),
-                    Size = JsonFields.Wire(r[1].Positive("volume")),
-                    Aggressor = r[3].GetString() switch { "b" => AggressorSide.Buy, "s" => AggressorSide.Sell, var s => throw new FormatException($"side '{s}' is neither b nor s") },
-                    EventTimeUs = JsonFields.SecondsTextToMicros(r[2].GetRawText().Trim('"')),
-                    ReceiveTimeUs = receiveUs,
-                    Origin = Origin.Backfill,
-                    VenueSymbol = listing.Symbol,
-                };
+                yield return ToTrade(r, listing, receiveUs);
             }
             if (!any || last is null || last == since) yield break;
             since = last.Value;
         }
     }
+
+    /// <summary>Trades by time: "since" is a time cursor (ns), so the range is read forward page by page.</summary>
+    public async IAsyncEnumerable<IReadOnlyList<Trade>> TradePagesAsync(VenueListing listing, long fromUs, long toUs,
+        [EnumeratorCancellation] CancellationToken ct)
+    {
+        var since = (fromUs - 1) * 1000;
+        while (true)
+        {
+            using var doc = await http.GetAsync(VenueHttp.Build(restBase, "/0/public/Trades",
+                ("pair", KrakenProtocol.RestPair(listing.Symbol)), ("since", since)), ct);
+            var (rows, last) = Result(doc.RootElement);
+            var receiveUs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
+            var page = new List<Trade>();
+            var done = rows.GetArrayLength() == 0;
+            foreach (var r in rows.EnumerateArray())
+            {
+                var trade = ToTrade(r, listing, receiveUs);
+                if (trade.EventTimeUs >= toUs) { done = true; break; }
+                if (trade.EventTimeUs >= fromUs) page.Add(trade);
+            }
+            if (page.Count > 0) yield return page;
+            if (done || last is null || last == since) yield break;
+            since = last.Value;
+        }
+    }
+
+    private static Trade ToTrade(JsonElement r, VenueListing listing, long receiveUs) => new()
+    {
+        Instrument = listing.Instrument,
+        TradeId = r[6].GetInt64(),
+        Price = JsonFields.Wire(r[0].Positive("price")),
+        Size = JsonFields.Wire(r[1].Positive("volume")),
+        Aggressor = r[3].GetString() switch { "b" => AggressorSide.Buy, "s" => AggressorSide.Sell, var s => throw new FormatException($"side '{s}' is neither b nor s") },
+        EventTimeUs = JsonFields.SecondsTextToMicros(r[2].GetRawText().Trim('"')),
+        ReceiveTimeUs = receiveUs,
+        Origin = Origin.Backfill,
+        VenueSymbol = listing.Symbol,
+    };
 
     public async IAsyncEnumerable<IReadOnlyList<Candle>> CandlePagesAsync(VenueListing listing, string interval, long fromUs, long toUs, [EnumeratorCancellation] CancellationToken ct)
     {

@@ -39,6 +39,40 @@ public sealed class OkxHistory(VenueHttp http, Uri restBase) : IVenueHistory
         foreach (var trade in found.OrderBy(t => t.TradeId)) yield return trade;
     }
 
+    /// <summary>Trades by time, in windows of an hour: the newest trades before the window's end by timestamp
+    /// (type=2), then back by trade id (type=1) until the window's start, handed out oldest first.</summary>
+    public async IAsyncEnumerable<IReadOnlyList<Trade>> TradePagesAsync(VenueListing listing, long fromUs, long toUs,
+        [EnumeratorCancellation] CancellationToken ct)
+    {
+        const long hourUs = 3_600_000_000;
+        for (var start = fromUs; start < toUs; start += hourUs)
+        {
+            var end = Math.Min(toUs, start + hourUs);
+            var found = new List<Trade>();
+            // after= is exclusive: trades before the first millisecond at or after the window's end.
+            (string Type, long After) cursor = ("2", (end + 999) / 1000);
+            while (true)
+            {
+                using var doc = await http.GetAsync(VenueHttp.Build(restBase, "/api/v5/market/history-trades",
+                    ("instId", listing.Symbol), ("type", cursor.Type), ("after", cursor.After), ("limit", Page)), ct);
+                var rows = Data(doc.RootElement);
+                var receiveUs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
+                long lowest = long.MaxValue;
+                var older = false;
+                foreach (var r in rows.EnumerateArray())
+                {
+                    var trade = OkxProtocol.ToTrade(r, listing, receiveUs, Origin.Backfill);
+                    lowest = Math.Min(lowest, trade.TradeId);
+                    if (trade.EventTimeUs < start) older = true;
+                    else if (trade.EventTimeUs < end) found.Add(trade);
+                }
+                if (older || lowest == long.MaxValue || (cursor.Type == "1" && lowest >= cursor.After)) break;
+                cursor = ("1", lowest);
+            }
+            yield return found.OrderBy(t => t.TradeId).ToList();
+        }
+    }
+
     public async IAsyncEnumerable<IReadOnlyList<Candle>> CandlePagesAsync(VenueListing listing, string interval, long fromUs, long toUs,
         [EnumeratorCancellation] CancellationToken ct)
     {
