@@ -15,6 +15,7 @@ public sealed class BackfillDirectory : BackgroundService
 {
     private readonly KafkaClientSettings _kafka;
     private readonly Lazy<IProducer<string, byte[]>> _producer;
+    private int _disposed;
 
     public BackfillDirectory(KafkaClientSettings kafka, ILogger<BackfillDirectory> log)
     {
@@ -62,6 +63,8 @@ public sealed class BackfillDirectory : BackgroundService
 
     public override void Dispose()
     {
+        // Registered as a singleton and as the hosted service: the container disposes it twice.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         if (_producer.IsValueCreated)
         {
             _producer.Value.Flush(TimeSpan.FromSeconds(5));

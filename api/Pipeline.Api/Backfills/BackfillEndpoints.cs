@@ -15,14 +15,14 @@ public static class BackfillEndpoints
 
     public static void Map(WebApplication app)
     {
-        var group = app.MapGroup("/backfills").WithTags("backfills");
-        group.MapPost("", RequestAsync)
+        var group = app.MapGroup("").WithTags("backfills");
+        group.MapPost("/backfills", RequestAsync)
             .WithSummary("Start a backfill job: venue candles and/or trades of configured instruments over a time range (needs X-API-Key)")
             .Accepts<BackfillAsk>("application/json")
             .Produces<BackfillAnswer>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        group.MapGet("/{id}", Get)
+        group.MapGet("/backfills/{id}", Get)
             .WithSummary("A backfill job's state and the progress of each part")
             .Produces<BackfillAnswer>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
