@@ -21,5 +21,6 @@ root.Subcommands.Add(TopicsCommand.Create(config));
 root.Subcommands.Add(ImportCommand.Create(config));
 root.Subcommands.Add(BackfillCommand.Create(config));
 root.Subcommands.Add(TwapCommand.Create(config));
+root.Subcommands.Add(ReplayCommand.Create(config));
 
 return await CliRunner.InvokeAsync(root, args);

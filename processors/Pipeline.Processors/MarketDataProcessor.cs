@@ -42,10 +42,14 @@ public sealed class MarketDataProcessor
     private readonly IReadOnlyList<string> _indicatorSpecs;
     private readonly string[] _indicatorNames;
     private readonly string[][] _indicatorFields;
+    private readonly ProcessorTopology _topology;
 
-    public MarketDataProcessor(ProcessingOptions options, IEnumerable<string> instrumentKeys, ILogger logger, string name = "processor")
+    /// <param name="topology">Topics and behaviour; null = the live processor's (<see cref="ProcessorTopology.Live"/>).</param>
+    public MarketDataProcessor(ProcessingOptions options, IEnumerable<string> instrumentKeys, ILogger logger, string name = "processor",
+        ProcessorTopology? topology = null)
     {
         _options = options;
+        _topology = topology ?? ProcessorTopology.Live;
         _known = instrumentKeys.ToHashSet();
         _validator = new TradeValidator(options);
         _resolver = new InstrumentResolver(_known);
@@ -65,6 +69,8 @@ public sealed class MarketDataProcessor
 
     public static IReadOnlyList<string> ChangelogTopics { get; } =
         [TopicCatalog.ValidatorState.Name, TopicCatalog.AggregatorState.Name, TopicCatalog.IndicatorState.Name];
+
+    public ProcessorTopology Topology => _topology;
 
     public IReadOnlyDictionary<string, InstrumentState> Instruments => _instruments;
 
@@ -86,9 +92,9 @@ public sealed class MarketDataProcessor
         var before = output.Count;
         try
         {
-            if (r.Topic == TopicCatalog.RawTrades.Name) ProcessTrade(r, nowUs, output);
-            else if (r.Topic == TopicCatalog.RawExchangeCandles.Name) ProcessExchangeCandle(r, nowUs, output);
-            else if (r.Topic == TopicCatalog.EndOfInput.Name) ProcessEndOfInput(r, nowUs, output);
+            if (r.IsEndOfInput || (r.Topic == _topology.EndOfInput && r.Topic != _topology.Trades)) ProcessEndOfInput(r, nowUs, output);
+            else if (r.Topic == _topology.Trades) ProcessTrade(r, nowUs, output);
+            else if (r.Topic == _topology.ExchangeCandles) ProcessExchangeCandle(r, nowUs, output);
             else DeadLetter(r, new(DeadLetterReasons.UnknownTopic, $"the processor does not read topic {r.Topic}"), nowUs, output);
         }
         catch (Exception e) when (e is ArithmeticException or ArgumentException or FormatException or InvalidDataException)
@@ -108,14 +114,17 @@ public sealed class MarketDataProcessor
     {
         foreach (var s in _instruments.Values)
         {
-            _scratch.Clear();
-            s.Aggregator.TakeDueUpdates(nowUs, _throttleUs, _scratch);
-            foreach (var c in _scratch)
-                output.Add(new(TopicCatalog.Candles.Name, null, s.KeyBytes, c.ToMessage(s.Instrument).ToByteArray(), CandleHeaders));
+            if (_topology.OpenCandleUpdates)
+            {
+                _scratch.Clear();
+                s.Aggregator.TakeDueUpdates(nowUs, _throttleUs, _scratch);
+                foreach (var c in _scratch)
+                    output.Add(new(_topology.CandlesOut, null, s.KeyBytes, c.ToMessage(s.Instrument).ToByteArray(), CandleHeaders));
+            }
 
             if (s.ValidatorDirty)
             {
-                output.Add(new(TopicCatalog.ValidatorState.Name, s.Partition, s.KeyBytes, s.Validator.Serialize(), null));
+                output.Add(new(_topology.ValidatorState, s.Partition, s.KeyBytes, s.Validator.Serialize(), null));
                 s.ValidatorDirty = false;
             }
             var metaDirty = s.Aggregator.MetaDirty;
@@ -123,18 +132,18 @@ public sealed class MarketDataProcessor
             _removed.Clear();
             s.Aggregator.TakeChanges(_scratch, _removed);
             foreach (var c in _scratch)
-                output.Add(new(TopicCatalog.AggregatorState.Name, s.Partition, CandleKey(s.Key, c.Interval.Name, c.OpenTimeUs), SerializeCandle(c), null));
+                output.Add(new(_topology.AggregatorState, s.Partition, CandleKey(s.Key, c.Interval.Name, c.OpenTimeUs), SerializeCandle(c), null));
             foreach (var (i, open) in _removed)
-                output.Add(new(TopicCatalog.AggregatorState.Name, s.Partition, CandleKey(s.Key, CandleInterval.All[i].Name, open), null, null));
+                output.Add(new(_topology.AggregatorState, s.Partition, CandleKey(s.Key, CandleInterval.All[i].Name, open), null, null));
             for (var i = 0; i < s.Series.Length; i++)
             {
                 if (!s.SeriesDirty[i]) continue;
                 s.SeriesDirty[i] = false;
-                output.Add(new(TopicCatalog.IndicatorState.Name, s.Partition, Encoding.UTF8.GetBytes($"{s.Key}|{CandleInterval.All[i].Name}"),
+                output.Add(new(_topology.IndicatorState, s.Partition, Encoding.UTF8.GetBytes($"{s.Key}|{CandleInterval.All[i].Name}"),
                     s.Series[i]!.Serialize(), null));
             }
             if (metaDirty)
-                output.Add(new(TopicCatalog.AggregatorState.Name, s.Partition, Encoding.UTF8.GetBytes(s.Key + WatermarkSuffix),
+                output.Add(new(_topology.AggregatorState, s.Partition, Encoding.UTF8.GetBytes(s.Key + WatermarkSuffix),
                     s.Aggregator.SerializeMeta(), null));
         }
     }
@@ -144,12 +153,12 @@ public sealed class MarketDataProcessor
     public void Restore(string topic, int partition, byte[] key, byte[]? value)
     {
         var k = Encoding.UTF8.GetString(key);
-        if (topic == TopicCatalog.ValidatorState.Name)
+        if (topic == _topology.ValidatorState)
         {
             var s = StateOf(k, partition);
             if (value is not null) s.Validator = ValidatorState.Deserialize(value, _options.DedupeWindow);
         }
-        else if (topic == TopicCatalog.AggregatorState.Name)
+        else if (topic == _topology.AggregatorState)
         {
             if (k.EndsWith(WatermarkSuffix, StringComparison.Ordinal))
             {
@@ -163,7 +172,7 @@ public sealed class MarketDataProcessor
             if (value is null) state.Aggregator.Forget(interval.Index, open);
             else state.Aggregator.Restore(DeserializeCandle(value, interval, open));
         }
-        else if (topic == TopicCatalog.IndicatorState.Name)
+        else if (topic == _topology.IndicatorState)
         {
             var parts = k.Split('|');
             var interval = CandleInterval.Find(parts[1]) ?? throw new InvalidDataException($"changelog key {k}: unknown interval");
@@ -192,6 +201,8 @@ public sealed class MarketDataProcessor
             DeadLetter(r, new(DeadLetterReasons.Malformed, "value is not a valid protobuf pipeline.v1.Trade"), nowUs, output);
             return;
         }
+        // Outside a replay's range: not part of this version at all (not a dead letter either).
+        if (t.EventTimeUs < _topology.FromUs || t.EventTimeUs >= _topology.ToUs) return;
         var ins = t.InstrumentLength < 0 ? null : _resolver.Resolve(r.Value.AsSpan(t.InstrumentOffset, t.InstrumentLength));
         if (ins is null || !ins.Complete)
         {
@@ -204,7 +215,7 @@ public sealed class MarketDataProcessor
             return;
         }
         LastTradeInstrument = ins.Key;
-        if (_validator.CheckValues(t) is { } bad) { DeadLetter(r, bad, nowUs, output); return; }
+        if (_topology.Validate && _validator.CheckValues(t) is { } bad) { DeadLetter(r, bad, nowUs, output); return; }
         // An instrument's state lives with one partition: a record keyed otherwise may sit in another partition,
         // owned by another instance, and would be counted twice.
         if (r.Key is null || !r.Key.AsSpan().SequenceEqual(ins.KeyBytes))
@@ -213,16 +224,20 @@ public sealed class MarketDataProcessor
             return;
         }
         var s = StateOf(ins.Key, r.Partition);
-        if (_validator.CheckHistory(t, ins.Key, s.Validator) is { } dup) { DeadLetter(r, dup, nowUs, output); return; }
+        if (_topology.Validate && _validator.CheckHistory(t, ins.Key, s.Validator) is { } dup) { DeadLetter(r, dup, nowUs, output); return; }
         if (s.Aggregator.IsTooLate(t.EventTimeUs))
         {
             DeadLetter(r, new(DeadLetterReasons.TooLate, $"trade at {t.EventTimeUs} us is older than the revision horizon ({_options.RevisionHorizonMs} ms behind the watermark {s.Aggregator.WatermarkUs} us; Processing:RevisionHorizonMs)"), nowUs, output);
             return;
         }
-        var jumped = _validator.Accept(t, t.Price, s.Validator);
-        s.ValidatorDirty = true;
-        if (jumped) ProcessorMetrics.PriceJumps.Add(1);
-        output.Add(new(TopicCatalog.ValidTrades.Name, null, s.KeyBytes, r.Value, jumped ? FlaggedTradeHeaders : TradeHeaders));
+        if (_topology.Validate)
+        {
+            var jumped = _validator.Accept(t, t.Price, s.Validator);
+            s.ValidatorDirty = true;
+            if (jumped) ProcessorMetrics.PriceJumps.Add(1);
+            if (_topology.ValidTradesOut is { } validOut)
+                output.Add(new(validOut, null, s.KeyBytes, r.Value, jumped ? FlaggedTradeHeaders : TradeHeaders));
+        }
 
         _finals.Clear();
         s.Aggregator.Apply(new TradeTick(t.Price, t.Size, t.Aggressor, t.EventTimeUs, t.TradeId, t.Origin), _finals);
@@ -247,10 +262,17 @@ public sealed class MarketDataProcessor
             DeadLetter(r, new(DeadLetterReasons.UnknownInstrument, $"end-of-input mark for unregistered instrument {mark.Instrument?.Key}"), nowUs, output);
             return;
         }
+        CloseThrough(mark.Instrument.Key, mark.ThroughTimeUs, output);
+    }
+
+    /// <summary>End of input of one instrument: every candle ending at or before <paramref name="throughUs"/> closes
+    /// (a replay calls it for each instrument at the end of its range).</summary>
+    public void CloseThrough(string instrumentKey, long throughUs, List<OutputRecord> output)
+    {
         // No state means no trades were seen on this instance: nothing is open, nothing to close.
-        if (!_instruments.TryGetValue(mark.Instrument.Key, out var s)) return;
+        if (!_instruments.TryGetValue(instrumentKey, out var s)) return;
         _finals.Clear();
-        s.Aggregator.EndOfInput(mark.ThroughTimeUs, _finals);
+        s.Aggregator.EndOfInput(throughUs, _finals);
         EmitFinals(s, output);
     }
 
@@ -271,7 +293,8 @@ public sealed class MarketDataProcessor
         candle.Source = CandleSource.Exchange;
         var interval = CandleInterval.Find(candle.Interval)!;
         candle.CloseTimeUs = candle.OpenTimeUs + interval.DurationUs;
-        output.Add(new(TopicCatalog.ExchangeCandles.Name, null, Encoding.UTF8.GetBytes(candle.Instrument.Key), candle.ToByteArray(), CandleHeaders));
+        if (_topology.ExchangeCandlesOut is { } exchangeOut)
+            output.Add(new(exchangeOut, null, Encoding.UTF8.GetBytes(candle.Instrument.Key), candle.ToByteArray(), CandleHeaders));
     }
 
     private void EmitFinals(InstrumentState s, List<OutputRecord> output)
@@ -279,9 +302,10 @@ public sealed class MarketDataProcessor
         foreach (var c in _finals)
         {
             if (c.Revision > 0) ProcessorMetrics.LateTrades.Add(1);
+            if (!_topology.Writes(c.Interval)) continue;
             var bytes = c.ToMessage(s.Instrument).ToByteArray();
-            output.Add(new(TopicCatalog.Candles.Name, null, s.KeyBytes, bytes, CandleHeaders));
-            output.Add(new(TopicCatalog.FinalCandles.Name, null, s.KeyBytes, bytes, CandleHeaders));
+            output.Add(new(_topology.CandlesOut, null, s.KeyBytes, bytes, CandleHeaders));
+            output.Add(new(_topology.FinalCandlesOut, null, s.KeyBytes, bytes, CandleHeaders));
             EmitIndicators(s, c, output);
         }
     }
@@ -316,7 +340,7 @@ public sealed class MarketDataProcessor
                     if (row.Values[k][f] is { } x && double.IsFinite(x)) field.Value = x;
                     v.Fields.Add(field);
                 }
-                output.Add(new(TopicCatalog.Indicators.Name, null, s.KeyBytes, v.ToByteArray(), IndicatorHeaders));
+                output.Add(new(_topology.IndicatorsOut, null, s.KeyBytes, v.ToByteArray(), IndicatorHeaders));
             }
     }
 
@@ -329,7 +353,7 @@ public sealed class MarketDataProcessor
         ProcessorMetrics.DeadLetters.Add(1, new KeyValuePair<string, object?>("reason", why.Code));
         _log.LogDebug("Dead-lettered {Topic}/{Partition}@{Offset}: {Code} {Reason}", r.Topic, r.Partition, r.Offset, why.Code, why.Reason);
         var dl = DeadLetterRecord.Create(r.Topic, r.Partition, r.Offset, r.Key, r.Value, why.Code, why.Reason, _name, nowUs);
-        output.Add(new(TopicCatalog.DeadLetters.Name, null, DeadLetterRecord.BoundedKey(r.Key), dl.ToByteArray(), DeadLetterHeaders));
+        output.Add(new(_topology.DeadLettersOut, null, DeadLetterRecord.BoundedKey(r.Key), dl.ToByteArray(), DeadLetterHeaders));
     }
 
     private InstrumentState StateOf(string key, int partition)

@@ -8,4 +8,7 @@ public sealed record ProcessorRecord(string Topic, int Partition, long Offset, b
 
     /// <summary>The dead-letter reason code for <see cref="FramingFault"/>: "malformed" or "unknown_schema".</summary>
     public string FramingFaultCode { get; init; } = "malformed";
+
+    /// <summary>An end-of-input mark that travels on a trades topic (header pipeline.type; replay input from the archive).</summary>
+    public bool IsEndOfInput { get; init; }
 }

@@ -1,10 +1,13 @@
 // Usage: Pipeline.Processors.Tests.Host <bootstrap> <group> <instance>. Runs ProcessorRole until stdin closes.
+// Or: Pipeline.Processors.Tests.Host replay <bootstrap> <version> <from> <to>: plans (or resumes) and runs a replay
+// with the default processing configuration (lateness 0), printing "replay progress <records>" as it goes.
 using Microsoft.Extensions.Logging;
 using Pipeline.Plumbing;
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Kafka;
 using Pipeline.Processors;
 
+if (args.Length == 5 && args[0] == "replay") return await RunReplayAsync(args);
 if (args.Length < 3)
 {
     Console.Error.WriteLine("usage: Pipeline.Processors.Tests.Host <bootstrap> <group> <instance>");
@@ -26,3 +29,34 @@ Console.WriteLine("processor started");
 await ProcessorRole.RunAsync(context, stop.Token);
 Console.WriteLine("processor stopped");
 return 0;
+
+static async Task<int> RunReplayAsync(string[] args)
+{
+    var options = PipelineConfiguration.Load(file: null, environment: new Dictionary<string, string?>
+    {
+        ["PIPELINE__KAFKA__BOOTSTRAP"] = args[1],
+        ["PIPELINE__PROCESSING__ALLOWEDLATENESSMS"] = "0",
+    });
+    using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
+    LibrdkafkaLoader.EnsureLoaded();
+    var kafka = new KafkaClientSettings(args[1]);
+    var request = new Pipeline.Processors.Replay.ReplayRequest
+    {
+        Version = Pipeline.Schemas.DataVersion.Parse(args[2]),
+        FromUs = Pipeline.Schemas.UnixMicros.TryParseIso(args[3], out var from) ? from.Value : throw new ArgumentException(args[3]),
+        ToUs = Pipeline.Schemas.UnixMicros.TryParseIso(args[4], out var to) ? to.Value : throw new ArgumentException(args[4]),
+        Processing = options.Processing,
+    };
+    var instruments = options.Instruments.Select(i => i.ToInstrumentRef().Key).ToList();
+    var job = await Pipeline.Processors.Replay.ReplayJob.PlanAsync(kafka, request, instruments, loggers);
+    Console.WriteLine($"replay planned {job.Plan.Total} resumed={job.Resumed}");
+    var result = await job.RunAsync(new SyncProgress(p => Console.WriteLine($"replay progress {p.Records}")), CancellationToken.None);
+    Console.WriteLine($"replay complete={result.Complete} records={result.Records}");
+    return 0;
+}
+
+/// <summary>Reports on the caller's thread (Progress&lt;T&gt; would post to the thread pool, out of order).</summary>
+sealed class SyncProgress(Action<Pipeline.Processors.Replay.ReplayProgress> report) : IProgress<Pipeline.Processors.Replay.ReplayProgress>
+{
+    public void Report(Pipeline.Processors.Replay.ReplayProgress value) => report(value);
+}

@@ -25,7 +25,10 @@ public sealed class VersionTopics
         ValidatorState = Derive(TopicCatalog.ValidatorState);
         AggregatorState = Derive(TopicCatalog.AggregatorState);
         IndicatorState = Derive(TopicCatalog.IndicatorState);
-        All = [Input, Candles, FinalCandles, Indicators, DeadLetters, ValidatorState, AggregatorState, IndicatorState];
+        Plan = new TopicSpec($"{Root}plan", "\"plan\" or \"complete\"", typeof(byte[]),
+            "The replay's plan (JSON: range, instruments, intervals, input, processing configuration, input offsets fixed at plan "
+            + "time) under key \"plan\", and \"complete\" written in its last transaction.", Compacted: true, Partitions: 1);
+        All = [Input, Candles, FinalCandles, Indicators, DeadLetters, ValidatorState, AggregatorState, IndicatorState, Plan];
     }
 
     public DataVersion Version { get; }
@@ -40,6 +43,8 @@ public sealed class VersionTopics
     public TopicSpec ValidatorState { get; }
     public TopicSpec AggregatorState { get; }
     public TopicSpec IndicatorState { get; }
+    /// <summary>The replay engine's plan and completion mark (ReplayPlan in processors/Pipeline.Processors/Replay).</summary>
+    public TopicSpec Plan { get; }
 
     public IReadOnlyList<TopicSpec> All { get; }
 

@@ -18,7 +18,7 @@ public static class ChangelogRestorer
         using var consumer = new ConsumerBuilder<byte[], byte[]?>(config).Build();
         var pending = new HashSet<TopicPartition>();
         var assign = new List<TopicPartitionOffset>();
-        foreach (var topic in MarketDataProcessor.ChangelogTopics)
+        foreach (var topic in processor.Topology.Changelogs)
         foreach (var p in partitions)
         {
             var tp = new TopicPartition(topic, new Partition(p));

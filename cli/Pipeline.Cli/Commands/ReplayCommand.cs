@@ -1,0 +1,140 @@
+// `pipeline replay`: reprocess the trades of an exchange-time range into a new version's replay.<V>.* topics with its
+// own processing configuration (ADR 0006, docs/replay.md). The same command run again resumes an interrupted replay.
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Pipeline.Plumbing.Configuration;
+using Pipeline.Processors.Replay;
+using Pipeline.Schemas;
+using Spectre.Console;
+
+namespace Pipeline.Cli.Commands;
+
+public static class ReplayCommand
+{
+    public const int ExitInterrupted = 130;
+
+    public static Command Create(Option<string?> config)
+    {
+        var from = new Option<string>("--from") { Description = "start of the exchange-time range (UTC, inclusive), e.g. 2024-01-01 or 2024-01-01T12:00:00Z", Required = true };
+        var to = new Option<string?>("--to") { Description = "end of the range (UTC, exclusive); default: now" };
+        var into = new Option<string>("--into") { Description = "name of the new version, e.g. v2 or rsi-21 (lower-case letters, digits, '-')", Required = true };
+        var instrument = new Option<string[]>("--instrument") { Description = "instrument key to replay, e.g. binance:BTC/USDT:spot (repeatable; default: all configured)", AllowMultipleArgumentsPerToken = true };
+        var interval = new Option<string[]>("--interval") { Description = "candle interval to write, e.g. 1m 1h (repeatable; default: all)", AllowMultipleArgumentsPerToken = true };
+        var revalidate = new Option<bool>("--revalidate") { Description = "read trades.raw and validate again with the replay's rules (default: trades.valid as validated live)" };
+        var processing = new Option<string?>("--processing") { Description = "JSON file whose Processing section overrides the live processing settings for this replay (indicators, lateness, validation rules)" };
+        var indicator = new Option<string[]>("--indicator") { Description = "indicator to compute instead of the configured set, e.g. rsi:21 or macd:12,26,9 or rsi(21) (repeatable)", AllowMultipleArgumentsPerToken = true };
+        var lateness = new Option<int?>("--allowed-lateness-ms") { Description = "Processing:AllowedLatenessMs for this replay" };
+        var horizon = new Option<int?>("--revision-horizon-ms") { Description = "Processing:RevisionHorizonMs for this replay" };
+        var input = new Option<string?>("--input") { Description = "topic to read instead of trades.valid/trades.raw, e.g. replay.<version>.trades filled from the archive" };
+        var command = new Command("replay", "Reprocess the trades of [--from, --to) into a new version of candles and indicators (topics replay.<version>.*) while live "
+            + "processing goes on; exactly once, and the same command resumes an interrupted run. Uses Kafka:Bootstrap, else the embedded broker of a running `pipeline up`.");
+        foreach (var o in new Option[] { from, to, into, instrument, interval, revalidate, processing, indicator, lateness, horizon, input }) command.Options.Add(o);
+        command.SetAction((parse, _) => CliRunner.RunAsync(async ct =>
+        {
+            var options = ConfigLoader.Load(parse, config);
+            // Check the arguments before connecting anywhere.
+            if (!DataVersion.TryParse(parse.GetValue(into), out var version, out var problem)) throw new ArgumentException($"--into: {problem}");
+            var settings = ReplayProcessing(options.Processing, parse.GetValue(processing), parse.GetValue(indicator) ?? [], parse.GetValue(lateness), parse.GetValue(horizon));
+            var request = new ReplayRequest
+            {
+                Version = version,
+                FromUs = ParseTime(parse.GetValue(from)!, "--from"),
+                ToUs = parse.GetValue(to) is { } t ? ParseTime(t, "--to") : null,
+                Instruments = parse.GetValue(instrument) ?? [],
+                Intervals = parse.GetValue(interval) ?? [],
+                Revalidate = parse.GetValue(revalidate),
+                Input = parse.GetValue(input),
+                Processing = settings,
+            };
+
+            if (options.Kafka.UsesEmbeddedBroker) options.Kafka.Bootstrap = $"127.0.0.1:{options.Kafka.EmbeddedPort}";
+            using var loggers = PipelineServices.CreateLoggerFactory();
+            await using var services = await PipelineServices.StartAsync(options, loggers, allowEmbedded: false, needsDatabase: false, ct);
+            var configured = options.Instruments.Select(i => i.ToInstrumentRef().Key).ToList();
+            var job = await ReplayJob.PlanAsync(services.Context.Kafka, request, configured, loggers, ct);
+            var plan = job.Plan;
+            Console.WriteLine($"replay {plan.Version}: {plan.Input} [{Iso(plan.FromUs)}, {Iso(plan.ToUs)}), {plan.Total:N0} records to read"
+                + $"{(job.Resumed ? " (resuming)" : "")}, indicators {string.Join(" ", plan.Indicators)}");
+
+            var result = Interactive()
+                ? await AnsiConsole.Progress()
+                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                    .StartAsync(async progress =>
+                    {
+                        var task = progress.AddTask($"replay {plan.Version}", maxValue: Math.Max(1, plan.Total));
+                        return await job.RunAsync(new Progress<ReplayProgress>(p =>
+                        {
+                            task.Value = p.Records;
+                            task.Description = $"replay {plan.Version}: {p.Records:N0}/{p.Total:N0} records, {p.RecordsPerSecond:N0}/s, {p.Outputs:N0} written";
+                        }), ct);
+                    })
+                : await job.RunAsync(new PlainProgress(loggers.CreateLogger("replay"), plan.Version), ct);
+            if (!result.Complete)
+            {
+                Console.WriteLine($"replay {plan.Version} interrupted after {result.Records:N0} of {plan.Total:N0} records; run the same command again to resume");
+                return ExitInterrupted;
+            }
+            Console.WriteLine($"replay {plan.Version} complete: {result.Records:N0} records read, {result.Outputs:N0} records written to replay.{plan.Version}.* "
+                + $"in {result.Elapsed.TotalSeconds:F1} s");
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>The live processing settings, overridden by the --processing file's Processing section, then the flags.</summary>
+    internal static ProcessingOptions ReplayProcessing(ProcessingOptions live, string? file, string[] indicators, int? lateness, int? horizon)
+    {
+        var settings = JsonSerializer.Deserialize<ProcessingOptions>(JsonSerializer.Serialize(live))!;
+        if (file is not null)
+        {
+            if (!File.Exists(file)) throw new ArgumentException($"--processing: file '{file}' does not exist; pass a JSON file with a Processing section");
+            IConfigurationRoot root;
+            try { root = new ConfigurationBuilder().AddJsonFile(Path.GetFullPath(file), optional: false).Build(); }
+            catch (Exception e) when (e is FormatException or InvalidDataException)
+            {
+                throw new ArgumentException($"--processing: {file} is not valid JSON ({e.InnerException?.Message ?? e.Message})");
+            }
+            var section = root.GetSection("Processing");
+            if (!section.Exists()) throw new ArgumentException($"--processing: {file} has no Processing section; write {{\"Processing\": {{\"Indicators\": [\"rsi(21)\"]}}}}");
+            if (section.GetSection("Indicators").Exists()) settings.Indicators.Clear();
+            try { section.Bind(settings); }
+            catch (InvalidOperationException e) { throw new ArgumentException($"--processing: {e.InnerException?.Message ?? e.Message}"); }
+        }
+        if (indicators.Length > 0) settings.Indicators = indicators.Select(IndicatorSpec).ToList();
+        if (lateness is { } l) settings.AllowedLatenessMs = l;
+        if (horizon is { } h) settings.RevisionHorizonMs = h;
+        return settings;
+    }
+
+    /// <summary>"rsi:21" → "rsi(21)", "macd:12,26,9" → "macd(12,26,9)"; "rsi(21)" and "obv" stay as they are.</summary>
+    internal static string IndicatorSpec(string flag)
+    {
+        var colon = flag.IndexOf(':');
+        return colon < 0 ? flag : $"{flag[..colon]}({flag[(colon + 1)..]})";
+    }
+
+    private static long ParseTime(string text, string option) =>
+        UnixMicros.TryParseIso(text, out var t) ? t.Value
+            : throw new ArgumentException($"{option} '{text}' is not a date or time; use e.g. 2024-01-01 or 2024-01-01T12:00:00Z");
+
+    private static string Iso(long us) => new UnixMicros(us).ToDateTimeOffset().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    private static bool Interactive() => !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+
+    /// <summary>Progress as one log line every few seconds when the output is not a terminal.</summary>
+    private sealed class PlainProgress(ILogger log, string version) : IProgress<ReplayProgress>
+    {
+        private DateTime _last = DateTime.MinValue;
+
+        public void Report(ReplayProgress p)
+        {
+            if (DateTime.UtcNow - _last < TimeSpan.FromSeconds(2)) return;
+            _last = DateTime.UtcNow;
+            log.LogInformation("Replay {Version}: {Records}/{Total} records ({Percent:F1}%), {Rate:F0} records/s, {Outputs} written, ETA {Eta}",
+                version, p.Records, p.Total, p.Fraction * 100, p.RecordsPerSecond, p.Outputs, p.Remaining?.ToString(@"hh\:mm\:ss") ?? "-");
+        }
+    }
+}

@@ -1,0 +1,283 @@
+// Replay (issue 13, ADR 0006) on the embedded broker: deterministic, equal to live, with its own indicator
+// configuration checked against the published reference tables, and exactly once across kill -9.
+using System.Text;
+using Confluent.Kafka;
+using Google.Protobuf;
+using Microsoft.Extensions.Logging.Abstractions;
+using Pipeline.Plumbing;
+using Pipeline.Plumbing.Configuration;
+using Pipeline.Plumbing.Kafka;
+using Pipeline.Plumbing.Topics;
+using Pipeline.Processors.Replay;
+using Pipeline.Schemas;
+using Pipeline.Schemas.V1;
+using Pipeline.Testing;
+using static Pipeline.Processors.Tests.TradeFactory;
+
+namespace Pipeline.Processors.Tests;
+
+public class ReplayTests
+{
+    private const int Partitions = 3;
+
+    private static PipelineOptions LiveOptions(params (string Key, string Value)[] extra)
+    {
+        var env = new Dictionary<string, string?>
+        {
+            ["PIPELINE__PROCESSING__INSTANCEID"] = "live",
+            ["PIPELINE__PROCESSING__ALLOWEDLATENESSMS"] = "0",
+        };
+        foreach (var (k, v) in extra) env[k] = v;
+        return PipelineConfiguration.Load(file: null, environment: env);
+    }
+
+    private static IReadOnlyCollection<string> Configured(PipelineOptions o) => o.Instruments.Select(i => i.ToInstrumentRef().Key).ToList();
+
+    /// <summary>Live trades on two instruments over ~1.5 h of event time, with 90 s late trades (revisions of closed
+    /// 1m candles) and duplicates, then end-of-input marks through the range's end.</summary>
+    private static (List<(string Topic, byte[] Key, byte[] Value)> Records, long From, long To) LiveInput(int perInstrument)
+    {
+        var rng = new Random(5);
+        var t0 = Us("2025-02-03T00:00:00Z");
+        var to = t0 + perInstrument * 900_000L;
+        var records = new List<(string, byte[], byte[])>();
+        foreach (var ins in new[] { Btc, Eth })
+        {
+            var key = Encoding.UTF8.GetBytes(ins.Key);
+            for (var i = 0; i < perInstrument; i++)
+            {
+                var t = t0 + i * 900_000L + rng.Next(0, 500_000);
+                if (i % 500 == 499) t -= 90_000_000;
+                var trade = Trade(i, (1000 + rng.Next(0, 100_000) / 100m).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    (rng.Next(1, 10_000) / 1000m).ToString(System.Globalization.CultureInfo.InvariantCulture), t, Origin.Live,
+                    rng.Next(2) == 0 ? AggressorSide.Buy : AggressorSide.Sell, ins);
+                records.Add((TopicCatalog.RawTrades.Name, key, trade.ToByteArray()));
+                if (i % 1000 == 7) records.Add((TopicCatalog.RawTrades.Name, key, trade.ToByteArray()));
+            }
+            records.Add((TopicCatalog.EndOfInput.Name, key, new EndOfInput { Instrument = ins, Origin = Origin.Live, ThroughTimeUs = to }.ToByteArray()));
+        }
+        return (records, t0, to);
+    }
+
+    private static void Produce(KafkaClientSettings settings, IEnumerable<(string Topic, byte[] Key, byte[] Value)> input)
+    {
+        using var producer = new ProducerBuilder<byte[], byte[]>(settings.Producer("replay-test-input")).Build();
+        foreach (var (topic, key, value) in input)
+        {
+            while (true)
+            {
+                try { producer.Produce(topic, new Message<byte[], byte[]> { Key = key, Value = value }); break; }
+                catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull) { producer.Poll(TimeSpan.FromMilliseconds(20)); }
+            }
+        }
+        producer.Flush(TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>Runs the live processor in this process until its committed offsets reached the end of its inputs.</summary>
+    private static async Task RunLiveAsync(TestKafka kafka, PipelineOptions options)
+    {
+        var context = new PipelineContext(options, kafka.Settings, null, NullLoggerFactory.Instance);
+        using var stop = new CancellationTokenSource();
+        var role = Task.Run(() => ProcessorRole.RunAsync(context, stop.Token));
+        await Eventually.TrueAsync(() => Task.Run(() => role.IsFaulted ? throw role.Exception! : Consumed(kafka.Settings, options.Processing.GroupId,
+            MarketDataProcessor.InputTopics)), TimeSpan.FromMinutes(2), "the live processor to consume its input");
+        stop.Cancel();
+        await role;
+    }
+
+    private static bool Consumed(KafkaClientSettings settings, string group, IEnumerable<string> topics)
+    {
+        using var c = new ConsumerBuilder<byte[], byte[]>(settings.Consumer("replay-test-check", group)).Build();
+        var parts = topics.SelectMany(t => Enumerable.Range(0, Partitions).Select(p => new TopicPartition(t, p))).ToList();
+        var committed = c.Committed(parts, TimeSpan.FromSeconds(10)).ToDictionary(x => x.TopicPartition, x => x.Offset.Value);
+        return parts.All(p => c.QueryWatermarkOffsets(p, TimeSpan.FromSeconds(10)).High.Value is var high && (high == 0 || committed[p] >= high));
+    }
+
+    private static async Task<ReplayResult> ReplayAsync(TestKafka kafka, PipelineOptions options, string version, long from, long to,
+        ProcessingOptions? processing = null, IReadOnlyList<string>? intervals = null)
+    {
+        var job = await ReplayJob.PlanAsync(kafka.Settings, new ReplayRequest
+        {
+            Version = DataVersion.Parse(version),
+            FromUs = from,
+            ToUs = to,
+            Intervals = intervals ?? [],
+            Processing = processing ?? options.Processing,
+        }, Configured(options), NullLoggerFactory.Instance);
+        var result = await job.RunAsync(null, CancellationToken.None);
+        Assert.True(result.Complete);
+        return result;
+    }
+
+    /// <summary>Every committed record of a topic, per key in partition order, as base64 of its value (the bytes).</summary>
+    private static Dictionary<string, List<string>> ByKey(KafkaClientSettings settings, string topic)
+    {
+        var config = settings.Consumer("replay-test-read", "replay-test-read-" + Guid.NewGuid().ToString("N"));
+        config.EnablePartitionEof = true;
+        using var c = new ConsumerBuilder<byte[]?, byte[]?>(config).Build();
+        c.Assign(Enumerable.Range(0, Partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
+        var pending = Enumerable.Range(0, Partitions).ToHashSet();
+        var byKey = new Dictionary<string, List<string>>();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (pending.Count > 0 && DateTime.UtcNow < deadline)
+        {
+            var cr = c.Consume(TimeSpan.FromMilliseconds(200));
+            if (cr is null) continue;
+            if (cr.IsPartitionEOF) { pending.Remove(cr.Partition.Value); continue; }
+            var key = $"{cr.Partition.Value}|{(cr.Message.Key is null ? "" : Encoding.UTF8.GetString(cr.Message.Key))}";
+            if (!byKey.TryGetValue(key, out var list)) byKey[key] = list = new();
+            list.Add(cr.Message.Value is null ? "null" : Convert.ToBase64String(cr.Message.Value));
+        }
+        Assert.Empty(pending);
+        return byKey;
+    }
+
+    private static void AssertSameRecords(Dictionary<string, List<string>> expected, Dictionary<string, List<string>> actual, string what)
+    {
+        Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
+        foreach (var (key, records) in expected)
+        {
+            Assert.True(records.Count == actual[key].Count, $"{what} {key}: {records.Count} records expected, {actual[key].Count} got");
+            Assert.True(records.SequenceEqual(actual[key]), $"{what} {key}: records differ");
+        }
+    }
+
+    private static long Records(KafkaClientSettings settings, string topic)
+    {
+        using var c = new ConsumerBuilder<byte[], byte[]>(settings.Consumer("replay-test-count", "replay-test-count")).Build();
+        return Enumerable.Range(0, Partitions).Sum(p => c.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(10)).High.Value);
+    }
+
+    [Fact]
+    public async Task Two_replays_of_a_range_write_identical_records_and_equal_the_live_candles_and_indicators()
+    {
+        await using var kafka = await TestKafka.StartAsync(Partitions);
+        var options = LiveOptions();
+        var (input, from, to) = LiveInput(4_000);
+        Produce(kafka.Settings, input);
+        await RunLiveAsync(kafka, options);
+
+        await ReplayAsync(kafka, options, "det-a", from, to);
+        await ReplayAsync(kafka, options, "det-b", from, to);
+        var a = new VersionTopics(DataVersion.Parse("det-a"));
+        var b = new VersionTopics(DataVersion.Parse("det-b"));
+
+        // Deterministic: byte-identical keys and values, in the same order per key.
+        foreach (var (ta, tb) in new[] { (a.Candles, b.Candles), (a.FinalCandles, b.FinalCandles), (a.Indicators, b.Indicators), (a.DeadLetters, b.DeadLetters) })
+            AssertSameRecords(ByKey(kafka.Settings, ta.Name), ByKey(kafka.Settings, tb.Name), tb.Name);
+
+        // Replay equals live: the same final candles (with the same revisions) and indicator values, record for record.
+        var liveFinals = ByKey(kafka.Settings, TopicCatalog.FinalCandles.Name);
+        Assert.True(liveFinals.Values.Sum(l => l.Count) > 100, "the live run wrote too few final candles to compare");
+        Assert.Contains(liveFinals.Values.SelectMany(l => l), v => Candle.Parser.ParseFrom(Convert.FromBase64String(v)).Revision > 0);
+        AssertSameRecords(liveFinals, ByKey(kafka.Settings, a.FinalCandles.Name), "final candles");
+        AssertSameRecords(ByKey(kafka.Settings, TopicCatalog.Indicators.Name), ByKey(kafka.Settings, a.Indicators.Name), "indicators");
+        // A replay writes closed candles only: its candles topic holds the finals (open updates depend on processing time).
+        AssertSameRecords(ByKey(kafka.Settings, a.FinalCandles.Name), ByKey(kafka.Settings, a.Candles.Name), "candles");
+    }
+
+    [Fact]
+    public async Task Replay_with_other_indicator_periods_equals_the_published_reference_and_leaves_live_untouched()
+    {
+        await using var kafka = await TestKafka.StartAsync(Partitions);
+        // Live computes rsi(7) and sma(5); the replay asks for the periods the published reference tables have.
+        var options = LiveOptions(("PIPELINE__PROCESSING__INDICATORS__0", "rsi(7)"), ("PIPELINE__PROCESSING__INDICATORS__1", "sma(5)"));
+        var bars = IndicatorReferenceTests.Bars();
+        var key = Encoding.UTF8.GetBytes(Btc.Key);
+        long id = 0;
+        var trades = new List<(string, byte[], byte[])>();
+        foreach (var bar in bars)
+        {
+            // Four backfill trades per reference bar (open, high, low, close) whose sizes add up to its volume.
+            foreach (var (price, size, at) in new[] { (bar.Open, bar.Volume - 3, 1), (bar.High, 1m, 2), (bar.Low, 1m, 3), (bar.Close, 1m, 4) })
+                trades.Add((TopicCatalog.RawTrades.Name, key, Trade(id++, S(price), S(size), bar.OpenTimeUs + at * 1_000_000L).ToByteArray()));
+        }
+        Produce(kafka.Settings, trades);
+        await RunLiveAsync(kafka, options);
+        var live = new[] { TopicCatalog.Candles, TopicCatalog.FinalCandles, TopicCatalog.Indicators, TopicCatalog.DeadLetters, TopicCatalog.ValidTrades }
+            .ToDictionary(t => t.Name, t => Records(kafka.Settings, t.Name));
+
+        var processing = ReplayProcessingOf(options.Processing, ["rsi(14)", "macd(12,26,9)", "bb(20,2)", "sma(20)"]);
+        await ReplayAsync(kafka, options, "ref", bars[0].OpenTimeUs, bars[^1].OpenTimeUs + 86_400_000_000L, processing, ["1d"]);
+
+        var topics = new VersionTopics(DataVersion.Parse("ref"));
+        var values = ByKey(kafka.Settings, topics.Indicators.Name).Values.SelectMany(l => l)
+            .Select(v => IndicatorValue.Parser.ParseFrom(Convert.FromBase64String(v))).ToList();
+        Assert.All(values, v => Assert.Equal("1d", v.Interval));
+        var last = values.GroupBy(v => (v.OpenTimeUs, v.Indicator)).ToDictionary(g => g.Key, g => g.Last());
+        var dir = Path.Combine(AppContext.BaseDirectory, "Fixtures", "indicator-reference");
+        foreach (var (indicator, file) in new[] { ("rsi(14)", "rsi"), ("macd(12,26,9)", "macd"), ("bb(20,2)", "bb"), ("sma(20)", "sma") })
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, file + ".standard.json")));
+            var reference = doc.RootElement.EnumerateArray().ToList();
+            for (var i = 0; i < bars.Count; i++)
+            {
+                var v = last[(bars[i].OpenTimeUs, indicator)];
+                foreach (var f in v.Fields)
+                {
+                    var e = reference[i].GetProperty(f.Name);
+                    IndicatorReferenceTests.AssertClose(e.ValueKind == System.Text.Json.JsonValueKind.Null ? null : e.GetDouble(), f.HasValue ? f.Value : null,
+                        $"{indicator} {f.Name} at {bars[i].OpenTimeUs}");
+                }
+            }
+        }
+        // Live topics did not get a single record more.
+        foreach (var (topic, count) in live) Assert.Equal(count, Records(kafka.Settings, topic));
+        Assert.DoesNotContain(ByKey(kafka.Settings, TopicCatalog.Indicators.Name).Values.SelectMany(l => l),
+            v => IndicatorValue.Parser.ParseFrom(Convert.FromBase64String(v)).Indicator.StartsWith("macd"));
+
+        static string S(decimal d) => d.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static ProcessingOptions ReplayProcessingOf(ProcessingOptions live, List<string> indicators) => new()
+    {
+        AllowedLatenessMs = live.AllowedLatenessMs,
+        RevisionHorizonMs = live.RevisionHorizonMs,
+        MaxClockSkewMs = live.MaxClockSkewMs,
+        DedupeWindow = live.DedupeWindow,
+        PriceJumpFraction = live.PriceJumpFraction,
+        Indicators = indicators,
+    };
+
+    [Fact]
+    public async Task Replay_killed_mid_run_and_resumed_writes_the_same_records_as_an_uninterrupted_replay()
+    {
+        await using var kafka = await TestKafka.StartAsync(Partitions);
+        var options = LiveOptions();
+        // Valid trades as the live processor would have written them (the replay's default input), enough to take seconds.
+        var t0 = Us("2025-02-03T00:00:00Z");
+        const int perInstrument = 150_000;
+        var rng = new Random(9);
+        var input = new[] { Btc, Eth }.SelectMany(ins => Enumerable.Range(0, perInstrument).Select(i =>
+            (TopicCatalog.ValidTrades.Name, Encoding.UTF8.GetBytes(ins.Key),
+                Trade(i, (1000 + rng.Next(0, 100_000) / 100m).ToString(System.Globalization.CultureInfo.InvariantCulture), "0.5",
+                    t0 + i * 100_000L + rng.Next(0, 50_000), Origin.Live, AggressorSide.Buy, ins).ToByteArray()))).ToList();
+        Produce(kafka.Settings, input);
+        var from = t0;
+        var to = t0 + perInstrument * 100_000L;
+        await ReplayAsync(kafka, options, "clean", from, to);
+
+        string[] args = ["replay", kafka.BootstrapServers, "killed", new UnixMicros(from).ToIso(), new UnixMicros(to).ToIso()];
+        var killed = new VersionTopics(DataVersion.Parse("killed"));
+        using (var first = ChildProcess.Start("Pipeline.Processors.Tests.Host.dll", args))
+        {
+            // Killed once a transaction committed output and before the end: progress, not time, decides.
+            await first.WaitForLineAsync(l => l.StartsWith("replay planned"), TimeSpan.FromMinutes(1), "the replay's plan");
+            using var probe = new KafkaProbe<Candle>(kafka.Settings, killed.FinalCandles.Name);
+            await Eventually.GetAsync(async () => first.HasExited ? throw new InvalidOperationException(first.Tail()) : (await probe.PollAsync()).Count,
+                n => n > 0, TimeSpan.FromMinutes(1), "the first committed output of the replay to kill");
+            first.Kill();
+            Assert.DoesNotContain(first.Output, l => l.StartsWith("replay complete"));
+        }
+        using (var second = ChildProcess.Start("Pipeline.Processors.Tests.Host.dll", args))
+        {
+            await second.WaitForLineAsync(l => l.StartsWith("replay complete=True"), TimeSpan.FromMinutes(2), "the resumed replay to complete");
+            Assert.Contains(second.Output, l => l.Contains("resumed=True"));
+            Assert.Contains(second.Output, l => l.Contains("Restored processor state") && !l.Contains("from 0 changelog"));
+        }
+        var clean = new VersionTopics(DataVersion.Parse("clean"));
+        Assert.True(ByKey(kafka.Settings, clean.FinalCandles.Name).Values.Sum(l => l.Count) > 500);
+        foreach (var (tc, tk) in new[] { (clean.FinalCandles, killed.FinalCandles), (clean.Indicators, killed.Indicators), (clean.DeadLetters, killed.DeadLetters) })
+            AssertSameRecords(ByKey(kafka.Settings, tc.Name), ByKey(kafka.Settings, tk.Name), tk.Name);
+    }
+}
