@@ -49,11 +49,12 @@ public static class ReplayCommand
                 Input = parse.GetValue(input),
                 Processing = settings,
             };
+            var configured = options.Instruments.Select(i => i.ToInstrumentRef().Key).ToList();
+            ReplayJob.CheckRequest(request, configured);
 
             if (options.Kafka.UsesEmbeddedBroker) options.Kafka.Bootstrap = $"127.0.0.1:{options.Kafka.EmbeddedPort}";
             using var loggers = PipelineServices.CreateLoggerFactory();
             await using var services = await PipelineServices.StartAsync(options, loggers, allowEmbedded: false, needsDatabase: false, ct);
-            var configured = options.Instruments.Select(i => i.ToInstrumentRef().Key).ToList();
             var job = await ReplayJob.PlanAsync(services.Context.Kafka, request, configured, loggers, ct);
             var plan = job.Plan;
             Console.WriteLine($"replay {plan.Version}: {plan.Input} [{Iso(plan.FromUs)}, {Iso(plan.ToUs)}), {plan.Total:N0} records to read"

@@ -109,6 +109,11 @@ public sealed class ReplayJob
         return new ReplayJob(kafka, topics, planned, planned.ToProcessingOptions(request.Processing), configured, resumed: false, loggers);
     }
 
+    /// <summary>Checks what needs no broker (range, instruments, intervals, indicators, name); ArgumentException with one
+    /// line otherwise. PlanAsync checks the same; a CLI calls this first to answer before connecting anywhere.</summary>
+    public static void CheckRequest(ReplayRequest request, IReadOnlyCollection<string> configured) =>
+        Check(request, configured, UnixMicros.Now().Value);
+
     /// <summary>The stored plan of a version and whether it completed; null when the version has no plan.</summary>
     public static (ReplayPlan Plan, bool Complete)? ReadPlan(KafkaClientSettings kafka, DataVersion version)
     {
