@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
-using Google.Protobuf;
+using Confluent.SchemaRegistry;
 using Google.Protobuf.Reflection;
 
 namespace Pipeline.Plumbing.Serialization;
@@ -10,73 +8,80 @@ namespace Pipeline.Plumbing.Serialization;
 /// <summary>
 /// Record values in Schema Registry framing: registers each topic's value type as subject "&lt;topic&gt;-value"
 /// (TopicNameStrategy), its imports as subjects named by file ("pipeline/v1/common.proto", Confluent's default
-/// reference naming), with schemas as base64 FileDescriptorProtos like Confluent's .NET serializer; then frames
-/// payloads with the topic's schema id and reads both framings (plain Protobuf and Schema Registry).
+/// reference naming), with schemas as base64 FileDescriptorProtos like Confluent's .NET serializer, all through
+/// Confluent's own Schema Registry client; then frames payloads with the topic's schema id and reads both framings
+/// (plain Protobuf and Schema Registry).
 /// </summary>
-public sealed class SchemaRegistryValueCodec
+public sealed class SchemaRegistryValueCodec : IDisposable
 {
-    private readonly HttpClient _http;
+    private readonly ISchemaRegistryClient _client;
     private readonly ConcurrentDictionary<string, byte[]> _prefixByTopic = new();
     private readonly ConcurrentDictionary<int, bool> _knownIds = new();
 
-    private SchemaRegistryValueCodec(HttpClient http) => _http = http;
+    private SchemaRegistryValueCodec(ISchemaRegistryClient client, string url)
+    {
+        _client = client;
+        Url = url;
+    }
 
-    public string Url => _http.BaseAddress!.ToString().TrimEnd('/');
+    public string Url { get; }
 
     /// <summary>Registers every (topic, value type) and returns a codec that frames with their ids.</summary>
     public static async Task<SchemaRegistryValueCodec> ConnectAsync(string url, IEnumerable<(string Topic, MessageDescriptor Type)> topics,
         CancellationToken ct = default)
     {
-        if (!Uri.TryCreate(url.TrimEnd('/') + "/", UriKind.Absolute, out var baseUri) || baseUri.Scheme is not ("http" or "https"))
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var baseUri) || baseUri.Scheme is not ("http" or "https"))
             throw new ArgumentException($"SchemaRegistry:Url '{url}' is not an http(s) URL; set PIPELINE__SCHEMAREGISTRY__URL=http://host:port");
-        var codec = new SchemaRegistryValueCodec(new HttpClient { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(30) });
+        var trimmed = url.TrimEnd('/');
+        var client = new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = trimmed, RequestTimeoutMs = 30_000 });
+        var codec = new SchemaRegistryValueCodec(client, trimmed);
         var fileVersions = new Dictionary<string, int>();
         foreach (var (topic, type) in topics)
         {
+            ct.ThrowIfCancellationRequested();
             var references = await codec.RegisterImportsAsync(type.File, fileVersions, ct);
-            var (id, _) = await codec.RegisterAsync($"{topic}-value", type.File, references, ct);
+            var (id, _) = await codec.RegisterAsync($"{topic}-value", type.File, references);
             codec._knownIds[id] = true;
             codec._prefixByTopic[topic] = SchemaRegistryFraming.Prefix(id, SchemaRegistryFraming.MessageIndexesOf(type));
         }
         return codec;
     }
 
-    private async Task<List<(string Name, string Subject, int Version)>> RegisterImportsAsync(FileDescriptor file,
-        Dictionary<string, int> fileVersions, CancellationToken ct)
+    private async Task<List<SchemaReference>> RegisterImportsAsync(FileDescriptor file, Dictionary<string, int> fileVersions, CancellationToken ct)
     {
-        var references = new List<(string, string, int)>();
+        var references = new List<SchemaReference>();
         foreach (var dependency in file.Dependencies)
         {
+            ct.ThrowIfCancellationRequested();
             if (!fileVersions.TryGetValue(dependency.Name, out int version))
             {
                 var nested = await RegisterImportsAsync(dependency, fileVersions, ct);
-                (_, version) = await RegisterAsync(dependency.Name, dependency, nested, ct);
+                (_, version) = await RegisterAsync(dependency.Name, dependency, nested);
                 fileVersions[dependency.Name] = version;
             }
-            references.Add((dependency.Name, dependency.Name, version));
+            references.Add(new SchemaReference(dependency.Name, dependency.Name, version));
         }
         return references;
     }
 
-    private async Task<(int Id, int Version)> RegisterAsync(string subject, FileDescriptor file, List<(string Name, string Subject, int Version)> references,
-        CancellationToken ct)
+    private async Task<(int Id, int Version)> RegisterAsync(string subject, FileDescriptor file, List<SchemaReference> references)
     {
-        var body = new JsonObject
+        var schema = new Schema(Convert.ToBase64String(file.SerializedData.ToByteArray()), references, SchemaType.Protobuf);
+        try
         {
-            ["schemaType"] = "PROTOBUF",
-            ["schema"] = Convert.ToBase64String(file.SerializedData.ToByteArray()),
-            ["references"] = new JsonArray(references.Select(r => (JsonNode)new JsonObject
-                { ["name"] = r.Name, ["subject"] = r.Subject, ["version"] = r.Version }).ToArray()),
-        };
-        string path = $"subjects/{Uri.EscapeDataString(subject)}";
-        using var registered = await _http.PostAsync(path + "/versions", JsonContent.Create(body), ct);
-        if (!registered.IsSuccessStatusCode)
-            throw new InvalidOperationException($"schema registry {Url} refused {file.Name} for subject {subject}: " +
-                $"{(int)registered.StatusCode} {await registered.Content.ReadAsStringAsync(ct)}");
-        using var lookedUp = await _http.PostAsync(path, JsonContent.Create(body), ct);
-        var found = await lookedUp.Content.ReadFromJsonAsync<JsonObject>(ct)
-            ?? throw new InvalidOperationException($"schema registry {Url} answered an empty lookup for {subject}");
-        return (found["id"]!.GetValue<int>(), found["version"]!.GetValue<int>());
+            await _client.RegisterSchemaAsync(subject, schema);
+            // The version is what references to this subject name; the lookup answers id and version together.
+            var registered = await _client.LookupSchemaAsync(subject, schema, ignoreDeletedSchemas: true);
+            return (registered.Id, registered.Version);
+        }
+        catch (SchemaRegistryException e)
+        {
+            throw new InvalidOperationException($"schema registry {Url} refused {file.Name} for subject {subject}: {(int)e.Status} {e.Message}", e);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new InvalidOperationException($"schema registry {Url} is unreachable ({e.Message}); start it or fix PIPELINE__SCHEMAREGISTRY__URL", e);
+        }
     }
 
     /// <summary>The value framed for a topic registered at start-up.</summary>
@@ -102,10 +107,15 @@ public sealed class SchemaRegistryValueCodec
     private bool IsKnown(int id)
     {
         if (_knownIds.TryGetValue(id, out bool known)) return known;
-        using var response = _http.GetAsync($"schemas/ids/{id}").GetAwaiter().GetResult();
-        if (response.StatusCode == HttpStatusCode.NotFound) return _knownIds[id] = false;
-        response.EnsureSuccessStatusCode();
-        return _knownIds[id] = true;
+        try
+        {
+            _client.GetSchemaAsync(id).GetAwaiter().GetResult();
+            return _knownIds[id] = true;
+        }
+        catch (SchemaRegistryException e) when (e.Status == HttpStatusCode.NotFound)
+        {
+            return _knownIds[id] = false;
+        }
     }
 
     /// <summary>Reads a value without a registry: plain Protobuf only; framed values are a fault saying how to configure one.</summary>
@@ -116,4 +126,6 @@ public sealed class SchemaRegistryValueCodec
             ? RecordValue.UnknownSchema($"value is framed with schema id {id} but no schema registry is configured; set PIPELINE__SCHEMAREGISTRY__URL")
             : RecordValue.Malformed(fault!);
     }
+
+    public void Dispose() => _client.Dispose();
 }
