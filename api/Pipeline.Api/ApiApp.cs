@@ -89,6 +89,7 @@ public static class ApiApp
             }
         });
 
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(15) });
         app.Use(RequestText.RejectControlCharactersInQuery);
         app.UseRouting();
         app.Use(RequestText.RejectControlCharactersInRoute);
@@ -110,6 +111,7 @@ public static class ApiApp
             .Produces<ReadinessAnswer>(200).Produces<ReadinessAnswer>(503);
         HistoryEndpoints.Map(app);
         CandleStreamEndpoint.Map(app, api.StreamEventsPerSecond);
+        LiveSocketEndpoint.Map(app, api);
         TwapEndpoints.Map(app);
         Backfills.BackfillEndpoints.Map(app);
         ApiDocuments.Map(app);

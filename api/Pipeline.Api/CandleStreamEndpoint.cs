@@ -12,11 +12,11 @@ public static class CandleStreamEndpoint
     public static RouteHandlerBuilder Map(IEndpointRouteBuilder app, int eventsPerSecond) =>
         app.MapGet("/stream/candles", ([AsParameters] StreamQuery query, HttpContext http, CandleFeed feed, InstrumentDirectory directory,
                 StreamAdmission admission, IHostApplicationLifetime lifetime, CancellationToken aborted) =>
-            StreamAsync(query, http, feed, directory, admission, lifetime.ApplicationStopping, Math.Max(1, eventsPerSecond), aborted))
+            StreamAsync(query, http, feed, directory, admission, lifetime.ApplicationStopping, eventsPerSecond, aborted))
             .WithTags("live").WithSummary("Server-Sent Events of candle updates (event: update) and closes (event: close)")
             .WithDescription("Starts with a ': connected' comment and an 'event: ready' once the feed reads the candles topic; "
                 + "data is one candle as JSON (the /candles fields plus instrument and interval). At most Api:StreamEventsPerSecond events "
-                + "per second per client (the latest state of each candle wins); ends with 'event: closing' when the server stops.")
+                + "per second per client (0: no throttle) (the latest state of each candle wins); ends with 'event: closing' when the server stops.")
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
@@ -32,14 +32,7 @@ public static class CandleStreamEndpoint
         if (instrumentsText.Length == 0)
             throw ApiProblem.BadParameter("instruments", "give one or more instrument keys, e.g. instruments=binance:BTC/USDT:spot,sim:ETH/USD:spot");
         foreach (var text in instrumentsText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var parts = text.Split(':');
-            var pair = parts.Length == 3 ? parts[1].Split('/') : [];
-            if (pair.Length != 2)
-                throw ApiProblem.BadParameter("instruments", $"'{text}' is not an instrument key exchange:BASE/QUOTE:market, e.g. binance:BTC/USDT:spot");
-            var (_, r) = await directory.ResolveAsync(parts[0], pair[0], pair[1], parts[2], ct);
-            keys.Add(r.Key);
-        }
+            keys.Add(await LiveInstruments.ResolveAsync(directory, text, "instruments", ct));
         var intervals = new HashSet<string>(StringComparer.Ordinal);
         foreach (var i in (query.Intervals is { Length: > 0 } t ? t : "1m").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             intervals.Add(CandleInterval.TryParse(i, out var iv) ? iv.Name
@@ -56,7 +49,7 @@ public static class CandleStreamEndpoint
             await WriteAsync(http, ": connected\n\n", ct);
             await feed.Positioned.WaitAsync(ct);
             await WriteAsync(http, "event: ready\ndata: {}\n\n", ct);
-            var gap = TimeSpan.FromSeconds(1.0 / eventsPerSecond);
+            var gap = eventsPerSecond > 0 ? TimeSpan.FromSeconds(1.0 / eventsPerSecond) : TimeSpan.Zero;
             while (!ct.IsCancellationRequested)
             {
                 var batch = await subscription.TakeAsync(TimeSpan.FromSeconds(15), ct);
@@ -69,7 +62,7 @@ public static class CandleStreamEndpoint
                 foreach (var c in batch) Append(sb, c);
                 await WriteAsync(http, sb.ToString(), ct);
                 // Throttle: a batch of n events buys n gaps of quiet; what arrives meanwhile is coalesced per candle.
-                await Task.Delay(gap * batch.Count, ct);
+                if (gap > TimeSpan.Zero) await Task.Delay(gap * batch.Count, ct);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { } // the client went away, or the host stops
@@ -85,24 +78,7 @@ public static class CandleStreamEndpoint
     private static void Append(StringBuilder sb, Candle c)
     {
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            w.WriteString("instrument", c.Instrument.Key);
-            HistoryJson.WriteInstrument(w, c.Instrument);
-            w.WriteString("interval", c.Interval);
-            w.WriteString("time", ApiTime.Format(c.OpenTimeUs));
-            w.WriteString("open", c.Open?.ToInvariantString());
-            w.WriteString("high", c.High?.ToInvariantString());
-            w.WriteString("low", c.Low?.ToInvariantString());
-            w.WriteString("close", c.Close?.ToInvariantString());
-            w.WriteString("volume", c.Volume?.ToInvariantString() ?? "0");
-            w.WriteString("quote_volume", c.QuoteVolume?.ToInvariantString() ?? "0");
-            w.WriteNumber("trade_count", c.TradeCount);
-            w.WriteBoolean("closed", c.Closed);
-            w.WriteNumber("revision", c.Revision);
-            w.WriteEndObject();
-        }
+        using (var w = new Utf8JsonWriter(buffer)) LiveJson.WriteCandle(w, c);
         sb.Append("event: ").Append(c.Closed ? "close" : "update").Append('\n')
           .Append("data: ").Append(Encoding.UTF8.GetString(buffer.ToArray())).Append("\n\n");
     }

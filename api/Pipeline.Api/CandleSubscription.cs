@@ -1,9 +1,9 @@
-// One live-stream client: which candles it wants and the latest pending state of each candle, sent at a throttled rate.
+// One SSE client: which candles it wants and the latest pending state of each candle, sent at a throttled rate.
 using Pipeline.Schemas.V1;
 
 namespace Pipeline.Api;
 
-public sealed class CandleSubscription(IReadOnlySet<string> instruments, IReadOnlySet<string> intervals)
+public sealed class CandleSubscription(IReadOnlySet<string> instruments, IReadOnlySet<string> intervals) : ILiveSubscriber
 {
     private readonly object _gate = new();
     // Latest state per candle, in first-arrival order: a slow client gets fewer updates, never stale ones, and a
@@ -12,10 +12,11 @@ public sealed class CandleSubscription(IReadOnlySet<string> instruments, IReadOn
     private readonly SemaphoreSlim _signal = new(0, 1);
     private long _order;
 
-    public bool Wants(string instrumentKey, string interval) => instruments.Contains(instrumentKey) && intervals.Contains(interval);
+    public bool WantsCandles(string instrumentKey) => instruments.Contains(instrumentKey);
 
-    public void Offer(string instrumentKey, Candle candle)
+    public void OfferCandle(string instrumentKey, Candle candle)
     {
+        if (candle.Instrument is null || !intervals.Contains(candle.Interval)) return;
         lock (_gate)
         {
             var key = (instrumentKey, candle.Interval, candle.OpenTimeUs);

@@ -47,6 +47,12 @@ if [ ! -f "$kafkajs" ] || [ ! -f "$cache/kafkajs/node_modules/kafkajs/package.js
   mkdir -p "$cache/kafkajs"
   (cd "$cache/kafkajs" && npm install -q --no-audit --no-fund kafkajs@2.2.4 @kafkajs/confluent-schema-registry@3.9.0 >/dev/null 2>&1)
 fi
+# ws: a WebSocket client we did not write, for the API's /stream/ws tests.
+if [ ! -f "$cache/ws/node_modules/ws/package.json" ]; then
+  log "installing ws 8.23.0 (npm)"
+  mkdir -p "$cache/ws"
+  (cd "$cache/ws" && npm install -q --no-audit --no-fund ws@8.23.0 >/dev/null 2>&1)
+fi
 # The dashboard's chart library (npm lightweight-charts, built into static files; no CDN at run time).
 bash "$here/../../api/Pipeline.Api/Dashboard/build.sh"
 

@@ -10,7 +10,8 @@ public sealed class SinkConfigurationTests
     [InlineData("PIPELINE__SINK__BATCHLINGERMS", "-5", "Sink:BatchLingerMs is -5")]
     [InlineData("PIPELINE__SINK__CONSUMERNAME", " ", "Sink:ConsumerName is empty")]
     [InlineData("PIPELINE__API__RATELIMITPERSECOND", "-1", "Api:RateLimitPerSecond is -1")]
-    [InlineData("PIPELINE__API__STREAMEVENTSPERSECOND", "0", "Api:StreamEventsPerSecond is 0")]
+    [InlineData("PIPELINE__API__STREAMEVENTSPERSECOND", "-1", "Api:StreamEventsPerSecond is -1")]
+    [InlineData("PIPELINE__API__SOCKETQUEUELIMIT", "3", "Api:SocketQueueLimit is 3")]
     public void Bad_sink_or_api_setting_is_refused_in_one_line(string variable, string value, string expected)
     {
         var error = Assert.Throws<PipelineConfigurationException>(() =>

@@ -104,8 +104,10 @@ public static class PipelineConfiguration
             problems.Add($"configuration: Api:StreamsPerClient is {options.Api.StreamsPerClient}; it must be at least 1 (PIPELINE__API__STREAMSPERCLIENT)");
         if (options.Api.StreamsTotal < 1)
             problems.Add($"configuration: Api:StreamsTotal is {options.Api.StreamsTotal}; it must be at least 1 (PIPELINE__API__STREAMSTOTAL)");
-        if (options.Api.StreamEventsPerSecond is < 1 or > 10_000)
-            problems.Add($"configuration: Api:StreamEventsPerSecond is {options.Api.StreamEventsPerSecond}; it must be 1..10000 (PIPELINE__API__STREAMEVENTSPERSECOND)");
+        if (options.Api.StreamEventsPerSecond is < 0 or > 10_000)
+            problems.Add($"configuration: Api:StreamEventsPerSecond is {options.Api.StreamEventsPerSecond}; it must be 0..10000, 0 = no throttle (PIPELINE__API__STREAMEVENTSPERSECOND)");
+        if (options.Api.SocketQueueLimit is < 16 or > 1_000_000)
+            problems.Add($"configuration: Api:SocketQueueLimit is {options.Api.SocketQueueLimit}; it must be 16..1000000 (PIPELINE__API__SOCKETQUEUELIMIT)");
         if (string.IsNullOrWhiteSpace(options.Sink.ConsumerName))
             problems.Add("configuration: Sink:ConsumerName is empty; set a name for the sink's group and stored positions (PIPELINE__SINK__CONSUMERNAME)");
         if (options.Sink.BatchRows is < 1 or > 1_000_000)
