@@ -28,6 +28,12 @@ public sealed class PostgresSink
     private NpgsqlConnection? _conn;
     private SinkPositionException? _fault;
     private CancellationToken _ct;
+    // The live catalog topic each consumed topic stands for (one lookup per topic, not per record).
+    private readonly Dictionary<string, string?> _liveTopics = new(StringComparer.Ordinal);
+    // For a sink that finishes (a replay version's): the end offset each partition's last end-of-partition event
+    // reported, and the ends to reach before RunAsync returns.
+    private readonly Dictionary<TopicPartition, long> _endsSeen = new();
+    private volatile IReadOnlyDictionary<TopicPartition, long>? _finishAt;
 
     public PostgresSink(KafkaClientSettings kafka, string connectionString, SinkSettings settings, ILoggerFactory loggers)
     {
@@ -41,7 +47,7 @@ public sealed class PostgresSink
             Pooling = false, Timeout = 5, TcpKeepAlive = true, CommandTimeout = (int)settings.WriteTimeout.TotalSeconds,
         };
         _db = new NpgsqlDataSourceBuilder(cs.ConnectionString).UseLoggerFactory(loggers).Build();
-        _writer = new SinkBatchWriter(settings.ConsumerName);
+        _writer = new SinkBatchWriter(settings.ConsumerName, settings.Version.Name);
         SinkMetrics.WatchDatabase(() => DatabaseReachable);
     }
 
@@ -57,6 +63,8 @@ public sealed class PostgresSink
     {
         _ct = ct;
         var config = _kafka.Consumer($"{_settings.ConsumerName}-{Environment.ProcessId}", _settings.GroupId ?? _settings.ConsumerName);
+        // End-of-partition events tell a finishing sink that it has read everything (only a version's sink finishes).
+        if (!_settings.Version.IsLive) config.EnablePartitionEof = true;
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
             .SetPartitionsAssignedHandler((c, partitions) => OnAssigned(c, partitions))
             .SetPartitionsRevokedHandler((c, partitions) => OnRevoked(c, partitions.Select(p => p.TopicPartition), "revoked"))
@@ -78,15 +86,23 @@ public sealed class PostgresSink
                 var record = consumer.Consume(wait < TimeSpan.Zero ? TimeSpan.Zero : wait);
                 if (_fault is not null) throw _fault;
                 if (record is { IsPartitionEOF: false, Message: not null })
-                    _batch.Add(record.TopicPartitionOffset, SinkRecordParser.Parse(record));
+                    _batch.Add(record.TopicPartitionOffset, SinkRecordParser.Parse(record, LiveTopicOf(record.Topic)));
+                else if (record is { IsPartitionEOF: true }) _endsSeen[record.TopicPartition] = record.Offset.Value;
                 // A finished write is settled at once: its positions are recorded, a failure is retried now.
                 if (_write is { IsCompleted: true }) await SettleAsync(consumer, deadLetters, ct);
-                if (!_batch.IsEmpty && (_batch.Count >= _settings.BatchRows || DateTime.UtcNow - _batch.StartedAt >= _settings.BatchLinger))
+                // A finishing sink writes what it holds at once: nothing more is coming.
+                if (!_batch.IsEmpty && (_batch.Count >= _settings.BatchRows || DateTime.UtcNow - _batch.StartedAt >= _settings.BatchLinger
+                                        || _finishAt is not null && _write is null))
                 {
                     await SettleAsync(consumer, deadLetters, ct);
                     if (_fault is not null) throw _fault;
                     if (_batch.IsEmpty) continue; // dropped by a rebalance or an ownership loss while settling
                     StartWrite(deadLetters, ct);
+                }
+                if (_finishAt is { } ends && Finished(ends))
+                {
+                    _log.LogInformation("Sink {Consumer} wrote everything up to the ends of its topics; finishing", _settings.ConsumerName);
+                    break;
                 }
             }
         }
@@ -101,6 +117,24 @@ public sealed class PostgresSink
             if (_conn is not null) await _conn.DisposeAsync();
             await _db.DisposeAsync();
         }
+    }
+
+    /// <summary>Makes <see cref="RunAsync"/> return once every record before <paramref name="ends"/> (per partition; the
+    /// producer of these topics has finished, so these are their final ends) is written and its position stored.</summary>
+    public void FinishAt(IReadOnlyDictionary<TopicPartition, long> ends) => _finishAt = ends;
+
+    private bool Finished(IReadOnlyDictionary<TopicPartition, long> ends)
+    {
+        if (!_batch.IsEmpty || _write is not null || _writing is not null) return false;
+        foreach (var (tp, end) in ends)
+            if (end > 0 && (!_endsSeen.TryGetValue(tp, out var seen) || seen < end)) return false;
+        return true;
+    }
+
+    private string? LiveTopicOf(string topic)
+    {
+        if (!_liveTopics.TryGetValue(topic, out var live)) _liveTopics[topic] = live = _settings.LiveTopicOf(topic)?.Name;
+        return live;
     }
 
     /// <summary>On shutdown, finishes the write in flight and writes what is held once more if the database answers
@@ -218,7 +252,7 @@ public sealed class PostgresSink
         var list = partitions.ToList();
         _batch.Drop(list);
         _writing?.Drop(list);
-        foreach (var tp in list) _stored.Remove(tp);
+        foreach (var tp in list) { _stored.Remove(tp); _endsSeen.Remove(tp); }
         _log.LogInformation("Sink partitions {How}: {Partitions}", how, string.Join(", ", list.Select(p => $"{p.Topic}[{p.Partition.Value}]")));
     }
 
@@ -324,18 +358,18 @@ public sealed class PostgresSink
         foreach (var slice in batch.Slices.Values)
         foreach (var d in slice.DeadLetters.Skip(slice.DeadLettersSent))
         {
-            pending.Add((slice, producer.ProduceAsync(TopicCatalog.DeadLetters.Name,
+            pending.Add((slice, producer.ProduceAsync(_settings.DeadLetterTopic,
                 new Message<byte[], byte[]>
                 {
                     Key = d.OriginalKey.ToByteArray(),
-                    Value = RecordValues.Write(TopicCatalog.DeadLetters.Name, d.ToByteArray()),
-                    Headers = RecordValues.HeadersFor(TopicCatalog.DeadLetters.Name, MessageHeaders.For<DeadLetter>()),
+                    Value = RecordValues.Write(_settings.DeadLetterTopic, d.ToByteArray()),
+                    Headers = RecordValues.HeadersFor(_settings.DeadLetterTopic, MessageHeaders.For<DeadLetter>()),
                 }, ct)));
         }
         if (pending.Count == 0) return;
         await Task.WhenAll(pending.Select(p => p.Delivery));
         foreach (var slice in pending.Select(p => p.Slice).Distinct()) slice.DeadLettersSent = slice.DeadLetters.Count;
-        _log.LogWarning("Sent {Count} records the sink cannot store to {Topic}", pending.Count, TopicCatalog.DeadLetters.Name);
+        _log.LogWarning("Sent {Count} records the sink cannot store to {Topic}", pending.Count, _settings.DeadLetterTopic);
     }
 
     private void WaitKeepingMembership(IConsumer<byte[]?, byte[]?> consumer, TimeSpan delay, CancellationToken ct)
@@ -362,6 +396,7 @@ public sealed class PostgresSink
         var assigned = consumer.Assignment;
         var positions = WithDatabaseRetry(() => LoadPositionsAsync(assigned, _ct), "re-reading stored positions");
         _stored.Clear();
+        _endsSeen.Clear();
         foreach (var tp in assigned)
         {
             if (positions.TryGetValue(tp, out var next)) { _stored[tp] = next; consumer.Seek(new TopicPartitionOffset(tp, next)); }

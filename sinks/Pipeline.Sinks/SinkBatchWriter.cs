@@ -10,7 +10,8 @@ using Pipeline.Schemas.V1;
 
 namespace Pipeline.Sinks;
 
-internal sealed class SinkBatchWriter(string consumerName)
+/// <param name="version">The version column of every candle and indicator row written (ADR 0006).</param>
+internal sealed class SinkBatchWriter(string consumerName, string version)
 {
     private readonly InstrumentDirectory _instruments = new();
     private readonly HashSet<(string Table, DateOnly Day)> _partitions = new();
@@ -29,12 +30,12 @@ internal sealed class SinkBatchWriter(string consumerName)
     // A closed candle must never be replaced by an older open update: (closed, revision) only moves forward;
     // equal keys (successive open updates, replays) take the newer record.
     private const string UpsertCandlesSql = """
-        INSERT INTO candles (time, instrument_id, interval, source, open, high, low, close, volume, quote_volume,
+        INSERT INTO candles (version, time, instrument_id, interval, source, open, high, low, close, volume, quote_volume,
             trade_count, taker_buy_volume, taker_buy_quote_volume, vwap, first_trade_id, last_trade_id, closed, revision, updated_at)
-        SELECT time, instrument_id, interval, source, open, high, low, close, volume, quote_volume,
+        SELECT $1, time, instrument_id, interval, source, open, high, low, close, volume, quote_volume,
             trade_count, taker_buy_volume, taker_buy_quote_volume, vwap, first_trade_id, last_trade_id, closed, revision, now()
         FROM sink_candles_stage
-        ON CONFLICT (instrument_id, interval, source, time) DO UPDATE SET
+        ON CONFLICT (version, instrument_id, interval, source, time) DO UPDATE SET
             open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
             volume = EXCLUDED.volume, quote_volume = EXCLUDED.quote_volume, trade_count = EXCLUDED.trade_count,
             taker_buy_volume = EXCLUDED.taker_buy_volume, taker_buy_quote_volume = EXCLUDED.taker_buy_quote_volume,
@@ -44,9 +45,9 @@ internal sealed class SinkBatchWriter(string consumerName)
         """;
 
     private const string UpsertIndicatorsSql = """
-        INSERT INTO indicators (time, instrument_id, interval, indicator, fields, candle_revision, updated_at)
-        SELECT time, instrument_id, interval, indicator, fields, candle_revision, now() FROM sink_indicators_stage
-        ON CONFLICT (instrument_id, interval, indicator, time) DO UPDATE SET
+        INSERT INTO indicators (version, time, instrument_id, interval, indicator, fields, candle_revision, updated_at)
+        SELECT $1, time, instrument_id, interval, indicator, fields, candle_revision, now() FROM sink_indicators_stage
+        ON CONFLICT (version, instrument_id, interval, indicator, time) DO UPDATE SET
             fields = EXCLUDED.fields, candle_revision = EXCLUDED.candle_revision, updated_at = now()
         WHERE indicators.candle_revision <= EXCLUDED.candle_revision
         """;
@@ -224,6 +225,7 @@ internal sealed class SinkBatchWriter(string consumerName)
             await copy.CompleteAsync(ct);
         }
         await using var upsert = new NpgsqlCommand(UpsertCandlesSql, conn, tx);
+        upsert.Parameters.Add(new() { Value = version, NpgsqlDbType = NpgsqlDbType.Text });
         await upsert.ExecuteNonQueryAsync(ct);
     }
 
@@ -254,6 +256,7 @@ internal sealed class SinkBatchWriter(string consumerName)
             await copy.CompleteAsync(ct);
         }
         await using var upsert = new NpgsqlCommand(UpsertIndicatorsSql, conn, tx);
+        upsert.Parameters.Add(new() { Value = version, NpgsqlDbType = NpgsqlDbType.Text });
         await upsert.ExecuteNonQueryAsync(ct);
     }
 

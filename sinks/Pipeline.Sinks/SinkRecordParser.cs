@@ -13,7 +13,9 @@ internal static class SinkRecordParser
 {
     public const string ProcessorName = "sink";
 
-    public static IMessage Parse(ConsumeResult<byte[]?, byte[]?> record)
+    /// <param name="liveTopic">The live catalog topic the record's topic stands for (the same topic for the live sink,
+    /// e.g. candles.final for replay.v2.candles.final), or null when the sink does not store that topic.</param>
+    public static IMessage Parse(ConsumeResult<byte[]?, byte[]?> record, string? liveTopic)
     {
         var topic = record.Topic;
         try
@@ -22,17 +24,17 @@ internal static class SinkRecordParser
             var value = RecordValues.Read(record.Message.Value);
             if (value.IsFault) return Reject(record, value.FaultCode!, value.FaultReason!);
             var payload = value.PayloadArray();
-            if (topic == TopicCatalog.ValidTrades.Name)
+            if (liveTopic == TopicCatalog.ValidTrades.Name)
             {
                 var t = Trade.Parser.ParseFrom(payload);
                 return CheckTrade(t) is { } why ? Reject(record, "invalid_trade", why) : t;
             }
-            if (topic == TopicCatalog.Candles.Name)
+            if (liveTopic == TopicCatalog.Candles.Name || liveTopic == TopicCatalog.FinalCandles.Name)
             {
                 var c = Candle.Parser.ParseFrom(payload);
                 return CheckCandle(c) is { } why ? Reject(record, "invalid_candle", why) : c;
             }
-            if (topic == TopicCatalog.Indicators.Name)
+            if (liveTopic == TopicCatalog.Indicators.Name)
             {
                 var i = IndicatorValue.Parser.ParseFrom(payload);
                 return CheckIndicator(i) is { } why ? Reject(record, "invalid_indicator", why) : i;

@@ -62,6 +62,49 @@ public class MigrationTests
     }
 
     [Fact]
+    public async Task Existing_candles_and_indicators_become_the_live_version_when_versions_arrive()
+    {
+        // A database as it was before 004: the earlier migrations applied and recorded, with rows in them.
+        var cs = await TestPostgres.CreateDatabaseAsync(migrate: false);
+        await using var db = NpgsqlDataSource.Create(cs);
+        await using (var cmd = db.CreateCommand("CREATE TABLE schema_migrations (version text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"))
+            await cmd.ExecuteNonQueryAsync();
+        foreach (var (version, sql) in MigrationRunner.Migrations().Where(m => string.CompareOrdinal(m.Version, "004") < 0))
+        {
+            await using (var cmd = db.CreateCommand(sql)) await cmd.ExecuteNonQueryAsync();
+            await using var record = db.CreateCommand($"INSERT INTO schema_migrations (version, checksum) VALUES ('{version}', 'old')");
+            await record.ExecuteNonQueryAsync();
+        }
+        await using (var cmd = db.CreateCommand(
+            """
+            SELECT pipeline_ensure_day_partitions('candles', '2025-01-01Z', '2025-01-01Z');
+            INSERT INTO candles (time, instrument_id, interval, open, high, low, close, volume, quote_volume, trade_count, closed)
+                VALUES ('2025-01-01T00:00Z', 1, '1m', 10, 12, 9, 11, 1, 11, 3, true);
+            INSERT INTO indicators (time, instrument_id, interval, indicator, fields) VALUES ('2025-01-01T00:00Z', 1, '1m', 'rsi(14)', '{"rsi": 50}');
+            """))
+            await cmd.ExecuteNonQueryAsync();
+
+        var applied = await MigrationRunner.ApplyAsync(db, NullLogger.Instance);
+
+        Assert.Contains("004_versions", applied);
+        await using (var cmd = db.CreateCommand("SELECT (SELECT string_agg(version, ',') FROM candles), (SELECT string_agg(version, ',') FROM indicators), (SELECT version FROM current_data_version)"))
+        await using (var r = await cmd.ExecuteReaderAsync())
+        {
+            Assert.True(await r.ReadAsync());
+            Assert.Equal(("live", "live", "live"), (r.GetString(0), r.GetString(1), r.GetString(2)));
+        }
+        // The same candle key in another version is a second row; in the same version it is a conflict.
+        await using (var cmd = db.CreateCommand(
+            "INSERT INTO candles (version, time, instrument_id, interval, open, high, low, close, volume, quote_volume, trade_count, closed) " +
+            "VALUES ('v2', '2025-01-01T00:00Z', 1, '1m', 20, 22, 19, 21, 1, 21, 3, true)"))
+            Assert.Equal(1, await cmd.ExecuteNonQueryAsync());
+        await using (var cmd = db.CreateCommand(
+            "INSERT INTO candles (time, instrument_id, interval, open, high, low, close, volume, quote_volume, trade_count, closed) " +
+            "VALUES ('2025-01-01T00:00Z', 1, '1m', 20, 22, 19, 21, 1, 21, 3, true)"))
+            Assert.Equal(PostgresErrorCodes.UniqueViolation, (await Assert.ThrowsAsync<PostgresException>(() => cmd.ExecuteNonQueryAsync())).SqlState);
+    }
+
+    [Fact]
     public async Task Instrument_sync_is_idempotent_and_keeps_listings_distinct()
     {
         var cs = await TestPostgres.CreateDatabaseAsync();

@@ -122,7 +122,7 @@ public sealed class SinkThroughputBenchmark : IBenchmark
         }).ToList();
         var sw = Stopwatch.StartNew();
         var valid = 0;
-        foreach (var r in records) if (SinkRecordParser.Parse(r) is Trade) valid++;
+        foreach (var r in records) if (SinkRecordParser.Parse(r, TopicCatalog.ValidTrades.Name) is Trade) valid++;
         if (valid != trades.Count) throw new InvalidOperationException($"only {valid} of {trades.Count} trades parsed as valid");
         return trades.Count / sw.Elapsed.TotalSeconds;
     }
