@@ -31,6 +31,9 @@ public static class ApiApp
         builder.Services.AddSingleton<TradeReader>();
         builder.Services.AddSingleton<IndicatorReader>();
         builder.Services.AddSingleton<CoverageReader>();
+        builder.Services.AddSingleton<VersionResolver>();
+        builder.Services.AddSingleton(sp => new Pipeline.Plumbing.Database.DataVersionStore(sp.GetRequiredService<NpgsqlDataSource>()));
+        builder.Services.AddSingleton(_ => new ReplayRequestPublisher(context.Kafka));
         builder.Services.AddSingleton(context.Kafka);
         builder.Services.AddSingleton<CandleFeed>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CandleFeed>());
@@ -114,6 +117,7 @@ public static class ApiApp
         LiveSocketEndpoint.Map(app, api);
         TwapEndpoints.Map(app);
         Backfills.BackfillEndpoints.Map(app);
+        VersionEndpoints.Map(app);
         ApiDocuments.Map(app);
         DashboardPage.Map(app);
         return app;

@@ -19,11 +19,11 @@ public sealed class CandleReader(NpgsqlDataSource db, TimeProvider clock)
     private sealed record CandleExtras(decimal? TakerBuyVolume, decimal? TakerBuyQuoteVolume, decimal? Vwap, long? FirstTradeId, long? LastTradeId);
 
     public async Task WriteAsync(HttpResponse response, int instrumentId, InstrumentRef instrument, CandleInterval interval,
-        HistoryRange range, long? from, bool fill, short source, CancellationToken ct)
+        HistoryRange range, long? from, bool fill, short source, string version, CancellationToken ct)
     {
         var step = interval.DurationUs;
         if (range.Latest)
-            range = range with { StartUs = await LatestStartAsync(instrumentId, interval.Name, source, range, ct) ?? range.EndUs - step };
+            range = range with { StartUs = await LatestStartAsync(instrumentId, interval.Name, source, version, range, ct) ?? range.EndUs - step };
         var first = interval.FirstOpenAtOrAfter(range.StartUs); // first whole interval at or after start
         if (from is { } f) first = f;
         var rows = new List<Row>(Math.Min(range.Limit + 1, 4096));
@@ -31,7 +31,7 @@ public sealed class CandleReader(NpgsqlDataSource db, TimeProvider clock)
             """
             SELECT time, open, high, low, close, volume, quote_volume, trade_count, closed, revision,
                    taker_buy_volume, taker_buy_quote_volume, vwap, first_trade_id, last_trade_id FROM candles
-            WHERE instrument_id = $1 AND interval = $2 AND source = $3 AND time >= $4 AND time < $5
+            WHERE version = $7 AND instrument_id = $1 AND interval = $2 AND source = $3 AND time >= $4 AND time < $5
             ORDER BY time LIMIT $6
             """))
         {
@@ -41,6 +41,7 @@ public sealed class CandleReader(NpgsqlDataSource db, TimeProvider clock)
             cmd.Parameters.Add(new() { Value = ApiTime.ToDateTime(first), NpgsqlDbType = NpgsqlDbType.TimestampTz });
             cmd.Parameters.Add(new() { Value = ApiTime.ToDateTime(range.EndUs), NpgsqlDbType = NpgsqlDbType.TimestampTz });
             cmd.Parameters.Add(new() { Value = range.Limit + 1, NpgsqlDbType = NpgsqlDbType.Integer });
+            cmd.Parameters.Add(new() { Value = version, NpgsqlDbType = NpgsqlDbType.Text });
             await using var r = await cmd.ExecuteReaderAsync(ct);
             while (await r.ReadAsync(ct))
             {
@@ -64,7 +65,7 @@ public sealed class CandleReader(NpgsqlDataSource db, TimeProvider clock)
         }
         else
         {
-            decimal? lastClose = await PreviousCloseAsync(instrumentId, interval.Name, source, first, ct);
+            decimal? lastClose = await PreviousCloseAsync(instrumentId, interval.Name, source, version, first, ct);
             // Only intervals that have begun are filled: a future interval has no "last close" yet.
             var nowUs = ApiTime.ToMicroseconds(clock.GetUtcNow().UtcDateTime);
             var fillEnd = Math.Min(range.EndUs, interval.OpenTimeOf(nowUs) + step);
@@ -130,6 +131,7 @@ public sealed class CandleReader(NpgsqlDataSource db, TimeProvider clock)
         w.WriteNumber("limit", range.Limit);
         w.WriteNumber("count", page.Count);
         w.WriteBoolean("fill", fill);
+        w.WriteString("version", version);
         if (next is { } n) w.WriteString("next_cursor", ApiCursor.Encode(CursorKind, n.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         else w.WriteNull("next_cursor");
         w.WriteEndObject();
@@ -152,29 +154,31 @@ public sealed class CandleReader(NpgsqlDataSource db, TimeProvider clock)
     }
 
     /// <summary>The time of the oldest of the <c>limit</c> latest candles before end (null when there are none).</summary>
-    private async Task<long?> LatestStartAsync(int instrumentId, string interval, short source, HistoryRange range, CancellationToken ct)
+    private async Task<long?> LatestStartAsync(int instrumentId, string interval, short source, string version, HistoryRange range, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand(
             """
             SELECT min(time) FROM (SELECT time FROM candles
-                WHERE instrument_id = $1 AND interval = $2 AND source = $3 AND time < $4 ORDER BY time DESC LIMIT $5) latest
+                WHERE version = $6 AND instrument_id = $1 AND interval = $2 AND source = $3 AND time < $4 ORDER BY time DESC LIMIT $5) latest
             """);
         cmd.Parameters.Add(new() { Value = instrumentId, NpgsqlDbType = NpgsqlDbType.Integer });
         cmd.Parameters.Add(new() { Value = interval, NpgsqlDbType = NpgsqlDbType.Text });
         cmd.Parameters.Add(new() { Value = source, NpgsqlDbType = NpgsqlDbType.Smallint });
         cmd.Parameters.Add(new() { Value = ApiTime.ToDateTime(range.EndUs), NpgsqlDbType = NpgsqlDbType.TimestampTz });
         cmd.Parameters.Add(new() { Value = range.Limit, NpgsqlDbType = NpgsqlDbType.Integer });
+        cmd.Parameters.Add(new() { Value = version, NpgsqlDbType = NpgsqlDbType.Text });
         return await cmd.ExecuteScalarAsync(ct) is DateTime t ? ApiTime.ToMicroseconds(t) : null;
     }
 
-    private async Task<decimal?> PreviousCloseAsync(int instrumentId, string interval, short source, long beforeUs, CancellationToken ct)
+    private async Task<decimal?> PreviousCloseAsync(int instrumentId, string interval, short source, string version, long beforeUs, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand(
-            "SELECT close FROM candles WHERE instrument_id = $1 AND interval = $2 AND source = $3 AND time < $4 ORDER BY time DESC LIMIT 1");
+            "SELECT close FROM candles WHERE version = $5 AND instrument_id = $1 AND interval = $2 AND source = $3 AND time < $4 ORDER BY time DESC LIMIT 1");
         cmd.Parameters.Add(new() { Value = instrumentId, NpgsqlDbType = NpgsqlDbType.Integer });
         cmd.Parameters.Add(new() { Value = interval, NpgsqlDbType = NpgsqlDbType.Text });
         cmd.Parameters.Add(new() { Value = source, NpgsqlDbType = NpgsqlDbType.Smallint });
         cmd.Parameters.Add(new() { Value = ApiTime.ToDateTime(beforeUs), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        cmd.Parameters.Add(new() { Value = version, NpgsqlDbType = NpgsqlDbType.Text });
         return await cmd.ExecuteScalarAsync(ct) is decimal d ? d : null;
     }
 

@@ -12,14 +12,14 @@ public sealed class CoverageReader(NpgsqlDataSource db, TimeProvider clock, Back
     public const int MaxGaps = 1000;
 
     public async Task WriteAsync(HttpResponse response, int instrumentId, InstrumentRef instrument, CandleInterval interval, short source,
-        long startUs, long endUs, CancellationToken ct)
+        long startUs, long endUs, string version, CancellationToken ct)
     {
         long? first = null, last = null;
         long count = 0;
         await using (var cmd = db.CreateCommand(
-            "SELECT min(time), max(time), count(*) FROM candles WHERE instrument_id = $1 AND interval = $2 AND source = $3 AND time >= $4 AND time < $5"))
+            "SELECT min(time), max(time), count(*) FROM candles WHERE version = $6 AND instrument_id = $1 AND interval = $2 AND source = $3 AND time >= $4 AND time < $5"))
         {
-            AddKey(cmd, instrumentId, interval, source, startUs, endUs);
+            AddKey(cmd, instrumentId, interval, source, startUs, endUs, version);
             await using var r = await cmd.ExecuteReaderAsync(ct);
             await r.ReadAsync(ct);
             if (!r.IsDBNull(0)) first = ApiTime.ToMicroseconds(r.GetDateTime(0));
@@ -33,11 +33,11 @@ public sealed class CoverageReader(NpgsqlDataSource db, TimeProvider clock, Back
             """
             SELECT time, next FROM (
                 SELECT time, lead(time) OVER (ORDER BY time) AS next FROM candles
-                WHERE instrument_id = $1 AND interval = $2 AND source = $3 AND time >= $4 AND time < $5) t
-            WHERE next - time > $6 ORDER BY time
+                WHERE version = $6 AND instrument_id = $1 AND interval = $2 AND source = $3 AND time >= $4 AND time < $5) t
+            WHERE next - time > $7 ORDER BY time
             """))
         {
-            AddKey(cmd, instrumentId, interval, source, startUs, endUs);
+            AddKey(cmd, instrumentId, interval, source, startUs, endUs, version);
             cmd.Parameters.Add(new() { Value = TimeSpan.FromTicks(interval.DurationUs * 10), NpgsqlDbType = NpgsqlDbType.Interval });
             await using var r = await cmd.ExecuteReaderAsync(ct);
             while (await r.ReadAsync(ct))
@@ -87,6 +87,7 @@ public sealed class CoverageReader(NpgsqlDataSource db, TimeProvider clock, Back
         w.WriteString("interval", interval.Name);
         w.WriteString("start", ApiTime.Format(startUs));
         w.WriteString("end", ApiTime.Format(endUs));
+        w.WriteString("version", version);
         w.WriteEndObject();
         w.WriteEndObject();
         await w.FlushAsync(ct);
@@ -112,12 +113,13 @@ public sealed class CoverageReader(NpgsqlDataSource db, TimeProvider clock, Back
         if (at < to) yield return (at, to, false);
     }
 
-    private static void AddKey(NpgsqlCommand cmd, int instrumentId, CandleInterval interval, short source, long startUs, long endUs)
+    private static void AddKey(NpgsqlCommand cmd, int instrumentId, CandleInterval interval, short source, long startUs, long endUs, string version)
     {
         cmd.Parameters.Add(new() { Value = instrumentId, NpgsqlDbType = NpgsqlDbType.Integer });
         cmd.Parameters.Add(new() { Value = interval.Name, NpgsqlDbType = NpgsqlDbType.Text });
         cmd.Parameters.Add(new() { Value = source, NpgsqlDbType = NpgsqlDbType.Smallint });
         cmd.Parameters.Add(new() { Value = ApiTime.ToDateTime(startUs), NpgsqlDbType = NpgsqlDbType.TimestampTz });
         cmd.Parameters.Add(new() { Value = ApiTime.ToDateTime(endUs), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        cmd.Parameters.Add(new() { Value = version, NpgsqlDbType = NpgsqlDbType.Text });
     }
 }

@@ -40,7 +40,8 @@ public static class HistoryEndpoints
             SELECT i.exchange, i.base, i.quote, i.market, i.venue_symbol, i.intervals, span.first, span.last
             FROM instruments i
             LEFT JOIN LATERAL (SELECT min(time) AS first, max(time) AS last FROM candles c
-                               WHERE c.instrument_id = i.id AND c.interval = '1m' AND c.source = 1) span ON true
+                               WHERE c.version = (SELECT version FROM current_data_version)
+                                 AND c.instrument_id = i.id AND c.interval = '1m' AND c.source = 1) span ON true
             ORDER BY i.exchange, i.base, i.quote, i.market
             """);
         await using var r = await cmd.ExecuteReaderAsync(ct);
@@ -76,7 +77,8 @@ public static class HistoryEndpoints
     }
 
     private static async Task GetCandlesAsync(HttpContext http, [AsParameters] InstrumentPath path, [Description(IntervalText)] string interval,
-        [AsParameters] CandleQuery query, InstrumentDirectory instruments, CandleReader candles, TimeProvider clock, CancellationToken ct)
+        [AsParameters] CandleQuery query, InstrumentDirectory instruments, CandleReader candles, VersionResolver versions, TimeProvider clock,
+        CancellationToken ct)
     {
         var iv = ParseInterval(interval);
         var fill = ParseBool(query.Fill, "fill");
@@ -90,11 +92,13 @@ public static class HistoryEndpoints
             from = f;
         }
         var (id, r) = await instruments.ResolveAsync(path.Exchange, path.Base, path.Quote, path.Market, ct);
-        await candles.WriteAsync(http.Response, id, r, iv, range, from, fill, source, ct);
+        var version = await versions.ResolveAsync(query.Version, ct);
+        await candles.WriteAsync(http.Response, id, r, iv, range, from, fill, source, version, ct);
     }
 
     private static async Task GetIndicatorsAsync(HttpContext http, [AsParameters] InstrumentPath path, [Description(IntervalText)] string interval,
-        [AsParameters] IndicatorQuery query, InstrumentDirectory instruments, IndicatorReader indicators, TimeProvider clock, CancellationToken ct)
+        [AsParameters] IndicatorQuery query, InstrumentDirectory instruments, IndicatorReader indicators, VersionResolver versions, TimeProvider clock,
+        CancellationToken ct)
     {
         var iv = ParseInterval(interval);
         var indicator = query.Indicator is { Length: > 0 } i ? i : null;
@@ -103,7 +107,8 @@ public static class HistoryEndpoints
             DefaultLimit(query.Limit) * iv.DurationUs, HistoryRange.MaxIntervals * iv.DurationUs);
         var cursor = ApiCursor.Read(query.Cursor, IndicatorReader.CursorKind);
         var (id, r) = await instruments.ResolveAsync(path.Exchange, path.Base, path.Quote, path.Market, ct);
-        await indicators.WriteAsync(http.Response, id, r, iv, indicator, range, cursor, ct);
+        var version = await versions.ResolveAsync(query.Version, ct);
+        await indicators.WriteAsync(http.Response, id, r, iv, indicator, range, cursor, version, ct);
     }
 
     private static async Task GetTradesAsync(HttpContext http, [AsParameters] InstrumentPath path, [AsParameters] TradeQuery query,
@@ -118,13 +123,15 @@ public static class HistoryEndpoints
     }
 
     private static async Task GetCoverageAsync(HttpContext http, [AsParameters] InstrumentPath path, [Description(IntervalText)] string interval,
-        [AsParameters] CoverageQuery query, InstrumentDirectory instruments, CoverageReader coverage, TimeProvider clock, CancellationToken ct)
+        [AsParameters] CoverageQuery query, InstrumentDirectory instruments, CoverageReader coverage, VersionResolver versions, TimeProvider clock,
+        CancellationToken ct)
     {
         var iv = ParseInterval(interval);
         // The whole history unless narrowed: coverage is one aggregate, not a page.
         var range = HistoryRange.Parse(query.Start, query.End, null, null, EndOfCurrent(iv, clock), long.MaxValue / 2, long.MaxValue / 2);
         var (id, r) = await instruments.ResolveAsync(path.Exchange, path.Base, path.Quote, path.Market, ct);
-        await coverage.WriteAsync(http.Response, id, r, iv, ParseSource(query.Source), range.StartUs, range.EndUs, ct);
+        var version = await versions.ResolveAsync(query.Version, ct);
+        await coverage.WriteAsync(http.Response, id, r, iv, ParseSource(query.Source), range.StartUs, range.EndUs, version, ct);
     }
 
     /// <summary>The end of the interval that contains now, aligned by the interval's own rule (weeks on Mondays).</summary>

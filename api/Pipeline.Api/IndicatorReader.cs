@@ -15,7 +15,7 @@ public sealed class IndicatorReader(NpgsqlDataSource db)
     private readonly record struct Row(long TimeUs, string Indicator, string Fields, int CandleRevision);
 
     public async Task WriteAsync(HttpResponse response, int instrumentId, InstrumentRef instrument, CandleInterval interval, string? indicator,
-        HistoryRange range, string? cursor, CancellationToken ct)
+        HistoryRange range, string? cursor, string version, CancellationToken ct)
     {
         (long TimeUs, string Indicator)? after = null;
         if (cursor is not null)
@@ -27,20 +27,19 @@ public sealed class IndicatorReader(NpgsqlDataSource db)
         // Latest: the newest rows before end, read backwards and turned around, so old history answers too.
         var order = range.Latest ? "time DESC, indicator DESC" : "time, indicator";
         await using var cmd = db.CreateCommand(
-            "SELECT time, indicator, fields::text, candle_revision FROM indicators WHERE instrument_id = $1 AND interval = $2 AND time >= $3 AND time < $4" +
+            "SELECT time, indicator, fields::text, candle_revision FROM indicators WHERE version = $9 AND instrument_id = $1 AND interval = $2" +
+            " AND time >= $3 AND time < $4" +
             (indicator is null ? " AND $6::text IS NULL" : " AND indicator = $6") +
-            (after is null ? "" : " AND (time, indicator) > ($7, $8)") + $" ORDER BY {order} LIMIT $5");
+            (after is null ? " AND $7::timestamptz IS NULL AND $8::text IS NULL" : " AND (time, indicator) > ($7, $8)") + $" ORDER BY {order} LIMIT $5");
         cmd.Parameters.Add(new() { Value = instrumentId, NpgsqlDbType = NpgsqlDbType.Integer });
         cmd.Parameters.Add(new() { Value = interval.Name, NpgsqlDbType = NpgsqlDbType.Text });
         cmd.Parameters.Add(new() { Value = ApiTime.ToDateTime(range.StartUs), NpgsqlDbType = NpgsqlDbType.TimestampTz });
         cmd.Parameters.Add(new() { Value = ApiTime.ToDateTime(range.EndUs), NpgsqlDbType = NpgsqlDbType.TimestampTz });
         cmd.Parameters.Add(new() { Value = range.Latest ? range.Limit : range.Limit + 1, NpgsqlDbType = NpgsqlDbType.Integer });
         cmd.Parameters.Add(new() { Value = (object?)indicator ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        if (after is { } a)
-        {
-            cmd.Parameters.Add(new() { Value = ApiTime.ToDateTime(a.TimeUs), NpgsqlDbType = NpgsqlDbType.TimestampTz });
-            cmd.Parameters.Add(new() { Value = a.Indicator, NpgsqlDbType = NpgsqlDbType.Text });
-        }
+        cmd.Parameters.Add(new() { Value = after is { } a ? ApiTime.ToDateTime(a.TimeUs) : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        cmd.Parameters.Add(new() { Value = after is { } b ? b.Indicator : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        cmd.Parameters.Add(new() { Value = version, NpgsqlDbType = NpgsqlDbType.Text });
         var rows = new List<Row>();
         await using (var r = await cmd.ExecuteReaderAsync(ct))
         {
@@ -48,7 +47,7 @@ public sealed class IndicatorReader(NpgsqlDataSource db)
                 rows.Add(new Row(ApiTime.ToMicroseconds(r.GetDateTime(0)), r.GetString(1), r.GetString(2), r.GetInt32(3)));
         }
         if (range.Latest) rows.Reverse();
-        if (rows.Count == 0 && indicator is not null) await RequireKnownAsync(instrumentId, interval, indicator, ct);
+        if (rows.Count == 0 && indicator is not null) await RequireKnownAsync(instrumentId, interval, indicator, version, ct);
         var more = rows.Count > range.Limit;
         if (more) rows.RemoveRange(range.Limit, rows.Count - range.Limit);
         var start = range.Latest ? (rows.Count > 0 ? rows[0].TimeUs : range.EndUs) : range.StartUs;
@@ -76,6 +75,7 @@ public sealed class IndicatorReader(NpgsqlDataSource db)
         w.WriteString("end", ApiTime.Format(range.EndUs));
         w.WriteNumber("limit", range.Limit);
         w.WriteNumber("count", rows.Count);
+        w.WriteString("version", version);
         if (more)
         {
             var last = rows[^1];
@@ -90,28 +90,30 @@ public sealed class IndicatorReader(NpgsqlDataSource db)
     }
 
     /// <summary>An empty answer for a named indicator: a 400 listing the stored ones when this one was never computed.</summary>
-    private async Task RequireKnownAsync(int instrumentId, CandleInterval interval, string indicator, CancellationToken ct)
+    private async Task RequireKnownAsync(int instrumentId, CandleInterval interval, string indicator, string version, CancellationToken ct)
     {
-        var known = await KnownAsync(instrumentId, interval, ct);
+        var known = await KnownAsync(instrumentId, interval, version, ct);
         if (known.Count == 0 || known.Contains(indicator)) return; // nothing computed yet, or simply none in this range
         throw ApiProblem.BadParameter("indicator",
             $"indicator '{indicator}' is not computed for {interval.Name}; the stored ones are {string.Join(", ", known)} (omit indicator= for all)");
     }
 
     /// <summary>The names stored for an instrument and interval: a loose index scan over the primary key, not a full DISTINCT.</summary>
-    private async Task<List<string>> KnownAsync(int instrumentId, CandleInterval interval, CancellationToken ct)
+    private async Task<List<string>> KnownAsync(int instrumentId, CandleInterval interval, string version, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand(
             """
             WITH RECURSIVE names AS (
-                SELECT min(indicator) AS name FROM indicators WHERE instrument_id = $1 AND interval = $2
+                SELECT min(indicator) AS name FROM indicators WHERE version = $3 AND instrument_id = $1 AND interval = $2
                 UNION ALL
-                SELECT (SELECT min(indicator) FROM indicators WHERE instrument_id = $1 AND interval = $2 AND indicator > names.name)
+                SELECT (SELECT min(indicator) FROM indicators
+                        WHERE version = $3 AND instrument_id = $1 AND interval = $2 AND indicator > names.name)
                 FROM names WHERE names.name IS NOT NULL)
             SELECT name FROM names WHERE name IS NOT NULL
             """);
         cmd.Parameters.Add(new() { Value = instrumentId, NpgsqlDbType = NpgsqlDbType.Integer });
         cmd.Parameters.Add(new() { Value = interval.Name, NpgsqlDbType = NpgsqlDbType.Text });
+        cmd.Parameters.Add(new() { Value = version, NpgsqlDbType = NpgsqlDbType.Text });
         var names = new List<string>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct)) names.Add(r.GetString(0));

@@ -22,5 +22,6 @@ root.Subcommands.Add(ImportCommand.Create(config));
 root.Subcommands.Add(BackfillCommand.Create(config));
 root.Subcommands.Add(TwapCommand.Create(config));
 root.Subcommands.Add(ReplayCommand.Create(config));
+root.Subcommands.Add(VersionsCommand.Create(config));
 
 return await CliRunner.InvokeAsync(root, args);

@@ -30,4 +30,8 @@ public sealed class CandleQuery
     [FromQuery(Name = "source")]
     [Description("aggregated (ours, from trades; default) or exchange (the venue's own candles).")]
     public string? Source { get; init; }
+
+    [FromQuery(Name = "version")]
+    [Description(VersionResolver.Description)]
+    public string? Version { get; init; }
 }

@@ -18,4 +18,8 @@ public sealed class CoverageQuery
     [FromQuery(Name = "source")]
     [Description("aggregated (ours, from trades; default) or exchange (the venue's own candles).")]
     public string? Source { get; init; }
+
+    [FromQuery(Name = "version")]
+    [Description(VersionResolver.Description)]
+    public string? Version { get; init; }
 }

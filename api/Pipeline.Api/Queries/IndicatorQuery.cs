@@ -26,4 +26,8 @@ public sealed class IndicatorQuery
     [FromQuery(Name = "cursor")]
     [Description("metadata.next_cursor of the previous page, unchanged, with the same start and end.")]
     public string? Cursor { get; init; }
+
+    [FromQuery(Name = "version")]
+    [Description(VersionResolver.Description)]
+    public string? Version { get; init; }
 }

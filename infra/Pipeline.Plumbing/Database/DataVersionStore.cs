@@ -49,6 +49,14 @@ public sealed class DataVersionStore(NpgsqlDataSource db)
         return await cmd.ExecuteNonQueryAsync(ct) == 1;
     }
 
+    /// <summary>Removes a planned version whose request never reached the worker (nothing was written for it).</summary>
+    public async Task ForgetPlannedAsync(DataVersion version, CancellationToken ct = default)
+    {
+        await using var cmd = db.CreateCommand("DELETE FROM data_versions WHERE name = $1 AND state = 'planned'");
+        cmd.Parameters.Add(new() { Value = version.Name, NpgsqlDbType = NpgsqlDbType.Text });
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
     /// <summary>Marks a version running with its final plan (range fixed at planning, records to read), creating its row
     /// when a replay was started without one (the CLI). A complete version is never reopened.</summary>
     public async Task StartAsync(DataVersion version, DateTime from, DateTime to, IReadOnlyList<string> instruments,

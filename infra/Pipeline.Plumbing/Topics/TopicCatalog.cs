@@ -46,9 +46,13 @@ public static class TopicCatalog
         "Hyperliquid TWAP status updates from the published Parquet objects, and one version mark per object ingest and partition.",
         Retention: null);
 
+    public static readonly TopicSpec ReplayRequests = new("replay.requests", "version name", typeof(byte[]),
+        "Replays requested through POST /replays (JSON, Pipeline.Schemas.RequestedReplay), run by the replay worker.",
+        Retention: Week, Partitions: 1);
+
     public static IReadOnlyList<TopicSpec> All { get; } =
     [
         RawTrades, RawExchangeCandles, EndOfInput, ValidTrades, ExchangeCandles, DeadLetters, Candles, FinalCandles,
-        Indicators, Instruments, ValidatorState, AggregatorState, IndicatorState, BackfillCheckpoints, BackfillJobs, VenueCoverage, TwapStatuses,
+        Indicators, Instruments, ValidatorState, AggregatorState, IndicatorState, BackfillCheckpoints, BackfillJobs, VenueCoverage, TwapStatuses, ReplayRequests,
     ];
 }
