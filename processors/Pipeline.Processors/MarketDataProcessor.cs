@@ -65,7 +65,7 @@ public sealed class MarketDataProcessor
     }
 
     public static IReadOnlyList<string> InputTopics { get; } =
-        [TopicCatalog.RawTrades.Name, TopicCatalog.RawExchangeCandles.Name, TopicCatalog.EndOfInput.Name];
+        [TopicCatalog.RawTrades.Name, TopicCatalog.RawExchangeCandles.Name];
 
     public static IReadOnlyList<string> ChangelogTopics { get; } =
         [TopicCatalog.ValidatorState.Name, TopicCatalog.AggregatorState.Name, TopicCatalog.IndicatorState.Name];
@@ -73,9 +73,6 @@ public sealed class MarketDataProcessor
     public ProcessorTopology Topology => _topology;
 
     public IReadOnlyDictionary<string, InstrumentState> Instruments => _instruments;
-
-    /// <summary>Instrument key of the last trade record processed (null when it had no registered instrument).</summary>
-    public string? LastTradeInstrument { get; private set; }
 
     public void Process(ProcessorRecord r, long nowUs, List<OutputRecord> output)
     {
@@ -194,7 +191,6 @@ public sealed class MarketDataProcessor
 
     private void ProcessTrade(ProcessorRecord r, long nowUs, List<OutputRecord> output)
     {
-        LastTradeInstrument = null;
         if (r.Value is null) { DeadLetter(r, new(DeadLetterReasons.EmptyValue, "record has no value"), nowUs, output); return; }
         if (!WireTrade.TryParse(r.Value, out var t))
         {
@@ -214,7 +210,6 @@ public sealed class MarketDataProcessor
             DeadLetter(r, new(DeadLetterReasons.UnknownInstrument, $"instrument {ins.Key} is not registered; add it to Instruments in the configuration"), nowUs, output);
             return;
         }
-        LastTradeInstrument = ins.Key;
         if (_topology.Validate && _validator.CheckValues(t) is { } bad) { DeadLetter(r, bad, nowUs, output); return; }
         // An instrument's state lives with one partition: a record keyed otherwise may sit in another partition,
         // owned by another instance, and would be counted twice.

@@ -12,7 +12,8 @@ public sealed record ProcessorTopology
     public required string Trades { get; init; }
     /// <summary>Venue candles to validate; null = not read (a replay derives only candles and indicators).</summary>
     public string? ExchangeCandles { get; init; }
-    /// <summary>End-of-input marks; a record with the header pipeline.type=end-of-input on the trades topic is one too.</summary>
+    /// <summary>End-of-input marks: live and in replays they travel on the trades topic itself (ADR 0007), told apart by
+    /// the header pipeline.type (MessageHeaders.IsEndOfInput).</summary>
     public required string EndOfInput { get; init; }
 
     /// <summary>Where accepted trades are written; null = nowhere (a replay never rewrites trades.valid).</summary>
@@ -41,7 +42,7 @@ public sealed record ProcessorTopology
     public IReadOnlySet<int>? Intervals { get; init; }
 
     public IReadOnlyList<string> Inputs =>
-        ExchangeCandles is null ? [Trades, EndOfInput] : [Trades, ExchangeCandles, EndOfInput];
+        (ExchangeCandles is null ? [Trades, EndOfInput] : new[] { Trades, ExchangeCandles, EndOfInput }).Distinct().ToList();
 
     public IReadOnlyList<string> Changelogs => [ValidatorState, AggregatorState, IndicatorState];
 
@@ -49,7 +50,7 @@ public sealed record ProcessorTopology
     {
         Trades = TopicCatalog.RawTrades.Name,
         ExchangeCandles = TopicCatalog.RawExchangeCandles.Name,
-        EndOfInput = TopicCatalog.EndOfInput.Name,
+        EndOfInput = TopicCatalog.RawTrades.Name,
         ValidTradesOut = TopicCatalog.ValidTrades.Name,
         ExchangeCandlesOut = TopicCatalog.ExchangeCandles.Name,
         DeadLettersOut = TopicCatalog.DeadLetters.Name,

@@ -14,6 +14,9 @@ namespace Pipeline.Processors.Tests;
 
 public class ProcessorExactlyOnceTests
 {
+    /// <summary>Stands for "an end-of-input mark on trades.raw" (ADR 0007) in the input lists below.</summary>
+    private const string EndOfInputOnRawTrades = "trades.raw (end-of-input)";
+
     /// <summary>The processor role in its own process (Pipeline.Processors.Tests.Host), so it can be killed -9; it stops
     /// gracefully when its stdin closes.</summary>
     private static ChildProcess StartProcessor(string bootstrap, string group, string instance) =>
@@ -51,7 +54,7 @@ public class ProcessorExactlyOnceTests
                 if (i % 1000 == 7) records.Add((TopicCatalog.RawTrades.Name, key, trade.ToByteArray())); // duplicate
             }
             records.Add((TopicCatalog.RawTrades.Name, key, [0xFF, 0xFF]));
-            records.Add((TopicCatalog.EndOfInput.Name, key, new EndOfInput { Instrument = ins, Origin = Origin.Live, ThroughTimeUs = t0 + n * 900_000L }.ToByteArray()));
+            records.Add((EndOfInputOnRawTrades, key, new EndOfInput { Instrument = ins, Origin = Origin.Live, ThroughTimeUs = t0 + n * 900_000L }.ToByteArray()));
         }
         return records;
     }
@@ -60,7 +63,8 @@ public class ProcessorExactlyOnceTests
     {
         using var producer = new ProducerBuilder<byte[], byte[]>(settings.Producer("eos-input")).Build();
         foreach (var (topic, key, value) in input)
-            producer.Produce(topic, new Message<byte[], byte[]> { Key = key, Value = value });
+            producer.Produce(topic == EndOfInputOnRawTrades ? TopicCatalog.RawTrades.Name : topic, new Message<byte[], byte[]>
+                { Key = key, Value = value, Headers = topic == EndOfInputOnRawTrades ? MessageHeaders.For<EndOfInput>() : null });
         producer.Flush(TimeSpan.FromSeconds(60));
         await Task.CompletedTask;
     }

@@ -18,6 +18,9 @@ namespace Pipeline.Processors.Tests;
 
 public class ReplayTests
 {
+    /// <summary>Stands for "an end-of-input mark on trades.raw" (ADR 0007) in the input lists below.</summary>
+    private const string EndOfInputOnRawTrades = "trades.raw (end-of-input)";
+
     private const int Partitions = 3;
 
     private static PipelineOptions LiveOptions(params (string Key, string Value)[] extra)
@@ -54,7 +57,7 @@ public class ReplayTests
                 records.Add((TopicCatalog.RawTrades.Name, key, trade.ToByteArray()));
                 if (i % 1000 == 7) records.Add((TopicCatalog.RawTrades.Name, key, trade.ToByteArray()));
             }
-            records.Add((TopicCatalog.EndOfInput.Name, key, new EndOfInput { Instrument = ins, Origin = Origin.Live, ThroughTimeUs = to }.ToByteArray()));
+            records.Add((EndOfInputOnRawTrades, key, new EndOfInput { Instrument = ins, Origin = Origin.Live, ThroughTimeUs = to }.ToByteArray()));
         }
         return (records, t0, to);
     }
@@ -66,7 +69,12 @@ public class ReplayTests
         {
             while (true)
             {
-                try { producer.Produce(topic, new Message<byte[], byte[]> { Key = key, Value = value }); break; }
+                try
+                {
+                    producer.Produce(topic == EndOfInputOnRawTrades ? TopicCatalog.RawTrades.Name : topic, new Message<byte[], byte[]>
+                        { Key = key, Value = value, Headers = topic == EndOfInputOnRawTrades ? MessageHeaders.For<EndOfInput>() : null });
+                    break;
+                }
                 catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull) { producer.Poll(TimeSpan.FromMilliseconds(20)); }
             }
         }

@@ -63,7 +63,8 @@ public sealed class BinanceDumpImportTests
         Assert.Equal("93575.99000000", got[4].Value.Price.ToInvariantString());
         Assert.Equal("0.10000000", got[4].Value.Size.ToInvariantString());
 
-        using var ends = new TopicRecords<EndOfInput>(kafka.Settings, TopicCatalog.EndOfInput.Name);
+        // The mark travels on trades.raw behind the trades it closes (ADR 0007).
+        using var ends = new TopicRecords<EndOfInput>(kafka.Settings, TopicCatalog.RawTrades.Name);
         var end = Assert.Single(await Eventually.GetAsync(() => Task.FromResult(ends.Poll()), r => r.Count >= 1, TimeSpan.FromSeconds(30), "end of input"));
         Assert.Equal(NewYear2025Us + 1_999_999, end.Value.ThroughTimeUs);
         Assert.Equal(Origin.Import, end.Value.Origin);

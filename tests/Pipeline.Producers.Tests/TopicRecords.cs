@@ -2,6 +2,7 @@
 using Confluent.Kafka;
 using Google.Protobuf;
 using Pipeline.Plumbing.Kafka;
+using Pipeline.Schemas.V1;
 
 namespace Pipeline.Producers.Tests;
 
@@ -27,6 +28,9 @@ internal sealed class TopicRecords<T> : IDisposable where T : IMessage<T>, new()
         for (var r = _consumer.Consume(TimeSpan.FromMilliseconds(100)); r is not null; r = _consumer.Consume(TimeSpan.FromMilliseconds(20)))
         {
             if (r.IsPartitionEOF) continue;
+            // Topics carry more than one message type (end-of-input marks among trades): read only T's.
+            if (MessageHeaders.TypeOf(r.Message.Headers) is { } type && type != new T().Descriptor.FullName
+                && !(MessageHeaders.IsEndOfInput(r.Message.Headers) && new T().Descriptor == EndOfInput.Descriptor)) continue;
             var value = new MessageParser<T>(() => new T()).ParseFrom(r.Message.Value);
             Records.Add((r.Message.Key, value, MessageHeaders.TypeOf(r.Message.Headers)));
         }

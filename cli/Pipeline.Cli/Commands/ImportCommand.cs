@@ -92,7 +92,7 @@ public static class ImportCommand
                 + "with their source partition and offset");
             return 0;
         }
-        var outcome = await ImportOutcome.ReadAsync(kafka, processorGroup, published, started, wait, ct);
+        var outcome = await ImportOutcome.ReadAsync(kafka, processorGroup, published, started, wait, ct, publisher.EndOfInputMarks);
         var reasons = string.Join(", ", outcome.DeadLettersByReason.OrderByDescending(r => r.Value).Select(r => $"{r.Key} {r.Value:N0}"));
         Console.WriteLine($"Processed {outcome.Processed:N0} of {outcome.Published:N0} rows: {outcome.Accepted:N0} accepted, "
             + $"{outcome.DeadLettered:N0} dead-lettered" + (reasons.Length > 0 ? $" ({reasons})" : ""));

@@ -25,6 +25,11 @@ public static class RecordValues
     /// <summary>The value as written to <paramref name="topic"/>: framed when a registry is in use and the topic has a value schema.</summary>
     public static byte[] Write(string topic, byte[] payload) => _codec is { } c && c.Frames(topic) ? c.Frame(topic, payload) : payload;
 
+    /// <summary><see cref="Write(string, byte[])"/> for a value whose message type may differ from the topic's own (another
+    /// message of the same schema file, e.g. an end-of-input mark on trades.raw).</summary>
+    public static byte[] Write(string topic, Google.Protobuf.Reflection.MessageDescriptor type, byte[] payload) =>
+        _codec is { } c && c.Frames(topic) ? c.Frame(topic, type, payload) : payload;
+
     /// <summary>The headers that go with <see cref="Write"/>'s value: content-type says which framing (cached per headers instance).</summary>
     public static Headers? HeadersFor(string topic, Headers? headers)
     {

@@ -16,6 +16,7 @@ public sealed class SchemaRegistryValueCodec : IDisposable
 {
     private readonly ISchemaRegistryClient _client;
     private readonly ConcurrentDictionary<string, byte[]> _prefixByTopic = new();
+    private readonly ConcurrentDictionary<string, (int Id, FileDescriptor File)> _schemaByTopic = new();
     private readonly ConcurrentDictionary<int, bool> _knownIds = new();
 
     private SchemaRegistryValueCodec(ISchemaRegistryClient client, string url)
@@ -43,6 +44,7 @@ public sealed class SchemaRegistryValueCodec : IDisposable
             var (id, _) = await codec.RegisterAsync($"{topic}-value", type.File, references);
             codec._knownIds[id] = true;
             codec._prefixByTopic[topic] = SchemaRegistryFraming.Prefix(id, SchemaRegistryFraming.MessageIndexesOf(type));
+            codec._schemaByTopic[topic] = (id, type.File);
         }
         return codec;
     }
@@ -89,6 +91,16 @@ public sealed class SchemaRegistryValueCodec : IDisposable
         _prefixByTopic.TryGetValue(topic, out var prefix)
             ? SchemaRegistryFraming.Frame(prefix, payload)
             : throw new ArgumentException($"topic {topic} has no registered value schema");
+
+    /// <summary>A value of another message of the topic's schema file (an end-of-input mark on trades.raw): the same schema
+    /// id, with that message's indexes, as Confluent's serializers frame any message of a registered file.</summary>
+    public byte[] Frame(string topic, MessageDescriptor type, ReadOnlySpan<byte> payload)
+    {
+        if (!_schemaByTopic.TryGetValue(topic, out var schema)) throw new ArgumentException($"topic {topic} has no registered value schema");
+        if (schema.File != type.File)
+            throw new ArgumentException($"{type.FullName} is not in {schema.File.Name}, the schema registered for topic {topic}");
+        return SchemaRegistryFraming.Frame(SchemaRegistryFraming.Prefix(schema.Id, SchemaRegistryFraming.MessageIndexesOf(type)), payload);
+    }
 
     public bool Frames(string topic) => _prefixByTopic.ContainsKey(topic);
 

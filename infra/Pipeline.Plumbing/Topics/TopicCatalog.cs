@@ -9,11 +9,9 @@ public static class TopicCatalog
     private static readonly TimeSpan Month = TimeSpan.FromDays(30);
 
     public static readonly TopicSpec RawTrades = new("trades.raw", "instrument key", typeof(Trade),
-        "Trades as producers normalised them (live, backfill, import, simulated).", Retention: Week);
+        "Trades as producers normalised them (live, backfill, import, simulated), and the end-of-input marks of imports and backfills (header pipeline.type=pipeline.v1.EndOfInput) behind the trades they close.", Retention: Week);
     public static readonly TopicSpec RawExchangeCandles = new("candles.exchange.raw", "instrument key", typeof(Candle),
         "Candles the venues push or serve (klines), as producers normalised them.", Retention: Week);
-    public static readonly TopicSpec EndOfInput = new("trades.end-of-input", "instrument key", typeof(Schemas.V1.EndOfInput),
-        "Marks that an import or backfill stream of an instrument has ended.", Retention: Week);
     public static readonly TopicSpec ValidTrades = new("trades.valid", "instrument key", typeof(Trade),
         "Trades that passed validation, deduplicated by trade id.", Retention: Month);
     public static readonly TopicSpec ExchangeCandles = new("candles.exchange", "instrument key", typeof(Candle),
@@ -52,7 +50,8 @@ public static class TopicCatalog
 
     public static IReadOnlyList<TopicSpec> All { get; } =
     [
-        RawTrades, RawExchangeCandles, EndOfInput, ValidTrades, ExchangeCandles, DeadLetters, Candles, FinalCandles,
-        Indicators, Instruments, ValidatorState, AggregatorState, IndicatorState, BackfillCheckpoints, BackfillJobs, VenueCoverage, TwapStatuses, ReplayRequests,
+        RawTrades, RawExchangeCandles, ValidTrades, ExchangeCandles, DeadLetters, Candles, FinalCandles,
+        Indicators, Instruments, ValidatorState, AggregatorState, IndicatorState, BackfillCheckpoints, BackfillJobs, VenueCoverage,
+        TwapStatuses, ReplayRequests,
     ];
 }

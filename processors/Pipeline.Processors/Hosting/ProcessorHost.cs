@@ -4,6 +4,7 @@ using System.Diagnostics;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using Pipeline.Plumbing;
+using Pipeline.Plumbing.Kafka;
 using Pipeline.Plumbing.Serialization;
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Metrics;
@@ -26,13 +27,6 @@ public sealed class ProcessorHost
     private readonly string _transactionalId;
     private IProducer<byte[]?, byte[]?>? _producer;
     private IConsumer<byte[]?, byte[]?>? _consumer;
-    // End-of-input marks wait until the trades written before them were processed (they travel on another topic,
-    // so the consumer may see them first): released once a trade of the same instrument written after the mark
-    // (a later producer timestamp) was processed, or the trades partition is caught up with its end, as the
-    // broker reports it now (the consumer's cached high watermark can lag behind what was written).
-    private readonly Dictionary<int, Queue<ConsumeResult<byte[]?, byte[]?>>> _heldMarks = new();
-    private readonly Dictionary<string, long> _lastTradeTimestamp = new();
-    private readonly Stopwatch _sinceEndCheck = Stopwatch.StartNew();
     private bool _inTransaction;
     private int _uncommitted;
     private CancellationToken _ct;
@@ -60,8 +54,8 @@ public sealed class ProcessorHost
         // Fences a previous instance with the same transactional id and aborts its open transaction.
         _producer.InitTransactions(TxTimeout);
         var config = kafka.Consumer(_transactionalId, _options.GroupId);
-        // Range assigns partition N of every input topic to the same instance: trades, end-of-input marks and
-        // the changelogs of an instrument stay together.
+        // Range assigns partition N of every input topic to the same instance: trades (with their end-of-input marks,
+        // ADR 0007), venue candles and the changelogs of an instrument stay together.
         config.PartitionAssignmentStrategy = PartitionAssignmentStrategy.Range;
         _consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
             .SetPartitionsAssignedHandler((_, parts) => OnAssigned(parts))
@@ -84,21 +78,7 @@ public sealed class ProcessorHost
                     _log.LogWarning("Consume failed: {Reason}", e.Error.Reason);
                     continue;
                 }
-                if (cr is not null && !cr.IsPartitionEOF)
-                {
-                    if (cr.Topic == TopicCatalog.EndOfInput.Name)
-                    {
-                        if (!_heldMarks.TryGetValue(cr.Partition.Value, out var q)) _heldMarks[cr.Partition.Value] = q = new();
-                        q.Enqueue(cr);
-                    }
-                    else
-                    {
-                        Process(cr);
-                        if (cr.Topic == TopicCatalog.RawTrades.Name && _processor.LastTradeInstrument is { } instrument)
-                            _lastTradeTimestamp[instrument] = cr.Message.Timestamp.UnixTimestampMs;
-                    }
-                }
-                if (_heldMarks.Count > 0) ReleaseMarks();
+                if (cr is not null && !cr.IsPartitionEOF) Process(cr);
                 if (sinceCommit.Elapsed >= interval || _uncommitted >= _options.CommitMaxRecords)
                 {
                     Commit();
@@ -126,33 +106,6 @@ public sealed class ProcessorHost
         RecordFlowMetrics.In(Role, cr.Topic);
     }
 
-    private void ReleaseMarks()
-    {
-        // Asking the broker for the end of a partition costs a round trip: at most every 100 ms while marks wait.
-        var checkEnd = _sinceEndCheck.ElapsedMilliseconds >= 100;
-        if (checkEnd) _sinceEndCheck.Restart();
-        foreach (var (partition, queue) in _heldMarks)
-        {
-            while (queue.TryPeek(out var mark))
-            {
-                var key = mark.Message.Key is null ? "" : System.Text.Encoding.UTF8.GetString(mark.Message.Key);
-                var later = _lastTradeTimestamp.TryGetValue(key, out var ts) && ts > mark.Message.Timestamp.UnixTimestampMs;
-                if (!later && !(checkEnd && TradesCaughtUp(partition))) break;
-                Process(queue.Dequeue());
-            }
-        }
-        foreach (var empty in _heldMarks.Where(e => e.Value.Count == 0).Select(e => e.Key).ToList()) _heldMarks.Remove(empty);
-    }
-
-    private bool TradesCaughtUp(int partition)
-    {
-        var tp = new TopicPartition(TopicCatalog.RawTrades.Name, new Partition(partition));
-        var high = _consumer!.QueryWatermarkOffsets(tp, TxTimeout).High;
-        if (high.Value == 0) return true;
-        var position = _consumer.Position(tp);
-        return position != Offset.Unset && position.Value >= high.Value;
-    }
-
     private void OnAssigned(List<TopicPartition> parts)
     {
         var partitions = parts.Select(p => p.Partition.Value).Distinct().ToList();
@@ -169,9 +122,6 @@ public sealed class ProcessorHost
         if (!TryCommit())
             _log.LogWarning("Commit on revocation failed; the next owner reprocesses from the last commit");
         _processor.DropPartitions(parts.Select(p => p.Partition.Value).Distinct());
-        // Held marks were not processed, so their offsets were not committed: the next owner gets them again.
-        _heldMarks.Clear();
-        _lastTradeTimestamp.Clear();
     }
 
     /// <summary>Membership was lost (session timeout): another instance may own the partitions already, so nothing
@@ -191,8 +141,6 @@ public sealed class ProcessorHost
         _uncommitted = 0;
         // Everything in memory may include aborted work: drop it all; assigned partitions are restored on reassignment.
         _processor.DropAll();
-        _heldMarks.Clear();
-        _lastTradeTimestamp.Clear();
     }
 
     private void BeginIfNeeded()
@@ -202,13 +150,17 @@ public sealed class ProcessorHost
         _inTransaction = true;
     }
 
-    /// <summary>The record with its value in plain Protobuf whichever framing it came in (RecordValues), or its framing fault.</summary>
+    /// <summary>The record with its value in plain Protobuf whichever framing it came in (RecordValues), or its framing fault;
+    /// an end-of-input mark among the trades is told apart by its pipeline.type header.</summary>
     private static ProcessorRecord Unframed(ConsumeResult<byte[]?, byte[]?> cr)
     {
         var value = cr.Message.Value is { } v ? RecordValues.Read(v) : default;
+        var mark = MessageHeaders.IsEndOfInput(cr.Message.Headers);
         return value.IsFault
-            ? new ProcessorRecord(cr.Topic, cr.Partition.Value, cr.Offset.Value, cr.Message.Key, cr.Message.Value) { FramingFault = value.FaultReason, FramingFaultCode = value.FaultCode! }
-            : new ProcessorRecord(cr.Topic, cr.Partition.Value, cr.Offset.Value, cr.Message.Key, cr.Message.Value is null ? null : value.PayloadArray());
+            ? new ProcessorRecord(cr.Topic, cr.Partition.Value, cr.Offset.Value, cr.Message.Key, cr.Message.Value)
+                { FramingFault = value.FaultReason, FramingFaultCode = value.FaultCode!, IsEndOfInput = mark }
+            : new ProcessorRecord(cr.Topic, cr.Partition.Value, cr.Offset.Value, cr.Message.Key, cr.Message.Value is null ? null : value.PayloadArray())
+                { IsEndOfInput = mark };
     }
 
     private void ProduceOutputs()
@@ -296,8 +248,6 @@ public sealed class ProcessorHost
     {
         var assignment = _consumer!.Assignment;
         _processor.DropAll();
-        _heldMarks.Clear();
-        _lastTradeTimestamp.Clear();
         var committed = _consumer.Committed(assignment, TxTimeout);
         foreach (var c in committed)
             _consumer.Seek(new TopicPartitionOffset(c.TopicPartition, c.Offset.IsSpecial ? Offset.Beginning : c.Offset));

@@ -31,9 +31,10 @@ public sealed class ProcessorTestDriver
 
     public void AdvanceTime(TimeSpan by) => NowUs += (long)(by.TotalMilliseconds * 1000);
 
-    public void Pipe(string topic, byte[]? key, byte[]? value, int partition = 0)
+    public void Pipe(string topic, byte[]? key, byte[]? value, int partition = 0, bool endOfInput = false)
     {
-        var r = new ProcessorRecord(topic, partition, _inputs.Count(i => i.Topic == topic && i.Partition == partition), key, value);
+        var r = new ProcessorRecord(topic, partition, _inputs.Count(i => i.Topic == topic && i.Partition == partition), key, value)
+            { IsEndOfInput = endOfInput };
         _inputs.Add(r);
         _processor.Process(r, NowUs, _pending);
     }
@@ -41,8 +42,9 @@ public sealed class ProcessorTestDriver
     public void PipeTrade(Trade trade, int partition = 0) =>
         Pipe(TopicCatalog.RawTrades.Name, System.Text.Encoding.UTF8.GetBytes(trade.Instrument?.Key ?? ""), trade.ToByteArray(), partition);
 
+    /// <summary>An end-of-input mark on trades.raw, as producers publish it (ADR 0007).</summary>
     public void PipeEndOfInput(EndOfInput mark, int partition = 0) =>
-        Pipe(TopicCatalog.EndOfInput.Name, System.Text.Encoding.UTF8.GetBytes(mark.Instrument.Key), mark.ToByteArray(), partition);
+        Pipe(TopicCatalog.RawTrades.Name, System.Text.Encoding.UTF8.GetBytes(mark.Instrument.Key), mark.ToByteArray(), partition, endOfInput: true);
 
     /// <summary>What the host does before committing a transaction: flush, then make every pending output visible.</summary>
     public void Commit()

@@ -74,8 +74,16 @@ public sealed class TopicPublisher : IDisposable
     public Task PublishAsync(Candle candle, CancellationToken ct) =>
         PublishAsync(TopicCatalog.RawExchangeCandles.Name, candle.Instrument.Key, candle, ct);
 
-    public Task PublishAsync(EndOfInput end, CancellationToken ct) =>
-        PublishAsync(TopicCatalog.EndOfInput.Name, end.Instrument.Key, end, ct);
+    /// <summary>An end-of-input mark goes on trades.raw with the instrument's key, so it stays behind the trades it closes
+    /// (same partition, ADR 0007); its pipeline.type header tells it apart.</summary>
+    public Task PublishAsync(EndOfInput end, CancellationToken ct)
+    {
+        EndOfInputMarks++;
+        return PublishAsync(TopicCatalog.RawTrades.Name, end.Instrument.Key, end, ct);
+    }
+
+    /// <summary>End-of-input marks published (they are records of trades.raw, not rows).</summary>
+    public long EndOfInputMarks { get; private set; }
 
     /// <summary>Hands one record to the Kafka client. When its queue is full this waits (polling delivery reports)
     /// instead of buffering more: a slow Kafka slows the caller rather than growing memory.</summary>
@@ -85,7 +93,7 @@ public sealed class TopicPublisher : IDisposable
         var message = new Message<string, byte[]>
         {
             Key = key,
-            Value = RecordValues.Write(topic, value.ToByteArray()),
+            Value = RecordValues.Write(topic, value.Descriptor, value.ToByteArray()),
             Headers = RecordValues.HeadersFor(topic, MessageHeaders.For<T>()),
         };
         while (true)
