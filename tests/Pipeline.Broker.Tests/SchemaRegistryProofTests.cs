@@ -116,6 +116,25 @@ public sealed class SchemaRegistryProofTests : IAsyncLifetime
     }
 
     [Fact]
+    [Trait("Issue", "10")]
+    public void An_end_of_input_mark_on_trades_raw_is_framed_with_the_topics_schema_and_its_own_message_index()
+    {
+        var mark = new EndOfInput { Instrument = BtcUsdt, Origin = Origin.Import, ThroughTimeUs = 1_499_405_658_658_000 }.ToByteArray();
+        var trade = Trades()[0].ToByteArray();
+
+        var framedMark = _codec.Frame("trades.raw", EndOfInput.Descriptor, mark);
+        var framedTrade = _codec.Frame("trades.raw", Trade.Descriptor, trade);
+
+        Assert.True(SchemaRegistryFraming.TryRead(framedMark, out var markId, out var markIndexes, out _, out _));
+        Assert.True(SchemaRegistryFraming.TryRead(framedTrade, out var tradeId, out var tradeIndexes, out _, out _));
+        Assert.Equal(tradeId, markId); // one subject, trades.raw-value: the file that holds both messages
+        Assert.Equal([1], markIndexes); // EndOfInput is the second message of pipeline/v1/trade.proto
+        Assert.Equal([0], tradeIndexes);
+        Assert.Equal(mark, _codec.Read(framedMark).PayloadArray());
+        Assert.Throws<ArgumentException>(() => _codec.Frame("trades.raw", Candle.Descriptor, Candles()[0].ToByteArray()));
+    }
+
+    [Fact]
     [Trait("Issue", "17")]
     public void A_framed_value_with_an_unknown_schema_id_is_a_fault_with_the_reason_and_plain_values_still_read()
     {
