@@ -55,6 +55,13 @@ public class ObservabilityFilesTests
             }
         }
         Pipeline.Plumbing.Metrics.FreshnessMetrics.Stored("probe", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000);
+        // A venue's breaker and a waiting record make the per-venue gauges report.
+        using var guard = new Pipeline.Producers.Venues.VenueGuard(Pipeline.Producers.Venues.VenueRegistry.Default.Get("binance"),
+            new Pipeline.Plumbing.Configuration.ConnectionOptions());
+        await new Pipeline.Producers.Connectors.RecordQueue(1).EnqueueAsync(new Pipeline.Schemas.V1.Trade
+        {
+            Instrument = new Pipeline.Schemas.V1.InstrumentRef { Exchange = "probe" },
+        }, CancellationToken.None);
         using var http = new HttpClient();
         // ASP.NET Core records a request's duration after its response is sent: scrape until the earlier scrapes show.
         var names = (await Pipeline.Testing.Eventually.GetAsync(() => PrometheusScrape.GetAsync(http, $"http://127.0.0.1:{port}/metrics"),
@@ -62,6 +69,8 @@ public class ObservabilityFilesTests
         // Observable gauges that report only while their subject exists (a tracked consumer, a broker log, a connector):
         // their exported names are checked live by RoleMetricsTests; here they are taken from that test's assertions.
         names.UnionWith(["pipeline_consumer_lag", "pipeline_broker_log_size_bytes", "pipeline_connector_connected", "pipeline_sink_database_up"]);
+        // Progress gauges of `pipeline backfill` and `pipeline import`: checked live by CommandMetricsTests.
+        names.UnionWith(["pipeline_backfill_progress", "pipeline_import_progress"]);
         return names;
     }
 

@@ -19,7 +19,8 @@ public static class BackfillCommand
         var to = new Option<string?>("--to") { Description = "end (UTC, exclusive); default: now" };
         var days = new Option<string?>("--days") { Description = "instead of --from: this many days back, or 'max' for as far as the venue serves" };
         var command = new Command("backfill", "Fetch a venue's candles for a time range from its REST API into candles.exchange.raw; an interrupted run resumes where it stopped. Uses Kafka:Bootstrap, else the embedded broker of a running `pipeline up` (127.0.0.1:Kafka:EmbeddedPort).");
-        foreach (var o in new Option[] { exchange, instrument, interval, from, to, days }) command.Options.Add(o);
+        var metricsPort = MetricsServer.PortOption();
+        foreach (var o in new Option[] { exchange, instrument, interval, from, to, days, metricsPort }) command.Options.Add(o);
         command.SetAction((parse, _) => CliRunner.RunAsync(async ct =>
         {
             var options = ConfigLoader.Load(parse, config);
@@ -30,6 +31,7 @@ public static class BackfillCommand
             // Without a configured Kafka, talk to the embedded broker of a running `pipeline up` on this machine.
             if (options.Kafka.UsesEmbeddedBroker) options.Kafka.Bootstrap = $"127.0.0.1:{options.Kafka.EmbeddedPort}";
             using var loggers = PipelineServices.CreateLoggerFactory();
+            await using var metricsServer = await MetricsServer.StartAsync(parse.GetValue(metricsPort), loggers.CreateLogger("pipeline"), ct);
             await using var services = await PipelineServices.StartAsync(options, loggers, allowEmbedded: false, needsDatabase: false, ct);
             var log = loggers.CreateLogger("backfill");
             var venue = VenueRegistry.Default.Get(request.Listing.Instrument.Exchange);

@@ -28,6 +28,8 @@ public static class ImportCommand
         binance.Options.Add(symbol);
         binance.Options.Add(wait);
         binance.Options.Add(market);
+        var metricsPort = MetricsServer.PortOption();
+        binance.Options.Add(metricsPort);
         binance.SetAction((parse, _) => CliRunner.RunAsync(async ct =>
         {
             var options = ConfigLoader.Load(parse, config);
@@ -43,6 +45,7 @@ public static class ImportCommand
             // Without a configured Kafka, talk to the embedded broker of a running `pipeline up` on this machine.
             if (options.Kafka.UsesEmbeddedBroker) options.Kafka.Bootstrap = $"127.0.0.1:{options.Kafka.EmbeddedPort}";
             using var loggers = PipelineServices.CreateLoggerFactory();
+            await using var metricsServer = await MetricsServer.StartAsync(parse.GetValue(metricsPort), loggers.CreateLogger("pipeline"), ct);
             await using var services = await PipelineServices.StartAsync(options, loggers, allowEmbedded: false, needsDatabase: false, ct);
             var log = loggers.CreateLogger("import");
             using var publisher = new TopicPublisher(services.Context.Kafka, "pipeline-import", log);

@@ -1,4 +1,5 @@
 // The bounded hand-off between connections and the Kafka writer: when Kafka is slow it fills and connections stop reading.
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Google.Protobuf;
@@ -12,6 +13,14 @@ public sealed class RecordQueue
     private static readonly Meter Meter = new("Pipeline.Producers.Connectors");
     private static readonly Counter<long> FullCounter = Meter.CreateCounter<long>("pipeline_producer_queue_full",
         description: "Times a connection found the record queue full and waited (back-pressure from Kafka)");
+    // Records waiting per venue, over every queue of the process (normally one).
+    private static readonly ConcurrentDictionary<string, long> Waiting = new();
+
+    static RecordQueue()
+    {
+        Meter.CreateObservableGauge("pipeline_producer_queue_depth", () => Waiting.Select(w => new Measurement<long>(w.Value,
+            new KeyValuePair<string, object?>("venue", w.Key))), description: "Records waiting for the Kafka writer, by venue");
+    }
 
     private readonly Channel<IMessage> _channel;
     private long _full;
@@ -25,7 +34,6 @@ public sealed class RecordQueue
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
         });
-        Meter.CreateObservableGauge("pipeline_producer_queue_depth", () => _channel.Reader.Count);
     }
 
     public int Capacity { get; }
@@ -37,21 +45,39 @@ public sealed class RecordQueue
 
     public async ValueTask EnqueueAsync(IMessage record, CancellationToken ct)
     {
+        var venue = VenueOf(record);
+        Waiting.AddOrUpdate(venue, 1, (_, n) => n + 1);
         if (!_channel.Writer.TryWrite(record))
         {
             Interlocked.Increment(ref _full);
             FullCounter.Add(1);
-            await _channel.Writer.WriteAsync(record, ct);
+            try
+            {
+                await _channel.Writer.WriteAsync(record, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                Waiting.AddOrUpdate(venue, 0, (_, n) => n - 1);
+                throw;
+            }
         }
         var count = _channel.Reader.Count;
         if (count > HighWater) Volatile.Write(ref _highWater, Math.Min(count, Capacity));
     }
+
+    private static string VenueOf(IMessage record) => record switch
+    {
+        Trade t => t.Instrument?.Exchange ?? "",
+        Candle c => c.Instrument?.Exchange ?? "",
+        _ => "",
+    };
 
     /// <summary>Moves records to Kafka until cancelled; the publisher's own back-pressure slows this loop.</summary>
     public async Task DrainAsync(TopicPublisher publisher, CancellationToken ct)
     {
         await foreach (var record in _channel.Reader.ReadAllAsync(ct))
         {
+            Waiting.AddOrUpdate(VenueOf(record), 0, (_, n) => n - 1);
             switch (record)
             {
                 case Trade t: await publisher.PublishAsync(t, ct); break;

@@ -31,13 +31,31 @@ public sealed class VenueGuard : IDisposable
                     .Handle<HttpRequestException>()
                     .Handle<IOException>()
                     .Handle<VenueRequestException>(e => e.Transient),
-                OnOpened = _ => { Opened++; return ValueTask.CompletedTask; },
+                OnOpened = _ =>
+                {
+                    Opened++;
+                    State = CircuitState.Open;
+                    return ValueTask.CompletedTask;
+                },
+                OnHalfOpened = _ =>
+                {
+                    State = CircuitState.HalfOpen;
+                    return ValueTask.CompletedTask;
+                },
+                OnClosed = _ =>
+                {
+                    State = CircuitState.Closed;
+                    return ValueTask.CompletedTask;
+                },
             })
             .Build();
+        Connectors.ConnectorMetrics.Track(this);
     }
 
     public string Exchange { get; }
     public TimeSpan BreakDuration { get; }
+    /// <summary>The breaker now: closed (calls go through), open (held back) or half-open (one trial call).</summary>
+    public CircuitState State { get; private set; } = CircuitState.Closed;
     /// <summary>Times the breaker opened (the venue looked down and calls were held back).</summary>
     public int Opened { get; private set; }
 
@@ -72,6 +90,7 @@ public sealed class VenueGuard : IDisposable
 
     public void Dispose()
     {
+        Connectors.ConnectorMetrics.Untrack(this);
         _rest.Dispose();
         _connects.Dispose();
     }

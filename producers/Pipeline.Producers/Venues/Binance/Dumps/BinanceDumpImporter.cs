@@ -20,6 +20,7 @@ public sealed class BinanceDumpImporter(VenueListings listings, TopicPublisher p
         string? symbol = null, MarketType? market = null)
     {
         if (paths.Count == 0) throw new ArgumentException("no dump file given; pass one or more Binance dump files (.csv or .zip)");
+        progress = ImportMetrics.Observing(progress);
         var files = paths.Select(p => BinanceDumpFile.Parse(p, symbol)).ToList();
         var byFile = files.ToDictionary(f => f, f => listings.Find(Exchange, f.Symbol, market));
         var ordered = new List<(BinanceDumpFile File, long FirstTime)>();
@@ -67,9 +68,14 @@ public sealed class BinanceDumpImporter(VenueListings listings, TopicPublisher p
                 }
                 if (time < lastTime) unordered++;
                 lastTime = Math.Max(lastTime, time);
-                if (++records % 10_000 == 0) progress?.Report(new(file.Path, bytes, total, records));
+                if (++records % 10_000 == 0)
+                {
+                    progress?.Report(new(file.Path, bytes, total, records));
+                    ImportMetrics.Published(key, 10_000);
+                }
             }
             progress?.Report(new(file.Path, total, total, records));
+            ImportMetrics.Published(key, records % 10_000);
             log.LogInformation("Imported {Records} rows of {File} as {Key}", records, Path.GetFileName(file.Path), key);
         }
         foreach (var (key, (instrument, timeUs)) in through)
