@@ -5,6 +5,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
+using Pipeline.Cli.Replay;
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Processors.Replay;
 using Pipeline.Schemas;
@@ -32,6 +33,8 @@ public static class ReplayCommand
         var command = new Command("replay", "Reprocess the trades of [--from, --to) into a new version of candles and indicators (topics replay.<version>.*) while live "
             + "processing goes on; exactly once, and the same command resumes an interrupted run. Uses Kafka:Bootstrap, else the embedded broker of a running `pipeline up`.");
         foreach (var o in new Option[] { from, to, into, instrument, interval, revalidate, processing, indicator, lateness, horizon, input }) command.Options.Add(o);
+        VersionsCommand.AddTo(command, config); // replay list | promote V | drop V
+        command.Subcommands.Add(ReplayWorkerCommand.Create(config));
         command.SetAction((parse, _) => CliRunner.RunAsync(async ct =>
         {
             var options = ConfigLoader.Load(parse, config);
@@ -54,6 +57,8 @@ public static class ReplayCommand
 
             if (options.Kafka.UsesEmbeddedBroker) options.Kafka.Bootstrap = $"127.0.0.1:{options.Kafka.EmbeddedPort}";
             using var loggers = PipelineServices.CreateLoggerFactory();
+            // The version's rows are written by its sink stage in this process: the database is needed too.
+            var database = RunningPipeline.Database(options);
             await using var services = await PipelineServices.StartAsync(options, loggers, allowEmbedded: false, needsDatabase: false, ct);
             var job = await ReplayJob.PlanAsync(services.Context.Kafka, request, configured, loggers, ct);
             var plan = job.Plan;
@@ -66,20 +71,22 @@ public static class ReplayCommand
                     .StartAsync(async progress =>
                     {
                         var task = progress.AddTask($"replay {plan.Version}", maxValue: Math.Max(1, plan.Total));
-                        return await job.RunAsync(new Progress<ReplayProgress>(p =>
+                        return await VersionedReplay.RunAsync(services.Context.Kafka, database, job, new Progress<ReplayProgress>(p =>
                         {
                             task.Value = p.Records;
                             task.Description = $"replay {plan.Version}: {p.Records:N0}/{p.Total:N0} records, {p.RecordsPerSecond:N0}/s, {p.Outputs:N0} written";
-                        }), ct);
+                        }), loggers, ct);
                     })
-                : await job.RunAsync(new PlainProgress(loggers.CreateLogger("replay"), plan.Version), ct);
+                : await VersionedReplay.RunAsync(services.Context.Kafka, database, job, new PlainProgress(loggers.CreateLogger("replay"), plan.Version),
+                    loggers, ct);
             if (!result.Complete)
             {
                 Console.WriteLine($"replay {plan.Version} interrupted after {result.Records:N0} of {plan.Total:N0} records; run the same command again to resume");
                 return ExitInterrupted;
             }
             Console.WriteLine($"replay {plan.Version} complete: {result.Records:N0} records read, {result.Outputs:N0} records written to replay.{plan.Version}.* "
-                + $"in {result.Elapsed.TotalSeconds:F1} s");
+                + $"and stored as version {plan.Version} in PostgreSQL in {result.Elapsed.TotalSeconds:F1} s; serve it with ?version={plan.Version}, "
+                + $"or make it the default with: pipeline replay promote {plan.Version}");
             return 0;
         }));
         return command;

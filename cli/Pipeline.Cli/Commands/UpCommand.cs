@@ -29,6 +29,7 @@ public static class UpCommand
                 ("processors", ProcessorRole.RunAsync),
                 ("sink", SinkRole.RunAsync),
                 ("api", ApiRole.RunAsync),
+                ("replay-worker", Replay.ReplayWorker.RunAsync),
             };
             // The Parquet archive runs when an S3 target is configured (S3:Bucket).
             if (options.S3.IsConfigured) roles.Add(("archive", Pipeline.Archive.ArchiveRole.RunAsync));
