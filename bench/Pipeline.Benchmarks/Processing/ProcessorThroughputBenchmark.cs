@@ -17,9 +17,9 @@ namespace Pipeline.Benchmarks.Processing;
 
 public sealed class ProcessorThroughputBenchmark : IBenchmark
 {
-    private const int Records = 1_000_000;
-    private const int Partitions = 6;
-    private const string CopyTopic = "bench.processing.copy";
+    internal const int Records = 1_000_000;
+    internal const int Partitions = 6;
+    internal const string CopyTopic = "bench.processing.copy";
 
     public string Name => "processing-end-to-end";
 
@@ -48,7 +48,7 @@ public sealed class ProcessorThroughputBenchmark : IBenchmark
             baseline: "transactional copy loop, records/s", targetRatio: 0.7);
     }
 
-    private static async Task<double> ProcessorAsync(KafkaClientSettings settings, string group, CancellationToken ct)
+    internal static async Task<double> ProcessorAsync(KafkaClientSettings settings, string group, CancellationToken ct)
     {
         var options = PipelineConfiguration.Load(file: null, environment: new Dictionary<string, string?>
         {
@@ -65,7 +65,7 @@ public sealed class ProcessorThroughputBenchmark : IBenchmark
         return rate;
     }
 
-    private static void Produce(KafkaClientSettings settings, PipelineOptions options)
+    internal static void Produce(KafkaClientSettings settings, PipelineOptions options)
     {
         var instruments = options.Instruments.Where(i => i.Exchange != "sim").Select(i => i.ToInstrumentRef()).ToArray();
         var config = settings.Producer("bench-input");
@@ -98,7 +98,7 @@ public sealed class ProcessorThroughputBenchmark : IBenchmark
         producer.Flush(TimeSpan.FromMinutes(2));
     }
 
-    private static async Task<double> CopyAsync(KafkaClientSettings settings, string group, CancellationToken ct)
+    internal static async Task<double> CopyAsync(KafkaClientSettings settings, string group, CancellationToken ct)
     {
         // One long-lived checker: opening a client per sample would itself cost CPU the loop needs.
         using var checker = new ConsumerBuilder<byte[], byte[]>(settings.Consumer("bench-check", group)).Build();
