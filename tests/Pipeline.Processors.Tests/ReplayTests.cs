@@ -288,4 +288,48 @@ public class ReplayTests
         foreach (var (tc, tk) in new[] { (clean.FinalCandles, killed.FinalCandles), (clean.Indicators, killed.Indicators), (clean.DeadLetters, killed.DeadLetters) })
             AssertSameRecords(ByKey(kafka.Settings, tc.Name), ByKey(kafka.Settings, tk.Name), tk.Name);
     }
+
+    [Fact]
+    public async Task Replay_of_an_archive_input_topic_with_end_of_input_marks_in_it_equals_the_replay_of_trades_valid()
+    {
+        await using var kafka = await TestKafka.StartAsync(Partitions);
+        var options = LiveOptions();
+        var t0 = Us("2025-02-03T00:00:00Z");
+        var to = t0 + 3_000 * 1_000_000L;
+        var rng = new Random(13);
+        var trades = new[] { Btc, Eth }.SelectMany(ins => Enumerable.Range(0, 3_000).Select(i =>
+            (Key: Encoding.UTF8.GetBytes(ins.Key), Value: Trade(i, (100 + rng.Next(0, 1000) / 100m).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "0.25", t0 + i * 1_000_000L, Origin.Backfill, AggressorSide.Sell, ins).ToByteArray()))).ToList();
+        Produce(kafka.Settings, trades.Select(t => (TopicCatalog.ValidTrades.Name, t.Key, t.Value)));
+        await ReplayAsync(kafka, options, "from-valid", t0, to);
+
+        // As the archive republisher fills it: the version's own input topic, trades then one mark per instrument,
+        // told apart by the header pipeline.type=end-of-input.
+        var archive = new VersionTopics(DataVersion.Parse("from-archive"));
+        await TopicProvisioner.EnsureTopicsAsync(kafka.Settings, Partitions, 1, NullLogger.Instance, [archive.Input]);
+        Produce(kafka.Settings, trades.Select(t => (archive.Input.Name, t.Key, t.Value)));
+        using (var producer = new ProducerBuilder<byte[], byte[]>(kafka.Settings.Producer("replay-test-marks")).Build())
+            foreach (var ins in new[] { Btc, Eth })
+            {
+                var headers = new Headers { { MessageHeaders.MessageType, Encoding.UTF8.GetBytes(MessageHeaders.EndOfInputMark) } };
+                await producer.ProduceAsync(archive.Input.Name, new Message<byte[], byte[]>
+                {
+                    Key = Encoding.UTF8.GetBytes(ins.Key),
+                    Value = new EndOfInput { Instrument = ins, Origin = Origin.Backfill, ThroughTimeUs = to }.ToByteArray(),
+                    Headers = headers,
+                });
+            }
+        var job = await ReplayJob.PlanAsync(kafka.Settings, new ReplayRequest
+        {
+            Version = archive.Version, FromUs = t0, ToUs = to, Input = archive.Input.Name, Processing = options.Processing,
+        }, Configured(options), NullLoggerFactory.Instance);
+        Assert.True((await job.RunAsync(null, CancellationToken.None)).Complete);
+
+        var valid = new VersionTopics(DataVersion.Parse("from-valid"));
+        Assert.True(ByKey(kafka.Settings, valid.FinalCandles.Name).Values.Sum(l => l.Count) > 100);
+        AssertSameRecords(ByKey(kafka.Settings, valid.FinalCandles.Name), ByKey(kafka.Settings, archive.FinalCandles.Name), "final candles");
+        AssertSameRecords(ByKey(kafka.Settings, valid.Indicators.Name), ByKey(kafka.Settings, archive.Indicators.Name), "indicators");
+        // The marks were taken as marks, not as malformed trades.
+        Assert.Empty(ByKey(kafka.Settings, archive.DeadLetters.Name));
+    }
 }

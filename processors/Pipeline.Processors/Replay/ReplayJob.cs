@@ -21,7 +21,7 @@ namespace Pipeline.Processors.Replay;
 public sealed class ReplayJob
 {
     /// <summary>Values of the header pipeline.type that mark an end-of-input record on a replay's input topic.</summary>
-    public static IReadOnlyList<string> EndOfInputTypes { get; } = ["end-of-input", "pipeline.v1.EndOfInput"];
+    public static IReadOnlyList<string> EndOfInputTypes { get; } = [MessageHeaders.EndOfInputMark, "pipeline.v1.EndOfInput"];
 
     private const string PlanKey = "plan";
     private const string CompleteKey = "complete";
