@@ -332,4 +332,32 @@ public class ReplayTests
         // The marks were taken as marks, not as malformed trades.
         Assert.Empty(ByKey(kafka.Settings, archive.DeadLetters.Name));
     }
+
+    [Fact]
+    public async Task Version_replayed_again_after_its_topics_were_dropped_reads_its_whole_range_again()
+    {
+        // Regression guard: the consumer group replay-<V> outlives a dropped version's topics; its old offsets must not
+        // make a new replay of the same name skip input.
+        await using var kafka = await TestKafka.StartAsync(Partitions);
+        var options = LiveOptions();
+        var t0 = Us("2025-02-03T00:00:00Z");
+        var to = t0 + 2_000 * 1_000_000L;
+        Produce(kafka.Settings, Enumerable.Range(0, 2_000).Select(i => (TopicCatalog.ValidTrades.Name, Encoding.UTF8.GetBytes(Btc.Key),
+            Trade(i, "100", "1", t0 + i * 1_000_000L).ToByteArray())));
+        var topics = new VersionTopics(DataVersion.Parse("again"));
+        await ReplayAsync(kafka, options, "again", t0, to);
+        var first = ByKey(kafka.Settings, topics.FinalCandles.Name);
+        Assert.True(first.Values.Sum(l => l.Count) > 30);
+
+        using (var admin = new AdminClientBuilder(kafka.Settings.Admin("replay-test-drop")).Build())
+            await admin.DeleteTopicsAsync(topics.All.Where(t => t != topics.Input).Select(t => t.Name));
+        await Eventually.TrueAsync(() => Task.Run(() =>
+        {
+            using var admin = new AdminClientBuilder(kafka.Settings.Admin("replay-test-drop")).Build();
+            return admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics.All(t => t.Topic != topics.Plan.Name || t.Error.Code != ErrorCode.NoError);
+        }), TimeSpan.FromSeconds(30), "the dropped version's topics to go");
+
+        await ReplayAsync(kafka, options, "again", t0, to);
+        AssertSameRecords(first, ByKey(kafka.Settings, topics.FinalCandles.Name), "final candles after the drop");
+    }
 }

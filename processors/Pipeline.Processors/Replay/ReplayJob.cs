@@ -7,6 +7,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
+using Confluent.Kafka.Admin;
 using Microsoft.Extensions.Logging;
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Kafka;
@@ -102,12 +103,18 @@ public sealed class ReplayJob
             Partitions = Math.Max(inputPartitions, topics.LiveTopicOf(t.Name) is { } live && partitions.TryGetValue(live.Name, out var n) ? n : 0),
         }).ToList();
         await TopicProvisioner.EnsureTopicsAsync(kafka, inputPartitions, ReplicationOf(metadata), loggers.CreateLogger<ReplayJob>(), specs, ct);
+        // Offsets a dropped version of the same name may have left in the group would make this run skip input.
+        try { await admin.DeleteGroupsAsync([GroupIdOf(request.Version)]); }
+        catch (DeleteGroupsException e) when (e.Results.All(r => r.Error.Code is ErrorCode.NoError or ErrorCode.GroupIdNotFound)) { }
         using (var producer = new ProducerBuilder<byte[], byte[]>(kafka.Producer($"replay-{request.Version}-plan")).Build())
         {
             await producer.ProduceAsync(topics.Plan.Name, new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes(PlanKey), Value = planned.ToJson() }, ct);
         }
         return new ReplayJob(kafka, topics, planned, planned.ToProcessingOptions(request.Processing), configured, resumed: false, loggers);
     }
+
+    /// <summary>The consumer group of a version's replay; its transactional id is this plus "-0".</summary>
+    public static string GroupIdOf(DataVersion version) => $"replay-{version.Name}";
 
     /// <summary>Checks what needs no broker (range, instruments, intervals, indicators, name); ArgumentException with one
     /// line otherwise. PlanAsync checks the same; a CLI calls this first to answer before connecting anywhere.</summary>

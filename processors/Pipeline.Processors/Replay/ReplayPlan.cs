@@ -38,7 +38,7 @@ public sealed record ReplayPlan
     /// <summary>The replay's processing options: the live ones (transactions, ids) with this plan's processing settings.</summary>
     public ProcessingOptions ToProcessingOptions(ProcessingOptions live) => new()
     {
-        GroupId = $"replay-{Version}",
+        GroupId = ReplayJob.GroupIdOf(Schemas.DataVersion.Parse(Version)),
         InstanceId = "0",
         CommitIntervalMs = Math.Max(live.CommitIntervalMs, 500),
         CommitMaxRecords = Math.Max(live.CommitMaxRecords, 100_000),
