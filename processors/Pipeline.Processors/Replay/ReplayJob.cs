@@ -21,9 +21,6 @@ namespace Pipeline.Processors.Replay;
 
 public sealed class ReplayJob
 {
-    /// <summary>Values of the header pipeline.type that mark an end-of-input record on a replay's input topic.</summary>
-    public static IReadOnlyList<string> EndOfInputTypes { get; } = [MessageHeaders.EndOfInputMark, "pipeline.v1.EndOfInput"];
-
     private const string PlanKey = "plan";
     private const string CompleteKey = "complete";
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);

@@ -176,7 +176,7 @@ internal sealed class ReplayRun : IDisposable
 
     private static ProcessorRecord Unframed(ConsumeResult<byte[]?, byte[]?> cr)
     {
-        var endOfInput = MessageHeaders.TypeOf(cr.Message.Headers) is { } type && ReplayJob.EndOfInputTypes.Contains(type);
+        var endOfInput = MessageHeaders.IsEndOfInput(cr.Message.Headers);
         var value = cr.Message.Value is { } v ? RecordValues.Read(v) : default;
         return value.IsFault
             ? new ProcessorRecord(cr.Topic, cr.Partition.Value, cr.Offset.Value, cr.Message.Key, cr.Message.Value)
