@@ -81,6 +81,38 @@ public sealed class VenueTradeHistoryTests
         Assert.Equal(5, sinces.Count);
     }
 
+    [Fact]
+    public async Task Coinbase_trades_of_a_range_start_at_the_id_found_by_searching_and_are_read_forward_by_id()
+    {
+        // Coinbase /products/{id}/trades rows (side = the maker's side), one trade every 0.1 s, ids 5,000,000..5,004,999.
+        var start = new DateTime(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        var venueTrades = Enumerable.Range(0, 5000).Select(i => (Id: 5_000_000L + i, Time: start.AddTicks(i * 1_000_000L),
+            Price: $"{93000 + i % 500}.{i % 100:D2}", Size: $"0.{i + 1:D8}", Side: i % 3 == 0 ? "buy" : "sell")).ToList();
+        var requests = 0;
+        await using var server = await FakeExchangeServer.StartAsync(_ => Task.CompletedTask, app => app.MapGet("/products/{product}/trades",
+            (string product, int limit, long? after) =>
+            {
+                Interlocked.Increment(ref requests);
+                // Newest first, ids below "after"; at most 300 a page (fewer than the 1000 asked for).
+                var page = venueTrades.Where(t => after is null || t.Id < after).OrderByDescending(t => t.Id).Take(Math.Min(limit, 300));
+                var rows = new JsonArray(page.Select(t => (JsonNode)JsonNode.Parse($$"""
+                    {"time":"{{t.Time:yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'}}","trade_id":{{t.Id}},"price":"{{t.Price}}","size":"{{t.Size}}","side":"{{t.Side}}"}
+                    """)!).ToArray());
+                return Results.Text(rows.ToJsonString(), "application/json");
+            }));
+        var listing = new VenueListing(InstrumentRef.Create("coinbase", "BTC", "USD", MarketType.Spot), "BTC-USD", ["1m"]);
+        long Us(DateTime t) => (t - DateTime.UnixEpoch).Ticks / 10;
+        var (fromUs, toUs) = (Us(venueTrades[1234].Time), Us(venueTrades[4321].Time));
+
+        var trades = await CollectAsync(VenueRegistry.Default.Get("coinbase"), server, listing, fromUs, toUs);
+
+        var expected = venueTrades.Skip(1234).Take(4321 - 1234).ToList();
+        Assert.Equal(expected.Select(t => (t.Id, t.Price, t.Size, Us(t.Time), t.Side == "buy" ? AggressorSide.Sell : AggressorSide.Buy)),
+            trades.Select(t => (t.TradeId, t.Price.ToInvariantString(), t.Size.ToInvariantString(), t.EventTimeUs, t.Aggressor)));
+        // The search costs about log2(5,004,999) ≈ 23 requests, then about 4 per 1,000 ids of the range (pages of 300 here).
+        Assert.True(requests < 60, $"{requests} requests");
+    }
+
     private static async Task<List<Trade>> CollectAsync(IVenue venue, FakeExchangeServer server, VenueListing listing, long fromUs, long toUs)
     {
         using var guard = new VenueGuard(venue, new ConnectionOptions { RestRequestsPerSecond = 1000 });

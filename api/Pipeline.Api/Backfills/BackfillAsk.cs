@@ -10,4 +10,4 @@ public sealed record BackfillAsk(
     [property: Description("Inclusive start: ISO-8601 UTC, e.g. 2024-01-01 or 2024-01-01T12:00:00Z")] string? Start,
     [property: Description("Exclusive end (ISO-8601 UTC); default now; not in the future")] string? End,
     [property: Description("Venue candle intervals to fetch, e.g. [\"1m\"]; default [\"1m\"] unless trades is true")] IReadOnlyList<string>? Intervals,
-    [property: Description("Also fetch trades (venues with a trade history by time: binance, kraken, okx; bybit only its recent trades)")] bool? Trades);
+    [property: Description("Also fetch trades (binance, coinbase, kraken, okx; bybit only its recent trades; not hyperliquid)")] bool? Trades);

@@ -48,8 +48,62 @@ public sealed class CoinbaseHistory(VenueHttp http, Uri restBase) : IVenueHistor
         foreach (var trade in found.OrderBy(t => t.TradeId)) yield return trade;
     }
 
-    public IAsyncEnumerable<IReadOnlyList<Trade>> TradePagesAsync(VenueListing listing, long fromUs, long toUs, CancellationToken ct) =>
-        throw new NotSupportedException("Coinbase trades are paged by trade id only, with no time parameter; a trade backfill by time range is not implemented for coinbase (its gap fill by id is)");
+    /// <summary>Trades by time. Coinbase pages by trade id only ("after=N": ids below N, newest first), so the first id at
+    /// or after fromUs is found by a binary search over ids (about log2(newest id) requests, once per range), then the
+    /// range is read forward a page of ids at a time.</summary>
+    public async IAsyncEnumerable<IReadOnlyList<Trade>> TradePagesAsync(VenueListing listing, long fromUs, long toUs,
+        [EnumeratorCancellation] CancellationToken ct)
+    {
+        var newest = await TradeBelowAsync(listing, null, ct);
+        if (newest is null || newest.EventTimeUs < fromUs) yield break;
+        // The lowest id whose trade is at or after fromUs: ids and times rise together.
+        long lo = 1, hi = newest.TradeId;
+        while (lo < hi)
+        {
+            var mid = lo + (hi - lo) / 2;
+            var probe = await TradeBelowAsync(listing, mid + 1, ct);
+            if (probe is not null && probe.EventTimeUs >= fromUs) hi = probe.TradeId;
+            else lo = mid + 1;
+        }
+        for (var first = lo; ; first += TradePage)
+        {
+            // The ids [first, first + TradePage), walked back from the top in case a page holds fewer than asked for.
+            var rows = new List<Trade>();
+            for (var cursor = first + TradePage; cursor > first;)
+            {
+                var (doc, _) = await http.GetWithHeaderAsync(VenueHttp.Build(restBase, $"/products/{listing.Symbol}/trades",
+                    ("limit", TradePage), ("after", cursor)), "CB-AFTER", ct);
+                using (doc)
+                {
+                    if (doc.RootElement.ValueKind != JsonValueKind.Array) throw new FormatException("trades did not return an array");
+                    var receiveUs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
+                    var got = doc.RootElement.EnumerateArray().Select(t => CoinbaseProtocol.ToTrade(t, listing, receiveUs, Origin.Backfill))
+                        .Where(t => t.TradeId >= first && t.TradeId < cursor).ToList();
+                    if (got.Count == 0) break;
+                    rows.AddRange(got);
+                    cursor = got.Min(t => t.TradeId);
+                }
+            }
+            rows.Sort((x, y) => x.TradeId.CompareTo(y.TradeId));
+            var page = rows.TakeWhile(t => t.EventTimeUs < toUs).Where(t => t.EventTimeUs >= fromUs).ToList();
+            if (page.Count > 0) yield return page;
+            // The range's end was reached, or the venue has nothing newer yet.
+            if (rows.Count == 0 || rows.Any(t => t.EventTimeUs >= toUs) || rows[^1].TradeId >= newest.TradeId) yield break;
+        }
+    }
+
+    /// <summary>The newest trade with an id below <paramref name="before"/> (the newest of all when null), or null.</summary>
+    private async Task<Trade?> TradeBelowAsync(VenueListing listing, long? before, CancellationToken ct)
+    {
+        var (doc, _) = await http.GetWithHeaderAsync(VenueHttp.Build(restBase, $"/products/{listing.Symbol}/trades",
+            ("limit", 1), ("after", before)), "CB-AFTER", ct);
+        using (doc)
+        {
+            if (doc.RootElement.ValueKind != JsonValueKind.Array) throw new FormatException("trades did not return an array");
+            return doc.RootElement.GetArrayLength() == 0 ? null
+                : CoinbaseProtocol.ToTrade(doc.RootElement[0], listing, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000, Origin.Backfill);
+        }
+    }
 
     public async IAsyncEnumerable<IReadOnlyList<Candle>> CandlePagesAsync(VenueListing listing, string interval, long fromUs, long toUs, [EnumeratorCancellation] CancellationToken ct)
     {
