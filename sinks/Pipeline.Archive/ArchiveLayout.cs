@@ -20,4 +20,17 @@ public sealed class ArchiveLayout(string prefix)
     /// <summary>A listing that starts after this key returns only segments whose first offset is at least <paramref name="offset"/>.</summary>
     public string ManifestsFrom(string dataset, int partition, long offset) =>
         offset <= 0 ? ManifestPrefix(dataset, partition) : $"{ManifestPrefix(dataset, partition)}{offset - 1:D20}-~";
+
+    /// <summary>The day file compaction writes into a folder; the generation grows with each compaction of that folder.</summary>
+    public string CompactedKey(string dataset, string folder, DateOnly day, int generation) =>
+        $"{_root}{dataset}/{folder}/day-{day:yyyy-MM-dd}-c{generation}.parquet";
+
+    /// <summary>The record of a folder's compaction: which segment files its day file holds.</summary>
+    public string CompactionKey(string dataset, string folder) => $"{_root}_compactions/{dataset}/{folder}.json";
+
+    public string CompactionPrefix(string dataset) => $"{_root}_compactions/{dataset}/";
+
+    /// <summary>The Hive folder (exchange=…/symbol=…/date=…) of a data file key of the dataset.</summary>
+    public string FolderOf(string dataset, string dataKey) =>
+        dataKey[DatasetPrefix(dataset).Length..dataKey.LastIndexOf('/')];
 }

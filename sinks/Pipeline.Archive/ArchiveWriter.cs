@@ -101,8 +101,9 @@ public sealed class ArchiveWriter(ArchiveDataset dataset, KafkaClientSettings ka
         {
             var last = ArchiveManifest.FromJson(await store.GetAsync(manifests[^1].Key, ct));
             var missing = 0;
+            // A file compaction merged into its day file is not missing: rewriting it would archive its rows twice.
             foreach (var file in last.Files)
-                if (await store.SizeAsync(file.Key, ct) != file.Bytes) missing++;
+                if (!await ArchiveCompactor.IsPresentAsync(store, layout, dataset.Name, file, ct)) missing++;
             if (missing == 0) start = last.LastOffset + 1;
             else
             {

@@ -23,6 +23,7 @@ public static class ArchiveCommand
         }));
         command.Subcommands.Add(Verify(config));
         command.Subcommands.Add(ArchiveRepublishCommand.Create(config));
+        command.Subcommands.Add(ArchiveCompactCommand.Create(config));
         return command;
     }
 
