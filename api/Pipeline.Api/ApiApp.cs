@@ -108,7 +108,8 @@ public static class ApiApp
         app.MapGet("/ready", async (Readiness readiness, CancellationToken ct) =>
         {
             var r = await readiness.CheckAsync(ct);
-            var body = new ReadinessAnswer(r.Ready, r.Database ? "ok" : r.DatabaseError ?? "unknown", r.Kafka ? "ok" : r.KafkaError ?? "unknown");
+            var body = new ReadinessAnswer(r.Ready, r.Database ? "ok" : r.DatabaseError ?? "unknown", r.Kafka ? "ok" : r.KafkaError ?? "unknown",
+                r.Roles.Count == 0 ? "ok" : string.Join("; ", r.Roles));
             return Results.Json(body, statusCode: r.Ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         }).WithTags("status").WithSummary("Whether the database and Kafka are reachable")
             .Produces<ReadinessAnswer>(200).Produces<ReadinessAnswer>(503);

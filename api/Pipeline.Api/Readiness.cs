@@ -1,6 +1,7 @@
 // /ready: can this process reach the database and the Kafka cluster right now (answers cached for a second).
 using Confluent.Kafka;
 using Npgsql;
+using Pipeline.Plumbing.Health;
 using Pipeline.Plumbing.Kafka;
 
 namespace Pipeline.Api;
@@ -11,9 +12,10 @@ public sealed class Readiness(NpgsqlDataSource db, KafkaClientSettings kafka) : 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private (DateTime At, ReadinessReport Report)? _last;
 
-    public sealed record ReadinessReport(bool Database, string? DatabaseError, bool Kafka, string? KafkaError)
+    /// <param name="Roles">Why roles running in this process are not ready (e.g. the archive holding data S3 refuses).</param>
+    public sealed record ReadinessReport(bool Database, string? DatabaseError, bool Kafka, string? KafkaError, IReadOnlyList<string> Roles)
     {
-        public bool Ready => Database && Kafka;
+        public bool Ready => Database && Kafka && Roles.Count == 0;
     }
 
     public async Task<ReadinessReport> CheckAsync(CancellationToken ct)
@@ -27,7 +29,7 @@ public sealed class Readiness(NpgsqlDataSource db, KafkaClientSettings kafka) : 
             var kafkaTask = Task.Run(CheckKafka, ct);
             var (dbOk, dbError) = await dbTask;
             var (kOk, kError) = await kafkaTask;
-            var report = new ReadinessReport(dbOk, dbError, kOk, kError);
+            var report = new ReadinessReport(dbOk, dbError, kOk, kError, RoleReadiness.Problems());
             _last = (DateTime.UtcNow, report);
             return report;
         }

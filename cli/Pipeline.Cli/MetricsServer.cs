@@ -1,10 +1,12 @@
-// `--metrics-port`: a small HTTP server with /metrics (Prometheus text) beside a standalone role that has no HTTP port of its own.
+// `--metrics-port`: a small HTTP server with /metrics (Prometheus text) and /ready beside a standalone role that has no HTTP port of its own.
 using System.CommandLine;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
+using Microsoft.AspNetCore.Http;
+using Pipeline.Plumbing.Health;
 using Pipeline.Plumbing.Metrics;
 
 namespace Pipeline.Cli;
@@ -29,6 +31,10 @@ public static class MetricsServer
         builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(PipelineMeters.Exported).AddPrometheusExporter());
         var app = builder.Build();
         app.MapPrometheusScrapingEndpoint("/metrics");
+        // The roles of this process that report readiness (RoleReadiness): 200 "ok", or 503 with each reason on a line.
+        app.MapGet("/ready", () => RoleReadiness.Problems() is { Count: > 0 } problems
+            ? Results.Text(string.Join("\n", problems) + "\n", statusCode: 503)
+            : Results.Text("ok\n"));
         try
         {
             await app.StartAsync(ct);

@@ -5,6 +5,7 @@ using Amazon.S3.Model;
 using Microsoft.Extensions.Logging;
 using Pipeline.Plumbing;
 using Pipeline.Plumbing.Configuration;
+using Pipeline.Plumbing.Health;
 using Pipeline.Plumbing.ObjectStorage;
 
 namespace Pipeline.Archive;
@@ -17,6 +18,8 @@ public static class ArchiveRole
         if (!o.S3.IsConfigured)
             throw new PipelineConfigurationException(["configuration: S3:Bucket is not set; give the archive a bucket with PIPELINE__S3__BUCKET (and PIPELINE__S3__ENDPOINT for a non-AWS store)"]);
         var log = context.LoggerFactory.CreateLogger("archive");
+        // /ready of this process (the API in `pipeline up`, --metrics-port of `pipeline archive`) says when data is held.
+        RoleReadiness.Register("archive", ArchiveStatus.NotReadyReason);
         using var client = S3ClientFactory.Create(o.S3);
         await CheckBucketAsync(client, o.S3, ct);
         var store = new ArchiveStore(client, o.S3.Bucket!, o.Archive.MultipartThresholdBytes);

@@ -221,7 +221,7 @@ public sealed class ArchiveWriter(ArchiveDataset dataset, KafkaClientSettings ka
             }
             catch (Exception e) when (!ct.IsCancellationRequested && e is not (ArgumentException or NullReferenceException))
             {
-                ArchiveStatus.Set(dataset.Name, ArchiveState.Holding, Describe(e));
+                ArchiveStatus.Set(dataset.Name, ArchiveState.Holding, Describe(e), _buffers.Values.Sum(b => (long)b.Records.Count));
                 ArchiveStatus.UploadFailures.Add(1, new KeyValuePair<string, object?>("dataset", dataset.Name));
                 if (failures % 10 == 0)
                     logger.LogWarning("Archive {Dataset}: {What} failed ({Error}); holding the data and retrying", dataset.Name, what, Describe(e));

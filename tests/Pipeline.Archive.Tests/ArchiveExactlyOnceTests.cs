@@ -1,5 +1,9 @@
 // Exactly once under crashes and outages: kill -9 of `pipeline archive` mid-upload, and S3 refusing connections,
 // leave every trade in the archive once (checked by reading every object back with DuckDB) and the manifests gap-free.
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging.Abstractions;
+using Pipeline.Cli;
+using Pipeline.Plumbing.Health;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Schemas.V1;
 using Pipeline.Testing;
@@ -120,7 +124,21 @@ public sealed class ArchiveExactlyOnceTests
             Trades(2000).Skip(1000).Select(t => { t.TradeId += 1_000_000; return t; }), t => t.Instrument.Key);
         var reason = await Eventually.GetAsync(() => Task.FromResult(ArchiveStatus.NotReadyReason()), r => r is not null,
             TimeSpan.FromSeconds(60), "the archive to report it is holding data");
-        Assert.Contains("archive trades: holding data", reason);
+        // What readiness says: how much is held and since when S3 fails, here and on the process's /ready.
+        var held = Regex.Match(reason!, @"^archive holding (\d+) records \(.*trades (\d+).*\), S3 unreachable since (\S+) \(");
+        Assert.True(held.Success, reason);
+        Assert.InRange(long.Parse(held.Groups[2].Value), 1, second.Count);
+        Assert.InRange(DateTime.Parse(held.Groups[3].Value, null, System.Globalization.DateTimeStyles.AdjustToUniversal),
+            DateTime.UtcNow.AddMinutes(-2), DateTime.UtcNow);
+        Assert.Contains(RoleReadiness.Problems(), p => p.StartsWith("archive holding "));
+        var port = FreePort();
+        await using (await MetricsServer.StartAsync(port, NullLogger.Instance, CancellationToken.None))
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            using var notReady = await http.GetAsync("/ready");
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, notReady.StatusCode);
+            Assert.Contains("S3 unreachable since", await notReady.Content.ReadAsStringAsync());
+        }
         // Several retries while S3 stays unreachable, and nothing written meanwhile.
         await Eventually.TrueAsync(() => Task.FromResult(ArchiveStatus.Snapshot()["trades"].State == ArchiveState.Holding), what: "still holding");
         Assert.Equal(manifestsBefore, await ArchiveProgress.ManifestCountAsync(direct));
@@ -131,7 +149,17 @@ public sealed class ArchiveExactlyOnceTests
         await Eventually.TrueAsync(() => ArchiveProgress.CoversAsync(direct, ArchiveDataset.All[0], ArchiveProgress.Ends(all, 2)),
             TimeSpan.FromSeconds(60), "every trade archived after the outage");
         await Eventually.TrueAsync(() => Task.FromResult(ArchiveStatus.NotReadyReason() is null), what: "ready again");
+        Assert.DoesNotContain(RoleReadiness.Problems(), p => p.StartsWith("archive holding "));
         Assert.Empty((await ArchiveProgress.VerifyAsync(direct, ArchiveDataset.All[0], 2)).Problems);
         AssertArchivedOnce(await ArchiveReadBack.DownloadAsync(direct), "outage", all);
+    }
+
+    private static int FreePort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
     }
 }

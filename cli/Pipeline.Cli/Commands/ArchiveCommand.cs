@@ -13,11 +13,15 @@ public static class ArchiveCommand
     {
         var command = new Command("archive",
             "Run the archive sink: trades.valid, candles.final and indicators as Parquet on S3, exactly once. Needs Kafka:Bootstrap and S3:Bucket.");
+        var metricsPort = MetricsServer.PortOption();
+        command.Options.Add(metricsPort);
         command.SetAction((parse, _) => CliRunner.RunAsync(async ct =>
         {
             var options = ConfigLoader.Load(parse, config);
             RequireS3(options);
             using var loggers = PipelineServices.CreateLoggerFactory();
+            // /metrics and /ready ("archive holding N records, S3 unreachable since …" while S3 refuses data).
+            await using var metricsServer = await MetricsServer.StartAsync(parse.GetValue(metricsPort), loggers.CreateLogger("pipeline"), ct);
             await using var services = await PipelineServices.StartAsync(options, loggers, allowEmbedded: false, needsDatabase: false, ct);
             return await UpCommand.RunRolesAsync(services.Context, loggers.CreateLogger("pipeline"), ct, ("archive", ArchiveRole.RunAsync));
         }));
