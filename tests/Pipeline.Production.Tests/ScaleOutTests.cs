@@ -3,6 +3,7 @@
 // not change the stored candles: they equal those of a single processor and a single sink given the same input.
 using System.Globalization;
 using System.Text;
+using Xunit.Abstractions;
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Topics;
 
