@@ -76,7 +76,7 @@ public class MigrationTests
         await Rows("INSERT INTO instruments (exchange, base, quote, market) VALUES ('binance', 'BTC', 'USDT', 'spot')");
         const string upsert = "INSERT INTO candles (time, instrument_id, interval, open, high, low, close, volume, quote_volume, trade_count, closed, revision) "
             + "VALUES ('2025-01-01T00:00:00Z', 1, '1m', 100, {0}, 100, {0}, 1, 100, {1}, true, {1}) "
-            + "ON CONFLICT (instrument_id, interval, source, time) DO UPDATE SET high = excluded.high, close = excluded.close, "
+            + "ON CONFLICT (version, instrument_id, interval, source, time) DO UPDATE SET high = excluded.high, close = excluded.close, "
             + "trade_count = excluded.trade_count, revision = excluded.revision";
         await Rows(string.Format(upsert, 101, 1));
         Assert.Single(await Rows("SELECT compress_chunk(c)::text FROM show_chunks('candles') c"));

@@ -15,12 +15,12 @@ public class ScaleOutTests(ITestOutputHelper output)
         [("BTC", 42_000m), ("ETH", 2_300m), ("SOL", 95m), ("BNB", 310m), ("XRP", 0.61m), ("ADA", 0.52m)];
 
     private const string Candles =
-        "SELECT i.base, c.interval, c.source, c.time, c.open, c.high, c.low, c.close, c.volume, c.quote_volume, c.trade_count, "
+        "SELECT c.version, i.base, c.interval, c.source, c.time, c.open, c.high, c.low, c.close, c.volume, c.quote_volume, c.trade_count, "
         + "c.taker_buy_volume, c.taker_buy_quote_volume, c.vwap, c.first_trade_id, c.last_trade_id, c.closed, c.revision "
-        + "FROM candles c JOIN instruments i ON i.id = c.instrument_id ORDER BY i.base, c.interval, c.source, c.time";
+        + "FROM candles c JOIN instruments i ON i.id = c.instrument_id ORDER BY c.version, i.base, c.interval, c.source, c.time";
     private const string Indicators =
-        "SELECT i.base, x.interval, x.indicator, x.time, x.fields::text, x.candle_revision "
-        + "FROM indicators x JOIN instruments i ON i.id = x.instrument_id ORDER BY 1, 2, 3, 4";
+        "SELECT x.version, i.base, x.interval, x.indicator, x.time, x.fields::text, x.candle_revision "
+        + "FROM indicators x JOIN instruments i ON i.id = x.instrument_id ORDER BY 1, 2, 3, 4, 5";
     private const string Trades =
         "SELECT i.base, count(*), sum(t.size), min(t.trade_id), max(t.trade_id), count(DISTINCT t.trade_id) "
         + "FROM trades t JOIN instruments i ON i.id = t.instrument_id GROUP BY i.base ORDER BY 1";
@@ -39,7 +39,7 @@ public class ScaleOutTests(ITestOutputHelper output)
         Assert.Equal(Coins.Length * 2 * TradesPerDump, single.Trades.Sum(t => long.Parse(t.Split('|')[1], CultureInfo.InvariantCulture)));
         Assert.Equal(single.Trades, scaled.Trades);
         Assert.True(single.Candles.Count > 500, $"only {single.Candles.Count} candles");
-        Assert.True(single.Candles.Count(c => c.Split('|')[16] == "True") > 400, "too few closed candles");
+        Assert.True(single.Candles.Count(c => c.Split('|')[17] == "True") > 400, "too few closed candles");
         Assert.Equal(single.Candles.Count, scaled.Candles.Count);
         for (var i = 0; i < single.Candles.Count; i++) Assert.Equal(single.Candles[i], scaled.Candles[i]);
         Assert.True(single.Indicators.Count > 0);
