@@ -198,7 +198,7 @@ public sealed class MarketDataProcessor
             return;
         }
         // Outside a replay's range: not part of this version at all (not a dead letter either).
-        if (t.EventTimeUs < _topology.FromUs || t.EventTimeUs >= _topology.ToUs) return;
+        if (_topology.Skips(t.EventTimeUs)) return;
         var ins = t.InstrumentLength < 0 ? null : _resolver.Resolve(r.Value.AsSpan(t.InstrumentOffset, t.InstrumentLength));
         if (ins is null || !ins.Complete)
         {

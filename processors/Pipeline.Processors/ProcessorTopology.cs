@@ -38,6 +38,12 @@ public sealed record ProcessorTopology
     public long FromUs { get; init; } = long.MinValue;
     public long ToUs { get; init; } = long.MaxValue;
 
+    /// <summary>True when a range was set and <paramref name="eventUs"/> lies outside it. Without a range (live) nothing is
+    /// skipped here: a trade at long.MaxValue µs must reach validation and become a time_out_of_range dead letter, not vanish
+    /// (regression: PoisonRecordFuzzTests lost 7 of 401 records to an unbounded [MinValue, MaxValue) check).</summary>
+    public bool Skips(long eventUs) =>
+        (FromUs != long.MinValue && eventUs < FromUs) || (ToUs != long.MaxValue && eventUs >= ToUs);
+
     /// <summary>Intervals whose candles and indicators are written; null = all.</summary>
     public IReadOnlySet<int>? Intervals { get; init; }
 
