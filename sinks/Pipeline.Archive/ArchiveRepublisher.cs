@@ -65,16 +65,17 @@ public sealed class ArchiveRepublisher(ArchiveStore store, ArchiveLayout layout,
         var topic = new VersionTopics(request.Version).Input;
         await TopicProvisioner.EnsureTopicsAsync(kafka, RawTradesPartitions() ?? partitions, replicationFactor, logger, [topic], ct);
         var group = ProgressGroup(request);
+        using var producer = new ProducerBuilder<byte[]?, byte[]?>(kafka.Producer(group, transactionalId: group))
+            .SetLogHandler((_, m) => { if (m.Level <= SyslogLevel.Warning) logger.LogWarning("librdkafka: {Message}", m.Message); })
+            .Build();
+        // Fences an earlier run of this republish and aborts whatever transaction it left open. This must come before the
+        // progress is read: a killed run's open transaction holds the group's offset unstable (UNSTABLE_OFFSET_COMMIT), so
+        // reading first waited for the transaction timeout and failed (a rerun right after kill -9 timed out in CI).
+        producer.InitTransactions(TimeSpan.FromSeconds(60));
         using var progressConsumer = new ConsumerBuilder<byte[]?, byte[]?>(kafka.Consumer(group, group)).Build();
         var position = new TopicPartition(topic.Name, 0);
         var committed = progressConsumer.Committed([position], TimeSpan.FromSeconds(30)).Single().Offset;
         var done = committed.IsSpecial ? 0 : committed.Value;
-
-        using var producer = new ProducerBuilder<byte[]?, byte[]?>(kafka.Producer(group, transactionalId: group))
-            .SetLogHandler((_, m) => { if (m.Level <= SyslogLevel.Warning) logger.LogWarning("librdkafka: {Message}", m.Message); })
-            .Build();
-        // Fences an earlier run of this republish and aborts whatever transaction it left open.
-        producer.InitTransactions(TimeSpan.FromSeconds(60));
 
         long sequence = 0, trades = 0;
         var marks = 0;

@@ -41,15 +41,17 @@ public sealed class ArchiveRepublishTests
         };
         var env = Environment(kafka, s3);
         var log = Path.Combine(TestDirectories.Create("republish"), "republish.log");
+        long? atKill = null;
         using (var first = ChildProcess.Start("pipeline.dll", args, env, log))
         {
-            // Kill once some transactions are committed: the rerun must continue from there.
-            await Eventually.TrueAsync(() => Task.FromResult(TopicRecords.Committed(kafka.Settings, $"replay-{version}-archive", topic, 0) > 0),
+            // Kill once some transactions are committed: the rerun must continue from there. The position is read before
+            // the kill: afterwards the killed producer's open transaction holds its offsets unstable (UNSTABLE_OFFSET_COMMIT)
+            // until the rerun aborts it or the transaction times out, so a committed-offset read would wait (failed in CI).
+            await Eventually.TrueAsync(() => Task.FromResult((atKill = TopicRecords.Committed(kafka.Settings, $"replay-{version}-archive", topic, 0)) > 0),
                 TimeSpan.FromSeconds(60), "first transactions committed", TimeSpan.FromMilliseconds(10));
             first.Kill();
         }
         var expected = trades.Select(t => t.Record).Where(t => t.EventTimeUs >= from && t.EventTimeUs < to).ToList();
-        var atKill = TopicRecords.Committed(kafka.Settings, $"replay-{version}-archive", topic, 0);
         Assert.True(atKill < expected.Count, $"killed after {atKill} of {expected.Count} records: the kill came too late to test a resume");
 
         using (var second = ChildProcess.Start("pipeline.dll", args, env, log))
