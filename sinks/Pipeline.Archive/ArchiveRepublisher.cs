@@ -24,6 +24,11 @@ public sealed class ArchiveRepublisher(ArchiveStore store, ArchiveLayout layout,
     /// <summary>Records per transaction: large enough that commits cost little, small enough that a crash redoes little.</summary>
     public int TransactionRecords { get; init; } = 20_000;
 
+    /// <summary>Crash tests only (env PIPELINE_TEST_REPUBLISH_KILL_AFTER_COMMITS): after this many committed transactions the
+    /// process kills itself (SIGKILL) halfway through the next one, with its records sent and the transaction open, so a
+    /// test crashes it at a named point instead of racing a fast run with an outside kill -9.</summary>
+    public int? KillMidTransactionAfterCommits { get; init; }
+
     public static string ProgressGroup(RepublishRequest request) => $"replay-{request.Version.Name}-archive";
 
     /// <summary>Headers of an end-of-input mark inside a trades topic.</summary>
@@ -81,12 +86,18 @@ public sealed class ArchiveRepublisher(ArchiveStore store, ArchiveLayout layout,
         var marks = 0;
         var inTransaction = 0;
         var instruments = new SortedDictionary<string, InstrumentRef>(StringComparer.Ordinal);
+        var commits = 0;
         void Send(byte[] key, byte[] value, Headers headers)
         {
             if (sequence++ < done) return;
             if (inTransaction == 0) producer.BeginTransaction();
             producer.Produce(topic.Name, new Message<byte[]?, byte[]?> { Key = key, Value = value, Headers = headers });
             if (++inTransaction >= TransactionRecords) Commit();
+            else if (commits == KillMidTransactionAfterCommits && inTransaction == Math.Max(1, TransactionRecords / 2))
+            {
+                producer.Flush(TimeSpan.FromSeconds(30));
+                System.Diagnostics.Process.GetCurrentProcess().Kill();
+            }
         }
         void Commit()
         {
@@ -95,6 +106,7 @@ public sealed class ArchiveRepublisher(ArchiveStore store, ArchiveLayout layout,
                 TimeSpan.FromSeconds(60));
             producer.CommitTransaction(TimeSpan.FromSeconds(60));
             inTransaction = 0;
+            commits++;
             progress?.Report(sequence);
         }
 

@@ -41,16 +41,17 @@ public sealed class ArchiveRepublishTests
         };
         var env = Environment(kafka, s3);
         var log = Path.Combine(TestDirectories.Create("republish"), "republish.log");
-        long? atKill = null;
-        using (var first = ChildProcess.Start("pipeline.dll", args, env, log))
+        // The first run kills itself (SIGKILL) halfway through its fourth transaction, records sent and the transaction
+        // open: a crash at a named point, not an outside kill racing the run (on a quiet machine the whole range was
+        // republished before a polling kill landed; failed in CI).
+        var crashEnv = new Dictionary<string, string?>(env) { ["PIPELINE_TEST_REPUBLISH_KILL_AFTER_COMMITS"] = "3" };
+        using (var first = ChildProcess.Start("pipeline.dll", args, crashEnv, log))
         {
-            // Kill once some transactions are committed: the rerun must continue from there. The position is read before
-            // the kill: afterwards the killed producer's open transaction holds its offsets unstable (UNSTABLE_OFFSET_COMMIT)
-            // until the rerun aborts it or the transaction times out, so a committed-offset read would wait (failed in CI).
-            await Eventually.TrueAsync(() => Task.FromResult((atKill = TopicRecords.Committed(kafka.Settings, $"replay-{version}-archive", topic, 0)) > 0),
-                TimeSpan.FromSeconds(60), "first transactions committed", TimeSpan.FromMilliseconds(10));
-            first.Kill();
+            await first.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(120)).Token);
+            Assert.NotEqual(0, first.ExitCode);
         }
+        var atKill = TopicRecords.Committed(kafka.Settings, $"replay-{version}-archive", topic, 0);
+        Assert.Equal((long?)150, atKill); // three transactions of 50 committed; the fourth was open when the process died
         var expected = trades.Select(t => t.Record).Where(t => t.EventTimeUs >= from && t.EventTimeUs < to).ToList();
         Assert.True(atKill < expected.Count, $"killed after {atKill} of {expected.Count} records: the kill came too late to test a resume");
 

@@ -57,6 +57,8 @@ public static class ArchiveRepublishCommand
             var republisher = new ArchiveRepublisher(store, new ArchiveLayout(prefix), KafkaClientSettings.From(options.Kafka), log)
             {
                 TransactionRecords = parse.GetValue(chunk),
+                KillMidTransactionAfterCommits =
+                    int.TryParse(Environment.GetEnvironmentVariable("PIPELINE_TEST_REPUBLISH_KILL_AFTER_COMMITS"), out var k) ? k : null,
             };
             var result = await republisher.RunAsync(request, options.Kafka.Partitions, options.Kafka.ReplicationFactor,
                 new Progress<long>(n => Console.Error.WriteLine($"republished {n:N0} records")), ct);
