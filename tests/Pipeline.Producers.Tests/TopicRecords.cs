@@ -8,6 +8,8 @@ namespace Pipeline.Producers.Tests;
 
 internal sealed class TopicRecords<T> : IDisposable where T : IMessage<T>, new()
 {
+    private static readonly string TypeName = new T().Descriptor.FullName;
+    private static readonly bool ReadsMarks = TypeName == EndOfInput.Descriptor.FullName;
     private readonly IConsumer<string, byte[]> _consumer;
 
     public TopicRecords(KafkaClientSettings settings, string topic)
@@ -29,8 +31,8 @@ internal sealed class TopicRecords<T> : IDisposable where T : IMessage<T>, new()
         {
             if (r.IsPartitionEOF) continue;
             // Topics carry more than one message type (end-of-input marks among trades): read only T's.
-            if (MessageHeaders.TypeOf(r.Message.Headers) is { } type && type != new T().Descriptor.FullName
-                && !(MessageHeaders.IsEndOfInput(r.Message.Headers) && new T().Descriptor == EndOfInput.Descriptor)) continue;
+            if (MessageHeaders.TypeOf(r.Message.Headers) is { } type && type != TypeName
+                && !(ReadsMarks && MessageHeaders.IsEndOfInput(r.Message.Headers))) continue;
             var value = new MessageParser<T>(() => new T()).ParseFrom(r.Message.Value);
             Records.Add((r.Message.Key, value, MessageHeaders.TypeOf(r.Message.Headers)));
         }

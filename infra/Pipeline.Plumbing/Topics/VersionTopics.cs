@@ -58,14 +58,5 @@ public sealed class VersionTopics
             ? TopicCatalog.All.FirstOrDefault(t => t.Name == topic[Root.Length..])
             : null;
 
-    /// <summary>The version a replay topic belongs to, or null for a topic outside any replay.</summary>
-    public static DataVersion? VersionOf(string topic)
-    {
-        if (!topic.StartsWith(Prefix, StringComparison.Ordinal)) return null;
-        var rest = topic[Prefix.Length..];
-        var dot = rest.IndexOf('.');
-        return dot > 0 && DataVersion.TryParse(rest[..dot], out var v, out _) && !v.IsLive ? v : null;
-    }
-
     private TopicSpec Derive(TopicSpec live) => live with { Name = NameOf(live), Description = $"{live.Description} (replay version {Version.Name})" };
 }
