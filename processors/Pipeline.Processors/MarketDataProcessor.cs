@@ -173,7 +173,7 @@ public sealed class MarketDataProcessor
         {
             var parts = k.Split('|');
             var interval = CandleInterval.Find(parts[1]) ?? throw new InvalidDataException($"changelog key {k}: unknown interval");
-            // A series written with other indicators (the configuration changed) starts afresh.
+            // A series written with other indicators (the configuration changed) keeps the ones still configured.
             StateOf(parts[0], partition).Series[interval.Index] = value is null ? null
                 : IndicatorSeries.Deserialize(value, _indicatorSpecs, HistoryCapacity(interval));
         }

@@ -12,7 +12,7 @@ public class IndicatorPipelineTests
     private static readonly string Dir = Path.Combine(AppContext.BaseDirectory, "Fixtures", "indicator-reference");
 
     /// <summary>Four backfill trades per reference bar (open, high, low, close) whose sizes add up to its volume.</summary>
-    private static IEnumerable<Trade> TradesFor(IReadOnlyList<Indicators.Bar> bars)
+    internal static IEnumerable<Trade> TradesFor(IReadOnlyList<Indicators.Bar> bars)
     {
         long id = 0;
         foreach (var b in bars)

@@ -30,7 +30,7 @@ public class IndicatorReferenceTests
         { "sma(20)", "sma.standard.json" }, { "ema(20)", "ema.standard.json" }, { "wma(14)", "wma.standard.json" },
         { "rsi(14)", "rsi.standard.json" }, { "macd(12,26,9)", "macd.standard.json" }, { "bb(20,2)", "bb.standard.json" },
         { "atr(14)", "atr.standard.json" }, { "stoch(14,3,3)", "stoch.standard.json" }, { "obv", "obv.standard.json" },
-        { "vwap", "vwap.standard.json" }, { "adx(14)", "adx.standard.json" }, { "cci(20)", "cci.standard.json" },
+        { "vwap(anchor=none)", "vwap.standard.json" }, { "adx(14)", "adx.standard.json" }, { "cci(20)", "cci.standard.json" },
         { "willr(14)", "willr.standard.json" },
     };
 

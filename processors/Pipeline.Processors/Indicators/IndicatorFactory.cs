@@ -1,4 +1,4 @@
-// Builds indicators from their names as written in the configuration: "sma(20)", "macd(12,26,9)", "obv".
+// Builds indicators from their names as written in the configuration: "sma(20)", "macd(12,26,9)", "obv", "vwap(anchor=none)".
 using System.Globalization;
 
 namespace Pipeline.Processors.Indicators;
@@ -17,12 +17,14 @@ public static class IndicatorFactory
         var s = spec.Replace(" ", "").ToLowerInvariant();
         var open = s.IndexOf('(');
         var name = open < 0 ? s : s[..open];
+        if (open >= 0 && (!s.EndsWith(')') || s.Length < open + 2))
+            throw new ArgumentException($"indicator '{spec}' has unreadable parameters; write e.g. sma(20) or macd(12,26,9)");
+        var parameters = open < 0 ? [] : s[(open + 1)..^1].Split(',', StringSplitOptions.RemoveEmptyEntries);
+        if (name == "vwap") return CreateVwap(spec, parameters);
         decimal[] args;
         try
         {
-            args = open < 0 ? [] : s[(open + 1)..^1].Split(',', StringSplitOptions.RemoveEmptyEntries)
-                .Select(a => decimal.Parse(a, CultureInfo.InvariantCulture)).ToArray();
-            if (open >= 0 && !s.EndsWith(')')) throw new FormatException();
+            args = parameters.Select(a => decimal.Parse(a, CultureInfo.InvariantCulture)).ToArray();
         }
         catch (FormatException)
         {
@@ -46,11 +48,25 @@ public static class IndicatorFactory
             "atr" => new Atr(P(0, 14)),
             "stoch" => new Stochastic(P(0, 14), P(1, 3), P(2, 3)),
             "obv" => new Obv(),
-            "vwap" => new Vwap(),
             "adx" => new Adx(P(0, 14)),
             "cci" => new Cci(P(0, 20)),
             "willr" => new WilliamsR(P(0, 14)),
             _ => throw new ArgumentException($"indicator '{spec}' is unknown; use one of sma, ema, wma, rsi, macd, bb, atr, stoch, obv, vwap, adx, cci, willr"),
+        };
+    }
+
+    /// <summary>vwap = vwap(anchor=day): resets each UTC day; vwap(anchor=week) each Monday; vwap(anchor=none) never.</summary>
+    private static Vwap CreateVwap(string spec, string[] parameters)
+    {
+        if (parameters.Length == 0) return new Vwap(VwapAnchor.Day);
+        var anchor = parameters.Length == 1 && parameters[0].StartsWith("anchor=", StringComparison.Ordinal) ? parameters[0]["anchor=".Length..] : null;
+        return anchor switch
+        {
+            "day" => new Vwap(VwapAnchor.Day),
+            "week" => new Vwap(VwapAnchor.Week),
+            "none" => new Vwap(VwapAnchor.None),
+            _ => throw new ArgumentException(
+                $"indicator '{spec}': vwap takes one parameter, anchor=day (the default: resets each UTC day), anchor=week or anchor=none (cumulative)"),
         };
     }
 }

@@ -85,12 +85,15 @@ public sealed class IndicatorSeries
         foreach (var i in to) i.Read(r);
     }
 
+    /// <summary>Changelog format: 2 since VWAP has anchors (in 1, "vwap" was the cumulative VWAP).</summary>
+    public const byte FormatVersion = 2;
+
     public byte[] Serialize()
     {
         using var ms = new MemoryStream();
         using (var w = new BinaryWriter(ms))
         {
-            w.Write((byte)1);
+            w.Write(FormatVersion);
             w.Write(_specs.Count);
             foreach (var s in _specs) w.Write(s);
             foreach (var i in _base) i.Write(w);
@@ -99,27 +102,61 @@ public sealed class IndicatorSeries
             w.Write(_history.Count);
             foreach (var (b, rev) in _history)
             {
-                w.Write(b.OpenTimeUs); w.Write(b.Open); w.Write(b.High); w.Write(b.Low); w.Write(b.Close); w.Write(b.Volume); w.Write(rev);
+                w.Write(b.OpenTimeUs);
+                w.Write(b.Open);
+                w.Write(b.High);
+                w.Write(b.Low);
+                w.Write(b.Close);
+                w.Write(b.Volume);
+                w.Write(rev);
             }
         }
         return ms.ToArray();
     }
 
-    /// <summary>Restores a series; when the configured indicators changed since it was written, returns null (start afresh).</summary>
+    /// <summary>Restores a series written by format 1 or 2. When the configured indicators differ from the written ones
+    /// (the configuration changed, or a format-1 "vwap", which was cumulative, meets today's daily "vwap"), each
+    /// indicator still configured keeps its state, and the others start at the oldest kept candle: their values are
+    /// recomputed over the kept history, so they agree with a series that started there.</summary>
     public static IndicatorSeries? Deserialize(byte[] data, IReadOnlyList<string> specs, int historyCapacity)
     {
         using var r = new BinaryReader(new MemoryStream(data));
-        if (r.ReadByte() != 1) throw new InvalidDataException("indicator state: unknown format version");
+        var version = r.ReadByte();
+        if (version is not (1 or FormatVersion)) throw new InvalidDataException($"indicator state: unknown format version {version}");
         var n = r.ReadInt32();
         var written = Enumerable.Range(0, n).Select(_ => r.ReadString()).ToList();
-        if (!written.SequenceEqual(specs)) return null;
         var s = new IndicatorSeries(specs, historyCapacity);
-        foreach (var i in s._base) i.Read(r);
-        foreach (var i in s._current) i.Read(r);
+        var same = version == FormatVersion && written.SequenceEqual(specs);
+        var writtenBase = same ? s._base : written.Select(spec => Written(spec, version)).ToArray();
+        var writtenCurrent = same ? s._current : written.Select(spec => Written(spec, version)).ToArray();
+        foreach (var i in writtenBase) i.Read(r);
+        foreach (var i in writtenCurrent) i.Read(r);
         s._trimmed = r.ReadBoolean();
         var h = r.ReadInt32();
         for (var k = 0; k < h; k++)
-            s._history.Add((new Bar(r.ReadInt64(), r.ReadDecimal(), r.ReadDecimal(), r.ReadDecimal(), r.ReadDecimal(), r.ReadDecimal()), r.ReadInt32()));
+        {
+            var bar = new Bar(r.ReadInt64(), r.ReadDecimal(), r.ReadDecimal(), r.ReadDecimal(), r.ReadDecimal(), r.ReadDecimal());
+            s._history.Add((bar, r.ReadInt32()));
+        }
+        if (!same) s.CarryOver(writtenBase);
         return s;
+    }
+
+    // Format 1 knew only the cumulative VWAP, under the name "vwap".
+    private static Indicator Written(string spec, byte version)
+    {
+        var indicator = IndicatorFactory.Create(spec);
+        return version == 1 && indicator is Vwap ? new Vwap(VwapAnchor.None) : indicator;
+    }
+
+    private void CarryOver(Indicator[] writtenBase)
+    {
+        for (var k = 0; k < _base.Length; k++)
+            if (Array.Find(writtenBase, w => w.Name == _base[k].Name) is { } kept)
+                Copy([kept], [_base[k]]);
+        var scratch = Create();
+        Copy(_base, scratch);
+        foreach (var (bar, _) in _history) Update(scratch, bar);
+        _current = scratch;
     }
 }
