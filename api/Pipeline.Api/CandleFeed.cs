@@ -10,6 +10,7 @@ using Pipeline.Plumbing.Topics;
 using Pipeline.Schemas.V1;
 using Pipeline.Plumbing.Resilience;
 using Pipeline.Plumbing.Serialization;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Api;
 
@@ -41,7 +42,7 @@ public sealed class CandleFeed(KafkaClientSettings kafka, ILogger<CandleFeed> lo
             {
                 return; // stopping: a metadata call cut short is expected
             }
-            catch (Exception e) when (e is KafkaException or InvalidOperationException)
+            catch (Exception e) when (e is KafkaException or DependencyUnavailableException)
             {
                 var delay = Backoff.Delay(++attempt, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(10));
                 log.LogWarning("Live candle feed cannot read {Topic} ({Message}); retrying in {Delay} ms", TopicCatalog.Candles.Name, e.Message, (int)delay.TotalMilliseconds);
@@ -64,7 +65,7 @@ public sealed class CandleFeed(KafkaClientSettings kafka, ILogger<CandleFeed> lo
             {
                 // Candles are the stream's reason to exist; indicators and trades are extras a deployment may not have.
                 if (name == TopicCatalog.Candles.Name)
-                    throw new InvalidOperationException($"topic {name} is not available: {topic.Error.Reason}");
+                    throw new DependencyUnavailableException($"topic {name} is not available: {topic.Error.Reason}");
                 log.LogWarning("Live feed: topic {Topic} is not available ({Reason}); its channel stays silent", name, topic.Error.Reason);
                 continue;
             }

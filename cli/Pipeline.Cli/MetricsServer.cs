@@ -8,6 +8,7 @@ using OpenTelemetry.Metrics;
 using Microsoft.AspNetCore.Http;
 using Pipeline.Plumbing.Health;
 using Pipeline.Plumbing.Metrics;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Cli;
 
@@ -24,7 +25,7 @@ public static class MetricsServer
     public static async Task<IAsyncDisposable?> StartAsync(int? port, ILogger log, CancellationToken ct)
     {
         if (port is null) return null;
-        if (port is < 1 or > 65535) throw new ArgumentException($"--metrics-port {port} is out of range; use 1..65535");
+        if (port is < 1 or > 65535) throw new InvalidRequestException($"--metrics-port {port} is out of range; use 1..65535");
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls($"http://0.0.0.0:{port}");
@@ -42,7 +43,7 @@ public static class MetricsServer
         catch (IOException e)
         {
             await app.DisposeAsync();
-            throw new ArgumentException($"--metrics-port {port} cannot be used ({e.Message}); pick a free port");
+            throw new InvalidRequestException($"--metrics-port {port} cannot be used ({e.Message}); pick a free port");
         }
         log.LogInformation("Metrics at http://0.0.0.0:{Port}/metrics", port);
         return app;

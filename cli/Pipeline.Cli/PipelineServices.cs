@@ -8,6 +8,7 @@ using Pipeline.Plumbing.Database;
 using Pipeline.Plumbing.Kafka;
 using Pipeline.Plumbing.Resilience;
 using Pipeline.Plumbing.Serialization;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Cli;
 

@@ -69,7 +69,7 @@ public sealed class KafkaBroker : IAsyncDisposable
         }
         catch (IOException e)
         {
-            throw new InvalidOperationException($"Data directory '{options.DataDir}' is in use by another broker.", e);
+            throw new DataDirectoryInUseException(options.DataDir, e);
         }
         var address = options.Host is "" or "0.0.0.0" ? IPAddress.Any : options.Host == "::" ? IPAddress.IPv6Any
             : IPAddress.TryParse(options.Host, out var ip) ? ip

@@ -1,6 +1,8 @@
 // The embedded Kafka of `pipeline up`, `pipeline broker` and the tests: our single-node Kafka-compatible broker.
 using Microsoft.Extensions.Logging;
 using Pipeline.Broker;
+using Pipeline.Plumbing.Configuration;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Embedded;
 
@@ -29,9 +31,13 @@ public sealed class EmbeddedKafka : IAsyncDisposable
             }, loggers, ct);
             return new EmbeddedKafka(broker);
         }
+        catch (DataDirectoryInUseException e)
+        {
+            throw new InvalidRequestException(e.Message, e);
+        }
         catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse)
         {
-            throw new InvalidOperationException($"port {port} on 127.0.0.1 is already in use; stop what listens there or set Kafka:EmbeddedPort (PIPELINE__KAFKA__EMBEDDEDPORT, 0 picks a free port)");
+            throw new PipelineConfigurationException([$"configuration: port {port} on 127.0.0.1 is already in use; stop what listens there or set Kafka:EmbeddedPort (PIPELINE__KAFKA__EMBEDDEDPORT, 0 picks a free port)"]);
         }
     }
 

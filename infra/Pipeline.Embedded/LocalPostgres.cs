@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Embedded;
 
@@ -41,7 +42,7 @@ public sealed class LocalPostgres : IAsyncDisposable
     public static async Task<LocalPostgres> StartAsync(string dataDir, int port = 0, ILogger? logger = null, CancellationToken ct = default)
     {
         logger ??= NullLogger.Instance;
-        var bin = FindBinaries() ?? throw new InvalidOperationException(
+        var bin = FindBinaries() ?? throw new DependencyUnavailableException(
             "PostgreSQL server binaries were not found under /usr/lib/postgresql/*/bin; run 'make setup' (apt-get install postgresql) or configure Database:Url");
         var dir = Path.GetFullPath(dataDir);
         Directory.CreateDirectory(dir);
@@ -122,11 +123,11 @@ public sealed class LocalPostgres : IAsyncDisposable
     {
         var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {file}");
+        using var p = Process.Start(psi) ?? throw new DependencyUnavailableException($"could not start {file}");
         var stdout = p.StandardOutput.ReadToEndAsync(ct);
         var stderr = p.StandardError.ReadToEndAsync(ct);
         await p.WaitForExitAsync(ct);
         if (p.ExitCode != 0 && !allowFailure)
-            throw new InvalidOperationException($"{Path.GetFileName(args.Count > 3 && file == "runuser" ? args[3] : file)} failed (exit {p.ExitCode}): {(await stderr).Trim()} {(await stdout).Trim()}".Trim());
+            throw new DependencyUnavailableException($"{Path.GetFileName(args.Count > 3 && file == "runuser" ? args[3] : file)} failed (exit {p.ExitCode}): {(await stderr).Trim()} {(await stdout).Trim()}".Trim());
     }
 }

@@ -2,6 +2,7 @@
 using Microsoft.Extensions.Logging;
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Kafka;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Plumbing;
 
@@ -18,5 +19,5 @@ public sealed class PipelineContext(
     public ILoggerFactory LoggerFactory { get; } = loggerFactory;
 
     public string RequireDatabase() => DatabaseConnectionString
-        ?? throw new InvalidOperationException("no database configured: set Database:Url (PIPELINE__DATABASE__URL) or run 'pipeline up'");
+        ?? throw new PipelineConfigurationException(["configuration: no database configured: set Database:Url (PIPELINE__DATABASE__URL) or run 'pipeline up'"]);
 }

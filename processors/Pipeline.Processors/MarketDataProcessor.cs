@@ -59,7 +59,7 @@ public sealed class MarketDataProcessor
         _indicatorSpecs = options.Indicators.Count > 0 ? options.Indicators.ToList() : IndicatorFactory.Defaults;
         Indicator[] prototypes;
         try { prototypes = _indicatorSpecs.Select(IndicatorFactory.Create).ToArray(); }
-        catch (ArgumentException e) { throw new InvalidOperationException($"configuration: Processing:Indicators: {e.Message}"); }
+        catch (ArgumentException e) { throw new PipelineConfigurationException([$"configuration: Processing:Indicators: {e.Message}"]); }
         _indicatorNames = prototypes.Select(p => p.Name).ToArray();
         _indicatorFields = prototypes.Select(p => p.Fields.ToArray()).ToArray();
     }

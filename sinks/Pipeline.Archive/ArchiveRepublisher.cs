@@ -14,6 +14,7 @@ using Microsoft.Extensions.Logging;
 using Pipeline.Plumbing.Kafka;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Schemas.V1;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Archive;
 
@@ -53,7 +54,7 @@ public sealed class ArchiveRepublisher(ArchiveStore store, ArchiveLayout layout,
         IProgress<long>? progress, CancellationToken ct)
     {
         if (request.FromUs >= request.ToUs)
-            throw new ArgumentException($"the range is empty: --from {ArchiveTime.ToUtc(request.FromUs):O} is not before --to {ArchiveTime.ToUtc(request.ToUs):O}");
+            throw new InvalidRequestException($"the range is empty: --from {ArchiveTime.ToUtc(request.FromUs):O} is not before --to {ArchiveTime.ToUtc(request.ToUs):O}");
         var reader = new ArchiveTradeReader(store, layout);
         var days = ArchiveTradeReader.Days(request.FromUs, request.ToUs).ToList();
         var anyFile = false;
@@ -64,7 +65,7 @@ public sealed class ArchiveRepublisher(ArchiveStore store, ArchiveLayout layout,
                 break;
             }
         if (!anyFile)
-            throw new InvalidOperationException($"the archive s3://{store.Bucket}/{layout.DatasetPrefix("trades")} has no trades from "
+            throw new InvalidRequestException($"the archive s3://{store.Bucket}/{layout.DatasetPrefix("trades")} has no trades from "
                 + $"{days[0]:yyyy-MM-dd} to {days[^1]:yyyy-MM-dd}; check --from/--to and the archive's bucket and prefix");
 
         var topic = new VersionTopics(request.Version).Input;
@@ -125,7 +126,7 @@ public sealed class ArchiveRepublisher(ArchiveStore store, ArchiveLayout layout,
         if (instruments.Count == 0)
         {
             if (inTransaction > 0) producer.AbortTransaction(TimeSpan.FromSeconds(60));
-            throw new InvalidOperationException($"the archive has no trades in [{ArchiveTime.ToUtc(request.FromUs):O}, {ArchiveTime.ToUtc(request.ToUs):O})"
+            throw new InvalidRequestException($"the archive has no trades in [{ArchiveTime.ToUtc(request.FromUs):O}, {ArchiveTime.ToUtc(request.ToUs):O})"
                 + (request.Instruments is null ? "" : $" for {string.Join(", ", request.Instruments)}") + "; check --from/--to and --instrument");
         }
         foreach (var (key, instrument) in instruments)

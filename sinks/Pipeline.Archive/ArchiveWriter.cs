@@ -11,6 +11,7 @@ using Pipeline.Plumbing.Kafka;
 using Pipeline.Plumbing.Serialization;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Schemas.V1;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Archive;
 
@@ -81,7 +82,7 @@ public sealed class ArchiveWriter(ArchiveDataset dataset, KafkaClientSettings ka
         using var admin = new AdminClientBuilder(kafka.Admin($"archive-{dataset.Name}-admin")).Build();
         var meta = admin.GetMetadata(dataset.Topic, TimeSpan.FromSeconds(30));
         var topic = meta.Topics.Single(t => t.Topic == dataset.Topic);
-        if (topic.Error.IsError) throw new InvalidOperationException($"archive: topic {dataset.Topic} is not available ({topic.Error.Reason})");
+        if (topic.Error.IsError) throw new DependencyUnavailableException($"archive: topic {dataset.Topic} is not available ({topic.Error.Reason})");
         return topic.Partitions.Select(p => new TopicPartition(dataset.Topic, p.PartitionId)).OrderBy(p => p.Partition.Value).ToList();
     }
 

@@ -8,6 +8,7 @@ using Pipeline.Plumbing.Topics;
 using Pipeline.Schemas;
 using Pipeline.Sinks;
 using Pipeline.Testing;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Api.Tests;
 
@@ -35,10 +36,10 @@ public sealed class VersionDropTests
             """);
         await using var db = NpgsqlDataSource.Create(api.Database);
 
-        var live = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+        var live = await Assert.ThrowsAsync<InvalidRequestException>(() =>
             DataVersionDrop.DropAsync(db, kafka.Settings, DataVersion.Live, SinkSettings.ConsumerNameOf(v2), force: true));
         Assert.Contains("live version cannot be dropped", live.Message);
-        var current = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+        var current = await Assert.ThrowsAsync<InvalidRequestException>(() =>
             DataVersionDrop.DropAsync(db, kafka.Settings, v3, SinkSettings.ConsumerNameOf(v3), force: true));
         Assert.Contains("is the current version", current.Message);
 
@@ -58,7 +59,7 @@ public sealed class VersionDropTests
         // Dropped means unknown to the API too.
         using var gone = await api.Http.GetAsync("/candles/binance/BTC/USDT/spot/1m?version=v2");
         Assert.Equal(System.Net.HttpStatusCode.NotFound, gone.StatusCode);
-        var again = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+        var again = await Assert.ThrowsAsync<InvalidRequestException>(() =>
             DataVersionDrop.DropAsync(db, kafka.Settings, v2, SinkSettings.ConsumerNameOf(v2), force: false));
         Assert.Contains("does not exist", again.Message);
     }

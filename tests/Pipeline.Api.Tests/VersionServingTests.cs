@@ -6,6 +6,7 @@ using Npgsql;
 using Pipeline.Plumbing.Database;
 using Pipeline.Schemas;
 using Pipeline.Testing;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Api.Tests;
 
@@ -84,9 +85,9 @@ public sealed class VersionServingTests : IAsyncLifetime
         await using var db = NpgsqlDataSource.Create(_api.Database);
         var store = new DataVersionStore(db);
         // Only a complete version can be promoted.
-        var running = await Assert.ThrowsAsync<InvalidOperationException>(() => store.PromoteAsync(DataVersion.Parse("v3")));
+        var running = await Assert.ThrowsAsync<InvalidRequestException>(() => store.PromoteAsync(DataVersion.Parse("v3")));
         Assert.Contains("running, not complete", running.Message);
-        await Assert.ThrowsAsync<InvalidOperationException>(() => store.PromoteAsync(DataVersion.Parse("v7")));
+        await Assert.ThrowsAsync<InvalidRequestException>(() => store.PromoteAsync(DataVersion.Parse("v7")));
 
         // Readers keep asking (each a different limit, so no answer comes from the one-second cache) while v2 is promoted.
         using var stop = new CancellationTokenSource();

@@ -32,7 +32,7 @@ public sealed class BrokerLifecycleTests
     public async Task Second_broker_on_the_same_data_directory_is_refused()
     {
         await using var broker = await InProcessBroker.StartAsync();
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+        var error = await Assert.ThrowsAsync<DataDirectoryInUseException>(() =>
             KafkaBroker.StartAsync(new BrokerOptions { Port = 0, DataDir = broker.DataDir }));
         Assert.Contains("in use", error.Message);
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Pipeline.Processors.Indicators;
+using Pipeline.Plumbing.Configuration;
 
 namespace Pipeline.Processors.Tests;
 
@@ -137,7 +138,7 @@ public class IndicatorReferenceTests
     {
         var options = TradeFactory.Options();
         options.Indicators = ["rsi(14)", "supertrend(10)"];
-        var e = Assert.Throws<InvalidOperationException>(() =>
+        var e = Assert.Throws<PipelineConfigurationException>(() =>
             new MarketDataProcessor(options, TradeFactory.Instruments, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance));
         Assert.Contains("Processing:Indicators", e.Message);
         Assert.Contains("supertrend(10)", e.Message);

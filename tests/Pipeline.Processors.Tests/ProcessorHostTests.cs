@@ -85,7 +85,7 @@ public class ProcessorHostTests
         var options = PipelineConfiguration.Load(file: null, environment: new Dictionary<string, string?>());
         var context = new PipelineContext(options, settings, null, NullLoggerFactory.Instance);
 
-        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => ProcessorRole.RunAsync(context, CancellationToken.None));
+        var e = await Assert.ThrowsAsync<PipelineConfigurationException>(() => ProcessorRole.RunAsync(context, CancellationToken.None));
         Assert.Contains("state.candles.changelog has 2 partitions", e.Message);
         Assert.Contains("at least 4", e.Message);
     }

@@ -9,6 +9,7 @@ using Pipeline.Producers.Publishing;
 using Pipeline.Schemas.V1;
 using Pipeline.Testing;
 using Xunit;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Producers.Tests;
 
@@ -124,7 +125,7 @@ public sealed class BinanceDumpImportTests
         var file = Path.Combine(dir, "DOGEUSDT-trades-2024-01-01.csv");
         await File.WriteAllTextAsync(file, "1,0.1,10,1,1704067200000,True,True\n");
         using var publisher = new TopicPublisher(new("127.0.0.1:1"), "unused", NullLogger.Instance);
-        var e = await Assert.ThrowsAsync<ArgumentException>(() => new BinanceDumpImporter(Listings, publisher, NullLogger.Instance).ImportAsync([file], null, default));
+        var e = await Assert.ThrowsAsync<InvalidRequestException>(() => new BinanceDumpImporter(Listings, publisher, NullLogger.Instance).ImportAsync([file], null, default));
         Assert.Contains("'DOGEUSDT' is not a configured binance instrument", e.Message);
         Assert.Equal(0, publisher.Produced);
     }
@@ -137,7 +138,7 @@ public sealed class BinanceDumpImportTests
         await File.WriteAllTextAsync(file, "1,42000.1,0.5,21000.05,1704067200000,True,True\n2,abc,0.5,1,1704067200001,True,True\n");
         await using var kafka = await TestKafka.StartAsync(partitions: 1);
         using var publisher = new TopicPublisher(kafka.Settings, "test-import", NullLogger.Instance);
-        var e = await Assert.ThrowsAsync<InvalidDataException>(() => new BinanceDumpImporter(Listings, publisher, NullLogger.Instance).ImportAsync([file], null, default));
+        var e = await Assert.ThrowsAsync<InputFormatException>(() => new BinanceDumpImporter(Listings, publisher, NullLogger.Instance).ImportAsync([file], null, default));
         Assert.Equal("BTCUSDT-trades-2024-01-01.csv line 2: price 'abc' is not a decimal number; is this an unmodified Binance Trades dump?", e.Message);
     }
 
@@ -155,7 +156,7 @@ public sealed class BinanceDumpImportTests
         Assert.Equal((BinanceDumpKind.Trades, (string?)null), (BinanceDumpFile.Parse(trades, "btcusdt").Kind, BinanceDumpFile.Parse(trades, "btcusdt").Interval));
         Assert.Equal(BinanceDumpKind.AggTrades, BinanceDumpFile.Parse(agg, "BTCUSDT").Kind);
         Assert.Equal((BinanceDumpKind.Klines, "1m"), (BinanceDumpFile.Parse(klines, "BTCUSDT").Kind, BinanceDumpFile.Parse(klines, "BTCUSDT").Interval));
-        Assert.Contains("or pass --symbol BTCUSDT for a renamed file", Assert.Throws<ArgumentException>(() => BinanceDumpFile.Parse(trades)).Message);
+        Assert.Contains("or pass --symbol BTCUSDT for a renamed file", Assert.Throws<InputFormatException>(() => BinanceDumpFile.Parse(trades)).Message);
 
         await using var kafka = await TestKafka.StartAsync(partitions: 1);
         using var publisher = new TopicPublisher(kafka.Settings, "test-import", NullLogger.Instance);
@@ -171,7 +172,7 @@ public sealed class BinanceDumpImportTests
     {
         var file = Path.Combine(TestDirectories.Create("dump"), name);
         File.WriteAllText(file, "");
-        var e = Assert.Throws<ArgumentException>(() => BinanceDumpFile.Parse(file));
+        var e = Assert.Throws<InputFormatException>(() => BinanceDumpFile.Parse(file));
         Assert.Contains(expected, e.Message);
     }
 }

@@ -8,6 +8,7 @@ using Pipeline.Producers.Venues.Binance.Dumps;
 using Pipeline.Schemas.V1;
 using Pipeline.Testing;
 using Xunit;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Producers.Tests;
 
@@ -164,7 +165,7 @@ public sealed class BinanceFuturesTests
             new InstrumentOptions { Exchange = "binance", Base = "BTC", Quote = "USDT", Market = "perp", Symbol = "BTCUSDT", Intervals = ["1m"] },
             new InstrumentOptions { Exchange = "binance", Base = "BTC", Quote = "USD", Market = "perp", Intervals = ["1m"] },
         ]);
-        var e = Assert.Throws<ArgumentException>(() => listings.Find("binance", "BTCUSDT"));
+        var e = Assert.Throws<InvalidRequestException>(() => listings.Find("binance", "BTCUSDT"));
         Assert.Contains("binance:BTC/USDT:spot and binance:BTC/USDT:perp; say which market", e.Message);
         Assert.Equal("binance:BTC/USDT:perp", listings.Find("binance", "BTCUSDT", MarketType.Perp).Instrument.Key);
         // Without a configured symbol, a USD-quoted perp is COIN-M's BTCUSD_PERP.

@@ -13,6 +13,7 @@ using Pipeline.Producers.Publishing;
 using Pipeline.Schemas.V1;
 using Pipeline.Testing;
 using Xunit;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Producers.Tests;
 
@@ -81,7 +82,7 @@ public sealed class CandleBackfillTests
     [InlineData("binance", "BTCUSDT", "1m", null, null, null, "give --from DATE")]
     public void Bad_backfill_arguments_say_what_is_wrong(string exchange, string instrument, string interval, string? from, string? to, string? days, string expected)
     {
-        var e = Assert.Throws<ArgumentException>(() => BackfillRequest.Create(Listings, exchange, instrument, interval, from, to, days, Now));
+        var e = Assert.Throws<InvalidRequestException>(() => BackfillRequest.Create(Listings, exchange, instrument, interval, from, to, days, Now));
         Assert.Contains(expected, e.Message);
     }
 

@@ -3,6 +3,7 @@ using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using Pipeline.Embedded;
 using Pipeline.Plumbing.Kafka;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Cli.Commands;
 
@@ -26,16 +27,16 @@ public static class BrokerCommand
         command.Options.Add(metricsPort);
         command.SetAction((parse, _) => CliRunner.RunAsync(async ct =>
         {
-            if (parse.GetValue(port) is < 0 or > 65535) throw new ArgumentException($"--port {parse.GetValue(port)} is out of range; use 0..65535");
+            if (parse.GetValue(port) is < 0 or > 65535) throw new InvalidRequestException($"--port {parse.GetValue(port)} is out of range; use 0..65535");
             using var loggers = Pipeline.Cli.PipelineServices.CreateLoggerFactory();
             var log = loggers.CreateLogger("broker");
             await using var metricsServer = await MetricsServer.StartAsync(parse.GetValue(metricsPort), log, ct);
             log.LogInformation("librdkafka {Version} loaded from {Path}", LibrdkafkaLoader.EnsureLoaded(), LibrdkafkaLoader.LoadedFrom);
-            if (parse.GetValue(partitions) < 1) throw new ArgumentException($"--partitions {parse.GetValue(partitions)} must be at least 1");
+            if (parse.GetValue(partitions) < 1) throw new InvalidRequestException($"--partitions {parse.GetValue(partitions)} must be at least 1");
             await using var kafka = await EmbeddedKafka.StartAsync(parse.GetValue(dataDir)!, parse.GetValue(port), parse.GetValue(partitions), loggers,
                 parse.GetValue(autoCreate), ct);
             log.LogInformation("Broker ({Kind}) listening at {Bootstrap}", kafka.Kind, kafka.BootstrapServers);
-            if (parse.GetValue(registryPort) is < -1 or > 65535) throw new ArgumentException($"--registry-port {parse.GetValue(registryPort)} is out of range; use 0..65535");
+            if (parse.GetValue(registryPort) is < -1 or > 65535) throw new InvalidRequestException($"--registry-port {parse.GetValue(registryPort)} is out of range; use 0..65535");
             await using var registry = parse.GetValue(registryPort) < 0 ? null
                 : await Pipeline.SchemaRegistry.SchemaRegistryServer.StartAsync(Path.Combine(parse.GetValue(dataDir)!, "..", "registry"), parse.GetValue(registryPort), ct: ct);
             if (registry is not null)

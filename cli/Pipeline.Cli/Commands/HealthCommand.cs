@@ -1,6 +1,7 @@
 // `pipeline health`: the container health check. Runtime images carry no curl or wget, so the CLI asks the role's own
 // HTTP endpoint (/metrics of a standalone role, /health of the API) and exits 0 when it answers 2xx.
 using System.CommandLine;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Cli.Commands;
 
@@ -21,7 +22,7 @@ public static class HealthCommand
         {
             var target = parse.GetValue(url)!;
             if (!Uri.TryCreate(target, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-                throw new ArgumentException($"--url '{target}' is not an http(s) URL; use e.g. {DefaultUrl}");
+                throw new InvalidRequestException($"--url '{target}' is not an http(s) URL; use e.g. {DefaultUrl}");
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
             try
             {

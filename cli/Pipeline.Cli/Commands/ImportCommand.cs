@@ -7,6 +7,7 @@ using Pipeline.Producers.Venues.Binance.Dumps;
 using Pipeline.Producers.Publishing;
 using Pipeline.Schemas.V1;
 using Spectre.Console;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Cli.Commands;
 
@@ -38,7 +39,7 @@ public static class ImportCommand
             MarketType? dumpMarket = null;
             if (parse.GetValue(market) is { } marketText)
                 dumpMarket = InstrumentRef.TryParseMarket(marketText, out var m) && m is MarketType.Spot or MarketType.Perp
-                    ? m : throw new ArgumentException($"--market '{marketText}' is neither spot nor perp");
+                    ? m : throw new InvalidRequestException($"--market '{marketText}' is neither spot nor perp");
             var listings = new VenueListings(options.Instruments);
             foreach (var p in paths) listings.Find(BinanceDumpImporter.Exchange, BinanceDumpFile.Parse(p, parse.GetValue(symbol)).Symbol, dumpMarket);
 
@@ -68,7 +69,7 @@ public static class ImportCommand
                         }), ct, parse.GetValue(symbol), dumpMarket);
                     });
             }
-            catch (InvalidDataException e)
+            catch (InputFormatException e)
             {
                 Console.Error.WriteLine($"error: {e.Message}");
                 return CliRunner.ExitFailure;

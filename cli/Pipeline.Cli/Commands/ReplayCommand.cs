@@ -10,6 +10,7 @@ using Pipeline.Plumbing.Configuration;
 using Pipeline.Processors.Replay;
 using Pipeline.Schemas;
 using Spectre.Console;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Cli.Commands;
 
@@ -39,7 +40,7 @@ public static class ReplayCommand
         {
             var options = ConfigLoader.Load(parse, config);
             // Check the arguments before connecting anywhere.
-            if (!DataVersion.TryParse(parse.GetValue(into), out var version, out var problem)) throw new ArgumentException($"--into: {problem}");
+            if (!DataVersion.TryParse(parse.GetValue(into), out var version, out var problem)) throw new InvalidRequestException($"--into: {problem}");
             var settings = ReplayProcessing(options.Processing, parse.GetValue(processing), parse.GetValue(indicator) ?? [], parse.GetValue(lateness), parse.GetValue(horizon));
             var request = new ReplayRequest
             {
@@ -98,18 +99,18 @@ public static class ReplayCommand
         var settings = JsonSerializer.Deserialize<ProcessingOptions>(JsonSerializer.Serialize(live))!;
         if (file is not null)
         {
-            if (!File.Exists(file)) throw new ArgumentException($"--processing: file '{file}' does not exist; pass a JSON file with a Processing section");
+            if (!File.Exists(file)) throw new InvalidRequestException($"--processing: file '{file}' does not exist; pass a JSON file with a Processing section");
             IConfigurationRoot root;
             try { root = new ConfigurationBuilder().AddJsonFile(Path.GetFullPath(file), optional: false).Build(); }
             catch (Exception e) when (e is FormatException or InvalidDataException)
             {
-                throw new ArgumentException($"--processing: {file} is not valid JSON ({e.InnerException?.Message ?? e.Message})");
+                throw new InvalidRequestException($"--processing: {file} is not valid JSON ({e.InnerException?.Message ?? e.Message})");
             }
             var section = root.GetSection("Processing");
-            if (!section.Exists()) throw new ArgumentException($"--processing: {file} has no Processing section; write {{\"Processing\": {{\"Indicators\": [\"rsi(21)\"]}}}}");
+            if (!section.Exists()) throw new InvalidRequestException($"--processing: {file} has no Processing section; write {{\"Processing\": {{\"Indicators\": [\"rsi(21)\"]}}}}");
             if (section.GetSection("Indicators").Exists()) settings.Indicators.Clear();
             try { section.Bind(settings); }
-            catch (InvalidOperationException e) { throw new ArgumentException($"--processing: {e.InnerException?.Message ?? e.Message}"); }
+            catch (InvalidOperationException e) { throw new InvalidRequestException($"--processing: {e.InnerException?.Message ?? e.Message}"); }
         }
         if (indicators.Length > 0) settings.Indicators = indicators.Select(IndicatorSpec).ToList();
         if (lateness is { } l) settings.AllowedLatenessMs = l;
@@ -126,7 +127,7 @@ public static class ReplayCommand
 
     private static long ParseTime(string text, string option) =>
         UnixMicros.TryParseIso(text, out var t) ? t.Value
-            : throw new ArgumentException($"{option} '{text}' is not a date or time; use e.g. 2024-01-01 or 2024-01-01T12:00:00Z");
+            : throw new InvalidRequestException($"{option} '{text}' is not a date or time; use e.g. 2024-01-01 or 2024-01-01T12:00:00Z");
 
     private static string Iso(long us) => new UnixMicros(us).ToDateTimeOffset().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 

@@ -7,6 +7,7 @@ using Pipeline.Processors;
 using Pipeline.Processors.Hosting;
 using Pipeline.Producers;
 using Pipeline.Sinks;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Cli.Commands;
 

@@ -6,6 +6,7 @@ using Pipeline.Plumbing.Database;
 using Pipeline.Plumbing.Kafka;
 using Pipeline.Schemas;
 using Pipeline.Sinks;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Cli.Commands;
 
@@ -78,7 +79,7 @@ public static class VersionsCommand
     }
 
     private static DataVersion Version(string? text) =>
-        DataVersion.TryParse(text, out var version, out var problem) ? version : throw new ArgumentException(problem);
+        DataVersion.TryParse(text, out var version, out var problem) ? version : throw new InvalidRequestException(problem);
 
     private static string Time(DateTime? t) => t is { } v ? v.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'") : "-";
 }

@@ -12,6 +12,8 @@ using Pipeline.Plumbing.Database;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Processors.Replay;
 using Pipeline.Schemas;
+using Pipeline.Plumbing.Configuration;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Cli.Replay;
 
@@ -97,7 +99,7 @@ public static class ReplayWorker
         {
             return false;
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        catch (Exception e) when (e is InvalidRequestException or PipelineConfigurationException or ArgumentException)
         {
             // The request cannot be run as asked (no data in the range, an unknown indicator, ...): recorded, not retried.
             log.LogError("Replay {Version} failed: {Message}", version, e.Message);

@@ -3,6 +3,7 @@
 using Npgsql;
 using NpgsqlTypes;
 using Pipeline.Schemas;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Plumbing.Database;
 
@@ -75,7 +76,7 @@ public sealed class DataVersionStore(NpgsqlDataSource db)
         AddPlan(cmd, version, from, to, instruments, intervals, configurationJson);
         cmd.Parameters.Add(new() { Value = recordsTotal, NpgsqlDbType = NpgsqlDbType.Bigint });
         if (await cmd.ExecuteNonQueryAsync(ct) == 0)
-            throw new InvalidOperationException($"version '{version}' exists and is complete; choose another name, or drop it first with: pipeline replay drop {version}");
+            throw new InvalidRequestException($"version '{version}' exists and is complete; choose another name, or drop it first with: pipeline replay drop {version}");
     }
 
     /// <summary>Input records read so far (progress only moves forward).</summary>
@@ -124,8 +125,8 @@ public sealed class DataVersionStore(NpgsqlDataSource db)
         if (await cmd.ExecuteNonQueryAsync(ct) == 1) return;
         var row = await FindAsync(version.Name, ct);
         throw row is null
-            ? new InvalidOperationException($"version '{version}' does not exist; 'pipeline replay list' shows the versions")
-            : new InvalidOperationException($"version '{version}' is {row.State}, not complete; only a complete version can be promoted"
+            ? new InvalidRequestException($"version '{version}' does not exist; 'pipeline replay list' shows the versions")
+            : new InvalidRequestException($"version '{version}' is {row.State}, not complete; only a complete version can be promoted"
                 + (row.State == DataVersionRow.Failed ? $" (it failed: {row.Error}; run its replay again to resume it)" : ""));
     }
 
@@ -133,13 +134,13 @@ public sealed class DataVersionStore(NpgsqlDataSource db)
     /// Returns the rows deleted (candles, indicators). Refuses live and the current version.</summary>
     public async Task<(long Candles, long Indicators)> DeleteAsync(DataVersion version, string sinkConsumer, CancellationToken ct = default)
     {
-        if (version.IsLive) throw new InvalidOperationException("the live version cannot be dropped");
+        if (version.IsLive) throw new InvalidRequestException("the live version cannot be dropped");
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         // Locks the current row: a promote of this version waits for us and then finds it gone.
         await using (var current = new NpgsqlCommand("SELECT version FROM current_data_version FOR UPDATE", conn, tx))
             if ((string)(await current.ExecuteScalarAsync(ct))! == version.Name)
-                throw new InvalidOperationException($"version '{version}' is the current version the API serves; promote another one first (e.g. pipeline replay promote live)");
+                throw new InvalidRequestException($"version '{version}' is the current version the API serves; promote another one first (e.g. pipeline replay promote live)");
         long candles, indicators;
         await using (var cmd = new NpgsqlCommand("DELETE FROM candles WHERE version = $1", conn, tx))
         {

@@ -1,6 +1,7 @@
 // Builds Confluent.Kafka client configs from the one Kafka options model, with the pipeline's defaults.
 using Confluent.Kafka;
 using Pipeline.Plumbing.Configuration;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Plumbing.Kafka;
 
@@ -10,7 +11,7 @@ public sealed class KafkaClientSettings(string bootstrapServers, IReadOnlyDictio
 
     public static KafkaClientSettings From(KafkaOptions options, string? embeddedBootstrap = null) =>
         new(options.UsesEmbeddedBroker
-                ? embeddedBootstrap ?? throw new InvalidOperationException("no Kafka bootstrap: configure Kafka:Bootstrap or start the embedded broker")
+                ? embeddedBootstrap ?? throw new PipelineConfigurationException(["configuration: no Kafka bootstrap: configure Kafka:Bootstrap or start the embedded broker"])
                 : options.Bootstrap!,
             options.Client);
 

@@ -1,5 +1,6 @@
 // Loads librdkafka from the librdkafka.redist package (Confluent.Kafka picks the variant) and checks it matches Confluent.Kafka.
 using Confluent.Kafka;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Plumbing.Kafka;
 
@@ -26,13 +27,13 @@ public static class LibrdkafkaLoader
             }
             catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
             {
-                throw new InvalidOperationException(
+                throw new DependencyUnavailableException(
                     $"librdkafka (from the librdkafka.redist package) could not be loaded: {e.Message}; rebuild with 'dotnet build' or republish");
             }
             var managed = typeof(Library).Assembly.GetName().Version!;
             var expected = $"{managed.Major}.{managed.Minor}.";
             if (!version.StartsWith(expected, StringComparison.Ordinal))
-                throw new InvalidOperationException(
+                throw new DependencyUnavailableException(
                     $"librdkafka {version} was loaded, but Confluent.Kafka {managed.ToString(3)} needs {expected}x: pin librdkafka.redist to Confluent.Kafka's version");
             _loadedFrom = FindLoadedPath();
             _version = version;

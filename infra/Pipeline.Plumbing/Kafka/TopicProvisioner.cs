@@ -3,6 +3,7 @@ using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using Microsoft.Extensions.Logging;
 using Pipeline.Plumbing.Topics;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Plumbing.Kafka;
 
@@ -43,7 +44,7 @@ public static class TopicProvisioner
         {
             var failed = e.Results.Where(r => r.Error.Code is not ErrorCode.NoError and not ErrorCode.TopicAlreadyExists).ToList();
             if (failed.Count > 0)
-                throw new InvalidOperationException("could not create topics: " + string.Join("; ", failed.Select(r => $"{r.Topic}: {r.Error.Reason}")));
+                throw new DependencyUnavailableException("could not create topics: " + string.Join("; ", failed.Select(r => $"{r.Topic}: {r.Error.Reason}")));
         }
         logger.LogInformation("Created topics {Topics}", string.Join(", ", missing.Select(t => t.Name)));
     }

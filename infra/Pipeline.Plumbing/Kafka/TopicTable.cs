@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Pipeline.Plumbing.Resilience;
 using Pipeline.Plumbing.Serialization;
 using Pipeline.Plumbing.Topics;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Plumbing.Kafka;
 
@@ -63,7 +64,7 @@ public sealed class TopicTable<T> where T : class, IMessage<T>, new()
             {
                 return;
             }
-            catch (Exception e) when (e is KafkaException or InvalidOperationException)
+            catch (Exception e) when (e is KafkaException or DependencyUnavailableException)
             {
                 var delay = Backoff.Delay(++attempt, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(10));
                 _log.LogWarning("Cannot read {Topic} ({Message}); retrying in {Delay} ms", _topic.Name, e.Message, (int)delay.TotalMilliseconds);
@@ -82,7 +83,7 @@ public sealed class TopicTable<T> where T : class, IMessage<T>, new()
             .SetLogHandler((_, m) => _log.LogDebug("librdkafka: {Message}", m.Message)).Build();
         var meta = admin.GetMetadata(_topic.Name, TimeSpan.FromSeconds(1)).Topics.Single();
         if (meta.Error.IsError || meta.Partitions.Count == 0)
-            throw new InvalidOperationException($"topic {_topic.Name} is not available: {meta.Error.Reason}");
+            throw new DependencyUnavailableException($"topic {_topic.Name} is not available: {meta.Error.Reason}");
         var partitions = meta.Partitions.Select(p => new TopicPartition(_topic.Name, p.PartitionId)).ToList();
         var ends = partitions.ToDictionary(tp => tp.Partition.Value,
             tp => consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(5)).High.Value);

@@ -2,6 +2,7 @@
 // waits with backoff and says so, as it does when they go down later (issue 18); --fail-fast exits instead.
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Plumbing.Resilience;
 

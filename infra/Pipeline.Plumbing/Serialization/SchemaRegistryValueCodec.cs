@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Net;
 using Confluent.SchemaRegistry;
 using Google.Protobuf.Reflection;
+using Pipeline.Plumbing.Configuration;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Plumbing.Serialization;
 
@@ -32,7 +34,7 @@ public sealed class SchemaRegistryValueCodec : IDisposable
         CancellationToken ct = default)
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var baseUri) || baseUri.Scheme is not ("http" or "https"))
-            throw new ArgumentException($"SchemaRegistry:Url '{url}' is not an http(s) URL; set PIPELINE__SCHEMAREGISTRY__URL=http://host:port");
+            throw new PipelineConfigurationException([$"configuration: SchemaRegistry:Url '{url}' is not an http(s) URL; set PIPELINE__SCHEMAREGISTRY__URL=http://host:port"]);
         var trimmed = url.TrimEnd('/');
         var client = new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = trimmed, RequestTimeoutMs = 30_000 });
         var codec = new SchemaRegistryValueCodec(client, trimmed);
@@ -78,11 +80,11 @@ public sealed class SchemaRegistryValueCodec : IDisposable
         }
         catch (SchemaRegistryException e)
         {
-            throw new InvalidOperationException($"schema registry {Url} refused {file.Name} for subject {subject}: {(int)e.Status} {e.Message}", e);
+            throw new DependencyUnavailableException($"schema registry {Url} refused {file.Name} for subject {subject}: {(int)e.Status} {e.Message}", e);
         }
         catch (HttpRequestException e)
         {
-            throw new InvalidOperationException($"schema registry {Url} is unreachable ({e.Message}); start it or fix PIPELINE__SCHEMAREGISTRY__URL", e);
+            throw new DependencyUnavailableException($"schema registry {Url} is unreachable ({e.Message}); start it or fix PIPELINE__SCHEMAREGISTRY__URL", e);
         }
     }
 

@@ -3,12 +3,14 @@
 using Confluent.Kafka;
 using Pipeline.Plumbing.Kafka;
 using Pipeline.Plumbing.Topics;
+using Pipeline.Plumbing.Errors;
+using Pipeline.Plumbing.Configuration;
 
 namespace Pipeline.Processors.Hosting;
 
 public static class TopicLayoutCheck
 {
-    /// <summary>Throws InvalidOperationException with one line naming the topic and the fix.</summary>
+    /// <summary>Throws an expected failure (Kafka unreachable, a topic missing or too small) with one line naming the topic and the fix.</summary>
     public static void Verify(KafkaClientSettings kafka)
     {
         using var admin = new AdminClientBuilder(kafka.Admin("pipeline-processors-check")).Build();
@@ -16,16 +18,16 @@ public static class TopicLayoutCheck
         try { metadata = admin.GetMetadata(TimeSpan.FromSeconds(15)); }
         catch (KafkaException e)
         {
-            throw new InvalidOperationException($"Kafka at {kafka.BootstrapServers} is unreachable ({e.Error.Reason}); start the broker or fix Kafka:Bootstrap");
+            throw new DependencyUnavailableException($"Kafka at {kafka.BootstrapServers} is unreachable ({e.Error.Reason}); start the broker or fix Kafka:Bootstrap");
         }
         var partitions = metadata.Topics.Where(t => t.Error.Code == ErrorCode.NoError).ToDictionary(t => t.Topic, t => t.Partitions.Count);
         foreach (var topic in MarketDataProcessor.InputTopics.Concat(MarketDataProcessor.ChangelogTopics))
             if (!partitions.ContainsKey(topic))
-                throw new InvalidOperationException($"topic {topic} does not exist on {kafka.BootstrapServers}; create the catalog's topics (the pipeline does at start-up when it may, see `pipeline topics`)");
+                throw new DependencyUnavailableException($"topic {topic} does not exist on {kafka.BootstrapServers}; create the catalog's topics (the pipeline does at start-up when it may, see `pipeline topics`)");
         var inputs = partitions[TopicCatalog.RawTrades.Name];
         foreach (var topic in MarketDataProcessor.InputTopics.Skip(1).Concat(MarketDataProcessor.ChangelogTopics))
             if (partitions[topic] < inputs)
-                throw new InvalidOperationException(
-                    $"topic {topic} has {partitions[topic]} partitions but {TopicCatalog.RawTrades.Name} has {inputs}; the processor keeps the state of input partition N in changelog partition N, so give {topic} at least {inputs} partitions");
+                throw new PipelineConfigurationException([
+                    $"topic {topic} has {partitions[topic]} partitions but {TopicCatalog.RawTrades.Name} has {inputs}; the processor keeps the state of input partition N in changelog partition N, so give {topic} at least {inputs} partitions"]);
     }
 }

@@ -16,6 +16,7 @@ using Pipeline.Plumbing.Topics;
 using Pipeline.Processors.Hosting;
 using Pipeline.Processors.Indicators;
 using Pipeline.Schemas;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Processors.Replay;
 
@@ -65,33 +66,33 @@ public sealed class ReplayJob
         try { metadata = admin.GetMetadata(TimeSpan.FromSeconds(15)); }
         catch (KafkaException e)
         {
-            throw new InvalidOperationException($"Kafka at {kafka.BootstrapServers} is unreachable ({e.Error.Reason}); start the broker or fix Kafka:Bootstrap");
+            throw new DependencyUnavailableException($"Kafka at {kafka.BootstrapServers} is unreachable ({e.Error.Reason}); start the broker or fix Kafka:Bootstrap");
         }
         var partitions = metadata.Topics.Where(t => t.Error.Code == ErrorCode.NoError).ToDictionary(t => t.Topic, t => t.Partitions.Count);
         if (!partitions.TryGetValue(draft.Input, out var inputPartitions))
-            throw new ArgumentException($"input topic {draft.Input} does not exist on {kafka.BootstrapServers}; nothing to replay");
+            throw new InvalidRequestException($"input topic {draft.Input} does not exist on {kafka.BootstrapServers}; nothing to replay");
 
         if (partitions.ContainsKey(topics.Plan.Name) && ReadPlan(kafka, request.Version) is { } existing)
         {
             var (plan, complete) = existing;
             if (complete)
-                throw new ArgumentException($"version {request.Version} exists (a complete replay of {Iso(plan.FromUs)}..{Iso(plan.ToUs)}); "
+                throw new InvalidRequestException($"version {request.Version} exists (a complete replay of {Iso(plan.FromUs)}..{Iso(plan.ToUs)}); "
                     + "choose another name with --into, or drop it first");
             if (!plan.SameRequest(draft, request.ToUs is not null))
-                throw new ArgumentException($"version {request.Version} exists with another plan ({Iso(plan.FromUs)}..{Iso(plan.ToUs)}, input {plan.Input}); "
+                throw new InvalidRequestException($"version {request.Version} exists with another plan ({Iso(plan.FromUs)}..{Iso(plan.ToUs)}, input {plan.Input}); "
                     + "re-run that replay's own command to resume it, or choose another name with --into");
             return new ReplayJob(kafka, topics, plan, plan.ToProcessingOptions(request.Processing), configured, resumed: true, loggers);
         }
         // Topics without a plan are either the archive replay's input (fine) or a version someone wrote otherwise.
         foreach (var t in topics.All.Where(t => t != topics.Input && t != topics.Plan && partitions.ContainsKey(t.Name)))
             if (HasRecords(kafka, t.Name, partitions[t.Name]))
-                throw new ArgumentException($"version {request.Version} exists (topic {t.Name} has records but no replay plan); "
+                throw new InvalidRequestException($"version {request.Version} exists (topic {t.Name} has records but no replay plan); "
                     + "choose another name with --into, or drop it first");
 
         var (start, end) = Positions(kafka, draft.Input, inputPartitions, draft.FromUs - draft.MaxClockSkewMs * 1000L);
         var planned = draft with { Start = start, End = end, PlannedAtUs = nowUs };
         if (planned.Total == 0)
-            throw new ArgumentException($"no data: {draft.Input} has no records written at or after {Iso(draft.FromUs)} "
+            throw new InvalidRequestException($"no data: {draft.Input} has no records written at or after {Iso(draft.FromUs)} "
                 + "(its retention may have dropped them; replay older history from the archive)");
 
         // The version's topics mirror their live counterparts; changelogs need at least the input's partitions.
@@ -165,22 +166,26 @@ public sealed class ReplayJob
     private static ReplayPlan Check(ReplayRequest r, IReadOnlyCollection<string> configured, long nowUs)
     {
         if (r.Version.IsLive)
-            throw new ArgumentException("'live' is the live processors' version; give the replay its own name with --into (e.g. v2)");
+            throw new InvalidRequestException("'live' is the live processors' version; give the replay its own name with --into (e.g. v2)");
         var toUs = r.ToUs ?? nowUs;
         if (r.FromUs >= toUs)
-            throw new ArgumentException($"--from {Iso(r.FromUs)} is not before --to {Iso(toUs)}; the range is [from, to) in exchange time (UTC)");
+            throw new InvalidRequestException($"--from {Iso(r.FromUs)} is not before --to {Iso(toUs)}; the range is [from, to) in exchange time (UTC)");
         if (r.FromUs > nowUs)
-            throw new ArgumentException($"--from {Iso(r.FromUs)} is in the future; there is nothing to replay yet");
+            throw new InvalidRequestException($"--from {Iso(r.FromUs)} is in the future; there is nothing to replay yet");
         foreach (var k in r.Instruments.Where(k => !configured.Contains(k)))
-            throw new ArgumentException($"unknown instrument '{k}'; configured instruments: {string.Join(", ", configured.Order())}");
+            throw new InvalidRequestException($"unknown instrument '{k}'; configured instruments: {string.Join(", ", configured.Order())}");
         foreach (var i in r.Intervals.Where(i => CandleInterval.Find(i) is null))
-            throw new ArgumentException($"unknown interval '{i}'; use one of {string.Join(", ", CandleInterval.Names)}");
+            throw new InvalidRequestException($"unknown interval '{i}'; use one of {string.Join(", ", CandleInterval.Names)}");
         var indicators = r.Processing.Indicators.Count > 0 ? r.Processing.Indicators.ToList() : IndicatorFactory.Defaults.ToList();
-        foreach (var spec in indicators) IndicatorFactory.Create(spec); // throws ArgumentException with one line
+        foreach (var spec in indicators)
+        {
+            try { IndicatorFactory.Create(spec); }
+            catch (ArgumentException e) { throw new InvalidRequestException(e.Message, e); }
+        }
         if (r.Processing.AllowedLatenessMs < 0 || r.Processing.RevisionHorizonMs < 0)
-            throw new ArgumentException("Processing:AllowedLatenessMs and Processing:RevisionHorizonMs must be 0 or more");
+            throw new InvalidRequestException("Processing:AllowedLatenessMs and Processing:RevisionHorizonMs must be 0 or more");
         if (r.Processing.MaxClockSkewMs < 1 || r.Processing.DedupeWindow < 1 || r.Processing.PriceJumpFraction <= 0)
-            throw new ArgumentException("Processing:MaxClockSkewMs and Processing:DedupeWindow must be at least 1 and Processing:PriceJumpFraction above 0");
+            throw new InvalidRequestException("Processing:MaxClockSkewMs and Processing:DedupeWindow must be at least 1 and Processing:PriceJumpFraction above 0");
         return new ReplayPlan
         {
             Version = r.Version.Name,

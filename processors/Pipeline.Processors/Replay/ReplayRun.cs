@@ -11,6 +11,7 @@ using Pipeline.Plumbing.Kafka;
 using Pipeline.Plumbing.Serialization;
 using Pipeline.Processors.Hosting;
 using Pipeline.Schemas;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Processors.Replay;
 
@@ -248,7 +249,7 @@ internal sealed class ReplayRun : IDisposable
                 try { _producer.AbortTransaction(TxTimeout); }
                 catch (KafkaException) { /* the run ends below either way */ }
             }
-            throw new InvalidOperationException($"replay {_plan.Version}: the transaction failed ({e.Error.Reason}); run the same command again "
+            throw new DependencyUnavailableException($"replay {_plan.Version}: the transaction failed ({e.Error.Reason}); run the same command again "
                 + "to resume from the last commit (another run of this version fences this one)", e);
         }
         _inTransaction = false;

@@ -1,5 +1,6 @@
 // Resume points of backfill jobs in a small JSON file under the data folder, replaced atomically after every page.
 using System.Text.Json;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Producers.Backfill;
 
@@ -38,7 +39,7 @@ public sealed class BackfillCheckpoints(string file)
     {
         if (!System.IO.File.Exists(file)) return new();
         try { return JsonSerializer.Deserialize<Dictionary<string, long>>(System.IO.File.ReadAllText(file)) ?? new(); }
-        catch (JsonException e) { throw new InvalidOperationException($"backfill state file {file} is damaged ({e.Message}); delete it to start the backfill over"); }
+        catch (JsonException e) { throw new InputFormatException($"backfill state file {file} is damaged ({e.Message}); delete it to start the backfill over"); }
     }
 
     private void Write(Dictionary<string, long> all)

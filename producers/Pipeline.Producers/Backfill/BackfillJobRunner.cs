@@ -11,6 +11,7 @@ using Pipeline.Producers.Venues;
 using Pipeline.Schemas;
 using Pipeline.Schemas.V1;
 using Polly.CircuitBreaker;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Producers.Backfill;
 
@@ -193,9 +194,9 @@ public sealed class BackfillJobRunner : IDisposable
     private async Task RunPartAsync(BackfillJob job, BackfillPart part, CancellationToken ct)
     {
         var listing = _listings.All.FirstOrDefault(l => l.Instrument.Key == part.Instrument.Key)
-            ?? throw new ArgumentException($"{part.Instrument.Key} is not a configured instrument of the producers (config/instruments.yaml)");
+            ?? throw new InvalidRequestException($"{part.Instrument.Key} is not a configured instrument of the producers (config/instruments.yaml)");
         if (!_venues.TryGet(listing.Instrument.Exchange, out var venue))
-            throw new ArgumentException($"{listing.Instrument.Exchange} has no REST history (simulated feed)");
+            throw new InvalidRequestException($"{listing.Instrument.Exchange} has no REST history (simulated feed)");
         var history = History(venue);
         part.State = BackfillState.Running;
         if (part.CursorUs < job.FromUs) part.CursorUs = job.FromUs;
@@ -212,7 +213,7 @@ public sealed class BackfillJobRunner : IDisposable
             return;
         }
         var interval = CandleInterval.TryParse(part.Data, out var iv) ? iv
-            : throw new ArgumentException($"'{part.Data}' is neither trades nor a candle interval");
+            : throw new InvalidRequestException($"'{part.Data}' is neither trades nor a candle interval");
         // The next open time the venue should have a candle for: a later one reveals a venue gap before it.
         var expected = interval.FirstOpenAtOrAfter(part.CursorUs);
         await foreach (var page in history.CandlePagesAsync(listing, part.Data, part.CursorUs, job.ToUs, ct))
@@ -286,7 +287,7 @@ public sealed class BackfillJobRunner : IDisposable
     /// <summary>Why a part stops for good, or null for a bug (which keeps its stack trace).</summary>
     private static string? Failure(Exception e) => e switch
     {
-        NotSupportedException or ArgumentException or TradeHistoryLimitException or FormatException => e.Message,
+        NotSupportedException or InvalidRequestException or TradeHistoryLimitException or FormatException => e.Message,
         VenueRequestException { Transient: false } => e.Message,
         VenueRequestException or HttpRequestException or BrokenCircuitException or IOException or TaskCanceledException =>
             $"the venue could not be reached after retries ({e.Message}); the next catch-up or a new request tries again",

@@ -3,6 +3,7 @@ using System.Globalization;
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Producers.Venues;
 using Pipeline.Schemas;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Producers.Backfill;
 
@@ -18,10 +19,10 @@ public sealed record BackfillRequest(VenueListing Listing, string Interval, long
         venues ??= VenueRegistry.Default;
         exchange = exchange.Trim().ToLowerInvariant();
         if (!venues.TryGet(exchange, out var venue))
-            throw new ArgumentException($"--exchange '{exchange}' is not supported for backfill; use one of {string.Join(", ", venues.Connected)}");
+            throw new InvalidRequestException($"--exchange '{exchange}' is not supported for backfill; use one of {string.Join(", ", venues.Connected)}");
         var listing = listings.Find(exchange, instrument);
         if (!CandleInterval.TryParse(interval, out var candleInterval))
-            throw new ArgumentException($"--interval '{interval}' is not a pipeline interval; use one of {string.Join(", ", CandleInterval.Names)}");
+            throw new InvalidRequestException($"--interval '{interval}' is not a pipeline interval; use one of {string.Join(", ", CandleInterval.Names)}");
         var step = candleInterval.DurationUs;
 
         // Only whole intervals that have closed are history.
@@ -30,16 +31,16 @@ public sealed record BackfillRequest(VenueListing Listing, string Interval, long
         long fromUs;
         if (days is not null)
         {
-            if (from is not null) throw new ArgumentException("give either --from or --days, not both");
+            if (from is not null) throw new InvalidRequestException("give either --from or --days, not both");
             if (days.Equals("max", StringComparison.OrdinalIgnoreCase)) fromUs = toUs - venue.HistoryDepthUs(step, nowUs);
             else if (int.TryParse(days, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0) fromUs = toUs - n * 86_400_000_000L;
-            else throw new ArgumentException($"--days '{days}' is neither a positive number of days nor 'max'");
+            else throw new InvalidRequestException($"--days '{days}' is neither a positive number of days nor 'max'");
         }
         else if (from is not null) fromUs = ParseTime(from, "--from");
-        else throw new ArgumentException("give --from DATE (e.g. 2024-01-01) or --days N (or --days max)");
+        else throw new InvalidRequestException("give --from DATE (e.g. 2024-01-01) or --days N (or --days max)");
         fromUs = candleInterval.OpenTimeOf(fromUs);
         if (fromUs >= toUs)
-            throw new ArgumentException($"the range is empty: --from {Format(fromUs)} is not before --to {Format(toUs)}");
+            throw new InvalidRequestException($"the range is empty: --from {Format(fromUs)} is not before --to {Format(toUs)}");
         return new BackfillRequest(listing, interval, fromUs, toUs);
     }
 
@@ -47,7 +48,7 @@ public sealed record BackfillRequest(VenueListing Listing, string Interval, long
     {
         if (UnixMicros.TryParseIso(text, out var t))
             return t;
-        throw new ArgumentException($"{option} '{text}' is not a date or time; use e.g. 2024-01-01 or 2024-01-01T12:00:00Z");
+        throw new InvalidRequestException($"{option} '{text}' is not a date or time; use e.g. 2024-01-01 or 2024-01-01T12:00:00Z");
     }
 
     private static string Format(long us) => new UnixMicros(us).ToDateTimeOffset().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);

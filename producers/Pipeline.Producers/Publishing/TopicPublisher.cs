@@ -7,6 +7,7 @@ using Pipeline.Plumbing.Kafka;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Schemas.V1;
 using Pipeline.Plumbing.Serialization;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Producers.Publishing;
 
@@ -134,7 +135,7 @@ public sealed class TopicPublisher : IDisposable
     private void ThrowIfDeliveryFailed()
     {
         if (_deliveryFailure is { } e)
-            throw new InvalidOperationException($"Kafka did not accept a record ({e.Message}); check the broker and Kafka:Bootstrap", e);
+            throw new DependencyUnavailableException($"Kafka did not accept a record ({e.Message}); check the broker and Kafka:Bootstrap", e);
     }
 
     public void Dispose()

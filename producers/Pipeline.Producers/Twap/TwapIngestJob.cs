@@ -3,6 +3,8 @@
 using System.Diagnostics.Metrics;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
+using Pipeline.Plumbing.Errors;
+using Pipeline.Plumbing.Configuration;
 
 namespace Pipeline.Producers.Twap;
 
@@ -39,7 +41,7 @@ public sealed class TwapIngestJob(TwapObjectStore? store, TwapIngestLog ingestLo
             progress?.Report(new(1, 1, null, result.RowsPublished));
             return result;
         }
-        if (store is null) throw new InvalidOperationException("no S3 source configured: set Twap:Bucket (PIPELINE__TWAP__BUCKET)");
+        if (store is null) throw new PipelineConfigurationException(["configuration: no S3 source configured: set Twap:Bucket (PIPELINE__TWAP__BUCKET)"]);
 
         List<TwapObjectInfo> objects;
         if (request.ObjectKey is { } key)
@@ -91,7 +93,7 @@ public sealed class TwapIngestJob(TwapObjectStore? store, TwapIngestLog ingestLo
                 {
                     rows = await TwapParquetReader.ReadAsync(content, info.Key, generation, ct);
                 }
-                catch (InvalidDataException e)
+                catch (InputFormatException e)
                 {
                     await Fail(info, retry: false, $"{info.Key}: {e.Message}", result, ct);
                     return;

@@ -4,6 +4,8 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using Pipeline.Plumbing;
 using Pipeline.Plumbing.ObjectStorage;
+using Pipeline.Plumbing.Errors;
+using Pipeline.Plumbing.Configuration;
 
 namespace Pipeline.Producers.Twap;
 
@@ -16,7 +18,7 @@ public static class TwapIngestRole
         var log = context.LoggerFactory.CreateLogger("twap-ingest");
         var twap = context.Options.Twap;
         if (request.LocalFile is null && !twap.IsConfigured)
-            throw new InvalidOperationException("no TWAP bucket configured: set Twap:Bucket (PIPELINE__TWAP__BUCKET), or ingest a file with --local-file PATH");
+            throw new InvalidRequestException("no TWAP bucket configured: set Twap:Bucket (PIPELINE__TWAP__BUCKET), or ingest a file with --local-file PATH");
         await using var db = NpgsqlDataSource.Create(context.RequireDatabase());
         using var publisher = new TwapPublisher(context.Kafka, log);
         using var s3 = request.LocalFile is null ? S3ClientFactory.Create(context.Options.S3, TimeSpan.FromSeconds(30)) : null;
@@ -30,7 +32,7 @@ public static class TwapIngestRole
     /// <summary>Incremental ingests every Twap:Every until cancelled; a failed run is logged and the schedule goes on.</summary>
     public static async Task RunScheduledAsync(PipelineContext context, CancellationToken ct)
     {
-        var every = context.Options.Twap.Schedule ?? throw new InvalidOperationException("Twap:Every is not set");
+        var every = context.Options.Twap.Schedule ?? throw new PipelineConfigurationException(["configuration: Twap:Every is not set; e.g. PIPELINE__TWAP__EVERY=24h"]);
         var log = context.LoggerFactory.CreateLogger("twap-ingest");
         log.LogInformation("TWAP ingest scheduled every {Every} from s3://{Bucket}/{Prefix}", every, context.Options.Twap.Bucket, context.Options.Twap.Prefix);
         while (!ct.IsCancellationRequested)

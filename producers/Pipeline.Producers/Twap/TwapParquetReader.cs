@@ -4,6 +4,7 @@ using System.Text.Json;
 using Parquet;
 using Parquet.Schema;
 using Pipeline.Schemas.V1;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Producers.Twap;
 
@@ -30,7 +31,7 @@ public static class TwapParquetReader
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            throw new InvalidDataException($"not a readable Parquet file ({e.Message})", e);
+            throw new InputFormatException($"not a readable Parquet file ({e.Message})", e);
         }
         await using (reader)
         {
@@ -43,7 +44,7 @@ public static class TwapParquetReader
             }
             var missing = Required.Where(r => !byName.ContainsKey(r)).ToList();
             if (missing.Count > 0)
-                throw new InvalidDataException($"missing required column(s) {string.Join(", ", missing.Select(Documented))}; " +
+                throw new InputFormatException($"missing required column(s) {string.Join(", ", missing.Select(Documented))}; " +
                     $"the file has {string.Join(", ", fields.Select(f => f.Name))}");
 
             var content = new TwapParquetContent();
@@ -59,7 +60,7 @@ public static class TwapParquetReader
                 }
                 catch (Exception e) when (e is not OperationCanceledException and not InvalidDataException)
                 {
-                    throw new InvalidDataException($"row group {g} cannot be read ({e.Message})", e);
+                    throw new InputFormatException($"row group {g} cannot be read ({e.Message})", e);
                 }
                 var index = columns.Select((c, i) => (Canonical(c.Field.Name), i)).GroupBy(p => p.Item1).ToDictionary(p => p.Key, p => p.First().i);
                 for (var row = 0; row < n; row++)
@@ -247,7 +248,7 @@ public static class TwapParquetReader
             _ when t == typeof(decimal) => await Values<decimal>(group, field, n, ct),
             _ when t == typeof(DateTime) => await Values<DateTime>(group, field, n, ct),
             _ when t == typeof(DateTimeOffset) => await Values<DateTimeOffset>(group, field, n, ct),
-            _ => throw new InvalidDataException($"column {field.Name} has an unsupported type {t.Name}"),
+            _ => throw new InputFormatException($"column {field.Name} has an unsupported type {t.Name}"),
         };
     }
 

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Pipeline.Plumbing.Kafka;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Schemas.V1;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Producers.Twap;
 
@@ -28,7 +29,7 @@ public sealed class TwapPublisher : IDisposable
         using var admin = new DependentAdminClientBuilder(_producer.Handle).Build();
         var topic = admin.GetMetadata(TopicCatalog.TwapStatuses.Name, TimeSpan.FromSeconds(10)).Topics.SingleOrDefault();
         if (topic is null || topic.Error.IsError || topic.Partitions.Count == 0)
-            throw new InvalidOperationException($"topic {TopicCatalog.TwapStatuses.Name} does not exist on the broker ({topic?.Error.Reason}); " +
+            throw new DependencyUnavailableException($"topic {TopicCatalog.TwapStatuses.Name} does not exist on the broker ({topic?.Error.Reason}); " +
                 "start the pipeline once (it creates the catalog's topics) or create it");
         _partitions = topic.Partitions.Count;
     }

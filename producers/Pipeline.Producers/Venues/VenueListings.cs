@@ -1,6 +1,7 @@
 // The configured instruments by venue and venue symbol: how a venue's "BTCUSDT" becomes binance:BTC/USDT:spot.
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Schemas.V1;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Producers.Venues;
 
@@ -36,7 +37,7 @@ public sealed class VenueListings
         var bySymbols = On(exchange).Where(l => string.Equals(l.Symbol, symbolOrInstrument, StringComparison.OrdinalIgnoreCase)
             && (market is null || l.Instrument.Market == market)).ToList();
         if (bySymbols.Count > 1)
-            throw new ArgumentException($"'{symbolOrInstrument}' is configured on {exchange} as {string.Join(" and ", bySymbols.Select(l => l.Instrument.Key))}; "
+            throw new InvalidRequestException($"'{symbolOrInstrument}' is configured on {exchange} as {string.Join(" and ", bySymbols.Select(l => l.Instrument.Key))}; "
                 + "say which market (--market spot or --market perp)");
         if (bySymbols.Count == 1) return bySymbols[0];
         var text = symbolOrInstrument.ToUpperInvariant();
@@ -46,7 +47,7 @@ public sealed class VenueListings
             || $"{l.Instrument.Base}-{l.Instrument.Quote}" == text);
         if (match is not null) return match;
         var known = On(exchange).Select(l => $"{l.Symbol} ({l.Instrument.Base}/{l.Instrument.Quote})").ToList();
-        throw new ArgumentException(known.Count == 0
+        throw new InvalidRequestException(known.Count == 0
             ? $"no instrument is configured on exchange '{exchange}'; add it to the instruments file (config/instruments.yaml)"
             : $"'{symbolOrInstrument}' is not a configured {exchange} instrument; configured: {string.Join(", ", known)} (add it to config/instruments.yaml)");
     }

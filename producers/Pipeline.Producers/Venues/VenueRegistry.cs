@@ -8,6 +8,7 @@ using Pipeline.Producers.Venues.Hyperliquid;
 using Pipeline.Producers.Venues.Kraken;
 using Pipeline.Producers.Venues.Okx;
 using Pipeline.Schemas.V1;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Producers.Venues;
 
@@ -43,7 +44,7 @@ public sealed class VenueRegistry : IVenueCatalog
     /// <summary>The venue by exchange name; ArgumentException naming the supported ones otherwise.</summary>
     public IVenue Get(string exchange) => TryGet(exchange, out var venue)
         ? venue
-        : throw new ArgumentException($"no connector for exchange '{exchange}'; supported: {string.Join(", ", Connected)}");
+        : throw new InvalidRequestException($"no connector for exchange '{exchange}'; supported: {string.Join(", ", Connected)}");
 
     public string DefaultSymbol(string exchange, string @base, string quote, MarketType market) =>
         TryGet(exchange, out var venue) ? venue.DefaultSymbol(@base, quote, market) : $"SIM-{@base}{quote}";

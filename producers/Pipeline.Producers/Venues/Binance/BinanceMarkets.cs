@@ -1,5 +1,6 @@
 // Where each Binance market lives and how it names symbols.
 using Pipeline.Schemas.V1;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Producers.Venues.Binance;
 
@@ -13,7 +14,7 @@ public static class BinanceMarkets
     {
         MarketType.Spot => BinanceMarket.Spot,
         MarketType.Perp => instrument.Quote == "USD" ? BinanceMarket.CoinMargined : BinanceMarket.UsdMargined,
-        _ => throw new ArgumentException($"Binance {instrument.Market} listings are not supported; use spot or perp"),
+        _ => throw new InvalidRequestException($"Binance {instrument.Market} listings are not supported; use spot or perp"),
     };
 
     /// <summary>BTCUSDT on spot and USD-M, BTCUSD_PERP on COIN-M.</summary>

@@ -1,5 +1,6 @@
 // Bybit v5 splits everything by product category: spot, linear (USDT/USDC-margined perps) and inverse (coin-margined).
 using Pipeline.Schemas.V1;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Producers.Venues.Bybit;
 
@@ -11,7 +12,7 @@ public static class BybitCategory
         MarketType.Spot => "spot",
         // Perps quoted in USD are the coin-margined (inverse) contracts; USDT/USDC-quoted ones are linear.
         MarketType.Perp => instrument.Quote == "USD" ? "inverse" : "linear",
-        _ => throw new ArgumentException($"Bybit {instrument.Market} listings are not supported; use spot or perp"),
+        _ => throw new InvalidRequestException($"Bybit {instrument.Market} listings are not supported; use spot or perp"),
     };
 
     /// <summary>Our interval names → Bybit's ("1", "60", "D", "W"): the ones both sides have.</summary>

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Pipeline.Schemas;
 using Pipeline.Schemas.V1;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Producers.Venues.Bybit;
 
@@ -97,7 +98,7 @@ public sealed class BybitHistory(VenueHttp http, Uri restBase) : IVenueHistory
         [EnumeratorCancellation] CancellationToken ct)
     {
         if (!BybitCategory.Intervals.TryGetValue(interval, out var bybitInterval))
-            throw new ArgumentException($"Bybit has no {interval} candles; it serves {string.Join(", ", BybitCategory.Intervals.Keys)}");
+            throw new InvalidRequestException($"Bybit has no {interval} candles; it serves {string.Join(", ", BybitCategory.Intervals.Keys)}");
         var category = BybitCategory.Of(listing.Instrument);
         var stepUs = CandleInterval.Parse(interval).DurationUs;
         // Fixed windows of one page each, oldest first (the venue answers newest first within a window).

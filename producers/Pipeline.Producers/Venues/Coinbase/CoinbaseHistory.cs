@@ -2,6 +2,7 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Pipeline.Schemas.V1;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Producers.Venues.Coinbase;
 
@@ -108,7 +109,7 @@ public sealed class CoinbaseHistory(VenueHttp http, Uri restBase) : IVenueHistor
     public async IAsyncEnumerable<IReadOnlyList<Candle>> CandlePagesAsync(VenueListing listing, string interval, long fromUs, long toUs, [EnumeratorCancellation] CancellationToken ct)
     {
         if (!Granularities.TryGetValue(interval, out var seconds))
-            throw new ArgumentException($"Coinbase has no {interval} candles; it serves {string.Join(", ", Granularities.Keys)}");
+            throw new InvalidRequestException($"Coinbase has no {interval} candles; it serves {string.Join(", ", Granularities.Keys)}");
         var stepUs = seconds * 1_000_000L;
         for (var start = fromUs - fromUs % stepUs; start < toUs; start += CandlePage * stepUs)
         {

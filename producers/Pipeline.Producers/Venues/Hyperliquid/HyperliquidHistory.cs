@@ -2,6 +2,7 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Pipeline.Schemas.V1;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Producers.Venues.Hyperliquid;
 
@@ -20,7 +21,7 @@ public sealed class HyperliquidHistory(VenueHttp http, Uri restBase) : IVenueHis
     public async IAsyncEnumerable<IReadOnlyList<Candle>> CandlePagesAsync(VenueListing listing, string interval, long fromUs, long toUs, [EnumeratorCancellation] CancellationToken ct)
     {
         if (!HyperliquidProtocol.Intervals.Contains(interval))
-            throw new ArgumentException($"Hyperliquid has no {interval} candles; it serves {string.Join(", ", HyperliquidProtocol.Intervals)}");
+            throw new InvalidRequestException($"Hyperliquid has no {interval} candles; it serves {string.Join(", ", HyperliquidProtocol.Intervals)}");
         var start = fromUs / 1000;
         var end = toUs / 1000;
         while (start < end)

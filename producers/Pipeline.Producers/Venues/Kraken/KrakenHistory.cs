@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Pipeline.Schemas.V1;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Producers.Venues.Kraken;
 
@@ -85,7 +86,7 @@ public sealed class KrakenHistory(VenueHttp http, Uri restBase) : IVenueHistory
     public async IAsyncEnumerable<IReadOnlyList<Candle>> CandlePagesAsync(VenueListing listing, string interval, long fromUs, long toUs, [EnumeratorCancellation] CancellationToken ct)
     {
         if (!Minutes.TryGetValue(interval, out var minutes))
-            throw new ArgumentException($"Kraken has no {interval} candles; it serves {string.Join(", ", Minutes.Keys)}");
+            throw new InvalidRequestException($"Kraken has no {interval} candles; it serves {string.Join(", ", Minutes.Keys)}");
         var stepUs = minutes * 60_000_000L;
         // Kraken serves only the latest KrakenVenue.CandleDepth candles per interval; "since" narrows within them.
         using var doc = await http.GetAsync(VenueHttp.Build(restBase, "/0/public/OHLC",

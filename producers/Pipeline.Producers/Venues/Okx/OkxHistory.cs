@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Pipeline.Schemas;
 using Pipeline.Schemas.V1;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Producers.Venues.Okx;
 
@@ -77,7 +78,7 @@ public sealed class OkxHistory(VenueHttp http, Uri restBase) : IVenueHistory
         [EnumeratorCancellation] CancellationToken ct)
     {
         if (!OkxInstruments.Bars.TryGetValue(interval, out var bar))
-            throw new ArgumentException($"OKX has no {interval} candles aligned like ours; it serves {string.Join(", ", OkxInstruments.Bars.Keys)}");
+            throw new InvalidRequestException($"OKX has no {interval} candles aligned like ours; it serves {string.Join(", ", OkxInstruments.Bars.Keys)}");
         var stepUs = CandleInterval.Parse(interval).DurationUs;
         for (var start = CandleInterval.Parse(interval).OpenTimeOf(fromUs); start < toUs; start += Page * stepUs)
         {

@@ -2,6 +2,7 @@
 using Microsoft.Extensions.Logging;
 using Pipeline.Producers.Publishing;
 using Pipeline.Schemas.V1;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Producers.Venues.Binance.Dumps;
 
@@ -19,7 +20,7 @@ public sealed class BinanceDumpImporter(VenueListings listings, TopicPublisher p
     public async Task<BinanceDumpResult> ImportAsync(IReadOnlyList<string> paths, IProgress<BinanceDumpProgress>? progress, CancellationToken ct,
         string? symbol = null, MarketType? market = null)
     {
-        if (paths.Count == 0) throw new ArgumentException("no dump file given; pass one or more Binance dump files (.csv or .zip)");
+        if (paths.Count == 0) throw new InvalidRequestException("no dump file given; pass one or more Binance dump files (.csv or .zip)");
         progress = ImportMetrics.Observing(progress);
         var files = paths.Select(p => BinanceDumpFile.Parse(p, symbol)).ToList();
         var byFile = files.ToDictionary(f => f, f => listings.Find(Exchange, f.Symbol, market));
@@ -64,7 +65,7 @@ public sealed class BinanceDumpImporter(VenueListings listings, TopicPublisher p
                 catch (FormatException e)
                 {
                     // Everything before this row is published; re-running is safe (duplicates are removed by trade id downstream).
-                    throw new InvalidDataException($"{Path.GetFileName(file.Path)} line {lineNo}: {e.Message}; is this an unmodified Binance {file.Kind} dump?");
+                    throw new InputFormatException($"{Path.GetFileName(file.Path)} line {lineNo}: {e.Message}; is this an unmodified Binance {file.Kind} dump?");
                 }
                 if (time < lastTime) unordered++;
                 lastTime = Math.Max(lastTime, time);
@@ -101,7 +102,7 @@ public sealed class BinanceDumpImporter(VenueListings listings, TopicPublisher p
             }
             catch (FormatException e)
             {
-                throw new InvalidDataException($"{Path.GetFileName(file.Path)}: first row is not a Binance {file.Kind} row ({e.Message})");
+                throw new InputFormatException($"{Path.GetFileName(file.Path)}: first row is not a Binance {file.Kind} row ({e.Message})");
             }
         }
         return long.MaxValue;
