@@ -15,6 +15,9 @@ public static class DeadLetterReasons
     public static readonly DeadLetterReason ProcessingFailed = new("processing_failed", "processing threw; the record was set aside so the partition moves on");
     public static readonly DeadLetterReason TimeOutOfRange = new("time_out_of_range", "a time is outside 1990..2200 (RecordBounds)");
     public static readonly DeadLetterReason ValueOutOfRange = new("value_out_of_range", "a price, size or notional is above what sums can hold (RecordBounds)");
+    public static readonly DeadLetterReason UnknownSchema = new("unknown_schema", "the value is framed with a schema id the registry does not know (or no registry is configured)");
+    public static readonly DeadLetterReason UnsupportedSchemaVersion = new("unsupported_schema_version",
+        "the pipeline.schema-version header names a contracts version this reader does not know (written by a newer pipeline)");
 
     // Trades
     public static readonly DeadLetterReason MissingPrice = new("missing_price", "a price is missing");
@@ -45,7 +48,7 @@ public static class DeadLetterReasons
     public static IReadOnlyList<DeadLetterReason> All { get; } =
     [
         UnknownTopic, EmptyValue, Malformed, WrongKey, MissingInstrument, UnknownInstrument, UnknownInterval,
-        TooLarge, ProcessingFailed, TimeOutOfRange, ValueOutOfRange,
+        TooLarge, ProcessingFailed, TimeOutOfRange, ValueOutOfRange, UnknownSchema, UnsupportedSchemaVersion,
         MissingPrice, MissingSize, PriceNotPositive, SizeNotPositive, TradeIdNegative, MissingEventTime, MissingReceiveTime,
         MissingOrigin, ClockSkew, DuplicateTradeId, OutOfOrder, TooLate,
         MisalignedOpenTime, WrongCloseTime, InconsistentOhlc, VolumeNegative,

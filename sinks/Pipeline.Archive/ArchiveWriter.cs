@@ -140,7 +140,7 @@ public sealed class ArchiveWriter(ArchiveDataset dataset, KafkaClientSettings ka
                 continue;
             }
             // Plain Protobuf or Schema Registry framing (RecordValues reads both).
-            var value = RecordValues.Read(r.Message.Value);
+            var value = RecordValues.Read(r.Message.Value, r.Message.Headers);
             if (value.IsFault)
             {
                 deadLetters.Add((r, value.FaultReason!));

@@ -21,7 +21,7 @@ internal static class SinkRecordParser
         try
         {
             if (record.Message.Value is null) return Reject(record, "malformed", "the record has no value");
-            var value = RecordValues.Read(record.Message.Value);
+            var value = RecordValues.Read(record.Message.Value, record.Message.Headers);
             if (value.IsFault) return Reject(record, value.FaultCode!, value.FaultReason!);
             var payload = value.PayloadArray();
             if (liveTopic == TopicCatalog.ValidTrades.Name)

@@ -75,6 +75,54 @@ public class ProcessorHostTests
     }
 
     [Fact]
+    public async Task A_trade_written_by_a_newer_contracts_version_is_dead_lettered_while_the_trades_around_it_go_on()
+    {
+        // Guards the review's finding that the pipeline.schema-version header was written but never checked: a record of a
+        // newer, breaking contracts version would have been misparsed instead of set aside with its reason.
+        await using var kafka = await TestKafka.StartAsync(partitions: 1);
+        var options = PipelineConfiguration.Load(file: null, environment: new Dictionary<string, string?>
+        {
+            ["PIPELINE__PROCESSING__INSTANCEID"] = "schema-version-test",
+        });
+        var context = new PipelineContext(options, kafka.Settings, null, NullLoggerFactory.Instance);
+        var t0 = Us("2025-03-14T09:26:00Z");
+        using (var producer = new ProducerBuilder<byte[]?, byte[]?>(kafka.Settings.Producer("schema-version-test")).Build())
+        {
+            foreach (var (id, version) in new[] { (1L, "1"), (2L, "2"), (3L, (string?)null) })
+            {
+                var t = Trade(id, "100", "1", t0 + id * 1_000_000, origin: Origin.Import);
+                var headers = MessageHeaders.For<Trade>();
+                if (version is null) headers.Remove(MessageHeaders.SchemaVersion);
+                else { headers.Remove(MessageHeaders.SchemaVersion); headers.Add(MessageHeaders.SchemaVersion, System.Text.Encoding.UTF8.GetBytes(version)); }
+                await producer.ProduceAsync(TopicCatalog.RawTrades.Name, new Message<byte[]?, byte[]?>
+                    { Key = System.Text.Encoding.UTF8.GetBytes(t.Instrument.Key), Value = t.ToByteArray(), Headers = headers });
+            }
+        }
+
+        using var stop = new CancellationTokenSource();
+        var role = Task.Run(() => ProcessorRole.RunAsync(context, stop.Token));
+        using var dead = new KafkaProbe<DeadLetter>(kafka.Settings, TopicCatalog.DeadLetters.Name);
+        using var valid = new KafkaProbe<Trade>(kafka.Settings, TopicCatalog.ValidTrades.Name);
+        try
+        {
+            var dl = await Eventually.GetAsync(async () =>
+            {
+                if (role.IsFaulted) throw role.Exception!;
+                return await dead.PollAsync();
+            }, l => l.Count >= 1, TimeSpan.FromSeconds(60), "the dead letter");
+            Assert.Equal("unsupported_schema_version", Assert.Single(dl).ReasonCode);
+            // Version 1 and a record without the header (a user's own producer) are read as the current version.
+            var v = await Eventually.GetAsync(valid.PollAsync, l => l.Count >= 2, TimeSpan.FromSeconds(30), "the valid trades");
+            Assert.Equal([1L, 3], v.Select(t => t.TradeId).Order());
+        }
+        finally
+        {
+            stop.Cancel();
+            await role.ContinueWith(_ => { });
+        }
+    }
+
+    [Fact]
     public async Task Processor_refuses_to_start_when_a_changelog_has_fewer_partitions_than_its_input()
     {
         LibrdkafkaLoader.EnsureLoaded();

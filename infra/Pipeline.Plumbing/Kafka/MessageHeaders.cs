@@ -27,6 +27,10 @@ public static class MessageHeaders
         { ContentType, "application/x-protobuf"u8.ToArray() },
     };
 
+    /// <summary>The pipeline.schema-version header's value, or null when the record has none.</summary>
+    public static string? SchemaVersionOf(Headers? headers) =>
+        headers is not null && headers.TryGetLastBytes(SchemaVersion, out var b) ? Encoding.UTF8.GetString(b) : null;
+
     public static string? TypeOf(Headers? headers) =>
         headers is not null && headers.TryGetLastBytes(MessageType, out var b) ? Encoding.UTF8.GetString(b) : null;
 

@@ -45,4 +45,18 @@ public static class RecordValues
 
     /// <summary>The payload of a value in either framing, or the reason it cannot be read (for the dead-letter path).</summary>
     public static RecordValue Read(byte[] value) => _codec?.Read(value) ?? SchemaRegistryValueCodec.ReadWithoutRegistry(value);
+
+    /// <summary>
+    /// <see cref="Read(byte[])"/> for a record with its headers: a record whose pipeline.schema-version header names a
+    /// contracts version this reader does not know (a newer writer after a breaking change) is a fault, not a misparse.
+    /// A record without the header (another writer, e.g. a user's own producer) is read as the current version.
+    /// </summary>
+    public static RecordValue Read(byte[] value, Headers? headers)
+    {
+        if (MessageHeaders.SchemaVersionOf(headers) is { } version && version != MessageHeaders.CurrentSchemaVersion)
+            return RecordValue.UnsupportedSchemaVersion(
+                $"the record was written with contracts version {version}; this pipeline reads version {MessageHeaders.CurrentSchemaVersion} "
+                + "(upgrade the reader, or write with a pipeline of the same version)");
+        return Read(value);
+    }
 }

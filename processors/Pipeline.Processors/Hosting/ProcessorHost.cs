@@ -154,7 +154,7 @@ public sealed class ProcessorHost
     /// an end-of-input mark among the trades is told apart by its pipeline.type header.</summary>
     private static ProcessorRecord Unframed(ConsumeResult<byte[]?, byte[]?> cr)
     {
-        var value = cr.Message.Value is { } v ? RecordValues.Read(v) : default;
+        var value = cr.Message.Value is { } v ? RecordValues.Read(v, cr.Message.Headers) : default;
         var mark = MessageHeaders.IsEndOfInput(cr.Message.Headers);
         return value.IsFault
             ? new ProcessorRecord(cr.Topic, cr.Partition.Value, cr.Offset.Value, cr.Message.Key, cr.Message.Value)

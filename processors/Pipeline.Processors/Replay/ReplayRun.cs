@@ -178,7 +178,7 @@ internal sealed class ReplayRun : IDisposable
     private static ProcessorRecord Unframed(ConsumeResult<byte[]?, byte[]?> cr)
     {
         var endOfInput = MessageHeaders.IsEndOfInput(cr.Message.Headers);
-        var value = cr.Message.Value is { } v ? RecordValues.Read(v) : default;
+        var value = cr.Message.Value is { } v ? RecordValues.Read(v, cr.Message.Headers) : default;
         return value.IsFault
             ? new ProcessorRecord(cr.Topic, cr.Partition.Value, cr.Offset.Value, cr.Message.Key, cr.Message.Value)
                 { FramingFault = value.FaultReason, FramingFaultCode = value.FaultCode!, IsEndOfInput = endOfInput }
