@@ -6,6 +6,9 @@ public sealed class ArchiveLayout(string prefix)
 {
     private readonly string _root = string.IsNullOrEmpty(prefix) ? "" : prefix + "/";
 
+    /// <summary>The prefix under the bucket ("" for the bucket's root).</summary>
+    public string Prefix { get; } = prefix ?? "";
+
     /// <summary>{prefix}/{dataset}/exchange=…/symbol=…/date=YYYY-MM-DD/part-{partition}-{firstOffset}-{lastOffset}.parquet</summary>
     public string DataKey(string dataset, HivePartition folder, int partition, long firstOffset, long lastOffset) =>
         $"{_root}{dataset}/{folder.Path}/part-{partition}-{firstOffset}-{lastOffset}.parquet";

@@ -7,12 +7,15 @@
 // and each transaction also commits the sequence position reached as the offset of group "replay-<V>-archive" on partition
 // 0 of the topic (SendOffsetsToTransaction): records and progress become visible together or not at all. A rerun (after
 // Ctrl-C or kill -9) fences the old producer, aborts its open transaction, reads the committed position and skips that
-// many records of the same sequence. Consumers read the topic read_committed.
+// many records of the same sequence. Consumers read the topic read_committed. That is right only for the same request, so the
+// first run stores its request (RepublishSource, key "archive" of replay.<V>.plan) and a rerun with another one is refused.
 using Confluent.Kafka;
+using Confluent.Kafka.Admin;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using Pipeline.Plumbing.Kafka;
 using Pipeline.Plumbing.Topics;
+using Pipeline.Schemas;
 using Pipeline.Schemas.V1;
 using Pipeline.Plumbing.Errors;
 
@@ -50,6 +53,65 @@ public sealed class ArchiveRepublisher(ArchiveStore store, ArchiveLayout layout,
         return raw is { Error.IsError: false, Partitions.Count: > 0 } ? raw.Partitions.Count : null;
     }
 
+    /// <summary>The request an earlier republish into <paramref name="version"/> started with; null when none did.</summary>
+    public static RepublishSource? StoredSource(KafkaClientSettings kafka, DataVersion version)
+    {
+        var topic = new VersionTopics(version).Plan.Name;
+        using (var admin = new AdminClientBuilder(kafka.Admin("archive-republish-admin")).Build())
+        {
+            var meta = admin.GetMetadata(TimeSpan.FromSeconds(30));
+            if (!meta.Topics.Any(t => t.Topic == topic && !t.Error.IsError)) return null;
+        }
+        var config = kafka.Consumer($"replay-{version.Name}-archive-source", $"replay-{version.Name}-archive-source");
+        // The replay's last transaction writes to this topic too: its commit marker can be the last offset, so the end is
+        // found by the end-of-partition event, not by reaching high - 1.
+        config.EnablePartitionEof = true;
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).Build();
+        var tp = new TopicPartition(topic, 0);
+        var high = consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(30)).High.Value;
+        if (high <= 0) return null;
+        consumer.Assign(new TopicPartitionOffset(tp, Offset.Beginning));
+        RepublishSource? source = null;
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            var cr = consumer.Consume(TimeSpan.FromMilliseconds(200));
+            if (cr is null) continue;
+            if (cr.IsPartitionEOF)
+            {
+                if (cr.Offset.Value >= high) return source;
+                continue;
+            }
+            if (cr.Message.Key is { } key && System.Text.Encoding.UTF8.GetString(key) == RepublishSource.Key)
+                source = cr.Message.Value is { } v ? RepublishSource.FromJson(v) : null;
+            if (cr.Offset.Value + 1 >= high) return source;
+        }
+        throw new TimeoutException($"{topic} could not be read to its end within 30 s");
+    }
+
+    /// <summary>First run: forget progress a dropped version of the same name may have left, then store the request.
+    /// Rerun: the request must be the stored one, or skipping the committed prefix would skip other records.</summary>
+    private async Task CheckSourceAsync(RepublishRequest request, string group, CancellationToken ct)
+    {
+        var source = RepublishSource.Of($"s3://{store.Bucket}/{layout.Prefix}".TrimEnd('/'), request);
+        var stored = StoredSource(kafka, request.Version);
+        if (stored is not null)
+        {
+            if (!stored.SameAs(source))
+                throw new ArgumentException($"version {request.Version} is being republished from {stored}; rerun with that archive, range and "
+                    + $"instruments to resume it, or choose another name with --into (or drop it: pipeline replay drop {request.Version} --force)");
+            return;
+        }
+        using (var admin = new AdminClientBuilder(kafka.Admin("archive-republish-admin")).Build())
+        {
+            try { await admin.DeleteGroupsAsync([group]); }
+            catch (DeleteGroupsException e) when (e.Results.All(r => r.Error.Code is ErrorCode.NoError or ErrorCode.GroupIdNotFound)) { }
+        }
+        using var producer = new ProducerBuilder<byte[], byte[]>(kafka.Producer($"{group}-source")).Build();
+        await producer.ProduceAsync(new VersionTopics(request.Version).Plan.Name,
+            new Message<byte[], byte[]> { Key = System.Text.Encoding.UTF8.GetBytes(RepublishSource.Key), Value = source.ToJson() }, ct);
+    }
+
     public async Task<RepublishResult> RunAsync(RepublishRequest request, int partitions, short replicationFactor,
         IProgress<long>? progress, CancellationToken ct)
     {
@@ -68,8 +130,9 @@ public sealed class ArchiveRepublisher(ArchiveStore store, ArchiveLayout layout,
             throw new InvalidRequestException($"the archive s3://{store.Bucket}/{layout.DatasetPrefix("trades")} has no trades from "
                 + $"{days[0]:yyyy-MM-dd} to {days[^1]:yyyy-MM-dd}; check --from/--to and the archive's bucket and prefix");
 
-        var topic = new VersionTopics(request.Version).Input;
-        await TopicProvisioner.EnsureTopicsAsync(kafka, RawTradesPartitions() ?? partitions, replicationFactor, logger, [topic], ct);
+        var topics = new VersionTopics(request.Version);
+        var topic = topics.Input;
+        await TopicProvisioner.EnsureTopicsAsync(kafka, RawTradesPartitions() ?? partitions, replicationFactor, logger, [topic, topics.Plan], ct);
         var group = ProgressGroup(request);
         using var producer = new ProducerBuilder<byte[]?, byte[]?>(kafka.Producer(group, transactionalId: group))
             .SetLogHandler((_, m) => { if (m.Level <= SyslogLevel.Warning) logger.LogWarning("librdkafka: {Message}", m.Message); })
@@ -78,6 +141,7 @@ public sealed class ArchiveRepublisher(ArchiveStore store, ArchiveLayout layout,
         // progress is read: a killed run's open transaction holds the group's offset unstable (UNSTABLE_OFFSET_COMMIT), so
         // reading first waited for the transaction timeout and failed (a rerun right after kill -9 timed out in CI).
         producer.InitTransactions(TimeSpan.FromSeconds(60));
+        await CheckSourceAsync(request, group, ct);
         using var progressConsumer = new ConsumerBuilder<byte[]?, byte[]?>(kafka.Consumer(group, group)).Build();
         var position = new TopicPartition(topic.Name, 0);
         var committed = progressConsumer.Committed([position], TimeSpan.FromSeconds(30)).Single().Offset;

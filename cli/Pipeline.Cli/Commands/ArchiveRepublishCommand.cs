@@ -60,8 +60,16 @@ public static class ArchiveRepublishCommand
                 KillMidTransactionAfterCommits =
                     int.TryParse(Environment.GetEnvironmentVariable("PIPELINE_TEST_REPUBLISH_KILL_AFTER_COMMITS"), out var k) ? k : null,
             };
-            var result = await republisher.RunAsync(request, options.Kafka.Partitions, options.Kafka.ReplicationFactor,
-                new Progress<long>(n => Console.Error.WriteLine($"republished {n:N0} records")), ct);
+            RepublishResult result;
+            try
+            {
+                result = await republisher.RunAsync(request, options.Kafka.Partitions, options.Kafka.ReplicationFactor,
+                    new Progress<long>(n => Console.Error.WriteLine($"republished {n:N0} records")), ct);
+            }
+            catch (Exception e) when (Replay.ArchiveReplay.S3Fault(e, options.S3) is { } line)
+            {
+                throw new InvalidOperationException(line, e);
+            }
             Console.WriteLine($"{result.Topic}: {result.Trades} trades and {result.Marks} end-of-input marks written"
                 + (result.AlreadyCommitted > 0 ? $" ({result.AlreadyCommitted} records were already committed by an earlier run)" : ""));
             return 0;

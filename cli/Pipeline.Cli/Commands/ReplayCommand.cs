@@ -31,9 +31,15 @@ public static class ReplayCommand
         var lateness = new Option<int?>("--allowed-lateness-ms") { Description = "Processing:AllowedLatenessMs for this replay" };
         var horizon = new Option<int?>("--revision-horizon-ms") { Description = "Processing:RevisionHorizonMs for this replay" };
         var input = new Option<string?>("--input") { Description = "topic to read instead of trades.valid/trades.raw, e.g. replay.<version>.trades filled from the archive" };
+        var fromArchive = new Option<string?>("--from-archive")
+        {
+            Description = "replay history from the Parquet archive at s3://bucket/prefix (older than Kafka's retention): its trades of the range "
+                + "are first republished into replay.<version>.trades in exchange-time order with end-of-input marks, then replayed "
+                + "(endpoint and credentials from S3:* / AWS_*)",
+        };
         var command = new Command("replay", "Reprocess the trades of [--from, --to) into a new version of candles and indicators (topics replay.<version>.*) while live "
             + "processing goes on; exactly once, and the same command resumes an interrupted run. Uses Kafka:Bootstrap, else the embedded broker of a running `pipeline up`.");
-        foreach (var o in new Option[] { from, to, into, instrument, interval, revalidate, processing, indicator, lateness, horizon, input }) command.Options.Add(o);
+        foreach (var o in new Option[] { from, to, into, instrument, interval, revalidate, processing, indicator, lateness, horizon, input, fromArchive }) command.Options.Add(o);
         VersionsCommand.AddTo(command, config); // replay list | promote V | drop V
         command.Subcommands.Add(ReplayWorkerCommand.Create(config));
         command.SetAction((parse, _) => CliRunner.RunAsync(async ct =>
@@ -55,12 +61,20 @@ public static class ReplayCommand
             };
             var configured = options.Instruments.Select(i => i.ToInstrumentRef().Key).ToList();
             ReplayJob.CheckRequest(request, configured);
+            var archive = parse.GetValue(fromArchive);
+            if (archive is not null)
+            {
+                if (request.Input is not null || request.Revalidate)
+                    throw new ArgumentException("--from-archive reads the archive's trades (already validated): leave out --input and --revalidate");
+                ArchiveRepublishCommand.ParseArchiveUri(archive); // a bad address is one line before any connection
+            }
 
             if (options.Kafka.UsesEmbeddedBroker) options.Kafka.Bootstrap = $"127.0.0.1:{options.Kafka.EmbeddedPort}";
             using var loggers = PipelineServices.CreateLoggerFactory();
             // The version's rows are written by its sink stage in this process: the database is needed too.
             var database = RunningPipeline.Database(options);
             await using var services = await PipelineServices.StartAsync(options, loggers, allowEmbedded: false, needsDatabase: false, ct);
+            if (archive is not null) request = await RepublishAsync(options, services.Context.Kafka, database, archive, request, configured, loggers, ct);
             var job = await ReplayJob.PlanAsync(services.Context.Kafka, request, configured, loggers, ct);
             var plan = job.Plan;
             Console.WriteLine($"replay {plan.Version}: {plan.Input} [{Iso(plan.FromUs)}, {Iso(plan.ToUs)}), {plan.Total:N0} records to read"
@@ -91,6 +105,35 @@ public static class ReplayCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>Step 1 of a replay from the archive, with its progress (records republished; the total is known only at
+    /// the end, as the archive is read day by day).</summary>
+    private static async Task<ReplayRequest> RepublishAsync(PipelineOptions options, Pipeline.Plumbing.Kafka.KafkaClientSettings kafka, string database,
+        string archive, ReplayRequest request, IReadOnlyCollection<string> configured, ILoggerFactory loggers, CancellationToken ct)
+    {
+        var log = loggers.CreateLogger("replay");
+        Console.WriteLine($"replay {request.Version}: republishing the trades of {archive} into replay.{request.Version}.trades");
+        if (!Interactive())
+        {
+            var plain = new PlainCount(log, request.Version.Name);
+            return await ArchiveReplay.RepublishAsync(options, kafka, database, archive, request, configured, plain, log, ct);
+        }
+        return await AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
+            .StartAsync(async progress =>
+            {
+                var task = progress.AddTask($"republish {request.Version} from the archive");
+                task.IsIndeterminate = true;
+                var started = DateTime.UtcNow;
+                var result = await ArchiveReplay.RepublishAsync(options, kafka, database, archive, request, configured, new Progress<long>(n =>
+                {
+                    var rate = n / Math.Max(0.001, (DateTime.UtcNow - started).TotalSeconds);
+                    task.Description = $"republish {request.Version} from the archive: {n:N0} records, {rate:N0}/s";
+                }), log, ct);
+                task.StopTask();
+                return result;
+            });
     }
 
     /// <summary>The live processing settings, overridden by the --processing file's Processing section, then the flags.</summary>
@@ -132,6 +175,21 @@ public static class ReplayCommand
     private static string Iso(long us) => new UnixMicros(us).ToDateTimeOffset().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     private static bool Interactive() => !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+
+    /// <summary>Republish progress as one log line every few seconds when the output is not a terminal.</summary>
+    private sealed class PlainCount(ILogger log, string version) : IProgress<long>
+    {
+        private readonly DateTime _started = DateTime.UtcNow;
+        private DateTime _last = DateTime.MinValue;
+
+        public void Report(long records)
+        {
+            if (DateTime.UtcNow - _last < TimeSpan.FromSeconds(2)) return;
+            _last = DateTime.UtcNow;
+            log.LogInformation("Replay {Version}: {Records} archived records republished, {Rate:F0} records/s", version, records,
+                records / Math.Max(0.001, (DateTime.UtcNow - _started).TotalSeconds));
+        }
+    }
 
     /// <summary>Progress as one log line every few seconds when the output is not a terminal.</summary>
     private sealed class PlainProgress(ILogger log, string version) : IProgress<ReplayProgress>

@@ -25,9 +25,10 @@ public sealed class VersionTopics
         ValidatorState = Derive(TopicCatalog.ValidatorState);
         AggregatorState = Derive(TopicCatalog.AggregatorState);
         IndicatorState = Derive(TopicCatalog.IndicatorState);
-        Plan = new TopicSpec($"{Root}plan", "\"plan\" or \"complete\"", typeof(byte[]),
+        Plan = new TopicSpec($"{Root}plan", "\"plan\", \"complete\" or \"archive\"", typeof(byte[]),
             "The replay's plan (JSON: range, instruments, intervals, input, processing configuration, input offsets fixed at plan "
-            + "time) under key \"plan\", and \"complete\" written in its last transaction.", Compacted: true, Partitions: 1);
+            + "time) under key \"plan\", and \"complete\" written in its last transaction; a replay from the archive first stores "
+            + "its republish request (archive, range, instruments) under key \"archive\".", Compacted: true, Partitions: 1);
         All = [Input, Candles, FinalCandles, Indicators, DeadLetters, ValidatorState, AggregatorState, IndicatorState, Plan];
     }
 
