@@ -98,7 +98,7 @@ public sealed class ArchiveRepublisher(ArchiveStore store, ArchiveLayout layout,
         if (stored is not null)
         {
             if (!stored.SameAs(source))
-                throw new ArgumentException($"version {request.Version} is being republished from {stored}; rerun with that archive, range and "
+                throw new InvalidRequestException($"version {request.Version} is being republished from {stored}; rerun with that archive, range and "
                     + $"instruments to resume it, or choose another name with --into (or drop it: pipeline replay drop {request.Version} --force)");
             return;
         }

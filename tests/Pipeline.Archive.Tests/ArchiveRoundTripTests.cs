@@ -105,7 +105,7 @@ public sealed class ArchiveRoundTripTests
         var again = ChildProcess.Start("pipeline.dll",
             ["replay", "--from-archive", $"s3://{s3.Bucket}/{s3.Prefix}", "--from", "2021-07-22T21:00:00Z", "--to", "2021-07-22T22:27:00Z", "--into", "arch"], env);
         await again.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
-        Assert.Equal(1, again.ExitCode);
+        Assert.Equal(2, again.ExitCode);
         Assert.Contains(again.Output, l => l.StartsWith("error: version arch exists", StringComparison.Ordinal));
         Assert.DoesNotContain(again.Output, l => l.Contains("   at ", StringComparison.Ordinal));
         Assert.Equal(republished, TopicRecords.ReadAll(kafka.Settings, version.Input.Name).Count);
@@ -121,11 +121,11 @@ public sealed class ArchiveRoundTripTests
         var archive = $"s3://{s3.Bucket}/{s3.Prefix}";
         await Fails(env, 2, "error: --from-archive 'bucket/x' is not an S3 address; write s3://bucket/prefix",
             "--from-archive", "bucket/x", "--from", "2021-07-22", "--to", "2021-07-23", "--into", "v2");
-        await Fails(env, 1, "error: --from 2021-07-23T00:00:00",
+        await Fails(env, 2, "error: --from 2021-07-23T00:00:00",
             "--from-archive", archive, "--from", "2021-07-23", "--to", "2021-07-22", "--into", "v2");
-        await Fails(env, 1, "error: --from-archive reads the archive's trades",
+        await Fails(env, 2, "error: --from-archive reads the archive's trades",
             "--from-archive", archive, "--from", "2021-07-22", "--to", "2021-07-23", "--into", "v2", "--revalidate");
-        await Fails(env, 1, $"error: the archive s3://{s3.Bucket}/{s3.Prefix}/trades/ has no trades from 2020-01-01 to 2020-01-01",
+        await Fails(env, 2, $"error: the archive s3://{s3.Bucket}/{s3.Prefix}/trades/ has no trades from 2020-01-01 to 2020-01-01",
             "--from-archive", archive, "--from", "2020-01-01", "--to", "2020-01-02", "--into", "v2");
         var down = new Dictionary<string, string?>(env) { ["PIPELINE__S3__ENDPOINT"] = $"http://127.0.0.1:{FreePort.Next()}" };
         await Fails(down, 1, $"error: S3 at {down["PIPELINE__S3__ENDPOINT"]} is unreachable", "--from-archive", archive, "--from", "2021-07-22", "--to", "2021-07-23", "--into", "v2");

@@ -5,6 +5,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Pipeline.Archive;
 using Pipeline.Plumbing.Configuration;
+using Pipeline.Plumbing.Errors;
 using Pipeline.Plumbing.Kafka;
 using Pipeline.Plumbing.ObjectStorage;
 using Pipeline.Schemas;
@@ -66,9 +67,9 @@ public static class ArchiveRepublishCommand
                 result = await republisher.RunAsync(request, options.Kafka.Partitions, options.Kafka.ReplicationFactor,
                     new Progress<long>(n => Console.Error.WriteLine($"republished {n:N0} records")), ct);
             }
-            catch (Exception e) when (Replay.ArchiveReplay.S3Fault(e, options.S3) is { } line)
+            catch (Exception e) when (!ct.IsCancellationRequested && Replay.ArchiveReplay.S3Fault(e, options.S3) is { } line)
             {
-                throw new InvalidOperationException(line, e);
+                throw new DependencyUnavailableException(line, e);
             }
             Console.WriteLine($"{result.Topic}: {result.Trades} trades and {result.Marks} end-of-input marks written"
                 + (result.AlreadyCommitted > 0 ? $" ({result.AlreadyCommitted} records were already committed by an earlier run)" : ""));

@@ -65,7 +65,7 @@ public static class ReplayCommand
             if (archive is not null)
             {
                 if (request.Input is not null || request.Revalidate)
-                    throw new ArgumentException("--from-archive reads the archive's trades (already validated): leave out --input and --revalidate");
+                    throw new InvalidRequestException("--from-archive reads the archive's trades (already validated): leave out --input and --revalidate");
                 ArchiveRepublishCommand.ParseArchiveUri(archive); // a bad address is one line before any connection
             }
 

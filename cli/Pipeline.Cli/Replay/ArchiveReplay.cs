@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using Pipeline.Archive;
 using Pipeline.Plumbing.Configuration;
+using Pipeline.Plumbing.Errors;
 using Pipeline.Plumbing.Database;
 using Pipeline.Plumbing.Kafka;
 using Pipeline.Plumbing.ObjectStorage;
@@ -33,12 +34,12 @@ public static class ArchiveReplay
         var topics = new VersionTopics(version);
         var plan = PlanOf(kafka, topics);
         if (plan is { Complete: true })
-            throw new ArgumentException($"version {version} exists (a complete replay of {new UnixMicros(plan.Value.Plan.FromUs).ToIso()}.."
+            throw new InvalidRequestException($"version {version} exists (a complete replay of {new UnixMicros(plan.Value.Plan.FromUs).ToIso()}.."
                 + $"{new UnixMicros(plan.Value.Plan.ToUs).ToIso()}); choose another name with --into, or drop it first: pipeline replay drop {version}");
         await using (var db = NpgsqlDataSource.Create(database))
         {
             if (await new DataVersionStore(db).FindAsync(version.Name, ct) is { State: DataVersionRow.Complete })
-                throw new ArgumentException($"version {version} exists and is complete; choose another name with --into, "
+                throw new InvalidRequestException($"version {version} exists and is complete; choose another name with --into, "
                     + $"or drop it first: pipeline replay drop {version}");
         }
         var stored = ArchiveRepublisher.StoredSource(kafka, version);
@@ -48,7 +49,7 @@ public static class ArchiveReplay
         {
             // The plan is written only after the republish completed: resume the replay itself.
             if (stored is null || plan.Value.Plan.Input != topics.Input.Name)
-                throw new ArgumentException($"version {version} exists as a replay of {plan.Value.Plan.Input}, not from the archive; "
+                throw new InvalidRequestException($"version {version} exists as a replay of {plan.Value.Plan.Input}, not from the archive; "
                     + "choose another name with --into");
             log.LogInformation("Replay {Version}: the archive's trades were republished by an earlier run; resuming the replay", version);
             return replay;
@@ -68,9 +69,9 @@ public static class ArchiveReplay
             log.LogInformation("Replay {Version}: {Trades} archived trades and {Marks} end-of-input marks in {Topic} ({Earlier} committed by an earlier run)",
                 version, result.Trades, result.Marks, result.Topic, result.AlreadyCommitted);
         }
-        catch (Exception e) when (S3Fault(e, s3) is { } line)
+        catch (Exception e) when (!ct.IsCancellationRequested && S3Fault(e, s3) is { } line)
         {
-            throw new InvalidOperationException(line, e);
+            throw new DependencyUnavailableException(line, e);
         }
         return replay;
     }
@@ -104,7 +105,7 @@ public static class ArchiveReplay
         try { metadata = admin.GetMetadata(TimeSpan.FromSeconds(15)); }
         catch (KafkaException e)
         {
-            throw new InvalidOperationException($"Kafka at {kafka.BootstrapServers} is unreachable ({e.Error.Reason}); start the broker or fix Kafka:Bootstrap");
+            throw new DependencyUnavailableException($"Kafka at {kafka.BootstrapServers} is unreachable ({e.Error.Reason}); start the broker or fix Kafka:Bootstrap");
         }
         return metadata.Topics.Any(t => t.Topic == topics.Plan.Name && !t.Error.IsError) ? ReplayJob.ReadPlan(kafka, topics.Version) : null;
     }
