@@ -24,4 +24,7 @@ public sealed record ConnectionOptions
     /// <summary>Circuit breaker per venue: opens after this failure ratio (over at least 4 attempts in 60 s) for BreakDuration.</summary>
     public double BreakerFailureRatio { get; init; } = 0.8;
     public TimeSpan BreakDuration { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Shortest time between two polls of a listing on a polled venue (Yahoo); polls also wait for the next bar
+    /// to close and sleep while the market is closed.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMinutes(1);
 }

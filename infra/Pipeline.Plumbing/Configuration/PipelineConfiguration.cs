@@ -185,6 +185,7 @@ public static class PipelineConfiguration
         Positive(c.PingInterval, "PingInterval");
         Positive(c.ReconnectBaseDelay, "ReconnectBaseDelay");
         Positive(c.BreakDuration, "BreakDuration");
+        Positive(c.PollInterval, "PollInterval");
         if (c.ReconnectMaxDelay < c.ReconnectBaseDelay)
             problems.Add($"configuration: Connections:ReconnectMaxDelay {c.ReconnectMaxDelay} is below ReconnectBaseDelay {c.ReconnectBaseDelay}; raise it");
         if (c.QueueCapacity is < 1 or > 10_000_000)

@@ -41,7 +41,7 @@ public sealed class VenueHttp(HttpClient http, VenueGuard guard, ILogger log)
                     {
                         var text = await response.Content.ReadAsStringAsync(t);
                         throw new VenueRequestException($"{guard.Exchange} REST {response.RequestMessage?.RequestUri?.AbsolutePath} answered {(int)response.StatusCode}: {Truncate(text)}",
-                            (int)response.StatusCode, response.Headers.RetryAfter?.Delta);
+                            (int)response.StatusCode, response.Headers.RetryAfter?.Delta, text);
                     }
                     onResponse?.Invoke(response);
                     await using var stream = await response.Content.ReadAsStreamAsync(t);

@@ -7,6 +7,7 @@ using Pipeline.Producers.Venues.Coinbase;
 using Pipeline.Producers.Venues.Hyperliquid;
 using Pipeline.Producers.Venues.Kraken;
 using Pipeline.Producers.Venues.Okx;
+using Pipeline.Producers.Venues.Yahoo;
 using Pipeline.Schemas.V1;
 using Pipeline.Plumbing.Errors;
 
@@ -33,6 +34,7 @@ public sealed class VenueRegistry : IVenueCatalog
         new HyperliquidVenue(),
         new BybitVenue(),
         new OkxVenue(),
+        new YahooVenue(),
     ]);
 
     public IReadOnlyList<IVenue> All { get; }
