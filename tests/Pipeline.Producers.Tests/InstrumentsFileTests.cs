@@ -33,7 +33,7 @@ public sealed class InstrumentsFileTests
     public void A_misspelled_exchange_fails_with_one_line_naming_the_entry()
     {
         var e = Fails("instruments:\n  - { exchange: binanse, base: BTC, quote: USDT, market: spot }\n");
-        Assert.Equal("configuration: instruments.yaml instruments[0] (binanse BTC/USDT spot): unknown exchange 'binanse'; use one of sim, binance, coinbase, kraken, hyperliquid, bybit, okx", Assert.Single(e.Problems));
+        Assert.Equal("configuration: instruments.yaml instruments[0] (binanse BTC/USDT spot): unknown exchange 'binanse'; use one of sim, binance, coinbase, kraken, hyperliquid, bybit, okx, yahoo", Assert.Single(e.Problems));
     }
 
     [Fact]

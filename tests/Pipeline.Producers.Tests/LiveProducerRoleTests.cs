@@ -54,7 +54,7 @@ public sealed class LiveProducerRoleTests
 
     [Theory]
     [InlineData("PIPELINE__EXCHANGES__COINBASE__WEBSOCKET", "http://127.0.0.1:1", "configuration: Exchanges:COINBASE:WebSocket 'http://127.0.0.1:1' is not a ws/wss URL (PIPELINE__EXCHANGES__COINBASE__WEBSOCKET)")]
-    [InlineData("PIPELINE__EXCHANGES__BINANSE__REST", "https://api.binance.com", "configuration: Exchanges:BINANSE is not a venue with a connector; use one of binance, coinbase, kraken, hyperliquid, bybit, okx")]
+    [InlineData("PIPELINE__EXCHANGES__BINANSE__REST", "https://api.binance.com", "configuration: Exchanges:BINANSE is not a venue with a connector; use one of binance, coinbase, kraken, hyperliquid, bybit, okx, yahoo")]
     public void A_bad_exchange_endpoint_override_fails_start_up_with_one_line(string variable, string value, string expected)
     {
         var e = Assert.Throws<PipelineConfigurationException>(() => PipelineConfiguration.Load(environment: new Dictionary<string, string?> { [variable] = value }, venues: VenueRegistry.Default));
