@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
+using Pipeline.Testing;
 
 namespace Pipeline.Broker.Tests;
 

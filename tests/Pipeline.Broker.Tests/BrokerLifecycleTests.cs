@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Confluent.Kafka;
+using Pipeline.Testing;
 
 namespace Pipeline.Broker.Tests;
 

@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Pipeline.Testing;
 
 namespace Pipeline.Broker.Tests;
 
@@ -16,17 +17,17 @@ public sealed class ConsumerGroupTests
         producer.Flush();
     }
 
-    private static HostProcess StartMember(string bootstrap, string assignor, int sessionMs = 6000) =>
-        HostProcess.Start("consume", "--bootstrap", bootstrap, "--topic", Topic, "--group", "workers", "--assignor", assignor, "--session-ms", sessionMs.ToString());
+    private static ChildProcess StartMember(string bootstrap, string assignor, int sessionMs = 6000) =>
+        TestHost.Start("consume", "--bootstrap", bootstrap, "--topic", Topic, "--group", "workers", "--assignor", assignor, "--session-ms", sessionMs.ToString());
 
-    private static List<string> Records(HostProcess p) =>
-        p.Lines.Where(l => l.StartsWith("REC ")).Select(l => l.Split(' ')[3]).ToList();
+    private static List<string> Records(ChildProcess p) =>
+        p.Output.Where(l => l.StartsWith("REC ")).Select(l => l.Split(' ')[3]).ToList();
 
     /// <summary>Partitions a member owns now, from its ASSIGNED/REVOKED lines (eager lists all, cooperative lists the change).</summary>
-    private static HashSet<int> Owned(HostProcess p, bool cooperative)
+    private static HashSet<int> Owned(ChildProcess p, bool cooperative)
     {
         var owned = new HashSet<int>();
-        foreach (var line in p.Lines)
+        foreach (var line in p.Output)
         {
             if (!line.StartsWith("ASSIGNED ") && !line.StartsWith("REVOKED ")) continue;
             var parts = line.Split(' ', 2)[1].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse);
@@ -46,16 +47,16 @@ public sealed class ConsumerGroupTests
         await broker.CreateTopicAsync(Topic, Partitions);
         ProduceNumbered(broker.BootstrapServers, 0, 200);
 
-        await using var a = StartMember(broker.BootstrapServers, assignor);
+        using var a = StartMember(broker.BootstrapServers, assignor);
         await Eventually.TrueAsync(() => Records(a).Count == 200, TimeSpan.FromSeconds(60), "member A to read the first 200");
 
-        await using var b = StartMember(broker.BootstrapServers, assignor);
+        using var b = StartMember(broker.BootstrapServers, assignor);
         await Eventually.TrueAsync(() => Owned(a, cooperative).Count == 2 && Owned(b, cooperative).Count == 2,
             TimeSpan.FromSeconds(60), "the partitions to be shared two and two");
         ProduceNumbered(broker.BootstrapServers, 200, 200);
         await Eventually.TrueAsync(() => Records(a).Count + Records(b).Count >= 400, TimeSpan.FromSeconds(60), "400 records between them");
 
-        await a.StopAsync(); // leaves the group: B takes everything over
+        await a.StopAsync(sigterm: false); // leaves the group: B takes everything over
         await Eventually.TrueAsync(() => Owned(b, cooperative).Count == Partitions, TimeSpan.FromSeconds(60), "B to own every partition");
         ProduceNumbered(broker.BootstrapServers, 400, 200);
         await Eventually.TrueAsync(() => Records(a).Count + Records(b).Count >= 600, TimeSpan.FromSeconds(60), "600 records between them");
@@ -70,9 +71,9 @@ public sealed class ConsumerGroupTests
     {
         await using var broker = await InProcessBroker.StartAsync();
         await broker.CreateTopicAsync(Topic, Partitions);
-        await using var a = StartMember(broker.BootstrapServers, "range", sessionMs: 3000);
+        using var a = StartMember(broker.BootstrapServers, "range", sessionMs: 3000);
         await Eventually.TrueAsync(() => Owned(a, false).Count == Partitions, TimeSpan.FromSeconds(60), "A to own every partition");
-        await using var b = StartMember(broker.BootstrapServers, "range", sessionMs: 3000);
+        using var b = StartMember(broker.BootstrapServers, "range", sessionMs: 3000);
         await Eventually.TrueAsync(() => Owned(a, false).Count == 2 && Owned(b, false).Count == 2, TimeSpan.FromSeconds(60), "a two-two split");
 
         a.Kill();

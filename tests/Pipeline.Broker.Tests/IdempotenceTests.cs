@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Pipeline.Testing;
 
 namespace Pipeline.Broker.Tests;
 

@@ -4,6 +4,7 @@ using Google.Protobuf;
 using Pipeline.Plumbing.Serialization;
 using Pipeline.Schemas.V1;
 using Pipeline.SchemaRegistry;
+using Pipeline.Testing;
 
 namespace Pipeline.Broker.Tests;
 

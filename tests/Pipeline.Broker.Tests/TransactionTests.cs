@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Pipeline.Testing;
 
 namespace Pipeline.Broker.Tests;
 
@@ -42,7 +43,7 @@ public sealed class TransactionTests
     {
         await using var broker = await InProcessBroker.StartAsync();
         await broker.CreateTopicAsync("payments");
-        await using (var zombie = HostProcess.Start("produce-txn", "--bootstrap", broker.BootstrapServers, "--topic", "payments", "--txn-id", "pay-1", "--count", "5"))
+        using (var zombie = TestHost.Start("produce-txn", "--bootstrap", broker.BootstrapServers, "--topic", "payments", "--txn-id", "pay-1", "--count", "5"))
         {
             await zombie.WaitForLineAsync(l => l == "IN-TXN", TimeSpan.FromSeconds(60), "the producer to write inside its transaction");
             zombie.Kill();
@@ -69,7 +70,7 @@ public sealed class TransactionTests
     {
         await using var broker = await InProcessBroker.StartAsync();
         await broker.CreateTopicAsync("slow");
-        await using (var zombie = HostProcess.Start("produce-txn", "--bootstrap", broker.BootstrapServers, "--topic", "slow", "--txn-id", "slow-1", "--count", "3", "--txn-timeout-ms", "2000"))
+        using (var zombie = TestHost.Start("produce-txn", "--bootstrap", broker.BootstrapServers, "--topic", "slow", "--txn-id", "slow-1", "--count", "3", "--txn-timeout-ms", "2000"))
         {
             await zombie.WaitForLineAsync(l => l == "IN-TXN", TimeSpan.FromSeconds(60), "the producer to write inside its transaction");
             zombie.Kill();
@@ -288,19 +289,19 @@ public sealed class TransactionTests
             producer.Flush();
         }
         string[] copierArgs = ["copy", "--bootstrap", broker.BootstrapServers, "--in", "eos-in", "--out", "eos-out", "--group", "eos", "--txn-id", "eos-copier", "--session-ms", "3000"];
-        await using (var first = HostProcess.Start(copierArgs))
+        using (var first = TestHost.Start(copierArgs))
         {
             await first.WaitForLineAsync(l => l.StartsWith("COMMITTED "), TimeSpan.FromSeconds(60), "the first copier to commit");
             first.Kill(); // mid-stream: its open transaction holds copies that must never be seen
-            long committedBeforeKill = first.Lines.Where(l => l.StartsWith("COMMITTED ")).Max(l => long.Parse(l.Split(' ')[1]));
+            long committedBeforeKill = first.Output.Where(l => l.StartsWith("COMMITTED ")).Max(l => long.Parse(l.Split(' ')[1]));
             Assert.InRange(committedBeforeKill, 1, count - 1);
         }
-        await using var second = HostProcess.Start(copierArgs);
+        using var second = TestHost.Start(copierArgs);
         using var check = Clients.Consumer(broker.BootstrapServers, "eos");
         var inputs = Enumerable.Range(0, 4).Select(p => new TopicPartition("eos-in", p)).ToList();
         await Eventually.TrueAsync(() => check.Committed(inputs, TimeSpan.FromSeconds(10)).Sum(c => Math.Max(c.Offset.Value, 0)) == count,
             TimeSpan.FromSeconds(120), "the copier group to commit every input offset");
-        await second.StopAsync();
+        await second.StopAsync(sigterm: false);
 
         using var reader = Clients.Consumer(broker.BootstrapServers, "eos-verify", IsolationLevel.ReadCommitted);
         var copied = Clients.ReadAll(reader, "eos-out", 4, minCount: count, timeout: TimeSpan.FromSeconds(60)).Select(r => r.Value).ToList();
@@ -326,18 +327,18 @@ public sealed class TransactionTests
             for (int i = 0; i < count; i++) producer.Produce("flaky-in", new Message<string, string> { Key = $"k{i % 31}", Value = $"v{i}" });
             Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(120)));
         }
-        await using var copier = HostProcess.Start("copy", "--bootstrap", broker.BootstrapServers, "--in", "flaky-in", "--out", "flaky-out",
+        using var copier = TestHost.Start("copy", "--bootstrap", broker.BootstrapServers, "--in", "flaky-in", "--out", "flaky-out",
             "--group", "flaky", "--txn-id", "flaky-copier", "--session-ms", "6000", "--max-per-txn", "100");
         using var check = Clients.Consumer(broker.BootstrapServers, "flaky", configure: c => { c.ReconnectBackoffMs = 10; c.ReconnectBackoffMaxMs = 200; });
         var inputs = Enumerable.Range(0, 2).Select(p => new TopicPartition("flaky-in", p)).ToList();
         await Eventually.TrueAsync(() =>
         {
-            if (copier.HasExited) throw new InvalidOperationException("copier died: " + string.Join("\n", copier.StdErr.TakeLast(10)));
+            if (copier.HasExited) throw new InvalidOperationException("copier died: " + string.Join("\n", copier.Output.TakeLast(10)));
             try { return check.Committed(inputs, TimeSpan.FromSeconds(10)).Sum(c => Math.Max(c.Offset.Value, 0)) == count; }
             catch (KafkaException) { return false; }
         }, TimeSpan.FromSeconds(180), "the copier to commit every input offset");
-        await copier.StopAsync();
-        Console.WriteLine($"copier aborted {copier.Lines.Count(l => l.StartsWith("ABORTED"))} and committed {copier.Lines.Count(l => l.StartsWith("COMMITTED"))} transactions");
+        await copier.StopAsync(sigterm: false);
+        Console.WriteLine($"copier aborted {copier.Output.Count(l => l.StartsWith("ABORTED"))} and committed {copier.Output.Count(l => l.StartsWith("COMMITTED"))} transactions");
 
         using var reader = Clients.Consumer(broker.BootstrapServers, "flaky-verify", IsolationLevel.ReadCommitted, c => { c.ReconnectBackoffMs = 10; c.ReconnectBackoffMaxMs = 200; });
         var copied = Clients.ReadAll(reader, "flaky-out", 2, minCount: count, timeout: TimeSpan.FromSeconds(120)).Select(r => r.Value).ToList();

@@ -1,7 +1,6 @@
 // Issue 17's proof at the scale users meet it: the whole pipeline runs with Schema Registry framing, and a consumer we did
 // not write (python3-confluent-kafka's stock ProtobufDeserializer, message classes fetched from our registry) decodes the
 // candles and trades it wrote to exactly what our API serves for them.
-using System.Diagnostics;
 using System.Globalization;
 using System.Numerics;
 using System.Text.Json;
@@ -32,7 +31,6 @@ public sealed class RegistryFramedCollection;
 [Collection(nameof(RegistryFramedPipelineTests))]
 public class RegistryFramedPipelineTests
 {
-    private const string Python = "/usr/bin/python3";
     private static readonly DateTimeOffset Start = new(2025, 3, 14, 9, 0, 0, TimeSpan.Zero);
     private const string Instrument = "binance/BTC/USDT/spot";
 
@@ -167,16 +165,8 @@ public class RegistryFramedPipelineTests
 
     private static async Task<List<JsonElement>> PythonAsync(string bootstrap, string registry, string topic, string message, int count)
     {
-        Assert.True(File.Exists(Python), $"{Python} is missing: run `make setup` (infra/setup/setup.sh)");
-        var psi = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Conformance", "confluent_python_registry_consumer.py"));
-        foreach (var a in new[] { bootstrap, registry, topic, message, count.ToString(CultureInfo.InvariantCulture) }) psi.ArgumentList.Add(a);
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"the python consumer failed on {topic}: {await stderr}");
-        using var doc = JsonDocument.Parse(await stdout);
-        return doc.RootElement.GetProperty("records").EnumerateArray().Select(e => e.Clone()).ToList();
+        var result = await ExternalClient.PythonAsync("confluent_python_registry_consumer.py",
+            bootstrap, registry, topic, message, count.ToString(CultureInfo.InvariantCulture));
+        return result.GetProperty("records").EnumerateArray().Select(e => e.Clone()).ToList();
     }
 }

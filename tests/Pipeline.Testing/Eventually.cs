@@ -22,4 +22,7 @@ public static class Eventually
 
     public static Task TrueAsync(Func<Task<bool>> condition, TimeSpan? timeout = null, string? what = null, TimeSpan? pollEvery = null) =>
         GetAsync(condition, b => b, timeout, what, pollEvery);
+
+    public static Task TrueAsync(Func<bool> condition, TimeSpan? timeout = null, string? what = null, TimeSpan? pollEvery = null) =>
+        GetAsync(() => Task.FromResult(condition()), b => b, timeout, what, pollEvery);
 }

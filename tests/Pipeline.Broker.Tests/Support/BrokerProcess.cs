@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Pipeline.Testing;
 
 namespace Pipeline.Broker.Tests;
 
@@ -9,7 +10,7 @@ public sealed class BrokerProcess : IAsyncDisposable
     private readonly string[] _extraArgs;
     public string DataDir { get; }
     public int Port { get; }
-    public HostProcess? Process { get; private set; }
+    public ChildProcess? Process { get; private set; }
     public string BootstrapServers => $"127.0.0.1:{Port}";
 
     private BrokerProcess(string dataDir, int port, string[] extraArgs)
@@ -36,16 +37,17 @@ public sealed class BrokerProcess : IAsyncDisposable
     public async Task RestartAsync()
     {
         if (Process is { HasExited: false }) throw new InvalidOperationException("broker still running");
-        if (Process is not null) await Process.DisposeAsync();
-        Process = HostProcess.Start(["broker", "--port", Port.ToString(), "--data-dir", DataDir, .. _extraArgs]);
+        Process?.Dispose();
+        Process = TestHost.Start(["broker", "--port", Port.ToString(), "--data-dir", DataDir, .. _extraArgs]);
         await Process.WaitForLineAsync(l => l.StartsWith("LISTENING "), TimeSpan.FromSeconds(30), "the broker to listen");
     }
 
     public void Kill() => Process?.Kill();
-    public Task StopAsync() => Process?.StopAsync() ?? Task.CompletedTask;
+    public Task StopAsync() => Process?.StopAsync(sigterm: false) ?? Task.CompletedTask;
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
-        if (Process is not null) await Process.DisposeAsync();
+        Process?.Dispose();
+        return ValueTask.CompletedTask;
     }
 }

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 
-namespace Pipeline.Broker.Tests;
+namespace Pipeline.Testing;
 
 /// <summary>
 /// Runs a conformance script of an independent Kafka client (KafkaJS via node, kafka-python and python3-confluent-kafka via
