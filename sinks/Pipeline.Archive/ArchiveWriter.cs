@@ -8,6 +8,7 @@ using Confluent.Kafka;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using Pipeline.Plumbing.Kafka;
+using Pipeline.Plumbing.Resilience;
 using Pipeline.Plumbing.Serialization;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Schemas.V1;
@@ -203,11 +204,10 @@ public sealed class ArchiveWriter(ArchiveDataset dataset, KafkaClientSettings ka
         ArchiveStatus.DeadLetters.Add(records.Count, new KeyValuePair<string, object?>("dataset", dataset.Name));
     }
 
-    /// <summary>Retries an S3 step until it succeeds (backoff doubling from 200 ms to RetryMaxBackoff, full jitter): the data
+    /// <summary>Retries an S3 step until it succeeds (backoff doubling from 200 ms to RetryMaxBackoff, equal jitter): the data
     /// is held, never skipped, and readiness says so meanwhile.</summary>
     private async Task<T> RetryAsync<T>(string what, Func<Task<T>> step, CancellationToken ct)
     {
-        var backoff = TimeSpan.FromMilliseconds(200);
         for (var failures = 0; ; failures++)
         {
             try
@@ -226,9 +226,7 @@ public sealed class ArchiveWriter(ArchiveDataset dataset, KafkaClientSettings ka
                 ArchiveStatus.UploadFailures.Add(1, new KeyValuePair<string, object?>("dataset", dataset.Name));
                 if (failures % 10 == 0)
                     logger.LogWarning("Archive {Dataset}: {What} failed ({Error}); holding the data and retrying", dataset.Name, what, Describe(e));
-                var pause = TimeSpan.FromMilliseconds(backoff.TotalMilliseconds * Random.Shared.NextDouble());
-                await Task.Delay(pause, ct);
-                backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, settings.RetryMaxBackoff.TotalMilliseconds));
+                await Task.Delay(Backoff.Delay(failures + 1, TimeSpan.FromMilliseconds(200), settings.RetryMaxBackoff), ct);
             }
         }
     }

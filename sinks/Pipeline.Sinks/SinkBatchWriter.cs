@@ -1,287 +1,202 @@
-// Writes one batch in one database transaction: trades by binary COPY, candles and indicators by COPY into a
-// staging table plus an upsert that keeps the highest revision, and the Kafka positions the batch reached.
-using System.Buffers;
-using System.Text.Json;
-using Confluent.Kafka;
-using Npgsql;
-using NpgsqlTypes;
-using Pipeline.Schemas;
-using Pipeline.Schemas.V1;
+// The sink's write pipeline as a state machine: one batch is written at a time, beside the consuming of the next.
+//
+//   Idle     --Start-->              Writing     (a background attempt)
+//   Writing  --Succeeded-->          Idle        (positions remembered, lag committed)
+//   Writing  --Failed-->             Held        (the batch is kept, never skipped)
+//   Held     --Retry (after backoff, keeping the group membership)--> Writing (inline attempt)
+//   Held     --OwnershipLost-->      Idle        (another writer moved a position: nothing written, re-read)
+//   Held     --Revoke (every partition of it)--> Idle  (the new owner reads it again from the stored positions)
+//   Writing  --DrainForRebalance-->  Draining -> Idle | Held   (a rebalance waits for the write in flight)
+//   any      --DrainAsync-->         Draining -> Idle          (shutdown: written once more, or left for the next start)
+using System.Runtime.ExceptionServices;
+using Microsoft.Extensions.Logging;
+using Pipeline.Plumbing.Resilience;
 
 namespace Pipeline.Sinks;
 
-/// <param name="version">The version column of every candle and indicator row written (ADR 0006).</param>
-internal sealed class SinkBatchWriter(string consumerName, string version)
+internal sealed class SinkBatchWriter(ISinkWriterHost host, SinkPositions positions, TimeSpan retryInitialDelay, TimeSpan retryMaxDelay,
+    ILogger log)
 {
-    private readonly InstrumentDirectory _instruments = new();
-    private readonly HashSet<(string Table, DateOnly Day)> _partitions = new();
+    public SinkWriteState State { get; private set; } = SinkWriteState.Idle.Instance;
 
-    public const string StagingTablesSql = """
-        CREATE TEMP TABLE IF NOT EXISTS sink_candles_stage (
-            time timestamptz, instrument_id integer, interval text, source smallint,
-            open numeric, high numeric, low numeric, close numeric, volume numeric, quote_volume numeric,
-            trade_count bigint, taker_buy_volume numeric, taker_buy_quote_volume numeric, vwap numeric,
-            first_trade_id bigint, last_trade_id bigint, closed boolean, revision integer) ON COMMIT DELETE ROWS;
-        CREATE TEMP TABLE IF NOT EXISTS sink_indicators_stage (
-            time timestamptz, instrument_id integer, interval text, indicator text, fields jsonb,
-            candle_revision integer) ON COMMIT DELETE ROWS;
-        """;
+    public bool IsIdle => State is SinkWriteState.Idle;
 
-    // A closed candle must never be replaced by an older open update: (closed, revision) only moves forward;
-    // equal keys (successive open updates, replays) take the newer record.
-    private const string UpsertCandlesSql = """
-        INSERT INTO candles (version, time, instrument_id, interval, source, open, high, low, close, volume, quote_volume,
-            trade_count, taker_buy_volume, taker_buy_quote_volume, vwap, first_trade_id, last_trade_id, closed, revision, updated_at)
-        SELECT $1, time, instrument_id, interval, source, open, high, low, close, volume, quote_volume,
-            trade_count, taker_buy_volume, taker_buy_quote_volume, vwap, first_trade_id, last_trade_id, closed, revision, now()
-        FROM sink_candles_stage
-        ON CONFLICT (version, instrument_id, interval, source, time) DO UPDATE SET
-            open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
-            volume = EXCLUDED.volume, quote_volume = EXCLUDED.quote_volume, trade_count = EXCLUDED.trade_count,
-            taker_buy_volume = EXCLUDED.taker_buy_volume, taker_buy_quote_volume = EXCLUDED.taker_buy_quote_volume,
-            vwap = EXCLUDED.vwap, first_trade_id = EXCLUDED.first_trade_id, last_trade_id = EXCLUDED.last_trade_id,
-            closed = EXCLUDED.closed, revision = EXCLUDED.revision, updated_at = now()
-        WHERE (candles.closed, candles.revision) <= (EXCLUDED.closed, EXCLUDED.revision)
-        """;
+    /// <summary>True once the background write has finished (either way) and waits to be settled.</summary>
+    public bool WriteFinished => State is SinkWriteState.Writing { Attempt.IsCompleted: true };
 
-    private const string UpsertIndicatorsSql = """
-        INSERT INTO indicators (version, time, instrument_id, interval, indicator, fields, candle_revision, updated_at)
-        SELECT $1, time, instrument_id, interval, indicator, fields, candle_revision, now() FROM sink_indicators_stage
-        ON CONFLICT (version, instrument_id, interval, indicator, time) DO UPDATE SET
-            fields = EXCLUDED.fields, candle_revision = EXCLUDED.candle_revision, updated_at = now()
-        WHERE indicators.candle_revision <= EXCLUDED.candle_revision
-        """;
-
-    /// <summary>What the current write is doing (for the stuck-write warning).</summary>
-    public volatile string Phase = "idle";
-
-    public static DateTime ToTime(long microseconds) => new UnixMicros(microseconds).ToDateTime();
-
-    /// <summary>Loads the stored positions of these partitions (absent: never written).</summary>
-    public async Task<Dictionary<TopicPartition, long>> LoadPositionsAsync(NpgsqlConnection conn, IReadOnlyCollection<TopicPartition> partitions, CancellationToken ct)
+    /// <summary>Records in flight or held (for the shutdown log).</summary>
+    public int PendingCount => State switch
     {
-        var result = new Dictionary<TopicPartition, long>();
-        if (partitions.Count == 0) return result;
-        await using var cmd = new NpgsqlCommand(
-            "SELECT topic, partition, next_offset FROM sink_positions WHERE consumer = $1 AND topic = ANY($2)", conn);
-        cmd.Parameters.Add(new() { Value = consumerName });
-        cmd.Parameters.Add(new() { Value = partitions.Select(p => p.Topic).Distinct().ToArray() });
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        var wanted = partitions.ToHashSet();
-        while (await reader.ReadAsync(ct))
+        SinkWriteState.Writing w => w.Batch.Count,
+        SinkWriteState.Held h => h.Batch.Count,
+        SinkWriteState.Draining { Batch: { } b } => b.Count,
+        _ => 0,
+    };
+
+    /// <summary>Idle → Writing: writes <paramref name="batch"/> on another thread.</summary>
+    public void Start(SinkBatch batch, CancellationToken ct)
+    {
+        if (State is not SinkWriteState.Idle) throw new InvalidOperationException($"a batch cannot start while the writer is {State.GetType().Name}");
+        var believed = positions.Snapshot();
+        State = new SinkWriteState.Writing(batch, Task.Run(() => host.WriteAsync(batch, believed, ct), CancellationToken.None), 0);
+    }
+
+    /// <summary>Settles the writer on the consume loop: waits for the write in flight, and retries a held batch (after its
+    /// backoff) until it is written, found written by another writer, or revoked. Returns Idle, or still Held when
+    /// <paramref name="ct"/> was cancelled (the shutdown drain tries it once more). A failure that repeating cannot
+    /// cure is thrown.</summary>
+    public async Task SettleAsync(CancellationToken ct)
+    {
+        if (State is SinkWriteState.Writing writing) await FinishAsync(writing, commitLag: true);
+        while (State is SinkWriteState.Held held)
         {
-            var tp = new TopicPartition(reader.GetString(0), reader.GetInt32(1));
-            if (wanted.Contains(tp)) result[tp] = reader.GetInt64(2);
-        }
-        return result;
-    }
-
-    /// <summary>Writes the batch and its positions atomically. <paramref name="stored"/> holds what this sink believes
-    /// the positions table says; if another writer moved a position, nothing is written and
-    /// <see cref="SinkOwnershipLostException"/> is thrown.</summary>
-    public async Task WriteAsync(NpgsqlConnection conn, SinkBatch batch, IReadOnlyDictionary<TopicPartition, long> stored, CancellationToken ct)
-    {
-        var slices = batch.Slices;
-        Phase = "resolving instruments";
-        // Distinct instruments and days were collected per slice while consuming (no pass over every row here).
-        await _instruments.ResolveAsync(conn, slices.Values.SelectMany(s => s.InstrumentsSeen), ct);
-        Phase = "creating partitions";
-        await EnsurePartitionsAsync(conn, "trades", slices.Values.SelectMany(s => s.TradeDays), ct);
-        await EnsurePartitionsAsync(conn, "candles", slices.Values.SelectMany(s => s.CandleDays), ct);
-
-        Phase = "beginning";
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        Phase = "claiming positions";
-        await ClaimPositionsAsync(conn, tx, slices, stored, ct);
-        Phase = "copying trades";
-        await CopyTradesAsync(conn, slices.Values, ct);
-        Phase = "upserting candles";
-        await UpsertCandlesAsync(conn, tx, slices.Values, ct);
-        Phase = "upserting indicators";
-        await UpsertIndicatorsAsync(conn, tx, slices.Values, ct);
-        Phase = "committing";
-        await tx.CommitAsync(ct);
-        Phase = "idle";
-    }
-
-    private async Task EnsurePartitionsAsync(NpgsqlConnection conn, string table, IEnumerable<long> dayNumbers, CancellationToken ct)
-    {
-        // Day by day (not min..max): one bogus far-away time must not create thousands of partitions.
-        var days = dayNumbers.Distinct().Select(d => DateOnly.FromDateTime(ToTime(d * PartitionSlice.DayUs))).Where(d => !_partitions.Contains((table, d))).ToList();
-        if (days.Count == 0) return;
-        await using var cmd = new NpgsqlCommand(
-            "SELECT count(pipeline_ensure_day_partitions($1::regclass, d, d)) FROM unnest($2::timestamptz[]) AS d", conn);
-        cmd.Parameters.Add(new() { Value = table });
-        cmd.Parameters.Add(new() { Value = days.Select(d => d.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc)).ToArray() });
-        await cmd.ExecuteScalarAsync(ct);
-        foreach (var d in days) _partitions.Add((table, d));
-    }
-
-    private async Task ClaimPositionsAsync(NpgsqlConnection conn, NpgsqlTransaction tx,
-        IReadOnlyDictionary<TopicPartition, PartitionSlice> slices, IReadOnlyDictionary<TopicPartition, long> stored, CancellationToken ct)
-    {
-        // Compare-and-set on each position: the UPDATE locks the row, so a second writer of the same partition
-        // waits for us and then finds the offset moved (0 rows); a second first writer hits the primary key.
-        await using var batch = new NpgsqlBatch(conn, tx);
-        foreach (var (tp, slice) in slices)
-        {
-            NpgsqlBatchCommand cmd;
-            if (stored.TryGetValue(tp, out var expected))
+            if (held.Batch.IsEmpty)
             {
-                cmd = new NpgsqlBatchCommand(
-                    "UPDATE sink_positions SET next_offset = $4, updated_at = now() WHERE consumer = $1 AND topic = $2 AND partition = $3 AND next_offset = $5");
+                State = SinkWriteState.Idle.Instance; // every partition of it was revoked meanwhile
+                return;
             }
-            else
+            if (held.Failure is SinkOwnershipLostException lost)
             {
-                cmd = new NpgsqlBatchCommand("INSERT INTO sink_positions (consumer, topic, partition, next_offset) VALUES ($1, $2, $3, $4)");
+                OwnershipLost(held.Batch, lost);
+                return;
             }
-            cmd.Parameters.Add(new() { Value = consumerName });
-            cmd.Parameters.Add(new() { Value = tp.Topic });
-            cmd.Parameters.Add(new() { Value = tp.Partition.Value });
-            cmd.Parameters.Add(new() { Value = slice.NextOffset });
-            if (stored.ContainsKey(tp)) cmd.Parameters.Add(new() { Value = expected });
-            batch.BatchCommands.Add(cmd);
+            if (!host.IsTransient(held.Failure)) ExceptionDispatchInfo.Throw(held.Failure);
+            if (ct.IsCancellationRequested) return;
+            var delay = Backoff.Delay(held.FailedAttempts, retryInitialDelay, retryMaxDelay);
+            log.LogWarning("Write of {Count} records failed (attempt {Attempt}; holding the batch, retrying in {Delay} ms): {Message}",
+                held.Batch.Count, held.FailedAttempts, (int)delay.TotalMilliseconds, held.Failure.Message);
+            host.WaitKeepingMembership(delay, ct);
+            if (held.Batch.IsEmpty || ct.IsCancellationRequested) continue;
+            await FinishAsync(Retry(held, ct), commitLag: true);
         }
+    }
+
+    /// <summary>Held → Writing: one more attempt, on the consume loop (nothing else is consumed meanwhile).</summary>
+    private SinkWriteState.Writing Retry(SinkWriteState.Held held, CancellationToken ct)
+    {
+        var believed = positions.Snapshot();
+        var retry = new SinkWriteState.Writing(held.Batch, host.WriteAsync(held.Batch, believed, ct), held.FailedAttempts);
+        State = retry;
+        return retry;
+    }
+
+    /// <summary>Writing → Idle when the attempt succeeded, Writing → Held when it failed.</summary>
+    private async Task FinishAsync(SinkWriteState.Writing writing, bool commitLag)
+    {
         try
         {
-            await batch.ExecuteNonQueryAsync(ct);
+            await writing.Attempt;
         }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        catch (Exception e)
         {
-            throw new SinkOwnershipLostException($"a first position for a partition of this batch was stored meanwhile ({e.Detail ?? e.MessageText}): by another sink '{consumerName}', or by an earlier attempt whose commit succeeded though its answer was lost");
+            Fail(writing, e);
+            return;
         }
-        var lost = slices.Keys.Zip(batch.BatchCommands.Cast<NpgsqlBatchCommand>()).Where(p => p.Second.RecordsAffected != 1)
-            .Select(p => $"{p.First.Topic}[{p.First.Partition.Value}]").ToList();
-        if (lost.Count > 0)
-            throw new SinkOwnershipLostException($"the stored positions of {string.Join(", ", lost)} moved since this sink read them: " +
-                $"another sink '{consumerName}' wrote them, or an earlier attempt's commit succeeded though its answer was lost");
+        Succeeded(writing.Batch, commitLag);
+        if (writing.FailedAttempts > 0)
+            log.LogInformation("Database reachable again; the held batch was written after {Attempts} attempts", writing.FailedAttempts + 1);
     }
 
-    private async Task CopyTradesAsync(NpgsqlConnection conn, IEnumerable<PartitionSlice> slices, CancellationToken ct)
+    private void Fail(SinkWriteState.Writing writing, Exception failure)
     {
-        if (!slices.Any(s => s.Trades.Count > 0)) return;
-        await using var copy = await conn.BeginBinaryImportAsync(
-            "COPY trades (time, instrument_id, trade_id, price, size, aggressor, receive_time, origin) FROM STDIN (FORMAT BINARY)", ct);
-        // Synchronous writes: they only fill Npgsql's buffer (flushed when full); per-value awaits cost ~30% here.
-        foreach (var slice in slices)
+        if (failure is not SinkOwnershipLostException && host.IsTransient(failure)) host.OnTransientFailure(failure);
+        State = new SinkWriteState.Held(writing.Batch, failure, writing.FailedAttempts + 1);
+    }
+
+    private void Succeeded(SinkBatch batch, bool commitLag)
+    {
+        var stored = positions.Remember(batch);
+        host.OnCommitted(batch, stored, commitLag);
+        batch.Clear();
+        State = SinkWriteState.Idle.Instance;
+    }
+
+    /// <summary>Held → Idle: the batch's positions were moved by another writer (another sink after a rebalance this one
+    /// had not seen, or an earlier attempt whose commit succeeded though its answer was lost). Nothing of it was
+    /// written; the consumer re-reads from the stored positions.</summary>
+    private void OwnershipLost(SinkBatch batch, SinkOwnershipLostException lost)
+    {
+        log.LogWarning("Batch not written: {Message}. Re-reading stored positions", lost.Message);
+        batch.Clear();
+        State = SinkWriteState.Idle.Instance;
+        host.Reseek();
+    }
+
+    /// <summary>In a rebalance callback: Writing → Draining → Idle (written: its positions are remembered before anyone
+    /// reads them) or Held (failed: retried with what the rebalance leaves of it).</summary>
+    public void DrainForRebalance()
+    {
+        if (State is not SinkWriteState.Writing writing) return;
+        State = new SinkWriteState.Draining(writing.Batch);
+        try
         {
-            var ids = slice.InstrumentsSeen.Select(i => _instruments[i]).ToArray();
-            foreach (ref readonly var t in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(slice.Trades))
+            writing.Attempt.GetAwaiter().GetResult();
+        }
+        catch (Exception e)
+        {
+            log.LogDebug("Write in flight failed during a rebalance ({Message}); it is retried", e.Message);
+            Fail(writing, e);
+            return;
+        }
+        // Kafka refuses offset commits inside the callback's generation change: the next commit shows the lag.
+        Succeeded(writing.Batch, commitLag: false);
+    }
+
+    /// <summary>Partitions revoked or lost: their share of a held batch is dropped (the new owner reads it again from
+    /// the stored positions); a batch left empty returns the writer to Idle.</summary>
+    public void Revoke(IReadOnlyCollection<Confluent.Kafka.TopicPartition> partitions)
+    {
+        if (State is not SinkWriteState.Held held) return;
+        held.Batch.Drop(partitions);
+        if (held.Batch.IsEmpty) State = SinkWriteState.Idle.Instance;
+    }
+
+    /// <summary>Shutdown: → Draining → Idle. Finishes the write in flight, writes a held batch once more, then
+    /// <paramref name="unwritten"/> (the batch being filled), each only while the database answers before
+    /// <paramref name="deadline"/>; what is left is not lost: its positions were not stored, so the next start reads
+    /// it again.</summary>
+    public async Task DrainAsync(SinkBatch unwritten, CancellationToken deadline)
+    {
+        var inFlight = State as SinkWriteState.Writing;
+        var held = State switch
+        {
+            SinkWriteState.Writing w => w.Batch,
+            SinkWriteState.Held h => h.Batch,
+            _ => null,
+        };
+        State = new SinkWriteState.Draining(held);
+        try
+        {
+            if (inFlight is not null)
             {
-                copy.StartRow();
-                copy.Write(ToTime(t.EventTimeUs), NpgsqlDbType.TimestampTz);
-                copy.Write(ids[t.InstrumentIndex], NpgsqlDbType.Integer);
-                copy.Write(t.TradeId, NpgsqlDbType.Bigint);
-                copy.Write(t.Price, NpgsqlDbType.Numeric);
-                copy.Write(t.Size, NpgsqlDbType.Numeric);
-                copy.Write(t.Aggressor, NpgsqlDbType.Smallint);
-                if (t.ReceiveTimeUs > 0) copy.Write(ToTime(t.ReceiveTimeUs), NpgsqlDbType.TimestampTz);
-                else copy.WriteNull();
-                copy.Write(t.Origin, NpgsqlDbType.Smallint);
+                await inFlight.Attempt.WaitAsync(deadline);
+                Remembered(held!);
+                held = null;
+            }
+            if (held is { IsEmpty: false })
+            {
+                await host.WriteAsync(held, positions.Snapshot(), deadline);
+                Remembered(held);
+                held = null;
+            }
+            if (!unwritten.IsEmpty && held is null or { IsEmpty: true })
+            {
+                await host.WriteAsync(unwritten, positions.Snapshot(), deadline);
+                Remembered(unwritten);
             }
         }
-        await copy.CompleteAsync(ct);
+        catch (Exception e)
+        {
+            log.LogWarning("Sink stopped with {Count} records unwritten; they are read again on the next start ({Message})",
+                (held?.Count ?? 0) + unwritten.Count, e.Message);
+        }
+        State = SinkWriteState.Idle.Instance;
     }
 
-    private async Task UpsertCandlesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IEnumerable<PartitionSlice> slices, CancellationToken ct)
+    private void Remembered(SinkBatch batch)
     {
-        // One row per key: ON CONFLICT cannot touch the same row twice in one statement. Within a partition the
-        // records are in Kafka order, so a later record with an equal (closed, revision) replaces an earlier one.
-        var latest = new Dictionary<(int, string, int, long), Candle>();
-        foreach (var slice in slices)
-        foreach (var c in slice.Candles)
-        {
-            var key = (_instruments[c.Instrument], c.Interval, SourceOf(c), c.OpenTimeUs);
-            if (!latest.TryGetValue(key, out var old) || (old.Closed, old.Revision).CompareTo((c.Closed, c.Revision)) <= 0)
-                latest[key] = c;
-        }
-        if (latest.Count == 0) return;
-        await using (var copy = await conn.BeginBinaryImportAsync(
-            "COPY sink_candles_stage (time, instrument_id, interval, source, open, high, low, close, volume, quote_volume, trade_count, " +
-            "taker_buy_volume, taker_buy_quote_volume, vwap, first_trade_id, last_trade_id, closed, revision) FROM STDIN (FORMAT BINARY)", ct))
-        {
-            foreach (var ((id, interval, source, time), c) in latest)
-            {
-                copy.StartRow();
-                copy.Write(ToTime(time), NpgsqlDbType.TimestampTz);
-                copy.Write(id, NpgsqlDbType.Integer);
-                copy.Write(interval, NpgsqlDbType.Text);
-                copy.Write((short)source, NpgsqlDbType.Smallint);
-                copy.Write(c.Open.ToDecimal(), NpgsqlDbType.Numeric);
-                copy.Write(c.High.ToDecimal(), NpgsqlDbType.Numeric);
-                copy.Write(c.Low.ToDecimal(), NpgsqlDbType.Numeric);
-                copy.Write(c.Close.ToDecimal(), NpgsqlDbType.Numeric);
-                copy.Write(c.Volume?.ToDecimal() ?? 0m, NpgsqlDbType.Numeric);
-                copy.Write(c.QuoteVolume?.ToDecimal() ?? 0m, NpgsqlDbType.Numeric);
-                copy.Write(c.TradeCount, NpgsqlDbType.Bigint);
-                WriteOptional(copy, c.TakerBuyVolume);
-                WriteOptional(copy, c.TakerBuyQuoteVolume);
-                WriteOptional(copy, c.Vwap);
-                if (c.FirstTradeId != 0) copy.Write(c.FirstTradeId, NpgsqlDbType.Bigint); else copy.WriteNull();
-                if (c.LastTradeId != 0) copy.Write(c.LastTradeId, NpgsqlDbType.Bigint); else copy.WriteNull();
-                copy.Write(c.Closed, NpgsqlDbType.Boolean);
-                copy.Write(c.Revision, NpgsqlDbType.Integer);
-            }
-            await copy.CompleteAsync(ct);
-        }
-        await using var upsert = new NpgsqlCommand(UpsertCandlesSql, conn, tx);
-        upsert.Parameters.Add(new() { Value = version, NpgsqlDbType = NpgsqlDbType.Text });
-        await upsert.ExecuteNonQueryAsync(ct);
-    }
-
-    private async Task UpsertIndicatorsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IEnumerable<PartitionSlice> slices, CancellationToken ct)
-    {
-        var latest = new Dictionary<(int, string, string, long), IndicatorValue>();
-        foreach (var slice in slices)
-        foreach (var i in slice.Indicators)
-        {
-            var key = (_instruments[i.Instrument], i.Interval, i.Indicator, i.OpenTimeUs);
-            if (!latest.TryGetValue(key, out var old) || old.CandleRevision <= i.CandleRevision) latest[key] = i;
-        }
-        if (latest.Count == 0) return;
-        var json = new ArrayBufferWriter<byte>();
-        await using (var copy = await conn.BeginBinaryImportAsync(
-            "COPY sink_indicators_stage (time, instrument_id, interval, indicator, fields, candle_revision) FROM STDIN (FORMAT BINARY)", ct))
-        {
-            foreach (var ((id, interval, indicator, time), i) in latest)
-            {
-                copy.StartRow();
-                copy.Write(ToTime(time), NpgsqlDbType.TimestampTz);
-                copy.Write(id, NpgsqlDbType.Integer);
-                copy.Write(interval, NpgsqlDbType.Text);
-                copy.Write(indicator, NpgsqlDbType.Text);
-                copy.Write(FieldsJson(i, json), NpgsqlDbType.Jsonb);
-                copy.Write(i.CandleRevision, NpgsqlDbType.Integer);
-            }
-            await copy.CompleteAsync(ct);
-        }
-        await using var upsert = new NpgsqlCommand(UpsertIndicatorsSql, conn, tx);
-        upsert.Parameters.Add(new() { Value = version, NpgsqlDbType = NpgsqlDbType.Text });
-        await upsert.ExecuteNonQueryAsync(ct);
-    }
-
-    /// <summary>{"name": value} with null during warm-up (and for non-finite values, which JSON cannot hold).</summary>
-    private static string FieldsJson(IndicatorValue value, ArrayBufferWriter<byte> buffer)
-    {
-        buffer.ResetWrittenCount();
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            foreach (var f in value.Fields)
-            {
-                if (f.HasValue && double.IsFinite(f.Value)) w.WriteNumber(f.Name, f.Value);
-                else w.WriteNull(f.Name);
-            }
-            w.WriteEndObject();
-        }
-        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
-
-    private static int SourceOf(Candle c) => c.Source == CandleSource.Unspecified ? (int)CandleSource.Aggregated : (int)c.Source;
-
-    private static void WriteOptional(NpgsqlBinaryImporter copy, Schemas.V1.Decimal? value)
-    {
-        if (value is null) copy.WriteNull();
-        else copy.Write(value.ToDecimal(), NpgsqlDbType.Numeric);
+        var stored = positions.Remember(batch);
+        host.OnCommitted(batch, stored, commitLag: true);
+        batch.Clear();
     }
 }

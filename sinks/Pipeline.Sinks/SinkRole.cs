@@ -7,14 +7,7 @@ public static class SinkRole
 {
     public static async Task RunAsync(PipelineContext context, CancellationToken ct)
     {
-        var o = context.Options.Sink;
-        var settings = new SinkSettings
-        {
-            ConsumerName = o.ConsumerName,
-            BatchRows = o.BatchRows,
-            BatchLinger = TimeSpan.FromMilliseconds(o.BatchLingerMs),
-        };
-        var sink = new PostgresSink(context.Kafka, context.RequireDatabase(), settings, context.LoggerFactory);
+        var sink = new PostgresSink(context.Kafka, context.RequireDatabase(), context.Options.Sink, context.LoggerFactory);
         // The TWAP history sink runs beside it; when either fails, both stop.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var twap = new Twap.TwapStatusSink(context.Kafka, context.RequireDatabase(), context.LoggerFactory);

@@ -3,6 +3,7 @@
 // committed its last output, finishes when everything up to the topics' ends is in the database.
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
+using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Kafka;
 using Pipeline.Schemas;
 
@@ -12,16 +13,23 @@ public sealed class VersionSink
 {
     private readonly KafkaClientSettings _kafka;
     private readonly PostgresSink _sink;
+    private readonly SinkTopics _topics;
+    private readonly string _consumerName;
 
-    public VersionSink(KafkaClientSettings kafka, string connectionString, DataVersion version, ILoggerFactory loggers, SinkSettings? settings = null)
+    /// <param name="options">Batch and retry settings; the consumer name and group are the version's own
+    /// (<see cref="ConsumerNameOf"/>), so it never shares work with the live sink or with the replay processor's group.</param>
+    public VersionSink(KafkaClientSettings kafka, string connectionString, DataVersion version, ILoggerFactory loggers, SinkOptions? options = null)
     {
         if (version.IsLive) throw new ArgumentException("the live version is written by the live sink (SinkRole)", nameof(version));
         _kafka = kafka;
-        Settings = settings ?? SinkSettings.ForVersion(version);
-        _sink = new PostgresSink(kafka, connectionString, Settings, loggers);
+        _topics = SinkTopics.ForVersion(version);
+        _consumerName = ConsumerNameOf(version);
+        var own = (options ?? new SinkOptions()) with { ConsumerName = _consumerName, GroupId = null };
+        _sink = new PostgresSink(kafka, connectionString, own, loggers, _topics);
     }
 
-    public SinkSettings Settings { get; }
+    /// <summary>The sink_positions consumer (and consumer group) of a replay version's sink.</summary>
+    public static string ConsumerNameOf(DataVersion version) => $"replay-{version.Name}-sink";
 
     /// <summary>Runs until cancelled, or until <see cref="Finish"/> was called and everything is written.</summary>
     public Task RunAsync(CancellationToken ct) => _sink.RunAsync(ct);
@@ -30,10 +38,10 @@ public sealed class VersionSink
     /// <see cref="RunAsync"/> return once every record before them is in the database with its position.</summary>
     public void Finish()
     {
-        using var admin = new AdminClientBuilder(_kafka.Admin($"{Settings.ConsumerName}-ends")).Build();
-        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(_kafka.Consumer($"{Settings.ConsumerName}-ends", $"{Settings.ConsumerName}-ends")).Build();
+        using var admin = new AdminClientBuilder(_kafka.Admin($"{_consumerName}-ends")).Build();
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(_kafka.Consumer($"{_consumerName}-ends", $"{_consumerName}-ends")).Build();
         var ends = new Dictionary<TopicPartition, long>();
-        foreach (var topic in Settings.Topics)
+        foreach (var topic in _topics.Topics)
         {
             var metadata = admin.GetMetadata(topic, TimeSpan.FromSeconds(10));
             foreach (var p in metadata.Topics.Single().Partitions)

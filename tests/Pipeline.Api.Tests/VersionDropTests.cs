@@ -37,13 +37,13 @@ public sealed class VersionDropTests
         await using var db = NpgsqlDataSource.Create(api.Database);
 
         var live = await Assert.ThrowsAsync<InvalidRequestException>(() =>
-            DataVersionDrop.DropAsync(db, kafka.Settings, DataVersion.Live, SinkSettings.ConsumerNameOf(v2), force: true));
+            DataVersionDrop.DropAsync(db, kafka.Settings, DataVersion.Live, VersionSink.ConsumerNameOf(v2), force: true));
         Assert.Contains("live version cannot be dropped", live.Message);
         var current = await Assert.ThrowsAsync<InvalidRequestException>(() =>
-            DataVersionDrop.DropAsync(db, kafka.Settings, v3, SinkSettings.ConsumerNameOf(v3), force: true));
+            DataVersionDrop.DropAsync(db, kafka.Settings, v3, VersionSink.ConsumerNameOf(v3), force: true));
         Assert.Contains("is the current version", current.Message);
 
-        var dropped = await DataVersionDrop.DropAsync(db, kafka.Settings, v2, SinkSettings.ConsumerNameOf(v2), force: false);
+        var dropped = await DataVersionDrop.DropAsync(db, kafka.Settings, v2, VersionSink.ConsumerNameOf(v2), force: false);
 
         Assert.Equal((1L, 1L), (dropped.Candles, dropped.Indicators));
         Assert.Equal(new VersionTopics(v2).All.Select(t => t.Name).Order(), dropped.Topics);
@@ -60,7 +60,7 @@ public sealed class VersionDropTests
         using var gone = await api.Http.GetAsync("/candles/binance/BTC/USDT/spot/1m?version=v2");
         Assert.Equal(System.Net.HttpStatusCode.NotFound, gone.StatusCode);
         var again = await Assert.ThrowsAsync<InvalidRequestException>(() =>
-            DataVersionDrop.DropAsync(db, kafka.Settings, v2, SinkSettings.ConsumerNameOf(v2), force: false));
+            DataVersionDrop.DropAsync(db, kafka.Settings, v2, VersionSink.ConsumerNameOf(v2), force: false));
         Assert.Contains("does not exist", again.Message);
     }
 

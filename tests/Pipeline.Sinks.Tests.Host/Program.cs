@@ -3,6 +3,7 @@
 // With a kill position, the host SIGKILLs itself as soon as the sum of its stored positions reaches it: crash
 // tests drive their kills by progress, not by the clock (issue 18: "the sink was killed only 3 times").
 using Microsoft.Extensions.Logging;
+using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Kafka;
 using Pipeline.Sinks;
 
@@ -18,7 +19,7 @@ using var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
 AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
 var sink = new PostgresSink(new KafkaClientSettings(args[0]), args[1],
-    new SinkSettings { ConsumerName = args[2], GroupId = args[3], BatchRows = int.Parse(args[4]), BatchLinger = TimeSpan.FromMilliseconds(20) }, loggers);
+    new SinkOptions { ConsumerName = args[2], GroupId = args[3], BatchRows = int.Parse(args[4]), BatchLingerMs = 20 }, loggers);
 var run = sink.RunAsync(stop.Token);
 if (args.Length == 6) _ = KillAtPositionAsync(args[1], args[2], long.Parse(args[5]), run);
 await run;

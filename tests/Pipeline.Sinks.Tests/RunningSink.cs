@@ -1,6 +1,7 @@
 // A PostgresSink running in the test process against a test Kafka and database, stopped on dispose.
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Kafka;
 
 namespace Pipeline.Sinks.Tests;
@@ -18,8 +19,8 @@ public sealed class RunningSink : IAsyncDisposable
     public PostgresSink Sink { get; }
     public Task Task { get; }
 
-    public static RunningSink Start(KafkaClientSettings kafka, string connectionString, SinkSettings? settings = null) =>
-        new(new PostgresSink(kafka, connectionString, settings ?? new SinkSettings { BatchLinger = TimeSpan.FromMilliseconds(50) }, Loggers));
+    public static RunningSink Start(KafkaClientSettings kafka, string connectionString, SinkOptions? options = null) =>
+        new(new PostgresSink(kafka, connectionString, options ?? new SinkOptions { BatchLingerMs = 50 }, Loggers));
 
     public static ILoggerFactory Loggers { get; } = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information).AddFilter("Npgsql", Environment.GetEnvironmentVariable("SINK_TEST_NPGSQL_DEBUG") == "1" ? LogLevel.Debug : LogLevel.Warning));
 

@@ -1,5 +1,6 @@
 // Exactly once: kill -9 of the sink process mid-run, and database outages, leave every row in PostgreSQL once.
 using Npgsql;
+using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Schemas.V1;
 using Pipeline.Testing;
@@ -96,10 +97,7 @@ public sealed class SinkExactlyOnceTests
         var direct = new NpgsqlConnectionStringBuilder(db);
         await using var proxy = new TcpProxy(direct.Host!, direct.Port);
         var viaProxy = new NpgsqlConnectionStringBuilder(db) { Port = proxy.Port }.ConnectionString;
-        await using var sink = RunningSink.Start(kafka.Settings, viaProxy, new SinkSettings
-        {
-            BatchLinger = TimeSpan.FromMilliseconds(20), RetryInitialDelay = TimeSpan.FromMilliseconds(50), RetryMaxDelay = TimeSpan.FromMilliseconds(400),
-        });
+        await using var sink = RunningSink.Start(kafka.Settings, viaProxy, new SinkOptions { BatchLingerMs = 20, RetryInitialDelayMs = 50, RetryMaxDelayMs = 400 });
         await ProduceAsync(kafka.Settings, TopicCatalog.ValidTrades.Name, Enumerable.Range(1, 1000).Select(i => Trade(i, "10", "1", Day + i)), t => t.Instrument.Key);
         await Eventually.TrueAsync(async () => await RunningSink.CountAsync(db, "SELECT count(*) FROM trades") == 1000, what: "first 1000 trades");
 
@@ -129,10 +127,7 @@ public sealed class SinkExactlyOnceTests
         const int count = 30_000;
         await ProduceAsync(kafka.Settings, TopicCatalog.ValidTrades.Name,
             Enumerable.Range(1, count).Select(i => Trade(i, "10", "1", Day + i, i % 2 == 0 ? BtcUsdt : Instruments[1])), t => t.Instrument.Key);
-        await using var sink = RunningSink.Start(kafka.Settings, viaProxy, new SinkSettings
-        {
-            BatchRows = 300, BatchLinger = TimeSpan.FromMilliseconds(5), RetryInitialDelay = TimeSpan.FromMilliseconds(10), RetryMaxDelay = TimeSpan.FromMilliseconds(50),
-        });
+        await using var sink = RunningSink.Start(kafka.Settings, viaProxy, new SinkOptions { BatchRows = 300, BatchLingerMs = 5, RetryInitialDelayMs = 10, RetryMaxDelayMs = 50 });
 
         // Cut after every 1,500 trades of progress (20 cuts whatever the machine's speed; issue 18 asks crash tests
         // to be driven by progress, not by the clock). Writes run back to back, so each cut lands somewhere inside

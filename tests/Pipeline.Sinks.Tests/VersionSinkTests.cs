@@ -3,6 +3,7 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Kafka;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Schemas;
@@ -36,7 +37,7 @@ public sealed class VersionSinkTests
         await using (var liveSink = RunningSink.Start(kafka.Settings, db))
             await Eventually.TrueAsync(async () => await RunningSink.CountAsync(db, "SELECT count(*) FROM candles") == 5, what: "5 live candles");
         var versionSink = new VersionSink(kafka.Settings, db, V2, RunningSink.Loggers,
-            SinkSettings.ForVersion(V2, batchLinger: TimeSpan.FromMilliseconds(50)));
+            new SinkOptions { BatchLingerMs = 50 });
         var run = versionSink.RunAsync(CancellationToken.None);
         versionSink.Finish(); // everything is already published: the sink returns once it is all written
         await run.WaitAsync(TimeSpan.FromSeconds(60));
@@ -54,7 +55,7 @@ public sealed class VersionSinkTests
         Assert.Equal(6, await RunningSink.CountAsync(db, "SELECT sum(next_offset) FROM sink_positions WHERE consumer = 'pipeline-sink'"));
 
         // Run again (a restart after the finish): nothing is read twice, nothing changes.
-        var again = new VersionSink(kafka.Settings, db, V2, RunningSink.Loggers, SinkSettings.ForVersion(V2, batchLinger: TimeSpan.FromMilliseconds(50)));
+        var again = new VersionSink(kafka.Settings, db, V2, RunningSink.Loggers, new SinkOptions { BatchLingerMs = 50 });
         var rerun = again.RunAsync(CancellationToken.None);
         again.Finish();
         await rerun.WaitAsync(TimeSpan.FromSeconds(60));
@@ -71,7 +72,7 @@ public sealed class VersionSinkTests
         await ProduceAsync(kafka.Settings, topics.FinalCandles.Name, [Candle(Day, "100", "99", "98", "99.5", "1", closed: true, revision: 0)], c => c.Instrument.Key);
         await ProduceAsync(kafka.Settings, topics.FinalCandles.Name, [Candle(Day + 60_000_000, "100", "101", "99", "100", "1", closed: true, revision: 0)], c => c.Instrument.Key);
 
-        var sink = new VersionSink(kafka.Settings, db, V2, RunningSink.Loggers, SinkSettings.ForVersion(V2, batchLinger: TimeSpan.FromMilliseconds(50)));
+        var sink = new VersionSink(kafka.Settings, db, V2, RunningSink.Loggers, new SinkOptions { BatchLingerMs = 50 });
         var run = sink.RunAsync(CancellationToken.None);
         sink.Finish();
         await run.WaitAsync(TimeSpan.FromSeconds(60));

@@ -21,7 +21,6 @@ public sealed class TwapPipeline : IAsyncDisposable
 
     private readonly CancellationTokenSource _stop = new();
     private Task? _sinkRun;
-    private long _published;
 
     private TwapPipeline(TestKafka kafka, string db, TestS3 s3, S3Options options, TcpProxy? proxy)
     {
@@ -79,17 +78,41 @@ public sealed class TwapPipeline : IAsyncDisposable
         using var publisher = new TwapPublisher(Kafka.Settings, log);
         var store = new TwapObjectStore(Client, Bucket, Prefix, requesterPays: true, log) { FirstDelay = TimeSpan.FromMilliseconds(20) };
         var result = await new TwapIngestJob(store, new TwapIngestLog(db), publisher, log).RunAsync(request ?? new TwapIngestRequest(), progress, CancellationToken.None);
-        // Rows, dead letters are elsewhere; one version mark per partition and ingested object.
-        Interlocked.Add(ref _published, result.RowsPublished + (long)result.ObjectsIngested * Partitions);
         return result;
     }
 
-    /// <summary>Counts records published by an ingest run outside <see cref="IngestAsync"/> (another process).</summary>
-    public void Published(long records) => Interlocked.Add(ref _published, records);
+    /// <summary>Waits until the sink's stored positions (sink_positions, the sink's own record of what it wrote) reach the
+    /// last committed record of every partition of twap.statuses, as a read_committed reader sees the topic now.</summary>
+    public async Task CaughtUpAsync()
+    {
+        var ends = await Task.Run(LastRecordEnds);
+        await Eventually.TrueAsync(async () =>
+        {
+            var stored = (await QueryAsync("SELECT partition, next_offset FROM sink_positions WHERE consumer = $1",
+                r => (r.GetInt32(0), r.GetInt64(1)), TwapStatusSink.DefaultConsumerName)).ToDictionary(p => p.Item1, p => p.Item2);
+            return ends.All(e => stored.TryGetValue(e.Key, out var next) && next >= e.Value);
+        }, TimeSpan.FromSeconds(60), $"the TWAP sink to store positions up to {string.Join(", ", ends.Select(e => $"[{e.Key}]@{e.Value}"))}");
+    }
 
-    /// <summary>Waits until the sink has written every record the ingests published.</summary>
-    public Task CaughtUpAsync() => Eventually.TrueAsync(() => Task.FromResult(Sink!.RecordsWritten >= Interlocked.Read(ref _published)),
-        TimeSpan.FromSeconds(60), "the TWAP sink to write every published record");
+    /// <summary>Per partition with records: the offset after its last committed record (control records not counted).</summary>
+    private Dictionary<int, long> LastRecordEnds()
+    {
+        var config = Kafka.Settings.Consumer("twap-ends", "twap-ends-" + Guid.NewGuid());
+        config.EnablePartitionEof = true;
+        using var consumer = new Confluent.Kafka.ConsumerBuilder<byte[]?, byte[]?>(config).Build();
+        consumer.Assign(Enumerable.Range(0, Partitions).Select(p => new Confluent.Kafka.TopicPartitionOffset(
+            Pipeline.Plumbing.Topics.TopicCatalog.TwapStatuses.Name, p, Confluent.Kafka.Offset.Beginning)));
+        var ends = new Dictionary<int, long>();
+        var atEnd = new HashSet<int>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (atEnd.Count < Partitions)
+        {
+            var r = consumer.Consume(timeout.Token);
+            if (r.IsPartitionEOF) atEnd.Add(r.Partition.Value);
+            else ends[r.Partition.Value] = r.Offset.Value + 1;
+        }
+        return ends;
+    }
 
     public async Task<List<T>> QueryAsync<T>(string sql, Func<NpgsqlDataReader, T> read, params object[] args)
     {

@@ -171,10 +171,10 @@ public sealed class SinkThroughputBenchmark : IBenchmark
     private static async Task<double> RunSinkAsync(KafkaClientSettings kafka, string db, long total, string topic, CancellationToken ct)
     {
         using var stop = new CancellationTokenSource();
-        var sink = new PostgresSink(kafka, db, new SinkSettings { ConsumerName = "bench-" + topic, GroupId = "bench-" + Guid.NewGuid(), Topics = [topic], BatchRows = 50_000 },
+        var sink = new PostgresSink(kafka, db, new Pipeline.Plumbing.Configuration.SinkOptions { ConsumerName = "bench-" + topic, GroupId = "bench-" + Guid.NewGuid(), BatchRows = 50_000 },
             Environment.GetEnvironmentVariable("SINK_BENCH_LOG") == "1"
                 ? Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "ss.fff "; }).SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Debug))
-                : NullLoggerFactory.Instance);
+                : NullLoggerFactory.Instance, SinkTopics.LiveOf(topic));
         var run = sink.RunAsync(stop.Token);
         await using var conn = new NpgsqlConnection(db);
         await conn.OpenAsync(ct);

@@ -54,7 +54,7 @@ public static class VersionsCommand
             var options = ConfigLoader.Load(parse, config);
             Pipeline.Plumbing.Kafka.LibrdkafkaLoader.EnsureLoaded();
             await using var db = NpgsqlDataSource.Create(RunningPipeline.Database(options));
-            var result = await DataVersionDrop.DropAsync(db, RunningPipeline.Kafka(options), version, SinkSettings.ConsumerNameOf(version),
+            var result = await DataVersionDrop.DropAsync(db, RunningPipeline.Kafka(options), version, VersionSink.ConsumerNameOf(version),
                 parse.GetValue(force), ct);
             Console.WriteLine($"dropped version {version}: {result.Candles:N0} candle rows, {result.Indicators:N0} indicator rows, "
                 + $"{result.Topics.Count} topics ({string.Join(", ", result.Topics)})");

@@ -111,12 +111,7 @@ public static class PipelineConfiguration
             problems.Add($"configuration: Api:StreamEventsPerSecond is {options.Api.StreamEventsPerSecond}; it must be 0..10000, 0 = no throttle (PIPELINE__API__STREAMEVENTSPERSECOND)");
         if (options.Api.SocketQueueLimit is < 16 or > 1_000_000)
             problems.Add($"configuration: Api:SocketQueueLimit is {options.Api.SocketQueueLimit}; it must be 16..1000000 (PIPELINE__API__SOCKETQUEUELIMIT)");
-        if (string.IsNullOrWhiteSpace(options.Sink.ConsumerName))
-            problems.Add("configuration: Sink:ConsumerName is empty; set a name for the sink's group and stored positions (PIPELINE__SINK__CONSUMERNAME)");
-        if (options.Sink.BatchRows is < 1 or > 1_000_000)
-            problems.Add($"configuration: Sink:BatchRows is {options.Sink.BatchRows}; it must be 1..1000000 (PIPELINE__SINK__BATCHROWS)");
-        if (options.Sink.BatchLingerMs is < 1 or > 60_000)
-            problems.Add($"configuration: Sink:BatchLingerMs is {options.Sink.BatchLingerMs}; it must be 1..60000 (PIPELINE__SINK__BATCHLINGERMS)");
+        problems.AddRange(options.Sink.Problems());
         problems.AddRange(options.S3.Problems());
         problems.AddRange(options.Twap.Problems());
         problems.AddRange(options.Archive.Problems());

@@ -15,7 +15,7 @@ public static class DataVersionDrop
     /// <summary>What a drop removed.</summary>
     public sealed record Result(IReadOnlyList<string> Topics, long Candles, long Indicators);
 
-    /// <param name="sinkConsumer">The version sink's sink_positions consumer (SinkSettings.ConsumerNameOf).</param>
+    /// <param name="sinkConsumer">The version sink's sink_positions consumer (VersionSink.ConsumerNameOf).</param>
     /// <param name="force">Drop a version whose replay is still running (its writers must be stopped first).</param>
     /// <exception cref="InvalidOperationException">live, the current version, a running one without force, or an unknown name.</exception>
     public static async Task<Result> DropAsync(NpgsqlDataSource db, KafkaClientSettings kafka, DataVersion version, string sinkConsumer,

@@ -1,10 +1,11 @@
 // Reads the published TWAP objects from S3: listing under the prefix and whole-object GETs, requester-pays on every
-// request, each retried (3 attempts, exponential backoff with full jitter) on transient errors only.
+// request, each retried (3 attempts, exponential backoff with equal jitter, Plumbing's Backoff) on transient errors only.
 using System.Net;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Microsoft.Extensions.Logging;
+using Pipeline.Plumbing.Resilience;
 
 namespace Pipeline.Producers.Twap;
 
@@ -13,7 +14,7 @@ public sealed class TwapObjectStore(IAmazonS3 s3, string bucket, string prefix, 
     public const int Attempts = 3;
     public string Bucket { get; } = bucket;
     public string Prefix { get; } = prefix;
-    /// <summary>First backoff; attempt n waits a random time up to FirstDelay · 2^(n-1).</summary>
+    /// <summary>First backoff; attempt n waits between half and all of FirstDelay · 2^(n-1).</summary>
     public TimeSpan FirstDelay { get; init; } = TimeSpan.FromMilliseconds(500);
 
     private RequestPayer? Payer => requesterPays ? RequestPayer.Requester : null;
@@ -71,8 +72,7 @@ public sealed class TwapObjectStore(IAmazonS3 s3, string bucket, string prefix, 
             {
                 if (attempt >= Attempts)
                     throw new TwapSourceException($"{what} failed {Attempts} times: {Describe(e)}", transient: true, e);
-                var cap = FirstDelay.TotalMilliseconds * Math.Pow(2, attempt - 1);
-                var delay = TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * cap);
+                var delay = Backoff.Delay(attempt, FirstDelay, FirstDelay * (1 << (Attempts - 1)));
                 log.LogWarning("{What} failed (attempt {Attempt} of {Attempts}, retrying in {Delay} ms): {Error}", what, attempt, Attempts,
                     (int)delay.TotalMilliseconds, Describe(e));
                 await Task.Delay(delay, ct);

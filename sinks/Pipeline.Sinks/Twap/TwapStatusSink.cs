@@ -5,6 +5,7 @@ using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Pipeline.Plumbing.Kafka;
+using Pipeline.Plumbing.Metrics;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Schemas.V1;
 
@@ -16,30 +17,25 @@ public sealed class TwapStatusSink
     public const string DefaultConsumerName = "pipeline-twap-sink";
 
     private readonly KafkaClientSettings _kafka;
-    private readonly NpgsqlDataSource _db;
+    private readonly SinkConnection _connection;
     private readonly ILogger _log;
     private readonly TwapStatusWriter _writer;
     private readonly string _consumerName;
     private readonly TwapStatusBatch _batch = new();
     private readonly Dictionary<TopicPartition, long> _stored = new();
-    private NpgsqlConnection? _conn;
     private CancellationToken _ct;
-    private long _written;
 
     public TwapStatusSink(KafkaClientSettings kafka, string connectionString, ILoggerFactory loggers, string consumerName = DefaultConsumerName)
     {
         _kafka = kafka;
         _consumerName = consumerName;
         _log = loggers.CreateLogger<TwapStatusSink>();
-        var cs = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, Timeout = 5, TcpKeepAlive = true, CommandTimeout = 60 };
-        _db = new NpgsqlDataSourceBuilder(cs.ConnectionString).UseLoggerFactory(loggers).Build();
+        _connection = new SinkConnection(connectionString, TimeSpan.FromSeconds(60), TwapStatusWriter.StagingTableSql, loggers);
         _writer = new TwapStatusWriter(consumerName);
     }
 
     public int BatchRows { get; init; } = 20_000;
     public TimeSpan BatchLinger { get; init; } = TimeSpan.FromMilliseconds(200);
-    /// <summary>Records (rows, marks, dead letters) written so far.</summary>
-    public long RecordsWritten => Interlocked.Read(ref _written);
 
     public Task RunAsync(CancellationToken ct) =>
         Task.Factory.StartNew(() => Run(ct), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
@@ -75,8 +71,7 @@ public sealed class TwapStatusSink
             // Whatever is unwritten is read again on the next start: its positions were not stored.
             try { consumer.Close(); }
             catch (KafkaException e) { _log.LogWarning("Leaving the consumer group failed: {Reason}", e.Error.Reason); }
-            if (_conn is not null) await _conn.DisposeAsync();
-            await _db.DisposeAsync();
+            await _connection.DisposeAsync();
         }
     }
 
@@ -136,10 +131,10 @@ public sealed class TwapStatusSink
                         new Message<byte[], byte[]> { Key = key ?? [], Value = letter.ToByteArray(), Headers = MessageHeaders.For<DeadLetter>() }, ct);
                 if (deadLetters.Count > 0) _log.LogWarning("Sent {Count} twap.statuses records the sink cannot store to {Topic}", deadLetters.Count, TopicCatalog.DeadLetters.Name);
                 deadLetters.Clear();
-                var conn = await ConnectionAsync(ct);
+                var conn = await _connection.OpenAsync(ct);
                 await _writer.WriteAsync(conn, _batch, _stored, ct);
                 foreach (var (tp, next) in _batch.NextOffsets) _stored[tp] = next;
-                Interlocked.Add(ref _written, _batch.Count);
+                RecordFlowMetrics.In(SinkMetrics.Role, TopicCatalog.TwapStatuses.Name, _batch.Count);
                 var done = _batch.NextOffsets.Select(p => new TopicPartitionOffset(p.Key, p.Value)).ToList();
                 _batch.Clear();
                 // Kafka offsets only show lag to operators; the database positions are the truth.
@@ -157,7 +152,7 @@ public sealed class TwapStatusSink
             }
             catch (Exception e) when (IsTransient(e) && !ct.IsCancellationRequested)
             {
-                ResetConnection();
+                _connection.Reset();
                 var delay = Backoff(++attempt);
                 _log.LogWarning("TWAP batch write of {Count} records failed (attempt {Attempt}; holding it, retrying in {Delay} ms): {Message}",
                     _batch.Count, attempt, (int)delay.TotalMilliseconds, e.Message);
@@ -192,12 +187,12 @@ public sealed class TwapStatusSink
         {
             try
             {
-                var conn = ConnectionAsync(_ct).GetAwaiter().GetResult();
+                var conn = _connection.OpenAsync(_ct).GetAwaiter().GetResult();
                 return _writer.LoadPositionsAsync(conn, partitions, _ct).GetAwaiter().GetResult();
             }
             catch (Exception e) when (IsTransient(e) && !_ct.IsCancellationRequested)
             {
-                ResetConnection();
+                _connection.Reset();
                 var delay = Backoff(++attempt);
                 _log.LogWarning("Database unreachable while loading TWAP sink positions (attempt {Attempt}, retrying in {Delay} ms): {Message}",
                     attempt, (int)delay.TotalMilliseconds, e.Message);
@@ -236,31 +231,8 @@ public sealed class TwapStatusSink
         consumer.Resume(consumer.Assignment);
     }
 
-    private async Task<NpgsqlConnection> ConnectionAsync(CancellationToken ct)
-    {
-        if (_conn is { State: System.Data.ConnectionState.Open }) return _conn;
-        ResetConnection();
-        var conn = await _db.OpenConnectionAsync(ct);
-        await using (var cmd = new NpgsqlCommand(TwapStatusWriter.StagingTableSql, conn)) await cmd.ExecuteNonQueryAsync(ct);
-        return _conn = conn;
-    }
-
-    private void ResetConnection()
-    {
-        try { _conn?.Dispose(); } catch (Exception) { /* a broken connection may throw on close; it is gone either way */ }
-        _conn = null;
-    }
-
     private static TimeSpan Backoff(int attempt) =>
         Pipeline.Plumbing.Resilience.Backoff.Delay(attempt, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10));
 
-    private static bool IsTransient(Exception e) => e switch
-    {
-        PostgresException pg => pg.IsTransient || pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState.StartsWith("57P", StringComparison.Ordinal),
-        NpgsqlException => true,
-        System.Net.Sockets.SocketException or IOException or TimeoutException => true,
-        KafkaException => true,
-        ObjectDisposedException => true,
-        _ => false,
-    };
+    private bool IsTransient(Exception e) => SinkFailures.IsTransient(e, _connection.IsOpen);
 }
