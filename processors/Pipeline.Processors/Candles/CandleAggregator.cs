@@ -1,5 +1,6 @@
 // Builds the candles of one instrument on all intervals by event time; closes them when the watermark
 // (newest event time minus the allowed lateness) passes their end; keeps closed candles revisable for a horizon.
+using Pipeline.Processors.State;
 using Pipeline.Schemas;
 using Pipeline.Schemas.V1;
 
@@ -18,8 +19,10 @@ public sealed class CandleAggregator
     private TradeDelta _delta;
     private readonly CandleState?[] _deltaTargets = new CandleState?[CandleInterval.All.Count];
     private long _minNextCloseUs = long.MaxValue;
-    private readonly HashSet<(int Interval, long OpenUs)> _dirty = new();
-    private readonly HashSet<(int Interval, long OpenUs)> _removed = new();
+    // The candle store's marks: candles changed or dropped since its last flush (kept here, beside the candles, so the
+    // hot path marks without a lookup of its instrument).
+    private readonly DirtySet<(int Interval, long OpenUs)> _changes = new();
+    private readonly List<(int Interval, long OpenUs)> _changedKeys = new();
     private readonly EvictedSpans[] _evicted;
 
     public CandleAggregator(long latenessUs, long horizonUs)
@@ -43,6 +46,7 @@ public sealed class CandleAggregator
     /// <summary>Newest event time seen (or marked by an end of input); long.MinValue before the first trade.</summary>
     public long MaxEventUs { get; private set; } = long.MinValue;
     public long WatermarkUs => MaxEventUs == long.MinValue ? long.MinValue : MaxEventUs - _latenessUs;
+    /// <summary>The watermark store's mark: the newest event time or the dropped spans changed since its last flush.</summary>
     public bool MetaDirty { get; private set; }
 
     /// <summary>True when one of the trade's candles was closed and already dropped (beyond the revision horizon):
@@ -128,7 +132,7 @@ public sealed class CandleAggregator
         {
             var c = _deltaTargets[i]!;
             c.Merge(_delta);
-            _dirty.Add((i, c.OpenTimeUs));
+            _changes.Changed((i, c.OpenTimeUs));
             MarkPending(c);
             _deltaTargets[i] = null;
         }
@@ -180,7 +184,7 @@ public sealed class CandleAggregator
                 }
                 else MarkPending(c);
             }
-            _dirty.Add((i, open));
+            _changes.Changed((i, open));
         }
     }
 
@@ -226,7 +230,7 @@ public sealed class CandleAggregator
     {
         c.Closed = true;
         c.PendingUpdate = false;
-        _dirty.Add((i, c.OpenTimeUs));
+        _changes.Changed((i, c.OpenTimeUs));
         _nextEvictUs[i] = Math.Min(_nextEvictUs[i], c.CloseTimeUs + _horizonUs);
         finals.Add(c);
     }
@@ -243,8 +247,7 @@ public sealed class CandleAggregator
                 if (c.CloseTimeUs + _horizonUs <= wm)
                 {
                     _candles[i].Remove(c.OpenTimeUs);
-                    _dirty.Remove((i, c.OpenTimeUs));
-                    _removed.Add((i, c.OpenTimeUs));
+                    _changes.Deleted((i, c.OpenTimeUs));
                     _evicted[i].Add(c.OpenTimeUs);
                     MetaDirty = true;
                 }
@@ -285,12 +288,18 @@ public sealed class CandleAggregator
     public void TakeChanges(List<CandleState> changed, List<(int Interval, long OpenUs)> removed)
     {
         Seal();
-        foreach (var (i, open) in _dirty)
+        _changedKeys.Clear();
+        _changes.TakeAll(_changedKeys, removed);
+        foreach (var (i, open) in _changedKeys)
             if (_candles[i].TryGetValue(open, out var c)) changed.Add(c);
-        removed.AddRange(_removed);
-        _dirty.Clear();
-        _removed.Clear();
+    }
+
+    /// <summary>True once after the newest event time or the dropped spans changed (then write <see cref="SerializeMeta"/>).</summary>
+    public bool TakeMetaChange()
+    {
+        var dirty = MetaDirty;
         MetaDirty = false;
+        return dirty;
     }
 
     /// <summary>Puts back a candle read from the changelog.</summary>
@@ -325,6 +334,9 @@ public sealed class CandleAggregator
     public void RestoreMeta(byte[] value)
     {
         using var r = new BinaryReader(new MemoryStream(value));
+        // Latest wins: a changelog holds every version of this record until compaction, and reading one more must
+        // replace the spans, not add to them (they were appended unsorted, so Contains answered wrong after a restart).
+        foreach (var spans in _evicted) spans.Clear();
         MaxEventUs = r.ReadInt64();
         if (value.Length == sizeof(long))
         {

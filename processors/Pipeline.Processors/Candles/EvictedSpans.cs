@@ -70,6 +70,8 @@ public sealed class EvictedSpans(long durationUs)
         }
     }
 
+    public void Clear() => _ranges.Clear();
+
     public void ReadInto(BinaryReader r)
     {
         var n = r.Read7BitEncodedInt();

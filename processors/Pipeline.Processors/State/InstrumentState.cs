@@ -14,9 +14,7 @@ public sealed class InstrumentState(InstrumentRef instrument, int partition, Val
     public byte[] KeyBytes { get; } = System.Text.Encoding.UTF8.GetBytes(instrument.Key);
     public int Partition { get; set; } = partition;
     public ValidatorState Validator { get; set; } = validator;
-    public bool ValidatorDirty { get; set; }
     public CandleAggregator Aggregator { get; } = aggregator;
     /// <summary>Indicator series per interval index (created on the first closed candle).</summary>
     public IndicatorSeries?[] Series { get; } = new IndicatorSeries?[CandleInterval.All.Count];
-    public bool[] SeriesDirty { get; } = new bool[CandleInterval.All.Count];
 }

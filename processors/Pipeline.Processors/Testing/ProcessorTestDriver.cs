@@ -77,6 +77,14 @@ public sealed class ProcessorTestDriver
         }
     }
 
+    /// <summary>Loads a changelog record written elsewhere (e.g. by an older version), as if it had been committed here.</summary>
+    public void Restore(string topic, int partition, byte[] key, byte[]? value)
+    {
+        _processor.Restore(topic, partition, key, value);
+        if (!_committed.TryGetValue(topic, out var list)) _committed[topic] = list = new();
+        list.Add(new(topic, partition, key, value, null));
+    }
+
     public IReadOnlyList<OutputRecord> Committed(string topic) =>
         _committed.TryGetValue(topic, out var list) ? list : [];
 

@@ -1,0 +1,56 @@
+// Step 2: an accepted trade updates its candles on every interval; candles the watermark (or an end of input) closes,
+// and closed candles a late trade revises, go to candles and candles.final and on to the indicators.
+using Confluent.Kafka;
+using Google.Protobuf;
+using Pipeline.Plumbing.Kafka;
+using Pipeline.Processors.Candles;
+using Pipeline.Processors.State;
+using Pipeline.Processors.Validation;
+using Pipeline.Schemas.V1;
+
+namespace Pipeline.Processors.Steps;
+
+internal sealed class CandleAggregationStep(ProcessorTopology topology, IndicatorStep indicators)
+{
+    private static readonly Headers CandleHeaders = MessageHeaders.For<Candle>();
+    private readonly List<CandleState> _finals = new();
+    private readonly List<CandleState> _due = new();
+
+    public void Apply(InstrumentState s, in WireTrade t, List<OutputRecord> output)
+    {
+        _finals.Clear();
+        s.Aggregator.Apply(new TradeTick(t.Price, t.Size, t.Aggressor, t.EventTimeUs, t.TradeId, t.Origin), _finals);
+        if (_finals.Count > 0) EmitFinals(s, output);
+    }
+
+    /// <summary>End of input: every candle of the instrument ending at or before <paramref name="throughUs"/> closes.</summary>
+    public void CloseThrough(InstrumentState s, long throughUs, List<OutputRecord> output)
+    {
+        _finals.Clear();
+        s.Aggregator.EndOfInput(throughUs, _finals);
+        EmitFinals(s, output);
+    }
+
+    /// <summary>Open-candle updates due by the per-candle throttle (processing time; never in a replay).</summary>
+    public void EmitOpenUpdates(InstrumentState s, long nowUs, long throttleUs, List<OutputRecord> output)
+    {
+        if (!topology.OpenCandleUpdates) return;
+        _due.Clear();
+        s.Aggregator.TakeDueUpdates(nowUs, throttleUs, _due);
+        foreach (var c in _due)
+            output.Add(new(topology.CandlesOut, null, s.KeyBytes, c.ToMessage(s.Instrument).ToByteArray(), CandleHeaders));
+    }
+
+    private void EmitFinals(InstrumentState s, List<OutputRecord> output)
+    {
+        foreach (var c in _finals)
+        {
+            if (c.Revision > 0) ProcessorMetrics.LateTrades.Add(1);
+            if (!topology.Writes(c.Interval)) continue;
+            var bytes = c.ToMessage(s.Instrument).ToByteArray();
+            output.Add(new(topology.CandlesOut, null, s.KeyBytes, bytes, CandleHeaders));
+            output.Add(new(topology.FinalCandlesOut, null, s.KeyBytes, bytes, CandleHeaders));
+            indicators.Apply(s, c, output);
+        }
+    }
+}
