@@ -88,7 +88,7 @@ public sealed class MarketDataProcessor
             if (r.IsEndOfInput || (r.Topic == _topology.EndOfInput && r.Topic != _topology.Trades)) _endOfInput.Process(r, nowUs, output);
             else if (r.Topic == _topology.Trades)
             {
-                if (_validation.Accept(r, nowUs, output, out var trade) is { } state) _candles.Apply(state, trade, output);
+                if (_validation.Accept(r, nowUs, output, out var trade) is { } state) _candles.Apply(state, trade, nowUs, output);
             }
             else if (r.Topic == _topology.ExchangeCandles) _exchangeCandles.Process(r, nowUs, output);
             else _deadLetters.Write(r, new(DeadLetterReasons.UnknownTopic, $"the processor does not read topic {r.Topic}"), nowUs, output);
@@ -104,12 +104,14 @@ public sealed class MarketDataProcessor
         }
     }
 
-    /// <summary>Emits open-candle updates that are due and the changelog records of everything changed since the last call.
+    /// <summary>Closes candles of real-time instruments that the wall clock passed (ProcessorTopology.WallClockClose),
+    /// emits open-candle updates that are due and the changelog records of everything changed since the last call.
     /// Called before each transaction commits, so state and outputs commit together.</summary>
     public void Flush(long nowUs, List<OutputRecord> output)
     {
         foreach (var s in _states.Values)
         {
+            _candles.CloseByClock(s, nowUs, output);
             _candles.EmitOpenUpdates(s, nowUs, _throttleUs, output);
             foreach (var store in _stores) store.Flush(s, output);
         }

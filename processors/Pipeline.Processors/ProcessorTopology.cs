@@ -34,6 +34,11 @@ public sealed record ProcessorTopology
     /// <summary>Open-candle updates are throttled by processing time, so a replay emits closed candles only.</summary>
     public bool OpenCandleUpdates { get; init; } = true;
 
+    /// <summary>A real-time instrument's open candles close by the wall clock at their end plus the allowed lateness even
+    /// when no later trade arrives (an instrument that stopped trading). Never in a replay: history closes by watermark
+    /// and end of input only, so a replay's output does not depend on when it runs.</summary>
+    public bool WallClockClose { get; init; } = true;
+
     /// <summary>Trades whose event time lies outside [From, To) are skipped without a trace (microseconds).</summary>
     public long FromUs { get; init; } = long.MinValue;
     public long ToUs { get; init; } = long.MaxValue;
@@ -85,6 +90,7 @@ public sealed record ProcessorTopology
         IndicatorState = version.IndicatorState.Name,
         Validate = validate,
         OpenCandleUpdates = false,
+        WallClockClose = false,
         FromUs = fromUs,
         ToUs = toUs,
         Intervals = intervals,

@@ -188,6 +188,20 @@ public sealed class CandleAggregator
         }
     }
 
+    /// <summary>The wall clock of a real-time instrument, as an event time: when it reaches an open candle's end plus the
+    /// lateness, the watermark moves there as if a trade at <paramref name="eventNowUs"/> had arrived (same closes,
+    /// revisions for later trades), without adding anything to a candle.</summary>
+    public void AdvanceClock(long eventNowUs, List<CandleState> finals)
+    {
+        if (eventNowUs <= MaxEventUs) return;
+        var due = _delta.Active ? Math.Min(_minNextCloseUs, _delta.MinuteEndUs) : _minNextCloseUs;
+        if (eventNowUs - _latenessUs < due) return;
+        MaxEventUs = eventNowUs;
+        MetaDirty = true;
+        Seal();
+        AdvanceWatermark(finals);
+    }
+
     /// <summary>An end-of-input mark: every open candle closes now, and the watermark moves to the mark.</summary>
     public void EndOfInput(long throughUs, List<CandleState> finals)
     {

@@ -30,10 +30,13 @@ public sealed class ProcessorHost
     private bool _inTransaction;
     private int _uncommitted;
     private CancellationToken _ct;
+    private readonly TimeProvider _clock;
 
-    public ProcessorHost(PipelineContext context)
+    /// <param name="clock">Processing time (open-update throttle, wall-clock close of real-time candles); null = the system clock.</param>
+    public ProcessorHost(PipelineContext context, TimeProvider? clock = null)
     {
         _context = context;
+        _clock = clock ?? TimeProvider.System;
         _options = context.Options.Processing;
         _log = context.LoggerFactory.CreateLogger<ProcessorHost>();
         var instruments = context.Options.Instruments.Select(i => i.ToInstrumentRef().Key);
@@ -254,5 +257,5 @@ public sealed class ProcessorHost
         ChangelogRestorer.Restore(_context.Kafka, _options.GroupId, assignment.Select(p => p.Partition.Value).Distinct().ToList(), _processor, _log, _ct);
     }
 
-    private static long NowUs() => UnixMicros.Now();
+    private long NowUs() => UnixMicros.Now(_clock);
 }

@@ -16,8 +16,16 @@ internal sealed class CandleAggregationStep(ProcessorTopology topology, Indicato
     private readonly List<CandleState> _finals = new();
     private readonly List<CandleState> _due = new();
 
-    public void Apply(InstrumentState s, in WireTrade t, List<OutputRecord> output)
+    /// <summary>Trades count as real time when they come from a live feed now: origin LIVE, received within
+    /// <see cref="RealTimeToleranceUs"/> of their event time and processed within it of their receipt.</summary>
+    public const long RealTimeToleranceUs = 10_000_000;
+
+    public void Apply(InstrumentState s, in WireTrade t, long nowUs, List<OutputRecord> output)
     {
+        var delay = t.ReceiveTimeUs - t.EventTimeUs;
+        s.RealTimeDelayUs = t.Origin == Origin.Live && Math.Abs(delay) <= RealTimeToleranceUs && Math.Abs(nowUs - t.ReceiveTimeUs) <= RealTimeToleranceUs
+            ? Math.Max(0, delay)
+            : InstrumentState.NotRealTime;
         _finals.Clear();
         s.Aggregator.Apply(new TradeTick(t.Price, t.Size, t.Aggressor, t.EventTimeUs, t.TradeId, t.Origin), _finals);
         if (_finals.Count > 0) EmitFinals(s, output);
@@ -28,6 +36,18 @@ internal sealed class CandleAggregationStep(ProcessorTopology topology, Indicato
     {
         _finals.Clear();
         s.Aggregator.EndOfInput(throughUs, _finals);
+        EmitFinals(s, output);
+    }
+
+    /// <summary>Closes a real-time instrument's candles whose end plus the lateness the wall clock has passed (shifted by
+    /// the feed's delay), when no trade came to close them; nothing for history or in a replay.</summary>
+    public void CloseByClock(InstrumentState s, long nowUs, List<OutputRecord> output)
+    {
+        if (!topology.WallClockClose || s.RealTimeDelayUs == InstrumentState.NotRealTime) return;
+        _finals.Clear();
+        s.Aggregator.AdvanceClock(nowUs - s.RealTimeDelayUs, _finals);
+        if (_finals.Count == 0) return;
+        ProcessorMetrics.ClockCloses.Add(_finals.Count);
         EmitFinals(s, output);
     }
 

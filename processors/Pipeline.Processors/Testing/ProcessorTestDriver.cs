@@ -4,6 +4,7 @@ using Google.Protobuf;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Topics;
+using Pipeline.Schemas;
 using Pipeline.Schemas.V1;
 
 namespace Pipeline.Processors.Testing;
@@ -22,12 +23,38 @@ public sealed class ProcessorTestDriver
     {
         _options = options;
         _instruments = instruments.ToArray();
-        _processor = new MarketDataProcessor(options, _instruments, NullLogger.Instance, "test-driver");
-        NowUs = startUs;
+        _processor = New();
+        _nowUs = startUs;
     }
 
-    /// <summary>Processing (wall-clock) time the processor sees; throttling uses it, candles never do.</summary>
-    public long NowUs { get; set; }
+    /// <summary>A driver whose processing time is <paramref name="clock"/> (a test's manual TimeProvider), optionally with
+    /// another topology (e.g. a replay's).</summary>
+    public ProcessorTestDriver(ProcessingOptions options, IEnumerable<string> instruments, TimeProvider clock, ProcessorTopology? topology = null)
+    {
+        _options = options;
+        _instruments = instruments.ToArray();
+        _clock = clock;
+        _topology = topology;
+        _processor = New();
+    }
+
+    private readonly TimeProvider? _clock;
+    private readonly ProcessorTopology? _topology;
+    private long _nowUs;
+
+    private MarketDataProcessor New() => new(_options, _instruments, NullLogger.Instance, "test-driver", _topology);
+
+    /// <summary>Processing (wall-clock) time the processor sees: the open-update throttle and the wall-clock close of
+    /// real-time candles use it; candles are built by event time only.</summary>
+    public long NowUs
+    {
+        get => _clock is null ? _nowUs : UnixMicros.Now(_clock).Value;
+        set
+        {
+            if (_clock is not null) throw new InvalidOperationException("this driver reads its time from a TimeProvider: advance that");
+            _nowUs = value;
+        }
+    }
 
     public void AdvanceTime(TimeSpan by) => NowUs += (long)(by.TotalMilliseconds * 1000);
 
@@ -64,7 +91,7 @@ public sealed class ProcessorTestDriver
     public void CrashAndRestart()
     {
         _pending.Clear();
-        _processor = new MarketDataProcessor(_options, _instruments, NullLogger.Instance, "test-driver");
+        _processor = New();
         foreach (var topic in MarketDataProcessor.ChangelogTopics)
             foreach (var r in Committed(topic))
                 _processor.Restore(topic, r.Partition ?? 0, r.Key!, r.Value);
