@@ -22,7 +22,12 @@ var options = PipelineConfiguration.Load(file: null, environment: new Dictionary
 });
 using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
 LibrdkafkaLoader.EnsureLoaded();
-var context = new PipelineContext(options, new KafkaClientSettings(args[0]), null, loggers);
+// A long transaction timeout lets a test tell a fenced predecessor (its open transaction aborted at once) from one
+// the broker aborts only when the timeout expires (ADR 0008).
+var txTimeout = Environment.GetEnvironmentVariable("PIPELINE_TEST_TRANSACTION_TIMEOUT_MS");
+var kafka = txTimeout is null ? new KafkaClientSettings(args[0])
+    : new KafkaClientSettings(args[0], new Dictionary<string, string> { ["transaction.timeout.ms"] = txTimeout });
+var context = new PipelineContext(options, kafka, null, loggers);
 using var stop = new CancellationTokenSource();
 _ = Task.Run(() => { Console.In.ReadToEnd(); stop.Cancel(); });
 Console.WriteLine("processor started");

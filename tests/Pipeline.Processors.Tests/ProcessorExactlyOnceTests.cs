@@ -153,6 +153,46 @@ public class ProcessorExactlyOnceTests
         Assert.Equal(Input().Count(r => r.Value.Length == 2) + 27, dead.Count); // malformed + duplicates (27 = every 1000th of 27,000)
     }
 
+    /// <summary>ADR 0008's two failure modes (Streamiz had both in our measurements): (1) a crash after the state
+    /// (changelog records) and outputs were written but before the commit must not change any final candle — the
+    /// restart must not run on state ahead of its committed offsets; (2) the restart, well within its predecessor's
+    /// transaction timeout (10 minutes here), must fence it (same transactional id) so its open transaction is aborted
+    /// at once: otherwise read_committed readers, the restore included, would stall until the timeout and this test
+    /// would time out.</summary>
+    [Fact]
+    public async Task Crash_after_writing_state_before_the_commit_and_a_restart_within_the_transaction_timeout_change_no_final_candle()
+    {
+        var input = Input();
+        var expected = await CleanRunAsync(input);
+
+        var (broker, kafka) = await StartBrokerAsync();
+        await using var _ = broker;
+        var longTransactions = new Dictionary<string, string?> { ["PIPELINE_TEST_TRANSACTION_TIMEOUT_MS"] = "600000" };
+        var third = input.Count / 3;
+        await ProduceAsync(kafka, input.Take(third).ToList());
+        using (var first = ChildProcess.Start("Pipeline.Processors.Tests.Host.dll", [kafka.BootstrapServers, "eos", "crash"],
+                   new Dictionary<string, string?>(longTransactions) { ["PIPELINE_TEST_PROCESSOR_KILL_BEFORE_COMMIT"] = "8" }))
+        {
+            var rest = Task.Run(async () =>
+            {
+                foreach (var chunk in input.Skip(third).Chunk(200)) await ProduceAsync(kafka, chunk.ToList());
+            });
+            await Eventually.TrueAsync(() => Task.FromResult(first.HasExited), TimeSpan.FromMinutes(3), "the processor to kill itself at the named point");
+            Assert.Contains(first.Output, l => l.Contains("test hook: killing the processor after writing state, before commit 8"));
+            await rest;
+        }
+        using (var second = ChildProcess.Start("Pipeline.Processors.Tests.Host.dll", [kafka.BootstrapServers, "eos", "crash"], longTransactions))
+        {
+            await Eventually.TrueAsync(() => Task.Run(() => second.HasExited ? throw new InvalidOperationException(second.Tail()) : Consumed(kafka, "eos")),
+                TimeSpan.FromMinutes(3), "the restarted run to consume all input (a predecessor left unfenced would stall it for 10 minutes)");
+            await second.StopAsync(sigterm: false);
+            Assert.Contains(second.Output, l => l.Contains("Restored processor state") && !l.Contains("from 0 changelog"));
+        }
+        var actual = ReadAll<Candle>(kafka, TopicCatalog.FinalCandles.Name).Select(Describe).Order().ToList();
+        Assert.Equal(expected.Count, actual.Count);
+        Assert.Equal(expected, actual);
+    }
+
     /// <summary>The reference: one processor that is never interrupted.</summary>
     private static async Task<List<string>> CleanRunAsync(List<(string Topic, byte[] Key, byte[] Value)> input)
     {

@@ -210,6 +210,7 @@ public sealed class ProcessorHost
             if (_outputs.Count > 0) BeginIfNeeded();
             ProduceOutputs();
             if (!_inTransaction) return true;
+            KillHereIfTestAsks();
             var committing = Stopwatch.StartNew();
             if (_offsets.Count > 0)
                 _producer!.SendOffsetsToTransaction(
@@ -258,4 +259,20 @@ public sealed class ProcessorHost
     }
 
     private long NowUs() => UnixMicros.Now(_clock);
+
+    /// <summary>Test hook (ADR 0008's first failure mode): PIPELINE_TEST_PROCESSOR_KILL_BEFORE_COMMIT=N kills the process
+    /// (SIGKILL) in its Nth transaction once its outputs and changelog records reached the broker, before the commit.</summary>
+    private void KillHereIfTestAsks()
+    {
+        if (KillBeforeCommit is not { } n || ++_transactionsSeen < n) return;
+        _producer!.Flush(TxTimeout);
+        Console.Out.WriteLine($"test hook: killing the processor after writing state, before commit {n}");
+        Console.Out.Flush();
+        System.Diagnostics.Process.GetCurrentProcess().Kill();
+    }
+
+    private static readonly int? KillBeforeCommit =
+        int.TryParse(Environment.GetEnvironmentVariable("PIPELINE_TEST_PROCESSOR_KILL_BEFORE_COMMIT"), out var n) ? n : null;
+
+    private int _transactionsSeen;
 }
