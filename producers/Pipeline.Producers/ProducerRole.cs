@@ -29,9 +29,10 @@ public static class ProducerRole
             }
             if (options.LiveExchanges)
                 feeds.Add(LiveFeeds.RunAsync(context, publisher, ct));
-            // Backfill jobs (POST /backfills, catch-up) run in every producers role, live or not.
+            // Backfill jobs (POST /backfills, catch-up) run in the one producers process that owns backfill.jobs, live or not.
+            using var ownership = new BackfillJobOwnership(context.Kafka, context.LoggerFactory.CreateLogger<BackfillJobOwnership>());
             using var jobs = new BackfillJobRunner(context.Kafka, publisher, options.Connections, new VenueListings(options.Instruments),
-                context.LoggerFactory, venue => VenueEndpoints.Configured(venue, options.Exchanges));
+                context.LoggerFactory, venue => VenueEndpoints.Configured(venue, options.Exchanges), ownership: ownership);
             feeds.Add(jobs.RunAsync(ct));
             if (options.LiveExchanges && options.Backfill.CatchUp)
                 feeds.Add(jobs.ScheduleCatchUpAsync(options.Backfill, ct));

@@ -30,11 +30,13 @@ public sealed class BackfillJobRunner : IDisposable
     private readonly bool _ownsHttp;
     private readonly Dictionary<string, (VenueGuard Guard, IVenueHistory History)> _histories = new();
     private readonly SemaphoreSlim _wake = new(0);
+    private readonly BackfillJobOwnership? _ownership;
 
     public BackfillJobRunner(KafkaClientSettings kafka, TopicPublisher publisher, ConnectionOptions connections, VenueListings listings,
         ILoggerFactory loggers, Func<IVenue, VenueEndpoints>? endpoints = null, TimeProvider? clock = null, HttpClient? http = null,
-        VenueRegistry? venues = null)
+        VenueRegistry? venues = null, BackfillJobOwnership? ownership = null)
     {
+        _ownership = ownership;
         _publisher = publisher;
         _connections = connections;
         _listings = listings;
@@ -63,10 +65,14 @@ public sealed class BackfillJobRunner : IDisposable
 
     public static bool IsDone(BackfillState state) => state is BackfillState.Succeeded or BackfillState.Failed;
 
-    /// <summary>Reads both tables, then runs unfinished jobs one at a time, oldest request first, until cancelled.</summary>
+    /// <summary>Jobs this runner has started or resumed (a test of ownership counts them).</summary>
+    public int JobRuns { get; private set; }
+
+    /// <summary>Reads both tables, then, while this process owns the jobs (always, without an ownership), runs unfinished
+    /// jobs one at a time, oldest request first, until cancelled.</summary>
     public async Task RunAsync(CancellationToken ct)
     {
-        var readers = new[] { Jobs.RunAsync(ct), Coverage.RunAsync(ct) };
+        var readers = new[] { Jobs.RunAsync(ct), Coverage.RunAsync(ct), _ownership?.RunAsync(ct) ?? Task.CompletedTask };
         try
         {
             await Task.WhenAll(Jobs.CaughtUp, Coverage.CaughtUp).WaitAsync(ct);
@@ -74,14 +80,25 @@ public sealed class BackfillJobRunner : IDisposable
                 Jobs.Snapshot().Count(j => !IsDone(j.Value.State)));
             while (!ct.IsCancellationRequested)
             {
-                var next = Jobs.Snapshot().Select(j => j.Value).Where(j => !IsDone(j.State))
-                    .OrderBy(j => j.RequestedAtUs).ThenBy(j => j.Id, StringComparer.Ordinal).FirstOrDefault();
-                if (next is null)
+                var owned = _ownership is null ? ct : await _ownership.WaitOwnedAsync(ct);
+                using var running = CancellationTokenSource.CreateLinkedTokenSource(ct, owned);
+                try
                 {
-                    await _wake.WaitAsync(ct);
-                    continue;
+                    var next = Jobs.Snapshot().Select(j => j.Value).Where(j => !IsDone(j.State))
+                        .OrderBy(j => j.RequestedAtUs).ThenBy(j => j.Id, StringComparer.Ordinal).FirstOrDefault();
+                    if (next is null)
+                    {
+                        await _wake.WaitAsync(running.Token);
+                        continue;
+                    }
+                    JobRuns++;
+                    await RunJobAsync(next.Clone(), running.Token);
                 }
-                await RunJobAsync(next.Clone(), ct);
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    // Ownership moved to another process: it resumes the job from the last acknowledged cursor on its record.
+                    _log.LogInformation("Backfill jobs handed to another producers process");
+                }
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -101,6 +118,8 @@ public sealed class BackfillJobRunner : IDisposable
             await Task.WhenAll(Jobs.CaughtUp, Coverage.CaughtUp).WaitAsync(ct);
             while (!ct.IsCancellationRequested)
             {
+                // Only the process that runs the jobs asks for catch-ups (one per period, not one per process).
+                if (_ownership is not null) await _ownership.WaitOwnedAsync(ct);
                 var open = Jobs.Snapshot().Any(j => j.Value.RequestedBy == "catch-up" && !IsDone(j.Value.State));
                 if (!open && CatchUpJob(options) is { } job)
                 {
