@@ -1,4 +1,5 @@
 // The Parquet reader on objects written by Parquet.Net in the documented shape: time units, missing and extra columns.
+using Pipeline.Plumbing.Errors;
 using System.Text.Json;
 using Pipeline.Producers.Twap;
 
@@ -51,7 +52,7 @@ public sealed class TwapParquetReaderTests
     [Fact]
     public async Task A_missing_required_column_fails_the_object_with_the_column_named()
     {
-        var e = await Assert.ThrowsAsync<InvalidDataException>(async () => await ReadAsync(await TwapParquetFile.WriteAsync(Rows, drop: ["user"])));
+        var e = await Assert.ThrowsAsync<InputFormatException>(async () => await ReadAsync(await TwapParquetFile.WriteAsync(Rows, drop: ["user"])));
 
         Assert.Contains("missing required column(s) user", e.Message);
     }
@@ -59,8 +60,8 @@ public sealed class TwapParquetReaderTests
     [Fact]
     public async Task A_file_that_is_not_parquet_fails_the_object_and_an_empty_file_too()
     {
-        var garbage = await Assert.ThrowsAsync<InvalidDataException>(() => ReadAsync("PAR1 this is not parquet PAR1"u8.ToArray()));
-        var empty = await Assert.ThrowsAsync<InvalidDataException>(() => ReadAsync([]));
+        var garbage = await Assert.ThrowsAsync<InputFormatException>(() => ReadAsync("PAR1 this is not parquet PAR1"u8.ToArray()));
+        var empty = await Assert.ThrowsAsync<InputFormatException>(() => ReadAsync([]));
 
         Assert.Contains("not a readable Parquet file", garbage.Message);
         Assert.Contains("not a readable Parquet file", empty.Message);
