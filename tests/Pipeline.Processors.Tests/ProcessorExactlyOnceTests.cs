@@ -153,12 +153,12 @@ public class ProcessorExactlyOnceTests
         Assert.Equal(Input().Count(r => r.Value.Length == 2) + 27, dead.Count); // malformed + duplicates (27 = every 1000th of 27,000)
     }
 
-    /// <summary>ADR 0008's two failure modes (Streamiz had both in our measurements): (1) a crash after the state
-    /// (changelog records) and outputs were written but before the commit must not change any final candle — the
-    /// restart must not run on state ahead of its committed offsets; (2) the restart, well within its predecessor's
-    /// transaction timeout (10 minutes here), must fence it (same transactional id) so its open transaction is aborted
-    /// at once: otherwise read_committed readers, the restore included, would stall until the timeout and this test
-    /// would time out.</summary>
+    /// <summary>ADR 0008's first failure mode (Streamiz had it in our measurements): a crash after the state (changelog
+    /// records) and outputs were written but before the commit must not change any final candle — the restart must not
+    /// run on state ahead of its committed offsets. Meant also to guard the second (the restart, within its
+    /// predecessor's 10-minute transaction timeout, fences it); it does not yet: the same test with the restart under
+    /// another transactional id also passed, and right after the kill the killed transaction no longer held back
+    /// read_committed readers on the embedded broker (cause not found; see notes of issue 10).</summary>
     [Fact]
     public async Task Crash_after_writing_state_before_the_commit_and_a_restart_within_the_transaction_timeout_change_no_final_candle()
     {
