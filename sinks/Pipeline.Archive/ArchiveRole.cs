@@ -31,7 +31,44 @@ public static class ArchiveRole
             RollInterval = TimeSpan.FromSeconds(o.Archive.RollSeconds),
             RetryMaxBackoff = TimeSpan.FromMilliseconds(o.Archive.RetryMaxBackoffMs),
         };
-        await Task.WhenAll(ArchiveDataset.All.Select(d => new ArchiveWriter(d, context.Kafka, store, layout, settings, log).RunAsync(ct)));
+        var writers = ArchiveDataset.All.Select(d => new ArchiveWriter(d, context.Kafka, store, layout, settings, log).RunAsync(ct)).ToList();
+        if (o.Archive.CompactClosedDaysAfterSeconds > 0)
+            writers.Add(CompactClosedDaysAsync(new ArchiveCompactor(store, layout, log), TimeSpan.FromSeconds(o.Archive.CompactClosedDaysAfterSeconds),
+                TimeSpan.FromSeconds(o.Archive.CompactCheckSeconds), log, ct));
+        await Task.WhenAll(writers);
+    }
+
+    /// <summary>Beside the writers: every <paramref name="every"/>, the days closed for <paramref name="after"/> are compacted
+    /// (ArchiveCompactor: only complete segments, exactly once across crashes; a segment still being written waits for the
+    /// next round). A failure (S3 down) is logged and retried next round; it never stops the writers.</summary>
+    private static async Task CompactClosedDaysAsync(ArchiveCompactor compactor, TimeSpan after, TimeSpan every, ILogger log, CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(every);
+        try
+        {
+            do
+            {
+                var now = DateTime.UtcNow;
+                foreach (var dataset in ArchiveDataset.All)
+                {
+                    try
+                    {
+                        var result = await compactor.CompactAsync(dataset, day => ArchiveCompactor.IsClosed(day, now, after), ct);
+                        if (result.FilesMerged > 0)
+                            log.LogInformation("Archive compaction of {Dataset}: {Files} files merged into {Folders} day files ({Rows} rows)",
+                                dataset.Name, result.FilesMerged, result.Folders, result.Rows);
+                    }
+                    catch (Exception e) when (!ct.IsCancellationRequested)
+                    {
+                        log.LogWarning(e, "Archive compaction of {Dataset} failed; retried in {Seconds} s", dataset.Name, every.TotalSeconds);
+                    }
+                }
+            }
+            while (await timer.WaitForNextTickAsync(ct));
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
     }
 
     /// <summary>A missing bucket or refused credentials are configuration faults (one line); an unreachable store is not

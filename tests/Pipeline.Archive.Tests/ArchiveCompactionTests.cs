@@ -88,6 +88,51 @@ public sealed class ArchiveCompactionTests
         Assert.Equal(trades.Concat(late).Count(t => t.Record.EventTimeUs < Day + 2 * 86_400_000_000L), republished.Trades);
     }
 
+    [Fact]
+    public async Task The_archive_role_compacts_closed_days_by_itself_to_one_file_per_folder_with_every_row_once()
+    {
+        await using var kafka = await TestKafka.StartAsync(partitions: 2);
+        var s3 = await (await TestS3.SharedAsync()).CreateBucketAsync("autocompact");
+        // Its own connection pool (the SDK shares one HttpClient per client configuration): after the role was stopped
+        // mid-request, the next request on the shared pool failed to parse its status line (ArgumentOutOfRangeException in
+        // HttpConnection.ParseStatusLine), 3 runs of 3. Not root-caused; see docs/archive.md, Limits.
+        using var client = S3ClientFactory.Create(s3, TimeSpan.FromSeconds(59));
+        var store = new ArchiveStore(client, s3.Bucket!, long.MaxValue);
+        var layout = new ArchiveLayout(s3.Prefix);
+        // Small segments, days of 2025-01-15/16 long closed: the role's compactor (checking every second) merges them while
+        // the writers still write, so it also meets segments being written (deferred to a later round, then merged).
+        var options = new Pipeline.Plumbing.Configuration.ArchiveOptions
+        {
+            RollBytes = 12_288, RollSeconds = 1, RetryMaxBackoffMs = 500, CompactClosedDaysAfterSeconds = 1, CompactCheckSeconds = 1,
+        };
+        Assert.Empty(options.Problems());
+        var trades = Produce(kafka.Settings, TopicCatalog.ValidTrades.Name, Trades(3000).Where(t => t.EventTimeUs < Day + 2 * 86_400_000_000L),
+            t => t.Instrument.Key);
+        await using (RunningArchive.Start(kafka.Settings, s3, options))
+        {
+            await Eventually.TrueAsync(() => ArchiveProgress.CoversAsync(s3, ArchiveDataset.All[0], ArchiveProgress.Ends(trades, 2)),
+                TimeSpan.FromSeconds(90), "trades archived");
+            await Eventually.TrueAsync(async () =>
+            {
+                return (await DataFilesAsync(store, s3.Prefix)).GroupBy(Folder).All(g => g.Count() == 1);
+            }, TimeSpan.FromSeconds(90), "one file per folder");
+        }
+
+        var files = await DataFilesAsync(store, s3.Prefix);
+        Assert.Equal(4, files.Count); // 2 instruments x 2 days
+        Assert.All(files, k => Assert.Matches(@"/trades/exchange=[^/]+/symbol=[^/]+/date=2025-01-1[56]/day-2025-01-1[56]-c\d+\.parquet$", k));
+        var merged = 0;
+        foreach (var file in files)
+        {
+            var record = ArchiveCompaction.FromJson((await store.TryGetAsync(layout.CompactionKey("trades", layout.FolderOf("trades", file)), default))!);
+            Assert.Equal(file, record.File.Key);
+            merged += record.Sources.Count;
+        }
+        Assert.True(merged > 2 * files.Count, $"only {merged} segment files were merged into {files.Count} day files");
+        Assert.Empty((await ArchiveProgress.VerifyAsync(s3, ArchiveDataset.All[0], 2)).Problems);
+        ArchiveExactlyOnceTests.AssertArchivedOnce(await ArchiveReadBack.DownloadAsync(s3), s3.Prefix, trades);
+    }
+
     private static async Task AssertArchiveHoldsOnceAsync(Pipeline.Plumbing.Configuration.S3Options s3, int trades, int candles, int indicatorRows,
         int firstDayTrades)
     {
