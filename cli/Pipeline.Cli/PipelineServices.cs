@@ -53,7 +53,7 @@ public sealed class PipelineServices : IAsyncDisposable
                     throw new PipelineConfigurationException(["configuration: Kafka:Bootstrap is not set; point this role at a broker with PIPELINE__KAFKA__BOOTSTRAP=host:port (or run 'pipeline up' for the embedded one)"]);
                 services._kafka = await EmbeddedKafka.StartAsync(Path.Combine(options.DataDir, "broker"), options.Kafka.EmbeddedPort, options.Kafka.Partitions, loggers, ct: ct);
                 bootstrap = services._kafka.BootstrapServers;
-                log.LogInformation("Embedded Kafka ({Kind}) at {Bootstrap}", services._kafka.Kind, bootstrap);
+                log.LogInformation("Embedded Kafka broker at {Bootstrap}", bootstrap);
             }
             else bootstrap = options.Kafka.Bootstrap!;
             var kafka = KafkaClientSettings.From(options.Kafka, bootstrap);

@@ -13,7 +13,6 @@ public sealed class EmbeddedKafka : IAsyncDisposable
     private EmbeddedKafka(KafkaBroker broker) => _broker = broker;
 
     public string BootstrapServers => _broker.BootstrapServers;
-    public string Kind => "embedded broker";
 
     /// <summary>Starts the broker on 127.0.0.1 (port 0 picks a free one) with its log in <paramref name="dataDir"/>.
     /// Topics are not auto-created: the pipeline creates them through the AdminClient, as on a real cluster.</summary>

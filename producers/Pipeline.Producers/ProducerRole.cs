@@ -1,12 +1,10 @@
 // The producers role: the simulated feed and, when LiveExchanges is on, the live exchange connectors.
 using Microsoft.Extensions.Logging;
 using Pipeline.Plumbing;
-using Pipeline.Plumbing.Topics;
 using Pipeline.Producers.Backfill;
 using Pipeline.Producers.Publishing;
 using Pipeline.Producers.Simulation;
 using Pipeline.Producers.Venues;
-using Pipeline.Schemas.V1;
 
 namespace Pipeline.Producers;
 
@@ -20,7 +18,6 @@ public static class ProducerRole
         using var publisher = new TopicPublisher(context.Kafka, "pipeline-producers", log);
         try
         {
-            await PublishInstrumentsAsync(context, publisher, ct);
             var feeds = new List<Task>();
             if (options.Simulator.Enabled)
             {
@@ -45,18 +42,5 @@ public static class ProducerRole
         {
             // Graceful stop: what was handed to Kafka is flushed by the publisher's Dispose.
         }
-    }
-
-    /// <summary>The registered instruments onto the compacted instruments topic (latest per key), so consumers
-    /// without the configuration or the database can still list them.</summary>
-    internal static async Task PublishInstrumentsAsync(PipelineContext context, TopicPublisher publisher, CancellationToken ct)
-    {
-        foreach (var listing in new VenueListings(context.Options.Instruments).All)
-        {
-            var instrument = new Instrument { Ref = listing.Instrument, VenueSymbol = listing.Symbol };
-            instrument.Intervals.AddRange(listing.Intervals);
-            await publisher.PublishAsync(TopicCatalog.Instruments.Name, listing.Instrument.Key, instrument, ct);
-        }
-        await publisher.FlushAsync(ct);
     }
 }

@@ -35,7 +35,7 @@ public static class BrokerCommand
             if (parse.GetValue(partitions) < 1) throw new InvalidRequestException($"--partitions {parse.GetValue(partitions)} must be at least 1");
             await using var kafka = await EmbeddedKafka.StartAsync(parse.GetValue(dataDir)!, parse.GetValue(port), parse.GetValue(partitions), loggers,
                 parse.GetValue(autoCreate), ct);
-            log.LogInformation("Broker ({Kind}) listening at {Bootstrap}", kafka.Kind, kafka.BootstrapServers);
+            log.LogInformation("Broker listening at {Bootstrap}", kafka.BootstrapServers);
             if (parse.GetValue(registryPort) is < -1 or > 65535) throw new InvalidRequestException($"--registry-port {parse.GetValue(registryPort)} is out of range; use 0..65535");
             await using var registry = parse.GetValue(registryPort) < 0 ? null
                 : await Pipeline.SchemaRegistry.SchemaRegistryServer.StartAsync(Path.Combine(parse.GetValue(dataDir)!, "..", "registry"), parse.GetValue(registryPort), ct: ct);

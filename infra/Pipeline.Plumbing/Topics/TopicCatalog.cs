@@ -24,16 +24,12 @@ public static class TopicCatalog
         "Closed candles only (final and revised): subscribe here for \"final only\".", Retention: null);
     public static readonly TopicSpec Indicators = new("indicators", "instrument key", typeof(IndicatorValue),
         "Technical indicators computed on closed candles.", Retention: null);
-    public static readonly TopicSpec Instruments = new("instruments", "instrument key", typeof(Instrument),
-        "The registered instruments (latest per key).", Compacted: true);
     public static readonly TopicSpec ValidatorState = new("state.validator.changelog", "instrument key", typeof(byte[]),
         "Changelog of the validator's dedupe windows and price references.", Compacted: true);
     public static readonly TopicSpec AggregatorState = new("state.candles.changelog", "instrument key + interval", typeof(byte[]),
         "Changelog of the candle aggregator's open candles and watermarks.", Compacted: true);
     public static readonly TopicSpec IndicatorState = new("state.indicators.changelog", "instrument key + interval", typeof(byte[]),
         "Changelog of indicator state per instrument and interval.", Compacted: true);
-    public static readonly TopicSpec BackfillCheckpoints = new("backfill.checkpoints", "backfill job key", typeof(byte[]),
-        "Resume points of backfill and import jobs.", Compacted: true, Partitions: 1);
     public static readonly TopicSpec BackfillJobs = new("backfill.jobs", "job id", typeof(BackfillJob),
         "Backfill jobs (POST /backfills and the producers' catch-up) with each part's resume point; the latest record per id is the state.",
         Compacted: true, Partitions: 1);
@@ -51,7 +47,7 @@ public static class TopicCatalog
     public static IReadOnlyList<TopicSpec> All { get; } =
     [
         RawTrades, RawExchangeCandles, ValidTrades, ExchangeCandles, DeadLetters, Candles, FinalCandles,
-        Indicators, Instruments, ValidatorState, AggregatorState, IndicatorState, BackfillCheckpoints, BackfillJobs, VenueCoverage,
+        Indicators, ValidatorState, AggregatorState, IndicatorState, BackfillJobs, VenueCoverage,
         TwapStatuses, ReplayRequests,
     ];
 }

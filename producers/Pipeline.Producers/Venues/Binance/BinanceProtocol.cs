@@ -40,34 +40,11 @@ public sealed class BinanceProtocol : IVenueProtocol
         switch (data.Str("e"))
         {
             case "trade":
-                into.Trades.Add(new Trade
-                {
-                    Instrument = listing.Instrument,
-                    TradeId = data.Long("t"),
-                    Price = JsonFields.Wire(data.Get("p").Positive("price")),
-                    Size = JsonFields.Wire(data.Get("q").Positive("quantity")),
-                    // "m": the buyer is the maker, so the taker sold.
-                    Aggressor = data.Get("m").GetBoolean() ? AggressorSide.Sell : AggressorSide.Buy,
-                    EventTimeUs = BinanceTimestamps.ToMicros(data.Long("T")),
-                    ReceiveTimeUs = receiveTimeUs,
-                    Origin = Origin.Live,
-                    VenueSymbol = data.Str("s"),
-                });
+                into.Trades.Add(ToTrade(data, "t", listing, receiveTimeUs));
                 break;
             case "aggTrade":
-                into.Trades.Add(new Trade
-                {
-                    Instrument = listing.Instrument,
-                    TradeId = data.Long("a"),
-                    Price = JsonFields.Wire(data.Get("p").Positive("price")),
-                    // Base asset on USD-M, contracts on COIN-M: Binance's own unit for the market.
-                    Size = JsonFields.Wire(data.Get("q").Positive("quantity")),
-                    Aggressor = data.Get("m").GetBoolean() ? AggressorSide.Sell : AggressorSide.Buy,
-                    EventTimeUs = BinanceTimestamps.ToMicros(data.Long("T")),
-                    ReceiveTimeUs = receiveTimeUs,
-                    Origin = Origin.Live,
-                    VenueSymbol = data.Str("s"),
-                });
+                // Size in base asset on USD-M, in contracts on COIN-M: Binance's own unit for the market.
+                into.Trades.Add(ToTrade(data, "a", listing, receiveTimeUs));
                 break;
             case "kline":
                 var k = data.Get("k");
@@ -93,4 +70,19 @@ public sealed class BinanceProtocol : IVenueProtocol
                 return; // other event types are not subscribed; ignore rather than fail
         }
     }
+
+    /// <summary>A spot trade (id field "t") or a futures aggregate trade (id field "a"): the other fields are the same.</summary>
+    private static Trade ToTrade(JsonElement data, string idField, VenueListing listing, long receiveTimeUs) => new()
+    {
+        Instrument = listing.Instrument,
+        TradeId = data.Long(idField),
+        Price = JsonFields.Wire(data.Get("p").Positive("price")),
+        Size = JsonFields.Wire(data.Get("q").Positive("quantity")),
+        // "m": the buyer is the maker, so the taker sold.
+        Aggressor = data.Get("m").GetBoolean() ? AggressorSide.Sell : AggressorSide.Buy,
+        EventTimeUs = BinanceTimestamps.ToMicros(data.Long("T")),
+        ReceiveTimeUs = receiveTimeUs,
+        Origin = Origin.Live,
+        VenueSymbol = data.Str("s"),
+    };
 }

@@ -1,11 +1,11 @@
-// librdkafka's built-in mock cluster, hosted through its C API: kept as a reference point for benchmarks. Plain produce/consume only;
+// librdkafka's built-in mock cluster, hosted through its C API: only a reference point for the broker benchmark (bench only). Plain produce/consume only;
 // it is not faithful for transactions, offsets in transactions, timestamps or retention (see README limits).
 using System.Runtime.InteropServices;
 using System.Text;
 using Pipeline.Plumbing.Kafka;
 using Pipeline.Plumbing.Topics;
 
-namespace Pipeline.Embedded;
+namespace Pipeline.Benchmarks.Broker;
 
 public sealed class MockKafkaCluster : IDisposable
 {
