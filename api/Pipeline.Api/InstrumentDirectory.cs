@@ -1,5 +1,6 @@
-// Resolves the {exchange}/{base}/{quote}/{market} of a route to an instrument id (cached; re-read on a miss,
-// because the sink registers instruments it sees for the first time).
+// Resolves the {exchange}/{base}/{quote}/{market} of a route to an instrument id. The API only reads the instruments
+// table; the sink owns it (configured listings at its start, others when it stores their first record), so a miss
+// re-reads it, at most every 500 ms.
 using Npgsql;
 using Pipeline.Schemas.V1;
 

@@ -118,7 +118,6 @@ public sealed class PipelineServices : IAsyncDisposable
                 $"database at {b.Host}:{b.Port} is unreachable ({e.Message}); start PostgreSQL or fix Database:Url", e);
         }
         await MigrationRunner.ApplyAsync(db, log, ct);
-        await InstrumentRegistry.SyncAsync(db, options.Instruments, ct);
     }
 
     public async ValueTask DisposeAsync()

@@ -1,4 +1,6 @@
+using Npgsql;
 using Pipeline.Plumbing;
+using Pipeline.Plumbing.Database;
 
 namespace Pipeline.Sinks;
 
@@ -7,6 +9,10 @@ public static class SinkRole
 {
     public static async Task RunAsync(PipelineContext context, CancellationToken ct)
     {
+        // The sink owns the instruments table: it registers the configured listings (symbol, intervals) here and any
+        // other instrument when it stores its first record. Other roles only read it.
+        await using (var db = NpgsqlDataSource.Create(context.RequireDatabase()))
+            await InstrumentRegistry.SyncAsync(db, context.Options.Instruments, ct);
         var sink = new PostgresSink(context.Kafka, context.RequireDatabase(), context.Options.Sink, context.LoggerFactory);
         // The TWAP history sink runs beside it; when either fails, both stop.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);

@@ -1,4 +1,6 @@
-// Syncs configured instruments into the instruments table and resolves instrument keys to ids.
+// Writes the configured listings (venue symbol, intervals) into the instruments table, and resolves instrument keys to
+// ids. The sink role is the table's one writer in production (SinkRole calls SyncAsync at its start; instruments it
+// meets in records are added by the sink's InstrumentDirectory); tests call it to seed a database the API reads.
 using Npgsql;
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Schemas;
