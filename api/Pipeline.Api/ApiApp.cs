@@ -27,6 +27,10 @@ public static class ApiApp
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(context.RequireDatabase()));
         builder.Services.AddSingleton(sp => new Readiness(sp.GetRequiredService<NpgsqlDataSource>(), context.Kafka));
         builder.Services.AddSingleton<InstrumentDirectory>();
+        builder.Services.AddSingleton(_ => new RecentCandles.RecentCandleStore(context.Options.Api.CandleStoreDepth));
+        builder.Services.AddHostedService(sp => new RecentCandles.RecentCandleFeed(sp.GetRequiredService<RecentCandles.RecentCandleStore>(),
+            sp.GetRequiredService<NpgsqlDataSource>(), context.Kafka, context.Options.Sink.ConsumerName,
+            sp.GetRequiredService<ILogger<RecentCandles.RecentCandleFeed>>()));
         builder.Services.AddSingleton<CandleReader>();
         builder.Services.AddSingleton<TradeReader>();
         builder.Services.AddSingleton<IndicatorReader>();

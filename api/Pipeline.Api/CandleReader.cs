@@ -5,28 +5,30 @@ using Npgsql;
 using NpgsqlTypes;
 using Pipeline.Schemas.V1;
 using Pipeline.Schemas;
+using Pipeline.Api.RecentCandles;
 
 namespace Pipeline.Api;
 
-public sealed class CandleReader(NpgsqlDataSource db, TimeProvider clock)
+public sealed class CandleReader(NpgsqlDataSource db, TimeProvider clock, RecentCandleStore store)
 {
     public const string CursorKind = "candles";
-
-    private readonly record struct Row(long TimeUs, decimal Open, decimal High, decimal Low, decimal Close, decimal Volume,
-        decimal QuoteVolume, long TradeCount, bool Closed, int Revision, bool Filled, CandleExtras? Extras);
-
-    /// <summary>The fields a venue may not report (null then): taker-buy volumes, VWAP, first/last trade id.</summary>
-    private sealed record CandleExtras(decimal? TakerBuyVolume, decimal? TakerBuyQuoteVolume, decimal? Vwap, long? FirstTradeId, long? LastTradeId);
 
     public async Task WriteAsync(HttpResponse response, int instrumentId, InstrumentRef instrument, CandleInterval interval,
         HistoryRange range, long? from, bool fill, short source, string version, CancellationToken ct)
     {
-        var step = interval.DurationUs;
+        var window = store.TryRead(instrument.Key, interval, source, version, range, from, fill)
+            ?? await ReadAsync(instrumentId, interval, range, from, fill, source, version, ct);
+        await WriteAsync(response, instrument, interval, window, fill, source, version, ct);
+    }
+
+    /// <summary>The same window from PostgreSQL (the store's fallback, and the only path when the store is off).</summary>
+    private async Task<CandleWindow> ReadAsync(int instrumentId, CandleInterval interval, HistoryRange range, long? from, bool fill,
+        short source, string version, CancellationToken ct)
+    {
         if (range.Latest)
-            range = range with { StartUs = await LatestStartAsync(instrumentId, interval.Name, source, version, range, ct) ?? range.EndUs - step };
-        var first = interval.FirstOpenAtOrAfter(range.StartUs); // first whole interval at or after start
-        if (from is { } f) first = f;
-        var rows = new List<Row>(Math.Min(range.Limit + 1, 4096));
+            range = range with { StartUs = await LatestStartAsync(instrumentId, interval.Name, source, version, range, ct) ?? range.EndUs - interval.DurationUs };
+        var first = from ?? interval.FirstOpenAtOrAfter(range.StartUs); // first whole interval at or after start
+        var rows = new List<StoredCandle>(Math.Min(range.Limit + 1, 4096));
         await using (var cmd = db.CreateCommand(
             """
             SELECT time, open, high, low, close, volume, quote_volume, trade_count, closed, revision,
@@ -45,18 +47,27 @@ public sealed class CandleReader(NpgsqlDataSource db, TimeProvider clock)
             await using var r = await cmd.ExecuteReaderAsync(ct);
             while (await r.ReadAsync(ct))
             {
-                var extras = new CandleExtras(
-                    r.IsDBNull(10) ? null : r.GetDecimal(10),
-                    r.IsDBNull(11) ? null : r.GetDecimal(11),
-                    r.IsDBNull(12) ? null : r.GetDecimal(12),
-                    r.IsDBNull(13) ? null : r.GetInt64(13),
-                    r.IsDBNull(14) ? null : r.GetInt64(14));
-                rows.Add(new Row(ApiTime.ToMicroseconds(r.GetDateTime(0)), r.GetDecimal(1), r.GetDecimal(2), r.GetDecimal(3), r.GetDecimal(4),
-                    r.GetDecimal(5), r.GetDecimal(6), r.GetInt64(7), r.GetBoolean(8), r.GetInt32(9), false, extras));
+                var time = ApiTime.ToMicroseconds(r.GetDateTime(0));
+                var close = r.GetDecimal(4);
+                var closed = r.GetBoolean(8);
+                var revision = r.GetInt32(9);
+                var json = CandleJson.Render(time, r.GetDecimal(1), r.GetDecimal(2), r.GetDecimal(3), close, r.GetDecimal(5), r.GetDecimal(6),
+                    r.GetInt64(7), r.IsDBNull(10) ? null : r.GetDecimal(10), r.IsDBNull(11) ? null : r.GetDecimal(11),
+                    r.IsDBNull(12) ? null : r.GetDecimal(12), r.IsDBNull(13) ? null : r.GetInt64(13), r.IsDBNull(14) ? null : r.GetInt64(14),
+                    closed, revision, filled: false);
+                rows.Add(new StoredCandle(time, close, closed, revision, json));
             }
         }
+        var previousClose = fill ? await PreviousCloseAsync(instrumentId, interval.Name, source, version, first, ct) : null;
+        return new CandleWindow(range, first, rows, previousClose);
+    }
 
-        List<Row> page;
+    private async Task WriteAsync(HttpResponse response, InstrumentRef instrument, CandleInterval interval, CandleWindow window, bool fill,
+        short source, string version, CancellationToken ct)
+    {
+        var (range, first, rows, lastClose) = (window.Range, window.FirstUs, window.Rows, window.PreviousClose);
+        var step = interval.DurationUs;
+        List<StoredCandle> page;
         long? next = null;
         if (!fill)
         {
@@ -65,11 +76,10 @@ public sealed class CandleReader(NpgsqlDataSource db, TimeProvider clock)
         }
         else
         {
-            decimal? lastClose = await PreviousCloseAsync(instrumentId, interval.Name, source, version, first, ct);
             // Only intervals that have begun are filled: a future interval has no "last close" yet.
             var nowUs = ApiTime.ToMicroseconds(clock.GetUtcNow().UtcDateTime);
             var fillEnd = Math.Min(range.EndUs, interval.OpenTimeOf(nowUs) + step);
-            page = new List<Row>(Math.Min(range.Limit, 4096));
+            page = new List<StoredCandle>(Math.Min(range.Limit, 4096));
             var i = 0;
             var slot = first;
             while (page.Count < range.Limit)
@@ -83,7 +93,9 @@ public sealed class CandleReader(NpgsqlDataSource db, TimeProvider clock)
                 }
                 else if (slot < fillEnd && lastClose is { } close)
                 {
-                    page.Add(new Row(slot, close, close, close, close, 0m, 0m, 0, slot + step <= nowUs, 0, true, null));
+                    var closed = slot + step <= nowUs;
+                    page.Add(new StoredCandle(slot, close, closed, 0,
+                        CandleJson.Render(slot, close, close, close, close, 0m, 0m, 0, null, null, null, null, null, closed, 0, filled: true)));
                     slot += step;
                 }
                 else if (i < rows.Count) slot = rows[i].TimeUs; // nothing to fill from yet: jump to the first real candle
@@ -97,27 +109,7 @@ public sealed class CandleReader(NpgsqlDataSource db, TimeProvider clock)
         await using var w = new Utf8JsonWriter(response.BodyWriter);
         w.WriteStartObject();
         w.WriteStartArray("data");
-        foreach (var c in page)
-        {
-            w.WriteStartObject();
-            w.WriteString("time", ApiTime.Format(c.TimeUs));
-            w.WriteString("open", Text(c.Open));
-            w.WriteString("high", Text(c.High));
-            w.WriteString("low", Text(c.Low));
-            w.WriteString("close", Text(c.Close));
-            w.WriteString("volume", Text(c.Volume));
-            w.WriteString("quote_volume", Text(c.QuoteVolume));
-            w.WriteNumber("trade_count", c.TradeCount);
-            WriteDecimal(w, "taker_buy_volume", c.Extras?.TakerBuyVolume);
-            WriteDecimal(w, "taker_buy_quote_volume", c.Extras?.TakerBuyQuoteVolume);
-            WriteDecimal(w, "vwap", c.Extras?.Vwap);
-            WriteLong(w, "first_trade_id", c.Extras?.FirstTradeId);
-            WriteLong(w, "last_trade_id", c.Extras?.LastTradeId);
-            w.WriteBoolean("closed", c.Closed);
-            w.WriteNumber("revision", c.Revision);
-            w.WriteBoolean("filled", c.Filled);
-            w.WriteEndObject();
-        }
+        foreach (var c in page) w.WriteRawValue(c.Json, skipInputValidation: true);
         w.WriteEndArray();
         w.WriteStartObject("metadata");
         w.WriteString("exchange", instrument.Exchange);
@@ -139,18 +131,6 @@ public sealed class CandleReader(NpgsqlDataSource db, TimeProvider clock)
         await w.FlushAsync(ct);
         // Utf8JsonWriter only advances the PipeWriter; flush it so wrapped bodies (output cache) see the bytes.
         await response.BodyWriter.FlushAsync(ct);
-    }
-
-    private static void WriteDecimal(Utf8JsonWriter w, string name, decimal? value)
-    {
-        if (value is { } v) w.WriteString(name, Text(v));
-        else w.WriteNull(name);
-    }
-
-    private static void WriteLong(Utf8JsonWriter w, string name, long? value)
-    {
-        if (value is { } v) w.WriteNumber(name, v);
-        else w.WriteNull(name);
     }
 
     /// <summary>The time of the oldest of the <c>limit</c> latest candles before end (null when there are none).</summary>

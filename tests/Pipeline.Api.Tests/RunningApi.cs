@@ -28,6 +28,9 @@ public sealed class RunningApi : IAsyncDisposable
 
     public HttpClient Http { get; }
 
+    /// <summary>The app's services (e.g. to read the recent-candle store's counters).</summary>
+    public IServiceProvider Services => _app.Services;
+
     /// <summary>The route patterns the app maps (for checking the OpenAPI document against them).</summary>
     public IEnumerable<string> Routes => ((IEndpointRouteBuilder)_app).DataSources.SelectMany(d => d.Endpoints)
         .OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>().Select(e => "/" + e.RoutePattern.RawText!.TrimStart('/')).Distinct();
@@ -42,11 +45,16 @@ public sealed class RunningApi : IAsyncDisposable
 
     public static ILoggerFactory Loggers { get; } = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
 
-    /// <summary>Starts the API; without <paramref name="kafka"/> it points at a port where no broker listens.</summary>
-    public static async Task<RunningApi> StartAsync(KafkaClientSettings? kafka = null, TimeProvider? clock = null, Action<PipelineOptions>? configure = null, bool databaseViaProxy = false)
+    /// <summary>Starts the API; without <paramref name="kafka"/> it points at a port where no broker listens. Without
+    /// <paramref name="database"/> it gets a new database. The recent-candle store is off unless
+    /// <paramref name="configure"/> sets Api:CandleStoreDepth: most tests write candles straight into PostgreSQL, which
+    /// only the sink does in production (the store follows the candles topic).</summary>
+    public static async Task<RunningApi> StartAsync(KafkaClientSettings? kafka = null, TimeProvider? clock = null, Action<PipelineOptions>? configure = null,
+        bool databaseViaProxy = false, string? database = null)
     {
-        var db = await TestPostgres.CreateDatabaseAsync();
+        var db = database ?? await TestPostgres.CreateDatabaseAsync();
         var options = new PipelineOptions { Instruments = PipelineConfiguration.DefaultInstruments() };
+        options.Api.CandleStoreDepth = 0;
         configure?.Invoke(options);
         await using (var source = NpgsqlDataSource.Create(db)) await InstrumentRegistry.SyncAsync(source, options.Instruments);
         TcpProxy? proxy = null;

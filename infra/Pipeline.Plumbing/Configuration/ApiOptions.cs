@@ -19,4 +19,7 @@ public sealed class ApiOptions
     public int StreamsTotal { get; set; } = 1000;
     /// <summary>WebSocket: messages that may wait for one client; a client that falls this far behind is closed (1008, reason).</summary>
     public int SocketQueueLimit { get; set; } = 10_000;
+    /// <summary>/candles: the latest candles held in memory per instrument, interval and source (version live), fed
+    /// from the candles topic; requests inside that range skip PostgreSQL. About 300 bytes per candle; 0 turns it off.</summary>
+    public int CandleStoreDepth { get; set; } = 2_000;
 }

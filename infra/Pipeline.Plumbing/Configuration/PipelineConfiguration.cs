@@ -111,6 +111,8 @@ public static class PipelineConfiguration
             problems.Add($"configuration: Api:StreamEventsPerSecond is {options.Api.StreamEventsPerSecond}; it must be 0..10000, 0 = no throttle (PIPELINE__API__STREAMEVENTSPERSECOND)");
         if (options.Api.SocketQueueLimit is < 16 or > 1_000_000)
             problems.Add($"configuration: Api:SocketQueueLimit is {options.Api.SocketQueueLimit}; it must be 16..1000000 (PIPELINE__API__SOCKETQUEUELIMIT)");
+        if (options.Api.CandleStoreDepth is < 0 or > 1_000_000)
+            problems.Add($"configuration: Api:CandleStoreDepth is {options.Api.CandleStoreDepth}; it must be 0..1000000, 0 = off (PIPELINE__API__CANDLESTOREDEPTH)");
         problems.AddRange(options.Sink.Problems());
         problems.AddRange(options.S3.Problems());
         problems.AddRange(options.Twap.Problems());

@@ -1,0 +1,99 @@
+// The recent candles of every instrument, interval and source of version live, held in memory with their JSON already
+// written, so a /candles request inside the held range costs no database round trip and no number formatting. Loaded
+// from one PostgreSQL snapshot together with the sink's stored positions, then kept up by RecentCandleFeed from those
+// positions on, so it holds exactly what the sink has written or is about to write. A request it cannot answer in
+// full (older ranges, another version, the store not caught up) goes to PostgreSQL.
+using System.Collections.Concurrent;
+using Pipeline.Schemas;
+
+namespace Pipeline.Api.RecentCandles;
+
+public sealed class RecentCandleStore(int depth)
+{
+    /// <summary>How long after the feed last stood at the end of the candles topic (and last reached the broker) the
+    /// store still answers; past it requests go to PostgreSQL.</summary>
+    public static readonly TimeSpan FreshFor = TimeSpan.FromSeconds(2);
+
+    private volatile ConcurrentDictionary<(string Instrument, string Interval, short Source), RecentCandleSeries>? _series;
+    // Environment.TickCount64 (ms) of the last time the feed stood at the end of the topic / reached the broker: real
+    // elapsed time, whatever clock the API uses for "now" in answers.
+    private long _caughtUpMs = long.MinValue / 2;
+    private long _contactMs = long.MinValue / 2;
+    private long _hits;
+    private long _misses;
+
+    /// <summary>Candles held per instrument, interval and source; 0: the store is off.</summary>
+    public int Depth => depth;
+
+    public bool Enabled => depth > 0;
+
+    /// <summary>True while the store may answer: loaded, at the end of the topic and in contact with the broker lately.</summary>
+    public bool Serving
+    {
+        get
+        {
+            if (_series is null) return false;
+            var now = Environment.TickCount64;
+            return now - Interlocked.Read(ref _caughtUpMs) < FreshFor.TotalMilliseconds && now - Interlocked.Read(ref _contactMs) < FreshFor.TotalMilliseconds;
+        }
+    }
+
+    /// <summary>/candles requests answered from memory, and those that went to PostgreSQL although the store is on.</summary>
+    public long Hits => Interlocked.Read(ref _hits);
+    public long Misses => Interlocked.Read(ref _misses);
+
+    /// <summary>Candles held in all series (for the log and the docs' memory estimate).</summary>
+    public long Count => _series?.Values.Sum(s => (long)s.Count) ?? 0;
+
+    /// <summary>Replaces everything with a freshly loaded snapshot (not serving until the feed reports it is at the end).</summary>
+    public void Load(IEnumerable<((string Instrument, string Interval, short Source) Key, List<StoredCandle> Candles)> snapshot)
+    {
+        _series = null;
+        _positions.Clear();
+        Interlocked.Exchange(ref _caughtUpMs, long.MinValue / 2);
+        var series = new ConcurrentDictionary<(string, string, short), RecentCandleSeries>();
+        foreach (var (key, candles) in snapshot) series[key] = new RecentCandleSeries(candles, depth, complete: candles.Count < depth);
+        _series = series;
+    }
+
+    /// <summary>Stops answering (the feed lost its place); the next <see cref="Load"/> starts over.</summary>
+    public void Unload() => _series = null;
+
+    /// <summary>Next offset of each candles partition the store has applied (read), for tests and the log.</summary>
+    public IReadOnlyDictionary<int, long> Positions => _positions;
+
+    private readonly ConcurrentDictionary<int, long> _positions = new();
+
+    public void NoteProgress(int partition, long nextOffset) => _positions[partition] = nextOffset;
+
+    public void MarkCaughtUp() => Interlocked.Exchange(ref _caughtUpMs, Environment.TickCount64);
+
+    public void MarkContact() => Interlocked.Exchange(ref _contactMs, Environment.TickCount64);
+
+    /// <summary>Applies one record of the candles topic (already checked as the sink checks it).</summary>
+    public void Apply(string instrument, string interval, short source, StoredCandle candle)
+    {
+        var all = _series;
+        if (all is null) return;
+        // A series absent from the snapshot had no rows then: everything it has since came through the topic.
+        all.GetOrAdd((instrument, interval, source), _ => new RecentCandleSeries([], depth, complete: true)).Apply(candle);
+    }
+
+    /// <summary>The answer of a /candles request from memory, or null when PostgreSQL must answer it.</summary>
+    public CandleWindow? TryRead(string instrument, CandleInterval interval, short source, string version, HistoryRange range, long? from, bool fill)
+    {
+        if (depth == 0) return null;
+        var all = _series;
+        if (version != DataVersion.Live.Name || all is null || !Serving)
+        {
+            Interlocked.Increment(ref _misses);
+            return null;
+        }
+        // No series: the instrument has no candles of this interval and source at all (the snapshot and the topic
+        // since hold every row); answer from an empty, complete series.
+        var series = all.TryGetValue((instrument, interval.Name, source), out var s) ? s : new RecentCandleSeries([], depth, complete: true);
+        var window = series.TryRead(interval, range, from, fill);
+        Interlocked.Increment(ref window is null ? ref _misses : ref _hits);
+        return window;
+    }
+}
