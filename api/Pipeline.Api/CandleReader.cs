@@ -1,6 +1,7 @@
 // Reads a page of candles for one instrument and interval and writes the `{ data, metadata }` JSON answer;
 // fill=true forward-fills empty intervals from the last close at query time (never stored).
 using System.Text.Json;
+using Microsoft.AspNetCore.OutputCaching;
 using Npgsql;
 using NpgsqlTypes;
 using Pipeline.Schemas.V1;
@@ -16,8 +17,10 @@ public sealed class CandleReader(NpgsqlDataSource db, TimeProvider clock, Recent
     public async Task WriteAsync(HttpResponse response, int instrumentId, InstrumentRef instrument, CandleInterval interval,
         HistoryRange range, long? from, bool fill, short source, string version, CancellationToken ct)
     {
-        var window = store.TryRead(instrument.Key, interval, source, version, range, from, fill)
-            ?? await ReadAsync(instrumentId, interval, range, from, fill, source, version, ct);
+        var window = store.TryRead(instrument.Key, interval, source, version, range, from, fill);
+        if (window is not null && response.HttpContext.Features.Get<IOutputCacheFeature>() is { } cache)
+            cache.Context.AllowCacheStorage = false; // rebuilding an answer from memory costs less than copying it into the cache
+        window ??= await ReadAsync(instrumentId, interval, range, from, fill, source, version, ct);
         await WriteAsync(response, instrument, interval, window, fill, source, version, ct);
     }
 

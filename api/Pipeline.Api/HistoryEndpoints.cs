@@ -77,8 +77,8 @@ public static class HistoryEndpoints
     }
 
     private static async Task GetCandlesAsync(HttpContext http, [AsParameters] InstrumentPath path, [Description(IntervalText)] string interval,
-        [AsParameters] CandleQuery query, InstrumentDirectory instruments, CandleReader candles, VersionResolver versions, TimeProvider clock,
-        CancellationToken ct)
+        [AsParameters] CandleQuery query, InstrumentDirectory instruments, CandleReader candles, VersionResolver versions,
+        RecentCandles.RecentCandleStore store, TimeProvider clock, CancellationToken ct)
     {
         var iv = ParseInterval(interval);
         var fill = ParseBool(query.Fill, "fill");
@@ -95,7 +95,8 @@ public static class HistoryEndpoints
             from = f;
         }
         var (id, r) = await instruments.ResolveAsync(path.Exchange, path.Base, path.Quote, path.Market, ct);
-        var version = await versions.ResolveAsync(query.Version, ct);
+        // The recent-candle store watches the current version, which spares the database round trip per request.
+        var version = string.IsNullOrEmpty(query.Version) && store.LiveIsCurrent ? DataVersion.Live.Name : await versions.ResolveAsync(query.Version, ct);
         await candles.WriteAsync(http.Response, id, r, iv, range, from, fill, source, version, ct);
     }
 

@@ -92,6 +92,7 @@ public sealed class RecentCandleStoreTests
 
             // Promote v2: the default version is no longer live, so every default request must read PostgreSQL's v2.
             await using (var ds = NpgsqlDataSource.Create(db)) await new DataVersionStore(ds).PromoteAsync(DataVersion.Parse("v2"));
+            await Eventually.TrueAsync(() => Task.FromResult(!store.LiveIsCurrent), TimeSpan.FromSeconds(30), "the store saw the promote");
             var hitsAtPromote = store.Hits;
             for (var q = 0; q < 25; q++)
             {

@@ -20,9 +20,35 @@ public sealed class RecentCandleFeed(RecentCandleStore store, NpgsqlDataSource d
 {
     private static readonly TimeSpan ContactEvery = TimeSpan.FromMilliseconds(500);
 
+    private static readonly TimeSpan VersionCheckEvery = TimeSpan.FromMilliseconds(100);
+
     protected override Task ExecuteAsync(CancellationToken ct) => store.Enabled
-        ? Task.Factory.StartNew(() => Run(ct), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+        ? Task.WhenAll(Task.Factory.StartNew(() => Run(ct), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default),
+            WatchCurrentVersionAsync(ct))
         : Task.CompletedTask;
+
+    /// <summary>Reads current_data_version every 100 ms, so a request without ?version= need not (a promote switches it).</summary>
+    private async Task WatchCurrentVersionAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await using var cmd = db.CreateCommand("SELECT version FROM current_data_version");
+                store.NoteCurrentVersion((string)(await cmd.ExecuteScalarAsync(ct))!);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException)
+            {
+                // Not noted: past FreshFor, requests resolve the version themselves again (and report the database state).
+            }
+            try { await Task.Delay(VersionCheckEvery, ct); }
+            catch (OperationCanceledException) { return; }
+        }
+    }
 
     private void Run(CancellationToken ct)
     {

@@ -19,6 +19,8 @@ public sealed class RecentCandleStore(int depth)
     // elapsed time, whatever clock the API uses for "now" in answers.
     private long _caughtUpMs = long.MinValue / 2;
     private long _contactMs = long.MinValue / 2;
+    private long _versionCheckedMs = long.MinValue / 2;
+    private volatile bool _liveIsCurrent;
     private long _hits;
     private long _misses;
 
@@ -65,6 +67,17 @@ public sealed class RecentCandleStore(int depth)
     private readonly ConcurrentDictionary<int, long> _positions = new();
 
     public void NoteProgress(int partition, long nextOffset) => _positions[partition] = nextOffset;
+
+    /// <summary>True when the current version (current_data_version) was live at a check less than
+    /// <see cref="FreshFor"/> ago: a request without ?version= then reads live without asking PostgreSQL. The feed checks
+    /// every 100 ms, so for up to that long after a promote such requests still read live (as they would have just before).</summary>
+    public bool LiveIsCurrent => _liveIsCurrent && Environment.TickCount64 - Interlocked.Read(ref _versionCheckedMs) < FreshFor.TotalMilliseconds;
+
+    public void NoteCurrentVersion(string version)
+    {
+        _liveIsCurrent = version == DataVersion.Live.Name;
+        Interlocked.Exchange(ref _versionCheckedMs, Environment.TickCount64);
+    }
 
     public void MarkCaughtUp() => Interlocked.Exchange(ref _caughtUpMs, Environment.TickCount64);
 
