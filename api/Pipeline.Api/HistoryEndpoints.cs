@@ -83,8 +83,7 @@ public static class HistoryEndpoints
         var iv = ParseInterval(interval);
         var fill = ParseBool(query.Fill, "fill");
         var source = ParseSource(query.Source);
-        var range = HistoryRange.Parse(query.Start, query.End, query.Limit, query.Cursor, EndOfCurrent(iv, clock),
-            DefaultLimit(query.Limit) * iv.DurationUs, HistoryRange.MaxIntervals * iv.DurationUs);
+        var range = query.Range(iv, EndOfCurrent(iv, clock));
         long? from = null;
         if (ApiCursor.Read(query.Cursor, CandleReader.CursorKind) is { } c)
         {
@@ -107,8 +106,7 @@ public static class HistoryEndpoints
         var iv = ParseInterval(interval);
         var indicator = query.Indicator is { Length: > 0 } i ? i : null;
         if (indicator is { Length: > 100 }) throw ApiProblem.BadParameter("indicator", "indicator names are at most 100 characters, e.g. rsi(14)");
-        var range = HistoryRange.Parse(query.Start, query.End, query.Limit, query.Cursor, EndOfCurrent(iv, clock),
-            DefaultLimit(query.Limit) * iv.DurationUs, HistoryRange.MaxIntervals * iv.DurationUs);
+        var range = query.Range(iv, EndOfCurrent(iv, clock));
         var cursor = ApiCursor.Read(query.Cursor, IndicatorReader.CursorKind);
         var (id, r) = await instruments.ResolveAsync(path.Exchange, path.Base, path.Quote, path.Market, ct);
         var version = await versions.ResolveAsync(query.Version, ct);
@@ -120,7 +118,7 @@ public static class HistoryEndpoints
     {
         const long second = 1_000_000, hour = 3600 * second, day = 24 * hour;
         var now = Now(clock);
-        var range = HistoryRange.Parse(query.Start, query.End, query.Limit, query.Cursor, now - now % second + second, hour, 31 * day);
+        var range = query.Range(now - now % second + second, hour, 31 * day);
         var cursor = ApiCursor.Read(query.Cursor, TradeReader.CursorKind);
         var (id, r) = await instruments.ResolveAsync(path.Exchange, path.Base, path.Quote, path.Market, ct);
         await trades.WriteAsync(http.Response, id, r, range, cursor, ct);
@@ -132,7 +130,7 @@ public static class HistoryEndpoints
     {
         var iv = ParseInterval(interval);
         // The whole history unless narrowed: coverage is one aggregate, not a page.
-        var range = HistoryRange.Parse(query.Start, query.End, null, null, EndOfCurrent(iv, clock), long.MaxValue / 2, long.MaxValue / 2);
+        var range = query.Range(EndOfCurrent(iv, clock));
         var (id, r) = await instruments.ResolveAsync(path.Exchange, path.Base, path.Quote, path.Market, ct);
         var version = await versions.ResolveAsync(query.Version, ct);
         await coverage.WriteAsync(http.Response, id, r, iv, ParseSource(query.Source), range.StartUs, range.EndUs, version, ct);
@@ -152,8 +150,6 @@ public static class HistoryEndpoints
         var s => throw ApiProblem.BadParameter("source", $"source '{s}' is not one of aggregated, exchange"),
     };
 
-    private static int DefaultLimit(string? text) =>
-        text is { Length: > 0 } l && int.TryParse(l, out var n) && n is >= 1 and <= HistoryRange.MaxLimit ? n : HistoryRange.DefaultLimit;
 
     private static long Now(TimeProvider clock) => ApiTime.ToMicroseconds(clock.GetUtcNow().UtcDateTime);
 

@@ -5,24 +5,8 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Pipeline.Api.Queries;
 
-public sealed class CandleQuery
+public sealed class CandleQuery : PagedHistoryQuery
 {
-    [FromQuery(Name = "start")]
-    [Description("Inclusive start: ISO-8601 UTC (2025-01-31T00:00:00Z) or Unix milliseconds. Without start (and cursor): the `limit` latest rows before end that exist, however old.")]
-    public string? Start { get; init; }
-
-    [FromQuery(Name = "end")]
-    [Description("Exclusive end: ISO-8601 UTC or Unix milliseconds. Default: the end of the current interval.")]
-    public string? End { get; init; }
-
-    [FromQuery(Name = "limit")]
-    [Description("Rows per page, a whole number 1..10000 (default 1000).")]
-    public string? Limit { get; init; }
-
-    [FromQuery(Name = "cursor")]
-    [Description("metadata.next_cursor of the previous page, unchanged, with the same start and end.")]
-    public string? Cursor { get; init; }
-
     [FromQuery(Name = "fill")]
     [Description("true: forward-fill intervals without trades from the last close at query time (never stored). Default false.")]
     public string? Fill { get; init; }

@@ -5,16 +5,8 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Pipeline.Api.Queries;
 
-public sealed class CoverageQuery
+public sealed class CoverageQuery : HistoryRangeQuery
 {
-    [FromQuery(Name = "start")]
-    [Description("Inclusive start: ISO-8601 UTC (2025-01-31T00:00:00Z) or Unix milliseconds. Without start (and cursor): the `limit` latest rows before end that exist, however old.")]
-    public string? Start { get; init; }
-
-    [FromQuery(Name = "end")]
-    [Description("Exclusive end: ISO-8601 UTC or Unix milliseconds. Default: the end of the current interval.")]
-    public string? End { get; init; }
-
     [FromQuery(Name = "source")]
     [Description("aggregated (ours, from trades; default) or exchange (the venue's own candles).")]
     public string? Source { get; init; }

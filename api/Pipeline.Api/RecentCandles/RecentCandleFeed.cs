@@ -123,7 +123,7 @@ public sealed class RecentCandleFeed(RecentCandleStore store, NpgsqlDataSource d
             else
             {
                 atEnd.Remove(r.Partition.Value);
-                Apply(r.Message.Value);
+                Apply(r.Message.Value, r.Message.Headers);
                 store.NoteProgress(r.Partition.Value, r.Offset.Value + 1);
             }
             if (atEnd.Count == partitions.Count) store.MarkCaughtUp();
@@ -131,22 +131,29 @@ public sealed class RecentCandleFeed(RecentCandleStore store, NpgsqlDataSource d
         consumer.Close();
     }
 
-    private void Apply(byte[]? bytes)
+    /// <summary>Reads a record exactly as the sink does (same framing, schema-version and content checks); what the sink
+    /// dead-letters is skipped.</summary>
+    private void Apply(byte[]? bytes, Headers? headers)
     {
-        if (bytes is null) return; // the sink dead-letters it
-        var value = RecordValues.Read(bytes);
+        if (bytes is null) return;
+        var value = RecordValues.Read(bytes, headers);
         if (value.IsFault) return;
-        Candle c;
-        try { c = Candle.Parser.ParseFrom(value.PayloadArray()); }
-        catch (InvalidProtocolBufferException) { return; }
-        if (StoredRecordChecks.Candle(c) is not null) return;
-        decimal? taker = c.TakerBuyVolume?.ToDecimal(), takerQuote = c.TakerBuyQuoteVolume?.ToDecimal(), vwap = c.Vwap?.ToDecimal();
-        long? firstId = c.FirstTradeId != 0 ? c.FirstTradeId : null, lastId = c.LastTradeId != 0 ? c.LastTradeId : null;
-        var source = c.Source == CandleSource.Unspecified ? (short)CandleSource.Aggregated : (short)c.Source;
-        decimal close = c.Close;
-        var json = CandleJson.Render(c.OpenTimeUs, c.Open, c.High, c.Low, close, c.Volume?.ToDecimal() ?? 0m, c.QuoteVolume?.ToDecimal() ?? 0m,
-            c.TradeCount, taker, takerQuote, vwap, firstId, lastId, c.Closed, c.Revision, filled: false);
-        store.Apply(c.Instrument.Key, c.Interval, source, new StoredCandle(c.OpenTimeUs, close, c.Closed, c.Revision, json));
+        try
+        {
+            var c = Candle.Parser.ParseFrom(value.PayloadArray());
+            if (StoredRecordChecks.Candle(c) is not null) return;
+            decimal? taker = c.TakerBuyVolume?.ToDecimal(), takerQuote = c.TakerBuyQuoteVolume?.ToDecimal(), vwap = c.Vwap?.ToDecimal();
+            long? firstId = c.FirstTradeId != 0 ? c.FirstTradeId : null, lastId = c.LastTradeId != 0 ? c.LastTradeId : null;
+            var source = c.Source == CandleSource.Unspecified ? (short)CandleSource.Aggregated : (short)c.Source;
+            decimal close = c.Close;
+            var json = CandleJson.Render(c.OpenTimeUs, c.Open, c.High, c.Low, close, c.Volume?.ToDecimal() ?? 0m, c.QuoteVolume?.ToDecimal() ?? 0m,
+                c.TradeCount, taker, takerQuote, vwap, firstId, lastId, c.Closed, c.Revision, filled: false);
+            store.Apply(c.Instrument.Key, c.Interval, source, new StoredCandle(c.OpenTimeUs, close, c.Closed, c.Revision, json));
+        }
+        catch (Exception e) when (e is InvalidProtocolBufferException or FormatException)
+        {
+            // The sink dead-letters it (malformed); the store skips it.
+        }
     }
 
     /// <summary>Loads the last Depth candles of every live series and returns the sink's stored positions (partition →
