@@ -4,6 +4,7 @@ using Npgsql;
 using NpgsqlTypes;
 using Pipeline.Schemas.V1;
 using Pipeline.Schemas;
+using Pipeline.Schemas.Calendars;
 
 namespace Pipeline.Api;
 
@@ -28,6 +29,7 @@ public sealed class CoverageReader(NpgsqlDataSource db, TimeProvider clock, Back
         }
         var gaps = new List<(long From, long To, bool Venue)>();
         var venueGaps = backfills.VenueGaps(instrument.Key);
+        var calendar = TradingCalendars.For(instrument.Exchange);
         var missing = 0L;
         await using (var cmd = db.CreateCommand(
             """
@@ -44,9 +46,12 @@ public sealed class CoverageReader(NpgsqlDataSource db, TimeProvider clock, Back
             {
                 var from = ApiTime.ToMicroseconds(r.GetDateTime(0)) + interval.DurationUs;
                 var to = ApiTime.ToMicroseconds(r.GetDateTime(1));
-                missing += (to - from) / interval.DurationUs;
-                foreach (var piece in Split(from, to, venueGaps, interval))
-                    if (gaps.Count < MaxGaps) gaps.Add(piece);
+                foreach (var (openFrom, openTo) in InSessions(from, to, calendar, interval))
+                {
+                    missing += (openTo - openFrom) / interval.DurationUs;
+                    foreach (var piece in Split(openFrom, openTo, venueGaps, interval))
+                        if (gaps.Count < MaxGaps) gaps.Add(piece);
+                }
             }
         }
         // The intervals after the last candle up to end are missing too; the current interval is not counted (its
@@ -55,9 +60,12 @@ public sealed class CoverageReader(NpgsqlDataSource db, TimeProvider clock, Back
         var tailEnd = interval.OpenTimeOf(Math.Min(endUs, interval.OpenTimeOf(nowUs)));
         if (last is { } lastUs && tailEnd > lastUs + interval.DurationUs)
         {
-            missing += (tailEnd - lastUs - interval.DurationUs) / interval.DurationUs;
-            foreach (var piece in Split(lastUs + interval.DurationUs, tailEnd, venueGaps, interval))
-                if (gaps.Count < MaxGaps) gaps.Add(piece);
+            foreach (var (openFrom, openTo) in InSessions(lastUs + interval.DurationUs, tailEnd, calendar, interval))
+            {
+                missing += (openTo - openFrom) / interval.DurationUs;
+                foreach (var piece in Split(openFrom, openTo, venueGaps, interval))
+                    if (gaps.Count < MaxGaps) gaps.Add(piece);
+            }
         }
 
         response.ContentType = "application/json; charset=utf-8";
@@ -93,6 +101,37 @@ public sealed class CoverageReader(NpgsqlDataSource db, TimeProvider clock, Back
         await w.FlushAsync(ct);
         // Utf8JsonWriter only advances the PipeWriter; flush it so wrapped bodies (output cache) see the bytes.
         await response.BodyWriter.FlushAsync(ct);
+    }
+
+    /// <summary>The part of a missing range [from, to) (interval-aligned) where candles are expected: all of it on a venue
+    /// that never closes; on a venue with a trading calendar only the intervals overlapping a session (a 1m candle per session
+    /// minute, a 1h or 1d candle when the market is open during it, a 1w candle for a week with at least one session), so
+    /// nights, weekends and holidays are neither expected nor gaps.</summary>
+    internal static IEnumerable<(long From, long To)> InSessions(long from, long to, ITradingCalendar? calendar, CandleInterval interval)
+    {
+        if (calendar is null)
+        {
+            yield return (from, to);
+            yield break;
+        }
+        long? runFrom = null;
+        var runTo = 0L;
+        foreach (var (openUs, closeUs) in calendar.Sessions(from, to))
+        {
+            var start = Math.Max(from, interval.OpenTimeOf(openUs));
+            var end = Math.Min(to, interval.FirstOpenAtOrAfter(closeUs));
+            if (end <= start) continue;
+            // Sessions sharing an interval (two trading days in one 1w candle) merge into one run.
+            if (runFrom is not null && start <= runTo)
+            {
+                runTo = Math.Max(runTo, end);
+                continue;
+            }
+            if (runFrom is { } done) yield return (done, runTo);
+            runFrom = start;
+            runTo = end;
+        }
+        if (runFrom is { } tail) yield return (tail, runTo);
     }
 
     /// <summary>A missing range cut into pieces that lie wholly inside a known venue gap (whole intervals only) and the rest.</summary>

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Pipeline.Producers.Venues.Yahoo;
+using Pipeline.Schemas.Calendars;
 using Xunit;
 
 namespace Pipeline.Producers.Tests;

@@ -12,6 +12,7 @@ using Pipeline.Producers.Connectors;
 using Pipeline.Producers.Publishing;
 using Pipeline.Producers.Venues;
 using Pipeline.Producers.Venues.Yahoo;
+using Pipeline.Schemas.Calendars;
 using Pipeline.Schemas.V1;
 using Pipeline.Testing;
 using Xunit;

@@ -1,3 +1,5 @@
+using Pipeline.Schemas.Calendars;
+
 namespace Pipeline.Producers.Venues;
 
 /// <summary>A venue without a stream: its live bars are polled from its REST history (<see cref="IVenue.CreateHistory"/>)

@@ -2,6 +2,7 @@
 // open) with indicators.quote[0].open/high/low/close/volume arrays, null where the minute had no trade.
 using System.Globalization;
 using System.Text.Json;
+using Pipeline.Schemas.Calendars;
 using Pipeline.Schemas.V1;
 
 namespace Pipeline.Producers.Venues.Yahoo;

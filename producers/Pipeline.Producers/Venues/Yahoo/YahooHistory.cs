@@ -2,6 +2,7 @@
 // 7 days (Yahoo refuses longer 1m ranges) and only for sessions (a weekend window costs no request). No trades.
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using Pipeline.Schemas.Calendars;
 using Pipeline.Schemas.V1;
 
 namespace Pipeline.Producers.Venues.Yahoo;

@@ -1,6 +1,7 @@
 // Yahoo Finance for US equities (the crypto-stock platform this product replaces polled it for AAPL, MSFT, ...): listings
 // exchange yahoo, base = the ticker, quote USD, market spot (key yahoo:AAPL/USD:spot); one-minute bars polled during NYSE
 // sessions. Yahoo's chart API is unofficial: no published rate budget, 1m history for the last 30 days.
+using Pipeline.Schemas.Calendars;
 using Pipeline.Schemas.V1;
 
 namespace Pipeline.Producers.Venues.Yahoo;
@@ -18,7 +19,7 @@ public sealed class YahooVenue : IPolledVenue
 
     public IReadOnlyList<string> CandleIntervals { get; } = ["1m"];
 
-    public ITradingCalendar Calendar => NyseCalendar.Instance;
+    public ITradingCalendar Calendar => TradingCalendars.For(Name)!;
 
     public string PolledInterval => "1m";
 

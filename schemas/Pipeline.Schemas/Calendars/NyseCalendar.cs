@@ -2,8 +2,9 @@
 // weekends and on holidays. Holidays and early closes follow NYSE's published rules (Rule 7.2 and its yearly holiday
 // list), computed per year, plus the closures NYSE announced outside those rules. Limits: the rules are exact from 2022
 // (Juneteenth) on; one-off closures are listed from 2023 on and future ones must be added when NYSE announces them.
-// Yahoo serves minute bars for the last 30 days only, so older years never matter here.
-namespace Pipeline.Producers.Venues.Yahoo;
+// Yahoo serves minute bars for the last 30 days only, so older years never matter to the poller; /coverage over older
+// ranges counts sessions by these same rules.
+namespace Pipeline.Schemas.Calendars;
 
 public sealed class NyseCalendar : ITradingCalendar
 {
@@ -76,6 +77,16 @@ public sealed class NyseCalendar : ITradingCalendar
             if (Session(day.AddDays(i)) is { } s && s.CloseUs > us) return Math.Max(s.OpenUs, us);
         }
         throw new InvalidOperationException($"no NYSE session within 10 days of {day}");
+    }
+
+    public IEnumerable<(long OpenUs, long CloseUs)> Sessions(long fromUs, long toUs)
+    {
+        if (toUs <= fromUs) yield break;
+        var last = LocalDay(toUs - 1);
+        for (var day = LocalDay(fromUs); day <= last; day = day.AddDays(1))
+        {
+            if (Session(day) is { } s && s.CloseUs > fromUs && s.OpenUs < toUs) yield return s;
+        }
     }
 
     /// <summary>The New York calendar day of an instant.</summary>
