@@ -23,7 +23,7 @@ public sealed class CoverageMarketHoursTests
     public async Task Coverage_of_a_yahoo_instrument_counts_only_session_minutes_across_a_holiday_and_a_weekend()
     {
         await using var api = await RunningApi.StartAsync(configure: o => o.Instruments.Add(
-            new InstrumentOptions { Exchange = "yahoo", Base = "AAPL", Quote = "USD", Market = "spot", Symbol = "AAPL", Intervals = ["1m"] }));
+            new InstrumentOptions { Exchange = "yahoo", Base = "AAPL", Quote = "USD", Market = "spot", Symbol = "AAPL", Intervals = ["1m", "1d"] }));
         await api.ExecuteAsync("SELECT pipeline_ensure_day_partitions('candles', $1, $2)", Utc("2024-07-03T00:00:00Z"), Utc("2024-07-09T00:00:00Z"));
         foreach (var (open, close) in Sessions)
         {
@@ -57,6 +57,32 @@ public sealed class CoverageMarketHoursTests
         Assert.Equal("2024-07-05T13:31:00.000000Z", gap.GetProperty("end").GetString());
         Assert.Equal(1, gap.GetProperty("missing").GetInt32());
         Assert.False(gap.GetProperty("venue_gap").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Daily_coverage_of_a_yahoo_instrument_expects_trading_days_only()
+    {
+        await using var api = await RunningApi.StartAsync(configure: o => o.Instruments.Add(
+            new InstrumentOptions { Exchange = "yahoo", Base = "AAPL", Quote = "USD", Market = "spot", Symbol = "AAPL", Intervals = ["1m", "1d"] }));
+        // NYSE trading days 2024-07-01..07-09 (published: 07-04 closed, 07-06/07 weekend); 07-05 left out.
+        string[] stored = ["2024-07-01", "2024-07-02", "2024-07-03", "2024-07-08", "2024-07-09"];
+        await api.ExecuteAsync("SELECT pipeline_ensure_day_partitions('candles', $1, $2)", Utc("2024-07-01T00:00:00Z"), Utc("2024-07-10T00:00:00Z"));
+        foreach (var day in stored)
+        {
+            await api.ExecuteAsync(
+                """
+                INSERT INTO candles (time, instrument_id, interval, source, open, high, low, close, volume, quote_volume, trade_count, closed, revision)
+                SELECT $1, i.id, '1d', 1, 1, 1, 1, 1, 1, 1, 1, true, 0 FROM instruments i WHERE i.exchange = 'yahoo' AND i.base = 'AAPL'
+                """, Utc(day + "T00:00:00Z"));
+        }
+
+        var data = (await api.GetJsonAsync("/coverage/yahoo/AAPL/USD/spot/1d?start=2024-07-01T00:00:00Z&end=2024-07-10T00:00:00Z"))
+            .GetProperty("data");
+        Assert.Equal(6, data.GetProperty("expected").GetInt32());
+        Assert.Equal(1, data.GetProperty("missing").GetInt32());
+        var gap = Assert.Single(data.GetProperty("gaps").EnumerateArray());
+        Assert.Equal("2024-07-05T00:00:00.000000Z", gap.GetProperty("start").GetString());
+        Assert.Equal("2024-07-06T00:00:00.000000Z", gap.GetProperty("end").GetString());
     }
 
     private static DateTime Utc(string iso) =>
