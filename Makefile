@@ -14,9 +14,12 @@ build: setup
 run: setup
 	./pipeline up
 
+# Contracts (buf lint, breaking changes), C# layout against .editorconfig, and the long-line count that may only fall.
 lint: setup
 	cd schemas/proto && "$${PIPELINE_CACHE:-$$HOME/.cache/pipeline}/buf/node_modules/.bin/buf" lint
 	bash schemas/proto/check-breaking.sh
+	dotnet format whitespace pipeline.sln --verify-no-changes -v q
+	bash infra/lint/long-lines.sh
 
 # Target-specific: setup (a prerequisite) then also installs chromium for the dashboard's browser test.
 test: export PIPELINE_SETUP_BROWSER := 1

@@ -8,7 +8,9 @@ public static class DashboardPage
 {
     private static readonly Dictionary<string, string> Types = new(StringComparer.Ordinal)
     {
-        [".html"] = "text/html; charset=utf-8", [".js"] = "text/javascript; charset=utf-8", [".css"] = "text/css; charset=utf-8",
+        [".html"] = "text/html; charset=utf-8",
+        [".js"] = "text/javascript; charset=utf-8",
+        [".css"] = "text/css; charset=utf-8",
     };
 
     public static void Map(WebApplication app)

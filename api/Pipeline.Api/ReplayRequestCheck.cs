@@ -35,8 +35,14 @@ public static class ReplayRequestCheck
             if (i.Length is 0 or > 100) throw ApiProblem.BadParameter("indicators", "indicator names are 1-100 characters, e.g. rsi(21)");
         return new RequestedReplay
         {
-            Version = version.Name, FromUs = from, ToUs = to, Instruments = keys, Intervals = intervals, Indicators = indicators,
-            AllowedLatenessMs = Int(body, "allowed_lateness_ms"), RevisionHorizonMs = Int(body, "revision_horizon_ms"),
+            Version = version.Name,
+            FromUs = from,
+            ToUs = to,
+            Instruments = keys,
+            Intervals = intervals,
+            Indicators = indicators,
+            AllowedLatenessMs = Int(body, "allowed_lateness_ms"),
+            RevisionHorizonMs = Int(body, "revision_horizon_ms"),
             Revalidate = body.TryGetProperty("revalidate", out var r) && r.ValueKind switch
             {
                 JsonValueKind.True => true,

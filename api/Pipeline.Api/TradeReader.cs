@@ -66,7 +66,11 @@ public sealed class TradeReader(NpgsqlDataSource db)
             }
             w.WriteString("origin", ((Origin)t.Origin) switch
             {
-                Origin.Live => "live", Origin.Backfill => "backfill", Origin.Import => "import", Origin.Simulated => "simulated", _ => "unspecified",
+                Origin.Live => "live",
+                Origin.Backfill => "backfill",
+                Origin.Import => "import",
+                Origin.Simulated => "simulated",
+                _ => "unspecified",
             });
             w.WriteEndObject();
         }

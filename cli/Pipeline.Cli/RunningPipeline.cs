@@ -23,7 +23,10 @@ public static class RunningPipeline
                 + "start 'pipeline up' or set PIPELINE__DATABASE__URL=postgres://user:pass@host:5432/db"]);
         return new Npgsql.NpgsqlConnectionStringBuilder
         {
-            Host = "127.0.0.1", Port = port, Username = "postgres", Database = Pipeline.Embedded.LocalPostgres.DatabaseName,
+            Host = "127.0.0.1",
+            Port = port,
+            Username = "postgres",
+            Database = Pipeline.Embedded.LocalPostgres.DatabaseName,
         }.ConnectionString;
     }
 }

@@ -25,7 +25,12 @@ public sealed class LocalPostgres : IAsyncDisposable
 
     public string ConnectionString => new NpgsqlConnectionStringBuilder
     {
-        Host = "127.0.0.1", Port = Port, Username = "postgres", Database = DatabaseName, Pooling = true, MaxPoolSize = 50,
+        Host = "127.0.0.1",
+        Port = Port,
+        Username = "postgres",
+        Database = DatabaseName,
+        Pooling = true,
+        MaxPoolSize = 50,
     }.ConnectionString;
 
     public static string? FindBinaries()

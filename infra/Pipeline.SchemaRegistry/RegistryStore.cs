@@ -180,15 +180,23 @@ internal sealed class RegistryStore
 
     public static string Name(CompatibilityLevel level) => level switch
     {
-        CompatibilityLevel.None => "NONE", CompatibilityLevel.Backward => "BACKWARD", CompatibilityLevel.BackwardTransitive => "BACKWARD_TRANSITIVE",
-        CompatibilityLevel.Forward => "FORWARD", CompatibilityLevel.ForwardTransitive => "FORWARD_TRANSITIVE", CompatibilityLevel.Full => "FULL",
+        CompatibilityLevel.None => "NONE",
+        CompatibilityLevel.Backward => "BACKWARD",
+        CompatibilityLevel.BackwardTransitive => "BACKWARD_TRANSITIVE",
+        CompatibilityLevel.Forward => "FORWARD",
+        CompatibilityLevel.ForwardTransitive => "FORWARD_TRANSITIVE",
+        CompatibilityLevel.Full => "FULL",
         _ => "FULL_TRANSITIVE",
     };
 
     private static CompatibilityLevel ParseLevel(string level) => level switch
     {
-        "NONE" => CompatibilityLevel.None, "BACKWARD" => CompatibilityLevel.Backward, "BACKWARD_TRANSITIVE" => CompatibilityLevel.BackwardTransitive,
-        "FORWARD" => CompatibilityLevel.Forward, "FORWARD_TRANSITIVE" => CompatibilityLevel.ForwardTransitive, "FULL" => CompatibilityLevel.Full,
+        "NONE" => CompatibilityLevel.None,
+        "BACKWARD" => CompatibilityLevel.Backward,
+        "BACKWARD_TRANSITIVE" => CompatibilityLevel.BackwardTransitive,
+        "FORWARD" => CompatibilityLevel.Forward,
+        "FORWARD_TRANSITIVE" => CompatibilityLevel.ForwardTransitive,
+        "FULL" => CompatibilityLevel.Full,
         "FULL_TRANSITIVE" => CompatibilityLevel.FullTransitive,
         _ => throw new RegistryException(422, 42203, $"Invalid compatibility level '{level}'. Valid values are NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE"),
     };

@@ -76,25 +76,25 @@ public sealed record ProcessorTopology
     /// <summary>A replay into <paramref name="version"/>'s topics, reading <paramref name="trades"/>.</summary>
     public static ProcessorTopology Replay(VersionTopics version, string trades, bool validate, long fromUs, long toUs,
         IReadOnlySet<int>? intervals) => new()
-    {
-        Trades = trades,
-        // Marks of the live catalog are not part of a replay's input: the replay closes every instrument itself at
-        // the end of its range. Archive input carries its marks on the trades topic (header), which routes them.
-        EndOfInput = trades,
-        DeadLettersOut = version.DeadLetters.Name,
-        CandlesOut = version.Candles.Name,
-        FinalCandlesOut = version.FinalCandles.Name,
-        IndicatorsOut = version.Indicators.Name,
-        ValidatorState = version.ValidatorState.Name,
-        AggregatorState = version.AggregatorState.Name,
-        IndicatorState = version.IndicatorState.Name,
-        Validate = validate,
-        OpenCandleUpdates = false,
-        WallClockClose = false,
-        FromUs = fromUs,
-        ToUs = toUs,
-        Intervals = intervals,
-    };
+        {
+            Trades = trades,
+            // Marks of the live catalog are not part of a replay's input: the replay closes every instrument itself at
+            // the end of its range. Archive input carries its marks on the trades topic (header), which routes them.
+            EndOfInput = trades,
+            DeadLettersOut = version.DeadLetters.Name,
+            CandlesOut = version.Candles.Name,
+            FinalCandlesOut = version.FinalCandles.Name,
+            IndicatorsOut = version.Indicators.Name,
+            ValidatorState = version.ValidatorState.Name,
+            AggregatorState = version.AggregatorState.Name,
+            IndicatorState = version.IndicatorState.Name,
+            Validate = validate,
+            OpenCandleUpdates = false,
+            WallClockClose = false,
+            FromUs = fromUs,
+            ToUs = toUs,
+            Intervals = intervals,
+        };
 
     internal bool Writes(CandleInterval interval) => Intervals is null || Intervals.Contains(interval.Index);
 }

@@ -15,20 +15,20 @@ public static class DeadLetterRecord
     /// a cut original says so in the reason, and the whole record stays at its source topic, partition and offset.</summary>
     public static DeadLetter Create(string sourceTopic, int sourcePartition, long sourceOffset, byte[]? key, byte[]? value,
         string reasonCode, string detail, string stage, UnixMicros failedAt) => new()
-    {
-        SourceTopic = sourceTopic,
-        SourcePartition = sourcePartition,
-        SourceOffset = sourceOffset,
-        OriginalKey = Bounded(key),
-        OriginalValue = Bounded(value),
-        ReasonCode = reasonCode,
-        Reason = Truncated(value)
+        {
+            SourceTopic = sourceTopic,
+            SourcePartition = sourcePartition,
+            SourceOffset = sourceOffset,
+            OriginalKey = Bounded(key),
+            OriginalValue = Bounded(value),
+            ReasonCode = reasonCode,
+            Reason = Truncated(value)
             ? $"{detail} (original value of {value!.Length} bytes cut to its first {RecordBounds.MaxDeadLetterOriginalBytes}; "
                 + $"the whole record is at {sourceTopic}/{sourcePartition}@{sourceOffset})"
             : detail,
-        Processor = stage,
-        FailedTimeUs = failedAt,
-    };
+            Processor = stage,
+            FailedTimeUs = failedAt,
+        };
 
     /// <summary>The Kafka key to give the dead letter: the original key, cut like the copy inside it.</summary>
     public static byte[]? BoundedKey(byte[]? key) => Truncated(key) ? key.AsSpan(0, RecordBounds.MaxDeadLetterOriginalBytes).ToArray() : key;

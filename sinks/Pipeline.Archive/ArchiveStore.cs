@@ -21,7 +21,10 @@ public sealed class ArchiveStore(IAmazonS3 client, string bucket, long multipart
         using var transfer = new TransferUtility(client, new TransferUtilityConfig { MinSizeBeforePartUpload = multipartThresholdBytes });
         await transfer.UploadAsync(new TransferUtilityUploadRequest
         {
-            BucketName = Bucket, Key = key, InputStream = new MemoryStream(bytes), PartSize = Math.Max(5L * 1024 * 1024, multipartThresholdBytes / 2),
+            BucketName = Bucket,
+            Key = key,
+            InputStream = new MemoryStream(bytes),
+            PartSize = Math.Max(5L * 1024 * 1024, multipartThresholdBytes / 2),
         }, ct);
     }
 
@@ -42,7 +45,10 @@ public sealed class ArchiveStore(IAmazonS3 client, string bucket, long multipart
         {
             var page = await client.ListObjectsV2Async(new ListObjectsV2Request
             {
-                BucketName = Bucket, Prefix = prefix, ContinuationToken = token, StartAfter = token is null ? startAfter : null,
+                BucketName = Bucket,
+                Prefix = prefix,
+                ContinuationToken = token,
+                StartAfter = token is null ? startAfter : null,
             }, ct);
             all.AddRange(page.S3Objects ?? []);
             token = page.IsTruncated == true ? page.NextContinuationToken : null;
@@ -60,7 +66,10 @@ public sealed class ArchiveStore(IAmazonS3 client, string bucket, long multipart
         {
             var page = await client.ListObjectsV2Async(new ListObjectsV2Request
             {
-                BucketName = Bucket, Prefix = prefix, Delimiter = "/", ContinuationToken = token,
+                BucketName = Bucket,
+                Prefix = prefix,
+                Delimiter = "/",
+                ContinuationToken = token,
             }, ct);
             all.AddRange(page.CommonPrefixes ?? []);
             token = page.IsTruncated == true ? page.NextContinuationToken : null;

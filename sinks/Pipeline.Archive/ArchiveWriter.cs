@@ -188,10 +188,15 @@ public sealed class ArchiveWriter(ArchiveDataset dataset, KafkaClientSettings ka
         {
             var dl = new DeadLetter
             {
-                SourceTopic = dataset.Topic, SourcePartition = r.Partition.Value, SourceOffset = r.Offset.Value,
+                SourceTopic = dataset.Topic,
+                SourcePartition = r.Partition.Value,
+                SourceOffset = r.Offset.Value,
                 OriginalKey = r.Message.Key is null ? ByteString.Empty : ByteString.CopyFrom(r.Message.Key),
-                OriginalValue = ByteString.CopyFrom(r.Message.Value!), ReasonCode = "archive_unwritable", Reason = reason,
-                Processor = "archive", FailedTimeUs = now,
+                OriginalValue = ByteString.CopyFrom(r.Message.Value!),
+                ReasonCode = "archive_unwritable",
+                Reason = reason,
+                Processor = "archive",
+                FailedTimeUs = now,
             };
             _deadLetters.Produce(TopicCatalog.DeadLetters.Name, new Message<byte[]?, byte[]?>
             {

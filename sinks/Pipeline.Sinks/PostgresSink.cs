@@ -258,16 +258,16 @@ public sealed class PostgresSink : ISinkWriterHost
         var topic = _topics.DeadLetterTopic;
         var pending = new List<(PartitionSlice Slice, Task<DeliveryResult<byte[], byte[]>> Delivery)>();
         foreach (var slice in batch.Slices.Values)
-        foreach (var d in slice.DeadLetters.Skip(slice.DeadLettersSent))
-        {
-            pending.Add((slice, producer.ProduceAsync(topic,
-                new Message<byte[], byte[]>
-                {
-                    Key = d.OriginalKey.ToByteArray(),
-                    Value = RecordValues.Write(topic, d.ToByteArray()),
-                    Headers = RecordValues.HeadersFor(topic, MessageHeaders.For<DeadLetter>()),
-                }, ct)));
-        }
+            foreach (var d in slice.DeadLetters.Skip(slice.DeadLettersSent))
+            {
+                pending.Add((slice, producer.ProduceAsync(topic,
+                    new Message<byte[], byte[]>
+                    {
+                        Key = d.OriginalKey.ToByteArray(),
+                        Value = RecordValues.Write(topic, d.ToByteArray()),
+                        Headers = RecordValues.HeadersFor(topic, MessageHeaders.For<DeadLetter>()),
+                    }, ct)));
+            }
         if (pending.Count == 0) return;
         await Task.WhenAll(pending.Select(p => p.Delivery));
         foreach (var slice in pending.Select(p => p.Slice).Distinct()) slice.DeadLettersSent = slice.DeadLetters.Count;

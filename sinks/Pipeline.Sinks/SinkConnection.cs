@@ -17,7 +17,10 @@ internal sealed class SinkConnection : IAsyncDisposable
     {
         var cs = new NpgsqlConnectionStringBuilder(connectionString)
         {
-            Pooling = false, Timeout = 5, TcpKeepAlive = true, CommandTimeout = (int)commandTimeout.TotalSeconds,
+            Pooling = false,
+            Timeout = 5,
+            TcpKeepAlive = true,
+            CommandTimeout = (int)commandTimeout.TotalSeconds,
         };
         _db = new NpgsqlDataSourceBuilder(cs.ConnectionString).UseLoggerFactory(loggers).Build();
         _stagingSql = stagingSql;

@@ -131,12 +131,12 @@ internal sealed class SinkRowWriter(SinkPositions positions, string version)
         // records are in Kafka order, so a later record with an equal (closed, revision) replaces an earlier one.
         var latest = new Dictionary<(int, string, int, long), Candle>();
         foreach (var slice in slices)
-        foreach (var c in slice.Candles)
-        {
-            var key = (_instruments[c.Instrument], c.Interval, SourceOf(c), c.OpenTimeUs);
-            if (!latest.TryGetValue(key, out var old) || (old.Closed, old.Revision).CompareTo((c.Closed, c.Revision)) <= 0)
-                latest[key] = c;
-        }
+            foreach (var c in slice.Candles)
+            {
+                var key = (_instruments[c.Instrument], c.Interval, SourceOf(c), c.OpenTimeUs);
+                if (!latest.TryGetValue(key, out var old) || (old.Closed, old.Revision).CompareTo((c.Closed, c.Revision)) <= 0)
+                    latest[key] = c;
+            }
         if (latest.Count == 0) return;
         await using (var copy = await conn.BeginBinaryImportAsync(
             "COPY sink_candles_stage (time, instrument_id, interval, source, open, high, low, close, volume, quote_volume, trade_count, " +
@@ -175,11 +175,11 @@ internal sealed class SinkRowWriter(SinkPositions positions, string version)
     {
         var latest = new Dictionary<(int, string, string, long), IndicatorValue>();
         foreach (var slice in slices)
-        foreach (var i in slice.Indicators)
-        {
-            var key = (_instruments[i.Instrument], i.Interval, i.Indicator, i.OpenTimeUs);
-            if (!latest.TryGetValue(key, out var old) || old.CandleRevision <= i.CandleRevision) latest[key] = i;
-        }
+            foreach (var i in slice.Indicators)
+            {
+                var key = (_instruments[i.Instrument], i.Interval, i.Indicator, i.OpenTimeUs);
+                if (!latest.TryGetValue(key, out var old) || old.CandleRevision <= i.CandleRevision) latest[key] = i;
+            }
         if (latest.Count == 0) return;
         var json = new ArrayBufferWriter<byte>();
         await using (var copy = await conn.BeginBinaryImportAsync(

@@ -49,10 +49,14 @@ public sealed class ApiMatchesProcessorOutputTests
                 t = t.AddMilliseconds(rng.Next(200, 9000) * (rng.Next(30) == 0 ? 20 : 1));
                 trades.Add(new Trade
                 {
-                    Instrument = ins, TradeId = id, Aggressor = id % 3 == 0 ? AggressorSide.Sell : AggressorSide.Buy, Origin = Origin.Import,
+                    Instrument = ins,
+                    TradeId = id,
+                    Aggressor = id % 3 == 0 ? AggressorSide.Sell : AggressorSide.Buy,
+                    Origin = Origin.Import,
                     Price = Schemas.V1.Decimal.From(decimal.Parse($"{(n == 0 ? 60000 : 3000) + rng.Next(-500, 500)}.{rng.Next(0, 1000):000}", CultureInfo.InvariantCulture)),
                     Size = Schemas.V1.Decimal.From(rng.Next(1, 5000) / 1000m),
-                    EventTimeUs = t.ToUnixTimeMilliseconds() * 1000, ReceiveTimeUs = t.ToUnixTimeMilliseconds() * 1000 + 500,
+                    EventTimeUs = t.ToUnixTimeMilliseconds() * 1000,
+                    ReceiveTimeUs = t.ToUnixTimeMilliseconds() * 1000 + 500,
                 });
             }
         }
@@ -134,28 +138,28 @@ public sealed class ApiMatchesProcessorOutputTests
             using var http = new HttpClient { BaseAddress = new Uri(options.Api.Urls) };
             var compared = 0;
             foreach (var ins in instruments)
-            foreach (var interval in CandleInterval.Names)
-            {
-                var body = JsonDocument.Parse(await http.GetStringAsync(
-                    $"/candles/{ins.Exchange}/{ins.Base}/{ins.Quote}/spot/{interval}?start=2025-03-01T00:00:00Z&end=2025-03-20T00:00:00Z&limit=10000")).RootElement;
-                var served = body.GetProperty("data").EnumerateArray().ToList();
-                var wanted = expected.Where(e => e.Key.Item1 == ins.Key && e.Key.Item2 == interval).OrderBy(e => e.Key.Item3).Select(e => e.Value).ToList();
-                Assert.True(wanted.Count == served.Count, $"{ins.Key} {interval}: {wanted.Count} candles emitted, {served.Count} served");
-                foreach (var (w, s) in wanted.Zip(served))
+                foreach (var interval in CandleInterval.Names)
                 {
-                    Assert.Equal(DateTime.UnixEpoch.AddTicks(w.OpenTimeUs * 10), DateTime.Parse(s.GetProperty("time").GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal));
-                    Assert.Equal(w.Open.ToInvariantString(), s.GetProperty("open").GetString());
-                    Assert.Equal(w.High.ToInvariantString(), s.GetProperty("high").GetString());
-                    Assert.Equal(w.Low.ToInvariantString(), s.GetProperty("low").GetString());
-                    Assert.Equal(w.Close.ToInvariantString(), s.GetProperty("close").GetString());
-                    Assert.Equal(w.Volume.ToInvariantString(), s.GetProperty("volume").GetString());
-                    Assert.Equal(w.QuoteVolume.ToInvariantString(), s.GetProperty("quote_volume").GetString());
-                    Assert.Equal(w.TradeCount, s.GetProperty("trade_count").GetInt64());
-                    Assert.Equal(w.Closed, s.GetProperty("closed").GetBoolean());
-                    Assert.Equal(w.Revision, s.GetProperty("revision").GetInt32());
-                    compared++;
+                    var body = JsonDocument.Parse(await http.GetStringAsync(
+                        $"/candles/{ins.Exchange}/{ins.Base}/{ins.Quote}/spot/{interval}?start=2025-03-01T00:00:00Z&end=2025-03-20T00:00:00Z&limit=10000")).RootElement;
+                    var served = body.GetProperty("data").EnumerateArray().ToList();
+                    var wanted = expected.Where(e => e.Key.Item1 == ins.Key && e.Key.Item2 == interval).OrderBy(e => e.Key.Item3).Select(e => e.Value).ToList();
+                    Assert.True(wanted.Count == served.Count, $"{ins.Key} {interval}: {wanted.Count} candles emitted, {served.Count} served");
+                    foreach (var (w, s) in wanted.Zip(served))
+                    {
+                        Assert.Equal(DateTime.UnixEpoch.AddTicks(w.OpenTimeUs * 10), DateTime.Parse(s.GetProperty("time").GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal));
+                        Assert.Equal(w.Open.ToInvariantString(), s.GetProperty("open").GetString());
+                        Assert.Equal(w.High.ToInvariantString(), s.GetProperty("high").GetString());
+                        Assert.Equal(w.Low.ToInvariantString(), s.GetProperty("low").GetString());
+                        Assert.Equal(w.Close.ToInvariantString(), s.GetProperty("close").GetString());
+                        Assert.Equal(w.Volume.ToInvariantString(), s.GetProperty("volume").GetString());
+                        Assert.Equal(w.QuoteVolume.ToInvariantString(), s.GetProperty("quote_volume").GetString());
+                        Assert.Equal(w.TradeCount, s.GetProperty("trade_count").GetInt64());
+                        Assert.Equal(w.Closed, s.GetProperty("closed").GetBoolean());
+                        Assert.Equal(w.Revision, s.GetProperty("revision").GetInt32());
+                        compared++;
+                    }
                 }
-            }
             Assert.Equal(expected.Count, compared); // every emitted candle, on every interval
         }
         finally

@@ -18,10 +18,18 @@ public sealed class CandleStreamTests
 
     private static Candle C(InstrumentRef i, string interval, long openUs, string close, bool closed, long trades) => new()
     {
-        Instrument = i, Interval = interval, OpenTimeUs = openUs, CloseTimeUs = openUs + 60_000_000,
-        Open = Schemas.V1.Decimal.From(100m), High = Schemas.V1.Decimal.From(200m), Low = Schemas.V1.Decimal.From(50m),
+        Instrument = i,
+        Interval = interval,
+        OpenTimeUs = openUs,
+        CloseTimeUs = openUs + 60_000_000,
+        Open = Schemas.V1.Decimal.From(100m),
+        High = Schemas.V1.Decimal.From(200m),
+        Low = Schemas.V1.Decimal.From(50m),
         Close = Schemas.V1.Decimal.From(decimal.Parse(close, System.Globalization.CultureInfo.InvariantCulture)),
-        Volume = Schemas.V1.Decimal.From(trades), QuoteVolume = Schemas.V1.Decimal.From(trades * 100), TradeCount = trades, Closed = closed,
+        Volume = Schemas.V1.Decimal.From(trades),
+        QuoteVolume = Schemas.V1.Decimal.From(trades * 100),
+        TradeCount = trades,
+        Closed = closed,
     };
 
     private static async Task ProduceAsync(KafkaClientSettings kafka, params Candle[] candles)

@@ -104,9 +104,17 @@ public sealed class DashboardBrowserTests
             var btc = InstrumentRef.Create("binance", "BTC", "USDT", MarketType.Spot);
             var live = new Candle
             {
-                Instrument = btc, Interval = "1m", OpenTimeUs = (minute - DateTime.UnixEpoch).Ticks / 10, CloseTimeUs = (minute.AddMinutes(1) - DateTime.UnixEpoch).Ticks / 10,
-                Open = Schemas.V1.Decimal.From(96010m), High = Schemas.V1.Decimal.From(96300m), Low = Schemas.V1.Decimal.From(96000m),
-                Close = Schemas.V1.Decimal.From(96250m), Volume = Schemas.V1.Decimal.From(3m), QuoteVolume = Schemas.V1.Decimal.From(288750m), TradeCount = 3,
+                Instrument = btc,
+                Interval = "1m",
+                OpenTimeUs = (minute - DateTime.UnixEpoch).Ticks / 10,
+                CloseTimeUs = (minute.AddMinutes(1) - DateTime.UnixEpoch).Ticks / 10,
+                Open = Schemas.V1.Decimal.From(96010m),
+                High = Schemas.V1.Decimal.From(96300m),
+                Low = Schemas.V1.Decimal.From(96000m),
+                Close = Schemas.V1.Decimal.From(96250m),
+                Volume = Schemas.V1.Decimal.From(3m),
+                QuoteVolume = Schemas.V1.Decimal.From(288750m),
+                TradeCount = 3,
             };
             // The page subscribes asynchronously: keep publishing updates until one is drawn.
             var deadline = DateTime.UtcNow.AddSeconds(30);

@@ -22,16 +22,31 @@ public sealed class LiveSocketTests
 
     private static Candle C(InstrumentRef i, string interval, string close, bool closed, long trades) => new()
     {
-        Instrument = i, Interval = interval, OpenTimeUs = T0, CloseTimeUs = T0 + 60_000_000,
-        Open = Schemas.V1.Decimal.From(96000.5m), High = Schemas.V1.Decimal.From(96100m), Low = Schemas.V1.Decimal.From(95900.25m),
+        Instrument = i,
+        Interval = interval,
+        OpenTimeUs = T0,
+        CloseTimeUs = T0 + 60_000_000,
+        Open = Schemas.V1.Decimal.From(96000.5m),
+        High = Schemas.V1.Decimal.From(96100m),
+        Low = Schemas.V1.Decimal.From(95900.25m),
         Close = Schemas.V1.Decimal.From(decimal.Parse(close, System.Globalization.CultureInfo.InvariantCulture)),
-        Volume = Schemas.V1.Decimal.From(1.5m), QuoteVolume = Schemas.V1.Decimal.From(144000.75m), TradeCount = trades, Closed = closed, Revision = closed ? 1 : 0,
+        Volume = Schemas.V1.Decimal.From(1.5m),
+        QuoteVolume = Schemas.V1.Decimal.From(144000.75m),
+        TradeCount = trades,
+        Closed = closed,
+        Revision = closed ? 1 : 0,
     };
 
     private static Trade T(InstrumentRef i, long id, decimal price, AggressorSide side) => new()
     {
-        Instrument = i, TradeId = id, Price = Schemas.V1.Decimal.From(price), Size = Schemas.V1.Decimal.From(0.125m), Aggressor = side,
-        EventTimeUs = T0 + id * 1_000, ReceiveTimeUs = T0 + id * 1_000 + 5, Origin = Origin.Live,
+        Instrument = i,
+        TradeId = id,
+        Price = Schemas.V1.Decimal.From(price),
+        Size = Schemas.V1.Decimal.From(0.125m),
+        Aggressor = side,
+        EventTimeUs = T0 + id * 1_000,
+        ReceiveTimeUs = T0 + id * 1_000 + 5,
+        Origin = Origin.Live,
     };
 
     private static void Produce<T>(IProducer<string, byte[]> p, string topic, InstrumentRef key, T record) where T : IMessage<T>, new() =>

@@ -191,34 +191,34 @@ public sealed class RecentCandleStoreTests
         var older = new List<Candle>();
         var newer = new List<Candle>();
         foreach (var instrument in new[] { Btc, Eth })
-        foreach (var interval in CandleInterval.All)
-        foreach (var source in new[] { CandleSource.Aggregated, CandleSource.Exchange })
-        {
-            if (source == CandleSource.Exchange && (instrument != Btc || !ExchangeIntervals.Contains(interval.Name))) continue;
-            var current = interval.OpenTimeOf(NowUs);
-            var finals = new List<Candle>();
-            for (var k = CandlesPerSeries - 1; k >= 0; k--)
-            {
-                if (k > 0 && rng.Next(7) == 0) continue; // an interval without trades
-                var into = k >= 15 ? older : newer;
-                var time = current - k * interval.DurationUs;
-                var open = Make(rng, instrument, interval, source, time, closed: false, revision: 0);
-                into.Add(open);
-                if (k == 0) continue; // the current candle stays open
-                var final = Make(rng, instrument, interval, source, time, closed: true, revision: 0);
-                into.Add(final);
-                finals.Add(final);
-                if (rng.Next(6) == 0) into.Add(Make(rng, instrument, interval, source, time, closed: true, revision: 1));
-                // The same (closed, revision) again: the newer record replaces the stored one.
-                if (rng.Next(15) == 0) into.Add(Make(rng, instrument, interval, source, time, closed: true, revision: 0));
-            }
-            // Late: revisions of closed candles of any age (older than the store holds: PostgreSQL alone answers those),
-            // and stale open updates of closed candles, which must not replace them.
-            foreach (var f in finals.OrderBy(_ => rng.Next()).Take(6))
-                newer.Add(Make(rng, instrument, interval, source, f.OpenTimeUs, closed: true, revision: 2 + rng.Next(2)));
-            foreach (var f in finals.OrderBy(_ => rng.Next()).Take(3))
-                newer.Add(Make(rng, instrument, interval, source, f.OpenTimeUs, closed: false, revision: 0));
-        }
+            foreach (var interval in CandleInterval.All)
+                foreach (var source in new[] { CandleSource.Aggregated, CandleSource.Exchange })
+                {
+                    if (source == CandleSource.Exchange && (instrument != Btc || !ExchangeIntervals.Contains(interval.Name))) continue;
+                    var current = interval.OpenTimeOf(NowUs);
+                    var finals = new List<Candle>();
+                    for (var k = CandlesPerSeries - 1; k >= 0; k--)
+                    {
+                        if (k > 0 && rng.Next(7) == 0) continue; // an interval without trades
+                        var into = k >= 15 ? older : newer;
+                        var time = current - k * interval.DurationUs;
+                        var open = Make(rng, instrument, interval, source, time, closed: false, revision: 0);
+                        into.Add(open);
+                        if (k == 0) continue; // the current candle stays open
+                        var final = Make(rng, instrument, interval, source, time, closed: true, revision: 0);
+                        into.Add(final);
+                        finals.Add(final);
+                        if (rng.Next(6) == 0) into.Add(Make(rng, instrument, interval, source, time, closed: true, revision: 1));
+                        // The same (closed, revision) again: the newer record replaces the stored one.
+                        if (rng.Next(15) == 0) into.Add(Make(rng, instrument, interval, source, time, closed: true, revision: 0));
+                    }
+                    // Late: revisions of closed candles of any age (older than the store holds: PostgreSQL alone answers those),
+                    // and stale open updates of closed candles, which must not replace them.
+                    foreach (var f in finals.OrderBy(_ => rng.Next()).Take(6))
+                        newer.Add(Make(rng, instrument, interval, source, f.OpenTimeUs, closed: true, revision: 2 + rng.Next(2)));
+                    foreach (var f in finals.OrderBy(_ => rng.Next()).Take(3))
+                        newer.Add(Make(rng, instrument, interval, source, f.OpenTimeUs, closed: false, revision: 0));
+                }
         // The sink dead-letters this one (high below low), so the store must skip it too.
         var invalid = Make(rng, Btc, CandleInterval.OneMinute, CandleSource.Aggregated, CandleInterval.OneMinute.OpenTimeOf(NowUs), closed: true, revision: 9);
         invalid.High = Schemas.V1.Decimal.From(invalid.Low.ToDecimal() / 2);
@@ -239,10 +239,21 @@ public sealed class RecentCandleStoreTests
         var volume = decimal.Parse($"{rng.Next(0, 900)}.{rng.Next(0, 100000):00000}", CultureInfo.InvariantCulture);
         var c = new Candle
         {
-            Instrument = instrument, Interval = interval.Name, OpenTimeUs = time, CloseTimeUs = time + interval.DurationUs,
-            Open = Schemas.V1.Decimal.From(a), Close = Schemas.V1.Decimal.From(b), High = Schemas.V1.Decimal.From(high), Low = Schemas.V1.Decimal.From(low),
-            Volume = Schemas.V1.Decimal.From(volume), QuoteVolume = Schemas.V1.Decimal.From(volume * mid), TradeCount = rng.Next(0, 5000),
-            Closed = closed, Revision = revision, Source = source, Origin = Origin.Live,
+            Instrument = instrument,
+            Interval = interval.Name,
+            OpenTimeUs = time,
+            CloseTimeUs = time + interval.DurationUs,
+            Open = Schemas.V1.Decimal.From(a),
+            Close = Schemas.V1.Decimal.From(b),
+            High = Schemas.V1.Decimal.From(high),
+            Low = Schemas.V1.Decimal.From(low),
+            Volume = Schemas.V1.Decimal.From(volume),
+            QuoteVolume = Schemas.V1.Decimal.From(volume * mid),
+            TradeCount = rng.Next(0, 5000),
+            Closed = closed,
+            Revision = revision,
+            Source = source,
+            Origin = Origin.Live,
         };
         if (rng.Next(2) == 0)
         {

@@ -26,9 +26,20 @@ public sealed class ArchiveCompactionTests
         var trades = Produce(kafka.Settings, TopicCatalog.ValidTrades.Name, Trades(3000), t => t.Instrument.Key);
         var candles = Produce(kafka.Settings, TopicCatalog.FinalCandles.Name, Enumerable.Range(0, 200).Select(k => new Candle
         {
-            Instrument = k % 2 == 0 ? BtcUsdt : EthUsd, Interval = "1m", OpenTimeUs = Day + k * 60_000_000L, CloseTimeUs = Day + (k + 1) * 60_000_000L,
-            Open = D("100.5"), High = D($"101.{k:D3}"), Low = D("99.000000001"), Close = D($"100.{k:D3}"), Volume = D("12.345678901234567"),
-            QuoteVolume = D("1234.5"), TradeCount = k, Vwap = k % 2 == 0 ? D("100.25") : null, Closed = true, Source = CandleSource.Aggregated,
+            Instrument = k % 2 == 0 ? BtcUsdt : EthUsd,
+            Interval = "1m",
+            OpenTimeUs = Day + k * 60_000_000L,
+            CloseTimeUs = Day + (k + 1) * 60_000_000L,
+            Open = D("100.5"),
+            High = D($"101.{k:D3}"),
+            Low = D("99.000000001"),
+            Close = D($"100.{k:D3}"),
+            Volume = D("12.345678901234567"),
+            QuoteVolume = D("1234.5"),
+            TradeCount = k,
+            Vwap = k % 2 == 0 ? D("100.25") : null,
+            Closed = true,
+            Source = CandleSource.Aggregated,
             Origin = Origin.Live,
         }), c => c.Instrument.Key);
         var indicators = Produce(kafka.Settings, TopicCatalog.Indicators.Name, Enumerable.Range(0, 200).Select(k =>
@@ -103,7 +114,11 @@ public sealed class ArchiveCompactionTests
         // the writers still write, so it also meets segments being written (deferred to a later round, then merged).
         var options = new Pipeline.Plumbing.Configuration.ArchiveOptions
         {
-            RollBytes = 12_288, RollSeconds = 1, RetryMaxBackoffMs = 500, CompactClosedDaysAfterSeconds = 1, CompactCheckSeconds = 1,
+            RollBytes = 12_288,
+            RollSeconds = 1,
+            RetryMaxBackoffMs = 500,
+            CompactClosedDaysAfterSeconds = 1,
+            CompactCheckSeconds = 1,
         };
         Assert.Empty(options.Problems());
         var trades = Produce(kafka.Settings, TopicCatalog.ValidTrades.Name, Trades(3000).Where(t => t.EventTimeUs < Day + 2 * 86_400_000_000L),

@@ -17,9 +17,21 @@ public sealed class ArchiveContentTests
         var trades = Produce(kafka.Settings, TopicCatalog.ValidTrades.Name, Trades(3000), t => t.Instrument.Key);
         var candles = Produce(kafka.Settings, TopicCatalog.FinalCandles.Name, Enumerable.Range(0, 40).Select(k => new Candle
         {
-            Instrument = k % 2 == 0 ? BtcUsdt : EthUsd, Interval = "1m", OpenTimeUs = Day + k * 60_000_000L, CloseTimeUs = Day + (k + 1) * 60_000_000L,
-            Open = D("100.5"), High = D($"101.{k:D2}"), Low = D("99.000000001"), Close = D($"100.{k:D3}"), Volume = D("12.345678901234567"),
-            QuoteVolume = D("1234.5"), TradeCount = k, Vwap = D("100.25"), Closed = true, Revision = k % 3, Source = CandleSource.Aggregated,
+            Instrument = k % 2 == 0 ? BtcUsdt : EthUsd,
+            Interval = "1m",
+            OpenTimeUs = Day + k * 60_000_000L,
+            CloseTimeUs = Day + (k + 1) * 60_000_000L,
+            Open = D("100.5"),
+            High = D($"101.{k:D2}"),
+            Low = D("99.000000001"),
+            Close = D($"100.{k:D3}"),
+            Volume = D("12.345678901234567"),
+            QuoteVolume = D("1234.5"),
+            TradeCount = k,
+            Vwap = D("100.25"),
+            Closed = true,
+            Revision = k % 3,
+            Source = CandleSource.Aggregated,
             Origin = Origin.Live,
         }), c => c.Instrument.Key);
         var indicators = Produce(kafka.Settings, TopicCatalog.Indicators.Name, Enumerable.Range(0, 30).Select(k =>

@@ -20,17 +20,26 @@ public sealed class ArchiveProcess : IDisposable
     {
         var psi = new ProcessStartInfo("dotnet")
         {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = TestDirectories.Create("archive-cwd"),
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = TestDirectories.Create("archive-cwd"),
         };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "pipeline.dll"));
         psi.ArgumentList.Add("archive");
         foreach (var (k, v) in new Dictionary<string, string?>
-                 {
-                     ["PIPELINE__KAFKA__BOOTSTRAP"] = bootstrap, ["PIPELINE__KAFKA__PARTITIONS"] = partitions.ToString(),
-                     ["PIPELINE__DATADIR"] = psi.WorkingDirectory, ["PIPELINE__S3__ENDPOINT"] = s3.Endpoint, ["PIPELINE__S3__BUCKET"] = s3.Bucket,
-                     ["PIPELINE__S3__PREFIX"] = s3.Prefix, ["PIPELINE__S3__ACCESSKEY"] = s3.AccessKey, ["PIPELINE__S3__SECRETKEY"] = s3.SecretKey,
-                     ["PIPELINE__ARCHIVE__ROLLBYTES"] = rollBytes.ToString(), ["PIPELINE__ARCHIVE__ROLLSECONDS"] = "1",
-                 })
+        {
+            ["PIPELINE__KAFKA__BOOTSTRAP"] = bootstrap,
+            ["PIPELINE__KAFKA__PARTITIONS"] = partitions.ToString(),
+            ["PIPELINE__DATADIR"] = psi.WorkingDirectory,
+            ["PIPELINE__S3__ENDPOINT"] = s3.Endpoint,
+            ["PIPELINE__S3__BUCKET"] = s3.Bucket,
+            ["PIPELINE__S3__PREFIX"] = s3.Prefix,
+            ["PIPELINE__S3__ACCESSKEY"] = s3.AccessKey,
+            ["PIPELINE__S3__SECRETKEY"] = s3.SecretKey,
+            ["PIPELINE__ARCHIVE__ROLLBYTES"] = rollBytes.ToString(),
+            ["PIPELINE__ARCHIVE__ROLLSECONDS"] = "1",
+        })
             psi.Environment[k] = v;
         var log = new StreamWriter(logFile, append: true) { AutoFlush = true };
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start pipeline archive");

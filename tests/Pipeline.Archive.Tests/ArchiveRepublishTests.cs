@@ -119,8 +119,10 @@ public sealed class ArchiveRepublishTests
 
     private static Dictionary<string, string?> Environment(TestKafka kafka, S3Options s3) => new()
     {
-        ["PIPELINE__KAFKA__BOOTSTRAP"] = kafka.BootstrapServers, ["PIPELINE__S3__ENDPOINT"] = s3.Endpoint,
-        ["PIPELINE__S3__ACCESSKEY"] = s3.AccessKey, ["PIPELINE__S3__SECRETKEY"] = s3.SecretKey,
+        ["PIPELINE__KAFKA__BOOTSTRAP"] = kafka.BootstrapServers,
+        ["PIPELINE__S3__ENDPOINT"] = s3.Endpoint,
+        ["PIPELINE__S3__ACCESSKEY"] = s3.AccessKey,
+        ["PIPELINE__S3__SECRETKEY"] = s3.SecretKey,
     };
 
     private static Task<int> PartitionsOf(KafkaClientSettings kafka, string topic)

@@ -181,11 +181,16 @@ public sealed class ArchiveRoundTripTests
                 var symbol = d.GetProperty("s").GetString()!;
                 trades.Add(new Trade
                 {
-                    Instrument = Perp(symbol), TradeId = d.GetProperty("f").GetInt64(), VenueSymbol = symbol, Origin = Origin.Live,
-                    Price = Schemas.V1.Decimal.From(Dec(d, "p")), Size = Schemas.V1.Decimal.From(Dec(d, "q")),
+                    Instrument = Perp(symbol),
+                    TradeId = d.GetProperty("f").GetInt64(),
+                    VenueSymbol = symbol,
+                    Origin = Origin.Live,
+                    Price = Schemas.V1.Decimal.From(Dec(d, "p")),
+                    Size = Schemas.V1.Decimal.From(Dec(d, "q")),
                     // m = the buyer is the maker, so the taker sold.
                     Aggressor = d.GetProperty("m").GetBoolean() ? AggressorSide.Sell : AggressorSide.Buy,
-                    EventTimeUs = d.GetProperty("T").GetInt64() * 1000, ReceiveTimeUs = receivedUs,
+                    EventTimeUs = d.GetProperty("T").GetInt64() * 1000,
+                    ReceiveTimeUs = receivedUs,
                 });
                 continue;
             }
@@ -215,9 +220,15 @@ public sealed class ArchiveRoundTripTests
             var t = From + i * 2_000_000L + rng.Next(0, 1_000_000);
             trades.Add(new Trade
             {
-                Instrument = Btc, TradeId = 900_000 + i, VenueSymbol = "BTCUSDT", Origin = Origin.Live, Price = Schemas.V1.Decimal.From(price),
-                Size = Schemas.V1.Decimal.From(rng.Next(1, 50_000) / 10_000m), Aggressor = rng.Next(2) == 0 ? AggressorSide.Buy : AggressorSide.Sell,
-                EventTimeUs = t, ReceiveTimeUs = t + 800,
+                Instrument = Btc,
+                TradeId = 900_000 + i,
+                VenueSymbol = "BTCUSDT",
+                Origin = Origin.Live,
+                Price = Schemas.V1.Decimal.From(price),
+                Size = Schemas.V1.Decimal.From(rng.Next(1, 50_000) / 10_000m),
+                Aggressor = rng.Next(2) == 0 ? AggressorSide.Buy : AggressorSide.Sell,
+                EventTimeUs = t,
+                ReceiveTimeUs = t + 800,
             });
         }
         return (trades, klines);
@@ -231,13 +242,20 @@ public sealed class ArchiveRoundTripTests
     {
         var env = new Dictionary<string, string?>
         {
-            ["PIPELINE__KAFKA__BOOTSTRAP"] = kafka.BootstrapServers, ["PIPELINE__KAFKA__PARTITIONS"] = $"{Partitions}",
-            ["PIPELINE__S3__ENDPOINT"] = s3.Endpoint, ["PIPELINE__S3__ACCESSKEY"] = s3.AccessKey, ["PIPELINE__S3__SECRETKEY"] = s3.SecretKey,
-            ["PIPELINE__DATABASE__URL"] = db, ["PIPELINE__SIMULATOR__ENABLED"] = "false",
-            ["PIPELINE__PROCESSING__INDICATORS__0"] = "rsi(14)", ["PIPELINE__PROCESSING__INDICATORS__1"] = "sma(5)",
+            ["PIPELINE__KAFKA__BOOTSTRAP"] = kafka.BootstrapServers,
+            ["PIPELINE__KAFKA__PARTITIONS"] = $"{Partitions}",
+            ["PIPELINE__S3__ENDPOINT"] = s3.Endpoint,
+            ["PIPELINE__S3__ACCESSKEY"] = s3.AccessKey,
+            ["PIPELINE__S3__SECRETKEY"] = s3.SecretKey,
+            ["PIPELINE__DATABASE__URL"] = db,
+            ["PIPELINE__SIMULATOR__ENABLED"] = "false",
+            ["PIPELINE__PROCESSING__INDICATORS__0"] = "rsi(14)",
+            ["PIPELINE__PROCESSING__INDICATORS__1"] = "sma(5)",
             ["PIPELINE__PROCESSING__INDICATORS__2"] = "macd(12,26,9)",
-            ["PIPELINE__INSTRUMENTS__0__EXCHANGE"] = "binance", ["PIPELINE__INSTRUMENTS__0__BASE"] = "BTC",
-            ["PIPELINE__INSTRUMENTS__0__QUOTE"] = "USDT", ["PIPELINE__INSTRUMENTS__0__SYMBOL"] = "BTCUSDT",
+            ["PIPELINE__INSTRUMENTS__0__EXCHANGE"] = "binance",
+            ["PIPELINE__INSTRUMENTS__0__BASE"] = "BTC",
+            ["PIPELINE__INSTRUMENTS__0__QUOTE"] = "USDT",
+            ["PIPELINE__INSTRUMENTS__0__SYMBOL"] = "BTCUSDT",
         };
         for (var i = 0; i < Perps.Length; i++)
         {
@@ -256,12 +274,15 @@ public sealed class ArchiveRoundTripTests
         foreach (var t in trades.OrderBy(t => t.ReceiveTimeUs))
             producer.Produce(TopicCatalog.RawTrades.Name, new Message<byte[], byte[]>
             {
-                Key = Encoding.UTF8.GetBytes(t.Instrument.Key), Value = t.ToByteArray(), Headers = MessageHeaders.For<Trade>(),
+                Key = Encoding.UTF8.GetBytes(t.Instrument.Key),
+                Value = t.ToByteArray(),
+                Headers = MessageHeaders.For<Trade>(),
             });
         foreach (var instrument in trades.Select(t => t.Instrument).DistinctBy(i => i.Key))
             producer.Produce(TopicCatalog.RawTrades.Name, new Message<byte[], byte[]>
             {
-                Key = Encoding.UTF8.GetBytes(instrument.Key), Headers = MessageHeaders.For<EndOfInput>(),
+                Key = Encoding.UTF8.GetBytes(instrument.Key),
+                Headers = MessageHeaders.For<EndOfInput>(),
                 Value = new EndOfInput { Instrument = instrument, Origin = Origin.Live, ThroughTimeUs = To }.ToByteArray(),
             });
         producer.Flush(TimeSpan.FromSeconds(60));

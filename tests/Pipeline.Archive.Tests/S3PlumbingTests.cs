@@ -36,7 +36,9 @@ public sealed class S3PlumbingTests
 
         var e = await Assert.ThrowsAsync<AmazonS3Exception>(() => client.PutObjectAsync(new PutObjectRequest
         {
-            BucketName = options.Bucket, Key = "refused.txt", ContentBody = "x",
+            BucketName = options.Bucket,
+            Key = "refused.txt",
+            ContentBody = "x",
         }));
 
         Assert.Equal(HttpStatusCode.Forbidden, e.StatusCode);
@@ -58,7 +60,10 @@ public sealed class S3PlumbingTests
         {
             var page = await client.ListObjectsV2Async(new ListObjectsV2Request
             {
-                BucketName = options.Bucket, Prefix = "p/", MaxKeys = 5, ContinuationToken = token,
+                BucketName = options.Bucket,
+                Prefix = "p/",
+                MaxKeys = 5,
+                ContinuationToken = token,
             });
             listed.AddRange((page.S3Objects ?? []).Select(o => o.Key));
             token = page.IsTruncated == true ? page.NextContinuationToken : null;

@@ -111,7 +111,9 @@ public sealed class AdminTests
         {
             var delivered = await producer.ProduceAsync("stamped", new Message<string, string>
             {
-                Key = "k", Value = "v", Timestamp = new Timestamp(new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc)),
+                Key = "k",
+                Value = "v",
+                Timestamp = new Timestamp(new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc)),
             });
             Assert.Equal(TimestampType.LogAppendTime, delivered.Timestamp.Type);
         }

@@ -14,7 +14,9 @@ public sealed class OffsetsForTimesTests
         {
             producer.Produce(topic, new Message<string, string>
             {
-                Key = "k", Value = $"v{i}", Timestamp = new Timestamp(T0.AddSeconds(i)),
+                Key = "k",
+                Value = $"v{i}",
+                Timestamp = new Timestamp(T0.AddSeconds(i)),
             });
             if ((i + 1) % perBatch == 0) producer.Flush();
         }

@@ -16,7 +16,9 @@ public sealed class RetentionAndCompactionTests
                 var (key, value, time) = record(n);
                 producer.Produce(topic, new Message<string, string>
                 {
-                    Key = key, Value = value!, Timestamp = time is { } t ? new Timestamp(t) : Timestamp.Default,
+                    Key = key,
+                    Value = value!,
+                    Timestamp = time is { } t ? new Timestamp(t) : Timestamp.Default,
                 });
             }
             producer.Flush();
@@ -99,7 +101,10 @@ public sealed class RetentionAndCompactionTests
         broker.Broker.RunCleanerNow();
         using var consumer = new ConsumerBuilder<string, string?>(new ConsumerConfig
         {
-            BootstrapServers = broker.BootstrapServers, GroupId = "r", EnablePartitionEof = true, AutoOffsetReset = AutoOffsetReset.Earliest,
+            BootstrapServers = broker.BootstrapServers,
+            GroupId = "r",
+            EnablePartitionEof = true,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
         }).Build();
         consumer.Assign(new TopicPartitionOffset("latest", 0, Offset.Beginning));
         var read = new List<(long Offset, string Key, string? Value)>();
@@ -137,7 +142,10 @@ public sealed class RetentionAndCompactionTests
         broker.Broker.RunCleanerNow();
         using var consumer = new ConsumerBuilder<string, string?>(new ConsumerConfig
         {
-            BootstrapServers = broker.BootstrapServers, GroupId = "r", EnablePartitionEof = true, AutoOffsetReset = AutoOffsetReset.Earliest,
+            BootstrapServers = broker.BootstrapServers,
+            GroupId = "r",
+            EnablePartitionEof = true,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
         }).Build();
         consumer.Assign(new TopicPartitionOffset("forget", 0, Offset.Beginning));
         var keys = new List<(string Key, string? Value)>();

@@ -19,8 +19,13 @@ public class ImportOutcomeTests
 
     private static Trade T(long id, string price, long offsetUs) => new()
     {
-        Instrument = Btc, TradeId = id, Price = ProtoDecimal.From(decimal.Parse(price, System.Globalization.CultureInfo.InvariantCulture)),
-        Size = ProtoDecimal.From(1m), EventTimeUs = T0 + offsetUs, ReceiveTimeUs = T0 + offsetUs, Origin = Origin.Import,
+        Instrument = Btc,
+        TradeId = id,
+        Price = ProtoDecimal.From(decimal.Parse(price, System.Globalization.CultureInfo.InvariantCulture)),
+        Size = ProtoDecimal.From(1m),
+        EventTimeUs = T0 + offsetUs,
+        ReceiveTimeUs = T0 + offsetUs,
+        Origin = Origin.Import,
     };
 
     [Fact]

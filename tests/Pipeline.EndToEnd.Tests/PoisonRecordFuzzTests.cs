@@ -73,8 +73,16 @@ public class PoisonRecordFuzzTests
             records.Add(new() { Key = System.Text.Encoding.UTF8.GetBytes(t.Instrument.Key), Value = value, Headers = MessageHeaders.For<Trade>() });
         }
         // A 1.2 MB record (the broker accepts 8 MiB): its dead letter must fit the producer's 1 MB limit.
-        var huge = new Trade { Instrument = Btc, TradeId = 1_000_000, Price = ProtoDecimal.From(1m), Size = ProtoDecimal.From(1m),
-            EventTimeUs = T0, Origin = Origin.Import, VenueSymbol = new string('x', 1_200_000) };
+        var huge = new Trade
+        {
+            Instrument = Btc,
+            TradeId = 1_000_000,
+            Price = ProtoDecimal.From(1m),
+            Size = ProtoDecimal.From(1m),
+            EventTimeUs = T0,
+            Origin = Origin.Import,
+            VenueSymbol = new string('x', 1_200_000)
+        };
         records.Insert(200, new() { Key = System.Text.Encoding.UTF8.GetBytes(Btc.Key), Value = huge.ToByteArray() });
 
         var config = kafka.Settings.Producer("fuzz");

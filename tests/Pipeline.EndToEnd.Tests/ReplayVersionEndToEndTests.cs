@@ -41,11 +41,15 @@ public sealed class ReplayVersionEndToEndTests
             var t = From.AddSeconds(i * 5 + rng.Next(0, 4)).ToUnixTimeMilliseconds() * 1000;
             trades.Add(new Trade
             {
-                Instrument = Btc, TradeId = 5000 + i, VenueSymbol = "BTCUSDT", Origin = Origin.Live,
+                Instrument = Btc,
+                TradeId = 5000 + i,
+                VenueSymbol = "BTCUSDT",
+                Origin = Origin.Live,
                 Price = Schemas.V1.Decimal.From(80_000m + rng.Next(-5000, 5000) / 100m),
                 Size = Schemas.V1.Decimal.From(rng.Next(1, 2000) / 1000m),
                 Aggressor = rng.Next(2) == 0 ? AggressorSide.Buy : AggressorSide.Sell,
-                EventTimeUs = t, ReceiveTimeUs = t + 500,
+                EventTimeUs = t,
+                ReceiveTimeUs = t + 500,
             });
         }
         return trades;
@@ -124,7 +128,9 @@ public sealed class ReplayVersionEndToEndTests
         var v3 = DataVersion.Parse("v3");
         var request = new ReplayRequest
         {
-            Version = v3, FromUs = From.ToUnixTimeMilliseconds() * 1000, ToUs = From.AddMinutes(Minutes).ToUnixTimeMilliseconds() * 1000,
+            Version = v3,
+            FromUs = From.ToUnixTimeMilliseconds() * 1000,
+            ToUs = From.AddMinutes(Minutes).ToUnixTimeMilliseconds() * 1000,
             Instruments = [Btc.Key],
             Processing = new ProcessingOptions { AllowedLatenessMs = options.Processing.AllowedLatenessMs, Indicators = ["rsi(3)"] },
         };
@@ -161,7 +167,9 @@ public sealed class ReplayVersionEndToEndTests
         foreach (var t in trades)
             producer.Produce(TopicCatalog.ValidTrades.Name, new Message<byte[], byte[]>
             {
-                Key = Encoding.UTF8.GetBytes(t.Instrument.Key), Value = t.ToByteArray(), Headers = MessageHeaders.For<Trade>(),
+                Key = Encoding.UTF8.GetBytes(t.Instrument.Key),
+                Value = t.ToByteArray(),
+                Headers = MessageHeaders.For<Trade>(),
             });
         producer.Flush(TimeSpan.FromSeconds(30));
         await Task.CompletedTask;

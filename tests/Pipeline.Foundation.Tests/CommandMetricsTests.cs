@@ -85,7 +85,8 @@ public sealed class CommandMetricsTests : IAsyncLifetime
     {
         var psi = new ProcessStartInfo("dotnet")
         {
-            RedirectStandardOutput = true, RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
             WorkingDirectory = TestDirectories.Create("command-metrics"),
         };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "pipeline.dll"));

@@ -69,8 +69,14 @@ public class ReplayCliTests
                     Key = Encoding.UTF8.GetBytes(btc.Key),
                     Value = new Trade
                     {
-                        Instrument = btc, TradeId = i, Price = Schemas.V1.Decimal.From(100m + i % 7), Size = Schemas.V1.Decimal.From(0.5m),
-                        Aggressor = AggressorSide.Buy, EventTimeUs = t0 + i * 1_000_000L, ReceiveTimeUs = t0 + i * 1_000_000L, Origin = Origin.Backfill,
+                        Instrument = btc,
+                        TradeId = i,
+                        Price = Schemas.V1.Decimal.From(100m + i % 7),
+                        Size = Schemas.V1.Decimal.From(0.5m),
+                        Aggressor = AggressorSide.Buy,
+                        EventTimeUs = t0 + i * 1_000_000L,
+                        ReceiveTimeUs = t0 + i * 1_000_000L,
+                        Origin = Origin.Backfill,
                     }.ToByteArray(),
                 });
             producer.Flush(TimeSpan.FromSeconds(30));

@@ -28,7 +28,9 @@ public sealed class RoleMetricsTests : IAsyncLifetime
     {
         var psi = new ProcessStartInfo("dotnet")
         {
-            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
             WorkingDirectory = TestDirectories.Create("metrics-role"),
         };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "pipeline.dll"));

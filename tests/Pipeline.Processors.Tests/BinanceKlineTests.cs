@@ -70,10 +70,16 @@ public class BinanceKlineTests
             foreach (var a in included)
                 d.PipeTrade(new Trade
                 {
-                    Instrument = ins, TradeId = a.FirstId, Price = ProtoDecimal.From(a.Price), Size = ProtoDecimal.From(a.Qty),
+                    Instrument = ins,
+                    TradeId = a.FirstId,
+                    Price = ProtoDecimal.From(a.Price),
+                    Size = ProtoDecimal.From(a.Qty),
                     // m = the buyer is the maker, so the taker sold.
                     Aggressor = a.BuyerIsMaker ? AggressorSide.Sell : AggressorSide.Buy,
-                    EventTimeUs = a.TimeMs * 1000, ReceiveTimeUs = (long)(a.ReceivedS * 1_000_000), Origin = Origin.Live, VenueSymbol = a.Symbol,
+                    EventTimeUs = a.TimeMs * 1000,
+                    ReceiveTimeUs = (long)(a.ReceivedS * 1_000_000),
+                    Origin = Origin.Live,
+                    VenueSymbol = a.Symbol,
                 });
             d.Commit();
             var c = d.Candles().Last(c => c.Interval == "1m");

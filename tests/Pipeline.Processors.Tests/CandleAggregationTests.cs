@@ -67,10 +67,18 @@ public class CandleAggregationTests
         var t = Us("2024-01-03T13:47:12Z");
         var expected = new Dictionary<string, string>
         {
-            ["1m"] = "2024-01-03T13:47:00Z", ["3m"] = "2024-01-03T13:45:00Z", ["5m"] = "2024-01-03T13:45:00Z",
-            ["15m"] = "2024-01-03T13:45:00Z", ["30m"] = "2024-01-03T13:30:00Z", ["1h"] = "2024-01-03T13:00:00Z",
-            ["2h"] = "2024-01-03T12:00:00Z", ["4h"] = "2024-01-03T12:00:00Z", ["6h"] = "2024-01-03T12:00:00Z",
-            ["8h"] = "2024-01-03T08:00:00Z", ["12h"] = "2024-01-03T12:00:00Z", ["1d"] = "2024-01-03T00:00:00Z",
+            ["1m"] = "2024-01-03T13:47:00Z",
+            ["3m"] = "2024-01-03T13:45:00Z",
+            ["5m"] = "2024-01-03T13:45:00Z",
+            ["15m"] = "2024-01-03T13:45:00Z",
+            ["30m"] = "2024-01-03T13:30:00Z",
+            ["1h"] = "2024-01-03T13:00:00Z",
+            ["2h"] = "2024-01-03T12:00:00Z",
+            ["4h"] = "2024-01-03T12:00:00Z",
+            ["6h"] = "2024-01-03T12:00:00Z",
+            ["8h"] = "2024-01-03T08:00:00Z",
+            ["12h"] = "2024-01-03T12:00:00Z",
+            ["1d"] = "2024-01-03T00:00:00Z",
             ["1w"] = "2024-01-01T00:00:00Z",
         };
         foreach (var (name, open) in expected)
@@ -209,11 +217,16 @@ public class CandleAggregationTests
                 .Select(g => new
                 {
                     Open = g.Key,
-                    O = g.First().Price.ToDecimal(), H = g.Max(t => t.Price.ToDecimal()), L = g.Min(t => t.Price.ToDecimal()),
-                    C = g.Last().Price.ToDecimal(), V = g.Sum(t => t.Size.ToDecimal()),
+                    O = g.First().Price.ToDecimal(),
+                    H = g.Max(t => t.Price.ToDecimal()),
+                    L = g.Min(t => t.Price.ToDecimal()),
+                    C = g.Last().Price.ToDecimal(),
+                    V = g.Sum(t => t.Size.ToDecimal()),
                     Q = g.Sum(t => t.Price.ToDecimal() * t.Size.ToDecimal()),
                     Tb = g.Where(t => t.Aggressor == AggressorSide.Buy).Sum(t => t.Size.ToDecimal()),
-                    N = g.Count(), F = g.Min(t => t.TradeId), La = g.Max(t => t.TradeId),
+                    N = g.Count(),
+                    F = g.Min(t => t.TradeId),
+                    La = g.Max(t => t.TradeId),
                 }).ToList();
             var ours = streamed.Where(c => c.Interval == interval.Name).OrderBy(c => c.OpenTimeUs).ToList();
             Assert.Equal(batch.Count, ours.Count);

@@ -64,7 +64,7 @@ public class ProcessorExactlyOnceTests
         using var producer = new ProducerBuilder<byte[], byte[]>(settings.Producer("eos-input")).Build();
         foreach (var (topic, key, value) in input)
             producer.Produce(topic == EndOfInputOnRawTrades ? TopicCatalog.RawTrades.Name : topic, new Message<byte[], byte[]>
-                { Key = key, Value = value, Headers = topic == EndOfInputOnRawTrades ? MessageHeaders.For<EndOfInput>() : null });
+            { Key = key, Value = value, Headers = topic == EndOfInputOnRawTrades ? MessageHeaders.For<EndOfInput>() : null });
         producer.Flush(TimeSpan.FromSeconds(60));
         await Task.CompletedTask;
     }

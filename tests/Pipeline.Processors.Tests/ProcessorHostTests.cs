@@ -35,7 +35,7 @@ public class ProcessorHostTests
         {
             foreach (var t in trades)
                 await producer.ProduceAsync(TopicCatalog.RawTrades.Name, new Message<byte[]?, byte[]?>
-                    { Key = System.Text.Encoding.UTF8.GetBytes(t.Instrument.Key), Value = t.ToByteArray(), Headers = MessageHeaders.For<Trade>() });
+                { Key = System.Text.Encoding.UTF8.GetBytes(t.Instrument.Key), Value = t.ToByteArray(), Headers = MessageHeaders.For<Trade>() });
             await producer.ProduceAsync(TopicCatalog.RawTrades.Name, new Message<byte[]?, byte[]?> { Key = null, Value = [0xFF, 0x00, 0x13] });
         }
 
@@ -95,7 +95,7 @@ public class ProcessorHostTests
                 if (version is null) headers.Remove(MessageHeaders.SchemaVersion);
                 else { headers.Remove(MessageHeaders.SchemaVersion); headers.Add(MessageHeaders.SchemaVersion, System.Text.Encoding.UTF8.GetBytes(version)); }
                 await producer.ProduceAsync(TopicCatalog.RawTrades.Name, new Message<byte[]?, byte[]?>
-                    { Key = System.Text.Encoding.UTF8.GetBytes(t.Instrument.Key), Value = t.ToByteArray(), Headers = headers });
+                { Key = System.Text.Encoding.UTF8.GetBytes(t.Instrument.Key), Value = t.ToByteArray(), Headers = headers });
             }
         }
 

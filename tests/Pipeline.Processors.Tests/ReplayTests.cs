@@ -72,7 +72,7 @@ public class ReplayTests
                 try
                 {
                     producer.Produce(topic == EndOfInputOnRawTrades ? TopicCatalog.RawTrades.Name : topic, new Message<byte[], byte[]>
-                        { Key = key, Value = value, Headers = topic == EndOfInputOnRawTrades ? MessageHeaders.For<EndOfInput>() : null });
+                    { Key = key, Value = value, Headers = topic == EndOfInputOnRawTrades ? MessageHeaders.For<EndOfInput>() : null });
                     break;
                 }
                 catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull) { producer.Poll(TimeSpan.FromMilliseconds(20)); }
@@ -321,7 +321,11 @@ public class ReplayTests
             }
         var job = await ReplayJob.PlanAsync(kafka.Settings, new ReplayRequest
         {
-            Version = archive.Version, FromUs = t0, ToUs = to, Input = archive.Input.Name, Processing = options.Processing,
+            Version = archive.Version,
+            FromUs = t0,
+            ToUs = to,
+            Input = archive.Input.Name,
+            Processing = options.Processing,
         }, Configured(options), NullLoggerFactory.Instance);
         Assert.True((await job.RunAsync(null, CancellationToken.None)).Complete);
 

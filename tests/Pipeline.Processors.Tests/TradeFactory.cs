@@ -17,17 +17,17 @@ public static class TradeFactory
 
     public static Trade Trade(long id, string price, string size, long eventUs, Origin origin = Origin.Backfill,
         AggressorSide side = AggressorSide.Buy, InstrumentRef? instrument = null) => new()
-    {
-        Instrument = instrument ?? Btc,
-        TradeId = id,
-        Price = ProtoDecimal.From(decimal.Parse(price, CultureInfo.InvariantCulture)),
-        Size = ProtoDecimal.From(decimal.Parse(size, CultureInfo.InvariantCulture)),
-        Aggressor = side,
-        EventTimeUs = eventUs,
-        ReceiveTimeUs = eventUs + 1000,
-        Origin = origin,
-        VenueSymbol = "BTCUSDT",
-    };
+        {
+            Instrument = instrument ?? Btc,
+            TradeId = id,
+            Price = ProtoDecimal.From(decimal.Parse(price, CultureInfo.InvariantCulture)),
+            Size = ProtoDecimal.From(decimal.Parse(size, CultureInfo.InvariantCulture)),
+            Aggressor = side,
+            EventTimeUs = eventUs,
+            ReceiveTimeUs = eventUs + 1000,
+            Origin = origin,
+            VenueSymbol = "BTCUSDT",
+        };
 
     public static ProcessingOptions Options(int latenessMs = 2_000, int throttleMs = 1_000, int horizonMs = 3_600_000) => new()
     {

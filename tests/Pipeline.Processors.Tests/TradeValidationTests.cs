@@ -176,9 +176,16 @@ public class TradeValidationTests
         var d = Driver();
         Candle K(string o, string h, string l, string c) => new()
         {
-            Instrument = Btc, Interval = "1m", OpenTimeUs = Us("2024-03-01T10:00:00Z"), CloseTimeUs = Us("2024-03-01T10:00:59.999Z"),
-            Open = Schemas.V1.Decimal.From(D(o)), High = Schemas.V1.Decimal.From(D(h)), Low = Schemas.V1.Decimal.From(D(l)),
-            Close = Schemas.V1.Decimal.From(D(c)), Volume = Schemas.V1.Decimal.From(1m), Source = CandleSource.Exchange,
+            Instrument = Btc,
+            Interval = "1m",
+            OpenTimeUs = Us("2024-03-01T10:00:00Z"),
+            CloseTimeUs = Us("2024-03-01T10:00:59.999Z"),
+            Open = Schemas.V1.Decimal.From(D(o)),
+            High = Schemas.V1.Decimal.From(D(h)),
+            Low = Schemas.V1.Decimal.From(D(l)),
+            Close = Schemas.V1.Decimal.From(D(c)),
+            Volume = Schemas.V1.Decimal.From(1m),
+            Source = CandleSource.Exchange,
         };
         d.Pipe(TopicCatalog.RawExchangeCandles.Name, null, Google.Protobuf.MessageExtensions.ToByteArray(K("10", "11", "9", "12")));
         d.Pipe(TopicCatalog.RawExchangeCandles.Name, null, Google.Protobuf.MessageExtensions.ToByteArray(K("10", "12", "9", "11")));

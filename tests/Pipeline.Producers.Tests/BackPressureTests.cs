@@ -34,7 +34,8 @@ public sealed class BackPressureTests
         // A broker that never answers: nothing is ever acknowledged, so the Kafka client's queue fills after 100 records.
         var deadBroker = new KafkaClientSettings($"127.0.0.1:{FreeTcpPort()}");
         using var publisher = new TopicPublisher(deadBroker, "test-stalled", NullLogger.Instance,
-            new Dictionary<string, string> { ["queue.buffering.max.messages"] = kafkaQueue.ToString() }) { DisposeFlushTimeout = TimeSpan.Zero };
+            new Dictionary<string, string> { ["queue.buffering.max.messages"] = kafkaQueue.ToString() })
+        { DisposeFlushTimeout = TimeSpan.Zero };
         var listing = new VenueListing(InstrumentRef.Create("coinbase", "BTC", "USD", MarketType.Spot), "BTC-USD", ["1m"]);
         var options = new ConnectionOptions { QueueCapacity = queueCapacity, HeartbeatTimeout = TimeSpan.FromMinutes(5) };
         using var feed = new LiveFeed([listing], options, NullLoggerFactory.Instance, _ => new VenueEndpoints(server.WebSocketBase, server.RestBase));

@@ -125,8 +125,13 @@ public sealed class BinanceFuturesTests
                 // REST rows are the stream's fields without the event envelope ("a","p","q","f","l","T","m"), small pages.
                 var rows = data.Where(d => (long)d["a"]! >= fromId).Take(Math.Min(limit, 4)).Select(d => new JsonObject
                 {
-                    ["a"] = (long)d["a"]!, ["p"] = (string)d["p"]!, ["q"] = (string)d["q"]!, ["f"] = (long)d["f"]!, ["l"] = (long)d["l"]!,
-                    ["T"] = (long)d["T"]!, ["m"] = (bool)d["m"]!,
+                    ["a"] = (long)d["a"]!,
+                    ["p"] = (string)d["p"]!,
+                    ["q"] = (string)d["q"]!,
+                    ["f"] = (long)d["f"]!,
+                    ["l"] = (long)d["l"]!,
+                    ["T"] = (long)d["T"]!,
+                    ["m"] = (bool)d["m"]!,
                 }).ToArray();
                 return Results.Text(new JsonArray(rows).ToJsonString(), "application/json");
             });

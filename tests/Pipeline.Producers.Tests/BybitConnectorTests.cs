@@ -129,7 +129,7 @@ public sealed class BybitConnectorTests
             }
             foreach (var t in all.Skip(30)) await socket.SendAsync(Frame(t));
             await socket.HoldAsync();
-        // The venue keeps only the 25 newest trades: ids 25-29 of the gap are there, 20-24 are gone.
+            // The venue keeps only the 25 newest trades: ids 25-29 of the gap are there, 20-24 are gone.
         }, app => app.MapGet("/v5/market/recent-trade", (string category, string symbol, int limit) => RecentTrades(all, category, 25)));
 
         var (trades, connection) = await ConnectorGapBackfillTests.RunUntilAsync(server, Spot, 45, firstTwenty, 20);
@@ -181,8 +181,13 @@ public sealed class BybitConnectorTests
     {
         var list = all.OrderByDescending(t => t.TimeMs).Take(limit).Select(t => (JsonNode)new JsonObject
         {
-            ["execId"] = t.Id.ToString(CultureInfo.InvariantCulture), ["symbol"] = "BTCUSDT", ["price"] = t.Price, ["size"] = t.Size,
-            ["side"] = t.Side, ["time"] = t.TimeMs.ToString(CultureInfo.InvariantCulture), ["isBlockTrade"] = false,
+            ["execId"] = t.Id.ToString(CultureInfo.InvariantCulture),
+            ["symbol"] = "BTCUSDT",
+            ["price"] = t.Price,
+            ["size"] = t.Size,
+            ["side"] = t.Side,
+            ["time"] = t.TimeMs.ToString(CultureInfo.InvariantCulture),
+            ["isBlockTrade"] = false,
         }).ToArray();
         var body = new JsonObject { ["retCode"] = 0, ["retMsg"] = "OK", ["result"] = new JsonObject { ["category"] = category, ["list"] = new JsonArray(list) } };
         return Results.Text(body.ToJsonString(), "application/json");

@@ -133,8 +133,13 @@ public sealed class ConnectorGapBackfillTests
                 Assert.Equal("BTCUSDT", symbol);
                 var page = all.Where(t => t.Id >= fromId).Take(Math.Min(limit, 7)).Select(t => new JsonObject
                 {
-                    ["id"] = t.Id, ["price"] = t.Price.ToString("0.00000000", CultureInfo.InvariantCulture), ["qty"] = t.Qty.ToString("0.00000000", CultureInfo.InvariantCulture),
-                    ["quoteQty"] = (t.Price * t.Qty).ToString(CultureInfo.InvariantCulture), ["time"] = t.TimeMs, ["isBuyerMaker"] = t.BuyerMaker, ["isBestMatch"] = true,
+                    ["id"] = t.Id,
+                    ["price"] = t.Price.ToString("0.00000000", CultureInfo.InvariantCulture),
+                    ["qty"] = t.Qty.ToString("0.00000000", CultureInfo.InvariantCulture),
+                    ["quoteQty"] = (t.Price * t.Qty).ToString(CultureInfo.InvariantCulture),
+                    ["time"] = t.TimeMs,
+                    ["isBuyerMaker"] = t.BuyerMaker,
+                    ["isBestMatch"] = true,
                 });
                 return Results.Text(new JsonArray([.. page]).ToJsonString(), "application/json");
             });
@@ -169,7 +174,8 @@ public sealed class ConnectorGapBackfillTests
         string Iso(long us) => DateTimeOffset.FromUnixTimeMilliseconds(us / 1000).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff", CultureInfo.InvariantCulture) + (us % 1000).ToString("000") + "Z";
         string Trades(string type, IEnumerable<int> idx) => new JsonObject
         {
-            ["channel"] = "trade", ["type"] = type,
+            ["channel"] = "trade",
+            ["type"] = type,
             ["data"] = new JsonArray([.. idx.Select(i => (JsonNode)JsonNode.Parse($$"""{"symbol":"BTC/USD","side":"{{(all[i].Buy ? "buy" : "sell")}}","price":{{all[i].Price.ToString(CultureInfo.InvariantCulture)}},"qty":{{all[i].Qty.ToString(CultureInfo.InvariantCulture)}},"ord_type":"market","trade_id":{{all[i].Id}},"timestamp":"{{Iso(all[i].Us)}}"}""")!)]),
         }.ToJsonString();
 
@@ -230,7 +236,13 @@ public sealed class ConnectorGapBackfillTests
         {
             var rows = Enumerable.Range(0, 50).Select(i => first + i).Where(id => id >= fromId).Take(limit).Select(id => new JsonObject
             {
-                ["id"] = id, ["price"] = $"3300.{id % 100:00}", ["qty"] = "0.5000", ["quoteQty"] = "1", ["time"] = 1_735_689_600_000 + (id - first), ["isBuyerMaker"] = false, ["isBestMatch"] = true,
+                ["id"] = id,
+                ["price"] = $"3300.{id % 100:00}",
+                ["qty"] = "0.5000",
+                ["quoteQty"] = "1",
+                ["time"] = 1_735_689_600_000 + (id - first),
+                ["isBuyerMaker"] = false,
+                ["isBestMatch"] = true,
             });
             return Results.Text(new JsonArray([.. rows]).ToJsonString(), "application/json");
         });

@@ -77,7 +77,9 @@ public sealed class InstrumentsFileTests
             overrides: new Dictionary<string, string?>
             {
                 ["InstrumentsFile"] = WriteYaml("instruments:\n  - { exchange: coinbase, base: ETH, quote: USD }\n"),
-                ["Instruments:0:Exchange"] = "binance", ["Instruments:0:Base"] = "BTC", ["Instruments:0:Quote"] = "USDT",
+                ["Instruments:0:Exchange"] = "binance",
+                ["Instruments:0:Base"] = "BTC",
+                ["Instruments:0:Quote"] = "USDT",
             },
             environment: new Dictionary<string, string?>(), venues: VenueRegistry.Default));
         Assert.Contains("keep one list", Assert.Single(e.Problems));

@@ -47,8 +47,13 @@ public class MigrationTests
         await using var server = await PgliteTimescale.StartAsync();
         var cs = new NpgsqlConnectionStringBuilder
         {
-            Host = "127.0.0.1", Port = server.Port, Username = "postgres", Password = "unused", Database = "postgres",
-            SslMode = SslMode.Disable, Pooling = false,
+            Host = "127.0.0.1",
+            Port = server.Port,
+            Username = "postgres",
+            Password = "unused",
+            Database = "postgres",
+            SslMode = SslMode.Disable,
+            Pooling = false,
         }.ConnectionString;
         await using var db = NpgsqlDataSource.Create(cs);
         var applied = await MigrationRunner.ApplyAsync(db, NullLogger.Instance);

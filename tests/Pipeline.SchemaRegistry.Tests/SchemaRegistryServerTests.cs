@@ -80,7 +80,11 @@ public sealed class SchemaRegistryServerTests : IAsyncLifetime
         var added = FileDescriptorProto.Parser.ParseFrom(CandleReflection.Descriptor.SerializedData);
         added.MessageType.Single(m => m.Name == "Candle").Field.Add(new FieldDescriptorProto
         {
-            Name = "venue_sequence", Number = 99, Type = FieldType.Int64, Label = FieldDescriptorProto.Types.Label.Optional, JsonName = "venueSequence",
+            Name = "venue_sequence",
+            Number = 99,
+            Type = FieldType.Int64,
+            Label = FieldDescriptorProto.Types.Label.Optional,
+            JsonName = "venueSequence",
         });
         var compatible = new Schema(Serialized(added), references, SchemaType.Protobuf);
         Assert.True(await _client.IsCompatibleAsync("candles-value", compatible));

@@ -67,7 +67,12 @@ public sealed class TestS3 : IAsyncDisposable
 
     public S3Options Options(string bucket, string prefix = "pipeline") => new()
     {
-        Endpoint = Endpoint, Bucket = bucket, Prefix = prefix, AccessKey = AccessKey, SecretKey = SecretKey, ForcePathStyle = true,
+        Endpoint = Endpoint,
+        Bucket = bucket,
+        Prefix = prefix,
+        AccessKey = AccessKey,
+        SecretKey = SecretKey,
+        ForcePathStyle = true,
     };
 
     public async Task StopAsync()

@@ -31,8 +31,14 @@ public sealed class TwapPipeline : IAsyncDisposable
         Proxy = proxy;
         var clientOptions = options;
         if (proxy is not null)
-            clientOptions = new S3Options { Endpoint = $"http://127.0.0.1:{proxy.Port}", Bucket = options.Bucket, AccessKey = options.AccessKey,
-                SecretKey = options.SecretKey, ForcePathStyle = true };
+            clientOptions = new S3Options
+            {
+                Endpoint = $"http://127.0.0.1:{proxy.Port}",
+                Bucket = options.Bucket,
+                AccessKey = options.AccessKey,
+                SecretKey = options.SecretKey,
+                ForcePathStyle = true
+            };
         Client = S3ClientFactory.Create(clientOptions, TimeSpan.FromSeconds(5));
         if (Client.Config is ClientConfig c) c.MaxErrorRetry = 0;
         Admin = S3ClientFactory.Create(options);

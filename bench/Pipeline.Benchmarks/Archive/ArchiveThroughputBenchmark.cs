@@ -34,7 +34,9 @@ public sealed class ArchiveThroughputBenchmark : IBenchmark
             foreach (var t in trades)
                 producer.Produce(TopicCatalog.ValidTrades.Name, new Message<string, byte[]>
                 {
-                    Key = t.Instrument.Key, Value = t.ToByteArray(), Headers = MessageHeaders.For<Trade>(),
+                    Key = t.Instrument.Key,
+                    Value = t.ToByteArray(),
+                    Headers = MessageHeaders.For<Trade>(),
                 }, r => { lock (ends) ends[r.Partition.Value] = Math.Max(ends[r.Partition.Value], r.Offset.Value + 1); });
             producer.Flush(TimeSpan.FromSeconds(120));
         }

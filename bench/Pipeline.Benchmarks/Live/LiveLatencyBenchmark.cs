@@ -97,13 +97,19 @@ public sealed class LiveLatencyBenchmark : IBenchmark
                 var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
                 var trade = new Trade
                 {
-                    Instrument = probe, TradeId = n, Price = Schemas.V1.Decimal.From(price), Size = Schemas.V1.Decimal.From(0.001m),
-                    Aggressor = AggressorSide.Buy, EventTimeUs = now, ReceiveTimeUs = now, Origin = Origin.Live,
+                    Instrument = probe,
+                    TradeId = n,
+                    Price = Schemas.V1.Decimal.From(price),
+                    Size = Schemas.V1.Decimal.From(0.001m),
+                    Aggressor = AggressorSide.Buy,
+                    EventTimeUs = now,
+                    ReceiveTimeUs = now,
+                    Origin = Origin.Live,
                 };
                 sentAt[n] = Stopwatch.GetTimestamp();
                 sent[price.ToString(CultureInfo.InvariantCulture)] = sentAt[n];
                 producer.Produce(TopicCatalog.RawTrades.Name, new Message<byte[], byte[]>
-                    { Key = Encoding.UTF8.GetBytes(probe.Key), Value = trade.ToByteArray(), Headers = MessageHeaders.For<Trade>() });
+                { Key = Encoding.UTF8.GetBytes(probe.Key), Value = trade.ToByteArray(), Headers = MessageHeaders.For<Trade>() });
                 producer.Flush(TimeSpan.FromSeconds(5));
                 await Task.Delay(ProbeEvery, ct); // the probe rate, not synchronisation
             }
@@ -158,8 +164,14 @@ public sealed class LiveLatencyBenchmark : IBenchmark
                 var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
                 var trade = new Trade
                 {
-                    Instrument = instruments[k], TradeId = ++ids[k], Price = Schemas.V1.Decimal.From(100m + n % 1000 / 100m),
-                    Size = Schemas.V1.Decimal.From(0.01m), Aggressor = AggressorSide.Sell, EventTimeUs = now, ReceiveTimeUs = now, Origin = Origin.Live,
+                    Instrument = instruments[k],
+                    TradeId = ++ids[k],
+                    Price = Schemas.V1.Decimal.From(100m + n % 1000 / 100m),
+                    Size = Schemas.V1.Decimal.From(0.01m),
+                    Aggressor = AggressorSide.Sell,
+                    EventTimeUs = now,
+                    ReceiveTimeUs = now,
+                    Origin = Origin.Live,
                 };
                 try { producer.Produce(TopicCatalog.RawTrades.Name, new Message<byte[], byte[]> { Key = keys[k], Value = trade.ToByteArray(), Headers = MessageHeaders.For<Trade>() }); }
                 catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull) { producer.Poll(TimeSpan.FromMilliseconds(5)); n--; }

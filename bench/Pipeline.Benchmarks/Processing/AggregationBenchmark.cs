@@ -86,8 +86,14 @@ public sealed class AggregationBenchmark : IBenchmark
         for (var i = 0; i < m; i++)
             records[i] = new ProcessorRecord(TopicCatalog.RawTrades.Name, 0, i, null, new Trade
             {
-                Instrument = ins, TradeId = i, Price = Schemas.V1.Decimal.From(prices[i]), Size = Schemas.V1.Decimal.From(sizes[i]),
-                Aggressor = AggressorSide.Buy, EventTimeUs = times[i], ReceiveTimeUs = times[i] + 1000, Origin = Origin.Live,
+                Instrument = ins,
+                TradeId = i,
+                Price = Schemas.V1.Decimal.From(prices[i]),
+                Size = Schemas.V1.Decimal.From(sizes[i]),
+                Aggressor = AggressorSide.Buy,
+                EventTimeUs = times[i],
+                ReceiveTimeUs = times[i] + 1000,
+                Origin = Origin.Live,
             }.ToByteArray());
         double bestPath = 0, bestPathCpu = 0;
         for (var round = 0; round < 5; round++)

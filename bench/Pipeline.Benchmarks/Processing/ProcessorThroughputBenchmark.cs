@@ -80,16 +80,21 @@ public sealed class ProcessorThroughputBenchmark : IBenchmark
             var t = t0 + i * 1000L; // 1000 trades per second of event time
             var trade = new Trade
             {
-                Instrument = instruments[k], TradeId = ids[k]++, Price = Schemas.V1.Decimal.From(60000m + rng.Next(0, 100_000) / 100m),
-                Size = Schemas.V1.Decimal.From(rng.Next(1, 100_000) / 100_000m), Aggressor = AggressorSide.Buy,
-                EventTimeUs = t, ReceiveTimeUs = t, Origin = Origin.Live,
+                Instrument = instruments[k],
+                TradeId = ids[k]++,
+                Price = Schemas.V1.Decimal.From(60000m + rng.Next(0, 100_000) / 100m),
+                Size = Schemas.V1.Decimal.From(rng.Next(1, 100_000) / 100_000m),
+                Aggressor = AggressorSide.Buy,
+                EventTimeUs = t,
+                ReceiveTimeUs = t,
+                Origin = Origin.Live,
             };
             while (true)
             {
                 try
                 {
                     producer.Produce(TopicCatalog.RawTrades.Name, new Message<byte[], byte[]>
-                        { Key = System.Text.Encoding.UTF8.GetBytes(instruments[k].Key), Value = trade.ToByteArray(), Headers = MessageHeaders.For<Trade>() });
+                    { Key = System.Text.Encoding.UTF8.GetBytes(instruments[k].Key), Value = trade.ToByteArray(), Headers = MessageHeaders.For<Trade>() });
                     break;
                 }
                 catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull) { producer.Poll(TimeSpan.FromMilliseconds(10)); }

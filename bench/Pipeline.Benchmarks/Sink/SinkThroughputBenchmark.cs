@@ -33,9 +33,14 @@ public sealed class SinkThroughputBenchmark : IBenchmark
         var rng = new Random(7);
         var batch = Enumerable.Range(0, trades).Select(i => new Trade
         {
-            Instrument = Instruments[i % 3], TradeId = i, Aggressor = AggressorSide.Buy, Origin = Origin.Live,
-            Price = Schemas.V1.Decimal.From(60_000m + rng.Next(0, 1_000_000) / 100m), Size = Schemas.V1.Decimal.From(rng.Next(1, 100_000) / 100_000m),
-            EventTimeUs = Day + i * 100_000L, ReceiveTimeUs = Day + i * 100_000L + 500,
+            Instrument = Instruments[i % 3],
+            TradeId = i,
+            Aggressor = AggressorSide.Buy,
+            Origin = Origin.Live,
+            Price = Schemas.V1.Decimal.From(60_000m + rng.Next(0, 1_000_000) / 100m),
+            Size = Schemas.V1.Decimal.From(rng.Next(1, 100_000) / 100_000m),
+            EventTimeUs = Day + i * 100_000L,
+            ReceiveTimeUs = Day + i * 100_000L + 500,
         }).ToList();
 
         await using var kafka = await TestKafka.StartAsync(partitions: 3);
@@ -62,10 +67,20 @@ public sealed class SinkThroughputBenchmark : IBenchmark
             var close = 60_000m + rng.Next(0, 1000);
             return new Candle
             {
-                Instrument = Instruments[key % 3], Interval = "1m", OpenTimeUs = Day + (key / 3) * 60_000_000L, CloseTimeUs = Day + (key / 3 + 1) * 60_000_000L,
-                Open = Schemas.V1.Decimal.From(60_000m), High = Schemas.V1.Decimal.From(61_000m), Low = Schemas.V1.Decimal.From(59_000m), Close = Schemas.V1.Decimal.From(close),
-                Volume = Schemas.V1.Decimal.From(i % 4 + 1), QuoteVolume = Schemas.V1.Decimal.From((i % 4 + 1) * close), TradeCount = i % 4 + 1,
-                Closed = i % 4 >= 2, Revision = i % 4 == 3 ? 1 : 0, Source = CandleSource.Aggregated,
+                Instrument = Instruments[key % 3],
+                Interval = "1m",
+                OpenTimeUs = Day + (key / 3) * 60_000_000L,
+                CloseTimeUs = Day + (key / 3 + 1) * 60_000_000L,
+                Open = Schemas.V1.Decimal.From(60_000m),
+                High = Schemas.V1.Decimal.From(61_000m),
+                Low = Schemas.V1.Decimal.From(59_000m),
+                Close = Schemas.V1.Decimal.From(close),
+                Volume = Schemas.V1.Decimal.From(i % 4 + 1),
+                QuoteVolume = Schemas.V1.Decimal.From((i % 4 + 1) * close),
+                TradeCount = i % 4 + 1,
+                Closed = i % 4 >= 2,
+                Revision = i % 4 == 3 ? 1 : 0,
+                Source = CandleSource.Aggregated,
             };
         }).ToList();
         Publish(kafka.Settings, TopicCatalog.Candles.Name, candleRecords.Select(c => (c.Instrument.Key, c.ToByteArray())));
@@ -117,7 +132,9 @@ public sealed class SinkThroughputBenchmark : IBenchmark
     {
         var records = trades.Select((t, i) => new ConsumeResult<byte[]?, byte[]?>
         {
-            Topic = TopicCatalog.ValidTrades.Name, Partition = 0, Offset = i,
+            Topic = TopicCatalog.ValidTrades.Name,
+            Partition = 0,
+            Offset = i,
             Message = new Message<byte[]?, byte[]?> { Key = null, Value = t.ToByteArray() },
         }).ToList();
         var sw = Stopwatch.StartNew();

@@ -18,18 +18,21 @@ public static class ArchiveRepublishCommand
     {
         var archive = new Option<string>("--from-archive")
         {
-            Description = "the archive: s3://bucket/prefix (endpoint and credentials from S3:* / AWS_* settings)", Required = true,
+            Description = "the archive: s3://bucket/prefix (endpoint and credentials from S3:* / AWS_* settings)",
+            Required = true,
         };
         var from = new Option<string>("--from") { Description = "start, exchange time (UTC), e.g. 2025-01-15 or 2025-01-15T12:00:00Z", Required = true };
         var to = new Option<string>("--to") { Description = "end, exclusive (UTC)", Required = true };
         var into = new Option<string>("--into") { Description = "the replay version to write (topic replay.<version>.trades)", Required = true };
         var instrument = new Option<string[]>("--instrument")
         {
-            Description = "only these instrument keys (exchange:BASE/QUOTE:market); default: all", AllowMultipleArgumentsPerToken = true,
+            Description = "only these instrument keys (exchange:BASE/QUOTE:market); default: all",
+            AllowMultipleArgumentsPerToken = true,
         };
         var chunk = new Option<int>("--transaction-records")
         {
-            Description = "records per Kafka transaction (default 20000); a crash redoes at most one transaction", DefaultValueFactory = _ => 20_000,
+            Description = "records per Kafka transaction (default 20000); a crash redoes at most one transaction",
+            DefaultValueFactory = _ => 20_000,
         };
         var command = new Command("republish",
             "Republish archived trades of [--from, --to) into replay.<version>.trades in exchange-time order, each instrument followed "

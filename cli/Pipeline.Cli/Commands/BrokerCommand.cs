@@ -17,7 +17,8 @@ public static class BrokerCommand
         var autoCreate = new Option<bool>("--auto-create-topics") { Description = "Create unknown topics on first use (off by default, like the pipeline's own use)" };
         var registryPort = new Option<int>("--registry-port")
         {
-            Description = "Also serve the built-in Schema Registry on this 127.0.0.1 port (0 picks a free one; off when not given)", DefaultValueFactory = _ => -1,
+            Description = "Also serve the built-in Schema Registry on this 127.0.0.1 port (0 picks a free one; off when not given)",
+            DefaultValueFactory = _ => -1,
         };
         var command = new Command("broker", "Run the embedded single-node Kafka-compatible broker in the foreground (Ctrl-C stops it)")
         {

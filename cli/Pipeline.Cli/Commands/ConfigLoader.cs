@@ -6,6 +6,6 @@ namespace Pipeline.Cli.Commands;
 
 internal static class ConfigLoader
 {
-    public static PipelineOptions Load(ParseResult parse, Option<string?> config) => 
+    public static PipelineOptions Load(ParseResult parse, Option<string?> config) =>
         PipelineConfiguration.Load(parse.GetValue(config), venues: VenueRegistry.Default);
 }

@@ -48,33 +48,33 @@ internal sealed class GroupCoordinator : IDisposable
         switch (r.ReadByte())
         {
             case EntryCommit:
-            {
-                var g = GetOrCreate(r.ReadString());
-                var tp = (r.ReadString(), r.ReadInt32());
-                g.Offsets[tp] = ReadOffset(r);
-                break;
-            }
+                {
+                    var g = GetOrCreate(r.ReadString());
+                    var tp = (r.ReadString(), r.ReadInt32());
+                    g.Offsets[tp] = ReadOffset(r);
+                    break;
+                }
             case EntryDeleteOffset:
-            {
-                if (_groups.TryGetValue(r.ReadString(), out var g)) g.Offsets.Remove((r.ReadString(), r.ReadInt32()));
-                break;
-            }
+                {
+                    if (_groups.TryGetValue(r.ReadString(), out var g)) g.Offsets.Remove((r.ReadString(), r.ReadInt32()));
+                    break;
+                }
             case EntryDeleteGroup: _groups.Remove(r.ReadString()); break;
             case EntryTxnPending:
-            {
-                long pid = r.ReadInt64();
-                var entry = (r.ReadString(), r.ReadString(), r.ReadInt32(), ReadOffset(r));
-                if (!_pendingTxn.TryGetValue(pid, out var list)) _pendingTxn[pid] = list = new();
-                list.Add(entry);
-                break;
-            }
+                {
+                    long pid = r.ReadInt64();
+                    var entry = (r.ReadString(), r.ReadString(), r.ReadInt32(), ReadOffset(r));
+                    if (!_pendingTxn.TryGetValue(pid, out var list)) _pendingTxn[pid] = list = new();
+                    list.Add(entry);
+                    break;
+                }
             case EntryTxnEnd:
-            {
-                long pid = r.ReadInt64();
-                bool commit = r.ReadBoolean();
-                ApplyTxnEnd(pid, commit);
-                break;
-            }
+                {
+                    long pid = r.ReadInt64();
+                    bool commit = r.ReadBoolean();
+                    ApplyTxnEnd(pid, commit);
+                    break;
+                }
         }
     }
 

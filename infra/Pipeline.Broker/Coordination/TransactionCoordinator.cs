@@ -47,21 +47,21 @@ internal sealed class TransactionCoordinator : IDisposable
                 _reservedUntil = Math.Max(_reservedUntil, r.ReadInt64());
                 break;
             case EntryState:
-            {
-                var t = new TransactionMetadata { TransactionalId = r.ReadString() };
-                t.ProducerId = r.ReadInt64();
-                t.Epoch = r.ReadInt16();
-                t.TimeoutMs = r.ReadInt32();
-                t.State = (TxnState)r.ReadByte();
-                t.StartedUtc = DateTime.FromBinary(r.ReadInt64());
-                int n = r.ReadInt32();
-                for (int i = 0; i < n; i++) t.Partitions.Add((r.ReadString(), r.ReadInt32()));
-                n = r.ReadInt32();
-                for (int i = 0; i < n; i++) t.Groups.Add(r.ReadString());
-                _txns[t.TransactionalId] = t;
-                _reservedUntil = Math.Max(_reservedUntil, t.ProducerId + 1);
-                break;
-            }
+                {
+                    var t = new TransactionMetadata { TransactionalId = r.ReadString() };
+                    t.ProducerId = r.ReadInt64();
+                    t.Epoch = r.ReadInt16();
+                    t.TimeoutMs = r.ReadInt32();
+                    t.State = (TxnState)r.ReadByte();
+                    t.StartedUtc = DateTime.FromBinary(r.ReadInt64());
+                    int n = r.ReadInt32();
+                    for (int i = 0; i < n; i++) t.Partitions.Add((r.ReadString(), r.ReadInt32()));
+                    n = r.ReadInt32();
+                    for (int i = 0; i < n; i++) t.Groups.Add(r.ReadString());
+                    _txns[t.TransactionalId] = t;
+                    _reservedUntil = Math.Max(_reservedUntil, t.ProducerId + 1);
+                    break;
+                }
         }
     }
 

@@ -20,12 +20,12 @@ internal static class RecordBatchCodec
             {
                 case 0: return body.ToArray();
                 case 1:
-                {
-                    using var gz = new GZipStream(new MemoryStream(body.ToArray()), CompressionMode.Decompress);
-                    using var ms = new MemoryStream();
-                    gz.CopyTo(ms);
-                    return ms.ToArray();
-                }
+                    {
+                        using var gz = new GZipStream(new MemoryStream(body.ToArray()), CompressionMode.Decompress);
+                        using var ms = new MemoryStream();
+                        gz.CopyTo(ms);
+                        return ms.ToArray();
+                    }
                 case 2: return SnappyDecode(body);
                 case 3: return Lz4FrameDecode(body);
                 default: return null;

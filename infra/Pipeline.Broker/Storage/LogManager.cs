@@ -152,17 +152,17 @@ internal sealed class LogManager : IDisposable
                     case 0 when value is not null: overrides[key] = value; break;
                     case 1: overrides.Remove(key); break;
                     case 2 or 3 when value is not null:
-                    {
-                        var current = topic.Config.Describe().FirstOrDefault(c => c.Name == key)?.Value ?? "";
-                        var items = current.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
-                        foreach (var v in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                         {
-                            if (op == 2 && !items.Contains(v)) items.Add(v);
-                            if (op == 3) items.Remove(v);
+                            var current = topic.Config.Describe().FirstOrDefault(c => c.Name == key)?.Value ?? "";
+                            var items = current.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+                            foreach (var v in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                            {
+                                if (op == 2 && !items.Contains(v)) items.Add(v);
+                                if (op == 3) items.Remove(v);
+                            }
+                            overrides[key] = string.Join(",", items);
+                            break;
                         }
-                        overrides[key] = string.Join(",", items);
-                        break;
-                    }
                     default: return (ErrorCode.InvalidConfig, $"operation {op} on {key} is not valid");
                 }
                 if (overrides.TryGetValue(key, out var nv) && TopicConfig.Validate(key, nv) is { } why) return (ErrorCode.InvalidConfig, why);

@@ -140,11 +140,25 @@ public sealed class CandleState
     {
         var c = new CandleState(interval, openTimeUs)
         {
-            Open = r.ReadDecimal(), High = r.ReadDecimal(), Low = r.ReadDecimal(), Close = r.ReadDecimal(),
-            Volume = r.ReadDecimal(), QuoteVolume = r.ReadDecimal(), TakerBuyVolume = r.ReadDecimal(), TakerBuyQuoteVolume = r.ReadDecimal(),
-            OpenEventUs = r.ReadInt64(), OpenTradeId = r.ReadInt64(), CloseEventUs = r.ReadInt64(), CloseTradeId = r.ReadInt64(),
-            TradeCount = r.ReadInt64(), FirstTradeId = r.ReadInt64(), LastTradeId = r.ReadInt64(),
-            HasAggressor = r.ReadBoolean(), Origin = (Origin)r.ReadInt32(), Closed = r.ReadBoolean(), Revision = r.ReadInt32(),
+            Open = r.ReadDecimal(),
+            High = r.ReadDecimal(),
+            Low = r.ReadDecimal(),
+            Close = r.ReadDecimal(),
+            Volume = r.ReadDecimal(),
+            QuoteVolume = r.ReadDecimal(),
+            TakerBuyVolume = r.ReadDecimal(),
+            TakerBuyQuoteVolume = r.ReadDecimal(),
+            OpenEventUs = r.ReadInt64(),
+            OpenTradeId = r.ReadInt64(),
+            CloseEventUs = r.ReadInt64(),
+            CloseTradeId = r.ReadInt64(),
+            TradeCount = r.ReadInt64(),
+            FirstTradeId = r.ReadInt64(),
+            LastTradeId = r.ReadInt64(),
+            HasAggressor = r.ReadBoolean(),
+            Origin = (Origin)r.ReadInt32(),
+            Closed = r.ReadBoolean(),
+            Revision = r.ReadInt32(),
         };
         return c;
     }

@@ -19,14 +19,14 @@ public static class ChangelogRestorer
         var pending = new HashSet<TopicPartition>();
         var assign = new List<TopicPartitionOffset>();
         foreach (var topic in processor.Topology.Changelogs)
-        foreach (var p in partitions)
-        {
-            var tp = new TopicPartition(topic, new Partition(p));
-            var w = consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(30));
-            if (w.High.Value <= w.Low.Value) continue;
-            pending.Add(tp);
-            assign.Add(new TopicPartitionOffset(tp, Offset.Beginning));
-        }
+            foreach (var p in partitions)
+            {
+                var tp = new TopicPartition(topic, new Partition(p));
+                var w = consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(30));
+                if (w.High.Value <= w.Low.Value) continue;
+                pending.Add(tp);
+                assign.Add(new TopicPartitionOffset(tp, Offset.Beginning));
+            }
         if (assign.Count == 0) return 0;
         consumer.Assign(assign);
         var sw = Stopwatch.StartNew();

@@ -161,9 +161,9 @@ public sealed class ProcessorHost
         var mark = MessageHeaders.IsEndOfInput(cr.Message.Headers);
         return value.IsFault
             ? new ProcessorRecord(cr.Topic, cr.Partition.Value, cr.Offset.Value, cr.Message.Key, cr.Message.Value)
-                { FramingFault = value.FaultReason, FramingFaultCode = value.FaultCode!, IsEndOfInput = mark }
+            { FramingFault = value.FaultReason, FramingFaultCode = value.FaultCode!, IsEndOfInput = mark }
             : new ProcessorRecord(cr.Topic, cr.Partition.Value, cr.Offset.Value, cr.Message.Key, cr.Message.Value is null ? null : value.PayloadArray())
-                { IsEndOfInput = mark };
+            { IsEndOfInput = mark };
     }
 
     private void ProduceOutputs()

@@ -181,9 +181,9 @@ internal sealed class ReplayRun : IDisposable
         var value = cr.Message.Value is { } v ? RecordValues.Read(v, cr.Message.Headers) : default;
         return value.IsFault
             ? new ProcessorRecord(cr.Topic, cr.Partition.Value, cr.Offset.Value, cr.Message.Key, cr.Message.Value)
-                { FramingFault = value.FaultReason, FramingFaultCode = value.FaultCode!, IsEndOfInput = endOfInput }
+            { FramingFault = value.FaultReason, FramingFaultCode = value.FaultCode!, IsEndOfInput = endOfInput }
             : new ProcessorRecord(cr.Topic, cr.Partition.Value, cr.Offset.Value, cr.Message.Key, cr.Message.Value is null ? null : value.PayloadArray())
-                { IsEndOfInput = endOfInput };
+            { IsEndOfInput = endOfInput };
     }
 
     private void BeginIfNeeded()

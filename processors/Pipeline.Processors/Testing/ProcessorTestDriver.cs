@@ -61,7 +61,7 @@ public sealed class ProcessorTestDriver
     public void Pipe(string topic, byte[]? key, byte[]? value, int partition = 0, bool endOfInput = false)
     {
         var r = new ProcessorRecord(topic, partition, _inputs.Count(i => i.Topic == topic && i.Partition == partition), key, value)
-            { IsEndOfInput = endOfInput };
+        { IsEndOfInput = endOfInput };
         _inputs.Add(r);
         _processor.Process(r, NowUs, _pending);
     }

@@ -57,9 +57,14 @@ public sealed class TwapPublisher : IDisposable
             {
                 var letter = new DeadLetter
                 {
-                    SourceTopic = source.Key, SourceOffset = r.Row, OriginalKey = ByteString.CopyFromUtf8(source.Key),
-                    OriginalValue = ByteString.CopyFromUtf8(r.RawJson), ReasonCode = "invalid_twap_row", Reason = r.Reason,
-                    Processor = "twap-ingest", FailedTimeUs = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks / 10,
+                    SourceTopic = source.Key,
+                    SourceOffset = r.Row,
+                    OriginalKey = ByteString.CopyFromUtf8(source.Key),
+                    OriginalValue = ByteString.CopyFromUtf8(r.RawJson),
+                    ReasonCode = "invalid_twap_row",
+                    Reason = r.Reason,
+                    Processor = "twap-ingest",
+                    FailedTimeUs = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks / 10,
                 };
                 ProduceWaiting(TopicCatalog.DeadLetters.Name,
                     new Message<string, byte[]> { Key = source.Key, Value = letter.ToByteArray(), Headers = MessageHeaders.For<DeadLetter>() });
@@ -68,7 +73,10 @@ public sealed class TwapPublisher : IDisposable
             {
                 ObjectVersion = new TwapObjectVersion
                 {
-                    ObjectKey = source.Key, Generation = generation, Rows = content.Rows.Count, Etag = source.ETag,
+                    ObjectKey = source.Key,
+                    Generation = generation,
+                    Rows = content.Rows.Count,
+                    Etag = source.ETag,
                     LastModifiedUs = (source.LastModified.UtcTicks - DateTime.UnixEpoch.Ticks) / 10,
                 },
             }.ToByteArray();

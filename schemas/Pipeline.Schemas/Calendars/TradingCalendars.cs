@@ -5,6 +5,6 @@ namespace Pipeline.Schemas.Calendars;
 public static class TradingCalendars
 {
     /// <summary>The trading calendar of <paramref name="exchange"/> (our venue name), or null for a venue that never closes.</summary>
-    public static ITradingCalendar? For(string exchange) => 
+    public static ITradingCalendar? For(string exchange) =>
         string.Equals(exchange, "yahoo", StringComparison.OrdinalIgnoreCase) ? NyseCalendar.Instance : null;
 }

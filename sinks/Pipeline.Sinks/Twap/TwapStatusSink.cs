@@ -95,9 +95,14 @@ public sealed class TwapStatusSink
         _batch.Advance(record.TopicPartitionOffset);
         deadLetters.Add((record.Message.Key, new DeadLetter
         {
-            SourceTopic = record.Topic, SourcePartition = record.Partition.Value, SourceOffset = record.Offset.Value,
-            OriginalKey = ByteString.CopyFrom(record.Message.Key ?? []), OriginalValue = ByteString.CopyFrom(record.Message.Value ?? []),
-            ReasonCode = "invalid_twap_status", Reason = why, Processor = "twap-sink",
+            SourceTopic = record.Topic,
+            SourcePartition = record.Partition.Value,
+            SourceOffset = record.Offset.Value,
+            OriginalKey = ByteString.CopyFrom(record.Message.Key ?? []),
+            OriginalValue = ByteString.CopyFrom(record.Message.Value ?? []),
+            ReasonCode = "invalid_twap_status",
+            Reason = why,
+            Processor = "twap-sink",
             FailedTimeUs = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks / 10,
         }));
     }

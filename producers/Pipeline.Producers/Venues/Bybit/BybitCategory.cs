@@ -18,7 +18,17 @@ public static class BybitCategory
     /// <summary>Our interval names → Bybit's ("1", "60", "D", "W"): the ones both sides have.</summary>
     public static readonly IReadOnlyDictionary<string, string> Intervals = new Dictionary<string, string>
     {
-        ["1m"] = "1", ["3m"] = "3", ["5m"] = "5", ["15m"] = "15", ["30m"] = "30", ["1h"] = "60", ["2h"] = "120",
-        ["4h"] = "240", ["6h"] = "360", ["12h"] = "720", ["1d"] = "D", ["1w"] = "W",
+        ["1m"] = "1",
+        ["3m"] = "3",
+        ["5m"] = "5",
+        ["15m"] = "15",
+        ["30m"] = "30",
+        ["1h"] = "60",
+        ["2h"] = "120",
+        ["4h"] = "240",
+        ["6h"] = "360",
+        ["12h"] = "720",
+        ["1d"] = "D",
+        ["1w"] = "W",
     };
 }

@@ -14,7 +14,12 @@ public sealed class CoinbaseHistory(VenueHttp http, Uri restBase) : IVenueHistor
     /// <summary>The candle granularities Coinbase serves, in seconds, by our interval name.</summary>
     internal static readonly IReadOnlyDictionary<string, int> Granularities = new Dictionary<string, int>
     {
-        ["1m"] = 60, ["5m"] = 300, ["15m"] = 900, ["1h"] = 3600, ["6h"] = 21600, ["1d"] = 86400,
+        ["1m"] = 60,
+        ["5m"] = 300,
+        ["15m"] = 900,
+        ["1h"] = 3600,
+        ["6h"] = 21600,
+        ["1d"] = 86400,
     };
 
     public string Exchange => "coinbase";

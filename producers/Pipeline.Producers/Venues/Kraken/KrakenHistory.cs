@@ -12,7 +12,14 @@ public sealed class KrakenHistory(VenueHttp http, Uri restBase) : IVenueHistory
     /// <summary>The candle intervals Kraken serves, in minutes, by our interval name.</summary>
     internal static readonly IReadOnlyDictionary<string, int> Minutes = new Dictionary<string, int>
     {
-        ["1m"] = 1, ["5m"] = 5, ["15m"] = 15, ["30m"] = 30, ["1h"] = 60, ["4h"] = 240, ["1d"] = 1440, ["1w"] = 10080,
+        ["1m"] = 1,
+        ["5m"] = 5,
+        ["15m"] = 15,
+        ["30m"] = 30,
+        ["1h"] = 60,
+        ["4h"] = 240,
+        ["1d"] = 1440,
+        ["1w"] = 10080,
     };
 
     public string Exchange => "kraken";
