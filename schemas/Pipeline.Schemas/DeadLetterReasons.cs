@@ -40,6 +40,13 @@ public static class DeadLetterReasons
     public static readonly DeadLetterReason InconsistentOhlc = new("inconsistent_ohlc", "high and low do not enclose open and close");
     public static readonly DeadLetterReason VolumeNegative = new("volume_negative", "the volume is negative or malformed");
 
+    // The archive and the TWAP history
+    public static readonly DeadLetterReason ArchiveUnwritable = new("archive_unwritable",
+        "the archive cannot write the record to Parquet (a value outside the columns' exact types)");
+    public static readonly DeadLetterReason InvalidTwapRow = new("invalid_twap_row", "a row of a TWAP history object fails validation");
+    public static readonly DeadLetterReason InvalidTwapStatus =
+        new("invalid_twap_status", "the TWAP sink cannot store the record as it is");
+
     // The sink
     public static readonly DeadLetterReason InvalidTrade = new("invalid_trade", "the sink cannot store the trade as it is");
     public static readonly DeadLetterReason InvalidCandle = new("invalid_candle", "the sink cannot store the candle as it is");
@@ -53,6 +60,7 @@ public static class DeadLetterReasons
         MissingOrigin, ClockSkew, DuplicateTradeId, OutOfOrder, TooLate,
         MisalignedOpenTime, WrongCloseTime, InconsistentOhlc, VolumeNegative,
         InvalidTrade, InvalidCandle, InvalidIndicator,
+        ArchiveUnwritable, InvalidTwapRow, InvalidTwapStatus,
     ];
 
     public static DeadLetterReason? Find(string code)

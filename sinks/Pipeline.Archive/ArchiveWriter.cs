@@ -13,6 +13,7 @@ using Pipeline.Plumbing.Serialization;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Schemas.V1;
 using Pipeline.Plumbing.Errors;
+using Pipeline.Schemas;
 
 namespace Pipeline.Archive;
 
@@ -186,18 +187,8 @@ public sealed class ArchiveWriter(ArchiveDataset dataset, KafkaClientSettings ka
         var now = ArchiveTime.ToMicros(DateTime.UtcNow);
         foreach (var (r, reason) in records)
         {
-            var dl = new DeadLetter
-            {
-                SourceTopic = dataset.Topic,
-                SourcePartition = r.Partition.Value,
-                SourceOffset = r.Offset.Value,
-                OriginalKey = r.Message.Key is null ? ByteString.Empty : ByteString.CopyFrom(r.Message.Key),
-                OriginalValue = ByteString.CopyFrom(r.Message.Value!),
-                ReasonCode = "archive_unwritable",
-                Reason = reason,
-                Processor = "archive",
-                FailedTimeUs = now,
-            };
+            var dl = DeadLetterRecord.Create(dataset.Topic, r.Partition.Value, r.Offset.Value, r.Message.Key, r.Message.Value,
+                DeadLetterReasons.ArchiveUnwritable, reason, "archive", now);
             _deadLetters.Produce(TopicCatalog.DeadLetters.Name, new Message<byte[]?, byte[]?>
             {
                 Key = r.Message.Key,

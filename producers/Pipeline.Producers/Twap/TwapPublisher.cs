@@ -7,6 +7,7 @@ using Pipeline.Plumbing.Kafka;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Schemas.V1;
 using Pipeline.Plumbing.Errors;
+using Pipeline.Schemas;
 
 namespace Pipeline.Producers.Twap;
 
@@ -55,17 +56,10 @@ public sealed class TwapPublisher : IDisposable
             }
             foreach (var r in content.Rejected)
             {
-                var letter = new DeadLetter
-                {
-                    SourceTopic = source.Key,
-                    SourceOffset = r.Row,
-                    OriginalKey = ByteString.CopyFromUtf8(source.Key),
-                    OriginalValue = ByteString.CopyFromUtf8(r.RawJson),
-                    ReasonCode = "invalid_twap_row",
-                    Reason = r.Reason,
-                    Processor = "twap-ingest",
-                    FailedTimeUs = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks / 10,
-                };
+                // A row of an object has no partition; its row number stands for the offset.
+                var letter = DeadLetterRecord.Create(source.Key, 0, r.Row, System.Text.Encoding.UTF8.GetBytes(source.Key),
+                    System.Text.Encoding.UTF8.GetBytes(r.RawJson), DeadLetterReasons.InvalidTwapRow, r.Reason, "twap-ingest",
+                    UnixMicros.Now());
                 ProduceWaiting(TopicCatalog.DeadLetters.Name,
                     new Message<string, byte[]> { Key = source.Key, Value = letter.ToByteArray(), Headers = MessageHeaders.For<DeadLetter>() });
             }

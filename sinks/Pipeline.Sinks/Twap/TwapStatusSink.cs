@@ -8,6 +8,7 @@ using Pipeline.Plumbing.Kafka;
 using Pipeline.Plumbing.Metrics;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Schemas.V1;
+using Pipeline.Schemas;
 
 namespace Pipeline.Sinks.Twap;
 
@@ -93,18 +94,8 @@ public sealed class TwapStatusSink
         }
         catch (InvalidProtocolBufferException e) { why = $"the value is not a TwapRecord: {e.Message}"; }
         _batch.Advance(record.TopicPartitionOffset);
-        deadLetters.Add((record.Message.Key, new DeadLetter
-        {
-            SourceTopic = record.Topic,
-            SourcePartition = record.Partition.Value,
-            SourceOffset = record.Offset.Value,
-            OriginalKey = ByteString.CopyFrom(record.Message.Key ?? []),
-            OriginalValue = ByteString.CopyFrom(record.Message.Value ?? []),
-            ReasonCode = "invalid_twap_status",
-            Reason = why,
-            Processor = "twap-sink",
-            FailedTimeUs = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks / 10,
-        }));
+        deadLetters.Add((record.Message.Key, DeadLetterRecord.Create(record.Topic, record.Partition.Value, record.Offset.Value,
+            record.Message.Key, record.Message.Value, DeadLetterReasons.InvalidTwapStatus, why, "twap-sink", UnixMicros.Now())));
     }
 
     private static string? Check(TwapStatus s)
