@@ -74,23 +74,30 @@ internal sealed class SinkPositions(string consumerName)
     /// <summary>Inside the batch's transaction: moves each partition's stored position from what this sink believed
     /// (<paramref name="believed"/>) to the slice's next offset, or throws <see cref="SinkOwnershipLostException"/> when
     /// another writer moved it first (the transaction then rolls back: nothing of the batch is written).</summary>
-    public async Task ClaimAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyDictionary<TopicPartition, PartitionSlice> slices,
-        IReadOnlyDictionary<TopicPartition, long> believed, CancellationToken ct)
+    public Task ClaimAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyDictionary<TopicPartition, PartitionSlice> slices,
+        IReadOnlyDictionary<TopicPartition, long> believed, CancellationToken ct) =>
+        ClaimAsync(conn, tx, consumerName, slices.ToDictionary(s => s.Key, s => s.Value.NextOffset), believed, ct);
+
+    /// <summary>The compare-and-set of <paramref name="consumer"/>'s positions to <paramref name="next"/>, shared by every
+    /// sink that keeps its positions in sink_positions (the market-data sink and the TWAP sink).</summary>
+    public static async Task ClaimAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string consumer,
+        IReadOnlyDictionary<TopicPartition, long> next, IReadOnlyDictionary<TopicPartition, long> believed, CancellationToken ct)
     {
+        if (next.Count == 0) return;
         // Compare-and-set on each position: the UPDATE locks the row, so a second writer of the same partition
         // waits for us and then finds the offset moved (0 rows); a second first writer hits the primary key.
         await using var batch = new NpgsqlBatch(conn, tx);
-        foreach (var (tp, slice) in slices)
+        foreach (var (tp, offset) in next)
         {
             var known = believed.TryGetValue(tp, out var expected);
             var cmd = known
                 ? new NpgsqlBatchCommand("UPDATE sink_positions SET next_offset = $4, updated_at = now() " +
                                          "WHERE consumer = $1 AND topic = $2 AND partition = $3 AND next_offset = $5")
                 : new NpgsqlBatchCommand("INSERT INTO sink_positions (consumer, topic, partition, next_offset) VALUES ($1, $2, $3, $4)");
-            cmd.Parameters.Add(new() { Value = consumerName });
+            cmd.Parameters.Add(new() { Value = consumer });
             cmd.Parameters.Add(new() { Value = tp.Topic });
             cmd.Parameters.Add(new() { Value = tp.Partition.Value });
-            cmd.Parameters.Add(new() { Value = slice.NextOffset });
+            cmd.Parameters.Add(new() { Value = offset });
             if (known) cmd.Parameters.Add(new() { Value = expected });
             batch.BatchCommands.Add(cmd);
         }
@@ -101,12 +108,12 @@ internal sealed class SinkPositions(string consumerName)
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             throw new SinkOwnershipLostException($"a first position for a partition of this batch was stored meanwhile ({e.Detail ?? e.MessageText}): " +
-                $"by another sink '{consumerName}', or by an earlier attempt whose commit succeeded though its answer was lost");
+                $"by another sink '{consumer}', or by an earlier attempt whose commit succeeded though its answer was lost");
         }
-        var lost = slices.Keys.Zip(batch.BatchCommands.Cast<NpgsqlBatchCommand>()).Where(p => p.Second.RecordsAffected != 1)
+        var lost = next.Keys.Zip(batch.BatchCommands.Cast<NpgsqlBatchCommand>()).Where(p => p.Second.RecordsAffected != 1)
             .Select(p => $"{p.First.Topic}[{p.First.Partition.Value}]").ToList();
         if (lost.Count > 0)
             throw new SinkOwnershipLostException($"the stored positions of {string.Join(", ", lost)} moved since this sink read them: " +
-                $"another sink '{consumerName}' wrote them, or an earlier attempt's commit succeeded though its answer was lost");
+                $"another sink '{consumer}' wrote them, or an earlier attempt's commit succeeded though its answer was lost");
     }
 }

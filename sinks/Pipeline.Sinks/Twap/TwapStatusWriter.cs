@@ -47,7 +47,7 @@ internal sealed class TwapStatusWriter(string consumerName)
     public async Task WriteAsync(NpgsqlConnection conn, TwapStatusBatch batch, IReadOnlyDictionary<TopicPartition, long> stored, CancellationToken ct)
     {
         await using var tx = await conn.BeginTransactionAsync(ct);
-        await ClaimPositionsAsync(conn, tx, batch.NextOffsets, stored, ct);
+        await SinkPositions.ClaimAsync(conn, tx, consumerName, batch.NextOffsets, stored, ct);
         var latest = new Dictionary<(long, string, long), TwapStatus>();
         // Kafka order within a partition (a key's records share one): a later record of the same key wins.
         foreach (var s in batch.Statuses) latest[(s.TwapId, s.Wallet, s.TimeUs)] = s;
@@ -95,38 +95,4 @@ internal sealed class TwapStatusWriter(string consumerName)
     }
 
     private static DateTime ToTime(long us) => DateTime.UnixEpoch.AddTicks(us * 10);
-
-    private async Task ClaimPositionsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyDictionary<TopicPartition, long> next,
-        IReadOnlyDictionary<TopicPartition, long> stored, CancellationToken ct)
-    {
-        // Compare-and-set: the UPDATE locks the row, so a second writer of the partition waits and then finds it moved.
-        await using var batch = new NpgsqlBatch(conn, tx);
-        foreach (var (tp, offset) in next)
-        {
-            var known = stored.TryGetValue(tp, out var expected);
-            var cmd = known
-                ? new NpgsqlBatchCommand("UPDATE sink_positions SET next_offset = $4, updated_at = now() " +
-                    "WHERE consumer = $1 AND topic = $2 AND partition = $3 AND next_offset = $5")
-                : new NpgsqlBatchCommand("INSERT INTO sink_positions (consumer, topic, partition, next_offset) VALUES ($1, $2, $3, $4)");
-            cmd.Parameters.Add(new() { Value = consumerName });
-            cmd.Parameters.Add(new() { Value = tp.Topic });
-            cmd.Parameters.Add(new() { Value = tp.Partition.Value });
-            cmd.Parameters.Add(new() { Value = offset });
-            if (known) cmd.Parameters.Add(new() { Value = expected });
-            batch.BatchCommands.Add(cmd);
-        }
-        if (batch.BatchCommands.Count == 0) return;
-        try
-        {
-            await batch.ExecuteNonQueryAsync(ct);
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
-        {
-            throw new SinkOwnershipLostException($"a first position of twap.statuses was stored meanwhile ({e.Detail ?? e.MessageText}): " +
-                $"by another sink '{consumerName}', or by an earlier attempt whose commit succeeded though its answer was lost");
-        }
-        var lost = next.Keys.Zip(batch.BatchCommands.Cast<NpgsqlBatchCommand>()).Where(p => p.Second.RecordsAffected != 1).Select(p => p.First.ToString()).ToList();
-        if (lost.Count > 0)
-            throw new SinkOwnershipLostException($"the stored positions of {string.Join(", ", lost)} moved since this sink read them");
-    }
 }
