@@ -18,7 +18,9 @@ run: setup
 lint: setup
 	cd schemas/proto && "$${PIPELINE_CACHE:-$$HOME/.cache/pipeline}/buf/node_modules/.bin/buf" lint
 	bash schemas/proto/check-breaking.sh
-	dotnet format whitespace pipeline.sln --verify-no-changes -v q
+	dotnet tool restore >/dev/null
+	dotnet csharpier check .
+	dotnet format style pipeline.sln --verify-no-changes --diagnostics IDE1006 --severity warn -v q
 	bash infra/lint/long-lines.sh
 
 # Target-specific: setup (a prerequisite) then also installs chromium for the dashboard's browser test.

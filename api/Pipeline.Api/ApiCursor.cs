@@ -14,19 +14,24 @@ public static class ApiCursor
 
     public static string? Read(string? text, string kind)
     {
-        if (string.IsNullOrEmpty(text)) return null;
+        if (string.IsNullOrEmpty(text))
+            return null;
         try
         {
             var b64 = text.Replace('-', '+').Replace('_', '/');
             b64 += new string('=', (4 - b64.Length % 4) % 4);
             var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(b64));
             var bar = decoded.IndexOf('|');
-            if (bar > 0 && decoded[..bar] == kind) return decoded[(bar + 1)..];
+            if (bar > 0 && decoded[..bar] == kind)
+                return decoded[(bar + 1)..];
         }
         catch (FormatException) { }
         throw Invalid();
     }
 
-    public static ApiProblem Invalid() => ApiProblem.BadParameter("cursor",
-        "cursor is not one this API issued for this route; pass the metadata.next_cursor of the previous page unchanged, with the same start and end");
+    public static ApiProblem Invalid() =>
+        ApiProblem.BadParameter(
+            "cursor",
+            "cursor is not one this API issued for this route; pass the metadata.next_cursor of the previous page unchanged, with the same start and end"
+        );
 }

@@ -18,16 +18,26 @@ public sealed class ApiKeyGate(IReadOnlyList<string> keys)
         }
         if (_keys.Length == 0)
         {
-            await new ApiProblem(StatusCodes.Status403Forbidden, "mutating routes are disabled",
-                "no API keys are configured; set Api:ApiKeys (PIPELINE__API__APIKEYS__0=...) to enable them").ToResult().ExecuteAsync(http);
+            await new ApiProblem(
+                StatusCodes.Status403Forbidden,
+                "mutating routes are disabled",
+                "no API keys are configured; set Api:ApiKeys (PIPELINE__API__APIKEYS__0=...) to enable them"
+            )
+                .ToResult()
+                .ExecuteAsync(http);
             return;
         }
         var given = http.Request.Headers[Header].ToString();
         if (given.Length == 0 || !IsKnown(Encoding.UTF8.GetBytes(given)))
         {
             http.Response.Headers.WWWAuthenticate = Header;
-            await new ApiProblem(StatusCodes.Status401Unauthorized, "missing or unknown API key",
-                $"send one of the configured keys in the {Header} header").ToResult().ExecuteAsync(http);
+            await new ApiProblem(
+                StatusCodes.Status401Unauthorized,
+                "missing or unknown API key",
+                $"send one of the configured keys in the {Header} header"
+            )
+                .ToResult()
+                .ExecuteAsync(http);
             return;
         }
         await next(http);
@@ -36,7 +46,8 @@ public sealed class ApiKeyGate(IReadOnlyList<string> keys)
     public bool IsKnown(byte[] given)
     {
         var known = false;
-        foreach (var k in _keys) known |= CryptographicOperations.FixedTimeEquals(k, given); // no early exit: timing tells nothing
+        foreach (var k in _keys)
+            known |= CryptographicOperations.FixedTimeEquals(k, given); // no early exit: timing tells nothing
         return known;
     }
 }

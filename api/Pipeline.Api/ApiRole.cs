@@ -11,7 +11,10 @@ public static class ApiRole
         await using var app = ApiApp.Build(context);
         await app.StartAsync(ct);
         context.LoggerFactory.CreateLogger("Pipeline.Api").LogInformation("API listening on {Urls}", string.Join(", ", app.Urls));
-        try { await Task.Delay(Timeout.Infinite, ct); }
+        try
+        {
+            await Task.Delay(Timeout.Infinite, ct);
+        }
         catch (OperationCanceledException) { }
         await app.StopAsync(CancellationToken.None);
     }

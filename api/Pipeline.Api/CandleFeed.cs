@@ -5,12 +5,12 @@ using System.Collections.Concurrent;
 using Confluent.Kafka;
 using Google.Protobuf;
 using Microsoft.Extensions.Hosting;
+using Pipeline.Plumbing.Errors;
 using Pipeline.Plumbing.Kafka;
-using Pipeline.Plumbing.Topics;
-using Pipeline.Schemas.V1;
 using Pipeline.Plumbing.Resilience;
 using Pipeline.Plumbing.Serialization;
-using Pipeline.Plumbing.Errors;
+using Pipeline.Plumbing.Topics;
+using Pipeline.Schemas.V1;
 
 namespace Pipeline.Api;
 
@@ -23,6 +23,7 @@ public sealed class CandleFeed(KafkaClientSettings kafka, ILogger<CandleFeed> lo
     public Task Positioned => _positioned.Task;
 
     public void Add(ILiveSubscriber s) => _subscriptions.TryAdd(s, 0);
+
     public void Remove(ILiveSubscriber s) => _subscriptions.TryRemove(s, out _);
 
     protected override Task ExecuteAsync(CancellationToken ct) =>
@@ -45,7 +46,12 @@ public sealed class CandleFeed(KafkaClientSettings kafka, ILogger<CandleFeed> lo
             catch (Exception e) when (e is KafkaException or DependencyUnavailableException)
             {
                 var delay = Backoff.Delay(++attempt, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(10));
-                log.LogWarning("Live candle feed cannot read {Topic} ({Message}); retrying in {Delay} ms", TopicCatalog.Candles.Name, e.Message, (int)delay.TotalMilliseconds);
+                log.LogWarning(
+                    "Live candle feed cannot read {Topic} ({Message}); retrying in {Delay} ms",
+                    TopicCatalog.Candles.Name,
+                    e.Message,
+                    (int)delay.TotalMilliseconds
+                );
                 ct.WaitHandle.WaitOne(delay);
             }
         }
@@ -55,8 +61,12 @@ public sealed class CandleFeed(KafkaClientSettings kafka, ILogger<CandleFeed> lo
     {
         var config = kafka.Consumer($"pipeline-api-stream-{Environment.ProcessId}", $"pipeline-api-stream-{Guid.NewGuid():N}");
         // librdkafka's own log lines go to our log (debug): an unreachable broker is reported once per retry, below.
-        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).SetLogHandler((_, m) => log.LogDebug("librdkafka: {Message}", m.Message)).Build();
-        using var admin = new AdminClientBuilder(kafka.Admin("pipeline-api-stream")).SetLogHandler((_, m) => log.LogDebug("librdkafka: {Message}", m.Message)).Build();
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
+            .SetLogHandler((_, m) => log.LogDebug("librdkafka: {Message}", m.Message))
+            .Build();
+        using var admin = new AdminClientBuilder(kafka.Admin("pipeline-api-stream"))
+            .SetLogHandler((_, m) => log.LogDebug("librdkafka: {Message}", m.Message))
+            .Build();
         var starts = new List<TopicPartitionOffset>();
         foreach (var name in new[] { TopicCatalog.Candles.Name, TopicCatalog.Indicators.Name, TopicCatalog.ValidTrades.Name })
         {
@@ -82,27 +92,53 @@ public sealed class CandleFeed(KafkaClientSettings kafka, ILogger<CandleFeed> lo
         while (!ct.IsCancellationRequested)
         {
             var r = consumer.Consume(TimeSpan.FromMilliseconds(200));
-            if (r?.Message?.Value is null || r.Message.Key is null || _subscriptions.IsEmpty) continue;
+            if (r?.Message?.Value is null || r.Message.Key is null || _subscriptions.IsEmpty)
+                continue;
             var key = System.Text.Encoding.UTF8.GetString(r.Message.Key);
-            if (r.Topic == TopicCatalog.Candles.Name) Dispatch(key, r.Message.Value, Candle.Parser, static (s, k) => s.WantsCandles(k), static (s, k, c) => s.OfferCandle(k, c));
-            else if (r.Topic == TopicCatalog.ValidTrades.Name) Dispatch(key, r.Message.Value, Trade.Parser, static (s, k) => s.WantsTrades(k), static (s, k, t) => s.OfferTrade(k, t));
-            else Dispatch(key, r.Message.Value, IndicatorValue.Parser, static (s, k) => s.WantsIndicators(k), static (s, k, v) => s.OfferIndicator(k, v));
+            if (r.Topic == TopicCatalog.Candles.Name)
+                Dispatch(key, r.Message.Value, Candle.Parser, static (s, k) => s.WantsCandles(k), static (s, k, c) => s.OfferCandle(k, c));
+            else if (r.Topic == TopicCatalog.ValidTrades.Name)
+                Dispatch(key, r.Message.Value, Trade.Parser, static (s, k) => s.WantsTrades(k), static (s, k, t) => s.OfferTrade(k, t));
+            else
+                Dispatch(
+                    key,
+                    r.Message.Value,
+                    IndicatorValue.Parser,
+                    static (s, k) => s.WantsIndicators(k),
+                    static (s, k, v) => s.OfferIndicator(k, v)
+                );
         }
         consumer.Close();
     }
 
-    private void Dispatch<T>(string key, byte[] bytes, MessageParser<T> parser, Func<ILiveSubscriber, string, bool> wants,
-        Action<ILiveSubscriber, string, T> offer) where T : IMessage<T>
+    private void Dispatch<T>(
+        string key,
+        byte[] bytes,
+        MessageParser<T> parser,
+        Func<ILiveSubscriber, string, bool> wants,
+        Action<ILiveSubscriber, string, T> offer
+    )
+        where T : IMessage<T>
     {
         List<ILiveSubscriber>? takers = null;
         foreach (var s in _subscriptions.Keys)
-            if (wants(s, key)) (takers ??= []).Add(s);
-        if (takers is null) return;
+            if (wants(s, key))
+                (takers ??= []).Add(s);
+        if (takers is null)
+            return;
         var value = RecordValues.Read(bytes);
-        if (value.IsFault) return; // the sink dead-letters it; the stream just skips it
+        if (value.IsFault)
+            return; // the sink dead-letters it; the stream just skips it
         T record;
-        try { record = parser.ParseFrom(value.PayloadArray()); }
-        catch (InvalidProtocolBufferException) { return; } // the sink dead-letters it; the stream just skips it
-        foreach (var s in takers) offer(s, key, record);
+        try
+        {
+            record = parser.ParseFrom(value.PayloadArray());
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            return;
+        } // the sink dead-letters it; the stream just skips it
+        foreach (var s in takers)
+            offer(s, key, record);
     }
 }

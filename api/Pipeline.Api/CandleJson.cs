@@ -7,13 +7,31 @@ namespace Pipeline.Api;
 
 public static class CandleJson
 {
-    [ThreadStatic] private static ArrayBufferWriter<byte>? _buffer;
-    [ThreadStatic] private static Utf8JsonWriter? _writer;
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? _buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? _writer;
 
     /// <summary>The candle's JSON object (null extras: the venue does not report them or the candle is filled).</summary>
-    public static byte[] Render(long timeUs, decimal open, decimal high, decimal low, decimal close, decimal volume, decimal quoteVolume,
-        long tradeCount, decimal? takerBuyVolume, decimal? takerBuyQuoteVolume, decimal? vwap, long? firstTradeId, long? lastTradeId,
-        bool closed, int revision, bool filled)
+    public static byte[] Render(
+        long timeUs,
+        decimal open,
+        decimal high,
+        decimal low,
+        decimal close,
+        decimal volume,
+        decimal quoteVolume,
+        long tradeCount,
+        decimal? takerBuyVolume,
+        decimal? takerBuyQuoteVolume,
+        decimal? vwap,
+        long? firstTradeId,
+        long? lastTradeId,
+        bool closed,
+        int revision,
+        bool filled
+    )
     {
         var buffer = _buffer ??= new ArrayBufferWriter<byte>(512);
         buffer.ResetWrittenCount();
@@ -57,7 +75,9 @@ public static class CandleJson
 
     private static void WriteLong(Utf8JsonWriter w, string name, long? value)
     {
-        if (value is { } v) w.WriteNumber(name, v);
-        else w.WriteNull(name);
+        if (value is { } v)
+            w.WriteNumber(name, v);
+        else
+            w.WriteNull(name);
     }
 }

@@ -4,9 +4,9 @@ using System.Text.Json;
 using Microsoft.AspNetCore.OutputCaching;
 using Npgsql;
 using NpgsqlTypes;
-using Pipeline.Schemas.V1;
-using Pipeline.Schemas;
 using Pipeline.Api.RecentCandles;
+using Pipeline.Schemas;
+using Pipeline.Schemas.V1;
 
 namespace Pipeline.Api;
 
@@ -14,8 +14,18 @@ public sealed class CandleReader(NpgsqlDataSource db, TimeProvider clock, Recent
 {
     public const string CursorKind = "candles";
 
-    public async Task WriteAsync(HttpResponse response, int instrumentId, InstrumentRef instrument, CandleInterval interval,
-        HistoryRange range, long? from, bool fill, short source, string version, CancellationToken ct)
+    public async Task WriteAsync(
+        HttpResponse response,
+        int instrumentId,
+        InstrumentRef instrument,
+        CandleInterval interval,
+        HistoryRange range,
+        long? from,
+        bool fill,
+        short source,
+        string version,
+        CancellationToken ct
+    )
     {
         var window = store.TryRead(instrument.Key, interval, source, version, range, from, fill);
         if (window is not null && response.HttpContext.Features.Get<IOutputCacheFeature>() is { } cache)
@@ -25,20 +35,35 @@ public sealed class CandleReader(NpgsqlDataSource db, TimeProvider clock, Recent
     }
 
     /// <summary>The same window from PostgreSQL (the store's fallback, and the only path when the store is off).</summary>
-    private async Task<CandleWindow> ReadAsync(int instrumentId, CandleInterval interval, HistoryRange range, long? from, bool fill,
-        short source, string version, CancellationToken ct)
+    private async Task<CandleWindow> ReadAsync(
+        int instrumentId,
+        CandleInterval interval,
+        HistoryRange range,
+        long? from,
+        bool fill,
+        short source,
+        string version,
+        CancellationToken ct
+    )
     {
         if (range.Latest)
-            range = range with { StartUs = await LatestStartAsync(instrumentId, interval.Name, source, version, range, ct) ?? range.EndUs - interval.DurationUs };
+            range = range with
+            {
+                StartUs =
+                    await LatestStartAsync(instrumentId, interval.Name, source, version, range, ct) ?? range.EndUs - interval.DurationUs,
+            };
         var first = from ?? interval.FirstOpenAtOrAfter(range.StartUs); // first whole interval at or after start
         var rows = new List<StoredCandle>(Math.Min(range.Limit + 1, 4096));
-        await using (var cmd = db.CreateCommand(
-            """
-            SELECT time, open, high, low, close, volume, quote_volume, trade_count, closed, revision,
-                   taker_buy_volume, taker_buy_quote_volume, vwap, first_trade_id, last_trade_id FROM candles
-            WHERE version = $7 AND instrument_id = $1 AND interval = $2 AND source = $3 AND time >= $4 AND time < $5
-            ORDER BY time LIMIT $6
-            """))
+        await using (
+            var cmd = db.CreateCommand(
+                """
+                SELECT time, open, high, low, close, volume, quote_volume, trade_count, closed, revision,
+                       taker_buy_volume, taker_buy_quote_volume, vwap, first_trade_id, last_trade_id FROM candles
+                WHERE version = $7 AND instrument_id = $1 AND interval = $2 AND source = $3 AND time >= $4 AND time < $5
+                ORDER BY time LIMIT $6
+                """
+            )
+        )
         {
             cmd.Parameters.Add(new() { Value = instrumentId, NpgsqlDbType = NpgsqlDbType.Integer });
             cmd.Parameters.Add(new() { Value = interval.Name, NpgsqlDbType = NpgsqlDbType.Text });
@@ -54,10 +79,24 @@ public sealed class CandleReader(NpgsqlDataSource db, TimeProvider clock, Recent
                 var close = r.GetDecimal(4);
                 var closed = r.GetBoolean(8);
                 var revision = r.GetInt32(9);
-                var json = CandleJson.Render(time, r.GetDecimal(1), r.GetDecimal(2), r.GetDecimal(3), close, r.GetDecimal(5), r.GetDecimal(6),
-                    r.GetInt64(7), r.IsDBNull(10) ? null : r.GetDecimal(10), r.IsDBNull(11) ? null : r.GetDecimal(11),
-                    r.IsDBNull(12) ? null : r.GetDecimal(12), r.IsDBNull(13) ? null : r.GetInt64(13), r.IsDBNull(14) ? null : r.GetInt64(14),
-                    closed, revision, filled: false);
+                var json = CandleJson.Render(
+                    time,
+                    r.GetDecimal(1),
+                    r.GetDecimal(2),
+                    r.GetDecimal(3),
+                    close,
+                    r.GetDecimal(5),
+                    r.GetDecimal(6),
+                    r.GetInt64(7),
+                    r.IsDBNull(10) ? null : r.GetDecimal(10),
+                    r.IsDBNull(11) ? null : r.GetDecimal(11),
+                    r.IsDBNull(12) ? null : r.GetDecimal(12),
+                    r.IsDBNull(13) ? null : r.GetInt64(13),
+                    r.IsDBNull(14) ? null : r.GetInt64(14),
+                    closed,
+                    revision,
+                    filled: false
+                );
                 rows.Add(new StoredCandle(time, close, closed, revision, json));
             }
         }
@@ -65,8 +104,16 @@ public sealed class CandleReader(NpgsqlDataSource db, TimeProvider clock, Recent
         return new CandleWindow(range, first, rows, previousClose);
     }
 
-    private async Task WriteAsync(HttpResponse response, InstrumentRef instrument, CandleInterval interval, CandleWindow window, bool fill,
-        short source, string version, CancellationToken ct)
+    private async Task WriteAsync(
+        HttpResponse response,
+        InstrumentRef instrument,
+        CandleInterval interval,
+        CandleWindow window,
+        bool fill,
+        short source,
+        string version,
+        CancellationToken ct
+    )
     {
         var (range, first, rows, lastClose) = (window.Range, window.FirstUs, window.Rows, window.PreviousClose);
         var step = interval.DurationUs;
@@ -75,7 +122,8 @@ public sealed class CandleReader(NpgsqlDataSource db, TimeProvider clock, Recent
         if (!fill)
         {
             page = rows.Count > range.Limit ? rows.GetRange(0, range.Limit) : rows;
-            if (rows.Count > range.Limit) next = rows[range.Limit].TimeUs;
+            if (rows.Count > range.Limit)
+                next = rows[range.Limit].TimeUs;
         }
         else
         {
@@ -97,12 +145,38 @@ public sealed class CandleReader(NpgsqlDataSource db, TimeProvider clock, Recent
                 else if (slot < fillEnd && lastClose is { } close)
                 {
                     var closed = slot + step <= nowUs;
-                    page.Add(new StoredCandle(slot, close, closed, 0,
-                        CandleJson.Render(slot, close, close, close, close, 0m, 0m, 0, null, null, null, null, null, closed, 0, filled: true)));
+                    page.Add(
+                        new StoredCandle(
+                            slot,
+                            close,
+                            closed,
+                            0,
+                            CandleJson.Render(
+                                slot,
+                                close,
+                                close,
+                                close,
+                                close,
+                                0m,
+                                0m,
+                                0,
+                                null,
+                                null,
+                                null,
+                                null,
+                                null,
+                                closed,
+                                0,
+                                filled: true
+                            )
+                        )
+                    );
                     slot += step;
                 }
-                else if (i < rows.Count) slot = rows[i].TimeUs; // nothing to fill from yet: jump to the first real candle
-                else break;
+                else if (i < rows.Count)
+                    slot = rows[i].TimeUs; // nothing to fill from yet: jump to the first real candle
+                else
+                    break;
             }
             if (page.Count == range.Limit && (i < rows.Count || (slot < fillEnd && lastClose is not null)))
                 next = i < rows.Count && rows[i].TimeUs < slot ? rows[i].TimeUs : slot;
@@ -112,7 +186,8 @@ public sealed class CandleReader(NpgsqlDataSource db, TimeProvider clock, Recent
         await using var w = new Utf8JsonWriter(response.BodyWriter);
         w.WriteStartObject();
         w.WriteStartArray("data");
-        foreach (var c in page) w.WriteRawValue(c.Json, skipInputValidation: true);
+        foreach (var c in page)
+            w.WriteRawValue(c.Json, skipInputValidation: true);
         w.WriteEndArray();
         w.WriteStartObject("metadata");
         w.WriteString("exchange", instrument.Exchange);
@@ -127,8 +202,10 @@ public sealed class CandleReader(NpgsqlDataSource db, TimeProvider clock, Recent
         w.WriteNumber("count", page.Count);
         w.WriteBoolean("fill", fill);
         w.WriteString("version", version);
-        if (next is { } n) w.WriteString("next_cursor", ApiCursor.Encode(CursorKind, n.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        else w.WriteNull("next_cursor");
+        if (next is { } n)
+            w.WriteString("next_cursor", ApiCursor.Encode(CursorKind, n.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        else
+            w.WriteNull("next_cursor");
         w.WriteEndObject();
         w.WriteEndObject();
         await w.FlushAsync(ct);
@@ -137,13 +214,21 @@ public sealed class CandleReader(NpgsqlDataSource db, TimeProvider clock, Recent
     }
 
     /// <summary>The time of the oldest of the <c>limit</c> latest candles before end (null when there are none).</summary>
-    private async Task<long?> LatestStartAsync(int instrumentId, string interval, short source, string version, HistoryRange range, CancellationToken ct)
+    private async Task<long?> LatestStartAsync(
+        int instrumentId,
+        string interval,
+        short source,
+        string version,
+        HistoryRange range,
+        CancellationToken ct
+    )
     {
         await using var cmd = db.CreateCommand(
             """
             SELECT min(time) FROM (SELECT time FROM candles
                 WHERE version = $6 AND instrument_id = $1 AND interval = $2 AND source = $3 AND time < $4 ORDER BY time DESC LIMIT $5) latest
-            """);
+            """
+        );
         cmd.Parameters.Add(new() { Value = instrumentId, NpgsqlDbType = NpgsqlDbType.Integer });
         cmd.Parameters.Add(new() { Value = interval, NpgsqlDbType = NpgsqlDbType.Text });
         cmd.Parameters.Add(new() { Value = source, NpgsqlDbType = NpgsqlDbType.Smallint });
@@ -153,10 +238,18 @@ public sealed class CandleReader(NpgsqlDataSource db, TimeProvider clock, Recent
         return await cmd.ExecuteScalarAsync(ct) is DateTime t ? ApiTime.ToMicroseconds(t) : null;
     }
 
-    private async Task<decimal?> PreviousCloseAsync(int instrumentId, string interval, short source, string version, long beforeUs, CancellationToken ct)
+    private async Task<decimal?> PreviousCloseAsync(
+        int instrumentId,
+        string interval,
+        short source,
+        string version,
+        long beforeUs,
+        CancellationToken ct
+    )
     {
         await using var cmd = db.CreateCommand(
-            "SELECT close FROM candles WHERE version = $5 AND instrument_id = $1 AND interval = $2 AND source = $3 AND time < $4 ORDER BY time DESC LIMIT 1");
+            "SELECT close FROM candles WHERE version = $5 AND instrument_id = $1 AND interval = $2 AND source = $3 AND time < $4 ORDER BY time DESC LIMIT 1"
+        );
         cmd.Parameters.Add(new() { Value = instrumentId, NpgsqlDbType = NpgsqlDbType.Integer });
         cmd.Parameters.Add(new() { Value = interval, NpgsqlDbType = NpgsqlDbType.Text });
         cmd.Parameters.Add(new() { Value = source, NpgsqlDbType = NpgsqlDbType.Smallint });

@@ -6,6 +6,7 @@ namespace Pipeline.Api;
 public sealed class CandleSubscription(IReadOnlySet<string> instruments, IReadOnlySet<string> intervals) : ILiveSubscriber
 {
     private readonly object _gate = new();
+
     // Latest state per candle, in first-arrival order: a slow client gets fewer updates, never stale ones, and a
     // close is never lost (only a newer state of the same candle replaces it).
     private readonly Dictionary<(string, string, long), (long Order, Candle Candle)> _pending = new();
@@ -16,15 +17,24 @@ public sealed class CandleSubscription(IReadOnlySet<string> instruments, IReadOn
 
     public void OfferCandle(string instrumentKey, Candle candle)
     {
-        if (candle.Instrument is null || !intervals.Contains(candle.Interval)) return;
+        if (candle.Instrument is null || !intervals.Contains(candle.Interval))
+            return;
         lock (_gate)
         {
             var key = (instrumentKey, candle.Interval, candle.OpenTimeUs);
-            if (_pending.TryGetValue(key, out var old) && (old.Candle.Closed, old.Candle.Revision).CompareTo((candle.Closed, candle.Revision)) > 0)
+            if (
+                _pending.TryGetValue(key, out var old)
+                && (old.Candle.Closed, old.Candle.Revision).CompareTo((candle.Closed, candle.Revision)) > 0
+            )
                 return; // never replace a close with an older open update
             _pending[key] = (old.Candle is null ? ++_order : old.Order, candle);
         }
-        if (_signal.CurrentCount == 0) try { _signal.Release(); } catch (SemaphoreFullException) { }
+        if (_signal.CurrentCount == 0)
+            try
+            {
+                _signal.Release();
+            }
+            catch (SemaphoreFullException) { }
     }
 
     /// <summary>Waits until something is pending, then takes all of it.</summary>

@@ -11,7 +11,8 @@ public static class ClientRateLimit
     /// keys must not buy a fresh one.</summary>
     public static string ClientKey(HttpContext http, ApiKeyGate gate) =>
         http.Request.Headers[ApiKeyGate.Header].ToString() is { Length: > 0 } k && gate.IsKnown(System.Text.Encoding.UTF8.GetBytes(k))
-            ? "key:" + k : "ip:" + http.Connection.RemoteIpAddress;
+            ? "key:" + k
+            : "ip:" + http.Connection.RemoteIpAddress;
 
     public static void Configure(RateLimiterOptions o, ApiOptions api, ApiKeyGate gate)
     {
@@ -20,22 +21,33 @@ public static class ClientRateLimit
         {
             // Probes and the live stream (one long request) are not counted.
             var path = http.Request.Path.Value ?? "";
-            if (api.RateLimitPerSecond <= 0 || path is "/health" or "/ready" or "/metrics" || path.StartsWith("/stream", StringComparison.Ordinal))
+            if (
+                api.RateLimitPerSecond <= 0
+                || path is "/health" or "/ready" or "/metrics"
+                || path.StartsWith("/stream", StringComparison.Ordinal)
+            )
                 return RateLimitPartition.GetNoLimiter("unlimited");
-            return RateLimitPartition.GetTokenBucketLimiter(ClientKey(http, gate), _ => new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = Math.Max(api.RateLimitBurst, 1),
-                TokensPerPeriod = api.RateLimitPerSecond,
-                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                QueueLimit = 0,
-                AutoReplenishment = true,
-            });
+            return RateLimitPartition.GetTokenBucketLimiter(
+                ClientKey(http, gate),
+                _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = Math.Max(api.RateLimitBurst, 1),
+                    TokensPerPeriod = api.RateLimitPerSecond,
+                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                    QueueLimit = 0,
+                    AutoReplenishment = true,
+                }
+            );
         });
         o.OnRejected = async (ctx, ct) =>
         {
             ctx.HttpContext.Response.Headers.RetryAfter = "1";
-            await new ApiProblem(StatusCodes.Status429TooManyRequests, "too many requests",
-                $"this client may make {api.RateLimitPerSecond} requests per second (bursts of {api.RateLimitBurst}); retry after a second").ToResult()
+            await new ApiProblem(
+                StatusCodes.Status429TooManyRequests,
+                "too many requests",
+                $"this client may make {api.RateLimitPerSecond} requests per second (bursts of {api.RateLimitBurst}); retry after a second"
+            )
+                .ToResult()
                 .ExecuteAsync(ctx.HttpContext);
         };
     }

@@ -2,9 +2,9 @@
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
-using Pipeline.Schemas.V1;
 using Pipeline.Schemas;
 using Pipeline.Schemas.Calendars;
+using Pipeline.Schemas.V1;
 
 namespace Pipeline.Api;
 
@@ -12,32 +12,50 @@ public sealed class CoverageReader(NpgsqlDataSource db, TimeProvider clock, Back
 {
     public const int MaxGaps = 1000;
 
-    public async Task WriteAsync(HttpResponse response, int instrumentId, InstrumentRef instrument, CandleInterval interval, short source,
-        long startUs, long endUs, string version, CancellationToken ct)
+    public async Task WriteAsync(
+        HttpResponse response,
+        int instrumentId,
+        InstrumentRef instrument,
+        CandleInterval interval,
+        short source,
+        long startUs,
+        long endUs,
+        string version,
+        CancellationToken ct
+    )
     {
-        long? first = null, last = null;
+        long? first = null,
+            last = null;
         long count = 0;
-        await using (var cmd = db.CreateCommand(
-            "SELECT min(time), max(time), count(*) FROM candles WHERE version = $6 AND instrument_id = $1 AND interval = $2 AND source = $3 AND time >= $4 AND time < $5"))
+        await using (
+            var cmd = db.CreateCommand(
+                "SELECT min(time), max(time), count(*) FROM candles WHERE version = $6 AND instrument_id = $1 AND interval = $2 AND source = $3 AND time >= $4 AND time < $5"
+            )
+        )
         {
             AddKey(cmd, instrumentId, interval, source, startUs, endUs, version);
             await using var r = await cmd.ExecuteReaderAsync(ct);
             await r.ReadAsync(ct);
-            if (!r.IsDBNull(0)) first = ApiTime.ToMicroseconds(r.GetDateTime(0));
-            if (!r.IsDBNull(1)) last = ApiTime.ToMicroseconds(r.GetDateTime(1));
+            if (!r.IsDBNull(0))
+                first = ApiTime.ToMicroseconds(r.GetDateTime(0));
+            if (!r.IsDBNull(1))
+                last = ApiTime.ToMicroseconds(r.GetDateTime(1));
             count = r.GetInt64(2);
         }
         var gaps = new List<(long From, long To, bool Venue)>();
         var venueGaps = backfills.VenueGaps(instrument.Key);
         var calendar = TradingCalendars.For(instrument.Exchange);
         var missing = 0L;
-        await using (var cmd = db.CreateCommand(
-            """
-            SELECT time, next FROM (
-                SELECT time, lead(time) OVER (ORDER BY time) AS next FROM candles
-                WHERE version = $6 AND instrument_id = $1 AND interval = $2 AND source = $3 AND time >= $4 AND time < $5) t
-            WHERE next - time > $7 ORDER BY time
-            """))
+        await using (
+            var cmd = db.CreateCommand(
+                """
+                SELECT time, next FROM (
+                    SELECT time, lead(time) OVER (ORDER BY time) AS next FROM candles
+                    WHERE version = $6 AND instrument_id = $1 AND interval = $2 AND source = $3 AND time >= $4 AND time < $5) t
+                WHERE next - time > $7 ORDER BY time
+                """
+            )
+        )
         {
             AddKey(cmd, instrumentId, interval, source, startUs, endUs, version);
             cmd.Parameters.Add(new() { Value = TimeSpan.FromTicks(interval.DurationUs * 10), NpgsqlDbType = NpgsqlDbType.Interval });
@@ -50,7 +68,8 @@ public sealed class CoverageReader(NpgsqlDataSource db, TimeProvider clock, Back
                 {
                     missing += (openTo - openFrom) / interval.DurationUs;
                     foreach (var piece in Split(openFrom, openTo, venueGaps, interval))
-                        if (gaps.Count < MaxGaps) gaps.Add(piece);
+                        if (gaps.Count < MaxGaps)
+                            gaps.Add(piece);
                 }
             }
         }
@@ -64,7 +83,8 @@ public sealed class CoverageReader(NpgsqlDataSource db, TimeProvider clock, Back
             {
                 missing += (openTo - openFrom) / interval.DurationUs;
                 foreach (var piece in Split(openFrom, openTo, venueGaps, interval))
-                    if (gaps.Count < MaxGaps) gaps.Add(piece);
+                    if (gaps.Count < MaxGaps)
+                        gaps.Add(piece);
             }
         }
 
@@ -72,8 +92,14 @@ public sealed class CoverageReader(NpgsqlDataSource db, TimeProvider clock, Back
         await using var w = new Utf8JsonWriter(response.BodyWriter);
         w.WriteStartObject();
         w.WriteStartObject("data");
-        if (first is { } f) w.WriteString("first", ApiTime.Format(f)); else w.WriteNull("first");
-        if (last is { } l) w.WriteString("last", ApiTime.Format(l)); else w.WriteNull("last");
+        if (first is { } f)
+            w.WriteString("first", ApiTime.Format(f));
+        else
+            w.WriteNull("first");
+        if (last is { } l)
+            w.WriteString("last", ApiTime.Format(l));
+        else
+            w.WriteNull("last");
         w.WriteNumber("count", count);
         w.WriteNumber("expected", count + missing);
         w.WriteNumber("missing", missing);
@@ -120,39 +146,58 @@ public sealed class CoverageReader(NpgsqlDataSource db, TimeProvider clock, Back
         {
             var start = Math.Max(from, interval.OpenTimeOf(openUs));
             var end = Math.Min(to, interval.FirstOpenAtOrAfter(closeUs));
-            if (end <= start) continue;
+            if (end <= start)
+                continue;
             // Sessions sharing an interval (two trading days in one 1w candle) merge into one run.
             if (runFrom is not null && start <= runTo)
             {
                 runTo = Math.Max(runTo, end);
                 continue;
             }
-            if (runFrom is { } done) yield return (done, runTo);
+            if (runFrom is { } done)
+                yield return (done, runTo);
             runFrom = start;
             runTo = end;
         }
-        if (runFrom is { } tail) yield return (tail, runTo);
+        if (runFrom is { } tail)
+            yield return (tail, runTo);
     }
 
     /// <summary>A missing range cut into pieces that lie wholly inside a known venue gap (whole intervals only) and the rest.</summary>
-    internal static IEnumerable<(long From, long To, bool Venue)> Split(long from, long to, IReadOnlyList<(long FromUs, long ToUs)> venueGaps,
-        CandleInterval interval)
+    internal static IEnumerable<(long From, long To, bool Venue)> Split(
+        long from,
+        long to,
+        IReadOnlyList<(long FromUs, long ToUs)> venueGaps,
+        CandleInterval interval
+    )
     {
         var at = from;
         foreach (var (gapFrom, gapTo) in venueGaps)
         {
-            if (gapTo <= at || gapFrom >= to) continue;
+            if (gapTo <= at || gapFrom >= to)
+                continue;
             var start = interval.FirstOpenAtOrAfter(Math.Max(gapFrom, at));
             var end = interval.OpenTimeOf(Math.Min(gapTo, to));
-            if (end <= start) continue;
-            if (start > at) yield return (at, start, false);
+            if (end <= start)
+                continue;
+            if (start > at)
+                yield return (at, start, false);
             yield return (start, end, true);
             at = end;
         }
-        if (at < to) yield return (at, to, false);
+        if (at < to)
+            yield return (at, to, false);
     }
 
-    private static void AddKey(NpgsqlCommand cmd, int instrumentId, CandleInterval interval, short source, long startUs, long endUs, string version)
+    private static void AddKey(
+        NpgsqlCommand cmd,
+        int instrumentId,
+        CandleInterval interval,
+        short source,
+        long startUs,
+        long endUs,
+        string version
+    )
     {
         cmd.Parameters.Add(new() { Value = instrumentId, NpgsqlDbType = NpgsqlDbType.Integer });
         cmd.Parameters.Add(new() { Value = interval.Name, NpgsqlDbType = NpgsqlDbType.Text });

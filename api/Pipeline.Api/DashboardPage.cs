@@ -15,9 +15,15 @@ public static class DashboardPage
 
     public static void Map(WebApplication app)
     {
-        app.MapGet("/", () => Serve("index.html")).WithTags("dashboard").WithSummary("The dashboard page").Produces(200, contentType: "text/html");
-        app.MapGet("/dashboard/{file}", (string file) => Serve(file)).WithTags("dashboard").WithSummary("A dashboard asset (script, style)")
-            .Produces(200, contentType: "text/javascript").ProducesProblem(StatusCodes.Status404NotFound);
+        app.MapGet("/", () => Serve("index.html"))
+            .WithTags("dashboard")
+            .WithSummary("The dashboard page")
+            .Produces(200, contentType: "text/html");
+        app.MapGet("/dashboard/{file}", (string file) => Serve(file))
+            .WithTags("dashboard")
+            .WithSummary("A dashboard asset (script, style)")
+            .Produces(200, contentType: "text/javascript")
+            .ProducesProblem(StatusCodes.Status404NotFound);
     }
 
     private static IResult Serve(string file)
@@ -25,7 +31,11 @@ public static class DashboardPage
         var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("dashboard/" + file);
         if (stream is null)
             return file == "lightweight-charts.js"
-                ? Results.Problem(statusCode: 404, title: "dashboard asset missing", detail: "lightweight-charts was not built into this binary; run 'make setup' (infra/setup/setup.sh) and rebuild")
+                ? Results.Problem(
+                    statusCode: 404,
+                    title: "dashboard asset missing",
+                    detail: "lightweight-charts was not built into this binary; run 'make setup' (infra/setup/setup.sh) and rebuild"
+                )
                 : Results.Problem(statusCode: 404, title: "not found", detail: $"no dashboard file '{file}'");
         var type = Types.GetValueOrDefault(Path.GetExtension(file), "application/octet-stream");
         return Results.Stream(stream, type);

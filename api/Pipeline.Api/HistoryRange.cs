@@ -7,6 +7,7 @@ public sealed record HistoryRange(long StartUs, long EndUs, int Limit, bool Late
 {
     public const int DefaultLimit = 1000;
     public const int MaxLimit = 10_000;
+
     /// <summary>A candle request may span at most this many intervals (about 19 months of 1m candles).</summary>
     public const long MaxIntervals = 1_000_000;
 
@@ -14,12 +15,26 @@ public sealed record HistoryRange(long StartUs, long EndUs, int Limit, bool Late
     /// current interval, aligned by the interval's own rule); without start, it covers <paramref name="defaultSpanUs"/>
     /// before end. A span above <paramref name="maxSpanUs"/> is a 400.</summary>
     public static HistoryRange Parse(IQueryCollection query, long defaultEndUs, long defaultSpanUs, long maxSpanUs) =>
-        Parse(query["start"].ToString(), query["end"].ToString(), query["limit"].ToString(), query["cursor"].ToString(), defaultEndUs,
-            defaultSpanUs, maxSpanUs);
+        Parse(
+            query["start"].ToString(),
+            query["end"].ToString(),
+            query["limit"].ToString(),
+            query["cursor"].ToString(),
+            defaultEndUs,
+            defaultSpanUs,
+            maxSpanUs
+        );
 
     /// <summary>The same from the parameters' text (null or empty = not given).</summary>
-    public static HistoryRange Parse(string? startText, string? endText, string? limitText, string? cursorText, long defaultEndUs,
-        long defaultSpanUs, long maxSpanUs)
+    public static HistoryRange Parse(
+        string? startText,
+        string? endText,
+        string? limitText,
+        string? cursorText,
+        long defaultEndUs,
+        long defaultSpanUs,
+        long maxSpanUs
+    )
     {
         var limit = DefaultLimit;
         if (limitText is { Length: > 0 } l)
@@ -35,7 +50,10 @@ public sealed record HistoryRange(long StartUs, long EndUs, int Limit, bool Late
         if (startText is { Length: > 0 } s)
         {
             if (!ApiTime.TryParse(s, out start))
-                throw ApiProblem.BadParameter("start", $"start '{s}' is not a time; use ISO-8601 UTC (2026-01-31T00:00:00Z) or Unix milliseconds");
+                throw ApiProblem.BadParameter(
+                    "start",
+                    $"start '{s}' is not a time; use ISO-8601 UTC (2026-01-31T00:00:00Z) or Unix milliseconds"
+                );
         }
         else
         {
@@ -44,9 +62,13 @@ public sealed record HistoryRange(long StartUs, long EndUs, int Limit, bool Late
         }
         if (start >= end)
             throw ApiProblem.BadParameter("start", $"start ({ApiTime.Format(start)}) must be before end ({ApiTime.Format(end)})");
-        if (latest) return new HistoryRange(0, end, limit, Latest: true);
+        if (latest)
+            return new HistoryRange(0, end, limit, Latest: true);
         if (end - start > maxSpanUs)
-            throw ApiProblem.BadParameter("end", $"the range {ApiTime.Format(start)} .. {ApiTime.Format(end)} is longer than {TimeSpan.FromTicks(maxSpanUs * 10).TotalDays:0.#} days; ask for a shorter range");
+            throw ApiProblem.BadParameter(
+                "end",
+                $"the range {ApiTime.Format(start)} .. {ApiTime.Format(end)} is longer than {TimeSpan.FromTicks(maxSpanUs * 10).TotalDays:0.#} days; ask for a shorter range"
+            );
         return new HistoryRange(start, end, limit);
     }
 }

@@ -11,14 +11,23 @@ public sealed class InstrumentDirectory(NpgsqlDataSource db)
     private volatile Dictionary<string, int> _ids = new(StringComparer.Ordinal);
     private DateTime _loadedAt = DateTime.MinValue;
 
-    public async Task<(int Id, InstrumentRef Ref)> ResolveAsync(string exchange, string @base, string quote, string market, CancellationToken ct)
+    public async Task<(int Id, InstrumentRef Ref)> ResolveAsync(
+        string exchange,
+        string @base,
+        string quote,
+        string market,
+        CancellationToken ct
+    )
     {
         if (!InstrumentRef.TryParseMarket(market, out var marketType))
             throw ApiProblem.BadParameter("market", $"market '{market}' is not one of spot, perp, future");
         var r = InstrumentRef.Create(exchange, @base, quote, marketType);
-        if (_ids.TryGetValue(r.Key, out var id)) return (id, r);
-        if (DateTime.UtcNow - _loadedAt > TimeSpan.FromMilliseconds(500)) await ReloadAsync(ct);
-        if (_ids.TryGetValue(r.Key, out id)) return (id, r);
+        if (_ids.TryGetValue(r.Key, out var id))
+            return (id, r);
+        if (DateTime.UtcNow - _loadedAt > TimeSpan.FromMilliseconds(500))
+            await ReloadAsync(ct);
+        if (_ids.TryGetValue(r.Key, out id))
+            return (id, r);
         throw ApiProblem.NotFound($"instrument {r.Key} is not registered; GET /instruments lists the known ones");
     }
 

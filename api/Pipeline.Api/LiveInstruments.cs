@@ -9,7 +9,10 @@ public static class LiveInstruments
         var parts = text.Split(':');
         var pair = parts.Length == 3 ? parts[1].Split('/') : [];
         if (pair.Length != 2)
-            throw ApiProblem.BadParameter(parameter, $"'{text}' is not an instrument key exchange:BASE/QUOTE:market, e.g. binance:BTC/USDT:spot");
+            throw ApiProblem.BadParameter(
+                parameter,
+                $"'{text}' is not an instrument key exchange:BASE/QUOTE:market, e.g. binance:BTC/USDT:spot"
+            );
         var (_, r) = await directory.ResolveAsync(parts[0], pair[0], pair[1], parts[2], ct);
         return r.Key;
     }

@@ -35,7 +35,10 @@ public static class LiveJson
         w.WriteNumber("trade_id", t.TradeId);
         w.WriteString("price", t.Price?.ToInvariantString());
         w.WriteString("size", t.Size?.ToInvariantString());
-        if (AggressorSides.Name(t.Aggressor) is { } side) w.WriteString("side", side); else w.WriteNull("side");
+        if (AggressorSides.Name(t.Aggressor) is { } side)
+            w.WriteString("side", side);
+        else
+            w.WriteNull("side");
         w.WriteEndObject();
     }
 
@@ -50,8 +53,10 @@ public static class LiveJson
         w.WriteStartObject("values");
         foreach (var f in v.Fields)
         {
-            if (f.HasValue && double.IsFinite(f.Value)) w.WriteNumber(f.Name, f.Value);
-            else w.WriteNull(f.Name);
+            if (f.HasValue && double.IsFinite(f.Value))
+                w.WriteNumber(f.Name, f.Value);
+            else
+                w.WriteNull(f.Name);
         }
         w.WriteEndObject();
         w.WriteNumber("candle_revision", v.CandleRevision);

@@ -16,6 +16,7 @@ public sealed class LiveSocketClient(int queueLimit) : ILiveSubscriber
     private List<Message> _queue = [];
     private readonly Dictionary<(string, string, long, string), int> _slots = new(); // coalescing key → index in _queue
     private HashSet<LiveTopic> _topics = [];
+
     // Snapshots the feed thread reads without the lock; replaced whole on (un)subscribe.
     private volatile HashSet<string> _candleKeys = [];
     private volatile HashSet<string> _tradeKeys = [];
@@ -25,31 +26,45 @@ public sealed class LiveSocketClient(int queueLimit) : ILiveSubscriber
 
     /// <summary>Set once the client fell more than the queue limit behind; nothing more is queued for it.</summary>
     public bool Overflowed => _overflowed;
+
     /// <summary>Cancelled when the client overflows.</summary>
     public CancellationToken OverflowedSignal => _overflow.Token;
     public int QueueLimit => queueLimit;
-    public IReadOnlyCollection<LiveTopic> Topics { get { lock (_gate) return [.. _topics]; } }
+    public IReadOnlyCollection<LiveTopic> Topics
+    {
+        get
+        {
+            lock (_gate)
+                return [.. _topics];
+        }
+    }
 
     public bool WantsCandles(string instrumentKey) => !_overflowed && _candleKeys.Contains(instrumentKey);
+
     public bool WantsTrades(string instrumentKey) => !_overflowed && _tradeKeys.Contains(instrumentKey);
+
     public bool WantsIndicators(string instrumentKey) => !_overflowed && _indicatorKeys.Contains(instrumentKey);
 
     public void OfferCandle(string instrumentKey, Candle candle)
     {
-        if (candle.Instrument is null) return;
+        if (candle.Instrument is null)
+            return;
         lock (_gate)
         {
             var channel = candle.Closed ? LiveTopic.Closes : LiveTopic.Updates;
-            if (!_topics.Contains(new LiveTopic(instrumentKey, candle.Interval, channel))) return;
+            if (!_topics.Contains(new LiveTopic(instrumentKey, candle.Interval, channel)))
+                return;
             var slot = (instrumentKey, candle.Interval, candle.OpenTimeUs, "");
             if (_slots.TryGetValue(slot, out var at))
             {
                 var old = (Candle)_queue[at].Payload;
-                if ((old.Closed, old.Revision).CompareTo((candle.Closed, candle.Revision)) > 0) return; // never a close replaced by an older update
+                if ((old.Closed, old.Revision).CompareTo((candle.Closed, candle.Revision)) > 0)
+                    return; // never a close replaced by an older update
                 _queue[at] = new Message(candle.Closed ? "close" : "update", candle);
                 return; // replaced in place: nothing new to signal
             }
-            if (!Enqueue(new Message(candle.Closed ? "close" : "update", candle))) return;
+            if (!Enqueue(new Message(candle.Closed ? "close" : "update", candle)))
+                return;
             _slots[slot] = _queue.Count - 1;
         }
         Signal();
@@ -57,18 +72,22 @@ public sealed class LiveSocketClient(int queueLimit) : ILiveSubscriber
 
     public void OfferIndicator(string instrumentKey, IndicatorValue value)
     {
-        if (value.Instrument is null) return;
+        if (value.Instrument is null)
+            return;
         lock (_gate)
         {
-            if (!_topics.Contains(new LiveTopic(instrumentKey, value.Interval, LiveTopic.Indicators))) return;
+            if (!_topics.Contains(new LiveTopic(instrumentKey, value.Interval, LiveTopic.Indicators)))
+                return;
             var slot = (instrumentKey, value.Interval, value.OpenTimeUs, value.Indicator);
             if (_slots.TryGetValue(slot, out var at))
             {
-                if (((IndicatorValue)_queue[at].Payload).CandleRevision > value.CandleRevision) return;
+                if (((IndicatorValue)_queue[at].Payload).CandleRevision > value.CandleRevision)
+                    return;
                 _queue[at] = new Message("indicator", value);
                 return;
             }
-            if (!Enqueue(new Message("indicator", value))) return;
+            if (!Enqueue(new Message("indicator", value)))
+                return;
             _slots[slot] = _queue.Count - 1;
         }
         Signal();
@@ -76,11 +95,14 @@ public sealed class LiveSocketClient(int queueLimit) : ILiveSubscriber
 
     public void OfferTrade(string instrumentKey, Trade trade)
     {
-        if (trade.Instrument is null) return;
+        if (trade.Instrument is null)
+            return;
         lock (_gate)
         {
-            if (!_topics.Contains(new LiveTopic(instrumentKey, null, LiveTopic.Trades))) return;
-            if (!Enqueue(new Message("trade", trade))) return;
+            if (!_topics.Contains(new LiveTopic(instrumentKey, null, LiveTopic.Trades)))
+                return;
+            if (!Enqueue(new Message("trade", trade)))
+                return;
         }
         Signal();
     }
@@ -89,7 +111,8 @@ public sealed class LiveSocketClient(int queueLimit) : ILiveSubscriber
     public void Reply(byte[] json)
     {
         lock (_gate)
-            if (!Enqueue(new Message("reply", json))) return;
+            if (!Enqueue(new Message("reply", json)))
+                return;
         Signal();
     }
 
@@ -100,7 +123,10 @@ public sealed class LiveSocketClient(int queueLimit) : ILiveSubscriber
         {
             var next = new HashSet<LiveTopic>(_topics);
             foreach (var t in topics)
-                if (add) next.Add(t); else next.Remove(t);
+                if (add)
+                    next.Add(t);
+                else
+                    next.Remove(t);
             _topics = next;
             _candleKeys = [.. next.Where(t => t.Channel is LiveTopic.Updates or LiveTopic.Closes).Select(t => t.Instrument)];
             _tradeKeys = [.. next.Where(t => t.Channel == LiveTopic.Trades).Select(t => t.Instrument)];
@@ -130,7 +156,11 @@ public sealed class LiveSocketClient(int queueLimit) : ILiveSubscriber
             _slots.Clear();
             foreach (var m in _queue)
             {
-                if (m.Kind is "trade" or "reply") { now.Add(m); continue; }
+                if (m.Kind is "trade" or "reply")
+                {
+                    now.Add(m);
+                    continue;
+                }
                 kept.Add(m);
                 _slots[SlotOf(m)] = kept.Count - 1;
             }
@@ -140,21 +170,30 @@ public sealed class LiveSocketClient(int queueLimit) : ILiveSubscriber
     }
 
     /// <summary>Whether coalesced states are waiting (a throttled sender wakes for them when their turn comes).</summary>
-    public bool HasStates { get { lock (_gate) return _slots.Count > 0; } }
+    public bool HasStates
+    {
+        get
+        {
+            lock (_gate)
+                return _slots.Count > 0;
+        }
+    }
 
     /// <summary>Waits until something is queued (or the client overflowed), at most <paramref name="timeout"/>.</summary>
     public Task WaitAsync(TimeSpan timeout, CancellationToken ct) => _signal.WaitAsync(timeout, ct);
 
-    private static (string, string, long, string) SlotOf(Message m) => m.Payload switch
-    {
-        Candle c => (c.Instrument.Key, c.Interval, c.OpenTimeUs, ""),
-        IndicatorValue v => (v.Instrument.Key, v.Interval, v.OpenTimeUs, v.Indicator),
-        _ => throw new InvalidOperationException($"{m.Kind} is not coalesced"),
-    };
+    private static (string, string, long, string) SlotOf(Message m) =>
+        m.Payload switch
+        {
+            Candle c => (c.Instrument.Key, c.Interval, c.OpenTimeUs, ""),
+            IndicatorValue v => (v.Instrument.Key, v.Interval, v.OpenTimeUs, v.Indicator),
+            _ => throw new InvalidOperationException($"{m.Kind} is not coalesced"),
+        };
 
     private bool Enqueue(Message m)
     {
-        if (_overflowed) return false;
+        if (_overflowed)
+            return false;
         if (_queue.Count >= queueLimit)
         {
             // Memory never grows with a stuck client: drop its queue, stop feeding it, let the endpoint close it.
@@ -171,6 +210,11 @@ public sealed class LiveSocketClient(int queueLimit) : ILiveSubscriber
 
     private void Signal()
     {
-        if (_signal.CurrentCount == 0) try { _signal.Release(); } catch (SemaphoreFullException) { }
+        if (_signal.CurrentCount == 0)
+            try
+            {
+                _signal.Release();
+            }
+            catch (SemaphoreFullException) { }
     }
 }

@@ -18,21 +18,49 @@ public static class LiveSocketEndpoint
     private const int MaxMessageBytes = 16 * 1024;
     private const int MaxTopics = 1000;
     private static readonly TimeSpan CloseWait = TimeSpan.FromSeconds(3);
+
     /// <summary>How long a send may stay stuck after the client overflowed before the connection is cut without a close frame.</summary>
     private static readonly TimeSpan StuckSendLimit = TimeSpan.FromSeconds(10);
 
     public static void Map(IEndpointRouteBuilder app, ApiOptions api) =>
-        app.Map("/stream/ws", (HttpContext http, CandleFeed feed, InstrumentDirectory directory, StreamAdmission admission,
-                IHostApplicationLifetime lifetime, ILoggerFactory logs) =>
-            RunAsync(http, feed, directory, admission, lifetime.ApplicationStopping, api, logs.CreateLogger("Pipeline.Api.LiveSocket")))
+        app.Map(
+                "/stream/ws",
+                (
+                    HttpContext http,
+                    CandleFeed feed,
+                    InstrumentDirectory directory,
+                    StreamAdmission admission,
+                    IHostApplicationLifetime lifetime,
+                    ILoggerFactory logs
+                ) =>
+                    RunAsync(
+                        http,
+                        feed,
+                        directory,
+                        admission,
+                        lifetime.ApplicationStopping,
+                        api,
+                        logs.CreateLogger("Pipeline.Api.LiveSocket")
+                    )
+            )
             .ExcludeFromDescription(); // a WebSocket: described in docs/sink-and-api.md, not in the OpenAPI document
 
-    private static async Task RunAsync(HttpContext http, CandleFeed feed, InstrumentDirectory directory, StreamAdmission admission,
-        CancellationToken stopping, ApiOptions api, ILogger log)
+    private static async Task RunAsync(
+        HttpContext http,
+        CandleFeed feed,
+        InstrumentDirectory directory,
+        StreamAdmission admission,
+        CancellationToken stopping,
+        ApiOptions api,
+        ILogger log
+    )
     {
         if (!http.WebSockets.IsWebSocketRequest)
-            throw new ApiProblem(StatusCodes.Status400BadRequest, "not a WebSocket request",
-                "/stream/ws is a WebSocket: connect with a WebSocket client (ws://host/stream/ws); for Server-Sent Events use /stream/candles");
+            throw new ApiProblem(
+                StatusCodes.Status400BadRequest,
+                "not a WebSocket request",
+                "/stream/ws is a WebSocket: connect with a WebSocket client (ws://host/stream/ws); for Server-Sent Events use /stream/candles"
+            );
         using var place = admission.Admit(http);
         using var socket = await http.WebSockets.AcceptWebSocketAsync();
         var client = new LiveSocketClient(api.SocketQueueLimit);
@@ -42,19 +70,34 @@ public static class LiveSocketEndpoint
         try
         {
             // Replies flow at once; "ready" follows when the feed reads its topics (what is published after it is delivered).
-            _ = feed.Positioned.ContinueWith(_ => client.Reply(Json(w => w.WriteString("type", "ready"))), CancellationToken.None,
-                TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            _ = feed.Positioned.ContinueWith(
+                _ => client.Reply(Json(w => w.WriteString("type", "ready"))),
+                CancellationToken.None,
+                TaskContinuationOptions.OnlyOnRanToCompletion,
+                TaskScheduler.Default
+            );
             await SendAsync(socket, client, api.StreamEventsPerSecond, done.Token);
         }
         catch (OperationCanceledException) when (done.IsCancellationRequested) { }
-        catch (WebSocketException e) { log.LogDebug("WebSocket client went away: {Message}", e.Message); }
-        finally { feed.Remove(client); }
+        catch (WebSocketException e)
+        {
+            log.LogDebug("WebSocket client went away: {Message}", e.Message);
+        }
+        finally
+        {
+            feed.Remove(client);
+        }
 
-        var (status, reason) = client.Overflowed
-            ? (WebSocketCloseStatus.PolicyViolation, $"too slow: more than {client.QueueLimit} messages waiting; read faster or subscribe to less")
+        var (status, reason) =
+            client.Overflowed
+                ? (
+                    WebSocketCloseStatus.PolicyViolation,
+                    $"too slow: more than {client.QueueLimit} messages waiting; read faster or subscribe to less"
+                )
             : stopping.IsCancellationRequested ? (WebSocketCloseStatus.EndpointUnavailable, "server stopping")
             : (WebSocketCloseStatus.NormalClosure, "bye");
-        if (client.Overflowed) log.LogInformation("WebSocket client {Remote} closed: {Reason}", http.Connection.RemoteIpAddress, reason);
+        if (client.Overflowed)
+            log.LogInformation("WebSocket client {Remote} closed: {Reason}", http.Connection.RemoteIpAddress, reason);
         await CloseAsync(socket, status, reason, receiving);
     }
 
@@ -66,7 +109,14 @@ public static class LiveSocketEndpoint
         var buffer = new ArrayBufferWriter<byte>(4096);
         using var stuck = CancellationTokenSource.CreateLinkedTokenSource(ct);
         // A send stuck on a client that does not read is cut once it overflowed and had time to take the close frame.
-        using var cut = client.OverflowedSignal.Register(() => { try { stuck.CancelAfter(StuckSendLimit); } catch (ObjectDisposedException) { } });
+        using var cut = client.OverflowedSignal.Register(() =>
+        {
+            try
+            {
+                stuck.CancelAfter(StuckSendLimit);
+            }
+            catch (ObjectDisposedException) { }
+        });
         while (!ct.IsCancellationRequested && !client.Overflowed && socket.State == WebSocketState.Open)
         {
             var now = Stopwatch.GetTimestamp();
@@ -79,12 +129,14 @@ public static class LiveSocketEndpoint
             }
             foreach (var m in batch)
             {
-                if (client.Overflowed) break;
+                if (client.Overflowed)
+                    break;
                 buffer.ResetWrittenCount();
                 Write(buffer, m);
                 await socket.SendAsync(buffer.WrittenMemory, WebSocketMessageType.Text, true, stuck.Token);
             }
-            if (states > 0 && gap > 0) due = Stopwatch.GetTimestamp() + gap * states;
+            if (states > 0 && gap > 0)
+                due = Stopwatch.GetTimestamp() + gap * states;
         }
     }
 
@@ -105,7 +157,12 @@ public static class LiveSocketEndpoint
     }
 
     /// <summary>Reads client messages until the client closes; each bad message gets an error reply, never a disconnect.</summary>
-    private static async Task ReceiveAsync(WebSocket socket, LiveSocketClient client, InstrumentDirectory directory, CancellationTokenSource done)
+    private static async Task ReceiveAsync(
+        WebSocket socket,
+        LiveSocketClient client,
+        InstrumentDirectory directory,
+        CancellationTokenSource done
+    )
     {
         var buffer = new byte[4096];
         var message = new ArrayBufferWriter<byte>(4096);
@@ -115,12 +172,21 @@ public static class LiveSocketEndpoint
             {
                 // No token: cancelling a pending receive aborts the socket, and a stop must still send its close frame.
                 var r = await socket.ReceiveAsync(buffer, CancellationToken.None);
-                if (r.MessageType == WebSocketMessageType.Close) break;
-                if (message.WrittenCount + r.Count <= MaxMessageBytes) message.Write(buffer.AsSpan(0, r.Count));
-                else message.Write(buffer.AsSpan(0, Math.Max(0, MaxMessageBytes + 1 - message.WrittenCount))); // mark it too long
-                if (!r.EndOfMessage) continue;
+                if (r.MessageType == WebSocketMessageType.Close)
+                    break;
+                if (message.WrittenCount + r.Count <= MaxMessageBytes)
+                    message.Write(buffer.AsSpan(0, r.Count));
+                else
+                    message.Write(buffer.AsSpan(0, Math.Max(0, MaxMessageBytes + 1 - message.WrittenCount))); // mark it too long
+                if (!r.EndOfMessage)
+                    continue;
                 if (r.MessageType == WebSocketMessageType.Binary)
-                    client.Reply(Error(default, "binary messages are not understood: send JSON text, e.g. {\"op\":\"subscribe\",\"instruments\":[\"binance:BTC/USDT:spot\"]}"));
+                    client.Reply(
+                        Error(
+                            default,
+                            "binary messages are not understood: send JSON text, e.g. {\"op\":\"subscribe\",\"instruments\":[\"binance:BTC/USDT:spot\"]}"
+                        )
+                    );
                 else if (message.WrittenCount > MaxMessageBytes)
                     client.Reply(Error(default, $"message longer than {MaxMessageBytes} bytes: subscribe in several messages"));
                 else
@@ -132,11 +198,21 @@ public static class LiveSocketEndpoint
         finally
         {
             // The client closed or vanished: stop sending (the host's stop and overflow end the sender themselves).
-            if (socket.State != WebSocketState.CloseSent) try { done.Cancel(); } catch (ObjectDisposedException) { }
+            if (socket.State != WebSocketState.CloseSent)
+                try
+                {
+                    done.Cancel();
+                }
+                catch (ObjectDisposedException) { }
         }
     }
 
-    private static async Task HandleAsync(ReadOnlyMemory<byte> text, LiveSocketClient client, InstrumentDirectory directory, CancellationToken ct)
+    private static async Task HandleAsync(
+        ReadOnlyMemory<byte> text,
+        LiveSocketClient client,
+        InstrumentDirectory directory,
+        CancellationToken ct
+    )
     {
         JsonElement id = default;
         try
@@ -144,40 +220,64 @@ public static class LiveSocketEndpoint
             using var doc = JsonDocument.Parse(text);
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
-                throw new LiveSocketError("a message must be a JSON object, e.g. {\"op\":\"subscribe\",\"instruments\":[\"binance:BTC/USDT:spot\"]}");
-            if (root.TryGetProperty("id", out var given)) id = given.Clone();
+                throw new LiveSocketError(
+                    "a message must be a JSON object, e.g. {\"op\":\"subscribe\",\"instruments\":[\"binance:BTC/USDT:spot\"]}"
+                );
+            if (root.TryGetProperty("id", out var given))
+                id = given.Clone();
             var op = root.TryGetProperty("op", out var o) && o.ValueKind == JsonValueKind.String ? o.GetString() : null;
             switch (op)
             {
                 case "ping":
-                    client.Reply(Json(w => { w.WriteString("type", "pong"); WriteId(w, id); }));
+                    client.Reply(
+                        Json(w =>
+                        {
+                            w.WriteString("type", "pong");
+                            WriteId(w, id);
+                        })
+                    );
                     return;
                 case "subscribe" or "unsubscribe":
                     var topics = await TopicsAsync(root, directory, ct);
                     var add = op == "subscribe";
                     if (add && client.Topics.Union(topics).Count() > MaxTopics)
-                        throw new LiveSocketError($"more than {MaxTopics} subscriptions on one connection: unsubscribe some or open another connection");
-                    client.Change(topics, add, all => Json(w =>
-                    {
-                        w.WriteString("type", add ? "subscribed" : "unsubscribed");
-                        WriteId(w, id);
-                        w.WriteStartArray("subscriptions");
-                        foreach (var t in all.OrderBy(t => t.Instrument, StringComparer.Ordinal).ThenBy(t => t.Interval, StringComparer.Ordinal)
-                                     .ThenBy(t => t.Channel, StringComparer.Ordinal))
-                        {
-                            w.WriteStartObject();
-                            w.WriteString("instrument", t.Instrument);
-                            if (t.Interval is null) w.WriteNull("interval"); else w.WriteString("interval", t.Interval);
-                            w.WriteString("channel", t.Channel);
-                            w.WriteEndObject();
-                        }
-                        w.WriteEndArray();
-                    }));
+                        throw new LiveSocketError(
+                            $"more than {MaxTopics} subscriptions on one connection: unsubscribe some or open another connection"
+                        );
+                    client.Change(
+                        topics,
+                        add,
+                        all =>
+                            Json(w =>
+                            {
+                                w.WriteString("type", add ? "subscribed" : "unsubscribed");
+                                WriteId(w, id);
+                                w.WriteStartArray("subscriptions");
+                                foreach (
+                                    var t in all.OrderBy(t => t.Instrument, StringComparer.Ordinal)
+                                        .ThenBy(t => t.Interval, StringComparer.Ordinal)
+                                        .ThenBy(t => t.Channel, StringComparer.Ordinal)
+                                )
+                                {
+                                    w.WriteStartObject();
+                                    w.WriteString("instrument", t.Instrument);
+                                    if (t.Interval is null)
+                                        w.WriteNull("interval");
+                                    else
+                                        w.WriteString("interval", t.Interval);
+                                    w.WriteString("channel", t.Channel);
+                                    w.WriteEndObject();
+                                }
+                                w.WriteEndArray();
+                            })
+                    );
                     return;
                 default:
-                    throw new LiveSocketError(op is null
-                        ? "the message has no \"op\": give \"op\":\"subscribe\", \"unsubscribe\" or \"ping\""
-                        : $"op '{op}' is not one of subscribe, unsubscribe, ping");
+                    throw new LiveSocketError(
+                        op is null
+                            ? "the message has no \"op\": give \"op\":\"subscribe\", \"unsubscribe\" or \"ping\""
+                            : $"op '{op}' is not one of subscribe, unsubscribe, ping"
+                    );
             }
         }
         catch (JsonException e)
@@ -196,37 +296,54 @@ public static class LiveSocketEndpoint
 
     private static async Task<List<LiveTopic>> TopicsAsync(JsonElement root, InstrumentDirectory directory, CancellationToken ct)
     {
-        var instruments = Strings(root, "instruments") ?? throw new LiveSocketError(
-            "\"instruments\" is missing: give a list of instrument keys, e.g. \"instruments\":[\"binance:BTC/USDT:spot\"]");
-        if (instruments.Count == 0) throw new LiveSocketError("\"instruments\" is empty: give at least one instrument key");
+        var instruments =
+            Strings(root, "instruments")
+            ?? throw new LiveSocketError(
+                "\"instruments\" is missing: give a list of instrument keys, e.g. \"instruments\":[\"binance:BTC/USDT:spot\"]"
+            );
+        if (instruments.Count == 0)
+            throw new LiveSocketError("\"instruments\" is empty: give at least one instrument key");
         var keys = new List<string>();
         foreach (var i in instruments)
         {
-            try { keys.Add(await LiveInstruments.ResolveAsync(directory, i, "instruments", ct)); }
-            catch (ApiProblem p) { throw new LiveSocketError($"instruments: {p.Message}"); }
+            try
+            {
+                keys.Add(await LiveInstruments.ResolveAsync(directory, i, "instruments", ct));
+            }
+            catch (ApiProblem p)
+            {
+                throw new LiveSocketError($"instruments: {p.Message}");
+            }
         }
         var intervals = new List<string>();
         foreach (var i in Strings(root, "intervals") ?? ["1m"])
-            intervals.Add(CandleInterval.TryParse(i, out var iv) ? iv.Name
-                : throw new LiveSocketError($"intervals: '{i}' is not one of {string.Join(", ", CandleInterval.Names)}"));
+            intervals.Add(
+                CandleInterval.TryParse(i, out var iv)
+                    ? iv.Name
+                    : throw new LiveSocketError($"intervals: '{i}' is not one of {string.Join(", ", CandleInterval.Names)}")
+            );
         var channels = Strings(root, "channels") ?? [LiveTopic.Updates, LiveTopic.Closes];
         foreach (var c in channels)
             if (!LiveTopic.Channels.Contains(c))
                 throw new LiveSocketError($"channels: '{c}' is not one of {string.Join(", ", LiveTopic.Channels)}");
         var topics = new List<LiveTopic>();
         foreach (var k in keys)
-            foreach (var c in channels.Distinct())
-            {
-                if (c == LiveTopic.Trades) topics.Add(new LiveTopic(k, null, c));
-                else topics.AddRange(intervals.Distinct().Select(i => new LiveTopic(k, i, c)));
-            }
+        foreach (var c in channels.Distinct())
+        {
+            if (c == LiveTopic.Trades)
+                topics.Add(new LiveTopic(k, null, c));
+            else
+                topics.AddRange(intervals.Distinct().Select(i => new LiveTopic(k, i, c)));
+        }
         return topics;
     }
 
     private static List<string>? Strings(JsonElement root, string name)
     {
-        if (!root.TryGetProperty(name, out var e) || e.ValueKind == JsonValueKind.Null) return null;
-        if (e.ValueKind == JsonValueKind.String) return [e.GetString()!];
+        if (!root.TryGetProperty(name, out var e) || e.ValueKind == JsonValueKind.Null)
+            return null;
+        if (e.ValueKind == JsonValueKind.String)
+            return [e.GetString()!];
         if (e.ValueKind != JsonValueKind.Array || e.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.String))
             throw new LiveSocketError($"\"{name}\" must be a list of strings");
         return [.. e.EnumerateArray().Select(x => x.GetString()!)];
@@ -245,23 +362,31 @@ public static class LiveSocketEndpoint
         w.WritePropertyName("data");
         switch (m.Payload)
         {
-            case Candle c: LiveJson.WriteCandle(w, c); break;
-            case Trade t: LiveJson.WriteTrade(w, t); break;
-            case IndicatorValue v: LiveJson.WriteIndicator(w, v); break;
+            case Candle c:
+                LiveJson.WriteCandle(w, c);
+                break;
+            case Trade t:
+                LiveJson.WriteTrade(w, t);
+                break;
+            case IndicatorValue v:
+                LiveJson.WriteIndicator(w, v);
+                break;
         }
         w.WriteEndObject();
     }
 
-    private static byte[] Error(JsonElement id, string text) => Json(w =>
-    {
-        w.WriteString("type", "error");
-        WriteId(w, id);
-        w.WriteString("error", text);
-    });
+    private static byte[] Error(JsonElement id, string text) =>
+        Json(w =>
+        {
+            w.WriteString("type", "error");
+            WriteId(w, id);
+            w.WriteString("error", text);
+        });
 
     private static void WriteId(Utf8JsonWriter w, JsonElement id)
     {
-        if (id.ValueKind is JsonValueKind.Undefined) return;
+        if (id.ValueKind is JsonValueKind.Undefined)
+            return;
         w.WritePropertyName("id");
         id.WriteTo(w);
     }

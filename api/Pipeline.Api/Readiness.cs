@@ -8,7 +8,9 @@ namespace Pipeline.Api;
 
 public sealed class Readiness(NpgsqlDataSource db, KafkaClientSettings kafka) : IDisposable
 {
-    private readonly Lazy<IAdminClient> _admin = new(() => new AdminClientBuilder(kafka.Admin("pipeline-api-ready")).SetLogHandler((_, _) => { }).Build());
+    private readonly Lazy<IAdminClient> _admin = new(() =>
+        new AdminClientBuilder(kafka.Admin("pipeline-api-ready")).SetLogHandler((_, _) => { }).Build()
+    );
     private readonly SemaphoreSlim _gate = new(1, 1);
     private (DateTime At, ReadinessReport Report)? _last;
 
@@ -20,11 +22,13 @@ public sealed class Readiness(NpgsqlDataSource db, KafkaClientSettings kafka) : 
 
     public async Task<ReadinessReport> CheckAsync(CancellationToken ct)
     {
-        if (_last is { } l && DateTime.UtcNow - l.At < TimeSpan.FromSeconds(1)) return l.Report;
+        if (_last is { } l && DateTime.UtcNow - l.At < TimeSpan.FromSeconds(1))
+            return l.Report;
         await _gate.WaitAsync(ct);
         try
         {
-            if (_last is { } l2 && DateTime.UtcNow - l2.At < TimeSpan.FromSeconds(1)) return l2.Report;
+            if (_last is { } l2 && DateTime.UtcNow - l2.At < TimeSpan.FromSeconds(1))
+                return l2.Report;
             var dbTask = CheckDatabaseAsync(ct);
             var kafkaTask = Task.Run(CheckKafka, ct);
             var (dbOk, dbError) = await dbTask;
@@ -33,7 +37,10 @@ public sealed class Readiness(NpgsqlDataSource db, KafkaClientSettings kafka) : 
             _last = (DateTime.UtcNow, report);
             return report;
         }
-        finally { _gate.Release(); }
+        finally
+        {
+            _gate.Release();
+        }
     }
 
     private async Task<(bool, string?)> CheckDatabaseAsync(CancellationToken ct)
@@ -46,7 +53,10 @@ public sealed class Readiness(NpgsqlDataSource db, KafkaClientSettings kafka) : 
             await cmd.ExecuteScalarAsync(timeout.Token);
             return (true, null);
         }
-        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException or System.Net.Sockets.SocketException && !ct.IsCancellationRequested)
+        catch (Exception e)
+            when (e is NpgsqlException or OperationCanceledException or TimeoutException or System.Net.Sockets.SocketException
+                && !ct.IsCancellationRequested
+            )
         {
             return (false, e.Message);
         }
@@ -59,12 +69,16 @@ public sealed class Readiness(NpgsqlDataSource db, KafkaClientSettings kafka) : 
             var meta = _admin.Value.GetMetadata(TimeSpan.FromSeconds(2));
             return meta.Brokers.Count > 0 ? (true, null) : (false, "no brokers in metadata");
         }
-        catch (KafkaException e) { return (false, e.Error.Reason); }
+        catch (KafkaException e)
+        {
+            return (false, e.Error.Reason);
+        }
     }
 
     public void Dispose()
     {
-        if (_admin.IsValueCreated) _admin.Value.Dispose();
+        if (_admin.IsValueCreated)
+            _admin.Value.Dispose();
         _gate.Dispose();
     }
 }

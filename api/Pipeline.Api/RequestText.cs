@@ -8,9 +8,11 @@ public static class RequestText
     {
         foreach (var (name, values) in http.Request.Query)
         {
-            if (HasControl(name)) throw Bad(name);
+            if (HasControl(name))
+                throw Bad(name);
             foreach (var v in values)
-                if (v is not null && HasControl(v)) throw Bad(name);
+                if (v is not null && HasControl(v))
+                    throw Bad(name);
         }
         return next(http);
     }
@@ -18,14 +20,16 @@ public static class RequestText
     public static Task RejectControlCharactersInRoute(HttpContext http, RequestDelegate next)
     {
         foreach (var (name, value) in http.Request.RouteValues)
-            if (value is string s && HasControl(s)) throw Bad(name);
+            if (value is string s && HasControl(s))
+                throw Bad(name);
         return next(http);
     }
 
     private static bool HasControl(string text)
     {
         foreach (var c in text)
-            if (char.IsControl(c)) return true;
+            if (char.IsControl(c))
+                return true;
         return false;
     }
 

@@ -8,6 +8,7 @@ public sealed class StoredCandle(long timeUs, decimal close, bool closed, int re
     public decimal Close { get; } = close;
     public bool Closed { get; } = closed;
     public int Revision { get; } = revision;
+
     /// <summary>The candle's JSON object as <see cref="CandleJson"/> writes it.</summary>
     public byte[] Json { get; } = json;
 }

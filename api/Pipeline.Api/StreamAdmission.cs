@@ -19,8 +19,10 @@ public sealed class StreamAdmission(ApiOptions api, ApiKeyGate gate)
                 throw TooMany($"the API holds {api.StreamsTotal} live streams in total; retry later or use fewer streams per client");
             var mine = _perClient.GetValueOrDefault(client);
             if (mine >= api.StreamsPerClient)
-                throw TooMany($"this client already holds {api.StreamsPerClient} live streams; close one first or subscribe to several "
-                    + "instruments and intervals on one stream (instruments=a,b&intervals=1m,5m)");
+                throw TooMany(
+                    $"this client already holds {api.StreamsPerClient} live streams; close one first or subscribe to several "
+                        + "instruments and intervals on one stream (instruments=a,b&intervals=1m,5m)"
+                );
             _perClient[client] = mine + 1;
             _total++;
         }
@@ -32,7 +34,8 @@ public sealed class StreamAdmission(ApiOptions api, ApiKeyGate gate)
         lock (_lock)
         {
             _total--;
-            if (--_perClient[client] == 0) _perClient.Remove(client);
+            if (--_perClient[client] == 0)
+                _perClient.Remove(client);
         }
     }
 
@@ -44,7 +47,8 @@ public sealed class StreamAdmission(ApiOptions api, ApiKeyGate gate)
 
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref _released, 1) == 0) owner.Release(client);
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+                owner.Release(client);
         }
     }
 }

@@ -13,21 +13,36 @@ public sealed class TradeReader(NpgsqlDataSource db)
 
     private readonly record struct Row(long TimeUs, long TradeId, decimal Price, decimal Size, short Aggressor, short Origin);
 
-    public async Task WriteAsync(HttpResponse response, int instrumentId, InstrumentRef instrument, HistoryRange range, string? cursor, CancellationToken ct)
+    public async Task WriteAsync(
+        HttpResponse response,
+        int instrumentId,
+        InstrumentRef instrument,
+        HistoryRange range,
+        string? cursor,
+        CancellationToken ct
+    )
     {
         (long TimeUs, long TradeId)? after = null;
         if (cursor is not null)
         {
             var parts = cursor.Split(':');
-            if (parts.Length != 2 || !long.TryParse(parts[0], out var t) || !long.TryParse(parts[1], out var id) || t < range.StartUs || t >= range.EndUs)
+            if (
+                parts.Length != 2
+                || !long.TryParse(parts[0], out var t)
+                || !long.TryParse(parts[1], out var id)
+                || t < range.StartUs
+                || t >= range.EndUs
+            )
                 throw ApiCursor.Invalid();
             after = (t, id);
         }
         // Latest: the newest trades before end, read backwards and turned around, so old history answers too.
         var order = range.Latest ? "time DESC, trade_id DESC" : "time, trade_id";
         await using var cmd = db.CreateCommand(
-            "SELECT time, trade_id, price, size, aggressor, origin FROM trades WHERE instrument_id = $1 AND time >= $2 AND time < $3" +
-            (after is null ? "" : " AND (time, trade_id) > ($5, $6)") + $" ORDER BY {order} LIMIT $4");
+            "SELECT time, trade_id, price, size, aggressor, origin FROM trades WHERE instrument_id = $1 AND time >= $2 AND time < $3"
+                + (after is null ? "" : " AND (time, trade_id) > ($5, $6)")
+                + $" ORDER BY {order} LIMIT $4"
+        );
         cmd.Parameters.Add(new() { Value = instrumentId, NpgsqlDbType = NpgsqlDbType.Integer });
         cmd.Parameters.Add(new() { Value = ApiTime.ToDateTime(range.StartUs), NpgsqlDbType = NpgsqlDbType.TimestampTz });
         cmd.Parameters.Add(new() { Value = ApiTime.ToDateTime(range.EndUs), NpgsqlDbType = NpgsqlDbType.TimestampTz });
@@ -41,11 +56,22 @@ public sealed class TradeReader(NpgsqlDataSource db)
         await using (var r = await cmd.ExecuteReaderAsync(ct))
         {
             while (await r.ReadAsync(ct))
-                rows.Add(new Row(ApiTime.ToMicroseconds(r.GetDateTime(0)), r.GetInt64(1), r.GetDecimal(2), r.GetDecimal(3), r.GetInt16(4), r.GetInt16(5)));
+                rows.Add(
+                    new Row(
+                        ApiTime.ToMicroseconds(r.GetDateTime(0)),
+                        r.GetInt64(1),
+                        r.GetDecimal(2),
+                        r.GetDecimal(3),
+                        r.GetInt16(4),
+                        r.GetInt16(5)
+                    )
+                );
         }
-        if (range.Latest) rows.Reverse();
+        if (range.Latest)
+            rows.Reverse();
         var more = rows.Count > range.Limit;
-        if (more) rows.RemoveRange(range.Limit, rows.Count - range.Limit);
+        if (more)
+            rows.RemoveRange(range.Limit, rows.Count - range.Limit);
         var start = range.Latest ? (rows.Count > 0 ? rows[0].TimeUs : range.EndUs) : range.StartUs;
         response.ContentType = "application/json; charset=utf-8";
         await using var w = new Utf8JsonWriter(response.BodyWriter);
@@ -60,18 +86,27 @@ public sealed class TradeReader(NpgsqlDataSource db)
             w.WriteString("size", CandleReader.Text(t.Size));
             switch (t.Aggressor)
             {
-                case (short)AggressorSide.Buy: w.WriteString("side", "buy"); break;
-                case (short)AggressorSide.Sell: w.WriteString("side", "sell"); break;
-                default: w.WriteNull("side"); break;
+                case (short)AggressorSide.Buy:
+                    w.WriteString("side", "buy");
+                    break;
+                case (short)AggressorSide.Sell:
+                    w.WriteString("side", "sell");
+                    break;
+                default:
+                    w.WriteNull("side");
+                    break;
             }
-            w.WriteString("origin", ((Origin)t.Origin) switch
-            {
-                Origin.Live => "live",
-                Origin.Backfill => "backfill",
-                Origin.Import => "import",
-                Origin.Simulated => "simulated",
-                _ => "unspecified",
-            });
+            w.WriteString(
+                "origin",
+                ((Origin)t.Origin) switch
+                {
+                    Origin.Live => "live",
+                    Origin.Backfill => "backfill",
+                    Origin.Import => "import",
+                    Origin.Simulated => "simulated",
+                    _ => "unspecified",
+                }
+            );
             w.WriteEndObject();
         }
         w.WriteEndArray();
@@ -81,8 +116,13 @@ public sealed class TradeReader(NpgsqlDataSource db)
         w.WriteString("end", ApiTime.Format(range.EndUs));
         w.WriteNumber("limit", range.Limit);
         w.WriteNumber("count", rows.Count);
-        if (more) w.WriteString("next_cursor", ApiCursor.Encode(CursorKind, string.Create(CultureInfo.InvariantCulture, $"{rows[^1].TimeUs}:{rows[^1].TradeId}")));
-        else w.WriteNull("next_cursor");
+        if (more)
+            w.WriteString(
+                "next_cursor",
+                ApiCursor.Encode(CursorKind, string.Create(CultureInfo.InvariantCulture, $"{rows[^1].TimeUs}:{rows[^1].TradeId}"))
+            );
+        else
+            w.WriteNull("next_cursor");
         w.WriteEndObject();
         w.WriteEndObject();
         await w.FlushAsync(ct);

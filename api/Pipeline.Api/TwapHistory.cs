@@ -5,4 +5,5 @@ namespace Pipeline.Api;
 
 public sealed record TwapHistory(
     [property: JsonPropertyName("twap_id")] long TwapId,
-    [property: JsonPropertyName("data")] IReadOnlyList<TwapStatusView> Data);
+    [property: JsonPropertyName("data")] IReadOnlyList<TwapStatusView> Data
+);

@@ -5,4 +5,5 @@ namespace Pipeline.Api;
 
 public sealed record TwapPage(
     [property: JsonPropertyName("data")] IReadOnlyList<TwapStatusView> Data,
-    [property: JsonPropertyName("metadata")] TwapPageMetadata Metadata);
+    [property: JsonPropertyName("metadata")] TwapPageMetadata Metadata
+);

@@ -13,4 +13,5 @@ public sealed record TwapPageMetadata(
     [property: JsonPropertyName("offset")] long Offset,
     [property: JsonPropertyName("count")] int Count,
     [property: JsonPropertyName("next_offset")] long? NextOffset,
-    [property: JsonPropertyName("next_cursor")] string? NextCursor);
+    [property: JsonPropertyName("next_cursor")] string? NextCursor
+);

@@ -12,9 +12,11 @@ public sealed record TwapPosition(long TimeUs, long TwapId)
     {
         position = new TwapPosition(0, 0);
         var colon = text.IndexOf(':');
-        if (colon <= 0
+        if (
+            colon <= 0
             || !long.TryParse(text.AsSpan(0, colon), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var time)
-            || !long.TryParse(text.AsSpan(colon + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var id))
+            || !long.TryParse(text.AsSpan(colon + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var id)
+        )
             return false;
         position = new TwapPosition(time, id);
         return true;

@@ -18,4 +18,5 @@ public sealed record TwapStatusView(
     [property: JsonPropertyName("randomize")] bool? Randomize,
     [property: JsonPropertyName("order_time")] string? OrderTime,
     [property: JsonPropertyName("source_object")] string SourceObject,
-    [property: JsonIgnore] long TimeUs);
+    [property: JsonIgnore] long TimeUs
+);

@@ -18,11 +18,14 @@ public sealed class VersionResolver(NpgsqlDataSource db)
             await using var current = db.CreateCommand("SELECT version FROM current_data_version");
             return (string)(await current.ExecuteScalarAsync(ct))!;
         }
-        if (!DataVersion.TryParse(requested, out var version, out var problem)) throw ApiProblem.BadParameter("version", problem);
+        if (!DataVersion.TryParse(requested, out var version, out var problem))
+            throw ApiProblem.BadParameter("version", problem);
         await using var cmd = db.CreateCommand("SELECT 1 FROM data_versions WHERE name = $1");
         cmd.Parameters.Add(new() { Value = version.Name, NpgsqlDbType = NpgsqlDbType.Text });
         if (await cmd.ExecuteScalarAsync(ct) is null)
-            throw ApiProblem.NotFound($"version '{version}' does not exist; GET /versions lists the versions (omit version= for the current one)");
+            throw ApiProblem.NotFound(
+                $"version '{version}' does not exist; GET /versions lists the versions (omit version= for the current one)"
+            );
         return version.Name;
     }
 }

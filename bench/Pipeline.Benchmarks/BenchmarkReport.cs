@@ -10,7 +10,8 @@ public sealed class BenchmarkReport
 
     public void Add(string name, double value, string unit, string? baseline = null, double? targetRatio = null)
     {
-        lock (_gate) _rows.Add((Current, name, value, unit, baseline, targetRatio));
+        lock (_gate)
+            _rows.Add((Current, name, value, unit, baseline, targetRatio));
         Console.WriteLine($"  {name}: {value:N1} {unit}");
     }
 
@@ -21,8 +22,11 @@ public sealed class BenchmarkReport
         w.WriteLine($"|---|---|---:|---|---:|---:|");
         foreach (var r in _rows)
         {
-            var ratio = r.Baseline is null ? "" :
-                _rows.FirstOrDefault(b => b.Name == r.Baseline) is { Name: not null } b && b.Value != 0 ? $"{r.Value / b.Value:F2} × {r.Baseline}" : $"(no baseline {r.Baseline})";
+            var ratio =
+                r.Baseline is null ? ""
+                : _rows.FirstOrDefault(b => b.Name == r.Baseline) is { Name: not null } b && b.Value != 0
+                    ? $"{r.Value / b.Value:F2} × {r.Baseline}"
+                : $"(no baseline {r.Baseline})";
             w.WriteLine($"| {r.Benchmark} | {r.Name} | {r.Value:N1} | {r.Unit} | {ratio} | {(r.Target is { } t ? $"≥ {t:F2}" : "")} |");
         }
     }

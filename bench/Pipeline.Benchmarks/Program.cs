@@ -3,7 +3,9 @@ using System.Reflection;
 using Pipeline.Benchmarks;
 
 var filters = args.Where(a => !a.StartsWith('-')).ToArray();
-var benchmarks = Assembly.GetExecutingAssembly().GetTypes()
+var benchmarks = Assembly
+    .GetExecutingAssembly()
+    .GetTypes()
     .Where(t => typeof(IBenchmark).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })
     .Select(t => (IBenchmark)Activator.CreateInstance(t)!)
     .Where(b => filters.Length == 0 || filters.Any(f => b.Name.Contains(f, StringComparison.OrdinalIgnoreCase)))
@@ -16,8 +18,15 @@ foreach (var b in benchmarks)
 {
     Console.WriteLine($"== {b.Name}");
     report.Current = b.Name;
-    try { await b.RunAsync(report, CancellationToken.None); }
-    catch (Exception e) { failed++; Console.Error.WriteLine($"benchmark {b.Name} failed: {e.Message}"); }
+    try
+    {
+        await b.RunAsync(report, CancellationToken.None);
+    }
+    catch (Exception e)
+    {
+        failed++;
+        Console.Error.WriteLine($"benchmark {b.Name} failed: {e.Message}");
+    }
 }
 report.Print(Console.Out);
 return failed == 0 ? 0 : 1;

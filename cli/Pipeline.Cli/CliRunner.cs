@@ -11,6 +11,7 @@ public static class CliRunner
 {
     public const int ExitUsage = 2;
     public const int ExitFailure = 1;
+
     /// <summary>EX_SOFTWARE (sysexits.h): an internal error, i.e. a bug; the stack trace is printed.</summary>
     public const int ExitBug = 70;
 
@@ -30,7 +31,11 @@ public static class CliRunner
     public static async Task<int> RunAsync(Func<CancellationToken, Task<int>> body)
     {
         using var cts = new CancellationTokenSource();
-        void Stop(PosixSignalContext c) { c.Cancel = true; cts.Cancel(); }
+        void Stop(PosixSignalContext c)
+        {
+            c.Cancel = true;
+            cts.Cancel();
+        }
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         try
@@ -56,7 +61,8 @@ public static class CliRunner
     {
         if (Unwrap(e) is PipelineConfigurationException config)
         {
-            foreach (var p in config.Problems) error.WriteLine($"error: {p}");
+            foreach (var p in config.Problems)
+                error.WriteLine($"error: {p}");
             return ExitUsage;
         }
         if (ExpectedFailure(Unwrap(e)) is { } line)
@@ -69,19 +75,21 @@ public static class CliRunner
         return ExitBug;
     }
 
-    private static Exception Unwrap(Exception e) =>
-        e is AggregateException { InnerExceptions.Count: 1 } a ? Unwrap(a.InnerException!) : e;
+    private static Exception Unwrap(Exception e) => e is AggregateException { InnerExceptions.Count: 1 } a ? Unwrap(a.InnerException!) : e;
 
-    private static string? ExpectedFailure(Exception e) => e switch
-    {
-        PipelineException => e.Message,
-        // The parsers of user-given text (instrument keys, intervals, versions, dates) throw FormatException.
-        FormatException => e.Message,
-        FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException => e.Message,
-        NpgsqlException n => $"database: {n.Message}; check Database:Url (PIPELINE__DATABASE__URL) and that PostgreSQL is running",
-        Confluent.Kafka.KafkaException k => $"Kafka: {k.Error.Reason}; check Kafka:Bootstrap (PIPELINE__KAFKA__BOOTSTRAP) and that the broker is running",
-        Amazon.Runtime.AmazonServiceException s => $"S3: {s.Message} ({s.StatusCode}); check S3:Endpoint, S3:Bucket and the credentials",
-        HttpRequestException h => $"HTTP: {h.Message}; check the address and that the server is running",
-        _ => null,
-    };
+    private static string? ExpectedFailure(Exception e) =>
+        e switch
+        {
+            PipelineException => e.Message,
+            // The parsers of user-given text (instrument keys, intervals, versions, dates) throw FormatException.
+            FormatException => e.Message,
+            FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException => e.Message,
+            NpgsqlException n => $"database: {n.Message}; check Database:Url (PIPELINE__DATABASE__URL) and that PostgreSQL is running",
+            Confluent.Kafka.KafkaException k =>
+                $"Kafka: {k.Error.Reason}; check Kafka:Bootstrap (PIPELINE__KAFKA__BOOTSTRAP) and that the broker is running",
+            Amazon.Runtime.AmazonServiceException s =>
+                $"S3: {s.Message} ({s.StatusCode}); check S3:Endpoint, S3:Bucket and the credentials",
+            HttpRequestException h => $"HTTP: {h.Message}; check the address and that the server is running",
+            _ => null,
+        };
 }

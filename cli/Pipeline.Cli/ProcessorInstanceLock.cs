@@ -14,7 +14,9 @@ public sealed class ProcessorInstanceLock : IDisposable
 
     public static ProcessorInstanceLock Acquire(ProcessingOptions processing)
     {
-        var safe = string.Concat($"{processing.GroupId}-{processing.InstanceId}".Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
+        var safe = string.Concat(
+            $"{processing.GroupId}-{processing.InstanceId}".Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_')
+        );
         var path = Path.Combine(Path.GetTempPath(), $"pipeline-processor-{safe}.lock");
         try
         {
@@ -28,12 +30,19 @@ public sealed class ProcessorInstanceLock : IDisposable
         catch (IOException)
         {
             string other;
-            try { other = File.ReadAllText(path).Trim(); }
-            catch (IOException) { other = "?"; }
+            try
+            {
+                other = File.ReadAllText(path).Trim();
+            }
+            catch (IOException)
+            {
+                other = "?";
+            }
             throw new PipelineConfigurationException([
-                $"configuration: a processor with Processing:InstanceId '{processing.InstanceId}' already runs on this host (pid {other}); " +
-                "two would fence each other. Give this one its own id, e.g. PIPELINE__PROCESSING__INSTANCEID=" +
-                $"{processing.InstanceId}-2 (and keep it across restarts)"]);
+                $"configuration: a processor with Processing:InstanceId '{processing.InstanceId}' already runs on this host (pid {other}); "
+                    + "two would fence each other. Give this one its own id, e.g. PIPELINE__PROCESSING__INSTANCEID="
+                    + $"{processing.InstanceId}-2 (and keep it across restarts)",
+            ]);
         }
     }
 

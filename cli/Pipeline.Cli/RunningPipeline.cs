@@ -13,14 +13,16 @@ public static class RunningPipeline
     /// <summary>Database:Url, else the local cluster `pipeline up` runs under DataDir (its port is in postmaster.pid).</summary>
     public static string Database(PipelineOptions options)
     {
-        if (!options.Database.UsesLocalCluster) return DatabaseConnectionString.Normalize(options.Database.Url!);
+        if (!options.Database.UsesLocalCluster)
+            return DatabaseConnectionString.Normalize(options.Database.Url!);
         var pidFile = Path.Combine(options.DataDir, "postgres", "postmaster.pid");
         // postmaster.pid: pid, data directory, start time, port, ... (one per line).
         var lines = File.Exists(pidFile) ? File.ReadAllLines(pidFile) : [];
         if (lines.Length < 4 || !int.TryParse(lines[3], out var port))
             throw new PipelineConfigurationException([
                 $"configuration: Database:Url is not set and no local PostgreSQL of 'pipeline up' runs under {Path.GetFullPath(options.DataDir)}; "
-                + "start 'pipeline up' or set PIPELINE__DATABASE__URL=postgres://user:pass@host:5432/db"]);
+                    + "start 'pipeline up' or set PIPELINE__DATABASE__URL=postgres://user:pass@host:5432/db",
+            ]);
         return new Npgsql.NpgsqlConnectionStringBuilder
         {
             Host = "127.0.0.1",

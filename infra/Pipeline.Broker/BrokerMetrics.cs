@@ -8,13 +8,25 @@ internal static class BrokerMetrics
 {
     private static readonly Meter Meter = new("Pipeline.Broker");
     private static readonly ConcurrentDictionary<LogManager, byte> Logs = new();
-    private static readonly string[] ApiNames = Enumerable.Range(0, 128)
-        .Select(k => Enum.IsDefined(typeof(ApiKey), (short)k) ? ((ApiKey)(short)k).ToString() : k.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-    private static readonly Counter<long> Requests = Meter.CreateCounter<long>("pipeline.broker.requests", "{request}",
-        "Requests answered (or, for acks=0 produce, handled), by API key");
-    private static readonly Histogram<double> RequestDuration = Meter.CreateHistogram("pipeline.broker.request.duration", "s",
+    private static readonly string[] ApiNames = Enumerable
+        .Range(0, 128)
+        .Select(k =>
+            Enum.IsDefined(typeof(ApiKey), (short)k)
+                ? ((ApiKey)(short)k).ToString()
+                : k.ToString(System.Globalization.CultureInfo.InvariantCulture)
+        )
+        .ToArray();
+    private static readonly Counter<long> Requests = Meter.CreateCounter<long>(
+        "pipeline.broker.requests",
+        "{request}",
+        "Requests answered (or, for acks=0 produce, handled), by API key"
+    );
+    private static readonly Histogram<double> RequestDuration = Meter.CreateHistogram(
+        "pipeline.broker.request.duration",
+        "s",
         "Time from a request read to its response written, by API key (a fetch includes its long-poll wait)",
-        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30] });
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30] }
+    );
     private static readonly Counter<long> BytesIn = Meter.CreateCounter<long>("pipeline.broker.network.in", "By", "Request bytes received");
     private static readonly Counter<long> BytesOut = Meter.CreateCounter<long>("pipeline.broker.network.out", "By", "Response bytes sent");
 
@@ -39,8 +51,13 @@ internal static class BrokerMetrics
     }
 
     private static IEnumerable<Measurement<long>> ObserveLogSize() =>
-        Logs.Keys.SelectMany(l => l.Topics).GroupBy(t => t.Name)
-            .Select(g => new Measurement<long>(g.Sum(t => t.Partitions.Sum(p => p.SizeBytes)), new KeyValuePair<string, object?>("topic", g.Key)));
+        Logs
+            .Keys.SelectMany(l => l.Topics)
+            .GroupBy(t => t.Name)
+            .Select(g => new Measurement<long>(
+                g.Sum(t => t.Partitions.Sum(p => p.SizeBytes)),
+                new KeyValuePair<string, object?>("topic", g.Key)
+            ));
 
     private sealed class Untrack(LogManager logs) : IDisposable
     {

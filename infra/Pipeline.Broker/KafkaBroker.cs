@@ -49,16 +49,24 @@ public sealed class KafkaBroker : IAsyncDisposable
     public static Task<KafkaBroker> StartAsync(BrokerOptions options, ILoggerFactory? loggerFactory = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Port is < 0 or > 65535) throw new ArgumentException($"Port {options.Port} is not a TCP port (0..65535).", nameof(options));
-        if (options.DefaultPartitions < 1) throw new ArgumentException("DefaultPartitions must be at least 1.", nameof(options));
-        if (string.IsNullOrWhiteSpace(options.DataDir)) throw new ArgumentException("DataDir is required.", nameof(options));
-        if (options.MaxRequestBytes < 1024) throw new ArgumentException("MaxRequestBytes must be at least 1024.", nameof(options));
+        if (options.Port is < 0 or > 65535)
+            throw new ArgumentException($"Port {options.Port} is not a TCP port (0..65535).", nameof(options));
+        if (options.DefaultPartitions < 1)
+            throw new ArgumentException("DefaultPartitions must be at least 1.", nameof(options));
+        if (string.IsNullOrWhiteSpace(options.DataDir))
+            throw new ArgumentException("DataDir is required.", nameof(options));
+        if (options.MaxRequestBytes < 1024)
+            throw new ArgumentException("MaxRequestBytes must be at least 1024.", nameof(options));
         if (options.MaxMessageBytes < 1024 || options.MaxMessageBytes > options.MaxRequestBytes)
             throw new ArgumentException("MaxMessageBytes must be at least 1024 and at most MaxRequestBytes.", nameof(options));
-        if (options.DefaultSegmentBytes < 1024) throw new ArgumentException("DefaultSegmentBytes must be at least 1024.", nameof(options));
-        if (options.RetentionCheckInterval <= TimeSpan.Zero) throw new ArgumentException("RetentionCheckInterval must be positive.", nameof(options));
-        if (options.FlushInterval is { } flush && flush <= TimeSpan.Zero) throw new ArgumentException("FlushInterval must be positive (or null for the OS page cache).", nameof(options));
-        if (options.ConnectionDropProbability is < 0 or > 1) throw new ArgumentException("ConnectionDropProbability must be between 0 and 1.", nameof(options));
+        if (options.DefaultSegmentBytes < 1024)
+            throw new ArgumentException("DefaultSegmentBytes must be at least 1024.", nameof(options));
+        if (options.RetentionCheckInterval <= TimeSpan.Zero)
+            throw new ArgumentException("RetentionCheckInterval must be positive.", nameof(options));
+        if (options.FlushInterval is { } flush && flush <= TimeSpan.Zero)
+            throw new ArgumentException("FlushInterval must be positive (or null for the OS page cache).", nameof(options));
+        if (options.ConnectionDropProbability is < 0 or > 1)
+            throw new ArgumentException("ConnectionDropProbability must be between 0 and 1.", nameof(options));
         ct.ThrowIfCancellationRequested();
         loggerFactory ??= NullLoggerFactory.Instance;
         Directory.CreateDirectory(options.DataDir);
@@ -71,7 +79,9 @@ public sealed class KafkaBroker : IAsyncDisposable
         {
             throw new DataDirectoryInUseException(options.DataDir, e);
         }
-        var address = options.Host is "" or "0.0.0.0" ? IPAddress.Any : options.Host == "::" ? IPAddress.IPv6Any
+        var address =
+            options.Host is "" or "0.0.0.0" ? IPAddress.Any
+            : options.Host == "::" ? IPAddress.IPv6Any
             : IPAddress.TryParse(options.Host, out var ip) ? ip
             : Dns.GetHostAddresses(options.Host).OrderBy(a => a.AddressFamily == AddressFamily.InterNetwork ? 0 : 1).First(); // "localhost": IPv4 first
         var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
@@ -101,7 +111,11 @@ public sealed class KafkaBroker : IAsyncDisposable
         }
         broker._acceptLoop = Task.Run(broker.AcceptLoopAsync);
         broker._maintenanceLoop = Task.Run(broker.MaintenanceLoopAsync);
-        broker._logger.LogInformation("Broker listening on {Bootstrap} (data in {DataDir})", broker.BootstrapServers, Path.GetFullPath(options.DataDir));
+        broker._logger.LogInformation(
+            "Broker listening on {Bootstrap} (data in {DataDir})",
+            broker.BootstrapServers,
+            Path.GetFullPath(options.DataDir)
+        );
         return Task.FromResult(broker);
     }
 
@@ -110,8 +124,16 @@ public sealed class KafkaBroker : IAsyncDisposable
         while (!_stopping.IsCancellationRequested)
         {
             Socket socket;
-            try { socket = await _listener.AcceptAsync(_stopping.Token); }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException) { if (_stopping.IsCancellationRequested) return; continue; }
+            try
+            {
+                socket = await _listener.AcceptAsync(_stopping.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                if (_stopping.IsCancellationRequested)
+                    return;
+                continue;
+            }
             socket.NoDelay = true;
             var connection = new ClientConnection(socket, _apis, _options, _logger);
             var task = Task.Run(() => connection.RunAsync(_stopping.Token));
@@ -126,14 +148,29 @@ public sealed class KafkaBroker : IAsyncDisposable
         var nextFlush = _options.FlushInterval is { } f ? DateTime.UtcNow + f : DateTime.MaxValue;
         while (!_stopping.IsCancellationRequested)
         {
-            try { await Task.Delay(100, _stopping.Token); } catch (OperationCanceledException) { return; }
+            try
+            {
+                await Task.Delay(100, _stopping.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
             try
             {
                 _groups.Tick();
                 _transactions.Tick();
                 var now = DateTime.UtcNow;
-                if (now >= nextClean) { _logs.RunCleaner(); nextClean = now + _options.RetentionCheckInterval; }
-                if (now >= nextFlush) { _logs.FlushAll(); nextFlush = now + _options.FlushInterval!.Value; }
+                if (now >= nextClean)
+                {
+                    _logs.RunCleaner();
+                    nextClean = now + _options.RetentionCheckInterval;
+                }
+                if (now >= nextFlush)
+                {
+                    _logs.FlushAll();
+                    nextFlush = now + _options.FlushInterval!.Value;
+                }
             }
             catch (Exception e)
             {
@@ -149,12 +186,17 @@ public sealed class KafkaBroker : IAsyncDisposable
 
     public async Task StopAsync()
     {
-        if (Interlocked.Exchange(ref _stopped, 1) != 0) return;
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+            return;
         _stopping.Cancel();
         _listener.Dispose();
         _groups.FailPendingRequests();
-        foreach (var c in _connections.Keys) c.Close();
-        try { await Task.WhenAll(_connections.Values.Append(_acceptLoop).Append(_maintenanceLoop)).WaitAsync(TimeSpan.FromSeconds(10)); }
+        foreach (var c in _connections.Keys)
+            c.Close();
+        try
+        {
+            await Task.WhenAll(_connections.Values.Append(_acceptLoop).Append(_maintenanceLoop)).WaitAsync(TimeSpan.FromSeconds(10));
+        }
         catch (Exception e) when (e is TimeoutException or OperationCanceledException) { }
         _logSizeMetrics.Dispose();
         _transactions.Dispose();

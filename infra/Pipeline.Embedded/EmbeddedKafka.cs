@@ -16,18 +16,28 @@ public sealed class EmbeddedKafka : IAsyncDisposable
 
     /// <summary>Starts the broker on 127.0.0.1 (port 0 picks a free one) with its log in <paramref name="dataDir"/>.
     /// Topics are not auto-created: the pipeline creates them through the AdminClient, as on a real cluster.</summary>
-    public static async Task<EmbeddedKafka> StartAsync(string dataDir, int port, int partitions, ILoggerFactory? loggers = null,
-        bool autoCreateTopics = false, CancellationToken ct = default)
+    public static async Task<EmbeddedKafka> StartAsync(
+        string dataDir,
+        int port,
+        int partitions,
+        ILoggerFactory? loggers = null,
+        bool autoCreateTopics = false,
+        CancellationToken ct = default
+    )
     {
         try
         {
-            var broker = await KafkaBroker.StartAsync(new BrokerOptions
-            {
-                Port = port,
-                DataDir = dataDir,
-                DefaultPartitions = partitions,
-                AutoCreateTopics = autoCreateTopics,
-            }, loggers, ct);
+            var broker = await KafkaBroker.StartAsync(
+                new BrokerOptions
+                {
+                    Port = port,
+                    DataDir = dataDir,
+                    DefaultPartitions = partitions,
+                    AutoCreateTopics = autoCreateTopics,
+                },
+                loggers,
+                ct
+            );
             return new EmbeddedKafka(broker);
         }
         catch (DataDirectoryInUseException e)
@@ -36,7 +46,9 @@ public sealed class EmbeddedKafka : IAsyncDisposable
         }
         catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse)
         {
-            throw new PipelineConfigurationException([$"configuration: port {port} on 127.0.0.1 is already in use; stop what listens there or set Kafka:EmbeddedPort (PIPELINE__KAFKA__EMBEDDEDPORT, 0 picks a free port)"]);
+            throw new PipelineConfigurationException([
+                $"configuration: port {port} on 127.0.0.1 is already in use; stop what listens there or set Kafka:EmbeddedPort (PIPELINE__KAFKA__EMBEDDEDPORT, 0 picks a free port)",
+            ]);
         }
     }
 

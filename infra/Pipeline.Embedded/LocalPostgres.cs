@@ -23,22 +23,24 @@ public sealed class LocalPostgres : IAsyncDisposable
 
     public int Port { get; }
 
-    public string ConnectionString => new NpgsqlConnectionStringBuilder
-    {
-        Host = "127.0.0.1",
-        Port = Port,
-        Username = "postgres",
-        Database = DatabaseName,
-        Pooling = true,
-        MaxPoolSize = 50,
-    }.ConnectionString;
+    public string ConnectionString =>
+        new NpgsqlConnectionStringBuilder
+        {
+            Host = "127.0.0.1",
+            Port = Port,
+            Username = "postgres",
+            Database = DatabaseName,
+            Pooling = true,
+            MaxPoolSize = 50,
+        }.ConnectionString;
 
     public static string? FindBinaries()
     {
         foreach (var v in new[] { "17", "16", "15" })
         {
             var dir = $"/usr/lib/postgresql/{v}/bin";
-            if (File.Exists(Path.Combine(dir, "initdb"))) return dir;
+            if (File.Exists(Path.Combine(dir, "initdb")))
+                return dir;
         }
         return null;
     }
@@ -47,18 +49,27 @@ public sealed class LocalPostgres : IAsyncDisposable
     public static async Task<LocalPostgres> StartAsync(string dataDir, int port = 0, ILogger? logger = null, CancellationToken ct = default)
     {
         logger ??= NullLogger.Instance;
-        var bin = FindBinaries() ?? throw new DependencyUnavailableException(
-            "PostgreSQL server binaries were not found under /usr/lib/postgresql/*/bin; run 'make setup' (apt-get install postgresql) or configure Database:Url");
+        var bin =
+            FindBinaries()
+            ?? throw new DependencyUnavailableException(
+                "PostgreSQL server binaries were not found under /usr/lib/postgresql/*/bin; run 'make setup' (apt-get install postgresql) or configure Database:Url"
+            );
         var dir = Path.GetFullPath(dataDir);
         Directory.CreateDirectory(dir);
         var asRoot = Environment.UserName == "root";
-        if (asRoot) MakeTraversable(dir, logger);
+        if (asRoot)
+            MakeTraversable(dir, logger);
 
         if (!File.Exists(Path.Combine(dir, "PG_VERSION")))
         {
-            if (asRoot) await RunAsync("chown", ["-R", "postgres:postgres", dir], ct);
-            await RunPgAsync(asRoot, Path.Combine(bin, "initdb"),
-                ["-D", dir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"], ct);
+            if (asRoot)
+                await RunAsync("chown", ["-R", "postgres:postgres", dir], ct);
+            await RunPgAsync(
+                asRoot,
+                Path.Combine(bin, "initdb"),
+                ["-D", dir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"],
+                ct
+            );
             logger.LogInformation("Created PostgreSQL cluster in {Dir}", dir);
         }
         var pgctl = Path.Combine(bin, "pg_ctl");
@@ -68,13 +79,25 @@ public sealed class LocalPostgres : IAsyncDisposable
             logger.LogWarning("Stopping a PostgreSQL server left running in {Dir}", dir);
             await RunPgAsync(asRoot, pgctl, ["-D", dir, "-m", "fast", "-w", "stop"], ct, allowFailure: true);
         }
-        if (port == 0) port = FreePort.Next();
-        await RunPgAsync(asRoot, pgctl,
-        [
-            "-D", dir, "-l", Path.Combine(dir, "server.log"), "-w", "-t", "60",
-            "-o", $"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='{dir}' -c max_connections=200 -c fsync=on",
-            "start",
-        ], ct);
+        if (port == 0)
+            port = FreePort.Next();
+        await RunPgAsync(
+            asRoot,
+            pgctl,
+            [
+                "-D",
+                dir,
+                "-l",
+                Path.Combine(dir, "server.log"),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                $"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='{dir}' -c max_connections=200 -c fsync=on",
+                "start",
+            ],
+            ct
+        );
         var pg = new LocalPostgres(dir, port, logger);
         await pg.EnsureDatabaseAsync(ct);
         logger.LogInformation("PostgreSQL listening on 127.0.0.1:{Port}", port);
@@ -97,11 +120,18 @@ public sealed class LocalPostgres : IAsyncDisposable
 
     public async Task StopAsync()
     {
-        if (_stopped) return;
+        if (_stopped)
+            return;
         _stopped = true;
         NpgsqlConnection.ClearAllPools();
         var bin = FindBinaries()!;
-        await RunPgAsync(Environment.UserName == "root", Path.Combine(bin, "pg_ctl"), ["-D", _dir, "-m", "fast", "-w", "stop"], CancellationToken.None, allowFailure: true);
+        await RunPgAsync(
+            Environment.UserName == "root",
+            Path.Combine(bin, "pg_ctl"),
+            ["-D", _dir, "-m", "fast", "-w", "stop"],
+            CancellationToken.None,
+            allowFailure: true
+        );
         _logger.LogInformation("PostgreSQL stopped");
     }
 
@@ -126,13 +156,21 @@ public sealed class LocalPostgres : IAsyncDisposable
 
     private static async Task RunAsync(string file, IReadOnlyList<string> args, CancellationToken ct, bool allowFailure = false)
     {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
+        var psi = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in args)
+            psi.ArgumentList.Add(a);
         using var p = Process.Start(psi) ?? throw new DependencyUnavailableException($"could not start {file}");
         var stdout = p.StandardOutput.ReadToEndAsync(ct);
         var stderr = p.StandardError.ReadToEndAsync(ct);
         await p.WaitForExitAsync(ct);
         if (p.ExitCode != 0 && !allowFailure)
-            throw new DependencyUnavailableException($"{Path.GetFileName(args.Count > 3 && file == "runuser" ? args[3] : file)} failed (exit {p.ExitCode}): {(await stderr).Trim()} {(await stdout).Trim()}".Trim());
+            throw new DependencyUnavailableException(
+                $"{Path.GetFileName(args.Count > 3 && file == "runuser" ? args[3] : file)} failed (exit {p.ExitCode}): {(await stderr).Trim()} {(await stdout).Trim()}".Trim()
+            );
     }
 }

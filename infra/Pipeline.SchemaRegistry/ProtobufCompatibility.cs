@@ -1,6 +1,6 @@
 using Google.Protobuf.Reflection;
-using Type = Google.Protobuf.Reflection.FieldDescriptorProto.Types.Type;
 using Label = Google.Protobuf.Reflection.FieldDescriptorProto.Types.Label;
+using Type = Google.Protobuf.Reflection.FieldDescriptorProto.Types.Type;
 
 namespace Pipeline.SchemaRegistry;
 
@@ -30,13 +30,15 @@ internal static class ProtobufCompatibility
             var readerFields = readerMessage.Field.ToDictionary(f => f.Number);
             foreach (var wf in writerMessage.Field)
             {
-                if (!readerFields.TryGetValue(wf.Number, out var rf)) continue; // removed: the reader skips it
+                if (!readerFields.TryGetValue(wf.Number, out var rf))
+                    continue; // removed: the reader skips it
                 string where = $"{name}.{wf.Name} (field {wf.Number})";
                 if ((wf.Label == Label.Repeated) != (rf.Label == Label.Repeated))
                     problems.Add($"FIELD_LABEL_CHANGED: {where} changed between repeated and singular");
                 var wk = Kind(wf.Type);
                 var rk = Kind(rf.Type);
-                if (wk != rk) problems.Add($"FIELD_KIND_CHANGED: {where} changed from {wk} to {rk}");
+                if (wk != rk)
+                    problems.Add($"FIELD_KIND_CHANGED: {where} changed from {wk} to {rk}");
                 else if (wk != "scalar" && wf.TypeName != rf.TypeName)
                     problems.Add($"FIELD_NAMED_TYPE_CHANGED: {where} changed from {wf.TypeName} to {rf.TypeName}");
                 else if (wk == "scalar" && WireGroup(wf.Type) != WireGroup(rf.Type))
@@ -46,20 +48,27 @@ internal static class ProtobufCompatibility
         return problems;
     }
 
-    private static string Kind(Type t) => t switch { Type.Message or Type.Group => "message", Type.Enum => "enum", _ => "scalar" };
+    private static string Kind(Type t) =>
+        t switch
+        {
+            Type.Message or Type.Group => "message",
+            Type.Enum => "enum",
+            _ => "scalar",
+        };
 
     /// <summary>Scalar types that decode each other's bytes (protobuf's documented compatible changes).</summary>
-    private static int WireGroup(Type t) => t switch
-    {
-        Type.Int32 or Type.Uint32 or Type.Int64 or Type.Uint64 or Type.Bool => 1,
-        Type.Sint32 or Type.Sint64 => 2,
-        Type.String or Type.Bytes => 3,
-        Type.Fixed32 or Type.Sfixed32 => 4,
-        Type.Fixed64 or Type.Sfixed64 => 5,
-        Type.Float => 6,
-        Type.Double => 7,
-        _ => 0,
-    };
+    private static int WireGroup(Type t) =>
+        t switch
+        {
+            Type.Int32 or Type.Uint32 or Type.Int64 or Type.Uint64 or Type.Bool => 1,
+            Type.Sint32 or Type.Sint64 => 2,
+            Type.String or Type.Bytes => 3,
+            Type.Fixed32 or Type.Sfixed32 => 4,
+            Type.Fixed64 or Type.Sfixed64 => 5,
+            Type.Float => 6,
+            Type.Double => 7,
+            _ => 0,
+        };
 
     /// <summary>Every message of the file by its full name (nested ones included).</summary>
     private static Dictionary<string, DescriptorProto> Messages(FileDescriptorProto file)

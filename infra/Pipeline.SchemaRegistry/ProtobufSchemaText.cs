@@ -1,7 +1,7 @@
 using System.Text;
 using Google.Protobuf.Reflection;
-using Type = Google.Protobuf.Reflection.FieldDescriptorProto.Types.Type;
 using Label = Google.Protobuf.Reflection.FieldDescriptorProto.Types.Label;
+using Type = Google.Protobuf.Reflection.FieldDescriptorProto.Types.Type;
 
 namespace Pipeline.SchemaRegistry;
 
@@ -16,12 +16,18 @@ internal static class ProtobufSchemaText
     {
         var sb = new StringBuilder();
         sb.Append("syntax = \"").Append(file.Syntax.Length > 0 ? file.Syntax : "proto2").Append("\";\n");
-        if (file.Package.Length > 0) sb.Append("package ").Append(file.Package).Append(";\n");
-        foreach (var dependency in file.Dependency) sb.Append("\nimport \"").Append(dependency).Append("\";");
-        if (file.Dependency.Count > 0) sb.Append('\n');
-        if (file.Options?.HasCsharpNamespace == true) sb.Append("\noption csharp_namespace = \"").Append(file.Options.CsharpNamespace).Append("\";\n");
-        foreach (var m in file.MessageType) Message(sb, m, 0, file.Syntax == "proto3");
-        foreach (var e in file.EnumType) Enum(sb, e, 0);
+        if (file.Package.Length > 0)
+            sb.Append("package ").Append(file.Package).Append(";\n");
+        foreach (var dependency in file.Dependency)
+            sb.Append("\nimport \"").Append(dependency).Append("\";");
+        if (file.Dependency.Count > 0)
+            sb.Append('\n');
+        if (file.Options?.HasCsharpNamespace == true)
+            sb.Append("\noption csharp_namespace = \"").Append(file.Options.CsharpNamespace).Append("\";\n");
+        foreach (var m in file.MessageType)
+            Message(sb, m, 0, file.Syntax == "proto3");
+        foreach (var e in file.EnumType)
+            Enum(sb, e, 0);
         return sb.ToString();
     }
 
@@ -29,17 +35,24 @@ internal static class ProtobufSchemaText
     {
         string pad = new(' ', depth * 2);
         sb.Append('\n').Append(pad).Append("message ").Append(m.Name).Append(" {\n");
-        foreach (var nested in m.NestedType.Where(n => n.Options?.MapEntry != true)) Message(sb, nested, depth + 1, proto3);
-        foreach (var e in m.EnumType) Enum(sb, e, depth + 1);
+        foreach (var nested in m.NestedType.Where(n => n.Options?.MapEntry != true))
+            Message(sb, nested, depth + 1, proto3);
+        foreach (var e in m.EnumType)
+            Enum(sb, e, depth + 1);
         var maps = m.NestedType.Where(n => n.Options?.MapEntry == true).ToDictionary(n => n.Name);
-        var oneofFields = m.Field.Where(f => f.HasOneofIndex && !f.Proto3Optional).GroupBy(f => f.OneofIndex).ToDictionary(g => g.Key, g => g.ToList());
+        var oneofFields = m
+            .Field.Where(f => f.HasOneofIndex && !f.Proto3Optional)
+            .GroupBy(f => f.OneofIndex)
+            .ToDictionary(g => g.Key, g => g.ToList());
         foreach (var f in m.Field)
         {
             if (f.HasOneofIndex && !f.Proto3Optional)
             {
-                if (oneofFields[f.OneofIndex][0] != f) continue;
+                if (oneofFields[f.OneofIndex][0] != f)
+                    continue;
                 sb.Append(pad).Append("  oneof ").Append(m.OneofDecl[f.OneofIndex].Name).Append(" {\n");
-                foreach (var of in oneofFields[f.OneofIndex]) Field(sb, of, pad + "    ", maps, proto3, inOneof: true);
+                foreach (var of in oneofFields[f.OneofIndex])
+                    Field(sb, of, pad + "    ", maps, proto3, inOneof: true);
                 sb.Append(pad).Append("  }\n");
                 continue;
             }
@@ -50,33 +63,49 @@ internal static class ProtobufSchemaText
         sb.Append(pad).Append("}\n");
     }
 
-    private static void Field(StringBuilder sb, FieldDescriptorProto f, string pad, Dictionary<string, DescriptorProto> maps, bool proto3, bool inOneof)
+    private static void Field(
+        StringBuilder sb,
+        FieldDescriptorProto f,
+        string pad,
+        Dictionary<string, DescriptorProto> maps,
+        bool proto3,
+        bool inOneof
+    )
     {
         sb.Append(pad);
         string typeName = TypeName(f);
-        if (f.Label == Label.Repeated && f.Type == Type.Message && maps.TryGetValue(f.TypeName[(f.TypeName.LastIndexOf('.') + 1)..], out var entry))
+        if (
+            f.Label == Label.Repeated
+            && f.Type == Type.Message
+            && maps.TryGetValue(f.TypeName[(f.TypeName.LastIndexOf('.') + 1)..], out var entry)
+        )
             sb.Append("map<").Append(TypeName(entry.Field[0])).Append(", ").Append(TypeName(entry.Field[1])).Append("> ");
         else
         {
-            if (f.Label == Label.Repeated) sb.Append("repeated ");
-            else if (f.Proto3Optional || (!proto3 && !inOneof && f.Label == Label.Optional)) sb.Append("optional ");
-            else if (f.Label == Label.Required) sb.Append("required ");
+            if (f.Label == Label.Repeated)
+                sb.Append("repeated ");
+            else if (f.Proto3Optional || (!proto3 && !inOneof && f.Label == Label.Optional))
+                sb.Append("optional ");
+            else if (f.Label == Label.Required)
+                sb.Append("required ");
             sb.Append(typeName).Append(' ');
         }
         sb.Append(f.Name).Append(" = ").Append(f.Number).Append(";\n");
     }
 
-    private static string TypeName(FieldDescriptorProto f) => f.Type switch
-    {
-        Type.Message or Type.Enum or Type.Group => f.TypeName,
-        _ => f.Type.ToString().ToLowerInvariant(),
-    };
+    private static string TypeName(FieldDescriptorProto f) =>
+        f.Type switch
+        {
+            Type.Message or Type.Enum or Type.Group => f.TypeName,
+            _ => f.Type.ToString().ToLowerInvariant(),
+        };
 
     private static void Enum(StringBuilder sb, EnumDescriptorProto e, int depth)
     {
         string pad = new(' ', depth * 2);
         sb.Append('\n').Append(pad).Append("enum ").Append(e.Name).Append(" {\n");
-        foreach (var v in e.Value) sb.Append(pad).Append("  ").Append(v.Name).Append(" = ").Append(v.Number).Append(";\n");
+        foreach (var v in e.Value)
+            sb.Append(pad).Append("  ").Append(v.Name).Append(" = ").Append(v.Number).Append(";\n");
         sb.Append(pad).Append("}\n");
     }
 }

@@ -30,12 +30,18 @@ public sealed class SchemaRegistryServer : IAsyncDisposable
     }
 
     /// <summary>Starts on 127.0.0.1:<paramref name="port"/> (0 picks a free port) with its state in <paramref name="dataDir"/>.</summary>
-    public static async Task<SchemaRegistryServer> StartAsync(string dataDir, int port, ILoggerFactory? loggers = null, CancellationToken ct = default)
+    public static async Task<SchemaRegistryServer> StartAsync(
+        string dataDir,
+        int port,
+        ILoggerFactory? loggers = null,
+        CancellationToken ct = default
+    )
     {
         var store = new RegistryStore(dataDir);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        if (loggers is not null) builder.Services.AddSingleton(loggers);
+        if (loggers is not null)
+            builder.Services.AddSingleton(loggers);
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
         var app = builder.Build();
         Map(app, store);
@@ -52,83 +58,137 @@ public sealed class SchemaRegistryServer : IAsyncDisposable
 
     private static void Map(WebApplication app, RegistryStore store)
     {
-        app.Use(async (context, next) =>
-        {
-            try { await next(context); }
-            catch (RegistryException e) { await Write(context, e.Status, new JsonObject { ["error_code"] = e.ErrorCode, ["message"] = e.Message }); }
-            catch (JsonException e) { await Write(context, 422, new JsonObject { ["error_code"] = 42201, ["message"] = $"Invalid request body: {e.Message}" }); }
-            catch (Exception e) when (e is InvalidOperationException or IOException or NullReferenceException or FormatException)
+        app.Use(
+            async (context, next) =>
             {
-                await Write(context, 500, new JsonObject { ["error_code"] = 50001, ["message"] = $"{e.GetType().Name}: {e.Message}" });
+                try
+                {
+                    await next(context);
+                }
+                catch (RegistryException e)
+                {
+                    await Write(context, e.Status, new JsonObject { ["error_code"] = e.ErrorCode, ["message"] = e.Message });
+                }
+                catch (JsonException e)
+                {
+                    await Write(
+                        context,
+                        422,
+                        new JsonObject { ["error_code"] = 42201, ["message"] = $"Invalid request body: {e.Message}" }
+                    );
+                }
+                catch (Exception e) when (e is InvalidOperationException or IOException or NullReferenceException or FormatException)
+                {
+                    await Write(context, 500, new JsonObject { ["error_code"] = 50001, ["message"] = $"{e.GetType().Name}: {e.Message}" });
+                }
             }
-        });
+        );
 
         app.MapGet("/", () => Json(new JsonObject()));
         app.MapGet("/schemas/types", () => Json(new JsonArray("PROTOBUF")));
         app.MapGet("/subjects", () => Json(new JsonArray(store.Subjects().Select(s => (JsonNode)s!).ToArray())));
-        app.MapGet("/subjects/{rawSubject}/versions", (string rawSubject) =>
-            Json(new JsonArray(store.Versions(Subject(rawSubject)).Select(v => (JsonNode)v!).ToArray())));
-        app.MapGet("/subjects/{rawSubject}/versions/{version}", (string rawSubject, string version, string? format) =>
-        {
-            string subject = Subject(rawSubject);
-            var (v, s) = store.Get(subject, version);
-            var body = SchemaBody(s, format);
-            body["subject"] = subject;
-            body["version"] = v.Version;
-            body["id"] = s.Id;
-            return Json(body);
-        });
-        app.MapGet("/subjects/{rawSubject}/versions/{version}/schema", (string rawSubject, string version) =>
-            Results.Text(ProtobufSchemaText.Render(RegistryStore.Parse(store.Get(Subject(rawSubject), version).Schema.Serialized)), "text/plain"));
-        app.MapPost("/subjects/{rawSubject}/versions", async (string rawSubject, HttpRequest request) =>
-        {
-            var (schema, references) = await ReadSchemaAsync(request);
-            var (id, _) = store.Register(Subject(rawSubject), schema, references);
-            return Json(new JsonObject { ["id"] = id });
-        });
-        app.MapPost("/subjects/{rawSubject}", async (string rawSubject, HttpRequest request) =>
-        {
-            var (schema, _) = await ReadSchemaAsync(request);
-            string subject = Subject(rawSubject);
-            var (v, s) = store.Lookup(subject, schema);
-            var body = SchemaBody(s, null);
-            body["subject"] = subject;
-            body["version"] = v.Version;
-            body["id"] = s.Id;
-            return Json(body);
-        });
+        app.MapGet(
+            "/subjects/{rawSubject}/versions",
+            (string rawSubject) => Json(new JsonArray(store.Versions(Subject(rawSubject)).Select(v => (JsonNode)v!).ToArray()))
+        );
+        app.MapGet(
+            "/subjects/{rawSubject}/versions/{version}",
+            (string rawSubject, string version, string? format) =>
+            {
+                string subject = Subject(rawSubject);
+                var (v, s) = store.Get(subject, version);
+                var body = SchemaBody(s, format);
+                body["subject"] = subject;
+                body["version"] = v.Version;
+                body["id"] = s.Id;
+                return Json(body);
+            }
+        );
+        app.MapGet(
+            "/subjects/{rawSubject}/versions/{version}/schema",
+            (string rawSubject, string version) =>
+                Results.Text(
+                    ProtobufSchemaText.Render(RegistryStore.Parse(store.Get(Subject(rawSubject), version).Schema.Serialized)),
+                    "text/plain"
+                )
+        );
+        app.MapPost(
+            "/subjects/{rawSubject}/versions",
+            async (string rawSubject, HttpRequest request) =>
+            {
+                var (schema, references) = await ReadSchemaAsync(request);
+                var (id, _) = store.Register(Subject(rawSubject), schema, references);
+                return Json(new JsonObject { ["id"] = id });
+            }
+        );
+        app.MapPost(
+            "/subjects/{rawSubject}",
+            async (string rawSubject, HttpRequest request) =>
+            {
+                var (schema, _) = await ReadSchemaAsync(request);
+                string subject = Subject(rawSubject);
+                var (v, s) = store.Lookup(subject, schema);
+                var body = SchemaBody(s, null);
+                body["subject"] = subject;
+                body["version"] = v.Version;
+                body["id"] = s.Id;
+                return Json(body);
+            }
+        );
         app.MapGet("/schemas/ids/{id:int}", (int id, string? format) => Json(SchemaBody(store.ById(id), format)));
-        app.MapGet("/schemas/ids/{id:int}/versions", (int id) =>
-        {
-            store.ById(id);
-            return Json(new JsonArray(store.SubjectVersionsOf(id)
-                .Select(sv => (JsonNode)new JsonObject { ["subject"] = sv.Subject, ["version"] = sv.Version }).ToArray()));
-        });
-        app.MapPost("/compatibility/subjects/{rawSubject}/versions/{version}", async (string rawSubject, string version, HttpRequest request, bool? verbose) =>
-        {
-            var (schema, _) = await ReadSchemaAsync(request);
-            var problems = store.CheckAgainst(Subject(rawSubject), schema, version);
-            var body = new JsonObject { ["is_compatible"] = problems.Count == 0 };
-            if (verbose == true) body["messages"] = new JsonArray(problems.Select(p => (JsonNode)p!).ToArray());
-            return Json(body);
-        });
+        app.MapGet(
+            "/schemas/ids/{id:int}/versions",
+            (int id) =>
+            {
+                store.ById(id);
+                return Json(
+                    new JsonArray(
+                        store
+                            .SubjectVersionsOf(id)
+                            .Select(sv => (JsonNode)new JsonObject { ["subject"] = sv.Subject, ["version"] = sv.Version })
+                            .ToArray()
+                    )
+                );
+            }
+        );
+        app.MapPost(
+            "/compatibility/subjects/{rawSubject}/versions/{version}",
+            async (string rawSubject, string version, HttpRequest request, bool? verbose) =>
+            {
+                var (schema, _) = await ReadSchemaAsync(request);
+                var problems = store.CheckAgainst(Subject(rawSubject), schema, version);
+                var body = new JsonObject { ["is_compatible"] = problems.Count == 0 };
+                if (verbose == true)
+                    body["messages"] = new JsonArray(problems.Select(p => (JsonNode)p!).ToArray());
+                return Json(body);
+            }
+        );
         app.MapGet("/config", () => Json(new JsonObject { ["compatibilityLevel"] = RegistryStore.Name(store.LevelOf(null)) }));
-        app.MapGet("/config/{rawSubject}", (string rawSubject, bool? defaultToGlobal) =>
-        {
-            string subject = Subject(rawSubject);
-            if (!store.HasSubjectLevel(subject) && defaultToGlobal != true)
-                throw new RegistryException(404, 40408, $"Subject '{rawSubject}' does not have subject-level compatibility configured");
-            return Json(new JsonObject { ["compatibilityLevel"] = RegistryStore.Name(store.LevelOf(subject)) });
-        });
+        app.MapGet(
+            "/config/{rawSubject}",
+            (string rawSubject, bool? defaultToGlobal) =>
+            {
+                string subject = Subject(rawSubject);
+                if (!store.HasSubjectLevel(subject) && defaultToGlobal != true)
+                    throw new RegistryException(404, 40408, $"Subject '{rawSubject}' does not have subject-level compatibility configured");
+                return Json(new JsonObject { ["compatibilityLevel"] = RegistryStore.Name(store.LevelOf(subject)) });
+            }
+        );
         app.MapPut("/config", async (HttpRequest request) => Json(await SetLevelAsync(store, null, request)));
-        app.MapPut("/config/{rawSubject}", async (string rawSubject, HttpRequest request) => Json(await SetLevelAsync(store, Subject(rawSubject), request)));
+        app.MapPut(
+            "/config/{rawSubject}",
+            async (string rawSubject, HttpRequest request) => Json(await SetLevelAsync(store, Subject(rawSubject), request))
+        );
     }
 
     private static async Task<JsonObject> SetLevelAsync(RegistryStore store, string? subject, HttpRequest request)
     {
-        var body = await JsonNode.ParseAsync(request.Body) as JsonObject
+        var body =
+            await JsonNode.ParseAsync(request.Body) as JsonObject
             ?? throw new RegistryException(422, 42203, "Expected {\"compatibility\": \"BACKWARD\"}");
-        string level = body["compatibility"]?.GetValue<string>() ?? body["compatibilityLevel"]?.GetValue<string>()
+        string level =
+            body["compatibility"]?.GetValue<string>()
+            ?? body["compatibilityLevel"]?.GetValue<string>()
             ?? throw new RegistryException(422, 42203, "Expected {\"compatibility\": \"BACKWARD\"}");
         store.SetLevel(subject, level);
         return new JsonObject { ["compatibility"] = level };
@@ -142,22 +202,36 @@ public sealed class SchemaRegistryServer : IAsyncDisposable
             ["schema"] = format == "serialized" ? s.Serialized : ProtobufSchemaText.Render(RegistryStore.Parse(s.Serialized)),
         };
         if (s.References.Count > 0)
-            body["references"] = new JsonArray(s.References
-                .Select(r => (JsonNode)new JsonObject { ["name"] = r.Name, ["subject"] = r.Subject, ["version"] = r.Version }).ToArray());
+            body["references"] = new JsonArray(
+                s.References.Select(r =>
+                        (JsonNode)
+                            new JsonObject
+                            {
+                                ["name"] = r.Name,
+                                ["subject"] = r.Subject,
+                                ["version"] = r.Version,
+                            }
+                    )
+                    .ToArray()
+            );
         return body;
     }
 
     private static async Task<(string Schema, List<SchemaReference> References)> ReadSchemaAsync(HttpRequest request)
     {
-        var body = await JsonNode.ParseAsync(request.Body) as JsonObject
+        var body =
+            await JsonNode.ParseAsync(request.Body) as JsonObject
             ?? throw new RegistryException(422, 42201, "Expected a JSON object with \"schema\"");
         string type = body["schemaType"]?.GetValue<string>() ?? "AVRO";
-        if (type != "PROTOBUF") throw new RegistryException(422, 42201, $"Schema type {type} is not supported here: this registry serves PROTOBUF only");
+        if (type != "PROTOBUF")
+            throw new RegistryException(422, 42201, $"Schema type {type} is not supported here: this registry serves PROTOBUF only");
         string schema = body["schema"]?.GetValue<string>() ?? throw new RegistryException(422, 42201, "Missing \"schema\"");
         var references = new List<SchemaReference>();
         if (body["references"] is JsonArray refs)
             foreach (var r in refs)
-                references.Add(new SchemaReference(r!["name"]!.GetValue<string>(), r["subject"]!.GetValue<string>(), r["version"]!.GetValue<int>()));
+                references.Add(
+                    new SchemaReference(r!["name"]!.GetValue<string>(), r["subject"]!.GetValue<string>(), r["version"]!.GetValue<int>())
+                );
         return (schema, references);
     }
 

@@ -4,7 +4,7 @@
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/../.."
-LIMIT=1440
+LIMIT=250
 long=$(git ls-files '*.cs' | xargs awk 'length($0) > 140 { printf "%s:%d: %d characters\n", FILENAME, FNR, length($0) }')
 count=$(printf '%s' "$long" | grep -c . || true)
 if (( count > LIMIT )); then

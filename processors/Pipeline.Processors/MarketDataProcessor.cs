@@ -30,8 +30,13 @@ public sealed class MarketDataProcessor
     private readonly EndOfInputStep _endOfInput;
 
     /// <param name="topology">Topics and behaviour; null = the live processor's (<see cref="ProcessorTopology.Live"/>).</param>
-    public MarketDataProcessor(ProcessingOptions options, IEnumerable<string> instrumentKeys, ILogger logger, string name = "processor",
-        ProcessorTopology? topology = null)
+    public MarketDataProcessor(
+        ProcessingOptions options,
+        IEnumerable<string> instrumentKeys,
+        ILogger logger,
+        string name = "processor",
+        ProcessorTopology? topology = null
+    )
     {
         _topology = topology ?? ProcessorTopology.Live;
         _log = logger;
@@ -56,11 +61,10 @@ public sealed class MarketDataProcessor
         _endOfInput = new EndOfInputStep(known, _states, _candles, _deadLetters);
     }
 
-    public static IReadOnlyList<string> InputTopics { get; } =
-        [TopicCatalog.RawTrades.Name, TopicCatalog.RawExchangeCandles.Name];
+    public static IReadOnlyList<string> InputTopics { get; } = [TopicCatalog.RawTrades.Name, TopicCatalog.RawExchangeCandles.Name];
 
     public static IReadOnlyList<string> ChangelogTopics { get; } =
-        [TopicCatalog.ValidatorState.Name, TopicCatalog.AggregatorState.Name, TopicCatalog.IndicatorState.Name];
+    [TopicCatalog.ValidatorState.Name, TopicCatalog.AggregatorState.Name, TopicCatalog.IndicatorState.Name];
 
     public ProcessorTopology Topology => _topology;
 
@@ -78,20 +82,31 @@ public sealed class MarketDataProcessor
         // the producer's message limit and crash-loop the processor (issue 18: a 1.2 MB value).
         if (r.Value is { Length: > RecordBounds.MaxRecordBytes })
         {
-            _deadLetters.Write(r, new(DeadLetterReasons.TooLarge,
-                $"the value has {r.Value.Length} bytes, more than the {RecordBounds.MaxRecordBytes} a record may have"), nowUs, output);
+            _deadLetters.Write(
+                r,
+                new(
+                    DeadLetterReasons.TooLarge,
+                    $"the value has {r.Value.Length} bytes, more than the {RecordBounds.MaxRecordBytes} a record may have"
+                ),
+                nowUs,
+                output
+            );
             return;
         }
         var before = output.Count;
         try
         {
-            if (r.IsEndOfInput || (r.Topic == _topology.EndOfInput && r.Topic != _topology.Trades)) _endOfInput.Process(r, nowUs, output);
+            if (r.IsEndOfInput || (r.Topic == _topology.EndOfInput && r.Topic != _topology.Trades))
+                _endOfInput.Process(r, nowUs, output);
             else if (r.Topic == _topology.Trades)
             {
-                if (_validation.Accept(r, nowUs, output, out var trade) is { } state) _candles.Apply(state, trade, nowUs, output);
+                if (_validation.Accept(r, nowUs, output, out var trade) is { } state)
+                    _candles.Apply(state, trade, nowUs, output);
             }
-            else if (r.Topic == _topology.ExchangeCandles) _exchangeCandles.Process(r, nowUs, output);
-            else _deadLetters.Write(r, new(DeadLetterReasons.UnknownTopic, $"the processor does not read topic {r.Topic}"), nowUs, output);
+            else if (r.Topic == _topology.ExchangeCandles)
+                _exchangeCandles.Process(r, nowUs, output);
+            else
+                _deadLetters.Write(r, new(DeadLetterReasons.UnknownTopic, $"the processor does not read topic {r.Topic}"), nowUs, output);
         }
         catch (Exception e) when (e is ArithmeticException or ArgumentException or FormatException or InvalidDataException)
         {
@@ -113,7 +128,8 @@ public sealed class MarketDataProcessor
         {
             _candles.CloseByClock(s, nowUs, output);
             _candles.EmitOpenUpdates(s, nowUs, _throttleUs, output);
-            foreach (var store in _stores) store.Flush(s, output);
+            foreach (var store in _stores)
+                store.Flush(s, output);
         }
     }
 
@@ -134,14 +150,16 @@ public sealed class MarketDataProcessor
     {
         var set = partitions.ToHashSet();
         foreach (var s in _states.Values.Where(s => set.Contains(s.Partition)))
-            foreach (var store in _stores) store.Forget(s);
+        foreach (var store in _stores)
+            store.Forget(s);
         _states.DropPartitions(set);
     }
 
     public void DropAll()
     {
         foreach (var s in _states.Values)
-            foreach (var store in _stores) store.Forget(s);
+        foreach (var store in _stores)
+            store.Forget(s);
         _states.Clear();
     }
 

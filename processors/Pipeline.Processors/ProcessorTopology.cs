@@ -10,8 +10,10 @@ public sealed record ProcessorTopology
 {
     /// <summary>Trades to process: trades.raw live; trades.valid, trades.raw or replay.V.trades in a replay.</summary>
     public required string Trades { get; init; }
+
     /// <summary>Venue candles to validate; null = not read (a replay derives only candles and indicators).</summary>
     public string? ExchangeCandles { get; init; }
+
     /// <summary>End-of-input marks: live and in replays they travel on the trades topic itself (ADR 0007), told apart by
     /// the header pipeline.type (MessageHeaders.IsEndOfInput).</summary>
     public required string EndOfInput { get; init; }
@@ -46,8 +48,7 @@ public sealed record ProcessorTopology
     /// <summary>True when a range was set and <paramref name="eventUs"/> lies outside it. Without a range (live) nothing is
     /// skipped here: a trade at long.MaxValue µs must reach validation and become a time_out_of_range dead letter, not vanish
     /// (regression: PoisonRecordFuzzTests lost 7 of 401 records to an unbounded [MinValue, MaxValue) check).</summary>
-    public bool Skips(long eventUs) =>
-        (FromUs != long.MinValue && eventUs < FromUs) || (ToUs != long.MaxValue && eventUs >= ToUs);
+    public bool Skips(long eventUs) => (FromUs != long.MinValue && eventUs < FromUs) || (ToUs != long.MaxValue && eventUs >= ToUs);
 
     /// <summary>Intervals whose candles and indicators are written; null = all.</summary>
     public IReadOnlySet<int>? Intervals { get; init; }
@@ -57,25 +58,33 @@ public sealed record ProcessorTopology
 
     public IReadOnlyList<string> Changelogs => [ValidatorState, AggregatorState, IndicatorState];
 
-    public static ProcessorTopology Live { get; } = new()
-    {
-        Trades = TopicCatalog.RawTrades.Name,
-        ExchangeCandles = TopicCatalog.RawExchangeCandles.Name,
-        EndOfInput = TopicCatalog.RawTrades.Name,
-        ValidTradesOut = TopicCatalog.ValidTrades.Name,
-        ExchangeCandlesOut = TopicCatalog.ExchangeCandles.Name,
-        DeadLettersOut = TopicCatalog.DeadLetters.Name,
-        CandlesOut = TopicCatalog.Candles.Name,
-        FinalCandlesOut = TopicCatalog.FinalCandles.Name,
-        IndicatorsOut = TopicCatalog.Indicators.Name,
-        ValidatorState = TopicCatalog.ValidatorState.Name,
-        AggregatorState = TopicCatalog.AggregatorState.Name,
-        IndicatorState = TopicCatalog.IndicatorState.Name,
-    };
+    public static ProcessorTopology Live { get; } =
+        new()
+        {
+            Trades = TopicCatalog.RawTrades.Name,
+            ExchangeCandles = TopicCatalog.RawExchangeCandles.Name,
+            EndOfInput = TopicCatalog.RawTrades.Name,
+            ValidTradesOut = TopicCatalog.ValidTrades.Name,
+            ExchangeCandlesOut = TopicCatalog.ExchangeCandles.Name,
+            DeadLettersOut = TopicCatalog.DeadLetters.Name,
+            CandlesOut = TopicCatalog.Candles.Name,
+            FinalCandlesOut = TopicCatalog.FinalCandles.Name,
+            IndicatorsOut = TopicCatalog.Indicators.Name,
+            ValidatorState = TopicCatalog.ValidatorState.Name,
+            AggregatorState = TopicCatalog.AggregatorState.Name,
+            IndicatorState = TopicCatalog.IndicatorState.Name,
+        };
 
     /// <summary>A replay into <paramref name="version"/>'s topics, reading <paramref name="trades"/>.</summary>
-    public static ProcessorTopology Replay(VersionTopics version, string trades, bool validate, long fromUs, long toUs,
-        IReadOnlySet<int>? intervals) => new()
+    public static ProcessorTopology Replay(
+        VersionTopics version,
+        string trades,
+        bool validate,
+        long fromUs,
+        long toUs,
+        IReadOnlySet<int>? intervals
+    ) =>
+        new()
         {
             Trades = trades,
             // Marks of the live catalog are not part of a replay's input: the replay closes every instrument itself at

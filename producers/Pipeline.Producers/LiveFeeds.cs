@@ -12,8 +12,12 @@ internal static class LiveFeeds
     {
         // Endpoint overrides were checked when the configuration was loaded.
         var exchanges = context.Options.Exchanges;
-        using var feed = new LiveFeed(new VenueListings(context.Options.Instruments).All, context.Options.Connections, context.LoggerFactory,
-            venue => VenueEndpoints.Configured(venue, exchanges));
+        using var feed = new LiveFeed(
+            new VenueListings(context.Options.Instruments).All,
+            context.Options.Connections,
+            context.LoggerFactory,
+            venue => VenueEndpoints.Configured(venue, exchanges)
+        );
         await feed.RunAsync(publisher, ct, resumeFrom: context.Kafka);
     }
 }

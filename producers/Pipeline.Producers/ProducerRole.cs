@@ -21,15 +21,26 @@ public static class ProducerRole
             var feeds = new List<Task>();
             if (options.Simulator.Enabled)
             {
-                var market = new SimulatedMarket(options.Simulator, options.Instruments, context.LoggerFactory.CreateLogger<SimulatedMarket>());
+                var market = new SimulatedMarket(
+                    options.Simulator,
+                    options.Instruments,
+                    context.LoggerFactory.CreateLogger<SimulatedMarket>()
+                );
                 feeds.Add(market.RunAsync(publisher, ct));
             }
             if (options.LiveExchanges)
                 feeds.Add(LiveFeeds.RunAsync(context, publisher, ct));
             // Backfill jobs (POST /backfills, catch-up) run in the one producers process that owns backfill.jobs, live or not.
             using var ownership = new BackfillJobOwnership(context.Kafka, context.LoggerFactory.CreateLogger<BackfillJobOwnership>());
-            using var jobs = new BackfillJobRunner(context.Kafka, publisher, options.Connections, new VenueListings(options.Instruments),
-                context.LoggerFactory, venue => VenueEndpoints.Configured(venue, options.Exchanges), ownership: ownership);
+            using var jobs = new BackfillJobRunner(
+                context.Kafka,
+                publisher,
+                options.Connections,
+                new VenueListings(options.Instruments),
+                context.LoggerFactory,
+                venue => VenueEndpoints.Configured(venue, options.Exchanges),
+                ownership: ownership
+            );
             feeds.Add(jobs.RunAsync(ct));
             if (options.LiveExchanges && options.Backfill.CatchUp)
                 feeds.Add(jobs.ScheduleCatchUpAsync(options.Backfill, ct));

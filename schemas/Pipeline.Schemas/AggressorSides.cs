@@ -6,12 +6,13 @@ namespace Pipeline.Schemas;
 public static class AggressorSides
 {
     /// <summary>"buy", "sell", or null when the venue did not say.</summary>
-    public static string? Name(AggressorSide side) => side switch
-    {
-        AggressorSide.Buy => "buy",
-        AggressorSide.Sell => "sell",
-        _ => null,
-    };
+    public static string? Name(AggressorSide side) =>
+        side switch
+        {
+            AggressorSide.Buy => "buy",
+            AggressorSide.Sell => "sell",
+            _ => null,
+        };
 
     public static short Stored(AggressorSide side) => (short)side;
 

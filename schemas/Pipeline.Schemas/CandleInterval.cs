@@ -62,7 +62,8 @@ public sealed class CandleInterval
     public static CandleInterval? Find(string? name)
     {
         foreach (var i in All)
-            if (string.Equals(i.Name, name, StringComparison.Ordinal)) return i;
+            if (string.Equals(i.Name, name, StringComparison.Ordinal))
+                return i;
         return null;
     }
 
@@ -80,7 +81,8 @@ public sealed class CandleInterval
     public static CandleInterval? WithDuration(long durationUs)
     {
         foreach (var i in All)
-            if (i.DurationUs == durationUs) return i;
+            if (i.DurationUs == durationUs)
+                return i;
         return null;
     }
 
@@ -90,9 +92,20 @@ public sealed class CandleInterval
     {
         (string Name, long Us)[] spec =
         [
-            ("1m", MinuteUs), ("3m", 3 * MinuteUs), ("5m", 5 * MinuteUs), ("15m", 15 * MinuteUs), ("30m", 30 * MinuteUs),
-            ("1h", 60 * MinuteUs), ("2h", 120 * MinuteUs), ("4h", 240 * MinuteUs), ("6h", 360 * MinuteUs),
-            ("8h", 480 * MinuteUs), ("12h", 720 * MinuteUs), ("1d", DayUs), ("3d", 3 * DayUs), ("1w", 7 * DayUs),
+            ("1m", MinuteUs),
+            ("3m", 3 * MinuteUs),
+            ("5m", 5 * MinuteUs),
+            ("15m", 15 * MinuteUs),
+            ("30m", 30 * MinuteUs),
+            ("1h", 60 * MinuteUs),
+            ("2h", 120 * MinuteUs),
+            ("4h", 240 * MinuteUs),
+            ("6h", 360 * MinuteUs),
+            ("8h", 480 * MinuteUs),
+            ("12h", 720 * MinuteUs),
+            ("1d", DayUs),
+            ("3d", 3 * DayUs),
+            ("1w", 7 * DayUs),
         ];
         var all = new CandleInterval[spec.Length];
         for (var i = 0; i < spec.Length; i++)

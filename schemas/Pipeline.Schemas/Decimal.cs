@@ -18,7 +18,8 @@ public sealed partial class Decimal
 
     public decimal ToDecimal()
     {
-        if (Scale > 28) throw new FormatException($"decimal scale {Scale} is out of range 0..28");
+        if (Scale > 28)
+            throw new FormatException($"decimal scale {Scale} is out of range 0..28");
         return new decimal((int)(uint)Lo, (int)(uint)(Lo >> 32), (int)Hi, Negative, (byte)Scale);
     }
 

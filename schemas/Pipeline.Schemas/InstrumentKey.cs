@@ -13,13 +13,14 @@ public static class InstrumentKey
     public static string Format(string exchange, string @base, string quote, string market) => $"{exchange}:{@base}/{quote}:{market}";
 
     /// <summary>An instrument from its parts, normalised (exchange lower case, base and quote upper case).</summary>
-    public static InstrumentRef FromParts(string exchange, string @base, string quote, MarketType market) => new()
-    {
-        Exchange = exchange.ToLowerInvariant(),
-        Base = @base.ToUpperInvariant(),
-        Quote = quote.ToUpperInvariant(),
-        Market = market,
-    };
+    public static InstrumentRef FromParts(string exchange, string @base, string quote, MarketType market) =>
+        new()
+        {
+            Exchange = exchange.ToLowerInvariant(),
+            Base = @base.ToUpperInvariant(),
+            Quote = quote.ToUpperInvariant(),
+            Market = market,
+        };
 
     /// <summary>An instrument from its parts with the market as text ("spot", "perp", "future"); FormatException otherwise.</summary>
     public static InstrumentRef FromParts(string exchange, string @base, string quote, string market) =>
@@ -36,10 +37,13 @@ public static class InstrumentKey
     {
         instrument = null;
         var parts = key?.Split(':');
-        if (parts is not { Length: 3 }) return false;
+        if (parts is not { Length: 3 })
+            return false;
         var pair = parts[1].Split('/');
-        if (pair.Length != 2 || parts[0].Length == 0 || pair[0].Length == 0 || pair[1].Length == 0) return false;
-        if (!MarketTypes.TryParse(parts[2], out var market)) return false;
+        if (pair.Length != 2 || parts[0].Length == 0 || pair[0].Length == 0 || pair[1].Length == 0)
+            return false;
+        if (!MarketTypes.TryParse(parts[2], out var market))
+            return false;
         instrument = FromParts(parts[0], pair[0], pair[1], market);
         return true;
     }

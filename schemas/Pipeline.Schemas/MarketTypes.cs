@@ -5,13 +5,14 @@ namespace Pipeline.Schemas;
 
 public static class MarketTypes
 {
-    public static string Name(MarketType market) => market switch
-    {
-        MarketType.Spot => "spot",
-        MarketType.Perp => "perp",
-        MarketType.Future => "future",
-        _ => "unspecified",
-    };
+    public static string Name(MarketType market) =>
+        market switch
+        {
+            MarketType.Spot => "spot",
+            MarketType.Perp => "perp",
+            MarketType.Future => "future",
+            _ => "unspecified",
+        };
 
     /// <summary>Accepts the names and their common plurals/synonyms, any case.</summary>
     public static bool TryParse(string? text, out MarketType market)

@@ -5,14 +5,15 @@ namespace Pipeline.Schemas;
 
 public static class Origins
 {
-    public static string Name(Origin origin) => origin switch
-    {
-        Origin.Live => "live",
-        Origin.Backfill => "backfill",
-        Origin.Import => "import",
-        Origin.Simulated => "simulated",
-        _ => "unspecified",
-    };
+    public static string Name(Origin origin) =>
+        origin switch
+        {
+            Origin.Live => "live",
+            Origin.Backfill => "backfill",
+            Origin.Import => "import",
+            Origin.Simulated => "simulated",
+            _ => "unspecified",
+        };
 
     public static short Stored(Origin origin) => (short)origin;
 

@@ -48,8 +48,14 @@ public readonly record struct UnixMicros(long Value) : IComparable<UnixMicros>
     public static bool TryParseIso(string? text, out UnixMicros time)
     {
         time = default;
-        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture,
-                DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
+        if (
+            !DateTimeOffset.TryParse(
+                text,
+                CultureInfo.InvariantCulture,
+                DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal,
+                out var parsed
+            )
+        )
             return false;
         time = FromDateTimeOffset(parsed);
         return true;

@@ -5,7 +5,13 @@ using System.Text.Json;
 
 namespace Pipeline.Archive;
 
-public sealed record ArchiveCompaction(string Dataset, string Folder, int Generation, ArchivedFile File, IReadOnlyList<ArchivedFile> Sources)
+public sealed record ArchiveCompaction(
+    string Dataset,
+    string Folder,
+    int Generation,
+    ArchivedFile File,
+    IReadOnlyList<ArchivedFile> Sources
+)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 

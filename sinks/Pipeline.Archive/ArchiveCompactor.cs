@@ -22,28 +22,39 @@ public sealed class ArchiveCompactor(ArchiveStore store, ArchiveLayout layout, I
     /// <summary>Compacts every folder of the dataset whose day passes <paramref name="compactDay"/>.</summary>
     public async Task<CompactionResult> CompactAsync(ArchiveDataset dataset, Func<DateOnly, bool> compactDay, CancellationToken ct)
     {
-        int folders = 0, merged = 0, deferred = 0;
+        int folders = 0,
+            merged = 0,
+            deferred = 0;
         long rows = 0;
         var root = layout.DatasetPrefix(dataset.Name);
         foreach (var exchange in await store.ListFoldersAsync(root, ct))
-            foreach (var symbol in await store.ListFoldersAsync(exchange, ct))
-                foreach (var dateFolder in await store.ListFoldersAsync(symbol, ct))
-                {
-                    var name = dateFolder[..^1][(dateFolder[..^1].LastIndexOf('/') + 1)..];
-                    if (!name.StartsWith("date=", StringComparison.Ordinal) || !DateOnly.TryParseExact(name[5..], "yyyy-MM-dd", out var day)
-                        || !compactDay(day))
-                        continue;
-                    var (files, folderRows, wait) = await CompactFolderAsync(dataset, dateFolder[root.Length..^1], day, ct);
-                    if (files > 0) folders++;
-                    merged += files;
-                    rows += folderRows;
-                    if (wait) deferred++;
-                }
+        foreach (var symbol in await store.ListFoldersAsync(exchange, ct))
+        foreach (var dateFolder in await store.ListFoldersAsync(symbol, ct))
+        {
+            var name = dateFolder[..^1][(dateFolder[..^1].LastIndexOf('/') + 1)..];
+            if (
+                !name.StartsWith("date=", StringComparison.Ordinal)
+                || !DateOnly.TryParseExact(name[5..], "yyyy-MM-dd", out var day)
+                || !compactDay(day)
+            )
+                continue;
+            var (files, folderRows, wait) = await CompactFolderAsync(dataset, dateFolder[root.Length..^1], day, ct);
+            if (files > 0)
+                folders++;
+            merged += files;
+            rows += folderRows;
+            if (wait)
+                deferred++;
+        }
         return new CompactionResult(folders, merged, rows, deferred);
     }
 
-    private async Task<(int Files, long Rows, bool Deferred)> CompactFolderAsync(ArchiveDataset dataset, string folder, DateOnly day,
-        CancellationToken ct)
+    private async Task<(int Files, long Rows, bool Deferred)> CompactFolderAsync(
+        ArchiveDataset dataset,
+        string folder,
+        DateOnly day,
+        CancellationToken ct
+    )
     {
         var recordKey = layout.CompactionKey(dataset.Name, folder);
         var previous = await store.TryGetAsync(recordKey, ct) is { } json ? ArchiveCompaction.FromJson(json) : null;
@@ -56,10 +67,12 @@ public sealed class ArchiveCompactor(ArchiveStore store, ArchiveLayout layout, I
             var size = o.Size ?? 0;
             if (file.StartsWith("day-", StringComparison.Ordinal))
             {
-                if (o.Key != previous?.File.Key) await store.DeleteAsync(o.Key, ct); // left by a run that stopped before its record
+                if (o.Key != previous?.File.Key)
+                    await store.DeleteAsync(o.Key, ct); // left by a run that stopped before its record
                 continue;
             }
-            if (!file.StartsWith("part-", StringComparison.Ordinal)) continue;
+            if (!file.StartsWith("part-", StringComparison.Ordinal))
+                continue;
             if (previous is not null && previous.Holds(new ArchivedFile(o.Key, 0, size)))
             {
                 await store.DeleteAsync(o.Key, ct); // already in the day file: a run stopped before deleting it
@@ -74,22 +87,37 @@ public sealed class ArchiveCompactor(ArchiveStore store, ArchiveLayout layout, I
             }
             fresh.Add(listed);
         }
-        if (fresh.Count == 0 || (fresh.Count == 1 && previous is null)) return (0, 0, deferred);
+        if (fresh.Count == 0 || (fresh.Count == 1 && previous is null))
+            return (0, 0, deferred);
 
         var tables = new List<ParquetTable>();
-        if (previous is not null) tables.Add(await ParquetTable.ReadAsync(dataset, await store.GetAsync(previous.File.Key, ct), ct));
-        foreach (var f in fresh) tables.Add(await ParquetTable.ReadAsync(dataset, await store.GetAsync(f.Key, ct), ct));
+        if (previous is not null)
+            tables.Add(await ParquetTable.ReadAsync(dataset, await store.GetAsync(previous.File.Key, ct), ct));
+        foreach (var f in fresh)
+            tables.Add(await ParquetTable.ReadAsync(dataset, await store.GetAsync(f.Key, ct), ct));
         var table = ParquetTable.ConcatInKafkaOrder(dataset, tables);
         var bytes = await table.WriteAsync(dataset, ct);
         var generation = (previous?.Generation ?? 0) + 1;
         var sources = (previous?.Sources ?? []).Concat(fresh).ToList();
-        var dayFile = new ArchivedFile(layout.CompactedKey(dataset.Name, folder, day, generation), sources.Sum(s => s.Records), bytes.LongLength);
+        var dayFile = new ArchivedFile(
+            layout.CompactedKey(dataset.Name, folder, day, generation),
+            sources.Sum(s => s.Records),
+            bytes.LongLength
+        );
         await store.PutAsync(dayFile.Key, bytes, ct);
         await store.PutAsync(recordKey, new ArchiveCompaction(dataset.Name, folder, generation, dayFile, sources).ToJson(), ct);
-        foreach (var f in fresh) await store.DeleteAsync(f.Key, ct);
-        if (previous is not null) await store.DeleteAsync(previous.File.Key, ct);
-        logger.LogInformation("Compacted {Dataset} {Folder}: {Files} segment files into {DayFile} ({Rows} rows)",
-            dataset.Name, folder, fresh.Count, dayFile.Key, table.Rows);
+        foreach (var f in fresh)
+            await store.DeleteAsync(f.Key, ct);
+        if (previous is not null)
+            await store.DeleteAsync(previous.File.Key, ct);
+        logger.LogInformation(
+            "Compacted {Dataset} {Folder}: {Files} segment files into {DayFile} ({Rows} rows)",
+            dataset.Name,
+            folder,
+            fresh.Count,
+            dayFile.Key,
+            table.Rows
+        );
         return (fresh.Count, table.Rows, deferred);
     }
 
@@ -97,9 +125,16 @@ public sealed class ArchiveCompactor(ArchiveStore store, ArchiveLayout layout, I
     private async Task<ArchiveManifest?> ManifestOfAsync(ArchiveDataset dataset, string key, CancellationToken ct)
     {
         var parts = Path.GetFileNameWithoutExtension(key).Split('-');
-        if (parts.Length != 4 || !int.TryParse(parts[1], out var p) || !long.TryParse(parts[2], out var first) || !long.TryParse(parts[3], out var last))
+        if (
+            parts.Length != 4
+            || !int.TryParse(parts[1], out var p)
+            || !long.TryParse(parts[2], out var first)
+            || !long.TryParse(parts[3], out var last)
+        )
             return null;
-        return await store.TryGetAsync(layout.ManifestKey(dataset.Name, p, first, last), ct) is { } json ? ArchiveManifest.FromJson(json) : null;
+        return await store.TryGetAsync(layout.ManifestKey(dataset.Name, p, first, last), ct) is { } json
+            ? ArchiveManifest.FromJson(json)
+            : null;
     }
 
     private async Task<bool> IsCompleteAsync(ArchiveDataset dataset, ArchiveManifest manifest, CancellationToken ct)
@@ -111,9 +146,16 @@ public sealed class ArchiveCompactor(ArchiveStore store, ArchiveLayout layout, I
     }
 
     /// <summary>True when the file is in the bucket with its size, or its folder's day file holds it (compacted).</summary>
-    public static async Task<bool> IsPresentAsync(ArchiveStore store, ArchiveLayout layout, string dataset, ArchivedFile file, CancellationToken ct)
+    public static async Task<bool> IsPresentAsync(
+        ArchiveStore store,
+        ArchiveLayout layout,
+        string dataset,
+        ArchivedFile file,
+        CancellationToken ct
+    )
     {
-        if (await store.SizeAsync(file.Key, ct) == file.Bytes) return true;
+        if (await store.SizeAsync(file.Key, ct) == file.Bytes)
+            return true;
         var json = await store.TryGetAsync(layout.CompactionKey(dataset, layout.FolderOf(dataset, file.Key)), ct);
         return json is not null && ArchiveCompaction.FromJson(json).Holds(file);
     }

@@ -9,6 +9,7 @@ public abstract class ArchiveDataset
     /// <summary>Folder name under the prefix ("trades", "candles", "indicators").</summary>
     public abstract string Name { get; }
     public abstract string Topic { get; }
+
     /// <summary>The pipeline.type header of the records to archive; records of another type (marks) are skipped.</summary>
     public abstract string MessageType { get; }
     public abstract ParquetSchema Schema { get; }
@@ -18,8 +19,12 @@ public abstract class ArchiveDataset
 
     /// <summary>Writes the records (all of one folder) as one row group of one Parquet file.</summary>
     /// <param name="timeRanges">Receives the µs min/max of each timestamp column written.</param>
-    public abstract Task WriteRowGroupAsync(ParquetRowGroupWriter rowGroup, IReadOnlyList<ArchiveRecord> records,
-        Dictionary<string, (long Min, long Max)> timeRanges, CancellationToken ct);
+    public abstract Task WriteRowGroupAsync(
+        ParquetRowGroupWriter rowGroup,
+        IReadOnlyList<ArchiveRecord> records,
+        Dictionary<string, (long Min, long Max)> timeRanges,
+        CancellationToken ct
+    );
 
     public static IReadOnlyList<ArchiveDataset> All { get; } = [new TradeArchive(), new CandleArchive(), new IndicatorArchive()];
 

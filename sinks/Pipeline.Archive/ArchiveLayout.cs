@@ -34,6 +34,5 @@ public sealed class ArchiveLayout(string prefix)
     public string CompactionPrefix(string dataset) => $"{_root}_compactions/{dataset}/";
 
     /// <summary>The Hive folder (exchange=…/symbol=…/date=…) of a data file key of the dataset.</summary>
-    public string FolderOf(string dataset, string dataKey) =>
-        dataKey[DatasetPrefix(dataset).Length..dataKey.LastIndexOf('/')];
+    public string FolderOf(string dataset, string dataKey) => dataKey[DatasetPrefix(dataset).Length..dataKey.LastIndexOf('/')];
 }

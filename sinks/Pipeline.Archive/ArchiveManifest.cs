@@ -5,8 +5,16 @@ using System.Text.Json;
 
 namespace Pipeline.Archive;
 
-public sealed record ArchiveManifest(string Dataset, string Topic, int Partition, long FirstOffset, long LastOffset, int Records,
-    int Skipped, IReadOnlyList<ArchivedFile> Files)
+public sealed record ArchiveManifest(
+    string Dataset,
+    string Topic,
+    int Partition,
+    long FirstOffset,
+    long LastOffset,
+    int Records,
+    int Skipped,
+    IReadOnlyList<ArchivedFile> Files
+)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 

@@ -13,11 +13,11 @@ using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
+using Pipeline.Plumbing.Errors;
 using Pipeline.Plumbing.Kafka;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Schemas;
 using Pipeline.Schemas.V1;
-using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Archive;
 
@@ -60,7 +60,8 @@ public sealed class ArchiveRepublisher(ArchiveStore store, ArchiveLayout layout,
         using (var admin = new AdminClientBuilder(kafka.Admin("archive-republish-admin")).Build())
         {
             var meta = admin.GetMetadata(TimeSpan.FromSeconds(30));
-            if (!meta.Topics.Any(t => t.Topic == topic && !t.Error.IsError)) return null;
+            if (!meta.Topics.Any(t => t.Topic == topic && !t.Error.IsError))
+                return null;
         }
         var config = kafka.Consumer($"replay-{version.Name}-archive-source", $"replay-{version.Name}-archive-source");
         // The replay's last transaction writes to this topic too: its commit marker can be the last offset, so the end is
@@ -69,22 +70,26 @@ public sealed class ArchiveRepublisher(ArchiveStore store, ArchiveLayout layout,
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).Build();
         var tp = new TopicPartition(topic, 0);
         var high = consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(30)).High.Value;
-        if (high <= 0) return null;
+        if (high <= 0)
+            return null;
         consumer.Assign(new TopicPartitionOffset(tp, Offset.Beginning));
         RepublishSource? source = null;
         var deadline = System.Diagnostics.Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromSeconds(30))
         {
             var cr = consumer.Consume(TimeSpan.FromMilliseconds(200));
-            if (cr is null) continue;
+            if (cr is null)
+                continue;
             if (cr.IsPartitionEOF)
             {
-                if (cr.Offset.Value >= high) return source;
+                if (cr.Offset.Value >= high)
+                    return source;
                 continue;
             }
             if (cr.Message.Key is { } key && System.Text.Encoding.UTF8.GetString(key) == RepublishSource.Key)
                 source = cr.Message.Value is { } v ? RepublishSource.FromJson(v) : null;
-            if (cr.Offset.Value + 1 >= high) return source;
+            if (cr.Offset.Value + 1 >= high)
+                return source;
         }
         throw new TimeoutException($"{topic} could not be read to its end within 30 s");
     }
@@ -98,25 +103,40 @@ public sealed class ArchiveRepublisher(ArchiveStore store, ArchiveLayout layout,
         if (stored is not null)
         {
             if (!stored.SameAs(source))
-                throw new InvalidRequestException($"version {request.Version} is being republished from {stored}; rerun with that archive, range and "
-                    + $"instruments to resume it, or choose another name with --into (or drop it: pipeline replay drop {request.Version} --force)");
+                throw new InvalidRequestException(
+                    $"version {request.Version} is being republished from {stored}; rerun with that archive, range and "
+                        + $"instruments to resume it, or choose another name with --into (or drop it: pipeline replay drop {request.Version} --force)"
+                );
             return;
         }
         using (var admin = new AdminClientBuilder(kafka.Admin("archive-republish-admin")).Build())
         {
-            try { await admin.DeleteGroupsAsync([group]); }
+            try
+            {
+                await admin.DeleteGroupsAsync([group]);
+            }
             catch (DeleteGroupsException e) when (e.Results.All(r => r.Error.Code is ErrorCode.NoError or ErrorCode.GroupIdNotFound)) { }
         }
         using var producer = new ProducerBuilder<byte[], byte[]>(kafka.Producer($"{group}-source")).Build();
-        await producer.ProduceAsync(new VersionTopics(request.Version).Plan.Name,
-            new Message<byte[], byte[]> { Key = System.Text.Encoding.UTF8.GetBytes(RepublishSource.Key), Value = source.ToJson() }, ct);
+        await producer.ProduceAsync(
+            new VersionTopics(request.Version).Plan.Name,
+            new Message<byte[], byte[]> { Key = System.Text.Encoding.UTF8.GetBytes(RepublishSource.Key), Value = source.ToJson() },
+            ct
+        );
     }
 
-    public async Task<RepublishResult> RunAsync(RepublishRequest request, int partitions, short replicationFactor,
-        IProgress<long>? progress, CancellationToken ct)
+    public async Task<RepublishResult> RunAsync(
+        RepublishRequest request,
+        int partitions,
+        short replicationFactor,
+        IProgress<long>? progress,
+        CancellationToken ct
+    )
     {
         if (request.FromUs >= request.ToUs)
-            throw new InvalidRequestException($"the range is empty: --from {ArchiveTime.ToUtc(request.FromUs):O} is not before --to {ArchiveTime.ToUtc(request.ToUs):O}");
+            throw new InvalidRequestException(
+                $"the range is empty: --from {ArchiveTime.ToUtc(request.FromUs):O} is not before --to {ArchiveTime.ToUtc(request.ToUs):O}"
+            );
         var reader = new ArchiveTradeReader(store, layout);
         var days = ArchiveTradeReader.Days(request.FromUs, request.ToUs).ToList();
         var anyFile = false;
@@ -127,15 +147,30 @@ public sealed class ArchiveRepublisher(ArchiveStore store, ArchiveLayout layout,
                 break;
             }
         if (!anyFile)
-            throw new InvalidRequestException($"the archive s3://{store.Bucket}/{layout.DatasetPrefix("trades")} has no trades from "
-                + $"{days[0]:yyyy-MM-dd} to {days[^1]:yyyy-MM-dd}; check --from/--to and the archive's bucket and prefix");
+            throw new InvalidRequestException(
+                $"the archive s3://{store.Bucket}/{layout.DatasetPrefix("trades")} has no trades from "
+                    + $"{days[0]:yyyy-MM-dd} to {days[^1]:yyyy-MM-dd}; check --from/--to and the archive's bucket and prefix"
+            );
 
         var topics = new VersionTopics(request.Version);
         var topic = topics.Input;
-        await TopicProvisioner.EnsureTopicsAsync(kafka, RawTradesPartitions() ?? partitions, replicationFactor, logger, [topic, topics.Plan], ct);
+        await TopicProvisioner.EnsureTopicsAsync(
+            kafka,
+            RawTradesPartitions() ?? partitions,
+            replicationFactor,
+            logger,
+            [topic, topics.Plan],
+            ct
+        );
         var group = ProgressGroup(request);
         using var producer = new ProducerBuilder<byte[]?, byte[]?>(kafka.Producer(group, transactionalId: group))
-            .SetLogHandler((_, m) => { if (m.Level <= SyslogLevel.Warning) logger.LogWarning("librdkafka: {Message}", m.Message); })
+            .SetLogHandler(
+                (_, m) =>
+                {
+                    if (m.Level <= SyslogLevel.Warning)
+                        logger.LogWarning("librdkafka: {Message}", m.Message);
+                }
+            )
             .Build();
         // Fences an earlier run of this republish and aborts whatever transaction it left open. This must come before the
         // progress is read: a killed run's open transaction holds the group's offset unstable (UNSTABLE_OFFSET_COMMIT), so
@@ -147,17 +182,29 @@ public sealed class ArchiveRepublisher(ArchiveStore store, ArchiveLayout layout,
         var committed = progressConsumer.Committed([position], TimeSpan.FromSeconds(30)).Single().Offset;
         var done = committed.IsSpecial ? 0 : committed.Value;
 
-        long sequence = 0, trades = 0;
+        long sequence = 0,
+            trades = 0;
         var marks = 0;
         var inTransaction = 0;
         var instruments = new SortedDictionary<string, InstrumentRef>(StringComparer.Ordinal);
         var commits = 0;
         void Send(byte[] key, byte[] value, Headers headers)
         {
-            if (sequence++ < done) return;
-            if (inTransaction == 0) producer.BeginTransaction();
-            producer.Produce(topic.Name, new Message<byte[]?, byte[]?> { Key = key, Value = value, Headers = headers });
-            if (++inTransaction >= TransactionRecords) Commit();
+            if (sequence++ < done)
+                return;
+            if (inTransaction == 0)
+                producer.BeginTransaction();
+            producer.Produce(
+                topic.Name,
+                new Message<byte[]?, byte[]?>
+                {
+                    Key = key,
+                    Value = value,
+                    Headers = headers,
+                }
+            );
+            if (++inTransaction >= TransactionRecords)
+                Commit();
             else if (commits == KillMidTransactionAfterCommits && inTransaction == Math.Max(1, TransactionRecords / 2))
             {
                 producer.Flush(TimeSpan.FromSeconds(30));
@@ -166,9 +213,13 @@ public sealed class ArchiveRepublisher(ArchiveStore store, ArchiveLayout layout,
         }
         void Commit()
         {
-            if (inTransaction == 0) return;
-            producer.SendOffsetsToTransaction([new TopicPartitionOffset(position, sequence)], progressConsumer.ConsumerGroupMetadata,
-                TimeSpan.FromSeconds(60));
+            if (inTransaction == 0)
+                return;
+            producer.SendOffsetsToTransaction(
+                [new TopicPartitionOffset(position, sequence)],
+                progressConsumer.ConsumerGroupMetadata,
+                TimeSpan.FromSeconds(60)
+            );
             producer.CommitTransaction(TimeSpan.FromSeconds(60));
             inTransaction = 0;
             commits++;
@@ -184,25 +235,41 @@ public sealed class ArchiveRepublisher(ArchiveStore store, ArchiveLayout layout,
                 instruments.TryAdd(key, t.Trade.Instrument);
                 var before = sequence;
                 Send(System.Text.Encoding.UTF8.GetBytes(key), t.Trade.ToByteArray(), TradeHeaders);
-                if (before >= done) trades++;
+                if (before >= done)
+                    trades++;
             }
         }
         if (instruments.Count == 0)
         {
-            if (inTransaction > 0) producer.AbortTransaction(TimeSpan.FromSeconds(60));
-            throw new InvalidRequestException($"the archive has no trades in [{ArchiveTime.ToUtc(request.FromUs):O}, {ArchiveTime.ToUtc(request.ToUs):O})"
-                + (request.Instruments is null ? "" : $" for {string.Join(", ", request.Instruments)}") + "; check --from/--to and --instrument");
+            if (inTransaction > 0)
+                producer.AbortTransaction(TimeSpan.FromSeconds(60));
+            throw new InvalidRequestException(
+                $"the archive has no trades in [{ArchiveTime.ToUtc(request.FromUs):O}, {ArchiveTime.ToUtc(request.ToUs):O})"
+                    + (request.Instruments is null ? "" : $" for {string.Join(", ", request.Instruments)}")
+                    + "; check --from/--to and --instrument"
+            );
         }
         foreach (var (key, instrument) in instruments)
         {
             var before = sequence;
-            var mark = new EndOfInput { Instrument = instrument, Origin = Origin.Import, ThroughTimeUs = request.ToUs };
+            var mark = new EndOfInput
+            {
+                Instrument = instrument,
+                Origin = Origin.Import,
+                ThroughTimeUs = request.ToUs,
+            };
             Send(System.Text.Encoding.UTF8.GetBytes(key), mark.ToByteArray(), MarkHeaders());
-            if (before >= done) marks++;
+            if (before >= done)
+                marks++;
         }
         Commit();
-        logger.LogInformation("Republished {Trades} trades and {Marks} end-of-input marks into {Topic} ({Done} were already there)",
-            trades, marks, topic.Name, Math.Min(done, sequence));
+        logger.LogInformation(
+            "Republished {Trades} trades and {Marks} end-of-input marks into {Topic} ({Done} were already there)",
+            trades,
+            marks,
+            topic.Name,
+            Math.Min(done, sequence)
+        );
         return new RepublishResult(topic.Name, trades, marks, Math.Min(done, sequence), sequence);
     }
 }

@@ -16,7 +16,9 @@ public static class ArchiveRole
     {
         var o = context.Options;
         if (!o.S3.IsConfigured)
-            throw new PipelineConfigurationException(["configuration: S3:Bucket is not set; give the archive a bucket with PIPELINE__S3__BUCKET (and PIPELINE__S3__ENDPOINT for a non-AWS store)"]);
+            throw new PipelineConfigurationException([
+                "configuration: S3:Bucket is not set; give the archive a bucket with PIPELINE__S3__BUCKET (and PIPELINE__S3__ENDPOINT for a non-AWS store)",
+            ]);
         var log = context.LoggerFactory.CreateLogger("archive");
         // /ready of this process (the API in `pipeline up`, --metrics-port of `pipeline archive`) says when data is held.
         RoleReadiness.Register("archive", ArchiveStatus.NotReadyReason);
@@ -31,17 +33,32 @@ public static class ArchiveRole
             RollInterval = TimeSpan.FromSeconds(o.Archive.RollSeconds),
             RetryMaxBackoff = TimeSpan.FromMilliseconds(o.Archive.RetryMaxBackoffMs),
         };
-        var writers = ArchiveDataset.All.Select(d => new ArchiveWriter(d, context.Kafka, store, layout, settings, log).RunAsync(ct)).ToList();
+        var writers = ArchiveDataset
+            .All.Select(d => new ArchiveWriter(d, context.Kafka, store, layout, settings, log).RunAsync(ct))
+            .ToList();
         if (o.Archive.CompactClosedDaysAfterSeconds > 0)
-            writers.Add(CompactClosedDaysAsync(new ArchiveCompactor(store, layout, log), TimeSpan.FromSeconds(o.Archive.CompactClosedDaysAfterSeconds),
-                TimeSpan.FromSeconds(o.Archive.CompactCheckSeconds), log, ct));
+            writers.Add(
+                CompactClosedDaysAsync(
+                    new ArchiveCompactor(store, layout, log),
+                    TimeSpan.FromSeconds(o.Archive.CompactClosedDaysAfterSeconds),
+                    TimeSpan.FromSeconds(o.Archive.CompactCheckSeconds),
+                    log,
+                    ct
+                )
+            );
         await Task.WhenAll(writers);
     }
 
     /// <summary>Beside the writers: every <paramref name="every"/>, the days closed for <paramref name="after"/> are compacted
     /// (ArchiveCompactor: only complete segments, exactly once across crashes; a segment still being written waits for the
     /// next round). A failure (S3 down) is logged and retried next round; it never stops the writers.</summary>
-    private static async Task CompactClosedDaysAsync(ArchiveCompactor compactor, TimeSpan after, TimeSpan every, ILogger log, CancellationToken ct)
+    private static async Task CompactClosedDaysAsync(
+        ArchiveCompactor compactor,
+        TimeSpan after,
+        TimeSpan every,
+        ILogger log,
+        CancellationToken ct
+    )
     {
         using var timer = new PeriodicTimer(every);
         try
@@ -55,20 +72,27 @@ public static class ArchiveRole
                     {
                         var result = await compactor.CompactAsync(dataset, day => ArchiveCompactor.IsClosed(day, now, after), ct);
                         if (result.FilesMerged > 0)
-                            log.LogInformation("Archive compaction of {Dataset}: {Files} files merged into {Folders} day files ({Rows} rows)",
-                                dataset.Name, result.FilesMerged, result.Folders, result.Rows);
+                            log.LogInformation(
+                                "Archive compaction of {Dataset}: {Files} files merged into {Folders} day files ({Rows} rows)",
+                                dataset.Name,
+                                result.FilesMerged,
+                                result.Folders,
+                                result.Rows
+                            );
                     }
                     catch (Exception e) when (!ct.IsCancellationRequested)
                     {
-                        log.LogWarning(e, "Archive compaction of {Dataset} failed; retried in {Seconds} s", dataset.Name, every.TotalSeconds);
+                        log.LogWarning(
+                            e,
+                            "Archive compaction of {Dataset} failed; retried in {Seconds} s",
+                            dataset.Name,
+                            every.TotalSeconds
+                        );
                     }
                 }
-            }
-            while (await timer.WaitForNextTickAsync(ct));
+            } while (await timer.WaitForNextTickAsync(ct));
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
     }
 
     /// <summary>A missing bucket or refused credentials are configuration faults (one line); an unreachable store is not
@@ -81,11 +105,15 @@ public static class ArchiveRole
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
-            throw new PipelineConfigurationException([$"configuration: S3 bucket '{s3.Bucket}' does not exist at {s3.Endpoint ?? "AWS " + s3.EffectiveRegion}; create it or fix PIPELINE__S3__BUCKET"]);
+            throw new PipelineConfigurationException([
+                $"configuration: S3 bucket '{s3.Bucket}' does not exist at {s3.Endpoint ?? "AWS " + s3.EffectiveRegion}; create it or fix PIPELINE__S3__BUCKET",
+            ]);
         }
         catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized)
         {
-            throw new PipelineConfigurationException([$"configuration: S3 refused the credentials for bucket '{s3.Bucket}' ({e.ErrorCode}); fix PIPELINE__S3__ACCESSKEY/SECRETKEY (or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)"]);
+            throw new PipelineConfigurationException([
+                $"configuration: S3 refused the credentials for bucket '{s3.Bucket}' ({e.ErrorCode}); fix PIPELINE__S3__ACCESSKEY/SECRETKEY (or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)",
+            ]);
         }
         catch (Exception e) when (e is not AmazonS3Exception && !ct.IsCancellationRequested)
         {

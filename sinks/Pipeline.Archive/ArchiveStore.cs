@@ -15,17 +15,28 @@ public sealed class ArchiveStore(IAmazonS3 client, string bucket, long multipart
     {
         if (bytes.LongLength < multipartThresholdBytes)
         {
-            await client.PutObjectAsync(new PutObjectRequest { BucketName = Bucket, Key = key, InputStream = new MemoryStream(bytes) }, ct);
+            await client.PutObjectAsync(
+                new PutObjectRequest
+                {
+                    BucketName = Bucket,
+                    Key = key,
+                    InputStream = new MemoryStream(bytes),
+                },
+                ct
+            );
             return;
         }
         using var transfer = new TransferUtility(client, new TransferUtilityConfig { MinSizeBeforePartUpload = multipartThresholdBytes });
-        await transfer.UploadAsync(new TransferUtilityUploadRequest
-        {
-            BucketName = Bucket,
-            Key = key,
-            InputStream = new MemoryStream(bytes),
-            PartSize = Math.Max(5L * 1024 * 1024, multipartThresholdBytes / 2),
-        }, ct);
+        await transfer.UploadAsync(
+            new TransferUtilityUploadRequest
+            {
+                BucketName = Bucket,
+                Key = key,
+                InputStream = new MemoryStream(bytes),
+                PartSize = Math.Max(5L * 1024 * 1024, multipartThresholdBytes / 2),
+            },
+            ct
+        );
     }
 
     public async Task<byte[]> GetAsync(string key, CancellationToken ct)
@@ -43,17 +54,19 @@ public sealed class ArchiveStore(IAmazonS3 client, string bucket, long multipart
         string? token = null;
         do
         {
-            var page = await client.ListObjectsV2Async(new ListObjectsV2Request
-            {
-                BucketName = Bucket,
-                Prefix = prefix,
-                ContinuationToken = token,
-                StartAfter = token is null ? startAfter : null,
-            }, ct);
+            var page = await client.ListObjectsV2Async(
+                new ListObjectsV2Request
+                {
+                    BucketName = Bucket,
+                    Prefix = prefix,
+                    ContinuationToken = token,
+                    StartAfter = token is null ? startAfter : null,
+                },
+                ct
+            );
             all.AddRange(page.S3Objects ?? []);
             token = page.IsTruncated == true ? page.NextContinuationToken : null;
-        }
-        while (token is not null);
+        } while (token is not null);
         return all;
     }
 
@@ -64,17 +77,19 @@ public sealed class ArchiveStore(IAmazonS3 client, string bucket, long multipart
         string? token = null;
         do
         {
-            var page = await client.ListObjectsV2Async(new ListObjectsV2Request
-            {
-                BucketName = Bucket,
-                Prefix = prefix,
-                Delimiter = "/",
-                ContinuationToken = token,
-            }, ct);
+            var page = await client.ListObjectsV2Async(
+                new ListObjectsV2Request
+                {
+                    BucketName = Bucket,
+                    Prefix = prefix,
+                    Delimiter = "/",
+                    ContinuationToken = token,
+                },
+                ct
+            );
             all.AddRange(page.CommonPrefixes ?? []);
             token = page.IsTruncated == true ? page.NextContinuationToken : null;
-        }
-        while (token is not null);
+        } while (token is not null);
         all.Sort(StringComparer.Ordinal);
         return all;
     }

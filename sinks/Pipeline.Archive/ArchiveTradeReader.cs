@@ -18,7 +18,8 @@ public sealed class ArchiveTradeReader(ArchiveStore store, ArchiveLayout layout)
     {
         var first = DateOnly.FromDateTime(ArchiveTime.ToUtc(fromUs));
         var last = DateOnly.FromDateTime(ArchiveTime.ToUtc(toUs - 1));
-        for (var d = first; d <= last; d = d.AddDays(1)) yield return d;
+        for (var d = first; d <= last; d = d.AddDays(1))
+            yield return d;
     }
 
     /// <summary>The keys of every trades file of a day, over all exchange and symbol folders.</summary>
@@ -32,32 +33,46 @@ public sealed class ArchiveTradeReader(ArchiveStore store, ArchiveLayout layout)
         }
         var files = new List<string>();
         foreach (var symbol in _symbolFolders)
-            files.AddRange((await store.ListAsync($"{symbol}date={day:yyyy-MM-dd}/", null, ct))
-                .Select(o => o.Key)
-                .Where(k => k.EndsWith(".parquet", StringComparison.Ordinal)));
+            files.AddRange(
+                (await store.ListAsync($"{symbol}date={day:yyyy-MM-dd}/", null, ct))
+                    .Select(o => o.Key)
+                    .Where(k => k.EndsWith(".parquet", StringComparison.Ordinal))
+            );
         return files;
     }
 
     /// <summary>The trades of one day inside [fromUs, toUs) (and of the instruments, when given), each once, in exchange-time
     /// order; ties broken by instrument key and trades.valid position so every read of the same archive gives the same order.</summary>
-    public async Task<List<ArchivedTrade>> ReadDayAsync(DateOnly day, long fromUs, long toUs, IReadOnlySet<string>? instruments,
-        CancellationToken ct)
+    public async Task<List<ArchivedTrade>> ReadDayAsync(
+        DateOnly day,
+        long fromUs,
+        long toUs,
+        IReadOnlySet<string>? instruments,
+        CancellationToken ct
+    )
     {
         var seen = new HashSet<(int, long)>();
         var trades = new List<ArchivedTrade>();
         foreach (var key in await DayFilesAsync(day, ct))
-            foreach (var t in await ReadFileAsync(await store.GetAsync(key, ct), ct))
-                if (t.Trade.EventTimeUs >= fromUs && t.Trade.EventTimeUs < toUs
-                    && (instruments is null || instruments.Contains(t.Trade.Instrument.Key))
-                    && seen.Add((t.Partition, t.Offset)))
-                    trades.Add(t);
-        trades.Sort(static (a, b) =>
-        {
-            var c = a.Trade.EventTimeUs.CompareTo(b.Trade.EventTimeUs);
-            if (c == 0) c = string.CompareOrdinal(a.Trade.Instrument.Key, b.Trade.Instrument.Key);
-            if (c == 0) c = a.Partition.CompareTo(b.Partition);
-            return c != 0 ? c : a.Offset.CompareTo(b.Offset);
-        });
+        foreach (var t in await ReadFileAsync(await store.GetAsync(key, ct), ct))
+            if (
+                t.Trade.EventTimeUs >= fromUs
+                && t.Trade.EventTimeUs < toUs
+                && (instruments is null || instruments.Contains(t.Trade.Instrument.Key))
+                && seen.Add((t.Partition, t.Offset))
+            )
+                trades.Add(t);
+        trades.Sort(
+            static (a, b) =>
+            {
+                var c = a.Trade.EventTimeUs.CompareTo(b.Trade.EventTimeUs);
+                if (c == 0)
+                    c = string.CompareOrdinal(a.Trade.Instrument.Key, b.Trade.Instrument.Key);
+                if (c == 0)
+                    c = a.Partition.CompareTo(b.Partition);
+                return c != 0 ? c : a.Offset.CompareTo(b.Offset);
+            }
+        );
         return trades;
     }
 
@@ -91,7 +106,12 @@ public sealed class ArchiveTradeReader(ArchiveStore store, ArchiveLayout layout)
                     TradeId = tradeId[i],
                     Price = Schemas.V1.Decimal.From(Normalized(price[i])),
                     Size = Schemas.V1.Decimal.From(Normalized(size[i])),
-                    Aggressor = aggressor[i] switch { "buy" => AggressorSide.Buy, "sell" => AggressorSide.Sell, _ => AggressorSide.Unspecified },
+                    Aggressor = aggressor[i] switch
+                    {
+                        "buy" => AggressorSide.Buy,
+                        "sell" => AggressorSide.Sell,
+                        _ => AggressorSide.Unspecified,
+                    },
                     EventTimeUs = ArchiveTime.ToMicros(eventTime[i]),
                     ReceiveTimeUs = ArchiveTime.ToMicros(receiveTime[i]),
                     Origin = Enum.TryParse<Origin>(origin[i], ignoreCase: true, out var o) ? o : Origin.Unspecified,
@@ -113,7 +133,8 @@ public sealed class ArchiveTradeReader(ArchiveStore store, ArchiveLayout layout)
         return values;
     }
 
-    private static async Task<T[]> Values<T>(ParquetRowGroupReader rg, DataField field, int n, CancellationToken ct) where T : struct
+    private static async Task<T[]> Values<T>(ParquetRowGroupReader rg, DataField field, int n, CancellationToken ct)
+        where T : struct
     {
         var values = new T[n];
         await rg.ReadAsync(field, values.AsMemory(), cancellationToken: ct);

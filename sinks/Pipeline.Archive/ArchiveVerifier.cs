@@ -17,28 +17,37 @@ public sealed class ArchiveVerifier(ArchiveStore store, ArchiveLayout layout)
             var daySize = sizes.TryGetValue(compaction.File.Key, out var listed) ? listed : await store.SizeAsync(compaction.File.Key, ct);
             if (daySize != compaction.File.Bytes)
                 problems.Add($"{dataset.Name}: day file {compaction.File.Key} of compaction {r.Key} is missing or truncated");
-            foreach (var source in compaction.Sources) compacted[source.Key] = source.Bytes;
+            foreach (var source in compaction.Sources)
+                compacted[source.Key] = source.Bytes;
         }
         long records = 0;
         for (var p = 0; p < partitions; p++)
         {
-            long? first = null, next = null;
+            long? first = null,
+                next = null;
             foreach (var m in await store.ListAsync(layout.ManifestPrefix(dataset.Name, p), null, ct))
             {
                 var manifest = ArchiveManifest.FromJson(await store.GetAsync(m.Key, ct));
                 if (next is long expected && manifest.FirstOffset != expected)
-                    problems.Add(manifest.FirstOffset > expected
-                        ? $"{dataset.Name} partition {p}: hole, offsets {expected}-{manifest.FirstOffset - 1} are in no segment"
-                        : $"{dataset.Name} partition {p}: overlap, segment {manifest.FirstOffset}-{manifest.LastOffset} starts before {expected}");
+                    problems.Add(
+                        manifest.FirstOffset > expected
+                            ? $"{dataset.Name} partition {p}: hole, offsets {expected}-{manifest.FirstOffset - 1} are in no segment"
+                            : $"{dataset.Name} partition {p}: overlap, segment {manifest.FirstOffset}-{manifest.LastOffset} starts before {expected}"
+                    );
                 foreach (var f in manifest.Files)
-                    if ((!sizes.TryGetValue(f.Key, out var size) || size != f.Bytes)
-                        && !(compacted.TryGetValue(f.Key, out var inDay) && inDay == f.Bytes))
-                        problems.Add($"{dataset.Name} partition {p}: file {f.Key} of segment {manifest.FirstOffset}-{manifest.LastOffset} is missing or truncated");
+                    if (
+                        (!sizes.TryGetValue(f.Key, out var size) || size != f.Bytes)
+                        && !(compacted.TryGetValue(f.Key, out var inDay) && inDay == f.Bytes)
+                    )
+                        problems.Add(
+                            $"{dataset.Name} partition {p}: file {f.Key} of segment {manifest.FirstOffset}-{manifest.LastOffset} is missing or truncated"
+                        );
                 first ??= manifest.FirstOffset;
                 next = manifest.LastOffset + 1;
                 records += manifest.Records;
             }
-            if (first is long f0) covered[p] = (f0, next!.Value - 1);
+            if (first is long f0)
+                covered[p] = (f0, next!.Value - 1);
         }
         return new ArchiveVerification(dataset.Name, covered, records, problems);
     }

@@ -7,18 +7,24 @@ using Amazon.S3;
 using Confluent.Kafka;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
+using Pipeline.Plumbing.Errors;
 using Pipeline.Plumbing.Kafka;
 using Pipeline.Plumbing.Resilience;
 using Pipeline.Plumbing.Serialization;
 using Pipeline.Plumbing.Topics;
-using Pipeline.Schemas.V1;
-using Pipeline.Plumbing.Errors;
 using Pipeline.Schemas;
+using Pipeline.Schemas.V1;
 
 namespace Pipeline.Archive;
 
-public sealed class ArchiveWriter(ArchiveDataset dataset, KafkaClientSettings kafka, ArchiveStore store, ArchiveLayout layout,
-    ArchiveSettings settings, ILogger logger)
+public sealed class ArchiveWriter(
+    ArchiveDataset dataset,
+    KafkaClientSettings kafka,
+    ArchiveStore store,
+    ArchiveLayout layout,
+    ArchiveSettings settings,
+    ILogger logger
+)
 {
     private static readonly Headers DeadLetterHeaders = MessageHeaders.For<DeadLetter>();
     private readonly Dictionary<int, SegmentBuffer> _buffers = new();
@@ -27,14 +33,20 @@ public sealed class ArchiveWriter(ArchiveDataset dataset, KafkaClientSettings ka
 
     public string GroupId => $"{settings.ConsumerName}.{dataset.Name}";
 
-    public Task RunAsync(CancellationToken ct) => Task.Factory.StartNew(() => RunLoopAsync(ct), ct,
-        TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+    public Task RunAsync(CancellationToken ct) =>
+        Task.Factory.StartNew(() => RunLoopAsync(ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
 
     private async Task RunLoopAsync(CancellationToken ct)
     {
         ArchiveStatus.Set(dataset.Name, ArchiveState.Starting);
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(kafka.Consumer($"archive-{dataset.Name}", GroupId))
-            .SetLogHandler((_, m) => { if (m.Level <= SyslogLevel.Warning) logger.LogWarning("librdkafka: {Message}", m.Message); })
+            .SetLogHandler(
+                (_, m) =>
+                {
+                    if (m.Level <= SyslogLevel.Warning)
+                        logger.LogWarning("librdkafka: {Message}", m.Message);
+                }
+            )
             .Build();
         _consumer = consumer;
         try
@@ -48,8 +60,13 @@ public sealed class ArchiveWriter(ArchiveDataset dataset, KafkaClientSettings ka
             }
             consumer.Assign(starts);
             ArchiveStatus.Set(dataset.Name, ArchiveState.Consuming);
-            logger.LogInformation("Archiving {Topic} to s3://{Bucket}/{Prefix} from {Starts}", dataset.Topic, store.Bucket,
-                layout.DatasetPrefix(dataset.Name), string.Join(", ", starts.Select(s => $"{s.Partition.Value}@{s.Offset.Value}")));
+            logger.LogInformation(
+                "Archiving {Topic} to s3://{Bucket}/{Prefix} from {Starts}",
+                dataset.Topic,
+                store.Bucket,
+                layout.DatasetPrefix(dataset.Name),
+                string.Join(", ", starts.Select(s => $"{s.Partition.Value}@{s.Offset.Value}"))
+            );
 
             while (!ct.IsCancellationRequested)
             {
@@ -57,7 +74,8 @@ public sealed class ArchiveWriter(ArchiveDataset dataset, KafkaClientSettings ka
                 if (record is { IsPartitionEOF: false })
                 {
                     var buffer = _buffers[record.Partition.Value];
-                    if (buffer.RedoThrough is long through && record.Offset.Value > through) await SealAsync(buffer, through, ct);
+                    if (buffer.RedoThrough is long through && record.Offset.Value > through)
+                        await SealAsync(buffer, through, ct);
                     buffer.Add(record);
                     if (buffer.RedoThrough is long redo ? record.Offset.Value >= redo : buffer.Bytes >= settings.RollBytes)
                         await SealAsync(buffer, buffer.LastOffset, ct);
@@ -67,9 +85,7 @@ public sealed class ArchiveWriter(ArchiveDataset dataset, KafkaClientSettings ka
                         await SealAsync(buffer, buffer.LastOffset, ct);
             }
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
         finally
         {
             // Open segments are not written: their positions are not committed, so the next start reads them again.
@@ -84,7 +100,8 @@ public sealed class ArchiveWriter(ArchiveDataset dataset, KafkaClientSettings ka
         using var admin = new AdminClientBuilder(kafka.Admin($"archive-{dataset.Name}-admin")).Build();
         var meta = admin.GetMetadata(dataset.Topic, TimeSpan.FromSeconds(30));
         var topic = meta.Topics.Single(t => t.Topic == dataset.Topic);
-        if (topic.Error.IsError) throw new DependencyUnavailableException($"archive: topic {dataset.Topic} is not available ({topic.Error.Reason})");
+        if (topic.Error.IsError)
+            throw new DependencyUnavailableException($"archive: topic {dataset.Topic} is not available ({topic.Error.Reason})");
         return topic.Partitions.Select(p => new TopicPartition(dataset.Topic, p.PartitionId)).OrderBy(p => p.Partition.Value).ToList();
     }
 
@@ -96,30 +113,50 @@ public sealed class ArchiveWriter(ArchiveDataset dataset, KafkaClientSettings ka
         var committed = consumer.Committed([tp], TimeSpan.FromSeconds(30)).Single().Offset;
         var low = consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(30)).Low.Value;
         var from = committed.IsSpecial ? 0 : committed.Value;
-        var manifests = await store.ListAsync(layout.ManifestPrefix(dataset.Name, p), from > 0 ? layout.ManifestsFrom(dataset.Name, p, from) : null, ct);
+        var manifests = await store.ListAsync(
+            layout.ManifestPrefix(dataset.Name, p),
+            from > 0 ? layout.ManifestsFrom(dataset.Name, p, from) : null,
+            ct
+        );
         long start;
         long? redo = null;
-        if (manifests.Count == 0) start = committed.IsSpecial ? low : committed.Value;
+        if (manifests.Count == 0)
+            start = committed.IsSpecial ? low : committed.Value;
         else
         {
             var last = ArchiveManifest.FromJson(await store.GetAsync(manifests[^1].Key, ct));
             var missing = 0;
             // A file compaction merged into its day file is not missing: rewriting it would archive its rows twice.
             foreach (var file in last.Files)
-                if (!await ArchiveCompactor.IsPresentAsync(store, layout, dataset.Name, file, ct)) missing++;
-            if (missing == 0) start = last.LastOffset + 1;
+                if (!await ArchiveCompactor.IsPresentAsync(store, layout, dataset.Name, file, ct))
+                    missing++;
+            if (missing == 0)
+                start = last.LastOffset + 1;
             else
             {
                 start = last.FirstOffset;
                 redo = last.LastOffset;
-                logger.LogWarning("Archive {Dataset} partition {Partition}: segment {First}-{Last} has {Missing} of {Files} files missing "
-                    + "(a crash mid-upload); rewriting it", dataset.Name, p, last.FirstOffset, last.LastOffset, missing, last.Files.Count);
+                logger.LogWarning(
+                    "Archive {Dataset} partition {Partition}: segment {First}-{Last} has {Missing} of {Files} files missing "
+                        + "(a crash mid-upload); rewriting it",
+                    dataset.Name,
+                    p,
+                    last.FirstOffset,
+                    last.LastOffset,
+                    missing,
+                    last.Files.Count
+                );
             }
         }
         if (start < low)
         {
-            logger.LogError("Archive {Dataset} partition {Partition}: offsets {From}-{To} left Kafka (retention) before they were archived",
-                dataset.Name, p, start, low - 1);
+            logger.LogError(
+                "Archive {Dataset} partition {Partition}: offsets {From}-{To} left Kafka (retention) before they were archived",
+                dataset.Name,
+                p,
+                start,
+                low - 1
+            );
             start = low;
             redo = null;
         }
@@ -148,37 +185,86 @@ public sealed class ArchiveWriter(ArchiveDataset dataset, KafkaClientSettings ka
                 deadLetters.Add((r, value.FaultReason!));
                 continue;
             }
-            try { records.Add(dataset.Decode(p, r.Offset.Value, value.PayloadArray())); }
-            catch (FormatException e) { deadLetters.Add((r, e.Message)); }
+            try
+            {
+                records.Add(dataset.Decode(p, r.Offset.Value, value.PayloadArray()));
+            }
+            catch (FormatException e)
+            {
+                deadLetters.Add((r, e.Message));
+            }
         }
         var files = new List<(ArchivedFile File, byte[] Bytes)>();
         foreach (var group in records.GroupBy(r => r.Folder).OrderBy(g => g.Key.Path, StringComparer.Ordinal))
         {
             var bytes = await dataset.WriteFileAsync(group.ToList(), ct);
-            files.Add((new ArchivedFile(layout.DataKey(dataset.Name, group.Key, p, first, lastOffset), group.Count(), bytes.LongLength), bytes));
+            files.Add(
+                (new ArchivedFile(layout.DataKey(dataset.Name, group.Key, p, first, lastOffset), group.Count(), bytes.LongLength), bytes)
+            );
         }
-        var manifest = new ArchiveManifest(dataset.Name, dataset.Topic, p, first, lastOffset, records.Count, skipped + deadLetters.Count,
-            files.Select(f => f.File).ToList());
+        var manifest = new ArchiveManifest(
+            dataset.Name,
+            dataset.Topic,
+            p,
+            first,
+            lastOffset,
+            records.Count,
+            skipped + deadLetters.Count,
+            files.Select(f => f.File).ToList()
+        );
 
-        await RetryAsync("upload manifest", async () => { await store.PutAsync(layout.ManifestKey(dataset.Name, p, first, lastOffset), manifest.ToJson(), ct); return 0; }, ct);
+        await RetryAsync(
+            "upload manifest",
+            async () =>
+            {
+                await store.PutAsync(layout.ManifestKey(dataset.Name, p, first, lastOffset), manifest.ToJson(), ct);
+                return 0;
+            },
+            ct
+        );
         foreach (var (file, bytes) in files)
-            await RetryAsync($"upload {file.Key}", async () => { await store.PutAsync(file.Key, bytes, ct); return 0; }, ct);
-        if (deadLetters.Count > 0) SendDeadLetters(deadLetters);
+            await RetryAsync(
+                $"upload {file.Key}",
+                async () =>
+                {
+                    await store.PutAsync(file.Key, bytes, ct);
+                    return 0;
+                },
+                ct
+            );
+        if (deadLetters.Count > 0)
+            SendDeadLetters(deadLetters);
 
-        try { _consumer!.Commit([new TopicPartitionOffset(dataset.Topic, p, lastOffset + 1)]); }
+        try
+        {
+            _consumer!.Commit([new TopicPartitionOffset(dataset.Topic, p, lastOffset + 1)]);
+        }
         catch (KafkaException e)
         {
             // The manifest is the archive's own record of progress; the group position only shows lag, so this is not fatal.
-            logger.LogWarning("Archive {Dataset}: committing position {Offset} of partition {Partition} failed ({Reason}); the manifest has it",
-                dataset.Name, lastOffset + 1, p, e.Error.Reason);
+            logger.LogWarning(
+                "Archive {Dataset}: committing position {Offset} of partition {Partition} failed ({Reason}); the manifest has it",
+                dataset.Name,
+                lastOffset + 1,
+                p,
+                e.Error.Reason
+            );
         }
         ArchiveStatus.RecordsArchived.Add(records.Count, new KeyValuePair<string, object?>("dataset", dataset.Name));
         ArchiveStatus.FilesUploaded.Add(files.Count, new KeyValuePair<string, object?>("dataset", dataset.Name));
-        logger.LogDebug("Archived {Dataset} partition {Partition} offsets {First}-{Last}: {Records} records in {Files} files",
-            dataset.Name, p, first, lastOffset, records.Count, files.Count);
+        logger.LogDebug(
+            "Archived {Dataset} partition {Partition} offsets {First}-{Last}: {Records} records in {Files} files",
+            dataset.Name,
+            p,
+            first,
+            lastOffset,
+            records.Count,
+            files.Count
+        );
         var carry = buffer.Records.Where(r => r.Offset.Value > lastOffset).ToList();
         buffer.Reset(lastOffset + 1);
-        foreach (var r in carry) buffer.Add(r);
+        foreach (var r in carry)
+            buffer.Add(r);
     }
 
     private void SendDeadLetters(List<(ConsumeResult<byte[]?, byte[]?> Record, string Reason)> records)
@@ -187,14 +273,26 @@ public sealed class ArchiveWriter(ArchiveDataset dataset, KafkaClientSettings ka
         var now = ArchiveTime.ToMicros(DateTime.UtcNow);
         foreach (var (r, reason) in records)
         {
-            var dl = DeadLetterRecord.Create(dataset.Topic, r.Partition.Value, r.Offset.Value, r.Message.Key, r.Message.Value,
-                DeadLetterReasons.ArchiveUnwritable, reason, "archive", now);
-            _deadLetters.Produce(TopicCatalog.DeadLetters.Name, new Message<byte[]?, byte[]?>
-            {
-                Key = r.Message.Key,
-                Value = RecordValues.Write(TopicCatalog.DeadLetters.Name, dl.ToByteArray()),
-                Headers = RecordValues.HeadersFor(TopicCatalog.DeadLetters.Name, DeadLetterHeaders),
-            });
+            var dl = DeadLetterRecord.Create(
+                dataset.Topic,
+                r.Partition.Value,
+                r.Offset.Value,
+                r.Message.Key,
+                r.Message.Value,
+                DeadLetterReasons.ArchiveUnwritable,
+                reason,
+                "archive",
+                now
+            );
+            _deadLetters.Produce(
+                TopicCatalog.DeadLetters.Name,
+                new Message<byte[]?, byte[]?>
+                {
+                    Key = r.Message.Key,
+                    Value = RecordValues.Write(TopicCatalog.DeadLetters.Name, dl.ToByteArray()),
+                    Headers = RecordValues.HeadersFor(TopicCatalog.DeadLetters.Name, DeadLetterHeaders),
+                }
+            );
         }
         _deadLetters.Flush(TimeSpan.FromSeconds(30));
         ArchiveStatus.DeadLetters.Add(records.Count, new KeyValuePair<string, object?>("dataset", dataset.Name));
@@ -211,7 +309,12 @@ public sealed class ArchiveWriter(ArchiveDataset dataset, KafkaClientSettings ka
                 var result = await step();
                 if (failures > 0)
                 {
-                    logger.LogInformation("Archive {Dataset}: S3 accepted {What} after {Failures} failed attempts", dataset.Name, what, failures);
+                    logger.LogInformation(
+                        "Archive {Dataset}: S3 accepted {What} after {Failures} failed attempts",
+                        dataset.Name,
+                        what,
+                        failures
+                    );
                     ArchiveStatus.Set(dataset.Name, ArchiveState.Consuming);
                 }
                 return result;
@@ -221,13 +324,19 @@ public sealed class ArchiveWriter(ArchiveDataset dataset, KafkaClientSettings ka
                 ArchiveStatus.Set(dataset.Name, ArchiveState.Holding, Describe(e), _buffers.Values.Sum(b => (long)b.Records.Count));
                 ArchiveStatus.UploadFailures.Add(1, new KeyValuePair<string, object?>("dataset", dataset.Name));
                 if (failures % 10 == 0)
-                    logger.LogWarning("Archive {Dataset}: {What} failed ({Error}); holding the data and retrying", dataset.Name, what, Describe(e));
+                    logger.LogWarning(
+                        "Archive {Dataset}: {What} failed ({Error}); holding the data and retrying",
+                        dataset.Name,
+                        what,
+                        Describe(e)
+                    );
                 await Task.Delay(Backoff.Delay(failures + 1, TimeSpan.FromMilliseconds(200), settings.RetryMaxBackoff), ct);
             }
         }
     }
 
-    private static string Describe(Exception e) => e is AmazonS3Exception s3
-        ? $"{(int)s3.StatusCode} {s3.ErrorCode}: {s3.Message}"
-        : $"{e.GetType().Name}: {e.InnerException?.Message ?? e.Message}";
+    private static string Describe(Exception e) =>
+        e is AmazonS3Exception s3
+            ? $"{(int)s3.StatusCode} {s3.ErrorCode}: {s3.Message}"
+            : $"{e.GetType().Name}: {e.InnerException?.Message ?? e.Message}";
 }

@@ -9,36 +9,108 @@ namespace Pipeline.Archive;
 
 public sealed class CandleArchive : ArchiveDataset
 {
-    private static readonly DataField InstrumentF = Text("instrument"), BaseF = Text("base"), QuoteF = Text("quote"), MarketF = Text("market"),
-        IntervalF = Text("interval"), OpenTimeF = Time("open_time"), CloseTimeF = Time("close_time"),
-        OpenF = Exact("open"), HighF = Exact("high"), LowF = Exact("low"), CloseF = Exact("close"),
-        VolumeF = Exact("volume"), QuoteVolumeF = Exact("quote_volume"), TradeCountF = Long("trade_count"),
-        TakerBuyVolumeF = Exact("taker_buy_volume", nullable: true), TakerBuyQuoteVolumeF = Exact("taker_buy_quote_volume", nullable: true),
-        VwapF = Exact("vwap", nullable: true), FirstTradeIdF = Long("first_trade_id"), LastTradeIdF = Long("last_trade_id"),
-        RevisionF = Int("revision"), SourceF = Text("source"), OriginF = Text("origin"), PartitionF = Int("kafka_partition"), OffsetF = Long("kafka_offset");
+    private static readonly DataField InstrumentF = Text("instrument"),
+        BaseF = Text("base"),
+        QuoteF = Text("quote"),
+        MarketF = Text("market"),
+        IntervalF = Text("interval"),
+        OpenTimeF = Time("open_time"),
+        CloseTimeF = Time("close_time"),
+        OpenF = Exact("open"),
+        HighF = Exact("high"),
+        LowF = Exact("low"),
+        CloseF = Exact("close"),
+        VolumeF = Exact("volume"),
+        QuoteVolumeF = Exact("quote_volume"),
+        TradeCountF = Long("trade_count"),
+        TakerBuyVolumeF = Exact("taker_buy_volume", nullable: true),
+        TakerBuyQuoteVolumeF = Exact("taker_buy_quote_volume", nullable: true),
+        VwapF = Exact("vwap", nullable: true),
+        FirstTradeIdF = Long("first_trade_id"),
+        LastTradeIdF = Long("last_trade_id"),
+        RevisionF = Int("revision"),
+        SourceF = Text("source"),
+        OriginF = Text("origin"),
+        PartitionF = Int("kafka_partition"),
+        OffsetF = Long("kafka_offset");
 
     public override string Name => "candles";
     public override string Topic => TopicCatalog.FinalCandles.Name;
     public override string MessageType => Candle.Descriptor.FullName;
-    public override ParquetSchema Schema { get; } = new(InstrumentF, BaseF, QuoteF, MarketF, IntervalF, OpenTimeF, CloseTimeF,
-        OpenF, HighF, LowF, CloseF, VolumeF, QuoteVolumeF, TradeCountF, TakerBuyVolumeF, TakerBuyQuoteVolumeF, VwapF,
-        FirstTradeIdF, LastTradeIdF, RevisionF, SourceF, OriginF, PartitionF, OffsetF);
+    public override ParquetSchema Schema { get; } =
+        new(
+            InstrumentF,
+            BaseF,
+            QuoteF,
+            MarketF,
+            IntervalF,
+            OpenTimeF,
+            CloseTimeF,
+            OpenF,
+            HighF,
+            LowF,
+            CloseF,
+            VolumeF,
+            QuoteVolumeF,
+            TradeCountF,
+            TakerBuyVolumeF,
+            TakerBuyQuoteVolumeF,
+            VwapF,
+            FirstTradeIdF,
+            LastTradeIdF,
+            RevisionF,
+            SourceF,
+            OriginF,
+            PartitionF,
+            OffsetF
+        );
 
     public override ArchiveRecord Decode(int partition, long offset, byte[] value)
     {
         Candle c;
-        try { c = Candle.Parser.ParseFrom(value); }
-        catch (Google.Protobuf.InvalidProtocolBufferException e) { throw new FormatException($"not a Candle: {e.Message}"); }
-        if (c.Instrument is null || c.Open is null || c.High is null || c.Low is null || c.Close is null || c.Volume is null || c.QuoteVolume is null)
+        try
+        {
+            c = Candle.Parser.ParseFrom(value);
+        }
+        catch (Google.Protobuf.InvalidProtocolBufferException e)
+        {
+            throw new FormatException($"not a Candle: {e.Message}");
+        }
+        if (
+            c.Instrument is null
+            || c.Open is null
+            || c.High is null
+            || c.Low is null
+            || c.Close is null
+            || c.Volume is null
+            || c.QuoteVolume is null
+        )
             throw new FormatException("candle without instrument or prices");
-        foreach (var (d, what) in new[] { (c.Open, "open"), (c.High, "high"), (c.Low, "low"), (c.Close, "close"), (c.Volume, "volume"),
-                     (c.QuoteVolume, "quote_volume"), (c.TakerBuyVolume, "taker_buy_volume"), (c.TakerBuyQuoteVolume, "taker_buy_quote_volume"), (c.Vwap, "vwap") })
-            if (d is not null) CheckExact(d, what);
+        foreach (
+            var (d, what) in new[]
+            {
+                (c.Open, "open"),
+                (c.High, "high"),
+                (c.Low, "low"),
+                (c.Close, "close"),
+                (c.Volume, "volume"),
+                (c.QuoteVolume, "quote_volume"),
+                (c.TakerBuyVolume, "taker_buy_volume"),
+                (c.TakerBuyQuoteVolume, "taker_buy_quote_volume"),
+                (c.Vwap, "vwap"),
+            }
+        )
+            if (d is not null)
+                CheckExact(d, what);
         return new ArchiveRecord(partition, offset, HivePartition.Of(c.Instrument, c.OpenTimeUs), c);
     }
 
-    public override async Task WriteRowGroupAsync(ParquetRowGroupWriter rg, IReadOnlyList<ArchiveRecord> rows,
-        Dictionary<string, (long Min, long Max)> times, CancellationToken ct)
+    public override async Task WriteRowGroupAsync(
+        ParquetRowGroupWriter rg,
+        IReadOnlyList<ArchiveRecord> rows,
+        Dictionary<string, (long Min, long Max)> times,
+        CancellationToken ct
+    )
     {
         static Candle C(ArchiveRecord r) => (Candle)r.Message;
         await Strings(rg, InstrumentF, rows, r => C(r).Instrument.Key);

@@ -12,12 +12,17 @@ internal static class ParquetColumns
     private static readonly decimal Limit = 100_000_000_000_000_000_000m;
 
     public static DataField Text(string name, bool nullable = false) => new DataField<string>(name, nullable);
+
     public static DataField Long(string name) => new DataField<long>(name, false);
+
     public static DataField Int(string name) => new DataField<int>(name, false);
+
     public static DataField Real(string name) => new DataField<double>(name, true);
+
     public static DataField Exact(string name, bool nullable = false) => new DecimalDataField(name, Precision, Scale, true, nullable);
-    public static DataField Time(string name) => new DateTimeDataField(name, DateTimeFormat.Timestamp, isAdjustedToUTC: true,
-        unit: DateTimeTimeUnit.Micros, isNullable: false);
+
+    public static DataField Time(string name) =>
+        new DateTimeDataField(name, DateTimeFormat.Timestamp, isAdjustedToUTC: true, unit: DateTimeTimeUnit.Micros, isNullable: false);
 
     /// <summary>The value, when decimal(38,18) holds it exactly; otherwise a FormatException (the record goes to dead letters).</summary>
     public static decimal CheckExact(decimal value, string what)
@@ -28,35 +33,62 @@ internal static class ParquetColumns
         return value;
     }
 
-    public static Task Strings(ParquetRowGroupWriter rg, DataField field, IReadOnlyList<ArchiveRecord> rows, Func<ArchiveRecord, string?> get)
+    public static Task Strings(
+        ParquetRowGroupWriter rg,
+        DataField field,
+        IReadOnlyList<ArchiveRecord> rows,
+        Func<ArchiveRecord, string?> get
+    )
     {
         var values = new string?[rows.Count];
-        for (var i = 0; i < values.Length; i++) values[i] = get(rows[i]);
+        for (var i = 0; i < values.Length; i++)
+            values[i] = get(rows[i]);
         return rg.WriteAsync(field, values!);
     }
 
-    public static Task Values<T>(ParquetRowGroupWriter rg, DataField field, IReadOnlyList<ArchiveRecord> rows, Func<ArchiveRecord, T> get,
-        CancellationToken ct) where T : struct
+    public static Task Values<T>(
+        ParquetRowGroupWriter rg,
+        DataField field,
+        IReadOnlyList<ArchiveRecord> rows,
+        Func<ArchiveRecord, T> get,
+        CancellationToken ct
+    )
+        where T : struct
     {
         var values = new T[rows.Count];
-        for (var i = 0; i < values.Length; i++) values[i] = get(rows[i]);
+        for (var i = 0; i < values.Length; i++)
+            values[i] = get(rows[i]);
         return rg.WriteAsync(field, new ReadOnlyMemory<T>(values), cancellationToken: ct);
     }
 
-    public static Task Nullable<T>(ParquetRowGroupWriter rg, DataField field, IReadOnlyList<ArchiveRecord> rows, Func<ArchiveRecord, T?> get,
-        CancellationToken ct) where T : struct
+    public static Task Nullable<T>(
+        ParquetRowGroupWriter rg,
+        DataField field,
+        IReadOnlyList<ArchiveRecord> rows,
+        Func<ArchiveRecord, T?> get,
+        CancellationToken ct
+    )
+        where T : struct
     {
         var values = new T?[rows.Count];
-        for (var i = 0; i < values.Length; i++) values[i] = get(rows[i]);
+        for (var i = 0; i < values.Length; i++)
+            values[i] = get(rows[i]);
         return rg.WriteAsync(field, new ReadOnlyMemory<T?>(values), cancellationToken: ct);
     }
 
     /// <summary>Writes µs UTC timestamps and notes their min/max for the footer (see <see cref="TimestampStatistics"/>).</summary>
-    public static Task Times(ParquetRowGroupWriter rg, DataField field, IReadOnlyList<ArchiveRecord> rows, Func<ArchiveRecord, long> getUs,
-        CancellationToken ct, Dictionary<string, (long Min, long Max)> ranges)
+    public static Task Times(
+        ParquetRowGroupWriter rg,
+        DataField field,
+        IReadOnlyList<ArchiveRecord> rows,
+        Func<ArchiveRecord, long> getUs,
+        CancellationToken ct,
+        Dictionary<string, (long Min, long Max)> ranges
+    )
     {
         var values = new DateTime[rows.Count];
-        long min = long.MaxValue, max = long.MinValue;
+        long min = long.MaxValue,
+            max = long.MinValue;
         for (var i = 0; i < values.Length; i++)
         {
             var us = getUs(rows[i]);
@@ -64,7 +96,8 @@ internal static class ParquetColumns
             max = Math.Max(max, us);
             values[i] = ArchiveTime.ToUtc(us);
         }
-        if (values.Length > 0) ranges[field.Name] = (min, max);
+        if (values.Length > 0)
+            ranges[field.Name] = (min, max);
         return rg.WriteAsync(field, new ReadOnlyMemory<DateTime>(values), cancellationToken: ct);
     }
 }

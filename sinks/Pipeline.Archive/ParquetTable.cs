@@ -8,10 +8,22 @@ namespace Pipeline.Archive;
 
 internal sealed class ParquetTable
 {
-    private static readonly MethodInfo ReadValuesMethod = typeof(ParquetTable).GetMethod(nameof(ReadValues), BindingFlags.NonPublic | BindingFlags.Static)!;
-    private static readonly MethodInfo ReadNullableMethod = typeof(ParquetTable).GetMethod(nameof(ReadNullable), BindingFlags.NonPublic | BindingFlags.Static)!;
-    private static readonly MethodInfo WriteValuesMethod = typeof(ParquetTable).GetMethod(nameof(WriteValues), BindingFlags.NonPublic | BindingFlags.Static)!;
-    private static readonly MethodInfo WriteNullableMethod = typeof(ParquetTable).GetMethod(nameof(WriteNullable), BindingFlags.NonPublic | BindingFlags.Static)!;
+    private static readonly MethodInfo ReadValuesMethod = typeof(ParquetTable).GetMethod(
+        nameof(ReadValues),
+        BindingFlags.NonPublic | BindingFlags.Static
+    )!;
+    private static readonly MethodInfo ReadNullableMethod = typeof(ParquetTable).GetMethod(
+        nameof(ReadNullable),
+        BindingFlags.NonPublic | BindingFlags.Static
+    )!;
+    private static readonly MethodInfo WriteValuesMethod = typeof(ParquetTable).GetMethod(
+        nameof(WriteValues),
+        BindingFlags.NonPublic | BindingFlags.Static
+    )!;
+    private static readonly MethodInfo WriteNullableMethod = typeof(ParquetTable).GetMethod(
+        nameof(WriteNullable),
+        BindingFlags.NonPublic | BindingFlags.Static
+    )!;
 
     private ParquetTable(IReadOnlyList<DataField> fields, Array[] columns, int rows)
     {
@@ -42,10 +54,13 @@ internal sealed class ParquetTable
                 var field = inFile.TryGetValue(fields[c].Name, out var f)
                     ? f
                     : throw new FormatException($"archive file has no column {fields[c].Name}");
-                columns[c] = fields[c].ClrType == typeof(string)
-                    ? await ReadStrings(rg, field, n, ct)
-                    : await (Task<Array>)(fields[c].IsNullable ? ReadNullableMethod : ReadValuesMethod)
-                        .MakeGenericMethod(fields[c].ClrType).Invoke(null, [rg, field, n, ct])!;
+                columns[c] =
+                    fields[c].ClrType == typeof(string)
+                        ? await ReadStrings(rg, field, n, ct)
+                        : await (Task<Array>)
+                            (fields[c].IsNullable ? ReadNullableMethod : ReadValuesMethod)
+                                .MakeGenericMethod(fields[c].ClrType)
+                                .Invoke(null, [rg, field, n, ct])!;
             }
             parts.Add(columns);
             rows += n;
@@ -62,17 +77,22 @@ internal sealed class ParquetTable
         var partition = (int[])all[Array.FindIndex(fields, f => f.Name == "kafka_partition")];
         var offset = (long[])all[Array.FindIndex(fields, f => f.Name == "kafka_offset")];
         var order = Enumerable.Range(0, rows).ToArray();
-        Array.Sort(order, (a, b) =>
-        {
-            var c = partition[a].CompareTo(partition[b]);
-            if (c == 0) c = offset[a].CompareTo(offset[b]);
-            return c != 0 ? c : a.CompareTo(b);
-        });
+        Array.Sort(
+            order,
+            (a, b) =>
+            {
+                var c = partition[a].CompareTo(partition[b]);
+                if (c == 0)
+                    c = offset[a].CompareTo(offset[b]);
+                return c != 0 ? c : a.CompareTo(b);
+            }
+        );
         var sorted = new Array[fields.Length];
         for (var c = 0; c < fields.Length; c++)
         {
             sorted[c] = Array.CreateInstance(all[c].GetType().GetElementType()!, rows);
-            for (var i = 0; i < rows; i++) sorted[c].SetValue(all[c].GetValue(order[i]), i);
+            for (var i = 0; i < rows; i++)
+                sorted[c].SetValue(all[c].GetValue(order[i]), i);
         }
         return new ParquetTable(fields, sorted, rows);
     }
@@ -82,7 +102,9 @@ internal sealed class ParquetTable
     {
         using var stream = new MemoryStream();
         var times = new Dictionary<string, (long Min, long Max)>();
-        await using (var writer = await ParquetWriter.CreateAsync(dataset.Schema, stream, ArchiveDataset.WriterOptions, cancellationToken: ct))
+        await using (
+            var writer = await ParquetWriter.CreateAsync(dataset.Schema, stream, ArchiveDataset.WriterOptions, cancellationToken: ct)
+        )
         {
             using var rg = writer.CreateRowGroup();
             for (var c = 0; c < Fields.Count; c++)
@@ -95,8 +117,10 @@ internal sealed class ParquetTable
                 }
                 if (Columns[c] is DateTime[] { Length: > 0 } dates)
                     times[field.Name] = (dates.Min(ArchiveTime.ToMicros), dates.Max(ArchiveTime.ToMicros));
-                await (Task)(field.IsNullable ? WriteNullableMethod : WriteValuesMethod).MakeGenericMethod(field.ClrType)
-                    .Invoke(null, [rg, field, Columns[c], ct])!;
+                await (Task)
+                    (field.IsNullable ? WriteNullableMethod : WriteValuesMethod)
+                        .MakeGenericMethod(field.ClrType)
+                        .Invoke(null, [rg, field, Columns[c], ct])!;
             }
         }
         return TimestampStatistics.Fix(stream.ToArray(), times);
@@ -126,23 +150,25 @@ internal sealed class ParquetTable
         return values;
     }
 
-    private static async Task<Array> ReadValues<T>(ParquetRowGroupReader rg, DataField field, int n, CancellationToken ct) where T : struct
+    private static async Task<Array> ReadValues<T>(ParquetRowGroupReader rg, DataField field, int n, CancellationToken ct)
+        where T : struct
     {
         var values = new T[n];
         await rg.ReadAsync(field, values.AsMemory(), cancellationToken: ct);
         return values;
     }
 
-    private static async Task<Array> ReadNullable<T>(ParquetRowGroupReader rg, DataField field, int n, CancellationToken ct) where T : struct
+    private static async Task<Array> ReadNullable<T>(ParquetRowGroupReader rg, DataField field, int n, CancellationToken ct)
+        where T : struct
     {
         var values = new T?[n];
         await rg.ReadAsync(field, values.AsMemory(), cancellationToken: ct);
         return values;
     }
 
-    private static Task WriteValues<T>(ParquetRowGroupWriter rg, DataField field, Array values, CancellationToken ct) where T : struct =>
-        rg.WriteAsync(field, new ReadOnlyMemory<T>((T[])values), cancellationToken: ct);
+    private static Task WriteValues<T>(ParquetRowGroupWriter rg, DataField field, Array values, CancellationToken ct)
+        where T : struct => rg.WriteAsync(field, new ReadOnlyMemory<T>((T[])values), cancellationToken: ct);
 
-    private static Task WriteNullable<T>(ParquetRowGroupWriter rg, DataField field, Array values, CancellationToken ct) where T : struct =>
-        rg.WriteAsync(field, new ReadOnlyMemory<T?>((T?[])values), cancellationToken: ct);
+    private static Task WriteNullable<T>(ParquetRowGroupWriter rg, DataField field, Array values, CancellationToken ct)
+        where T : struct => rg.WriteAsync(field, new ReadOnlyMemory<T?>((T?[])values), cancellationToken: ct);
 }

@@ -10,7 +10,8 @@ public sealed record RepublishSource(
     [property: JsonPropertyName("archive")] string Archive,
     [property: JsonPropertyName("from_us")] long FromUs,
     [property: JsonPropertyName("to_us")] long ToUs,
-    [property: JsonPropertyName("instruments")] IReadOnlyList<string> Instruments)
+    [property: JsonPropertyName("instruments")] IReadOnlyList<string> Instruments
+)
 {
     /// <summary>Key of the record in replay.<V>.plan.</summary>
     public const string Key = "archive";

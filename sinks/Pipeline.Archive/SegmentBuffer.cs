@@ -7,8 +7,10 @@ namespace Pipeline.Archive;
 internal sealed class SegmentBuffer(int partition, long start)
 {
     public int Partition { get; } = partition;
+
     /// <summary>First offset the segment covers: where reading started, so gaps (transaction markers) belong to a segment.</summary>
     public long Start { get; private set; } = start;
+
     /// <summary>Set while rewriting a segment whose manifest was written but whose files may be missing: the segment must
     /// end exactly here so the same objects are written again.</summary>
     public long? RedoThrough { get; set; }
@@ -19,7 +21,8 @@ internal sealed class SegmentBuffer(int partition, long start)
 
     public void Add(ConsumeResult<byte[]?, byte[]?> record)
     {
-        if (Records.Count == 0) _openedAt = Stopwatch.GetTimestamp();
+        if (Records.Count == 0)
+            _openedAt = Stopwatch.GetTimestamp();
         Records.Add(record);
         Bytes += record.Message.Value?.Length ?? 0;
         LastOffset = record.Offset.Value;

@@ -15,13 +15,20 @@ internal static class TimestampStatistics
     private static readonly Assembly Parquet = typeof(ParquetWriter).Assembly;
     private static readonly System.Type ReaderType = Parquet.GetType("Parquet.Meta.Proto.ThriftCompactProtocolReader", throwOnError: true)!;
     private static readonly System.Type WriterType = Parquet.GetType("Parquet.Meta.Proto.ThriftCompactProtocolWriter", throwOnError: true)!;
-    private static readonly MethodInfo Read = typeof(FileMetaData).GetMethod("Read", BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)!;
-    private static readonly MethodInfo Write = typeof(FileMetaData).GetMethod("Write", BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance)!;
+    private static readonly MethodInfo Read = typeof(FileMetaData).GetMethod(
+        "Read",
+        BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static
+    )!;
+    private static readonly MethodInfo Write = typeof(FileMetaData).GetMethod(
+        "Write",
+        BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance
+    )!;
 
     /// <summary>The file with each named column's min/max statistics set to the given microsecond values.</summary>
     public static byte[] Fix(byte[] file, IReadOnlyDictionary<string, (long Min, long Max)> columns)
     {
-        if (columns.Count == 0) return file;
+        if (columns.Count == 0)
+            return file;
         var footerLength = BinaryPrimitives.ReadInt32LittleEndian(file.AsSpan(file.Length - 8, 4));
         var footerStart = file.Length - 8 - footerLength;
         FileMetaData meta;
@@ -29,7 +36,8 @@ internal static class TimestampStatistics
             meta = (FileMetaData)Read.Invoke(null, [Create(ReaderType, footer)])!;
         foreach (var chunk in meta.RowGroups.SelectMany(g => g.Columns))
         {
-            if (chunk.MetaData is not { } m || !columns.TryGetValue(string.Join('.', m.PathInSchema), out var range)) continue;
+            if (chunk.MetaData is not { } m || !columns.TryGetValue(string.Join('.', m.PathInSchema), out var range))
+                continue;
             m.Statistics ??= new Statistics();
             m.Statistics.MinValue = LittleEndian(range.Min);
             m.Statistics.MaxValue = LittleEndian(range.Max);

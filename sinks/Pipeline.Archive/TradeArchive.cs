@@ -9,37 +9,74 @@ namespace Pipeline.Archive;
 
 public sealed class TradeArchive : ArchiveDataset
 {
-    private static readonly DataField InstrumentF = Text("instrument"), BaseF = Text("base"), QuoteF = Text("quote"), MarketF = Text("market"),
-        TradeIdF = Long("trade_id"), PriceF = Exact("price"), SizeF = Exact("size"), AggressorF = Text("aggressor", nullable: true),
-        EventTimeF = Time("event_time"), ReceiveTimeF = Time("receive_time"), OriginF = Text("origin"), VenueSymbolF = Text("venue_symbol"),
-        PartitionF = Int("kafka_partition"), OffsetF = Long("kafka_offset");
+    private static readonly DataField InstrumentF = Text("instrument"),
+        BaseF = Text("base"),
+        QuoteF = Text("quote"),
+        MarketF = Text("market"),
+        TradeIdF = Long("trade_id"),
+        PriceF = Exact("price"),
+        SizeF = Exact("size"),
+        AggressorF = Text("aggressor", nullable: true),
+        EventTimeF = Time("event_time"),
+        ReceiveTimeF = Time("receive_time"),
+        OriginF = Text("origin"),
+        VenueSymbolF = Text("venue_symbol"),
+        PartitionF = Int("kafka_partition"),
+        OffsetF = Long("kafka_offset");
 
     public override string Name => "trades";
     public override string Topic => TopicCatalog.ValidTrades.Name;
     public override string MessageType => Trade.Descriptor.FullName;
-    public override ParquetSchema Schema { get; } = new(InstrumentF, BaseF, QuoteF, MarketF, TradeIdF, PriceF, SizeF, AggressorF,
-        EventTimeF, ReceiveTimeF, OriginF, VenueSymbolF, PartitionF, OffsetF);
+    public override ParquetSchema Schema { get; } =
+        new(
+            InstrumentF,
+            BaseF,
+            QuoteF,
+            MarketF,
+            TradeIdF,
+            PriceF,
+            SizeF,
+            AggressorF,
+            EventTimeF,
+            ReceiveTimeF,
+            OriginF,
+            VenueSymbolF,
+            PartitionF,
+            OffsetF
+        );
 
     public override ArchiveRecord Decode(int partition, long offset, byte[] value)
     {
         Trade t;
-        try { t = Trade.Parser.ParseFrom(value); }
-        catch (Google.Protobuf.InvalidProtocolBufferException e) { throw new FormatException($"not a Trade: {e.Message}"); }
-        if (t.Instrument is null || t.Price is null || t.Size is null) throw new FormatException("trade without instrument, price or size");
+        try
+        {
+            t = Trade.Parser.ParseFrom(value);
+        }
+        catch (Google.Protobuf.InvalidProtocolBufferException e)
+        {
+            throw new FormatException($"not a Trade: {e.Message}");
+        }
+        if (t.Instrument is null || t.Price is null || t.Size is null)
+            throw new FormatException("trade without instrument, price or size");
         CheckExact(t.Price, "price");
         CheckExact(t.Size, "size");
         return new ArchiveRecord(partition, offset, HivePartition.Of(t.Instrument, t.EventTimeUs), t);
     }
 
-    public static string? AggressorName(AggressorSide side) => side switch
-    {
-        AggressorSide.Buy => "buy",
-        AggressorSide.Sell => "sell",
-        _ => null,
-    };
+    public static string? AggressorName(AggressorSide side) =>
+        side switch
+        {
+            AggressorSide.Buy => "buy",
+            AggressorSide.Sell => "sell",
+            _ => null,
+        };
 
-    public override async Task WriteRowGroupAsync(ParquetRowGroupWriter rg, IReadOnlyList<ArchiveRecord> rows,
-        Dictionary<string, (long Min, long Max)> times, CancellationToken ct)
+    public override async Task WriteRowGroupAsync(
+        ParquetRowGroupWriter rg,
+        IReadOnlyList<ArchiveRecord> rows,
+        Dictionary<string, (long Min, long Max)> times,
+        CancellationToken ct
+    )
     {
         static Trade T(ArchiveRecord r) => (Trade)r.Message;
         await Strings(rg, InstrumentF, rows, r => T(r).Instrument.Key);

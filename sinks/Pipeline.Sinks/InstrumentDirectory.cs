@@ -9,6 +9,7 @@ namespace Pipeline.Sinks;
 internal sealed class InstrumentDirectory
 {
     private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
+
     // Looked up once per row: by the message's value equality, which avoids formatting a key string per row.
     private readonly Dictionary<InstrumentRef, int> _byRef = new();
 
@@ -18,20 +19,28 @@ internal sealed class InstrumentDirectory
     private int _recentCount;
 
     public static bool SameInstrument(InstrumentRef a, InstrumentRef b) =>
-        ReferenceEquals(a, b) || (a.Market == b.Market && string.Equals(a.Exchange, b.Exchange) && string.Equals(a.Base, b.Base) && string.Equals(a.Quote, b.Quote));
+        ReferenceEquals(a, b)
+        || (
+            a.Market == b.Market
+            && string.Equals(a.Exchange, b.Exchange)
+            && string.Equals(a.Base, b.Base)
+            && string.Equals(a.Quote, b.Quote)
+        );
 
     public int this[InstrumentRef instrument]
     {
         get
         {
             for (var i = 0; i < _recentCount; i++)
-                if (SameInstrument(_recent[i].Instrument, instrument)) return _recent[i].Id;
+                if (SameInstrument(_recent[i].Instrument, instrument))
+                    return _recent[i].Id;
             if (!_byRef.TryGetValue(instrument, out var id))
             {
                 id = _ids[instrument.Key];
                 _byRef[instrument.Clone()] = id;
             }
-            if (_recentCount < _recent.Length) _recent[_recentCount++] = (instrument.Clone(), id);
+            if (_recentCount < _recent.Length)
+                _recent[_recentCount++] = (instrument.Clone(), id);
             return id;
         }
     }
@@ -40,8 +49,10 @@ internal sealed class InstrumentDirectory
     {
         var missing = new Dictionary<string, InstrumentRef>();
         foreach (var i in instruments)
-            if (!_byRef.ContainsKey(i) && !_ids.ContainsKey(i.Key)) missing.TryAdd(i.Key, i);
-        if (missing.Count == 0) return;
+            if (!_byRef.ContainsKey(i) && !_ids.ContainsKey(i.Key))
+                missing.TryAdd(i.Key, i);
+        if (missing.Count == 0)
+            return;
         // (Known instruments reach _byRef on their first indexer lookup.)
 
         await using (var batch = new NpgsqlBatch(conn))
@@ -49,7 +60,8 @@ internal sealed class InstrumentDirectory
             foreach (var i in missing.Values)
             {
                 var cmd = new NpgsqlBatchCommand(
-                    "INSERT INTO instruments (exchange, base, quote, market) VALUES ($1, $2, $3, $4) ON CONFLICT (exchange, base, quote, market) DO NOTHING");
+                    "INSERT INTO instruments (exchange, base, quote, market) VALUES ($1, $2, $3, $4) ON CONFLICT (exchange, base, quote, market) DO NOTHING"
+                );
                 cmd.Parameters.Add(new() { Value = i.Exchange });
                 cmd.Parameters.Add(new() { Value = i.Base });
                 cmd.Parameters.Add(new() { Value = i.Quote });
@@ -61,6 +73,7 @@ internal sealed class InstrumentDirectory
         await using var select = new NpgsqlCommand("SELECT id, exchange, base, quote, market FROM instruments", conn);
         await using var reader = await select.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
-            _ids[InstrumentKey.Format(reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4))] = reader.GetInt32(0);
+            _ids[InstrumentKey.Format(reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4))] =
+                reader.GetInt32(0);
     }
 }

@@ -25,32 +25,51 @@ public sealed class PostgresSink : ISinkWriterHost
     private readonly SinkRowWriter _rows;
     private readonly SinkBatchWriter _writer;
     private readonly TimeSpan _linger;
+
     // The batch being filled from Kafka; the writer holds the one being written (batch N+1 fills while N is written).
     private SinkBatch _batch = new();
     private SinkPositionException? _fault;
     private CancellationToken _ct;
     private IConsumer<byte[]?, byte[]?>? _consumer;
     private IProducer<byte[], byte[]>? _deadLetters;
+
     // The live catalog topic each consumed topic stands for (one lookup per topic, not per record).
     private readonly Dictionary<string, string?> _liveTopics = new(StringComparer.Ordinal);
+
     // For a sink that finishes (a replay version's): the end offset each partition's last end-of-partition event
     // reported, and the ends to reach before RunAsync returns.
     private readonly Dictionary<TopicPartition, long> _endsSeen = new();
     private volatile IReadOnlyDictionary<TopicPartition, long>? _finishAt;
 
     /// <param name="topics">What it writes; the live sink's topics when null.</param>
-    public PostgresSink(KafkaClientSettings kafka, string connectionString, SinkOptions options, ILoggerFactory loggers, SinkTopics? topics = null)
+    public PostgresSink(
+        KafkaClientSettings kafka,
+        string connectionString,
+        SinkOptions options,
+        ILoggerFactory loggers,
+        SinkTopics? topics = null
+    )
     {
         _kafka = kafka;
         _options = options;
         _topics = topics ?? SinkTopics.Live;
         _log = loggers.CreateLogger<PostgresSink>();
         _linger = TimeSpan.FromMilliseconds(options.BatchLingerMs);
-        _connection = new SinkConnection(connectionString, TimeSpan.FromSeconds(options.WriteTimeoutSeconds), SinkRowWriter.StagingTablesSql, loggers);
+        _connection = new SinkConnection(
+            connectionString,
+            TimeSpan.FromSeconds(options.WriteTimeoutSeconds),
+            SinkRowWriter.StagingTablesSql,
+            loggers
+        );
         _positions = new SinkPositions(options.ConsumerName);
         _rows = new SinkRowWriter(_positions, _topics.Version.Name);
-        _writer = new SinkBatchWriter(this, _positions, TimeSpan.FromMilliseconds(options.RetryInitialDelayMs),
-            TimeSpan.FromMilliseconds(options.RetryMaxDelayMs), _log);
+        _writer = new SinkBatchWriter(
+            this,
+            _positions,
+            TimeSpan.FromMilliseconds(options.RetryInitialDelayMs),
+            TimeSpan.FromMilliseconds(options.RetryMaxDelayMs),
+            _log
+        );
         SinkMetrics.WatchDatabase(() => DatabaseReachable);
     }
 
@@ -71,7 +90,8 @@ public sealed class PostgresSink : ISinkWriterHost
         _ct = ct;
         var config = _kafka.Consumer($"{_options.ConsumerName}-{Environment.ProcessId}", _options.Group);
         // End-of-partition events tell a finishing sink that it has read everything (only a version's sink finishes).
-        if (!_topics.Version.IsLive) config.EnablePartitionEof = true;
+        if (!_topics.Version.IsLive)
+            config.EnablePartitionEof = true;
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
             .SetPartitionsAssignedHandler((c, partitions) => OnAssigned(c, partitions))
             .SetPartitionsRevokedHandler((_, partitions) => OnRevoked(partitions.Select(p => p.TopicPartition).ToList(), "revoked"))
@@ -79,29 +99,42 @@ public sealed class PostgresSink : ISinkWriterHost
             .SetErrorHandler((_, e) => _log.Log(e.IsFatal ? LogLevel.Error : LogLevel.Warning, "Kafka consumer: {Reason}", e.Reason))
             .Build();
         using var lagTracking = Pipeline.Plumbing.Metrics.ConsumerLagMetrics.Track(consumer, _options.Group);
-        using var deadLetters = new ProducerBuilder<byte[], byte[]>(_kafka.Producer($"{_options.ConsumerName}-deadletter-{Environment.ProcessId}")).Build();
+        using var deadLetters = new ProducerBuilder<byte[], byte[]>(
+            _kafka.Producer($"{_options.ConsumerName}-deadletter-{Environment.ProcessId}")
+        ).Build();
         _consumer = consumer;
         _deadLetters = deadLetters;
         consumer.Subscribe(_topics.Topics);
-        _log.LogInformation("Sink {Consumer} consuming {Topics} (batches of {Rows} rows or {Linger} ms)",
-            _options.ConsumerName, string.Join(", ", _topics.Topics), _options.BatchRows, _options.BatchLingerMs);
+        _log.LogInformation(
+            "Sink {Consumer} consuming {Topics} (batches of {Rows} rows or {Linger} ms)",
+            _options.ConsumerName,
+            string.Join(", ", _topics.Topics),
+            _options.BatchRows,
+            _options.BatchLingerMs
+        );
         try
         {
             while (!ct.IsCancellationRequested)
             {
                 var record = consumer.Consume(NextWait());
-                if (_fault is not null) throw _fault;
+                if (_fault is not null)
+                    throw _fault;
                 if (record is { IsPartitionEOF: false, Message: not null })
                     _batch.Add(record.TopicPartitionOffset, SinkRecordParser.Parse(record, LiveTopicOf(record.Topic)));
-                else if (record is { IsPartitionEOF: true }) _endsSeen[record.TopicPartition] = record.Offset.Value;
+                else if (record is { IsPartitionEOF: true })
+                    _endsSeen[record.TopicPartition] = record.Offset.Value;
                 // A finished write is settled at once: its positions are recorded, a failure is retried now.
-                if (_writer.WriteFinished) await _writer.SettleAsync(ct);
+                if (_writer.WriteFinished)
+                    await _writer.SettleAsync(ct);
                 if (BatchDue())
                 {
                     await _writer.SettleAsync(ct);
-                    if (_fault is not null) throw _fault;
-                    if (!_writer.IsIdle) break; // cancelled while holding a failed batch: the drain tries it once more
-                    if (_batch.IsEmpty) continue; // dropped by a rebalance or an ownership loss while settling
+                    if (_fault is not null)
+                        throw _fault;
+                    if (!_writer.IsIdle)
+                        break; // cancelled while holding a failed batch: the drain tries it once more
+                    if (_batch.IsEmpty)
+                        continue; // dropped by a rebalance or an ownership loss while settling
                     _writer.Start(_batch, ct);
                     _batch = new SinkBatch();
                 }
@@ -124,8 +157,14 @@ public sealed class PostgresSink : ISinkWriterHost
                 using var deadline = new CancellationTokenSource(DrainDeadline);
                 await _writer.DrainAsync(_batch, deadline.Token);
             }
-            try { consumer.Close(); }
-            catch (KafkaException e) { _log.LogWarning("Leaving the consumer group failed: {Reason}", e.Error.Reason); }
+            try
+            {
+                consumer.Close();
+            }
+            catch (KafkaException e)
+            {
+                _log.LogWarning("Leaving the consumer group failed: {Reason}", e.Error.Reason);
+            }
             _consumer = null;
             _deadLetters = null;
             await _connection.DisposeAsync();
@@ -143,20 +182,24 @@ public sealed class PostgresSink : ISinkWriterHost
     }
 
     /// <summary>Full, or lingered long enough; a finishing sink writes what it holds at once (nothing more is coming).</summary>
-    private bool BatchDue() => !_batch.IsEmpty
+    private bool BatchDue() =>
+        !_batch.IsEmpty
         && (_batch.Count >= _options.BatchRows || DateTime.UtcNow - _batch.StartedAt >= _linger || _finishAt is not null && _writer.IsIdle);
 
     private bool Finished(IReadOnlyDictionary<TopicPartition, long> ends)
     {
-        if (!_batch.IsEmpty || !_writer.IsIdle) return false;
+        if (!_batch.IsEmpty || !_writer.IsIdle)
+            return false;
         foreach (var (tp, end) in ends)
-            if (end > 0 && (!_endsSeen.TryGetValue(tp, out var seen) || seen < end)) return false;
+            if (end > 0 && (!_endsSeen.TryGetValue(tp, out var seen) || seen < end))
+                return false;
         return true;
     }
 
     private string? LiveTopicOf(string topic)
     {
-        if (!_liveTopics.TryGetValue(topic, out var live)) _liveTopics[topic] = live = _topics.LiveTopicOf(topic)?.Name;
+        if (!_liveTopics.TryGetValue(topic, out var live))
+            _liveTopics[topic] = live = _topics.LiveTopicOf(topic)?.Name;
         return live;
     }
 
@@ -166,9 +209,15 @@ public sealed class PostgresSink : ISinkWriterHost
         _writer.DrainForRebalance();
         var loaded = WithDatabaseRetry(() => LoadPositionsAsync(partitions, _ct), "loading stored positions");
         var starts = _positions.Adopt(partitions, loaded);
-        foreach (var start in starts.Where(s => s.Offset != Offset.Beginning)) CheckStoredPosition(consumer, start);
-        _log.LogInformation("Sink assigned {Partitions}", string.Join(", ", starts.Select(s =>
-            $"{s.Topic}[{s.Partition.Value}]@{(s.Offset == Offset.Beginning ? "start" : s.Offset.Value.ToString())}")));
+        foreach (var start in starts.Where(s => s.Offset != Offset.Beginning))
+            CheckStoredPosition(consumer, start);
+        _log.LogInformation(
+            "Sink assigned {Partitions}",
+            string.Join(
+                ", ",
+                starts.Select(s => $"{s.Topic}[{s.Partition.Value}]@{(s.Offset == Offset.Beginning ? "start" : s.Offset.Value.ToString())}")
+            )
+        );
         return starts;
     }
 
@@ -181,16 +230,24 @@ public sealed class PostgresSink : ISinkWriterHost
         if (next > marks.High.Value)
         {
             _fault ??= new SinkPositionException(
-                $"stored position {next} of {tp.Topic}[{tp.Partition.Value}] (consumer '{_options.ConsumerName}') is beyond the partition's end " +
-                $"{marks.High.Value}: the topic was probably deleted and recreated. The sink stops rather than guess; if the old data is gone " +
-                $"for good, delete the row with: DELETE FROM sink_positions WHERE consumer = '{_options.ConsumerName}' AND topic = '{tp.Topic}' " +
-                $"AND partition = {tp.Partition.Value}");
+                $"stored position {next} of {tp.Topic}[{tp.Partition.Value}] (consumer '{_options.ConsumerName}') is beyond the partition's end "
+                    + $"{marks.High.Value}: the topic was probably deleted and recreated. The sink stops rather than guess; if the old data is gone "
+                    + $"for good, delete the row with: DELETE FROM sink_positions WHERE consumer = '{_options.ConsumerName}' AND topic = '{tp.Topic}' "
+                    + $"AND partition = {tp.Partition.Value}"
+            );
             _log.LogCritical("{Message}", _fault.Message);
         }
         else if (next < marks.Low.Value)
         {
-            _log.LogError("Stored position {Next} of {Partition} is before the partition's first offset {Low}: records {Next}..{LowMinusOne} " +
-                          "were deleted by retention before the sink wrote them", next, tp, marks.Low.Value, next, marks.Low.Value - 1);
+            _log.LogError(
+                "Stored position {Next} of {Partition} is before the partition's first offset {Low}: records {Next}..{LowMinusOne} "
+                    + "were deleted by retention before the sink wrote them",
+                next,
+                tp,
+                marks.Low.Value,
+                next,
+                marks.Low.Value - 1
+            );
         }
     }
 
@@ -201,11 +258,19 @@ public sealed class PostgresSink : ISinkWriterHost
         _batch.Drop(partitions);
         _writer.Revoke(partitions);
         _positions.Forget(partitions);
-        foreach (var tp in partitions) _endsSeen.Remove(tp);
-        _log.LogInformation("Sink partitions {How}: {Partitions}", how, string.Join(", ", partitions.Select(p => $"{p.Topic}[{p.Partition.Value}]")));
+        foreach (var tp in partitions)
+            _endsSeen.Remove(tp);
+        _log.LogInformation(
+            "Sink partitions {How}: {Partitions}",
+            how,
+            string.Join(", ", partitions.Select(p => $"{p.Topic}[{p.Partition.Value}]"))
+        );
     }
 
-    private async Task<Dictionary<TopicPartition, long>> LoadPositionsAsync(IReadOnlyCollection<TopicPartition> partitions, CancellationToken ct)
+    private async Task<Dictionary<TopicPartition, long>> LoadPositionsAsync(
+        IReadOnlyCollection<TopicPartition> partitions,
+        CancellationToken ct
+    )
     {
         var conn = await _connection.OpenAsync(ct);
         return await _positions.LoadAsync(conn, partitions, ct);
@@ -226,10 +291,18 @@ public sealed class PostgresSink : ISinkWriterHost
             catch (Exception e) when (IsTransient(e) && !_ct.IsCancellationRequested)
             {
                 OnTransientFailure(e);
-                var delay = Pipeline.Plumbing.Resilience.Backoff.Delay(++attempt, TimeSpan.FromMilliseconds(_options.RetryInitialDelayMs),
-                    TimeSpan.FromMilliseconds(_options.RetryMaxDelayMs));
-                _log.LogWarning("Database unreachable while {What} (attempt {Attempt}, retrying in {Delay} ms): {Message}",
-                    what, attempt, (int)delay.TotalMilliseconds, e.Message);
+                var delay = Pipeline.Plumbing.Resilience.Backoff.Delay(
+                    ++attempt,
+                    TimeSpan.FromMilliseconds(_options.RetryInitialDelayMs),
+                    TimeSpan.FromMilliseconds(_options.RetryMaxDelayMs)
+                );
+                _log.LogWarning(
+                    "Database unreachable while {What} (attempt {Attempt}, retrying in {Delay} ms): {Message}",
+                    what,
+                    attempt,
+                    (int)delay.TotalMilliseconds,
+                    e.Message
+                );
                 _ct.WaitHandle.WaitOne(delay);
             }
         }
@@ -241,8 +314,12 @@ public sealed class PostgresSink : ISinkWriterHost
     {
         await SendDeadLettersAsync(batch, ct);
         var started = DateTime.UtcNow;
-        using var watch = new Timer(_ => _log.LogWarning("Batch write running for {Seconds:0} s ({Phase})",
-            (DateTime.UtcNow - started).TotalSeconds, _rows.Phase), null, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
+        using var watch = new Timer(
+            _ => _log.LogWarning("Batch write running for {Seconds:0} s ({Phase})", (DateTime.UtcNow - started).TotalSeconds, _rows.Phase),
+            null,
+            TimeSpan.FromSeconds(10),
+            TimeSpan.FromSeconds(10)
+        );
         _rows.Phase = "connecting";
         var conn = await _connection.OpenAsync(ct);
         await _rows.WriteAsync(conn, batch, believed, ct);
@@ -258,19 +335,29 @@ public sealed class PostgresSink : ISinkWriterHost
         var topic = _topics.DeadLetterTopic;
         var pending = new List<(PartitionSlice Slice, Task<DeliveryResult<byte[], byte[]>> Delivery)>();
         foreach (var slice in batch.Slices.Values)
-            foreach (var d in slice.DeadLetters.Skip(slice.DeadLettersSent))
-            {
-                pending.Add((slice, producer.ProduceAsync(topic,
-                    new Message<byte[], byte[]>
-                    {
-                        Key = d.OriginalKey.ToByteArray(),
-                        Value = RecordValues.Write(topic, d.ToByteArray()),
-                        Headers = RecordValues.HeadersFor(topic, MessageHeaders.For<DeadLetter>()),
-                    }, ct)));
-            }
-        if (pending.Count == 0) return;
+        foreach (var d in slice.DeadLetters.Skip(slice.DeadLettersSent))
+        {
+            pending.Add(
+                (
+                    slice,
+                    producer.ProduceAsync(
+                        topic,
+                        new Message<byte[], byte[]>
+                        {
+                            Key = d.OriginalKey.ToByteArray(),
+                            Value = RecordValues.Write(topic, d.ToByteArray()),
+                            Headers = RecordValues.HeadersFor(topic, MessageHeaders.For<DeadLetter>()),
+                        },
+                        ct
+                    )
+                )
+            );
+        }
+        if (pending.Count == 0)
+            return;
         await Task.WhenAll(pending.Select(p => p.Delivery));
-        foreach (var slice in pending.Select(p => p.Slice).Distinct()) slice.DeadLettersSent = slice.DeadLetters.Count;
+        foreach (var slice in pending.Select(p => p.Slice).Distinct())
+            slice.DeadLettersSent = slice.DeadLetters.Count;
         _log.LogWarning("Sent {Count} records the sink cannot store to {Topic}", pending.Count, topic);
     }
 
@@ -296,7 +383,11 @@ public sealed class PostgresSink : ISinkWriterHost
         while (!ct.IsCancellationRequested && DateTime.UtcNow < until && _fault is null)
         {
             var left = until - DateTime.UtcNow;
-            var record = consumer.Consume(left < TimeSpan.Zero ? TimeSpan.Zero : left < TimeSpan.FromMilliseconds(200) ? left : TimeSpan.FromMilliseconds(200));
+            var record = consumer.Consume(
+                left < TimeSpan.Zero ? TimeSpan.Zero
+                : left < TimeSpan.FromMilliseconds(200) ? left
+                : TimeSpan.FromMilliseconds(200)
+            );
             if (record is { Message: not null })
             {
                 // From a partition assigned during the wait: read it again later.
@@ -305,7 +396,8 @@ public sealed class PostgresSink : ISinkWriterHost
             }
         }
         consumer.Resume(consumer.Assignment);
-        if (_fault is not null) throw _fault;
+        if (_fault is not null)
+            throw _fault;
     }
 
     void ISinkWriterHost.Reseek()
@@ -316,16 +408,24 @@ public sealed class PostgresSink : ISinkWriterHost
         var assigned = consumer.Assignment;
         var loaded = WithDatabaseRetry(() => LoadPositionsAsync(assigned, _ct), "re-reading stored positions");
         _positions.Clear();
-        foreach (var start in _positions.Adopt(assigned, loaded)) consumer.Seek(start);
+        foreach (var start in _positions.Adopt(assigned, loaded))
+            consumer.Seek(start);
     }
 
     void ISinkWriterHost.OnCommitted(SinkBatch batch, IReadOnlyList<TopicPartitionOffset> positions, bool commitLag)
     {
         SinkMetrics.Committed(batch);
         _log.LogDebug("Wrote {Count} records up to {Positions}", batch.Count, string.Join(", ", positions));
-        if (!commitLag || positions.Count == 0) return;
+        if (!commitLag || positions.Count == 0)
+            return;
         // Kafka offsets only show lag to operators; the database positions are the truth.
-        try { _consumer?.Commit(positions); }
-        catch (KafkaException e) { _log.LogDebug("Lag commit skipped: {Reason}", e.Error.Reason); }
+        try
+        {
+            _consumer?.Commit(positions);
+        }
+        catch (KafkaException e)
+        {
+            _log.LogDebug("Lag commit skipped: {Reason}", e.Error.Reason);
+        }
     }
 }

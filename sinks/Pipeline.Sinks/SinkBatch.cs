@@ -11,6 +11,7 @@ internal sealed class SinkBatch
 
     public IReadOnlyDictionary<TopicPartition, PartitionSlice> Slices => _slices;
     public int Count { get; private set; }
+
     /// <summary>When the first record of this batch arrived (for the linger deadline).</summary>
     public DateTime? StartedAt { get; private set; }
     public bool IsEmpty => _slices.Count == 0;
@@ -21,11 +22,23 @@ internal sealed class SinkBatch
             _slices[position.TopicPartition] = slice = new PartitionSlice(position.Offset.Value);
         switch (record)
         {
-            case Trade t: slice.AddTrade(t); break;
-            case Candle c: slice.Candles.Add(c); slice.NoteInstrument(c.Instrument); slice.NoteCandleTime(c.OpenTimeUs); break;
-            case IndicatorValue i: slice.Indicators.Add(i); slice.NoteInstrument(i.Instrument); break;
-            case DeadLetter d: slice.DeadLetters.Add(d); break;
-            default: throw new ArgumentException($"the sink cannot store {record.Descriptor.FullName}", nameof(record));
+            case Trade t:
+                slice.AddTrade(t);
+                break;
+            case Candle c:
+                slice.Candles.Add(c);
+                slice.NoteInstrument(c.Instrument);
+                slice.NoteCandleTime(c.OpenTimeUs);
+                break;
+            case IndicatorValue i:
+                slice.Indicators.Add(i);
+                slice.NoteInstrument(i.Instrument);
+                break;
+            case DeadLetter d:
+                slice.DeadLetters.Add(d);
+                break;
+            default:
+                throw new ArgumentException($"the sink cannot store {record.Descriptor.FullName}", nameof(record));
         }
         slice.NextOffset = position.Offset.Value + 1;
         StartedAt ??= DateTime.UtcNow;
@@ -39,7 +52,8 @@ internal sealed class SinkBatch
         foreach (var tp in partitions)
             if (_slices.Remove(tp, out var slice))
                 Count -= slice.Trades.Count + slice.Candles.Count + slice.Indicators.Count + slice.DeadLetters.Count;
-        if (_slices.Count == 0) Clear();
+        if (_slices.Count == 0)
+            Clear();
     }
 
     public void Clear()

@@ -14,8 +14,13 @@ using Pipeline.Plumbing.Resilience;
 
 namespace Pipeline.Sinks;
 
-internal sealed class SinkBatchWriter(ISinkWriterHost host, SinkPositions positions, TimeSpan retryInitialDelay, TimeSpan retryMaxDelay,
-    ILogger log)
+internal sealed class SinkBatchWriter(
+    ISinkWriterHost host,
+    SinkPositions positions,
+    TimeSpan retryInitialDelay,
+    TimeSpan retryMaxDelay,
+    ILogger log
+)
 {
     public SinkWriteState State { get; private set; } = SinkWriteState.Idle.Instance;
 
@@ -25,18 +30,20 @@ internal sealed class SinkBatchWriter(ISinkWriterHost host, SinkPositions positi
     public bool WriteFinished => State is SinkWriteState.Writing { Attempt.IsCompleted: true };
 
     /// <summary>Records in flight or held (for the shutdown log).</summary>
-    public int PendingCount => State switch
-    {
-        SinkWriteState.Writing w => w.Batch.Count,
-        SinkWriteState.Held h => h.Batch.Count,
-        SinkWriteState.Draining { Batch: { } b } => b.Count,
-        _ => 0,
-    };
+    public int PendingCount =>
+        State switch
+        {
+            SinkWriteState.Writing w => w.Batch.Count,
+            SinkWriteState.Held h => h.Batch.Count,
+            SinkWriteState.Draining { Batch: { } b } => b.Count,
+            _ => 0,
+        };
 
     /// <summary>Idle → Writing: writes <paramref name="batch"/> on another thread.</summary>
     public void Start(SinkBatch batch, CancellationToken ct)
     {
-        if (State is not SinkWriteState.Idle) throw new InvalidOperationException($"a batch cannot start while the writer is {State.GetType().Name}");
+        if (State is not SinkWriteState.Idle)
+            throw new InvalidOperationException($"a batch cannot start while the writer is {State.GetType().Name}");
         var believed = positions.Snapshot();
         State = new SinkWriteState.Writing(batch, Task.Run(() => host.WriteAsync(batch, believed, ct), CancellationToken.None), 0);
     }
@@ -47,7 +54,8 @@ internal sealed class SinkBatchWriter(ISinkWriterHost host, SinkPositions positi
     /// cure is thrown.</summary>
     public async Task SettleAsync(CancellationToken ct)
     {
-        if (State is SinkWriteState.Writing writing) await FinishAsync(writing, commitLag: true);
+        if (State is SinkWriteState.Writing writing)
+            await FinishAsync(writing, commitLag: true);
         while (State is SinkWriteState.Held held)
         {
             if (held.Batch.IsEmpty)
@@ -60,13 +68,21 @@ internal sealed class SinkBatchWriter(ISinkWriterHost host, SinkPositions positi
                 OwnershipLost(held.Batch, lost);
                 return;
             }
-            if (!host.IsTransient(held.Failure)) ExceptionDispatchInfo.Throw(held.Failure);
-            if (ct.IsCancellationRequested) return;
+            if (!host.IsTransient(held.Failure))
+                ExceptionDispatchInfo.Throw(held.Failure);
+            if (ct.IsCancellationRequested)
+                return;
             var delay = Backoff.Delay(held.FailedAttempts, retryInitialDelay, retryMaxDelay);
-            log.LogWarning("Write of {Count} records failed (attempt {Attempt}; holding the batch, retrying in {Delay} ms): {Message}",
-                held.Batch.Count, held.FailedAttempts, (int)delay.TotalMilliseconds, held.Failure.Message);
+            log.LogWarning(
+                "Write of {Count} records failed (attempt {Attempt}; holding the batch, retrying in {Delay} ms): {Message}",
+                held.Batch.Count,
+                held.FailedAttempts,
+                (int)delay.TotalMilliseconds,
+                held.Failure.Message
+            );
             host.WaitKeepingMembership(delay, ct);
-            if (held.Batch.IsEmpty || ct.IsCancellationRequested) continue;
+            if (held.Batch.IsEmpty || ct.IsCancellationRequested)
+                continue;
             await FinishAsync(Retry(held, ct), commitLag: true);
         }
     }
@@ -94,12 +110,16 @@ internal sealed class SinkBatchWriter(ISinkWriterHost host, SinkPositions positi
         }
         Succeeded(writing.Batch, commitLag);
         if (writing.FailedAttempts > 0)
-            log.LogInformation("Database reachable again; the held batch was written after {Attempts} attempts", writing.FailedAttempts + 1);
+            log.LogInformation(
+                "Database reachable again; the held batch was written after {Attempts} attempts",
+                writing.FailedAttempts + 1
+            );
     }
 
     private void Fail(SinkWriteState.Writing writing, Exception failure)
     {
-        if (failure is not SinkOwnershipLostException && host.IsTransient(failure)) host.OnTransientFailure(failure);
+        if (failure is not SinkOwnershipLostException && host.IsTransient(failure))
+            host.OnTransientFailure(failure);
         State = new SinkWriteState.Held(writing.Batch, failure, writing.FailedAttempts + 1);
     }
 
@@ -126,7 +146,8 @@ internal sealed class SinkBatchWriter(ISinkWriterHost host, SinkPositions positi
     /// reads them) or Held (failed: retried with what the rebalance leaves of it).</summary>
     public void DrainForRebalance()
     {
-        if (State is not SinkWriteState.Writing writing) return;
+        if (State is not SinkWriteState.Writing writing)
+            return;
         State = new SinkWriteState.Draining(writing.Batch);
         try
         {
@@ -146,9 +167,11 @@ internal sealed class SinkBatchWriter(ISinkWriterHost host, SinkPositions positi
     /// the stored positions); a batch left empty returns the writer to Idle.</summary>
     public void Revoke(IReadOnlyCollection<Confluent.Kafka.TopicPartition> partitions)
     {
-        if (State is not SinkWriteState.Held held) return;
+        if (State is not SinkWriteState.Held held)
+            return;
         held.Batch.Drop(partitions);
-        if (held.Batch.IsEmpty) State = SinkWriteState.Idle.Instance;
+        if (held.Batch.IsEmpty)
+            State = SinkWriteState.Idle.Instance;
     }
 
     /// <summary>Shutdown: → Draining → Idle. Finishes the write in flight, writes a held batch once more, then
@@ -187,8 +210,11 @@ internal sealed class SinkBatchWriter(ISinkWriterHost host, SinkPositions positi
         }
         catch (Exception e)
         {
-            log.LogWarning("Sink stopped with {Count} records unwritten; they are read again on the next start ({Message})",
-                (held?.Count ?? 0) + unwritten.Count, e.Message);
+            log.LogWarning(
+                "Sink stopped with {Count} records unwritten; they are read again on the next start ({Message})",
+                (held?.Count ?? 0) + unwritten.Count,
+                e.Message
+            );
         }
         State = SinkWriteState.Idle.Instance;
     }

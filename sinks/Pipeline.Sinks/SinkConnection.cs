@@ -31,24 +31,32 @@ internal sealed class SinkConnection : IAsyncDisposable
 
     public async Task<NpgsqlConnection> OpenAsync(CancellationToken ct)
     {
-        if (_conn is { State: System.Data.ConnectionState.Open }) return _conn;
+        if (_conn is { State: System.Data.ConnectionState.Open })
+            return _conn;
         Reset();
         var conn = await _db.OpenConnectionAsync(ct);
-        await using (var cmd = new NpgsqlCommand(_stagingSql, conn)) await cmd.ExecuteNonQueryAsync(ct);
+        await using (var cmd = new NpgsqlCommand(_stagingSql, conn))
+            await cmd.ExecuteNonQueryAsync(ct);
         return _conn = conn;
     }
 
     /// <summary>Drops the connection after a failure; the next <see cref="OpenAsync"/> opens a new one.</summary>
     public void Reset()
     {
-        try { _conn?.Dispose(); }
-        catch (Exception) { /* a broken connection may throw on close; it is gone either way */ }
+        try
+        {
+            _conn?.Dispose();
+        }
+        catch (Exception)
+        { /* a broken connection may throw on close; it is gone either way */
+        }
         _conn = null;
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_conn is not null) await _conn.DisposeAsync();
+        if (_conn is not null)
+            await _conn.DisposeAsync();
         await _db.DisposeAsync();
     }
 }

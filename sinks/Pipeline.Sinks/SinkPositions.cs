@@ -15,13 +15,19 @@ internal sealed class SinkPositions(string consumerName)
     public Dictionary<TopicPartition, long> Snapshot() => new(_believed);
 
     /// <summary>Loads the stored positions of these partitions (absent: never written).</summary>
-    public async Task<Dictionary<TopicPartition, long>> LoadAsync(NpgsqlConnection conn, IReadOnlyCollection<TopicPartition> partitions,
-        CancellationToken ct)
+    public async Task<Dictionary<TopicPartition, long>> LoadAsync(
+        NpgsqlConnection conn,
+        IReadOnlyCollection<TopicPartition> partitions,
+        CancellationToken ct
+    )
     {
         var result = new Dictionary<TopicPartition, long>();
-        if (partitions.Count == 0) return result;
+        if (partitions.Count == 0)
+            return result;
         await using var cmd = new NpgsqlCommand(
-            "SELECT topic, partition, next_offset FROM sink_positions WHERE consumer = $1 AND topic = ANY($2)", conn);
+            "SELECT topic, partition, next_offset FROM sink_positions WHERE consumer = $1 AND topic = ANY($2)",
+            conn
+        );
         cmd.Parameters.Add(new() { Value = consumerName });
         cmd.Parameters.Add(new() { Value = partitions.Select(p => p.Topic).Distinct().ToArray() });
         await using var reader = await cmd.ExecuteReaderAsync(ct);
@@ -29,7 +35,8 @@ internal sealed class SinkPositions(string consumerName)
         while (await reader.ReadAsync(ct))
         {
             var tp = new TopicPartition(reader.GetString(0), reader.GetInt32(1));
-            if (wanted.Contains(tp)) result[tp] = reader.GetInt64(2);
+            if (wanted.Contains(tp))
+                result[tp] = reader.GetInt64(2);
         }
         return result;
     }
@@ -59,14 +66,16 @@ internal sealed class SinkPositions(string consumerName)
     public List<TopicPartitionOffset> Remember(SinkBatch batch)
     {
         var done = batch.Slices.Select(s => new TopicPartitionOffset(s.Key, s.Value.NextOffset)).ToList();
-        foreach (var p in done) _believed[p.TopicPartition] = p.Offset.Value;
+        foreach (var p in done)
+            _believed[p.TopicPartition] = p.Offset.Value;
         return done;
     }
 
     /// <summary>Partitions this sink no longer owns: their next owner loads their positions itself.</summary>
     public void Forget(IEnumerable<TopicPartition> partitions)
     {
-        foreach (var tp in partitions) _believed.Remove(tp);
+        foreach (var tp in partitions)
+            _believed.Remove(tp);
     }
 
     public void Clear() => _believed.Clear();
@@ -74,16 +83,27 @@ internal sealed class SinkPositions(string consumerName)
     /// <summary>Inside the batch's transaction: moves each partition's stored position from what this sink believed
     /// (<paramref name="believed"/>) to the slice's next offset, or throws <see cref="SinkOwnershipLostException"/> when
     /// another writer moved it first (the transaction then rolls back: nothing of the batch is written).</summary>
-    public Task ClaimAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyDictionary<TopicPartition, PartitionSlice> slices,
-        IReadOnlyDictionary<TopicPartition, long> believed, CancellationToken ct) =>
-        ClaimAsync(conn, tx, consumerName, slices.ToDictionary(s => s.Key, s => s.Value.NextOffset), believed, ct);
+    public Task ClaimAsync(
+        NpgsqlConnection conn,
+        NpgsqlTransaction tx,
+        IReadOnlyDictionary<TopicPartition, PartitionSlice> slices,
+        IReadOnlyDictionary<TopicPartition, long> believed,
+        CancellationToken ct
+    ) => ClaimAsync(conn, tx, consumerName, slices.ToDictionary(s => s.Key, s => s.Value.NextOffset), believed, ct);
 
     /// <summary>The compare-and-set of <paramref name="consumer"/>'s positions to <paramref name="next"/>, shared by every
     /// sink that keeps its positions in sink_positions (the market-data sink and the TWAP sink).</summary>
-    public static async Task ClaimAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string consumer,
-        IReadOnlyDictionary<TopicPartition, long> next, IReadOnlyDictionary<TopicPartition, long> believed, CancellationToken ct)
+    public static async Task ClaimAsync(
+        NpgsqlConnection conn,
+        NpgsqlTransaction tx,
+        string consumer,
+        IReadOnlyDictionary<TopicPartition, long> next,
+        IReadOnlyDictionary<TopicPartition, long> believed,
+        CancellationToken ct
+    )
     {
-        if (next.Count == 0) return;
+        if (next.Count == 0)
+            return;
         // Compare-and-set on each position: the UPDATE locks the row, so a second writer of the same partition
         // waits for us and then finds the offset moved (0 rows); a second first writer hits the primary key.
         await using var batch = new NpgsqlBatch(conn, tx);
@@ -91,14 +111,17 @@ internal sealed class SinkPositions(string consumerName)
         {
             var known = believed.TryGetValue(tp, out var expected);
             var cmd = known
-                ? new NpgsqlBatchCommand("UPDATE sink_positions SET next_offset = $4, updated_at = now() " +
-                                         "WHERE consumer = $1 AND topic = $2 AND partition = $3 AND next_offset = $5")
+                ? new NpgsqlBatchCommand(
+                    "UPDATE sink_positions SET next_offset = $4, updated_at = now() "
+                        + "WHERE consumer = $1 AND topic = $2 AND partition = $3 AND next_offset = $5"
+                )
                 : new NpgsqlBatchCommand("INSERT INTO sink_positions (consumer, topic, partition, next_offset) VALUES ($1, $2, $3, $4)");
             cmd.Parameters.Add(new() { Value = consumer });
             cmd.Parameters.Add(new() { Value = tp.Topic });
             cmd.Parameters.Add(new() { Value = tp.Partition.Value });
             cmd.Parameters.Add(new() { Value = offset });
-            if (known) cmd.Parameters.Add(new() { Value = expected });
+            if (known)
+                cmd.Parameters.Add(new() { Value = expected });
             batch.BatchCommands.Add(cmd);
         }
         try
@@ -107,13 +130,20 @@ internal sealed class SinkPositions(string consumerName)
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
         {
-            throw new SinkOwnershipLostException($"a first position for a partition of this batch was stored meanwhile ({e.Detail ?? e.MessageText}): " +
-                $"by another sink '{consumer}', or by an earlier attempt whose commit succeeded though its answer was lost");
+            throw new SinkOwnershipLostException(
+                $"a first position for a partition of this batch was stored meanwhile ({e.Detail ?? e.MessageText}): "
+                    + $"by another sink '{consumer}', or by an earlier attempt whose commit succeeded though its answer was lost"
+            );
         }
-        var lost = next.Keys.Zip(batch.BatchCommands.Cast<NpgsqlBatchCommand>()).Where(p => p.Second.RecordsAffected != 1)
-            .Select(p => $"{p.First.Topic}[{p.First.Partition.Value}]").ToList();
+        var lost = next
+            .Keys.Zip(batch.BatchCommands.Cast<NpgsqlBatchCommand>())
+            .Where(p => p.Second.RecordsAffected != 1)
+            .Select(p => $"{p.First.Topic}[{p.First.Partition.Value}]")
+            .ToList();
         if (lost.Count > 0)
-            throw new SinkOwnershipLostException($"the stored positions of {string.Join(", ", lost)} moved since this sink read them: " +
-                $"another sink '{consumer}' wrote them, or an earlier attempt's commit succeeded though its answer was lost");
+            throw new SinkOwnershipLostException(
+                $"the stored positions of {string.Join(", ", lost)} moved since this sink read them: "
+                    + $"another sink '{consumer}' wrote them, or an earlier attempt's commit succeeded though its answer was lost"
+            );
     }
 }

@@ -2,10 +2,10 @@
 using Confluent.Kafka;
 using Google.Protobuf;
 using Pipeline.Plumbing.Configuration;
+using Pipeline.Plumbing.Serialization;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Schemas;
 using Pipeline.Schemas.V1;
-using Pipeline.Plumbing.Serialization;
 
 namespace Pipeline.Sinks;
 
@@ -20,9 +20,11 @@ internal static class SinkRecordParser
         var topic = record.Topic;
         try
         {
-            if (record.Message.Value is null) return Reject(record, "malformed", "the record has no value");
+            if (record.Message.Value is null)
+                return Reject(record, "malformed", "the record has no value");
             var value = RecordValues.Read(record.Message.Value, record.Message.Headers);
-            if (value.IsFault) return Reject(record, value.FaultCode!, value.FaultReason!);
+            if (value.IsFault)
+                return Reject(record, value.FaultCode!, value.FaultReason!);
             var payload = value.PayloadArray();
             if (liveTopic == TopicCatalog.ValidTrades.Name)
             {
@@ -55,13 +57,19 @@ internal static class SinkRecordParser
 
     private static string? CheckTrade(Trade t)
     {
-        if (CheckInstrument(t.Instrument) is { } why) return why;
-        if (t.Price is null || t.Price.ToDecimal() <= 0) return "the price must be greater than zero";
-        if (t.Size is null || t.Size.ToDecimal() <= 0) return "the size must be greater than zero";
-        if (t.EventTimeUs <= 0) return "the event time is missing";
+        if (CheckInstrument(t.Instrument) is { } why)
+            return why;
+        if (t.Price is null || t.Price.ToDecimal() <= 0)
+            return "the price must be greater than zero";
+        if (t.Size is null || t.Size.ToDecimal() <= 0)
+            return "the size must be greater than zero";
+        if (t.EventTimeUs <= 0)
+            return "the event time is missing";
         // Times DateTime and timestamptz cannot hold crash-looped the sink (issue 18: a trade in the year 30,000).
-        if (RecordBounds.CheckTime("the event time", t.EventTimeUs) is { } badTime) return badTime;
-        if (t.ReceiveTimeUs != 0 && RecordBounds.CheckTime("the receive time", t.ReceiveTimeUs) is { } badReceive) return badReceive;
+        if (RecordBounds.CheckTime("the event time", t.EventTimeUs) is { } badTime)
+            return badTime;
+        if (t.ReceiveTimeUs != 0 && RecordBounds.CheckTime("the receive time", t.ReceiveTimeUs) is { } badReceive)
+            return badReceive;
         return null;
     }
 
@@ -70,32 +78,38 @@ internal static class SinkRecordParser
 
     private static string? CheckIndicator(IndicatorValue i)
     {
-        if (CheckInstrument(i.Instrument) is { } why) return why;
-        if (CandleInterval.Find(i.Interval) is null) return $"interval '{i.Interval}' is not one of {string.Join(", ", CandleInterval.Names)}";
-        if (string.IsNullOrEmpty(i.Indicator)) return "the indicator name is missing";
-        if (i.OpenTimeUs <= 0) return "the open time is missing";
-        if (RecordBounds.CheckTime("the open time", i.OpenTimeUs) is { } badTime) return badTime;
+        if (CheckInstrument(i.Instrument) is { } why)
+            return why;
+        if (CandleInterval.Find(i.Interval) is null)
+            return $"interval '{i.Interval}' is not one of {string.Join(", ", CandleInterval.Names)}";
+        if (string.IsNullOrEmpty(i.Indicator))
+            return "the indicator name is missing";
+        if (i.OpenTimeUs <= 0)
+            return "the open time is missing";
+        if (RecordBounds.CheckTime("the open time", i.OpenTimeUs) is { } badTime)
+            return badTime;
         return null;
     }
 
-    private static DeadLetter Reject(ConsumeResult<byte[]?, byte[]?> record, string code, string reason) => new()
-    {
-        SourceTopic = record.Topic,
-        SourcePartition = record.Partition.Value,
-        SourceOffset = record.Offset.Value,
-        OriginalKey = Bounded(record.Message.Key),
-        OriginalValue = Bounded(record.Message.Value),
-        ReasonCode = code,
-        Reason = record.Message.Value is { Length: > RecordBounds.MaxDeadLetterOriginalBytes } v
-            ? $"{reason} (original value of {v.Length} bytes cut to its first {RecordBounds.MaxDeadLetterOriginalBytes}; "
-                + $"the whole record is at {record.Topic}/{record.Partition.Value}@{record.Offset.Value})"
-            : reason,
-        Processor = ProcessorName,
-        FailedTimeUs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000,
-    };
+    private static DeadLetter Reject(ConsumeResult<byte[]?, byte[]?> record, string code, string reason) =>
+        new()
+        {
+            SourceTopic = record.Topic,
+            SourcePartition = record.Partition.Value,
+            SourceOffset = record.Offset.Value,
+            OriginalKey = Bounded(record.Message.Key),
+            OriginalValue = Bounded(record.Message.Value),
+            ReasonCode = code,
+            Reason = record.Message.Value is { Length: > RecordBounds.MaxDeadLetterOriginalBytes } v
+                ? $"{reason} (original value of {v.Length} bytes cut to its first {RecordBounds.MaxDeadLetterOriginalBytes}; "
+                    + $"the whole record is at {record.Topic}/{record.Partition.Value}@{record.Offset.Value})"
+                : reason,
+            Processor = ProcessorName,
+            FailedTimeUs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000,
+        };
 
     /// <summary>At most <see cref="RecordBounds.MaxDeadLetterOriginalBytes"/> of an original, so the dead letter stays
     /// far below the producer's message limit.</summary>
-    private static ByteString Bounded(byte[]? bytes) => bytes is null ? ByteString.Empty
-        : ByteString.CopyFrom(bytes, 0, Math.Min(bytes.Length, RecordBounds.MaxDeadLetterOriginalBytes));
+    private static ByteString Bounded(byte[]? bytes) =>
+        bytes is null ? ByteString.Empty : ByteString.CopyFrom(bytes, 0, Math.Min(bytes.Length, RecordBounds.MaxDeadLetterOriginalBytes));
 }

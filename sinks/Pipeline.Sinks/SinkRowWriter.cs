@@ -61,7 +61,12 @@ internal sealed class SinkRowWriter(SinkPositions positions, string version)
     /// <summary>Writes the batch and its positions atomically. <paramref name="stored"/> holds what this sink believes
     /// the positions table says; if another writer moved a position, nothing is written and
     /// <see cref="SinkOwnershipLostException"/> is thrown.</summary>
-    public async Task WriteAsync(NpgsqlConnection conn, SinkBatch batch, IReadOnlyDictionary<TopicPartition, long> stored, CancellationToken ct)
+    public async Task WriteAsync(
+        NpgsqlConnection conn,
+        SinkBatch batch,
+        IReadOnlyDictionary<TopicPartition, long> stored,
+        CancellationToken ct
+    )
     {
         var slices = batch.Slices;
         Phase = "resolving instruments";
@@ -89,21 +94,32 @@ internal sealed class SinkRowWriter(SinkPositions positions, string version)
     private async Task EnsurePartitionsAsync(NpgsqlConnection conn, string table, IEnumerable<long> dayNumbers, CancellationToken ct)
     {
         // Day by day (not min..max): one bogus far-away time must not create thousands of partitions.
-        var days = dayNumbers.Distinct().Select(d => DateOnly.FromDateTime(ToTime(d * PartitionSlice.DayUs))).Where(d => !_partitions.Contains((table, d))).ToList();
-        if (days.Count == 0) return;
+        var days = dayNumbers
+            .Distinct()
+            .Select(d => DateOnly.FromDateTime(ToTime(d * PartitionSlice.DayUs)))
+            .Where(d => !_partitions.Contains((table, d)))
+            .ToList();
+        if (days.Count == 0)
+            return;
         await using var cmd = new NpgsqlCommand(
-            "SELECT count(pipeline_ensure_day_partitions($1::regclass, d, d)) FROM unnest($2::timestamptz[]) AS d", conn);
+            "SELECT count(pipeline_ensure_day_partitions($1::regclass, d, d)) FROM unnest($2::timestamptz[]) AS d",
+            conn
+        );
         cmd.Parameters.Add(new() { Value = table });
         cmd.Parameters.Add(new() { Value = days.Select(d => d.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc)).ToArray() });
         await cmd.ExecuteScalarAsync(ct);
-        foreach (var d in days) _partitions.Add((table, d));
+        foreach (var d in days)
+            _partitions.Add((table, d));
     }
 
     private async Task CopyTradesAsync(NpgsqlConnection conn, IEnumerable<PartitionSlice> slices, CancellationToken ct)
     {
-        if (!slices.Any(s => s.Trades.Count > 0)) return;
+        if (!slices.Any(s => s.Trades.Count > 0))
+            return;
         await using var copy = await conn.BeginBinaryImportAsync(
-            "COPY trades (time, instrument_id, trade_id, price, size, aggressor, receive_time, origin) FROM STDIN (FORMAT BINARY)", ct);
+            "COPY trades (time, instrument_id, trade_id, price, size, aggressor, receive_time, origin) FROM STDIN (FORMAT BINARY)",
+            ct
+        );
         // Synchronous writes: they only fill Npgsql's buffer (flushed when full); per-value awaits cost ~30% here.
         foreach (var slice in slices)
         {
@@ -117,30 +133,42 @@ internal sealed class SinkRowWriter(SinkPositions positions, string version)
                 copy.Write(t.Price, NpgsqlDbType.Numeric);
                 copy.Write(t.Size, NpgsqlDbType.Numeric);
                 copy.Write(t.Aggressor, NpgsqlDbType.Smallint);
-                if (t.ReceiveTimeUs > 0) copy.Write(ToTime(t.ReceiveTimeUs), NpgsqlDbType.TimestampTz);
-                else copy.WriteNull();
+                if (t.ReceiveTimeUs > 0)
+                    copy.Write(ToTime(t.ReceiveTimeUs), NpgsqlDbType.TimestampTz);
+                else
+                    copy.WriteNull();
                 copy.Write(t.Origin, NpgsqlDbType.Smallint);
             }
         }
         await copy.CompleteAsync(ct);
     }
 
-    private async Task UpsertCandlesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IEnumerable<PartitionSlice> slices, CancellationToken ct)
+    private async Task UpsertCandlesAsync(
+        NpgsqlConnection conn,
+        NpgsqlTransaction tx,
+        IEnumerable<PartitionSlice> slices,
+        CancellationToken ct
+    )
     {
         // One row per key: ON CONFLICT cannot touch the same row twice in one statement. Within a partition the
         // records are in Kafka order, so a later record with an equal (closed, revision) replaces an earlier one.
         var latest = new Dictionary<(int, string, int, long), Candle>();
         foreach (var slice in slices)
-            foreach (var c in slice.Candles)
-            {
-                var key = (_instruments[c.Instrument], c.Interval, SourceOf(c), c.OpenTimeUs);
-                if (!latest.TryGetValue(key, out var old) || (old.Closed, old.Revision).CompareTo((c.Closed, c.Revision)) <= 0)
-                    latest[key] = c;
-            }
-        if (latest.Count == 0) return;
-        await using (var copy = await conn.BeginBinaryImportAsync(
-            "COPY sink_candles_stage (time, instrument_id, interval, source, open, high, low, close, volume, quote_volume, trade_count, " +
-            "taker_buy_volume, taker_buy_quote_volume, vwap, first_trade_id, last_trade_id, closed, revision) FROM STDIN (FORMAT BINARY)", ct))
+        foreach (var c in slice.Candles)
+        {
+            var key = (_instruments[c.Instrument], c.Interval, SourceOf(c), c.OpenTimeUs);
+            if (!latest.TryGetValue(key, out var old) || (old.Closed, old.Revision).CompareTo((c.Closed, c.Revision)) <= 0)
+                latest[key] = c;
+        }
+        if (latest.Count == 0)
+            return;
+        await using (
+            var copy = await conn.BeginBinaryImportAsync(
+                "COPY sink_candles_stage (time, instrument_id, interval, source, open, high, low, close, volume, quote_volume, trade_count, "
+                    + "taker_buy_volume, taker_buy_quote_volume, vwap, first_trade_id, last_trade_id, closed, revision) FROM STDIN (FORMAT BINARY)",
+                ct
+            )
+        )
         {
             foreach (var ((id, interval, source, time), c) in latest)
             {
@@ -159,8 +187,14 @@ internal sealed class SinkRowWriter(SinkPositions positions, string version)
                 WriteOptional(copy, c.TakerBuyVolume);
                 WriteOptional(copy, c.TakerBuyQuoteVolume);
                 WriteOptional(copy, c.Vwap);
-                if (c.FirstTradeId != 0) copy.Write(c.FirstTradeId, NpgsqlDbType.Bigint); else copy.WriteNull();
-                if (c.LastTradeId != 0) copy.Write(c.LastTradeId, NpgsqlDbType.Bigint); else copy.WriteNull();
+                if (c.FirstTradeId != 0)
+                    copy.Write(c.FirstTradeId, NpgsqlDbType.Bigint);
+                else
+                    copy.WriteNull();
+                if (c.LastTradeId != 0)
+                    copy.Write(c.LastTradeId, NpgsqlDbType.Bigint);
+                else
+                    copy.WriteNull();
                 copy.Write(c.Closed, NpgsqlDbType.Boolean);
                 copy.Write(c.Revision, NpgsqlDbType.Integer);
             }
@@ -171,19 +205,30 @@ internal sealed class SinkRowWriter(SinkPositions positions, string version)
         await upsert.ExecuteNonQueryAsync(ct);
     }
 
-    private async Task UpsertIndicatorsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IEnumerable<PartitionSlice> slices, CancellationToken ct)
+    private async Task UpsertIndicatorsAsync(
+        NpgsqlConnection conn,
+        NpgsqlTransaction tx,
+        IEnumerable<PartitionSlice> slices,
+        CancellationToken ct
+    )
     {
         var latest = new Dictionary<(int, string, string, long), IndicatorValue>();
         foreach (var slice in slices)
-            foreach (var i in slice.Indicators)
-            {
-                var key = (_instruments[i.Instrument], i.Interval, i.Indicator, i.OpenTimeUs);
-                if (!latest.TryGetValue(key, out var old) || old.CandleRevision <= i.CandleRevision) latest[key] = i;
-            }
-        if (latest.Count == 0) return;
+        foreach (var i in slice.Indicators)
+        {
+            var key = (_instruments[i.Instrument], i.Interval, i.Indicator, i.OpenTimeUs);
+            if (!latest.TryGetValue(key, out var old) || old.CandleRevision <= i.CandleRevision)
+                latest[key] = i;
+        }
+        if (latest.Count == 0)
+            return;
         var json = new ArrayBufferWriter<byte>();
-        await using (var copy = await conn.BeginBinaryImportAsync(
-            "COPY sink_indicators_stage (time, instrument_id, interval, indicator, fields, candle_revision) FROM STDIN (FORMAT BINARY)", ct))
+        await using (
+            var copy = await conn.BeginBinaryImportAsync(
+                "COPY sink_indicators_stage (time, instrument_id, interval, indicator, fields, candle_revision) FROM STDIN (FORMAT BINARY)",
+                ct
+            )
+        )
         {
             foreach (var ((id, interval, indicator, time), i) in latest)
             {
@@ -211,8 +256,10 @@ internal sealed class SinkRowWriter(SinkPositions positions, string version)
             w.WriteStartObject();
             foreach (var f in value.Fields)
             {
-                if (f.HasValue && double.IsFinite(f.Value)) w.WriteNumber(f.Name, f.Value);
-                else w.WriteNull(f.Name);
+                if (f.HasValue && double.IsFinite(f.Value))
+                    w.WriteNumber(f.Name, f.Value);
+                else
+                    w.WriteNull(f.Name);
             }
             w.WriteEndObject();
         }
@@ -223,7 +270,9 @@ internal sealed class SinkRowWriter(SinkPositions positions, string version)
 
     private static void WriteOptional(NpgsqlBinaryImporter copy, Schemas.V1.Decimal? value)
     {
-        if (value is null) copy.WriteNull();
-        else copy.Write(value.ToDecimal(), NpgsqlDbType.Numeric);
+        if (value is null)
+            copy.WriteNull();
+        else
+            copy.Write(value.ToDecimal(), NpgsqlDbType.Numeric);
     }
 }

@@ -19,8 +19,13 @@ public sealed class SinkTopics
     }
 
     /// <summary>The live sink: valid trades, candles and indicators into version 'live'.</summary>
-    public static SinkTopics Live { get; } = new([TopicCatalog.ValidTrades.Name, TopicCatalog.Candles.Name, TopicCatalog.Indicators.Name],
-        DataVersion.Live, TopicCatalog.DeadLetters.Name, null);
+    public static SinkTopics Live { get; } =
+        new(
+            [TopicCatalog.ValidTrades.Name, TopicCatalog.Candles.Name, TopicCatalog.Indicators.Name],
+            DataVersion.Live,
+            TopicCatalog.DeadLetters.Name,
+            null
+        );
 
     /// <summary>A live sink of these catalog topics only (benchmarks and tests of one topic).</summary>
     public static SinkTopics LiveOf(params string[] topics) => new(topics, DataVersion.Live, TopicCatalog.DeadLetters.Name, null);
@@ -34,14 +39,15 @@ public sealed class SinkTopics
     }
 
     public IReadOnlyList<string> Topics { get; }
+
     /// <summary>The `version` column of the candle and indicator rows written (ADR 0006).</summary>
     public DataVersion Version { get; }
+
     /// <summary>Where records the sink cannot store go, with their reason.</summary>
     public string DeadLetterTopic { get; }
 
     /// <summary>The live catalog topic whose records arrive on <paramref name="topic"/> (itself for the live sink; the
     /// counterpart of a replay topic for a version's sink), or null for a topic this sink does not store.</summary>
-    public TopicSpec? LiveTopicOf(string topic) => _versionTopics is null
-        ? TopicCatalog.All.FirstOrDefault(t => t.Name == topic)
-        : _versionTopics.LiveTopicOf(topic);
+    public TopicSpec? LiveTopicOf(string topic) =>
+        _versionTopics is null ? TopicCatalog.All.FirstOrDefault(t => t.Name == topic) : _versionTopics.LiveTopicOf(topic);
 }

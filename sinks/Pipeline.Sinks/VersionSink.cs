@@ -18,9 +18,16 @@ public sealed class VersionSink
 
     /// <param name="options">Batch and retry settings; the consumer name and group are the version's own
     /// (<see cref="ConsumerNameOf"/>), so it never shares work with the live sink or with the replay processor's group.</param>
-    public VersionSink(KafkaClientSettings kafka, string connectionString, DataVersion version, ILoggerFactory loggers, SinkOptions? options = null)
+    public VersionSink(
+        KafkaClientSettings kafka,
+        string connectionString,
+        DataVersion version,
+        ILoggerFactory loggers,
+        SinkOptions? options = null
+    )
     {
-        if (version.IsLive) throw new ArgumentException("the live version is written by the live sink (SinkRole)", nameof(version));
+        if (version.IsLive)
+            throw new ArgumentException("the live version is written by the live sink (SinkRole)", nameof(version));
         _kafka = kafka;
         _topics = SinkTopics.ForVersion(version);
         _consumerName = ConsumerNameOf(version);
@@ -39,7 +46,9 @@ public sealed class VersionSink
     public void Finish()
     {
         using var admin = new AdminClientBuilder(_kafka.Admin($"{_consumerName}-ends")).Build();
-        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(_kafka.Consumer($"{_consumerName}-ends", $"{_consumerName}-ends")).Build();
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(
+            _kafka.Consumer($"{_consumerName}-ends", $"{_consumerName}-ends")
+        ).Build();
         var ends = new Dictionary<TopicPartition, long>();
         foreach (var topic in _topics.Topics)
         {

@@ -11,8 +11,12 @@ public sealed class ApiAccessTests
         await using var api = await RunningApi.StartAsync(configure: o => o.Api.ApiKeys = ["s3cret-key"]);
 
         using var none = await api.Http.PostAsync("/instruments", null);
-        using var wrong = await api.Http.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/instruments") { Headers = { { "X-API-Key", "guess" } } });
-        using var right = await api.Http.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/instruments") { Headers = { { "X-API-Key", "s3cret-key" } } });
+        using var wrong = await api.Http.SendAsync(
+            new HttpRequestMessage(HttpMethod.Post, "/instruments") { Headers = { { "X-API-Key", "guess" } } }
+        );
+        using var right = await api.Http.SendAsync(
+            new HttpRequestMessage(HttpMethod.Post, "/instruments") { Headers = { { "X-API-Key", "s3cret-key" } } }
+        );
         using var read = await api.Http.GetAsync("/instruments");
 
         Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);
@@ -26,7 +30,9 @@ public sealed class ApiAccessTests
     public async Task Without_configured_keys_mutating_requests_are_disabled()
     {
         await using var api = await RunningApi.StartAsync();
-        using var response = await api.Http.SendAsync(new HttpRequestMessage(HttpMethod.Delete, "/instruments") { Headers = { { "X-API-Key", "anything" } } });
+        using var response = await api.Http.SendAsync(
+            new HttpRequestMessage(HttpMethod.Delete, "/instruments") { Headers = { { "X-API-Key", "anything" } } }
+        );
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Contains("ApiKeys", await response.Content.ReadAsStringAsync());
     }
@@ -50,7 +56,11 @@ public sealed class ApiAccessTests
     [Fact]
     public async Task A_client_over_its_rate_gets_429_problem_json_while_probes_still_answer()
     {
-        await using var api = await RunningApi.StartAsync(configure: o => { o.Api.RateLimitPerSecond = 1; o.Api.RateLimitBurst = 3; });
+        await using var api = await RunningApi.StartAsync(configure: o =>
+        {
+            o.Api.RateLimitPerSecond = 1;
+            o.Api.RateLimitBurst = 3;
+        });
 
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 6; i++)

@@ -9,6 +9,7 @@ public sealed class ApiBadRequestTests : IAsyncLifetime
     private RunningApi _api = null!;
 
     public async Task InitializeAsync() => _api = await RunningApi.StartAsync();
+
     public async Task DisposeAsync() => await _api.DisposeAsync();
 
     [Theory]

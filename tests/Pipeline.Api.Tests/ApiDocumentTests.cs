@@ -22,13 +22,16 @@ public sealed class ApiDocumentTests
         Assert.All(mapped, route => Assert.Contains(route, documented));
         var errorAnswers = 0;
         foreach (var path in paths.EnumerateObject())
-            foreach (var operation in path.Value.EnumerateObject().Where(o => o.Name is "get" or "post" or "put" or "delete"))
-                foreach (var answer in operation.Value.GetProperty("responses").EnumerateObject().Where(r => r.Name.StartsWith('4')))
-                {
-                    errorAnswers++;
-                    var types = answer.Value.GetProperty("content").EnumerateObject().Select(c => c.Name).ToList();
-                    Assert.True(types.SequenceEqual(["application/problem+json"]), $"{operation.Name} {path.Name} {answer.Name}: {string.Join(", ", types)}");
-                }
+        foreach (var operation in path.Value.EnumerateObject().Where(o => o.Name is "get" or "post" or "put" or "delete"))
+        foreach (var answer in operation.Value.GetProperty("responses").EnumerateObject().Where(r => r.Name.StartsWith('4')))
+        {
+            errorAnswers++;
+            var types = answer.Value.GetProperty("content").EnumerateObject().Select(c => c.Name).ToList();
+            Assert.True(
+                types.SequenceEqual(["application/problem+json"]),
+                $"{operation.Name} {path.Name} {answer.Name}: {string.Join(", ", types)}"
+            );
+        }
         Assert.True(errorAnswers >= 10, $"only {errorAnswers} documented 4xx answers");
     }
 
@@ -51,28 +54,41 @@ public sealed class ApiDocumentTests
             """
             INSERT INTO trades (time, instrument_id, trade_id, price, size, aggressor, origin)
             SELECT '2025-01-15T00:00:00Z', id, 1, 1, 1, 1, 1 FROM instruments WHERE exchange = 'binance' AND base = 'BTC' AND quote = 'USDT' AND market = 'spot'
-            """);
+            """
+        );
         await api.ExecuteAsync(
             """
             INSERT INTO indicators (time, instrument_id, interval, indicator, fields)
             SELECT '2025-01-15T00:00:00Z', id, '1m', 'sma(2)', '{"sma": 1}' FROM instruments
             WHERE exchange = 'binance' AND base = 'BTC' AND quote = 'USDT' AND market = 'spot'
-            """);
+            """
+        );
         var doc = await api.GetJsonAsync("/openapi/v1.json");
         const string range = "?start=2025-01-15T00:00:00Z&end=2025-01-15T00:05:00Z";
 
-        foreach (var (route, url) in new[]
-        {
-            ("/candles/{exchange}/{base}/{quote}/{market}/{interval}", "/candles/binance/BTC/USDT/spot/1m" + range),
-            ("/trades/{exchange}/{base}/{quote}/{market}", "/trades/binance/BTC/USDT/spot" + range),
-            ("/indicators/{exchange}/{base}/{quote}/{market}/{interval}", "/indicators/binance/BTC/USDT/spot/1m" + range),
-            ("/coverage/{exchange}/{base}/{quote}/{market}/{interval}", "/coverage/binance/BTC/USDT/spot/1m" + range),
-            ("/instruments", "/instruments"),
-        })
+        foreach (
+            var (route, url) in new[]
+            {
+                ("/candles/{exchange}/{base}/{quote}/{market}/{interval}", "/candles/binance/BTC/USDT/spot/1m" + range),
+                ("/trades/{exchange}/{base}/{quote}/{market}", "/trades/binance/BTC/USDT/spot" + range),
+                ("/indicators/{exchange}/{base}/{quote}/{market}/{interval}", "/indicators/binance/BTC/USDT/spot/1m" + range),
+                ("/coverage/{exchange}/{base}/{quote}/{market}/{interval}", "/coverage/binance/BTC/USDT/spot/1m" + range),
+                ("/instruments", "/instruments"),
+            }
+        )
         {
             var answer = await api.GetJsonAsync(url);
-            var schema = Resolve(doc, doc.GetProperty("paths").GetProperty(route).GetProperty("get").GetProperty("responses").GetProperty("200")
-                .GetProperty("content").GetProperty("application/json").GetProperty("schema"));
+            var schema = Resolve(
+                doc,
+                doc.GetProperty("paths")
+                    .GetProperty(route)
+                    .GetProperty("get")
+                    .GetProperty("responses")
+                    .GetProperty("200")
+                    .GetProperty("content")
+                    .GetProperty("application/json")
+                    .GetProperty("schema")
+            );
             AssertSameFields(doc, schema, answer, route);
         }
     }
@@ -95,7 +111,11 @@ public sealed class ApiDocumentTests
         if (schema.TryGetProperty("$ref", out var r))
             return doc.GetProperty("components").GetProperty("schemas").GetProperty(r.GetString()!.Split('/')[^1]);
         if (schema.TryGetProperty("oneOf", out var one) || schema.TryGetProperty("anyOf", out one))
-            return Resolve(doc, one.EnumerateArray().First(s => !(s.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String && t.GetString() == "null")));
+            return Resolve(
+                doc,
+                one.EnumerateArray()
+                    .First(s => !(s.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String && t.GetString() == "null"))
+            );
         return schema;
     }
 

@@ -58,7 +58,8 @@ public sealed class ApiHardeningTests
             SELECT '2025-01-15T00:00:00Z', i.id, '1m', name, '{"v": 1}'
             FROM instruments i, unnest(ARRAY['rsi(14)', 'sma(20)']) name
             WHERE i.exchange = 'binance' AND i.base = 'BTC' AND i.quote = 'USDT' AND i.market = 'spot'
-            """);
+            """
+        );
 
         using var response = await api.Http.GetAsync($"/indicators/binance/BTC/USDT/spot/1m?indicator={Uri.EscapeDataString(indicator)}");
 
@@ -82,14 +83,26 @@ public sealed class ApiHardeningTests
             SELECT $1 + d, i.id, n, 1, 1, 1, 1
             FROM instruments i, unnest(ARRAY[interval '0', interval '0.5 s', interval '0.000001 s', interval '0.12345 s', interval '1 s']) WITH ORDINALITY u(d, n)
             WHERE i.exchange = 'binance' AND i.base = 'BTC' AND i.quote = 'USDT' AND i.market = 'spot'
-            """, at);
+            """,
+            at
+        );
 
         var times = (await api.GetJsonAsync("/trades/binance/BTC/USDT/spot?start=2025-01-15T00:00:00Z&end=2025-01-15T00:01:00Z"))
-            .GetProperty("data").EnumerateArray().Select(t => t.GetProperty("time").GetString()!).ToList();
+            .GetProperty("data")
+            .EnumerateArray()
+            .Select(t => t.GetProperty("time").GetString()!)
+            .ToList();
 
         Assert.Equal(
-            ["2025-01-15T00:00:00.000000Z", "2025-01-15T00:00:00.000001Z", "2025-01-15T00:00:00.123450Z",
-             "2025-01-15T00:00:00.500000Z", "2025-01-15T00:00:01.000000Z"], times);
+            [
+                "2025-01-15T00:00:00.000000Z",
+                "2025-01-15T00:00:00.000001Z",
+                "2025-01-15T00:00:00.123450Z",
+                "2025-01-15T00:00:00.500000Z",
+                "2025-01-15T00:00:01.000000Z",
+            ],
+            times
+        );
         Assert.Equal(times.Order(StringComparer.Ordinal), times);
     }
 }

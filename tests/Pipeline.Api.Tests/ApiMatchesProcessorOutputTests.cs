@@ -27,19 +27,27 @@ public sealed class ApiMatchesProcessorOutputTests
     {
         await using var kafka = await TestKafka.StartAsync(partitions: 2);
         var db = await TestPostgres.CreateDatabaseAsync();
-        var options = PipelineConfiguration.Load(file: null, environment: new Dictionary<string, string?>
-        {
-            ["PIPELINE__API__URLS"] = $"http://127.0.0.1:{FreePort.Next()}",
-            ["PIPELINE__SIMULATOR__ENABLED"] = "false",
-        });
+        var options = PipelineConfiguration.Load(
+            file: null,
+            environment: new Dictionary<string, string?>
+            {
+                ["PIPELINE__API__URLS"] = $"http://127.0.0.1:{FreePort.Next()}",
+                ["PIPELINE__SIMULATOR__ENABLED"] = "false",
+            }
+        );
         options.Api.RateLimitPerSecond = 0;
-        await using (var ds = NpgsqlDataSource.Create(db)) await InstrumentRegistry.SyncAsync(ds, options.Instruments);
+        await using (var ds = NpgsqlDataSource.Create(db))
+            await InstrumentRegistry.SyncAsync(ds, options.Instruments);
         var context = new PipelineContext(options, kafka.Settings, db, RunningApi.Loggers);
 
         // 40 minutes of trades on two instruments, 3-decimal prices, irregular gaps (some minutes have none).
         var start = new DateTimeOffset(2025, 3, 14, 9, 0, 0, TimeSpan.Zero);
         var rng = new Random(5);
-        var instruments = new[] { InstrumentRef.Create("binance", "BTC", "USDT", MarketType.Spot), InstrumentRef.Create("binance", "ETH", "USDT", MarketType.Spot) };
+        var instruments = new[]
+        {
+            InstrumentRef.Create("binance", "BTC", "USDT", MarketType.Spot),
+            InstrumentRef.Create("binance", "ETH", "USDT", MarketType.Spot),
+        };
         var trades = new List<Trade>();
         foreach (var (ins, n) in instruments.Select((i, n) => (i, n)))
         {
@@ -47,23 +55,38 @@ public sealed class ApiMatchesProcessorOutputTests
             for (var id = 1; t < start.AddMinutes(40); id++)
             {
                 t = t.AddMilliseconds(rng.Next(200, 9000) * (rng.Next(30) == 0 ? 20 : 1));
-                trades.Add(new Trade
-                {
-                    Instrument = ins,
-                    TradeId = id,
-                    Aggressor = id % 3 == 0 ? AggressorSide.Sell : AggressorSide.Buy,
-                    Origin = Origin.Import,
-                    Price = Schemas.V1.Decimal.From(decimal.Parse($"{(n == 0 ? 60000 : 3000) + rng.Next(-500, 500)}.{rng.Next(0, 1000):000}", CultureInfo.InvariantCulture)),
-                    Size = Schemas.V1.Decimal.From(rng.Next(1, 5000) / 1000m),
-                    EventTimeUs = t.ToUnixTimeMilliseconds() * 1000,
-                    ReceiveTimeUs = t.ToUnixTimeMilliseconds() * 1000 + 500,
-                });
+                trades.Add(
+                    new Trade
+                    {
+                        Instrument = ins,
+                        TradeId = id,
+                        Aggressor = id % 3 == 0 ? AggressorSide.Sell : AggressorSide.Buy,
+                        Origin = Origin.Import,
+                        Price = Schemas.V1.Decimal.From(
+                            decimal.Parse(
+                                $"{(n == 0 ? 60000 : 3000) + rng.Next(-500, 500)}.{rng.Next(0, 1000):000}",
+                                CultureInfo.InvariantCulture
+                            )
+                        ),
+                        Size = Schemas.V1.Decimal.From(rng.Next(1, 5000) / 1000m),
+                        EventTimeUs = t.ToUnixTimeMilliseconds() * 1000,
+                        ReceiveTimeUs = t.ToUnixTimeMilliseconds() * 1000 + 500,
+                    }
+                );
             }
         }
         using (var producer = new ProducerBuilder<string, byte[]>(kafka.Settings.Producer("oracle")).Build())
         {
             foreach (var tr in trades)
-                producer.Produce(TopicCatalog.RawTrades.Name, new Message<string, byte[]> { Key = tr.Instrument.Key, Value = tr.ToByteArray(), Headers = MessageHeaders.For<Trade>() });
+                producer.Produce(
+                    TopicCatalog.RawTrades.Name,
+                    new Message<string, byte[]>
+                    {
+                        Key = tr.Instrument.Key,
+                        Value = tr.ToByteArray(),
+                        Headers = MessageHeaders.For<Trade>(),
+                    }
+                );
             producer.Flush(TimeSpan.FromSeconds(30));
         }
 
@@ -80,7 +103,9 @@ public sealed class ApiMatchesProcessorOutputTests
             // must keep it. Read on until the processor is done and the sink has stored every record read.
             var expected = new Dictionary<(string, string, long), Candle>();
             var next = new long[2]; // per partition: one past the last record read (transaction markers are not records)
-            using var reader = new ConsumerBuilder<byte[], byte[]>(kafka.Settings.Consumer("oracle-read", "oracle-read-" + Guid.NewGuid())).Build();
+            using var reader = new ConsumerBuilder<byte[], byte[]>(
+                kafka.Settings.Consumer("oracle-read", "oracle-read-" + Guid.NewGuid())
+            ).Build();
             reader.Assign(Enumerable.Range(0, 2).Select(p => new TopicPartitionOffset(TopicCatalog.Candles.Name, p, Offset.Beginning)));
             using var admin = new AdminClientBuilder(kafka.Settings.Admin("oracle-admin")).Build();
             // Regression (flaky under load, CI 2026-11-29): "settled" was judged by the clock, so a processor still
@@ -88,35 +113,50 @@ public sealed class ApiMatchesProcessorOutputTests
             // every input offset (its output transactions are then committed and readable), read before draining.
             async Task<bool> ProcessorConsumedAllInput()
             {
-                var group = await admin.ListConsumerGroupOffsetsAsync(new[] { new ConsumerGroupTopicPartitions(
-                    options.Processing.GroupId,
-                    Enumerable.Range(0, 2).Select(p => new TopicPartition(TopicCatalog.RawTrades.Name, p)).ToList()) });
+                var group = await admin.ListConsumerGroupOffsetsAsync(
+                    new[]
+                    {
+                        new ConsumerGroupTopicPartitions(
+                            options.Processing.GroupId,
+                            Enumerable.Range(0, 2).Select(p => new TopicPartition(TopicCatalog.RawTrades.Name, p)).ToList()
+                        ),
+                    }
+                );
                 foreach (var tpo in group[0].Partitions)
                 {
                     var end = reader.QueryWatermarkOffsets(tpo.TopicPartition, TimeSpan.FromSeconds(10)).High;
-                    if (end.Value > 0 && tpo.Offset.Value < end.Value) return false;
+                    if (end.Value > 0 && tpo.Offset.Value < end.Value)
+                        return false;
                 }
                 return true;
             }
             async Task<bool> Settled()
             {
-                if (roles.FirstOrDefault(r => r.IsFaulted) is { } failed) throw failed.Exception!;
-                if (!await ProcessorConsumedAllInput()) return false;
+                if (roles.FirstOrDefault(r => r.IsFaulted) is { } failed)
+                    throw failed.Exception!;
+                if (!await ProcessorConsumedAllInput())
+                    return false;
                 while (reader.Consume(TimeSpan.FromMilliseconds(200)) is { Message: not null } m)
                 {
                     next[m.Partition.Value] = m.Offset.Value + 1;
                     var c = Candle.Parser.ParseFrom(m.Message.Value);
                     var key = (c.Instrument.Key, c.Interval, c.OpenTimeUs);
-                    if (!expected.TryGetValue(key, out var old) || (old.Closed, old.Revision).CompareTo((c.Closed, c.Revision)) <= 0) expected[key] = c;
+                    if (!expected.TryGetValue(key, out var old) || (old.Closed, old.Revision).CompareTo((c.Closed, c.Revision)) <= 0)
+                        expected[key] = c;
                 }
                 await using var conn = new NpgsqlConnection(db);
                 await conn.OpenAsync();
                 await using var cmd = new NpgsqlCommand(
-                    "SELECT partition, next_offset FROM sink_positions WHERE topic = 'candles' ORDER BY partition", conn);
+                    "SELECT partition, next_offset FROM sink_positions WHERE topic = 'candles' ORDER BY partition",
+                    conn
+                );
                 await using var r = await cmd.ExecuteReaderAsync();
                 var stored = new long[2];
-                while (await r.ReadAsync()) stored[r.GetInt32(0)] = r.GetInt64(1);
-                var closedLate = expected.Values.Count(c => c.Interval == "1m" && c.Closed && c.OpenTimeUs >= start.AddMinutes(30).ToUnixTimeMilliseconds() * 1000);
+                while (await r.ReadAsync())
+                    stored[r.GetInt32(0)] = r.GetInt64(1);
+                var closedLate = expected.Values.Count(c =>
+                    c.Interval == "1m" && c.Closed && c.OpenTimeUs >= start.AddMinutes(30).ToUnixTimeMilliseconds() * 1000
+                );
                 return closedLate >= 2 && next.Sum() > 0 && stored.SequenceEqual(next);
             }
             // Settled on two checks in a row with nothing new read between them: a transaction's offsets can become
@@ -125,7 +165,8 @@ public sealed class ApiMatchesProcessorOutputTests
             var readAtLastSettle = -1L;
             async Task<bool> SettledTwice()
             {
-                if (!await Settled()) return false;
+                if (!await Settled())
+                    return false;
                 var read = next.Sum();
                 var unchanged = read == readAtLastSettle;
                 readAtLastSettle = read;
@@ -138,28 +179,40 @@ public sealed class ApiMatchesProcessorOutputTests
             using var http = new HttpClient { BaseAddress = new Uri(options.Api.Urls) };
             var compared = 0;
             foreach (var ins in instruments)
-                foreach (var interval in CandleInterval.Names)
+            foreach (var interval in CandleInterval.Names)
+            {
+                var body = JsonDocument
+                    .Parse(
+                        await http.GetStringAsync(
+                            $"/candles/{ins.Exchange}/{ins.Base}/{ins.Quote}/spot/{interval}?start=2025-03-01T00:00:00Z&end=2025-03-20T00:00:00Z&limit=10000"
+                        )
+                    )
+                    .RootElement;
+                var served = body.GetProperty("data").EnumerateArray().ToList();
+                var wanted = expected
+                    .Where(e => e.Key.Item1 == ins.Key && e.Key.Item2 == interval)
+                    .OrderBy(e => e.Key.Item3)
+                    .Select(e => e.Value)
+                    .ToList();
+                Assert.True(wanted.Count == served.Count, $"{ins.Key} {interval}: {wanted.Count} candles emitted, {served.Count} served");
+                foreach (var (w, s) in wanted.Zip(served))
                 {
-                    var body = JsonDocument.Parse(await http.GetStringAsync(
-                        $"/candles/{ins.Exchange}/{ins.Base}/{ins.Quote}/spot/{interval}?start=2025-03-01T00:00:00Z&end=2025-03-20T00:00:00Z&limit=10000")).RootElement;
-                    var served = body.GetProperty("data").EnumerateArray().ToList();
-                    var wanted = expected.Where(e => e.Key.Item1 == ins.Key && e.Key.Item2 == interval).OrderBy(e => e.Key.Item3).Select(e => e.Value).ToList();
-                    Assert.True(wanted.Count == served.Count, $"{ins.Key} {interval}: {wanted.Count} candles emitted, {served.Count} served");
-                    foreach (var (w, s) in wanted.Zip(served))
-                    {
-                        Assert.Equal(DateTime.UnixEpoch.AddTicks(w.OpenTimeUs * 10), DateTime.Parse(s.GetProperty("time").GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal));
-                        Assert.Equal(w.Open.ToInvariantString(), s.GetProperty("open").GetString());
-                        Assert.Equal(w.High.ToInvariantString(), s.GetProperty("high").GetString());
-                        Assert.Equal(w.Low.ToInvariantString(), s.GetProperty("low").GetString());
-                        Assert.Equal(w.Close.ToInvariantString(), s.GetProperty("close").GetString());
-                        Assert.Equal(w.Volume.ToInvariantString(), s.GetProperty("volume").GetString());
-                        Assert.Equal(w.QuoteVolume.ToInvariantString(), s.GetProperty("quote_volume").GetString());
-                        Assert.Equal(w.TradeCount, s.GetProperty("trade_count").GetInt64());
-                        Assert.Equal(w.Closed, s.GetProperty("closed").GetBoolean());
-                        Assert.Equal(w.Revision, s.GetProperty("revision").GetInt32());
-                        compared++;
-                    }
+                    Assert.Equal(
+                        DateTime.UnixEpoch.AddTicks(w.OpenTimeUs * 10),
+                        DateTime.Parse(s.GetProperty("time").GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal)
+                    );
+                    Assert.Equal(w.Open.ToInvariantString(), s.GetProperty("open").GetString());
+                    Assert.Equal(w.High.ToInvariantString(), s.GetProperty("high").GetString());
+                    Assert.Equal(w.Low.ToInvariantString(), s.GetProperty("low").GetString());
+                    Assert.Equal(w.Close.ToInvariantString(), s.GetProperty("close").GetString());
+                    Assert.Equal(w.Volume.ToInvariantString(), s.GetProperty("volume").GetString());
+                    Assert.Equal(w.QuoteVolume.ToInvariantString(), s.GetProperty("quote_volume").GetString());
+                    Assert.Equal(w.TradeCount, s.GetProperty("trade_count").GetInt64());
+                    Assert.Equal(w.Closed, s.GetProperty("closed").GetBoolean());
+                    Assert.Equal(w.Revision, s.GetProperty("revision").GetInt32());
+                    compared++;
                 }
+            }
             Assert.Equal(expected.Count, compared); // every emitted candle, on every interval
         }
         finally

@@ -19,16 +19,21 @@ public sealed class CandleFieldsTests
             SELECT $1, id, '1m', 1, 63891.99, 63950.00, 63880.01, 63940.00, 21.53420000, 1376409.85770140, 1554,
                    12.12420000, 775024.10371350, 63917.08412345, 3590612800, 3590614353, true, 0
             FROM instruments WHERE exchange = 'binance' AND base = 'BTC' AND quote = 'USDT' AND market = 'spot'
-            """, t);
+            """,
+            t
+        );
         await api.ExecuteAsync(
             """
             INSERT INTO candles (time, instrument_id, interval, source, open, high, low, close, volume, quote_volume, trade_count, closed, revision)
             SELECT $1 + interval '1 minute', id, '1m', 1, 1, 1, 1, 1, 2, 2, 1, true, 0
             FROM instruments WHERE exchange = 'binance' AND base = 'BTC' AND quote = 'USDT' AND market = 'spot'
-            """, t);
+            """,
+            t
+        );
 
-        var data = (await api.GetJsonAsync("/candles/binance/BTC/USDT/spot/1m?start=2024-05-06T00:00:00Z&end=2024-05-06T00:02:00Z"))
-            .GetProperty("data");
+        var data = (
+            await api.GetJsonAsync("/candles/binance/BTC/USDT/spot/1m?start=2024-05-06T00:00:00Z&end=2024-05-06T00:02:00Z")
+        ).GetProperty("data");
 
         Assert.Equal("12.12420000", data[0].GetProperty("taker_buy_volume").GetString());
         Assert.Equal("775024.10371350", data[0].GetProperty("taker_buy_quote_volume").GetString());

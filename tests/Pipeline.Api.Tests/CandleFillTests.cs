@@ -12,14 +12,19 @@ public sealed class CandleFillTests
         await api.InsertCandleAsync("2025-01-15T00:00:00Z", "100", "105", "99", "104", "2");
         await api.InsertCandleAsync("2025-01-15T00:03:00Z", "104", "106", "103", "105", "1");
 
-        var body = await api.GetJsonAsync("/candles/binance/BTC/USDT/spot/1m?start=2025-01-15T00:00:00Z&end=2025-01-15T00:05:00Z&fill=true");
+        var body = await api.GetJsonAsync(
+            "/candles/binance/BTC/USDT/spot/1m?start=2025-01-15T00:00:00Z&end=2025-01-15T00:05:00Z&fill=true"
+        );
 
         var data = body.GetProperty("data").EnumerateArray().ToList();
         Assert.Equal(["00:00", "00:01", "00:02", "00:03", "00:04"], data.Select(c => c.GetProperty("time").GetString()![11..16]));
         Assert.Equal([false, true, true, false, true], data.Select(c => c.GetProperty("filled").GetBoolean()));
         foreach (var filled in new[] { data[1], data[2] })
         {
-            Assert.Equal(["104", "104", "104", "104"], new[] { "open", "high", "low", "close" }.Select(f => filled.GetProperty(f).GetString()));
+            Assert.Equal(
+                ["104", "104", "104", "104"],
+                new[] { "open", "high", "low", "close" }.Select(f => filled.GetProperty(f).GetString())
+            );
             Assert.Equal("0", filled.GetProperty("volume").GetString());
             Assert.Equal(0, filled.GetProperty("trade_count").GetInt32());
         }
@@ -33,7 +38,9 @@ public sealed class CandleFillTests
         await using var api = await RunningApi.StartAsync(clock: new FixedClock(new DateTimeOffset(2025, 1, 15, 0, 12, 30, TimeSpan.Zero)));
         await api.InsertCandleAsync("2025-01-15T00:00:00Z", "100", "105", "99", "101.5", "2");
 
-        var body = await api.GetJsonAsync("/candles/binance/BTC/USDT/spot/1m?start=2025-01-15T00:10:00Z&end=2025-01-15T00:20:00Z&fill=true");
+        var body = await api.GetJsonAsync(
+            "/candles/binance/BTC/USDT/spot/1m?start=2025-01-15T00:10:00Z&end=2025-01-15T00:20:00Z&fill=true"
+        );
 
         var data = body.GetProperty("data").EnumerateArray().ToList();
         // 00:10, 00:11 and the running 00:12 interval; nothing after the current time.
@@ -65,8 +72,10 @@ public sealed class CandleFillTests
         string? cursor = null;
         do
         {
-            var body = await api.GetJsonAsync("/candles/binance/BTC/USDT/spot/1m?start=2025-01-15T00:00:00Z&end=2025-01-15T00:10:00Z&fill=true&limit=3"
-                + (cursor is null ? "" : "&cursor=" + cursor));
+            var body = await api.GetJsonAsync(
+                "/candles/binance/BTC/USDT/spot/1m?start=2025-01-15T00:00:00Z&end=2025-01-15T00:10:00Z&fill=true&limit=3"
+                    + (cursor is null ? "" : "&cursor=" + cursor)
+            );
             times.AddRange(body.GetProperty("data").EnumerateArray().Select(c => c.GetProperty("time").GetString()![11..16]));
             cursor = body.GetProperty("metadata").GetProperty("next_cursor").GetString();
         } while (cursor is not null && times.Count < 30);

@@ -9,7 +9,14 @@ public sealed class CandleHistoryTests
     public async Task Candles_come_back_exactly_as_stored_with_decimals_as_strings()
     {
         await using var api = await RunningApi.StartAsync();
-        await api.InsertCandleAsync("2025-01-15T00:00:00Z", "96123.45000000", "96130.00000000", "96100.01000000", "96110.99000000", "12.34500000");
+        await api.InsertCandleAsync(
+            "2025-01-15T00:00:00Z",
+            "96123.45000000",
+            "96130.00000000",
+            "96100.01000000",
+            "96110.99000000",
+            "12.34500000"
+        );
         await api.InsertCandleAsync("2025-01-15T00:01:00Z", "0.00001305", "0.00001310", "0.00001300", "0.00001301", "1000000");
 
         var body = await api.GetJsonAsync("/candles/binance/BTC/USDT/spot/1m?start=2025-01-15T00:00:00Z&end=2025-01-15T00:05:00Z");
@@ -59,8 +66,10 @@ public sealed class CandleHistoryTests
         var pages = 0;
         do
         {
-            var body = await api.GetJsonAsync("/candles/binance/BTC/USDT/spot/1m?start=2025-01-15T00:00:00Z&end=2025-01-15T01:00:00Z&limit=10"
-                + (cursor is null ? "" : "&cursor=" + cursor));
+            var body = await api.GetJsonAsync(
+                "/candles/binance/BTC/USDT/spot/1m?start=2025-01-15T00:00:00Z&end=2025-01-15T01:00:00Z&limit=10"
+                    + (cursor is null ? "" : "&cursor=" + cursor)
+            );
             seen.AddRange(body.GetProperty("data").EnumerateArray().Select(c => c.GetProperty("time").GetString()!));
             cursor = body.GetProperty("metadata").GetProperty("next_cursor").GetString();
             pages++;

@@ -22,9 +22,24 @@ public sealed class CoverageMarketHoursTests
     [Fact]
     public async Task Coverage_of_a_yahoo_instrument_counts_only_session_minutes_across_a_holiday_and_a_weekend()
     {
-        await using var api = await RunningApi.StartAsync(configure: o => o.Instruments.Add(
-            new InstrumentOptions { Exchange = "yahoo", Base = "AAPL", Quote = "USD", Market = "spot", Symbol = "AAPL", Intervals = ["1m", "1d"] }));
-        await api.ExecuteAsync("SELECT pipeline_ensure_day_partitions('candles', $1, $2)", Utc("2024-07-03T00:00:00Z"), Utc("2024-07-09T00:00:00Z"));
+        await using var api = await RunningApi.StartAsync(configure: o =>
+            o.Instruments.Add(
+                new InstrumentOptions
+                {
+                    Exchange = "yahoo",
+                    Base = "AAPL",
+                    Quote = "USD",
+                    Market = "spot",
+                    Symbol = "AAPL",
+                    Intervals = ["1m", "1d"],
+                }
+            )
+        );
+        await api.ExecuteAsync(
+            "SELECT pipeline_ensure_day_partitions('candles', $1, $2)",
+            Utc("2024-07-03T00:00:00Z"),
+            Utc("2024-07-09T00:00:00Z")
+        );
         foreach (var (open, close) in Sessions)
         {
             await api.ExecuteAsync(
@@ -33,11 +48,15 @@ public sealed class CoverageMarketHoursTests
                 SELECT t, i.id, '1m', 1, 1, 1, 1, 1, 1, 1, 1, true, 0
                 FROM generate_series($1::timestamptz, $2::timestamptz - interval '1 minute', interval '1 minute') t,
                      instruments i WHERE i.exchange = 'yahoo' AND i.base = 'AAPL'
-                """, Utc(open), Utc(close));
+                """,
+                Utc(open),
+                Utc(close)
+            );
         }
 
-        var full = (await api.GetJsonAsync("/coverage/yahoo/AAPL/USD/spot/1m?start=2024-07-03T00:00:00Z&end=2024-07-09T00:00:00Z"))
-            .GetProperty("data");
+        var full = (
+            await api.GetJsonAsync("/coverage/yahoo/AAPL/USD/spot/1m?start=2024-07-03T00:00:00Z&end=2024-07-09T00:00:00Z")
+        ).GetProperty("data");
         Assert.Equal(SessionMinutes, full.GetProperty("count").GetInt32());
         Assert.Equal(SessionMinutes, full.GetProperty("expected").GetInt32());
         Assert.Equal(0, full.GetProperty("missing").GetInt32());
@@ -48,7 +67,9 @@ public sealed class CoverageMarketHoursTests
 
         // Same range, start as Unix milliseconds (a different cache key than the first request).
         var start = new DateTimeOffset(2024, 7, 3, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
-        var holed = (await api.GetJsonAsync($"/coverage/yahoo/AAPL/USD/spot/1m?start={start}&end=2024-07-09T00:00:00Z")).GetProperty("data");
+        var holed = (await api.GetJsonAsync($"/coverage/yahoo/AAPL/USD/spot/1m?start={start}&end=2024-07-09T00:00:00Z")).GetProperty(
+            "data"
+        );
         Assert.Equal(SessionMinutes - 1, holed.GetProperty("count").GetInt32());
         Assert.Equal(SessionMinutes, holed.GetProperty("expected").GetInt32());
         Assert.Equal(1, holed.GetProperty("missing").GetInt32());
@@ -62,22 +83,40 @@ public sealed class CoverageMarketHoursTests
     [Fact]
     public async Task Daily_coverage_of_a_yahoo_instrument_expects_trading_days_only()
     {
-        await using var api = await RunningApi.StartAsync(configure: o => o.Instruments.Add(
-            new InstrumentOptions { Exchange = "yahoo", Base = "AAPL", Quote = "USD", Market = "spot", Symbol = "AAPL", Intervals = ["1m", "1d"] }));
+        await using var api = await RunningApi.StartAsync(configure: o =>
+            o.Instruments.Add(
+                new InstrumentOptions
+                {
+                    Exchange = "yahoo",
+                    Base = "AAPL",
+                    Quote = "USD",
+                    Market = "spot",
+                    Symbol = "AAPL",
+                    Intervals = ["1m", "1d"],
+                }
+            )
+        );
         // NYSE trading days 2024-07-01..07-09 (published: 07-04 closed, 07-06/07 weekend); 07-05 left out.
         string[] stored = ["2024-07-01", "2024-07-02", "2024-07-03", "2024-07-08", "2024-07-09"];
-        await api.ExecuteAsync("SELECT pipeline_ensure_day_partitions('candles', $1, $2)", Utc("2024-07-01T00:00:00Z"), Utc("2024-07-10T00:00:00Z"));
+        await api.ExecuteAsync(
+            "SELECT pipeline_ensure_day_partitions('candles', $1, $2)",
+            Utc("2024-07-01T00:00:00Z"),
+            Utc("2024-07-10T00:00:00Z")
+        );
         foreach (var day in stored)
         {
             await api.ExecuteAsync(
                 """
                 INSERT INTO candles (time, instrument_id, interval, source, open, high, low, close, volume, quote_volume, trade_count, closed, revision)
                 SELECT $1, i.id, '1d', 1, 1, 1, 1, 1, 1, 1, 1, true, 0 FROM instruments i WHERE i.exchange = 'yahoo' AND i.base = 'AAPL'
-                """, Utc(day + "T00:00:00Z"));
+                """,
+                Utc(day + "T00:00:00Z")
+            );
         }
 
-        var data = (await api.GetJsonAsync("/coverage/yahoo/AAPL/USD/spot/1d?start=2024-07-01T00:00:00Z&end=2024-07-10T00:00:00Z"))
-            .GetProperty("data");
+        var data = (
+            await api.GetJsonAsync("/coverage/yahoo/AAPL/USD/spot/1d?start=2024-07-01T00:00:00Z&end=2024-07-10T00:00:00Z")
+        ).GetProperty("data");
         Assert.Equal(6, data.GetProperty("expected").GetInt32());
         Assert.Equal(1, data.GetProperty("missing").GetInt32());
         var gap = Assert.Single(data.GetProperty("gaps").EnumerateArray());
@@ -86,6 +125,9 @@ public sealed class CoverageMarketHoursTests
     }
 
     private static DateTime Utc(string iso) =>
-        DateTime.Parse(iso, System.Globalization.CultureInfo.InvariantCulture,
-            System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal);
+        DateTime.Parse(
+            iso,
+            System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal
+        );
 }

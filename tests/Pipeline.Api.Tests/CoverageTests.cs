@@ -18,8 +18,16 @@ public sealed class CoverageTests
         Assert.Equal(6, data.GetProperty("count").GetInt32());
         Assert.Equal(10, data.GetProperty("expected").GetInt32());
         Assert.Equal(4, data.GetProperty("missing").GetInt32());
-        var gaps = data.GetProperty("gaps").EnumerateArray()
-            .Select(g => (g.GetProperty("start").GetString()![11..16], g.GetProperty("end").GetString()![11..16], g.GetProperty("missing").GetInt32())).ToList();
+        var gaps = data.GetProperty("gaps")
+            .EnumerateArray()
+            .Select(g =>
+                (
+                    g.GetProperty("start").GetString()![11..16],
+                    g.GetProperty("end").GetString()![11..16],
+                    g.GetProperty("missing").GetInt32()
+                )
+            )
+            .ToList();
         Assert.Equal([("00:03", "00:05", 2), ("00:07", "00:09", 2)], gaps);
     }
 
@@ -31,8 +39,9 @@ public sealed class CoverageTests
         foreach (var m in new[] { 0, 1 })
             await api.InsertCandleAsync($"2025-01-15T00:0{m}:00Z", "1", "1", "1", "1", "1");
 
-        var data = (await api.GetJsonAsync("/coverage/binance/BTC/USDT/spot/1m?start=2025-01-15T00:00:00Z&end=2025-01-15T00:05:00Z"))
-            .GetProperty("data");
+        var data = (
+            await api.GetJsonAsync("/coverage/binance/BTC/USDT/spot/1m?start=2025-01-15T00:00:00Z&end=2025-01-15T00:05:00Z")
+        ).GetProperty("data");
 
         Assert.Equal(3, data.GetProperty("missing").GetInt32());
         Assert.Equal(5, data.GetProperty("expected").GetInt32());

@@ -31,7 +31,9 @@ public sealed class LatestHistoryTests
             SELECT $1 + ((CASE WHEN n < 6 THEN 0 ELSE n END) * interval '1 second'), i.id, 1000 + n, 100 + n, 1, 1, 3
             FROM instruments i, generate_series(0, 7) n
             WHERE i.exchange = 'binance' AND i.base = 'BTC' AND i.quote = 'USDT' AND i.market = 'spot'
-            """, at);
+            """,
+            at
+        );
 
         var body = await api.GetJsonAsync("/trades/binance/BTC/USDT/spot?limit=3");
 
@@ -49,7 +51,9 @@ public sealed class LatestHistoryTests
             SELECT $1 + n * interval '1 minute', i.id, '1m', 'sma(2)', jsonb_build_object('sma', n)
             FROM instruments i, generate_series(0, 9) n
             WHERE i.exchange = 'binance' AND i.base = 'BTC' AND i.quote = 'USDT' AND i.market = 'spot'
-            """, t0);
+            """,
+            t0
+        );
 
         var body = await api.GetJsonAsync("/indicators/binance/BTC/USDT/spot/1m?indicator=sma(2)&limit=2");
 

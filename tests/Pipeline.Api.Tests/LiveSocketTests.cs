@@ -18,39 +18,51 @@ public sealed class LiveSocketTests
     private static readonly InstrumentRef Btc = InstrumentRef.Create("binance", "BTC", "USDT", MarketType.Spot);
     private static readonly InstrumentRef Eth = InstrumentRef.Create("binance", "ETH", "USDT", MarketType.Spot);
     private const long T0 = 1_736_899_200_000_000; // 2025-01-15T00:00:00Z
-    private const string SubscribeBtc = """{"op":"subscribe","id":1,"instruments":["binance:BTC/USDT:spot"],"intervals":["1m"],"channels":["updates","closes","trades","indicators"]}""";
+    private const string SubscribeBtc =
+        """{"op":"subscribe","id":1,"instruments":["binance:BTC/USDT:spot"],"intervals":["1m"],"channels":["updates","closes","trades","indicators"]}""";
 
-    private static Candle C(InstrumentRef i, string interval, string close, bool closed, long trades) => new()
-    {
-        Instrument = i,
-        Interval = interval,
-        OpenTimeUs = T0,
-        CloseTimeUs = T0 + 60_000_000,
-        Open = Schemas.V1.Decimal.From(96000.5m),
-        High = Schemas.V1.Decimal.From(96100m),
-        Low = Schemas.V1.Decimal.From(95900.25m),
-        Close = Schemas.V1.Decimal.From(decimal.Parse(close, System.Globalization.CultureInfo.InvariantCulture)),
-        Volume = Schemas.V1.Decimal.From(1.5m),
-        QuoteVolume = Schemas.V1.Decimal.From(144000.75m),
-        TradeCount = trades,
-        Closed = closed,
-        Revision = closed ? 1 : 0,
-    };
+    private static Candle C(InstrumentRef i, string interval, string close, bool closed, long trades) =>
+        new()
+        {
+            Instrument = i,
+            Interval = interval,
+            OpenTimeUs = T0,
+            CloseTimeUs = T0 + 60_000_000,
+            Open = Schemas.V1.Decimal.From(96000.5m),
+            High = Schemas.V1.Decimal.From(96100m),
+            Low = Schemas.V1.Decimal.From(95900.25m),
+            Close = Schemas.V1.Decimal.From(decimal.Parse(close, System.Globalization.CultureInfo.InvariantCulture)),
+            Volume = Schemas.V1.Decimal.From(1.5m),
+            QuoteVolume = Schemas.V1.Decimal.From(144000.75m),
+            TradeCount = trades,
+            Closed = closed,
+            Revision = closed ? 1 : 0,
+        };
 
-    private static Trade T(InstrumentRef i, long id, decimal price, AggressorSide side) => new()
-    {
-        Instrument = i,
-        TradeId = id,
-        Price = Schemas.V1.Decimal.From(price),
-        Size = Schemas.V1.Decimal.From(0.125m),
-        Aggressor = side,
-        EventTimeUs = T0 + id * 1_000,
-        ReceiveTimeUs = T0 + id * 1_000 + 5,
-        Origin = Origin.Live,
-    };
+    private static Trade T(InstrumentRef i, long id, decimal price, AggressorSide side) =>
+        new()
+        {
+            Instrument = i,
+            TradeId = id,
+            Price = Schemas.V1.Decimal.From(price),
+            Size = Schemas.V1.Decimal.From(0.125m),
+            Aggressor = side,
+            EventTimeUs = T0 + id * 1_000,
+            ReceiveTimeUs = T0 + id * 1_000 + 5,
+            Origin = Origin.Live,
+        };
 
-    private static void Produce<T>(IProducer<string, byte[]> p, string topic, InstrumentRef key, T record) where T : IMessage<T>, new() =>
-        p.Produce(topic, new Message<string, byte[]> { Key = key.Key, Value = record.ToByteArray(), Headers = MessageHeaders.For<T>() });
+    private static void Produce<T>(IProducer<string, byte[]> p, string topic, InstrumentRef key, T record)
+        where T : IMessage<T>, new() =>
+        p.Produce(
+            topic,
+            new Message<string, byte[]>
+            {
+                Key = key.Key,
+                Value = record.ToByteArray(),
+                Headers = MessageHeaders.For<T>(),
+            }
+        );
 
     [Fact]
     public async Task Socket_delivers_the_subscribed_candles_trades_and_indicators_as_published_and_stops_after_unsubscribe()
@@ -62,20 +74,42 @@ public sealed class LiveSocketTests
         await ws.SendAsync(SubscribeBtc);
         var ack = await ws.ReceiveTypeAsync("subscribed");
         Assert.Equal(1, ack.GetProperty("id").GetInt32());
-        Assert.Equal(["binance:BTC/USDT:spot  trades", "binance:BTC/USDT:spot 1m closes", "binance:BTC/USDT:spot 1m indicators", "binance:BTC/USDT:spot 1m updates"],
-            ack.GetProperty("subscriptions").EnumerateArray().Select(s => $"{s.GetProperty("instrument")} {s.GetProperty("interval")} {s.GetProperty("channel")}"));
+        Assert.Equal(
+            [
+                "binance:BTC/USDT:spot  trades",
+                "binance:BTC/USDT:spot 1m closes",
+                "binance:BTC/USDT:spot 1m indicators",
+                "binance:BTC/USDT:spot 1m updates",
+            ],
+            ack.GetProperty("subscriptions")
+                .EnumerateArray()
+                .Select(s => $"{s.GetProperty("instrument")} {s.GetProperty("interval")} {s.GetProperty("channel")}")
+        );
 
         using var producer = new ProducerBuilder<string, byte[]>(kafka.Settings.Producer("ws-test")).Build();
-        Produce(producer, TopicCatalog.Candles.Name, Eth, C(Eth, "1m", "3000", true, 1));        // other instrument
-        Produce(producer, TopicCatalog.Candles.Name, Btc, C(Btc, "5m", "96000", true, 1));       // other interval
+        Produce(producer, TopicCatalog.Candles.Name, Eth, C(Eth, "1m", "3000", true, 1)); // other instrument
+        Produce(producer, TopicCatalog.Candles.Name, Btc, C(Btc, "5m", "96000", true, 1)); // other interval
         Produce(producer, TopicCatalog.Candles.Name, Btc, C(Btc, "1m", "96050.5", false, 1));
         Produce(producer, TopicCatalog.Candles.Name, Btc, C(Btc, "1m", "96001.25", true, 2));
         Produce(producer, TopicCatalog.ValidTrades.Name, Eth, T(Eth, 7, 3000m, AggressorSide.Buy));
         Produce(producer, TopicCatalog.ValidTrades.Name, Btc, T(Btc, 1, 96000.5m, AggressorSide.Buy));
         Produce(producer, TopicCatalog.ValidTrades.Name, Btc, T(Btc, 2, 96001.25m, AggressorSide.Sell));
-        var rsi = new IndicatorValue { Instrument = Btc, Interval = "1m", OpenTimeUs = T0, Indicator = "rsi(14)", CandleRevision = 1 };
+        var rsi = new IndicatorValue
+        {
+            Instrument = Btc,
+            Interval = "1m",
+            OpenTimeUs = T0,
+            Indicator = "rsi(14)",
+            CandleRevision = 1,
+        };
         rsi.Fields.Add(new IndicatorField { Name = "rsi", Value = 61.25 });
-        var other = new IndicatorValue { Instrument = Btc, Interval = "5m", OpenTimeUs = T0, Indicator = "rsi(14)" };
+        var other = new IndicatorValue
+        {
+            Instrument = Btc,
+            Interval = "5m",
+            OpenTimeUs = T0,
+            Indicator = "rsi(14)",
+        };
         other.Fields.Add(new IndicatorField { Name = "rsi", Value = 1 });
         Produce(producer, TopicCatalog.Indicators.Name, Btc, other);
         Produce(producer, TopicCatalog.Indicators.Name, Btc, rsi);
@@ -89,12 +123,26 @@ public sealed class LiveSocketTests
         Assert.All(seen, m => Assert.Equal("binance:BTC/USDT:spot", m.GetProperty("data").GetProperty("instrument").GetString()));
         Assert.All(seen.Where(m => Type(m) != "trade"), m => Assert.Equal("1m", m.GetProperty("data").GetProperty("interval").GetString()));
         var close = seen.Single(m => Type(m) == "close").GetProperty("data");
-        Assert.Equal(("2025-01-15T00:00:00.000000Z", "96000.5", "96100", "95900.25", "96001.25", "1.5", "144000.75", 2L, true),
-            (Text(close, "time"), Text(close, "open"), Text(close, "high"), Text(close, "low"), Text(close, "close"), Text(close, "volume"),
-             Text(close, "quote_volume"), close.GetProperty("trade_count").GetInt64(), close.GetProperty("closed").GetBoolean()));
-        Assert.Equal(["1 96000.5 0.125 buy 2025-01-15T00:00:00.001000Z", "2 96001.25 0.125 sell 2025-01-15T00:00:00.002000Z"],
-            seen.Where(m => Type(m) == "trade").Select(m => m.GetProperty("data"))
-                .Select(t => $"{t.GetProperty("trade_id")} {Text(t, "price")} {Text(t, "size")} {Text(t, "side")} {Text(t, "time")}"));
+        Assert.Equal(
+            ("2025-01-15T00:00:00.000000Z", "96000.5", "96100", "95900.25", "96001.25", "1.5", "144000.75", 2L, true),
+            (
+                Text(close, "time"),
+                Text(close, "open"),
+                Text(close, "high"),
+                Text(close, "low"),
+                Text(close, "close"),
+                Text(close, "volume"),
+                Text(close, "quote_volume"),
+                close.GetProperty("trade_count").GetInt64(),
+                close.GetProperty("closed").GetBoolean()
+            )
+        );
+        Assert.Equal(
+            ["1 96000.5 0.125 buy 2025-01-15T00:00:00.001000Z", "2 96001.25 0.125 sell 2025-01-15T00:00:00.002000Z"],
+            seen.Where(m => Type(m) == "trade")
+                .Select(m => m.GetProperty("data"))
+                .Select(t => $"{t.GetProperty("trade_id")} {Text(t, "price")} {Text(t, "size")} {Text(t, "side")} {Text(t, "time")}")
+        );
         var indicator = seen.Single(m => Type(m) == "indicator").GetProperty("data");
         Assert.Equal("rsi(14)", Text(indicator, "indicator"));
         Assert.Equal(61.25, indicator.GetProperty("values").GetProperty("rsi").GetDouble());
@@ -191,7 +239,8 @@ public sealed class LiveSocketTests
         // Now the slow client reads: what its buffers held, then the close frame with the reason; never all the trades.
         var received = 0;
         while (await slow.ReceiveAsync(TimeSpan.FromSeconds(30)) is { } m)
-            if (m.GetProperty("type").GetString() == "trade") received++;
+            if (m.GetProperty("type").GetString() == "trade")
+                received++;
         Assert.Equal(WebSocketCloseStatus.PolicyViolation, slow.CloseStatus);
         Assert.Contains("too slow: more than 1000 messages waiting", slow.CloseReason);
         Assert.True(received < count, $"the slow client got all {count} trades: it was never behind");
@@ -217,18 +266,34 @@ public sealed class LiveSocketTests
         Assert.Null(rest);
         Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, ws.CloseStatus);
         Assert.Equal("server stopping", ws.CloseReason);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(25), $"stopping took {watch.Elapsed}: the socket held it up to the shutdown timeout");
+        Assert.True(
+            watch.Elapsed < TimeSpan.FromSeconds(25),
+            $"stopping took {watch.Elapsed}: the socket held it up to the shutdown timeout"
+        );
     }
 
     [Fact]
     public async Task An_independent_client_npm_ws_receives_the_published_trades()
     {
-        var modules = Path.Combine(Environment.GetEnvironmentVariable("PIPELINE_CACHE") is { Length: > 0 } c ? c
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "pipeline"), "ws", "node_modules");
-        Assert.True(Directory.Exists(Path.Combine(modules, "ws")), $"npm ws is not installed in {modules}: run `make setup` (infra/setup/setup.sh)");
+        var modules = Path.Combine(
+            Environment.GetEnvironmentVariable("PIPELINE_CACHE") is { Length: > 0 } c
+                ? c
+                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "pipeline"),
+            "ws",
+            "node_modules"
+        );
+        Assert.True(
+            Directory.Exists(Path.Combine(modules, "ws")),
+            $"npm ws is not installed in {modules}: run `make setup` (infra/setup/setup.sh)"
+        );
         await using var kafka = await TestKafka.StartAsync(partitions: 1);
         await using var api = await RunningApi.StartAsync(kafka.Settings);
-        var psi = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo("node")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Clients", "ws_subscriber.js"));
         psi.ArgumentList.Add(api.Http.BaseAddress!.ToString().Replace("http://", "ws://") + "stream/ws");
         psi.ArgumentList.Add("""{"op":"subscribe","instruments":["binance:BTC/USDT:spot"],"channels":["trades"]}""");
@@ -243,23 +308,35 @@ public sealed class LiveSocketTests
             Assert.Equal("subscribed", await node.StandardOutput.ReadLineAsync(timeout.Token));
             using (var producer = new ProducerBuilder<string, byte[]>(kafka.Settings.Producer("ws-node-test")).Build())
             {
-                for (var i = 1; i <= 3; i++) Produce(producer, TopicCatalog.ValidTrades.Name, Btc, T(Btc, i, 96000.5m + i, i % 2 == 0 ? AggressorSide.Sell : AggressorSide.Buy));
+                for (var i = 1; i <= 3; i++)
+                    Produce(
+                        producer,
+                        TopicCatalog.ValidTrades.Name,
+                        Btc,
+                        T(Btc, i, 96000.5m + i, i % 2 == 0 ? AggressorSide.Sell : AggressorSide.Buy)
+                    );
                 producer.Flush(TimeSpan.FromSeconds(10));
             }
             var lines = new List<string>();
-            while (await node.StandardOutput.ReadLineAsync(timeout.Token) is { } line) lines.Add(line);
+            while (await node.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+                lines.Add(line);
             await node.WaitForExitAsync(timeout.Token);
             Assert.True(node.ExitCode == 0, $"node exited {node.ExitCode}: {await stderr}");
-            Assert.Equal(["1 96001.5 buy", "2 96002.5 sell", "3 96003.5 buy"],
-                lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("data"))
-                    .Select(t => $"{t.GetProperty("trade_id")} {Text(t, "price")} {Text(t, "side")}"));
+            Assert.Equal(
+                ["1 96001.5 buy", "2 96002.5 sell", "3 96003.5 buy"],
+                lines
+                    .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("data"))
+                    .Select(t => $"{t.GetProperty("trade_id")} {Text(t, "price")} {Text(t, "side")}")
+            );
         }
         finally
         {
-            if (!node.HasExited) node.Kill(entireProcessTree: true);
+            if (!node.HasExited)
+                node.Kill(entireProcessTree: true);
         }
     }
 
     private static string? Type(JsonElement m) => m.GetProperty("type").GetString();
+
     private static string? Text(JsonElement e, string name) => e.GetProperty(name).GetString();
 }

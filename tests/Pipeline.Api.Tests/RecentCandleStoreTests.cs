@@ -31,6 +31,7 @@ public sealed class RecentCandleStoreTests
     private static readonly long NowUs = Now.ToUnixTimeMilliseconds() * 1000;
     private static readonly InstrumentRef Btc = InstrumentRef.Create("binance", "BTC", "USDT", MarketType.Spot);
     private static readonly InstrumentRef Eth = InstrumentRef.Create("binance", "ETH", "USDT", MarketType.Spot);
+
     // Registered but never given a candle: answers are empty, from the store as from PostgreSQL.
     private static readonly InstrumentRef Empty = InstrumentRef.Create("kraken", "BTC", "USD", MarketType.Spot);
     private static readonly string[] ExchangeIntervals = ["1m", "1h", "1w"];
@@ -41,7 +42,8 @@ public sealed class RecentCandleStoreTests
         await using var kafka = await TestKafka.StartAsync(partitions: 2);
         var db = await TestPostgres.CreateDatabaseAsync();
         var options = new PipelineOptions { Instruments = PipelineConfiguration.DefaultInstruments() };
-        await using (var ds = NpgsqlDataSource.Create(db)) await InstrumentRegistry.SyncAsync(ds, options.Instruments);
+        await using (var ds = NpgsqlDataSource.Create(db))
+            await InstrumentRegistry.SyncAsync(ds, options.Instruments);
         var rng = new Random(12);
         var (older, newer) = Records(rng);
 
@@ -53,22 +55,34 @@ public sealed class RecentCandleStoreTests
             Produce(kafka.Settings, older);
             await SinkStoredEverythingAsync(kafka.Settings, db, sink);
             var clock = new FixedClock(Now);
-            await using var stored = await RunningApi.StartAsync(kafka.Settings, clock, o =>
-            {
-                o.Api.CandleStoreDepth = Depth;
-                o.Api.RateLimitPerSecond = 0;
-            }, database: db);
+            await using var stored = await RunningApi.StartAsync(
+                kafka.Settings,
+                clock,
+                o =>
+                {
+                    o.Api.CandleStoreDepth = Depth;
+                    o.Api.RateLimitPerSecond = 0;
+                },
+                database: db
+            );
             await using var plain = await RunningApi.StartAsync(kafka.Settings, clock, o => o.Api.RateLimitPerSecond = 0, database: db);
             var store = stored.Services.GetRequiredService<RecentCandleStore>();
-            await Eventually.TrueAsync(() => Task.FromResult(store.Serving), TimeSpan.FromSeconds(60), "the store loaded and at the topic's end");
+            await Eventually.TrueAsync(
+                () => Task.FromResult(store.Serving),
+                TimeSpan.FromSeconds(60),
+                "the store loaded and at the topic's end"
+            );
             Assert.True(store.Count > 0, "the store loaded nothing from its snapshot");
 
             // The newer candles, revisions (some of candles older than the store holds), stale open updates and an
             // invalid record arrive while both run: the store takes them from the topic, PostgreSQL from the sink.
             Produce(kafka.Settings, newer);
             var ends = await SinkStoredEverythingAsync(kafka.Settings, db, sink);
-            await Eventually.TrueAsync(() => Task.FromResult(store.Serving && ends.All(e => store.Positions.TryGetValue(e.Key, out var p) && p >= e.Value)),
-                TimeSpan.FromSeconds(60), "the store applied every candle record");
+            await Eventually.TrueAsync(
+                () => Task.FromResult(store.Serving && ends.All(e => store.Positions.TryGetValue(e.Key, out var p) && p >= e.Value)),
+                TimeSpan.FromSeconds(60),
+                "the store applied every candle record"
+            );
 
             // A replay version in PostgreSQL only: ?version=v2 is PostgreSQL's to answer.
             await stored.ExecuteAsync(
@@ -79,19 +93,23 @@ public sealed class RecentCandleStoreTests
                 SELECT 'v2', c.time, c.instrument_id, c.interval, c.source, c.open * 2, c.high * 2, c.low * 2, c.close * 2, c.volume, c.quote_volume,
                        c.trade_count, c.closed, c.revision
                 FROM candles c WHERE c.version = 'live' AND c.interval IN ('1m', '1w');
-                """);
+                """
+            );
 
             var hitsBefore = store.Hits;
             var compared = 0;
-            for (var q = 0; q < 200; q++) compared += await CompareAsync(stored, plain, RandomQuery(rng, q));
+            for (var q = 0; q < 200; q++)
+                compared += await CompareAsync(stored, plain, RandomQuery(rng, q));
             // Hand-picked edges: the store's first held candle, a range ending exactly at it, fill from before it.
-            foreach (var edge in EdgeQueries()) compared += await CompareAsync(stored, plain, edge);
+            foreach (var edge in EdgeQueries())
+                compared += await CompareAsync(stored, plain, edge);
             var hits = store.Hits - hitsBefore;
             Assert.True(hits >= 100, $"only {hits} of {compared} answers came from the store");
             Assert.True(store.Misses >= 20, $"only {store.Misses} answers fell back to PostgreSQL: the fallback is not exercised");
 
             // Promote v2: the default version is no longer live, so every default request must read PostgreSQL's v2.
-            await using (var ds = NpgsqlDataSource.Create(db)) await new DataVersionStore(ds).PromoteAsync(DataVersion.Parse("v2"));
+            await using (var ds = NpgsqlDataSource.Create(db))
+                await new DataVersionStore(ds).PromoteAsync(DataVersion.Parse("v2"));
             await Eventually.TrueAsync(() => Task.FromResult(!store.LiveIsCurrent), TimeSpan.FromSeconds(30), "the store saw the promote");
             var hitsAtPromote = store.Hits;
             for (var q = 0; q < 25; q++)
@@ -123,10 +141,14 @@ public sealed class RecentCandleStoreTests
             var bodyA = await a.Content.ReadAsStringAsync();
             var bodyB = await b.Content.ReadAsStringAsync();
             Assert.True(b.StatusCode == HttpStatusCode.OK, $"GET {url} → {(int)b.StatusCode}: {bodyB}");
-            Assert.True(a.StatusCode == b.StatusCode && bodyA == bodyB, $"GET {url}: the store answered\n{bodyA}\nPostgreSQL answered\n{bodyB}");
+            Assert.True(
+                a.StatusCode == b.StatusCode && bodyA == bodyB,
+                $"GET {url}: the store answered\n{bodyA}\nPostgreSQL answered\n{bodyB}"
+            );
             compared++;
             using var doc = JsonDocument.Parse(bodyB);
-            if (doc.RootElement.GetProperty("metadata").GetProperty("next_cursor").GetString() is not { } cursor) break;
+            if (doc.RootElement.GetProperty("metadata").GetProperty("next_cursor").GetString() is not { } cursor)
+                break;
             url = query + "&cursor=" + cursor;
         }
         return compared;
@@ -135,7 +157,10 @@ public sealed class RecentCandleStoreTests
     private static string RandomQuery(Random rng, int n, bool allowVersion = true)
     {
         var roll = rng.NextDouble();
-        var instrument = roll < 0.5 ? Btc : roll < 0.88 ? Eth : Empty;
+        var instrument =
+            roll < 0.5 ? Btc
+            : roll < 0.88 ? Eth
+            : Empty;
         var interval = CandleInterval.All[rng.Next(CandleInterval.All.Count)];
         var source = instrument == Btc && ExchangeIntervals.Contains(interval.Name) && rng.Next(3) == 0 ? "exchange" : null;
         var step = interval.DurationUs;
@@ -144,23 +169,35 @@ public sealed class RecentCandleStoreTests
         // Ends and starts off the interval grid by a few milliseconds too, as charts send them.
         long Around(long k) => current - k * step + (rng.Next(4) == 0 ? rng.Next(1, 60_000) * 1000L % step : 0);
         string Ms(long us) => (us / 1000).ToString(CultureInfo.InvariantCulture);
-        var limit = rng.Next(5) switch { 0 => 1, 1 => rng.Next(2, 10), 2 => rng.Next(10, 30), 3 => 1000, _ => rng.Next(1, 60) };
+        var limit = rng.Next(5) switch
+        {
+            0 => 1,
+            1 => rng.Next(2, 10),
+            2 => rng.Next(10, 30),
+            3 => 1000,
+            _ => rng.Next(1, 60),
+        };
         if (rng.Next(3) == 0)
         {
             // The latest rows before end (no start): what a chart asks first.
-            if (rng.Next(2) == 0) parts.Add("end=" + Ms(Around(rng.Next(-2, CandlesPerSeries + 10))));
+            if (rng.Next(2) == 0)
+                parts.Add("end=" + Ms(Around(rng.Next(-2, CandlesPerSeries + 10))));
         }
         else
         {
             var startK = rng.Next(0, CandlesPerSeries + 10);
             var start = Around(startK);
             parts.Add("start=" + Ms(start));
-            if (rng.Next(3) > 0) parts.Add("end=" + Ms(Math.Max(start + 1000, Around(startK - rng.Next(1, 40)))));
+            if (rng.Next(3) > 0)
+                parts.Add("end=" + Ms(Math.Max(start + 1000, Around(startK - rng.Next(1, 40)))));
         }
         parts.Add("limit=" + limit);
-        if (rng.Next(4) == 0) parts.Add("fill=true");
-        if (source is not null) parts.Add("source=" + source);
-        if (allowVersion && rng.Next(10) == 0) parts.Add(rng.Next(2) == 0 ? "version=live" : "version=v2");
+        if (rng.Next(4) == 0)
+            parts.Add("fill=true");
+        if (source is not null)
+            parts.Add("source=" + source);
+        if (allowVersion && rng.Next(10) == 0)
+            parts.Add(rng.Next(2) == 0 ? "version=live" : "version=v2");
         // A parameter nothing reads keeps every URL distinct (the output cache keys on the whole query).
         parts.Add("q=" + n);
         return $"/candles/{instrument.Exchange}/{instrument.Base}/{instrument.Quote}/{InstrumentRef.MarketName(instrument.Market)}/{interval.Name}?"
@@ -191,46 +228,70 @@ public sealed class RecentCandleStoreTests
         var older = new List<Candle>();
         var newer = new List<Candle>();
         foreach (var instrument in new[] { Btc, Eth })
-            foreach (var interval in CandleInterval.All)
-                foreach (var source in new[] { CandleSource.Aggregated, CandleSource.Exchange })
-                {
-                    if (source == CandleSource.Exchange && (instrument != Btc || !ExchangeIntervals.Contains(interval.Name))) continue;
-                    var current = interval.OpenTimeOf(NowUs);
-                    var finals = new List<Candle>();
-                    for (var k = CandlesPerSeries - 1; k >= 0; k--)
-                    {
-                        if (k > 0 && rng.Next(7) == 0) continue; // an interval without trades
-                        var into = k >= 15 ? older : newer;
-                        var time = current - k * interval.DurationUs;
-                        var open = Make(rng, instrument, interval, source, time, closed: false, revision: 0);
-                        into.Add(open);
-                        if (k == 0) continue; // the current candle stays open
-                        var final = Make(rng, instrument, interval, source, time, closed: true, revision: 0);
-                        into.Add(final);
-                        finals.Add(final);
-                        if (rng.Next(6) == 0) into.Add(Make(rng, instrument, interval, source, time, closed: true, revision: 1));
-                        // The same (closed, revision) again: the newer record replaces the stored one.
-                        if (rng.Next(15) == 0) into.Add(Make(rng, instrument, interval, source, time, closed: true, revision: 0));
-                    }
-                    // Late: revisions of closed candles of any age (older than the store holds: PostgreSQL alone answers those),
-                    // and stale open updates of closed candles, which must not replace them.
-                    foreach (var f in finals.OrderBy(_ => rng.Next()).Take(6))
-                        newer.Add(Make(rng, instrument, interval, source, f.OpenTimeUs, closed: true, revision: 2 + rng.Next(2)));
-                    foreach (var f in finals.OrderBy(_ => rng.Next()).Take(3))
-                        newer.Add(Make(rng, instrument, interval, source, f.OpenTimeUs, closed: false, revision: 0));
-                }
+        foreach (var interval in CandleInterval.All)
+        foreach (var source in new[] { CandleSource.Aggregated, CandleSource.Exchange })
+        {
+            if (source == CandleSource.Exchange && (instrument != Btc || !ExchangeIntervals.Contains(interval.Name)))
+                continue;
+            var current = interval.OpenTimeOf(NowUs);
+            var finals = new List<Candle>();
+            for (var k = CandlesPerSeries - 1; k >= 0; k--)
+            {
+                if (k > 0 && rng.Next(7) == 0)
+                    continue; // an interval without trades
+                var into = k >= 15 ? older : newer;
+                var time = current - k * interval.DurationUs;
+                var open = Make(rng, instrument, interval, source, time, closed: false, revision: 0);
+                into.Add(open);
+                if (k == 0)
+                    continue; // the current candle stays open
+                var final = Make(rng, instrument, interval, source, time, closed: true, revision: 0);
+                into.Add(final);
+                finals.Add(final);
+                if (rng.Next(6) == 0)
+                    into.Add(Make(rng, instrument, interval, source, time, closed: true, revision: 1));
+                // The same (closed, revision) again: the newer record replaces the stored one.
+                if (rng.Next(15) == 0)
+                    into.Add(Make(rng, instrument, interval, source, time, closed: true, revision: 0));
+            }
+            // Late: revisions of closed candles of any age (older than the store holds: PostgreSQL alone answers those),
+            // and stale open updates of closed candles, which must not replace them.
+            foreach (var f in finals.OrderBy(_ => rng.Next()).Take(6))
+                newer.Add(Make(rng, instrument, interval, source, f.OpenTimeUs, closed: true, revision: 2 + rng.Next(2)));
+            foreach (var f in finals.OrderBy(_ => rng.Next()).Take(3))
+                newer.Add(Make(rng, instrument, interval, source, f.OpenTimeUs, closed: false, revision: 0));
+        }
         // The sink dead-letters this one (high below low), so the store must skip it too.
-        var invalid = Make(rng, Btc, CandleInterval.OneMinute, CandleSource.Aggregated, CandleInterval.OneMinute.OpenTimeOf(NowUs), closed: true, revision: 9);
+        var invalid = Make(
+            rng,
+            Btc,
+            CandleInterval.OneMinute,
+            CandleSource.Aggregated,
+            CandleInterval.OneMinute.OpenTimeOf(NowUs),
+            closed: true,
+            revision: 9
+        );
         invalid.High = Schemas.V1.Decimal.From(invalid.Low.ToDecimal() / 2);
         newer.Add(invalid);
         return (older, newer);
     }
 
-    private static Candle Make(Random rng, InstrumentRef instrument, CandleInterval interval, CandleSource source, long time, bool closed, int revision)
+    private static Candle Make(
+        Random rng,
+        InstrumentRef instrument,
+        CandleInterval interval,
+        CandleSource source,
+        long time,
+        bool closed,
+        int revision
+    )
     {
         // Prices with 0-8 decimals and trailing zeros kept: the answer shows the stored scale.
-        decimal Price(decimal around) => decimal.Parse((around + rng.Next(-5000, 5000) / 100m).ToString("F" + rng.Next(0, 9), CultureInfo.InvariantCulture),
-            CultureInfo.InvariantCulture);
+        decimal Price(decimal around) =>
+            decimal.Parse(
+                (around + rng.Next(-5000, 5000) / 100m).ToString("F" + rng.Next(0, 9), CultureInfo.InvariantCulture),
+                CultureInfo.InvariantCulture
+            );
         var mid = instrument == Btc ? 60000m : 3000m;
         var a = Price(mid);
         var b = Price(mid);
@@ -270,7 +331,15 @@ public sealed class RecentCandleStoreTests
     {
         using var p = new ProducerBuilder<string, byte[]>(kafka.Producer("store-test")).Build();
         foreach (var c in candles)
-            p.Produce(TopicCatalog.Candles.Name, new Message<string, byte[]> { Key = c.Instrument.Key, Value = c.ToByteArray(), Headers = MessageHeaders.For<Candle>() });
+            p.Produce(
+                TopicCatalog.Candles.Name,
+                new Message<string, byte[]>
+                {
+                    Key = c.Instrument.Key,
+                    Value = c.ToByteArray(),
+                    Headers = MessageHeaders.For<Candle>(),
+                }
+            );
         p.Flush(TimeSpan.FromSeconds(30));
     }
 
@@ -278,20 +347,33 @@ public sealed class RecentCandleStoreTests
     private static async Task<Dictionary<int, long>> SinkStoredEverythingAsync(KafkaClientSettings kafka, string db, Task sink)
     {
         using var admin = new AdminClientBuilder(kafka.Admin("store-test")).Build();
-        var partitions = admin.GetMetadata(TopicCatalog.Candles.Name, TimeSpan.FromSeconds(10)).Topics.Single().Partitions.Select(p => p.PartitionId).ToList();
+        var partitions = admin
+            .GetMetadata(TopicCatalog.Candles.Name, TimeSpan.FromSeconds(10))
+            .Topics.Single()
+            .Partitions.Select(p => p.PartitionId)
+            .ToList();
         using var reader = new ConsumerBuilder<byte[], byte[]>(kafka.Consumer("store-test", "store-test-" + Guid.NewGuid())).Build();
-        var ends = partitions.ToDictionary(p => p, p => reader.QueryWatermarkOffsets(new TopicPartition(TopicCatalog.Candles.Name, p), TimeSpan.FromSeconds(10)).High.Value);
-        await Eventually.TrueAsync(async () =>
-        {
-            if (sink.IsFaulted) throw sink.Exception!;
-            await using var conn = new NpgsqlConnection(db);
-            await conn.OpenAsync();
-            await using var cmd = new NpgsqlCommand("SELECT partition, next_offset FROM sink_positions WHERE topic = 'candles'", conn);
-            await using var r = await cmd.ExecuteReaderAsync();
-            var stored = new Dictionary<int, long>();
-            while (await r.ReadAsync()) stored[r.GetInt32(0)] = r.GetInt64(1);
-            return ends.All(e => e.Value == 0 || (stored.TryGetValue(e.Key, out var s) && s >= e.Value));
-        }, TimeSpan.FromSeconds(120), "the sink stored every candle record");
+        var ends = partitions.ToDictionary(
+            p => p,
+            p => reader.QueryWatermarkOffsets(new TopicPartition(TopicCatalog.Candles.Name, p), TimeSpan.FromSeconds(10)).High.Value
+        );
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                if (sink.IsFaulted)
+                    throw sink.Exception!;
+                await using var conn = new NpgsqlConnection(db);
+                await conn.OpenAsync();
+                await using var cmd = new NpgsqlCommand("SELECT partition, next_offset FROM sink_positions WHERE topic = 'candles'", conn);
+                await using var r = await cmd.ExecuteReaderAsync();
+                var stored = new Dictionary<int, long>();
+                while (await r.ReadAsync())
+                    stored[r.GetInt32(0)] = r.GetInt64(1);
+                return ends.All(e => e.Value == 0 || (stored.TryGetValue(e.Key, out var s) && s >= e.Value));
+            },
+            TimeSpan.FromSeconds(120),
+            "the sink stored every candle record"
+        );
         return ends;
     }
 }

@@ -34,11 +34,20 @@ public sealed class ReplayRequestTests : IAsyncLifetime
     {
         foreach (var key in new[] { null, "guess" })
         {
-            using var response = await PostAsync("""{"version": "v2", "from": "2025-01-15T00:00:00Z", "to": "2025-01-16T00:00:00Z"}""", key);
+            using var response = await PostAsync(
+                """{"version": "v2", "from": "2025-01-15T00:00:00Z", "to": "2025-01-16T00:00:00Z"}""",
+                key
+            );
             Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
             Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         }
-        Assert.Equal(0, (await _api.GetJsonAsync("/versions")).GetProperty("data").EnumerateArray().Count(v => v.GetProperty("name").GetString() == "v2"));
+        Assert.Equal(
+            0,
+            (await _api.GetJsonAsync("/versions"))
+                .GetProperty("data")
+                .EnumerateArray()
+                .Count(v => v.GetProperty("name").GetString() == "v2")
+        );
     }
 
     [Theory]
@@ -49,7 +58,11 @@ public sealed class ReplayRequestTests : IAsyncLifetime
     [InlineData("""{"version": "V 2", "from": "2025-01-15T00:00:00Z"}""", 400, "not a valid version name")]
     [InlineData("""{"from": "2025-01-15T00:00:00Z"}""", 400, "a version name is required")]
     [InlineData("""{"version": "live", "from": "2025-01-15T00:00:00Z"}""", 400, "'live' is the live processors' version")]
-    [InlineData("""{"version": "v2", "from": "2025-01-15T00:00:00Z", "instruments": ["binance:DOGE/USDT:spot"]}""", 400, "instrument 'binance:DOGE/USDT:spot' is not configured")]
+    [InlineData(
+        """{"version": "v2", "from": "2025-01-15T00:00:00Z", "instruments": ["binance:DOGE/USDT:spot"]}""",
+        400,
+        "instrument 'binance:DOGE/USDT:spot' is not configured"
+    )]
     [InlineData("""{"version": "v2", "from": "2025-01-15T00:00:00Z", "intervals": ["7m"]}""", 400, "interval '7m' is not one of")]
     [InlineData("""{"version": "v2", "from": "2025-01-15T00:00:00Z", "intervals": "1m"}""", 400, "must be an array of strings")]
     [InlineData("""{"version": "v2", "from": "2025-01-15T00:00:00Z", "allowed_lateness_ms": -5}""", 400, "whole number of milliseconds")]
@@ -63,7 +76,10 @@ public sealed class ReplayRequestTests : IAsyncLifetime
         Assert.Equal((HttpStatusCode)status, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Contains(mentions, await response.Content.ReadAsStringAsync());
-        Assert.Equal(["live"], (await _api.GetJsonAsync("/versions")).GetProperty("data").EnumerateArray().Select(v => v.GetProperty("name").GetString()));
+        Assert.Equal(
+            ["live"],
+            (await _api.GetJsonAsync("/versions")).GetProperty("data").EnumerateArray().Select(v => v.GetProperty("name").GetString())
+        );
     }
 
     [Fact]
@@ -71,7 +87,8 @@ public sealed class ReplayRequestTests : IAsyncLifetime
     {
         using var response = await PostAsync(
             """{"version": "rsi-21", "from": "2025-01-15T00:00:00Z", "to": "2025-01-16T00:00:00Z", "instruments": ["binance:BTC/USDT:spot"], "intervals": ["1m", "1h"], "indicators": ["rsi(21)"]}""",
-            Key);
+            Key
+        );
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Equal("/replays/rsi-21", response.Headers.Location?.ToString());
@@ -83,8 +100,11 @@ public sealed class ReplayRequestTests : IAsyncLifetime
         // The request on the topic, read with a plain consumer and decoded as the worker does.
         using var consumer = new ConsumerBuilder<string, byte[]>(_kafka.Settings.Consumer("check", "check-" + Guid.NewGuid())).Build();
         consumer.Assign(new TopicPartitionOffset(TopicCatalog.ReplayRequests.Name, 0, Offset.Beginning));
-        var record = await Eventually.GetAsync(() => Task.FromResult(consumer.Consume(TimeSpan.FromMilliseconds(200))), r => r is { Message: not null },
-            what: "the request on replay.requests");
+        var record = await Eventually.GetAsync(
+            () => Task.FromResult(consumer.Consume(TimeSpan.FromMilliseconds(200))),
+            r => r is { Message: not null },
+            what: "the request on replay.requests"
+        );
         Assert.Equal("rsi-21", record.Message.Key);
         var request = RequestedReplay.FromJson(record.Message.Value);
         Assert.Equal((1_736_899_200_000_000L, 1_736_985_600_000_000L), (request.FromUs, request.ToUs));
@@ -99,8 +119,12 @@ public sealed class ReplayRequestTests : IAsyncLifetime
 
     private Task<HttpResponseMessage> PostAsync(string body, string? key)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, "/replays") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        if (key is not null) request.Headers.Add("X-API-Key", key);
+        var request = new HttpRequestMessage(HttpMethod.Post, "/replays")
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/json"),
+        };
+        if (key is not null)
+            request.Headers.Add("X-API-Key", key);
         return _api.Http.SendAsync(request);
     }
 }

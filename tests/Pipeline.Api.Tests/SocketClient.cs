@@ -52,7 +52,8 @@ public sealed class SocketClient : IAsyncDisposable
                 return null;
             }
             message.Write(_buffer, 0, r.Count);
-            if (r.EndOfMessage) return JsonDocument.Parse(message.ToArray()).RootElement.Clone();
+            if (r.EndOfMessage)
+                return JsonDocument.Parse(message.ToArray()).RootElement.Clone();
         }
     }
 
@@ -63,9 +64,11 @@ public sealed class SocketClient : IAsyncDisposable
         while (true)
         {
             var left = deadline - DateTime.UtcNow;
-            var m = await ReceiveAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero)
+            var m =
+                await ReceiveAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero)
                 ?? throw new InvalidOperationException($"the server closed ({CloseStatus}: {CloseReason}) before a '{type}' message");
-            if (m.GetProperty("type").GetString() == type) return m;
+            if (m.GetProperty("type").GetString() == type)
+                return m;
             seen?.Add(m);
         }
     }

@@ -37,7 +37,11 @@ public sealed class StreamLimitsTests
     [Fact]
     public async Task Streams_above_the_per_client_cap_get_429_problem_json()
     {
-        await using var api = await RunningApi.StartAsync(configure: o => { o.Api.StreamsPerClient = 2; o.Api.StreamsTotal = 100; });
+        await using var api = await RunningApi.StartAsync(configure: o =>
+        {
+            o.Api.StreamsPerClient = 2;
+            o.Api.StreamsTotal = 100;
+        });
         var (a, _) = await ConnectAsync(api);
         var (b, _) = await ConnectAsync(api);
 
@@ -45,7 +49,10 @@ public sealed class StreamLimitsTests
 
         Assert.Equal(HttpStatusCode.TooManyRequests, third.StatusCode);
         Assert.Equal("application/problem+json", third.Content.Headers.ContentType?.MediaType);
-        Assert.Contains("2 live streams", JsonDocument.Parse(await third.Content.ReadAsStringAsync()).RootElement.GetProperty("detail").GetString());
+        Assert.Contains(
+            "2 live streams",
+            JsonDocument.Parse(await third.Content.ReadAsStringAsync()).RootElement.GetProperty("detail").GetString()
+        );
         // A stream that ends frees its place.
         a.Dispose();
         await WaitUntilAsync(async () =>
@@ -59,7 +66,11 @@ public sealed class StreamLimitsTests
     [Fact]
     public async Task Streams_above_the_total_cap_get_429_problem_json()
     {
-        await using var api = await RunningApi.StartAsync(configure: o => { o.Api.StreamsPerClient = 100; o.Api.StreamsTotal = 1; });
+        await using var api = await RunningApi.StartAsync(configure: o =>
+        {
+            o.Api.StreamsPerClient = 100;
+            o.Api.StreamsTotal = 1;
+        });
         var (a, _) = await ConnectAsync(api);
         using var __ = a;
 

@@ -15,7 +15,10 @@ public sealed class TradeAndIndicatorHistoryTests
             SELECT $1 + ((n / 2) * interval '1 millisecond'), i.id, 1000 + n, 96000.10000000 + n, 0.00100000, 1 + n % 2, 1
             FROM instruments i, generate_series(0, $2 - 1) n
             WHERE i.exchange = 'binance' AND i.base = 'BTC' AND i.quote = 'USDT'
-            """, at, count);
+            """,
+            at,
+            count
+        );
     }
 
     [Fact]
@@ -30,9 +33,12 @@ public sealed class TradeAndIndicatorHistoryTests
         JsonElement first = default;
         do
         {
-            var body = await api.GetJsonAsync("/trades/binance/BTC/USDT/spot?start=2025-01-15T00:00:00Z&end=2025-01-15T01:00:00Z&limit=4"
-                + (cursor is null ? "" : "&cursor=" + cursor));
-            if (ids.Count == 0) first = body.GetProperty("data")[0].Clone();
+            var body = await api.GetJsonAsync(
+                "/trades/binance/BTC/USDT/spot?start=2025-01-15T00:00:00Z&end=2025-01-15T01:00:00Z&limit=4"
+                    + (cursor is null ? "" : "&cursor=" + cursor)
+            );
+            if (ids.Count == 0)
+                first = body.GetProperty("data")[0].Clone();
             ids.AddRange(body.GetProperty("data").EnumerateArray().Select(t => t.GetProperty("trade_id").GetInt64()));
             cursor = body.GetProperty("metadata").GetProperty("next_cursor").GetString();
         } while (cursor is not null && ids.Count < 100);
@@ -64,12 +70,19 @@ public sealed class TradeAndIndicatorHistoryTests
                    CASE WHEN m = 0 THEN '{"value": null}'::jsonb ELSE jsonb_build_object('value', 50 + m) END, 0
             FROM instruments i, generate_series(0, 4) m, unnest(ARRAY['ema(3)', 'rsi(14)']) name
             WHERE i.exchange = 'binance' AND i.base = 'BTC' AND i.quote = 'USDT'
-            """);
+            """
+        );
 
-        var all = await api.GetJsonAsync("/indicators/binance/BTC/USDT/spot/1m?start=2025-01-15T00:00:00Z&end=2025-01-15T00:05:00Z&limit=3");
-        var rsi = await api.GetJsonAsync("/indicators/binance/BTC/USDT/spot/1m?start=2025-01-15T00:00:00Z&end=2025-01-15T00:05:00Z&indicator=rsi(14)");
+        var all = await api.GetJsonAsync(
+            "/indicators/binance/BTC/USDT/spot/1m?start=2025-01-15T00:00:00Z&end=2025-01-15T00:05:00Z&limit=3"
+        );
+        var rsi = await api.GetJsonAsync(
+            "/indicators/binance/BTC/USDT/spot/1m?start=2025-01-15T00:00:00Z&end=2025-01-15T00:05:00Z&indicator=rsi(14)"
+        );
 
-        var page = all.GetProperty("data").EnumerateArray().Select(v => $"{v.GetProperty("time").GetString()![14..16]} {v.GetProperty("indicator").GetString()}");
+        var page = all.GetProperty("data")
+            .EnumerateArray()
+            .Select(v => $"{v.GetProperty("time").GetString()![14..16]} {v.GetProperty("indicator").GetString()}");
         Assert.Equal(["00 ema(3)", "00 rsi(14)", "01 ema(3)"], page);
         Assert.NotEqual(JsonValueKind.Null, all.GetProperty("metadata").GetProperty("next_cursor").ValueKind);
         var values = rsi.GetProperty("data").EnumerateArray().Select(v => v.GetProperty("values").GetProperty("value")).ToList();
@@ -77,21 +90,32 @@ public sealed class TradeAndIndicatorHistoryTests
         Assert.Equal(JsonValueKind.Null, values[0].ValueKind);
         Assert.Equal(54, values[4].GetDouble());
 
-        var next = await api.GetJsonAsync("/indicators/binance/BTC/USDT/spot/1m?start=2025-01-15T00:00:00Z&end=2025-01-15T00:05:00Z&limit=3&cursor="
-            + all.GetProperty("metadata").GetProperty("next_cursor").GetString());
-        Assert.Equal(["01 rsi(14)", "02 ema(3)", "02 rsi(14)"],
-            next.GetProperty("data").EnumerateArray().Select(v => $"{v.GetProperty("time").GetString()![14..16]} {v.GetProperty("indicator").GetString()}"));
+        var next = await api.GetJsonAsync(
+            "/indicators/binance/BTC/USDT/spot/1m?start=2025-01-15T00:00:00Z&end=2025-01-15T00:05:00Z&limit=3&cursor="
+                + all.GetProperty("metadata").GetProperty("next_cursor").GetString()
+        );
+        Assert.Equal(
+            ["01 rsi(14)", "02 ema(3)", "02 rsi(14)"],
+            next.GetProperty("data")
+                .EnumerateArray()
+                .Select(v => $"{v.GetProperty("time").GetString()![14..16]} {v.GetProperty("indicator").GetString()}")
+        );
     }
 
     [Fact]
     public async Task A_candles_cursor_is_refused_on_the_trades_route()
     {
         await using var api = await RunningApi.StartAsync();
-        for (var i = 0; i < 3; i++) await api.InsertCandleAsync($"2025-01-15T00:0{i}:00Z", "1", "1", "1", "1", "1");
-        var candles = await api.GetJsonAsync("/candles/binance/BTC/USDT/spot/1m?start=2025-01-15T00:00:00Z&end=2025-01-15T00:10:00Z&limit=1");
+        for (var i = 0; i < 3; i++)
+            await api.InsertCandleAsync($"2025-01-15T00:0{i}:00Z", "1", "1", "1", "1", "1");
+        var candles = await api.GetJsonAsync(
+            "/candles/binance/BTC/USDT/spot/1m?start=2025-01-15T00:00:00Z&end=2025-01-15T00:10:00Z&limit=1"
+        );
         var cursor = candles.GetProperty("metadata").GetProperty("next_cursor").GetString();
 
-        using var response = await api.Http.GetAsync("/trades/binance/BTC/USDT/spot?start=2025-01-15T00:00:00Z&end=2025-01-15T00:10:00Z&cursor=" + cursor);
+        using var response = await api.Http.GetAsync(
+            "/trades/binance/BTC/USDT/spot?start=2025-01-15T00:00:00Z&end=2025-01-15T00:10:00Z&cursor=" + cursor
+        );
 
         Assert.Equal(400, (int)response.StatusCode);
         Assert.Contains("cursor", await response.Content.ReadAsStringAsync());

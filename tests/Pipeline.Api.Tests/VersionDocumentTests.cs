@@ -13,13 +13,25 @@ public sealed class VersionDocumentTests
 
         Assert.True(paths.GetProperty("/versions").GetProperty("get").GetProperty("responses").TryGetProperty("200", out _));
         var post = paths.GetProperty("/replays").GetProperty("post");
-        var body = post.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema").GetRawText();
+        var body = post.GetProperty("requestBody")
+            .GetProperty("content")
+            .GetProperty("application/json")
+            .GetProperty("schema")
+            .GetRawText();
         Assert.Contains("ReplayRequestBody", body);
         var answers = post.GetProperty("responses").EnumerateObject().Select(r => r.Name).ToHashSet();
         Assert.Subset(answers, new HashSet<string> { "202", "400", "401", "409" });
         Assert.True(paths.GetProperty("/replays/{id}").GetProperty("get").GetProperty("responses").TryGetProperty("404", out _));
-        foreach (var route in new[] { "/candles/{exchange}/{base}/{quote}/{market}/{interval}", "/indicators/{exchange}/{base}/{quote}/{market}/{interval}" })
-            Assert.Contains(paths.GetProperty(route).GetProperty("get").GetProperty("parameters").EnumerateArray(),
-                p => p.GetProperty("name").GetString() == "version" && p.GetProperty("in").GetString() == "query");
+        foreach (
+            var route in new[]
+            {
+                "/candles/{exchange}/{base}/{quote}/{market}/{interval}",
+                "/indicators/{exchange}/{base}/{quote}/{market}/{interval}",
+            }
+        )
+            Assert.Contains(
+                paths.GetProperty(route).GetProperty("get").GetProperty("parameters").EnumerateArray(),
+                p => p.GetProperty("name").GetString() == "version" && p.GetProperty("in").GetString() == "query"
+            );
     }
 }

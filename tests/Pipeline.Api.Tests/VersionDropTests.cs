@@ -3,12 +3,12 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Pipeline.Plumbing.Database;
+using Pipeline.Plumbing.Errors;
 using Pipeline.Plumbing.Kafka;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Schemas;
 using Pipeline.Sinks;
 using Pipeline.Testing;
-using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Api.Tests;
 
@@ -33,14 +33,17 @@ public sealed class VersionDropTests
             SELECT v, '2025-01-15Z', 1, '1m', 'rsi(14)', '{}' FROM unnest('{live,v2,v3}'::text[]) v;
             INSERT INTO sink_positions (consumer, topic, partition, next_offset) VALUES ('replay-v2-sink', 'replay.v2.candles.final', 0, 1);
             UPDATE current_data_version SET version = 'v3';
-            """);
+            """
+        );
         await using var db = NpgsqlDataSource.Create(api.Database);
 
         var live = await Assert.ThrowsAsync<InvalidRequestException>(() =>
-            DataVersionDrop.DropAsync(db, kafka.Settings, DataVersion.Live, VersionSink.ConsumerNameOf(v2), force: true));
+            DataVersionDrop.DropAsync(db, kafka.Settings, DataVersion.Live, VersionSink.ConsumerNameOf(v2), force: true)
+        );
         Assert.Contains("live version cannot be dropped", live.Message);
         var current = await Assert.ThrowsAsync<InvalidRequestException>(() =>
-            DataVersionDrop.DropAsync(db, kafka.Settings, v3, VersionSink.ConsumerNameOf(v3), force: true));
+            DataVersionDrop.DropAsync(db, kafka.Settings, v3, VersionSink.ConsumerNameOf(v3), force: true)
+        );
         Assert.Contains("is the current version", current.Message);
 
         var dropped = await DataVersionDrop.DropAsync(db, kafka.Settings, v2, VersionSink.ConsumerNameOf(v2), force: false);
@@ -53,14 +56,19 @@ public sealed class VersionDropTests
         Assert.Empty(await ListAsync(db, "SELECT consumer FROM sink_positions"));
         // The topics are gone from the broker (metadata read by a fresh admin client); v3's are untouched.
         using var admin = new AdminClientBuilder(kafka.Settings.Admin("check")).Build();
-        var topics = admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics.Where(t => t.Error.Code == ErrorCode.NoError).Select(t => t.Topic).ToList();
+        var topics = admin
+            .GetMetadata(TimeSpan.FromSeconds(10))
+            .Topics.Where(t => t.Error.Code == ErrorCode.NoError)
+            .Select(t => t.Topic)
+            .ToList();
         Assert.DoesNotContain(topics, t => t.StartsWith("replay.v2.", StringComparison.Ordinal));
         Assert.Contains("replay.v3.candles.final", topics);
         // Dropped means unknown to the API too.
         using var gone = await api.Http.GetAsync("/candles/binance/BTC/USDT/spot/1m?version=v2");
         Assert.Equal(System.Net.HttpStatusCode.NotFound, gone.StatusCode);
         var again = await Assert.ThrowsAsync<InvalidRequestException>(() =>
-            DataVersionDrop.DropAsync(db, kafka.Settings, v2, VersionSink.ConsumerNameOf(v2), force: false));
+            DataVersionDrop.DropAsync(db, kafka.Settings, v2, VersionSink.ConsumerNameOf(v2), force: false)
+        );
         Assert.Contains("does not exist", again.Message);
     }
 
@@ -69,7 +77,8 @@ public sealed class VersionDropTests
         await using var cmd = db.CreateCommand(sql);
         await using var r = await cmd.ExecuteReaderAsync();
         var list = new List<string>();
-        while (await r.ReadAsync()) list.Add(r.GetString(0));
+        while (await r.ReadAsync())
+            list.Add(r.GetString(0));
         return list;
     }
 }

@@ -4,9 +4,9 @@ using System.Net;
 using System.Text.Json;
 using Npgsql;
 using Pipeline.Plumbing.Database;
+using Pipeline.Plumbing.Errors;
 using Pipeline.Schemas;
 using Pipeline.Testing;
-using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Api.Tests;
 
@@ -33,7 +33,8 @@ public sealed class VersionServingTests : IAsyncLifetime
             SELECT v.name, '2025-01-15Z', i.id, '1m', v.indicator, v.fields::jsonb
             FROM instruments i, (VALUES ('live', 'rsi(14)', '{"rsi": 40}'), ('v2', 'rsi(21)', '{"rsi": 55}')) v(name, indicator, fields)
             WHERE i.exchange = 'binance' AND i.base = 'BTC' AND i.quote = 'USDT' AND i.market = 'spot';
-            """);
+            """
+        );
     }
 
     public async Task DisposeAsync() => await _api.DisposeAsync();
@@ -45,7 +46,10 @@ public sealed class VersionServingTests : IAsyncLifetime
         var v2 = await _api.GetJsonAsync(Candles + "&version=v2");
 
         Assert.Equal("live", live.GetProperty("metadata").GetProperty("version").GetString());
-        Assert.Equal(Enumerable.Repeat("100", 10), live.GetProperty("data").EnumerateArray().Select(c => c.GetProperty("close").GetString()));
+        Assert.Equal(
+            Enumerable.Repeat("100", 10),
+            live.GetProperty("data").EnumerateArray().Select(c => c.GetProperty("close").GetString())
+        );
         Assert.Equal("v2", v2.GetProperty("metadata").GetProperty("version").GetString());
         Assert.Equal(Enumerable.Repeat("200", 10), v2.GetProperty("data").EnumerateArray().Select(c => c.GetProperty("close").GetString()));
 
@@ -60,7 +64,9 @@ public sealed class VersionServingTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, other.StatusCode);
         Assert.Contains("rsi(21)", await other.Content.ReadAsStringAsync());
 
-        var coverage = await _api.GetJsonAsync("/coverage/binance/BTC/USDT/spot/1m?start=2025-01-15T00:00:00Z&end=2025-01-15T00:10:00Z&version=v2");
+        var coverage = await _api.GetJsonAsync(
+            "/coverage/binance/BTC/USDT/spot/1m?start=2025-01-15T00:00:00Z&end=2025-01-15T00:10:00Z&version=v2"
+        );
         Assert.Equal(10, coverage.GetProperty("data").GetProperty("count").GetInt32());
     }
 
@@ -92,20 +98,29 @@ public sealed class VersionServingTests : IAsyncLifetime
         // Readers keep asking (each a different limit, so no answer comes from the one-second cache) while v2 is promoted.
         using var stop = new CancellationTokenSource();
         var seen = new List<(string Version, HashSet<string> Closes)>();
-        var readers = Enumerable.Range(0, 3).Select(r => Task.Run(async () =>
-        {
-            var n = r * 1000;
-            while (!stop.IsCancellationRequested)
-            {
-                var page = await _api.GetJsonAsync($"{Candles}&limit={1 + n++ % 9000}");
-                var closes = page.GetProperty("data").EnumerateArray().Select(c => c.GetProperty("close").GetString()!).ToHashSet();
-                lock (seen) seen.Add((page.GetProperty("metadata").GetProperty("version").GetString()!, closes));
-            }
-        })).ToList();
+        var readers = Enumerable
+            .Range(0, 3)
+            .Select(r =>
+                Task.Run(async () =>
+                {
+                    var n = r * 1000;
+                    while (!stop.IsCancellationRequested)
+                    {
+                        var page = await _api.GetJsonAsync($"{Candles}&limit={1 + n++ % 9000}");
+                        var closes = page.GetProperty("data").EnumerateArray().Select(c => c.GetProperty("close").GetString()!).ToHashSet();
+                        lock (seen)
+                            seen.Add((page.GetProperty("metadata").GetProperty("version").GetString()!, closes));
+                    }
+                })
+            )
+            .ToList();
         await Eventually.TrueAsync(() => Task.FromResult(Count(seen) >= 20), what: "answers before the promote");
         await store.PromoteAsync(DataVersion.Parse("v2"));
         var promotedAt = Count(seen);
-        await Eventually.TrueAsync(() => Task.FromResult(Snapshot(seen).Skip(promotedAt).Count(s => s.Version == "v2") >= 20), what: "answers from v2");
+        await Eventually.TrueAsync(
+            () => Task.FromResult(Snapshot(seen).Skip(promotedAt).Count(s => s.Version == "v2") >= 20),
+            what: "answers from v2"
+        );
         await stop.CancelAsync();
         await Task.WhenAll(readers);
 
@@ -139,13 +154,28 @@ public sealed class VersionServingTests : IAsyncLifetime
         Assert.Equal(3, answer.GetProperty("metadata").GetProperty("count").GetInt32());
 
         var v3 = await _api.GetJsonAsync("/replays/v3");
-        Assert.Equal(("running", 25L, 100L), (v3.GetProperty("state").GetString(), v3.GetProperty("progress").GetProperty("records_done").GetInt64(),
-            v3.GetProperty("progress").GetProperty("records_total").GetInt64()));
+        Assert.Equal(
+            ("running", 25L, 100L),
+            (
+                v3.GetProperty("state").GetString(),
+                v3.GetProperty("progress").GetProperty("records_done").GetInt64(),
+                v3.GetProperty("progress").GetProperty("records_total").GetInt64()
+            )
+        );
         using var missing = await _api.Http.GetAsync("/replays/nope");
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);
     }
 
-    private static int Count(List<(string, HashSet<string>)> seen) { lock (seen) return seen.Count; }
-    private static List<(string Version, HashSet<string> Closes)> Snapshot(List<(string, HashSet<string>)> seen) { lock (seen) return [.. seen]; }
+    private static int Count(List<(string, HashSet<string>)> seen)
+    {
+        lock (seen)
+            return seen.Count;
+    }
+
+    private static List<(string Version, HashSet<string> Closes)> Snapshot(List<(string, HashSet<string>)> seen)
+    {
+        lock (seen)
+            return [.. seen];
+    }
 }

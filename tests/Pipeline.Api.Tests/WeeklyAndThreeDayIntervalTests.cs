@@ -9,9 +9,11 @@ namespace Pipeline.Api.Tests;
 public sealed class WeeklyAndThreeDayIntervalTests
 {
     // Boundaries: Monday 2025-01-13 for 1w; 2025-01-15 is day 20,103 since the epoch, a multiple of 3, for 3d.
-    public static TheoryData<string, string, int> Intervals => new() { { "1w", "2025-01-13T00:00:00Z", 7 }, { "3d", "2025-01-15T00:00:00Z", 3 } };
+    public static TheoryData<string, string, int> Intervals =>
+        new() { { "1w", "2025-01-13T00:00:00Z", 7 }, { "3d", "2025-01-15T00:00:00Z", 3 } };
 
-    private static DateTime At(string iso) => DateTime.Parse(iso, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
+    private static DateTime At(string iso) =>
+        DateTime.Parse(iso, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
 
     private static string Iso(DateTime t) => t.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
@@ -28,7 +30,10 @@ public sealed class WeeklyAndThreeDayIntervalTests
 
         var body = await api.GetJsonAsync($"/candles/binance/BTC/USDT/spot/{interval}?start={Iso(t0)}&end={Iso(t0.AddDays(10 * days))}");
 
-        Assert.Equal([Us(t0), Us(t0.AddDays(days))], body.GetProperty("data").EnumerateArray().Select(c => c.GetProperty("time").GetString()));
+        Assert.Equal(
+            [Us(t0), Us(t0.AddDays(days))],
+            body.GetProperty("data").EnumerateArray().Select(c => c.GetProperty("time").GetString())
+        );
     }
 
     [Theory]
@@ -45,8 +50,13 @@ public sealed class WeeklyAndThreeDayIntervalTests
         var range = $"start={Iso(t0.AddDays(-1))}&end={Iso(t0.AddDays(10 * days))}";
         do
         {
-            using var response = await api.Http.GetAsync($"/candles/binance/BTC/USDT/spot/{interval}?{range}&limit=1" + (cursor is null ? "" : "&cursor=" + cursor));
-            Assert.True(response.StatusCode == HttpStatusCode.OK, $"page {seen.Count + 1}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            using var response = await api.Http.GetAsync(
+                $"/candles/binance/BTC/USDT/spot/{interval}?{range}&limit=1" + (cursor is null ? "" : "&cursor=" + cursor)
+            );
+            Assert.True(
+                response.StatusCode == HttpStatusCode.OK,
+                $"page {seen.Count + 1}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}"
+            );
             var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
             seen.AddRange(body.GetProperty("data").EnumerateArray().Select(c => c.GetProperty("time").GetString()!));
             cursor = body.GetProperty("metadata").GetProperty("next_cursor").GetString();
@@ -64,7 +74,9 @@ public sealed class WeeklyAndThreeDayIntervalTests
         await api.InsertCandleAsync(Iso(t0), "100", "100", "100", "100", "1", interval);
         await api.InsertCandleAsync(Iso(t0.AddDays(2 * days)), "102", "102", "102", "102", "1", interval);
 
-        var body = await api.GetJsonAsync($"/candles/binance/BTC/USDT/spot/{interval}?start={Iso(t0)}&end={Iso(t0.AddDays(3 * days))}&fill=true");
+        var body = await api.GetJsonAsync(
+            $"/candles/binance/BTC/USDT/spot/{interval}?start={Iso(t0)}&end={Iso(t0.AddDays(3 * days))}&fill=true"
+        );
 
         var data = body.GetProperty("data").EnumerateArray().ToList();
         Assert.Equal([Us(t0), Us(t0.AddDays(days)), Us(t0.AddDays(2 * days))], data.Select(c => c.GetProperty("time").GetString()));
@@ -81,10 +93,14 @@ public sealed class WeeklyAndThreeDayIntervalTests
         await api.InsertCandleAsync(Iso(t0), "100", "100", "100", "100", "1", interval);
         await api.InsertCandleAsync(Iso(t0.AddDays(3 * days)), "103", "103", "103", "103", "1", interval);
 
-        var data = (await api.GetJsonAsync($"/coverage/binance/BTC/USDT/spot/{interval}?start={Iso(t0)}&end={Iso(t0.AddDays(5 * days))}"))
-            .GetProperty("data");
+        var data = (
+            await api.GetJsonAsync($"/coverage/binance/BTC/USDT/spot/{interval}?start={Iso(t0)}&end={Iso(t0.AddDays(5 * days))}")
+        ).GetProperty("data");
 
-        var gaps = data.GetProperty("gaps").EnumerateArray().Select(g => (g.GetProperty("start").GetString(), g.GetProperty("end").GetString())).ToList();
+        var gaps = data.GetProperty("gaps")
+            .EnumerateArray()
+            .Select(g => (g.GetProperty("start").GetString(), g.GetProperty("end").GetString()))
+            .ToList();
         Assert.Equal([(Us(t0.AddDays(days)), Us(t0.AddDays(3 * days))), (Us(t0.AddDays(4 * days)), Us(t0.AddDays(5 * days)))], gaps);
         Assert.Equal(3, data.GetProperty("missing").GetInt32());
     }
@@ -101,10 +117,17 @@ public sealed class WeeklyAndThreeDayIntervalTests
             SELECT $1 + n * $2 * interval '1 day', i.id, $3, 'sma(2)', jsonb_build_object('sma', n)
             FROM instruments i, generate_series(0, 2) n
             WHERE i.exchange = 'binance' AND i.base = 'BTC' AND i.quote = 'USDT' AND i.market = 'spot'
-            """, t0, days, interval);
+            """,
+            t0,
+            days,
+            interval
+        );
 
         var body = await api.GetJsonAsync($"/indicators/binance/BTC/USDT/spot/{interval}?start={Iso(t0)}&end={Iso(t0.AddDays(3 * days))}");
-        using var stream = await api.Http.GetAsync($"/stream/candles?instruments=binance:BTC/USDT:spot&intervals={interval}", HttpCompletionOption.ResponseHeadersRead);
+        using var stream = await api.Http.GetAsync(
+            $"/stream/candles?instruments=binance:BTC/USDT:spot&intervals={interval}",
+            HttpCompletionOption.ResponseHeadersRead
+        );
 
         Assert.Equal(3, body.GetProperty("data").GetArrayLength());
         Assert.Equal(Us(t0), body.GetProperty("data")[0].GetProperty("time").GetString());

@@ -21,41 +21,73 @@ public sealed class ArchiveCompactionTests
         var store = new ArchiveStore(client, s3.Bucket!, long.MaxValue);
         var layout = new ArchiveLayout(s3.Prefix);
         var compactor = new ArchiveCompactor(store, layout, NullLogger.Instance);
-        var small = new Pipeline.Plumbing.Configuration.ArchiveOptions { RollBytes = 12_288, RollSeconds = 1, RetryMaxBackoffMs = 500 };
+        var small = new Pipeline.Plumbing.Configuration.ArchiveOptions
+        {
+            RollBytes = 12_288,
+            RollSeconds = 1,
+            RetryMaxBackoffMs = 500,
+        };
 
         var trades = Produce(kafka.Settings, TopicCatalog.ValidTrades.Name, Trades(3000), t => t.Instrument.Key);
-        var candles = Produce(kafka.Settings, TopicCatalog.FinalCandles.Name, Enumerable.Range(0, 200).Select(k => new Candle
-        {
-            Instrument = k % 2 == 0 ? BtcUsdt : EthUsd,
-            Interval = "1m",
-            OpenTimeUs = Day + k * 60_000_000L,
-            CloseTimeUs = Day + (k + 1) * 60_000_000L,
-            Open = D("100.5"),
-            High = D($"101.{k:D3}"),
-            Low = D("99.000000001"),
-            Close = D($"100.{k:D3}"),
-            Volume = D("12.345678901234567"),
-            QuoteVolume = D("1234.5"),
-            TradeCount = k,
-            Vwap = k % 2 == 0 ? D("100.25") : null,
-            Closed = true,
-            Source = CandleSource.Aggregated,
-            Origin = Origin.Live,
-        }), c => c.Instrument.Key);
-        var indicators = Produce(kafka.Settings, TopicCatalog.Indicators.Name, Enumerable.Range(0, 200).Select(k =>
-        {
-            var v = new IndicatorValue { Instrument = BtcUsdt, Interval = "1m", OpenTimeUs = Day + k * 60_000_000L, Indicator = "macd(12,26,9)" };
-            v.Fields.Add(new IndicatorField { Name = "macd", Value = 0.5 + k });
-            v.Fields.Add(new IndicatorField { Name = "signal" });
-            return v;
-        }), i => i.Instrument.Key);
+        var candles = Produce(
+            kafka.Settings,
+            TopicCatalog.FinalCandles.Name,
+            Enumerable
+                .Range(0, 200)
+                .Select(k => new Candle
+                {
+                    Instrument = k % 2 == 0 ? BtcUsdt : EthUsd,
+                    Interval = "1m",
+                    OpenTimeUs = Day + k * 60_000_000L,
+                    CloseTimeUs = Day + (k + 1) * 60_000_000L,
+                    Open = D("100.5"),
+                    High = D($"101.{k:D3}"),
+                    Low = D("99.000000001"),
+                    Close = D($"100.{k:D3}"),
+                    Volume = D("12.345678901234567"),
+                    QuoteVolume = D("1234.5"),
+                    TradeCount = k,
+                    Vwap = k % 2 == 0 ? D("100.25") : null,
+                    Closed = true,
+                    Source = CandleSource.Aggregated,
+                    Origin = Origin.Live,
+                }),
+            c => c.Instrument.Key
+        );
+        var indicators = Produce(
+            kafka.Settings,
+            TopicCatalog.Indicators.Name,
+            Enumerable
+                .Range(0, 200)
+                .Select(k =>
+                {
+                    var v = new IndicatorValue
+                    {
+                        Instrument = BtcUsdt,
+                        Interval = "1m",
+                        OpenTimeUs = Day + k * 60_000_000L,
+                        Indicator = "macd(12,26,9)",
+                    };
+                    v.Fields.Add(new IndicatorField { Name = "macd", Value = 0.5 + k });
+                    v.Fields.Add(new IndicatorField { Name = "signal" });
+                    return v;
+                }),
+            i => i.Instrument.Key
+        );
         await using (RunningArchive.Start(kafka.Settings, s3, small))
-            foreach (var (dataset, ends) in new[]
-                     {
-                         (ArchiveDataset.All[0], ArchiveProgress.Ends(trades, 2)), (ArchiveDataset.All[1], ArchiveProgress.Ends(candles, 2)),
-                         (ArchiveDataset.All[2], ArchiveProgress.Ends(indicators, 2)),
-                     })
-                await Eventually.TrueAsync(() => ArchiveProgress.CoversAsync(s3, dataset, ends), TimeSpan.FromSeconds(90), $"{dataset.Name} archived");
+            foreach (
+                var (dataset, ends) in new[]
+                {
+                    (ArchiveDataset.All[0], ArchiveProgress.Ends(trades, 2)),
+                    (ArchiveDataset.All[1], ArchiveProgress.Ends(candles, 2)),
+                    (ArchiveDataset.All[2], ArchiveProgress.Ends(indicators, 2)),
+                }
+            )
+                await Eventually.TrueAsync(
+                    () => ArchiveProgress.CoversAsync(s3, dataset, ends),
+                    TimeSpan.FromSeconds(90),
+                    $"{dataset.Name} archived"
+                );
 
         var before = await DataFilesAsync(store, s3.Prefix);
         var crowded = before.GroupBy(Folder).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet();
@@ -76,11 +108,23 @@ public sealed class ArchiveCompactionTests
 
         // Late trades of the compacted days arrive (the archive restarts on compacted segments without rewriting them), a
         // merged file reappears and a stray day file lies around: the next run ends with one file per folder, every row once.
-        var late = Produce(kafka.Settings, TopicCatalog.ValidTrades.Name, Trades(300).Select(t => { t.TradeId += 1_000_000; return t; }),
-            t => t.Instrument.Key);
+        var late = Produce(
+            kafka.Settings,
+            TopicCatalog.ValidTrades.Name,
+            Trades(300)
+                .Select(t =>
+                {
+                    t.TradeId += 1_000_000;
+                    return t;
+                }),
+            t => t.Instrument.Key
+        );
         await using (RunningArchive.Start(kafka.Settings, s3, small))
-            await Eventually.TrueAsync(() => ArchiveProgress.CoversAsync(s3, ArchiveDataset.All[0], ArchiveProgress.Ends(trades.Concat(late), 2)),
-                TimeSpan.FromSeconds(90), "late trades archived");
+            await Eventually.TrueAsync(
+                () => ArchiveProgress.CoversAsync(s3, ArchiveDataset.All[0], ArchiveProgress.Ends(trades.Concat(late), 2)),
+                TimeSpan.FromSeconds(90),
+                "late trades archived"
+            );
         await store.PutAsync(survivor, survivorBytes, default);
         var stray = layout.CompactedKey("trades", layout.FolderOf("trades", survivor), new DateOnly(2025, 1, 15), 9);
         await store.PutAsync(stray, survivorBytes, default);
@@ -90,12 +134,22 @@ public sealed class ArchiveCompactionTests
         var final = await DataFilesAsync(store, s3.Prefix);
         Assert.Equal(final.Select(Folder).Distinct().Count(), final.Count);
         Assert.Contains(final, k => k.EndsWith("-c2.parquet"));
-        await AssertArchiveHoldsOnceAsync(s3, trades.Count + late.Count, candles.Count, indicators.Count * 2, FirstDay(trades) + FirstDay(late));
+        await AssertArchiveHoldsOnceAsync(
+            s3,
+            trades.Count + late.Count,
+            candles.Count,
+            indicators.Count * 2,
+            FirstDay(trades) + FirstDay(late)
+        );
 
         // The republisher reads the compacted layout too.
-        var republished = await new ArchiveRepublisher(store, layout, kafka.Settings, NullLogger.Instance)
-            .RunAsync(new RepublishRequest(Schemas.DataVersion.TryParse("compacted", out var v, out _) ? v : null!, Day, Day + 2 * 86_400_000_000L),
-                2, 1, null, default);
+        var republished = await new ArchiveRepublisher(store, layout, kafka.Settings, NullLogger.Instance).RunAsync(
+            new RepublishRequest(Schemas.DataVersion.TryParse("compacted", out var v, out _) ? v : null!, Day, Day + 2 * 86_400_000_000L),
+            2,
+            1,
+            null,
+            default
+        );
         Assert.Equal(trades.Concat(late).Count(t => t.Record.EventTimeUs < Day + 2 * 86_400_000_000L), republished.Trades);
     }
 
@@ -121,25 +175,41 @@ public sealed class ArchiveCompactionTests
             CompactCheckSeconds = 1,
         };
         Assert.Empty(options.Problems());
-        var trades = Produce(kafka.Settings, TopicCatalog.ValidTrades.Name, Trades(3000).Where(t => t.EventTimeUs < Day + 2 * 86_400_000_000L),
-            t => t.Instrument.Key);
+        var trades = Produce(
+            kafka.Settings,
+            TopicCatalog.ValidTrades.Name,
+            Trades(3000).Where(t => t.EventTimeUs < Day + 2 * 86_400_000_000L),
+            t => t.Instrument.Key
+        );
         await using (RunningArchive.Start(kafka.Settings, s3, options))
         {
-            await Eventually.TrueAsync(() => ArchiveProgress.CoversAsync(s3, ArchiveDataset.All[0], ArchiveProgress.Ends(trades, 2)),
-                TimeSpan.FromSeconds(90), "trades archived");
-            await Eventually.TrueAsync(async () =>
-            {
-                return (await DataFilesAsync(store, s3.Prefix)).GroupBy(Folder).All(g => g.Count() == 1);
-            }, TimeSpan.FromSeconds(90), "one file per folder");
+            await Eventually.TrueAsync(
+                () => ArchiveProgress.CoversAsync(s3, ArchiveDataset.All[0], ArchiveProgress.Ends(trades, 2)),
+                TimeSpan.FromSeconds(90),
+                "trades archived"
+            );
+            await Eventually.TrueAsync(
+                async () =>
+                {
+                    return (await DataFilesAsync(store, s3.Prefix)).GroupBy(Folder).All(g => g.Count() == 1);
+                },
+                TimeSpan.FromSeconds(90),
+                "one file per folder"
+            );
         }
 
         var files = await DataFilesAsync(store, s3.Prefix);
         Assert.Equal(4, files.Count); // 2 instruments x 2 days
-        Assert.All(files, k => Assert.Matches(@"/trades/exchange=[^/]+/symbol=[^/]+/date=2025-01-1[56]/day-2025-01-1[56]-c\d+\.parquet$", k));
+        Assert.All(
+            files,
+            k => Assert.Matches(@"/trades/exchange=[^/]+/symbol=[^/]+/date=2025-01-1[56]/day-2025-01-1[56]-c\d+\.parquet$", k)
+        );
         var merged = 0;
         foreach (var file in files)
         {
-            var record = ArchiveCompaction.FromJson((await store.TryGetAsync(layout.CompactionKey("trades", layout.FolderOf("trades", file)), default))!);
+            var record = ArchiveCompaction.FromJson(
+                (await store.TryGetAsync(layout.CompactionKey("trades", layout.FolderOf("trades", file)), default))!
+            );
             Assert.Equal(file, record.File.Key);
             merged += record.Sources.Count;
         }
@@ -148,8 +218,13 @@ public sealed class ArchiveCompactionTests
         ArchiveExactlyOnceTests.AssertArchivedOnce(await ArchiveReadBack.DownloadAsync(s3), s3.Prefix, trades);
     }
 
-    private static async Task AssertArchiveHoldsOnceAsync(Pipeline.Plumbing.Configuration.S3Options s3, int trades, int candles, int indicatorRows,
-        int firstDayTrades)
+    private static async Task AssertArchiveHoldsOnceAsync(
+        Pipeline.Plumbing.Configuration.S3Options s3,
+        int trades,
+        int candles,
+        int indicatorRows,
+        int firstDayTrades
+    )
     {
         foreach (var dataset in ArchiveDataset.All)
         {
@@ -157,32 +232,53 @@ public sealed class ArchiveCompactionTests
             Assert.True(verification.Ok, string.Join("\n", verification.Problems));
         }
         var archive = await ArchiveReadBack.DownloadAsync(s3);
-        var t = archive.Query($"""
-            SELECT count(*), count(DISTINCT (kafka_partition, kafka_offset))
-            FROM read_parquet('{archive.Glob(s3.Prefix, "trades")}', hive_partitioning = true)
-            """).Single();
+        var t = archive
+            .Query(
+                $"""
+                SELECT count(*), count(DISTINCT (kafka_partition, kafka_offset))
+                FROM read_parquet('{archive.Glob(s3.Prefix, "trades")}', hive_partitioning = true)
+                """
+            )
+            .Single();
         Assert.Equal([trades, trades], t.Select(Convert.ToInt64).Select(x => (int)x));
-        var c = archive.Query($"""
-            SELECT count(*), count(DISTINCT (kafka_partition, kafka_offset)), count(vwap), sum(trade_count)::BIGINT
-            FROM read_parquet('{archive.Glob(s3.Prefix, "candles")}', hive_partitioning = true)
-            """).Single();
+        var c = archive
+            .Query(
+                $"""
+                SELECT count(*), count(DISTINCT (kafka_partition, kafka_offset)), count(vwap), sum(trade_count)::BIGINT
+                FROM read_parquet('{archive.Glob(s3.Prefix, "candles")}', hive_partitioning = true)
+                """
+            )
+            .Single();
         Assert.Equal([candles, candles, candles / 2, Enumerable.Range(0, candles).Sum()], c.Select(Convert.ToInt64).Select(x => (int)x));
-        var i = archive.Query($"""
-            SELECT count(*), count(value), sum(value) FROM read_parquet('{archive.Glob(s3.Prefix, "indicators")}', hive_partitioning = true)
-            """).Single();
+        var i = archive
+            .Query(
+                $"""
+                SELECT count(*), count(value), sum(value) FROM read_parquet('{archive.Glob(
+                    s3.Prefix,
+                    "indicators"
+                )}', hive_partitioning = true)
+                """
+            )
+            .Single();
         Assert.Equal(indicatorRows, Convert.ToInt32(i[0]));
         Assert.Equal(indicatorRows / 2, Convert.ToInt32(i[1]));
         Assert.Equal(Enumerable.Range(0, indicatorRows / 2).Sum(k => 0.5 + k), Convert.ToDouble(i[2]), 6);
         // Time filters still find every row (the day file's footer statistics are true microseconds).
-        var firstDay = archive.Query($"""
-            SELECT count(*) FROM read_parquet('{archive.Glob(s3.Prefix, "trades")}') WHERE event_time < '2025-01-16 00:00:00+00'
-            """).Single();
+        var firstDay = archive
+            .Query(
+                $"""
+                SELECT count(*) FROM read_parquet('{archive.Glob(s3.Prefix, "trades")}') WHERE event_time < '2025-01-16 00:00:00+00'
+                """
+            )
+            .Single();
         Assert.Equal(firstDayTrades, Convert.ToInt32(firstDay[0]));
     }
 
     private static async Task<List<string>> DataFilesAsync(ArchiveStore store, string prefix) =>
-        (await store.ListAsync(prefix + "/", null, default)).Select(o => o.Key)
-            .Where(k => k.EndsWith(".parquet") && !k.Contains("/_manifests/") && !k.Contains("/_compactions/")).ToList();
+        (await store.ListAsync(prefix + "/", null, default))
+            .Select(o => o.Key)
+            .Where(k => k.EndsWith(".parquet") && !k.Contains("/_manifests/") && !k.Contains("/_compactions/"))
+            .ToList();
 
     private static int FirstDay(List<(int Partition, long Offset, Trade Record)> trades) =>
         trades.Count(t => t.Record.EventTimeUs < Day + 86_400_000_000L);

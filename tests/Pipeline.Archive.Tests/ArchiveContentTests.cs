@@ -15,51 +15,80 @@ public sealed class ArchiveContentTests
         await using var kafka = await TestKafka.StartAsync(partitions: 3);
         var s3 = await (await TestS3.SharedAsync()).CreateBucketAsync("arch");
         var trades = Produce(kafka.Settings, TopicCatalog.ValidTrades.Name, Trades(3000), t => t.Instrument.Key);
-        var candles = Produce(kafka.Settings, TopicCatalog.FinalCandles.Name, Enumerable.Range(0, 40).Select(k => new Candle
-        {
-            Instrument = k % 2 == 0 ? BtcUsdt : EthUsd,
-            Interval = "1m",
-            OpenTimeUs = Day + k * 60_000_000L,
-            CloseTimeUs = Day + (k + 1) * 60_000_000L,
-            Open = D("100.5"),
-            High = D($"101.{k:D2}"),
-            Low = D("99.000000001"),
-            Close = D($"100.{k:D3}"),
-            Volume = D("12.345678901234567"),
-            QuoteVolume = D("1234.5"),
-            TradeCount = k,
-            Vwap = D("100.25"),
-            Closed = true,
-            Revision = k % 3,
-            Source = CandleSource.Aggregated,
-            Origin = Origin.Live,
-        }), c => c.Instrument.Key);
-        var indicators = Produce(kafka.Settings, TopicCatalog.Indicators.Name, Enumerable.Range(0, 30).Select(k =>
-        {
-            var v = new IndicatorValue { Instrument = BtcUsdt, Interval = "1m", OpenTimeUs = Day + k * 60_000_000L, Indicator = "bbands(20,2)" };
-            v.Fields.Add(new IndicatorField { Name = "upper", Value = 101.5 + k });
-            v.Fields.Add(new IndicatorField { Name = "lower" });
-            return v;
-        }), i => i.Instrument.Key);
+        var candles = Produce(
+            kafka.Settings,
+            TopicCatalog.FinalCandles.Name,
+            Enumerable
+                .Range(0, 40)
+                .Select(k => new Candle
+                {
+                    Instrument = k % 2 == 0 ? BtcUsdt : EthUsd,
+                    Interval = "1m",
+                    OpenTimeUs = Day + k * 60_000_000L,
+                    CloseTimeUs = Day + (k + 1) * 60_000_000L,
+                    Open = D("100.5"),
+                    High = D($"101.{k:D2}"),
+                    Low = D("99.000000001"),
+                    Close = D($"100.{k:D3}"),
+                    Volume = D("12.345678901234567"),
+                    QuoteVolume = D("1234.5"),
+                    TradeCount = k,
+                    Vwap = D("100.25"),
+                    Closed = true,
+                    Revision = k % 3,
+                    Source = CandleSource.Aggregated,
+                    Origin = Origin.Live,
+                }),
+            c => c.Instrument.Key
+        );
+        var indicators = Produce(
+            kafka.Settings,
+            TopicCatalog.Indicators.Name,
+            Enumerable
+                .Range(0, 30)
+                .Select(k =>
+                {
+                    var v = new IndicatorValue
+                    {
+                        Instrument = BtcUsdt,
+                        Interval = "1m",
+                        OpenTimeUs = Day + k * 60_000_000L,
+                        Indicator = "bbands(20,2)",
+                    };
+                    v.Fields.Add(new IndicatorField { Name = "upper", Value = 101.5 + k });
+                    v.Fields.Add(new IndicatorField { Name = "lower" });
+                    return v;
+                }),
+            i => i.Instrument.Key
+        );
 
         await using (RunningArchive.Start(kafka.Settings, s3))
         {
-            foreach (var (dataset, ends) in new[]
-                     {
-                         (ArchiveDataset.All[0], ArchiveProgress.Ends(trades, 3)), (ArchiveDataset.All[1], ArchiveProgress.Ends(candles, 3)),
-                         (ArchiveDataset.All[2], ArchiveProgress.Ends(indicators, 3)),
-                     })
-                await Eventually.TrueAsync(() => ArchiveProgress.CoversAsync(s3, dataset, ends), TimeSpan.FromSeconds(90), $"{dataset.Name} archived");
+            foreach (
+                var (dataset, ends) in new[]
+                {
+                    (ArchiveDataset.All[0], ArchiveProgress.Ends(trades, 3)),
+                    (ArchiveDataset.All[1], ArchiveProgress.Ends(candles, 3)),
+                    (ArchiveDataset.All[2], ArchiveProgress.Ends(indicators, 3)),
+                }
+            )
+                await Eventually.TrueAsync(
+                    () => ArchiveProgress.CoversAsync(s3, dataset, ends),
+                    TimeSpan.FromSeconds(90),
+                    $"{dataset.Name} archived"
+                );
         }
 
         foreach (var dataset in ArchiveDataset.All)
             Assert.Empty((await ArchiveProgress.VerifyAsync(s3, dataset, 3)).Problems);
         var archive = await ArchiveReadBack.DownloadAsync(s3);
-        var rows = archive.Query($"""
+        var rows = archive.Query(
+            $"""
             SELECT kafka_partition, kafka_offset, trade_id, price::VARCHAR, size::VARCHAR, epoch_us(event_time), epoch_us(receive_time),
                    aggressor, exchange, symbol, date::VARCHAR, instrument
             FROM read_parquet('{archive.Glob("arch", "trades")}', hive_partitioning = true)
-            """);
+            """
+        );
         var expected = trades.ToDictionary(t => (t.Partition, t.Offset), t => t.Record);
         Assert.Equal(expected.Count, rows.Count);
         foreach (var r in rows)
@@ -76,38 +105,58 @@ public sealed class ArchiveContentTests
         }
         Assert.Equal(rows.Count, rows.Select(r => (r[0], r[1])).Distinct().Count());
 
-        var types = archive.Query($"""
-            SELECT typeof(price), typeof(size), typeof(event_time) FROM read_parquet('{archive.Glob("arch", "trades")}') LIMIT 1
-            """).Single();
+        var types = archive
+            .Query(
+                $"""
+                SELECT typeof(price), typeof(size), typeof(event_time) FROM read_parquet('{archive.Glob("arch", "trades")}') LIMIT 1
+                """
+            )
+            .Single();
         Assert.Equal(["DECIMAL(38,18)", "DECIMAL(38,18)", "TIMESTAMP WITH TIME ZONE"], types.Select(t => (string)t!));
         var codecs = archive.Query($"SELECT DISTINCT compression FROM parquet_metadata('{archive.Glob("arch", "trades")}')");
         Assert.Equal("ZSTD", (string)Assert.Single(codecs)[0]!);
 
-        var candleRows = archive.Query($"""
+        var candleRows = archive.Query(
+            $"""
             SELECT kafka_partition, kafka_offset, high::VARCHAR, close::VARCHAR, low::VARCHAR, volume::VARCHAR, revision, epoch_us(open_time), taker_buy_volume
             FROM read_parquet('{archive.Glob("arch", "candles")}', hive_partitioning = true)
-            """);
+            """
+        );
         var expectedCandles = candles.ToDictionary(c => (c.Partition, c.Offset), c => c.Record);
         Assert.Equal(expectedCandles.Count, candleRows.Count);
         foreach (var r in candleRows)
         {
             var c = expectedCandles[(Convert.ToInt32(r[0]), Convert.ToInt64(r[1]))];
-            Assert.Equal((c.High.ToDecimal(), c.Close.ToDecimal(), c.Low.ToDecimal(), c.Volume.ToDecimal()),
-                (decimal.Parse((string)r[2]!, CultureInfo.InvariantCulture), decimal.Parse((string)r[3]!, CultureInfo.InvariantCulture),
-                 decimal.Parse((string)r[4]!, CultureInfo.InvariantCulture), decimal.Parse((string)r[5]!, CultureInfo.InvariantCulture)));
+            Assert.Equal(
+                (c.High.ToDecimal(), c.Close.ToDecimal(), c.Low.ToDecimal(), c.Volume.ToDecimal()),
+                (
+                    decimal.Parse((string)r[2]!, CultureInfo.InvariantCulture),
+                    decimal.Parse((string)r[3]!, CultureInfo.InvariantCulture),
+                    decimal.Parse((string)r[4]!, CultureInfo.InvariantCulture),
+                    decimal.Parse((string)r[5]!, CultureInfo.InvariantCulture)
+                )
+            );
             Assert.Equal((c.Revision, c.OpenTimeUs), (Convert.ToInt32(r[6]), Convert.ToInt64(r[7])));
             Assert.Null(r[8]);
         }
 
-        var indicatorRows = archive.Query($"""
+        var indicatorRows = archive.Query(
+            $"""
             SELECT field, value, epoch_us(open_time) FROM read_parquet('{archive.Glob("arch", "indicators")}', hive_partitioning = true)
             ORDER BY open_time, field
-            """);
+            """
+        );
         Assert.Equal(60, indicatorRows.Count);
         for (var k = 0; k < 30; k++)
         {
-            Assert.Equal(["lower", null, Day + k * 60_000_000L], indicatorRows[2 * k].Select(v => v is long or int ? Convert.ToInt64(v) : v));
-            Assert.Equal(["upper", 101.5 + k, Day + k * 60_000_000L], indicatorRows[2 * k + 1].Select(v => v is long or int ? Convert.ToInt64(v) : v));
+            Assert.Equal(
+                ["lower", null, Day + k * 60_000_000L],
+                indicatorRows[2 * k].Select(v => v is long or int ? Convert.ToInt64(v) : v)
+            );
+            Assert.Equal(
+                ["upper", 101.5 + k, Day + k * 60_000_000L],
+                indicatorRows[2 * k + 1].Select(v => v is long or int ? Convert.ToInt64(v) : v)
+            );
         }
     }
 
@@ -118,21 +167,35 @@ public sealed class ArchiveContentTests
         var s3 = await (await TestS3.SharedAsync()).CreateBucketAsync("vwap");
         var trades = Produce(kafka.Settings, TopicCatalog.ValidTrades.Name, Trades(2000), t => t.Instrument.Key);
         await using (RunningArchive.Start(kafka.Settings, s3))
-            await Eventually.TrueAsync(() => ArchiveProgress.CoversAsync(s3, ArchiveDataset.All[0], ArchiveProgress.Ends(trades, 2)),
-                TimeSpan.FromSeconds(90), "trades archived");
+            await Eventually.TrueAsync(
+                () => ArchiveProgress.CoversAsync(s3, ArchiveDataset.All[0], ArchiveProgress.Ends(trades, 2)),
+                TimeSpan.FromSeconds(90),
+                "trades archived"
+            );
 
         var archive = await ArchiveReadBack.DownloadAsync(s3);
         // The query the README shows users (over a local copy; over S3 it needs DuckDB's httpfs extension).
-        var vwap = archive.Query($"""
+        var vwap = archive.Query(
+            $"""
             SELECT exchange, symbol, date::VARCHAR, (sum(price * size) / sum(size))::DECIMAL(38,18)::VARCHAR, count(*)
             FROM read_parquet('{archive.Glob("vwap", "trades")}', hive_partitioning = true)
             GROUP BY ALL ORDER BY ALL
-            """);
+            """
+        );
 
-        var expected = trades.Select(t => t.Record)
-            .GroupBy(t => (t.Instrument.Exchange, $"{t.Instrument.Base}-{t.Instrument.Quote}-spot", DateTime.UnixEpoch.AddTicks(t.EventTimeUs * 10).ToString("yyyy-MM-dd")))
+        var expected = trades
+            .Select(t => t.Record)
+            .GroupBy(t =>
+                (
+                    t.Instrument.Exchange,
+                    $"{t.Instrument.Base}-{t.Instrument.Quote}-spot",
+                    DateTime.UnixEpoch.AddTicks(t.EventTimeUs * 10).ToString("yyyy-MM-dd")
+                )
+            )
             .OrderBy(g => g.Key)
-            .Select(g => (g.Key, Vwap: g.Sum(t => t.Price.ToDecimal() * t.Size.ToDecimal()) / g.Sum(t => t.Size.ToDecimal()), Count: g.Count()))
+            .Select(g =>
+                (g.Key, Vwap: g.Sum(t => t.Price.ToDecimal() * t.Size.ToDecimal()) / g.Sum(t => t.Size.ToDecimal()), Count: g.Count())
+            )
             .ToList();
         Assert.Equal(expected.Count, vwap.Count);
         Assert.True(expected.Count >= 4, "two instruments over two days");
@@ -142,7 +205,10 @@ public sealed class ArchiveContentTests
             Assert.Equal(expected[i].Count, Convert.ToInt32(vwap[i][4]));
             // DuckDB divides decimals in double precision: equal to ~1e-9 relative, not to the last digit.
             var got = decimal.Parse((string)vwap[i][3]!, CultureInfo.InvariantCulture);
-            Assert.True(Math.Abs(got - expected[i].Vwap) <= expected[i].Vwap * 0.000000001m, $"{expected[i].Key}: {got} vs {expected[i].Vwap}");
+            Assert.True(
+                Math.Abs(got - expected[i].Vwap) <= expected[i].Vwap * 0.000000001m,
+                $"{expected[i].Key}: {got} vs {expected[i].Vwap}"
+            );
         }
     }
 }

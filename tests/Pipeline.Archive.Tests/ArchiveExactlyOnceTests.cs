@@ -11,9 +11,11 @@ public sealed class ArchiveExactlyOnceTests
 {
     internal static void AssertArchivedOnce(ArchiveReadBack archive, string prefix, List<(int Partition, long Offset, Trade Record)> trades)
     {
-        var rows = archive.Query($"""
+        var rows = archive.Query(
+            $"""
             SELECT kafka_partition, kafka_offset, trade_id, price::VARCHAR FROM read_parquet('{archive.Glob(prefix, "trades")}')
-            """);
+            """
+        );
         var expected = trades.ToDictionary(t => (t.Partition, t.Offset), t => t.Record);
         var seen = new HashSet<(int, long)>();
         foreach (var r in rows)
@@ -47,16 +49,27 @@ public sealed class ArchiveExactlyOnceTests
             // Regression (CI 18:18): when fewer than 6 segments were left, waiting for 6 more never ended. Progress is
             // 6 more manifests or everything archived, whichever comes first.
             var progress = await Eventually.GetAsync(
-                async () => (Manifests: await ArchiveProgress.ManifestCountAsync(s3), Done: await ArchiveProgress.CoversAsync(s3, ArchiveDataset.All[0], ends)),
-                p => p.Manifests >= target || p.Done, TimeSpan.FromSeconds(90), "the archive to make progress");
+                async () =>
+                    (
+                        Manifests: await ArchiveProgress.ManifestCountAsync(s3),
+                        Done: await ArchiveProgress.CoversAsync(s3, ArchiveDataset.All[0], ends)
+                    ),
+                p => p.Manifests >= target || p.Done,
+                TimeSpan.FromSeconds(90),
+                "the archive to make progress"
+            );
             manifests = progress.Manifests;
-            if (progress.Done) break;
+            if (progress.Done)
+                break;
             archive.KillNine();
             kills++;
         }
         using (ArchiveProcess.Start(kafka.BootstrapServers, 3, s3, rollBytes: 256 * 1024, log))
-            await Eventually.TrueAsync(() => ArchiveProgress.CoversAsync(s3, ArchiveDataset.All[0], ends), TimeSpan.FromSeconds(120),
-                "every trade archived");
+            await Eventually.TrueAsync(
+                () => ArchiveProgress.CoversAsync(s3, ArchiveDataset.All[0], ends),
+                TimeSpan.FromSeconds(120),
+                "every trade archived"
+            );
 
         Assert.True(kills >= 3, $"the archive was killed only {kills} times; the test did not exercise crashes");
         var verification = await ArchiveProgress.VerifyAsync(s3, ArchiveDataset.All[0], 3);
@@ -74,9 +87,18 @@ public sealed class ArchiveExactlyOnceTests
         var s3 = await (await TestS3.SharedAsync()).CreateBucketAsync("redo");
         var trades = Produce(kafka.Settings, TopicCatalog.ValidTrades.Name, Trades(3000), t => t.Instrument.Key);
         var ends = ArchiveProgress.Ends(trades, 1);
-        var settings = new Pipeline.Plumbing.Configuration.ArchiveOptions { RollSeconds = 1, RollBytes = 64 * 1024, RetryMaxBackoffMs = 500 };
+        var settings = new Pipeline.Plumbing.Configuration.ArchiveOptions
+        {
+            RollSeconds = 1,
+            RollBytes = 64 * 1024,
+            RetryMaxBackoffMs = 500,
+        };
         await using (RunningArchive.Start(kafka.Settings, s3, settings))
-            await Eventually.TrueAsync(() => ArchiveProgress.CoversAsync(s3, ArchiveDataset.All[0], ends), TimeSpan.FromSeconds(60), "archived");
+            await Eventually.TrueAsync(
+                () => ArchiveProgress.CoversAsync(s3, ArchiveDataset.All[0], ends),
+                TimeSpan.FromSeconds(60),
+                "archived"
+            );
 
         using var client = Pipeline.Plumbing.ObjectStorage.S3ClientFactory.Create(s3);
         var store = new ArchiveStore(client, s3.Bucket!, long.MaxValue);
@@ -85,12 +107,19 @@ public sealed class ArchiveExactlyOnceTests
         var manifest = ArchiveManifest.FromJson(await store.GetAsync(last.Key, default));
         Assert.True(manifest.Files.Count >= 2, "the last segment spans two folders");
         await client.DeleteObjectAsync(s3.Bucket, manifest.Files[^1].Key);
-        using (var rewind = new Confluent.Kafka.ConsumerBuilder<byte[], byte[]>(kafka.Settings.Consumer("rewind", "pipeline-archive.trades")).Build())
+        using (
+            var rewind = new Confluent.Kafka.ConsumerBuilder<byte[], byte[]>(
+                kafka.Settings.Consumer("rewind", "pipeline-archive.trades")
+            ).Build()
+        )
             rewind.Commit([new Confluent.Kafka.TopicPartitionOffset(TopicCatalog.ValidTrades.Name, 0, manifest.FirstOffset)]);
 
         await using (RunningArchive.Start(kafka.Settings, s3, settings))
-            await Eventually.TrueAsync(async () => await store.SizeAsync(manifest.Files[^1].Key, default) == manifest.Files[^1].Bytes,
-                TimeSpan.FromSeconds(60), "the missing file rewritten");
+            await Eventually.TrueAsync(
+                async () => await store.SizeAsync(manifest.Files[^1].Key, default) == manifest.Files[^1].Bytes,
+                TimeSpan.FromSeconds(60),
+                "the missing file rewritten"
+            );
 
         var after = (await store.ListAsync(layout.ManifestPrefix("trades", 0), null, default)).Select(o => o.Key).ToList();
         Assert.Equal(last.Key, after[^1]);

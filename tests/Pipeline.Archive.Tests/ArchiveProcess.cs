@@ -27,24 +27,36 @@ public sealed class ArchiveProcess : IDisposable
         };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "pipeline.dll"));
         psi.ArgumentList.Add("archive");
-        foreach (var (k, v) in new Dictionary<string, string?>
-        {
-            ["PIPELINE__KAFKA__BOOTSTRAP"] = bootstrap,
-            ["PIPELINE__KAFKA__PARTITIONS"] = partitions.ToString(),
-            ["PIPELINE__DATADIR"] = psi.WorkingDirectory,
-            ["PIPELINE__S3__ENDPOINT"] = s3.Endpoint,
-            ["PIPELINE__S3__BUCKET"] = s3.Bucket,
-            ["PIPELINE__S3__PREFIX"] = s3.Prefix,
-            ["PIPELINE__S3__ACCESSKEY"] = s3.AccessKey,
-            ["PIPELINE__S3__SECRETKEY"] = s3.SecretKey,
-            ["PIPELINE__ARCHIVE__ROLLBYTES"] = rollBytes.ToString(),
-            ["PIPELINE__ARCHIVE__ROLLSECONDS"] = "1",
-        })
+        foreach (
+            var (k, v) in new Dictionary<string, string?>
+            {
+                ["PIPELINE__KAFKA__BOOTSTRAP"] = bootstrap,
+                ["PIPELINE__KAFKA__PARTITIONS"] = partitions.ToString(),
+                ["PIPELINE__DATADIR"] = psi.WorkingDirectory,
+                ["PIPELINE__S3__ENDPOINT"] = s3.Endpoint,
+                ["PIPELINE__S3__BUCKET"] = s3.Bucket,
+                ["PIPELINE__S3__PREFIX"] = s3.Prefix,
+                ["PIPELINE__S3__ACCESSKEY"] = s3.AccessKey,
+                ["PIPELINE__S3__SECRETKEY"] = s3.SecretKey,
+                ["PIPELINE__ARCHIVE__ROLLBYTES"] = rollBytes.ToString(),
+                ["PIPELINE__ARCHIVE__ROLLSECONDS"] = "1",
+            }
+        )
             psi.Environment[k] = v;
         var log = new StreamWriter(logFile, append: true) { AutoFlush = true };
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start pipeline archive");
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+                lock (log)
+                    log.WriteLine(e.Data);
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+                lock (log)
+                    log.WriteLine(e.Data);
+        };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return new ArchiveProcess(process, log);
@@ -55,7 +67,8 @@ public sealed class ArchiveProcess : IDisposable
     /// <summary>SIGKILL: no shutdown code runs; whatever upload was under way is cut off.</summary>
     public void KillNine()
     {
-        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        if (!_process.HasExited)
+            _process.Kill(entireProcessTree: true);
         _process.WaitForExit();
     }
 
@@ -63,6 +76,7 @@ public sealed class ArchiveProcess : IDisposable
     {
         KillNine();
         _process.Dispose();
-        lock (_log) _log.Dispose();
+        lock (_log)
+            _log.Dispose();
     }
 }

@@ -23,11 +23,14 @@ public static class ArchiveProgress
         var layout = new ArchiveLayout(s3.Prefix);
         foreach (var (partition, end) in ends)
         {
-            if (end == 0) continue;
+            if (end == 0)
+                continue;
             var manifests = await store.ListAsync(layout.ManifestPrefix(dataset.Name, partition), null, CancellationToken.None);
-            if (manifests.Count == 0) return false;
+            if (manifests.Count == 0)
+                return false;
             var name = Path.GetFileNameWithoutExtension(manifests[^1].Key);
-            if (long.Parse(name[(name.IndexOf('-') + 1)..]) < end - 1) return false;
+            if (long.Parse(name[(name.IndexOf('-') + 1)..]) < end - 1)
+                return false;
         }
         // The last manifest is written before its files: covered only once every listed file is there too.
         return (await VerifyAsync(s3, dataset, ends.Keys.Max() + 1)).Ok;
@@ -43,7 +46,8 @@ public static class ArchiveProgress
     public static Dictionary<int, long> Ends<T>(IEnumerable<(int Partition, long Offset, T Record)> landed, int partitions)
     {
         var ends = Enumerable.Range(0, partitions).ToDictionary(p => p, _ => 0L);
-        foreach (var (p, o, _) in landed) ends[p] = Math.Max(ends[p], o + 1);
+        foreach (var (p, o, _) in landed)
+            ends[p] = Math.Max(ends[p], o + 1);
         return ends;
     }
 }

@@ -11,38 +11,58 @@ public static class ArchiveRecords
 {
     public static readonly InstrumentRef BtcUsdt = InstrumentRef.Create("binance", "BTC", "USDT", MarketType.Spot);
     public static readonly InstrumentRef EthUsd = InstrumentRef.Create("coinbase", "ETH", "USD", MarketType.Spot);
+
     /// <summary>2025-01-15T00:00:00Z in microseconds.</summary>
     public const long Day = 1_736_899_200_000_000;
 
     public static Schemas.V1.Decimal D(string s) => Schemas.V1.Decimal.From(decimal.Parse(s, CultureInfo.InvariantCulture));
 
     /// <summary>Trades of two instruments over two days, prices and sizes with many decimal places.</summary>
-    public static List<Trade> Trades(int count) => Enumerable.Range(1, count).Select(n => new Trade
-    {
-        Instrument = n % 3 == 0 ? EthUsd : BtcUsdt,
-        TradeId = n,
-        Price = D($"{30_000 + n % 977}.{n % 100_000_000:D8}"),
-        Size = D($"0.{n % 1_000_000_000:D9}1"),
-        Aggressor = n % 2 == 0 ? AggressorSide.Buy : AggressorSide.Sell,
-        EventTimeUs = Day + n * (2L * 86_400_000_000 / count),
-        ReceiveTimeUs = Day + n * (2L * 86_400_000_000 / count) + 1234,
-        Origin = Origin.Live,
-        VenueSymbol = n % 3 == 0 ? "ETH-USD" : "BTCUSDT",
-    }).ToList();
+    public static List<Trade> Trades(int count) =>
+        Enumerable
+            .Range(1, count)
+            .Select(n => new Trade
+            {
+                Instrument = n % 3 == 0 ? EthUsd : BtcUsdt,
+                TradeId = n,
+                Price = D($"{30_000 + n % 977}.{n % 100_000_000:D8}"),
+                Size = D($"0.{n % 1_000_000_000:D9}1"),
+                Aggressor = n % 2 == 0 ? AggressorSide.Buy : AggressorSide.Sell,
+                EventTimeUs = Day + n * (2L * 86_400_000_000 / count),
+                ReceiveTimeUs = Day + n * (2L * 86_400_000_000 / count) + 1234,
+                Origin = Origin.Live,
+                VenueSymbol = n % 3 == 0 ? "ETH-USD" : "BTCUSDT",
+            })
+            .ToList();
 
     /// <summary>Produces the records keyed by instrument; returns where each landed.</summary>
-    public static List<(int Partition, long Offset, T Record)> Produce<T>(KafkaClientSettings kafka, string topic, IEnumerable<T> records,
-        Func<T, string> key) where T : IMessage<T>, new()
+    public static List<(int Partition, long Offset, T Record)> Produce<T>(
+        KafkaClientSettings kafka,
+        string topic,
+        IEnumerable<T> records,
+        Func<T, string> key
+    )
+        where T : IMessage<T>, new()
     {
         using var producer = new ProducerBuilder<string, byte[]>(kafka.Producer("archive-tests")).Build();
         var landed = new List<(int, long, T)>();
         foreach (var r in records)
-            producer.Produce(topic, new Message<string, byte[]> { Key = key(r), Value = r.ToByteArray(), Headers = MessageHeaders.For<T>() },
+            producer.Produce(
+                topic,
+                new Message<string, byte[]>
+                {
+                    Key = key(r),
+                    Value = r.ToByteArray(),
+                    Headers = MessageHeaders.For<T>(),
+                },
                 report =>
                 {
-                    if (report.Error.IsError) throw new InvalidOperationException(report.Error.Reason);
-                    lock (landed) landed.Add((report.Partition.Value, report.Offset.Value, r));
-                });
+                    if (report.Error.IsError)
+                        throw new InvalidOperationException(report.Error.Reason);
+                    lock (landed)
+                        landed.Add((report.Partition.Value, report.Offset.Value, r));
+                }
+            );
         producer.Flush(TimeSpan.FromSeconds(60));
         return landed;
     }

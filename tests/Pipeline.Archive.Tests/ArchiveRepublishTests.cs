@@ -26,18 +26,37 @@ public sealed class ArchiveRepublishTests
         var s3 = await (await TestS3.SharedAsync()).CreateBucketAsync("repub");
         // trades.valid is in arrival order, not exchange-time order: shuffle so the republished order has to be made.
         var random = new Random(13);
-        var trades = Produce(kafka.Settings, TopicCatalog.ValidTrades.Name, Trades(20_000).OrderBy(_ => random.Next()), t => t.Instrument.Key);
+        var trades = Produce(
+            kafka.Settings,
+            TopicCatalog.ValidTrades.Name,
+            Trades(20_000).OrderBy(_ => random.Next()),
+            t => t.Instrument.Key
+        );
         await using (RunningArchive.Start(kafka.Settings, s3))
-            await Eventually.TrueAsync(() => ArchiveProgress.CoversAsync(s3, ArchiveDataset.All[0], ArchiveProgress.Ends(trades, 3)),
-                TimeSpan.FromSeconds(90), "trades archived");
+            await Eventually.TrueAsync(
+                () => ArchiveProgress.CoversAsync(s3, ArchiveDataset.All[0], ArchiveProgress.Ends(trades, 3)),
+                TimeSpan.FromSeconds(90),
+                "trades archived"
+            );
 
-        long from = Day + 6 * Hour, to = Day + 42 * Hour;
+        long from = Day + 6 * Hour,
+            to = Day + 42 * Hour;
         var version = "fromarch";
         var topic = $"replay.{version}.trades";
         var args = new[]
         {
-            "archive", "republish", "--from-archive", $"s3://{s3.Bucket}/{s3.Prefix}", "--from", Iso(from), "--to", Iso(to),
-            "--into", version, "--transaction-records", "50",
+            "archive",
+            "republish",
+            "--from-archive",
+            $"s3://{s3.Bucket}/{s3.Prefix}",
+            "--from",
+            Iso(from),
+            "--to",
+            Iso(to),
+            "--into",
+            version,
+            "--transaction-records",
+            "50",
         };
         var env = Environment(kafka, s3);
         var log = Path.Combine(TestDirectories.Create("republish"), "republish.log");
@@ -62,8 +81,10 @@ public sealed class ArchiveRepublishTests
         }
 
         var records = TopicRecords.ReadAll(kafka.Settings, topic);
-        var got = records.Where(r => MessageHeaders.TypeOf(r.Message.Headers) == Trade.Descriptor.FullName)
-            .Select(r => (r.Partition.Value, Key: Encoding.UTF8.GetString(r.Message.Key!), Trade: Trade.Parser.ParseFrom(r.Message.Value))).ToList();
+        var got = records
+            .Where(r => MessageHeaders.TypeOf(r.Message.Headers) == Trade.Descriptor.FullName)
+            .Select(r => (r.Partition.Value, Key: Encoding.UTF8.GetString(r.Message.Key!), Trade: Trade.Parser.ParseFrom(r.Message.Value)))
+            .ToList();
         // Once each: the same trades as trades.valid in the range (values compared as numbers; the archive keeps no trailing zeros).
         Assert.Equal(expected.Count, got.Count);
         Assert.Equal(expected.Select(Identity).Order(), got.Select(g => Identity(g.Trade)).Order());
@@ -72,7 +93,9 @@ public sealed class ArchiveRepublishTests
         foreach (var instrument in got.GroupBy(g => g.Key))
         {
             var partition = Assert.Single(instrument.Select(g => g.Value).Distinct());
-            var inPartition = records.Where(r => r.Partition.Value == partition && Encoding.UTF8.GetString(r.Message.Key!) == instrument.Key).ToList();
+            var inPartition = records
+                .Where(r => r.Partition.Value == partition && Encoding.UTF8.GetString(r.Message.Key!) == instrument.Key)
+                .ToList();
             var times = inPartition.SkipLast(1).Select(r => Trade.Parser.ParseFrom(r.Message.Value).EventTimeUs).ToList();
             Assert.Equal(times.Order(), times);
             var mark = inPartition[^1];
@@ -85,8 +108,12 @@ public sealed class ArchiveRepublishTests
 
         // A third run finds everything committed and writes nothing.
         using var client = S3ClientFactory.Create(s3);
-        var again = await new ArchiveRepublisher(new ArchiveStore(client, s3.Bucket!, long.MaxValue), new ArchiveLayout(s3.Prefix), kafka.Settings,
-            NullLogger.Instance).RunAsync(ArchiveRepublishCommand.Request(Iso(from), Iso(to), version, null), 3, 1, null, CancellationToken.None);
+        var again = await new ArchiveRepublisher(
+            new ArchiveStore(client, s3.Bucket!, long.MaxValue),
+            new ArchiveLayout(s3.Prefix),
+            kafka.Settings,
+            NullLogger.Instance
+        ).RunAsync(ArchiveRepublishCommand.Request(Iso(from), Iso(to), version, null), 3, 1, null, CancellationToken.None);
         Assert.Equal((0L, 0), (again.Trades, again.Marks));
         Assert.Equal(records.Count, TopicRecords.ReadAll(kafka.Settings, topic).Count);
     }
@@ -96,16 +123,32 @@ public sealed class ArchiveRepublishTests
     {
         await using var kafka = await TestKafka.StartAsync(partitions: 1);
         var s3 = await (await TestS3.SharedAsync()).CreateBucketAsync("repub-empty");
-        var run = ChildProcess.Start("pipeline.dll",
-            ["archive", "republish", "--from-archive", $"s3://{s3.Bucket}/{s3.Prefix}", "--from", "2020-01-01", "--to", "2020-01-02", "--into", "v9"],
-            Environment(kafka, s3));
+        var run = ChildProcess.Start(
+            "pipeline.dll",
+            [
+                "archive",
+                "republish",
+                "--from-archive",
+                $"s3://{s3.Bucket}/{s3.Prefix}",
+                "--from",
+                "2020-01-01",
+                "--to",
+                "2020-01-02",
+                "--into",
+                "v9",
+            ],
+            Environment(kafka, s3)
+        );
         await run.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
         Assert.Equal(2, run.ExitCode); // an InvalidRequestException: the request cannot be done as asked
         Assert.Contains(run.Output, l => l.StartsWith("error: the archive s3://") && l.Contains("has no trades from 2020-01-01"));
         Assert.DoesNotContain(run.Output, l => l.Contains("   at "));
 
-        var bad = ChildProcess.Start("pipeline.dll",
-            ["archive", "republish", "--from-archive", "bucket/x", "--from", "2020-01-02", "--to", "2020-01-01", "--into", "Live!"], Environment(kafka, s3));
+        var bad = ChildProcess.Start(
+            "pipeline.dll",
+            ["archive", "republish", "--from-archive", "bucket/x", "--from", "2020-01-02", "--to", "2020-01-01", "--into", "Live!"],
+            Environment(kafka, s3)
+        );
         await bad.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
         Assert.Equal(2, bad.ExitCode);
         Assert.Contains(bad.Output, l => l.StartsWith("error: --into: 'Live!' is not a valid version name"));
@@ -117,13 +160,14 @@ public sealed class ArchiveRepublishTests
 
     private static string Iso(long us) => DateTime.UnixEpoch.AddTicks(us * 10).ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ");
 
-    private static Dictionary<string, string?> Environment(TestKafka kafka, S3Options s3) => new()
-    {
-        ["PIPELINE__KAFKA__BOOTSTRAP"] = kafka.BootstrapServers,
-        ["PIPELINE__S3__ENDPOINT"] = s3.Endpoint,
-        ["PIPELINE__S3__ACCESSKEY"] = s3.AccessKey,
-        ["PIPELINE__S3__SECRETKEY"] = s3.SecretKey,
-    };
+    private static Dictionary<string, string?> Environment(TestKafka kafka, S3Options s3) =>
+        new()
+        {
+            ["PIPELINE__KAFKA__BOOTSTRAP"] = kafka.BootstrapServers,
+            ["PIPELINE__S3__ENDPOINT"] = s3.Endpoint,
+            ["PIPELINE__S3__ACCESSKEY"] = s3.AccessKey,
+            ["PIPELINE__S3__SECRETKEY"] = s3.SecretKey,
+        };
 
     private static Task<int> PartitionsOf(KafkaClientSettings kafka, string topic)
     {

@@ -25,10 +25,15 @@ namespace Pipeline.Archive.Tests;
 public sealed class ArchiveRoundTripTests
 {
     private const int Partitions = 2;
-    private static readonly string Capture =
-        Path.Combine(AppContext.BaseDirectory, "Fixtures", "exchange-captures", "BINANCE_FUTURES.ws.1.0.kline-aggtrade");
+    private static readonly string Capture = Path.Combine(
+        AppContext.BaseDirectory,
+        "Fixtures",
+        "exchange-captures",
+        "BINANCE_FUTURES.ws.1.0.kline-aggtrade"
+    );
     private static readonly InstrumentRef Btc = InstrumentRef.Create("binance", "BTC", "USDT", MarketType.Spot);
     private static readonly string[] Perps = ["CTK", "AKRO", "SUSHI", "KEEP"];
+
     /// <summary>[21:00, 22:27) UTC on the capture's day (2021-07-22; the capture runs 22:25:41 to 22:26:10).</summary>
     private static readonly long From = Us("2021-07-22T21:00:00Z");
     private static readonly long To = Us("2021-07-22T22:27:00Z");
@@ -41,7 +46,8 @@ public sealed class ArchiveRoundTripTests
         var db = await TestPostgres.CreateDatabaseAsync();
         var env = Environment(kafka, s3, db);
         var options = PipelineConfiguration.Load(file: null, environment: env);
-        await using (var ds = NpgsqlDataSource.Create(db)) await InstrumentRegistry.SyncAsync(ds, options.Instruments);
+        await using (var ds = NpgsqlDataSource.Create(db))
+            await InstrumentRegistry.SyncAsync(ds, options.Instruments);
         var (trades, klines) = Input();
         Assert.Equal(Perps.Length + 1, trades.Select(t => t.Instrument.Key).Distinct().Count());
 
@@ -52,14 +58,32 @@ public sealed class ArchiveRoundTripTests
         Assert.Equal(trades.Count, valid.Count(r => MessageHeaders.TypeOf(r.Message.Headers) == Trade.Descriptor.FullName));
 
         // The archive role writes trades.valid to S3 (real radosgw) until every partition is covered.
-        var ends = Enumerable.Range(0, Partitions).ToDictionary(p => p, p => valid.Where(r => r.Partition.Value == p)
-            .Select(r => r.Offset.Value + 1).DefaultIfEmpty(0).Max());
+        var ends = Enumerable
+            .Range(0, Partitions)
+            .ToDictionary(p => p, p => valid.Where(r => r.Partition.Value == p).Select(r => r.Offset.Value + 1).DefaultIfEmpty(0).Max());
         await using (RunningArchive.Start(kafka.Settings, s3))
-            await Eventually.TrueAsync(() => ArchiveProgress.CoversAsync(s3, ArchiveDataset.All[0], ends), TimeSpan.FromSeconds(90), "trades archived");
+            await Eventually.TrueAsync(
+                () => ArchiveProgress.CoversAsync(s3, ArchiveDataset.All[0], ends),
+                TimeSpan.FromSeconds(90),
+                "trades archived"
+            );
 
-        var run = ChildProcess.Start("pipeline.dll",
-            ["replay", "--from-archive", $"s3://{s3.Bucket}/{s3.Prefix}", "--from", "2021-07-22T21:00:00Z", "--to", "2021-07-22T22:27:00Z", "--into", "arch"],
-            env, Path.Combine(TestDirectories.Create("roundtrip"), "replay.log"));
+        var run = ChildProcess.Start(
+            "pipeline.dll",
+            [
+                "replay",
+                "--from-archive",
+                $"s3://{s3.Bucket}/{s3.Prefix}",
+                "--from",
+                "2021-07-22T21:00:00Z",
+                "--to",
+                "2021-07-22T22:27:00Z",
+                "--into",
+                "arch",
+            ],
+            env,
+            Path.Combine(TestDirectories.Create("roundtrip"), "replay.log")
+        );
         await run.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(180)).Token);
         Assert.True(run.ExitCode == 0, string.Join("\n", run.Output));
         Assert.Contains(run.Output, l => l.Contains("replay arch complete"));
@@ -74,8 +98,10 @@ public sealed class ArchiveRoundTripTests
 
         var liveIndicators = Indicators(kafka.Settings, TopicCatalog.Indicators.Name);
         var replayIndicators = Indicators(kafka.Settings, version.Indicators.Name);
-        Assert.True(liveIndicators.Values.Count(v => v.Contains('=') && !v.EndsWith("=null", StringComparison.Ordinal)) > 50,
-            "too few indicator values to compare");
+        Assert.True(
+            liveIndicators.Values.Count(v => v.Contains('=') && !v.EndsWith("=null", StringComparison.Ordinal)) > 50,
+            "too few indicator values to compare"
+        );
         Assert.Equal(liveIndicators.OrderBy(e => e.Key), replayIndicators.OrderBy(e => e.Key));
         Assert.Empty(TopicRecords.ReadAll(kafka.Settings, version.DeadLetters.Name));
 
@@ -83,14 +109,18 @@ public sealed class ArchiveRoundTripTests
         foreach (var k in klines)
         {
             var c = replayCandles[(k.Key, "1m", k.OpenUs)];
-            Assert.Equal((k.O, k.H, k.L, k.C, k.V, k.Q, k.TakerV, k.TakerQ), (c.Open, c.High, c.Low, c.Close, c.Volume, c.QuoteVolume, c.TakerVolume,
-                c.TakerQuote));
+            Assert.Equal(
+                (k.O, k.H, k.L, k.C, k.V, k.Q, k.TakerV, k.TakerQ),
+                (c.Open, c.High, c.Low, c.Close, c.Volume, c.QuoteVolume, c.TakerVolume, c.TakerQuote)
+            );
         }
         Assert.Single(klines);
 
         // The version's rows are in PostgreSQL: as many final candles, the same sums of prices and volumes as live.
         await using var data = NpgsqlDataSource.Create(db);
-        await using var sums = data.CreateCommand("SELECT count(*), sum(close), sum(volume), sum(quote_volume) FROM candles WHERE version = 'arch'");
+        await using var sums = data.CreateCommand(
+            "SELECT count(*), sum(close), sum(volume), sum(quote_volume) FROM candles WHERE version = 'arch'"
+        );
         await using var r = await sums.ExecuteReaderAsync();
         Assert.True(await r.ReadAsync());
         Assert.Equal((long)liveCandles.Count, r.GetInt64(0));
@@ -102,8 +132,21 @@ public sealed class ArchiveRoundTripTests
 
         // The same command again: the version exists, one line, non-zero exit, nothing written.
         var republished = TopicRecords.ReadAll(kafka.Settings, version.Input.Name).Count;
-        var again = ChildProcess.Start("pipeline.dll",
-            ["replay", "--from-archive", $"s3://{s3.Bucket}/{s3.Prefix}", "--from", "2021-07-22T21:00:00Z", "--to", "2021-07-22T22:27:00Z", "--into", "arch"], env);
+        var again = ChildProcess.Start(
+            "pipeline.dll",
+            [
+                "replay",
+                "--from-archive",
+                $"s3://{s3.Bucket}/{s3.Prefix}",
+                "--from",
+                "2021-07-22T21:00:00Z",
+                "--to",
+                "2021-07-22T22:27:00Z",
+                "--into",
+                "arch",
+            ],
+            env
+        );
         await again.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
         Assert.Equal(2, again.ExitCode);
         Assert.Contains(again.Output, l => l.StartsWith("error: version arch exists", StringComparison.Ordinal));
@@ -119,18 +162,87 @@ public sealed class ArchiveRoundTripTests
         var db = await TestPostgres.CreateDatabaseAsync();
         var env = Environment(kafka, s3, db);
         var archive = $"s3://{s3.Bucket}/{s3.Prefix}";
-        await Fails(env, 2, "error: --from-archive 'bucket/x' is not an S3 address; write s3://bucket/prefix",
-            "--from-archive", "bucket/x", "--from", "2021-07-22", "--to", "2021-07-23", "--into", "v2");
-        await Fails(env, 2, "error: --from 2021-07-23T00:00:00",
-            "--from-archive", archive, "--from", "2021-07-23", "--to", "2021-07-22", "--into", "v2");
-        await Fails(env, 2, "error: --from-archive reads the archive's trades",
-            "--from-archive", archive, "--from", "2021-07-22", "--to", "2021-07-23", "--into", "v2", "--revalidate");
-        await Fails(env, 2, $"error: the archive s3://{s3.Bucket}/{s3.Prefix}/trades/ has no trades from 2020-01-01 to 2020-01-01",
-            "--from-archive", archive, "--from", "2020-01-01", "--to", "2020-01-02", "--into", "v2");
+        await Fails(
+            env,
+            2,
+            "error: --from-archive 'bucket/x' is not an S3 address; write s3://bucket/prefix",
+            "--from-archive",
+            "bucket/x",
+            "--from",
+            "2021-07-22",
+            "--to",
+            "2021-07-23",
+            "--into",
+            "v2"
+        );
+        await Fails(
+            env,
+            2,
+            "error: --from 2021-07-23T00:00:00",
+            "--from-archive",
+            archive,
+            "--from",
+            "2021-07-23",
+            "--to",
+            "2021-07-22",
+            "--into",
+            "v2"
+        );
+        await Fails(
+            env,
+            2,
+            "error: --from-archive reads the archive's trades",
+            "--from-archive",
+            archive,
+            "--from",
+            "2021-07-22",
+            "--to",
+            "2021-07-23",
+            "--into",
+            "v2",
+            "--revalidate"
+        );
+        await Fails(
+            env,
+            2,
+            $"error: the archive s3://{s3.Bucket}/{s3.Prefix}/trades/ has no trades from 2020-01-01 to 2020-01-01",
+            "--from-archive",
+            archive,
+            "--from",
+            "2020-01-01",
+            "--to",
+            "2020-01-02",
+            "--into",
+            "v2"
+        );
         var down = new Dictionary<string, string?>(env) { ["PIPELINE__S3__ENDPOINT"] = $"http://127.0.0.1:{FreePort.Next()}" };
-        await Fails(down, 1, $"error: S3 at {down["PIPELINE__S3__ENDPOINT"]} is unreachable", "--from-archive", archive, "--from", "2021-07-22", "--to", "2021-07-23", "--into", "v2");
+        await Fails(
+            down,
+            1,
+            $"error: S3 at {down["PIPELINE__S3__ENDPOINT"]} is unreachable",
+            "--from-archive",
+            archive,
+            "--from",
+            "2021-07-22",
+            "--to",
+            "2021-07-23",
+            "--into",
+            "v2"
+        );
         var wrongKey = new Dictionary<string, string?>(env) { ["PIPELINE__S3__SECRETKEY"] = "not-the-secret" };
-        await Fails(wrongKey, 1, $"error: S3 at {s3.Endpoint} refused the request: SignatureDoesNotMatch", "--from-archive", archive, "--from", "2021-07-22", "--to", "2021-07-23", "--into", "v2");
+        await Fails(
+            wrongKey,
+            1,
+            $"error: S3 at {s3.Endpoint} refused the request: SignatureDoesNotMatch",
+            "--from-archive",
+            archive,
+            "--from",
+            "2021-07-22",
+            "--to",
+            "2021-07-23",
+            "--into",
+            "v2"
+        );
     }
 
     private static async Task Fails(Dictionary<string, string?> env, int exit, string line, params string[] args)
@@ -144,25 +256,77 @@ public sealed class ArchiveRoundTripTests
         Assert.DoesNotContain(run.Output, l => l.Contains("   at ", StringComparison.Ordinal));
     }
 
-    private sealed record CandleValues(decimal Open, decimal High, decimal Low, decimal Close, decimal Volume, decimal QuoteVolume,
-        decimal TakerVolume, decimal TakerQuote, decimal Vwap, long Count, long FirstId, long LastId, long CloseUs);
+    private sealed record CandleValues(
+        decimal Open,
+        decimal High,
+        decimal Low,
+        decimal Close,
+        decimal Volume,
+        decimal QuoteVolume,
+        decimal TakerVolume,
+        decimal TakerQuote,
+        decimal Vwap,
+        long Count,
+        long FirstId,
+        long LastId,
+        long CloseUs
+    );
 
-    private sealed record Kline(string Key, long OpenUs, decimal O, decimal H, decimal L, decimal C, decimal V, decimal Q, decimal TakerV, decimal TakerQ);
+    private sealed record Kline(
+        string Key,
+        long OpenUs,
+        decimal O,
+        decimal H,
+        decimal L,
+        decimal C,
+        decimal V,
+        decimal Q,
+        decimal TakerV,
+        decimal TakerQ
+    );
 
     /// <summary>The last revision of every final candle, as numbers: the archive keeps DECIMAL(38,18), not the venue's
     /// scale, so a replayed 1.01 and a live 1.01000 are the same price.</summary>
     private static Dictionary<(string, string, long), CandleValues> FinalCandles(KafkaClientSettings kafka, string topic) =>
-        TopicRecords.ReadAll(kafka, topic).Select(r => Candle.Parser.ParseFrom(r.Message.Value))
-            .GroupBy(c => (c.Instrument.Key, c.Interval, c.OpenTimeUs)).Select(g => g.MaxBy(c => c.Revision)!)
-            .ToDictionary(c => (c.Instrument.Key, c.Interval, c.OpenTimeUs), c => new CandleValues(c.Open.ToDecimal(), c.High.ToDecimal(),
-                c.Low.ToDecimal(), c.Close.ToDecimal(), c.Volume.ToDecimal(), c.QuoteVolume.ToDecimal(), c.TakerBuyVolume?.ToDecimal() ?? -1,
-                c.TakerBuyQuoteVolume?.ToDecimal() ?? -1, c.Vwap?.ToDecimal() ?? -1, c.TradeCount, c.FirstTradeId, c.LastTradeId, c.CloseTimeUs));
+        TopicRecords
+            .ReadAll(kafka, topic)
+            .Select(r => Candle.Parser.ParseFrom(r.Message.Value))
+            .GroupBy(c => (c.Instrument.Key, c.Interval, c.OpenTimeUs))
+            .Select(g => g.MaxBy(c => c.Revision)!)
+            .ToDictionary(
+                c => (c.Instrument.Key, c.Interval, c.OpenTimeUs),
+                c => new CandleValues(
+                    c.Open.ToDecimal(),
+                    c.High.ToDecimal(),
+                    c.Low.ToDecimal(),
+                    c.Close.ToDecimal(),
+                    c.Volume.ToDecimal(),
+                    c.QuoteVolume.ToDecimal(),
+                    c.TakerBuyVolume?.ToDecimal() ?? -1,
+                    c.TakerBuyQuoteVolume?.ToDecimal() ?? -1,
+                    c.Vwap?.ToDecimal() ?? -1,
+                    c.TradeCount,
+                    c.FirstTradeId,
+                    c.LastTradeId,
+                    c.CloseTimeUs
+                )
+            );
 
     /// <summary>The last value of every (instrument, interval, candle, indicator), its fields as round-trip doubles.</summary>
     private static Dictionary<string, string> Indicators(KafkaClientSettings kafka, string topic) =>
-        TopicRecords.ReadAll(kafka, topic).Select(r => IndicatorValue.Parser.ParseFrom(r.Message.Value))
-            .GroupBy(v => $"{v.Instrument.Key}|{v.Interval}|{v.OpenTimeUs}|{v.Indicator}").ToDictionary(g => g.Key,
-                g => string.Join(" ", g.Last().Fields.Select(f => $"{f.Name}={(f.HasValue ? f.Value.ToString("R", CultureInfo.InvariantCulture) : "null")}")));
+        TopicRecords
+            .ReadAll(kafka, topic)
+            .Select(r => IndicatorValue.Parser.ParseFrom(r.Message.Value))
+            .GroupBy(v => $"{v.Instrument.Key}|{v.Interval}|{v.OpenTimeUs}|{v.Indicator}")
+            .ToDictionary(
+                g => g.Key,
+                g =>
+                    string.Join(
+                        " ",
+                        g.Last()
+                            .Fields.Select(f => $"{f.Name}={(f.HasValue ? f.Value.ToString("R", CultureInfo.InvariantCulture) : "null")}")
+                    )
+            );
 
     /// <summary>The capture's aggTrades (one trade each, id = first fill) and a seeded BTC/USDT series, and the klines of
     /// minutes the capture holds whole: from the kline's first fill to its last, with no fill of the minute missing.</summary>
@@ -179,24 +343,42 @@ public sealed class ArchiveRoundTripTests
             if (d.GetProperty("e").GetString() == "aggTrade")
             {
                 var symbol = d.GetProperty("s").GetString()!;
-                trades.Add(new Trade
-                {
-                    Instrument = Perp(symbol),
-                    TradeId = d.GetProperty("f").GetInt64(),
-                    VenueSymbol = symbol,
-                    Origin = Origin.Live,
-                    Price = Schemas.V1.Decimal.From(Dec(d, "p")),
-                    Size = Schemas.V1.Decimal.From(Dec(d, "q")),
-                    // m = the buyer is the maker, so the taker sold.
-                    Aggressor = d.GetProperty("m").GetBoolean() ? AggressorSide.Sell : AggressorSide.Buy,
-                    EventTimeUs = d.GetProperty("T").GetInt64() * 1000,
-                    ReceiveTimeUs = receivedUs,
-                });
+                trades.Add(
+                    new Trade
+                    {
+                        Instrument = Perp(symbol),
+                        TradeId = d.GetProperty("f").GetInt64(),
+                        VenueSymbol = symbol,
+                        Origin = Origin.Live,
+                        Price = Schemas.V1.Decimal.From(Dec(d, "p")),
+                        Size = Schemas.V1.Decimal.From(Dec(d, "q")),
+                        // m = the buyer is the maker, so the taker sold.
+                        Aggressor = d.GetProperty("m").GetBoolean() ? AggressorSide.Sell : AggressorSide.Buy,
+                        EventTimeUs = d.GetProperty("T").GetInt64() * 1000,
+                        ReceiveTimeUs = receivedUs,
+                    }
+                );
                 continue;
             }
             var k = d.GetProperty("k");
-            snapshots.Add((new Kline(Perp(k.GetProperty("s").GetString()!).Key, k.GetProperty("t").GetInt64() * 1000, Dec(k, "o"), Dec(k, "h"), Dec(k, "l"),
-                Dec(k, "c"), Dec(k, "v"), Dec(k, "q"), Dec(k, "V"), Dec(k, "Q")), k.GetProperty("f").GetInt64(), k.GetProperty("L").GetInt64()));
+            snapshots.Add(
+                (
+                    new Kline(
+                        Perp(k.GetProperty("s").GetString()!).Key,
+                        k.GetProperty("t").GetInt64() * 1000,
+                        Dec(k, "o"),
+                        Dec(k, "h"),
+                        Dec(k, "l"),
+                        Dec(k, "c"),
+                        Dec(k, "v"),
+                        Dec(k, "q"),
+                        Dec(k, "V"),
+                        Dec(k, "Q")
+                    ),
+                    k.GetProperty("f").GetInt64(),
+                    k.GetProperty("L").GetInt64()
+                )
+            );
         }
         var lastFill = new Dictionary<string, long>();
         foreach (var line in File.ReadLines(Capture).Where(l => l.Contains("\"aggTrade\"", StringComparison.Ordinal)))
@@ -206,11 +388,18 @@ public sealed class ArchiveRoundTripTests
             var key = $"{Perp(d.GetProperty("s").GetString()!).Key}|{d.GetProperty("T").GetInt64() / 60_000 * 60_000_000}";
             lastFill[key] = Math.Max(lastFill.GetValueOrDefault(key), d.GetProperty("l").GetInt64());
         }
-        var klines = snapshots.Where(s =>
-        {
-            var minute = trades.Where(t => t.Instrument.Key == s.Kline.Key && t.EventTimeUs / 60_000_000 * 60_000_000 == s.Kline.OpenUs).ToList();
-            return minute.Count > 0 && minute.Min(t => t.TradeId) == s.FirstId && lastFill[$"{s.Kline.Key}|{s.Kline.OpenUs}"] == s.LastId;
-        }).Select(s => s.Kline).ToList();
+        var klines = snapshots
+            .Where(s =>
+            {
+                var minute = trades
+                    .Where(t => t.Instrument.Key == s.Kline.Key && t.EventTimeUs / 60_000_000 * 60_000_000 == s.Kline.OpenUs)
+                    .ToList();
+                return minute.Count > 0
+                    && minute.Min(t => t.TradeId) == s.FirstId
+                    && lastFill[$"{s.Kline.Key}|{s.Kline.OpenUs}"] == s.LastId;
+            })
+            .Select(s => s.Kline)
+            .ToList();
 
         var rng = new Random(13);
         var price = 32_000m;
@@ -218,18 +407,20 @@ public sealed class ArchiveRoundTripTests
         {
             price = Math.Round(price * (1 + rng.Next(-40, 41) / 100_000m), 2);
             var t = From + i * 2_000_000L + rng.Next(0, 1_000_000);
-            trades.Add(new Trade
-            {
-                Instrument = Btc,
-                TradeId = 900_000 + i,
-                VenueSymbol = "BTCUSDT",
-                Origin = Origin.Live,
-                Price = Schemas.V1.Decimal.From(price),
-                Size = Schemas.V1.Decimal.From(rng.Next(1, 50_000) / 10_000m),
-                Aggressor = rng.Next(2) == 0 ? AggressorSide.Buy : AggressorSide.Sell,
-                EventTimeUs = t,
-                ReceiveTimeUs = t + 800,
-            });
+            trades.Add(
+                new Trade
+                {
+                    Instrument = Btc,
+                    TradeId = 900_000 + i,
+                    VenueSymbol = "BTCUSDT",
+                    Origin = Origin.Live,
+                    Price = Schemas.V1.Decimal.From(price),
+                    Size = Schemas.V1.Decimal.From(rng.Next(1, 50_000) / 10_000m),
+                    Aggressor = rng.Next(2) == 0 ? AggressorSide.Buy : AggressorSide.Sell,
+                    EventTimeUs = t,
+                    ReceiveTimeUs = t + 800,
+                }
+            );
         }
         return (trades, klines);
 
@@ -272,19 +463,30 @@ public sealed class ArchiveRoundTripTests
     {
         using var producer = new ProducerBuilder<byte[], byte[]>(kafka.Producer("roundtrip-input")).Build();
         foreach (var t in trades.OrderBy(t => t.ReceiveTimeUs))
-            producer.Produce(TopicCatalog.RawTrades.Name, new Message<byte[], byte[]>
-            {
-                Key = Encoding.UTF8.GetBytes(t.Instrument.Key),
-                Value = t.ToByteArray(),
-                Headers = MessageHeaders.For<Trade>(),
-            });
+            producer.Produce(
+                TopicCatalog.RawTrades.Name,
+                new Message<byte[], byte[]>
+                {
+                    Key = Encoding.UTF8.GetBytes(t.Instrument.Key),
+                    Value = t.ToByteArray(),
+                    Headers = MessageHeaders.For<Trade>(),
+                }
+            );
         foreach (var instrument in trades.Select(t => t.Instrument).DistinctBy(i => i.Key))
-            producer.Produce(TopicCatalog.RawTrades.Name, new Message<byte[], byte[]>
-            {
-                Key = Encoding.UTF8.GetBytes(instrument.Key),
-                Headers = MessageHeaders.For<EndOfInput>(),
-                Value = new EndOfInput { Instrument = instrument, Origin = Origin.Live, ThroughTimeUs = To }.ToByteArray(),
-            });
+            producer.Produce(
+                TopicCatalog.RawTrades.Name,
+                new Message<byte[], byte[]>
+                {
+                    Key = Encoding.UTF8.GetBytes(instrument.Key),
+                    Headers = MessageHeaders.For<EndOfInput>(),
+                    Value = new EndOfInput
+                    {
+                        Instrument = instrument,
+                        Origin = Origin.Live,
+                        ThroughTimeUs = To,
+                    }.ToByteArray(),
+                }
+            );
         producer.Flush(TimeSpan.FromSeconds(60));
     }
 
@@ -294,8 +496,16 @@ public sealed class ArchiveRoundTripTests
         var context = new PipelineContext(options, kafka.Settings, null, NullLoggerFactory.Instance);
         using var stop = new CancellationTokenSource();
         var role = Task.Run(() => ProcessorRole.RunAsync(context, stop.Token));
-        await Eventually.TrueAsync(() => Task.Run(() => role.IsFaulted ? throw role.Exception! : Consumed(kafka.Settings, options.Processing.GroupId,
-            MarketDataProcessor.InputTopics)), TimeSpan.FromMinutes(2), "the live processor to consume its input");
+        await Eventually.TrueAsync(
+            () =>
+                Task.Run(() =>
+                    role.IsFaulted
+                        ? throw role.Exception!
+                        : Consumed(kafka.Settings, options.Processing.GroupId, MarketDataProcessor.InputTopics)
+                ),
+            TimeSpan.FromMinutes(2),
+            "the live processor to consume its input"
+        );
         await stop.CancelAsync();
         await role;
     }
@@ -305,7 +515,9 @@ public sealed class ArchiveRoundTripTests
         using var c = new ConsumerBuilder<byte[], byte[]>(kafka.Consumer("roundtrip-check", group)).Build();
         var parts = topics.SelectMany(t => Enumerable.Range(0, Partitions).Select(p => new TopicPartition(t, p))).ToList();
         var committed = c.Committed(parts, TimeSpan.FromSeconds(10)).ToDictionary(x => x.TopicPartition, x => x.Offset.Value);
-        return parts.All(p => c.QueryWatermarkOffsets(p, TimeSpan.FromSeconds(10)).High.Value is var high && (high == 0 || committed[p] >= high));
+        return parts.All(p =>
+            c.QueryWatermarkOffsets(p, TimeSpan.FromSeconds(10)).High.Value is var high && (high == 0 || committed[p] >= high)
+        );
     }
 
     private static long Us(string utc) => DateTimeOffset.Parse(utc, CultureInfo.InvariantCulture).ToUnixTimeMilliseconds() * 1000;

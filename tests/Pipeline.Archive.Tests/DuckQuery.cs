@@ -16,7 +16,8 @@ public class DuckQuery
         while (reader.Read())
         {
             var row = new object?[reader.FieldCount];
-            for (var i = 0; i < row.Length; i++) row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            for (var i = 0; i < row.Length; i++)
+                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
             rows.Add(row);
         }
         return rows;

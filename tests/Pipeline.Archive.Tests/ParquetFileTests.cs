@@ -19,16 +19,23 @@ public sealed class ParquetFileTests
         await File.WriteAllBytesAsync(path, bytes);
         var duck = new DuckQuery();
 
-        var stats = duck.Query($"""
-            SELECT epoch_us(stats_min_value::TIMESTAMPTZ), epoch_us(stats_max_value::TIMESTAMPTZ)
-            FROM parquet_metadata('{path}') WHERE path_in_schema = 'event_time'
-            """).Single();
-        Assert.Equal((trades.Min(t => t.EventTimeUs), trades.Max(t => t.EventTimeUs)), (Convert.ToInt64(stats[0]), Convert.ToInt64(stats[1])));
+        var stats = duck.Query(
+                $"""
+                SELECT epoch_us(stats_min_value::TIMESTAMPTZ), epoch_us(stats_max_value::TIMESTAMPTZ)
+                FROM parquet_metadata('{path}') WHERE path_in_schema = 'event_time'
+                """
+            )
+            .Single();
+        Assert.Equal(
+            (trades.Min(t => t.EventTimeUs), trades.Max(t => t.EventTimeUs)),
+            (Convert.ToInt64(stats[0]), Convert.ToInt64(stats[1]))
+        );
 
         var cut = trades[300].EventTimeUs;
         var after = duck.Query($"SELECT count(*) FROM read_parquet('{path}') WHERE event_time >= make_timestamptz({cut})").Single();
         Assert.Equal(trades.Count(t => t.EventTimeUs >= cut), Convert.ToInt32(after[0]));
-        var ordered = duck.Query($"SELECT epoch_us(event_time) FROM read_parquet('{path}') ORDER BY event_time").Select(r => Convert.ToInt64(r[0]));
+        var ordered = duck.Query($"SELECT epoch_us(event_time) FROM read_parquet('{path}') ORDER BY event_time")
+            .Select(r => Convert.ToInt64(r[0]));
         Assert.Equal(trades.Select(t => t.EventTimeUs).Order(), ordered);
     }
 }

@@ -28,7 +28,10 @@ public sealed class RunningArchive : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
-        try { await Task; }
+        try
+        {
+            await Task;
+        }
         catch (OperationCanceledException) { }
     }
 }

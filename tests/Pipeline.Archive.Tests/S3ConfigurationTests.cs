@@ -8,7 +8,8 @@ public sealed class S3ConfigurationTests
     private static PipelineOptions Load(params (string Key, string Value)[] env)
     {
         var environment = new Dictionary<string, string?>();
-        foreach (var (key, value) in env) environment[key] = value;
+        foreach (var (key, value) in env)
+            environment[key] = value;
         return PipelineConfiguration.Load(file: null, environment: environment);
     }
 
@@ -21,8 +22,14 @@ public sealed class S3ConfigurationTests
     [Fact]
     public void Standard_aws_variables_fill_what_pipeline_settings_leave_empty()
     {
-        var s3 = Load(("PIPELINE__S3__BUCKET", "market-archive"), ("AWS_ACCESS_KEY_ID", "AKID"), ("AWS_SECRET_ACCESS_KEY", "SECRET"),
-            ("AWS_SESSION_TOKEN", "TOKEN"), ("AWS_REGION", "eu-west-1"), ("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:7480")).S3;
+        var s3 = Load(
+            ("PIPELINE__S3__BUCKET", "market-archive"),
+            ("AWS_ACCESS_KEY_ID", "AKID"),
+            ("AWS_SECRET_ACCESS_KEY", "SECRET"),
+            ("AWS_SESSION_TOKEN", "TOKEN"),
+            ("AWS_REGION", "eu-west-1"),
+            ("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:7480")
+        ).S3;
 
         Assert.True(s3.IsConfigured);
         Assert.Equal(("AKID", "SECRET", "TOKEN"), (s3.AccessKey, s3.SecretKey, s3.SessionToken));
@@ -33,9 +40,15 @@ public sealed class S3ConfigurationTests
     [Fact]
     public void Pipeline_settings_win_over_aws_variables()
     {
-        var s3 = Load(("PIPELINE__S3__BUCKET", "b1b"), ("PIPELINE__S3__ACCESSKEY", "mine"), ("PIPELINE__S3__SECRETKEY", "my-secret"),
-            ("PIPELINE__S3__REGION", "us-west-2"), ("AWS_ACCESS_KEY_ID", "theirs"), ("AWS_SECRET_ACCESS_KEY", "their-secret"),
-            ("AWS_REGION", "eu-west-1")).S3;
+        var s3 = Load(
+            ("PIPELINE__S3__BUCKET", "b1b"),
+            ("PIPELINE__S3__ACCESSKEY", "mine"),
+            ("PIPELINE__S3__SECRETKEY", "my-secret"),
+            ("PIPELINE__S3__REGION", "us-west-2"),
+            ("AWS_ACCESS_KEY_ID", "theirs"),
+            ("AWS_SECRET_ACCESS_KEY", "their-secret"),
+            ("AWS_REGION", "eu-west-1")
+        ).S3;
 
         Assert.Equal(("mine", "my-secret", "us-west-2"), (s3.AccessKey, s3.SecretKey, s3.EffectiveRegion));
     }

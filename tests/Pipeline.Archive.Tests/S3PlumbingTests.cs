@@ -18,7 +18,14 @@ public sealed class S3PlumbingTests
         using var client = S3ClientFactory.Create(options);
         var bytes = RandomNumberGenerator.GetBytes(3 * 1024 * 1024 + 17);
 
-        await client.PutObjectAsync(new PutObjectRequest { BucketName = options.Bucket, Key = "a/b.bin", InputStream = new MemoryStream(bytes) });
+        await client.PutObjectAsync(
+            new PutObjectRequest
+            {
+                BucketName = options.Bucket,
+                Key = "a/b.bin",
+                InputStream = new MemoryStream(bytes),
+            }
+        );
         using var got = await client.GetObjectAsync(options.Bucket, "a/b.bin");
         using var read = new MemoryStream();
         await got.ResponseStream.CopyToAsync(read);
@@ -34,12 +41,16 @@ public sealed class S3PlumbingTests
         options.SecretKey = "not-the-secret";
         using var client = S3ClientFactory.Create(options);
 
-        var e = await Assert.ThrowsAsync<AmazonS3Exception>(() => client.PutObjectAsync(new PutObjectRequest
-        {
-            BucketName = options.Bucket,
-            Key = "refused.txt",
-            ContentBody = "x",
-        }));
+        var e = await Assert.ThrowsAsync<AmazonS3Exception>(() =>
+            client.PutObjectAsync(
+                new PutObjectRequest
+                {
+                    BucketName = options.Bucket,
+                    Key = "refused.txt",
+                    ContentBody = "x",
+                }
+            )
+        );
 
         Assert.Equal(HttpStatusCode.Forbidden, e.StatusCode);
         Assert.Equal("SignatureDoesNotMatch", e.ErrorCode);
@@ -52,23 +63,35 @@ public sealed class S3PlumbingTests
         var options = await s3.CreateBucketAsync();
         using var client = S3ClientFactory.Create(options);
         var keys = Enumerable.Range(0, 23).Select(i => $"p/k{i:D3}").ToList();
-        await Task.WhenAll(keys.Select(k => client.PutObjectAsync(new PutObjectRequest { BucketName = options.Bucket, Key = k, ContentBody = k })));
+        await Task.WhenAll(
+            keys.Select(k =>
+                client.PutObjectAsync(
+                    new PutObjectRequest
+                    {
+                        BucketName = options.Bucket,
+                        Key = k,
+                        ContentBody = k,
+                    }
+                )
+            )
+        );
 
         var listed = new List<string>();
         string? token = null;
         do
         {
-            var page = await client.ListObjectsV2Async(new ListObjectsV2Request
-            {
-                BucketName = options.Bucket,
-                Prefix = "p/",
-                MaxKeys = 5,
-                ContinuationToken = token,
-            });
+            var page = await client.ListObjectsV2Async(
+                new ListObjectsV2Request
+                {
+                    BucketName = options.Bucket,
+                    Prefix = "p/",
+                    MaxKeys = 5,
+                    ContinuationToken = token,
+                }
+            );
             listed.AddRange((page.S3Objects ?? []).Select(o => o.Key));
             token = page.IsTruncated == true ? page.NextContinuationToken : null;
-        }
-        while (token is not null);
+        } while (token is not null);
 
         Assert.Equal(keys, listed);
     }

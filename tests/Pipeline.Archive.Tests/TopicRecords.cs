@@ -20,11 +20,15 @@ public static class TopicRecords
         while (open.Count > 0 && DateTime.UtcNow < deadline)
         {
             var r = consumer.Consume(TimeSpan.FromMilliseconds(200));
-            if (r is null) continue;
-            if (r.IsPartitionEOF) open.Remove(r.Partition.Value);
-            else records.Add(r);
+            if (r is null)
+                continue;
+            if (r.IsPartitionEOF)
+                open.Remove(r.Partition.Value);
+            else
+                records.Add(r);
         }
-        if (open.Count > 0) throw new TimeoutException($"{topic}: partitions {string.Join(",", open)} not read to the end");
+        if (open.Count > 0)
+            throw new TimeoutException($"{topic}: partitions {string.Join(",", open)} not read to the end");
         return records;
     }
 

@@ -19,20 +19,40 @@ public sealed class AdminTests
     {
         await using var broker = await InProcessBroker.StartAsync();
         using var admin = Admin(broker.BootstrapServers);
-        await admin.CreateTopicsAsync([new TopicSpecification
-        {
-            Name = "trades", NumPartitions = 2, ReplicationFactor = 1,
-            Configs = new() { ["retention.ms"] = "3600000", ["cleanup.policy"] = "delete" },
-        }]);
+        await admin.CreateTopicsAsync([
+            new TopicSpecification
+            {
+                Name = "trades",
+                NumPartitions = 2,
+                ReplicationFactor = 1,
+                Configs = new() { ["retention.ms"] = "3600000", ["cleanup.policy"] = "delete" },
+            },
+        ]);
         var meta = admin.GetMetadata("trades", TimeSpan.FromSeconds(10));
         Assert.Equal(2, meta.Topics.Single().Partitions.Count);
 
         var duplicate = await Assert.ThrowsAsync<CreateTopicsException>(() =>
-            admin.CreateTopicsAsync([new TopicSpecification { Name = "trades", NumPartitions = 1, ReplicationFactor = 1 }]));
+            admin.CreateTopicsAsync([
+                new TopicSpecification
+                {
+                    Name = "trades",
+                    NumPartitions = 1,
+                    ReplicationFactor = 1,
+                },
+            ])
+        );
         Assert.Equal(Confluent.Kafka.ErrorCode.TopicAlreadyExists, duplicate.Results[0].Error.Code);
 
         var replicated = await Assert.ThrowsAsync<CreateTopicsException>(() =>
-            admin.CreateTopicsAsync([new TopicSpecification { Name = "replicated", NumPartitions = 1, ReplicationFactor = 3 }]));
+            admin.CreateTopicsAsync([
+                new TopicSpecification
+                {
+                    Name = "replicated",
+                    NumPartitions = 1,
+                    ReplicationFactor = 3,
+                },
+            ])
+        );
         Assert.Equal(Confluent.Kafka.ErrorCode.InvalidReplicationFactor, replicated.Results[0].Error.Code);
         Assert.Contains("single node", replicated.Results[0].Error.Reason);
 
@@ -44,25 +64,44 @@ public sealed class AdminTests
         Assert.Equal("3600000", described.Entries["retention.ms"].Value);
         Assert.Equal("delete", described.Entries["cleanup.policy"].Value);
 
-        await admin.AlterConfigsAsync(new Dictionary<ConfigResource, List<ConfigEntry>>
-        {
-            [resource] = [new ConfigEntry { Name = "retention.ms", Value = "7200000" }, new ConfigEntry { Name = "message.timestamp.type", Value = "LogAppendTime" }],
-        });
+        await admin.AlterConfigsAsync(
+            new Dictionary<ConfigResource, List<ConfigEntry>>
+            {
+                [resource] =
+                [
+                    new ConfigEntry { Name = "retention.ms", Value = "7200000" },
+                    new ConfigEntry { Name = "message.timestamp.type", Value = "LogAppendTime" },
+                ],
+            }
+        );
         described = (await admin.DescribeConfigsAsync([resource])).Single();
         Assert.Equal("7200000", described.Entries["retention.ms"].Value);
         Assert.Equal("LogAppendTime", described.Entries["message.timestamp.type"].Value);
 
-        await admin.IncrementalAlterConfigsAsync(new Dictionary<ConfigResource, List<ConfigEntry>>
-        {
-            [resource] = [new ConfigEntry { Name = "retention.bytes", Value = "1048576", IncrementalOperation = AlterConfigOpType.Set }],
-        });
+        await admin.IncrementalAlterConfigsAsync(
+            new Dictionary<ConfigResource, List<ConfigEntry>>
+            {
+                [resource] =
+                [
+                    new ConfigEntry
+                    {
+                        Name = "retention.bytes",
+                        Value = "1048576",
+                        IncrementalOperation = AlterConfigOpType.Set,
+                    },
+                ],
+            }
+        );
         described = (await admin.DescribeConfigsAsync([resource])).Single();
         Assert.Equal("1048576", described.Entries["retention.bytes"].Value);
         Assert.Equal("7200000", described.Entries["retention.ms"].Value); // incremental: the rest is kept
 
         await admin.DeleteTopicsAsync(["trades"]);
-        await Eventually.TrueAsync(() => admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics.All(t => t.Topic != "trades"),
-            TimeSpan.FromSeconds(10), "the topic to disappear");
+        await Eventually.TrueAsync(
+            () => admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics.All(t => t.Topic != "trades"),
+            TimeSpan.FromSeconds(10),
+            "the topic to disappear"
+        );
     }
 
     [Fact]
@@ -71,11 +110,21 @@ public sealed class AdminTests
         await using var broker = await InProcessBroker.StartAsync();
         using var producer = Clients.Producer(broker.BootstrapServers, c => c.MessageTimeoutMs = 2000);
         var error = await Assert.ThrowsAsync<ProduceException<string, string>>(() =>
-            producer.ProduceAsync("nobody-created-this", new Message<string, string> { Key = "k", Value = "v" }));
-        Assert.True(error.Error.Code is Confluent.Kafka.ErrorCode.UnknownTopicOrPart or Confluent.Kafka.ErrorCode.Local_UnknownTopic
-            or Confluent.Kafka.ErrorCode.Local_MsgTimedOut, error.Error.ToString());
+            producer.ProduceAsync("nobody-created-this", new Message<string, string> { Key = "k", Value = "v" })
+        );
+        Assert.True(
+            error.Error.Code
+                is Confluent.Kafka.ErrorCode.UnknownTopicOrPart
+                    or Confluent.Kafka.ErrorCode.Local_UnknownTopic
+                    or Confluent.Kafka.ErrorCode.Local_MsgTimedOut,
+            error.Error.ToString()
+        );
 
-        await using var auto = await InProcessBroker.StartAsync(o => { o.AutoCreateTopics = true; o.DefaultPartitions = 3; });
+        await using var auto = await InProcessBroker.StartAsync(o =>
+        {
+            o.AutoCreateTopics = true;
+            o.DefaultPartitions = 3;
+        });
         using var autoProducer = Clients.Producer(auto.BootstrapServers);
         await autoProducer.ProduceAsync("created-on-demand", new Message<string, string> { Key = "k", Value = "v" });
         using var admin = Admin(auto.BootstrapServers);
@@ -89,7 +138,8 @@ public sealed class AdminTests
         await broker.CreateTopicAsync("trimmed");
         using (var producer = Clients.Producer(broker.BootstrapServers))
         {
-            for (int i = 0; i < 10; i++) producer.Produce("trimmed", new Message<string, string> { Key = "k", Value = $"v{i}" });
+            for (int i = 0; i < 10; i++)
+                producer.Produce("trimmed", new Message<string, string> { Key = "k", Value = $"v{i}" });
             producer.Flush();
         }
         using var admin = Admin(broker.BootstrapServers);
@@ -109,12 +159,15 @@ public sealed class AdminTests
         var before = DateTime.UtcNow.AddSeconds(-1);
         using (var producer = Clients.Producer(broker.BootstrapServers))
         {
-            var delivered = await producer.ProduceAsync("stamped", new Message<string, string>
-            {
-                Key = "k",
-                Value = "v",
-                Timestamp = new Timestamp(new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc)),
-            });
+            var delivered = await producer.ProduceAsync(
+                "stamped",
+                new Message<string, string>
+                {
+                    Key = "k",
+                    Value = "v",
+                    Timestamp = new Timestamp(new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc)),
+                }
+            );
             Assert.Equal(TimestampType.LogAppendTime, delivered.Timestamp.Type);
         }
         using var consumer = Clients.Consumer(broker.BootstrapServers, "r");
@@ -122,7 +175,8 @@ public sealed class AdminTests
         ConsumeResult<string, string>? record = null;
         var until = DateTime.UtcNow.AddSeconds(30);
         while (record is null && DateTime.UtcNow < until)
-            if (consumer.Consume(100) is { IsPartitionEOF: false } r) record = r;
+            if (consumer.Consume(100) is { IsPartitionEOF: false } r)
+                record = r;
         Assert.NotNull(record);
         Assert.Equal(TimestampType.LogAppendTime, record!.Message.Timestamp.Type);
         Assert.InRange(record.Message.Timestamp.UtcDateTime, before, DateTime.UtcNow.AddSeconds(1));
@@ -138,18 +192,39 @@ public sealed class AdminTests
         Assert.Contains("topic \"kcat-topic\" with 2 partitions", list);
 
         await Kcat(broker.BootstrapServers, "alpha\nbeta\ngamma\n", "-P", "-t", "kcat-topic", "-p", "1");
-        var consumed = await Kcat(broker.BootstrapServers, null, "-C", "-t", "kcat-topic", "-p", "1", "-o", "beginning", "-e", "-f", "%o:%s\\n");
+        var consumed = await Kcat(
+            broker.BootstrapServers,
+            null,
+            "-C",
+            "-t",
+            "kcat-topic",
+            "-p",
+            "1",
+            "-o",
+            "beginning",
+            "-e",
+            "-f",
+            "%o:%s\\n"
+        );
         Assert.Equal(["0:alpha", "1:beta", "2:gamma"], consumed.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     private static async Task<string> Kcat(string bootstrap, string? stdin, params string[] args)
     {
-        var psi = new ProcessStartInfo("kcat") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo("kcat")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
         psi.ArgumentList.Add("-b");
         psi.ArgumentList.Add(bootstrap);
-        foreach (var a in args) psi.ArgumentList.Add(a);
+        foreach (var a in args)
+            psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
-        if (stdin is not null) await p.StandardInput.WriteAsync(stdin);
+        if (stdin is not null)
+            await p.StandardInput.WriteAsync(stdin);
         p.StandardInput.Close();
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();

@@ -17,12 +17,16 @@ public sealed class BrokerLifecycleTests
         using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = broker.BootstrapServers }).Build())
         {
             // JoinGroup is parked by the long initial rebalance delay.
-            await Eventually.TrueAsync(() =>
-            {
-                consumer.Consume(50);
-                var d = admin.DescribeConsumerGroupsAsync(["stuck"]).GetAwaiter().GetResult();
-                return d.ConsumerGroupDescriptions[0].State == ConsumerGroupState.PreparingRebalance;
-            }, TimeSpan.FromSeconds(30), "the consumer to wait in JoinGroup");
+            await Eventually.TrueAsync(
+                () =>
+                {
+                    consumer.Consume(50);
+                    var d = admin.DescribeConsumerGroupsAsync(["stuck"]).GetAwaiter().GetResult();
+                    return d.ConsumerGroupDescriptions[0].State == ConsumerGroupState.PreparingRebalance;
+                },
+                TimeSpan.FromSeconds(30),
+                "the consumer to wait in JoinGroup"
+            );
         }
         var sw = Stopwatch.StartNew();
         await broker.DisposeAsync();
@@ -34,7 +38,8 @@ public sealed class BrokerLifecycleTests
     {
         await using var broker = await InProcessBroker.StartAsync();
         var error = await Assert.ThrowsAsync<DataDirectoryInUseException>(() =>
-            KafkaBroker.StartAsync(new BrokerOptions { Port = 0, DataDir = broker.DataDir }));
+            KafkaBroker.StartAsync(new BrokerOptions { Port = 0, DataDir = broker.DataDir })
+        );
         Assert.Contains("in use", error.Message);
     }
 

@@ -16,16 +16,19 @@ public sealed class BrokerRestartTests
         await Clients.CreateTopicAsync(broker.BootstrapServers, "durable", 2);
 
         var acked = new System.Collections.Concurrent.ConcurrentBag<string>();
-        using var producer = Clients.Producer(broker.BootstrapServers, c =>
-        {
-            c.EnableIdempotence = true;
-            c.Acks = Acks.All;
-            c.LingerMs = 2;
-            c.CompressionType = CompressionType.Lz4;
-            c.MessageTimeoutMs = 120_000;
-            c.ReconnectBackoffMs = 20;
-            c.ReconnectBackoffMaxMs = 200;
-        });
+        using var producer = Clients.Producer(
+            broker.BootstrapServers,
+            c =>
+            {
+                c.EnableIdempotence = true;
+                c.Acks = Acks.All;
+                c.LingerMs = 2;
+                c.CompressionType = CompressionType.Lz4;
+                c.MessageTimeoutMs = 120_000;
+                c.ReconnectBackoffMs = 20;
+                c.ReconnectBackoffMaxMs = 200;
+            }
+        );
         int sent = 0;
         using var stop = new CancellationTokenSource();
         var production = Task.Run(async () =>
@@ -33,16 +36,31 @@ public sealed class BrokerRestartTests
             while (!stop.IsCancellationRequested)
             {
                 int i = sent++;
-                producer.Produce("durable", new Message<string, string> { Key = $"k{i}", Value = $"v{i}" },
-                    r => { if (!r.Error.IsError) acked.Add(r.Message.Value); });
-                if (i % 100 == 0) await Task.Delay(1);
+                producer.Produce(
+                    "durable",
+                    new Message<string, string> { Key = $"k{i}", Value = $"v{i}" },
+                    r =>
+                    {
+                        if (!r.Error.IsError)
+                            acked.Add(r.Message.Value);
+                    }
+                );
+                if (i % 100 == 0)
+                    await Task.Delay(1);
             }
         });
         await Eventually.TrueAsync(() => acked.Count > 2000, TimeSpan.FromSeconds(60), "records to be acknowledged before the restart");
-        if (kill9) broker.Kill(); else await broker.StopAsync();
+        if (kill9)
+            broker.Kill();
+        else
+            await broker.StopAsync();
         int ackedAtStop = acked.Count;
         await broker.RestartAsync();
-        await Eventually.TrueAsync(() => acked.Count > ackedAtStop + 2000, TimeSpan.FromSeconds(60), "production to resume after the restart");
+        await Eventually.TrueAsync(
+            () => acked.Count > ackedAtStop + 2000,
+            TimeSpan.FromSeconds(60),
+            "production to resume after the restart"
+        );
         stop.Cancel();
         await production;
         Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(60)));
@@ -69,7 +87,8 @@ public sealed class BrokerRestartTests
         }
         var segment = Directory.GetFiles(partitionDir, "*.log").Single();
         long whole = new FileInfo(segment).Length;
-        using (var f = new FileStream(segment, FileMode.Append)) f.Write(RawBatches.Plain("torn").AsSpan(0, 40)); // half a batch
+        using (var f = new FileStream(segment, FileMode.Append))
+            f.Write(RawBatches.Plain("torn").AsSpan(0, 40)); // half a batch
         using (var log = new PartitionLog("t", 0, partitionDir, () => config, _ => { }))
         {
             Assert.Equal(3, log.HighWatermark);

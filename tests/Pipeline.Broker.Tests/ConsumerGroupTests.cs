@@ -18,10 +18,21 @@ public sealed class ConsumerGroupTests
     }
 
     private static ChildProcess StartMember(string bootstrap, string assignor, int sessionMs = 6000) =>
-        TestHost.Start("consume", "--bootstrap", bootstrap, "--topic", Topic, "--group", "workers", "--assignor", assignor, "--session-ms", sessionMs.ToString());
+        TestHost.Start(
+            "consume",
+            "--bootstrap",
+            bootstrap,
+            "--topic",
+            Topic,
+            "--group",
+            "workers",
+            "--assignor",
+            assignor,
+            "--session-ms",
+            sessionMs.ToString()
+        );
 
-    private static List<string> Records(ChildProcess p) =>
-        p.Output.Where(l => l.StartsWith("REC ")).Select(l => l.Split(' ')[3]).ToList();
+    private static List<string> Records(ChildProcess p) => p.Output.Where(l => l.StartsWith("REC ")).Select(l => l.Split(' ')[3]).ToList();
 
     /// <summary>Partitions a member owns now, from its ASSIGNED/REVOKED lines (eager lists all, cooperative lists the change).</summary>
     private static HashSet<int> Owned(ChildProcess p, bool cooperative)
@@ -29,10 +40,17 @@ public sealed class ConsumerGroupTests
         var owned = new HashSet<int>();
         foreach (var line in p.Output)
         {
-            if (!line.StartsWith("ASSIGNED ") && !line.StartsWith("REVOKED ")) continue;
+            if (!line.StartsWith("ASSIGNED ") && !line.StartsWith("REVOKED "))
+                continue;
             var parts = line.Split(' ', 2)[1].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse);
-            if (line.StartsWith("ASSIGNED ")) { if (!cooperative) owned.Clear(); owned.UnionWith(parts); }
-            else owned.ExceptWith(parts);
+            if (line.StartsWith("ASSIGNED "))
+            {
+                if (!cooperative)
+                    owned.Clear();
+                owned.UnionWith(parts);
+            }
+            else
+                owned.ExceptWith(parts);
         }
         return owned;
     }
@@ -51,8 +69,11 @@ public sealed class ConsumerGroupTests
         await Eventually.TrueAsync(() => Records(a).Count == 200, TimeSpan.FromSeconds(60), "member A to read the first 200");
 
         using var b = StartMember(broker.BootstrapServers, assignor);
-        await Eventually.TrueAsync(() => Owned(a, cooperative).Count == 2 && Owned(b, cooperative).Count == 2,
-            TimeSpan.FromSeconds(60), "the partitions to be shared two and two");
+        await Eventually.TrueAsync(
+            () => Owned(a, cooperative).Count == 2 && Owned(b, cooperative).Count == 2,
+            TimeSpan.FromSeconds(60),
+            "the partitions to be shared two and two"
+        );
         ProduceNumbered(broker.BootstrapServers, 200, 200);
         await Eventually.TrueAsync(() => Records(a).Count + Records(b).Count >= 400, TimeSpan.FromSeconds(60), "400 records between them");
 
@@ -74,7 +95,11 @@ public sealed class ConsumerGroupTests
         using var a = StartMember(broker.BootstrapServers, "range", sessionMs: 3000);
         await Eventually.TrueAsync(() => Owned(a, false).Count == Partitions, TimeSpan.FromSeconds(60), "A to own every partition");
         using var b = StartMember(broker.BootstrapServers, "range", sessionMs: 3000);
-        await Eventually.TrueAsync(() => Owned(a, false).Count == 2 && Owned(b, false).Count == 2, TimeSpan.FromSeconds(60), "a two-two split");
+        await Eventually.TrueAsync(
+            () => Owned(a, false).Count == 2 && Owned(b, false).Count == 2,
+            TimeSpan.FromSeconds(60),
+            "a two-two split"
+        );
 
         a.Kill();
         var killedAt = DateTime.UtcNow;
@@ -91,7 +116,8 @@ public sealed class ConsumerGroupTests
         await broker.CreateTopicAsync(Topic, 1);
         using (var producer = Clients.Producer(broker.BootstrapServers))
         {
-            for (int i = 0; i < 10; i++) producer.Produce(Topic, new Message<string, string> { Key = "k", Value = $"r{i}" });
+            for (int i = 0; i < 10; i++)
+                producer.Produce(Topic, new Message<string, string> { Key = "k", Value = $"r{i}" });
             producer.Flush();
         }
         var tp = new TopicPartition(Topic, 0);
@@ -101,7 +127,8 @@ public sealed class ConsumerGroupTests
             var seen = new List<ConsumeResult<string, string>>();
             var until = DateTime.UtcNow.AddSeconds(30);
             while (seen.Count < 6 && DateTime.UtcNow < until)
-                if (consumer.Consume(100) is { IsPartitionEOF: false } r) seen.Add(r);
+                if (consumer.Consume(100) is { IsPartitionEOF: false } r)
+                    seen.Add(r);
             consumer.Commit([new TopicPartitionOffset(tp, 6)]);
             consumer.Close();
         }
@@ -113,7 +140,8 @@ public sealed class ConsumerGroupTests
             ConsumeResult<string, string>? first = null;
             var until = DateTime.UtcNow.AddSeconds(30);
             while (first is null && DateTime.UtcNow < until)
-                if (again.Consume(100) is { IsPartitionEOF: false } r) first = r;
+                if (again.Consume(100) is { IsPartitionEOF: false } r)
+                    first = r;
             Assert.Equal("r6", first?.Message.Value);
             again.Close();
         }
@@ -127,7 +155,15 @@ public sealed class ConsumerGroupTests
         using (var consumer = Clients.Consumer(broker.BootstrapServers, "audited"))
         {
             consumer.Subscribe(Topic);
-            await Eventually.TrueAsync(() => { consumer.Consume(50); return consumer.Assignment.Count == 1; }, TimeSpan.FromSeconds(30), "assignment");
+            await Eventually.TrueAsync(
+                () =>
+                {
+                    consumer.Consume(50);
+                    return consumer.Assignment.Count == 1;
+                },
+                TimeSpan.FromSeconds(30),
+                "assignment"
+            );
             consumer.Commit([new TopicPartitionOffset(Topic, 0, 0)]);
             using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = broker.BootstrapServers }).Build();
             var described = await admin.DescribeConsumerGroupsAsync(["audited"]);

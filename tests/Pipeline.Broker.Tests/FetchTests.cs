@@ -8,18 +8,57 @@ namespace Pipeline.Broker.Tests;
 /// <summary>Fetch long polling (max wait, min bytes) and byte limits, on the wire.</summary>
 public sealed class FetchTests
 {
-    private static byte[] FetchRequest(int correlationId, string topic, long offset, int maxWaitMs, int minBytes, int maxBytes, int partitionMaxBytes)
+    private static byte[] FetchRequest(
+        int correlationId,
+        string topic,
+        long offset,
+        int maxWaitMs,
+        int minBytes,
+        int maxBytes,
+        int partitionMaxBytes
+    )
     {
         var body = new MemoryStream();
         void I8(byte v) => body.WriteByte(v);
-        void I16(short v) { Span<byte> b = stackalloc byte[2]; BinaryPrimitives.WriteInt16BigEndian(b, v); body.Write(b); }
-        void I32(int v) { Span<byte> b = stackalloc byte[4]; BinaryPrimitives.WriteInt32BigEndian(b, v); body.Write(b); }
-        void I64(long v) { Span<byte> b = stackalloc byte[8]; BinaryPrimitives.WriteInt64BigEndian(b, v); body.Write(b); }
-        void Str(string s) { I16((short)s.Length); body.Write(System.Text.Encoding.UTF8.GetBytes(s)); }
+        void I16(short v)
+        {
+            Span<byte> b = stackalloc byte[2];
+            BinaryPrimitives.WriteInt16BigEndian(b, v);
+            body.Write(b);
+        }
+        void I32(int v)
+        {
+            Span<byte> b = stackalloc byte[4];
+            BinaryPrimitives.WriteInt32BigEndian(b, v);
+            body.Write(b);
+        }
+        void I64(long v)
+        {
+            Span<byte> b = stackalloc byte[8];
+            BinaryPrimitives.WriteInt64BigEndian(b, v);
+            body.Write(b);
+        }
+        void Str(string s)
+        {
+            I16((short)s.Length);
+            body.Write(System.Text.Encoding.UTF8.GetBytes(s));
+        }
         // header v1: Fetch (1) v4
-        I16(1); I16(4); I32(correlationId); Str("fetch-test");
-        I32(-1); I32(maxWaitMs); I32(minBytes); I32(maxBytes); I8(0);
-        I32(1); Str(topic); I32(1); I32(0); I64(offset); I32(partitionMaxBytes);
+        I16(1);
+        I16(4);
+        I32(correlationId);
+        Str("fetch-test");
+        I32(-1);
+        I32(maxWaitMs);
+        I32(minBytes);
+        I32(maxBytes);
+        I8(0);
+        I32(1);
+        Str(topic);
+        I32(1);
+        I32(0);
+        I64(offset);
+        I32(partitionMaxBytes);
         var payload = body.ToArray();
         var frame = new byte[4 + payload.Length];
         BinaryPrimitives.WriteInt32BigEndian(frame, payload.Length);
@@ -44,7 +83,8 @@ public sealed class FetchTests
         while (read < buffer.Length)
         {
             int n = await s.ReceiveAsync(buffer.AsMemory(read), SocketFlags.None, cts.Token);
-            if (n == 0) throw new IOException("connection closed");
+            if (n == 0)
+                throw new IOException("connection closed");
             read += n;
         }
     }
@@ -67,7 +107,10 @@ public sealed class FetchTests
         using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await s.ConnectAsync("127.0.0.1", broker.Broker.Port);
         var sw = Stopwatch.StartNew();
-        var response = await RoundTripAsync(s, FetchRequest(1, "quiet", 0, maxWaitMs: 400, minBytes: 1, maxBytes: 1 << 20, partitionMaxBytes: 1 << 20));
+        var response = await RoundTripAsync(
+            s,
+            FetchRequest(1, "quiet", 0, maxWaitMs: 400, minBytes: 1, maxBytes: 1 << 20, partitionMaxBytes: 1 << 20)
+        );
         Assert.InRange(sw.ElapsedMilliseconds, 350, 5000);
         Assert.Equal(0, RecordsLength(response, "quiet"));
     }
@@ -80,7 +123,10 @@ public sealed class FetchTests
         using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await s.ConnectAsync("127.0.0.1", broker.Broker.Port);
         var sw = Stopwatch.StartNew();
-        var fetch = RoundTripAsync(s, FetchRequest(1, "wakeup", 0, maxWaitMs: 20_000, minBytes: 1, maxBytes: 1 << 20, partitionMaxBytes: 1 << 20));
+        var fetch = RoundTripAsync(
+            s,
+            FetchRequest(1, "wakeup", 0, maxWaitMs: 20_000, minBytes: 1, maxBytes: 1 << 20, partitionMaxBytes: 1 << 20)
+        );
         using (var producer = Clients.Producer(broker.BootstrapServers))
             await producer.ProduceAsync("wakeup", new Message<string, string> { Key = "k", Value = "ping" });
         var response = await fetch;
@@ -95,7 +141,8 @@ public sealed class FetchTests
         await broker.CreateTopicAsync("sized");
         var log = broker.Broker.Logs.Get("sized", 0)!;
         var batch = RawBatches.Plain(new string('x', 500));
-        for (int i = 0; i < 10; i++) Assert.Equal(ErrorCode.None, log.Append(batch.ToArray(), out _, out _));
+        for (int i = 0; i < 10; i++)
+            Assert.Equal(ErrorCode.None, log.Append(batch.ToArray(), out _, out _));
 
         using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await s.ConnectAsync("127.0.0.1", broker.Broker.Port);

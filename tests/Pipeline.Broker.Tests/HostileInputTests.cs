@@ -41,7 +41,8 @@ public sealed class HostileInputTests
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         var size = new byte[4];
-        if (!await ReadExactlyAsync(s, size, cts.Token)) return null;
+        if (!await ReadExactlyAsync(s, size, cts.Token))
+            return null;
         var body = new byte[BinaryPrimitives.ReadInt32BigEndian(size)];
         return await ReadExactlyAsync(s, body, cts.Token) ? body : null;
     }
@@ -52,9 +53,16 @@ public sealed class HostileInputTests
         while (read < buffer.Length)
         {
             int n;
-            try { n = await s.ReceiveAsync(buffer.AsMemory(read), SocketFlags.None, ct); }
-            catch (SocketException) { return false; }
-            if (n == 0) return false;
+            try
+            {
+                n = await s.ReceiveAsync(buffer.AsMemory(read), SocketFlags.None, ct);
+            }
+            catch (SocketException)
+            {
+                return false;
+            }
+            if (n == 0)
+                return false;
             read += n;
         }
         return true;
@@ -89,7 +97,10 @@ public sealed class HostileInputTests
         // A Metadata v1 request whose topic array claims a billion entries.
         await AssertClosedAsync(broker.Broker, Frame(3, 1, 1, [0x3B, 0x9A, 0xCA, 0x00]));
         // A Produce v3 request cut off in the middle of its records.
-        await AssertClosedAsync(broker.Broker, Frame(0, 3, 1, [0xFF, 0xFF, 0, 1, 0, 0, 0x75, 0x30, 0, 0, 0, 1, 0, 1, (byte)'t', 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0]));
+        await AssertClosedAsync(
+            broker.Broker,
+            Frame(0, 3, 1, [0xFF, 0xFF, 0, 1, 0, 0, 0x75, 0x30, 0, 0, 0, 1, 0, 1, (byte)'t', 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0])
+        );
 
         await bystander.SendAsync(Frame(18, 2, 99, []));
         var answer = await ReadResponseAsync(bystander);
@@ -112,8 +123,12 @@ public sealed class HostileInputTests
         Assert.Equal(35, BinaryPrimitives.ReadInt16BigEndian(response.AsSpan(4))); // UNSUPPORTED_VERSION, v0 body
         int apis = BinaryPrimitives.ReadInt32BigEndian(response.AsSpan(6));
         Assert.True(apis > 20);
-        bool listsApiVersionsV3 = Enumerable.Range(0, apis).Any(i =>
-            BinaryPrimitives.ReadInt16BigEndian(response.AsSpan(10 + i * 6)) == 18 && BinaryPrimitives.ReadInt16BigEndian(response.AsSpan(14 + i * 6)) == 3);
+        bool listsApiVersionsV3 = Enumerable
+            .Range(0, apis)
+            .Any(i =>
+                BinaryPrimitives.ReadInt16BigEndian(response.AsSpan(10 + i * 6)) == 18
+                && BinaryPrimitives.ReadInt16BigEndian(response.AsSpan(14 + i * 6)) == 3
+            );
         Assert.True(listsApiVersionsV3);
         await AssertHealthyAsync(broker.Broker);
     }
@@ -126,9 +141,28 @@ public sealed class HostileInputTests
         var batch = RawBatches.Plain("hello");
         batch[^1] ^= 0x55; // breaks the CRC
         var body = new MemoryStream();
-        void I16(short v) { Span<byte> b = stackalloc byte[2]; BinaryPrimitives.WriteInt16BigEndian(b, v); body.Write(b); }
-        void I32(int v) { Span<byte> b = stackalloc byte[4]; BinaryPrimitives.WriteInt32BigEndian(b, v); body.Write(b); }
-        I16(-1); I16(-1); I32(30000); I32(1); I16(7); body.Write("guarded"u8); I32(1); I32(0); I32(batch.Length); body.Write(batch);
+        void I16(short v)
+        {
+            Span<byte> b = stackalloc byte[2];
+            BinaryPrimitives.WriteInt16BigEndian(b, v);
+            body.Write(b);
+        }
+        void I32(int v)
+        {
+            Span<byte> b = stackalloc byte[4];
+            BinaryPrimitives.WriteInt32BigEndian(b, v);
+            body.Write(b);
+        }
+        I16(-1);
+        I16(-1);
+        I32(30000);
+        I32(1);
+        I16(7);
+        body.Write("guarded"u8);
+        I32(1);
+        I32(0);
+        I32(batch.Length);
+        body.Write(batch);
         using var s = await ConnectAsync(broker.Broker);
         await s.SendAsync(Frame(0, 3, 11, body.ToArray()));
         var response = await ReadResponseAsync(s);

@@ -12,34 +12,69 @@ public sealed class IdempotenceTests
         using var dir = new TestDirectory();
         await using var broker = await BrokerProcess.StartAsync(dir.Path, "--drop-connections", "0.03");
         // The admin request itself may lose its connection: retry, and an earlier attempt may have succeeded.
-        await Eventually.TrueAsync(() =>
-        {
-            try { Clients.CreateTopicAsync(broker.BootstrapServers, "flaky", 2).GetAwaiter().GetResult(); return true; }
-            catch (Confluent.Kafka.Admin.CreateTopicsException e) when (e.Results[0].Error.Code == Confluent.Kafka.ErrorCode.TopicAlreadyExists) { return true; }
-            catch (KafkaException) { return false; }
-        }, TimeSpan.FromSeconds(60), "the topic to be created");
+        await Eventually.TrueAsync(
+            () =>
+            {
+                try
+                {
+                    Clients.CreateTopicAsync(broker.BootstrapServers, "flaky", 2).GetAwaiter().GetResult();
+                    return true;
+                }
+                catch (Confluent.Kafka.Admin.CreateTopicsException e)
+                    when (e.Results[0].Error.Code == Confluent.Kafka.ErrorCode.TopicAlreadyExists)
+                {
+                    return true;
+                }
+                catch (KafkaException)
+                {
+                    return false;
+                }
+            },
+            TimeSpan.FromSeconds(60),
+            "the topic to be created"
+        );
 
         const int count = 3000;
         var errors = 0;
-        using (var producer = Clients.Producer(broker.BootstrapServers, c =>
-        {
-            c.EnableIdempotence = true;
-            c.Acks = Acks.All;
-            c.LingerMs = 2;
-            c.BatchNumMessages = 50;
-            c.MessageTimeoutMs = 120_000;
-            c.ReconnectBackoffMs = 10;
-            c.ReconnectBackoffMaxMs = 100;
-        }))
+        using (
+            var producer = Clients.Producer(
+                broker.BootstrapServers,
+                c =>
+                {
+                    c.EnableIdempotence = true;
+                    c.Acks = Acks.All;
+                    c.LingerMs = 2;
+                    c.BatchNumMessages = 50;
+                    c.MessageTimeoutMs = 120_000;
+                    c.ReconnectBackoffMs = 10;
+                    c.ReconnectBackoffMaxMs = 100;
+                }
+            )
+        )
         {
             for (int i = 0; i < count; i++)
-                producer.Produce(new TopicPartition("flaky", i % 2), new Message<string, string> { Key = "k", Value = i.ToString() },
-                    r => { if (r.Error.IsError) Interlocked.Increment(ref errors); });
+                producer.Produce(
+                    new TopicPartition("flaky", i % 2),
+                    new Message<string, string> { Key = "k", Value = i.ToString() },
+                    r =>
+                    {
+                        if (r.Error.IsError)
+                            Interlocked.Increment(ref errors);
+                    }
+                );
             Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(120)));
         }
         Assert.Equal(0, errors);
 
-        using var consumer = Clients.Consumer(broker.BootstrapServers, "check", configure: c => { c.ReconnectBackoffMs = 10; c.ReconnectBackoffMaxMs = 100; });
+        using var consumer = Clients.Consumer(
+            broker.BootstrapServers,
+            "check",
+            configure: c =>
+            {
+                c.ReconnectBackoffMs = 10;
+                c.ReconnectBackoffMaxMs = 100;
+            }
+        );
         var records = Clients.ReadAll(consumer, "flaky", 2, minCount: count, timeout: TimeSpan.FromSeconds(120));
         foreach (var p in new[] { 0, 1 })
         {

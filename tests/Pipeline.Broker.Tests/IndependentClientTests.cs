@@ -30,6 +30,7 @@ public sealed class IndependentClientTests(IndependentClientTests.Broker broker)
         }
 
         public async Task InitializeAsync() => Server = await InProcessBroker.StartAsync();
+
         public async Task DisposeAsync() => await Server.DisposeAsync();
     }
 
@@ -119,12 +120,30 @@ public sealed class IndependentClientTests(IndependentClientTests.Broker broker)
         var topic = js.GetProperty("configs").GetProperty("topic").GetProperty("entries");
         string[] kafkaTopicConfigs =
         [
-            "cleanup.policy", "compression.type", "delete.retention.ms", "file.delete.delay.ms", "flush.messages", "flush.ms",
-            "index.interval.bytes", "max.compaction.lag.ms", "max.message.bytes", "message.timestamp.type", "min.cleanable.dirty.ratio",
-            "min.compaction.lag.ms", "min.insync.replicas", "preallocate", "retention.bytes", "retention.ms", "segment.bytes",
-            "segment.index.bytes", "segment.jitter.ms", "segment.ms", "unclean.leader.election.enable",
+            "cleanup.policy",
+            "compression.type",
+            "delete.retention.ms",
+            "file.delete.delay.ms",
+            "flush.messages",
+            "flush.ms",
+            "index.interval.bytes",
+            "max.compaction.lag.ms",
+            "max.message.bytes",
+            "message.timestamp.type",
+            "min.cleanable.dirty.ratio",
+            "min.compaction.lag.ms",
+            "min.insync.replicas",
+            "preallocate",
+            "retention.bytes",
+            "retention.ms",
+            "segment.bytes",
+            "segment.index.bytes",
+            "segment.jitter.ms",
+            "segment.ms",
+            "unclean.leader.election.enable",
         ];
-        foreach (var name in kafkaTopicConfigs) Assert.True(topic.TryGetProperty(name, out _), $"topic config {name} is missing");
+        foreach (var name in kafkaTopicConfigs)
+            Assert.True(topic.TryGetProperty(name, out _), $"topic config {name} is missing");
         AssertEntry(topic, "compression.type", "producer", 5, [("compression.type", "producer", 5)]);
         AssertEntry(topic, "min.insync.replicas", "1", 5, [("min.insync.replicas", "1", 5)]);
         // The embedded broker's message.max.bytes is 8 MiB (Kafka's default is 1048588): a static broker setting.
@@ -140,8 +159,14 @@ public sealed class IndependentClientTests(IndependentClientTests.Broker broker)
 
         // kafka-python reads the same answer through its own decoder (v1).
         var py = (await broker.KafkaPythonFaults.Value).GetProperty("describe_configs");
-        Assert.Equal("producer", py.GetProperty("topic").GetProperty("entries").GetProperty("compression.type").GetProperty("value").GetString());
-        Assert.Equal("1", py.GetProperty("broker").GetProperty("entries").GetProperty("default.replication.factor").GetProperty("value").GetString());
+        Assert.Equal(
+            "producer",
+            py.GetProperty("topic").GetProperty("entries").GetProperty("compression.type").GetProperty("value").GetString()
+        );
+        Assert.Equal(
+            "1",
+            py.GetProperty("broker").GetProperty("entries").GetProperty("default.replication.factor").GetProperty("value").GetString()
+        );
     }
 
     private static void AssertEntry(JsonElement entries, string name, string value, int source, (string, string, int)[] synonyms)
@@ -150,7 +175,10 @@ public sealed class IndependentClientTests(IndependentClientTests.Broker broker)
         Assert.Equal(value, e.GetProperty("value").GetString());
         Assert.Equal(source, e.GetProperty("source").GetInt32());
         Assert.Equal(source == 5, e.GetProperty("isDefault").GetBoolean());
-        var actual = e.GetProperty("synonyms").EnumerateArray().Select(s => (s[0].GetString()!, s[1].GetString()!, s[2].GetInt32())).ToArray();
+        var actual = e.GetProperty("synonyms")
+            .EnumerateArray()
+            .Select(s => (s[0].GetString()!, s[1].GetString()!, s[2].GetInt32()))
+            .ToArray();
         Assert.Equal(synonyms, actual);
     }
 
@@ -189,7 +217,10 @@ public sealed class IndependentClientTests(IndependentClientTests.Broker broker)
         Assert.Equal(300, ends.Sum(e => e.Item2));
         Assert.Equal(ends, r.GetProperty("committed").EnumerateArray().Select(p => (p[0].GetInt32(), p[1].GetInt64())));
         // read_committed: the aborted record is never delivered, the committed ones in order.
-        Assert.Equal(["committed-1", "committed-2", "committed-3"], r.GetProperty("transactional").EnumerateArray().Select(v => v.GetString()));
+        Assert.Equal(
+            ["committed-1", "committed-2", "committed-3"],
+            r.GetProperty("transactional").EnumerateArray().Select(v => v.GetString())
+        );
         // consume-transform-produce: the copy and the group's offsets were committed together.
         Assert.Equal(300, r.GetProperty("copied").GetInt32());
         Assert.Equal(ends, r.GetProperty("copierOffsets").EnumerateArray().Select(p => (p[0].GetInt32(), p[1].GetInt64())));

@@ -9,16 +9,28 @@ public sealed class OffsetsForTimesTests
 
     private static async Task ProduceTimedAsync(string bootstrap, string topic, CompressionType compression, int count, int perBatch)
     {
-        using var producer = Clients.Producer(bootstrap, c => { c.CompressionType = compression; c.LingerMs = 1000; c.BatchNumMessages = perBatch; });
+        using var producer = Clients.Producer(
+            bootstrap,
+            c =>
+            {
+                c.CompressionType = compression;
+                c.LingerMs = 1000;
+                c.BatchNumMessages = perBatch;
+            }
+        );
         for (int i = 0; i < count; i++)
         {
-            producer.Produce(topic, new Message<string, string>
-            {
-                Key = "k",
-                Value = $"v{i}",
-                Timestamp = new Timestamp(T0.AddSeconds(i)),
-            });
-            if ((i + 1) % perBatch == 0) producer.Flush();
+            producer.Produce(
+                topic,
+                new Message<string, string>
+                {
+                    Key = "k",
+                    Value = $"v{i}",
+                    Timestamp = new Timestamp(T0.AddSeconds(i)),
+                }
+            );
+            if ((i + 1) % perBatch == 0)
+                producer.Flush();
         }
         producer.Flush();
         await Task.CompletedTask;
@@ -35,14 +47,14 @@ public sealed class OffsetsForTimesTests
         await ProduceTimedAsync(broker.BootstrapServers, "ticks", compression, count: 20, perBatch: 5);
 
         using var consumer = Clients.Consumer(broker.BootstrapServers, "times");
-        long OffsetFor(DateTime t) => consumer.OffsetsForTimes(
-            [new TopicPartitionTimestamp("ticks", 0, new Timestamp(t))], TimeSpan.FromSeconds(10))[0].Offset.Value;
+        long OffsetFor(DateTime t) =>
+            consumer.OffsetsForTimes([new TopicPartitionTimestamp("ticks", 0, new Timestamp(t))], TimeSpan.FromSeconds(10))[0].Offset.Value;
 
         Assert.Equal(0, OffsetFor(T0.AddSeconds(-100)));
         Assert.Equal(0, OffsetFor(T0));
-        Assert.Equal(7, OffsetFor(T0.AddSeconds(7)));          // exact match inside the second batch
-        Assert.Equal(8, OffsetFor(T0.AddSeconds(7.5)));        // between records: the next one
-        Assert.Equal(10, OffsetFor(T0.AddSeconds(9.2)));       // across a batch boundary
+        Assert.Equal(7, OffsetFor(T0.AddSeconds(7))); // exact match inside the second batch
+        Assert.Equal(8, OffsetFor(T0.AddSeconds(7.5))); // between records: the next one
+        Assert.Equal(10, OffsetFor(T0.AddSeconds(9.2))); // across a batch boundary
         Assert.Equal(19, OffsetFor(T0.AddSeconds(19)));
         Assert.Equal(Offset.End.Value, OffsetFor(T0.AddSeconds(20))); // after every record: -1
     }
@@ -55,7 +67,10 @@ public sealed class OffsetsForTimesTests
         await ProduceTimedAsync(broker.BootstrapServers, "ticks", CompressionType.Lz4, count: 10, perBatch: 3);
         await broker.RestartAsync();
         using var consumer = Clients.Consumer(broker.BootstrapServers, "times");
-        var result = consumer.OffsetsForTimes([new TopicPartitionTimestamp("ticks", 0, new Timestamp(T0.AddSeconds(4)))], TimeSpan.FromSeconds(10));
+        var result = consumer.OffsetsForTimes(
+            [new TopicPartitionTimestamp("ticks", 0, new Timestamp(T0.AddSeconds(4)))],
+            TimeSpan.FromSeconds(10)
+        );
         Assert.Equal(4, result[0].Offset.Value);
     }
 }

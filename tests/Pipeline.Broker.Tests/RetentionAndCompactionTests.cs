@@ -5,7 +5,13 @@ namespace Pipeline.Broker.Tests;
 /// <summary>Scenario 10: time and size retention delete whole old segments; compaction keeps the latest per key.</summary>
 public sealed class RetentionAndCompactionTests
 {
-    private static void ProduceBatches(string bootstrap, string topic, int batches, Func<int, (string Key, string? Value, DateTime? Time)> record, int perBatch = 10)
+    private static void ProduceBatches(
+        string bootstrap,
+        string topic,
+        int batches,
+        Func<int, (string Key, string? Value, DateTime? Time)> record,
+        int perBatch = 10
+    )
     {
         using var producer = Clients.Producer(bootstrap, c => c.LingerMs = 1000);
         int n = 0;
@@ -14,12 +20,15 @@ public sealed class RetentionAndCompactionTests
             for (int i = 0; i < perBatch; i++, n++)
             {
                 var (key, value, time) = record(n);
-                producer.Produce(topic, new Message<string, string>
-                {
-                    Key = key,
-                    Value = value!,
-                    Timestamp = time is { } t ? new Timestamp(t) : Timestamp.Default,
-                });
+                producer.Produce(
+                    topic,
+                    new Message<string, string>
+                    {
+                        Key = key,
+                        Value = value!,
+                        Timestamp = time is { } t ? new Timestamp(t) : Timestamp.Default,
+                    }
+                );
             }
             producer.Flush();
         }
@@ -96,24 +105,34 @@ public sealed class RetentionAndCompactionTests
         await using var broker = await InProcessBroker.StartAsync();
         await broker.CreateTopicAsync("latest", 1, new() { ["cleanup.policy"] = "compact", ["segment.bytes"] = "1200" });
         // 30 rounds over 5 keys; k4 ends with a tombstone.
-        ProduceBatches(broker.BootstrapServers, "latest", 30, i => ($"k{i % 5}", i >= 145 && i % 5 == 4 ? null : $"k{i % 5}@{i / 5}", (DateTime?)null), perBatch: 5);
+        ProduceBatches(
+            broker.BootstrapServers,
+            "latest",
+            30,
+            i => ($"k{i % 5}", i >= 145 && i % 5 == 4 ? null : $"k{i % 5}@{i / 5}", (DateTime?)null),
+            perBatch: 5
+        );
 
         broker.Broker.RunCleanerNow();
-        using var consumer = new ConsumerBuilder<string, string?>(new ConsumerConfig
-        {
-            BootstrapServers = broker.BootstrapServers,
-            GroupId = "r",
-            EnablePartitionEof = true,
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-        }).Build();
+        using var consumer = new ConsumerBuilder<string, string?>(
+            new ConsumerConfig
+            {
+                BootstrapServers = broker.BootstrapServers,
+                GroupId = "r",
+                EnablePartitionEof = true,
+                AutoOffsetReset = AutoOffsetReset.Earliest,
+            }
+        ).Build();
         consumer.Assign(new TopicPartitionOffset("latest", 0, Offset.Beginning));
         var read = new List<(long Offset, string Key, string? Value)>();
         var until = DateTime.UtcNow.AddSeconds(30);
         while (DateTime.UtcNow < until)
         {
             var r = consumer.Consume(100);
-            if (r is null) continue;
-            if (r.IsPartitionEOF) break;
+            if (r is null)
+                continue;
+            if (r.IsPartitionEOF)
+                break;
             read.Add((r.Offset.Value, r.Message.Key, r.Message.Value));
         }
         Assert.True(read.Count < 150 / 2, $"only {150 - read.Count} of 150 records were compacted away");
@@ -131,7 +150,16 @@ public sealed class RetentionAndCompactionTests
     public async Task Compaction_drops_tombstones_older_than_delete_retention_ms()
     {
         await using var broker = await InProcessBroker.StartAsync();
-        await broker.CreateTopicAsync("forget", 1, new() { ["cleanup.policy"] = "compact", ["segment.bytes"] = "600", ["delete.retention.ms"] = "60000" });
+        await broker.CreateTopicAsync(
+            "forget",
+            1,
+            new()
+            {
+                ["cleanup.policy"] = "compact",
+                ["segment.bytes"] = "600",
+                ["delete.retention.ms"] = "60000",
+            }
+        );
         var old = DateTime.UtcNow.AddHours(-1);
         // k0 and k1 written then deleted an hour ago (record time); k2 deleted just now; then filler to close the segments.
         ProduceBatches(broker.BootstrapServers, "forget", 1, i => ($"k{i}", "v", (DateTime?)old), perBatch: 3);
@@ -140,24 +168,28 @@ public sealed class RetentionAndCompactionTests
         ProduceBatches(broker.BootstrapServers, "forget", 10, i => ($"filler{i}", "x", (DateTime?)null), perBatch: 5);
 
         broker.Broker.RunCleanerNow();
-        using var consumer = new ConsumerBuilder<string, string?>(new ConsumerConfig
-        {
-            BootstrapServers = broker.BootstrapServers,
-            GroupId = "r",
-            EnablePartitionEof = true,
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-        }).Build();
+        using var consumer = new ConsumerBuilder<string, string?>(
+            new ConsumerConfig
+            {
+                BootstrapServers = broker.BootstrapServers,
+                GroupId = "r",
+                EnablePartitionEof = true,
+                AutoOffsetReset = AutoOffsetReset.Earliest,
+            }
+        ).Build();
         consumer.Assign(new TopicPartitionOffset("forget", 0, Offset.Beginning));
         var keys = new List<(string Key, string? Value)>();
         var until = DateTime.UtcNow.AddSeconds(30);
         while (DateTime.UtcNow < until)
         {
             var r = consumer.Consume(100);
-            if (r is null) continue;
-            if (r.IsPartitionEOF) break;
+            if (r is null)
+                continue;
+            if (r.IsPartitionEOF)
+                break;
             keys.Add((r.Message.Key, r.Message.Value));
         }
-        Assert.DoesNotContain(keys, k => k.Key is "k0" or "k1");      // values superseded, old tombstones expired
-        Assert.Contains(keys, k => k.Key == "k2" && k.Value is null);  // a recent tombstone stays
+        Assert.DoesNotContain(keys, k => k.Key is "k0" or "k1"); // values superseded, old tombstones expired
+        Assert.Contains(keys, k => k.Key == "k2" && k.Value is null); // a recent tombstone stays
     }
 }

@@ -7,7 +7,14 @@ namespace Pipeline.Broker.Tests;
 public sealed class TransactionTests
 {
     private static IProducer<string, string> TxnProducer(string bootstrap, string txnId) =>
-        Clients.Producer(bootstrap, c => { c.TransactionalId = txnId; c.TransactionTimeoutMs = 30_000; });
+        Clients.Producer(
+            bootstrap,
+            c =>
+            {
+                c.TransactionalId = txnId;
+                c.TransactionTimeoutMs = 30_000;
+            }
+        );
 
     [Fact]
     public async Task Read_committed_consumer_sees_only_committed_records_and_read_uncommitted_sees_both()
@@ -18,11 +25,13 @@ public sealed class TransactionTests
         {
             producer.InitTransactions(TimeSpan.FromSeconds(30));
             producer.BeginTransaction();
-            for (int i = 0; i < 3; i++) producer.Produce("orders", new Message<string, string> { Key = "k", Value = $"aborted-{i}" });
+            for (int i = 0; i < 3; i++)
+                producer.Produce("orders", new Message<string, string> { Key = "k", Value = $"aborted-{i}" });
             producer.Flush();
             producer.AbortTransaction(TimeSpan.FromSeconds(30));
             producer.BeginTransaction();
-            for (int i = 0; i < 3; i++) producer.Produce("orders", new Message<string, string> { Key = "k", Value = $"committed-{i}" });
+            for (int i = 0; i < 3; i++)
+                producer.Produce("orders", new Message<string, string> { Key = "k", Value = $"committed-{i}" });
             producer.CommitTransaction(TimeSpan.FromSeconds(30));
         }
 
@@ -43,7 +52,19 @@ public sealed class TransactionTests
     {
         await using var broker = await InProcessBroker.StartAsync();
         await broker.CreateTopicAsync("payments");
-        using (var zombie = TestHost.Start("produce-txn", "--bootstrap", broker.BootstrapServers, "--topic", "payments", "--txn-id", "pay-1", "--count", "5"))
+        using (
+            var zombie = TestHost.Start(
+                "produce-txn",
+                "--bootstrap",
+                broker.BootstrapServers,
+                "--topic",
+                "payments",
+                "--txn-id",
+                "pay-1",
+                "--count",
+                "5"
+            )
+        )
         {
             await zombie.WaitForLineAsync(l => l == "IN-TXN", TimeSpan.FromSeconds(60), "the producer to write inside its transaction");
             zombie.Kill();
@@ -70,7 +91,21 @@ public sealed class TransactionTests
     {
         await using var broker = await InProcessBroker.StartAsync();
         await broker.CreateTopicAsync("slow");
-        using (var zombie = TestHost.Start("produce-txn", "--bootstrap", broker.BootstrapServers, "--topic", "slow", "--txn-id", "slow-1", "--count", "3", "--txn-timeout-ms", "2000"))
+        using (
+            var zombie = TestHost.Start(
+                "produce-txn",
+                "--bootstrap",
+                broker.BootstrapServers,
+                "--topic",
+                "slow",
+                "--txn-id",
+                "slow-1",
+                "--count",
+                "3",
+                "--txn-timeout-ms",
+                "2000"
+            )
+        )
         {
             await zombie.WaitForLineAsync(l => l == "IN-TXN", TimeSpan.FromSeconds(60), "the producer to write inside its transaction");
             zombie.Kill();
@@ -129,8 +164,12 @@ public sealed class TransactionTests
             first.Produce("fence", new Message<string, string> { Key = "k", Value = "from-first-again" });
             first.CommitTransaction(TimeSpan.FromSeconds(30));
         });
-        Assert.True(error.Error.IsFatal || error.Error.Code is Confluent.Kafka.ErrorCode.InvalidProducerEpoch or Confluent.Kafka.ErrorCode.Local_Fenced
-            || error.Message.Contains("fenced", StringComparison.OrdinalIgnoreCase), $"expected fencing, got {error.Error}");
+        Assert.True(
+            error.Error.IsFatal
+                || error.Error.Code is Confluent.Kafka.ErrorCode.InvalidProducerEpoch or Confluent.Kafka.ErrorCode.Local_Fenced
+                || error.Message.Contains("fenced", StringComparison.OrdinalIgnoreCase),
+            $"expected fencing, got {error.Error}"
+        );
 
         second.BeginTransaction();
         second.Produce("fence", new Message<string, string> { Key = "k", Value = "from-second" });
@@ -148,7 +187,8 @@ public sealed class TransactionTests
         await broker.CreateTopicAsync("out");
         using (var plain = Clients.Producer(broker.BootstrapServers))
         {
-            for (int i = 0; i < 10; i++) plain.Produce("in", new Message<string, string> { Key = "k", Value = $"in-{i}" });
+            for (int i = 0; i < 10; i++)
+                plain.Produce("in", new Message<string, string> { Key = "k", Value = $"in-{i}" });
             plain.Flush();
         }
         var tp = new TopicPartition("in", 0);
@@ -160,17 +200,20 @@ public sealed class TransactionTests
             var batch = new List<ConsumeResult<string, string>>();
             var deadline = DateTime.UtcNow.AddSeconds(30);
             while (batch.Count < 10 && DateTime.UtcNow < deadline)
-                if (consumer.Consume(100) is { IsPartitionEOF: false } r) batch.Add(r);
+                if (consumer.Consume(100) is { IsPartitionEOF: false } r)
+                    batch.Add(r);
             Assert.Equal(10, batch.Count);
 
             producer.BeginTransaction();
-            foreach (var r in batch.Take(5)) producer.Produce("out", new Message<string, string> { Key = "k", Value = r.Message.Value });
+            foreach (var r in batch.Take(5))
+                producer.Produce("out", new Message<string, string> { Key = "k", Value = r.Message.Value });
             producer.SendOffsetsToTransaction([new TopicPartitionOffset(tp, 5)], consumer.ConsumerGroupMetadata, TimeSpan.FromSeconds(30));
             producer.AbortTransaction(TimeSpan.FromSeconds(30));
             Assert.Equal(Offset.Unset, consumer.Committed([tp], TimeSpan.FromSeconds(10))[0].Offset);
 
             producer.BeginTransaction();
-            foreach (var r in batch.Take(5)) producer.Produce("out", new Message<string, string> { Key = "k", Value = r.Message.Value });
+            foreach (var r in batch.Take(5))
+                producer.Produce("out", new Message<string, string> { Key = "k", Value = r.Message.Value });
             producer.SendOffsetsToTransaction([new TopicPartitionOffset(tp, 5)], consumer.ConsumerGroupMetadata, TimeSpan.FromSeconds(30));
             producer.CommitTransaction(TimeSpan.FromSeconds(30));
             Assert.Equal(5, consumer.Committed([tp], TimeSpan.FromSeconds(10))[0].Offset.Value);
@@ -183,7 +226,8 @@ public sealed class TransactionTests
         ConsumeResult<string, string>? first = null;
         var until = DateTime.UtcNow.AddSeconds(30);
         while (first is null && DateTime.UtcNow < until)
-            if (restarted.Consume(100) is { IsPartitionEOF: false } r) first = r;
+            if (restarted.Consume(100) is { IsPartitionEOF: false } r)
+                first = r;
         Assert.NotNull(first);
         Assert.Equal(5, first!.Offset.Value);
         restarted.Close();
@@ -198,16 +242,20 @@ public sealed class TransactionTests
         using var dir = new TestDirectory();
         await using var broker = await BrokerProcess.StartAsync(dir.Path);
         await Clients.CreateTopicAsync(broker.BootstrapServers, "durable-txn");
-        using var producer = Clients.Producer(broker.BootstrapServers, c =>
-        {
-            c.TransactionalId = "durable-1";
-            c.TransactionTimeoutMs = 60_000;
-            c.ReconnectBackoffMs = 20;
-            c.ReconnectBackoffMaxMs = 200;
-        });
+        using var producer = Clients.Producer(
+            broker.BootstrapServers,
+            c =>
+            {
+                c.TransactionalId = "durable-1";
+                c.TransactionTimeoutMs = 60_000;
+                c.ReconnectBackoffMs = 20;
+                c.ReconnectBackoffMaxMs = 200;
+            }
+        );
         producer.InitTransactions(TimeSpan.FromSeconds(30));
         producer.BeginTransaction();
-        for (int i = 0; i < 5; i++) producer.Produce("durable-txn", new Message<string, string> { Key = "k", Value = $"v{i}" });
+        for (int i = 0; i < 5; i++)
+            producer.Produce("durable-txn", new Message<string, string> { Key = "k", Value = $"v{i}" });
         producer.Flush();
 
         broker.Kill();
@@ -215,7 +263,10 @@ public sealed class TransactionTests
         producer.CommitTransaction(TimeSpan.FromSeconds(60));
 
         using var consumer = Clients.Consumer(broker.BootstrapServers, "rc", IsolationLevel.ReadCommitted);
-        Assert.Equal(Enumerable.Range(0, 5).Select(i => $"v{i}"), Clients.ReadAll(consumer, "durable-txn", 1, minCount: 5).Select(r => r.Value));
+        Assert.Equal(
+            Enumerable.Range(0, 5).Select(i => $"v{i}"),
+            Clients.ReadAll(consumer, "durable-txn", 1, minCount: 5).Select(r => r.Value)
+        );
     }
 
     [Fact]
@@ -225,19 +276,36 @@ public sealed class TransactionTests
         await broker.CreateTopicAsync("in447", 2);
         using var first = Clients.Consumer(broker.BootstrapServers, "g447", configure: c => c.EnablePartitionEof = false);
         first.Subscribe("in447");
-        await Eventually.TrueAsync(() => { first.Consume(50); return first.Assignment.Count == 2; }, TimeSpan.FromSeconds(30), "the first consumer's assignment");
+        await Eventually.TrueAsync(
+            () =>
+            {
+                first.Consume(50);
+                return first.Assignment.Count == 2;
+            },
+            TimeSpan.FromSeconds(30),
+            "the first consumer's assignment"
+        );
         var stale = first.ConsumerGroupMetadata; // generation N
 
         using var second = Clients.Consumer(broker.BootstrapServers, "g447", configure: c => c.EnablePartitionEof = false);
         second.Subscribe("in447");
-        await Eventually.TrueAsync(() => { first.Consume(50); second.Consume(50); return first.Assignment.Count == 1 && second.Assignment.Count == 1; },
-            TimeSpan.FromSeconds(60), "the rebalance to generation N+1");
+        await Eventually.TrueAsync(
+            () =>
+            {
+                first.Consume(50);
+                second.Consume(50);
+                return first.Assignment.Count == 1 && second.Assignment.Count == 1;
+            },
+            TimeSpan.FromSeconds(60),
+            "the rebalance to generation N+1"
+        );
 
         using var producer = TxnProducer(broker.BootstrapServers, "fenced-by-generation");
         producer.InitTransactions(TimeSpan.FromSeconds(30));
         producer.BeginTransaction();
         Assert.ThrowsAny<KafkaException>(() =>
-            producer.SendOffsetsToTransaction([new TopicPartitionOffset("in447", 0, 1)], stale, TimeSpan.FromSeconds(30)));
+            producer.SendOffsetsToTransaction([new TopicPartitionOffset("in447", 0, 1)], stale, TimeSpan.FromSeconds(30))
+        );
         producer.AbortTransaction(TimeSpan.FromSeconds(30));
 
         // The current generation's metadata is accepted.
@@ -259,7 +327,15 @@ public sealed class TransactionTests
         using (var member = Clients.Consumer(broker.BootstrapServers, "gleft", configure: c => c.EnablePartitionEof = false))
         {
             member.Subscribe("left447");
-            await Eventually.TrueAsync(() => { member.Consume(50); return member.Assignment.Count == 1; }, TimeSpan.FromSeconds(30), "the assignment");
+            await Eventually.TrueAsync(
+                () =>
+                {
+                    member.Consume(50);
+                    return member.Assignment.Count == 1;
+                },
+                TimeSpan.FromSeconds(30),
+                "the assignment"
+            );
             stale = member.ConsumerGroupMetadata;
             member.Close(); // leaves the group: it is empty now
         }
@@ -268,7 +344,8 @@ public sealed class TransactionTests
         producer.InitTransactions(TimeSpan.FromSeconds(30));
         producer.BeginTransaction();
         Assert.ThrowsAny<KafkaException>(() =>
-            producer.SendOffsetsToTransaction([new TopicPartitionOffset("left447", 0, 1)], stale, TimeSpan.FromSeconds(30)));
+            producer.SendOffsetsToTransaction([new TopicPartitionOffset("left447", 0, 1)], stale, TimeSpan.FromSeconds(30))
+        );
         producer.AbortTransaction(TimeSpan.FromSeconds(30));
 
         // Nothing was committed for the group, and the broker still serves the group afterwards.
@@ -285,10 +362,26 @@ public sealed class TransactionTests
         const int count = 50_000;
         using (var producer = Clients.Producer(broker.BootstrapServers, c => c.LingerMs = 5))
         {
-            for (int i = 0; i < count; i++) producer.Produce("eos-in", new Message<string, string> { Key = $"k{i % 97}", Value = $"v{i}" });
+            for (int i = 0; i < count; i++)
+                producer.Produce("eos-in", new Message<string, string> { Key = $"k{i % 97}", Value = $"v{i}" });
             producer.Flush();
         }
-        string[] copierArgs = ["copy", "--bootstrap", broker.BootstrapServers, "--in", "eos-in", "--out", "eos-out", "--group", "eos", "--txn-id", "eos-copier", "--session-ms", "3000"];
+        string[] copierArgs =
+        [
+            "copy",
+            "--bootstrap",
+            broker.BootstrapServers,
+            "--in",
+            "eos-in",
+            "--out",
+            "eos-out",
+            "--group",
+            "eos",
+            "--txn-id",
+            "eos-copier",
+            "--session-ms",
+            "3000",
+        ];
         using (var first = TestHost.Start(copierArgs))
         {
             await first.WaitForLineAsync(l => l.StartsWith("COMMITTED "), TimeSpan.FromSeconds(60), "the first copier to commit");
@@ -299,12 +392,18 @@ public sealed class TransactionTests
         using var second = TestHost.Start(copierArgs);
         using var check = Clients.Consumer(broker.BootstrapServers, "eos");
         var inputs = Enumerable.Range(0, 4).Select(p => new TopicPartition("eos-in", p)).ToList();
-        await Eventually.TrueAsync(() => check.Committed(inputs, TimeSpan.FromSeconds(10)).Sum(c => Math.Max(c.Offset.Value, 0)) == count,
-            TimeSpan.FromSeconds(120), "the copier group to commit every input offset");
+        await Eventually.TrueAsync(
+            () => check.Committed(inputs, TimeSpan.FromSeconds(10)).Sum(c => Math.Max(c.Offset.Value, 0)) == count,
+            TimeSpan.FromSeconds(120),
+            "the copier group to commit every input offset"
+        );
         await second.StopAsync(sigterm: false);
 
         using var reader = Clients.Consumer(broker.BootstrapServers, "eos-verify", IsolationLevel.ReadCommitted);
-        var copied = Clients.ReadAll(reader, "eos-out", 4, minCount: count, timeout: TimeSpan.FromSeconds(60)).Select(r => r.Value).ToList();
+        var copied = Clients
+            .ReadAll(reader, "eos-out", 4, minCount: count, timeout: TimeSpan.FromSeconds(60))
+            .Select(r => r.Value)
+            .ToList();
         Assert.Equal(count, copied.Count);
         Assert.Equal(Enumerable.Range(0, count).Select(i => $"v{i}").Order(), copied.Order());
     }
@@ -315,33 +414,108 @@ public sealed class TransactionTests
         using var dir = new TestDirectory();
         await using var broker = await BrokerProcess.StartAsync(dir.Path, "--drop-connections", "0.03");
         foreach (var topic in new[] { "flaky-in", "flaky-out" })
-            await Eventually.TrueAsync(() =>
-            {
-                try { Clients.CreateTopicAsync(broker.BootstrapServers, topic, 2).GetAwaiter().GetResult(); return true; }
-                catch (Confluent.Kafka.Admin.CreateTopicsException e) when (e.Results[0].Error.Code == Confluent.Kafka.ErrorCode.TopicAlreadyExists) { return true; }
-                catch (KafkaException) { return false; }
-            }, TimeSpan.FromSeconds(60), $"{topic} to be created");
+            await Eventually.TrueAsync(
+                () =>
+                {
+                    try
+                    {
+                        Clients.CreateTopicAsync(broker.BootstrapServers, topic, 2).GetAwaiter().GetResult();
+                        return true;
+                    }
+                    catch (Confluent.Kafka.Admin.CreateTopicsException e)
+                        when (e.Results[0].Error.Code == Confluent.Kafka.ErrorCode.TopicAlreadyExists)
+                    {
+                        return true;
+                    }
+                    catch (KafkaException)
+                    {
+                        return false;
+                    }
+                },
+                TimeSpan.FromSeconds(60),
+                $"{topic} to be created"
+            );
         const int count = 10_000;
-        using (var producer = Clients.Producer(broker.BootstrapServers, c => { c.EnableIdempotence = true; c.MessageTimeoutMs = 120_000; c.ReconnectBackoffMs = 10; c.ReconnectBackoffMaxMs = 200; }))
+        using (
+            var producer = Clients.Producer(
+                broker.BootstrapServers,
+                c =>
+                {
+                    c.EnableIdempotence = true;
+                    c.MessageTimeoutMs = 120_000;
+                    c.ReconnectBackoffMs = 10;
+                    c.ReconnectBackoffMaxMs = 200;
+                }
+            )
+        )
         {
-            for (int i = 0; i < count; i++) producer.Produce("flaky-in", new Message<string, string> { Key = $"k{i % 31}", Value = $"v{i}" });
+            for (int i = 0; i < count; i++)
+                producer.Produce("flaky-in", new Message<string, string> { Key = $"k{i % 31}", Value = $"v{i}" });
             Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(120)));
         }
-        using var copier = TestHost.Start("copy", "--bootstrap", broker.BootstrapServers, "--in", "flaky-in", "--out", "flaky-out",
-            "--group", "flaky", "--txn-id", "flaky-copier", "--session-ms", "6000", "--max-per-txn", "100");
-        using var check = Clients.Consumer(broker.BootstrapServers, "flaky", configure: c => { c.ReconnectBackoffMs = 10; c.ReconnectBackoffMaxMs = 200; });
+        using var copier = TestHost.Start(
+            "copy",
+            "--bootstrap",
+            broker.BootstrapServers,
+            "--in",
+            "flaky-in",
+            "--out",
+            "flaky-out",
+            "--group",
+            "flaky",
+            "--txn-id",
+            "flaky-copier",
+            "--session-ms",
+            "6000",
+            "--max-per-txn",
+            "100"
+        );
+        using var check = Clients.Consumer(
+            broker.BootstrapServers,
+            "flaky",
+            configure: c =>
+            {
+                c.ReconnectBackoffMs = 10;
+                c.ReconnectBackoffMaxMs = 200;
+            }
+        );
         var inputs = Enumerable.Range(0, 2).Select(p => new TopicPartition("flaky-in", p)).ToList();
-        await Eventually.TrueAsync(() =>
-        {
-            if (copier.HasExited) throw new InvalidOperationException("copier died: " + string.Join("\n", copier.Output.TakeLast(10)));
-            try { return check.Committed(inputs, TimeSpan.FromSeconds(10)).Sum(c => Math.Max(c.Offset.Value, 0)) == count; }
-            catch (KafkaException) { return false; }
-        }, TimeSpan.FromSeconds(180), "the copier to commit every input offset");
+        await Eventually.TrueAsync(
+            () =>
+            {
+                if (copier.HasExited)
+                    throw new InvalidOperationException("copier died: " + string.Join("\n", copier.Output.TakeLast(10)));
+                try
+                {
+                    return check.Committed(inputs, TimeSpan.FromSeconds(10)).Sum(c => Math.Max(c.Offset.Value, 0)) == count;
+                }
+                catch (KafkaException)
+                {
+                    return false;
+                }
+            },
+            TimeSpan.FromSeconds(180),
+            "the copier to commit every input offset"
+        );
         await copier.StopAsync(sigterm: false);
-        Console.WriteLine($"copier aborted {copier.Output.Count(l => l.StartsWith("ABORTED"))} and committed {copier.Output.Count(l => l.StartsWith("COMMITTED"))} transactions");
+        Console.WriteLine(
+            $"copier aborted {copier.Output.Count(l => l.StartsWith("ABORTED"))} and committed {copier.Output.Count(l => l.StartsWith("COMMITTED"))} transactions"
+        );
 
-        using var reader = Clients.Consumer(broker.BootstrapServers, "flaky-verify", IsolationLevel.ReadCommitted, c => { c.ReconnectBackoffMs = 10; c.ReconnectBackoffMaxMs = 200; });
-        var copied = Clients.ReadAll(reader, "flaky-out", 2, minCount: count, timeout: TimeSpan.FromSeconds(120)).Select(r => r.Value).ToList();
+        using var reader = Clients.Consumer(
+            broker.BootstrapServers,
+            "flaky-verify",
+            IsolationLevel.ReadCommitted,
+            c =>
+            {
+                c.ReconnectBackoffMs = 10;
+                c.ReconnectBackoffMaxMs = 200;
+            }
+        );
+        var copied = Clients
+            .ReadAll(reader, "flaky-out", 2, minCount: count, timeout: TimeSpan.FromSeconds(120))
+            .Select(r => r.Value)
+            .ToList();
         Assert.Equal(Enumerable.Range(0, count).Select(i => $"v{i}").Order(), copied.Order());
     }
 

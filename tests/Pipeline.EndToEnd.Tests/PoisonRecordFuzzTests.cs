@@ -25,14 +25,30 @@ public class PoisonRecordFuzzTests
 
     private static readonly ProtoDecimal[] Numbers =
     [
-        ProtoDecimal.From(1m), ProtoDecimal.From(0.00000001m), ProtoDecimal.From(65000.5m), ProtoDecimal.From(0m),
-        ProtoDecimal.From(-1m), ProtoDecimal.From(1e15m), ProtoDecimal.From(decimal.MaxValue), ProtoDecimal.From(1e-28m),
-        ProtoDecimal.From(9_999_999_999_999m), new ProtoDecimal { Lo = 1, Scale = 29 }, new ProtoDecimal { Lo = 1, Hi = uint.MaxValue },
+        ProtoDecimal.From(1m),
+        ProtoDecimal.From(0.00000001m),
+        ProtoDecimal.From(65000.5m),
+        ProtoDecimal.From(0m),
+        ProtoDecimal.From(-1m),
+        ProtoDecimal.From(1e15m),
+        ProtoDecimal.From(decimal.MaxValue),
+        ProtoDecimal.From(1e-28m),
+        ProtoDecimal.From(9_999_999_999_999m),
+        new ProtoDecimal { Lo = 1, Scale = 29 },
+        new ProtoDecimal { Lo = 1, Hi = uint.MaxValue },
     ];
 
     private static readonly long[] Times =
     [
-        T0, T0 + 1, 0, 1, -1, long.MaxValue, long.MinValue, RecordBounds.MinTimeUs - 1, RecordBounds.MaxTimeUs,
+        T0,
+        T0 + 1,
+        0,
+        1,
+        -1,
+        long.MaxValue,
+        long.MinValue,
+        RecordBounds.MinTimeUs - 1,
+        RecordBounds.MaxTimeUs,
         884_541_340_800_000_000L, // the year 30,000
         253_402_300_800_000_000L, // 10000-01-01: one past DateTime.MaxValue
     ];
@@ -42,11 +58,14 @@ public class PoisonRecordFuzzTests
     {
         await using var kafka = await TestKafka.StartAsync(partitions: 2);
         var db = await TestPostgres.CreateDatabaseAsync();
-        var options = PipelineConfiguration.Load(file: null, environment: new Dictionary<string, string?>
-        {
-            ["PIPELINE__SIMULATOR__ENABLED"] = "false",
-            ["PIPELINE__PROCESSING__INSTANCEID"] = "fuzz",
-        });
+        var options = PipelineConfiguration.Load(
+            file: null,
+            environment: new Dictionary<string, string?>
+            {
+                ["PIPELINE__SIMULATOR__ENABLED"] = "false",
+                ["PIPELINE__PROCESSING__INSTANCEID"] = "fuzz",
+            }
+        );
         await using (var ds = NpgsqlDataSource.Create(db))
             await InstrumentRegistry.SyncAsync(ds, options.Instruments);
         using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
@@ -68,9 +87,18 @@ public class PoisonRecordFuzzTests
                 Origin = random.Next(8) == 0 ? (Origin)random.Next(7) : Origin.Import,
             };
             var value = t.ToByteArray();
-            if (random.Next(20) == 0) value = RandomBytes(random, random.Next(1, 64));
-            if (random.Next(40) == 0) value[random.Next(value.Length)] ^= (byte)random.Next(1, 256);
-            records.Add(new() { Key = System.Text.Encoding.UTF8.GetBytes(t.Instrument.Key), Value = value, Headers = MessageHeaders.For<Trade>() });
+            if (random.Next(20) == 0)
+                value = RandomBytes(random, random.Next(1, 64));
+            if (random.Next(40) == 0)
+                value[random.Next(value.Length)] ^= (byte)random.Next(1, 256);
+            records.Add(
+                new()
+                {
+                    Key = System.Text.Encoding.UTF8.GetBytes(t.Instrument.Key),
+                    Value = value,
+                    Headers = MessageHeaders.For<Trade>(),
+                }
+            );
         }
         // A 1.2 MB record (the broker accepts 8 MiB): its dead letter must fit the producer's 1 MB limit.
         var huge = new Trade
@@ -81,7 +109,7 @@ public class PoisonRecordFuzzTests
             Size = ProtoDecimal.From(1m),
             EventTimeUs = T0,
             Origin = Origin.Import,
-            VenueSymbol = new string('x', 1_200_000)
+            VenueSymbol = new string('x', 1_200_000),
         };
         records.Insert(200, new() { Key = System.Text.Encoding.UTF8.GetBytes(Btc.Key), Value = huge.ToByteArray() });
 
@@ -101,13 +129,18 @@ public class PoisonRecordFuzzTests
         using var dead = new KafkaProbe<DeadLetter>(kafka.Settings, TopicCatalog.DeadLetters.Name);
         try
         {
-            await Eventually.TrueAsync(async () =>
-            {
-                if (roles.FirstOrDefault(r => r.IsCompleted) is { } ended) throw new Xunit.Sdk.XunitException($"a role stopped: {ended.Exception}");
-                var v = (await valid.PollAsync()).Count;
-                var d = (await dead.PollAsync()).Count(l => l.SourceTopic == TopicCatalog.RawTrades.Name);
-                return v + d >= records.Count;
-            }, TimeSpan.FromSeconds(120), "every record valid or dead-lettered");
+            await Eventually.TrueAsync(
+                async () =>
+                {
+                    if (roles.FirstOrDefault(r => r.IsCompleted) is { } ended)
+                        throw new Xunit.Sdk.XunitException($"a role stopped: {ended.Exception}");
+                    var v = (await valid.PollAsync()).Count;
+                    var d = (await dead.PollAsync()).Count(l => l.SourceTopic == TopicCatalog.RawTrades.Name);
+                    return v + d >= records.Count;
+                },
+                TimeSpan.FromSeconds(120),
+                "every record valid or dead-lettered"
+            );
             Assert.Equal(records.Count, valid.Received.Count + dead.Received.Count(l => l.SourceTopic == TopicCatalog.RawTrades.Name));
             Assert.Contains(dead.Received, l => l.ReasonCode == "too_large");
             Assert.Contains(dead.Received, l => l.ReasonCode == "time_out_of_range");
@@ -115,11 +148,16 @@ public class PoisonRecordFuzzTests
             Assert.DoesNotContain(dead.Received, l => l.ReasonCode == "processing_failed");
 
             // The sink stores every valid trade once and rejects none of them.
-            await Eventually.TrueAsync(async () =>
-            {
-                if (roles.FirstOrDefault(r => r.IsCompleted) is { } ended) throw new Xunit.Sdk.XunitException($"a role stopped: {ended.Exception}");
-                return await CountAsync(db, "SELECT count(*) FROM trades") == valid.Received.Count;
-            }, TimeSpan.FromSeconds(60), "every valid trade stored");
+            await Eventually.TrueAsync(
+                async () =>
+                {
+                    if (roles.FirstOrDefault(r => r.IsCompleted) is { } ended)
+                        throw new Xunit.Sdk.XunitException($"a role stopped: {ended.Exception}");
+                    return await CountAsync(db, "SELECT count(*) FROM trades") == valid.Received.Count;
+                },
+                TimeSpan.FromSeconds(60),
+                "every valid trade stored"
+            );
             Assert.DoesNotContain(dead.Received, l => l.Processor == "sink");
             Assert.All(roles, r => Assert.False(r.IsCompleted));
         }

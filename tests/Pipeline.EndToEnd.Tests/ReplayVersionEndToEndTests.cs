@@ -39,43 +39,63 @@ public sealed class ReplayVersionEndToEndTests
         for (var i = 0; i < Minutes * 12; i++)
         {
             var t = From.AddSeconds(i * 5 + rng.Next(0, 4)).ToUnixTimeMilliseconds() * 1000;
-            trades.Add(new Trade
-            {
-                Instrument = Btc,
-                TradeId = 5000 + i,
-                VenueSymbol = "BTCUSDT",
-                Origin = Origin.Live,
-                Price = Schemas.V1.Decimal.From(80_000m + rng.Next(-5000, 5000) / 100m),
-                Size = Schemas.V1.Decimal.From(rng.Next(1, 2000) / 1000m),
-                Aggressor = rng.Next(2) == 0 ? AggressorSide.Buy : AggressorSide.Sell,
-                EventTimeUs = t,
-                ReceiveTimeUs = t + 500,
-            });
+            trades.Add(
+                new Trade
+                {
+                    Instrument = Btc,
+                    TradeId = 5000 + i,
+                    VenueSymbol = "BTCUSDT",
+                    Origin = Origin.Live,
+                    Price = Schemas.V1.Decimal.From(80_000m + rng.Next(-5000, 5000) / 100m),
+                    Size = Schemas.V1.Decimal.From(rng.Next(1, 2000) / 1000m),
+                    Aggressor = rng.Next(2) == 0 ? AggressorSide.Buy : AggressorSide.Sell,
+                    EventTimeUs = t,
+                    ReceiveTimeUs = t + 500,
+                }
+            );
         }
         return trades;
     }
 
     /// <summary>The oracle: 1m OHLCV straight from the trades (time order), no pipeline code involved.</summary>
-    private static Dictionary<string, (string Open, string High, string Low, string Close, string Volume, long Count)> Expected(List<Trade> trades) =>
-        trades.OrderBy(t => t.EventTimeUs)
+    private static Dictionary<string, (string Open, string High, string Low, string Close, string Volume, long Count)> Expected(
+        List<Trade> trades
+    ) =>
+        trades
+            .OrderBy(t => t.EventTimeUs)
             .GroupBy(t => t.EventTimeUs / 60_000_000 * 60_000_000)
             .ToDictionary(
-                g => DateTimeOffset.FromUnixTimeMilliseconds(g.Key / 1000).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture),
-                g => (Text(g.First().Price), Text(g.Max(t => t.Price.ToDecimal())), Text(g.Min(t => t.Price.ToDecimal())), Text(g.Last().Price),
-                    Text(g.Sum(t => t.Size.ToDecimal())), (long)g.Count()));
+                g =>
+                    DateTimeOffset
+                        .FromUnixTimeMilliseconds(g.Key / 1000)
+                        .UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture),
+                g =>
+                    (
+                        Text(g.First().Price),
+                        Text(g.Max(t => t.Price.ToDecimal())),
+                        Text(g.Min(t => t.Price.ToDecimal())),
+                        Text(g.Last().Price),
+                        Text(g.Sum(t => t.Size.ToDecimal())),
+                        (long)g.Count()
+                    )
+            );
 
     [Fact]
     public async Task A_replay_requested_over_http_is_run_by_the_worker_and_its_candles_are_served_by_version()
     {
         await using var kafka = await TestKafka.StartAsync(partitions: 2);
         var db = await TestPostgres.CreateDatabaseAsync();
-        var options = PipelineConfiguration.Load(file: null, environment: new Dictionary<string, string?>
-        {
-            ["PIPELINE__API__URLS"] = $"http://127.0.0.1:{FreePort.Next()}",
-            ["PIPELINE__API__APIKEYS__0"] = "k",
-            ["PIPELINE__SIMULATOR__ENABLED"] = "false",
-        });
-        await using (var ds = NpgsqlDataSource.Create(db)) await InstrumentRegistry.SyncAsync(ds, options.Instruments);
+        var options = PipelineConfiguration.Load(
+            file: null,
+            environment: new Dictionary<string, string?>
+            {
+                ["PIPELINE__API__URLS"] = $"http://127.0.0.1:{FreePort.Next()}",
+                ["PIPELINE__API__APIKEYS__0"] = "k",
+                ["PIPELINE__SIMULATOR__ENABLED"] = "false",
+            }
+        );
+        await using (var ds = NpgsqlDataSource.Create(db))
+            await InstrumentRegistry.SyncAsync(ds, options.Instruments);
         using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
         var context = new PipelineContext(options, kafka.Settings, db, loggers);
         var trades = Trades();
@@ -88,28 +108,58 @@ public sealed class ReplayVersionEndToEndTests
         using var http = new HttpClient { BaseAddress = new Uri(options.Api.Urls) };
         using var post = new HttpRequestMessage(HttpMethod.Post, "/replays")
         {
-            Content = JsonContent.Create(new { version = "v2", from = Iso(From), to = Iso(From.AddMinutes(Minutes)), instruments = new[] { Btc.Key }, intervals = new[] { "1m" } }),
+            Content = JsonContent.Create(
+                new
+                {
+                    version = "v2",
+                    from = Iso(From),
+                    to = Iso(From.AddMinutes(Minutes)),
+                    instruments = new[] { Btc.Key },
+                    intervals = new[] { "1m" },
+                }
+            ),
             Headers = { { "X-API-Key", "k" } },
         };
         using (var accepted = await http.SendAsync(post))
             Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
 
-        var status = await Eventually.GetAsync(async () => await http.GetFromJsonAsync<JsonElement>("/replays/v2"),
-            s => s.GetProperty("state").GetString() is "complete" or "failed", TimeSpan.FromSeconds(120), "replay v2 to end");
+        var status = await Eventually.GetAsync(
+            async () => await http.GetFromJsonAsync<JsonElement>("/replays/v2"),
+            s => s.GetProperty("state").GetString() is "complete" or "failed",
+            TimeSpan.FromSeconds(120),
+            "replay v2 to end"
+        );
         Assert.True(status.GetProperty("state").GetString() == "complete", status.ToString());
         Assert.Equal(trades.Count, status.GetProperty("progress").GetProperty("records_done").GetInt64());
         Assert.Equal(1.0, status.GetProperty("progress").GetProperty("fraction").GetDouble());
 
         var page = await http.GetFromJsonAsync<JsonElement>(
-            $"/candles/binance/BTC/USDT/spot/1m?start={Iso(From)}&end={Iso(From.AddMinutes(Minutes))}&version=v2");
-        var served = page.GetProperty("data").EnumerateArray().ToDictionary(c => c.GetProperty("time").GetString()!,
-            c => (c.GetProperty("open").GetString()!, c.GetProperty("high").GetString()!, c.GetProperty("low").GetString()!,
-                c.GetProperty("close").GetString()!, c.GetProperty("volume").GetString()!, c.GetProperty("trade_count").GetInt64()));
+            $"/candles/binance/BTC/USDT/spot/1m?start={Iso(From)}&end={Iso(From.AddMinutes(Minutes))}&version=v2"
+        );
+        var served = page.GetProperty("data")
+            .EnumerateArray()
+            .ToDictionary(
+                c => c.GetProperty("time").GetString()!,
+                c =>
+                    (
+                        c.GetProperty("open").GetString()!,
+                        c.GetProperty("high").GetString()!,
+                        c.GetProperty("low").GetString()!,
+                        c.GetProperty("close").GetString()!,
+                        c.GetProperty("volume").GetString()!,
+                        c.GetProperty("trade_count").GetInt64()
+                    )
+            );
         Assert.Equal(Expected(trades).OrderBy(e => e.Key), served.OrderBy(e => e.Key));
         Assert.All(page.GetProperty("data").EnumerateArray(), c => Assert.True(c.GetProperty("closed").GetBoolean()));
         // The live version has no rows: nothing of the replay leaked into it, and it is still what the API serves by default.
-        var live = await http.GetFromJsonAsync<JsonElement>($"/candles/binance/BTC/USDT/spot/1m?start={Iso(From)}&end={Iso(From.AddMinutes(Minutes))}");
-        Assert.Equal(("live", 0), (live.GetProperty("metadata").GetProperty("version").GetString(), live.GetProperty("data").GetArrayLength()));
+        var live = await http.GetFromJsonAsync<JsonElement>(
+            $"/candles/binance/BTC/USDT/spot/1m?start={Iso(From)}&end={Iso(From.AddMinutes(Minutes))}"
+        );
+        Assert.Equal(
+            ("live", 0),
+            (live.GetProperty("metadata").GetProperty("version").GetString(), live.GetProperty("data").GetArrayLength())
+        );
 
         await stop.CancelAsync();
         await worker;
@@ -121,8 +171,12 @@ public sealed class ReplayVersionEndToEndTests
     {
         await using var kafka = await TestKafka.StartAsync(partitions: 2);
         var db = await TestPostgres.CreateDatabaseAsync();
-        var options = PipelineConfiguration.Load(file: null, environment: new Dictionary<string, string?> { ["PIPELINE__SIMULATOR__ENABLED"] = "false" });
-        await using (var ds = NpgsqlDataSource.Create(db)) await InstrumentRegistry.SyncAsync(ds, options.Instruments);
+        var options = PipelineConfiguration.Load(
+            file: null,
+            environment: new Dictionary<string, string?> { ["PIPELINE__SIMULATOR__ENABLED"] = "false" }
+        );
+        await using (var ds = NpgsqlDataSource.Create(db))
+            await InstrumentRegistry.SyncAsync(ds, options.Instruments);
         using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
         await ProduceAsync(kafka.Settings, Trades());
         var v3 = DataVersion.Parse("v3");
@@ -134,25 +188,40 @@ public sealed class ReplayVersionEndToEndTests
             Instruments = [Btc.Key],
             Processing = new ProcessingOptions { AllowedLatenessMs = options.Processing.AllowedLatenessMs, Indicators = ["rsi(3)"] },
         };
-        var job = await ReplayJob.PlanAsync(kafka.Settings, request, options.Instruments.Select(i => i.ToInstrumentRef().Key).ToList(), loggers);
+        var job = await ReplayJob.PlanAsync(
+            kafka.Settings,
+            request,
+            options.Instruments.Select(i => i.ToInstrumentRef().Key).ToList(),
+            loggers
+        );
 
         var result = await VersionedReplay.RunAsync(kafka.Settings, db, job, null, loggers, CancellationToken.None);
 
         Assert.True(result.Complete);
         // Read at once, no waiting: every record of the version's topics (decoded here) is a row of version v3.
         var topics = new VersionTopics(v3);
-        var candles = ReadAll(kafka.Settings, topics.FinalCandles.Name).Select(Candle.Parser.ParseFrom)
-            .GroupBy(c => (c.Interval, c.OpenTimeUs)).Select(g => g.MaxBy(c => c.Revision)!).ToList();
-        var indicators = ReadAll(kafka.Settings, topics.Indicators.Name).Select(IndicatorValue.Parser.ParseFrom)
-            .Select(i => (i.Interval, i.OpenTimeUs, i.Indicator)).Distinct().Count();
+        var candles = ReadAll(kafka.Settings, topics.FinalCandles.Name)
+            .Select(Candle.Parser.ParseFrom)
+            .GroupBy(c => (c.Interval, c.OpenTimeUs))
+            .Select(g => g.MaxBy(c => c.Revision)!)
+            .ToList();
+        var indicators = ReadAll(kafka.Settings, topics.Indicators.Name)
+            .Select(IndicatorValue.Parser.ParseFrom)
+            .Select(i => (i.Interval, i.OpenTimeUs, i.Indicator))
+            .Distinct()
+            .Count();
         Assert.NotEmpty(candles);
         await using var ds2 = NpgsqlDataSource.Create(db);
         await using (var cmd = ds2.CreateCommand("SELECT interval, time, close::text FROM candles WHERE version = 'v3'"))
         await using (var r = await cmd.ExecuteReaderAsync())
         {
             var rows = new Dictionary<(string, long), string>();
-            while (await r.ReadAsync()) rows[(r.GetString(0), UnixMicros.FromDateTime(r.GetDateTime(1)).Value)] = r.GetString(2);
-            Assert.Equal(candles.ToDictionary(c => (c.Interval, c.OpenTimeUs), c => Text(c.Close)).OrderBy(e => e.Key), rows.OrderBy(e => e.Key));
+            while (await r.ReadAsync())
+                rows[(r.GetString(0), UnixMicros.FromDateTime(r.GetDateTime(1)).Value)] = r.GetString(2);
+            Assert.Equal(
+                candles.ToDictionary(c => (c.Interval, c.OpenTimeUs), c => Text(c.Close)).OrderBy(e => e.Key),
+                rows.OrderBy(e => e.Key)
+            );
         }
         await using (var cmd = ds2.CreateCommand("SELECT count(*) FROM indicators WHERE version = 'v3'"))
             Assert.Equal((long)indicators, (long)(await cmd.ExecuteScalarAsync())!);
@@ -165,12 +234,15 @@ public sealed class ReplayVersionEndToEndTests
     {
         using var producer = new ProducerBuilder<byte[], byte[]>(kafka.Producer("replay-e2e")).Build();
         foreach (var t in trades)
-            producer.Produce(TopicCatalog.ValidTrades.Name, new Message<byte[], byte[]>
-            {
-                Key = Encoding.UTF8.GetBytes(t.Instrument.Key),
-                Value = t.ToByteArray(),
-                Headers = MessageHeaders.For<Trade>(),
-            });
+            producer.Produce(
+                TopicCatalog.ValidTrades.Name,
+                new Message<byte[], byte[]>
+                {
+                    Key = Encoding.UTF8.GetBytes(t.Instrument.Key),
+                    Value = t.ToByteArray(),
+                    Headers = MessageHeaders.For<Trade>(),
+                }
+            );
         producer.Flush(TimeSpan.FromSeconds(30));
         await Task.CompletedTask;
     }
@@ -188,13 +260,17 @@ public sealed class ReplayVersionEndToEndTests
         while (ended.Count < partitions.Count)
         {
             var r = consumer.Consume(TimeSpan.FromSeconds(10)) ?? throw new TimeoutException($"{topic} did not reach its end");
-            if (r.IsPartitionEOF) ended.Add(r.Partition.Value);
-            else values.Add(r.Message.Value);
+            if (r.IsPartitionEOF)
+                ended.Add(r.Partition.Value);
+            else
+                values.Add(r.Message.Value);
         }
         return values;
     }
 
     private static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
     private static string Text(Schemas.V1.Decimal d) => Text(d.ToDecimal());
+
     private static string Text(decimal d) => d.ToString(CultureInfo.InvariantCulture);
 }

@@ -22,29 +22,33 @@ public class TradeToApiTests
 {
     private static readonly DateTimeOffset Minute = new(2025, 3, 14, 9, 26, 0, TimeSpan.Zero);
 
-    private static Trade T(long id, string price, string size, int secondsIntoMinute, AggressorSide side, int minuteOffset = 0) => new()
-    {
-        Instrument = InstrumentRef.Create("binance", "BTC", "USDT", MarketType.Spot),
-        TradeId = id,
-        Price = Schemas.V1.Decimal.From(decimal.Parse(price, System.Globalization.CultureInfo.InvariantCulture)),
-        Size = Schemas.V1.Decimal.From(decimal.Parse(size, System.Globalization.CultureInfo.InvariantCulture)),
-        Aggressor = side,
-        EventTimeUs = Minute.AddMinutes(minuteOffset).AddSeconds(secondsIntoMinute).ToUnixTimeMilliseconds() * 1000 + 123,
-        ReceiveTimeUs = Minute.AddMinutes(minuteOffset).AddSeconds(secondsIntoMinute).ToUnixTimeMilliseconds() * 1000 + 900,
-        Origin = Origin.Import,
-        VenueSymbol = "BTCUSDT",
-    };
+    private static Trade T(long id, string price, string size, int secondsIntoMinute, AggressorSide side, int minuteOffset = 0) =>
+        new()
+        {
+            Instrument = InstrumentRef.Create("binance", "BTC", "USDT", MarketType.Spot),
+            TradeId = id,
+            Price = Schemas.V1.Decimal.From(decimal.Parse(price, System.Globalization.CultureInfo.InvariantCulture)),
+            Size = Schemas.V1.Decimal.From(decimal.Parse(size, System.Globalization.CultureInfo.InvariantCulture)),
+            Aggressor = side,
+            EventTimeUs = Minute.AddMinutes(minuteOffset).AddSeconds(secondsIntoMinute).ToUnixTimeMilliseconds() * 1000 + 123,
+            ReceiveTimeUs = Minute.AddMinutes(minuteOffset).AddSeconds(secondsIntoMinute).ToUnixTimeMilliseconds() * 1000 + 900,
+            Origin = Origin.Import,
+            VenueSymbol = "BTCUSDT",
+        };
 
     [Fact]
     public async Task Trades_published_raw_come_back_as_a_closed_1m_candle_through_the_api()
     {
         await using var kafka = await TestKafka.StartAsync(partitions: 2);
         var db = await TestPostgres.CreateDatabaseAsync();
-        var options = PipelineConfiguration.Load(file: null, environment: new Dictionary<string, string?>
-        {
-            ["PIPELINE__API__URLS"] = $"http://127.0.0.1:{FreePort.Next()}",
-            ["PIPELINE__SIMULATOR__ENABLED"] = "false",
-        });
+        var options = PipelineConfiguration.Load(
+            file: null,
+            environment: new Dictionary<string, string?>
+            {
+                ["PIPELINE__API__URLS"] = $"http://127.0.0.1:{FreePort.Next()}",
+                ["PIPELINE__SIMULATOR__ENABLED"] = "false",
+            }
+        );
         await using (var ds = NpgsqlDataSource.Create(db))
             await InstrumentRegistry.SyncAsync(ds, options.Instruments);
         using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
@@ -61,12 +65,22 @@ public class TradeToApiTests
             // Trades well after the minute move the watermark past its end, so it closes.
             T(1006, "101.00", "0.01", 5, AggressorSide.Buy, minuteOffset: 10),
         };
-        using (var producer = new ProducerBuilder<string, Trade>(kafka.Settings.Producer("e2e"))
-                   .SetValueSerializer(ProtobufSerializer<Trade>.Instance).Build())
+        using (
+            var producer = new ProducerBuilder<string, Trade>(kafka.Settings.Producer("e2e"))
+                .SetValueSerializer(ProtobufSerializer<Trade>.Instance)
+                .Build()
+        )
         {
             foreach (var t in trades)
-                await producer.ProduceAsync(TopicCatalog.RawTrades.Name,
-                    new Message<string, Trade> { Key = t.Instrument.Key, Value = t, Headers = MessageHeaders.For<Trade>() });
+                await producer.ProduceAsync(
+                    TopicCatalog.RawTrades.Name,
+                    new Message<string, Trade>
+                    {
+                        Key = t.Instrument.Key,
+                        Value = t,
+                        Headers = MessageHeaders.For<Trade>(),
+                    }
+                );
         }
 
         using var stop = new CancellationTokenSource();
@@ -79,21 +93,35 @@ public class TradeToApiTests
         try
         {
             using var http = new HttpClient { BaseAddress = new Uri(options.Api.Urls) };
-            var url = $"/candles/binance/BTC/USDT/spot/1m?start={Minute:yyyy-MM-ddTHH:mm:ssZ}&end={Minute.AddMinutes(1):yyyy-MM-ddTHH:mm:ssZ}";
-            var candle = await Eventually.GetAsync(async () =>
-            {
-                if (roles.FirstOrDefault(r => r.IsFaulted) is { } failed) throw failed.Exception!;
-                try
+            var url =
+                $"/candles/binance/BTC/USDT/spot/1m?start={Minute:yyyy-MM-ddTHH:mm:ssZ}&end={Minute.AddMinutes(1):yyyy-MM-ddTHH:mm:ssZ}";
+            var candle = await Eventually.GetAsync(
+                async () =>
                 {
-                    using var response = await http.GetAsync(url);
-                    if (!response.IsSuccessStatusCode) return default;
-                    using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-                    return doc.RootElement.GetProperty("data").EnumerateArray()
-                        .Where(c => c.GetProperty("closed").GetBoolean())
-                        .Select(c => (JsonElement?)c.Clone()).FirstOrDefault();
-                }
-                catch (HttpRequestException) { return default; }
-            }, c => c is not null, TimeSpan.FromSeconds(90), "the closed 1m candle in the API");
+                    if (roles.FirstOrDefault(r => r.IsFaulted) is { } failed)
+                        throw failed.Exception!;
+                    try
+                    {
+                        using var response = await http.GetAsync(url);
+                        if (!response.IsSuccessStatusCode)
+                            return default;
+                        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+                        return doc
+                            .RootElement.GetProperty("data")
+                            .EnumerateArray()
+                            .Where(c => c.GetProperty("closed").GetBoolean())
+                            .Select(c => (JsonElement?)c.Clone())
+                            .FirstOrDefault();
+                    }
+                    catch (HttpRequestException)
+                    {
+                        return default;
+                    }
+                },
+                c => c is not null,
+                TimeSpan.FromSeconds(90),
+                "the closed 1m candle in the API"
+            );
 
             var c = candle!.Value;
             Assert.Equal("100.10", c.GetProperty("open").GetString());
@@ -102,7 +130,10 @@ public class TradeToApiTests
             Assert.Equal("100.20", c.GetProperty("close").GetString());
             // 0.5 + 0.25 + 1.000 + 0.1 + 0.15 = 2.000; quote 50.05 + 25.125 + 99.9 + 10 + 15.03 = 200.105
             Assert.Equal(2.000m, decimal.Parse(c.GetProperty("volume").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
-            Assert.Equal(200.105m, decimal.Parse(c.GetProperty("quote_volume").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(
+                200.105m,
+                decimal.Parse(c.GetProperty("quote_volume").GetString()!, System.Globalization.CultureInfo.InvariantCulture)
+            );
             Assert.Equal(5, c.GetProperty("trade_count").GetInt64());
             Assert.Equal(Minute, DateTimeOffset.Parse(c.GetProperty("time").GetString()!));
         }

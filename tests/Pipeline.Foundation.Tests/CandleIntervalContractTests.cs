@@ -13,7 +13,8 @@ public class CandleIntervalContractTests
         // Binance's /api/v3/klines documentation shows one 1w kline: open 1499040000000, close 1499644799999
         // (2017-07-03T00:00:00Z, a Monday, through the last millisecond of Sunday 2017-07-09).
         var week = CandleInterval.Parse("1w");
-        const long open = 1499040000000, close = 1499644799999;
+        const long open = 1499040000000,
+            close = 1499644799999;
 
         Assert.Equal(Ms(open), week.OpenTimeOf(Ms(open)));
         Assert.Equal(Ms(open), week.OpenTimeOf(Ms(close)));
@@ -86,5 +87,6 @@ public class CandleIntervalContractTests
         Assert.Null(CandleInterval.WithDuration(2 * 86_400_000_000L));
     }
 
-    private static long Us(string iso) => UnixMicros.FromDateTimeOffset(DateTimeOffset.Parse(iso, System.Globalization.CultureInfo.InvariantCulture));
+    private static long Us(string iso) =>
+        UnixMicros.FromDateTimeOffset(DateTimeOffset.Parse(iso, System.Globalization.CultureInfo.InvariantCulture));
 }

@@ -21,8 +21,14 @@ public class CliErrorReportTests
 
     private static Exception Thrown(Action action)
     {
-        try { action(); }
-        catch (Exception e) { return e; }
+        try
+        {
+            action();
+        }
+        catch (Exception e)
+        {
+            return e;
+        }
         throw new InvalidOperationException("the action did not throw");
     }
 
@@ -47,8 +53,10 @@ public class CliErrorReportTests
     {
         var (exit, text) = Report(new PipelineConfigurationException(["configuration: a is wrong", "configuration: b is wrong"]));
         Assert.Equal(CliRunner.ExitUsage, exit);
-        Assert.Equal(["error: configuration: a is wrong", "error: configuration: b is wrong"],
-            text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.Equal(
+            ["error: configuration: a is wrong", "error: configuration: b is wrong"],
+            text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        );
     }
 
     [Fact]

@@ -7,24 +7,42 @@ public class CliTests
 {
     private static async Task<(int Exit, string Out, string Err)> RunAsync(IDictionary<string, string>? env, params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Pipeline.Testing.TestDirectories.Create("cli") };
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Pipeline.Testing.TestDirectories.Create("cli"),
+        };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "pipeline.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        foreach (var k in psi.Environment.Keys.Where(k => k.StartsWith("PIPELINE__")).ToList()) psi.Environment.Remove(k);
-        if (env is not null) foreach (var (k, v) in env) psi.Environment[k] = v;
+        foreach (var a in args)
+            psi.ArgumentList.Add(a);
+        foreach (var k in psi.Environment.Keys.Where(k => k.StartsWith("PIPELINE__")).ToList())
+            psi.Environment.Remove(k);
+        if (env is not null)
+            foreach (var (k, v) in env)
+                psi.Environment[k] = v;
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        try { await p.WaitForExitAsync(timeout.Token); }
-        finally { if (!p.HasExited) p.Kill(entireProcessTree: true); } // no orphan outlives a failed test
+        try
+        {
+            await p.WaitForExitAsync(timeout.Token);
+        }
+        finally
+        {
+            if (!p.HasExited)
+                p.Kill(entireProcessTree: true);
+        } // no orphan outlives a failed test
         return (p.ExitCode, await stdout, await stderr);
     }
 
     private static void AssertOneCleanErrorLine(string stderr, string mentions)
     {
-        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Where(l => l.StartsWith("error:")).ToList();
+        var lines = stderr
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(l => l.StartsWith("error:"))
+            .ToList();
         Assert.Single(lines);
         Assert.Contains(mentions, lines[0]);
         Assert.DoesNotContain("   at ", stderr);
@@ -76,11 +94,15 @@ public class CliTests
     public async Task An_unreachable_database_with_fail_fast_is_one_line_and_exit_1()
     {
         var port = Pipeline.Embedded.FreePort.Next();
-        var (exit, _, err) = await RunAsync(new Dictionary<string, string>
-        {
-            ["PIPELINE__KAFKA__BOOTSTRAP"] = $"127.0.0.1:{Pipeline.Embedded.FreePort.Next()}",
-            ["PIPELINE__DATABASE__URL"] = $"postgres://postgres@127.0.0.1:{port}/pipeline",
-        }, "sink", "--fail-fast");
+        var (exit, _, err) = await RunAsync(
+            new Dictionary<string, string>
+            {
+                ["PIPELINE__KAFKA__BOOTSTRAP"] = $"127.0.0.1:{Pipeline.Embedded.FreePort.Next()}",
+                ["PIPELINE__DATABASE__URL"] = $"postgres://postgres@127.0.0.1:{port}/pipeline",
+            },
+            "sink",
+            "--fail-fast"
+        );
         Assert.Equal(1, exit);
         AssertOneCleanErrorLine(err, $"127.0.0.1:{port}");
     }
@@ -89,7 +111,11 @@ public class CliTests
     public async Task An_unreachable_broker_with_fail_fast_is_one_line_and_exit_1()
     {
         var port = Pipeline.Embedded.FreePort.Next();
-        var (exit, _, err) = await RunAsync(new Dictionary<string, string> { ["PIPELINE__KAFKA__BOOTSTRAP"] = $"127.0.0.1:{port}" }, "process", "--fail-fast");
+        var (exit, _, err) = await RunAsync(
+            new Dictionary<string, string> { ["PIPELINE__KAFKA__BOOTSTRAP"] = $"127.0.0.1:{port}" },
+            "process",
+            "--fail-fast"
+        );
         Assert.Equal(1, exit);
         AssertOneCleanErrorLine(err, $"127.0.0.1:{port}");
     }
@@ -99,13 +125,18 @@ public class CliTests
     {
         // The role then fails on the unreachable broker: the start-up line comes before that.
         var port = Pipeline.Embedded.FreePort.Next();
-        var (_, stdout, stderr) = await RunAsync(new Dictionary<string, string> { ["PIPELINE__KAFKA__BOOTSTRAP"] = $"127.0.0.1:{port}" }, "process", "--fail-fast");
+        var (_, stdout, stderr) = await RunAsync(
+            new Dictionary<string, string> { ["PIPELINE__KAFKA__BOOTSTRAP"] = $"127.0.0.1:{port}" },
+            "process",
+            "--fail-fast"
+        );
         var line = (stdout + stderr).Split('\n').FirstOrDefault(l => l.Contains("librdkafka ") && l.Contains(" loaded from "));
         Assert.True(line is not null, $"no librdkafka start-up line in:\n{stdout}\n{stderr}");
         var version = typeof(Confluent.Kafka.Library).Assembly.GetName().Version!.ToString(3);
         Assert.Contains($"librdkafka {version} loaded from ", line);
         Assert.Contains("runtimes/linux-x64/native/", line);
-        if (!KafkaPlumbingTests.HasSasl3) Assert.Contains("centos8-librdkafka.so", line);
+        if (!KafkaPlumbingTests.HasSasl3)
+            Assert.Contains("centos8-librdkafka.so", line);
     }
 
     [Fact]

@@ -21,7 +21,12 @@ public sealed class CommandMetricsTests : IAsyncLifetime
     {
         foreach (var p in _processes)
         {
-            try { if (!p.HasExited) p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            try
+            {
+                if (!p.HasExited)
+                    p.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException) { }
             p.Dispose();
         }
         _http.Dispose();
@@ -34,18 +39,30 @@ public sealed class CommandMetricsTests : IAsyncLifetime
         await using var kafka = await TestKafka.StartAsync(partitions: 1);
         // 25,000 trades in the documented dump layout: id,price,qty,quote_qty,time,is_buyer_maker,is_best_match.
         var file = Path.Combine(TestDirectories.Create("import-metrics"), "BTCUSDT-trades-2025-01-01.csv");
-        await File.WriteAllLinesAsync(file, Enumerable.Range(0, 25_000).Select(i =>
-            $"{1000 + i},93000.{i % 100:D2},0.00100000,93.00000000,{Jan1Ms + i * 10},{(i % 2 == 0 ? "True" : "False")},True"));
+        await File.WriteAllLinesAsync(
+            file,
+            Enumerable
+                .Range(0, 25_000)
+                .Select(i =>
+                    $"{1000 + i},93000.{i % 100:D2},0.00100000,93.00000000,{Jan1Ms + i * 10},{(i % 2 == 0 ? "True" : "False")},True"
+                )
+        );
         var port = Pipeline.Embedded.FreePort.Next();
         // Nothing takes the rows, so the import then waits for a processor: its metrics stay up meanwhile.
         Start(kafka, [], "import", "binance-dump", file, "--wait", "600", "--metrics-port", port.ToString());
 
-        var rows = await Eventually.GetAsync(() => ScrapeAsync(port, "pipeline_import_rows_total", "instrument=\"binance:BTC/USDT:spot\""),
-            v => v is 25_000, TimeSpan.FromSeconds(120), "25,000 imported rows on /metrics");
+        var rows = await Eventually.GetAsync(
+            () => ScrapeAsync(port, "pipeline_import_rows_total", "instrument=\"binance:BTC/USDT:spot\""),
+            v => v is 25_000,
+            TimeSpan.FromSeconds(120),
+            "25,000 imported rows on /metrics"
+        );
         Assert.Equal(25_000, rows);
         var scrape = await PrometheusScrape.GetAsync(_http, $"http://127.0.0.1:{port}/metrics");
-        Assert.True(scrape.Sum("pipeline_import_progress", "file=\"BTCUSDT-trades-2025-01-01.csv\"") == 1,
-            string.Join("\n", scrape.Series.Where(x => x.Name.Contains("import")).Select(x => $"{x.Name}{{{x.Labels}}} {x.Value}")));
+        Assert.True(
+            scrape.Sum("pipeline_import_progress", "file=\"BTCUSDT-trades-2025-01-01.csv\"") == 1,
+            string.Join("\n", scrape.Series.Where(x => x.Name.Contains("import")).Select(x => $"{x.Name}{{{x.Labels}}} {x.Value}"))
+        );
     }
 
     [Fact]
@@ -59,22 +76,48 @@ public sealed class CommandMetricsTests : IAsyncLifetime
         builder.Logging.ClearProviders();
         await using var venue = builder.Build();
         // Binance klines, 720 a page: the second page waits until the test has seen the first one's progress.
-        venue.MapGet("/api/v3/klines", async (long startTime, long endTime) =>
-        {
-            if (Interlocked.Increment(ref pages) > 1) await scraped.Task;
-            var rows = new JsonArray();
-            for (var t = (startTime + 59_999) / 60_000 * 60_000; t <= endTime && rows.Count < 720; t += 60_000)
-                rows.Add(JsonNode.Parse($"""[{t},"93000.10","93010.00","92990.00","93005.50","1.5",{t + 59_999},"139508.25",42,"0.7","65103.85","0"]"""));
-            return Results.Text(rows.ToJsonString(), "application/json");
-        });
+        venue.MapGet(
+            "/api/v3/klines",
+            async (long startTime, long endTime) =>
+            {
+                if (Interlocked.Increment(ref pages) > 1)
+                    await scraped.Task;
+                var rows = new JsonArray();
+                for (var t = (startTime + 59_999) / 60_000 * 60_000; t <= endTime && rows.Count < 720; t += 60_000)
+                    rows.Add(
+                        JsonNode.Parse(
+                            $"""[{t},"93000.10","93010.00","92990.00","93005.50","1.5",{t + 59_999},"139508.25",42,"0.7","65103.85","0"]"""
+                        )
+                    );
+                return Results.Text(rows.ToJsonString(), "application/json");
+            }
+        );
         await venue.StartAsync();
         var port = Pipeline.Embedded.FreePort.Next();
-        var backfill = Start(kafka, new() { ["PIPELINE__EXCHANGES__BINANCE__REST"] = venue.Urls.First() },
-            "backfill", "--exchange", "binance", "--instrument", "BTC/USDT", "--interval", "1m", "--from", "2025-01-01", "--to", "2025-01-02",
-            "--metrics-port", port.ToString());
+        var backfill = Start(
+            kafka,
+            new() { ["PIPELINE__EXCHANGES__BINANCE__REST"] = venue.Urls.First() },
+            "backfill",
+            "--exchange",
+            "binance",
+            "--instrument",
+            "BTC/USDT",
+            "--interval",
+            "1m",
+            "--from",
+            "2025-01-01",
+            "--to",
+            "2025-01-02",
+            "--metrics-port",
+            port.ToString()
+        );
 
-        var half = await Eventually.GetAsync(() => ScrapeAsync(port, "pipeline_backfill_progress", "instrument=\"binance:BTC/USDT:spot\""),
-            v => v > 0, TimeSpan.FromSeconds(120), "backfill progress on /metrics");
+        var half = await Eventually.GetAsync(
+            () => ScrapeAsync(port, "pipeline_backfill_progress", "instrument=\"binance:BTC/USDT:spot\""),
+            v => v > 0,
+            TimeSpan.FromSeconds(120),
+            "backfill progress on /metrics"
+        );
         scraped.SetResult();
         Assert.Equal(0.5, half);
         Assert.True(await Task.Run(() => backfill.WaitForExit(120_000)), "the backfill did not finish");
@@ -90,11 +133,14 @@ public sealed class CommandMetricsTests : IAsyncLifetime
             WorkingDirectory = TestDirectories.Create("command-metrics"),
         };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "pipeline.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        foreach (var k in psi.Environment.Keys.Where(k => k.StartsWith("PIPELINE__")).ToList()) psi.Environment.Remove(k);
+        foreach (var a in args)
+            psi.ArgumentList.Add(a);
+        foreach (var k in psi.Environment.Keys.Where(k => k.StartsWith("PIPELINE__")).ToList())
+            psi.Environment.Remove(k);
         psi.Environment["PIPELINE__KAFKA__BOOTSTRAP"] = kafka.BootstrapServers;
         psi.Environment["PIPELINE__DATADIR"] = TestDirectories.Create("command-metrics-data");
-        foreach (var (k, v) in env) psi.Environment[k] = v;
+        foreach (var (k, v) in env)
+            psi.Environment[k] = v;
         var p = Process.Start(psi)!;
         _processes.Add(p);
         p.OutputDataReceived += (_, _) => { };
@@ -106,7 +152,13 @@ public sealed class CommandMetricsTests : IAsyncLifetime
 
     private async Task<double?> ScrapeAsync(int port, string name, params string[] labels)
     {
-        try { return (await PrometheusScrape.GetAsync(_http, $"http://127.0.0.1:{port}/metrics")).Sum(name, labels); }
-        catch (HttpRequestException) { return null; }
+        try
+        {
+            return (await PrometheusScrape.GetAsync(_http, $"http://127.0.0.1:{port}/metrics")).Sum(name, labels);
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
     }
 }

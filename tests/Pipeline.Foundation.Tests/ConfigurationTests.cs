@@ -50,11 +50,18 @@ public class ConfigurationTests
     [Fact]
     public void An_unknown_market_and_interval_are_named_with_the_accepted_values()
     {
-        var e = Assert.Throws<PipelineConfigurationException>(() => Load(
-            ("PIPELINE__INSTRUMENTS__0__EXCHANGE", "binance"), ("PIPELINE__INSTRUMENTS__0__BASE", "BTC"),
-            ("PIPELINE__INSTRUMENTS__0__QUOTE", "USDT"), ("PIPELINE__INSTRUMENTS__0__MARKET", "swap"),
-            ("PIPELINE__INSTRUMENTS__1__EXCHANGE", "binance"), ("PIPELINE__INSTRUMENTS__1__BASE", "ETH"),
-            ("PIPELINE__INSTRUMENTS__1__QUOTE", "USDT"), ("PIPELINE__INSTRUMENTS__1__INTERVALS__0", "7m")));
+        var e = Assert.Throws<PipelineConfigurationException>(() =>
+            Load(
+                ("PIPELINE__INSTRUMENTS__0__EXCHANGE", "binance"),
+                ("PIPELINE__INSTRUMENTS__0__BASE", "BTC"),
+                ("PIPELINE__INSTRUMENTS__0__QUOTE", "USDT"),
+                ("PIPELINE__INSTRUMENTS__0__MARKET", "swap"),
+                ("PIPELINE__INSTRUMENTS__1__EXCHANGE", "binance"),
+                ("PIPELINE__INSTRUMENTS__1__BASE", "ETH"),
+                ("PIPELINE__INSTRUMENTS__1__QUOTE", "USDT"),
+                ("PIPELINE__INSTRUMENTS__1__INTERVALS__0", "7m")
+            )
+        );
         Assert.Contains(e.Problems, p => p.Contains("'swap'") && p.Contains("spot, perp or future"));
         Assert.Contains(e.Problems, p => p.Contains("'7m'") && p.Contains("1m, 3m"));
     }

@@ -9,7 +9,8 @@ namespace Pipeline.Foundation.Tests;
 public class KafkaPlumbingTests
 {
     /// <summary>Whether the generic librdkafka.so of librdkafka.redist can load here (it needs libsasl2.so.3; Debian 12 has .so.2).</summary>
-    internal static bool HasSasl3 => File.Exists("/usr/lib/x86_64-linux-gnu/libsasl2.so.3") || File.Exists("/lib/x86_64-linux-gnu/libsasl2.so.3");
+    internal static bool HasSasl3 =>
+        File.Exists("/usr/lib/x86_64-linux-gnu/libsasl2.so.3") || File.Exists("/lib/x86_64-linux-gnu/libsasl2.so.3");
 
     [Fact]
     public void The_loaded_librdkafka_is_the_redist_package_of_Confluent_Kafkas_own_version()
@@ -43,15 +44,26 @@ public class KafkaPlumbingTests
             EventTimeUs = 1_700_000_000_000_001,
             Origin = Origin.Simulated,
         };
-        using (var producer = new ProducerBuilder<string, Trade>(kafka.Settings.Producer("test"))
-                   .SetValueSerializer(ProtobufSerializer<Trade>.Instance).Build())
+        using (
+            var producer = new ProducerBuilder<string, Trade>(kafka.Settings.Producer("test"))
+                .SetValueSerializer(ProtobufSerializer<Trade>.Instance)
+                .Build()
+        )
         {
-            await producer.ProduceAsync(TopicCatalog.RawTrades.Name,
-                new Message<string, Trade> { Key = trade.Instrument.Key, Value = trade, Headers = MessageHeaders.For<Trade>() });
+            await producer.ProduceAsync(
+                TopicCatalog.RawTrades.Name,
+                new Message<string, Trade>
+                {
+                    Key = trade.Instrument.Key,
+                    Value = trade,
+                    Headers = MessageHeaders.For<Trade>(),
+                }
+            );
         }
 
         using var consumer = new ConsumerBuilder<string, Trade>(kafka.Settings.Consumer("test", "test-group"))
-            .SetValueDeserializer(ProtobufDeserializer<Trade>.Instance).Build();
+            .SetValueDeserializer(ProtobufDeserializer<Trade>.Instance)
+            .Build();
         consumer.Subscribe(TopicCatalog.RawTrades.Name);
         var result = consumer.Consume(TimeSpan.FromSeconds(30));
 

@@ -12,10 +12,13 @@ internal sealed record PrometheusScrape(IReadOnlyList<(string Name, string Label
         foreach (var raw in text.Split('\n'))
         {
             var line = raw.Trim();
-            if (line.Length == 0 || line[0] == '#') continue;
+            if (line.Length == 0 || line[0] == '#')
+                continue;
             var brace = line.IndexOf('{');
             var space = line.IndexOf(' ');
-            string name, labels, rest;
+            string name,
+                labels,
+                rest;
             if (brace >= 0 && brace < space)
             {
                 var close = line.LastIndexOf('}');
@@ -30,13 +33,19 @@ internal sealed record PrometheusScrape(IReadOnlyList<(string Name, string Label
                 rest = line[(space + 1)..].Trim();
             }
             var value = rest.Split(' ')[0];
-            series.Add((name, labels, value switch
-            {
-                "+Inf" => double.PositiveInfinity,
-                "-Inf" => double.NegativeInfinity,
-                "NaN" => double.NaN,
-                _ => double.Parse(value, CultureInfo.InvariantCulture),
-            }));
+            series.Add(
+                (
+                    name,
+                    labels,
+                    value switch
+                    {
+                        "+Inf" => double.PositiveInfinity,
+                        "-Inf" => double.NegativeInfinity,
+                        "NaN" => double.NaN,
+                        _ => double.Parse(value, CultureInfo.InvariantCulture),
+                    }
+                )
+            );
         }
         return new PrometheusScrape(series);
     }

@@ -14,11 +14,18 @@ public class ReplayCliTests
 {
     private static async Task<(int Exit, string Out, string Err)> RunAsync(string? bootstrap, params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = TestDirectories.Create("cli-replay") };
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = TestDirectories.Create("cli-replay"),
+        };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "pipeline.dll"));
         psi.ArgumentList.Add("replay");
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        foreach (var k in psi.Environment.Keys.Where(k => k.StartsWith("PIPELINE__")).ToList()) psi.Environment.Remove(k);
+        foreach (var a in args)
+            psi.ArgumentList.Add(a);
+        foreach (var k in psi.Environment.Keys.Where(k => k.StartsWith("PIPELINE__")).ToList())
+            psi.Environment.Remove(k);
         psi.Environment["PIPELINE__KAFKA__BOOTSTRAP"] = bootstrap ?? $"127.0.0.1:{Pipeline.Embedded.FreePort.Next()}";
         // The version sink stage needs a database; every case here must be answered before it is reached.
         psi.Environment["PIPELINE__DATABASE__URL"] = $"postgres://postgres@127.0.0.1:{Pipeline.Embedded.FreePort.Next()}/pipeline";
@@ -26,15 +33,25 @@ public class ReplayCliTests
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        try { await p.WaitForExitAsync(timeout.Token); }
-        finally { if (!p.HasExited) p.Kill(entireProcessTree: true); }
+        try
+        {
+            await p.WaitForExitAsync(timeout.Token);
+        }
+        finally
+        {
+            if (!p.HasExited)
+                p.Kill(entireProcessTree: true);
+        }
         return (p.ExitCode, await stdout, await stderr);
     }
 
     private static void AssertOneLine(int exit, string stderr, string mentions)
     {
         Assert.NotEqual(0, exit);
-        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(l => l.StartsWith("error:")).ToList();
+        var lines = stderr
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(l => l.StartsWith("error:"))
+            .ToList();
         Assert.True(lines.Count == 1, $"expected one error line, got:\n{stderr}");
         Assert.Contains(mentions, lines[0]);
         Assert.DoesNotContain("   at ", stderr);
@@ -64,35 +81,46 @@ public class ReplayCliTests
         using (var producer = new ProducerBuilder<byte[], byte[]>(kafka.Settings.Producer("cli-replay")).Build())
         {
             for (var i = 0; i < 600; i++)
-                producer.Produce(TopicCatalog.ValidTrades.Name, new Message<byte[], byte[]>
-                {
-                    Key = Encoding.UTF8.GetBytes(btc.Key),
-                    Value = new Trade
+                producer.Produce(
+                    TopicCatalog.ValidTrades.Name,
+                    new Message<byte[], byte[]>
                     {
-                        Instrument = btc,
-                        TradeId = i,
-                        Price = Schemas.V1.Decimal.From(100m + i % 7),
-                        Size = Schemas.V1.Decimal.From(0.5m),
-                        Aggressor = AggressorSide.Buy,
-                        EventTimeUs = t0 + i * 1_000_000L,
-                        ReceiveTimeUs = t0 + i * 1_000_000L,
-                        Origin = Origin.Backfill,
-                    }.ToByteArray(),
-                });
+                        Key = Encoding.UTF8.GetBytes(btc.Key),
+                        Value = new Trade
+                        {
+                            Instrument = btc,
+                            TradeId = i,
+                            Price = Schemas.V1.Decimal.From(100m + i % 7),
+                            Size = Schemas.V1.Decimal.From(0.5m),
+                            Aggressor = AggressorSide.Buy,
+                            EventTimeUs = t0 + i * 1_000_000L,
+                            ReceiveTimeUs = t0 + i * 1_000_000L,
+                            Origin = Origin.Backfill,
+                        }.ToByteArray(),
+                    }
+                );
             producer.Flush(TimeSpan.FromSeconds(30));
         }
         string[] replay = ["--from", "2025-02-03T00:00:00Z", "--to", "2025-02-03T00:10:00Z", "--into", "cli-v1", "--interval", "1m"];
 
         // The version is replayed through the engine (the CLI's full run with its PostgreSQL stage is tested end to end).
-        var options = Pipeline.Plumbing.Configuration.PipelineConfiguration.Load(file: null, environment: new Dictionary<string, string?>());
-        var job = await Pipeline.Processors.Replay.ReplayJob.PlanAsync(kafka.Settings, new Pipeline.Processors.Replay.ReplayRequest
-        {
-            Version = Pipeline.Schemas.DataVersion.Parse("cli-v1"),
-            FromUs = t0,
-            ToUs = t0 + 600_000_000L,
-            Intervals = ["1m"],
-            Processing = options.Processing,
-        }, options.Instruments.Select(i => i.ToInstrumentRef().Key).ToList(), Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        var options = Pipeline.Plumbing.Configuration.PipelineConfiguration.Load(
+            file: null,
+            environment: new Dictionary<string, string?>()
+        );
+        var job = await Pipeline.Processors.Replay.ReplayJob.PlanAsync(
+            kafka.Settings,
+            new Pipeline.Processors.Replay.ReplayRequest
+            {
+                Version = Pipeline.Schemas.DataVersion.Parse("cli-v1"),
+                FromUs = t0,
+                ToUs = t0 + 600_000_000L,
+                Intervals = ["1m"],
+                Processing = options.Processing,
+            },
+            options.Instruments.Select(i => i.ToInstrumentRef().Key).ToList(),
+            Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance
+        );
         Assert.True((await job.RunAsync(null, CancellationToken.None)).Complete);
 
         // The same name again (even the same request: it is complete), and a different request for it.

@@ -17,7 +17,12 @@ public sealed class RoleMetricsTests : IAsyncLifetime
     {
         foreach (var p in _processes)
         {
-            try { if (!p.HasExited) p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            try
+            {
+                if (!p.HasExited)
+                    p.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException) { }
             p.Dispose();
         }
         _http.Dispose();
@@ -34,9 +39,12 @@ public sealed class RoleMetricsTests : IAsyncLifetime
             WorkingDirectory = TestDirectories.Create("metrics-role"),
         };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "pipeline.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        foreach (var k in psi.Environment.Keys.Where(k => k.StartsWith("PIPELINE__")).ToList()) psi.Environment.Remove(k);
-        foreach (var (k, v) in env) psi.Environment[k] = v;
+        foreach (var a in args)
+            psi.ArgumentList.Add(a);
+        foreach (var k in psi.Environment.Keys.Where(k => k.StartsWith("PIPELINE__")).ToList())
+            psi.Environment.Remove(k);
+        foreach (var (k, v) in env)
+            psi.Environment[k] = v;
         var p = Process.Start(psi)!;
         _processes.Add(p);
         p.ErrorDataReceived += (_, _) => { };
@@ -49,37 +57,70 @@ public sealed class RoleMetricsTests : IAsyncLifetime
     /// <summary>Waits until <paramref name="name"/> (with <paramref name="labels"/>) is exported, then until it grows.</summary>
     private async Task AssertMovesAsync(int port, string name, params string[] labels)
     {
-        var first = await Eventually.GetAsync(async () =>
-        {
-            try { return (await ScrapeAsync(port)).Sum(name, labels); }
-            catch (HttpRequestException) { return null; }
-        }, v => v is > 0, TimeSpan.FromSeconds(120), $"{name}{{{string.Join(",", labels)}}} on :{port}");
-        await Eventually.GetAsync(async () => (await ScrapeAsync(port)).Sum(name, labels), v => v > first,
-            TimeSpan.FromSeconds(60), $"{name}{{{string.Join(",", labels)}}} on :{port} to grow past {first}");
+        var first = await Eventually.GetAsync(
+            async () =>
+            {
+                try
+                {
+                    return (await ScrapeAsync(port)).Sum(name, labels);
+                }
+                catch (HttpRequestException)
+                {
+                    return null;
+                }
+            },
+            v => v is > 0,
+            TimeSpan.FromSeconds(120),
+            $"{name}{{{string.Join(",", labels)}}} on :{port}"
+        );
+        await Eventually.GetAsync(
+            async () => (await ScrapeAsync(port)).Sum(name, labels),
+            v => v > first,
+            TimeSpan.FromSeconds(60),
+            $"{name}{{{string.Join(",", labels)}}} on :{port} to grow past {first}"
+        );
     }
 
     private async Task AssertExportedAsync(int port, string name, params string[] labels) =>
-        await Eventually.GetAsync(async () => (await ScrapeAsync(port)).Sum(name, labels), v => v is not null,
-            TimeSpan.FromSeconds(60), $"{name}{{{string.Join(",", labels)}}} on :{port}");
+        await Eventually.GetAsync(
+            async () => (await ScrapeAsync(port)).Sum(name, labels),
+            v => v is not null,
+            TimeSpan.FromSeconds(60),
+            $"{name}{{{string.Join(",", labels)}}} on :{port}"
+        );
 
     [Fact]
     public async Task Every_standalone_role_serves_metrics_whose_key_series_move_while_data_flows()
     {
         var brokerMetrics = Pipeline.Embedded.FreePort.Next();
-        var broker = Start(new Dictionary<string, string>(), "broker", "--port", "0", "--metrics-port", brokerMetrics.ToString(),
-            "--data-dir", TestDirectories.Create("metrics-broker"));
+        var broker = Start(
+            new Dictionary<string, string>(),
+            "broker",
+            "--port",
+            "0",
+            "--metrics-port",
+            brokerMetrics.ToString(),
+            "--data-dir",
+            TestDirectories.Create("metrics-broker")
+        );
         var listening = await Task.Run(() =>
-        {
-            while (broker.StandardOutput.ReadLine() is { } line)
-                if (line.StartsWith("LISTENING ", StringComparison.Ordinal)) return line["LISTENING ".Length..];
-            return null;
-        }).WaitAsync(TimeSpan.FromSeconds(120));
+            {
+                while (broker.StandardOutput.ReadLine() is { } line)
+                    if (line.StartsWith("LISTENING ", StringComparison.Ordinal))
+                        return line["LISTENING ".Length..];
+                return null;
+            })
+            .WaitAsync(TimeSpan.FromSeconds(120));
         Assert.True(listening is not null, "the broker exited before listening");
         _ = broker.StandardOutput.ReadToEndAsync();
 
         var db = new NpgsqlConnectionStringBuilder(await TestPostgres.CreateDatabaseAsync()) { Pooling = false }.ConnectionString;
         var env = new Dictionary<string, string> { ["PIPELINE__KAFKA__BOOTSTRAP"] = listening!, ["PIPELINE__DATABASE__URL"] = db };
-        var (produce, process, sink) = (Pipeline.Embedded.FreePort.Next(), Pipeline.Embedded.FreePort.Next(), Pipeline.Embedded.FreePort.Next());
+        var (produce, process, sink) = (
+            Pipeline.Embedded.FreePort.Next(),
+            Pipeline.Embedded.FreePort.Next(),
+            Pipeline.Embedded.FreePort.Next()
+        );
         foreach (var (role, port) in new[] { ("produce", produce), ("process", process), ("sink", sink) })
         {
             var p = Start(env, role, "--metrics-port", port.ToString());

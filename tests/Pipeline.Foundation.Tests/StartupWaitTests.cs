@@ -19,14 +19,20 @@ public class StartupWaitTests
         var db = new NpgsqlConnectionStringBuilder(await TestPostgres.CreateDatabaseAsync());
         await using var proxy = new TcpProxy(db.Host!, db.Port);
         proxy.Cut();
-        using var sink = Start(new Dictionary<string, string?>
-        {
-            ["PIPELINE__KAFKA__BOOTSTRAP"] = kafka.BootstrapServers,
-            ["PIPELINE__DATABASE__URL"] = $"postgres://{db.Username}@127.0.0.1:{proxy.Port}/{db.Database}",
-        }, "sink");
+        using var sink = Start(
+            new Dictionary<string, string?>
+            {
+                ["PIPELINE__KAFKA__BOOTSTRAP"] = kafka.BootstrapServers,
+                ["PIPELINE__DATABASE__URL"] = $"postgres://{db.Username}@127.0.0.1:{proxy.Port}/{db.Database}",
+            },
+            "sink"
+        );
 
-        await sink.WaitForLineAsync(l => l.Contains("unreachable") && l.Contains("not ready, waiting"), TimeSpan.FromSeconds(60),
-            "the sink to say it waits for the database");
+        await sink.WaitForLineAsync(
+            l => l.Contains("unreachable") && l.Contains("not ready, waiting"),
+            TimeSpan.FromSeconds(60),
+            "the sink to say it waits for the database"
+        );
         await sink.WaitForLineAsync(l => l.Contains("attempt 2"), TimeSpan.FromSeconds(60), "a second attempt");
         Assert.False(sink.HasExited);
         proxy.Restore();
@@ -39,13 +45,19 @@ public class StartupWaitTests
     public async Task Processor_started_while_the_broker_is_down_waits_and_says_so()
     {
         var port = Pipeline.Embedded.FreePort.Next();
-        using var processor = Start(new Dictionary<string, string?>
-        {
-            ["PIPELINE__KAFKA__BOOTSTRAP"] = $"127.0.0.1:{port}",
-            ["PIPELINE__PROCESSING__INSTANCEID"] = "startup-" + Guid.NewGuid().ToString("N"),
-        }, "process");
-        await processor.WaitForLineAsync(l => l.Contains($"127.0.0.1:{port} is unreachable") && l.Contains("not ready, waiting"),
-            TimeSpan.FromSeconds(60), "the processor to say it waits for Kafka");
+        using var processor = Start(
+            new Dictionary<string, string?>
+            {
+                ["PIPELINE__KAFKA__BOOTSTRAP"] = $"127.0.0.1:{port}",
+                ["PIPELINE__PROCESSING__INSTANCEID"] = "startup-" + Guid.NewGuid().ToString("N"),
+            },
+            "process"
+        );
+        await processor.WaitForLineAsync(
+            l => l.Contains($"127.0.0.1:{port} is unreachable") && l.Contains("not ready, waiting"),
+            TimeSpan.FromSeconds(60),
+            "the processor to say it waits for Kafka"
+        );
         Assert.False(processor.HasExited);
         await processor.StopAsync();
         Assert.Equal(0, processor.ExitCode);
@@ -64,7 +76,8 @@ public class StartupWaitTests
         using var first = Start(env, "process");
         await first.WaitForLineAsync(l => l.Contains("starting on"), TimeSpan.FromSeconds(90), "the first processor to start");
         using var second = Start(env, "process");
-        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60))) await second.WaitForExitAsync(timeout.Token);
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+            await second.WaitForExitAsync(timeout.Token);
         Assert.Equal(2, second.ExitCode);
         var error = Assert.Single(second.Output, l => l.StartsWith("error:"));
         Assert.Contains("already runs on this host", error);

@@ -10,7 +10,18 @@ public class TopicCatalogTests
     {
         var names = TopicCatalog.All.Select(t => t.Name).ToList();
         Assert.Equal(names.Count, names.Distinct().Count());
-        foreach (var required in new[] { "trades.raw", "candles.exchange.raw", "trades.valid", "deadletter", "candles", "candles.final", "indicators" })
+        foreach (
+            var required in new[]
+            {
+                "trades.raw",
+                "candles.exchange.raw",
+                "trades.valid",
+                "deadletter",
+                "candles",
+                "candles.final",
+                "indicators",
+            }
+        )
             Assert.Contains(required, names);
     }
 

@@ -33,7 +33,10 @@ public class UnixMicrosContractTests
         Assert.Equal(utc, micros.ToDateTime());
         Assert.Equal(micros, UnixMicros.FromDateTime(DateTime.SpecifyKind(utc, DateTimeKind.Unspecified)));
         Assert.Equal(micros, UnixMicros.FromDateTimeOffset(new DateTimeOffset(utc).ToOffset(TimeSpan.FromHours(9))));
-        Assert.Equal(DateTimeOffset.Parse("2024-03-01T10:00:00Z", CultureInfo.InvariantCulture).ToUnixTimeMilliseconds(), micros.ToMilliseconds());
+        Assert.Equal(
+            DateTimeOffset.Parse("2024-03-01T10:00:00Z", CultureInfo.InvariantCulture).ToUnixTimeMilliseconds(),
+            micros.ToMilliseconds()
+        );
     }
 
     [Fact]

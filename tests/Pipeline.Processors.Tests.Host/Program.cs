@@ -7,29 +7,39 @@ using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Kafka;
 using Pipeline.Processors;
 
-if (args.Length == 5 && args[0] == "replay") return await RunReplayAsync(args);
+if (args.Length == 5 && args[0] == "replay")
+    return await RunReplayAsync(args);
 if (args.Length < 3)
 {
     Console.Error.WriteLine("usage: Pipeline.Processors.Tests.Host <bootstrap> <group> <instance>");
     return 2;
 }
-var options = PipelineConfiguration.Load(file: null, environment: new Dictionary<string, string?>
-{
-    ["PIPELINE__KAFKA__BOOTSTRAP"] = args[0],
-    ["PIPELINE__PROCESSING__GROUPID"] = args[1],
-    ["PIPELINE__PROCESSING__INSTANCEID"] = args[2],
-    ["PIPELINE__PROCESSING__ALLOWEDLATENESSMS"] = "0",
-});
+var options = PipelineConfiguration.Load(
+    file: null,
+    environment: new Dictionary<string, string?>
+    {
+        ["PIPELINE__KAFKA__BOOTSTRAP"] = args[0],
+        ["PIPELINE__PROCESSING__GROUPID"] = args[1],
+        ["PIPELINE__PROCESSING__INSTANCEID"] = args[2],
+        ["PIPELINE__PROCESSING__ALLOWEDLATENESSMS"] = "0",
+    }
+);
 using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
 LibrdkafkaLoader.EnsureLoaded();
+
 // A long transaction timeout lets a test tell a fenced predecessor (its open transaction aborted at once) from one
 // the broker aborts only when the timeout expires (ADR 0008).
 var txTimeout = Environment.GetEnvironmentVariable("PIPELINE_TEST_TRANSACTION_TIMEOUT_MS");
-var kafka = txTimeout is null ? new KafkaClientSettings(args[0])
+var kafka = txTimeout is null
+    ? new KafkaClientSettings(args[0])
     : new KafkaClientSettings(args[0], new Dictionary<string, string> { ["transaction.timeout.ms"] = txTimeout });
 var context = new PipelineContext(options, kafka, null, loggers);
 using var stop = new CancellationTokenSource();
-_ = Task.Run(() => { Console.In.ReadToEnd(); stop.Cancel(); });
+_ = Task.Run(() =>
+{
+    Console.In.ReadToEnd();
+    stop.Cancel();
+});
 Console.WriteLine("processor started");
 await ProcessorRole.RunAsync(context, stop.Token);
 Console.WriteLine("processor stopped");
@@ -37,11 +47,14 @@ return 0;
 
 static async Task<int> RunReplayAsync(string[] args)
 {
-    var options = PipelineConfiguration.Load(file: null, environment: new Dictionary<string, string?>
-    {
-        ["PIPELINE__KAFKA__BOOTSTRAP"] = args[1],
-        ["PIPELINE__PROCESSING__ALLOWEDLATENESSMS"] = "0",
-    });
+    var options = PipelineConfiguration.Load(
+        file: null,
+        environment: new Dictionary<string, string?>
+        {
+            ["PIPELINE__KAFKA__BOOTSTRAP"] = args[1],
+            ["PIPELINE__PROCESSING__ALLOWEDLATENESSMS"] = "0",
+        }
+    );
     using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
     LibrdkafkaLoader.EnsureLoaded();
     var kafka = new KafkaClientSettings(args[1]);

@@ -15,9 +15,34 @@ public class BinanceKlineTests
 {
     private static readonly string Dir = Path.Combine(AppContext.BaseDirectory, "Fixtures", "exchange-captures");
 
-    private sealed record AggTrade(string Symbol, long AggId, decimal Price, decimal Qty, long FirstId, long LastId, long TimeMs, bool BuyerIsMaker, double ReceivedS);
-    private sealed record Kline(string Symbol, long OpenMs, long CloseMs, long FirstId, long LastId, decimal O, decimal H, decimal L, decimal C,
-        decimal V, long N, decimal Q, decimal TakerV, decimal TakerQ);
+    private sealed record AggTrade(
+        string Symbol,
+        long AggId,
+        decimal Price,
+        decimal Qty,
+        long FirstId,
+        long LastId,
+        long TimeMs,
+        bool BuyerIsMaker,
+        double ReceivedS
+    );
+
+    private sealed record Kline(
+        string Symbol,
+        long OpenMs,
+        long CloseMs,
+        long FirstId,
+        long LastId,
+        decimal O,
+        decimal H,
+        decimal L,
+        decimal C,
+        decimal V,
+        long N,
+        decimal Q,
+        decimal TakerV,
+        decimal TakerQ
+    );
 
     private static (List<AggTrade>, List<Kline>) Load(string file)
     {
@@ -31,14 +56,40 @@ public class BinanceKlineTests
             var d = doc.RootElement.GetProperty("data");
             static decimal Dec(JsonElement e, string p) => decimal.Parse(e.GetProperty(p).GetString()!, CultureInfo.InvariantCulture);
             if (d.GetProperty("e").GetString() == "aggTrade")
-                aggs.Add(new(d.GetProperty("s").GetString()!, d.GetProperty("a").GetInt64(), Dec(d, "p"), Dec(d, "q"), d.GetProperty("f").GetInt64(),
-                    d.GetProperty("l").GetInt64(), d.GetProperty("T").GetInt64(), d.GetProperty("m").GetBoolean(), received));
+                aggs.Add(
+                    new(
+                        d.GetProperty("s").GetString()!,
+                        d.GetProperty("a").GetInt64(),
+                        Dec(d, "p"),
+                        Dec(d, "q"),
+                        d.GetProperty("f").GetInt64(),
+                        d.GetProperty("l").GetInt64(),
+                        d.GetProperty("T").GetInt64(),
+                        d.GetProperty("m").GetBoolean(),
+                        received
+                    )
+                );
             else
             {
                 var k = d.GetProperty("k");
-                klines.Add(new(k.GetProperty("s").GetString()!, k.GetProperty("t").GetInt64(), k.GetProperty("T").GetInt64(), k.GetProperty("f").GetInt64(),
-                    k.GetProperty("L").GetInt64(), Dec(k, "o"), Dec(k, "h"), Dec(k, "l"), Dec(k, "c"), Dec(k, "v"), k.GetProperty("n").GetInt64(),
-                    Dec(k, "q"), Dec(k, "V"), Dec(k, "Q")));
+                klines.Add(
+                    new(
+                        k.GetProperty("s").GetString()!,
+                        k.GetProperty("t").GetInt64(),
+                        k.GetProperty("T").GetInt64(),
+                        k.GetProperty("f").GetInt64(),
+                        k.GetProperty("L").GetInt64(),
+                        Dec(k, "o"),
+                        Dec(k, "h"),
+                        Dec(k, "l"),
+                        Dec(k, "c"),
+                        Dec(k, "v"),
+                        k.GetProperty("n").GetInt64(),
+                        Dec(k, "q"),
+                        Dec(k, "V"),
+                        Dec(k, "Q")
+                    )
+                );
             }
         }
         return (aggs, klines);
@@ -47,40 +98,51 @@ public class BinanceKlineTests
     private static InstrumentRef Instrument(string exchange, string symbol, MarketType market)
     {
         foreach (var quote in new[] { "USDT", "BUSD", "USD" })
-            if (symbol.EndsWith(quote, StringComparison.Ordinal)) return InstrumentRef.Create(exchange, symbol[..^quote.Length], quote, market);
+            if (symbol.EndsWith(quote, StringComparison.Ordinal))
+                return InstrumentRef.Create(exchange, symbol[..^quote.Length], quote, market);
         throw new ArgumentException(symbol);
     }
 
     [Theory]
     [InlineData("BINANCE_FUTURES.ws.1.0.kline-aggtrade", "binance", MarketType.Perp, 15)]
     [InlineData("BINANCE_US.ws.1.0.kline-aggtrade", "binanceus", MarketType.Spot, 1)]
-    public void Candles_from_captured_trades_equal_binance_klines_for_the_same_minute(string file, string exchange, MarketType market, int comparable)
+    public void Candles_from_captured_trades_equal_binance_klines_for_the_same_minute(
+        string file,
+        string exchange,
+        MarketType market,
+        int comparable
+    )
     {
         var (aggs, klines) = Load(file);
         var compared = 0;
         foreach (var k in klines)
         {
-            var minute = aggs.Where(a => a.Symbol == k.Symbol && a.TimeMs >= k.OpenMs && a.TimeMs <= k.CloseMs).OrderBy(a => a.AggId).ToList();
+            var minute = aggs.Where(a => a.Symbol == k.Symbol && a.TimeMs >= k.OpenMs && a.TimeMs <= k.CloseMs)
+                .OrderBy(a => a.AggId)
+                .ToList();
             // Comparable only when the capture holds the minute from its first trade, and the kline ends on an aggTrade boundary.
-            if (minute.Count == 0 || minute[0].FirstId != k.FirstId || !minute.Any(a => a.LastId == k.LastId)) continue;
+            if (minute.Count == 0 || minute[0].FirstId != k.FirstId || !minute.Any(a => a.LastId == k.LastId))
+                continue;
             var included = minute.Where(a => a.LastId <= k.LastId).ToList();
             var ins = Instrument(exchange, k.Symbol, market);
             var options = TradeFactory.Options(latenessMs: 60_000, throttleMs: 0);
             var d = new ProcessorTestDriver(options, [ins.Key]);
             foreach (var a in included)
-                d.PipeTrade(new Trade
-                {
-                    Instrument = ins,
-                    TradeId = a.FirstId,
-                    Price = ProtoDecimal.From(a.Price),
-                    Size = ProtoDecimal.From(a.Qty),
-                    // m = the buyer is the maker, so the taker sold.
-                    Aggressor = a.BuyerIsMaker ? AggressorSide.Sell : AggressorSide.Buy,
-                    EventTimeUs = a.TimeMs * 1000,
-                    ReceiveTimeUs = (long)(a.ReceivedS * 1_000_000),
-                    Origin = Origin.Live,
-                    VenueSymbol = a.Symbol,
-                });
+                d.PipeTrade(
+                    new Trade
+                    {
+                        Instrument = ins,
+                        TradeId = a.FirstId,
+                        Price = ProtoDecimal.From(a.Price),
+                        Size = ProtoDecimal.From(a.Qty),
+                        // m = the buyer is the maker, so the taker sold.
+                        Aggressor = a.BuyerIsMaker ? AggressorSide.Sell : AggressorSide.Buy,
+                        EventTimeUs = a.TimeMs * 1000,
+                        ReceiveTimeUs = (long)(a.ReceivedS * 1_000_000),
+                        Origin = Origin.Live,
+                        VenueSymbol = a.Symbol,
+                    }
+                );
             d.Commit();
             var c = d.Candles().Last(c => c.Interval == "1m");
             var where = $"{k.Symbol} {k.OpenMs} up to trade {k.LastId}";
@@ -92,8 +154,14 @@ public class BinanceKlineTests
             Assert.True(k.C == c.Close.ToDecimal(), $"{where}: close {k.C} vs {c.Close.ToInvariantString()}");
             Assert.True(k.V == c.Volume.ToDecimal(), $"{where}: volume {k.V} vs {c.Volume.ToInvariantString()}");
             Assert.True(k.Q == c.QuoteVolume.ToDecimal(), $"{where}: quote volume {k.Q} vs {c.QuoteVolume.ToInvariantString()}");
-            Assert.True(k.TakerV == c.TakerBuyVolume.ToDecimal(), $"{where}: taker buy volume {k.TakerV} vs {c.TakerBuyVolume.ToInvariantString()}");
-            Assert.True(k.TakerQ == c.TakerBuyQuoteVolume.ToDecimal(), $"{where}: taker buy quote volume {k.TakerQ} vs {c.TakerBuyQuoteVolume.ToInvariantString()}");
+            Assert.True(
+                k.TakerV == c.TakerBuyVolume.ToDecimal(),
+                $"{where}: taker buy volume {k.TakerV} vs {c.TakerBuyVolume.ToInvariantString()}"
+            );
+            Assert.True(
+                k.TakerQ == c.TakerBuyQuoteVolume.ToDecimal(),
+                $"{where}: taker buy quote volume {k.TakerQ} vs {c.TakerBuyQuoteVolume.ToInvariantString()}"
+            );
             Assert.Equal(k.FirstId, c.FirstTradeId);
             if (included.All(a => a.FirstId == a.LastId))
             {

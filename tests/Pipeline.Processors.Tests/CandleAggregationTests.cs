@@ -94,7 +94,14 @@ public class CandleAggregationTests
         var d = Driver();
         var t = Us("2024-01-03T13:47:12Z");
         d.PipeTrade(Trade(1, "42000", "0.5", t));
-        d.PipeEndOfInput(new EndOfInput { Instrument = Btc, Origin = Origin.Backfill, ThroughTimeUs = t });
+        d.PipeEndOfInput(
+            new EndOfInput
+            {
+                Instrument = Btc,
+                Origin = Origin.Backfill,
+                ThroughTimeUs = t,
+            }
+        );
         d.Commit();
         var finals = d.FinalCandles();
         Assert.Equal(CandleInterval.All.Select(i => i.Name).Order(), finals.Select(c => c.Interval).Order());
@@ -107,7 +114,7 @@ public class CandleAggregationTests
         var d = Driver(latenessMs: 10_000);
         d.PipeTrade(Trade(1, "10", "1", Us("2024-03-01T10:00:50Z")));
         d.PipeTrade(Trade(3, "12", "1", Us("2024-03-01T10:01:05Z"))); // watermark 10:00:55
-        d.PipeTrade(Trade(2, "9", "1", Us("2024-03-01T10:00:40Z"), origin: Origin.Live));  // late, but the minute is still open
+        d.PipeTrade(Trade(2, "9", "1", Us("2024-03-01T10:00:40Z"), origin: Origin.Live)); // late, but the minute is still open
         d.PipeTrade(Trade(4, "13", "1", Us("2024-03-01T10:01:30Z")));
         d.Commit();
         var final = Assert.Single(d.FinalCandles(), c => c.Interval == "1m");
@@ -178,7 +185,14 @@ public class CandleAggregationTests
         d.PipeTrade(Trade(2, "12", "1", Us("2024-03-01T10:00:20Z"), origin: Origin.Import));
         d.Commit();
         Assert.Empty(d.FinalCandles());
-        d.PipeEndOfInput(new EndOfInput { Instrument = Btc, Origin = Origin.Import, ThroughTimeUs = Us("2024-03-01T10:00:20Z") });
+        d.PipeEndOfInput(
+            new EndOfInput
+            {
+                Instrument = Btc,
+                Origin = Origin.Import,
+                ThroughTimeUs = Us("2024-03-01T10:00:20Z"),
+            }
+        );
         d.Commit();
         var m = Assert.Single(d.FinalCandles(), c => c.Interval == "1m");
         Assert.True(m.Closed);
@@ -198,13 +212,30 @@ public class CandleAggregationTests
         {
             var price = (60000m + rng.Next(-50000, 50000) / 100m).ToString(System.Globalization.CultureInfo.InvariantCulture);
             var size = (rng.Next(1, 100000) / 100000m).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            trades.Add(Trade(i, price, size, t0 + i * 1_300_000L + rng.Next(0, 1_000_000), side: rng.Next(2) == 0 ? AggressorSide.Buy : AggressorSide.Sell, origin: Origin.Live));
+            trades.Add(
+                Trade(
+                    i,
+                    price,
+                    size,
+                    t0 + i * 1_300_000L + rng.Next(0, 1_000_000),
+                    side: rng.Next(2) == 0 ? AggressorSide.Buy : AggressorSide.Sell,
+                    origin: Origin.Live
+                )
+            );
         }
         // Shuffle within windows shorter than the allowed lateness (10 s): every trade still lands before its candle closes.
         var shuffled = trades.Chunk(5).SelectMany(c => c.OrderBy(_ => rng.Next())).ToList();
         var d = Driver(latenessMs: 10_000);
-        foreach (var t in shuffled) d.PipeTrade(t);
-        d.PipeEndOfInput(new EndOfInput { Instrument = Btc, Origin = Origin.Live, ThroughTimeUs = trades[^1].EventTimeUs });
+        foreach (var t in shuffled)
+            d.PipeTrade(t);
+        d.PipeEndOfInput(
+            new EndOfInput
+            {
+                Instrument = Btc,
+                Origin = Origin.Live,
+                ThroughTimeUs = trades[^1].EventTimeUs,
+            }
+        );
         d.Commit();
         var streamed = d.FinalCandles();
         Assert.All(streamed, c => Assert.Equal(0, c.Revision));
@@ -212,7 +243,8 @@ public class CandleAggregationTests
         foreach (var interval in CandleInterval.All)
         {
             // Batch oracle, written independently of the aggregator: group sorted trades by bucket.
-            var batch = trades.OrderBy(t => t.EventTimeUs)
+            var batch = trades
+                .OrderBy(t => t.EventTimeUs)
                 .GroupBy(t => t.EventTimeUs - (t.EventTimeUs - (interval.Name == "1w" ? 4 * 86_400_000_000L : 0)) % interval.DurationUs)
                 .Select(g => new
                 {
@@ -227,7 +259,8 @@ public class CandleAggregationTests
                     N = g.Count(),
                     F = g.Min(t => t.TradeId),
                     La = g.Max(t => t.TradeId),
-                }).ToList();
+                })
+                .ToList();
             var ours = streamed.Where(c => c.Interval == interval.Name).OrderBy(c => c.OpenTimeUs).ToList();
             Assert.Equal(batch.Count, ours.Count);
             for (var i = 0; i < batch.Count; i++)
@@ -256,7 +289,14 @@ public class CandleAggregationTests
         var t0 = Us("2024-03-01T10:00:00Z");
         d.PipeTrade(Trade(1, "100.10000000", "0.50000000", t0 + 1_000_000));
         d.PipeTrade(Trade(2, "100.20000000", "0.25000000", t0 + 2_000_000));
-        d.PipeEndOfInput(new EndOfInput { Instrument = Btc, Origin = Origin.Backfill, ThroughTimeUs = t0 + 2_000_000 });
+        d.PipeEndOfInput(
+            new EndOfInput
+            {
+                Instrument = Btc,
+                Origin = Origin.Backfill,
+                ThroughTimeUs = t0 + 2_000_000,
+            }
+        );
         d.Commit();
         var c = d.FinalCandles().Single(c => c.Interval == "1m");
         Assert.Equal("100.10000000", c.Open.ToInvariantString());

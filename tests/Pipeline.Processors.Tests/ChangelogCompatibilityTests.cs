@@ -1,8 +1,8 @@
 // Issue 10 §3: the state stores own their changelog codecs now. Changelogs written before (by the string-built keys of
 // MarketDataProcessor.Flush) must restore unchanged. Fixtures/changelog-v1/scenario-part1.tsv holds the changelog that
 // main at 81f1cf3 (before issue 12's VWAP anchors and before the stores) wrote for ChangelogScenario part 1.
-using Pipeline.Processors.Testing;
 using Pipeline.Plumbing.Topics;
+using Pipeline.Processors.Testing;
 using Pipeline.Schemas.V1;
 
 namespace Pipeline.Processors.Tests;
@@ -11,11 +11,12 @@ public class ChangelogCompatibilityTests
 {
     private static readonly string Fixture = Path.Combine(AppContext.BaseDirectory, "Fixtures", "changelog-v1", "scenario-part1.tsv");
 
-    private static List<(string Topic, int Partition, byte[] Key, byte[]? Value)> OldChangelog() => File.ReadLines(Fixture)
-        .Where(l => l.Length > 0)
-        .Select(l => l.Split('\t'))
-        .Select(p => (p[0], int.Parse(p[1]), Convert.FromBase64String(p[2]), p[3] == "-" ? null : Convert.FromBase64String(p[3])))
-        .ToList();
+    private static List<(string Topic, int Partition, byte[] Key, byte[]? Value)> OldChangelog() =>
+        File.ReadLines(Fixture)
+            .Where(l => l.Length > 0)
+            .Select(l => l.Split('\t'))
+            .Select(p => (p[0], int.Parse(p[1]), Convert.FromBase64String(p[2]), p[3] == "-" ? null : Convert.FromBase64String(p[3])))
+            .ToList();
 
     private static ProcessorTestDriver Driver(long startUs = ChangelogScenario.StartUs) =>
         new(ChangelogScenario.Options(), TradeFactory.Instruments, startUs);
@@ -26,7 +27,9 @@ public class ChangelogCompatibilityTests
         var d = Driver();
         ChangelogScenario.Run(d, 1);
         var old = OldChangelog();
-        var now = MarketDataProcessor.ChangelogTopics.SelectMany(t => d.Committed(t).Select(r => (t, r.Partition ?? 0, r.Key!, r.Value))).ToList();
+        var now = MarketDataProcessor
+            .ChangelogTopics.SelectMany(t => d.Committed(t).Select(r => (t, r.Partition ?? 0, r.Key!, r.Value)))
+            .ToList();
         Assert.True(old.Count > 1000, $"the fixture has only {old.Count} records");
         Assert.Contains(old, r => r.Value is null);
         Assert.Equal(old.Count, now.Count);
@@ -42,8 +45,10 @@ public class ChangelogCompatibilityTests
                 Assert.Equal(1, expected[0]);
                 expected = [2, .. expected[1..]];
             }
-            Assert.True(expected is null ? now[i].Value is null : expected.AsSpan().SequenceEqual(now[i].Value),
-                $"record {i} ({old[i].Topic}, {System.Text.Encoding.UTF8.GetString(old[i].Key)}) differs");
+            Assert.True(
+                expected is null ? now[i].Value is null : expected.AsSpan().SequenceEqual(now[i].Value),
+                $"record {i} ({old[i].Topic}, {System.Text.Encoding.UTF8.GetString(old[i].Key)}) differs"
+            );
         }
     }
 
@@ -52,13 +57,19 @@ public class ChangelogCompatibilityTests
     {
         var straight = Driver();
         ChangelogScenario.Run(straight, 1);
-        var marks = new[] { TopicCatalog.FinalCandles.Name, TopicCatalog.Indicators.Name, TopicCatalog.DeadLetters.Name, TopicCatalog.ValidTrades.Name }
-            .ToDictionary(t => t, t => straight.Committed(t).Count);
+        var marks = new[]
+        {
+            TopicCatalog.FinalCandles.Name,
+            TopicCatalog.Indicators.Name,
+            TopicCatalog.DeadLetters.Name,
+            TopicCatalog.ValidTrades.Name,
+        }.ToDictionary(t => t, t => straight.Committed(t).Count);
         var resumeAt = straight.NowUs;
         ChangelogScenario.Run(straight, 2);
 
         var restarted = Driver(resumeAt);
-        foreach (var (topic, partition, key, value) in OldChangelog()) restarted.Restore(topic, partition, key, value);
+        foreach (var (topic, partition, key, value) in OldChangelog())
+            restarted.Restore(topic, partition, key, value);
         ChangelogScenario.Run(restarted, 2);
 
         Assert.True(marks[TopicCatalog.FinalCandles.Name] > 100);
@@ -77,7 +88,8 @@ public class ChangelogCompatibilityTests
             }
             Assert.NotEmpty(expected);
             Assert.Equal(expected.Count, actual.Count);
-            for (var i = 0; i < expected.Count; i++) Assert.True(expected[i].Value.AsSpan().SequenceEqual(actual[i].Value), $"{topic} record {i}");
+            for (var i = 0; i < expected.Count; i++)
+                Assert.True(expected[i].Value.AsSpan().SequenceEqual(actual[i].Value), $"{topic} record {i}");
         }
         // And the state both end with is the same, key by key. Regression: restoring every version of an instrument's
         // watermark record appended the dropped-candle spans of each version to the last (unsorted duplicates), so the
@@ -87,14 +99,16 @@ public class ChangelogCompatibilityTests
             var a = Latest(straight, topic);
             var b = Latest(restarted, topic);
             Assert.Equal(a.Keys.Order(), b.Keys.Order());
-            foreach (var (k, v) in a) Assert.True(v.AsSpan().SequenceEqual(b[k]), $"{topic} {k} {Convert.ToHexString(v!)} vs {Convert.ToHexString(b[k]!)}");
+            foreach (var (k, v) in a)
+                Assert.True(v.AsSpan().SequenceEqual(b[k]), $"{topic} {k} {Convert.ToHexString(v!)} vs {Convert.ToHexString(b[k]!)}");
         }
     }
 
     private static Dictionary<string, byte[]?> Latest(ProcessorTestDriver d, string topic)
     {
         var latest = new Dictionary<string, byte[]?>();
-        foreach (var r in d.Committed(topic)) latest[Convert.ToBase64String(r.Key!)] = r.Value;
+        foreach (var r in d.Committed(topic))
+            latest[Convert.ToBase64String(r.Key!)] = r.Value;
         return latest.Where(e => e.Value is not null).ToDictionary();
     }
 }

@@ -35,19 +35,51 @@ internal static class ChangelogScenario
                 var size = (0.001m * (1 + k % 13)).ToString(CultureInfo.InvariantCulture);
                 var at = k % 10 == 3 ? t - 3_000_000 : t;
                 d.PipeTrade(Trade(k * 2, price.ToString(CultureInfo.InvariantCulture), size, at, Origin.Live, instrument: ins), p);
-                if (k % 50 == 7) d.PipeTrade(Trade(k * 2, price.ToString(CultureInfo.InvariantCulture), size, at, Origin.Live, instrument: ins), p);
+                if (k % 50 == 7)
+                    d.PipeTrade(Trade(k * 2, price.ToString(CultureInfo.InvariantCulture), size, at, Origin.Live, instrument: ins), p);
                 if (k % 97 == 5)
-                    d.PipeTrade(Trade(k * 2 + 1, price.ToString(CultureInfo.InvariantCulture), "0.5", t - 150_000_000, Origin.Live, instrument: ins), p);
+                    d.PipeTrade(
+                        Trade(
+                            k * 2 + 1,
+                            price.ToString(CultureInfo.InvariantCulture),
+                            "0.5",
+                            t - 150_000_000,
+                            Origin.Live,
+                            instrument: ins
+                        ),
+                        p
+                    );
             }
             d.AdvanceTime(TimeSpan.FromMilliseconds(7_000));
-            if (k % 40 == 39) d.Commit();
+            if (k % 40 == 39)
+                d.Commit();
         }
         if (part == 2)
-            d.PipeEndOfInput(new EndOfInput { Instrument = Btc, Origin = Origin.Live, ThroughTimeUs = StartUs + 10 * 60_000_000L });
+            d.PipeEndOfInput(
+                new EndOfInput
+                {
+                    Instrument = Btc,
+                    Origin = Origin.Live,
+                    ThroughTimeUs = StartUs + 10 * 60_000_000L,
+                }
+            );
         d.Commit();
     }
 
-    public static string Dump(ProcessorTestDriver d) => string.Join("\n", MarketDataProcessor.ChangelogTopics.SelectMany(topic =>
-        d.Committed(topic).Select(r => string.Join('\t', topic, r.Partition ?? 0, Convert.ToBase64String(r.Key!),
-            r.Value is null ? "-" : Convert.ToBase64String(r.Value))))) + "\n";
+    public static string Dump(ProcessorTestDriver d) =>
+        string.Join(
+            "\n",
+            MarketDataProcessor.ChangelogTopics.SelectMany(topic =>
+                d.Committed(topic)
+                    .Select(r =>
+                        string.Join(
+                            '\t',
+                            topic,
+                            r.Partition ?? 0,
+                            Convert.ToBase64String(r.Key!),
+                            r.Value is null ? "-" : Convert.ToBase64String(r.Value)
+                        )
+                    )
+            )
+        ) + "\n";
 }

@@ -26,19 +26,30 @@ public class HistoryOrderTests
     }
 
     private static EndOfInput EndOf(IEnumerable<Trade> trades) =>
-        new() { Instrument = Btc, Origin = Origin.Import, ThroughTimeUs = trades.Max(t => t.EventTimeUs) };
+        new()
+        {
+            Instrument = Btc,
+            Origin = Origin.Import,
+            ThroughTimeUs = trades.Max(t => t.EventTimeUs),
+        };
 
     /// <summary>The newest revision of every final candle, as comparable text.</summary>
-    private static Dictionary<(string, long), string> Finals(ProcessorTestDriver d) => d.FinalCandles()
-        .GroupBy(c => (c.Interval, c.OpenTimeUs))
-        .ToDictionary(g => g.Key, g => g.OrderBy(c => c.Revision).Last() is var c
-            ? $"{c.Open.ToDecimal()} {c.High.ToDecimal()} {c.Low.ToDecimal()} {c.Close.ToDecimal()} {c.Volume.ToDecimal()} {c.QuoteVolume.ToDecimal()} {c.TradeCount}"
-            : "");
+    private static Dictionary<(string, long), string> Finals(ProcessorTestDriver d) =>
+        d.FinalCandles()
+            .GroupBy(c => (c.Interval, c.OpenTimeUs))
+            .ToDictionary(
+                g => g.Key,
+                g =>
+                    g.OrderBy(c => c.Revision).Last() is var c
+                        ? $"{c.Open.ToDecimal()} {c.High.ToDecimal()} {c.Low.ToDecimal()} {c.Close.ToDecimal()} {c.Volume.ToDecimal()} {c.QuoteVolume.ToDecimal()} {c.TradeCount}"
+                        : ""
+            );
 
     private static ProcessorTestDriver InOrder(List<Trade> trades)
     {
         var d = new ProcessorTestDriver(Options(), Instruments);
-        foreach (var t in trades) d.PipeTrade(t);
+        foreach (var t in trades)
+            d.PipeTrade(t);
         d.PipeEndOfInput(EndOf(trades));
         d.Commit();
         return d;
@@ -53,11 +64,13 @@ public class HistoryOrderTests
         var day2 = trades.Where(t => t.EventTimeUs >= Day1 + DayUs).ToList();
 
         var d = new ProcessorTestDriver(Options(), Instruments);
-        foreach (var t in day2) d.PipeTrade(t);
+        foreach (var t in day2)
+            d.PipeTrade(t);
         d.PipeEndOfInput(EndOf(day2));
         d.Commit();
         d.CrashAndRestart(); // the second import is another day: state comes back from the changelog
-        foreach (var t in day1) d.PipeTrade(t);
+        foreach (var t in day1)
+            d.PipeTrade(t);
         d.PipeEndOfInput(EndOf(day1));
         d.Commit();
 
@@ -66,7 +79,8 @@ public class HistoryOrderTests
         var expected = Finals(InOrder(trades));
         var actual = Finals(d);
         Assert.Equal(expected.Count, actual.Count);
-        foreach (var (key, value) in expected) Assert.Equal(value, actual[key]);
+        foreach (var (key, value) in expected)
+            Assert.Equal(value, actual[key]);
     }
 
     [Fact]
@@ -77,10 +91,12 @@ public class HistoryOrderTests
         var trades = TwoDays();
         var firstRun = trades.Take(1_200).ToList();
         var d = new ProcessorTestDriver(Options(), Instruments);
-        foreach (var t in firstRun) d.PipeTrade(t);
+        foreach (var t in firstRun)
+            d.PipeTrade(t);
         d.Commit();
         d.CrashAndRestart();
-        foreach (var t in trades) d.PipeTrade(t); // the re-run starts from the beginning of the file
+        foreach (var t in trades)
+            d.PipeTrade(t); // the re-run starts from the beginning of the file
         d.PipeEndOfInput(EndOf(trades));
         d.Commit();
 
@@ -95,7 +111,8 @@ public class HistoryOrderTests
     public void Ids_older_than_thousands_of_trades_are_still_recognised_as_duplicates()
     {
         var d = new ProcessorTestDriver(Options(), Instruments);
-        for (var i = 0; i < 5_000; i++) d.PipeTrade(Trade(i, "10", "1", Day1 + i * 1_000_000L, origin: Origin.Backfill));
+        for (var i = 0; i < 5_000; i++)
+            d.PipeTrade(Trade(i, "10", "1", Day1 + i * 1_000_000L, origin: Origin.Backfill));
         d.PipeTrade(Trade(3, "10", "1", Day1 + 3 * 1_000_000L, origin: Origin.Backfill));
         d.Commit();
         d.CrashAndRestart();
@@ -109,11 +126,19 @@ public class HistoryOrderTests
     public void Records_ahead_of_their_originals_do_not_turn_the_trades_between_into_dead_letters()
     {
         // Was: 4 records 14 hours ahead moved the watermark; 116,664 later valid trades were dead-lettered.
-        var trades = TwoDays().Select(t => { t.Origin = Origin.Backfill; return t; }).ToList();
+        var trades = TwoDays()
+            .Select(t =>
+            {
+                t.Origin = Origin.Backfill;
+                return t;
+            })
+            .ToList();
         var ahead = trades.Skip(600).Take(4).ToList();
         var d = new ProcessorTestDriver(Options(), Instruments);
-        foreach (var t in ahead) d.PipeTrade(t);
-        foreach (var t in trades) d.PipeTrade(t);
+        foreach (var t in ahead)
+            d.PipeTrade(t);
+        foreach (var t in trades)
+            d.PipeTrade(t);
         d.PipeEndOfInput(EndOf(trades));
         d.Commit();
 
@@ -123,6 +148,7 @@ public class HistoryOrderTests
         Assert.Equal(trades.Count, d.Committed(TopicCatalog.ValidTrades.Name).Count);
         var expected = Finals(InOrder(trades));
         var actual = Finals(d);
-        foreach (var (key, value) in expected) Assert.Equal(value, actual[key]);
+        foreach (var (key, value) in expected)
+            Assert.Equal(value, actual[key]);
     }
 }

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
-using Pipeline.Processors.Indicators;
 using Pipeline.Plumbing.Configuration;
+using Pipeline.Processors.Indicators;
 
 namespace Pipeline.Processors.Tests;
 
@@ -9,35 +9,58 @@ public class IndicatorReferenceTests
 {
     private static readonly string Dir = Path.Combine(AppContext.BaseDirectory, "Fixtures", "indicator-reference");
 
-    public static List<Bar> Bars() => File.ReadLines(Path.Combine(Dir, "default.csv")).Skip(1)
-        .Select(l => l.Split(','))
-        .Select(p => new Bar(
-            DateTimeOffset.Parse(p[0], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal).ToUnixTimeMilliseconds() * 1000,
-            decimal.Parse(p[1], CultureInfo.InvariantCulture), decimal.Parse(p[2], CultureInfo.InvariantCulture),
-            decimal.Parse(p[3], CultureInfo.InvariantCulture), decimal.Parse(p[4], CultureInfo.InvariantCulture),
-            decimal.Parse(p[5], CultureInfo.InvariantCulture)))
-        .ToList();
+    public static List<Bar> Bars() =>
+        File.ReadLines(Path.Combine(Dir, "default.csv"))
+            .Skip(1)
+            .Select(l => l.Split(','))
+            .Select(p => new Bar(
+                DateTimeOffset.Parse(p[0], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal).ToUnixTimeMilliseconds() * 1000,
+                decimal.Parse(p[1], CultureInfo.InvariantCulture),
+                decimal.Parse(p[2], CultureInfo.InvariantCulture),
+                decimal.Parse(p[3], CultureInfo.InvariantCulture),
+                decimal.Parse(p[4], CultureInfo.InvariantCulture),
+                decimal.Parse(p[5], CultureInfo.InvariantCulture)
+            ))
+            .ToList();
 
     private static List<Dictionary<string, double?>> Reference(string file)
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Dir, file)));
-        return doc.RootElement.EnumerateArray().Select(row => row.EnumerateObject()
-            .Where(p => p.Name != "timestamp")
-            .ToDictionary(p => p.Name, p => p.Value.ValueKind == JsonValueKind.Null ? (double?)null : p.Value.GetDouble())).ToList();
+        return doc
+            .RootElement.EnumerateArray()
+            .Select(row =>
+                row.EnumerateObject()
+                    .Where(p => p.Name != "timestamp")
+                    .ToDictionary(p => p.Name, p => p.Value.ValueKind == JsonValueKind.Null ? (double?)null : p.Value.GetDouble())
+            )
+            .ToList();
     }
 
-    public static TheoryData<string, string> Cases => new()
-    {
-        { "sma(20)", "sma.standard.json" }, { "ema(20)", "ema.standard.json" }, { "wma(14)", "wma.standard.json" },
-        { "rsi(14)", "rsi.standard.json" }, { "macd(12,26,9)", "macd.standard.json" }, { "bb(20,2)", "bb.standard.json" },
-        { "atr(14)", "atr.standard.json" }, { "stoch(14,3,3)", "stoch.standard.json" }, { "obv", "obv.standard.json" },
-        { "vwap(anchor=none)", "vwap.standard.json" }, { "adx(14)", "adx.standard.json" }, { "cci(20)", "cci.standard.json" },
-        { "willr(14)", "willr.standard.json" },
-    };
+    public static TheoryData<string, string> Cases =>
+        new()
+        {
+            { "sma(20)", "sma.standard.json" },
+            { "ema(20)", "ema.standard.json" },
+            { "wma(14)", "wma.standard.json" },
+            { "rsi(14)", "rsi.standard.json" },
+            { "macd(12,26,9)", "macd.standard.json" },
+            { "bb(20,2)", "bb.standard.json" },
+            { "atr(14)", "atr.standard.json" },
+            { "stoch(14,3,3)", "stoch.standard.json" },
+            { "obv", "obv.standard.json" },
+            { "vwap(anchor=none)", "vwap.standard.json" },
+            { "adx(14)", "adx.standard.json" },
+            { "cci(20)", "cci.standard.json" },
+            { "willr(14)", "willr.standard.json" },
+        };
 
     internal static void AssertClose(double? expected, double? actual, string where)
     {
-        if (expected is null) { Assert.True(actual is null, $"{where}: expected null (warm-up), got {actual}"); return; }
+        if (expected is null)
+        {
+            Assert.True(actual is null, $"{where}: expected null (warm-up), got {actual}");
+            return;
+        }
         Assert.True(actual is not null, $"{where}: expected {expected}, got null");
         var tolerance = 1e-9 * Math.Max(1, Math.Abs(expected.Value));
         Assert.True(Math.Abs(expected.Value - actual!.Value) <= tolerance, $"{where}: expected {expected:R}, got {actual:R}");
@@ -82,15 +105,21 @@ public class IndicatorReferenceTests
         {
             rows.Clear();
             Assert.True(series.Apply(b, rev, rows));
-            foreach (var r in rows) latest[r.Bar.OpenTimeUs] = r.Values;
+            foreach (var r in rows)
+                latest[r.Bar.OpenTimeUs] = r.Values;
         }
         for (var i = 0; i < bars.Count; i++)
         {
-            if (i == 400) continue;
-            if (i == 300) Feed(bars[i] with { Close = bars[i].Close + 7.5m }, 0);
-            else Feed(bars[i], 0);
-            if (i == 303) Feed(bars[300], 1);
-            if (i == 401) Feed(bars[400], 0);
+            if (i == 400)
+                continue;
+            if (i == 300)
+                Feed(bars[i] with { Close = bars[i].Close + 7.5m }, 0);
+            else
+                Feed(bars[i], 0);
+            if (i == 303)
+                Feed(bars[300], 1);
+            if (i == 401)
+                Feed(bars[400], 0);
         }
         Assert.Equal(bars.Count, latest.Count);
         var sma = Reference("sma.standard.json");
@@ -98,8 +127,11 @@ public class IndicatorReferenceTests
         {
             var streamed = latest[bars[i].OpenTimeUs];
             for (var k = 0; k < specs.Count; k++)
-                for (var f = 0; f < streamed[k].Length; f++)
-                    Assert.True(Nullable.Equals(batchRows[i][k][f], streamed[k][f]), $"{specs[k]} field {f} at bar {i}: batch {batchRows[i][k][f]:R}, streamed {streamed[k][f]:R}");
+            for (var f = 0; f < streamed[k].Length; f++)
+                Assert.True(
+                    Nullable.Equals(batchRows[i][k][f], streamed[k][f]),
+                    $"{specs[k]} field {f} at bar {i}: batch {batchRows[i][k][f]:R}, streamed {streamed[k][f]:R}"
+                );
             AssertClose(sma[i]["sma"], streamed[0][0], $"sma at bar {i}");
         }
     }
@@ -117,12 +149,13 @@ public class IndicatorReferenceTests
         {
             straight.Apply(bars[i], 0, a);
             restarted.Apply(bars[i], 0, b);
-            if (i % 50 == 49) restarted = IndicatorSeries.Deserialize(restarted.Serialize(), specs, 8)!;
+            if (i % 50 == 49)
+                restarted = IndicatorSeries.Deserialize(restarted.Serialize(), specs, 8)!;
         }
         Assert.Equal(a.Count, b.Count);
         for (var i = 0; i < a.Count; i++)
-            for (var k = 0; k < specs.Count; k++)
-                Assert.Equal(a[i].Values[k], b[i].Values[k]);
+        for (var k = 0; k < specs.Count; k++)
+            Assert.Equal(a[i].Values[k], b[i].Values[k]);
     }
 
     [Fact]
@@ -139,7 +172,8 @@ public class IndicatorReferenceTests
         var options = TradeFactory.Options();
         options.Indicators = ["rsi(14)", "supertrend(10)"];
         var e = Assert.Throws<PipelineConfigurationException>(() =>
-            new MarketDataProcessor(options, TradeFactory.Instruments, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance));
+            new MarketDataProcessor(options, TradeFactory.Instruments, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance)
+        );
         Assert.Contains("Processing:Indicators", e.Message);
         Assert.Contains("supertrend(10)", e.Message);
         Assert.DoesNotContain("\n", e.Message);

@@ -46,15 +46,34 @@ public class ProcessorExactlyOnceTests
             for (var i = 0; i < n; i++)
             {
                 var t = t0 + i * 900_000L + rng.Next(0, 500_000);
-                if (i % 500 == 499) t -= 90_000_000; // 90 s late: revises a closed 1m candle
-                var trade = Trade(i, (1000 + rng.Next(0, 100_000) / 100m).ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    (rng.Next(1, 10_000) / 1000m).ToString(System.Globalization.CultureInfo.InvariantCulture), t, Origin.Live,
-                    rng.Next(2) == 0 ? AggressorSide.Buy : AggressorSide.Sell, ins);
+                if (i % 500 == 499)
+                    t -= 90_000_000; // 90 s late: revises a closed 1m candle
+                var trade = Trade(
+                    i,
+                    (1000 + rng.Next(0, 100_000) / 100m).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    (rng.Next(1, 10_000) / 1000m).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    t,
+                    Origin.Live,
+                    rng.Next(2) == 0 ? AggressorSide.Buy : AggressorSide.Sell,
+                    ins
+                );
                 records.Add((TopicCatalog.RawTrades.Name, key, trade.ToByteArray()));
-                if (i % 1000 == 7) records.Add((TopicCatalog.RawTrades.Name, key, trade.ToByteArray())); // duplicate
+                if (i % 1000 == 7)
+                    records.Add((TopicCatalog.RawTrades.Name, key, trade.ToByteArray())); // duplicate
             }
             records.Add((TopicCatalog.RawTrades.Name, key, [0xFF, 0xFF]));
-            records.Add((EndOfInputOnRawTrades, key, new EndOfInput { Instrument = ins, Origin = Origin.Live, ThroughTimeUs = t0 + n * 900_000L }.ToByteArray()));
+            records.Add(
+                (
+                    EndOfInputOnRawTrades,
+                    key,
+                    new EndOfInput
+                    {
+                        Instrument = ins,
+                        Origin = Origin.Live,
+                        ThroughTimeUs = t0 + n * 900_000L,
+                    }.ToByteArray()
+                )
+            );
         }
         return records;
     }
@@ -63,8 +82,15 @@ public class ProcessorExactlyOnceTests
     {
         using var producer = new ProducerBuilder<byte[], byte[]>(settings.Producer("eos-input")).Build();
         foreach (var (topic, key, value) in input)
-            producer.Produce(topic == EndOfInputOnRawTrades ? TopicCatalog.RawTrades.Name : topic, new Message<byte[], byte[]>
-            { Key = key, Value = value, Headers = topic == EndOfInputOnRawTrades ? MessageHeaders.For<EndOfInput>() : null });
+            producer.Produce(
+                topic == EndOfInputOnRawTrades ? TopicCatalog.RawTrades.Name : topic,
+                new Message<byte[], byte[]>
+                {
+                    Key = key,
+                    Value = value,
+                    Headers = topic == EndOfInputOnRawTrades ? MessageHeaders.For<EndOfInput>() : null,
+                }
+            );
         producer.Flush(TimeSpan.FromSeconds(60));
         await Task.CompletedTask;
     }
@@ -83,7 +109,8 @@ public class ProcessorExactlyOnceTests
     }
 
     /// <summary>Every committed record of a topic (read_committed, from the beginning to the end).</summary>
-    private static List<T> ReadAll<T>(KafkaClientSettings settings, string topic) where T : IMessage<T>, new()
+    private static List<T> ReadAll<T>(KafkaClientSettings settings, string topic)
+        where T : IMessage<T>, new()
     {
         var config = settings.Consumer("eos-read", "eos-read-" + Guid.NewGuid().ToString("N"));
         config.EnablePartitionEof = true;
@@ -97,8 +124,13 @@ public class ProcessorExactlyOnceTests
         while (pending.Count > 0 && DateTime.UtcNow < deadline)
         {
             var cr = c.Consume(TimeSpan.FromMilliseconds(200));
-            if (cr is null) continue;
-            if (cr.IsPartitionEOF) { pending.Remove(cr.TopicPartition); continue; }
+            if (cr is null)
+                continue;
+            if (cr.IsPartitionEOF)
+            {
+                pending.Remove(cr.TopicPartition);
+                continue;
+            }
             list.Add(parser.ParseFrom(cr.Message.Value));
         }
         Assert.Empty(pending);
@@ -126,21 +158,33 @@ public class ProcessorExactlyOnceTests
         using (var first = StartProcessor(killed.BootstrapServers, "eos", "killed"))
         {
             using var probe = new KafkaProbe<Candle>(killed, TopicCatalog.FinalCandles.Name);
-            var seen = await Eventually.GetAsync(async () => first.HasExited ? throw new InvalidOperationException(first.Tail()) : (await probe.PollAsync()).Count,
-                n => n >= 50, TimeSpan.FromMinutes(2), "the first finals of the run to kill");
+            var seen = await Eventually.GetAsync(
+                async () => first.HasExited ? throw new InvalidOperationException(first.Tail()) : (await probe.PollAsync()).Count,
+                n => n >= 50,
+                TimeSpan.FromMinutes(2),
+                "the first finals of the run to kill"
+            );
             var rest = Task.Run(async () =>
             {
-                foreach (var chunk in input.Skip(third).Chunk(200)) await ProduceAsync(killed, chunk.ToList());
+                foreach (var chunk in input.Skip(third).Chunk(200))
+                    await ProduceAsync(killed, chunk.ToList());
             });
-            await Eventually.GetAsync(async () => first.HasExited ? throw new InvalidOperationException(first.Tail()) : (await probe.PollAsync()).Count,
-                n => n >= seen + 100 || rest.IsCompleted, TimeSpan.FromMinutes(2), "finals from the input written while running");
+            await Eventually.GetAsync(
+                async () => first.HasExited ? throw new InvalidOperationException(first.Tail()) : (await probe.PollAsync()).Count,
+                n => n >= seen + 100 || rest.IsCompleted,
+                TimeSpan.FromMinutes(2),
+                "finals from the input written while running"
+            );
             first.Kill();
             await rest;
         }
         using (var second = StartProcessor(killed.BootstrapServers, "eos", "killed"))
         {
-            await Eventually.TrueAsync(() => Task.Run(() => second.HasExited ? throw new InvalidOperationException(second.Tail()) : Consumed(killed, "eos")),
-                TimeSpan.FromMinutes(3), "the restarted run to consume all input");
+            await Eventually.TrueAsync(
+                () => Task.Run(() => second.HasExited ? throw new InvalidOperationException(second.Tail()) : Consumed(killed, "eos")),
+                TimeSpan.FromMinutes(3),
+                "the restarted run to consume all input"
+            );
             await second.StopAsync(sigterm: false);
             // The restarted instance rebuilt its state from the changelog (not from nothing).
             Assert.Contains(second.Output, l => l.Contains("Restored processor state") && !l.Contains("from 0 changelog"));
@@ -170,21 +214,40 @@ public class ProcessorExactlyOnceTests
         var longTransactions = new Dictionary<string, string?> { ["PIPELINE_TEST_TRANSACTION_TIMEOUT_MS"] = "600000" };
         var third = input.Count / 3;
         await ProduceAsync(kafka, input.Take(third).ToList());
-        using (var first = ChildProcess.Start("Pipeline.Processors.Tests.Host.dll", [kafka.BootstrapServers, "eos", "crash"],
-                   new Dictionary<string, string?>(longTransactions) { ["PIPELINE_TEST_PROCESSOR_KILL_BEFORE_COMMIT"] = "8" }))
+        using (
+            var first = ChildProcess.Start(
+                "Pipeline.Processors.Tests.Host.dll",
+                [kafka.BootstrapServers, "eos", "crash"],
+                new Dictionary<string, string?>(longTransactions) { ["PIPELINE_TEST_PROCESSOR_KILL_BEFORE_COMMIT"] = "8" }
+            )
+        )
         {
             var rest = Task.Run(async () =>
             {
-                foreach (var chunk in input.Skip(third).Chunk(200)) await ProduceAsync(kafka, chunk.ToList());
+                foreach (var chunk in input.Skip(third).Chunk(200))
+                    await ProduceAsync(kafka, chunk.ToList());
             });
-            await Eventually.TrueAsync(() => Task.FromResult(first.HasExited), TimeSpan.FromMinutes(3), "the processor to kill itself at the named point");
+            await Eventually.TrueAsync(
+                () => Task.FromResult(first.HasExited),
+                TimeSpan.FromMinutes(3),
+                "the processor to kill itself at the named point"
+            );
             Assert.Contains(first.Output, l => l.Contains("test hook: killing the processor after writing state, before commit 8"));
             await rest;
         }
-        using (var second = ChildProcess.Start("Pipeline.Processors.Tests.Host.dll", [kafka.BootstrapServers, "eos", "crash"], longTransactions))
+        using (
+            var second = ChildProcess.Start(
+                "Pipeline.Processors.Tests.Host.dll",
+                [kafka.BootstrapServers, "eos", "crash"],
+                longTransactions
+            )
+        )
         {
-            await Eventually.TrueAsync(() => Task.Run(() => second.HasExited ? throw new InvalidOperationException(second.Tail()) : Consumed(kafka, "eos")),
-                TimeSpan.FromMinutes(3), "the restarted run to consume all input (a predecessor left unfenced would stall it for 10 minutes)");
+            await Eventually.TrueAsync(
+                () => Task.Run(() => second.HasExited ? throw new InvalidOperationException(second.Tail()) : Consumed(kafka, "eos")),
+                TimeSpan.FromMinutes(3),
+                "the restarted run to consume all input (a predecessor left unfenced would stall it for 10 minutes)"
+            );
             await second.StopAsync(sigterm: false);
             Assert.Contains(second.Output, l => l.Contains("Restored processor state") && !l.Contains("from 0 changelog"));
         }
@@ -200,8 +263,11 @@ public class ProcessorExactlyOnceTests
         await using var _ = cleanBroker;
         await ProduceAsync(clean, input);
         using var p = StartProcessor(clean.BootstrapServers, "eos", "clean");
-        await Eventually.TrueAsync(() => Task.Run(() => p.HasExited ? throw new InvalidOperationException(p.Tail()) : Consumed(clean, "eos")),
-            TimeSpan.FromMinutes(3), "the clean run to consume all input");
+        await Eventually.TrueAsync(
+            () => Task.Run(() => p.HasExited ? throw new InvalidOperationException(p.Tail()) : Consumed(clean, "eos")),
+            TimeSpan.FromMinutes(3),
+            "the clean run to consume all input"
+        );
         await p.StopAsync(sigterm: false);
         return ReadAll<Candle>(clean, TopicCatalog.FinalCandles.Name).Select(Describe).Order().ToList();
     }
@@ -218,14 +284,24 @@ public class ProcessorExactlyOnceTests
         await ProduceAsync(settings, input.Take(third).ToList());
         using var a = StartProcessor(settings.BootstrapServers, "eos", "a");
         using var probe = new KafkaProbe<Candle>(settings, TopicCatalog.FinalCandles.Name);
-        await Eventually.GetAsync(async () => a.HasExited ? throw new InvalidOperationException(a.Tail()) : (await probe.PollAsync()).Count,
-            n => n >= 50, TimeSpan.FromMinutes(2), "the first finals of instance a");
+        await Eventually.GetAsync(
+            async () => a.HasExited ? throw new InvalidOperationException(a.Tail()) : (await probe.PollAsync()).Count,
+            n => n >= 50,
+            TimeSpan.FromMinutes(2),
+            "the first finals of instance a"
+        );
         // b joins while the rest of the input is written: the group rebalances, a commits and hands over.
         using var b = StartProcessor(settings.BootstrapServers, "eos", "b");
-        foreach (var chunk in input.Skip(third).Chunk(200)) await ProduceAsync(settings, chunk.ToList());
-        await Eventually.TrueAsync(() => Task.Run(() => a.HasExited || b.HasExited
-                ? throw new InvalidOperationException(a.Tail() + "\n" + b.Tail()) : Consumed(settings, "eos")),
-            TimeSpan.FromMinutes(3), "both instances to consume all input");
+        foreach (var chunk in input.Skip(third).Chunk(200))
+            await ProduceAsync(settings, chunk.ToList());
+        await Eventually.TrueAsync(
+            () =>
+                Task.Run(() =>
+                    a.HasExited || b.HasExited ? throw new InvalidOperationException(a.Tail() + "\n" + b.Tail()) : Consumed(settings, "eos")
+                ),
+            TimeSpan.FromMinutes(3),
+            "both instances to consume all input"
+        );
         await a.StopAsync(sigterm: false);
         await b.StopAsync(sigterm: false);
         // Both instances really worked: b was assigned partitions.
@@ -234,7 +310,9 @@ public class ProcessorExactlyOnceTests
         var actual = ReadAll<Candle>(settings, TopicCatalog.FinalCandles.Name).Select(Describe).Order().ToList();
         var missing = expected.Except(actual).ToList();
         var extra = actual.Except(expected).ToList();
-        Assert.True(missing.Count == 0 && extra.Count == 0 && expected.Count == actual.Count,
-            $"{expected.Count} expected, {actual.Count} got; missing: {string.Join("; ", missing.Take(8))}; extra: {string.Join("; ", extra.Take(8))}\nA:\n{a.Tail()}\nB:\n{b.Tail()}");
+        Assert.True(
+            missing.Count == 0 && extra.Count == 0 && expected.Count == actual.Count,
+            $"{expected.Count} expected, {actual.Count} got; missing: {string.Join("; ", missing.Take(8))}; extra: {string.Join("; ", extra.Take(8))}\nA:\n{a.Tail()}\nB:\n{b.Tail()}"
+        );
     }
 }

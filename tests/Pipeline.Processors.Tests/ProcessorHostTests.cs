@@ -17,11 +17,14 @@ public class ProcessorHostTests
     public async Task Processor_role_turns_raw_trades_on_kafka_into_valid_trades_final_candles_and_dead_letters()
     {
         await using var kafka = await TestKafka.StartAsync(partitions: 2);
-        var options = PipelineConfiguration.Load(file: null, environment: new Dictionary<string, string?>
-        {
-            ["PIPELINE__PROCESSING__INSTANCEID"] = "host-test",
-            ["PIPELINE__PROCESSING__ALLOWEDLATENESSMS"] = "0",
-        });
+        var options = PipelineConfiguration.Load(
+            file: null,
+            environment: new Dictionary<string, string?>
+            {
+                ["PIPELINE__PROCESSING__INSTANCEID"] = "host-test",
+                ["PIPELINE__PROCESSING__ALLOWEDLATENESSMS"] = "0",
+            }
+        );
         var context = new PipelineContext(options, kafka.Settings, null, NullLoggerFactory.Instance);
         var t0 = Us("2025-03-14T09:26:00Z");
         var trades = new[]
@@ -34,9 +37,19 @@ public class ProcessorHostTests
         using (var producer = new ProducerBuilder<byte[]?, byte[]?>(kafka.Settings.Producer("host-test")).Build())
         {
             foreach (var t in trades)
-                await producer.ProduceAsync(TopicCatalog.RawTrades.Name, new Message<byte[]?, byte[]?>
-                { Key = System.Text.Encoding.UTF8.GetBytes(t.Instrument.Key), Value = t.ToByteArray(), Headers = MessageHeaders.For<Trade>() });
-            await producer.ProduceAsync(TopicCatalog.RawTrades.Name, new Message<byte[]?, byte[]?> { Key = null, Value = [0xFF, 0x00, 0x13] });
+                await producer.ProduceAsync(
+                    TopicCatalog.RawTrades.Name,
+                    new Message<byte[]?, byte[]?>
+                    {
+                        Key = System.Text.Encoding.UTF8.GetBytes(t.Instrument.Key),
+                        Value = t.ToByteArray(),
+                        Headers = MessageHeaders.For<Trade>(),
+                    }
+                );
+            await producer.ProduceAsync(
+                TopicCatalog.RawTrades.Name,
+                new Message<byte[]?, byte[]?> { Key = null, Value = [0xFF, 0x00, 0x13] }
+            );
         }
 
         using var stop = new CancellationTokenSource();
@@ -46,11 +59,17 @@ public class ProcessorHostTests
         using var valid = new KafkaProbe<Trade>(kafka.Settings, TopicCatalog.ValidTrades.Name);
         try
         {
-            var got = await Eventually.GetAsync(async () =>
-            {
-                if (role.IsFaulted) throw role.Exception!;
-                return (await finals.PollAsync()).Where(c => c.Interval == "1m").ToList();
-            }, l => l.Count >= 1, TimeSpan.FromSeconds(60), "the final 1m candle");
+            var got = await Eventually.GetAsync(
+                async () =>
+                {
+                    if (role.IsFaulted)
+                        throw role.Exception!;
+                    return (await finals.PollAsync()).Where(c => c.Interval == "1m").ToList();
+                },
+                l => l.Count >= 1,
+                TimeSpan.FromSeconds(60),
+                "the final 1m candle"
+            );
             var c = Assert.Single(got);
             Assert.Equal(t0, c.OpenTimeUs);
             Assert.Equal(D("100.10"), c.Open.ToDecimal());
@@ -80,10 +99,10 @@ public class ProcessorHostTests
         // Guards the review's finding that the pipeline.schema-version header was written but never checked: a record of a
         // newer, breaking contracts version would have been misparsed instead of set aside with its reason.
         await using var kafka = await TestKafka.StartAsync(partitions: 1);
-        var options = PipelineConfiguration.Load(file: null, environment: new Dictionary<string, string?>
-        {
-            ["PIPELINE__PROCESSING__INSTANCEID"] = "schema-version-test",
-        });
+        var options = PipelineConfiguration.Load(
+            file: null,
+            environment: new Dictionary<string, string?> { ["PIPELINE__PROCESSING__INSTANCEID"] = "schema-version-test" }
+        );
         var context = new PipelineContext(options, kafka.Settings, null, NullLoggerFactory.Instance);
         var t0 = Us("2025-03-14T09:26:00Z");
         using (var producer = new ProducerBuilder<byte[]?, byte[]?>(kafka.Settings.Producer("schema-version-test")).Build())
@@ -92,10 +111,22 @@ public class ProcessorHostTests
             {
                 var t = Trade(id, "100", "1", t0 + id * 1_000_000, origin: Origin.Import);
                 var headers = MessageHeaders.For<Trade>();
-                if (version is null) headers.Remove(MessageHeaders.SchemaVersion);
-                else { headers.Remove(MessageHeaders.SchemaVersion); headers.Add(MessageHeaders.SchemaVersion, System.Text.Encoding.UTF8.GetBytes(version)); }
-                await producer.ProduceAsync(TopicCatalog.RawTrades.Name, new Message<byte[]?, byte[]?>
-                { Key = System.Text.Encoding.UTF8.GetBytes(t.Instrument.Key), Value = t.ToByteArray(), Headers = headers });
+                if (version is null)
+                    headers.Remove(MessageHeaders.SchemaVersion);
+                else
+                {
+                    headers.Remove(MessageHeaders.SchemaVersion);
+                    headers.Add(MessageHeaders.SchemaVersion, System.Text.Encoding.UTF8.GetBytes(version));
+                }
+                await producer.ProduceAsync(
+                    TopicCatalog.RawTrades.Name,
+                    new Message<byte[]?, byte[]?>
+                    {
+                        Key = System.Text.Encoding.UTF8.GetBytes(t.Instrument.Key),
+                        Value = t.ToByteArray(),
+                        Headers = headers,
+                    }
+                );
             }
         }
 
@@ -105,11 +136,17 @@ public class ProcessorHostTests
         using var valid = new KafkaProbe<Trade>(kafka.Settings, TopicCatalog.ValidTrades.Name);
         try
         {
-            var dl = await Eventually.GetAsync(async () =>
-            {
-                if (role.IsFaulted) throw role.Exception!;
-                return await dead.PollAsync();
-            }, l => l.Count >= 1, TimeSpan.FromSeconds(60), "the dead letter");
+            var dl = await Eventually.GetAsync(
+                async () =>
+                {
+                    if (role.IsFaulted)
+                        throw role.Exception!;
+                    return await dead.PollAsync();
+                },
+                l => l.Count >= 1,
+                TimeSpan.FromSeconds(60),
+                "the dead letter"
+            );
             Assert.Equal("unsupported_schema_version", Assert.Single(dl).ReasonCode);
             // Version 1 and a record without the header (a user's own producer) are read as the current version.
             var v = await Eventually.GetAsync(valid.PollAsync, l => l.Count >= 2, TimeSpan.FromSeconds(30), "the valid trades");
@@ -126,9 +163,17 @@ public class ProcessorHostTests
     public async Task Processor_refuses_to_start_when_a_changelog_has_fewer_partitions_than_its_input()
     {
         LibrdkafkaLoader.EnsureLoaded();
-        await using var broker = await Pipeline.Broker.KafkaBroker.StartAsync(new Pipeline.Broker.BrokerOptions { Port = 0, DataDir = TestDirectories.Create("layout-broker") });
+        await using var broker = await Pipeline.Broker.KafkaBroker.StartAsync(
+            new Pipeline.Broker.BrokerOptions { Port = 0, DataDir = TestDirectories.Create("layout-broker") }
+        );
         var settings = new KafkaClientSettings(broker.BootstrapServers);
-        await TopicProvisioner.EnsureTopicsAsync(settings, 4, 1, NullLogger.Instance, TopicCatalog.All.Where(t => t != TopicCatalog.AggregatorState));
+        await TopicProvisioner.EnsureTopicsAsync(
+            settings,
+            4,
+            1,
+            NullLogger.Instance,
+            TopicCatalog.All.Where(t => t != TopicCatalog.AggregatorState)
+        );
         await TopicProvisioner.EnsureTopicsAsync(settings, 2, 1, NullLogger.Instance, [TopicCatalog.AggregatorState]);
         var options = PipelineConfiguration.Load(file: null, environment: new Dictionary<string, string?>());
         var context = new PipelineContext(options, settings, null, NullLoggerFactory.Instance);

@@ -10,27 +10,41 @@ public class ProcessorRestartTests
     {
         var rng = new Random(11);
         var t0 = Us("2024-03-01T00:00:00Z");
-        return Enumerable.Range(0, n).Select(i => Trade(i, (100 + rng.Next(0, 1000) / 100m).ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "0.01", t0 + i * 700_000L, origin: Origin.Live)).ToList();
+        return Enumerable
+            .Range(0, n)
+            .Select(i =>
+                Trade(
+                    i,
+                    (100 + rng.Next(0, 1000) / 100m).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    "0.01",
+                    t0 + i * 700_000L,
+                    origin: Origin.Live
+                )
+            )
+            .ToList();
     }
 
-    private static string Describe(Candle c) => $"{c.Interval}@{c.OpenTimeUs} r{c.Revision} {c.Open}/{c.High}/{c.Low}/{c.Close} v{c.Volume} n{c.TradeCount}";
+    private static string Describe(Candle c) =>
+        $"{c.Interval}@{c.OpenTimeUs} r{c.Revision} {c.Open}/{c.High}/{c.Low}/{c.Close} v{c.Volume} n{c.TradeCount}";
 
     [Fact]
     public void Crash_between_commits_and_restart_from_the_changelog_yields_each_final_candle_once_and_unchanged()
     {
         var trades = Stream(3_000);
         var clean = new ProcessorTestDriver(Options(latenessMs: 1_000), Instruments);
-        foreach (var t in trades) clean.PipeTrade(t);
+        foreach (var t in trades)
+            clean.PipeTrade(t);
         clean.Commit();
 
         var crashing = new ProcessorTestDriver(Options(latenessMs: 1_000), Instruments);
         for (var i = 0; i < trades.Count; i++)
         {
             crashing.PipeTrade(trades[i]);
-            if (i % 97 == 0) crashing.Commit();
+            if (i % 97 == 0)
+                crashing.Commit();
             // Crash with uncommitted work in flight, several times.
-            if (i % 401 == 400) crashing.CrashAndRestart();
+            if (i % 401 == 400)
+                crashing.CrashAndRestart();
         }
         crashing.Commit();
 
@@ -38,7 +52,10 @@ public class ProcessorRestartTests
         var actual = crashing.FinalCandles().Select(Describe).ToList();
         Assert.True(expected.Count > 50);
         Assert.Equal(expected, actual);
-        Assert.Equal(clean.Committed(Plumbing.Topics.TopicCatalog.ValidTrades.Name).Count, crashing.Committed(Plumbing.Topics.TopicCatalog.ValidTrades.Name).Count);
+        Assert.Equal(
+            clean.Committed(Plumbing.Topics.TopicCatalog.ValidTrades.Name).Count,
+            crashing.Committed(Plumbing.Topics.TopicCatalog.ValidTrades.Name).Count
+        );
     }
 
     [Fact]

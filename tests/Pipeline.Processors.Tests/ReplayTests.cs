@@ -30,7 +30,8 @@ public class ReplayTests
             ["PIPELINE__PROCESSING__INSTANCEID"] = "live",
             ["PIPELINE__PROCESSING__ALLOWEDLATENESSMS"] = "0",
         };
-        foreach (var (k, v) in extra) env[k] = v;
+        foreach (var (k, v) in extra)
+            env[k] = v;
         return PipelineConfiguration.Load(file: null, environment: env);
     }
 
@@ -50,14 +51,33 @@ public class ReplayTests
             for (var i = 0; i < perInstrument; i++)
             {
                 var t = t0 + i * 900_000L + rng.Next(0, 500_000);
-                if (i % 500 == 499) t -= 90_000_000;
-                var trade = Trade(i, (1000 + rng.Next(0, 100_000) / 100m).ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    (rng.Next(1, 10_000) / 1000m).ToString(System.Globalization.CultureInfo.InvariantCulture), t, Origin.Live,
-                    rng.Next(2) == 0 ? AggressorSide.Buy : AggressorSide.Sell, ins);
+                if (i % 500 == 499)
+                    t -= 90_000_000;
+                var trade = Trade(
+                    i,
+                    (1000 + rng.Next(0, 100_000) / 100m).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    (rng.Next(1, 10_000) / 1000m).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    t,
+                    Origin.Live,
+                    rng.Next(2) == 0 ? AggressorSide.Buy : AggressorSide.Sell,
+                    ins
+                );
                 records.Add((TopicCatalog.RawTrades.Name, key, trade.ToByteArray()));
-                if (i % 1000 == 7) records.Add((TopicCatalog.RawTrades.Name, key, trade.ToByteArray()));
+                if (i % 1000 == 7)
+                    records.Add((TopicCatalog.RawTrades.Name, key, trade.ToByteArray()));
             }
-            records.Add((EndOfInputOnRawTrades, key, new EndOfInput { Instrument = ins, Origin = Origin.Live, ThroughTimeUs = to }.ToByteArray()));
+            records.Add(
+                (
+                    EndOfInputOnRawTrades,
+                    key,
+                    new EndOfInput
+                    {
+                        Instrument = ins,
+                        Origin = Origin.Live,
+                        ThroughTimeUs = to,
+                    }.ToByteArray()
+                )
+            );
         }
         return (records, t0, to);
     }
@@ -71,11 +91,21 @@ public class ReplayTests
             {
                 try
                 {
-                    producer.Produce(topic == EndOfInputOnRawTrades ? TopicCatalog.RawTrades.Name : topic, new Message<byte[], byte[]>
-                    { Key = key, Value = value, Headers = topic == EndOfInputOnRawTrades ? MessageHeaders.For<EndOfInput>() : null });
+                    producer.Produce(
+                        topic == EndOfInputOnRawTrades ? TopicCatalog.RawTrades.Name : topic,
+                        new Message<byte[], byte[]>
+                        {
+                            Key = key,
+                            Value = value,
+                            Headers = topic == EndOfInputOnRawTrades ? MessageHeaders.For<EndOfInput>() : null,
+                        }
+                    );
                     break;
                 }
-                catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull) { producer.Poll(TimeSpan.FromMilliseconds(20)); }
+                catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+                {
+                    producer.Poll(TimeSpan.FromMilliseconds(20));
+                }
             }
         }
         producer.Flush(TimeSpan.FromSeconds(60));
@@ -87,8 +117,16 @@ public class ReplayTests
         var context = new PipelineContext(options, kafka.Settings, null, NullLoggerFactory.Instance);
         using var stop = new CancellationTokenSource();
         var role = Task.Run(() => ProcessorRole.RunAsync(context, stop.Token));
-        await Eventually.TrueAsync(() => Task.Run(() => role.IsFaulted ? throw role.Exception! : Consumed(kafka.Settings, options.Processing.GroupId,
-            MarketDataProcessor.InputTopics)), TimeSpan.FromMinutes(2), "the live processor to consume its input");
+        await Eventually.TrueAsync(
+            () =>
+                Task.Run(() =>
+                    role.IsFaulted
+                        ? throw role.Exception!
+                        : Consumed(kafka.Settings, options.Processing.GroupId, MarketDataProcessor.InputTopics)
+                ),
+            TimeSpan.FromMinutes(2),
+            "the live processor to consume its input"
+        );
         stop.Cancel();
         await role;
     }
@@ -98,20 +136,34 @@ public class ReplayTests
         using var c = new ConsumerBuilder<byte[], byte[]>(settings.Consumer("replay-test-check", group)).Build();
         var parts = topics.SelectMany(t => Enumerable.Range(0, Partitions).Select(p => new TopicPartition(t, p))).ToList();
         var committed = c.Committed(parts, TimeSpan.FromSeconds(10)).ToDictionary(x => x.TopicPartition, x => x.Offset.Value);
-        return parts.All(p => c.QueryWatermarkOffsets(p, TimeSpan.FromSeconds(10)).High.Value is var high && (high == 0 || committed[p] >= high));
+        return parts.All(p =>
+            c.QueryWatermarkOffsets(p, TimeSpan.FromSeconds(10)).High.Value is var high && (high == 0 || committed[p] >= high)
+        );
     }
 
-    private static async Task<ReplayResult> ReplayAsync(TestKafka kafka, PipelineOptions options, string version, long from, long to,
-        ProcessingOptions? processing = null, IReadOnlyList<string>? intervals = null)
+    private static async Task<ReplayResult> ReplayAsync(
+        TestKafka kafka,
+        PipelineOptions options,
+        string version,
+        long from,
+        long to,
+        ProcessingOptions? processing = null,
+        IReadOnlyList<string>? intervals = null
+    )
     {
-        var job = await ReplayJob.PlanAsync(kafka.Settings, new ReplayRequest
-        {
-            Version = DataVersion.Parse(version),
-            FromUs = from,
-            ToUs = to,
-            Intervals = intervals ?? [],
-            Processing = processing ?? options.Processing,
-        }, Configured(options), NullLoggerFactory.Instance);
+        var job = await ReplayJob.PlanAsync(
+            kafka.Settings,
+            new ReplayRequest
+            {
+                Version = DataVersion.Parse(version),
+                FromUs = from,
+                ToUs = to,
+                Intervals = intervals ?? [],
+                Processing = processing ?? options.Processing,
+            },
+            Configured(options),
+            NullLoggerFactory.Instance
+        );
         var result = await job.RunAsync(null, CancellationToken.None);
         Assert.True(result.Complete);
         return result;
@@ -130,10 +182,16 @@ public class ReplayTests
         while (pending.Count > 0 && DateTime.UtcNow < deadline)
         {
             var cr = c.Consume(TimeSpan.FromMilliseconds(200));
-            if (cr is null) continue;
-            if (cr.IsPartitionEOF) { pending.Remove(cr.Partition.Value); continue; }
+            if (cr is null)
+                continue;
+            if (cr.IsPartitionEOF)
+            {
+                pending.Remove(cr.Partition.Value);
+                continue;
+            }
             var key = $"{cr.Partition.Value}|{(cr.Message.Key is null ? "" : Encoding.UTF8.GetString(cr.Message.Key))}";
-            if (!byKey.TryGetValue(key, out var list)) byKey[key] = list = new();
+            if (!byKey.TryGetValue(key, out var list))
+                byKey[key] = list = new();
             list.Add(cr.Message.Value is null ? "null" : Convert.ToBase64String(cr.Message.Value));
         }
         Assert.Empty(pending);
@@ -153,7 +211,9 @@ public class ReplayTests
     private static long Records(KafkaClientSettings settings, string topic)
     {
         using var c = new ConsumerBuilder<byte[], byte[]>(settings.Consumer("replay-test-count", "replay-test-count")).Build();
-        return Enumerable.Range(0, Partitions).Sum(p => c.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(10)).High.Value);
+        return Enumerable
+            .Range(0, Partitions)
+            .Sum(p => c.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(10)).High.Value);
     }
 
     [Fact]
@@ -171,7 +231,15 @@ public class ReplayTests
         var b = new VersionTopics(DataVersion.Parse("det-b"));
 
         // Deterministic: byte-identical keys and values, in the same order per key.
-        foreach (var (ta, tb) in new[] { (a.Candles, b.Candles), (a.FinalCandles, b.FinalCandles), (a.Indicators, b.Indicators), (a.DeadLetters, b.DeadLetters) })
+        foreach (
+            var (ta, tb) in new[]
+            {
+                (a.Candles, b.Candles),
+                (a.FinalCandles, b.FinalCandles),
+                (a.Indicators, b.Indicators),
+                (a.DeadLetters, b.DeadLetters),
+            }
+        )
             AssertSameRecords(ByKey(kafka.Settings, ta.Name), ByKey(kafka.Settings, tb.Name), tb.Name);
 
         // Replay equals live: the same final candles (with the same revisions) and indicator values, record for record.
@@ -197,20 +265,32 @@ public class ReplayTests
         foreach (var bar in bars)
         {
             // Four backfill trades per reference bar (open, high, low, close) whose sizes add up to its volume.
-            foreach (var (price, size, at) in new[] { (bar.Open, bar.Volume - 3, 1), (bar.High, 1m, 2), (bar.Low, 1m, 3), (bar.Close, 1m, 4) })
-                trades.Add((TopicCatalog.RawTrades.Name, key, Trade(id++, S(price), S(size), bar.OpenTimeUs + at * 1_000_000L).ToByteArray()));
+            foreach (
+                var (price, size, at) in new[] { (bar.Open, bar.Volume - 3, 1), (bar.High, 1m, 2), (bar.Low, 1m, 3), (bar.Close, 1m, 4) }
+            )
+                trades.Add(
+                    (TopicCatalog.RawTrades.Name, key, Trade(id++, S(price), S(size), bar.OpenTimeUs + at * 1_000_000L).ToByteArray())
+                );
         }
         Produce(kafka.Settings, trades);
         await RunLiveAsync(kafka, options);
-        var live = new[] { TopicCatalog.Candles, TopicCatalog.FinalCandles, TopicCatalog.Indicators, TopicCatalog.DeadLetters, TopicCatalog.ValidTrades }
-            .ToDictionary(t => t.Name, t => Records(kafka.Settings, t.Name));
+        var live = new[]
+        {
+            TopicCatalog.Candles,
+            TopicCatalog.FinalCandles,
+            TopicCatalog.Indicators,
+            TopicCatalog.DeadLetters,
+            TopicCatalog.ValidTrades,
+        }.ToDictionary(t => t.Name, t => Records(kafka.Settings, t.Name));
 
         var processing = ReplayProcessingOf(options.Processing, ["rsi(14)", "macd(12,26,9)", "bb(20,2)", "sma(20)"]);
         await ReplayAsync(kafka, options, "ref", bars[0].OpenTimeUs, bars[^1].OpenTimeUs + 86_400_000_000L, processing, ["1d"]);
 
         var topics = new VersionTopics(DataVersion.Parse("ref"));
-        var values = ByKey(kafka.Settings, topics.Indicators.Name).Values.SelectMany(l => l)
-            .Select(v => IndicatorValue.Parser.ParseFrom(Convert.FromBase64String(v))).ToList();
+        var values = ByKey(kafka.Settings, topics.Indicators.Name)
+            .Values.SelectMany(l => l)
+            .Select(v => IndicatorValue.Parser.ParseFrom(Convert.FromBase64String(v)))
+            .ToList();
         Assert.All(values, v => Assert.Equal("1d", v.Interval));
         var last = values.GroupBy(v => (v.OpenTimeUs, v.Indicator)).ToDictionary(g => g.Key, g => g.Last());
         var dir = Path.Combine(AppContext.BaseDirectory, "Fixtures", "indicator-reference");
@@ -224,28 +304,35 @@ public class ReplayTests
                 foreach (var f in v.Fields)
                 {
                     var e = reference[i].GetProperty(f.Name);
-                    IndicatorReferenceTests.AssertClose(e.ValueKind == System.Text.Json.JsonValueKind.Null ? null : e.GetDouble(), f.HasValue ? f.Value : null,
-                        $"{indicator} {f.Name} at {bars[i].OpenTimeUs}");
+                    IndicatorReferenceTests.AssertClose(
+                        e.ValueKind == System.Text.Json.JsonValueKind.Null ? null : e.GetDouble(),
+                        f.HasValue ? f.Value : null,
+                        $"{indicator} {f.Name} at {bars[i].OpenTimeUs}"
+                    );
                 }
             }
         }
         // Live topics did not get a single record more.
-        foreach (var (topic, count) in live) Assert.Equal(count, Records(kafka.Settings, topic));
-        Assert.DoesNotContain(ByKey(kafka.Settings, TopicCatalog.Indicators.Name).Values.SelectMany(l => l),
-            v => IndicatorValue.Parser.ParseFrom(Convert.FromBase64String(v)).Indicator.StartsWith("macd"));
+        foreach (var (topic, count) in live)
+            Assert.Equal(count, Records(kafka.Settings, topic));
+        Assert.DoesNotContain(
+            ByKey(kafka.Settings, TopicCatalog.Indicators.Name).Values.SelectMany(l => l),
+            v => IndicatorValue.Parser.ParseFrom(Convert.FromBase64String(v)).Indicator.StartsWith("macd")
+        );
 
         static string S(decimal d) => d.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    private static ProcessingOptions ReplayProcessingOf(ProcessingOptions live, List<string> indicators) => new()
-    {
-        AllowedLatenessMs = live.AllowedLatenessMs,
-        RevisionHorizonMs = live.RevisionHorizonMs,
-        MaxClockSkewMs = live.MaxClockSkewMs,
-        DedupeWindow = live.DedupeWindow,
-        PriceJumpFraction = live.PriceJumpFraction,
-        Indicators = indicators,
-    };
+    private static ProcessingOptions ReplayProcessingOf(ProcessingOptions live, List<string> indicators) =>
+        new()
+        {
+            AllowedLatenessMs = live.AllowedLatenessMs,
+            RevisionHorizonMs = live.RevisionHorizonMs,
+            MaxClockSkewMs = live.MaxClockSkewMs,
+            DedupeWindow = live.DedupeWindow,
+            PriceJumpFraction = live.PriceJumpFraction,
+            Indicators = indicators,
+        };
 
     [Fact]
     public async Task Replay_killed_mid_run_and_resumed_writes_the_same_records_as_an_uninterrupted_replay()
@@ -256,10 +343,28 @@ public class ReplayTests
         var t0 = Us("2025-02-03T00:00:00Z");
         const int perInstrument = 150_000;
         var rng = new Random(9);
-        var input = new[] { Btc, Eth }.SelectMany(ins => Enumerable.Range(0, perInstrument).Select(i =>
-            (TopicCatalog.ValidTrades.Name, Encoding.UTF8.GetBytes(ins.Key),
-                Trade(i, (1000 + rng.Next(0, 100_000) / 100m).ToString(System.Globalization.CultureInfo.InvariantCulture), "0.5",
-                    t0 + i * 100_000L + rng.Next(0, 50_000), Origin.Live, AggressorSide.Buy, ins).ToByteArray()))).ToList();
+        var input = new[] { Btc, Eth }
+            .SelectMany(ins =>
+                Enumerable
+                    .Range(0, perInstrument)
+                    .Select(i =>
+                        (
+                            TopicCatalog.ValidTrades.Name,
+                            Encoding.UTF8.GetBytes(ins.Key),
+                            Trade(
+                                    i,
+                                    (1000 + rng.Next(0, 100_000) / 100m).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                                    "0.5",
+                                    t0 + i * 100_000L + rng.Next(0, 50_000),
+                                    Origin.Live,
+                                    AggressorSide.Buy,
+                                    ins
+                                )
+                                .ToByteArray()
+                        )
+                    )
+            )
+            .ToList();
         Produce(kafka.Settings, input);
         var from = t0;
         var to = t0 + perInstrument * 100_000L;
@@ -272,20 +377,35 @@ public class ReplayTests
             // Killed once a transaction committed output and before the end: progress, not time, decides.
             await first.WaitForLineAsync(l => l.StartsWith("replay planned"), TimeSpan.FromMinutes(1), "the replay's plan");
             using var probe = new KafkaProbe<Candle>(kafka.Settings, killed.FinalCandles.Name);
-            await Eventually.GetAsync(async () => first.HasExited ? throw new InvalidOperationException(first.Tail()) : (await probe.PollAsync()).Count,
-                n => n > 0, TimeSpan.FromMinutes(1), "the first committed output of the replay to kill");
+            await Eventually.GetAsync(
+                async () => first.HasExited ? throw new InvalidOperationException(first.Tail()) : (await probe.PollAsync()).Count,
+                n => n > 0,
+                TimeSpan.FromMinutes(1),
+                "the first committed output of the replay to kill"
+            );
             first.Kill();
             Assert.DoesNotContain(first.Output, l => l.StartsWith("replay complete"));
         }
         using (var second = ChildProcess.Start("Pipeline.Processors.Tests.Host.dll", args))
         {
-            await second.WaitForLineAsync(l => l.StartsWith("replay complete=True"), TimeSpan.FromMinutes(2), "the resumed replay to complete");
+            await second.WaitForLineAsync(
+                l => l.StartsWith("replay complete=True"),
+                TimeSpan.FromMinutes(2),
+                "the resumed replay to complete"
+            );
             Assert.Contains(second.Output, l => l.Contains("resumed=True"));
             Assert.Contains(second.Output, l => l.Contains("Restored processor state") && !l.Contains("from 0 changelog"));
         }
         var clean = new VersionTopics(DataVersion.Parse("clean"));
         Assert.True(ByKey(kafka.Settings, clean.FinalCandles.Name).Values.Sum(l => l.Count) > 500);
-        foreach (var (tc, tk) in new[] { (clean.FinalCandles, killed.FinalCandles), (clean.Indicators, killed.Indicators), (clean.DeadLetters, killed.DeadLetters) })
+        foreach (
+            var (tc, tk) in new[]
+            {
+                (clean.FinalCandles, killed.FinalCandles),
+                (clean.Indicators, killed.Indicators),
+                (clean.DeadLetters, killed.DeadLetters),
+            }
+        )
             AssertSameRecords(ByKey(kafka.Settings, tc.Name), ByKey(kafka.Settings, tk.Name), tk.Name);
     }
 
@@ -297,9 +417,27 @@ public class ReplayTests
         var t0 = Us("2025-02-03T00:00:00Z");
         var to = t0 + 3_000 * 1_000_000L;
         var rng = new Random(13);
-        var trades = new[] { Btc, Eth }.SelectMany(ins => Enumerable.Range(0, 3_000).Select(i =>
-            (Key: Encoding.UTF8.GetBytes(ins.Key), Value: Trade(i, (100 + rng.Next(0, 1000) / 100m).ToString(System.Globalization.CultureInfo.InvariantCulture),
-                "0.25", t0 + i * 1_000_000L, Origin.Backfill, AggressorSide.Sell, ins).ToByteArray()))).ToList();
+        var trades = new[] { Btc, Eth }
+            .SelectMany(ins =>
+                Enumerable
+                    .Range(0, 3_000)
+                    .Select(i =>
+                        (
+                            Key: Encoding.UTF8.GetBytes(ins.Key),
+                            Value: Trade(
+                                    i,
+                                    (100 + rng.Next(0, 1000) / 100m).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                                    "0.25",
+                                    t0 + i * 1_000_000L,
+                                    Origin.Backfill,
+                                    AggressorSide.Sell,
+                                    ins
+                                )
+                                .ToByteArray()
+                        )
+                    )
+            )
+            .ToList();
         Produce(kafka.Settings, trades.Select(t => (TopicCatalog.ValidTrades.Name, t.Key, t.Value)));
         await ReplayAsync(kafka, options, "from-valid", t0, to);
 
@@ -312,26 +450,43 @@ public class ReplayTests
             foreach (var ins in new[] { Btc, Eth })
             {
                 var headers = new Headers { { MessageHeaders.MessageType, Encoding.UTF8.GetBytes(MessageHeaders.EndOfInputMark) } };
-                await producer.ProduceAsync(archive.Input.Name, new Message<byte[], byte[]>
-                {
-                    Key = Encoding.UTF8.GetBytes(ins.Key),
-                    Value = new EndOfInput { Instrument = ins, Origin = Origin.Backfill, ThroughTimeUs = to }.ToByteArray(),
-                    Headers = headers,
-                });
+                await producer.ProduceAsync(
+                    archive.Input.Name,
+                    new Message<byte[], byte[]>
+                    {
+                        Key = Encoding.UTF8.GetBytes(ins.Key),
+                        Value = new EndOfInput
+                        {
+                            Instrument = ins,
+                            Origin = Origin.Backfill,
+                            ThroughTimeUs = to,
+                        }.ToByteArray(),
+                        Headers = headers,
+                    }
+                );
             }
-        var job = await ReplayJob.PlanAsync(kafka.Settings, new ReplayRequest
-        {
-            Version = archive.Version,
-            FromUs = t0,
-            ToUs = to,
-            Input = archive.Input.Name,
-            Processing = options.Processing,
-        }, Configured(options), NullLoggerFactory.Instance);
+        var job = await ReplayJob.PlanAsync(
+            kafka.Settings,
+            new ReplayRequest
+            {
+                Version = archive.Version,
+                FromUs = t0,
+                ToUs = to,
+                Input = archive.Input.Name,
+                Processing = options.Processing,
+            },
+            Configured(options),
+            NullLoggerFactory.Instance
+        );
         Assert.True((await job.RunAsync(null, CancellationToken.None)).Complete);
 
         var valid = new VersionTopics(DataVersion.Parse("from-valid"));
         Assert.True(ByKey(kafka.Settings, valid.FinalCandles.Name).Values.Sum(l => l.Count) > 100);
-        AssertSameRecords(ByKey(kafka.Settings, valid.FinalCandles.Name), ByKey(kafka.Settings, archive.FinalCandles.Name), "final candles");
+        AssertSameRecords(
+            ByKey(kafka.Settings, valid.FinalCandles.Name),
+            ByKey(kafka.Settings, archive.FinalCandles.Name),
+            "final candles"
+        );
         AssertSameRecords(ByKey(kafka.Settings, valid.Indicators.Name), ByKey(kafka.Settings, archive.Indicators.Name), "indicators");
         // The marks were taken as marks, not as malformed trades.
         Assert.Empty(ByKey(kafka.Settings, archive.DeadLetters.Name));
@@ -346,8 +501,18 @@ public class ReplayTests
         var options = LiveOptions();
         var t0 = Us("2025-02-03T00:00:00Z");
         var to = t0 + 2_000 * 1_000_000L;
-        Produce(kafka.Settings, Enumerable.Range(0, 2_000).Select(i => (TopicCatalog.ValidTrades.Name, Encoding.UTF8.GetBytes(Btc.Key),
-            Trade(i, "100", "1", t0 + i * 1_000_000L).ToByteArray())));
+        Produce(
+            kafka.Settings,
+            Enumerable
+                .Range(0, 2_000)
+                .Select(i =>
+                    (
+                        TopicCatalog.ValidTrades.Name,
+                        Encoding.UTF8.GetBytes(Btc.Key),
+                        Trade(i, "100", "1", t0 + i * 1_000_000L).ToByteArray()
+                    )
+                )
+        );
         var topics = new VersionTopics(DataVersion.Parse("again"));
         await ReplayAsync(kafka, options, "again", t0, to);
         var first = ByKey(kafka.Settings, topics.FinalCandles.Name);
@@ -355,11 +520,18 @@ public class ReplayTests
 
         using (var admin = new AdminClientBuilder(kafka.Settings.Admin("replay-test-drop")).Build())
             await admin.DeleteTopicsAsync(topics.All.Where(t => t != topics.Input).Select(t => t.Name));
-        await Eventually.TrueAsync(() => Task.Run(() =>
-        {
-            using var admin = new AdminClientBuilder(kafka.Settings.Admin("replay-test-drop")).Build();
-            return admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics.All(t => t.Topic != topics.Plan.Name || t.Error.Code != ErrorCode.NoError);
-        }), TimeSpan.FromSeconds(30), "the dropped version's topics to go");
+        await Eventually.TrueAsync(
+            () =>
+                Task.Run(() =>
+                {
+                    using var admin = new AdminClientBuilder(kafka.Settings.Admin("replay-test-drop")).Build();
+                    return admin
+                        .GetMetadata(TimeSpan.FromSeconds(10))
+                        .Topics.All(t => t.Topic != topics.Plan.Name || t.Error.Code != ErrorCode.NoError);
+                }),
+            TimeSpan.FromSeconds(30),
+            "the dropped version's topics to go"
+        );
 
         await ReplayAsync(kafka, options, "again", t0, to);
         AssertSameRecords(first, ByKey(kafka.Settings, topics.FinalCandles.Name), "final candles after the drop");

@@ -15,8 +15,16 @@ public static class TradeFactory
     public static long Us(string utc) =>
         DateTimeOffset.Parse(utc, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal).ToUnixTimeMilliseconds() * 1000;
 
-    public static Trade Trade(long id, string price, string size, long eventUs, Origin origin = Origin.Backfill,
-        AggressorSide side = AggressorSide.Buy, InstrumentRef? instrument = null) => new()
+    public static Trade Trade(
+        long id,
+        string price,
+        string size,
+        long eventUs,
+        Origin origin = Origin.Backfill,
+        AggressorSide side = AggressorSide.Buy,
+        InstrumentRef? instrument = null
+    ) =>
+        new()
         {
             Instrument = instrument ?? Btc,
             TradeId = id,
@@ -29,12 +37,13 @@ public static class TradeFactory
             VenueSymbol = "BTCUSDT",
         };
 
-    public static ProcessingOptions Options(int latenessMs = 2_000, int throttleMs = 1_000, int horizonMs = 3_600_000) => new()
-    {
-        AllowedLatenessMs = latenessMs,
-        OpenUpdateThrottleMs = throttleMs,
-        RevisionHorizonMs = horizonMs,
-    };
+    public static ProcessingOptions Options(int latenessMs = 2_000, int throttleMs = 1_000, int horizonMs = 3_600_000) =>
+        new()
+        {
+            AllowedLatenessMs = latenessMs,
+            OpenUpdateThrottleMs = throttleMs,
+            RevisionHorizonMs = horizonMs,
+        };
 
     public static decimal D(string s) => decimal.Parse(s, CultureInfo.InvariantCulture);
 }

@@ -66,7 +66,9 @@ public class TradeValidationTests
     public void Unregistered_instrument_is_rejected()
     {
         var d = Driver();
-        d.PipeTrade(Trade(1, "10", "1", Us("2024-03-01T10:00:00Z"), instrument: InstrumentRef.Create("binance", "BTC", "USDC", MarketType.Spot)));
+        d.PipeTrade(
+            Trade(1, "10", "1", Us("2024-03-01T10:00:00Z"), instrument: InstrumentRef.Create("binance", "BTC", "USDC", MarketType.Spot))
+        );
         AssertOneDeadLetter(d, "unknown_instrument");
     }
 
@@ -122,7 +124,14 @@ public class TradeValidationTests
         var t = Trade(7, "10", "1", Us("2024-03-01T10:00:05Z"), origin: Origin.Live);
         d.PipeTrade(t);
         d.PipeTrade(t);
-        d.PipeEndOfInput(new EndOfInput { Instrument = Btc, Origin = Origin.Live, ThroughTimeUs = t.EventTimeUs });
+        d.PipeEndOfInput(
+            new EndOfInput
+            {
+                Instrument = Btc,
+                Origin = Origin.Live,
+                ThroughTimeUs = t.EventTimeUs,
+            }
+        );
         d.Commit();
         Assert.Equal("duplicate_trade_id", Assert.Single(d.DeadLetters()).ReasonCode);
         Assert.Single(d.Committed(TopicCatalog.ValidTrades.Name));
@@ -174,19 +183,20 @@ public class TradeValidationTests
     public void Exchange_candle_with_high_below_close_is_rejected_and_a_valid_one_passes()
     {
         var d = Driver();
-        Candle K(string o, string h, string l, string c) => new()
-        {
-            Instrument = Btc,
-            Interval = "1m",
-            OpenTimeUs = Us("2024-03-01T10:00:00Z"),
-            CloseTimeUs = Us("2024-03-01T10:00:59.999Z"),
-            Open = Schemas.V1.Decimal.From(D(o)),
-            High = Schemas.V1.Decimal.From(D(h)),
-            Low = Schemas.V1.Decimal.From(D(l)),
-            Close = Schemas.V1.Decimal.From(D(c)),
-            Volume = Schemas.V1.Decimal.From(1m),
-            Source = CandleSource.Exchange,
-        };
+        Candle K(string o, string h, string l, string c) =>
+            new()
+            {
+                Instrument = Btc,
+                Interval = "1m",
+                OpenTimeUs = Us("2024-03-01T10:00:00Z"),
+                CloseTimeUs = Us("2024-03-01T10:00:59.999Z"),
+                Open = Schemas.V1.Decimal.From(D(o)),
+                High = Schemas.V1.Decimal.From(D(h)),
+                Low = Schemas.V1.Decimal.From(D(l)),
+                Close = Schemas.V1.Decimal.From(D(c)),
+                Volume = Schemas.V1.Decimal.From(1m),
+                Source = CandleSource.Exchange,
+            };
         d.Pipe(TopicCatalog.RawExchangeCandles.Name, null, Google.Protobuf.MessageExtensions.ToByteArray(K("10", "11", "9", "12")));
         d.Pipe(TopicCatalog.RawExchangeCandles.Name, null, Google.Protobuf.MessageExtensions.ToByteArray(K("10", "12", "9", "11")));
         d.Commit();
@@ -202,25 +212,43 @@ public class TradeValidationTests
         var rng = new Random(9);
         for (var i = 0; i < 2_000; i++)
         {
-            var t = Trade(rng.NextInt64(0, long.MaxValue), (rng.Next(1, 1_000_000) / 1000m).ToString(System.Globalization.CultureInfo.InvariantCulture),
-                (-5m + rng.Next(0, 100_000) / 7m).ToString(System.Globalization.CultureInfo.InvariantCulture), rng.NextInt64(1, long.MaxValue / 2),
-                (Origin)rng.Next(0, 5), (AggressorSide)rng.Next(0, 3), i % 2 == 0 ? Btc : Eth);
-            if (i % 7 == 0) t.Price = null;
+            var t = Trade(
+                rng.NextInt64(0, long.MaxValue),
+                (rng.Next(1, 1_000_000) / 1000m).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                (-5m + rng.Next(0, 100_000) / 7m).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                rng.NextInt64(1, long.MaxValue / 2),
+                (Origin)rng.Next(0, 5),
+                (AggressorSide)rng.Next(0, 3),
+                i % 2 == 0 ? Btc : Eth
+            );
+            if (i % 7 == 0)
+                t.Price = null;
             var bytes = Google.Protobuf.MessageExtensions.ToByteArray(t);
             Assert.True(Validation.WireTrade.TryParse(bytes, out var w));
             Assert.Equal(t.TradeId, w.TradeId);
             Assert.Equal(t.Price is not null, w.HasPrice);
-            if (t.Price is not null) Assert.Equal(t.Price.ToInvariantString(), w.Price.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            if (t.Price is not null)
+                Assert.Equal(t.Price.ToInvariantString(), w.Price.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Assert.Equal(t.Size.ToInvariantString(), w.Size.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Assert.Equal(t.Aggressor, w.Aggressor);
             Assert.Equal(t.EventTimeUs, w.EventTimeUs);
             Assert.Equal(t.ReceiveTimeUs, w.ReceiveTimeUs);
             Assert.Equal(t.Origin, w.Origin);
-            Assert.Equal(Google.Protobuf.MessageExtensions.ToByteArray(t.Instrument), bytes.AsSpan(w.InstrumentOffset, w.InstrumentLength).ToArray());
+            Assert.Equal(
+                Google.Protobuf.MessageExtensions.ToByteArray(t.Instrument),
+                bytes.AsSpan(w.InstrumentOffset, w.InstrumentLength).ToArray()
+            );
             // Every truncation is refused, as the protobuf parser refuses it.
             var cut = bytes[..rng.Next(1, bytes.Length)];
             var parserRefuses = false;
-            try { Schemas.V1.Trade.Parser.ParseFrom(cut); } catch (Google.Protobuf.InvalidProtocolBufferException) { parserRefuses = true; }
+            try
+            {
+                Schemas.V1.Trade.Parser.ParseFrom(cut);
+            }
+            catch (Google.Protobuf.InvalidProtocolBufferException)
+            {
+                parserRefuses = true;
+            }
             Assert.Equal(!parserRefuses, Validation.WireTrade.TryParse(cut, out _));
         }
     }

@@ -13,19 +13,27 @@ namespace Pipeline.Processors.Tests;
 
 public class VwapAnchorTests
 {
-    private static readonly string File1h = Path.Combine(AppContext.BaseDirectory, "Fixtures", "binance-klines", "ETHUSDT-1h-2024-12-02_09.csv");
+    private static readonly string File1h = Path.Combine(
+        AppContext.BaseDirectory,
+        "Fixtures",
+        "binance-klines",
+        "ETHUSDT-1h-2024-12-02_09.csv"
+    );
 
-    private static List<Bar> EthHourly() => File.ReadLines(File1h).Skip(1)
-        .Select(l => l.Split(','))
-        .Select(p => new Bar(long.Parse(p[0], CultureInfo.InvariantCulture) * 1000, D(p[1]), D(p[2]), D(p[3]), D(p[4]), D(p[5])))
-        .ToList();
+    private static List<Bar> EthHourly() =>
+        File.ReadLines(File1h)
+            .Skip(1)
+            .Select(l => l.Split(','))
+            .Select(p => new Bar(long.Parse(p[0], CultureInfo.InvariantCulture) * 1000, D(p[1]), D(p[2]), D(p[3]), D(p[4]), D(p[5])))
+            .ToList();
 
     private static decimal D(string s) => decimal.Parse(s, CultureInfo.InvariantCulture);
 
     private static DateTime UtcDay(Bar b) => DateTime.UnixEpoch.AddTicks(b.OpenTimeUs * 10).Date;
 
     /// <summary>The running Σ(typical × volume) / Σ volume of each bar's group, groups in order of appearance.</summary>
-    private static List<double> RunningVwap<TKey>(IReadOnlyList<Bar> bars, Func<Bar, TKey> group) where TKey : notnull
+    private static List<double> RunningVwap<TKey>(IReadOnlyList<Bar> bars, Func<Bar, TKey> group)
+        where TKey : notnull
     {
         var sums = new Dictionary<TKey, (decimal Pv, decimal V)>();
         var result = new List<double>();
@@ -66,7 +74,8 @@ public class VwapAnchorTests
         var bars = EthHourly();
         var expected = RunningVwap(bars, _ => 0);
         var actual = Run("vwap(anchor=none)", bars);
-        for (var i = 0; i < bars.Count; i++) IndicatorReferenceTests.AssertClose(expected[i], actual[i], $"cumulative vwap at bar {i}");
+        for (var i = 0; i < bars.Count; i++)
+            IndicatorReferenceTests.AssertClose(expected[i], actual[i], $"cumulative vwap at bar {i}");
         Assert.NotEqual(actual[^1], Run("vwap", bars)[^1]);
     }
 
@@ -76,11 +85,16 @@ public class VwapAnchorTests
         var bars = IndicatorReferenceTests.Bars();
         var daily = Run("vwap", bars);
         for (var i = 0; i < bars.Count; i++)
-            IndicatorReferenceTests.AssertClose((double)((bars[i].High + bars[i].Low + bars[i].Close) / 3m), daily[i], $"daily vwap on 1d bar {i}");
+            IndicatorReferenceTests.AssertClose(
+                (double)((bars[i].High + bars[i].Low + bars[i].Close) / 3m),
+                daily[i],
+                $"daily vwap on 1d bar {i}"
+            );
         // ISO weeks start on Monday, as our 1w candles do.
         var expected = RunningVwap(bars, b => (ISOWeek.GetYear(UtcDay(b)), ISOWeek.GetWeekOfYear(UtcDay(b))));
         var weekly = Run("vwap(anchor=week)", bars);
-        for (var i = 0; i < bars.Count; i++) IndicatorReferenceTests.AssertClose(expected[i], weekly[i], $"weekly vwap on 1d bar {i}");
+        for (var i = 0; i < bars.Count; i++)
+            IndicatorReferenceTests.AssertClose(expected[i], weekly[i], $"weekly vwap on 1d bar {i}");
     }
 
     [Fact]
@@ -101,11 +115,20 @@ public class VwapAnchorTests
     {
         var bars = EthHourly();
         var d = new ProcessorTestDriver(Options(latenessMs: 0), Instruments);
-        foreach (var t in IndicatorPipelineTests.TradesFor(bars)) d.PipeTrade(t);
-        d.PipeEndOfInput(new EndOfInput { Instrument = Btc, Origin = Origin.Backfill, ThroughTimeUs = bars[^1].OpenTimeUs + 4_000_000 });
+        foreach (var t in IndicatorPipelineTests.TradesFor(bars))
+            d.PipeTrade(t);
+        d.PipeEndOfInput(
+            new EndOfInput
+            {
+                Instrument = Btc,
+                Origin = Origin.Backfill,
+                ThroughTimeUs = bars[^1].OpenTimeUs + 4_000_000,
+            }
+        );
         d.Commit();
 
-        var values = d.Read<IndicatorValue>(TopicCatalog.Indicators.Name).Where(v => v.Interval == "1h" && v.Indicator == "vwap")
+        var values = d.Read<IndicatorValue>(TopicCatalog.Indicators.Name)
+            .Where(v => v.Interval == "1h" && v.Indicator == "vwap")
             .ToDictionary(v => v.OpenTimeUs, v => v.Fields.Single().Value);
         var expected = RunningVwap(bars, UtcDay);
         Assert.Equal(bars.Count, values.Count);
@@ -126,7 +149,8 @@ public class VwapAnchorTests
         {
             straight.Apply(bars[i], 0, a);
             restarted.Apply(bars[i], 0, b);
-            if (i % 17 == 5) restarted = IndicatorSeries.Deserialize(restarted.Serialize(), specs, 8)!;
+            if (i % 17 == 5)
+                restarted = IndicatorSeries.Deserialize(restarted.Serialize(), specs, 8)!;
         }
         Assert.Equal(a.Select(r => r.Values[0][0]), b.Select(r => r.Values[0][0]));
         Assert.Equal(a.Select(r => r.Values[1][0]), b.Select(r => r.Values[1][0]));
@@ -153,7 +177,8 @@ public class VwapAnchorTests
         var old = IndicatorFactory.Defaults.Select(s => s == "vwap" ? "vwap(anchor=none)" : s).ToList();
         var before = new IndicatorSeries(old, 8);
         var rows = new List<IndicatorSeries.Row>();
-        foreach (var bar in bars.Take(300)) before.Apply(bar, 0, rows);
+        foreach (var bar in bars.Take(300))
+            before.Apply(bar, 0, rows);
         var format1 = AsFormat1(before);
 
         // Configured as before the upgrade (cumulative): continues exactly.
@@ -167,7 +192,8 @@ public class VwapAnchorTests
         {
             var expectOld = batchOld.Select(x => x.Update(bars[i])).ToArray();
             var expectNew = batchNew.Select(x => x.Update(bars[i])).ToArray();
-            if (i < 300) continue;
+            if (i < 300)
+                continue;
             rows.Clear();
             kept.Apply(bars[i], 0, rows);
             Assert.Equal(expectOld, rows[0].Values);
@@ -175,7 +201,11 @@ public class VwapAnchorTests
             upgraded.Apply(bars[i], 0, rows);
             for (var k = 0; k < batchNew.Length; k++)
                 Assert.True(expectNew[k].SequenceEqual(rows[0].Values[k]), $"{IndicatorFactory.Defaults[k]} at bar {i}");
-            IndicatorReferenceTests.AssertClose((double)((bars[i].High + bars[i].Low + bars[i].Close) / 3m), rows[0].Values[vwapAt][0], $"vwap at {i}");
+            IndicatorReferenceTests.AssertClose(
+                (double)((bars[i].High + bars[i].Low + bars[i].Close) / 3m),
+                rows[0].Values[vwapAt][0],
+                $"vwap at {i}"
+            );
         }
     }
 }

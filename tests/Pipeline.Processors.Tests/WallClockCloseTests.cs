@@ -2,9 +2,9 @@
 // moves with event time). A real-time instrument's candle now closes at its end plus the allowed lateness of the wall
 // clock; history (imports, backfills, replayed captures) and replays still close by watermark and end of input only.
 using Pipeline.Plumbing;
-using Pipeline.Schemas;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Processors.Testing;
+using Pipeline.Schemas;
 using Pipeline.Schemas.V1;
 using static Pipeline.Processors.Tests.TradeFactory;
 
@@ -16,8 +16,11 @@ public class WallClockCloseTests
     private sealed class ManualClock(DateTimeOffset start) : TimeProvider
     {
         private DateTimeOffset _now = start;
+
         public override DateTimeOffset GetUtcNow() => _now;
+
         public void Advance(TimeSpan by) => _now += by;
+
         public long NowUs => _now.ToUnixTimeMilliseconds() * 1000;
     }
 
@@ -32,7 +35,8 @@ public class WallClockCloseTests
         return t;
     }
 
-    private static List<Candle> Finals(ProcessorTestDriver d, string interval) => d.FinalCandles().Where(c => c.Interval == interval).ToList();
+    private static List<Candle> Finals(ProcessorTestDriver d, string interval) =>
+        d.FinalCandles().Where(c => c.Interval == interval).ToList();
 
     [Fact]
     public void A_live_candle_is_final_at_its_end_plus_the_lateness_of_the_wall_clock_when_no_later_trade_comes()
@@ -52,8 +56,10 @@ public class WallClockCloseTests
         d.Commit();
         var c = Assert.Single(Finals(d, "1m"));
         Assert.Equal(Us("2026-11-30T12:00:00Z"), c.OpenTimeUs);
-        Assert.Equal((100m, 103m, 100m, 103m, 3m, 2L, 0), (c.Open.ToDecimal(), c.High.ToDecimal(), c.Low.ToDecimal(), c.Close.ToDecimal(),
-            c.Volume.ToDecimal(), c.TradeCount, c.Revision));
+        Assert.Equal(
+            (100m, 103m, 100m, 103m, 3m, 2L, 0),
+            (c.Open.ToDecimal(), c.High.ToDecimal(), c.Low.ToDecimal(), c.Close.ToDecimal(), c.Volume.ToDecimal(), c.TradeCount, c.Revision)
+        );
         Assert.Contains(d.Read<IndicatorValue>(TopicCatalog.Indicators.Name), v => v.Interval == "1m" && v.OpenTimeUs == c.OpenTimeUs);
         Assert.Empty(Finals(d, "5m"));
 
@@ -79,16 +85,35 @@ public class WallClockCloseTests
     public void History_is_never_closed_by_the_wall_clock(string kind)
     {
         var clock = new ManualClock(Noon);
-        var topology = kind == "replay"
-            ? ProcessorTopology.Replay(new VersionTopics(DataVersion.Parse("wallclock")), TopicCatalog.RawTrades.Name, validate: true,
-                long.MinValue, long.MaxValue, null)
-            : null;
+        var topology =
+            kind == "replay"
+                ? ProcessorTopology.Replay(
+                    new VersionTopics(DataVersion.Parse("wallclock")),
+                    TopicCatalog.RawTrades.Name,
+                    validate: true,
+                    long.MinValue,
+                    long.MaxValue,
+                    null
+                )
+                : null;
         var d = new ProcessorTestDriver(Options(latenessMs: 2_000), Instruments, clock, topology);
         for (var i = 0; i < 3; i++)
         {
-            var t = LiveTrade(clock, i, "100", "1", kind switch { "backfill" => Origin.Backfill, "import" => Origin.Import, _ => Origin.Live });
+            var t = LiveTrade(
+                clock,
+                i,
+                "100",
+                "1",
+                kind switch
+                {
+                    "backfill" => Origin.Backfill,
+                    "import" => Origin.Import,
+                    _ => Origin.Live,
+                }
+            );
             // A feed (or a capture replayed through a live connector) whose trades happened a minute before we got them.
-            if (kind == "delayed feed") t.EventTimeUs -= 60_000_000;
+            if (kind == "delayed feed")
+                t.EventTimeUs -= 60_000_000;
             // Live trades read an hour after they were received (a processor catching up on its backlog).
             if (kind == "backlog")
             {
@@ -104,7 +129,14 @@ public class WallClockCloseTests
         Assert.Empty(d.FinalCandles());
         Assert.Empty(d.Committed(topology?.FinalCandlesOut ?? TopicCatalog.FinalCandles.Name));
         // They still close by end of input.
-        d.PipeEndOfInput(new EndOfInput { Instrument = Btc, Origin = Origin.Backfill, ThroughTimeUs = clock.NowUs });
+        d.PipeEndOfInput(
+            new EndOfInput
+            {
+                Instrument = Btc,
+                Origin = Origin.Backfill,
+                ThroughTimeUs = clock.NowUs,
+            }
+        );
         d.Commit();
         Assert.NotEmpty(d.Committed(topology?.FinalCandlesOut ?? TopicCatalog.FinalCandles.Name));
     }

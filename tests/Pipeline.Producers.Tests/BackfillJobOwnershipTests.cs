@@ -22,7 +22,13 @@ public sealed class BackfillJobOwnershipTests
 {
     private const long Jan1Ms = 1_735_689_600_000; // 2025-01-01T00:00:00Z
     private static readonly VenueListings Listings = new([
-        new InstrumentOptions { Exchange = "binance", Base = "BTC", Quote = "USDT", Intervals = ["1m"] },
+        new InstrumentOptions
+        {
+            Exchange = "binance",
+            Base = "BTC",
+            Quote = "USDT",
+            Intervals = ["1m"],
+        },
     ]);
     private static readonly ConnectionOptions Fast = new() { RestRequestsPerSecond = 1000 };
 
@@ -31,18 +37,33 @@ public sealed class BackfillJobOwnershipTests
     {
         // The venue's 1m klines of 2025-01-01; every request is recorded to count how often each window was asked for.
         var requests = new ConcurrentQueue<long>();
-        await using var server = await FakeExchangeServer.StartAsync(_ => Task.CompletedTask, app =>
-            app.MapGet("/api/v3/klines", (string symbol, string interval, long startTime, long endTime, int limit) =>
-            {
-                requests.Enqueue(startTime);
-                var rows = new JsonArray();
-                for (var t = startTime - startTime % 60_000; t <= endTime && t < Jan1Ms + 86_400_000 && rows.Count < Math.Min(limit, 200); t += 60_000)
-                {
-                    if (t < startTime) continue;
-                    rows.Add(JsonNode.Parse($"""[{t},"93000.00","93010.00","92990.00","93005.00","1.5",{t + 59_999},"139507.5",42,"0.7","65103.5","0"]"""));
-                }
-                return Results.Text(rows.ToJsonString(), "application/json");
-            }));
+        await using var server = await FakeExchangeServer.StartAsync(
+            _ => Task.CompletedTask,
+            app =>
+                app.MapGet(
+                    "/api/v3/klines",
+                    (string symbol, string interval, long startTime, long endTime, int limit) =>
+                    {
+                        requests.Enqueue(startTime);
+                        var rows = new JsonArray();
+                        for (
+                            var t = startTime - startTime % 60_000;
+                            t <= endTime && t < Jan1Ms + 86_400_000 && rows.Count < Math.Min(limit, 200);
+                            t += 60_000
+                        )
+                        {
+                            if (t < startTime)
+                                continue;
+                            rows.Add(
+                                JsonNode.Parse(
+                                    $"""[{t},"93000.00","93010.00","92990.00","93005.00","1.5",{t + 59_999},"139507.5",42,"0.7","65103.5","0"]"""
+                                )
+                            );
+                        }
+                        return Results.Text(rows.ToJsonString(), "application/json");
+                    }
+                )
+        );
         await using var kafka = await TestKafka.StartAsync(partitions: 1);
         using var publisher = new TopicPublisher(kafka.Settings, "test-jobs", NullLogger.Instance);
         var group = "test-owners-" + Guid.NewGuid().ToString("N");
@@ -68,7 +89,8 @@ public sealed class BackfillJobOwnershipTests
         Assert.Equal(requests.Count, requests.Distinct().Count());
         Assert.Equal(1, a.JobRuns + b.JobRuns);
         var (owner, stopOwner, runOwner, other, otherOwnership) = ownershipA.Owned
-            ? (a, stopA, runA, b, ownershipB) : (b, stopB, runB, a, ownershipA);
+            ? (a, stopA, runA, b, ownershipB)
+            : (b, stopB, runB, a, ownershipA);
         Assert.Equal(1, owner.JobRuns);
 
         // The owner stops (leaves the group): the other process now owns the jobs and runs the next one.
@@ -85,7 +107,12 @@ public sealed class BackfillJobOwnershipTests
         (ownershipA.Owned ? stopA : stopB).Cancel();
         await Task.WhenAll(runA, runB);
         using var reader = new TopicRecords<Candle>(kafka.Settings, TopicCatalog.RawExchangeCandles.Name);
-        var candles = await Eventually.GetAsync(() => Task.FromResult(reader.Poll()), r => r.Count >= 420, TimeSpan.FromSeconds(30), "420 candles");
+        var candles = await Eventually.GetAsync(
+            () => Task.FromResult(reader.Poll()),
+            r => r.Count >= 420,
+            TimeSpan.FromSeconds(30),
+            "420 candles"
+        );
         // Every minute of the two jobs once: nothing fetched or published twice.
         Assert.Equal(420, candles.Select(c => c.Value.OpenTimeUs).Distinct().Count());
         Assert.Equal(420, candles.Count);
@@ -93,16 +120,49 @@ public sealed class BackfillJobOwnershipTests
 
     private static BackfillJob Job(string id, long fromMs, long toMs)
     {
-        var job = new BackfillJob { Id = id, FromUs = fromMs * 1000, ToUs = toMs * 1000, State = BackfillState.Requested, RequestedBy = "api" };
-        job.Parts.Add(new BackfillPart { Instrument = Listings.All[0].Instrument, Data = "1m", State = BackfillState.Requested, CursorUs = job.FromUs });
+        var job = new BackfillJob
+        {
+            Id = id,
+            FromUs = fromMs * 1000,
+            ToUs = toMs * 1000,
+            State = BackfillState.Requested,
+            RequestedBy = "api",
+        };
+        job.Parts.Add(
+            new BackfillPart
+            {
+                Instrument = Listings.All[0].Instrument,
+                Data = "1m",
+                State = BackfillState.Requested,
+                CursorUs = job.FromUs,
+            }
+        );
         return job;
     }
 
-    private static BackfillJobRunner Runner(TestKafka kafka, TopicPublisher publisher, FakeExchangeServer server, BackfillJobOwnership ownership) =>
-        new(kafka.Settings, publisher, Fast, Listings, NullLoggerFactory.Instance, _ => new VenueEndpoints(server.WebSocketBase, server.RestBase),
-            ownership: ownership);
+    private static BackfillJobRunner Runner(
+        TestKafka kafka,
+        TopicPublisher publisher,
+        FakeExchangeServer server,
+        BackfillJobOwnership ownership
+    ) =>
+        new(
+            kafka.Settings,
+            publisher,
+            Fast,
+            Listings,
+            NullLoggerFactory.Instance,
+            _ => new VenueEndpoints(server.WebSocketBase, server.RestBase),
+            ownership: ownership
+        );
 
     private static async Task<BackfillJob> FinishedAsync(BackfillJobRunner runner, string id) =>
-        (await Eventually.GetAsync(() => Task.FromResult(runner.Jobs.TryGet(id, out var j) ? j : null),
-            j => j is not null && BackfillJobRunner.IsDone(j.State), TimeSpan.FromSeconds(60), $"job {id} to finish"))!;
+        (
+            await Eventually.GetAsync(
+                () => Task.FromResult(runner.Jobs.TryGet(id, out var j) ? j : null),
+                j => j is not null && BackfillJobRunner.IsDone(j.State),
+                TimeSpan.FromSeconds(60),
+                $"job {id} to finish"
+            )
+        )!;
 }

@@ -21,7 +21,13 @@ public sealed class BackfillJobTests
 {
     private const long Jan1Ms = 1_735_689_600_000; // 2025-01-01T00:00:00Z
     private static readonly VenueListings Listings = new([
-        new InstrumentOptions { Exchange = "binance", Base = "BTC", Quote = "USDT", Intervals = ["1m"] },
+        new InstrumentOptions
+        {
+            Exchange = "binance",
+            Base = "BTC",
+            Quote = "USDT",
+            Intervals = ["1m"],
+        },
     ]);
     private static readonly ConnectionOptions Fast = new() { RestRequestsPerSecond = 1000 };
 
@@ -29,36 +35,63 @@ public sealed class BackfillJobTests
     public async Task A_trade_backfill_stopped_by_a_restart_resumes_from_its_record_and_publishes_every_trade_of_the_range()
     {
         // The venue's trades, one a second from 2025-01-01T00:00:00Z, ids 1000..3499, as /api/v3/historicalTrades serves them.
-        var trades = Enumerable.Range(0, 2500).Select(i => (Id: 1000L + i, TimeMs: Jan1Ms + i * 1000L,
-            Price: (93000m + i / 100m).ToString("0.00000000", CultureInfo.InvariantCulture), Qty: $"0.{i + 1:D8}", BuyerMaker: i % 3 == 0)).ToList();
+        var trades = Enumerable
+            .Range(0, 2500)
+            .Select(i =>
+                (
+                    Id: 1000L + i,
+                    TimeMs: Jan1Ms + i * 1000L,
+                    Price: (93000m + i / 100m).ToString("0.00000000", CultureInfo.InvariantCulture),
+                    Qty: $"0.{i + 1:D8}",
+                    BuyerMaker: i % 3 == 0
+                )
+            )
+            .ToList();
         var fromIds = new ConcurrentQueue<long>();
         var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var server = await FakeExchangeServer.StartAsync(_ => Task.CompletedTask, app =>
-        {
-            app.MapGet("/api/v3/aggTrades", (string symbol, long startTime, long endTime, int limit) =>
+        await using var server = await FakeExchangeServer.StartAsync(
+            _ => Task.CompletedTask,
+            app =>
             {
-                // Aggregate trades here hold one trade each; "f" is the first trade id of the aggregate.
-                var rows = new JsonArray();
-                foreach (var t in trades.Where(t => t.TimeMs >= startTime && t.TimeMs <= endTime).Take(limit))
-                    rows.Add(JsonNode.Parse($$"""{"a":{{t.Id + 500_000}},"p":"{{t.Price}}","q":"{{t.Qty}}","f":{{t.Id}},"l":{{t.Id}},"T":{{t.TimeMs}},"m":{{(t.BuyerMaker ? "true" : "false")}},"M":true}"""));
-                return Results.Text(rows.ToJsonString(), "application/json");
-            });
-            app.MapGet("/api/v3/historicalTrades", async (string symbol, long fromId, int limit) =>
-            {
-                fromIds.Enqueue(fromId);
-                // The first run is stopped while it waits for its third page.
-                if (fromIds.Count == 3 && !release.Task.IsCompleted)
-                {
-                    held.TrySetResult();
-                    await release.Task;
-                }
-                var rows = new JsonArray();
-                foreach (var t in trades.Where(t => t.Id >= fromId).Take(Math.Min(limit, 500)))
-                    rows.Add(JsonNode.Parse($$"""{"id":{{t.Id}},"price":"{{t.Price}}","qty":"{{t.Qty}}","quoteQty":"1.0","time":{{t.TimeMs}},"isBuyerMaker":{{(t.BuyerMaker ? "true" : "false")}},"isBestMatch":true}"""));
-                return Results.Text(rows.ToJsonString(), "application/json");
-            });
-        });
+                app.MapGet(
+                    "/api/v3/aggTrades",
+                    (string symbol, long startTime, long endTime, int limit) =>
+                    {
+                        // Aggregate trades here hold one trade each; "f" is the first trade id of the aggregate.
+                        var rows = new JsonArray();
+                        foreach (var t in trades.Where(t => t.TimeMs >= startTime && t.TimeMs <= endTime).Take(limit))
+                            rows.Add(
+                                JsonNode.Parse(
+                                    $$"""{"a":{{t.Id + 500_000}},"p":"{{t.Price}}","q":"{{t.Qty}}","f":{{t.Id}},"l":{{t.Id}},"T":{{t.TimeMs}},"m":{{(t.BuyerMaker ? "true" : "false")}},"M":true}"""
+                                )
+                            );
+                        return Results.Text(rows.ToJsonString(), "application/json");
+                    }
+                );
+                app.MapGet(
+                    "/api/v3/historicalTrades",
+                    async (string symbol, long fromId, int limit) =>
+                    {
+                        fromIds.Enqueue(fromId);
+                        // The first run is stopped while it waits for its third page.
+                        if (fromIds.Count == 3 && !release.Task.IsCompleted)
+                        {
+                            held.TrySetResult();
+                            await release.Task;
+                        }
+                        var rows = new JsonArray();
+                        foreach (var t in trades.Where(t => t.Id >= fromId).Take(Math.Min(limit, 500)))
+                            rows.Add(
+                                JsonNode.Parse(
+                                    $$"""{"id":{{t.Id}},"price":"{{t.Price}}","qty":"{{t.Qty}}","quoteQty":"1.0","time":{{t.TimeMs}},"isBuyerMaker":{{(t.BuyerMaker ? "true" : "false")}},"isBestMatch":true}"""
+                                )
+                            );
+                        return Results.Text(rows.ToJsonString(), "application/json");
+                    }
+                );
+            }
+        );
         await using var kafka = await TestKafka.StartAsync(partitions: 1);
         using var publisher = new TopicPublisher(kafka.Settings, "test-jobs", NullLogger.Instance);
         var job = new BackfillJob
@@ -69,7 +102,15 @@ public sealed class BackfillJobTests
             State = BackfillState.Requested,
             RequestedBy = "api",
         };
-        job.Parts.Add(new BackfillPart { Instrument = Listings.All[0].Instrument, Data = "trades", State = BackfillState.Requested, CursorUs = job.FromUs });
+        job.Parts.Add(
+            new BackfillPart
+            {
+                Instrument = Listings.All[0].Instrument,
+                Data = "trades",
+                State = BackfillState.Requested,
+                CursorUs = job.FromUs,
+            }
+        );
 
         using (var first = Runner(kafka, publisher, server))
         using (var stop = new CancellationTokenSource())
@@ -87,8 +128,12 @@ public sealed class BackfillJobTests
         using var second = Runner(kafka, publisher, server);
         using var stop2 = new CancellationTokenSource();
         var run2 = second.RunAsync(stop2.Token);
-        var done = await Eventually.GetAsync(() => Task.FromResult(second.Jobs.TryGet("job-1", out var j) ? j : null),
-            j => j is not null && BackfillJobRunner.IsDone(j.State), TimeSpan.FromSeconds(60), "the job to finish after the restart");
+        var done = await Eventually.GetAsync(
+            () => Task.FromResult(second.Jobs.TryGet("job-1", out var j) ? j : null),
+            j => j is not null && BackfillJobRunner.IsDone(j.State),
+            TimeSpan.FromSeconds(60),
+            "the job to finish after the restart"
+        );
         stop2.Cancel();
         await run2;
 
@@ -97,18 +142,31 @@ public sealed class BackfillJobTests
         Assert.Equal(2099, fromIds.ElementAt(requestsBefore));
         var expected = trades.Where(t => t.TimeMs >= Jan1Ms + 100_000 && t.TimeMs < Jan1Ms + 2_300_000).ToList();
         using var reader = new TopicRecords<Trade>(kafka.Settings, TopicCatalog.RawTrades.Name);
-        var published = (await Eventually.GetAsync(() => Task.FromResult(reader.Poll()), r => r.Select(x => x.Value.TradeId).Distinct().Count() >= expected.Count,
-            TimeSpan.FromSeconds(30), "every trade of the range")).Select(r => r.Value).ToList();
+        var published = (
+            await Eventually.GetAsync(
+                () => Task.FromResult(reader.Poll()),
+                r => r.Select(x => x.Value.TradeId).Distinct().Count() >= expected.Count,
+                TimeSpan.FromSeconds(30),
+                "every trade of the range"
+            )
+        )
+            .Select(r => r.Value)
+            .ToList();
         Assert.Equal(expected.Select(t => t.Id), published.Select(t => t.TradeId).Distinct().Order());
         // Only the trade at the resume point is repeated (dropped by id downstream); nothing outside the range.
         Assert.Equal(expected.Count + 1, published.Count);
         var byId = published.GroupBy(t => t.TradeId).ToDictionary(g => g.Key, g => g.First());
-        Assert.All(expected, t =>
-        {
-            var p = byId[t.Id];
-            Assert.Equal((t.Price, t.Qty, t.TimeMs * 1000, t.BuyerMaker ? AggressorSide.Sell : AggressorSide.Buy, Origin.Backfill),
-                (p.Price.ToInvariantString(), p.Size.ToInvariantString(), p.EventTimeUs, p.Aggressor, p.Origin));
-        });
+        Assert.All(
+            expected,
+            t =>
+            {
+                var p = byId[t.Id];
+                Assert.Equal(
+                    (t.Price, t.Qty, t.TimeMs * 1000, t.BuyerMaker ? AggressorSide.Sell : AggressorSide.Buy, Origin.Backfill),
+                    (p.Price.ToInvariantString(), p.Size.ToInvariantString(), p.EventTimeUs, p.Aggressor, p.Origin)
+                );
+            }
+        );
         Assert.Equal(expected.Count + 1, done.Parts[0].Rows);
     }
 
@@ -119,18 +177,33 @@ public sealed class BackfillJobTests
         var haltFrom = Jan1Ms + 3 * 3_600_000;
         var haltTo = Jan1Ms + 5 * 3_600_000 + 30 * 60_000;
         var klineRequests = new ConcurrentQueue<(long Start, long End)>();
-        await using var server = await FakeExchangeServer.StartAsync(_ => Task.CompletedTask, app => app.MapGet("/api/v3/klines",
-            (string symbol, string interval, long startTime, long endTime, int limit) =>
-            {
-                klineRequests.Enqueue((startTime, endTime));
-                var rows = new JsonArray();
-                for (var t = (startTime + 59_999) / 60_000 * 60_000; t <= endTime && t < Jan1Ms + 25 * 3_600_000 && rows.Count < limit; t += 60_000)
-                {
-                    if (t >= haltFrom && t < haltTo) continue;
-                    rows.Add(JsonNode.Parse($"""[{t},"93000.10","93010.00","92990.00","93005.50","1.50000000",{t + 59_999},"139508.25000000",42,"0.70000000","65103.85000000","0"]"""));
-                }
-                return Results.Text(rows.ToJsonString(), "application/json");
-            }));
+        await using var server = await FakeExchangeServer.StartAsync(
+            _ => Task.CompletedTask,
+            app =>
+                app.MapGet(
+                    "/api/v3/klines",
+                    (string symbol, string interval, long startTime, long endTime, int limit) =>
+                    {
+                        klineRequests.Enqueue((startTime, endTime));
+                        var rows = new JsonArray();
+                        for (
+                            var t = (startTime + 59_999) / 60_000 * 60_000;
+                            t <= endTime && t < Jan1Ms + 25 * 3_600_000 && rows.Count < limit;
+                            t += 60_000
+                        )
+                        {
+                            if (t >= haltFrom && t < haltTo)
+                                continue;
+                            rows.Add(
+                                JsonNode.Parse(
+                                    $"""[{t},"93000.10","93010.00","92990.00","93005.50","1.50000000",{t + 59_999},"139508.25000000",42,"0.70000000","65103.85000000","0"]"""
+                                )
+                            );
+                        }
+                        return Results.Text(rows.ToJsonString(), "application/json");
+                    }
+                )
+        );
         await using var kafka = await TestKafka.StartAsync(partitions: 1);
         using var publisher = new TopicPublisher(kafka.Settings, "test-catch-up", NullLogger.Instance);
         var options = new BackfillOptions { CatchUpStart = "2025-01-01" };
@@ -153,8 +226,16 @@ public sealed class BackfillJobTests
         Assert.Equal((haltFrom * 1000, haltTo * 1000), (gap.FromUs, gap.ToUs));
 
         using var candles = new TopicRecords<Candle>(kafka.Settings, TopicCatalog.RawExchangeCandles.Name);
-        var opens = (await Eventually.GetAsync(() => Task.FromResult(candles.Poll()), r => r.Count >= 1440 - 150, TimeSpan.FromSeconds(30),
-            "the day's candles")).Select(r => r.Value.OpenTimeUs / 1000).ToList();
+        var opens = (
+            await Eventually.GetAsync(
+                () => Task.FromResult(candles.Poll()),
+                r => r.Count >= 1440 - 150,
+                TimeSpan.FromSeconds(30),
+                "the day's candles"
+            )
+        )
+            .Select(r => r.Value.OpenTimeUs / 1000)
+            .ToList();
         Assert.Equal(Enumerable.Range(0, 1440).Select(i => Jan1Ms + i * 60_000L).Where(t => t < haltFrom || t >= haltTo), opens);
 
         // An hour later, after a restart of the producers: the new run starts where the last one ended.
@@ -180,17 +261,36 @@ public sealed class BackfillJobTests
         Assert.All(klineRequests.Skip(before), r => Assert.True(r.Start >= Jan1Ms + 24 * 3_600_000, $"request from {r.Start}"));
     }
 
-    private static BackfillJobRunner Runner(TestKafka kafka, TopicPublisher publisher, FakeExchangeServer server, TimeProvider? clock = null) =>
-        new(kafka.Settings, publisher, Fast, Listings, NullLoggerFactory.Instance,
-            _ => new VenueEndpoints(server.WebSocketBase, server.RestBase), clock);
+    private static BackfillJobRunner Runner(
+        TestKafka kafka,
+        TopicPublisher publisher,
+        FakeExchangeServer server,
+        TimeProvider? clock = null
+    ) =>
+        new(
+            kafka.Settings,
+            publisher,
+            Fast,
+            Listings,
+            NullLoggerFactory.Instance,
+            _ => new VenueEndpoints(server.WebSocketBase, server.RestBase),
+            clock
+        );
 
     private static async Task<BackfillJob> FinishedAsync(BackfillJobRunner runner, string id) =>
-        (await Eventually.GetAsync(() => Task.FromResult(runner.Jobs.TryGet(id, out var j) ? j : null),
-            j => j is not null && BackfillJobRunner.IsDone(j.State), TimeSpan.FromSeconds(60), $"job {id} to finish"))!;
+        (
+            await Eventually.GetAsync(
+                () => Task.FromResult(runner.Jobs.TryGet(id, out var j) ? j : null),
+                j => j is not null && BackfillJobRunner.IsDone(j.State),
+                TimeSpan.FromSeconds(60),
+                $"job {id} to finish"
+            )
+        )!;
 
     private sealed class MovableClock(DateTimeOffset now) : TimeProvider
     {
         public DateTimeOffset Now { get; set; } = now;
+
         public override DateTimeOffset GetUtcNow() => Now;
     }
 }

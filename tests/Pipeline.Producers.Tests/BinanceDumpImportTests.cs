@@ -1,30 +1,31 @@
 using System.IO.Compression;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Plumbing.Configuration;
+using Pipeline.Plumbing.Errors;
 using Pipeline.Plumbing.Topics;
+using Pipeline.Producers.Publishing;
 using Pipeline.Producers.Venues;
 using Pipeline.Producers.Venues.Binance;
 using Pipeline.Producers.Venues.Binance.Dumps;
-using Pipeline.Producers.Publishing;
 using Pipeline.Schemas.V1;
 using Pipeline.Testing;
 using Xunit;
-using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Producers.Tests;
 
 public sealed class BinanceDumpImportTests
 {
     private static readonly VenueListings Listings = new(PipelineConfiguration.DefaultInstruments());
+
     private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", "binance-dump", name);
 
     // 2025-01-01T00:00:00Z in µs, from the calendar rather than from our code.
     private const long NewYear2025Us = 1_735_689_600_000_000;
 
     [Theory]
-    [InlineData(1_735_689_599_010L, 1_735_689_599_010_000L)]        // 2024 spot dumps: milliseconds
-    [InlineData(1_735_689_600_123_456L, 1_735_689_600_123_456L)]    // 2025 spot dumps: microseconds
-    [InlineData(1_500_000_000_000L, 1_500_000_000_000_000L)]        // 2017, milliseconds
+    [InlineData(1_735_689_599_010L, 1_735_689_599_010_000L)] // 2024 spot dumps: milliseconds
+    [InlineData(1_735_689_600_123_456L, 1_735_689_600_123_456L)] // 2025 spot dumps: microseconds
+    [InlineData(1_500_000_000_000L, 1_500_000_000_000_000L)] // 2017, milliseconds
     public void Timestamp_unit_is_told_apart_by_magnitude(long raw, long expectedUs)
     {
         Assert.True(BinanceTimestamps.TryToMicroseconds(raw, out var us));
@@ -45,17 +46,35 @@ public sealed class BinanceDumpImportTests
         var importer = new BinanceDumpImporter(Listings, publisher, NullLogger.Instance);
 
         // Given newest first on the command line: the import still publishes in exchange-time order.
-        var result = await importer.ImportAsync([Fixture("BTCUSDT-trades-2025-01-01.csv"), Fixture("BTCUSDT-trades-2024-12-31.csv")], null, default);
+        var result = await importer.ImportAsync(
+            [Fixture("BTCUSDT-trades-2025-01-01.csv"), Fixture("BTCUSDT-trades-2024-12-31.csv")],
+            null,
+            default
+        );
         Assert.Equal(6, result.Trades["binance:BTC/USDT:spot"]);
         Assert.Equal(0, result.UnorderedRows);
 
         using var trades = new TopicRecords<Trade>(kafka.Settings, TopicCatalog.RawTrades.Name);
-        var got = await Eventually.GetAsync(() => Task.FromResult(trades.Poll()), r => r.Count >= 6, TimeSpan.FromSeconds(30), "6 imported trades");
+        var got = await Eventually.GetAsync(
+            () => Task.FromResult(trades.Poll()),
+            r => r.Count >= 6,
+            TimeSpan.FromSeconds(30),
+            "6 imported trades"
+        );
         Assert.Equal(6, got.Count);
         Assert.All(got, r => Assert.Equal("binance:BTC/USDT:spot", r.Key));
         Assert.Equal(Enumerable.Range(1, 6).Select(i => 3_333_000_000L + i), got.Select(r => r.Value.TradeId));
-        Assert.Equal([NewYear2025Us - 990_000, NewYear2025Us - 500_000, NewYear2025Us - 1_000, NewYear2025Us, NewYear2025Us + 123_456, NewYear2025Us + 1_999_999],
-            got.Select(r => r.Value.EventTimeUs));
+        Assert.Equal(
+            [
+                NewYear2025Us - 990_000,
+                NewYear2025Us - 500_000,
+                NewYear2025Us - 1_000,
+                NewYear2025Us,
+                NewYear2025Us + 123_456,
+                NewYear2025Us + 1_999_999,
+            ],
+            got.Select(r => r.Value.EventTimeUs)
+        );
         Assert.All(got, r => Assert.Equal(Origin.Import, r.Value.Origin));
         // is_buyer_maker=True means the taker sold.
         Assert.Equal(AggressorSide.Sell, got[0].Value.Aggressor);
@@ -66,7 +85,9 @@ public sealed class BinanceDumpImportTests
 
         // The mark travels on trades.raw behind the trades it closes (ADR 0007).
         using var ends = new TopicRecords<EndOfInput>(kafka.Settings, TopicCatalog.RawTrades.Name);
-        var end = Assert.Single(await Eventually.GetAsync(() => Task.FromResult(ends.Poll()), r => r.Count >= 1, TimeSpan.FromSeconds(30), "end of input"));
+        var end = Assert.Single(
+            await Eventually.GetAsync(() => Task.FromResult(ends.Poll()), r => r.Count >= 1, TimeSpan.FromSeconds(30), "end of input")
+        );
         Assert.Equal(NewYear2025Us + 1_999_999, end.Value.ThroughTimeUs);
         Assert.Equal(Origin.Import, end.Value.Origin);
     }
@@ -81,12 +102,19 @@ public sealed class BinanceDumpImportTests
 
         await using var kafka = await TestKafka.StartAsync(partitions: 1);
         using var publisher = new TopicPublisher(kafka.Settings, "test-import", NullLogger.Instance);
-        var result = await new BinanceDumpImporter(Listings, publisher, NullLogger.Instance)
-            .ImportAsync([zip, Fixture("BTCUSDT-1m-2024-12-31.csv")], null, default);
+        var result = await new BinanceDumpImporter(Listings, publisher, NullLogger.Instance).ImportAsync(
+            [zip, Fixture("BTCUSDT-1m-2024-12-31.csv")],
+            null,
+            default
+        );
         Assert.Equal(3, result.Candles["binance:BTC/USDT:spot"]);
 
         using var candles = new TopicRecords<Candle>(kafka.Settings, TopicCatalog.RawExchangeCandles.Name);
-        var got = (await Eventually.GetAsync(() => Task.FromResult(candles.Poll()), r => r.Count >= 3, TimeSpan.FromSeconds(30), "3 candles")).Select(r => r.Value).ToList();
+        var got = (
+            await Eventually.GetAsync(() => Task.FromResult(candles.Poll()), r => r.Count >= 3, TimeSpan.FromSeconds(30), "3 candles")
+        )
+            .Select(r => r.Value)
+            .ToList();
         Assert.Equal([NewYear2025Us - 60_000_000, NewYear2025Us, NewYear2025Us + 60_000_000], got.Select(c => c.OpenTimeUs));
         Assert.All(got, c => Assert.Equal(c.OpenTimeUs + 60_000_000, c.CloseTimeUs));
         var first2025 = got[1];
@@ -108,10 +136,23 @@ public sealed class BinanceDumpImportTests
     {
         await using var kafka = await TestKafka.StartAsync(partitions: 1);
         using var publisher = new TopicPublisher(kafka.Settings, "test-import", NullLogger.Instance);
-        var result = await new BinanceDumpImporter(Listings, publisher, NullLogger.Instance).ImportAsync([Fixture("BTCUSDT-aggTrades-2024-12-31.csv")], null, default);
+        var result = await new BinanceDumpImporter(Listings, publisher, NullLogger.Instance).ImportAsync(
+            [Fixture("BTCUSDT-aggTrades-2024-12-31.csv")],
+            null,
+            default
+        );
         Assert.Equal(2, result.Trades["binance:BTC/USDT:spot"]);
         using var trades = new TopicRecords<Trade>(kafka.Settings, TopicCatalog.RawTrades.Name);
-        var got = (await Eventually.GetAsync(() => Task.FromResult(trades.Poll()), r => r.Count >= 2, TimeSpan.FromSeconds(30), "2 aggregate trades")).Select(r => r.Value).ToList();
+        var got = (
+            await Eventually.GetAsync(
+                () => Task.FromResult(trades.Poll()),
+                r => r.Count >= 2,
+                TimeSpan.FromSeconds(30),
+                "2 aggregate trades"
+            )
+        )
+            .Select(r => r.Value)
+            .ToList();
         Assert.Equal([3_000_000_001L, 3_000_000_002L], got.Select(t => t.TradeId));
         Assert.Equal([NewYear2025Us - 990_000, NewYear2025Us - 500_000], got.Select(t => t.EventTimeUs));
         Assert.Equal("0.02150000", got[1].Size.ToInvariantString());
@@ -125,7 +166,9 @@ public sealed class BinanceDumpImportTests
         var file = Path.Combine(dir, "DOGEUSDT-trades-2024-01-01.csv");
         await File.WriteAllTextAsync(file, "1,0.1,10,1,1704067200000,True,True\n");
         using var publisher = new TopicPublisher(new("127.0.0.1:1"), "unused", NullLogger.Instance);
-        var e = await Assert.ThrowsAsync<InvalidRequestException>(() => new BinanceDumpImporter(Listings, publisher, NullLogger.Instance).ImportAsync([file], null, default));
+        var e = await Assert.ThrowsAsync<InvalidRequestException>(() =>
+            new BinanceDumpImporter(Listings, publisher, NullLogger.Instance).ImportAsync([file], null, default)
+        );
         Assert.Contains("'DOGEUSDT' is not a configured binance instrument", e.Message);
         Assert.Equal(0, publisher.Produced);
     }
@@ -138,8 +181,13 @@ public sealed class BinanceDumpImportTests
         await File.WriteAllTextAsync(file, "1,42000.1,0.5,21000.05,1704067200000,True,True\n2,abc,0.5,1,1704067200001,True,True\n");
         await using var kafka = await TestKafka.StartAsync(partitions: 1);
         using var publisher = new TopicPublisher(kafka.Settings, "test-import", NullLogger.Instance);
-        var e = await Assert.ThrowsAsync<InputFormatException>(() => new BinanceDumpImporter(Listings, publisher, NullLogger.Instance).ImportAsync([file], null, default));
-        Assert.Equal("BTCUSDT-trades-2024-01-01.csv line 2: price 'abc' is not a decimal number; is this an unmodified Binance Trades dump?", e.Message);
+        var e = await Assert.ThrowsAsync<InputFormatException>(() =>
+            new BinanceDumpImporter(Listings, publisher, NullLogger.Instance).ImportAsync([file], null, default)
+        );
+        Assert.Equal(
+            "BTCUSDT-trades-2024-01-01.csv line 2: price 'abc' is not a decimal number; is this an unmodified Binance Trades dump?",
+            e.Message
+        );
     }
 
     [Fact]
@@ -153,14 +201,28 @@ public sealed class BinanceDumpImportTests
         File.Copy(Fixture("BTCUSDT-aggTrades-2024-12-31.csv"), agg);
         File.Copy(Fixture("BTCUSDT-1m-2025-01-01.csv"), klines);
 
-        Assert.Equal((BinanceDumpKind.Trades, (string?)null), (BinanceDumpFile.Parse(trades, "btcusdt").Kind, BinanceDumpFile.Parse(trades, "btcusdt").Interval));
+        Assert.Equal(
+            (BinanceDumpKind.Trades, (string?)null),
+            (BinanceDumpFile.Parse(trades, "btcusdt").Kind, BinanceDumpFile.Parse(trades, "btcusdt").Interval)
+        );
         Assert.Equal(BinanceDumpKind.AggTrades, BinanceDumpFile.Parse(agg, "BTCUSDT").Kind);
-        Assert.Equal((BinanceDumpKind.Klines, "1m"), (BinanceDumpFile.Parse(klines, "BTCUSDT").Kind, BinanceDumpFile.Parse(klines, "BTCUSDT").Interval));
-        Assert.Contains("or pass --symbol BTCUSDT for a renamed file", Assert.Throws<InputFormatException>(() => BinanceDumpFile.Parse(trades)).Message);
+        Assert.Equal(
+            (BinanceDumpKind.Klines, "1m"),
+            (BinanceDumpFile.Parse(klines, "BTCUSDT").Kind, BinanceDumpFile.Parse(klines, "BTCUSDT").Interval)
+        );
+        Assert.Contains(
+            "or pass --symbol BTCUSDT for a renamed file",
+            Assert.Throws<InputFormatException>(() => BinanceDumpFile.Parse(trades)).Message
+        );
 
         await using var kafka = await TestKafka.StartAsync(partitions: 1);
         using var publisher = new TopicPublisher(kafka.Settings, "test-import", NullLogger.Instance);
-        var result = await new BinanceDumpImporter(Listings, publisher, NullLogger.Instance).ImportAsync([trades, klines], null, default, symbol: "BTCUSDT");
+        var result = await new BinanceDumpImporter(Listings, publisher, NullLogger.Instance).ImportAsync(
+            [trades, klines],
+            null,
+            default,
+            symbol: "BTCUSDT"
+        );
         Assert.Equal(3, result.Trades["binance:BTC/USDT:spot"]);
         Assert.Equal(2, result.Candles["binance:BTC/USDT:spot"]);
     }

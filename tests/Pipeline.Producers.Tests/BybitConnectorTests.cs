@@ -30,9 +30,13 @@ public sealed class BybitConnectorTests
     public void A_bybit_perp_trade_keeps_exact_decimals_the_taker_side_and_a_stable_id_from_its_uuid()
     {
         // The documented publicTrade example (linear): the id is a UUID.
-        const string frame = """{"topic":"publicTrade.BTCUSDT","type":"snapshot","ts":1672304486868,"data":[{"T":1672304486865,"s":"BTCUSDT","S":"Buy","v":"0.001","p":"16578.50","L":"PlusTick","i":"20f43950-d8dd-5b31-9112-a178eb6023af","BT":false}]}""";
+        const string frame =
+            """{"topic":"publicTrade.BTCUSDT","type":"snapshot","ts":1672304486868,"data":[{"T":1672304486865,"s":"BTCUSDT","S":"Buy","v":"0.001","p":"16578.50","L":"PlusTick","i":"20f43950-d8dd-5b31-9112-a178eb6023af","BT":false}]}""";
         var trade = Assert.Single(Parse(Linear, frame).Trades);
-        Assert.Equal(("16578.50", "0.001", AggressorSide.Buy), (trade.Price.ToInvariantString(), trade.Size.ToInvariantString(), trade.Aggressor));
+        Assert.Equal(
+            ("16578.50", "0.001", AggressorSide.Buy),
+            (trade.Price.ToInvariantString(), trade.Size.ToInvariantString(), trade.Aggressor)
+        );
         Assert.Equal(1_672_304_486_865_000, trade.EventTimeUs);
         Assert.Equal("bybit:BTC/USDT:perp", trade.Instrument.Key);
         Assert.True(trade.TradeId > 0);
@@ -44,36 +48,65 @@ public sealed class BybitConnectorTests
     [Fact]
     public void A_bybit_spot_trade_keeps_its_numeric_id_and_the_subscription_names_the_spot_stream()
     {
-        const string frame = """{"topic":"publicTrade.BTCUSDT","ts":1672052955758,"type":"snapshot","data":[{"i":"2100000000007764263","T":1672052955758,"p":"16618.49","v":"0.00012","S":"Sell","s":"BTCUSDT","BT":false}]}""";
+        const string frame =
+            """{"topic":"publicTrade.BTCUSDT","ts":1672052955758,"type":"snapshot","data":[{"i":"2100000000007764263","T":1672052955758,"p":"16618.49","v":"0.00012","S":"Sell","s":"BTCUSDT","BT":false}]}""";
         var trade = Assert.Single(Parse(Spot, frame).Trades);
         Assert.Equal(2_100_000_000_007_764_263, trade.TradeId);
         Assert.Equal(AggressorSide.Sell, trade.Aggressor);
         var protocol = new BybitProtocol();
-        Assert.Equal(new Uri("wss://stream.bybit.com/v5/public/spot"), protocol.StreamUri(new Uri("wss://stream.bybit.com/v5/public"), Spot));
-        Assert.Equal(new Uri("wss://stream.bybit.com/v5/public/linear"), protocol.StreamUri(new Uri("wss://stream.bybit.com/v5/public"), Linear));
-        Assert.Equal("""{"op":"subscribe","args":["publicTrade.BTCUSDT","kline.1.BTCUSDT"]}""", Assert.Single(protocol.SubscribeFrames(Spot)));
+        Assert.Equal(
+            new Uri("wss://stream.bybit.com/v5/public/spot"),
+            protocol.StreamUri(new Uri("wss://stream.bybit.com/v5/public"), Spot)
+        );
+        Assert.Equal(
+            new Uri("wss://stream.bybit.com/v5/public/linear"),
+            protocol.StreamUri(new Uri("wss://stream.bybit.com/v5/public"), Linear)
+        );
+        Assert.Equal(
+            """{"op":"subscribe","args":["publicTrade.BTCUSDT","kline.1.BTCUSDT"]}""",
+            Assert.Single(protocol.SubscribeFrames(Spot))
+        );
     }
 
     [Fact]
     public void Only_a_confirmed_bybit_kline_is_a_candle_with_turnover_as_quote_volume()
     {
         // The documented kline example, first as an update, then confirmed.
-        const string update = """{"topic":"kline.5.BTCUSDT","data":[{"start":1672324800000,"end":1672325099999,"interval":"5","open":"16649.5","close":"16677","high":"16677","low":"16608","volume":"2.081","turnover":"34666.4005","confirm":false,"timestamp":1672324988882}],"ts":1672324988882,"type":"snapshot"}""";
+        const string update =
+            """{"topic":"kline.5.BTCUSDT","data":[{"start":1672324800000,"end":1672325099999,"interval":"5","open":"16649.5","close":"16677","high":"16677","low":"16608","volume":"2.081","turnover":"34666.4005","confirm":false,"timestamp":1672324988882}],"ts":1672324988882,"type":"snapshot"}""";
         Assert.Empty(Parse(Linear, update).Candles);
         var candle = Assert.Single(Parse(Linear, update.Replace("\"confirm\":false", "\"confirm\":true")).Candles);
         Assert.Equal(("5m", 1_672_324_800_000_000, 1_672_325_100_000_000), (candle.Interval, candle.OpenTimeUs, candle.CloseTimeUs));
-        Assert.Equal(("16649.5", "16677", "16608", "16677", "2.081", "34666.4005"), (candle.Open.ToInvariantString(), candle.High.ToInvariantString(),
-            candle.Low.ToInvariantString(), candle.Close.ToInvariantString(), candle.Volume.ToInvariantString(), candle.QuoteVolume.ToInvariantString()));
+        Assert.Equal(
+            ("16649.5", "16677", "16608", "16677", "2.081", "34666.4005"),
+            (
+                candle.Open.ToInvariantString(),
+                candle.High.ToInvariantString(),
+                candle.Low.ToInvariantString(),
+                candle.Close.ToInvariantString(),
+                candle.Volume.ToInvariantString(),
+                candle.QuoteVolume.ToInvariantString()
+            )
+        );
     }
 
     [Fact]
     public void Bybit_replies_are_not_data_and_a_refused_subscription_is_reported()
     {
-        Assert.Empty(Parse(Spot, """{"success":true,"ret_msg":"pong","conn_id":"0970e817-426e-429a-a679-ff7f55e0b16a","op":"ping"}""").Trades);
+        Assert.Empty(
+            Parse(Spot, """{"success":true,"ret_msg":"pong","conn_id":"0970e817-426e-429a-a679-ff7f55e0b16a","op":"ping"}""").Trades
+        );
         Assert.Empty(Parse(Linear, """{"op":"pong","args":["1675418560633"],"conn_id":"cfcb4ocsvfriu23r3er0-1b"}""").Trades);
-        Assert.Equal("error:handler not found,topic:publicTrade.BTCUSDX",
-            Parse(Spot, """{"success":false,"ret_msg":"error:handler not found,topic:publicTrade.BTCUSDX","conn_id":"x","op":"subscribe"}""").VenueError);
-        Assert.Throws<FormatException>(() => Parse(Spot, """{"topic":"publicTrade.BTCUSDT","data":[{"i":"1","T":1,"p":"1","v":"1","S":"Up","s":"BTCUSDT"}]}"""));
+        Assert.Equal(
+            "error:handler not found,topic:publicTrade.BTCUSDX",
+            Parse(
+                Spot,
+                """{"success":false,"ret_msg":"error:handler not found,topic:publicTrade.BTCUSDX","conn_id":"x","op":"subscribe"}"""
+            ).VenueError
+        );
+        Assert.Throws<FormatException>(() =>
+            Parse(Spot, """{"topic":"publicTrade.BTCUSDT","data":[{"i":"1","T":1,"p":"1","v":"1","S":"Up","s":"BTCUSDT"}]}""")
+        );
     }
 
     [Fact]
@@ -81,26 +114,34 @@ public sealed class BybitConnectorTests
     {
         var all = Trades(50);
         var firstTwenty = new TaskCompletionSource();
-        await using var server = await FakeExchangeServer.StartAsync(async socket =>
-        {
-            Assert.Equal("/spot", socket.Path);
-            Assert.Contains("publicTrade.BTCUSDT", await socket.ReceiveAsync());
-            await socket.SendAsync("""{"success":true,"ret_msg":"subscribe","conn_id":"1","op":"subscribe"}""");
-            if (socket.Number == 1)
+        await using var server = await FakeExchangeServer.StartAsync(
+            async socket =>
             {
-                foreach (var t in all.Take(20)) await socket.SendAsync(Frame(t));
-                await firstTwenty.Task;
-                socket.Drop();
-                return;
+                Assert.Equal("/spot", socket.Path);
+                Assert.Contains("publicTrade.BTCUSDT", await socket.ReceiveAsync());
+                await socket.SendAsync("""{"success":true,"ret_msg":"subscribe","conn_id":"1","op":"subscribe"}""");
+                if (socket.Number == 1)
+                {
+                    foreach (var t in all.Take(20))
+                        await socket.SendAsync(Frame(t));
+                    await firstTwenty.Task;
+                    socket.Drop();
+                    return;
+                }
+                foreach (var t in all.Skip(30))
+                    await socket.SendAsync(Frame(t));
+                await socket.HoldAsync();
+            },
+            app =>
+            {
+                app.MapGet("/v5/market/recent-trade", (string category, string symbol, int limit) => RecentTrades(all, category, limit));
+                // The kline stream was down too: its candles are asked for (none closed in these 0.3 s).
+                app.MapGet(
+                    "/v5/market/kline",
+                    () => Results.Text("""{"retCode":0,"retMsg":"OK","result":{"list":[]}}""", "application/json")
+                );
             }
-            foreach (var t in all.Skip(30)) await socket.SendAsync(Frame(t));
-            await socket.HoldAsync();
-        }, app =>
-        {
-            app.MapGet("/v5/market/recent-trade", (string category, string symbol, int limit) => RecentTrades(all, category, limit));
-            // The kline stream was down too: its candles are asked for (none closed in these 0.3 s).
-            app.MapGet("/v5/market/kline", () => Results.Text("""{"retCode":0,"retMsg":"OK","result":{"list":[]}}""", "application/json"));
-        });
+        );
 
         var (trades, connection) = await ConnectorGapBackfillTests.RunUntilAsync(server, Spot, all.Count, firstTwenty, 20);
 
@@ -117,20 +158,25 @@ public sealed class BybitConnectorTests
     {
         var all = Trades(50);
         var firstTwenty = new TaskCompletionSource();
-        await using var server = await FakeExchangeServer.StartAsync(async socket =>
-        {
-            await socket.ReceiveAsync();
-            if (socket.Number == 1)
+        await using var server = await FakeExchangeServer.StartAsync(
+            async socket =>
             {
-                foreach (var t in all.Take(20)) await socket.SendAsync(Frame(t));
-                await firstTwenty.Task;
-                socket.Drop();
-                return;
-            }
-            foreach (var t in all.Skip(30)) await socket.SendAsync(Frame(t));
-            await socket.HoldAsync();
-            // The venue keeps only the 25 newest trades: ids 25-29 of the gap are there, 20-24 are gone.
-        }, app => app.MapGet("/v5/market/recent-trade", (string category, string symbol, int limit) => RecentTrades(all, category, 25)));
+                await socket.ReceiveAsync();
+                if (socket.Number == 1)
+                {
+                    foreach (var t in all.Take(20))
+                        await socket.SendAsync(Frame(t));
+                    await firstTwenty.Task;
+                    socket.Drop();
+                    return;
+                }
+                foreach (var t in all.Skip(30))
+                    await socket.SendAsync(Frame(t));
+                await socket.HoldAsync();
+                // The venue keeps only the 25 newest trades: ids 25-29 of the gap are there, 20-24 are gone.
+            },
+            app => app.MapGet("/v5/market/recent-trade", (string category, string symbol, int limit) => RecentTrades(all, category, 25))
+        );
 
         var (trades, connection) = await ConnectorGapBackfillTests.RunUntilAsync(server, Spot, 45, firstTwenty, 20);
 
@@ -143,16 +189,45 @@ public sealed class BybitConnectorTests
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var t0 = now - now % 60_000 - 1500 * 60_000L;
-        var rows = Enumerable.Range(0, 1501).Select(i => new JsonArray(
-            (t0 + i * 60_000L).ToString(CultureInfo.InvariantCulture), "100", "101", "99", $"{100 + i % 2}", "1.5", "150.75")).ToList();
-        await using var server = await FakeExchangeServer.StartAsync(_ => Task.CompletedTask, app => app.MapGet("/v5/market/kline",
-            (string category, string symbol, string interval, long start, long end, int limit) =>
-            {
-                var page = rows.Where(r => long.Parse((string)r[0]!) >= start && long.Parse((string)r[0]!) <= end)
-                    .OrderByDescending(r => long.Parse((string)r[0]!)).Take(limit).Select(r => r.DeepClone()).ToArray();
-                var body = new JsonObject { ["retCode"] = 0, ["retMsg"] = "OK", ["result"] = new JsonObject { ["category"] = category, ["symbol"] = symbol, ["list"] = new JsonArray(page) } };
-                return Results.Text(body.ToJsonString(), "application/json");
-            }));
+        var rows = Enumerable
+            .Range(0, 1501)
+            .Select(i => new JsonArray(
+                (t0 + i * 60_000L).ToString(CultureInfo.InvariantCulture),
+                "100",
+                "101",
+                "99",
+                $"{100 + i % 2}",
+                "1.5",
+                "150.75"
+            ))
+            .ToList();
+        await using var server = await FakeExchangeServer.StartAsync(
+            _ => Task.CompletedTask,
+            app =>
+                app.MapGet(
+                    "/v5/market/kline",
+                    (string category, string symbol, string interval, long start, long end, int limit) =>
+                    {
+                        var page = rows.Where(r => long.Parse((string)r[0]!) >= start && long.Parse((string)r[0]!) <= end)
+                            .OrderByDescending(r => long.Parse((string)r[0]!))
+                            .Take(limit)
+                            .Select(r => r.DeepClone())
+                            .ToArray();
+                        var body = new JsonObject
+                        {
+                            ["retCode"] = 0,
+                            ["retMsg"] = "OK",
+                            ["result"] = new JsonObject
+                            {
+                                ["category"] = category,
+                                ["symbol"] = symbol,
+                                ["list"] = new JsonArray(page),
+                            },
+                        };
+                        return Results.Text(body.ToJsonString(), "application/json");
+                    }
+                )
+        );
         var venue = VenueRegistry.Default.Get("bybit");
         using var http = new HttpClient();
         using var guard = new VenueGuard(venue, new ConnectionOptions { RestRequestsPerSecond = 100 });
@@ -171,25 +246,45 @@ public sealed class BybitConnectorTests
 
     private sealed record BybitTrade(long Id, string Price, string Size, string Side, long TimeMs);
 
-    private static List<BybitTrade> Trades(int count) => Enumerable.Range(0, count).Select(i => new BybitTrade(
-        2_100_000_000_007_764_263 + i * 3, $"{16_600 + i}.{i % 10}", $"0.00{i % 9 + 1}", i % 3 == 0 ? "Sell" : "Buy", 1_672_052_955_000 + i * 7)).ToList();
+    private static List<BybitTrade> Trades(int count) =>
+        Enumerable
+            .Range(0, count)
+            .Select(i => new BybitTrade(
+                2_100_000_000_007_764_263 + i * 3,
+                $"{16_600 + i}.{i % 10}",
+                $"0.00{i % 9 + 1}",
+                i % 3 == 0 ? "Sell" : "Buy",
+                1_672_052_955_000 + i * 7
+            ))
+            .ToList();
 
     private static string Frame(BybitTrade t) =>
         $$"""{"topic":"publicTrade.BTCUSDT","ts":{{t.TimeMs + 1}},"type":"snapshot","data":[{"i":"{{t.Id}}","T":{{t.TimeMs}},"p":"{{t.Price}}","v":"{{t.Size}}","S":"{{t.Side}}","s":"BTCUSDT","BT":false}]}""";
 
     private static IResult RecentTrades(List<BybitTrade> all, string category, int limit)
     {
-        var list = all.OrderByDescending(t => t.TimeMs).Take(limit).Select(t => (JsonNode)new JsonObject
+        var list = all.OrderByDescending(t => t.TimeMs)
+            .Take(limit)
+            .Select(t =>
+                (JsonNode)
+                    new JsonObject
+                    {
+                        ["execId"] = t.Id.ToString(CultureInfo.InvariantCulture),
+                        ["symbol"] = "BTCUSDT",
+                        ["price"] = t.Price,
+                        ["size"] = t.Size,
+                        ["side"] = t.Side,
+                        ["time"] = t.TimeMs.ToString(CultureInfo.InvariantCulture),
+                        ["isBlockTrade"] = false,
+                    }
+            )
+            .ToArray();
+        var body = new JsonObject
         {
-            ["execId"] = t.Id.ToString(CultureInfo.InvariantCulture),
-            ["symbol"] = "BTCUSDT",
-            ["price"] = t.Price,
-            ["size"] = t.Size,
-            ["side"] = t.Side,
-            ["time"] = t.TimeMs.ToString(CultureInfo.InvariantCulture),
-            ["isBlockTrade"] = false,
-        }).ToArray();
-        var body = new JsonObject { ["retCode"] = 0, ["retMsg"] = "OK", ["result"] = new JsonObject { ["category"] = category, ["list"] = new JsonArray(list) } };
+            ["retCode"] = 0,
+            ["retMsg"] = "OK",
+            ["result"] = new JsonObject { ["category"] = category, ["list"] = new JsonArray(list) },
+        };
         return Results.Text(body.ToJsonString(), "application/json");
     }
 }

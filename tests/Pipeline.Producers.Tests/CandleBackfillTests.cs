@@ -4,16 +4,16 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Plumbing.Configuration;
+using Pipeline.Plumbing.Configuration;
+using Pipeline.Plumbing.Errors;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Producers.Backfill;
-using Pipeline.Plumbing.Configuration;
 using Pipeline.Producers.Connectors;
-using Pipeline.Producers.Venues;
 using Pipeline.Producers.Publishing;
+using Pipeline.Producers.Venues;
 using Pipeline.Schemas.V1;
 using Pipeline.Testing;
 using Xunit;
-using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Producers.Tests;
 
@@ -28,16 +28,27 @@ public sealed class CandleBackfillTests
     public async Task An_interrupted_backfill_resumes_after_the_last_acknowledged_page_and_ends_with_every_candle_once()
     {
         var requests = new List<(long Start, long End)>();
-        await using var server = await FakeExchangeServer.StartAsync(_ => Task.CompletedTask, app => app.MapGet("/api/v3/klines",
-            (string symbol, string interval, long startTime, long endTime, int limit) =>
-            {
-                lock (requests) requests.Add((startTime, endTime));
-                // Binance klines rows; at most 100 per page here so a day takes 15 pages.
-                var rows = new JsonArray();
-                for (var t = (startTime + 59_999) / 60_000 * 60_000; t <= endTime && rows.Count < Math.Min(limit, 100); t += 60_000)
-                    rows.Add(JsonNode.Parse($"""[{t},"93000.10","93010.00","92990.00","93005.50","1.50000000",{t + 59_999},"139508.25000000",42,"0.70000000","65103.85000000","0"]"""));
-                return Results.Text(rows.ToJsonString(), "application/json");
-            }));
+        await using var server = await FakeExchangeServer.StartAsync(
+            _ => Task.CompletedTask,
+            app =>
+                app.MapGet(
+                    "/api/v3/klines",
+                    (string symbol, string interval, long startTime, long endTime, int limit) =>
+                    {
+                        lock (requests)
+                            requests.Add((startTime, endTime));
+                        // Binance klines rows; at most 100 per page here so a day takes 15 pages.
+                        var rows = new JsonArray();
+                        for (var t = (startTime + 59_999) / 60_000 * 60_000; t <= endTime && rows.Count < Math.Min(limit, 100); t += 60_000)
+                            rows.Add(
+                                JsonNode.Parse(
+                                    $"""[{t},"93000.10","93010.00","92990.00","93005.50","1.50000000",{t + 59_999},"139508.25000000",42,"0.70000000","65103.85000000","0"]"""
+                                )
+                            );
+                        return Results.Text(rows.ToJsonString(), "application/json");
+                    }
+                )
+        );
         await using var kafka = await TestKafka.StartAsync(partitions: 1);
         using var publisher = new TopicPublisher(kafka.Settings, "test-backfill", NullLogger.Instance);
         var venue = VenueRegistry.Default.Get("binance");
@@ -51,7 +62,17 @@ public sealed class CandleBackfillTests
         using (var interrupt = new CancellationTokenSource())
         {
             var first = new CandleBackfill(history, publisher, checkpoints, NullLogger.Instance);
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first.RunAsync(request, new SynchronousProgress(p => { if (p.Pages == 4) interrupt.Cancel(); }), interrupt.Token));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+                first.RunAsync(
+                    request,
+                    new SynchronousProgress(p =>
+                    {
+                        if (p.Pages == 4)
+                            interrupt.Cancel();
+                    }),
+                    interrupt.Token
+                )
+            );
         }
         var resumePoint = checkpoints.Load(request.Key);
         Assert.Equal((Jan1Ms + 400 * 60_000) * 1000, resumePoint);
@@ -64,8 +85,16 @@ public sealed class CandleBackfillTests
         Assert.Equal(Jan1Ms + 400 * 60_000, requests[4].Start);
 
         using var reader = new TopicRecords<Candle>(kafka.Settings, TopicCatalog.RawExchangeCandles.Name);
-        var candles = (await Eventually.GetAsync(() => Task.FromResult(reader.Poll()), r => r.Count >= 1440, TimeSpan.FromSeconds(30), "a day of 1m candles"))
-            .Select(r => r.Value).ToList();
+        var candles = (
+            await Eventually.GetAsync(
+                () => Task.FromResult(reader.Poll()),
+                r => r.Count >= 1440,
+                TimeSpan.FromSeconds(30),
+                "a day of 1m candles"
+            )
+        )
+            .Select(r => r.Value)
+            .ToList();
         Assert.Equal(Enumerable.Range(0, 1440).Select(i => (Jan1Ms + i * 60_000L) * 1000), candles.Select(c => c.OpenTimeUs));
         Assert.All(candles, c => Assert.Equal(c.OpenTimeUs + 60_000_000, c.CloseTimeUs));
         Assert.All(candles, c => Assert.Equal(("93005.50", 42L, Origin.Backfill), (c.Close.ToInvariantString(), c.TradeCount, c.Origin)));
@@ -80,9 +109,19 @@ public sealed class CandleBackfillTests
     [InlineData("binance", "BTCUSDT", "1m", null, null, "-3", "--days '-3' is neither a positive number of days nor 'max'")]
     [InlineData("binance", "BTCUSDT", "1m", "2025-01-01", null, "3", "give either --from or --days, not both")]
     [InlineData("binance", "BTCUSDT", "1m", null, null, null, "give --from DATE")]
-    public void Bad_backfill_arguments_say_what_is_wrong(string exchange, string instrument, string interval, string? from, string? to, string? days, string expected)
+    public void Bad_backfill_arguments_say_what_is_wrong(
+        string exchange,
+        string instrument,
+        string interval,
+        string? from,
+        string? to,
+        string? days,
+        string expected
+    )
     {
-        var e = Assert.Throws<InvalidRequestException>(() => BackfillRequest.Create(Listings, exchange, instrument, interval, from, to, days, Now));
+        var e = Assert.Throws<InvalidRequestException>(() =>
+            BackfillRequest.Create(Listings, exchange, instrument, interval, from, to, days, Now)
+        );
         Assert.Contains(expected, e.Message);
     }
 

@@ -4,11 +4,11 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
-using Pipeline.Plumbing.Topics;
 using Pipeline.Plumbing.Configuration;
+using Pipeline.Plumbing.Topics;
 using Pipeline.Producers.Connectors;
-using Pipeline.Producers.Venues;
 using Pipeline.Producers.Publishing;
+using Pipeline.Producers.Venues;
 using Pipeline.Schemas.V1;
 using Pipeline.Testing;
 using Xunit;
@@ -33,35 +33,57 @@ public sealed class ConnectorGapBackfillTests
     {
         // 53 real consecutive SKL-USD matches (cryptofeed capture, 2021-04-17).
         var matches = File.ReadLines(Path.Combine(AppContext.BaseDirectory, "Fixtures", "captures", "coinbase-matches.jsonl"))
-            .Select(l => JsonNode.Parse(l)!.AsObject()).Where(m => (string)m["product_id"]! == "SKL-USD").ToList();
+            .Select(l => JsonNode.Parse(l)!.AsObject())
+            .Where(m => (string)m["product_id"]! == "SKL-USD")
+            .ToList();
         Assert.Equal(53, matches.Count);
         var ids = matches.Select(m => (long)m["trade_id"]!).ToList();
         var firstTwenty = new TaskCompletionSource();
 
-        await using var server = await FakeExchangeServer.StartAsync(async socket =>
-        {
-            var subscribe = JsonNode.Parse(await socket.ReceiveAsync())!;
-            Assert.Equal("SKL-USD", (string)subscribe["product_ids"]![0]!);
-            await socket.SendAsync("""{"type":"subscriptions","channels":[{"name":"matches","product_ids":["SKL-USD"]}]}""");
-            if (socket.Number == 1)
+        await using var server = await FakeExchangeServer.StartAsync(
+            async socket =>
             {
-                foreach (var m in matches.Take(20)) await socket.SendAsync(m.ToJsonString());
-                await firstTwenty.Task;
-                socket.Drop();
-                return;
-            }
-            // After reconnecting: matches 21-34 were missed while down, and 41-43 are skipped on a live link.
-            foreach (var m in matches.Skip(34).Take(6).Concat(matches.Skip(43))) await socket.SendAsync(m.ToJsonString());
-            await socket.HoldAsync();
-        }, app => app.MapGet("/products/{product}/trades", (HttpContext http, string product, long after, int limit) =>
-        {
-            // Newest first, ids below "after"; small pages so the client has to follow CB-AFTER.
-            var page = matches.Where(m => (long)m["trade_id"]! < after).OrderByDescending(m => (long)m["trade_id"]!).Take(Math.Min(limit, 5))
-                .Select(m => new JsonObject { ["time"] = (string)m["time"]!, ["trade_id"] = (long)m["trade_id"]!, ["price"] = (string)m["price"]!, ["size"] = (string)m["size"]!, ["side"] = (string)m["side"]! })
-                .ToList();
-            if (page.Count > 0) http.Response.Headers["CB-AFTER"] = ((long)page[^1]["trade_id"]!).ToString(CultureInfo.InvariantCulture);
-            return Results.Text(new JsonArray([.. page]).ToJsonString(), "application/json");
-        }));
+                var subscribe = JsonNode.Parse(await socket.ReceiveAsync())!;
+                Assert.Equal("SKL-USD", (string)subscribe["product_ids"]![0]!);
+                await socket.SendAsync("""{"type":"subscriptions","channels":[{"name":"matches","product_ids":["SKL-USD"]}]}""");
+                if (socket.Number == 1)
+                {
+                    foreach (var m in matches.Take(20))
+                        await socket.SendAsync(m.ToJsonString());
+                    await firstTwenty.Task;
+                    socket.Drop();
+                    return;
+                }
+                // After reconnecting: matches 21-34 were missed while down, and 41-43 are skipped on a live link.
+                foreach (var m in matches.Skip(34).Take(6).Concat(matches.Skip(43)))
+                    await socket.SendAsync(m.ToJsonString());
+                await socket.HoldAsync();
+            },
+            app =>
+                app.MapGet(
+                    "/products/{product}/trades",
+                    (HttpContext http, string product, long after, int limit) =>
+                    {
+                        // Newest first, ids below "after"; small pages so the client has to follow CB-AFTER.
+                        var page = matches
+                            .Where(m => (long)m["trade_id"]! < after)
+                            .OrderByDescending(m => (long)m["trade_id"]!)
+                            .Take(Math.Min(limit, 5))
+                            .Select(m => new JsonObject
+                            {
+                                ["time"] = (string)m["time"]!,
+                                ["trade_id"] = (long)m["trade_id"]!,
+                                ["price"] = (string)m["price"]!,
+                                ["size"] = (string)m["size"]!,
+                                ["side"] = (string)m["side"]!,
+                            })
+                            .ToList();
+                        if (page.Count > 0)
+                            http.Response.Headers["CB-AFTER"] = ((long)page[^1]["trade_id"]!).ToString(CultureInfo.InvariantCulture);
+                        return Results.Text(new JsonArray([.. page]).ToJsonString(), "application/json");
+                    }
+                )
+        );
 
         var listing = new VenueListing(InstrumentRef.Create("coinbase", "SKL", "USD", MarketType.Spot), "SKL-USD", ["1m"]);
         var (trades, connection) = await RunUntilAsync(server, listing, ids.Count, firstTwenty, 20);
@@ -83,20 +105,40 @@ public sealed class ConnectorGapBackfillTests
     public async Task A_gap_larger_than_the_cap_is_filled_oldest_first_up_to_the_cap_and_reported()
     {
         var matches = File.ReadLines(Path.Combine(AppContext.BaseDirectory, "Fixtures", "captures", "coinbase-matches.jsonl"))
-            .Select(l => JsonNode.Parse(l)!.AsObject()).Where(m => (string)m["product_id"]! == "SKL-USD").ToList();
+            .Select(l => JsonNode.Parse(l)!.AsObject())
+            .Where(m => (string)m["product_id"]! == "SKL-USD")
+            .ToList();
         var ids = matches.Select(m => (long)m["trade_id"]!).ToList();
-        await using var server = await FakeExchangeServer.StartAsync(async socket =>
-        {
-            await socket.ReceiveAsync();
-            // 20 delivered, then 14 skipped on a live link, then the rest.
-            foreach (var m in matches.Take(20).Concat(matches.Skip(34))) await socket.SendAsync(m.ToJsonString());
-            await socket.HoldAsync();
-        }, app => app.MapGet("/products/{product}/trades", (HttpContext http, long after, int limit) =>
-        {
-            var page = matches.Where(m => (long)m["trade_id"]! < after).OrderByDescending(m => (long)m["trade_id"]!).Take(limit)
-                .Select(m => new JsonObject { ["time"] = (string)m["time"]!, ["trade_id"] = (long)m["trade_id"]!, ["price"] = (string)m["price"]!, ["size"] = (string)m["size"]!, ["side"] = (string)m["side"]! });
-            return Results.Text(new JsonArray([.. page]).ToJsonString(), "application/json");
-        }));
+        await using var server = await FakeExchangeServer.StartAsync(
+            async socket =>
+            {
+                await socket.ReceiveAsync();
+                // 20 delivered, then 14 skipped on a live link, then the rest.
+                foreach (var m in matches.Take(20).Concat(matches.Skip(34)))
+                    await socket.SendAsync(m.ToJsonString());
+                await socket.HoldAsync();
+            },
+            app =>
+                app.MapGet(
+                    "/products/{product}/trades",
+                    (HttpContext http, long after, int limit) =>
+                    {
+                        var page = matches
+                            .Where(m => (long)m["trade_id"]! < after)
+                            .OrderByDescending(m => (long)m["trade_id"]!)
+                            .Take(limit)
+                            .Select(m => new JsonObject
+                            {
+                                ["time"] = (string)m["time"]!,
+                                ["trade_id"] = (long)m["trade_id"]!,
+                                ["price"] = (string)m["price"]!,
+                                ["size"] = (string)m["size"]!,
+                                ["side"] = (string)m["side"]!,
+                            });
+                        return Results.Text(new JsonArray([.. page]).ToJsonString(), "application/json");
+                    }
+                )
+        );
         var listing = new VenueListing(InstrumentRef.Create("coinbase", "SKL", "USD", MarketType.Spot), "SKL-USD", ["1m"]);
         var (trades, connection) = await RunUntilAsync(server, listing, 20 + 5 + 19, options: Fast with { MaxGapTrades = 5 });
 
@@ -109,48 +151,79 @@ public sealed class ConnectorGapBackfillTests
     public async Task Binance_reconnect_gap_is_filled_from_historical_trades_by_id_in_venue_order()
     {
         const long first = 5_000_000_000;
-        var all = Enumerable.Range(0, 200).Select(i => (Id: first + i, Price: 60_000m + i * 0.01m, Qty: 0.001m * (i % 7 + 1), TimeMs: 1_735_689_600_000 + i * 10, BuyerMaker: i % 3 == 0)).ToList();
+        var all = Enumerable
+            .Range(0, 200)
+            .Select(i =>
+                (
+                    Id: first + i,
+                    Price: 60_000m + i * 0.01m,
+                    Qty: 0.001m * (i % 7 + 1),
+                    TimeMs: 1_735_689_600_000 + i * 10,
+                    BuyerMaker: i % 3 == 0
+                )
+            )
+            .ToList();
         var firstFifty = new TaskCompletionSource();
-        string Frame(int i) => $$"""{"stream":"btcusdt@trade","data":{"e":"trade","E":{{all[i].TimeMs + 1}},"s":"BTCUSDT","t":{{all[i].Id}},"p":"{{all[i].Price.ToString("0.00000000", CultureInfo.InvariantCulture)}}","q":"{{all[i].Qty.ToString("0.00000000", CultureInfo.InvariantCulture)}}","T":{{all[i].TimeMs}},"m":{{(all[i].BuyerMaker ? "true" : "false")}},"M":true""" + "}}";
+        string Frame(int i) =>
+            $$"""{"stream":"btcusdt@trade","data":{"e":"trade","E":{{all[i].TimeMs + 1}},"s":"BTCUSDT","t":{{all[i].Id}},"p":"{{all[i].Price.ToString("0.00000000", CultureInfo.InvariantCulture)}}","q":"{{all[i].Qty.ToString("0.00000000", CultureInfo.InvariantCulture)}}","T":{{all[i].TimeMs}},"m":{{(all[i].BuyerMaker ? "true" : "false")}},"M":true"""
+            + "}}";
 
-        await using var server = await FakeExchangeServer.StartAsync(async socket =>
-        {
-            Assert.StartsWith("/stream?streams=btcusdt@trade/btcusdt@kline_1m", socket.Path);
-            if (socket.Number == 1)
+        await using var server = await FakeExchangeServer.StartAsync(
+            async socket =>
             {
-                for (var i = 0; i < 50; i++) await socket.SendAsync(Frame(i));
-                await firstFifty.Task;
-                socket.Drop();
-                return;
-            }
-            for (var i = 80; i < 150; i++) await socket.SendAsync(Frame(i));
-            for (var i = 160; i < 200; i++) await socket.SendAsync(Frame(i));
-            await socket.HoldAsync();
-        }, app =>
-        {
-            app.MapGet("/api/v3/historicalTrades", (string symbol, long fromId, int limit) =>
-            {
-                Assert.Equal("BTCUSDT", symbol);
-                var page = all.Where(t => t.Id >= fromId).Take(Math.Min(limit, 7)).Select(t => new JsonObject
+                Assert.StartsWith("/stream?streams=btcusdt@trade/btcusdt@kline_1m", socket.Path);
+                if (socket.Number == 1)
                 {
-                    ["id"] = t.Id,
-                    ["price"] = t.Price.ToString("0.00000000", CultureInfo.InvariantCulture),
-                    ["qty"] = t.Qty.ToString("0.00000000", CultureInfo.InvariantCulture),
-                    ["quoteQty"] = (t.Price * t.Qty).ToString(CultureInfo.InvariantCulture),
-                    ["time"] = t.TimeMs,
-                    ["isBuyerMaker"] = t.BuyerMaker,
-                    ["isBestMatch"] = true,
-                });
-                return Results.Text(new JsonArray([.. page]).ToJsonString(), "application/json");
-            });
-            app.MapGet("/api/v3/klines", (string symbol, string interval, long startTime, long endTime) =>
+                    for (var i = 0; i < 50; i++)
+                        await socket.SendAsync(Frame(i));
+                    await firstFifty.Task;
+                    socket.Drop();
+                    return;
+                }
+                for (var i = 80; i < 150; i++)
+                    await socket.SendAsync(Frame(i));
+                for (var i = 160; i < 200; i++)
+                    await socket.SendAsync(Frame(i));
+                await socket.HoldAsync();
+            },
+            app =>
             {
-                // The minute the connection dropped in (its kline was missed too) is the only one in the window.
-                Assert.Equal(("BTCUSDT", "1m"), (symbol, interval));
-                return Results.Text(startTime <= 1_735_689_600_000 && endTime >= 1_735_689_600_000
-                    ? """[[1735689600000,"60000.00","60002.00","59999.00","60001.00","0.50000000",1735689659999,"30000.5",200,"0.2","12000.2","0"]]""" : "[]", "application/json");
-            });
-        });
+                app.MapGet(
+                    "/api/v3/historicalTrades",
+                    (string symbol, long fromId, int limit) =>
+                    {
+                        Assert.Equal("BTCUSDT", symbol);
+                        var page = all.Where(t => t.Id >= fromId)
+                            .Take(Math.Min(limit, 7))
+                            .Select(t => new JsonObject
+                            {
+                                ["id"] = t.Id,
+                                ["price"] = t.Price.ToString("0.00000000", CultureInfo.InvariantCulture),
+                                ["qty"] = t.Qty.ToString("0.00000000", CultureInfo.InvariantCulture),
+                                ["quoteQty"] = (t.Price * t.Qty).ToString(CultureInfo.InvariantCulture),
+                                ["time"] = t.TimeMs,
+                                ["isBuyerMaker"] = t.BuyerMaker,
+                                ["isBestMatch"] = true,
+                            });
+                        return Results.Text(new JsonArray([.. page]).ToJsonString(), "application/json");
+                    }
+                );
+                app.MapGet(
+                    "/api/v3/klines",
+                    (string symbol, string interval, long startTime, long endTime) =>
+                    {
+                        // The minute the connection dropped in (its kline was missed too) is the only one in the window.
+                        Assert.Equal(("BTCUSDT", "1m"), (symbol, interval));
+                        return Results.Text(
+                            startTime <= 1_735_689_600_000 && endTime >= 1_735_689_600_000
+                                ? """[[1735689600000,"60000.00","60002.00","59999.00","60001.00","0.50000000",1735689659999,"30000.5",200,"0.2","12000.2","0"]]"""
+                                : "[]",
+                            "application/json"
+                        );
+                    }
+                );
+            }
+        );
 
         var listing = new VenueListing(InstrumentRef.Create("binance", "BTC", "USDT", MarketType.Spot), "BTCUSDT", ["1m"]);
         var (trades, connection) = await RunUntilAsync(server, listing, all.Count, firstFifty, 50);
@@ -162,7 +235,10 @@ public sealed class ConnectorGapBackfillTests
         Assert.Equal(30 + 1 + 10, connection.Stats.BackfilledRecords);
         Assert.Equal(0, connection.Stats.UnfilledGaps);
         Assert.All(trades, t => Assert.Equal(all[(int)(t.TradeId - first)].TimeMs * 1000, t.EventTimeUs));
-        Assert.All(trades, t => Assert.Equal(all[(int)(t.TradeId - first)].BuyerMaker ? AggressorSide.Sell : AggressorSide.Buy, t.Aggressor));
+        Assert.All(
+            trades,
+            t => Assert.Equal(all[(int)(t.TradeId - first)].BuyerMaker ? AggressorSide.Sell : AggressorSide.Buy, t.Aggressor)
+        );
     }
 
     [Fact]
@@ -170,43 +246,83 @@ public sealed class ConnectorGapBackfillTests
     {
         var baseUs = 1_695_628_177_000_000L;
         var firstTwentyFive = new TaskCompletionSource();
-        var all = Enumerable.Range(0, 60).Select(i => (Id: 4_665_900L + i, Price: 26_351.9m + i, Qty: 0.00096412m, Us: baseUs + i * 1000, Buy: i % 2 == 0)).ToList();
-        string Iso(long us) => DateTimeOffset.FromUnixTimeMilliseconds(us / 1000).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff", CultureInfo.InvariantCulture) + (us % 1000).ToString("000") + "Z";
-        string Trades(string type, IEnumerable<int> idx) => new JsonObject
-        {
-            ["channel"] = "trade",
-            ["type"] = type,
-            ["data"] = new JsonArray([.. idx.Select(i => (JsonNode)JsonNode.Parse($$"""{"symbol":"BTC/USD","side":"{{(all[i].Buy ? "buy" : "sell")}}","price":{{all[i].Price.ToString(CultureInfo.InvariantCulture)}},"qty":{{all[i].Qty.ToString(CultureInfo.InvariantCulture)}},"ord_type":"market","trade_id":{{all[i].Id}},"timestamp":"{{Iso(all[i].Us)}}"}""")!)]),
-        }.ToJsonString();
-
-        await using var server = await FakeExchangeServer.StartAsync(async socket =>
-        {
-            var subscribe = JsonNode.Parse(await socket.ReceiveAsync())!;
-            Assert.Equal("trade", (string)subscribe["params"]!["channel"]!);
-            await socket.SendAsync("""{"method":"subscribe","result":{"channel":"trade","snapshot":true,"symbol":"BTC/USD"},"success":true}""");
-            if (socket.Number == 1)
+        var all = Enumerable
+            .Range(0, 60)
+            .Select(i => (Id: 4_665_900L + i, Price: 26_351.9m + i, Qty: 0.00096412m, Us: baseUs + i * 1000, Buy: i % 2 == 0))
+            .ToList();
+        string Iso(long us) =>
+            DateTimeOffset
+                .FromUnixTimeMilliseconds(us / 1000)
+                .UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff", CultureInfo.InvariantCulture)
+            + (us % 1000).ToString("000")
+            + "Z";
+        string Trades(string type, IEnumerable<int> idx) =>
+            new JsonObject
             {
-                await socket.SendAsync(Trades("snapshot", Enumerable.Range(0, 5)));
-                foreach (var i in Enumerable.Range(5, 20)) await socket.SendAsync(Trades("update", [i]));
-                await firstTwentyFive.Task;
-                socket.Drop();
-                return;
-            }
-            // The snapshot on resubscribe repeats recent trades (20-24 were delivered) and then jumps to 40.
-            await socket.SendAsync(Trades("snapshot", Enumerable.Range(20, 5).Concat(Enumerable.Range(40, 5))));
-            foreach (var i in Enumerable.Range(45, 15)) await socket.SendAsync(Trades("update", [i]));
-            await socket.SendAsync("""{"channel":"heartbeat"}""");
-            await socket.HoldAsync();
-        }, app => app.MapGet("/0/public/Trades", (string pair, long since) =>
-        {
-            Assert.Equal("XBTUSD", pair);
-            // Trades strictly after "since" (ns), 6 per page, with "last" as the next cursor.
-            var page = all.Where(t => t.Us * 1000 > since).Take(6).ToList();
-            var rows = new JsonArray([.. page.Select(t => (JsonNode)JsonNode.Parse(
-                $"""["{t.Price.ToString(CultureInfo.InvariantCulture)}","{t.Qty.ToString(CultureInfo.InvariantCulture)}",{t.Us / 1_000_000}.{t.Us % 1_000_000:000000},"{(t.Buy ? "b" : "s")}","m","",{t.Id}]""")!)]);
-            var last = page.Count > 0 ? page[^1].Us * 1000 : since;
-            return Results.Text(new JsonObject { ["error"] = new JsonArray(), ["result"] = new JsonObject { ["XXBTZUSD"] = rows, ["last"] = last.ToString(CultureInfo.InvariantCulture) } }.ToJsonString(), "application/json");
-        }));
+                ["channel"] = "trade",
+                ["type"] = type,
+                ["data"] = new JsonArray([
+                    .. idx.Select(i =>
+                        (JsonNode)
+                            JsonNode.Parse(
+                                $$"""{"symbol":"BTC/USD","side":"{{(all[i].Buy ? "buy" : "sell")}}","price":{{all[i].Price.ToString(CultureInfo.InvariantCulture)}},"qty":{{all[i].Qty.ToString(CultureInfo.InvariantCulture)}},"ord_type":"market","trade_id":{{all[i].Id}},"timestamp":"{{Iso(all[i].Us)}}"}"""
+                            )!
+                    ),
+                ]),
+            }.ToJsonString();
+
+        await using var server = await FakeExchangeServer.StartAsync(
+            async socket =>
+            {
+                var subscribe = JsonNode.Parse(await socket.ReceiveAsync())!;
+                Assert.Equal("trade", (string)subscribe["params"]!["channel"]!);
+                await socket.SendAsync(
+                    """{"method":"subscribe","result":{"channel":"trade","snapshot":true,"symbol":"BTC/USD"},"success":true}"""
+                );
+                if (socket.Number == 1)
+                {
+                    await socket.SendAsync(Trades("snapshot", Enumerable.Range(0, 5)));
+                    foreach (var i in Enumerable.Range(5, 20))
+                        await socket.SendAsync(Trades("update", [i]));
+                    await firstTwentyFive.Task;
+                    socket.Drop();
+                    return;
+                }
+                // The snapshot on resubscribe repeats recent trades (20-24 were delivered) and then jumps to 40.
+                await socket.SendAsync(Trades("snapshot", Enumerable.Range(20, 5).Concat(Enumerable.Range(40, 5))));
+                foreach (var i in Enumerable.Range(45, 15))
+                    await socket.SendAsync(Trades("update", [i]));
+                await socket.SendAsync("""{"channel":"heartbeat"}""");
+                await socket.HoldAsync();
+            },
+            app =>
+                app.MapGet(
+                    "/0/public/Trades",
+                    (string pair, long since) =>
+                    {
+                        Assert.Equal("XBTUSD", pair);
+                        // Trades strictly after "since" (ns), 6 per page, with "last" as the next cursor.
+                        var page = all.Where(t => t.Us * 1000 > since).Take(6).ToList();
+                        var rows = new JsonArray([
+                            .. page.Select(t =>
+                                (JsonNode)
+                                    JsonNode.Parse(
+                                        $"""["{t.Price.ToString(CultureInfo.InvariantCulture)}","{t.Qty.ToString(CultureInfo.InvariantCulture)}",{t.Us / 1_000_000}.{t.Us % 1_000_000:000000},"{(t.Buy ? "b" : "s")}","m","",{t.Id}]"""
+                                    )!
+                            ),
+                        ]);
+                        var last = page.Count > 0 ? page[^1].Us * 1000 : since;
+                        return Results.Text(
+                            new JsonObject
+                            {
+                                ["error"] = new JsonArray(),
+                                ["result"] = new JsonObject { ["XXBTZUSD"] = rows, ["last"] = last.ToString(CultureInfo.InvariantCulture) },
+                            }.ToJsonString(),
+                            "application/json"
+                        );
+                    }
+                )
+        );
 
         var listing = new VenueListing(InstrumentRef.Create("kraken", "BTC", "USD", MarketType.Spot), "BTC/USD", ["1m"]);
         var (trades, connection) = await RunUntilAsync(server, listing, all.Count, firstTwentyFive, 25);
@@ -222,31 +338,45 @@ public sealed class ConnectorGapBackfillTests
     public async Task A_restarted_producer_resumes_after_the_last_trade_in_trades_raw_and_fills_its_downtime()
     {
         const long first = 7_000_000_000;
-        string Frame(long id) => $$"""{"stream":"ethusdt@trade","data":{"e":"trade","E":1735689600000,"s":"ETHUSDT","t":{{id}},"p":"3300.{{id % 100:00}}","q":"0.5000","T":{{1_735_689_600_000 + (id - first)}},"m":false,"M":true""" + "}}";
-        await using var server = await FakeExchangeServer.StartAsync(async socket =>
-        {
-            // First run sees 0-19; the producer is then stopped, and the next run's stream starts at 30.
-            var (from, to) = socket.Number == 1 ? (0, 20) : (30, 50);
-            for (var i = from; i < to; i++) await socket.SendAsync(Frame(first + i));
-            await socket.HoldAsync();
-        }, app =>
-        {
-            app.MapGet("/api/v3/klines", () => Results.Text("[]", "application/json"));
-            app.MapGet("/api/v3/historicalTrades", (long fromId, int limit) =>
-        {
-            var rows = Enumerable.Range(0, 50).Select(i => first + i).Where(id => id >= fromId).Take(limit).Select(id => new JsonObject
+        string Frame(long id) =>
+            $$"""{"stream":"ethusdt@trade","data":{"e":"trade","E":1735689600000,"s":"ETHUSDT","t":{{id}},"p":"3300.{{id % 100:00}}","q":"0.5000","T":{{1_735_689_600_000 + (id - first)}},"m":false,"M":true"""
+            + "}}";
+        await using var server = await FakeExchangeServer.StartAsync(
+            async socket =>
             {
-                ["id"] = id,
-                ["price"] = $"3300.{id % 100:00}",
-                ["qty"] = "0.5000",
-                ["quoteQty"] = "1",
-                ["time"] = 1_735_689_600_000 + (id - first),
-                ["isBuyerMaker"] = false,
-                ["isBestMatch"] = true,
-            });
-            return Results.Text(new JsonArray([.. rows]).ToJsonString(), "application/json");
-        });
-        });
+                // First run sees 0-19; the producer is then stopped, and the next run's stream starts at 30.
+                var (from, to) = socket.Number == 1 ? (0, 20) : (30, 50);
+                for (var i = from; i < to; i++)
+                    await socket.SendAsync(Frame(first + i));
+                await socket.HoldAsync();
+            },
+            app =>
+            {
+                app.MapGet("/api/v3/klines", () => Results.Text("[]", "application/json"));
+                app.MapGet(
+                    "/api/v3/historicalTrades",
+                    (long fromId, int limit) =>
+                    {
+                        var rows = Enumerable
+                            .Range(0, 50)
+                            .Select(i => first + i)
+                            .Where(id => id >= fromId)
+                            .Take(limit)
+                            .Select(id => new JsonObject
+                            {
+                                ["id"] = id,
+                                ["price"] = $"3300.{id % 100:00}",
+                                ["qty"] = "0.5000",
+                                ["quoteQty"] = "1",
+                                ["time"] = 1_735_689_600_000 + (id - first),
+                                ["isBuyerMaker"] = false,
+                                ["isBestMatch"] = true,
+                            });
+                        return Results.Text(new JsonArray([.. rows]).ToJsonString(), "application/json");
+                    }
+                );
+            }
+        );
         var listing = new VenueListing(InstrumentRef.Create("binance", "ETH", "USDT", MarketType.Spot), "ETHUSDT", ["1m"]);
         await using var kafka = await TestKafka.StartAsync(partitions: 2);
         using var reader = new TopicRecords<Trade>(kafka.Settings, TopicCatalog.RawTrades.Name);
@@ -254,10 +384,19 @@ public sealed class ConnectorGapBackfillTests
         async Task RunAsync(int until)
         {
             using var publisher = new TopicPublisher(kafka.Settings, "test-live", NullLogger.Instance);
-            using var feed = new LiveFeed([listing], Fast, NullLoggerFactory.Instance, _ => new VenueEndpoints(server.WebSocketBase, server.RestBase));
+            using var feed = new LiveFeed(
+                [listing],
+                Fast,
+                NullLoggerFactory.Instance,
+                _ => new VenueEndpoints(server.WebSocketBase, server.RestBase)
+            );
             using var stop = new CancellationTokenSource();
             var run = feed.RunAsync(publisher, stop.Token, resumeFrom: kafka.Settings);
-            await Eventually.TrueAsync(() => Task.FromResult(run.IsCompleted || reader.Poll().Count >= until), TimeSpan.FromSeconds(60), $"{until} trades");
+            await Eventually.TrueAsync(
+                () => Task.FromResult(run.IsCompleted || reader.Poll().Count >= until),
+                TimeSpan.FromSeconds(60),
+                $"{until} trades"
+            );
             stop.Cancel();
             await run;
         }
@@ -273,8 +412,14 @@ public sealed class ConnectorGapBackfillTests
     /// trades are in trades.raw, then a little longer to catch any extra (duplicate) record.</summary>
     /// <param name="delivered">Completed once <paramref name="deliveredCount"/> trades are in Kafka: a script waits on it
     /// before dropping the socket, because a TCP reset discards frames the client has not read yet.</param>
-    internal static async Task<(List<Trade> Trades, ExchangeConnection Connection)> RunUntilAsync(FakeExchangeServer server, VenueListing listing, int expected,
-        TaskCompletionSource? delivered = null, int deliveredCount = 0, ConnectionOptions? options = null)
+    internal static async Task<(List<Trade> Trades, ExchangeConnection Connection)> RunUntilAsync(
+        FakeExchangeServer server,
+        VenueListing listing,
+        int expected,
+        TaskCompletionSource? delivered = null,
+        int deliveredCount = 0,
+        ConnectionOptions? options = null
+    )
     {
         await using var kafka = await TestKafka.StartAsync(partitions: 1);
         using var publisher = new TopicPublisher(kafka.Settings, "test-live", NullLogger.Instance);
@@ -285,20 +430,33 @@ public sealed class ConnectorGapBackfillTests
         using var reader = new TopicRecords<Trade>(kafka.Settings, TopicCatalog.RawTrades.Name);
         try
         {
-            await Eventually.TrueAsync(() =>
-            {
-                var count = reader.Poll().Count;
-                if (count >= deliveredCount) delivered?.TrySetResult();
-                return Task.FromResult(run.IsCompleted || count >= expected);
-            }, TimeSpan.FromSeconds(60), $"{expected} trades in trades.raw");
-            if (run.IsFaulted) await run;
+            await Eventually.TrueAsync(
+                () =>
+                {
+                    var count = reader.Poll().Count;
+                    if (count >= deliveredCount)
+                        delivered?.TrySetResult();
+                    return Task.FromResult(run.IsCompleted || count >= expected);
+                },
+                TimeSpan.FromSeconds(60),
+                $"{expected} trades in trades.raw"
+            );
+            if (run.IsFaulted)
+                await run;
             // Everything queued so far is in Kafka once the queue is empty and the publisher has no record in flight.
-            await Eventually.TrueAsync(() => Task.FromResult(feed.Queue.Count == 0 && publisher.Delivered == publisher.Produced), TimeSpan.FromSeconds(30), "queue drained");
+            await Eventually.TrueAsync(
+                () => Task.FromResult(feed.Queue.Count == 0 && publisher.Delivered == publisher.Produced),
+                TimeSpan.FromSeconds(30),
+                "queue drained"
+            );
             reader.Poll();
         }
         catch (TimeoutException e)
         {
-            throw new TimeoutException($"{e.Message}; {reader.Records.Count} read; server faults: {string.Join("; ", server.Faults.Select(f => f.Message))}; log:\n{string.Join("\n", logs.Lines.Select(l => $"{l.Level}: {l.Message}"))}", e);
+            throw new TimeoutException(
+                $"{e.Message}; {reader.Records.Count} read; server faults: {string.Join("; ", server.Faults.Select(f => f.Message))}; log:\n{string.Join("\n", logs.Lines.Select(l => $"{l.Level}: {l.Message}"))}",
+                e
+            );
         }
         finally
         {

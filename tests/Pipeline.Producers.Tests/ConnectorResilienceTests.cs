@@ -3,11 +3,11 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Pipeline.Plumbing.Topics;
 using Pipeline.Plumbing.Configuration;
+using Pipeline.Plumbing.Topics;
 using Pipeline.Producers.Connectors;
-using Pipeline.Producers.Venues;
 using Pipeline.Producers.Publishing;
+using Pipeline.Producers.Venues;
 using Pipeline.Schemas.V1;
 using Pipeline.Testing;
 using Xunit;
@@ -30,7 +30,8 @@ public sealed class ConnectorResilienceTests
     private static string Match(string product, long id, string time = "2021-04-17T16:43:37.089723Z") =>
         $$"""{"type":"match","trade_id":{{id}},"maker_order_id":"a","taker_order_id":"b","side":"sell","size":"1.5","price":"100.25","product_id":"{{product}}","sequence":{{id}},"time":"{{time}}"}""";
 
-    private static VenueListing Coinbase(string @base) => new(InstrumentRef.Create("coinbase", @base, "USD", MarketType.Spot), $"{@base}-USD", ["1m"]);
+    private static VenueListing Coinbase(string @base) =>
+        new(InstrumentRef.Create("coinbase", @base, "USD", MarketType.Spot), $"{@base}-USD", ["1m"]);
 
     [Fact]
     public async Task Malformed_frames_are_counted_and_logged_and_the_connection_is_kept()
@@ -69,7 +70,8 @@ public sealed class ConnectorResilienceTests
         await using var server = await FakeExchangeServer.StartAsync(async socket =>
         {
             var subscribe = JsonNode.Parse(await socket.ReceiveAsync())!;
-            if ((string)subscribe["type"]! == "subscribe") Interlocked.Increment(ref subscribes);
+            if ((string)subscribe["type"]! == "subscribe")
+                Interlocked.Increment(ref subscribes);
             if (socket.Number == 1)
             {
                 await socket.SendAsync(Match("BTC-USD", 1));
@@ -97,11 +99,17 @@ public sealed class ConnectorResilienceTests
                 socket.Drop(); // this pair's venue side is broken
                 return;
             }
-            for (var id = 1; id <= 20; id++) await socket.SendAsync(Match(product, id));
+            for (var id = 1; id <= 20; id++)
+                await socket.SendAsync(Match(product, id));
             await socket.HoldAsync();
         });
-        var (trades, feed) = await RunAsync(server, [Coinbase("BTC"), Coinbase("ETH")], new RecordingLoggerFactory(), expected: 20,
-            until: f => f.Connections[0].Stats.Connects >= 5);
+        var (trades, feed) = await RunAsync(
+            server,
+            [Coinbase("BTC"), Coinbase("ETH")],
+            new RecordingLoggerFactory(),
+            expected: 20,
+            until: f => f.Connections[0].Stats.Connects >= 5
+        );
         var btc = feed.Connections.Single(c => c.Listing.Symbol == "BTC-USD");
         var eth = feed.Connections.Single(c => c.Listing.Symbol == "ETH-USD");
         Assert.True(btc.Stats.Connects >= 5, $"BTC-USD reconnected {btc.Stats.Connects} times");
@@ -115,52 +123,75 @@ public sealed class ConnectorResilienceTests
         const long t0 = 1_735_689_600_000; // 2025-01-01T00:00Z, ms
         var pings = 0;
         var firstSeen = new TaskCompletionSource();
-        string Trade(long tid, long ms) => $$"""{"channel":"trades","data":[{"coin":"BTC","side":"B","px":"97000.5","sz":"0.01","time":{{ms}},"hash":"0x0","tid":{{tid}},"users":["0x1","0x2"]}]}""";
+        string Trade(long tid, long ms) =>
+            $$"""{"channel":"trades","data":[{"coin":"BTC","side":"B","px":"97000.5","sz":"0.01","time":{{ms}},"hash":"0x0","tid":{{tid}},"users":["0x1","0x2"]}]}""";
         var snapshotRequests = new List<JsonNode>();
-        await using var server = await FakeExchangeServer.StartAsync(async socket =>
-        {
-            for (var i = 0; i < 2; i++) Assert.Equal("subscribe", (string)JsonNode.Parse(await socket.ReceiveAsync())!["method"]!);
-            if (socket.Number == 1)
+        await using var server = await FakeExchangeServer.StartAsync(
+            async socket =>
             {
-                await socket.SendAsync(Trade(900_000_001, t0));
-                // The client must ping on its own (Hyperliquid closes idle connections).
-                while ((string?)JsonNode.Parse(await socket.ReceiveAsync())!["method"] != "ping") { }
-                Interlocked.Increment(ref pings);
-                await socket.SendAsync("""{"channel":"pong"}""");
-                await firstSeen.Task;
-                socket.Drop();
-                return;
-            }
-            // Back 600 minutes later; tids are not consecutive, so only the disconnect tells of a gap.
-            await socket.SendAsync(Trade(123_456_789, t0 + 600 * 60_000));
-            await socket.HoldAsync();
-        }, app => app.MapPost("/info", async (HttpContext http) =>
-        {
-            var body = (await JsonNode.ParseAsync(http.Request.Body))!;
-            lock (snapshotRequests) snapshotRequests.Add(body);
-            Assert.Equal("candleSnapshot", (string)body["type"]!);
-            var req = body["req"]!;
-            var start = (long)req["startTime"]!;
-            var end = (long)req["endTime"]!;
-            var first = (start + 59_999) / 60_000 * 60_000;
-            var candles = new JsonArray();
-            for (var t = first; t <= end && candles.Count < 500; t += 60_000)
-                candles.Add(JsonNode.Parse($$"""{"t":{{t}},"T":{{t + 59_999}},"s":"BTC","i":"1m","o":"97000.0","c":"97001.0","h":"97002.0","l":"96999.0","v":"1.25","n":7}"""));
-            return Results.Text(candles.ToJsonString(), "application/json");
-        }));
+                for (var i = 0; i < 2; i++)
+                    Assert.Equal("subscribe", (string)JsonNode.Parse(await socket.ReceiveAsync())!["method"]!);
+                if (socket.Number == 1)
+                {
+                    await socket.SendAsync(Trade(900_000_001, t0));
+                    // The client must ping on its own (Hyperliquid closes idle connections).
+                    while ((string?)JsonNode.Parse(await socket.ReceiveAsync())!["method"] != "ping") { }
+                    Interlocked.Increment(ref pings);
+                    await socket.SendAsync("""{"channel":"pong"}""");
+                    await firstSeen.Task;
+                    socket.Drop();
+                    return;
+                }
+                // Back 600 minutes later; tids are not consecutive, so only the disconnect tells of a gap.
+                await socket.SendAsync(Trade(123_456_789, t0 + 600 * 60_000));
+                await socket.HoldAsync();
+            },
+            app =>
+                app.MapPost(
+                    "/info",
+                    async (HttpContext http) =>
+                    {
+                        var body = (await JsonNode.ParseAsync(http.Request.Body))!;
+                        lock (snapshotRequests)
+                            snapshotRequests.Add(body);
+                        Assert.Equal("candleSnapshot", (string)body["type"]!);
+                        var req = body["req"]!;
+                        var start = (long)req["startTime"]!;
+                        var end = (long)req["endTime"]!;
+                        var first = (start + 59_999) / 60_000 * 60_000;
+                        var candles = new JsonArray();
+                        for (var t = first; t <= end && candles.Count < 500; t += 60_000)
+                            candles.Add(
+                                JsonNode.Parse(
+                                    $$"""{"t":{{t}},"T":{{t + 59_999}},"s":"BTC","i":"1m","o":"97000.0","c":"97001.0","h":"97002.0","l":"96999.0","v":"1.25","n":7}"""
+                                )
+                            );
+                        return Results.Text(candles.ToJsonString(), "application/json");
+                    }
+                )
+        );
 
         var listing = new VenueListing(InstrumentRef.Create("hyperliquid", "BTC", "USD", MarketType.Perp), "BTC", ["1m"]);
         var options = Fast with { PingInterval = TimeSpan.FromMilliseconds(200) };
         await using var kafka = await TestKafka.StartAsync(partitions: 1);
         using var publisher = new TopicPublisher(kafka.Settings, "test-live", NullLogger.Instance);
-        using var feed = new LiveFeed([listing], options, new RecordingLoggerFactory(), _ => new VenueEndpoints(server.WebSocketBase, server.RestBase));
+        using var feed = new LiveFeed(
+            [listing],
+            options,
+            new RecordingLoggerFactory(),
+            _ => new VenueEndpoints(server.WebSocketBase, server.RestBase)
+        );
         using var stop = new CancellationTokenSource();
         var run = feed.RunAsync(publisher, stop.Token);
         using var trades = new TopicRecords<Trade>(kafka.Settings, TopicCatalog.RawTrades.Name);
         using var candles = new TopicRecords<Candle>(kafka.Settings, TopicCatalog.RawExchangeCandles.Name);
         await Eventually.TrueAsync(() => Task.FromResult(trades.Poll().Count >= 1), TimeSpan.FromSeconds(30), "first trade");
         firstSeen.SetResult();
-        await Eventually.TrueAsync(() => Task.FromResult(trades.Poll().Count >= 2 && candles.Poll().Count >= 600), TimeSpan.FromSeconds(60), "second trade and the window's candles");
+        await Eventually.TrueAsync(
+            () => Task.FromResult(trades.Poll().Count >= 2 && candles.Poll().Count >= 600),
+            TimeSpan.FromSeconds(60),
+            "second trade and the window's candles"
+        );
         stop.Cancel();
         await run;
 
@@ -195,17 +226,35 @@ public sealed class ConnectorResilienceTests
         });
         var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
         var logs = new RecordingLoggerFactory();
-        var options = Fast with { ReconnectBaseDelay = TimeSpan.FromMilliseconds(5), ReconnectMaxDelay = TimeSpan.FromMilliseconds(20), BreakDuration = TimeSpan.FromHours(1) };
+        var options = Fast with
+        {
+            ReconnectBaseDelay = TimeSpan.FromMilliseconds(5),
+            ReconnectMaxDelay = TimeSpan.FromMilliseconds(20),
+            BreakDuration = TimeSpan.FromHours(1),
+        };
         using var publisher = new TopicPublisher(new("127.0.0.1:1"), "unused", NullLogger.Instance) { DisposeFlushTimeout = TimeSpan.Zero };
-        using var feed = new LiveFeed([Coinbase("BTC")], options, logs, _ => new VenueEndpoints(new Uri($"ws://127.0.0.1:{port}"), new Uri($"http://127.0.0.1:{port}")));
+        using var feed = new LiveFeed(
+            [Coinbase("BTC")],
+            options,
+            logs,
+            _ => new VenueEndpoints(new Uri($"ws://127.0.0.1:{port}"), new Uri($"http://127.0.0.1:{port}"))
+        );
         using var stop = new CancellationTokenSource();
         var run = feed.RunAsync(publisher, stop.Token);
         var connection = feed.Connections.Single();
 
-        await Eventually.TrueAsync(() => Task.FromResult(connection.Guard.Opened >= 1), TimeSpan.FromSeconds(30), "the venue circuit to open");
+        await Eventually.TrueAsync(
+            () => Task.FromResult(connection.Guard.Opened >= 1),
+            TimeSpan.FromSeconds(30),
+            "the venue circuit to open"
+        );
         var attemptsWhenOpened = Volatile.Read(ref attempts);
         // Several more reconnect rounds pass while the circuit is open...
-        await Eventually.TrueAsync(() => Task.FromResult(logs.Lines.Count(l => l.Message.Contains("circuit is open")) >= 5), TimeSpan.FromSeconds(30), "reconnect rounds while open");
+        await Eventually.TrueAsync(
+            () => Task.FromResult(logs.Lines.Count(l => l.Message.Contains("circuit is open")) >= 5),
+            TimeSpan.FromSeconds(30),
+            "reconnect rounds while open"
+        );
         // ...without touching the venue.
         Assert.Equal(attemptsWhenOpened, Volatile.Read(ref attempts));
         Assert.Equal(1, connection.Guard.Opened);
@@ -217,8 +266,14 @@ public sealed class ConnectorResilienceTests
         await accepting;
     }
 
-    private static async Task<(List<Trade> Trades, LiveFeed Feed)> RunAsync(FakeExchangeServer server, VenueListing[] listings, RecordingLoggerFactory logs,
-        int expected, ConnectionOptions? options = null, Func<LiveFeed, bool>? until = null)
+    private static async Task<(List<Trade> Trades, LiveFeed Feed)> RunAsync(
+        FakeExchangeServer server,
+        VenueListing[] listings,
+        RecordingLoggerFactory logs,
+        int expected,
+        ConnectionOptions? options = null,
+        Func<LiveFeed, bool>? until = null
+    )
     {
         await using var kafka = await TestKafka.StartAsync(partitions: 1);
         using var publisher = new TopicPublisher(kafka.Settings, "test-live", NullLogger.Instance);
@@ -228,9 +283,16 @@ public sealed class ConnectorResilienceTests
         using var reader = new TopicRecords<Trade>(kafka.Settings, TopicCatalog.RawTrades.Name);
         try
         {
-            await Eventually.TrueAsync(() => Task.FromResult(reader.Poll().Count >= expected && (until?.Invoke(feed) ?? true)), TimeSpan.FromSeconds(60),
-                $"{expected} trades");
-            await Eventually.TrueAsync(() => Task.FromResult(feed.Queue.Count == 0 && publisher.Delivered == publisher.Produced), TimeSpan.FromSeconds(30), "queue drained");
+            await Eventually.TrueAsync(
+                () => Task.FromResult(reader.Poll().Count >= expected && (until?.Invoke(feed) ?? true)),
+                TimeSpan.FromSeconds(60),
+                $"{expected} trades"
+            );
+            await Eventually.TrueAsync(
+                () => Task.FromResult(feed.Queue.Count == 0 && publisher.Delivered == publisher.Produced),
+                TimeSpan.FromSeconds(30),
+                "queue drained"
+            );
             reader.Poll();
         }
         finally

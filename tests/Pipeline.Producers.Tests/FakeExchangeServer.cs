@@ -4,11 +4,11 @@ using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -24,10 +24,13 @@ internal sealed class FakeExchangeServer : IAsyncDisposable
     public Uri WebSocketBase { get; private set; } = null!;
     public Uri RestBase { get; private set; } = null!;
     public int Connections => Volatile.Read(ref _connections);
+
     /// <summary>Frames clients sent (subscribe requests, pings).</summary>
     public ConcurrentQueue<string> Received { get; } = new();
+
     /// <summary>Exceptions thrown by connection scripts (e.g. failed assertions on what the client sent).</summary>
     public ConcurrentQueue<Exception> Faults { get; } = new();
+
     /// <summary>REST requests as path and query.</summary>
     public ConcurrentQueue<string> RestRequests { get; } = new();
 
@@ -41,30 +44,37 @@ internal sealed class FakeExchangeServer : IAsyncDisposable
         var app = builder.Build();
         var server = new FakeExchangeServer(app);
         app.UseWebSockets();
-        app.Use(async (context, next) =>
-        {
-            if (!context.WebSockets.IsWebSocketRequest)
+        app.Use(
+            async (context, next) =>
             {
-                server.RestRequests.Enqueue(context.Request.Path + context.Request.QueryString);
-                await next(context);
-                return;
+                if (!context.WebSockets.IsWebSocketRequest)
+                {
+                    server.RestRequests.Enqueue(context.Request.Path + context.Request.QueryString);
+                    await next(context);
+                    return;
+                }
+                using var ws = await context.WebSockets.AcceptWebSocketAsync();
+                var socket = new FakeSocket(
+                    ws,
+                    Interlocked.Increment(ref server._connections),
+                    Uri.UnescapeDataString(context.Request.Path + context.Request.QueryString),
+                    server.Received
+                );
+                try
+                {
+                    await script(socket);
+                    if (ws.State == WebSocketState.Open)
+                        await ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+                }
+                catch (Exception e) when (e is WebSocketException or OperationCanceledException or ConnectionAbortedException) { }
+                catch (Exception e)
+                {
+                    // A failed assertion inside a script must fail the test, not just drop the socket.
+                    server.Faults.Enqueue(e);
+                    ws.Abort();
+                }
             }
-            using var ws = await context.WebSockets.AcceptWebSocketAsync();
-            var socket = new FakeSocket(ws, Interlocked.Increment(ref server._connections), Uri.UnescapeDataString(context.Request.Path + context.Request.QueryString), server.Received);
-            try
-            {
-                await script(socket);
-                if (ws.State == WebSocketState.Open)
-                    await ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
-            }
-            catch (Exception e) when (e is WebSocketException or OperationCanceledException or ConnectionAbortedException) { }
-            catch (Exception e)
-            {
-                // A failed assertion inside a script must fail the test, not just drop the socket.
-                server.Faults.Enqueue(e);
-                ws.Abort();
-            }
-        });
+        );
         routes?.Invoke(app);
         await app.StartAsync();
         var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());

@@ -37,7 +37,10 @@ internal sealed class FakeSocket(WebSocket ws, int number, string path, Concurre
     public async Task HoldAsync()
     {
         var buffer = new byte[1024];
-        try { while (ws.State == WebSocketState.Open && !(await ws.ReceiveAsync(buffer, CancellationToken.None)).CloseStatus.HasValue) { } }
+        try
+        {
+            while (ws.State == WebSocketState.Open && !(await ws.ReceiveAsync(buffer, CancellationToken.None)).CloseStatus.HasValue) { }
+        }
         catch (WebSocketException) { }
     }
 }

@@ -1,5 +1,5 @@
-using Pipeline.Producers.Venues;
 using Pipeline.Plumbing.Configuration;
+using Pipeline.Producers.Venues;
 using Pipeline.Schemas;
 using Pipeline.Testing;
 using Xunit;
@@ -15,9 +15,15 @@ public sealed class InstrumentsFileTests
     public void The_shipped_file_registers_the_default_instruments_with_hyperliquid_usdc_shown_as_usd()
     {
         // A copy of config/instruments.yaml (the test must not read outside its own folder).
-        var loaded = InstrumentsFile.Load(Path.Combine(AppContext.BaseDirectory, "Fixtures", "config", "instruments.yaml"), VenueRegistry.Default);
+        var loaded = InstrumentsFile.Load(
+            Path.Combine(AppContext.BaseDirectory, "Fixtures", "config", "instruments.yaml"),
+            VenueRegistry.Default
+        );
         var keys = loaded.Select(i => $"{i.Exchange}:{i.Base}/{i.Quote}:{i.Market}={i.Symbol}").ToList();
-        Assert.Equal(PipelineConfiguration.DefaultInstruments().Select(i => $"{i.Exchange}:{i.Base}/{i.Quote}:{i.Market}={i.Symbol}"), keys);
+        Assert.Equal(
+            PipelineConfiguration.DefaultInstruments().Select(i => $"{i.Exchange}:{i.Base}/{i.Quote}:{i.Market}={i.Symbol}"),
+            keys
+        );
         Assert.Contains("hyperliquid:BTC/USD:perp=BTC", keys);
         Assert.All(loaded, i => Assert.Equal(CandleInterval.Names, i.Intervals));
     }
@@ -25,7 +31,11 @@ public sealed class InstrumentsFileTests
     [Fact]
     public void Without_the_alias_rule_hyperliquid_usdc_stays_a_different_listing()
     {
-        var loaded = InstrumentsFile.Parse("instruments:\n  - { exchange: hyperliquid, base: BTC, quote: USDC, market: perp }\n", "x", VenueRegistry.Default);
+        var loaded = InstrumentsFile.Parse(
+            "instruments:\n  - { exchange: hyperliquid, base: BTC, quote: USDC, market: perp }\n",
+            "x",
+            VenueRegistry.Default
+        );
         Assert.Equal("USDC", Assert.Single(loaded).Quote);
     }
 
@@ -33,7 +43,10 @@ public sealed class InstrumentsFileTests
     public void A_misspelled_exchange_fails_with_one_line_naming_the_entry()
     {
         var e = Fails("instruments:\n  - { exchange: binanse, base: BTC, quote: USDT, market: spot }\n");
-        Assert.Equal("configuration: instruments.yaml instruments[0] (binanse BTC/USDT spot): unknown exchange 'binanse'; use one of sim, binance, coinbase, kraken, hyperliquid, bybit, okx, yahoo", Assert.Single(e.Problems));
+        Assert.Equal(
+            "configuration: instruments.yaml instruments[0] (binanse BTC/USDT spot): unknown exchange 'binanse'; use one of sim, binance, coinbase, kraken, hyperliquid, bybit, okx, yahoo",
+            Assert.Single(e.Problems)
+        );
     }
 
     [Fact]
@@ -53,10 +66,20 @@ public sealed class InstrumentsFileTests
     [Fact]
     public void A_bad_market_or_interval_is_reported()
     {
-        Assert.Contains("market 'spto' is not spot, perp or future", Assert.Single(Fails("instruments:\n  - { exchange: kraken, base: BTC, quote: USD, market: spto }\n").Problems));
-        var e = Assert.Throws<PipelineConfigurationException>(() => PipelineConfiguration.Load(
-            overrides: new Dictionary<string, string?> { ["InstrumentsFile"] = WriteYaml("instruments:\n  - { exchange: kraken, base: BTC, quote: USD, intervals: [1m, 7m] }\n") },
-            environment: new Dictionary<string, string?>(), venues: VenueRegistry.Default));
+        Assert.Contains(
+            "market 'spto' is not spot, perp or future",
+            Assert.Single(Fails("instruments:\n  - { exchange: kraken, base: BTC, quote: USD, market: spto }\n").Problems)
+        );
+        var e = Assert.Throws<PipelineConfigurationException>(() =>
+            PipelineConfiguration.Load(
+                overrides: new Dictionary<string, string?>
+                {
+                    ["InstrumentsFile"] = WriteYaml("instruments:\n  - { exchange: kraken, base: BTC, quote: USD, intervals: [1m, 7m] }\n"),
+                },
+                environment: new Dictionary<string, string?>(),
+                venues: VenueRegistry.Default
+            )
+        );
         Assert.Contains("has interval '7m'", Assert.Single(e.Problems));
     }
 
@@ -64,8 +87,13 @@ public sealed class InstrumentsFileTests
     public void The_instruments_file_option_supplies_the_instrument_list()
     {
         var options = PipelineConfiguration.Load(
-            overrides: new Dictionary<string, string?> { ["InstrumentsFile"] = WriteYaml("instruments:\n  - { exchange: coinbase, base: ETH, quote: USD, intervals: [1m] }\n") },
-            environment: new Dictionary<string, string?>(), venues: VenueRegistry.Default);
+            overrides: new Dictionary<string, string?>
+            {
+                ["InstrumentsFile"] = WriteYaml("instruments:\n  - { exchange: coinbase, base: ETH, quote: USD, intervals: [1m] }\n"),
+            },
+            environment: new Dictionary<string, string?>(),
+            venues: VenueRegistry.Default
+        );
         var only = Assert.Single(options.Instruments);
         Assert.Equal(("coinbase", "ETH", "USD", "spot", "ETH-USD"), (only.Exchange, only.Base, only.Quote, only.Market, only.Symbol));
     }
@@ -73,23 +101,31 @@ public sealed class InstrumentsFileTests
     [Fact]
     public void Listing_instruments_in_both_the_yaml_file_and_the_json_configuration_is_refused()
     {
-        var e = Assert.Throws<PipelineConfigurationException>(() => PipelineConfiguration.Load(
-            overrides: new Dictionary<string, string?>
-            {
-                ["InstrumentsFile"] = WriteYaml("instruments:\n  - { exchange: coinbase, base: ETH, quote: USD }\n"),
-                ["Instruments:0:Exchange"] = "binance",
-                ["Instruments:0:Base"] = "BTC",
-                ["Instruments:0:Quote"] = "USDT",
-            },
-            environment: new Dictionary<string, string?>(), venues: VenueRegistry.Default));
+        var e = Assert.Throws<PipelineConfigurationException>(() =>
+            PipelineConfiguration.Load(
+                overrides: new Dictionary<string, string?>
+                {
+                    ["InstrumentsFile"] = WriteYaml("instruments:\n  - { exchange: coinbase, base: ETH, quote: USD }\n"),
+                    ["Instruments:0:Exchange"] = "binance",
+                    ["Instruments:0:Base"] = "BTC",
+                    ["Instruments:0:Quote"] = "USDT",
+                },
+                environment: new Dictionary<string, string?>(),
+                venues: VenueRegistry.Default
+            )
+        );
         Assert.Contains("keep one list", Assert.Single(e.Problems));
     }
 
     [Fact]
     public void A_missing_instruments_file_is_reported()
     {
-        var e = Assert.Throws<PipelineConfigurationException>(() => PipelineConfiguration.Load(
-            overrides: new Dictionary<string, string?> { ["InstrumentsFile"] = "/nonexistent/instruments.yaml" }, environment: new Dictionary<string, string?>()));
+        var e = Assert.Throws<PipelineConfigurationException>(() =>
+            PipelineConfiguration.Load(
+                overrides: new Dictionary<string, string?> { ["InstrumentsFile"] = "/nonexistent/instruments.yaml" },
+                environment: new Dictionary<string, string?>()
+            )
+        );
         Assert.Contains("instruments file '/nonexistent/instruments.yaml' does not exist", Assert.Single(e.Problems));
     }
 

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Plumbing;
 using Pipeline.Plumbing.Configuration;
-using Pipeline.Plumbing.Topics;
 using Pipeline.Plumbing.Configuration;
+using Pipeline.Plumbing.Topics;
 using Pipeline.Producers.Connectors;
 using Pipeline.Producers.Venues;
 using Pipeline.Schemas.V1;
@@ -21,7 +21,9 @@ public sealed class LiveProducerRoleTests
         {
             await socket.ReceiveAsync();
             for (var id = 1; id <= 10; id++)
-                await socket.SendAsync($$"""{"type":"match","trade_id":{{id}},"side":"buy","size":"0.1","price":"95000.5","product_id":"BTC-USD","time":"2025-01-01T00:00:0{{id % 10}}.5Z"}""");
+                await socket.SendAsync(
+                    $$"""{"type":"match","trade_id":{{id}},"side":"buy","size":"0.1","price":"95000.5","product_id":"BTC-USD","time":"2025-01-01T00:00:0{{id % 10}}.5Z"}"""
+                );
             await socket.HoldAsync();
         });
         await using var kafka = await TestKafka.StartAsync(partitions: 1);
@@ -36,15 +38,25 @@ public sealed class LiveProducerRoleTests
         using var stop = new CancellationTokenSource();
         var role = ProducerRole.RunAsync(new PipelineContext(options, kafka.Settings, null, NullLoggerFactory.Instance), stop.Token);
         using var reader = new TopicRecords<Trade>(kafka.Settings, TopicCatalog.RawTrades.Name);
-        var trades = await Eventually.GetAsync(() => Task.FromResult(reader.Poll()), r => r.Count >= 10 || role.IsCompleted, TimeSpan.FromSeconds(60), "10 live trades");
+        var trades = await Eventually.GetAsync(
+            () => Task.FromResult(reader.Poll()),
+            r => r.Count >= 10 || role.IsCompleted,
+            TimeSpan.FromSeconds(60),
+            "10 live trades"
+        );
         stop.Cancel();
         await role;
         Assert.Equal(Enumerable.Range(1, 10).Select(i => (long)i), trades.Select(t => t.Value.TradeId));
-        Assert.All(trades, t => Assert.Equal(("coinbase:BTC/USD:spot", Origin.Live, AggressorSide.Sell), (t.Key, t.Value.Origin, t.Value.Aggressor)));
+        Assert.All(
+            trades,
+            t => Assert.Equal(("coinbase:BTC/USD:spot", Origin.Live, AggressorSide.Sell), (t.Key, t.Value.Origin, t.Value.Aggressor))
+        );
         Assert.Equal(1, server.Connections); // only the coinbase listing points here; the other venues' public addresses are unreachable offline
 
         // The offline default: no live connection is made.
-        var offline = PipelineConfiguration.Load(environment: new Dictionary<string, string?>(environment) { ["PIPELINE__LIVEEXCHANGES"] = "false" });
+        var offline = PipelineConfiguration.Load(
+            environment: new Dictionary<string, string?>(environment) { ["PIPELINE__LIVEEXCHANGES"] = "false" }
+        );
         using var stop2 = new CancellationTokenSource();
         var idle = ProducerRole.RunAsync(new PipelineContext(offline, kafka.Settings, null, NullLoggerFactory.Instance), stop2.Token);
         stop2.Cancel();
@@ -53,18 +65,31 @@ public sealed class LiveProducerRoleTests
     }
 
     [Theory]
-    [InlineData("PIPELINE__EXCHANGES__COINBASE__WEBSOCKET", "http://127.0.0.1:1", "configuration: Exchanges:COINBASE:WebSocket 'http://127.0.0.1:1' is not a ws/wss URL (PIPELINE__EXCHANGES__COINBASE__WEBSOCKET)")]
-    [InlineData("PIPELINE__EXCHANGES__BINANSE__REST", "https://api.binance.com", "configuration: Exchanges:BINANSE is not a venue with a connector; use one of binance, coinbase, kraken, hyperliquid, bybit, okx, yahoo")]
+    [InlineData(
+        "PIPELINE__EXCHANGES__COINBASE__WEBSOCKET",
+        "http://127.0.0.1:1",
+        "configuration: Exchanges:COINBASE:WebSocket 'http://127.0.0.1:1' is not a ws/wss URL (PIPELINE__EXCHANGES__COINBASE__WEBSOCKET)"
+    )]
+    [InlineData(
+        "PIPELINE__EXCHANGES__BINANSE__REST",
+        "https://api.binance.com",
+        "configuration: Exchanges:BINANSE is not a venue with a connector; use one of binance, coinbase, kraken, hyperliquid, bybit, okx, yahoo"
+    )]
     public void A_bad_exchange_endpoint_override_fails_start_up_with_one_line(string variable, string value, string expected)
     {
-        var e = Assert.Throws<PipelineConfigurationException>(() => PipelineConfiguration.Load(environment: new Dictionary<string, string?> { [variable] = value }, venues: VenueRegistry.Default));
+        var e = Assert.Throws<PipelineConfigurationException>(() =>
+            PipelineConfiguration.Load(environment: new Dictionary<string, string?> { [variable] = value }, venues: VenueRegistry.Default)
+        );
         Assert.Equal(expected, Assert.Single(e.Problems));
     }
 
     [Fact]
     public void Endpoint_overrides_replace_only_the_parts_given()
     {
-        var endpoints = VenueEndpoints.Configured(VenueRegistry.Default.Get("kraken"), new Dictionary<string, ExchangeEndpointOptions> { ["KRAKEN"] = new() { Rest = "http://127.0.0.1:8081" } });
+        var endpoints = VenueEndpoints.Configured(
+            VenueRegistry.Default.Get("kraken"),
+            new Dictionary<string, ExchangeEndpointOptions> { ["KRAKEN"] = new() { Rest = "http://127.0.0.1:8081" } }
+        );
         Assert.Equal(new Uri("wss://ws.kraken.com/v2"), endpoints.WebSocket);
         Assert.Equal(new Uri("http://127.0.0.1:8081"), endpoints.Rest);
     }

@@ -16,11 +16,15 @@ public sealed class NyseCalendarTests
     public void Holidays_2023_to_2027_are_the_published_ones_including_the_2025_day_of_mourning()
     {
         var published = File.ReadLines(Path.Combine(AppContext.BaseDirectory, "Fixtures", "yahoo", "nyse-holidays-2023-2027.txt"))
-            .Where(l => l.Length > 0 && l[0] != '#').Select(l => DateOnly.ParseExact(l, "yyyy-MM-dd", CultureInfo.InvariantCulture)).Order().ToList();
+            .Where(l => l.Length > 0 && l[0] != '#')
+            .Select(l => DateOnly.ParseExact(l, "yyyy-MM-dd", CultureInfo.InvariantCulture))
+            .Order()
+            .ToList();
         Assert.Equal(51, published.Count);
         var ours = Enumerable.Range(2023, 5).SelectMany(NyseCalendar.Holidays).Order().ToList();
         Assert.Equal(published, ours);
-        foreach (var day in published) Assert.Null(Calendar.Session(day));
+        foreach (var day in published)
+            Assert.Null(Calendar.Session(day));
     }
 
     [Fact]
@@ -29,10 +33,22 @@ public sealed class NyseCalendarTests
         // NYSE "Holidays and Trading Hours": early closes (1:00 p.m. ET) of 2023-2027.
         string[] published =
         [
-            "2023-07-03", "2023-11-24", "2024-07-03", "2024-11-29", "2024-12-24", "2025-07-03", "2025-11-28", "2025-12-24",
-            "2026-11-27", "2026-12-24", "2027-11-26",
+            "2023-07-03",
+            "2023-11-24",
+            "2024-07-03",
+            "2024-11-29",
+            "2024-12-24",
+            "2025-07-03",
+            "2025-11-28",
+            "2025-12-24",
+            "2026-11-27",
+            "2026-12-24",
+            "2027-11-26",
         ];
-        var ours = Enumerable.Range(2023, 5).SelectMany(NyseCalendar.EarlyCloses).Select(d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        var ours = Enumerable
+            .Range(2023, 5)
+            .SelectMany(NyseCalendar.EarlyCloses)
+            .Select(d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         Assert.Equal(published, ours.Order());
     }
 

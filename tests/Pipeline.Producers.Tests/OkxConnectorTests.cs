@@ -62,14 +62,27 @@ public sealed class OkxConnectorTests
     public void Only_a_confirmed_okx_candle_is_emitted_with_utc_bars_mapped_back_to_our_intervals()
     {
         // Documented candle push ([ts,o,h,l,c,vol,volCcy,volCcyQuote,confirm]), 1Dutc bar.
-        var listing = BtcUsdt with { Intervals = ["1d"] };
-        const string open = """{"arg":{"channel":"candle1Dutc","instId":"BTC-USDT"},"data":[["1735689600000","93576","94000","93000","93800","120.5","11300000","11300000","0"]]}""";
-        const string closed = """{"arg":{"channel":"candle1Dutc","instId":"BTC-USDT"},"data":[["1735689600000","93576","94990.1","92800","94591.79","200","18900000","18900000.5","1"]]}""";
+        var listing = BtcUsdt with
+        {
+            Intervals = ["1d"],
+        };
+        const string open =
+            """{"arg":{"channel":"candle1Dutc","instId":"BTC-USDT"},"data":[["1735689600000","93576","94000","93000","93800","120.5","11300000","11300000","0"]]}""";
+        const string closed =
+            """{"arg":{"channel":"candle1Dutc","instId":"BTC-USDT"},"data":[["1735689600000","93576","94990.1","92800","94591.79","200","18900000","18900000.5","1"]]}""";
         Assert.Empty(Parse(listing, open).Candles);
         var candle = Assert.Single(Parse(listing, closed).Candles);
         Assert.Equal(("1d", 1_735_689_600_000_000, 1_735_776_000_000_000), (candle.Interval, candle.OpenTimeUs, candle.CloseTimeUs));
-        Assert.Equal(("93576", "94990.1", "92800", "94591.79", "200"), (candle.Open.ToInvariantString(), candle.High.ToInvariantString(),
-            candle.Low.ToInvariantString(), candle.Close.ToInvariantString(), candle.Volume.ToInvariantString()));
+        Assert.Equal(
+            ("93576", "94990.1", "92800", "94591.79", "200"),
+            (
+                candle.Open.ToInvariantString(),
+                candle.High.ToInvariantString(),
+                candle.Low.ToInvariantString(),
+                candle.Close.ToInvariantString(),
+                candle.Volume.ToInvariantString()
+            )
+        );
         Assert.Equal("18900000.5", candle.QuoteVolume.ToInvariantString());
         Assert.Equal(CandleSource.Exchange, candle.Source);
         // The subscription asks for the UTC-aligned bar, never OKX's Hong Kong-aligned "1D".
@@ -80,10 +93,19 @@ public sealed class OkxConnectorTests
     public void Okx_control_frames_are_not_data_and_errors_are_reported()
     {
         Assert.Empty(Parse(BtcUsdt, "pong").Trades);
-        Assert.Empty(Parse(BtcUsdt, """{"event":"subscribe","arg":{"channel":"trades-all","instId":"BTC-USDT"},"connId":"a4d3ae55"}""").Trades);
-        Assert.Equal("60012 Invalid request", Parse(BtcUsdt, """{"event":"error","code":"60012","msg":"Invalid request","connId":"a4d3ae55"}""").VenueError);
-        Assert.Throws<FormatException>(() => Parse(BtcUsdt,
-            """{"arg":{"channel":"trades-all","instId":"BTC-USDT"},"data":[{"instId":"BTC-USDT","tradeId":"1","px":"1","sz":"1","side":"up","ts":"1"}]}"""));
+        Assert.Empty(
+            Parse(BtcUsdt, """{"event":"subscribe","arg":{"channel":"trades-all","instId":"BTC-USDT"},"connId":"a4d3ae55"}""").Trades
+        );
+        Assert.Equal(
+            "60012 Invalid request",
+            Parse(BtcUsdt, """{"event":"error","code":"60012","msg":"Invalid request","connId":"a4d3ae55"}""").VenueError
+        );
+        Assert.Throws<FormatException>(() =>
+            Parse(
+                BtcUsdt,
+                """{"arg":{"channel":"trades-all","instId":"BTC-USDT"},"data":[{"instId":"BTC-USDT","tradeId":"1","px":"1","sz":"1","side":"up","ts":"1"}]}"""
+            )
+        );
     }
 
     [Fact]
@@ -93,30 +115,56 @@ public sealed class OkxConnectorTests
         Assert.Equal(69, recorded.Count);
         var ids = recorded.Select(t => long.Parse((string)t["tradeId"]!)).ToList();
         var firstTwenty = new TaskCompletionSource();
-        string Frame(JsonObject t) => new JsonObject { ["arg"] = new JsonObject { ["channel"] = "trades-all", ["instId"] = "BTC-USDT" }, ["data"] = new JsonArray(t.DeepClone()) }.ToJsonString();
-
-        await using var server = await FakeExchangeServer.StartAsync(async socket =>
-        {
-            var subscribe = JsonNode.Parse(await socket.ReceiveAsync())!;
-            Assert.Equal("trades-all", (string)subscribe["args"]![0]!["channel"]!);
-            await socket.SendAsync("""{"event":"subscribe","arg":{"channel":"trades-all","instId":"BTC-USDT"},"connId":"1"}""");
-            if (socket.Number == 1)
+        string Frame(JsonObject t) =>
+            new JsonObject
             {
-                foreach (var t in recorded.Take(20)) await socket.SendAsync(Frame(t));
-                await firstTwenty.Task;
-                socket.Drop();
-                return;
-            }
-            // After reconnecting: trades 21-35 were missed while down, and 51-53 are skipped on a live link.
-            foreach (var t in recorded.Skip(35).Take(15).Concat(recorded.Skip(53))) await socket.SendAsync(Frame(t));
-            await socket.HoldAsync();
-        }, app => app.MapGet("/api/v5/market/history-trades", (string instId, int type, long after, int limit) =>
-        {
-            // Newest first, ids below "after", small pages so the client must page back.
-            var page = recorded.Where(t => long.Parse((string)t["tradeId"]!) < after).OrderByDescending(t => long.Parse((string)t["tradeId"]!))
-                .Take(Math.Min(limit, 7)).Select(t => t.DeepClone()).ToArray();
-            return Results.Text(new JsonObject { ["code"] = "0", ["msg"] = "", ["data"] = new JsonArray(page) }.ToJsonString(), "application/json");
-        }));
+                ["arg"] = new JsonObject { ["channel"] = "trades-all", ["instId"] = "BTC-USDT" },
+                ["data"] = new JsonArray(t.DeepClone()),
+            }.ToJsonString();
+
+        await using var server = await FakeExchangeServer.StartAsync(
+            async socket =>
+            {
+                var subscribe = JsonNode.Parse(await socket.ReceiveAsync())!;
+                Assert.Equal("trades-all", (string)subscribe["args"]![0]!["channel"]!);
+                await socket.SendAsync("""{"event":"subscribe","arg":{"channel":"trades-all","instId":"BTC-USDT"},"connId":"1"}""");
+                if (socket.Number == 1)
+                {
+                    foreach (var t in recorded.Take(20))
+                        await socket.SendAsync(Frame(t));
+                    await firstTwenty.Task;
+                    socket.Drop();
+                    return;
+                }
+                // After reconnecting: trades 21-35 were missed while down, and 51-53 are skipped on a live link.
+                foreach (var t in recorded.Skip(35).Take(15).Concat(recorded.Skip(53)))
+                    await socket.SendAsync(Frame(t));
+                await socket.HoldAsync();
+            },
+            app =>
+                app.MapGet(
+                    "/api/v5/market/history-trades",
+                    (string instId, int type, long after, int limit) =>
+                    {
+                        // Newest first, ids below "after", small pages so the client must page back.
+                        var page = recorded
+                            .Where(t => long.Parse((string)t["tradeId"]!) < after)
+                            .OrderByDescending(t => long.Parse((string)t["tradeId"]!))
+                            .Take(Math.Min(limit, 7))
+                            .Select(t => t.DeepClone())
+                            .ToArray();
+                        return Results.Text(
+                            new JsonObject
+                            {
+                                ["code"] = "0",
+                                ["msg"] = "",
+                                ["data"] = new JsonArray(page),
+                            }.ToJsonString(),
+                            "application/json"
+                        );
+                    }
+                )
+        );
 
         var (trades, connection) = await ConnectorGapBackfillTests.RunUntilAsync(server, BtcUsdt, ids.Count, firstTwenty, 20);
 
@@ -133,15 +181,44 @@ public sealed class OkxConnectorTests
     {
         // 250 one-minute candles from 2025-01-01T00:00Z; the newest one unconfirmed.
         const long t0 = 1_735_689_600_000;
-        var rows = Enumerable.Range(0, 250).Select(i => new JsonArray(
-            (t0 + i * 60_000L).ToString(), $"{100 + i}", $"{101 + i}", $"{99 + i}", $"{100.5m + i}", "2", "200", "201", i == 249 ? "0" : "1")).ToList();
-        await using var server = await FakeExchangeServer.StartAsync(_ => Task.CompletedTask, app => app.MapGet("/api/v5/market/history-candles",
-            (string instId, string bar, long after, long before, int limit) =>
-            {
-                var page = rows.Where(r => long.Parse((string)r[0]!) < after && long.Parse((string)r[0]!) > before)
-                    .OrderByDescending(r => long.Parse((string)r[0]!)).Take(limit).Select(r => r.DeepClone()).ToArray();
-                return Results.Text(new JsonObject { ["code"] = "0", ["msg"] = "", ["data"] = new JsonArray(page) }.ToJsonString(), "application/json");
-            }));
+        var rows = Enumerable
+            .Range(0, 250)
+            .Select(i => new JsonArray(
+                (t0 + i * 60_000L).ToString(),
+                $"{100 + i}",
+                $"{101 + i}",
+                $"{99 + i}",
+                $"{100.5m + i}",
+                "2",
+                "200",
+                "201",
+                i == 249 ? "0" : "1"
+            ))
+            .ToList();
+        await using var server = await FakeExchangeServer.StartAsync(
+            _ => Task.CompletedTask,
+            app =>
+                app.MapGet(
+                    "/api/v5/market/history-candles",
+                    (string instId, string bar, long after, long before, int limit) =>
+                    {
+                        var page = rows.Where(r => long.Parse((string)r[0]!) < after && long.Parse((string)r[0]!) > before)
+                            .OrderByDescending(r => long.Parse((string)r[0]!))
+                            .Take(limit)
+                            .Select(r => r.DeepClone())
+                            .ToArray();
+                        return Results.Text(
+                            new JsonObject
+                            {
+                                ["code"] = "0",
+                                ["msg"] = "",
+                                ["data"] = new JsonArray(page),
+                            }.ToJsonString(),
+                            "application/json"
+                        );
+                    }
+                )
+        );
         var venue = VenueRegistry.Default.Get("okx");
         using var http = new HttpClient();
         using var guard = new VenueGuard(venue, new ConnectionOptions { RestRequestsPerSecond = 100 });

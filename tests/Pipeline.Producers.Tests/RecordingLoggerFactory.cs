@@ -9,14 +9,24 @@ internal sealed class RecordingLoggerFactory : ILoggerFactory
     public ConcurrentQueue<(LogLevel Level, string Message)> Lines { get; } = new();
 
     public ILogger CreateLogger(string categoryName) => new Logger(this);
+
     public void AddProvider(ILoggerProvider provider) { }
+
     public void Dispose() { }
 
     private sealed class Logger(RecordingLoggerFactory owner) : ILogger
     {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
         public bool IsEnabled(LogLevel logLevel) => true;
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            owner.Lines.Enqueue((logLevel, formatter(state, exception)));
+
+        public void Log<TState>(
+            LogLevel logLevel,
+            EventId eventId,
+            TState state,
+            Exception? exception,
+            Func<TState, Exception?, string> formatter
+        ) => owner.Lines.Enqueue((logLevel, formatter(state, exception)));
     }
 }

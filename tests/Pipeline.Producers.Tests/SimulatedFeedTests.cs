@@ -19,7 +19,11 @@ public sealed class SimulatedFeedTests
     {
         var market = new SimulatedMarket(new SimulatorOptions { Seed = seed }, Instruments, NullLogger.Instance, firstTradeId: 1);
         var btc = market.Instruments.Single(i => i.Instrument.Base == "BTC");
-        return Enumerable.Range(0, count).Select(_ => btc.Next(0)).Select(t => (t.Price.ToDecimal(), t.Size.ToDecimal(), t.Aggressor)).ToList();
+        return Enumerable
+            .Range(0, count)
+            .Select(_ => btc.Next(0))
+            .Select(t => (t.Price.ToDecimal(), t.Size.ToDecimal(), t.Aggressor))
+            .ToList();
     }
 
     [Fact]
@@ -33,7 +37,10 @@ public sealed class SimulatedFeedTests
     public void Only_instruments_on_venue_sim_are_simulated()
     {
         var market = new SimulatedMarket(new SimulatorOptions(), Instruments, NullLogger.Instance);
-        Assert.Equal(["sim:BTC/USD:spot", "sim:ETH/USD:spot", "sim:SOL/USD:spot"], market.Instruments.Select(i => i.Instrument.Key).Order());
+        Assert.Equal(
+            ["sim:BTC/USD:spot", "sim:ETH/USD:spot", "sim:SOL/USD:spot"],
+            market.Instruments.Select(i => i.Instrument.Key).Order()
+        );
     }
 
     [Fact]
@@ -47,7 +54,8 @@ public sealed class SimulatedFeedTests
             for (var i = 0; i < 20_000; i++)
             {
                 var t = instrument.Next(i);
-                decimal price = t.Price, size = t.Size;
+                decimal price = t.Price,
+                    size = t.Size;
                 Assert.InRange(price, level * 0.7m, level * 1.3m);
                 Assert.Equal(0m, price % instrument.Tick);
                 Assert.True(size > 0 && size % instrument.Lot == 0, $"size {size} is not a positive multiple of {instrument.Lot}");
@@ -68,8 +76,12 @@ public sealed class SimulatedFeedTests
         var role = ProducerRole.RunAsync(context, stop.Token);
 
         using var reader = new TopicRecords<Trade>(kafka.Settings, TopicCatalog.RawTrades.Name);
-        var seen = await Eventually.GetAsync(() => Task.FromResult(reader.Poll()),
-            r => r.Select(s => s.Key).Distinct().Count() == 3 && r.Count >= 300, TimeSpan.FromSeconds(60), "simulated trades of all three instruments");
+        var seen = await Eventually.GetAsync(
+            () => Task.FromResult(reader.Poll()),
+            r => r.Select(s => s.Key).Distinct().Count() == 3 && r.Count >= 300,
+            TimeSpan.FromSeconds(60),
+            "simulated trades of all three instruments"
+        );
         stop.Cancel();
         await role;
 

@@ -6,7 +6,8 @@ using Pipeline.Schemas.V1;
 
 namespace Pipeline.Producers.Tests;
 
-internal sealed class TopicRecords<T> : IDisposable where T : IMessage<T>, new()
+internal sealed class TopicRecords<T> : IDisposable
+    where T : IMessage<T>, new()
 {
     private static readonly string TypeName = new T().Descriptor.FullName;
     private static readonly bool ReadsMarks = TypeName == EndOfInput.Descriptor.FullName;
@@ -29,10 +30,15 @@ internal sealed class TopicRecords<T> : IDisposable where T : IMessage<T>, new()
     {
         for (var r = _consumer.Consume(TimeSpan.FromMilliseconds(100)); r is not null; r = _consumer.Consume(TimeSpan.FromMilliseconds(20)))
         {
-            if (r.IsPartitionEOF) continue;
+            if (r.IsPartitionEOF)
+                continue;
             // Topics carry more than one message type (end-of-input marks among trades): read only T's.
-            if (MessageHeaders.TypeOf(r.Message.Headers) is { } type && type != TypeName
-                && !(ReadsMarks && MessageHeaders.IsEndOfInput(r.Message.Headers))) continue;
+            if (
+                MessageHeaders.TypeOf(r.Message.Headers) is { } type
+                && type != TypeName
+                && !(ReadsMarks && MessageHeaders.IsEndOfInput(r.Message.Headers))
+            )
+                continue;
             var value = new MessageParser<T>(() => new T()).ParseFrom(r.Message.Value);
             Records.Add((r.Message.Key, value, MessageHeaders.TypeOf(r.Message.Headers)));
         }

@@ -25,9 +25,11 @@ public sealed class YahooEquityTests
 {
     private static readonly ConnectionOptions Fast = new() { RestRequestsPerSecond = 50 };
     private static readonly VenueListing Amzn = Listing("AMZN");
+
     // The recorded answer: Amazon, Tuesday 2023-05-02, 15:30-16:00 EDT (19:30-20:00 UTC).
-    private static readonly JsonObject Recorded = JsonNode.Parse(File.ReadAllText(
-        Path.Combine(AppContext.BaseDirectory, "Fixtures", "yahoo", "chart-AMZN-1m-2023-05-02-1530.json")))!.AsObject();
+    private static readonly JsonObject Recorded = JsonNode
+        .Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "yahoo", "chart-AMZN-1m-2023-05-02-1530.json")))!
+        .AsObject();
     private static readonly long SessionMinuteUs = Us("2023-05-02T19:30:00Z");
 
     private static VenueListing Listing(string symbol) =>
@@ -45,18 +47,31 @@ public sealed class YahooEquityTests
         Assert.Equal(30, candles.Count);
         Assert.Equal(Enumerable.Range(0, 30).Select(i => SessionMinuteUs + i * 60_000_000L), candles.Select(c => c.OpenTimeUs));
         Assert.All(candles, c => Assert.Equal(c.OpenTimeUs + 60_000_000, c.CloseTimeUs));
-        Assert.All(candles, c => Assert.Equal((CandleSource.Exchange, "1m", "yahoo:AMZN/USD:spot"), (c.Source, c.Interval, c.Instrument.Key)));
+        Assert.All(
+            candles,
+            c => Assert.Equal((CandleSource.Exchange, "1m", "yahoo:AMZN/USD:spot"), (c.Source, c.Interval, c.Instrument.Key))
+        );
         // 15:31: open 103.6050033569336, high 103.68000030517578, low 103.59500122070312, close 103.5999984741211 (float32s).
         var bar = candles[1];
-        Assert.Equal(("103.605", "103.68", "103.595", "103.6", "200320"),
-            (bar.Open.ToInvariantString(), bar.High.ToInvariantString(), bar.Low.ToInvariantString(), bar.Close.ToInvariantString(),
-                bar.Volume.ToInvariantString()));
+        Assert.Equal(
+            ("103.605", "103.68", "103.595", "103.6", "200320"),
+            (
+                bar.Open.ToInvariantString(),
+                bar.High.ToInvariantString(),
+                bar.Low.ToInvariantString(),
+                bar.Close.ToInvariantString(),
+                bar.Volume.ToInvariantString()
+            )
+        );
         // A sub-penny print keeps its four decimals: 15:33 high 103.66419982910156 is 103.6642.
         Assert.Equal("103.6642", candles[3].High.ToInvariantString());
         // The recorded volumes add up (outside sum of the answer's own column, minus the 16:00 element's 0).
         var volumes = Recorded["chart"]!["result"]![0]!["indicators"]!["quote"]![0]!["volume"]!.AsArray().Sum(v => (long)v!);
         Assert.Equal(volumes, candles.Sum(c => c.Volume.ToDecimal()));
-        Assert.All(candles, c => Assert.True(c.High.ToDecimal() >= Math.Max(c.Open, c.Close) && c.Low.ToDecimal() <= Math.Min(c.Open, c.Close)));
+        Assert.All(
+            candles,
+            c => Assert.True(c.High.ToDecimal() >= Math.Max(c.Open, c.Close) && c.Low.ToDecimal() <= Math.Min(c.Open, c.Close))
+        );
     }
 
     [Fact]
@@ -127,30 +142,50 @@ public sealed class YahooEquityTests
     {
         var clock = new FakeTimeProvider(DateTimeOffset.Parse("2023-05-02T19:35:40Z", CultureInfo.InvariantCulture));
         var throttled = 0;
-        await using var server = await FakeYahoo(clock, nullMinutes: [], before: symbol =>
-        {
-            if (symbol == "AMZNX")
-                return Results.Text("""{"chart":{"result":null,"error":{"code":"Not Found","description":"No data found, symbol may be delisted"}}}""",
-                    "application/json", statusCode: 404);
-            return Interlocked.Increment(ref throttled) == 1 ? Results.StatusCode(429) : null;
-        });
+        await using var server = await FakeYahoo(
+            clock,
+            nullMinutes: [],
+            before: symbol =>
+            {
+                if (symbol == "AMZNX")
+                    return Results.Text(
+                        """{"chart":{"result":null,"error":{"code":"Not Found","description":"No data found, symbol may be delisted"}}}""",
+                        "application/json",
+                        statusCode: 404
+                    );
+                return Interlocked.Increment(ref throttled) == 1 ? Results.StatusCode(429) : null;
+            }
+        );
         await using var kafka = await TestKafka.StartAsync(partitions: 1);
         using var reader = new TopicRecords<Candle>(kafka.Settings, TopicCatalog.RawExchangeCandles.Name);
         var logs = new RecordingLoggerFactory();
         using var publisher = new TopicPublisher(kafka.Settings, "test-yahoo", NullLogger.Instance);
-        using var feed = new LiveFeed([Amzn, Listing("AMZNX")], Fast, logs, _ => new VenueEndpoints(server.WebSocketBase, server.RestBase),
-            clock: clock);
+        using var feed = new LiveFeed(
+            [Amzn, Listing("AMZNX")],
+            Fast,
+            logs,
+            _ => new VenueEndpoints(server.WebSocketBase, server.RestBase),
+            clock: clock
+        );
         using var stop = new CancellationTokenSource();
         var run = feed.RunAsync(publisher, stop.Token);
 
         var bad = feed.Pollers.Single(p => p.Listing.Symbol == "AMZNX");
         await Eventually.TrueAsync(() => Task.FromResult(bad.StoppedReason is not null), TimeSpan.FromSeconds(30), "AMZNX to stop");
-        var bars = await Eventually.GetAsync(() => Task.FromResult(reader.Poll()), r => r.Count >= 5, TimeSpan.FromSeconds(30), "5 AMZN bars");
+        var bars = await Eventually.GetAsync(
+            () => Task.FromResult(reader.Poll()),
+            r => r.Count >= 5,
+            TimeSpan.FromSeconds(30),
+            "5 AMZN bars"
+        );
         stop.Cancel();
         await run;
 
-        Assert.Equal("yahoo does not know symbol 'AMZNX' (Not Found: No data found, symbol may be delisted); correct the symbol of "
-            + "yahoo:AMZNX/USD:spot in config/instruments.yaml", bad.StoppedReason);
+        Assert.Equal(
+            "yahoo does not know symbol 'AMZNX' (Not Found: No data found, symbol may be delisted); correct the symbol of "
+                + "yahoo:AMZNX/USD:spot in config/instruments.yaml",
+            bad.StoppedReason
+        );
         Assert.Single(logs.Lines, l => l.Level == LogLevel.Error && l.Message.Contains("AMZNX"));
         Assert.Equal(5, bars.Count);
         Assert.True(throttled >= 2, "the throttled request was retried");
@@ -158,12 +193,23 @@ public sealed class YahooEquityTests
 
     /// <summary>Runs a live feed on the fake Yahoo, moving the clock to each time the pollers sleep until, and stops once
     /// every poller sleeps past <paramref name="untilUs"/>. Returns the first poller.</summary>
-    private static async Task<CandlePoller> RunAsync(TestKafka kafka, FakeExchangeServer server, FakeTimeProvider clock,
-        VenueListing[] listings, long untilUs, bool resume = false)
+    private static async Task<CandlePoller> RunAsync(
+        TestKafka kafka,
+        FakeExchangeServer server,
+        FakeTimeProvider clock,
+        VenueListing[] listings,
+        long untilUs,
+        bool resume = false
+    )
     {
         using var publisher = new TopicPublisher(kafka.Settings, "test-yahoo", NullLogger.Instance);
-        using var feed = new LiveFeed(listings, Fast, NullLoggerFactory.Instance, _ => new VenueEndpoints(server.WebSocketBase, server.RestBase),
-            clock: clock);
+        using var feed = new LiveFeed(
+            listings,
+            Fast,
+            NullLoggerFactory.Instance,
+            _ => new VenueEndpoints(server.WebSocketBase, server.RestBase),
+            clock: clock
+        );
         using var stop = new CancellationTokenSource();
         var run = feed.RunAsync(publisher, stop.Token, resumeFrom: resume ? kafka.Settings : null);
         var poller = feed.Pollers[0];
@@ -171,10 +217,15 @@ public sealed class YahooEquityTests
         while (true)
         {
             // The poller has polled and gone to sleep: move the clock to its wake-up time (never wait on the clock).
-            var wake = await Eventually.GetAsync(() => Task.FromResult(run.IsCompleted ? -1 : poller.SleepingUntilUs), w => w != 0 && w > nowUs,
-                TimeSpan.FromSeconds(30), "the poller to sleep");
+            var wake = await Eventually.GetAsync(
+                () => Task.FromResult(run.IsCompleted ? -1 : poller.SleepingUntilUs),
+                w => w != 0 && w > nowUs,
+                TimeSpan.FromSeconds(30),
+                "the poller to sleep"
+            );
             Assert.False(run.IsCompleted, "the live feed ended");
-            if (wake > untilUs) break;
+            if (wake > untilUs)
+                break;
             clock.SetUtcNow(DateTimeOffset.FromUnixTimeMilliseconds(wake / 1000));
             nowUs = wake;
         }
@@ -188,14 +239,21 @@ public sealed class YahooEquityTests
     /// minutes that have ended, the forming one stamped with the current time, and always five minutes more than asked
     /// for (overlapping answers).</summary>
     private static Task<FakeExchangeServer> FakeYahoo(FakeTimeProvider clock, int[] nullMinutes, Func<string, IResult?>? before = null) =>
-        FakeExchangeServer.StartAsync(_ => Task.CompletedTask, app => app.MapGet("/v8/finance/chart/{symbol}",
-            (string symbol, string interval, long period1, long period2) =>
-            {
-                if (before?.Invoke(symbol) is { } early) return early;
-                Assert.Equal("1m", interval);
-                var nowUs = clock.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
-                return Results.Text(Answer(nowUs, nullMinutes, fromSeconds: period1 - 300), "application/json");
-            }));
+        FakeExchangeServer.StartAsync(
+            _ => Task.CompletedTask,
+            app =>
+                app.MapGet(
+                    "/v8/finance/chart/{symbol}",
+                    (string symbol, string interval, long period1, long period2) =>
+                    {
+                        if (before?.Invoke(symbol) is { } early)
+                            return early;
+                        Assert.Equal("1m", interval);
+                        var nowUs = clock.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
+                        return Results.Text(Answer(nowUs, nullMinutes, fromSeconds: period1 - 300), "application/json");
+                    }
+                )
+        );
 
     /// <summary>The recorded answer cut to what existed at <paramref name="nowUs"/>, with some minutes emptied (nulls).</summary>
     private static string Answer(long nowUs, int[] nullMinutes, long fromSeconds = 0)
@@ -206,17 +264,20 @@ public sealed class YahooEquityTests
         var quote = result["indicators"]!["quote"]![0]!.AsObject();
         var keep = new List<int>();
         for (var i = 0; i < times.Count; i++)
-            if (times[i] >= fromSeconds && (times[i] + 60) * 1_000_000 <= nowUs) keep.Add(i);
+            if (times[i] >= fromSeconds && (times[i] + 60) * 1_000_000 <= nowUs)
+                keep.Add(i);
         // The forming minute: Yahoo stamps it with the latest quote's time.
         var forming = times.FindIndex(t => t * 1_000_000 <= nowUs && (t + 60) * 1_000_000 > nowUs);
         var newTimes = new JsonArray([.. keep.Select(i => (JsonNode)times[i])]);
-        if (forming >= 0) newTimes.Add(nowUs / 1_000_000);
+        if (forming >= 0)
+            newTimes.Add(nowUs / 1_000_000);
         result["timestamp"] = newTimes;
         foreach (var field in new[] { "open", "high", "low", "close", "volume" })
         {
             var column = quote[field]!.AsArray();
             var rows = keep.Select(i => nullMinutes.Contains(i) ? null : column[i]!.DeepClone()).ToList();
-            if (forming >= 0) rows.Add(column[forming]!.DeepClone());
+            if (forming >= 0)
+                rows.Add(column[forming]!.DeepClone());
             quote[field] = new JsonArray([.. rows]);
         }
         return answer.ToJsonString();

@@ -24,7 +24,9 @@ public class ComposeFileTests
         Assert.True(freshStack is not null, $"without infra/compose/.env:\n{fresh}");
         var (example, stack) = await ComposeStack.ResolveAsync(withExampleEnvironment: true, "twap");
         Assert.True(stack is not null, $"with {ComposeStack.ExampleEnvironment}:\n{example}");
-        var wanted = new[] { "kafka-1", "kafka-2", "kafka-3", "timescaledb", "minio", "minio-bucket", "prometheus", "grafana" }.Concat(Roles);
+        var wanted = new[] { "kafka-1", "kafka-2", "kafka-3", "timescaledb", "minio", "minio-bucket", "prometheus", "grafana" }.Concat(
+            Roles
+        );
         Assert.Empty(wanted.Except(stack!.Services.Keys));
         // The TWAP ingest needs AWS credentials: it is opt-in (a profile), not started by a plain `up`.
         Assert.Equal(["twap"], ComposeStack.Sequence(freshStack!.Services["twap"], "profiles"));
@@ -37,24 +39,29 @@ public class ComposeFileTests
         var checkedVariables = 0;
         foreach (var (name, service) in stack.Services)
         {
-            var variables = ComposeStack.EnvironmentOf(service)
+            var variables = ComposeStack
+                .EnvironmentOf(service)
                 .Where(v => v.Key.StartsWith(PipelineConfiguration.EnvironmentPrefix, StringComparison.Ordinal))
                 .ToDictionary(v => v.Key, v => (string?)v.Value);
-            if (variables.Count == 0) continue;
+            if (variables.Count == 0)
+                continue;
             // The role's whole configuration loads and validates, and each variable set the value it carries.
             var options = PipelineConfiguration.Load(environment: variables);
             foreach (var (variable, value) in variables)
             {
                 var bound = OptionsPath.ValueOf(options, variable);
-                Assert.True(string.Equals(value ?? "", bound ?? "", StringComparison.OrdinalIgnoreCase),
-                    $"{name}: {variable}={value} bound as '{bound}'");
+                Assert.True(
+                    string.Equals(value ?? "", bound ?? "", StringComparison.OrdinalIgnoreCase),
+                    $"{name}: {variable}={value} bound as '{bound}'"
+                );
                 checkedVariables++;
             }
         }
         foreach (var line in File.ReadAllLines(RepositoryFiles.Path(ComposeStack.ExampleEnvironment)))
         {
             var variable = line.Split('=', 2)[0].Trim();
-            if (!variable.StartsWith(PipelineConfiguration.EnvironmentPrefix, StringComparison.Ordinal)) continue;
+            if (!variable.StartsWith(PipelineConfiguration.EnvironmentPrefix, StringComparison.Ordinal))
+                continue;
             OptionsPath.ValueOf(new PipelineOptions(), variable); // throws naming the segment that is no setting
             checkedVariables++;
         }
@@ -131,7 +138,8 @@ public class ComposeFileTests
             // Disabled checks (`test: [NONE]` once resolved) only on the one-shot bucket job and the TWAP batch loop.
             var test = ComposeStack.Sequence(service, "healthcheck", "test");
             Assert.True(test.Count > 0, $"{name} has no health check");
-            if (test is ["NONE"]) Assert.Contains(name, new[] { "minio-bucket", "twap" });
+            if (test is ["NONE"])
+                Assert.Contains(name, new[] { "minio-bucket", "twap" });
         }
         foreach (var role in Roles)
         {
@@ -140,14 +148,20 @@ public class ComposeFileTests
             Assert.Equal(role, command[0]);
             Assert.Null(ComposeStack.Scalar(service, "container_name")); // a fixed name would forbid --scale
             var health = ComposeStack.Sequence(service, "healthcheck", "test");
-            if (health is ["NONE"]) continue; // disabled: the TWAP batch loop has no endpoint (said in the file)
+            if (health is ["NONE"])
+                continue; // disabled: the TWAP batch loop has no endpoint (said in the file)
             var url = health[health.IndexOf("--url") + 1];
             // The health check asks the port the role serves: --metrics-port for standalone roles, the API's own URL.
-            if (role == "api") Assert.StartsWith(ComposeStack.EnvironmentOf(service)["PIPELINE__API__URLS"].Replace("0.0.0.0", "127.0.0.1"), url);
-            else Assert.Contains($":{command[command.IndexOf("--metrics-port") + 1]}/", url);
+            if (role == "api")
+                Assert.StartsWith(ComposeStack.EnvironmentOf(service)["PIPELINE__API__URLS"].Replace("0.0.0.0", "127.0.0.1"), url);
+            else
+                Assert.Contains($":{command[command.IndexOf("--metrics-port") + 1]}/", url);
         }
         // Processing:InstanceId is left to each replica (its container hostname), so `--scale process=N` gives N ids.
-        Assert.All(Roles, r => Assert.DoesNotContain("PIPELINE__PROCESSING__INSTANCEID", ComposeStack.EnvironmentOf(stack.Services[r]).Keys));
+        Assert.All(
+            Roles,
+            r => Assert.DoesNotContain("PIPELINE__PROCESSING__INSTANCEID", ComposeStack.EnvironmentOf(stack.Services[r]).Keys)
+        );
     }
 
     [Fact]
@@ -155,12 +169,13 @@ public class ComposeFileTests
     {
         var stack = await StackAsync();
         foreach (var service in new[] { "prometheus", "grafana" })
-            foreach (var volume in ComposeStack.Sequence(stack.Services[service], "volumes"))
-            {
-                var source = volume.Split(':')[0];
-                if (!source.StartsWith('/')) continue; // a named volume
-                Assert.True(File.Exists(source) || Directory.Exists(source), $"{service} mounts {source}, which does not exist");
-            }
+        foreach (var volume in ComposeStack.Sequence(stack.Services[service], "volumes"))
+        {
+            var source = volume.Split(':')[0];
+            if (!source.StartsWith('/'))
+                continue; // a named volume
+            Assert.True(File.Exists(source) || Directory.Exists(source), $"{service} mounts {source}, which does not exist");
+        }
         var prometheus = await File.ReadAllTextAsync(RepositoryFiles.Path("infra/prometheus/prometheus.yml"));
         foreach (var role in new[] { "api", "produce", "process", "sink" })
             Assert.Contains($"\"{role}", prometheus);

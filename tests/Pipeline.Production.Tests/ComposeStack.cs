@@ -21,20 +21,34 @@ public sealed class ComposeStack
         ((YamlMappingNode)Root["services"]).Children.ToDictionary(c => ((YamlScalarNode)c.Key).Value!, c => (YamlMappingNode)c.Value);
 
     /// <summary>`docker-compose config` of the file (with the example environment file, or none as in a fresh clone).</summary>
-    public static async Task<(Commands.Result Result, ComposeStack? Stack)> ResolveAsync(bool withExampleEnvironment, params string[] profiles)
+    public static async Task<(Commands.Result Result, ComposeStack? Stack)> ResolveAsync(
+        bool withExampleEnvironment,
+        params string[] profiles
+    )
     {
         var args = new List<string>();
-        if (withExampleEnvironment) args.AddRange(["--env-file", RepositoryFiles.Path(ExampleEnvironment)]);
+        if (withExampleEnvironment)
+            args.AddRange(["--env-file", RepositoryFiles.Path(ExampleEnvironment)]);
         args.AddRange(["-f", RepositoryFiles.Path(File)]);
-        foreach (var p in profiles) args.AddRange(["--profile", p]);
+        foreach (var p in profiles)
+            args.AddRange(["--profile", p]);
         args.Add("config");
         // Variables of the test run must not fill in the file's ${...}: only the environment file may.
         var clear = new Dictionary<string, string?>();
         foreach (var name in Environment.GetEnvironmentVariables().Keys.Cast<string>())
-            if (name is "POSTGRES_PASSWORD" or "MINIO_ROOT_USER" or "MINIO_ROOT_PASSWORD" or "PIPELINE_IMAGE" or "AWS_ACCESS_KEY_ID"
-                or "AWS_SECRET_ACCESS_KEY") clear[name] = null;
+            if (
+                name
+                is "POSTGRES_PASSWORD"
+                    or "MINIO_ROOT_USER"
+                    or "MINIO_ROOT_PASSWORD"
+                    or "PIPELINE_IMAGE"
+                    or "AWS_ACCESS_KEY_ID"
+                    or "AWS_SECRET_ACCESS_KEY"
+            )
+                clear[name] = null;
         var result = await Commands.RunAsync("docker-compose", args, RepositoryFiles.Root, clear);
-        if (result.Exit != 0) return (result, null);
+        if (result.Exit != 0)
+            return (result, null);
         var yaml = new YamlStream();
         yaml.Load(new StringReader(result.Out));
         return (result, new ComposeStack((YamlMappingNode)yaml.Documents[0].RootNode, result.Out));
@@ -50,7 +64,8 @@ public sealed class ComposeStack
         YamlNode current = node;
         foreach (var key in path)
         {
-            if (current is not YamlMappingNode map || !map.Children.TryGetValue(key, out var next)) return null;
+            if (current is not YamlMappingNode map || !map.Children.TryGetValue(key, out var next))
+                return null;
             current = next;
         }
         return (current as YamlScalarNode)?.Value;
@@ -61,7 +76,8 @@ public sealed class ComposeStack
         YamlNode current = node;
         foreach (var key in path)
         {
-            if (current is not YamlMappingNode map || !map.Children.TryGetValue(key, out var next)) return [];
+            if (current is not YamlMappingNode map || !map.Children.TryGetValue(key, out var next))
+                return [];
             current = next;
         }
         return current is YamlSequenceNode seq ? seq.Children.Select(c => ((YamlScalarNode)c).Value ?? "").ToList() : [];

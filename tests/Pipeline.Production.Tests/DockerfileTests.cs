@@ -16,7 +16,8 @@ public class DockerfileTests
         var args = run["RUN dotnet ".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries).ToList();
         // Only the two paths of the image differ here: its output folder and the dashboard-asset cache of its first stage.
         var output = Pipeline.Testing.TestDirectories.Create("publish");
-        var cache = Environment.GetEnvironmentVariable("PIPELINE_CACHE")
+        var cache =
+            Environment.GetEnvironmentVariable("PIPELINE_CACHE")
             ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "pipeline");
         var o = args.IndexOf("-o");
         Assert.Equal("/app", args[o + 1]);
@@ -40,7 +41,10 @@ public class DockerfileTests
         foreach (var role in new[] { "produce", "process", "sink", "api", "archive", "health" })
             Assert.Matches(new Regex($@"^\s+{role}\s", RegexOptions.Multiline), imageHelp.Out);
         // The native Kafka client travels with it (librdkafka.redist), for the image's linux-x64.
-        Assert.True(Directory.EnumerateFiles(output, "*librdkafka*.so", SearchOption.AllDirectories).Any(), "no librdkafka in the published CLI");
+        Assert.True(
+            Directory.EnumerateFiles(output, "*librdkafka*.so", SearchOption.AllDirectories).Any(),
+            "no librdkafka in the published CLI"
+        );
         // The dashboard's chart library is embedded when the cache holds it (the image's first stage builds it).
         Assert.True(File.Exists(Path.Combine(cache, "lightweight-charts-5.2.1", "lightweight-charts.standalone.production.js")));
     }
@@ -56,7 +60,8 @@ public class DockerfileTests
         var health = Assert.Single(runtime, l => l.StartsWith("HEALTHCHECK ", StringComparison.Ordinal));
         Assert.EndsWith("CMD [\"/app/pipeline\", \"health\"]", health);
         var ignore = File.ReadAllLines(RepositoryFiles.Path(".dockerignore"));
-        foreach (var excluded in new[] { ".git", "**/bin", "**/obj", ".run", "*.env", "**/*.env" }) Assert.Contains(excluded, ignore);
+        foreach (var excluded in new[] { ".git", "**/bin", "**/obj", ".run", "*.env", "**/*.env" })
+            Assert.Contains(excluded, ignore);
     }
 
     [Fact]

@@ -16,12 +16,19 @@ public class MigrationTests
         const int replicas = 8;
         using var start = new Barrier(replicas);
         // Each replica its own data source and connection, as separate processes would have; all released at once.
-        var runs = Enumerable.Range(0, replicas).Select(_ => Task.Run(async () =>
-        {
-            await using var db = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(cs) { Pooling = false }.ConnectionString);
-            start.SignalAndWait();
-            return await MigrationRunner.ApplyAsync(db, NullLogger.Instance);
-        })).ToList();
+        var runs = Enumerable
+            .Range(0, replicas)
+            .Select(_ =>
+                Task.Run(async () =>
+                {
+                    await using var db = NpgsqlDataSource.Create(
+                        new NpgsqlConnectionStringBuilder(cs) { Pooling = false }.ConnectionString
+                    );
+                    start.SignalAndWait();
+                    return await MigrationRunner.ApplyAsync(db, NullLogger.Instance);
+                })
+            )
+            .ToList();
         var applied = await Task.WhenAll(runs);
 
         var all = MigrationRunner.Migrations().Select(m => m.Version).ToList();
@@ -34,7 +41,8 @@ public class MigrationTests
         await using (var reader = await cmd.ExecuteReaderAsync())
         {
             var recorded = new List<string>();
-            while (await reader.ReadAsync()) recorded.Add(reader.GetString(0));
+            while (await reader.ReadAsync())
+                recorded.Add(reader.GetString(0));
             Assert.Equal(all, recorded);
         }
         await using (var cmd = new NpgsqlCommand("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'", conn))
@@ -67,19 +75,35 @@ public class MigrationTests
             await using var reader = await cmd.ExecuteReaderAsync();
             var rows = new List<string>();
             while (await reader.ReadAsync())
-                rows.Add(string.Join("|", Enumerable.Range(0, reader.FieldCount).Select(i => Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture))));
+                rows.Add(
+                    string.Join(
+                        "|",
+                        Enumerable
+                            .Range(0, reader.FieldCount)
+                            .Select(i => Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture))
+                    )
+                );
             return rows;
         }
-        Assert.Equal(["candles|time|1.00:00:00", "trades|time|1.00:00:00"],
-            await Rows("SELECT hypertable_name, column_name, time_interval FROM timescaledb_information.dimensions ORDER BY 1"));
-        Assert.Equal(["candles|True", "trades|True"],
-            await Rows("SELECT hypertable_name, compression_enabled FROM timescaledb_information.hypertables ORDER BY 1"));
-        Assert.Equal(["candles|7 days", "trades|7 days"],
-            await Rows("SELECT hypertable_name, config->>'compress_after' FROM timescaledb_information.jobs WHERE proc_name = 'policy_compression' ORDER BY 1"));
+        Assert.Equal(
+            ["candles|time|1.00:00:00", "trades|time|1.00:00:00"],
+            await Rows("SELECT hypertable_name, column_name, time_interval FROM timescaledb_information.dimensions ORDER BY 1")
+        );
+        Assert.Equal(
+            ["candles|True", "trades|True"],
+            await Rows("SELECT hypertable_name, compression_enabled FROM timescaledb_information.hypertables ORDER BY 1")
+        );
+        Assert.Equal(
+            ["candles|7 days", "trades|7 days"],
+            await Rows(
+                "SELECT hypertable_name, config->>'compress_after' FROM timescaledb_information.jobs WHERE proc_name = 'policy_compression' ORDER BY 1"
+            )
+        );
 
         // A late revision of a candle in an already compressed chunk is still stored (upsert into a compressed chunk).
         await Rows("INSERT INTO instruments (exchange, base, quote, market) VALUES ('binance', 'BTC', 'USDT', 'spot')");
-        const string upsert = "INSERT INTO candles (time, instrument_id, interval, open, high, low, close, volume, quote_volume, trade_count, closed, revision) "
+        const string upsert =
+            "INSERT INTO candles (time, instrument_id, interval, open, high, low, close, volume, quote_volume, trade_count, closed, revision) "
             + "VALUES ('2025-01-01T00:00:00Z', 1, '1m', 100, {0}, 100, {0}, 1, 100, {1}, true, {1}) "
             + "ON CONFLICT (version, instrument_id, interval, source, time) DO UPDATE SET high = excluded.high, close = excluded.close, "
             + "trade_count = excluded.trade_count, revision = excluded.revision";

@@ -20,7 +20,8 @@ public static class OptionsPath
         {
             if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>))
             {
-                if (!int.TryParse(segment, out var index)) throw new ArgumentException($"{variable}: '{segment}' is not a list index");
+                if (!int.TryParse(segment, out var index))
+                    throw new ArgumentException($"{variable}: '{segment}' is not a list index");
                 var list = (IList?)current;
                 current = list is not null && index < list.Count ? list[index] : null;
                 type = type.GetGenericArguments()[0];

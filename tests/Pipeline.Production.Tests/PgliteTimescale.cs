@@ -17,12 +17,14 @@ public sealed class PgliteTimescale : IAsyncDisposable
     }
 
     public int Port { get; }
+
     /// <summary>"postgres=… timescaledb=…" as the server reported them.</summary>
     public string Versions { get; }
 
     public static async Task<PgliteTimescale> StartAsync()
     {
-        var cache = Environment.GetEnvironmentVariable("PIPELINE_CACHE")
+        var cache =
+            Environment.GetEnvironmentVariable("PIPELINE_CACHE")
             ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "pipeline");
         var modules = Path.Combine(cache, "pglite-timescaledb", "node_modules");
         if (!File.Exists(Path.Combine(modules, "@electric-sql", "pglite", "dist", "timescaledb.tar.gz")))
@@ -43,20 +45,29 @@ public sealed class PgliteTimescale : IAsyncDisposable
         var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         node.OutputDataReceived += (_, e) =>
         {
-            if (e.Data is null) return;
+            if (e.Data is null)
+                return;
             lines.Enqueue(e.Data);
-            if (e.Data.StartsWith("LISTENING ", StringComparison.Ordinal)) listening.TrySetResult(e.Data);
+            if (e.Data.StartsWith("LISTENING ", StringComparison.Ordinal))
+                listening.TrySetResult(e.Data);
         };
-        node.ErrorDataReceived += (_, e) => { if (e.Data is not null) lines.Enqueue(e.Data); };
+        node.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+                lines.Enqueue(e.Data);
+        };
         node.BeginOutputReadLine();
         node.BeginErrorReadLine();
         var exited = node.WaitForExitAsync();
         var first = await Task.WhenAny(listening.Task, exited, Task.Delay(TimeSpan.FromSeconds(90)));
         if (first != listening.Task)
         {
-            if (!node.HasExited) node.Kill(entireProcessTree: true);
+            if (!node.HasExited)
+                node.Kill(entireProcessTree: true);
             node.Dispose();
-            throw new InvalidOperationException($"PGlite with TimescaleDB did not start listening:\n{string.Join("\n", lines.TakeLast(20))}");
+            throw new InvalidOperationException(
+                $"PGlite with TimescaleDB did not start listening:\n{string.Join("\n", lines.TakeLast(20))}"
+            );
         }
         var line = await listening.Task;
         return new PgliteTimescale(node, port, line[(line.IndexOf(' ', "LISTENING ".Length) + 1)..]);
@@ -64,7 +75,8 @@ public sealed class PgliteTimescale : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
-        if (!_node.HasExited) _node.Kill(entireProcessTree: true);
+        if (!_node.HasExited)
+            _node.Kill(entireProcessTree: true);
         _node.WaitForExit(10_000);
         _node.Dispose();
         return ValueTask.CompletedTask;

@@ -10,7 +10,8 @@ public static class RepositoryFiles
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(System.IO.Path.Combine(dir.FullName, "pipeline.sln"))) return dir.FullName;
+            if (File.Exists(System.IO.Path.Combine(dir.FullName, "pipeline.sln")))
+                return dir.FullName;
         throw new InvalidOperationException($"no pipeline.sln above {AppContext.BaseDirectory}");
     }
 }

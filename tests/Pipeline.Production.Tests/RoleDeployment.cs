@@ -52,7 +52,8 @@ public sealed class RoleDeployment : IAsyncDisposable
     {
         var kind = role.Split('-')[0];
         var environment = new Dictionary<string, string?>(_environment);
-        if (kind == "process") environment["PIPELINE__PROCESSING__INSTANCEID"] = $"{Name}-{role}";
+        if (kind == "process")
+            environment["PIPELINE__PROCESSING__INSTANCEID"] = $"{Name}-{role}";
         var child = ChildProcess.Start("pipeline.dll", [kind], environment, Path.Combine(_folder, $"{role}.log"), _folder);
         _roles[role] = child;
         var started = kind == "process" ? "Processor " : "Sink pipeline-sink consuming";
@@ -70,8 +71,13 @@ public sealed class RoleDeployment : IAsyncDisposable
     /// <summary>`pipeline import binance-dump FILES --wait 0`, to its end.</summary>
     public async Task ImportAsync(IReadOnlyList<string> files)
     {
-        using var import = ChildProcess.Start("pipeline.dll", ["import", "binance-dump", .. files, "--wait", "0"], _environment,
-            Path.Combine(_folder, "import.log"), _folder);
+        using var import = ChildProcess.Start(
+            "pipeline.dll",
+            ["import", "binance-dump", .. files, "--wait", "0"],
+            _environment,
+            Path.Combine(_folder, "import.log"),
+            _folder
+        );
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await import.WaitForExitAsync(timeout.Token);
         Assert.True(import.ExitCode == 0, $"import exited {import.ExitCode}:\n{import.Tail()}");
@@ -94,12 +100,23 @@ public sealed class RoleDeployment : IAsyncDisposable
         await using var reader = await cmd.ExecuteReaderAsync();
         var rows = new List<string>();
         while (await reader.ReadAsync())
-            rows.Add(string.Join("|", Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i) ? "∅" : reader.GetValue(i) switch
-            {
-                DateTime t => t.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
-                IFormattable f => f.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
-                var v => v.ToString(),
-            })));
+            rows.Add(
+                string.Join(
+                    "|",
+                    Enumerable
+                        .Range(0, reader.FieldCount)
+                        .Select(i =>
+                            reader.IsDBNull(i)
+                                ? "∅"
+                                : reader.GetValue(i) switch
+                                {
+                                    DateTime t => t.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+                                    IFormattable f => f.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+                                    var v => v.ToString(),
+                                }
+                        )
+                )
+            );
         return rows;
     }
 
@@ -111,21 +128,29 @@ public sealed class RoleDeployment : IAsyncDisposable
     {
         var settings = _kafka.Settings;
         using var admin = new AdminClientBuilder(settings.Admin($"{Name}-settle-admin")).Build();
-        using var reader = new ConsumerBuilder<byte[], byte[]>(settings.Consumer($"{Name}-settle", $"{Name}-settle-{Guid.NewGuid():N}")).Build();
+        using var reader = new ConsumerBuilder<byte[], byte[]>(
+            settings.Consumer($"{Name}-settle", $"{Name}-settle-{Guid.NewGuid():N}")
+        ).Build();
         var sinkTopics = new[] { TopicCatalog.ValidTrades.Name, TopicCatalog.Candles.Name, TopicCatalog.Indicators.Name };
-        reader.Assign(sinkTopics.SelectMany(t => Enumerable.Range(0, Partitions).Select(p => new TopicPartitionOffset(t, p, Offset.Beginning))));
+        reader.Assign(
+            sinkTopics.SelectMany(t => Enumerable.Range(0, Partitions).Select(p => new TopicPartitionOffset(t, p, Offset.Beginning)))
+        );
         var next = new Dictionary<(string, int), long>();
         var readAtLastSettle = -1L;
 
         async Task<bool> ProcessorsTookAllInput()
         {
             var inputs = new[] { TopicCatalog.RawTrades.Name }
-                .SelectMany(t => Enumerable.Range(0, Partitions).Select(p => new TopicPartition(t, p))).ToList();
-            var group = await admin.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions(new ProcessingOptions().GroupId, inputs)]);
+                .SelectMany(t => Enumerable.Range(0, Partitions).Select(p => new TopicPartition(t, p)))
+                .ToList();
+            var group = await admin.ListConsumerGroupOffsetsAsync([
+                new ConsumerGroupTopicPartitions(new ProcessingOptions().GroupId, inputs),
+            ]);
             foreach (var tpo in group[0].Partitions)
             {
                 var end = reader.QueryWatermarkOffsets(tpo.TopicPartition, TimeSpan.FromSeconds(10)).High;
-                if (end.Value > 0 && tpo.Offset.Value < end.Value) return false;
+                if (end.Value > 0 && tpo.Offset.Value < end.Value)
+                    return false;
             }
             return true;
         }
@@ -133,12 +158,18 @@ public sealed class RoleDeployment : IAsyncDisposable
         async Task<bool> Settled()
         {
             AssertAllRunning();
-            if (!await ProcessorsTookAllInput()) return false;
+            if (!await ProcessorsTookAllInput())
+                return false;
             while (reader.Consume(TimeSpan.FromMilliseconds(100)) is { Message: not null } m)
                 next[(m.Topic, m.Partition.Value)] = m.Offset.Value + 1;
             var stored = (await RowsAsync("SELECT topic, partition, next_offset FROM sink_positions WHERE consumer = 'pipeline-sink'"))
-                .Select(r => r.Split('|')).ToDictionary(r => (r[0], int.Parse(r[1], System.Globalization.CultureInfo.InvariantCulture)), r => long.Parse(r[2], System.Globalization.CultureInfo.InvariantCulture));
-            if (next.Count == 0 || next.Any(n => !stored.TryGetValue(n.Key, out var s) || s != n.Value)) return false;
+                .Select(r => r.Split('|'))
+                .ToDictionary(
+                    r => (r[0], int.Parse(r[1], System.Globalization.CultureInfo.InvariantCulture)),
+                    r => long.Parse(r[2], System.Globalization.CultureInfo.InvariantCulture)
+                );
+            if (next.Count == 0 || next.Any(n => !stored.TryGetValue(n.Key, out var s) || s != n.Value))
+                return false;
             var read = next.Values.Sum();
             var unchanged = read == readAtLastSettle;
             readAtLastSettle = read;
@@ -153,14 +184,18 @@ public sealed class RoleDeployment : IAsyncDisposable
     {
         using var admin = new AdminClientBuilder(_kafka.Settings.Admin($"{Name}-describe")).Build();
         var described = await admin.DescribeConsumerGroupsAsync([group]);
-        return described.ConsumerGroupDescriptions[0].Members
-            .Select(m => m.Assignment.TopicPartitions.Count(tp => topics.Contains(tp.Topic))).ToList();
+        return described
+            .ConsumerGroupDescriptions[0]
+            .Members.Select(m => m.Assignment.TopicPartitions.Count(tp => topics.Contains(tp.Topic)))
+            .ToList();
     }
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var child in _roles.Values) await child.StopAsync();
-        foreach (var child in _roles.Values) child.Dispose();
+        foreach (var child in _roles.Values)
+            await child.StopAsync();
+        foreach (var child in _roles.Values)
+            child.Dispose();
         await _kafka.DisposeAsync();
     }
 }

@@ -3,16 +3,23 @@
 // not change the stored candles: they equal those of a single processor and a single sink given the same input.
 using System.Globalization;
 using System.Text;
-using Xunit.Abstractions;
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Topics;
+using Xunit.Abstractions;
 
 namespace Pipeline.Production.Tests;
 
 public class ScaleOutTests(ITestOutputHelper output)
 {
     private static readonly (string Base, decimal Price)[] Coins =
-        [("BTC", 42_000m), ("ETH", 2_300m), ("SOL", 95m), ("BNB", 310m), ("XRP", 0.61m), ("ADA", 0.52m)];
+    [
+        ("BTC", 42_000m),
+        ("ETH", 2_300m),
+        ("SOL", 95m),
+        ("BNB", 310m),
+        ("XRP", 0.61m),
+        ("ADA", 0.52m),
+    ];
 
     private const string Candles =
         "SELECT c.version, i.base, c.interval, c.source, c.time, c.open, c.high, c.low, c.close, c.volume, c.quote_volume, c.trade_count, "
@@ -30,8 +37,14 @@ public class ScaleOutTests(ITestOutputHelper output)
     {
         var folder = Pipeline.Testing.TestDirectories.Create("scale-out-input");
         var instruments = WriteInstruments(folder);
-        var day1 = Coins.Select((c, i) => WriteTradesDump(folder, c.Base, c.Price, new DateOnly(2025, 1, 2), 1_000_000L * (i + 1), seed: i)).ToList();
-        var day2 = Coins.Select((c, i) => WriteTradesDump(folder, c.Base, c.Price, new DateOnly(2025, 1, 3), 1_000_000L * (i + 1) + 10_000, seed: 100 + i)).ToList();
+        var day1 = Coins
+            .Select((c, i) => WriteTradesDump(folder, c.Base, c.Price, new DateOnly(2025, 1, 2), 1_000_000L * (i + 1), seed: i))
+            .ToList();
+        var day2 = Coins
+            .Select(
+                (c, i) => WriteTradesDump(folder, c.Base, c.Price, new DateOnly(2025, 1, 3), 1_000_000L * (i + 1) + 10_000, seed: 100 + i)
+            )
+            .ToList();
 
         var single = await RunAsync("single", instruments, day1, day2, processors: 1, sinks: 1, killDuringDay2: false);
         var scaled = await RunAsync("scaled", instruments, day1, day2, processors: 3, sinks: 2, killDuringDay2: true);
@@ -41,18 +54,30 @@ public class ScaleOutTests(ITestOutputHelper output)
         Assert.True(single.Candles.Count > 500, $"only {single.Candles.Count} candles");
         Assert.True(single.Candles.Count(c => c.Split('|')[17] == "True") > 400, "too few closed candles");
         Assert.Equal(single.Candles.Count, scaled.Candles.Count);
-        for (var i = 0; i < single.Candles.Count; i++) Assert.Equal(single.Candles[i], scaled.Candles[i]);
+        for (var i = 0; i < single.Candles.Count; i++)
+            Assert.Equal(single.Candles[i], scaled.Candles[i]);
         Assert.True(single.Indicators.Count > 0);
         Assert.Equal(single.Indicators, scaled.Indicators);
     }
 
     private sealed record Stored(List<string> Trades, List<string> Candles, List<string> Indicators);
 
-    private async Task<Stored> RunAsync(string name, string instruments, List<string> day1, List<string> day2, int processors, int sinks,
-        bool killDuringDay2)
+    private async Task<Stored> RunAsync(
+        string name,
+        string instruments,
+        List<string> day1,
+        List<string> day2,
+        int processors,
+        int sinks,
+        bool killDuringDay2
+    )
     {
         await using var deployment = await RoleDeployment.StartAsync(name, instruments);
-        var roles = Enumerable.Range(1, processors).Select(i => $"process-{i}").Concat(Enumerable.Range(1, sinks).Select(i => $"sink-{i}")).ToList();
+        var roles = Enumerable
+            .Range(1, processors)
+            .Select(i => $"process-{i}")
+            .Concat(Enumerable.Range(1, sinks).Select(i => $"sink-{i}"))
+            .ToList();
         await Task.WhenAll(roles.Select(deployment.StartRoleAsync));
 
         await deployment.ImportAsync(day1);
@@ -60,10 +85,17 @@ public class ScaleOutTests(ITestOutputHelper output)
         // Every replica holds part of the work: the groups spread the partitions over all members.
         var processorShares = await deployment.PartitionsPerMemberAsync(new ProcessingOptions().GroupId, TopicCatalog.RawTrades.Name);
         Assert.Equal(processors, processorShares.Count);
-        Assert.All(processorShares, n => Assert.True(n > 0, $"{name}: a processor holds no partition of trades.raw: {string.Join(",", processorShares)}"));
+        Assert.All(
+            processorShares,
+            n => Assert.True(n > 0, $"{name}: a processor holds no partition of trades.raw: {string.Join(",", processorShares)}")
+        );
         // The sticky assignor balances the count over all three topics, so one sink may hold every candles partition.
-        var sinkShares = await deployment.PartitionsPerMemberAsync("pipeline-sink",
-            TopicCatalog.ValidTrades.Name, TopicCatalog.Candles.Name, TopicCatalog.Indicators.Name);
+        var sinkShares = await deployment.PartitionsPerMemberAsync(
+            "pipeline-sink",
+            TopicCatalog.ValidTrades.Name,
+            TopicCatalog.Candles.Name,
+            TopicCatalog.Indicators.Name
+        );
         Assert.Equal(sinks, sinkShares.Count);
         Assert.All(sinkShares, n => Assert.True(n > 0, $"{name}: a sink holds no partition: {string.Join(",", sinkShares)}"));
 
@@ -73,18 +105,30 @@ public class ScaleOutTests(ITestOutputHelper output)
         {
             // As soon as day 2 reaches the database, one processor and one sink die mid-work and come back under the
             // same names (a processor's transactional id is its instance id: the restart fences its predecessor).
-            await Pipeline.Testing.Eventually.TrueAsync(async () => await deployment.CountAsync("SELECT count(*) FROM trades") > day1Trades,
-                TimeSpan.FromMinutes(3), $"{name}: day 2 reaching the database", TimeSpan.FromMilliseconds(20));
+            await Pipeline.Testing.Eventually.TrueAsync(
+                async () => await deployment.CountAsync("SELECT count(*) FROM trades") > day1Trades,
+                TimeSpan.FromMinutes(3),
+                $"{name}: day 2 reaching the database",
+                TimeSpan.FromMilliseconds(20)
+            );
             deployment.Kill("process-2");
             deployment.Kill("sink-1");
-            output.WriteLine($"{name}: kill -9 process-2 and sink-1 with {await deployment.CountAsync("SELECT count(*) FROM trades")} of "
-                + $"{Coins.Length * 2 * TradesPerDump} trades stored");
+            output.WriteLine(
+                $"{name}: kill -9 process-2 and sink-1 with {await deployment.CountAsync("SELECT count(*) FROM trades")} of "
+                    + $"{Coins.Length * 2 * TradesPerDump} trades stored"
+            );
             await Task.WhenAll(deployment.StartRoleAsync("process-2"), deployment.StartRoleAsync("sink-1"));
         }
         await import;
         await deployment.WaitUntilSettledAsync(TimeSpan.FromMinutes(4));
-        var stored = new Stored(await deployment.RowsAsync(Trades), await deployment.RowsAsync(Candles), await deployment.RowsAsync(Indicators));
-        output.WriteLine($"{name}: {processors} processor(s), {sinks} sink(s): {stored.Candles.Count} candles, {stored.Indicators.Count} indicator rows");
+        var stored = new Stored(
+            await deployment.RowsAsync(Trades),
+            await deployment.RowsAsync(Candles),
+            await deployment.RowsAsync(Indicators)
+        );
+        output.WriteLine(
+            $"{name}: {processors} processor(s), {sinks} sink(s): {stored.Candles.Count} candles, {stored.Indicators.Count} indicator rows"
+        );
         return stored;
     }
 
@@ -104,7 +148,10 @@ public class ScaleOutTests(ITestOutputHelper output)
             timeUs += rng.Next(1, 3_600_000);
             price = Math.Max(tick, price + tick * rng.Next(-3, 4));
             var qty = rng.Next(1, 200_000) / 100_000m;
-            text.Append(CultureInfo.InvariantCulture, $"{firstId + i},{price:F8},{qty:F8},{price * qty:F8},{timeUs},{(rng.Next(2) == 0 ? "True" : "False")},True\n");
+            text.Append(
+                CultureInfo.InvariantCulture,
+                $"{firstId + i},{price:F8},{qty:F8},{price * qty:F8},{timeUs},{(rng.Next(2) == 0 ? "True" : "False")},True\n"
+            );
         }
         File.WriteAllText(path, text.ToString());
         return path;
@@ -113,7 +160,9 @@ public class ScaleOutTests(ITestOutputHelper output)
     private static string WriteInstruments(string folder)
     {
         var path = Path.Combine(folder, "instruments.yaml");
-        var lines = Coins.Select(c => $"  - {{ exchange: binance, base: {c.Base}, quote: USDT, market: spot, symbol: {c.Base}USDT, intervals: [1m, 5m, 1h] }}");
+        var lines = Coins.Select(c =>
+            $"  - {{ exchange: binance, base: {c.Base}, quote: USDT, market: spot, symbol: {c.Base}USDT, intervals: [1m, 5m, 1h] }}"
+        );
         File.WriteAllText(path, "instruments:\n" + string.Join("\n", lines) + "\n");
         return path;
     }

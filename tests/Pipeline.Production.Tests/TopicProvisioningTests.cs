@@ -39,11 +39,15 @@ public class TopicProvisioningTests
     [Fact]
     public void Min_insync_replicas_above_the_replication_factor_is_one_clear_line()
     {
-        var e = Assert.Throws<PipelineConfigurationException>(() => PipelineConfiguration.Load(environment: new Dictionary<string, string?>
-        {
-            ["PIPELINE__KAFKA__REPLICATIONFACTOR"] = "1",
-            ["PIPELINE__KAFKA__MININSYNCREPLICAS"] = "2",
-        }));
+        var e = Assert.Throws<PipelineConfigurationException>(() =>
+            PipelineConfiguration.Load(
+                environment: new Dictionary<string, string?>
+                {
+                    ["PIPELINE__KAFKA__REPLICATIONFACTOR"] = "1",
+                    ["PIPELINE__KAFKA__MININSYNCREPLICAS"] = "2",
+                }
+            )
+        );
         var line = Assert.Single(e.Problems);
         Assert.Contains("Kafka:MinInsyncReplicas is 2", line);
         Assert.Contains("PIPELINE__KAFKA__MININSYNCREPLICAS", line);

@@ -12,7 +12,11 @@ namespace Pipeline.SchemaRegistry.Tests;
 /// </summary>
 public sealed class SchemaRegistryServerTests : IAsyncLifetime
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "pipeline-tests", $"registry-{Environment.ProcessId}-{Guid.NewGuid():N}");
+    private readonly string _dir = Path.Combine(
+        Path.GetTempPath(),
+        "pipeline-tests",
+        $"registry-{Environment.ProcessId}-{Guid.NewGuid():N}"
+    );
     private SchemaRegistryServer _server = null!;
     private CachedSchemaRegistryClient _client = null!;
 
@@ -26,17 +30,31 @@ public sealed class SchemaRegistryServerTests : IAsyncLifetime
     {
         _client.Dispose();
         await _server.DisposeAsync();
-        try { Directory.Delete(_dir, true); } catch (IOException) { }
+        try
+        {
+            Directory.Delete(_dir, true);
+        }
+        catch (IOException) { }
     }
 
     private static string Serialized(FileDescriptor file) => Convert.ToBase64String(file.SerializedData.ToByteArray());
+
     private static string Serialized(FileDescriptorProto file) => Convert.ToBase64String(file.ToByteArray());
 
     private async Task<int> RegisterCandlesAsync()
     {
-        await _client.RegisterSchemaAsync("pipeline/v1/common.proto", new Schema(Serialized(CommonReflection.Descriptor), [], SchemaType.Protobuf));
-        var references = new List<Confluent.SchemaRegistry.SchemaReference> { new("pipeline/v1/common.proto", "pipeline/v1/common.proto", 1) };
-        return await _client.RegisterSchemaAsync("candles-value", new Schema(Serialized(CandleReflection.Descriptor), references, SchemaType.Protobuf));
+        await _client.RegisterSchemaAsync(
+            "pipeline/v1/common.proto",
+            new Schema(Serialized(CommonReflection.Descriptor), [], SchemaType.Protobuf)
+        );
+        var references = new List<Confluent.SchemaRegistry.SchemaReference>
+        {
+            new("pipeline/v1/common.proto", "pipeline/v1/common.proto", 1),
+        };
+        return await _client.RegisterSchemaAsync(
+            "candles-value",
+            new Schema(Serialized(CandleReflection.Descriptor), references, SchemaType.Protobuf)
+        );
     }
 
     [Fact]
@@ -69,7 +87,10 @@ public sealed class SchemaRegistryServerTests : IAsyncLifetime
 
         var changed = FileDescriptorProto.Parser.ParseFrom(CandleReflection.Descriptor.SerializedData);
         changed.MessageType.Single(m => m.Name == "Candle").Field.Single(f => f.Name == "open_time_us").Type = FieldType.String;
-        var references = new List<Confluent.SchemaRegistry.SchemaReference> { new("pipeline/v1/common.proto", "pipeline/v1/common.proto", 1) };
+        var references = new List<Confluent.SchemaRegistry.SchemaReference>
+        {
+            new("pipeline/v1/common.proto", "pipeline/v1/common.proto", 1),
+        };
         var incompatible = new Schema(Serialized(changed), references, SchemaType.Protobuf);
         Assert.False(await _client.IsCompatibleAsync("candles-value", incompatible));
         var refused = await Assert.ThrowsAsync<SchemaRegistryException>(() => _client.RegisterSchemaAsync("candles-value", incompatible));
@@ -78,14 +99,18 @@ public sealed class SchemaRegistryServerTests : IAsyncLifetime
 
         // Adding a field is backward compatible: a new version.
         var added = FileDescriptorProto.Parser.ParseFrom(CandleReflection.Descriptor.SerializedData);
-        added.MessageType.Single(m => m.Name == "Candle").Field.Add(new FieldDescriptorProto
-        {
-            Name = "venue_sequence",
-            Number = 99,
-            Type = FieldType.Int64,
-            Label = FieldDescriptorProto.Types.Label.Optional,
-            JsonName = "venueSequence",
-        });
+        added
+            .MessageType.Single(m => m.Name == "Candle")
+            .Field.Add(
+                new FieldDescriptorProto
+                {
+                    Name = "venue_sequence",
+                    Number = 99,
+                    Type = FieldType.Int64,
+                    Label = FieldDescriptorProto.Types.Label.Optional,
+                    JsonName = "venueSequence",
+                }
+            );
         var compatible = new Schema(Serialized(added), references, SchemaType.Protobuf);
         Assert.True(await _client.IsCompatibleAsync("candles-value", compatible));
         await _client.RegisterSchemaAsync("candles-value", compatible);

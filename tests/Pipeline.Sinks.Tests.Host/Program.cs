@@ -9,19 +9,42 @@ using Pipeline.Sinks;
 
 if (args.Length is not (5 or 6))
 {
-    Console.Error.WriteLine("usage: Pipeline.Sinks.Tests.Host <bootstrap> <connection string> <consumer name> <group id> <batch rows> [kill at position]");
+    Console.Error.WriteLine(
+        "usage: Pipeline.Sinks.Tests.Host <bootstrap> <connection string> <consumer name> <group id> <batch rows> [kill at position]"
+    );
     return 2;
 }
 LibrdkafkaLoader.EnsureLoaded();
-using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; })
-    .SetMinimumLevel(LogLevel.Information));
+using var loggers = LoggerFactory.Create(b =>
+    b.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+        })
+        .SetMinimumLevel(LogLevel.Information)
+);
 using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.Cancel();
+};
 AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
-var sink = new PostgresSink(new KafkaClientSettings(args[0]), args[1],
-    new SinkOptions { ConsumerName = args[2], GroupId = args[3], BatchRows = int.Parse(args[4]), BatchLingerMs = 20 }, loggers);
+var sink = new PostgresSink(
+    new KafkaClientSettings(args[0]),
+    args[1],
+    new SinkOptions
+    {
+        ConsumerName = args[2],
+        GroupId = args[3],
+        BatchRows = int.Parse(args[4]),
+        BatchLingerMs = 20,
+    },
+    loggers
+);
 var run = sink.RunAsync(stop.Token);
-if (args.Length == 6) _ = KillAtPositionAsync(args[1], args[2], long.Parse(args[5]), run);
+if (args.Length == 6)
+    _ = KillAtPositionAsync(args[1], args[2], long.Parse(args[5]), run);
 await run;
 return 0;
 
@@ -43,7 +66,9 @@ static async Task KillAtPositionAsync(string connectionString, string consumer, 
                 System.Diagnostics.Process.GetCurrentProcess().Kill();
             }
         }
-        catch (Npgsql.PostgresException) { /* sink_positions not created yet */ }
+        catch (Npgsql.PostgresException)
+        { /* sink_positions not created yet */
+        }
         await Task.Delay(2); // a poll interval, far shorter than one batch write
     }
 }

@@ -19,7 +19,18 @@ public sealed class InstrumentOwnershipTests
         var db = await TestPostgres.CreateDatabaseAsync();
         var options = new PipelineOptions
         {
-            Instruments = [new InstrumentOptions { Exchange = "binance", Base = "BTC", Quote = "USDT", Market = "spot", Symbol = "BTCUSDT", Intervals = ["1m", "5m"] }],
+            Instruments =
+            [
+                new InstrumentOptions
+                {
+                    Exchange = "binance",
+                    Base = "BTC",
+                    Quote = "USDT",
+                    Market = "spot",
+                    Symbol = "BTCUSDT",
+                    Intervals = ["1m", "5m"],
+                },
+            ],
             Sink = new SinkOptions { BatchLingerMs = 20 },
         };
         Assert.Equal(0, await RunningSink.CountAsync(db, "SELECT count(*) FROM instruments")); // migrations register none
@@ -27,8 +38,16 @@ public sealed class InstrumentOwnershipTests
         using var stop = new CancellationTokenSource();
         var run = SinkRole.RunAsync(new PipelineContext(options, kafka.Settings, db, RunningSink.Loggers), stop.Token);
         var unconfigured = InstrumentRef.Create("kraken", "ETH", "USD", MarketType.Spot);
-        await ProduceAsync(kafka.Settings, TopicCatalog.ValidTrades.Name, [Trade(1, "2500.5", "0.1", Day, unconfigured)], t => t.Instrument.Key);
-        await Eventually.TrueAsync(async () => await RunningSink.CountAsync(db, "SELECT count(*) FROM trades") == 1, what: "the trade stored");
+        await ProduceAsync(
+            kafka.Settings,
+            TopicCatalog.ValidTrades.Name,
+            [Trade(1, "2500.5", "0.1", Day, unconfigured)],
+            t => t.Instrument.Key
+        );
+        await Eventually.TrueAsync(
+            async () => await RunningSink.CountAsync(db, "SELECT count(*) FROM trades") == 1,
+            what: "the trade stored"
+        );
         await stop.CancelAsync();
         await run;
 

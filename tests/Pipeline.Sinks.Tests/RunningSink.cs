@@ -22,12 +22,26 @@ public sealed class RunningSink : IAsyncDisposable
     public static RunningSink Start(KafkaClientSettings kafka, string connectionString, SinkOptions? options = null) =>
         new(new PostgresSink(kafka, connectionString, options ?? new SinkOptions { BatchLingerMs = 50 }, Loggers));
 
-    public static ILoggerFactory Loggers { get; } = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information).AddFilter("Npgsql", Environment.GetEnvironmentVariable("SINK_TEST_NPGSQL_DEBUG") == "1" ? LogLevel.Debug : LogLevel.Warning));
+    public static ILoggerFactory Loggers { get; } =
+        LoggerFactory.Create(b =>
+            b.AddSimpleConsole(o => o.SingleLine = true)
+                .SetMinimumLevel(LogLevel.Information)
+                .AddFilter(
+                    "Npgsql",
+                    Environment.GetEnvironmentVariable("SINK_TEST_NPGSQL_DEBUG") == "1" ? LogLevel.Debug : LogLevel.Warning
+                )
+        );
 
     public async ValueTask DisposeAsync()
     {
         _stop.Cancel();
-        try { await Task; } catch (Exception) { /* a test that expects the failure asserts it on Task */ }
+        try
+        {
+            await Task;
+        }
+        catch (Exception)
+        { /* a test that expects the failure asserts it on Task */
+        }
         _stop.Dispose();
     }
 

@@ -16,11 +16,14 @@ internal sealed class ScriptedSinkHost : ISinkWriterHost
     public List<(IReadOnlyList<TopicPartitionOffset> Positions, bool CommitLag)> Commits { get; } = new();
     public int TransientFailures { get; private set; }
     public int Reseeks { get; private set; }
+
     /// <summary>Runs during the next backoff wait (e.g. a rebalance callback the consumer's poll would run).</summary>
     public Action? DuringNextWait { get; set; }
 
     public ScriptedSinkHost Succeeds() => Then(() => Task.CompletedTask);
+
     public ScriptedSinkHost Fails(Exception failure) => Then(() => Task.FromException(failure));
+
     public ScriptedSinkHost WaitsFor(Task gate) => Then(() => gate);
 
     private ScriptedSinkHost Then(Func<Task> attempt)
@@ -50,5 +53,6 @@ internal sealed class ScriptedSinkHost : ISinkWriterHost
 
     public void Reseek() => Reseeks++;
 
-    public void OnCommitted(SinkBatch batch, IReadOnlyList<TopicPartitionOffset> positions, bool commitLag) => Commits.Add((positions, commitLag));
+    public void OnCommitted(SinkBatch batch, IReadOnlyList<TopicPartitionOffset> positions, bool commitLag) =>
+        Commits.Add((positions, commitLag));
 }

@@ -10,8 +10,10 @@ namespace Pipeline.Sinks.Tests;
 
 public sealed class SinkBatchWriterTests
 {
-    private static readonly TimeSpan Initial = TimeSpan.FromMilliseconds(100), Max = TimeSpan.FromSeconds(10);
-    private static readonly TopicPartition P0 = new(TopicCatalog.ValidTrades.Name, 0), P1 = new(TopicCatalog.ValidTrades.Name, 1);
+    private static readonly TimeSpan Initial = TimeSpan.FromMilliseconds(100),
+        Max = TimeSpan.FromSeconds(10);
+    private static readonly TopicPartition P0 = new(TopicCatalog.ValidTrades.Name, 0),
+        P1 = new(TopicCatalog.ValidTrades.Name, 1);
 
     private static (SinkBatchWriter Writer, ScriptedSinkHost Host, SinkPositions Positions) NewWriter()
     {
@@ -26,8 +28,10 @@ public sealed class SinkBatchWriterTests
     private static SinkBatch TwoPartitionBatch()
     {
         var batch = new SinkBatch();
-        for (var o = 10; o < 15; o++) batch.Add(new TopicPartitionOffset(P0, o), Trade(o, "100", "1", Day + o));
-        for (var o = 20; o < 23; o++) batch.Add(new TopicPartitionOffset(P1, o), Trade(o, "100", "1", Day + o));
+        for (var o = 10; o < 15; o++)
+            batch.Add(new TopicPartitionOffset(P0, o), Trade(o, "100", "1", Day + o));
+        for (var o = 20; o < 23; o++)
+            batch.Add(new TopicPartitionOffset(P1, o), Trade(o, "100", "1", Day + o));
         return batch;
     }
 
@@ -73,9 +77,10 @@ public sealed class SinkBatchWriterTests
     public async Task A_data_error_is_not_retried_and_stops_the_sink_holding_its_batch(string sqlState)
     {
         var (writer, host, positions) = NewWriter();
-        var failure = sqlState == "22P02"
-            ? await RealDatabaseFailures.InvalidTextRepresentationAsync()
-            : await RealDatabaseFailures.UniqueViolationAsync();
+        var failure =
+            sqlState == "22P02"
+                ? await RealDatabaseFailures.InvalidTextRepresentationAsync()
+                : await RealDatabaseFailures.UniqueViolationAsync();
         host.Fails(failure);
 
         writer.Start(TwoPartitionBatch(), CancellationToken.None);

@@ -24,16 +24,25 @@ public sealed class SinkCandleRevisionTests
     {
         await using var kafka = await TestKafka.StartAsync(partitions: 1);
         var db = await TestPostgres.CreateDatabaseAsync();
-        await ProduceAsync(kafka.Settings, TopicCatalog.Candles.Name,
-        [
-            Candle(Day, "100", "101", "99", "100.5", "1", closed: false, revision: 0, trades: 1),
-            Candle(Day, "100", "102", "99", "101.5", "2", closed: false, revision: 0, trades: 2),
-            Candle(Day, "100", "102", "98", "99.5", "3", closed: true, revision: 0, trades: 3),
-            Candle(Day, "100", "102", "98", "99.25", "4", closed: true, revision: 1, trades: 4),
-        ], c => c.Instrument.Key);
+        await ProduceAsync(
+            kafka.Settings,
+            TopicCatalog.Candles.Name,
+            [
+                Candle(Day, "100", "101", "99", "100.5", "1", closed: false, revision: 0, trades: 1),
+                Candle(Day, "100", "102", "99", "101.5", "2", closed: false, revision: 0, trades: 2),
+                Candle(Day, "100", "102", "98", "99.5", "3", closed: true, revision: 0, trades: 3),
+                Candle(Day, "100", "102", "98", "99.25", "4", closed: true, revision: 1, trades: 4),
+            ],
+            c => c.Instrument.Key
+        );
 
         await using (var sink = RunningSink.Start(kafka.Settings, db))
-            await Eventually.TrueAsync(async () => await RunningSink.CountAsync(db, "SELECT coalesce(sum(next_offset), 0) FROM sink_positions WHERE topic = 'candles'") == 4, what: "4 candle records written");
+            await Eventually.TrueAsync(
+                async () =>
+                    await RunningSink.CountAsync(db, "SELECT coalesce(sum(next_offset), 0) FROM sink_positions WHERE topic = 'candles'")
+                    == 4,
+                what: "4 candle records written"
+            );
 
         Assert.Equal(("99.25", true, 1, 4L), await CandleAsync(db, Day));
     }
@@ -43,15 +52,30 @@ public sealed class SinkCandleRevisionTests
     {
         await using var kafka = await TestKafka.StartAsync(partitions: 1);
         var db = await TestPostgres.CreateDatabaseAsync();
-        await ProduceAsync(kafka.Settings, TopicCatalog.Candles.Name,
-            [Candle(Day, "100", "102", "98", "99.5", "3", closed: true, revision: 0, trades: 3)], c => c.Instrument.Key);
+        await ProduceAsync(
+            kafka.Settings,
+            TopicCatalog.Candles.Name,
+            [Candle(Day, "100", "102", "98", "99.5", "3", closed: true, revision: 0, trades: 3)],
+            c => c.Instrument.Key
+        );
         await using var sink = RunningSink.Start(kafka.Settings, db);
-        await Eventually.TrueAsync(async () => await RunningSink.CountAsync(db, "SELECT count(*) FROM candles") == 1, what: "the final candle");
+        await Eventually.TrueAsync(
+            async () => await RunningSink.CountAsync(db, "SELECT count(*) FROM candles") == 1,
+            what: "the final candle"
+        );
 
         // An older open update replayed after the final (e.g. a processor restarted from an older state).
-        await ProduceAsync(kafka.Settings, TopicCatalog.Candles.Name,
-            [Candle(Day, "100", "101", "99", "100.5", "1", closed: false, revision: 0, trades: 1)], c => c.Instrument.Key);
-        await Eventually.TrueAsync(async () => await RunningSink.CountAsync(db, "SELECT coalesce(sum(next_offset), 0) FROM sink_positions WHERE topic = 'candles'") == 2, what: "the open update consumed");
+        await ProduceAsync(
+            kafka.Settings,
+            TopicCatalog.Candles.Name,
+            [Candle(Day, "100", "101", "99", "100.5", "1", closed: false, revision: 0, trades: 1)],
+            c => c.Instrument.Key
+        );
+        await Eventually.TrueAsync(
+            async () =>
+                await RunningSink.CountAsync(db, "SELECT coalesce(sum(next_offset), 0) FROM sink_positions WHERE topic = 'candles'") == 2,
+            what: "the open update consumed"
+        );
 
         Assert.Equal(("99.5", true, 0, 3L), await CandleAsync(db, Day));
     }

@@ -18,7 +18,8 @@ public sealed class SinkConfigurationTests
     public void Bad_sink_or_api_setting_is_refused_in_one_line(string variable, string value, string expected)
     {
         var error = Assert.Throws<PipelineConfigurationException>(() =>
-            PipelineConfiguration.Load(environment: new Dictionary<string, string?> { [variable] = value }));
+            PipelineConfiguration.Load(environment: new Dictionary<string, string?> { [variable] = value })
+        );
 
         var line = Assert.Single(error.Problems);
         Assert.Contains(expected, line);
@@ -28,16 +29,18 @@ public sealed class SinkConfigurationTests
     [Fact]
     public void Sink_settings_are_read_from_the_environment()
     {
-        var options = PipelineConfiguration.Load(environment: new Dictionary<string, string?>
-        {
-            ["PIPELINE__SINK__BATCHROWS"] = "1234",
-            ["PIPELINE__SINK__BATCHLINGERMS"] = "75",
-            ["PIPELINE__SINK__CONSUMERNAME"] = "sink-b",
-            ["PIPELINE__SINK__GROUPID"] = "sink-b-group",
-            ["PIPELINE__SINK__RETRYINITIALDELAYMS"] = "250",
-            ["PIPELINE__SINK__RETRYMAXDELAYMS"] = "5000",
-            ["PIPELINE__SINK__WRITETIMEOUTSECONDS"] = "30",
-        });
+        var options = PipelineConfiguration.Load(
+            environment: new Dictionary<string, string?>
+            {
+                ["PIPELINE__SINK__BATCHROWS"] = "1234",
+                ["PIPELINE__SINK__BATCHLINGERMS"] = "75",
+                ["PIPELINE__SINK__CONSUMERNAME"] = "sink-b",
+                ["PIPELINE__SINK__GROUPID"] = "sink-b-group",
+                ["PIPELINE__SINK__RETRYINITIALDELAYMS"] = "250",
+                ["PIPELINE__SINK__RETRYMAXDELAYMS"] = "5000",
+                ["PIPELINE__SINK__WRITETIMEOUTSECONDS"] = "30",
+            }
+        );
 
         Assert.Equal(1234, options.Sink.BatchRows);
         Assert.Equal(75, options.Sink.BatchLingerMs);
@@ -49,7 +52,9 @@ public sealed class SinkConfigurationTests
     [Fact]
     public void The_sink_joins_the_group_named_after_its_consumer_unless_a_group_is_set()
     {
-        var options = PipelineConfiguration.Load(environment: new Dictionary<string, string?> { ["PIPELINE__SINK__CONSUMERNAME"] = "sink-c" });
+        var options = PipelineConfiguration.Load(
+            environment: new Dictionary<string, string?> { ["PIPELINE__SINK__CONSUMERNAME"] = "sink-c" }
+        );
 
         Assert.Null(options.Sink.GroupId);
         Assert.Equal("sink-c", options.Sink.Group);

@@ -21,7 +21,10 @@ public sealed class SinkDeadLetterTests
         await ProduceAsync(kafka.Settings, TopicCatalog.ValidTrades.Name, [Trade(2, "11", "1", Day + 1)], t => t.Instrument.Key);
 
         await using (var sink = RunningSink.Start(kafka.Settings, db))
-            await Eventually.TrueAsync(async () => await RunningSink.CountAsync(db, "SELECT coalesce(sum(next_offset), 0) FROM sink_positions") == 4, what: "all 4 records consumed");
+            await Eventually.TrueAsync(
+                async () => await RunningSink.CountAsync(db, "SELECT coalesce(sum(next_offset), 0) FROM sink_positions") == 4,
+                what: "all 4 records consumed"
+            );
 
         Assert.Equal(2, await RunningSink.CountAsync(db, "SELECT count(*) FROM trades"));
         Assert.Equal(0, await RunningSink.CountAsync(db, "SELECT count(*) FROM candles"));
@@ -31,7 +34,8 @@ public sealed class SinkDeadLetterTests
         var letters = new List<DeadLetter>();
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (letters.Count < 2 && DateTime.UtcNow < deadline)
-            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { Message: not null } r) letters.Add(DeadLetter.Parser.ParseFrom(r.Message.Value));
+            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { Message: not null } r)
+                letters.Add(DeadLetter.Parser.ParseFrom(r.Message.Value));
         Assert.Equal(["invalid_candle", "malformed"], letters.Select(l => l.ReasonCode).Order());
         Assert.Contains(letters, l => l.SourceTopic == "trades.valid" && l.SourceOffset == 1 && l.OriginalValue.Length == 4);
         Assert.Contains(letters, l => l.Reason.Contains("high is below"));
@@ -49,16 +53,23 @@ public sealed class SinkDeadLetterTests
         var config = kafka.Settings.Producer("sink-tests");
         config.MessageMaxBytes = 2_000_000;
         using (var producer = new ProducerBuilder<string, byte[]>(config).Build())
-            await producer.ProduceAsync(TopicCatalog.ValidTrades.Name, new Message<string, byte[]> { Key = BtcUsdt.Key, Value = new byte[1_200_000] });
+            await producer.ProduceAsync(
+                TopicCatalog.ValidTrades.Name,
+                new Message<string, byte[]> { Key = BtcUsdt.Key, Value = new byte[1_200_000] }
+            );
         await ProduceAsync(kafka.Settings, TopicCatalog.ValidTrades.Name, [Trade(2, "11", "1", Day)], t => t.Instrument.Key);
 
         await using (var sink = RunningSink.Start(kafka.Settings, db))
         {
-            await Eventually.TrueAsync(async () =>
-            {
-                if (sink.Task.IsFaulted) throw sink.Task.Exception!;
-                return await RunningSink.CountAsync(db, "SELECT coalesce(sum(next_offset), 0) FROM sink_positions") == 3;
-            }, what: "all 3 records consumed");
+            await Eventually.TrueAsync(
+                async () =>
+                {
+                    if (sink.Task.IsFaulted)
+                        throw sink.Task.Exception!;
+                    return await RunningSink.CountAsync(db, "SELECT coalesce(sum(next_offset), 0) FROM sink_positions") == 3;
+                },
+                what: "all 3 records consumed"
+            );
             Assert.False(sink.Task.IsCompleted);
         }
         Assert.Equal(1, await RunningSink.CountAsync(db, "SELECT count(*) FROM trades"));
@@ -68,9 +79,13 @@ public sealed class SinkDeadLetterTests
         var letters = new List<DeadLetter>();
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (letters.Count < 2 && DateTime.UtcNow < deadline)
-            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { Message: not null } r) letters.Add(DeadLetter.Parser.ParseFrom(r.Message.Value));
+            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { Message: not null } r)
+                letters.Add(DeadLetter.Parser.ParseFrom(r.Message.Value));
         Assert.Equal(2, letters.Count);
         Assert.Contains(letters, l => l.ReasonCode == "invalid_trade" && l.Reason.Contains("outside the supported range"));
-        Assert.Contains(letters, l => l.SourceOffset == 1 && l.OriginalValue.Length == Pipeline.Schemas.V1.RecordBounds.MaxDeadLetterOriginalBytes);
+        Assert.Contains(
+            letters,
+            l => l.SourceOffset == 1 && l.OriginalValue.Length == Pipeline.Schemas.V1.RecordBounds.MaxDeadLetterOriginalBytes
+        );
     }
 }

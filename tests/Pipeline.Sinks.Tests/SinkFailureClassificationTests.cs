@@ -5,14 +5,15 @@ namespace Pipeline.Sinks.Tests;
 
 public sealed class SinkFailureClassificationTests
 {
-    public static TheoryData<string, string, bool> Failures => new()
-    {
-        { nameof(RealDatabaseFailures.AdminShutdownAsync), "57P01", true },
-        { nameof(RealDatabaseFailures.TooManyConnectionsAsync), "53300", true },
-        { nameof(RealDatabaseFailures.SerializationFailureAsync), "40001", true },
-        { nameof(RealDatabaseFailures.UniqueViolationAsync), "23505", false },
-        { nameof(RealDatabaseFailures.InvalidTextRepresentationAsync), "22P02", false },
-    };
+    public static TheoryData<string, string, bool> Failures =>
+        new()
+        {
+            { nameof(RealDatabaseFailures.AdminShutdownAsync), "57P01", true },
+            { nameof(RealDatabaseFailures.TooManyConnectionsAsync), "53300", true },
+            { nameof(RealDatabaseFailures.SerializationFailureAsync), "40001", true },
+            { nameof(RealDatabaseFailures.UniqueViolationAsync), "23505", false },
+            { nameof(RealDatabaseFailures.InvalidTextRepresentationAsync), "22P02", false },
+        };
 
     [Theory]
     [MemberData(nameof(Failures))]
@@ -52,13 +53,14 @@ public sealed class SinkFailureClassificationTests
         Assert.True(SinkFailures.IsTransient(misuse, connectionOpen: false));
     }
 
-    private static Task<Exception> Produce(string failure) => failure switch
-    {
-        nameof(RealDatabaseFailures.AdminShutdownAsync) => RealDatabaseFailures.AdminShutdownAsync(),
-        nameof(RealDatabaseFailures.TooManyConnectionsAsync) => RealDatabaseFailures.TooManyConnectionsAsync(),
-        nameof(RealDatabaseFailures.SerializationFailureAsync) => RealDatabaseFailures.SerializationFailureAsync(),
-        nameof(RealDatabaseFailures.UniqueViolationAsync) => RealDatabaseFailures.UniqueViolationAsync(),
-        nameof(RealDatabaseFailures.InvalidTextRepresentationAsync) => RealDatabaseFailures.InvalidTextRepresentationAsync(),
-        _ => throw new ArgumentOutOfRangeException(nameof(failure)),
-    };
+    private static Task<Exception> Produce(string failure) =>
+        failure switch
+        {
+            nameof(RealDatabaseFailures.AdminShutdownAsync) => RealDatabaseFailures.AdminShutdownAsync(),
+            nameof(RealDatabaseFailures.TooManyConnectionsAsync) => RealDatabaseFailures.TooManyConnectionsAsync(),
+            nameof(RealDatabaseFailures.SerializationFailureAsync) => RealDatabaseFailures.SerializationFailureAsync(),
+            nameof(RealDatabaseFailures.UniqueViolationAsync) => RealDatabaseFailures.UniqueViolationAsync(),
+            nameof(RealDatabaseFailures.InvalidTextRepresentationAsync) => RealDatabaseFailures.InvalidTextRepresentationAsync(),
+            _ => throw new ArgumentOutOfRangeException(nameof(failure)),
+        };
 }

@@ -16,13 +16,22 @@ public sealed class SinkPositionTests
         var first = Enumerable.Range(1, 2000).Select(i => Trade(i, "100.1", "0.5", Day + i, i % 2 == 0 ? eth : BtcUsdt)).ToList();
         await ProduceAsync(kafka.Settings, TopicCatalog.ValidTrades.Name, first, t => t.Instrument.Key);
         await using (var sink = RunningSink.Start(kafka.Settings, db))
-            await Eventually.TrueAsync(async () => await RunningSink.CountAsync(db, "SELECT count(*) FROM trades") == 2000, what: "first 2000 trades");
+            await Eventually.TrueAsync(
+                async () => await RunningSink.CountAsync(db, "SELECT count(*) FROM trades") == 2000,
+                what: "first 2000 trades"
+            );
 
         var second = Enumerable.Range(2001, 1000).Select(i => Trade(i, "100.2", "0.5", Day + i, i % 2 == 0 ? eth : BtcUsdt)).ToList();
         await ProduceAsync(kafka.Settings, TopicCatalog.ValidTrades.Name, second, t => t.Instrument.Key);
         await using (var sink = RunningSink.Start(kafka.Settings, db))
-            await Eventually.TrueAsync(async () => await RunningSink.CountAsync(db, "SELECT coalesce(sum(next_offset), 0) FROM sink_positions WHERE topic = 'trades.valid'") == 3000,
-                what: "positions at 3000");
+            await Eventually.TrueAsync(
+                async () =>
+                    await RunningSink.CountAsync(
+                        db,
+                        "SELECT coalesce(sum(next_offset), 0) FROM sink_positions WHERE topic = 'trades.valid'"
+                    ) == 3000,
+                what: "positions at 3000"
+            );
 
         Assert.Equal(3000, await RunningSink.CountAsync(db, "SELECT count(*) FROM trades"));
         Assert.Equal(3000, await RunningSink.CountAsync(db, "SELECT count(DISTINCT (instrument_id, trade_id)) FROM trades"));
@@ -38,7 +47,10 @@ public sealed class SinkPositionTests
         await using (var conn = new Npgsql.NpgsqlConnection(db))
         {
             await conn.OpenAsync();
-            await using var cmd = new Npgsql.NpgsqlCommand("INSERT INTO sink_positions (consumer, topic, partition, next_offset) VALUES ('pipeline-sink', 'trades.valid', 0, 1000)", conn);
+            await using var cmd = new Npgsql.NpgsqlCommand(
+                "INSERT INTO sink_positions (consumer, topic, partition, next_offset) VALUES ('pipeline-sink', 'trades.valid', 0, 1000)",
+                conn
+            );
             await cmd.ExecuteNonQueryAsync();
         }
 

@@ -25,8 +25,14 @@ public sealed class VersionSinkTests
         await TopicProvisioner.EnsureTopicsAsync(kafka.Settings, 2, 1, NullLogger.Instance, topics.All);
         var db = await TestPostgres.CreateDatabaseAsync();
         // The same candle keys in both versions, with different prices: the rows must not meet.
-        var live = Enumerable.Range(0, 5).Select(i => Candle(Day + i * 60_000_000L, "100", "110", "90", "105", "2", closed: true, revision: 0)).ToList();
-        var replayed = Enumerable.Range(0, 5).Select(i => Candle(Day + i * 60_000_000L, "200", "210", "190", "205", "3", closed: true, revision: 0)).ToList();
+        var live = Enumerable
+            .Range(0, 5)
+            .Select(i => Candle(Day + i * 60_000_000L, "100", "110", "90", "105", "2", closed: true, revision: 0))
+            .ToList();
+        var replayed = Enumerable
+            .Range(0, 5)
+            .Select(i => Candle(Day + i * 60_000_000L, "200", "210", "190", "205", "3", closed: true, revision: 0))
+            .ToList();
         // A revision of the first replayed candle (a late trade within grace): the row takes it.
         replayed.Add(Candle(Day, "200", "220", "190", "215", "4", closed: true, revision: 1));
         await ProduceAsync(kafka.Settings, TopicCatalog.Candles.Name, live, c => c.Instrument.Key);
@@ -35,9 +41,11 @@ public sealed class VersionSinkTests
         await ProduceAsync(kafka.Settings, topics.Indicators.Name, [Rsi(Day, 61.25)], i => i.Instrument.Key);
 
         await using (var liveSink = RunningSink.Start(kafka.Settings, db))
-            await Eventually.TrueAsync(async () => await RunningSink.CountAsync(db, "SELECT count(*) FROM candles") == 5, what: "5 live candles");
-        var versionSink = new VersionSink(kafka.Settings, db, V2, RunningSink.Loggers,
-            new SinkOptions { BatchLingerMs = 50 });
+            await Eventually.TrueAsync(
+                async () => await RunningSink.CountAsync(db, "SELECT count(*) FROM candles") == 5,
+                what: "5 live candles"
+            );
+        var versionSink = new VersionSink(kafka.Settings, db, V2, RunningSink.Loggers, new SinkOptions { BatchLingerMs = 50 });
         var run = versionSink.RunAsync(CancellationToken.None);
         versionSink.Finish(); // everything is already published: the sink returns once it is all written
         await run.WaitAsync(TimeSpan.FromSeconds(60));
@@ -45,11 +53,19 @@ public sealed class VersionSinkTests
         // Read right after the sink returned: finishing means the rows are there.
         var rows = await CandlesAsync(db);
         Assert.Equal(10, rows.Count);
-        foreach (var c in live) Assert.Equal(("100", "110", "90", "105", "2", 0), rows[("live", c.OpenTimeUs)]);
+        foreach (var c in live)
+            Assert.Equal(("100", "110", "90", "105", "2", 0), rows[("live", c.OpenTimeUs)]);
         Assert.Equal(("200", "220", "190", "215", "4", 1), rows[("v2", Day)]);
-        foreach (var c in replayed.Skip(1).Take(4)) Assert.Equal(("200", "210", "190", "205", "3", 0), rows[("v2", c.OpenTimeUs)]);
-        Assert.Equal(1, await RunningSink.CountAsync(db, "SELECT count(*) FROM indicators WHERE version = 'live' AND (fields->>'rsi')::float8 = 40.5"));
-        Assert.Equal(1, await RunningSink.CountAsync(db, "SELECT count(*) FROM indicators WHERE version = 'v2' AND (fields->>'rsi')::float8 = 61.25"));
+        foreach (var c in replayed.Skip(1).Take(4))
+            Assert.Equal(("200", "210", "190", "205", "3", 0), rows[("v2", c.OpenTimeUs)]);
+        Assert.Equal(
+            1,
+            await RunningSink.CountAsync(db, "SELECT count(*) FROM indicators WHERE version = 'live' AND (fields->>'rsi')::float8 = 40.5")
+        );
+        Assert.Equal(
+            1,
+            await RunningSink.CountAsync(db, "SELECT count(*) FROM indicators WHERE version = 'v2' AND (fields->>'rsi')::float8 = 61.25")
+        );
         // Its own positions: the live sink's are untouched, the version's cover its six candles and one indicator.
         Assert.Equal(7, await RunningSink.CountAsync(db, "SELECT sum(next_offset) FROM sink_positions WHERE consumer = 'replay-v2-sink'"));
         Assert.Equal(6, await RunningSink.CountAsync(db, "SELECT sum(next_offset) FROM sink_positions WHERE consumer = 'pipeline-sink'"));
@@ -69,8 +85,18 @@ public sealed class VersionSinkTests
         var topics = new VersionTopics(V2);
         await TopicProvisioner.EnsureTopicsAsync(kafka.Settings, 1, 1, NullLogger.Instance, topics.All);
         var db = await TestPostgres.CreateDatabaseAsync();
-        await ProduceAsync(kafka.Settings, topics.FinalCandles.Name, [Candle(Day, "100", "99", "98", "99.5", "1", closed: true, revision: 0)], c => c.Instrument.Key);
-        await ProduceAsync(kafka.Settings, topics.FinalCandles.Name, [Candle(Day + 60_000_000, "100", "101", "99", "100", "1", closed: true, revision: 0)], c => c.Instrument.Key);
+        await ProduceAsync(
+            kafka.Settings,
+            topics.FinalCandles.Name,
+            [Candle(Day, "100", "99", "98", "99.5", "1", closed: true, revision: 0)],
+            c => c.Instrument.Key
+        );
+        await ProduceAsync(
+            kafka.Settings,
+            topics.FinalCandles.Name,
+            [Candle(Day + 60_000_000, "100", "101", "99", "100", "1", closed: true, revision: 0)],
+            c => c.Instrument.Key
+        );
 
         var sink = new VersionSink(kafka.Settings, db, V2, RunningSink.Loggers, new SinkOptions { BatchLingerMs = 50 });
         var run = sink.RunAsync(CancellationToken.None);
@@ -80,8 +106,11 @@ public sealed class VersionSinkTests
         Assert.Equal(1, await RunningSink.CountAsync(db, "SELECT count(*) FROM candles WHERE version = 'v2'"));
         using var consumer = new ConsumerBuilder<byte[], byte[]>(kafka.Settings.Consumer("dl-check", "dl-check-" + Guid.NewGuid())).Build();
         consumer.Assign(new TopicPartitionOffset(topics.DeadLetters.Name, 0, Offset.Beginning));
-        var letter = await Eventually.GetAsync(() => Task.FromResult(consumer.Consume(TimeSpan.FromMilliseconds(200))), r => r is { Message: not null },
-            what: "a dead letter on replay.v2.deadletter");
+        var letter = await Eventually.GetAsync(
+            () => Task.FromResult(consumer.Consume(TimeSpan.FromMilliseconds(200))),
+            r => r is { Message: not null },
+            what: "a dead letter on replay.v2.deadletter"
+        );
         var dead = DeadLetter.Parser.ParseFrom(letter.Message.Value);
         Assert.Equal(("replay.v2.candles.final", "invalid_candle"), (dead.SourceTopic, dead.ReasonCode));
         Assert.Equal(0, await RunningSink.CountAsync(db, "SELECT count(*) FROM candles WHERE version = 'live'"));
@@ -89,7 +118,13 @@ public sealed class VersionSinkTests
 
     private static IndicatorValue Rsi(long openUs, double value)
     {
-        var i = new IndicatorValue { Instrument = BtcUsdt, Interval = "1m", OpenTimeUs = openUs, Indicator = "rsi(14)" };
+        var i = new IndicatorValue
+        {
+            Instrument = BtcUsdt,
+            Interval = "1m",
+            OpenTimeUs = openUs,
+            Indicator = "rsi(14)",
+        };
         i.Fields.Add(new IndicatorField { Name = "rsi", Value = value });
         return i;
     }
@@ -99,11 +134,20 @@ public sealed class VersionSinkTests
         await using var conn = new NpgsqlConnection(db);
         await conn.OpenAsync();
         await using var cmd = new NpgsqlCommand(
-            "SELECT version, time, open::text, high::text, low::text, close::text, volume::text, revision FROM candles", conn);
+            "SELECT version, time, open::text, high::text, low::text, close::text, volume::text, revision FROM candles",
+            conn
+        );
         await using var r = await cmd.ExecuteReaderAsync();
         var rows = new Dictionary<(string, long), (string, string, string, string, string, int)>();
         while (await r.ReadAsync())
-            rows[(r.GetString(0), UnixMicros.FromDateTime(r.GetDateTime(1)).Value)] = (r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetString(6), r.GetInt32(7));
+            rows[(r.GetString(0), UnixMicros.FromDateTime(r.GetDateTime(1)).Value)] = (
+                r.GetString(2),
+                r.GetString(3),
+                r.GetString(4),
+                r.GetString(5),
+                r.GetString(6),
+                r.GetInt32(7)
+            );
         return rows;
     }
 }

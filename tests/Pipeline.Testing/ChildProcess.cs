@@ -26,8 +26,13 @@ public sealed class ChildProcess : IDisposable
     /// <param name="dll">A program beside the tests, e.g. "pipeline.dll" or "Pipeline.Sinks.Tests.Host.dll".</param>
     /// <param name="environment">Variables to set; null values remove them. PIPELINE__* of the test run are never inherited.</param>
     /// <param name="logFile">Also append every line to this file (for a failing test to point at).</param>
-    public static ChildProcess Start(string dll, IEnumerable<string> args, IDictionary<string, string?>? environment = null,
-        string? logFile = null, string? workingDirectory = null)
+    public static ChildProcess Start(
+        string dll,
+        IEnumerable<string> args,
+        IDictionary<string, string?>? environment = null,
+        string? logFile = null,
+        string? workingDirectory = null
+    )
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -38,12 +43,16 @@ public sealed class ChildProcess : IDisposable
             WorkingDirectory = workingDirectory ?? AppContext.BaseDirectory,
         };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, dll));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        foreach (var k in psi.Environment.Keys.Where(k => k.StartsWith("PIPELINE__", StringComparison.Ordinal)).ToList()) psi.Environment.Remove(k);
+        foreach (var a in args)
+            psi.ArgumentList.Add(a);
+        foreach (var k in psi.Environment.Keys.Where(k => k.StartsWith("PIPELINE__", StringComparison.Ordinal)).ToList())
+            psi.Environment.Remove(k);
         if (environment is not null)
             foreach (var (k, v) in environment)
-                if (v is null) psi.Environment.Remove(k);
-                else psi.Environment[k] = v;
+                if (v is null)
+                    psi.Environment.Remove(k);
+                else
+                    psi.Environment[k] = v;
         var log = logFile is null ? null : new StreamWriter(logFile, append: true) { AutoFlush = true };
         var child = new ChildProcess(Process.Start(psi) ?? throw new InvalidOperationException($"could not start {dll}"), log);
         child._process.OutputDataReceived += (_, e) => child.Add(e.Data);
@@ -55,9 +64,12 @@ public sealed class ChildProcess : IDisposable
 
     private void Add(string? line)
     {
-        if (line is null) return;
+        if (line is null)
+            return;
         Output.Enqueue(line);
-        if (_log is not null) lock (_log) _log.WriteLine(line);
+        if (_log is not null)
+            lock (_log)
+                _log.WriteLine(line);
     }
 
     /// <summary>Waits for a line that matches; fails at once if the process exits without printing one.</summary>
@@ -66,14 +78,17 @@ public sealed class ChildProcess : IDisposable
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            if (Output.FirstOrDefault(match) is { } line) return line;
+            if (Output.FirstOrDefault(match) is { } line)
+                return line;
             if (_process.HasExited)
             {
                 _process.WaitForExit(); // drains the output readers
-                if (Output.FirstOrDefault(match) is { } last) return last;
+                if (Output.FirstOrDefault(match) is { } last)
+                    return last;
                 throw new InvalidOperationException($"the process exited ({_process.ExitCode}) before {what}:\n{Tail()}");
             }
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"timed out waiting for {what}:\n{Tail()}");
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"timed out waiting for {what}:\n{Tail()}");
             await Task.Delay(20);
         }
     }
@@ -83,7 +98,8 @@ public sealed class ChildProcess : IDisposable
     /// <summary>kill -9: no shutdown code runs.</summary>
     public void Kill()
     {
-        if (_process.HasExited) return;
+        if (_process.HasExited)
+            return;
         _process.Kill(entireProcessTree: true);
         _process.WaitForExit(10_000);
     }
@@ -92,11 +108,24 @@ public sealed class ChildProcess : IDisposable
     /// (what the CLI stops on); kill -9 after the timeout.</summary>
     public async Task StopAsync(bool sigterm = true, TimeSpan? timeout = null)
     {
-        if (_process.HasExited) return;
-        try { _process.StandardInput.Close(); } catch (IOException) { }
-        if (sigterm) Signal(_process.Id, 15);
+        if (_process.HasExited)
+            return;
+        try
+        {
+            _process.StandardInput.Close();
+        }
+        catch (IOException) { }
+        if (sigterm)
+            Signal(_process.Id, 15);
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
-        try { await _process.WaitForExitAsync(cts.Token); } catch (OperationCanceledException) { Kill(); }
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Kill();
+        }
     }
 
     public string Tail(int lines = 30) => string.Join("\n", Output.TakeLast(lines));
@@ -105,7 +134,9 @@ public sealed class ChildProcess : IDisposable
     {
         Kill();
         _process.Dispose();
-        if (_log is not null) lock (_log) _log.Dispose();
+        if (_log is not null)
+            lock (_log)
+                _log.Dispose();
     }
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]

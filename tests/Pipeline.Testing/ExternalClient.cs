@@ -13,14 +13,17 @@ public static class ExternalClient
     /// <summary>Debian's interpreter: the apt packages python3-kafka/python3-confluent-kafka live in its dist-packages.</summary>
     private const string Python = "/usr/bin/python3";
 
-    private static string Cache => Environment.GetEnvironmentVariable("PIPELINE_CACHE") is { Length: > 0 } c
-        ? c : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "pipeline");
+    private static string Cache =>
+        Environment.GetEnvironmentVariable("PIPELINE_CACHE") is { Length: > 0 } c
+            ? c
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "pipeline");
 
     public static string KafkaJsModules => Path.Combine(Cache, "kafkajs", "node_modules");
 
     public static Task<JsonElement> PythonAsync(string script, params string[] args)
     {
-        if (!File.Exists(Python)) throw new InvalidOperationException($"{Python} is missing: run `make setup` (infra/setup/setup.sh)");
+        if (!File.Exists(Python))
+            throw new InvalidOperationException($"{Python} is missing: run `make setup` (infra/setup/setup.sh)");
         return RunAsync(Python, script, args, env: null);
     }
 
@@ -41,8 +44,10 @@ public static class ExternalClient
             UseShellExecute = false,
         };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Conformance", script));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        foreach (var (k, v) in env ?? []) psi.Environment[k] = v;
+        foreach (var a in args)
+            psi.ArgumentList.Add(a);
+        foreach (var (k, v) in env ?? [])
+            psi.Environment[k] = v;
         using var process = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {program}");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -57,8 +62,10 @@ public static class ExternalClient
             throw new TimeoutException($"{script} did not finish within 2 minutes; stderr: {await stderr}");
         }
         string output = await stdout;
-        if (process.ExitCode != 0) throw new InvalidOperationException($"{script} exited with {process.ExitCode}: {await stderr}{output}");
-        string last = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault()
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"{script} exited with {process.ExitCode}: {await stderr}{output}");
+        string last =
+            output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault()
             ?? throw new InvalidOperationException($"{script} printed nothing; stderr: {await stderr}");
         return JsonDocument.Parse(last).RootElement.Clone();
     }

@@ -5,7 +5,8 @@ using Pipeline.Plumbing.Kafka;
 
 namespace Pipeline.Testing;
 
-public sealed class KafkaProbe<T> : IDisposable where T : IMessage<T>, new()
+public sealed class KafkaProbe<T> : IDisposable
+    where T : IMessage<T>, new()
 {
     private readonly IConsumer<byte[]?, byte[]?> _consumer;
     private readonly MessageParser<T> _parser = new(() => new T());
@@ -20,12 +21,14 @@ public sealed class KafkaProbe<T> : IDisposable where T : IMessage<T>, new()
     public List<T> Received { get; } = new();
 
     /// <summary>Drains what is available now (waits briefly for more).</summary>
-    public Task<List<T>> PollAsync() => Task.Run(() =>
-    {
-        while (_consumer.Consume(TimeSpan.FromMilliseconds(200)) is { } cr)
-            if (!cr.IsPartitionEOF && cr.Message.Value is not null) Received.Add(_parser.ParseFrom(cr.Message.Value));
-        return Received;
-    });
+    public Task<List<T>> PollAsync() =>
+        Task.Run(() =>
+        {
+            while (_consumer.Consume(TimeSpan.FromMilliseconds(200)) is { } cr)
+                if (!cr.IsPartitionEOF && cr.Message.Value is not null)
+                    Received.Add(_parser.ParseFrom(cr.Message.Value));
+            return Received;
+        });
 
     public void Dispose()
     {

@@ -32,7 +32,8 @@ public sealed class TcpProxy : IAsyncDisposable
         _cut = true;
         lock (_open)
         {
-            foreach (var c in _open) c.Client.Close(0);
+            foreach (var c in _open)
+                c.Client.Close(0);
             _open.Clear();
         }
     }
@@ -44,9 +45,19 @@ public sealed class TcpProxy : IAsyncDisposable
         while (!_stop.IsCancellationRequested)
         {
             TcpClient client;
-            try { client = await _listener.AcceptTcpClientAsync(_stop.Token); }
-            catch (Exception) when (_stop.IsCancellationRequested) { return; }
-            if (_cut) { client.Client.Close(0); continue; }
+            try
+            {
+                client = await _listener.AcceptTcpClientAsync(_stop.Token);
+            }
+            catch (Exception) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+            if (_cut)
+            {
+                client.Client.Close(0);
+                continue;
+            }
             _ = Task.Run(() => ForwardAsync(client));
         }
     }
@@ -57,17 +68,27 @@ public sealed class TcpProxy : IAsyncDisposable
         try
         {
             await upstream.ConnectAsync(_targetHost, _targetPort, _stop.Token);
-            lock (_open) { _open.Add(client); _open.Add(upstream); }
+            lock (_open)
+            {
+                _open.Add(client);
+                _open.Add(upstream);
+            }
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
             var a = client.GetStream().CopyToAsync(upstream.GetStream(), cts.Token);
             var b = upstream.GetStream().CopyToAsync(client.GetStream(), cts.Token);
             await Task.WhenAny(a, b);
             cts.Cancel();
         }
-        catch (Exception) { /* a cut or a closed peer: the connection is gone, which is the point */ }
+        catch (Exception)
+        { /* a cut or a closed peer: the connection is gone, which is the point */
+        }
         finally
         {
-            lock (_open) { _open.Remove(client); _open.Remove(upstream); }
+            lock (_open)
+            {
+                _open.Remove(client);
+                _open.Remove(upstream);
+            }
             client.Dispose();
         }
     }
@@ -77,7 +98,11 @@ public sealed class TcpProxy : IAsyncDisposable
         _stop.Cancel();
         _listener.Stop();
         Cut();
-        try { await _accepting; } catch (Exception) { }
+        try
+        {
+            await _accepting;
+        }
+        catch (Exception) { }
         _stop.Dispose();
     }
 }

@@ -65,37 +65,52 @@ public sealed class TestS3 : IAsyncDisposable
         return options;
     }
 
-    public S3Options Options(string bucket, string prefix = "pipeline") => new()
-    {
-        Endpoint = Endpoint,
-        Bucket = bucket,
-        Prefix = prefix,
-        AccessKey = AccessKey,
-        SecretKey = SecretKey,
-        ForcePathStyle = true,
-    };
+    public S3Options Options(string bucket, string prefix = "pipeline") =>
+        new()
+        {
+            Endpoint = Endpoint,
+            Bucket = bucket,
+            Prefix = prefix,
+            AccessKey = AccessKey,
+            SecretKey = SecretKey,
+            ForcePathStyle = true,
+        };
 
     public async Task StopAsync()
     {
-        if (_stopped) return;
+        if (_stopped)
+            return;
         _stopped = true;
         await RunScriptAsync("radosgw-stop.sh", _dir);
-        try { Directory.Delete(_dir, recursive: true); }
-        catch (IOException) { /* stop-stale-test-servers.sh removes what is left */ }
+        try
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        { /* stop-stale-test-servers.sh removes what is left */
+        }
     }
 
     public ValueTask DisposeAsync() => new(StopAsync());
 
     private static async Task RunScriptAsync(string script, params string[] args)
     {
-        var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo("bash")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "s3", script));
-        foreach (var a in args) psi.ArgumentList.Add(a);
+        foreach (var a in args)
+            psi.ArgumentList.Add(a);
         using var p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {script}");
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         await p.WaitForExitAsync();
         if (p.ExitCode != 0)
-            throw new InvalidOperationException($"{script} failed (exit {p.ExitCode}): {(await stderr).Trim()} {(await stdout).Trim()}".Trim());
+            throw new InvalidOperationException(
+                $"{script} failed (exit {p.ExitCode}): {(await stderr).Trim()} {(await stdout).Trim()}".Trim()
+            );
     }
 }

@@ -14,16 +14,24 @@ LibrdkafkaLoader.EnsureLoaded();
 using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
 var log = loggers.CreateLogger("twap-host");
 var pauseAfter = long.Parse(args[5]);
-var s3Options = new S3Options { Endpoint = args[2], AccessKey = "PIPELINETESTKEY", SecretKey = "pipeline-test-secret-0123456789", ForcePathStyle = true };
+var s3Options = new S3Options
+{
+    Endpoint = args[2],
+    AccessKey = "PIPELINETESTKEY",
+    SecretKey = "pipeline-test-secret-0123456789",
+    ForcePathStyle = true,
+};
 using var s3 = S3ClientFactory.Create(s3Options);
-if (s3.Config is ClientConfig config) config.MaxErrorRetry = 0;
+if (s3.Config is ClientConfig config)
+    config.MaxErrorRetry = 0;
 await using var db = NpgsqlDataSource.Create(args[1]);
 var paused = new ManualResetEventSlim();
 using var publisher = new TwapPublisher(new KafkaClientSettings(args[0]), log)
 {
     AfterRow = (source, n) =>
     {
-        if (pauseAfter <= 0 || n != pauseAfter || !source.Key.EndsWith(args[6], StringComparison.Ordinal)) return;
+        if (pauseAfter <= 0 || n != pauseAfter || !source.Key.EndsWith(args[6], StringComparison.Ordinal))
+            return;
         Console.WriteLine("paused");
         paused.Wait(); // never set: the test kills this process here
     },

@@ -33,8 +33,10 @@ public sealed class TwapApiFixture : IAsyncLifetime
             await File.WriteAllBytesAsync(file, bytes);
             // What the file says, in the units it was written in (not the pipeline's unit detection).
             var timeUs = unit == TwapTimeColumn.TimestampNanos ? "epoch_us(time)" : "time // 1000";
-            selects.Add($"SELECT twap_id, lower(\"user\") AS wallet, {timeUs} AS time_us, status, coin, side, sz, executed_sz, executed_ntl, minutes " +
-                $"FROM read_parquet('{file}')");
+            selects.Add(
+                $"SELECT twap_id, lower(\"user\") AS wallet, {timeUs} AS time_us, status, coin, side, sz, executed_sz, executed_ntl, minutes "
+                    + $"FROM read_parquet('{file}')"
+            );
         }
         await _pipeline.IngestAsync();
         await _pipeline.CaughtUpAsync();
@@ -60,13 +62,25 @@ public sealed class TwapApiFixture : IAsyncLifetime
     {
         using var cmd = Oracle.CreateCommand();
         cmd.CommandText = sql;
-        foreach (var a in args) cmd.Parameters.Add(new DuckDBParameter(a));
+        foreach (var a in args)
+            cmd.Parameters.Add(new DuckDBParameter(a));
         using var r = cmd.ExecuteReader();
         var list = new List<(long, long, string, string, string, decimal, decimal, decimal, int)>();
         while (r.Read())
         {
-            list.Add((r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetString(3), r.GetString(4), Dec(r.GetString(5)), Dec(r.GetString(6)),
-                Dec(r.GetString(7)), r.GetInt32(8)));
+            list.Add(
+                (
+                    r.GetInt64(0),
+                    r.GetInt64(1),
+                    r.GetString(2),
+                    r.GetString(3),
+                    r.GetString(4),
+                    Dec(r.GetString(5)),
+                    Dec(r.GetString(6)),
+                    Dec(r.GetString(7)),
+                    r.GetInt32(8)
+                )
+            );
         }
         return list;
     }
@@ -76,8 +90,10 @@ public sealed class TwapApiFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         Http.Dispose();
-        if (_app is not null) await _app.DisposeAsync();
+        if (_app is not null)
+            await _app.DisposeAsync();
         Oracle.Dispose();
-        if (_pipeline is not null) await _pipeline.DisposeAsync();
+        if (_pipeline is not null)
+            await _pipeline.DisposeAsync();
     }
 }

@@ -8,23 +8,27 @@ namespace Pipeline.Twap.Tests;
 public sealed class TwapApiTests(TwapApiFixture f) : IClassFixture<TwapApiFixture>
 {
     private const string Columns = "twap_id, time_us, status, coin, side, sz, executed_sz, executed_ntl, minutes";
+
     // DuckDB's own window function picks the latest status per TWAP: an independent computation of latest_per_twap.
-    private const string LatestSql = $"SELECT {Columns} FROM (SELECT *, row_number() OVER (PARTITION BY twap_id ORDER BY time_us DESC) AS rn " +
-        "FROM statuses WHERE wallet = $1 AND time_us >= $2 AND time_us < $3 AND ($4 = '' OR coin = $4)) WHERE rn = 1 ORDER BY time_us, twap_id";
-    private const string AllSql = $"SELECT {Columns} FROM statuses WHERE wallet = $1 AND time_us >= $2 AND time_us < $3 AND ($4 = '' OR coin = $4) " +
-        "ORDER BY time_us, twap_id";
+    private const string LatestSql =
+        $"SELECT {Columns} FROM (SELECT *, row_number() OVER (PARTITION BY twap_id ORDER BY time_us DESC) AS rn "
+        + "FROM statuses WHERE wallet = $1 AND time_us >= $2 AND time_us < $3 AND ($4 = '' OR coin = $4)) WHERE rn = 1 ORDER BY time_us, twap_id";
+    private const string AllSql =
+        $"SELECT {Columns} FROM statuses WHERE wallet = $1 AND time_us >= $2 AND time_us < $3 AND ($4 = '' OR coin = $4) "
+        + "ORDER BY time_us, twap_id";
 
     private static long Us(DateTime t) => (t - DateTime.UnixEpoch).Ticks / 10;
 
-    public static TheoryData<bool, int, int, string> Queries() => new()
-    {
-        { true, 0, TwapApiFixture.Hours + 1, "" },
-        { false, 0, TwapApiFixture.Hours + 1, "" },
-        { true, 2, 5, "" },
-        { false, 3, 6, "" },
-        { true, 0, TwapApiFixture.Hours + 1, "BTC" },
-        { false, 1, 7, "@107" },
-    };
+    public static TheoryData<bool, int, int, string> Queries() =>
+        new()
+        {
+            { true, 0, TwapApiFixture.Hours + 1, "" },
+            { false, 0, TwapApiFixture.Hours + 1, "" },
+            { true, 2, 5, "" },
+            { false, 3, 6, "" },
+            { true, 0, TwapApiFixture.Hours + 1, "BTC" },
+            { false, 1, 7, "@107" },
+        };
 
     [Theory]
     [MemberData(nameof(Queries))]
@@ -35,8 +39,11 @@ public sealed class TwapApiTests(TwapApiFixture f) : IClassFixture<TwapApiFixtur
         foreach (var wallet in TwapDataset.Wallets.Select(w => w.ToLowerInvariant()))
         {
             var expected = f.Query(latest ? LatestSql : AllSql, wallet, Us(start), Us(end), asset);
-            var got = await AllPagesAsync($"/twaps?wallet={wallet}&start={start:O}&end={end:O}&latest_per_twap={(latest ? "true" : "false")}" +
-                (asset == "" ? "" : $"&asset={Uri.EscapeDataString(asset)}") + "&limit=5000");
+            var got = await AllPagesAsync(
+                $"/twaps?wallet={wallet}&start={start:O}&end={end:O}&latest_per_twap={(latest ? "true" : "false")}"
+                    + (asset == "" ? "" : $"&asset={Uri.EscapeDataString(asset)}")
+                    + "&limit=5000"
+            );
             Assert.True(expected.Count > 0, $"the oracle finds statuses for {wallet}");
             Assert.Equal(expected, got);
         }
@@ -63,8 +70,11 @@ public sealed class TwapApiTests(TwapApiFixture f) : IClassFixture<TwapApiFixtur
         foreach (var wallet in TwapDataset.Wallets.Select(w => w.ToLowerInvariant()))
         {
             var expected = f.Query(latest ? LatestSql : AllSql, wallet, 0L, long.MaxValue, asset);
-            var got = await AllCursorPagesAsync($"/twaps?wallet={wallet}&latest_per_twap={(latest ? "true" : "false")}" +
-                (asset == "" ? "" : $"&asset={asset}") + "&limit=29");
+            var got = await AllCursorPagesAsync(
+                $"/twaps?wallet={wallet}&latest_per_twap={(latest ? "true" : "false")}"
+                    + (asset == "" ? "" : $"&asset={asset}")
+                    + "&limit=29"
+            );
             Assert.True(expected.Count > 29, $"the oracle finds several pages of statuses for {wallet}");
             Assert.Equal(expected, got);
         }
@@ -80,7 +90,9 @@ public sealed class TwapApiTests(TwapApiFixture f) : IClassFixture<TwapApiFixtur
 
         using var withOffset = await f.Http.GetAsync($"/twaps?wallet={wallet}&limit=1&offset=3&cursor={cursor}");
         using var foreign = await f.Http.GetAsync($"/twaps?wallet={wallet}&cursor={tradesCursor}");
-        using var garbage = await f.Http.GetAsync($"/twaps?wallet={wallet}&cursor={Pipeline.Api.ApiCursor.Encode("twaps", "not-a-position")}");
+        using var garbage = await f.Http.GetAsync(
+            $"/twaps?wallet={wallet}&cursor={Pipeline.Api.ApiCursor.Encode("twaps", "not-a-position")}"
+        );
 
         Assert.Equal(HttpStatusCode.BadRequest, withOffset.StatusCode);
         Assert.Contains("offset", await withOffset.Content.ReadAsStringAsync());
@@ -170,20 +182,25 @@ public sealed class TwapApiTests(TwapApiFixture f) : IClassFixture<TwapApiFixtur
             var metadata = doc.RootElement.GetProperty("metadata");
             cursor = metadata.GetProperty("next_cursor").GetString();
             // Offset paging is not offered on a cursor page: the two must not be mixed.
-            if (onCursorPage) Assert.Equal(JsonValueKind.Null, metadata.GetProperty("next_offset").ValueKind);
-        }
-        while (cursor is not null);
+            if (onCursorPage)
+                Assert.Equal(JsonValueKind.Null, metadata.GetProperty("next_offset").ValueKind);
+        } while (cursor is not null);
         return all;
     }
 
-    private static (long, long, string, string, string, decimal, decimal, decimal, int) Row(JsonElement e) => (
-        e.GetProperty("twap_id").GetInt64(),
-        (DateTime.Parse(e.GetProperty("time").GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal).Ticks - DateTime.UnixEpoch.Ticks) / 10,
-        e.GetProperty("status").GetString()!,
-        e.GetProperty("asset").GetString()!,
-        e.GetProperty("side").GetString() == "buy" ? "B" : "A",
-        decimal.Parse(e.GetProperty("size").GetString()!, CultureInfo.InvariantCulture),
-        decimal.Parse(e.GetProperty("executed_size").GetString()!, CultureInfo.InvariantCulture),
-        decimal.Parse(e.GetProperty("executed_notional").GetString()!, CultureInfo.InvariantCulture),
-        e.GetProperty("duration_minutes").GetInt32());
+    private static (long, long, string, string, string, decimal, decimal, decimal, int) Row(JsonElement e) =>
+        (
+            e.GetProperty("twap_id").GetInt64(),
+            (
+                DateTime.Parse(e.GetProperty("time").GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal).Ticks
+                - DateTime.UnixEpoch.Ticks
+            ) / 10,
+            e.GetProperty("status").GetString()!,
+            e.GetProperty("asset").GetString()!,
+            e.GetProperty("side").GetString() == "buy" ? "B" : "A",
+            decimal.Parse(e.GetProperty("size").GetString()!, CultureInfo.InvariantCulture),
+            decimal.Parse(e.GetProperty("executed_size").GetString()!, CultureInfo.InvariantCulture),
+            decimal.Parse(e.GetProperty("executed_notional").GetString()!, CultureInfo.InvariantCulture),
+            e.GetProperty("duration_minutes").GetInt32()
+        );
 }

@@ -10,10 +10,12 @@ public static class TwapDataset
     public static readonly string[] Coins = ["BTC", "ETH", "SOL", "HYPE", "@107"];
 
     /// <summary>Wallet addresses; the first is written in mixed case in the files (the pipeline lower-cases it).</summary>
-    public static IReadOnlyList<string> Wallets { get; } = Enumerable.Range(0, 5)
-        .Select(i => "0x" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData([(byte)i]))[..40])
-        .Select((w, i) => i == 0 ? "0x" + w[2..].ToUpperInvariant()[..20] + w[22..] : w)
-        .ToList();
+    public static IReadOnlyList<string> Wallets { get; } =
+        Enumerable
+            .Range(0, 5)
+            .Select(i => "0x" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData([(byte)i]))[..40])
+            .Select((w, i) => i == 0 ? "0x" + w[2..].ToUpperInvariant()[..20] + w[22..] : w)
+            .ToList();
 
     /// <summary>Status rows grouped by the hour (object) they fall in: <paramref name="twaps"/> TWAPs starting across
     /// <paramref name="hours"/> hours, first id <paramref name="firstId"/>.</summary>
@@ -39,20 +41,44 @@ public static class TwapDataset
             void Add(long ns, string status, decimal executed)
             {
                 var hour = (int)((ns - Ns(Start)) / 3_600_000_000_000);
-                if (hour >= hours) return; // beyond the last object: not published yet
-                byHour[hour].Add(new TwapStatusRow(id, user, ns, status, coin, side, Text(size), Text(executed), Text(executed * price),
-                    minutes, reduceOnly, randomize, placedMs));
+                if (hour >= hours)
+                    return; // beyond the last object: not published yet
+                byHour[hour]
+                    .Add(
+                        new TwapStatusRow(
+                            id,
+                            user,
+                            ns,
+                            status,
+                            coin,
+                            side,
+                            Text(size),
+                            Text(executed),
+                            Text(executed * price),
+                            minutes,
+                            reduceOnly,
+                            randomize,
+                            placedMs
+                        )
+                    );
             }
             Add(startNs, "activated", 0m);
             var endNs = startNs + (long)minutes * 60_000_000_000 / (random.Next(3) + 1);
             switch (random.Next(4))
             {
-                case 0: Add(endNs, "terminated", Math.Round(size * (decimal)random.NextDouble(), 8)); break;
-                case 1: Add(endNs, "error: Insufficient margin to place order", 0m); break;
-                default: Add(endNs, "finished", size); break;
+                case 0:
+                    Add(endNs, "terminated", Math.Round(size * (decimal)random.NextDouble(), 8));
+                    break;
+                case 1:
+                    Add(endNs, "error: Insufficient margin to place order", 0m);
+                    break;
+                default:
+                    Add(endNs, "finished", size);
+                    break;
             }
         }
-        foreach (var h in byHour) h.Sort((a, b) => a.TimeNs.CompareTo(b.TimeNs));
+        foreach (var h in byHour)
+            h.Sort((a, b) => a.TimeNs.CompareTo(b.TimeNs));
         return byHour;
     }
 

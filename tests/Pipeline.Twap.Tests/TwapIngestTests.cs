@@ -12,7 +12,10 @@ public sealed class TwapIngestTests
         await using var p = await TwapPipeline.StartAsync();
         var hours = TwapDataset.Hours(hours: 6, twaps: 1500);
         for (var h = 0; h < hours.Count; h++)
-            await p.PutAsync(TwapDataset.Key(h), await TwapParquetFile.WriteAsync(hours[h], h % 2 == 0 ? TwapTimeColumn.TimestampNanos : TwapTimeColumn.Int64Nanos));
+            await p.PutAsync(
+                TwapDataset.Key(h),
+                await TwapParquetFile.WriteAsync(hours[h], h % 2 == 0 ? TwapTimeColumn.TimestampNanos : TwapTimeColumn.Int64Nanos)
+            );
 
         var first = await p.IngestAsync();
         await p.CaughtUpAsync();
@@ -44,7 +47,10 @@ public sealed class TwapIngestTests
         await p.PutAsync(TwapPipeline.Prefix + "2025-03-01/empty.parquet", []);
         await p.PutAsync(TwapDataset.Key(2), await TwapParquetFile.WriteAsync(hours[2], drop: ["executed_ntl"]));
         // Missing optional column (randomize) and extra columns: ingested, extras kept in raw_payload.
-        await p.PutAsync(TwapDataset.Key(3), await TwapParquetFile.WriteAsync(hours[3], TwapTimeColumn.Int64Millis, drop: ["randomize"], extraColumns: true));
+        await p.PutAsync(
+            TwapDataset.Key(3),
+            await TwapParquetFile.WriteAsync(hours[3], TwapTimeColumn.Int64Millis, drop: ["randomize"], extraColumns: true)
+        );
 
         var result = await p.IngestAsync();
         await p.CaughtUpAsync();
@@ -61,8 +67,10 @@ public sealed class TwapIngestTests
         // Millisecond times: the oracle truncates the written nanoseconds to milliseconds.
         var expected = TwapPipeline.Expected(hours[0].Concat(hours[3].Select(r => r with { TimeNs = r.TimeNs / 1_000_000 * 1_000_000 })));
         Assert.Equal(expected, await p.RowsAsync());
-        var extras = await p.QueryAsync("SELECT count(*) FROM twap_status WHERE randomize IS NULL AND raw_payload ? 'builder' AND raw_payload ? 'state_slippage'",
-            r => r.GetInt64(0));
+        var extras = await p.QueryAsync(
+            "SELECT count(*) FROM twap_status WHERE randomize IS NULL AND raw_payload ? 'builder' AND raw_payload ? 'state_slippage'",
+            r => r.GetInt64(0)
+        );
         Assert.Equal(hours[3].Count, extras[0]);
 
         // Unchanged failures are not retried; a fixed object (new ETag) is.
@@ -71,8 +79,12 @@ public sealed class TwapIngestTests
         await p.CaughtUpAsync();
         Assert.Equal(1, again.ObjectsIngested);
         Assert.Empty(again.Failures);
-        Assert.Equal(TwapPipeline.Expected(hours[0].Concat(hours[2]).Concat(hours[3].Select(r => r with { TimeNs = r.TimeNs / 1_000_000 * 1_000_000 }))),
-            await p.RowsAsync());
+        Assert.Equal(
+            TwapPipeline.Expected(
+                hours[0].Concat(hours[2]).Concat(hours[3].Select(r => r with { TimeNs = r.TimeNs / 1_000_000 * 1_000_000 }))
+            ),
+            await p.RowsAsync()
+        );
         Assert.Equal(1, (await p.QueryAsync("SELECT 1", r => r.GetInt32(0))).Count); // the database still answers
     }
 
@@ -87,10 +99,12 @@ public sealed class TwapIngestTests
         await p.CaughtUpAsync();
 
         // Version 2 of hour 0: a third of its rows gone, a third corrected, and new rows.
-        var v2 = hours[0].Where((_, i) => i % 3 != 0)
+        var v2 = hours[0]
+            .Where((_, i) => i % 3 != 0)
             .Select((r, i) => i % 2 == 0 ? r with { ExecutedSz = "1.23456789", ExecutedNtl = "98765.4321" } : r)
             .Concat(TwapDataset.Hours(hours: 1, twaps: 50, seed: 99, firstId: 900_000)[0])
-            .OrderBy(r => r.TimeNs).ToList();
+            .OrderBy(r => r.TimeNs)
+            .ToList();
         await p.PutAsync(TwapDataset.Key(0), await TwapParquetFile.WriteAsync(v2));
         var result = await p.IngestAsync();
         await p.CaughtUpAsync();
@@ -98,7 +112,11 @@ public sealed class TwapIngestTests
         Assert.Equal(1, result.ObjectsIngested);
         Assert.Equal(1, result.ObjectsSkipped);
         Assert.Equal(TwapPipeline.Expected(v2.Concat(hours[1])), await p.RowsAsync());
-        var generations = await p.QueryAsync("SELECT DISTINCT source_generation FROM twap_status WHERE source_object = $1", r => r.GetInt64(0), TwapDataset.Key(0));
+        var generations = await p.QueryAsync(
+            "SELECT DISTINCT source_generation FROM twap_status WHERE source_object = $1",
+            r => r.GetInt64(0),
+            TwapDataset.Key(0)
+        );
         Assert.Equal([2L], generations);
     }
 
@@ -112,11 +130,16 @@ public sealed class TwapIngestTests
         var old = await p.Admin.GetObjectMetadataAsync(p.Bucket, TwapDataset.Key(1));
         // S3 times have one-second resolution: re-put the later object until the server dates it after the first ones.
         var later = await TwapParquetFile.WriteAsync(hours[2]);
-        var since = await Testing.Eventually.GetAsync(async () =>
-        {
-            await p.PutAsync(TwapDataset.Key(2), later);
-            return (await p.Admin.GetObjectMetadataAsync(p.Bucket, TwapDataset.Key(2))).LastModified!.Value;
-        }, t => t > old.LastModified!.Value, TimeSpan.FromSeconds(10), "a later last-modified time");
+        var since = await Testing.Eventually.GetAsync(
+            async () =>
+            {
+                await p.PutAsync(TwapDataset.Key(2), later);
+                return (await p.Admin.GetObjectMetadataAsync(p.Bucket, TwapDataset.Key(2))).LastModified!.Value;
+            },
+            t => t > old.LastModified!.Value,
+            TimeSpan.FromSeconds(10),
+            "a later last-modified time"
+        );
 
         var bySince = await p.IngestAsync(new TwapIngestRequest { Since = new DateTimeOffset(since.ToUniversalTime(), TimeSpan.Zero) });
         await p.CaughtUpAsync();
@@ -144,13 +167,17 @@ public sealed class TwapIngestTests
     {
         await using var p = await TwapPipeline.StartAsync(s3ViaProxy: true);
         var hours = TwapDataset.Hours(hours: 4, twaps: 400);
-        for (var h = 0; h < hours.Count; h++) await p.PutAsync(TwapDataset.Key(h), await TwapParquetFile.WriteAsync(hours[h]));
+        for (var h = 0; h < hours.Count; h++)
+            await p.PutAsync(TwapDataset.Key(h), await TwapParquetFile.WriteAsync(hours[h]));
 
         // Cut the link to S3 as soon as the first object is done.
-        var first = await p.IngestAsync(progress: new SynchronousProgress(pr =>
-        {
-            if (pr.ObjectsDone == 1) p.Proxy!.Cut();
-        }));
+        var first = await p.IngestAsync(
+            progress: new SynchronousProgress(pr =>
+            {
+                if (pr.ObjectsDone == 1)
+                    p.Proxy!.Cut();
+            })
+        );
         Assert.Equal(1, first.ObjectsIngested);
         Assert.Equal(3, first.Failures.Count);
         Assert.All(first.Failures, f => Assert.Contains("failed 3 times", f.Error));
@@ -170,7 +197,8 @@ public sealed class TwapIngestTests
     {
         await using var p = await TwapPipeline.StartAsync();
         var hours = TwapDataset.Hours(hours: 3, twaps: 600);
-        for (var h = 0; h < hours.Count; h++) await p.PutAsync(TwapDataset.Key(h), await TwapParquetFile.WriteAsync(hours[h]));
+        for (var h = 0; h < hours.Count; h++)
+            await p.PutAsync(TwapDataset.Key(h), await TwapParquetFile.WriteAsync(hours[h]));
 
         // The host pauses inside the second object's transaction (first object committed), and is killed there.
         using (var host = TwapIngestProcess.Start(p, pauseAfterRows: hours[1].Count / 2, pauseInObject: TwapDataset.Key(1)))

@@ -7,28 +7,38 @@ namespace Pipeline.Twap.Tests;
 
 public static class TwapParquetFile
 {
-    public static async Task<byte[]> WriteAsync(IReadOnlyList<TwapStatusRow> rows, TwapTimeColumn time = TwapTimeColumn.TimestampNanos,
-        IReadOnlyCollection<string>? drop = null, bool extraColumns = false)
+    public static async Task<byte[]> WriteAsync(
+        IReadOnlyList<TwapStatusRow> rows,
+        TwapTimeColumn time = TwapTimeColumn.TimestampNanos,
+        IReadOnlyCollection<string>? drop = null,
+        bool extraColumns = false
+    )
     {
         drop ??= [];
         var columns = new List<(DataField Field, Func<Parquet.ParquetRowGroupWriter, Task> Write)>();
         void Add(DataField f, Func<Parquet.ParquetRowGroupWriter, DataField, Task> write)
         {
-            if (!drop.Contains(f.Name)) columns.Add((f, w => write(w, f)));
+            if (!drop.Contains(f.Name))
+                columns.Add((f, w => write(w, f)));
         }
-        Task Strings(Parquet.ParquetRowGroupWriter w, DataField f, Func<TwapStatusRow, string> pick) => w.WriteAsync(f, rows.Select(pick).ToList());
-        Task Values<T>(Parquet.ParquetRowGroupWriter w, DataField f, Func<TwapStatusRow, T> pick) where T : struct =>
-            w.WriteAsync<T>(f, rows.Select(pick).ToArray().AsMemory());
+        Task Strings(Parquet.ParquetRowGroupWriter w, DataField f, Func<TwapStatusRow, string> pick) =>
+            w.WriteAsync(f, rows.Select(pick).ToList());
+        Task Values<T>(Parquet.ParquetRowGroupWriter w, DataField f, Func<TwapStatusRow, T> pick)
+            where T : struct => w.WriteAsync<T>(f, rows.Select(pick).ToArray().AsMemory());
 
         switch (time)
         {
             case TwapTimeColumn.TimestampNanos:
-                Add(new DateTimeDataField("time", DateTimeFormat.Timestamp, true, DateTimeTimeUnit.Nanos, false), (w, f) =>
-                    Values(w, f, r => DateTime.SpecifyKind(DateTime.UnixEpoch.AddTicks(r.TimeNs / 100), DateTimeKind.Utc)));
+                Add(
+                    new DateTimeDataField("time", DateTimeFormat.Timestamp, true, DateTimeTimeUnit.Nanos, false),
+                    (w, f) => Values(w, f, r => DateTime.SpecifyKind(DateTime.UnixEpoch.AddTicks(r.TimeNs / 100), DateTimeKind.Utc))
+                );
                 break;
             case TwapTimeColumn.TimestampMicros:
-                Add(new DateTimeDataField("time", DateTimeFormat.Timestamp, true, DateTimeTimeUnit.Micros, false), (w, f) =>
-                    Values(w, f, r => DateTime.SpecifyKind(DateTime.UnixEpoch.AddTicks(r.TimeNs / 1000 * 10), DateTimeKind.Utc)));
+                Add(
+                    new DateTimeDataField("time", DateTimeFormat.Timestamp, true, DateTimeTimeUnit.Micros, false),
+                    (w, f) => Values(w, f, r => DateTime.SpecifyKind(DateTime.UnixEpoch.AddTicks(r.TimeNs / 1000 * 10), DateTimeKind.Utc))
+                );
                 break;
             case TwapTimeColumn.Int64Nanos:
                 Add(new DataField<long>("time"), (w, f) => Values(w, f, r => r.TimeNs));
@@ -59,7 +69,8 @@ public static class TwapParquetFile
         await using (var writer = await ParquetWriter.CreateAsync(new ParquetSchema(columns.Select(c => (Field)c.Field)), stream))
         {
             using var group = writer.CreateRowGroup();
-            foreach (var c in columns) await c.Write(group);
+            foreach (var c in columns)
+                await c.Write(group);
         }
         return stream.ToArray();
     }

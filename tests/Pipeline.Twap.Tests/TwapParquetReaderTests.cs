@@ -1,6 +1,6 @@
 // The Parquet reader on objects written by Parquet.Net in the documented shape: time units, missing and extra columns.
-using Pipeline.Plumbing.Errors;
 using System.Text.Json;
+using Pipeline.Plumbing.Errors;
 using Pipeline.Producers.Twap;
 
 namespace Pipeline.Twap.Tests;
@@ -14,7 +14,10 @@ public sealed class TwapParquetReaderTests
     [InlineData(TwapTimeColumn.TimestampMicros, 1000)]
     [InlineData(TwapTimeColumn.Int64Nanos, 1)]
     [InlineData(TwapTimeColumn.Int64Millis, 1_000_000)]
-    public async Task Status_times_in_every_unit_become_microseconds_truncated_from_what_the_file_holds(TwapTimeColumn unit, long resolutionNs)
+    public async Task Status_times_in_every_unit_become_microseconds_truncated_from_what_the_file_holds(
+        TwapTimeColumn unit,
+        long resolutionNs
+    )
     {
         var content = await ReadAsync(await TwapParquetFile.WriteAsync(Rows, unit));
 
@@ -22,8 +25,10 @@ public sealed class TwapParquetReaderTests
         // The file holds the time at its resolution; the pipeline keeps whole microseconds of it.
         Assert.Equal(Rows.Select(r => r.TimeNs / resolutionNs * resolutionNs / 1000), content.Rows.Select(s => s.TimeUs));
         Assert.Equal(Rows.Select(r => r.TimestampMs * 1000), content.Rows.Select(s => s.OrderTimeUs));
-        Assert.Equal(Rows.Select(r => (r.TwapId, r.Minutes, r.ReduceOnly, r.Randomize, r.Status, r.Coin)),
-            content.Rows.Select(s => (s.TwapId, s.Minutes, s.ReduceOnly, s.Randomize, s.Status, s.Coin)));
+        Assert.Equal(
+            Rows.Select(r => (r.TwapId, r.Minutes, r.ReduceOnly, r.Randomize, r.Status, r.Coin)),
+            content.Rows.Select(s => (s.TwapId, s.Minutes, s.ReduceOnly, s.Randomize, s.Status, s.Coin))
+        );
     }
 
     [Fact]
@@ -31,8 +36,12 @@ public sealed class TwapParquetReaderTests
     {
         var content = await ReadAsync(await TwapParquetFile.WriteAsync(Rows));
 
-        Assert.Equal(Rows.Select(r => (r.Sz, r.ExecutedSz, r.ExecutedNtl, r.Wallet)),
-            content.Rows.Select(s => (s.Size.ToInvariantString(), s.ExecutedSize.ToInvariantString(), s.ExecutedNotional.ToInvariantString(), s.Wallet)));
+        Assert.Equal(
+            Rows.Select(r => (r.Sz, r.ExecutedSz, r.ExecutedNtl, r.Wallet)),
+            content.Rows.Select(s =>
+                (s.Size.ToInvariantString(), s.ExecutedSize.ToInvariantString(), s.ExecutedNotional.ToInvariantString(), s.Wallet)
+            )
+        );
         Assert.Contains(content.Rows, s => s.Wallet == TwapDataset.Wallets[0].ToLowerInvariant());
     }
 
@@ -52,7 +61,9 @@ public sealed class TwapParquetReaderTests
     [Fact]
     public async Task A_missing_required_column_fails_the_object_with_the_column_named()
     {
-        var e = await Assert.ThrowsAsync<InputFormatException>(async () => await ReadAsync(await TwapParquetFile.WriteAsync(Rows, drop: ["user"])));
+        var e = await Assert.ThrowsAsync<InputFormatException>(async () =>
+            await ReadAsync(await TwapParquetFile.WriteAsync(Rows, drop: ["user"]))
+        );
 
         Assert.Contains("missing required column(s) user", e.Message);
     }
@@ -70,7 +81,13 @@ public sealed class TwapParquetReaderTests
     [Fact]
     public async Task A_row_with_a_bad_wallet_or_side_is_rejected_alone_and_the_other_rows_are_read()
     {
-        var bad = Rows.Select((r, i) => i == 3 ? r with { User = "alice" } : i == 5 ? r with { Side = "X" } : r).ToList();
+        var bad = Rows.Select(
+                (r, i) =>
+                    i == 3 ? r with { User = "alice" }
+                    : i == 5 ? r with { Side = "X" }
+                    : r
+            )
+            .ToList();
 
         var content = await ReadAsync(await TwapParquetFile.WriteAsync(bad));
 

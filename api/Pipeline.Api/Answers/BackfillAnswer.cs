@@ -14,4 +14,5 @@ public sealed record BackfillAnswer(
     string RequestedAt,
     string UpdatedAt,
     [property: Description("Fraction of the job's time range done over all parts, 0..1")] double Progress,
-    IReadOnlyList<BackfillPartRow> Parts);
+    IReadOnlyList<BackfillPartRow> Parts
+);

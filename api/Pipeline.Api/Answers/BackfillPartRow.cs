@@ -14,4 +14,6 @@ public sealed record BackfillPartRow(
     long Pages,
     double Progress,
     [property: Description("Why the part failed, or null")] string? Error,
-    [property: Description("Ranges the venue served no candles for (maintenance, halts); not retried")] IReadOnlyList<BackfillGapRow> VenueGaps);
+    [property: Description("Ranges the venue served no candles for (maintenance, halts); not retried")]
+        IReadOnlyList<BackfillGapRow> VenueGaps
+);

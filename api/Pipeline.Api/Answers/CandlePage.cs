@@ -6,5 +6,4 @@ namespace Pipeline.Api.Answers;
 
 /// <summary>GET /candles: a page of candles in time order.</summary>
 [Description("GET /candles: a page of candles in time order.")]
-public sealed record CandlePage(
-    IReadOnlyList<CandleRow> Data, CandlePageMetadata Metadata);
+public sealed record CandlePage(IReadOnlyList<CandleRow> Data, CandlePageMetadata Metadata);

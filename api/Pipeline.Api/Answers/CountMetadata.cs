@@ -6,5 +6,4 @@ namespace Pipeline.Api.Answers;
 
 /// <summary>How many rows an answer has.</summary>
 [Description("How many rows an answer has.")]
-public sealed record CountMetadata(
-    int Count);
+public sealed record CountMetadata(int Count);

@@ -6,5 +6,4 @@ namespace Pipeline.Api.Answers;
 
 /// <summary>GET /coverage: first, last, count and gaps of an instrument's candles.</summary>
 [Description("GET /coverage: first, last, count and gaps of an instrument's candles.")]
-public sealed record CoverageAnswer(
-    CoverageData Data, CoverageMetadata Metadata);
+public sealed record CoverageAnswer(CoverageData Data, CoverageMetadata Metadata);

@@ -7,5 +7,11 @@ namespace Pipeline.Api.Answers;
 /// <summary>Which intervals of a range have candles.</summary>
 [Description("Which intervals of a range have candles.")]
 public sealed record CoverageData(
-    string? First, string? Last, long Count, long Expected, long Missing, IReadOnlyList<CoverageGap> Gaps,
-    [property: Description("True when there were more gaps than listed (at most 1000 are listed).")] bool GapsTruncated);
+    string? First,
+    string? Last,
+    long Count,
+    long Expected,
+    long Missing,
+    IReadOnlyList<CoverageGap> Gaps,
+    [property: Description("True when there were more gaps than listed (at most 1000 are listed).")] bool GapsTruncated
+);

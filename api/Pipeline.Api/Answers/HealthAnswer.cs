@@ -6,5 +6,4 @@ namespace Pipeline.Api.Answers;
 
 /// <summary>GET /health: the process answers.</summary>
 [Description("GET /health: the process answers.")]
-public sealed record HealthAnswer(
-    string Status);
+public sealed record HealthAnswer(string Status);

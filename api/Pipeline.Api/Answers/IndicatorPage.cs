@@ -6,5 +6,4 @@ namespace Pipeline.Api.Answers;
 
 /// <summary>GET /indicators: a page of indicator values in (time, indicator) order.</summary>
 [Description("GET /indicators: a page of indicator values in (time, indicator) order.")]
-public sealed record IndicatorPage(
-    IReadOnlyList<IndicatorRow> Data, IndicatorPageMetadata Metadata);
+public sealed record IndicatorPage(IReadOnlyList<IndicatorRow> Data, IndicatorPageMetadata Metadata);

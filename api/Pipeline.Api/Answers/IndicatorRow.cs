@@ -7,6 +7,11 @@ namespace Pipeline.Api.Answers;
 /// <summary>One indicator value set at a candle time.</summary>
 [Description("One indicator value set at a candle time.")]
 public sealed record IndicatorRow(
-    string Time, string Indicator,
-    [property: Description("The indicator's fields (e.g. {\"macd\":1.2,\"signal\":0.9,\"histogram\":0.3}); a field is null while the indicator warms up.")] IReadOnlyDictionary<string, double?> Values,
-    int CandleRevision);
+    string Time,
+    string Indicator,
+    [property: Description(
+        "The indicator's fields (e.g. {\"macd\":1.2,\"signal\":0.9,\"histogram\":0.3}); a field is null while the indicator warms up."
+    )]
+        IReadOnlyDictionary<string, double?> Values,
+    int CandleRevision
+);

@@ -6,5 +6,4 @@ namespace Pipeline.Api.Answers;
 
 /// <summary>GET /instruments: every registered instrument.</summary>
 [Description("GET /instruments: every registered instrument.")]
-public sealed record InstrumentList(
-    IReadOnlyList<InstrumentRow> Data, CountMetadata Metadata);
+public sealed record InstrumentList(IReadOnlyList<InstrumentRow> Data, CountMetadata Metadata);

@@ -7,4 +7,12 @@ namespace Pipeline.Api.Answers;
 /// <summary>A registered instrument and the span of its 1m candles.</summary>
 [Description("A registered instrument and the span of its 1m candles.")]
 public sealed record InstrumentRow(
-    string Exchange, string Base, string Quote, string Market, string? Symbol, IReadOnlyList<string> Intervals, string? First, string? Last);
+    string Exchange,
+    string Base,
+    string Quote,
+    string Market,
+    string? Symbol,
+    IReadOnlyList<string> Intervals,
+    string? First,
+    string? Last
+);

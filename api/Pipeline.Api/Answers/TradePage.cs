@@ -6,5 +6,4 @@ namespace Pipeline.Api.Answers;
 
 /// <summary>GET /trades: a page of trades in (time, trade id) order.</summary>
 [Description("GET /trades: a page of trades in (time, trade id) order.")]
-public sealed record TradePage(
-    IReadOnlyList<TradeRow> Data, TradePageMetadata Metadata);
+public sealed record TradePage(IReadOnlyList<TradeRow> Data, TradePageMetadata Metadata);

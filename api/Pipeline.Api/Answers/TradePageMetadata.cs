@@ -7,4 +7,13 @@ namespace Pipeline.Api.Answers;
 /// <summary>What a trade page answers and how to get the next one.</summary>
 [Description("What a trade page answers and how to get the next one.")]
 public sealed record TradePageMetadata(
-    string Exchange, string Base, string Quote, string Market, string Start, string End, int Limit, int Count, string? NextCursor);
+    string Exchange,
+    string Base,
+    string Quote,
+    string Market,
+    string Start,
+    string End,
+    int Limit,
+    int Count,
+    string? NextCursor
+);

@@ -25,8 +25,11 @@ public sealed class BackfillDirectory : BackgroundService
             Supersedes = (held, read) => read.UpdatedAtUs >= held.UpdatedAtUs,
         };
         Coverage = new TopicTable<VenueCoverage>(kafka, TopicCatalog.VenueCoverage, log);
-        _producer = new(() => new ProducerBuilder<string, byte[]>(_kafka.Producer("pipeline-api-backfills"))
-            .SetLogHandler((_, m) => log.LogDebug("librdkafka: {Message}", m.Message)).Build());
+        _producer = new(() =>
+            new ProducerBuilder<string, byte[]>(_kafka.Producer("pipeline-api-backfills"))
+                .SetLogHandler((_, m) => log.LogDebug("librdkafka: {Message}", m.Message))
+                .Build()
+        );
     }
 
     public TopicTable<BackfillJob> Jobs { get; }
@@ -36,25 +39,36 @@ public sealed class BackfillDirectory : BackgroundService
     public async Task RequestAsync(BackfillJob job, CancellationToken ct)
     {
         var topic = TopicCatalog.BackfillJobs.Name;
-        await _producer.Value.ProduceAsync(topic, new Message<string, byte[]>
-        {
-            Key = job.Id,
-            Value = RecordValues.Write(topic, job.ToByteArray()),
-            Headers = RecordValues.HeadersFor(topic, MessageHeaders.For<BackfillJob>()),
-        }, ct);
+        await _producer.Value.ProduceAsync(
+            topic,
+            new Message<string, byte[]>
+            {
+                Key = job.Id,
+                Value = RecordValues.Write(topic, job.ToByteArray()),
+                Headers = RecordValues.HeadersFor(topic, MessageHeaders.For<BackfillJob>()),
+            },
+            ct
+        );
         Jobs.Remember(job.Id, job);
     }
 
     /// <summary>The venue's own gaps recorded for an instrument (any interval), merged, in time order.</summary>
     public IReadOnlyList<(long FromUs, long ToUs)> VenueGaps(string instrumentKey)
     {
-        var ranges = Coverage.Snapshot().Where(c => c.Value.Instrument?.Key == instrumentKey)
-            .SelectMany(c => c.Value.VenueGaps).Select(g => (g.FromUs, g.ToUs)).OrderBy(g => g.FromUs).ToList();
+        var ranges = Coverage
+            .Snapshot()
+            .Where(c => c.Value.Instrument?.Key == instrumentKey)
+            .SelectMany(c => c.Value.VenueGaps)
+            .Select(g => (g.FromUs, g.ToUs))
+            .OrderBy(g => g.FromUs)
+            .ToList();
         var merged = new List<(long FromUs, long ToUs)>();
         foreach (var (f, t) in ranges)
         {
-            if (merged.Count > 0 && f <= merged[^1].ToUs) merged[^1] = (merged[^1].FromUs, Math.Max(merged[^1].ToUs, t));
-            else merged.Add((f, t));
+            if (merged.Count > 0 && f <= merged[^1].ToUs)
+                merged[^1] = (merged[^1].FromUs, Math.Max(merged[^1].ToUs, t));
+            else
+                merged.Add((f, t));
         }
         return merged;
     }
@@ -64,7 +78,8 @@ public sealed class BackfillDirectory : BackgroundService
     public override void Dispose()
     {
         // Registered as a singleton and as the hosted service: the container disposes it twice.
-        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            return;
         if (_producer.IsValueCreated)
         {
             _producer.Value.Flush(TimeSpan.FromSeconds(5));

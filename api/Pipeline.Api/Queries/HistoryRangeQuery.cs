@@ -9,7 +9,9 @@ namespace Pipeline.Api.Queries;
 public abstract class HistoryRangeQuery
 {
     [FromQuery(Name = "start")]
-    [Description("Inclusive start: ISO-8601 UTC (2025-01-31T00:00:00Z) or Unix milliseconds. Without start (and cursor): the `limit` latest rows before end that exist, however old.")]
+    [Description(
+        "Inclusive start: ISO-8601 UTC (2025-01-31T00:00:00Z) or Unix milliseconds. Without start (and cursor): the `limit` latest rows before end that exist, however old."
+    )]
     public string? Start { get; init; }
 
     [FromQuery(Name = "end")]
@@ -17,5 +19,6 @@ public abstract class HistoryRangeQuery
     public string? End { get; init; }
 
     /// <summary>The whole range up to <paramref name="defaultEndUs"/> unless start or end narrow it (no paging).</summary>
-    public HistoryRange Range(long defaultEndUs) => HistoryRange.Parse(Start, End, null, null, defaultEndUs, long.MaxValue / 2, long.MaxValue / 2);
+    public HistoryRange Range(long defaultEndUs) =>
+        HistoryRange.Parse(Start, End, null, null, defaultEndUs, long.MaxValue / 2, long.MaxValue / 2);
 }

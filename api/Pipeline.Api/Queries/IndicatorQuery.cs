@@ -8,7 +8,9 @@ namespace Pipeline.Api.Queries;
 public sealed class IndicatorQuery : PagedHistoryQuery
 {
     [FromQuery(Name = "indicator")]
-    [Description("One indicator as stored, e.g. rsi(14), macd(12,26,9), vwap (daily anchored) or vwap(anchor=none); omit for all. An unknown name is a 400 listing the stored ones.")]
+    [Description(
+        "One indicator as stored, e.g. rsi(14), macd(12,26,9), vwap (daily anchored) or vwap(anchor=none); omit for all. An unknown name is a 400 listing the stored ones."
+    )]
     public string? Indicator { get; init; }
 
     [FromQuery(Name = "version")]

@@ -5,6 +5,4 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Pipeline.Api.Queries;
 
-public sealed class TradeQuery : PagedHistoryQuery
-{
-}
+public sealed class TradeQuery : PagedHistoryQuery { }

@@ -15,17 +15,25 @@ using Pipeline.Schemas.V1;
 
 namespace Pipeline.Api.RecentCandles;
 
-public sealed class RecentCandleFeed(RecentCandleStore store, NpgsqlDataSource db, KafkaClientSettings kafka, string sinkConsumer,
-    ILogger<RecentCandleFeed> log) : BackgroundService
+public sealed class RecentCandleFeed(
+    RecentCandleStore store,
+    NpgsqlDataSource db,
+    KafkaClientSettings kafka,
+    string sinkConsumer,
+    ILogger<RecentCandleFeed> log
+) : BackgroundService
 {
     private static readonly TimeSpan ContactEvery = TimeSpan.FromMilliseconds(500);
 
     private static readonly TimeSpan VersionCheckEvery = TimeSpan.FromMilliseconds(100);
 
-    protected override Task ExecuteAsync(CancellationToken ct) => store.Enabled
-        ? Task.WhenAll(Task.Factory.StartNew(() => Run(ct), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default),
-            WatchCurrentVersionAsync(ct))
-        : Task.CompletedTask;
+    protected override Task ExecuteAsync(CancellationToken ct) =>
+        store.Enabled
+            ? Task.WhenAll(
+                Task.Factory.StartNew(() => Run(ct), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default),
+                WatchCurrentVersionAsync(ct)
+            )
+            : Task.CompletedTask;
 
     /// <summary>Reads current_data_version every 100 ms, so a request without ?version= need not (a promote switches it).</summary>
     private async Task WatchCurrentVersionAsync(CancellationToken ct)
@@ -45,8 +53,14 @@ public sealed class RecentCandleFeed(RecentCandleStore store, NpgsqlDataSource d
             {
                 // Not noted: past FreshFor, requests resolve the version themselves again (and report the database state).
             }
-            try { await Task.Delay(VersionCheckEvery, ct); }
-            catch (OperationCanceledException) { return; }
+            try
+            {
+                await Task.Delay(VersionCheckEvery, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
     }
 
@@ -71,8 +85,11 @@ public sealed class RecentCandleFeed(RecentCandleStore store, NpgsqlDataSource d
                 if (e is not (KafkaException or NpgsqlException or InvalidOperationException or TimeoutException))
                     log.LogError(e, "Recent-candle store failed");
                 var delay = Backoff.Delay(++attempt, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(10));
-                log.LogWarning("Recent-candle store is off ({Message}); /candles reads PostgreSQL; retrying in {Delay} ms", e.Message,
-                    (int)delay.TotalMilliseconds);
+                log.LogWarning(
+                    "Recent-candle store is off ({Message}); /candles reads PostgreSQL; retrying in {Delay} ms",
+                    e.Message,
+                    (int)delay.TotalMilliseconds
+                );
                 ct.WaitHandle.WaitOne(delay);
             }
         }
@@ -83,9 +100,11 @@ public sealed class RecentCandleFeed(RecentCandleStore store, NpgsqlDataSource d
         var config = kafka.Consumer($"pipeline-api-store-{Environment.ProcessId}", $"pipeline-api-store-{Guid.NewGuid():N}");
         config.EnablePartitionEof = true;
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
-            .SetLogHandler((_, m) => log.LogDebug("librdkafka: {Message}", m.Message)).Build();
+            .SetLogHandler((_, m) => log.LogDebug("librdkafka: {Message}", m.Message))
+            .Build();
         using var admin = new AdminClientBuilder(kafka.Admin("pipeline-api-store"))
-            .SetLogHandler((_, m) => log.LogDebug("librdkafka: {Message}", m.Message)).Build();
+            .SetLogHandler((_, m) => log.LogDebug("librdkafka: {Message}", m.Message))
+            .Build();
         var topic = admin.GetMetadata(TopicCatalog.Candles.Name, TimeSpan.FromSeconds(5)).Topics.Single();
         if (topic.Error.IsError || topic.Partitions.Count == 0)
             throw new InvalidOperationException($"topic {TopicCatalog.Candles.Name} is not available: {topic.Error.Reason}");
@@ -95,11 +114,19 @@ public sealed class RecentCandleFeed(RecentCandleStore store, NpgsqlDataSource d
         var loading = System.Diagnostics.Stopwatch.StartNew();
         var positions = LoadSnapshot(ct);
         // Where the sink has stored nothing yet it reads from the beginning; so does the store.
-        var starts = partitions.Select(tp => new TopicPartitionOffset(tp, positions.TryGetValue(tp.Partition.Value, out var next) ? next : Offset.Beginning)).ToList();
+        var starts = partitions
+            .Select(tp => new TopicPartitionOffset(tp, positions.TryGetValue(tp.Partition.Value, out var next) ? next : Offset.Beginning))
+            .ToList();
         consumer.Assign(starts);
         loaded();
-        log.LogInformation("Recent-candle store loaded {Candles} candles (depth {Depth}) in {Ms} ms; following {Topic} from the sink's positions {Positions}",
-            store.Count, store.Depth, loading.ElapsedMilliseconds, TopicCatalog.Candles.Name, string.Join(", ", starts.Select(s => $"[{s.Partition.Value}]@{s.Offset}")));
+        log.LogInformation(
+            "Recent-candle store loaded {Candles} candles (depth {Depth}) in {Ms} ms; following {Topic} from the sink's positions {Positions}",
+            store.Count,
+            store.Depth,
+            loading.ElapsedMilliseconds,
+            TopicCatalog.Candles.Name,
+            string.Join(", ", starts.Select(s => $"[{s.Partition.Value}]@{s.Offset}"))
+        );
 
         var atEnd = new HashSet<int>();
         var lastContact = DateTime.MinValue;
@@ -126,7 +153,8 @@ public sealed class RecentCandleFeed(RecentCandleStore store, NpgsqlDataSource d
                 Apply(r.Message.Value, r.Message.Headers);
                 store.NoteProgress(r.Partition.Value, r.Offset.Value + 1);
             }
-            if (atEnd.Count == partitions.Count) store.MarkCaughtUp();
+            if (atEnd.Count == partitions.Count)
+                store.MarkCaughtUp();
         }
         consumer.Close();
     }
@@ -135,19 +163,41 @@ public sealed class RecentCandleFeed(RecentCandleStore store, NpgsqlDataSource d
     /// dead-letters is skipped.</summary>
     private void Apply(byte[]? bytes, Headers? headers)
     {
-        if (bytes is null) return;
+        if (bytes is null)
+            return;
         var value = RecordValues.Read(bytes, headers);
-        if (value.IsFault) return;
+        if (value.IsFault)
+            return;
         try
         {
             var c = Candle.Parser.ParseFrom(value.PayloadArray());
-            if (StoredRecordChecks.Candle(c) is not null) return;
-            decimal? taker = c.TakerBuyVolume?.ToDecimal(), takerQuote = c.TakerBuyQuoteVolume?.ToDecimal(), vwap = c.Vwap?.ToDecimal();
-            long? firstId = c.FirstTradeId != 0 ? c.FirstTradeId : null, lastId = c.LastTradeId != 0 ? c.LastTradeId : null;
+            if (StoredRecordChecks.Candle(c) is not null)
+                return;
+            decimal? taker = c.TakerBuyVolume?.ToDecimal(),
+                takerQuote = c.TakerBuyQuoteVolume?.ToDecimal(),
+                vwap = c.Vwap?.ToDecimal();
+            long? firstId = c.FirstTradeId != 0 ? c.FirstTradeId : null,
+                lastId = c.LastTradeId != 0 ? c.LastTradeId : null;
             var source = c.Source == CandleSource.Unspecified ? (short)CandleSource.Aggregated : (short)c.Source;
             decimal close = c.Close;
-            var json = CandleJson.Render(c.OpenTimeUs, c.Open, c.High, c.Low, close, c.Volume?.ToDecimal() ?? 0m, c.QuoteVolume?.ToDecimal() ?? 0m,
-                c.TradeCount, taker, takerQuote, vwap, firstId, lastId, c.Closed, c.Revision, filled: false);
+            var json = CandleJson.Render(
+                c.OpenTimeUs,
+                c.Open,
+                c.High,
+                c.Low,
+                close,
+                c.Volume?.ToDecimal() ?? 0m,
+                c.QuoteVolume?.ToDecimal() ?? 0m,
+                c.TradeCount,
+                taker,
+                takerQuote,
+                vwap,
+                firstId,
+                lastId,
+                c.Closed,
+                c.Revision,
+                filled: false
+            );
             store.Apply(c.Instrument.Key, c.Interval, source, new StoredCandle(c.OpenTimeUs, close, c.Closed, c.Revision, json));
         }
         catch (Exception e) when (e is InvalidProtocolBufferException or FormatException)
@@ -165,24 +215,33 @@ public sealed class RecentCandleFeed(RecentCandleStore store, NpgsqlDataSource d
         var positions = new Dictionary<int, long>();
         // The lateral read below touches every day partition once per series: PostgreSQL's JIT compiled thousands of
         // functions for it (37 s with 400 partitions, 1 s without).
-        using (var jit = new NpgsqlCommand("SET LOCAL jit = off", conn, tx)) jit.ExecuteNonQuery();
-        using (var cmd = new NpgsqlCommand("SELECT partition, next_offset FROM sink_positions WHERE consumer = $1 AND topic = $2", conn, tx))
+        using (var jit = new NpgsqlCommand("SET LOCAL jit = off", conn, tx))
+            jit.ExecuteNonQuery();
+        using (
+            var cmd = new NpgsqlCommand("SELECT partition, next_offset FROM sink_positions WHERE consumer = $1 AND topic = $2", conn, tx)
+        )
         {
             cmd.Parameters.Add(new() { Value = sinkConsumer, NpgsqlDbType = NpgsqlDbType.Text });
             cmd.Parameters.Add(new() { Value = TopicCatalog.Candles.Name, NpgsqlDbType = NpgsqlDbType.Text });
             using var r = cmd.ExecuteReader();
-            while (r.Read()) positions[r.GetInt32(0)] = r.GetInt64(1);
+            while (r.Read())
+                positions[r.GetInt32(0)] = r.GetInt64(1);
         }
         var series = new Dictionary<(string, string, short), List<StoredCandle>>();
-        using (var cmd = new NpgsqlCommand(
-            """
-            SELECT i.exchange, i.base, i.quote, i.market, iv.name, src.source, c.time, c.open, c.high, c.low, c.close, c.volume,
-                   c.quote_volume, c.trade_count, c.taker_buy_volume, c.taker_buy_quote_volume, c.vwap, c.first_trade_id,
-                   c.last_trade_id, c.closed, c.revision
-            FROM instruments i CROSS JOIN unnest($1::text[]) AS iv(name) CROSS JOIN (VALUES (1::smallint), (2::smallint)) AS src(source)
-            CROSS JOIN LATERAL (SELECT * FROM candles WHERE version = $2 AND instrument_id = i.id AND interval = iv.name
-                                AND source = src.source ORDER BY time DESC LIMIT $3) c
-            """, conn, tx))
+        using (
+            var cmd = new NpgsqlCommand(
+                """
+                SELECT i.exchange, i.base, i.quote, i.market, iv.name, src.source, c.time, c.open, c.high, c.low, c.close, c.volume,
+                       c.quote_volume, c.trade_count, c.taker_buy_volume, c.taker_buy_quote_volume, c.vwap, c.first_trade_id,
+                       c.last_trade_id, c.closed, c.revision
+                FROM instruments i CROSS JOIN unnest($1::text[]) AS iv(name) CROSS JOIN (VALUES (1::smallint), (2::smallint)) AS src(source)
+                CROSS JOIN LATERAL (SELECT * FROM candles WHERE version = $2 AND instrument_id = i.id AND interval = iv.name
+                                    AND source = src.source ORDER BY time DESC LIMIT $3) c
+                """,
+                conn,
+                tx
+            )
+        )
         {
             cmd.Parameters.Add(new() { Value = CandleInterval.Names.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
             cmd.Parameters.Add(new() { Value = DataVersion.Live.Name, NpgsqlDbType = NpgsqlDbType.Text });
@@ -193,21 +252,41 @@ public sealed class RecentCandleFeed(RecentCandleStore store, NpgsqlDataSource d
             {
                 ct.ThrowIfCancellationRequested();
                 // The stored spelling, as the sink keys instruments (InstrumentRef.Key of the record).
-                var key = (InstrumentKey.Format(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3)), r.GetString(4), r.GetInt16(5));
-                if (!series.TryGetValue(key, out var list)) series[key] = list = [];
+                var key = (
+                    InstrumentKey.Format(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3)),
+                    r.GetString(4),
+                    r.GetInt16(5)
+                );
+                if (!series.TryGetValue(key, out var list))
+                    series[key] = list = [];
                 var time = ApiTime.ToMicroseconds(r.GetDateTime(6));
                 var close = r.GetDecimal(10);
                 var closed = r.GetBoolean(19);
                 var revision = r.GetInt32(20);
-                var json = CandleJson.Render(time, r.GetDecimal(7), r.GetDecimal(8), r.GetDecimal(9), close, r.GetDecimal(11), r.GetDecimal(12),
-                    r.GetInt64(13), r.IsDBNull(14) ? null : r.GetDecimal(14), r.IsDBNull(15) ? null : r.GetDecimal(15),
-                    r.IsDBNull(16) ? null : r.GetDecimal(16), r.IsDBNull(17) ? null : r.GetInt64(17), r.IsDBNull(18) ? null : r.GetInt64(18),
-                    closed, revision, filled: false);
+                var json = CandleJson.Render(
+                    time,
+                    r.GetDecimal(7),
+                    r.GetDecimal(8),
+                    r.GetDecimal(9),
+                    close,
+                    r.GetDecimal(11),
+                    r.GetDecimal(12),
+                    r.GetInt64(13),
+                    r.IsDBNull(14) ? null : r.GetDecimal(14),
+                    r.IsDBNull(15) ? null : r.GetDecimal(15),
+                    r.IsDBNull(16) ? null : r.GetDecimal(16),
+                    r.IsDBNull(17) ? null : r.GetInt64(17),
+                    r.IsDBNull(18) ? null : r.GetInt64(18),
+                    closed,
+                    revision,
+                    filled: false
+                );
                 list.Add(new StoredCandle(time, close, closed, revision, json));
             }
         }
         tx.Commit();
-        foreach (var list in series.Values) list.Reverse(); // read newest first
+        foreach (var list in series.Values)
+            list.Reverse(); // read newest first
         store.Load(series.Select(kv => (kv.Key, kv.Value)));
         return positions;
     }

@@ -24,7 +24,11 @@ public sealed class RecentCandleSeries
 
     public int Count
     {
-        get { lock (_candles) return _candles.Count; }
+        get
+        {
+            lock (_candles)
+                return _candles.Count;
+        }
     }
 
     /// <summary>Applies a record the way the sink's upsert does: a new time is inserted, an existing one is replaced
@@ -34,16 +38,19 @@ public sealed class RecentCandleSeries
     {
         lock (_candles)
         {
-            if (candle.TimeUs < CoveredFromUs) return;
+            if (candle.TimeUs < CoveredFromUs)
+                return;
             var i = LowerBound(candle.TimeUs);
             if (i < _candles.Count && _candles[i].TimeUs == candle.TimeUs)
             {
                 var old = _candles[i];
-                if ((old.Closed, old.Revision).CompareTo((candle.Closed, candle.Revision)) <= 0) _candles[i] = candle;
+                if ((old.Closed, old.Revision).CompareTo((candle.Closed, candle.Revision)) <= 0)
+                    _candles[i] = candle;
                 return;
             }
             _candles.Insert(i, candle);
-            if (_candles.Count <= _depth) return;
+            if (_candles.Count <= _depth)
+                return;
             CoveredFromUs = _candles[0].TimeUs + 1;
             _candles.RemoveAt(0);
         }
@@ -60,34 +67,44 @@ public sealed class RecentCandleSeries
             {
                 var before = LowerBound(range.EndUs);
                 long? start;
-                if (before >= range.Limit) start = _candles[before - range.Limit].TimeUs;
-                else if (CoveredFromUs == long.MinValue) start = before > 0 ? _candles[0].TimeUs : null;
-                else return null;
+                if (before >= range.Limit)
+                    start = _candles[before - range.Limit].TimeUs;
+                else if (CoveredFromUs == long.MinValue)
+                    start = before > 0 ? _candles[0].TimeUs : null;
+                else
+                    return null;
                 range = range with { StartUs = start ?? range.EndUs - interval.DurationUs };
             }
             var first = from ?? interval.FirstOpenAtOrAfter(range.StartUs);
-            if (first < CoveredFromUs) return null;
+            if (first < CoveredFromUs)
+                return null;
             var i = LowerBound(first);
             decimal? previousClose = null;
             if (fill)
             {
-                if (i > 0) previousClose = _candles[i - 1].Close;
-                else if (CoveredFromUs != long.MinValue) return null;
+                if (i > 0)
+                    previousClose = _candles[i - 1].Close;
+                else if (CoveredFromUs != long.MinValue)
+                    return null;
             }
             var rows = new List<StoredCandle>(Math.Min(range.Limit + 1, 4096));
-            for (; i < _candles.Count && _candles[i].TimeUs < range.EndUs && rows.Count <= range.Limit; i++) rows.Add(_candles[i]);
+            for (; i < _candles.Count && _candles[i].TimeUs < range.EndUs && rows.Count <= range.Limit; i++)
+                rows.Add(_candles[i]);
             return new CandleWindow(range, first, rows, previousClose);
         }
     }
 
     private int LowerBound(long timeUs)
     {
-        int lo = 0, hi = _candles.Count;
+        int lo = 0,
+            hi = _candles.Count;
         while (lo < hi)
         {
             var mid = (lo + hi) >>> 1;
-            if (_candles[mid].TimeUs < timeUs) lo = mid + 1;
-            else hi = mid;
+            if (_candles[mid].TimeUs < timeUs)
+                lo = mid + 1;
+            else
+                hi = mid;
         }
         return lo;
     }

@@ -15,6 +15,7 @@ public sealed class RecentCandleStore(int depth)
     public static readonly TimeSpan FreshFor = TimeSpan.FromSeconds(2);
 
     private volatile ConcurrentDictionary<(string Instrument, string Interval, short Source), RecentCandleSeries>? _series;
+
     // Environment.TickCount64 (ms) of the last time the feed stood at the end of the topic / reached the broker: real
     // elapsed time, whatever clock the API uses for "now" in answers.
     private long _caughtUpMs = long.MinValue / 2;
@@ -34,9 +35,11 @@ public sealed class RecentCandleStore(int depth)
     {
         get
         {
-            if (_series is null) return false;
+            if (_series is null)
+                return false;
             var now = Environment.TickCount64;
-            return now - Interlocked.Read(ref _caughtUpMs) < FreshFor.TotalMilliseconds && now - Interlocked.Read(ref _contactMs) < FreshFor.TotalMilliseconds;
+            return now - Interlocked.Read(ref _caughtUpMs) < FreshFor.TotalMilliseconds
+                && now - Interlocked.Read(ref _contactMs) < FreshFor.TotalMilliseconds;
         }
     }
 
@@ -54,7 +57,8 @@ public sealed class RecentCandleStore(int depth)
         _positions.Clear();
         Interlocked.Exchange(ref _caughtUpMs, long.MinValue / 2);
         var series = new ConcurrentDictionary<(string, string, short), RecentCandleSeries>();
-        foreach (var (key, candles) in snapshot) series[key] = new RecentCandleSeries(candles, depth, complete: candles.Count < depth);
+        foreach (var (key, candles) in snapshot)
+            series[key] = new RecentCandleSeries(candles, depth, complete: candles.Count < depth);
         _series = series;
     }
 
@@ -71,7 +75,8 @@ public sealed class RecentCandleStore(int depth)
     /// <summary>True when the current version (current_data_version) was live at a check less than
     /// <see cref="FreshFor"/> ago: a request without ?version= then reads live without asking PostgreSQL. The feed checks
     /// every 100 ms, so for up to that long after a promote such requests still read live (as they would have just before).</summary>
-    public bool LiveIsCurrent => _liveIsCurrent && Environment.TickCount64 - Interlocked.Read(ref _versionCheckedMs) < FreshFor.TotalMilliseconds;
+    public bool LiveIsCurrent =>
+        _liveIsCurrent && Environment.TickCount64 - Interlocked.Read(ref _versionCheckedMs) < FreshFor.TotalMilliseconds;
 
     public void NoteCurrentVersion(string version)
     {
@@ -87,15 +92,25 @@ public sealed class RecentCandleStore(int depth)
     public void Apply(string instrument, string interval, short source, StoredCandle candle)
     {
         var all = _series;
-        if (all is null) return;
+        if (all is null)
+            return;
         // A series absent from the snapshot had no rows then: everything it has since came through the topic.
         all.GetOrAdd((instrument, interval, source), _ => new RecentCandleSeries([], depth, complete: true)).Apply(candle);
     }
 
     /// <summary>The answer of a /candles request from memory, or null when PostgreSQL must answer it.</summary>
-    public CandleWindow? TryRead(string instrument, CandleInterval interval, short source, string version, HistoryRange range, long? from, bool fill)
+    public CandleWindow? TryRead(
+        string instrument,
+        CandleInterval interval,
+        short source,
+        string version,
+        HistoryRange range,
+        long? from,
+        bool fill
+    )
     {
-        if (depth == 0) return null;
+        if (depth == 0)
+            return null;
         var all = _series;
         if (version != DataVersion.Live.Name || all is null || !Serving)
         {
@@ -104,7 +119,9 @@ public sealed class RecentCandleStore(int depth)
         }
         // No series: the instrument has no candles of this interval and source at all (the snapshot and the topic
         // since hold every row); answer from an empty, complete series.
-        var series = all.TryGetValue((instrument, interval.Name, source), out var s) ? s : new RecentCandleSeries([], depth, complete: true);
+        var series = all.TryGetValue((instrument, interval.Name, source), out var s)
+            ? s
+            : new RecentCandleSeries([], depth, complete: true);
         var window = series.TryRead(interval, range, from, fill);
         Interlocked.Increment(ref window is null ? ref _misses : ref _hits);
         return window;

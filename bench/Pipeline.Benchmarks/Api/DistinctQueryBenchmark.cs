@@ -24,8 +24,10 @@ public sealed class DistinctQueryBenchmark : IBenchmark
     private static readonly TimeSpan Duration = TimeSpan.FromSeconds(10);
     private static readonly DateTime DataEnd = new(2025, 1, 15, 0, 0, 0, DateTimeKind.Utc);
     private static readonly (string Base, string Quote)[] Instruments = [("BTC", "USDT"), ("ETH", "USDT")];
+
     /// <summary>Each series runs up to DataEnd: 3,000 candles, or fewer where 3,000 would reach back more than 120 days.</summary>
     private const int PerSeries = 3_000;
+
     // 21 days: 22 daily partitions. PostgreSQL plans every query over the partitions its range may touch, so the
     // baseline slows down as the history grows (a year of daily partitions made it time out).
     private const int SpanDays = 21;
@@ -49,12 +51,19 @@ public sealed class DistinctQueryBenchmark : IBenchmark
                        12.345678 + n % 13, 1185432.10 + n, 100 + n % 50, 6.1 + n % 13, 592716.05 + n, 96020.5 + n % 997,
                        1000000 + n * 100, 1000099 + n * 100, true, 0
                 FROM instruments i
-                CROSS JOIN (VALUES {string.Join(", ", CandleInterval.All.Select(iv => $"('{iv.Name}', {SeriesStartUs(iv)}, {iv.DurationUs})"))}) iv(name, first_us, step_us)
+                CROSS JOIN (VALUES {string.Join(
+                    ", ",
+                    CandleInterval.All.Select(iv => $"('{iv.Name}', {SeriesStartUs(iv)}, {iv.DurationUs})")
+                )}) iv(name, first_us, step_us)
                 CROSS JOIN LATERAL generate_series(0, ({DataEndUs} - iv.first_us) / iv.step_us - 1) n
                 CROSS JOIN LATERAL (SELECT to_timestamp((iv.first_us + n * iv.step_us) / 1e6) AS t) tt
-                WHERE i.exchange = 'binance' AND (i.base, i.quote) IN ({string.Join(", ", Instruments.Select(p => $"('{p.Base}', '{p.Quote}')"))});
+                WHERE i.exchange = 'binance' AND (i.base, i.quote) IN ({string.Join(
+                    ", ",
+                    Instruments.Select(p => $"('{p.Base}', '{p.Quote}')")
+                )});
                 ANALYZE candles;
-                """);
+                """
+            );
             cmd.CommandTimeout = 600;
             await cmd.ExecuteNonQueryAsync(ct);
         }
@@ -78,8 +87,17 @@ public sealed class DistinctQueryBenchmark : IBenchmark
 
     private static long SeriesStartUs(CandleInterval iv) => DataEndUs - SeriesLength(iv) * iv.DurationUs;
 
-    private static async Task MeasureAsync(string label, string? baseline, PipelineOptions options, TestKafka kafka, string db,
-        HashSet<string> sent, int seed, BenchmarkReport report, CancellationToken ct)
+    private static async Task MeasureAsync(
+        string label,
+        string? baseline,
+        PipelineOptions options,
+        TestKafka kafka,
+        string db,
+        HashSet<string> sent,
+        int seed,
+        BenchmarkReport report,
+        CancellationToken ct
+    )
     {
         var context = new PipelineContext(options, kafka.Settings, db, NullLoggerFactory.Instance);
         await using var app = ApiApp.Build(context, "http://127.0.0.1:0");
@@ -90,7 +108,8 @@ public sealed class DistinctQueryBenchmark : IBenchmark
             var wait = Stopwatch.StartNew();
             while (!store.Serving)
             {
-                if (wait.Elapsed > TimeSpan.FromSeconds(120)) throw new InvalidOperationException("the recent-candle store did not load within 120 s");
+                if (wait.Elapsed > TimeSpan.FromSeconds(120))
+                    throw new InvalidOperationException("the recent-candle store did not load within 120 s");
                 await Task.Delay(50, ct);
             }
             Console.WriteLine($"  store loaded {store.Count:N0} candles in {wait.ElapsedMilliseconds} ms");
@@ -104,11 +123,14 @@ public sealed class DistinctQueryBenchmark : IBenchmark
                 while (true)
                 {
                     var url = root + RandomQuery(rng);
-                    if (sent.Add(url)) return url;
+                    if (sent.Add(url))
+                        return url;
                 }
             }
         }
-        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+        using var http = new HttpClient(
+            new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(5) }
+        )
         {
             Timeout = TimeSpan.FromSeconds(30),
         };
@@ -117,12 +139,19 @@ public sealed class DistinctQueryBenchmark : IBenchmark
             // Warm-up (JIT, pools, plans), distinct URLs too; and a check that the queries return full pages.
             var body = await http.GetStringAsync(NextUrl(), ct);
             if (!body.Contains("\"count\":1000", StringComparison.Ordinal) && !body.Contains("\"count\":999", StringComparison.Ordinal))
-                throw new InvalidOperationException("a benchmark query did not return 1,000 candles: " + body[^Math.Min(300, body.Length)..]);
+                throw new InvalidOperationException(
+                    "a benchmark query did not return 1,000 candles: " + body[^Math.Min(300, body.Length)..]
+                );
         }
         var (hits, misses) = (store.Hits, store.Misses);
 
         var closed = await ClosedLoopAsync(http, NextUrl, 16, TimeSpan.FromSeconds(8), ct);
-        report.Add($"{label}: capacity, 16 concurrent clients", closed.Rate, "req/s", baseline is null ? null : $"{baseline}: capacity, 16 concurrent clients");
+        report.Add(
+            $"{label}: capacity, 16 concurrent clients",
+            closed.Rate,
+            "req/s",
+            baseline is null ? null : $"{baseline}: capacity, 16 concurrent clients"
+        );
         report.Add($"{label}: same, latency p50", closed.P50, "ms");
         report.Add($"{label}: same, latency p99", closed.P99, "ms");
         if (closed.Rate >= Rate * 0.9)
@@ -131,9 +160,13 @@ public sealed class DistinctQueryBenchmark : IBenchmark
             report.Add($"{label}: fixed {Rate:N0} req/s, achieved", open.Rate, "req/s");
             report.Add($"{label}: fixed {Rate:N0} req/s, latency p50", open.P50, "ms");
             report.Add($"{label}: fixed {Rate:N0} req/s, latency p99", open.P99, "ms");
-            if (open.Failed > 0) report.Add($"{label}: fixed {Rate:N0} req/s, failed or timed out (30 s)", open.Failed, "requests");
+            if (open.Failed > 0)
+                report.Add($"{label}: fixed {Rate:N0} req/s, failed or timed out (30 s)", open.Failed, "requests");
         }
-        else Console.WriteLine($"  {label}: capacity {closed.Rate:N0} req/s is below {Rate:N0}: the fixed-rate run would only queue up; not run");
+        else
+            Console.WriteLine(
+                $"  {label}: capacity {closed.Rate:N0} req/s is below {Rate:N0}: the fixed-rate run would only queue up; not run"
+            );
         if (store.Enabled)
         {
             var answered = store.Hits - hits + store.Misses - misses;
@@ -144,26 +177,45 @@ public sealed class DistinctQueryBenchmark : IBenchmark
 
     private sealed record Load(double Rate, double P50, double P99, int Failed);
 
-    private static async Task<Load> ClosedLoopAsync(HttpClient http, Func<string> nextUrl, int clients, TimeSpan duration, CancellationToken ct)
+    private static async Task<Load> ClosedLoopAsync(
+        HttpClient http,
+        Func<string> nextUrl,
+        int clients,
+        TimeSpan duration,
+        CancellationToken ct
+    )
     {
         var latencies = new List<double>[clients];
         var failed = 0;
         var clock = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
-        {
-            var mine = latencies[c] = [];
-            while (clock.Elapsed < duration)
-            {
-                var started = clock.Elapsed.TotalMilliseconds;
-                try
-                {
-                    using var r = await http.GetAsync(nextUrl(), HttpCompletionOption.ResponseContentRead, ct);
-                    if (!r.IsSuccessStatusCode) Interlocked.Increment(ref failed);
-                }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { Interlocked.Increment(ref failed); }
-                mine.Add(clock.Elapsed.TotalMilliseconds - started);
-            }
-        }, ct)));
+        await Task.WhenAll(
+            Enumerable
+                .Range(0, clients)
+                .Select(c =>
+                    Task.Run(
+                        async () =>
+                        {
+                            var mine = latencies[c] = [];
+                            while (clock.Elapsed < duration)
+                            {
+                                var started = clock.Elapsed.TotalMilliseconds;
+                                try
+                                {
+                                    using var r = await http.GetAsync(nextUrl(), HttpCompletionOption.ResponseContentRead, ct);
+                                    if (!r.IsSuccessStatusCode)
+                                        Interlocked.Increment(ref failed);
+                                }
+                                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                                {
+                                    Interlocked.Increment(ref failed);
+                                }
+                                mine.Add(clock.Elapsed.TotalMilliseconds - started);
+                            }
+                        },
+                        ct
+                    )
+                )
+        );
         var all = latencies.SelectMany(l => l).Order().ToArray();
         return new Load(all.Length / clock.Elapsed.TotalSeconds, all[all.Length / 2], all[(int)(all.Length * 0.99)], failed);
     }
@@ -181,20 +233,31 @@ public sealed class DistinctQueryBenchmark : IBenchmark
         {
             var due = i * 1000.0 / Rate;
             var wait = due - clock.Elapsed.TotalMilliseconds;
-            if (wait > 1) await Task.Delay(TimeSpan.FromMilliseconds(wait), ct);
+            if (wait > 1)
+                await Task.Delay(TimeSpan.FromMilliseconds(wait), ct);
             var n = i;
-            tasks.Add(Task.Run(async () =>
-            {
-                try
-                {
-                    using var r = await http.GetAsync(urls[n], HttpCompletionOption.ResponseContentRead, ct);
-                    if (!r.IsSuccessStatusCode) Interlocked.Increment(ref failed);
-                }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { Interlocked.Increment(ref failed); }
-                var done = clock.Elapsed.TotalMilliseconds;
-                latencies[n] = done - due;
-                lock (latencies) lastDone = Math.Max(lastDone, done);
-            }, ct));
+            tasks.Add(
+                Task.Run(
+                    async () =>
+                    {
+                        try
+                        {
+                            using var r = await http.GetAsync(urls[n], HttpCompletionOption.ResponseContentRead, ct);
+                            if (!r.IsSuccessStatusCode)
+                                Interlocked.Increment(ref failed);
+                        }
+                        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                        {
+                            Interlocked.Increment(ref failed);
+                        }
+                        var done = clock.Elapsed.TotalMilliseconds;
+                        latencies[n] = done - due;
+                        lock (latencies)
+                            lastDone = Math.Max(lastDone, done);
+                    },
+                    ct
+                )
+            );
         }
         await Task.WhenAll(tasks);
         Array.Sort(latencies);
@@ -213,9 +276,10 @@ public sealed class DistinctQueryBenchmark : IBenchmark
         while (SeriesLength(iv) < 1_000);
         var end = DataEndUs - rng.NextInt64(0, Math.Min(1_000, SeriesLength(iv) - 1_000 + 1) * iv.DurationUs);
         var endMs = end / 1000;
-        var query = rng.Next(2) == 0
-            ? $"end={endMs}&limit=1000"
-            : $"start={(iv.OpenTimeOf(end) - 999 * iv.DurationUs) / 1000}&end={endMs}&limit=1000";
+        var query =
+            rng.Next(2) == 0
+                ? $"end={endMs}&limit=1000"
+                : $"start={(iv.OpenTimeOf(end) - 999 * iv.DurationUs) / 1000}&end={endMs}&limit=1000";
         return $"/candles/binance/{b}/{q}/spot/{iv.Name}?{query}";
     }
 }

@@ -32,12 +32,20 @@ public sealed class ArchiveThroughputBenchmark : IBenchmark
         using (var producer = new ProducerBuilder<string, byte[]>(kafka.Settings.Producer("bench-archive")).Build())
         {
             foreach (var t in trades)
-                producer.Produce(TopicCatalog.ValidTrades.Name, new Message<string, byte[]>
-                {
-                    Key = t.Instrument.Key,
-                    Value = t.ToByteArray(),
-                    Headers = MessageHeaders.For<Trade>(),
-                }, r => { lock (ends) ends[r.Partition.Value] = Math.Max(ends[r.Partition.Value], r.Offset.Value + 1); });
+                producer.Produce(
+                    TopicCatalog.ValidTrades.Name,
+                    new Message<string, byte[]>
+                    {
+                        Key = t.Instrument.Key,
+                        Value = t.ToByteArray(),
+                        Headers = MessageHeaders.For<Trade>(),
+                    },
+                    r =>
+                    {
+                        lock (ends)
+                            ends[r.Partition.Value] = Math.Max(ends[r.Partition.Value], r.Offset.Value + 1);
+                    }
+                );
             producer.Flush(TimeSpan.FromSeconds(120));
         }
 
@@ -47,8 +55,11 @@ public sealed class ArchiveThroughputBenchmark : IBenchmark
         var sw = Stopwatch.StartNew();
         var records = trades.Select((t, i) => dataset.Decode(0, i, t.ToByteArray())).ToList();
         foreach (var folder in records.GroupBy(r => r.Folder))
-            await File.WriteAllBytesAsync(Path.Combine(local, $"{folder.Key.Exchange}-{folder.Key.Symbol}-{folder.Key.Date:yyyyMMdd}.parquet"),
-                await dataset.WriteFileAsync(folder.ToList(), ct), ct);
+            await File.WriteAllBytesAsync(
+                Path.Combine(local, $"{folder.Key.Exchange}-{folder.Key.Symbol}-{folder.Key.Date:yyyyMMdd}.parquet"),
+                await dataset.WriteFileAsync(folder.ToList(), ct),
+                ct
+            );
         var baseline = Trades / sw.Elapsed.TotalSeconds;
         report.Add("parquet.net to a local file", baseline, "rows/s");
 
@@ -56,7 +67,11 @@ public sealed class ArchiveThroughputBenchmark : IBenchmark
         using var client = S3ClientFactory.Create(s3);
         var store = new ArchiveStore(client, s3.Bucket!, long.MaxValue);
         var layout = new ArchiveLayout(s3.Prefix);
-        var options = new PipelineOptions { S3 = s3, Archive = new ArchiveOptions { RollBytes = 16L * 1024 * 1024, RollSeconds = 2 } };
+        var options = new PipelineOptions
+        {
+            S3 = s3,
+            Archive = new ArchiveOptions { RollBytes = 16L * 1024 * 1024, RollSeconds = 2 },
+        };
         using var loggers = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole());
         using var stop = new CancellationTokenSource();
         sw.Restart();
@@ -65,7 +80,10 @@ public sealed class ArchiveThroughputBenchmark : IBenchmark
             await Task.Delay(20, ct);
         var archived = Trades / sw.Elapsed.TotalSeconds;
         await stop.CancelAsync();
-        try { await role; }
+        try
+        {
+            await role;
+        }
         catch (OperationCanceledException) { }
         report.Add("archive to S3 (radosgw)", archived, "rows/s", "parquet.net to a local file", 0.7);
 
@@ -78,13 +96,17 @@ public sealed class ArchiveThroughputBenchmark : IBenchmark
     {
         for (var p = 0; p < ends.Length; p++)
         {
-            if (ends[p] == 0) continue;
+            if (ends[p] == 0)
+                continue;
             var manifests = await store.ListAsync(layout.ManifestPrefix("trades", p), null, ct);
-            if (manifests.Count == 0) return false;
+            if (manifests.Count == 0)
+                return false;
             var manifest = ArchiveManifest.FromJson(await store.GetAsync(manifests[^1].Key, ct));
-            if (manifest.LastOffset < ends[p] - 1) return false;
+            if (manifest.LastOffset < ends[p] - 1)
+                return false;
             foreach (var f in manifest.Files)
-                if (await store.SizeAsync(f.Key, ct) != f.Bytes) return false;
+                if (await store.SizeAsync(f.Key, ct) != f.Bytes)
+                    return false;
         }
         return true;
     }
@@ -94,22 +116,29 @@ public sealed class ArchiveThroughputBenchmark : IBenchmark
     {
         var instruments = new[]
         {
-            InstrumentRef.Create("binance", "BTC", "USDT", MarketType.Spot), InstrumentRef.Create("binance", "ETH", "USDT", MarketType.Spot),
-            InstrumentRef.Create("coinbase", "BTC", "USD", MarketType.Spot), InstrumentRef.Create("okx", "SOL", "USDT", MarketType.Perp),
+            InstrumentRef.Create("binance", "BTC", "USDT", MarketType.Spot),
+            InstrumentRef.Create("binance", "ETH", "USDT", MarketType.Spot),
+            InstrumentRef.Create("coinbase", "BTC", "USD", MarketType.Spot),
+            InstrumentRef.Create("okx", "SOL", "USDT", MarketType.Perp),
         };
         const long day = 1_736_899_200_000_000;
         var random = new Random(7);
-        return Enumerable.Range(0, count).Select(n => new Trade
-        {
-            Instrument = instruments[n % instruments.Length],
-            TradeId = 1_000_000 + n,
-            Price = Schemas.V1.Decimal.From(decimal.Parse($"{60_000 + random.Next(0, 2000)}.{random.Next(0, 100):D2}", CultureInfo.InvariantCulture)),
-            Size = Schemas.V1.Decimal.From(decimal.Parse($"0.{random.Next(1, 100_000):D5}", CultureInfo.InvariantCulture)),
-            Aggressor = n % 2 == 0 ? AggressorSide.Buy : AggressorSide.Sell,
-            EventTimeUs = day + n * (86_400_000_000L / count),
-            ReceiveTimeUs = day + n * (86_400_000_000L / count) + random.Next(500, 5000),
-            Origin = Origin.Live,
-            VenueSymbol = "BTCUSDT",
-        }).ToList();
+        return Enumerable
+            .Range(0, count)
+            .Select(n => new Trade
+            {
+                Instrument = instruments[n % instruments.Length],
+                TradeId = 1_000_000 + n,
+                Price = Schemas.V1.Decimal.From(
+                    decimal.Parse($"{60_000 + random.Next(0, 2000)}.{random.Next(0, 100):D2}", CultureInfo.InvariantCulture)
+                ),
+                Size = Schemas.V1.Decimal.From(decimal.Parse($"0.{random.Next(1, 100_000):D5}", CultureInfo.InvariantCulture)),
+                Aggressor = n % 2 == 0 ? AggressorSide.Buy : AggressorSide.Sell,
+                EventTimeUs = day + n * (86_400_000_000L / count),
+                ReceiveTimeUs = day + n * (86_400_000_000L / count) + random.Next(500, 5000),
+                Origin = Origin.Live,
+                VenueSymbol = "BTCUSDT",
+            })
+            .ToList();
     }
 }

@@ -13,7 +13,8 @@ public sealed class BrokerThroughputBenchmark : IBenchmark
 {
     public string Name => "broker-throughput";
 
-    private static TopicSpec Spec(string name) => new(name, "none", typeof(byte[]), "benchmark data", Partitions: BrokerWorkloads.Partitions);
+    private static TopicSpec Spec(string name) =>
+        new(name, "none", typeof(byte[]), "benchmark data", Partitions: BrokerWorkloads.Partitions);
 
     public async Task RunAsync(BenchmarkReport report, CancellationToken ct)
     {
@@ -35,5 +36,4 @@ public sealed class BrokerThroughputBenchmark : IBenchmark
             report.Add("embedded broker transactional copy", t, "records/s", "mock cluster transactional copy");
         }
     }
-
 }

@@ -33,8 +33,10 @@ public sealed class LiveLatencyBenchmark : IBenchmark
 {
     private static readonly TimeSpan Duration = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan ProbeEvery = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Background trades per second (the issue asks 20,000; PIPELINE_BENCH_LIVE_RATE overrides).</summary>
-    private static int BackgroundRate => int.TryParse(Environment.GetEnvironmentVariable("PIPELINE_BENCH_LIVE_RATE"), out var r) ? r : 20_000;
+    private static int BackgroundRate =>
+        int.TryParse(Environment.GetEnvironmentVariable("PIPELINE_BENCH_LIVE_RATE"), out var r) ? r : 20_000;
 
     public string Name => "live-latency";
 
@@ -46,10 +48,14 @@ public sealed class LiveLatencyBenchmark : IBenchmark
         await TopicProvisioner.EnsureTopicsAsync(kafka, 3, 1, NullLogger.Instance, ct: ct);
         // The processor's own open-update throttle (Processing:OpenUpdateThrottleMs, 1 s by default) would dominate: off here,
         // so the figures are the pipeline's transport (processor commit interval, topics, feed, stream) plus the API throttle.
-        var options = PipelineConfiguration.Load(file: null, environment: new Dictionary<string, string?>
-        {
-            ["PIPELINE__PROCESSING__OPENUPDATETHROTTLEMS"] = Environment.GetEnvironmentVariable("PIPELINE_BENCH_LIVE_PROCESSOR_THROTTLE_MS") ?? "0",
-        });
+        var options = PipelineConfiguration.Load(
+            file: null,
+            environment: new Dictionary<string, string?>
+            {
+                ["PIPELINE__PROCESSING__OPENUPDATETHROTTLEMS"] =
+                    Environment.GetEnvironmentVariable("PIPELINE_BENCH_LIVE_PROCESSOR_THROTTLE_MS") ?? "0",
+            }
+        );
         var probe = options.Instruments.Select(i => i.ToInstrumentRef()).First(i => i.Key == "binance:BTC/USDT:spot");
         var others = options.Instruments.Select(i => i.ToInstrumentRef()).Where(i => i.Key != probe.Key && i.Exchange != "sim").ToArray();
 
@@ -59,7 +65,8 @@ public sealed class LiveLatencyBenchmark : IBenchmark
         using var logs = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
         var processor = ProcessorRole.RunAsync(new PipelineContext(options, kafka, null, logs), stop.Token);
         var db = await TestPostgres.CreateDatabaseAsync();
-        await using (var source = NpgsqlDataSource.Create(db)) await InstrumentRegistry.SyncAsync(source, options.Instruments, ct);
+        await using (var source = NpgsqlDataSource.Create(db))
+            await InstrumentRegistry.SyncAsync(source, options.Instruments, ct);
         await using var unthrottled = await StartApiAsync(options, kafka, db, 0, ct);
         await using var throttled = await StartApiAsync(options, kafka, db, new ApiOptions().StreamEventsPerSecond, ct);
 
@@ -76,16 +83,30 @@ public sealed class LiveLatencyBenchmark : IBenchmark
         var resolved = new int[clients.Length]; // probes 1..resolved[i] are delivered to client i
         var sentAt = new long[100_000];
         using var run = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var readers = clients.Select((c, i) => Task.Run(() => c.Run(close =>
-        {
-            var now = Stopwatch.GetTimestamp();
-            if (!sent.TryGetValue(close, out _)) return;
-            var j = (int)((decimal.Parse(close, CultureInfo.InvariantCulture) - 90_000m) * 100);
-            lock (latencies[i])
-                for (; resolved[i] < j; resolved[i]++)
-                    latencies[i].Add(Stopwatch.GetElapsedTime(sentAt[resolved[i] + 1], now).TotalMilliseconds);
-        }, run.Token))).ToArray();
-        await Task.WhenAll(unthrottled.Services.GetRequiredService<CandleFeed>().Positioned, throttled.Services.GetRequiredService<CandleFeed>().Positioned);
+        var readers = clients
+            .Select(
+                (c, i) =>
+                    Task.Run(() =>
+                        c.Run(
+                            close =>
+                            {
+                                var now = Stopwatch.GetTimestamp();
+                                if (!sent.TryGetValue(close, out _))
+                                    return;
+                                var j = (int)((decimal.Parse(close, CultureInfo.InvariantCulture) - 90_000m) * 100);
+                                lock (latencies[i])
+                                    for (; resolved[i] < j; resolved[i]++)
+                                        latencies[i].Add(Stopwatch.GetElapsedTime(sentAt[resolved[i] + 1], now).TotalMilliseconds);
+                            },
+                            run.Token
+                        )
+                    )
+            )
+            .ToArray();
+        await Task.WhenAll(
+            unthrottled.Services.GetRequiredService<CandleFeed>().Positioned,
+            throttled.Services.GetRequiredService<CandleFeed>().Positioned
+        );
 
         var background = Task.Factory.StartNew(() => Background(kafka, others, run.Token), TaskCreationOptions.LongRunning);
         using (var producer = new ProducerBuilder<byte[], byte[]>(kafka.Producer("bench-probe")).Build())
@@ -108,8 +129,15 @@ public sealed class LiveLatencyBenchmark : IBenchmark
                 };
                 sentAt[n] = Stopwatch.GetTimestamp();
                 sent[price.ToString(CultureInfo.InvariantCulture)] = sentAt[n];
-                producer.Produce(TopicCatalog.RawTrades.Name, new Message<byte[], byte[]>
-                { Key = Encoding.UTF8.GetBytes(probe.Key), Value = trade.ToByteArray(), Headers = MessageHeaders.For<Trade>() });
+                producer.Produce(
+                    TopicCatalog.RawTrades.Name,
+                    new Message<byte[], byte[]>
+                    {
+                        Key = Encoding.UTF8.GetBytes(probe.Key),
+                        Value = trade.ToByteArray(),
+                        Headers = MessageHeaders.For<Trade>(),
+                    }
+                );
                 producer.Flush(TimeSpan.FromSeconds(5));
                 await Task.Delay(ProbeEvery, ct); // the probe rate, not synchronisation
             }
@@ -117,7 +145,14 @@ public sealed class LiveLatencyBenchmark : IBenchmark
         await Task.Delay(TimeSpan.FromSeconds(3), ct); // let the last probes arrive
         run.Cancel();
         var achieved = await background;
-        try { await Task.WhenAll(readers); } catch (OperationCanceledException) { } catch (WebSocketException) { } catch (HttpRequestException) { } catch (IOException) { }
+        try
+        {
+            await Task.WhenAll(readers);
+        }
+        catch (OperationCanceledException) { }
+        catch (WebSocketException) { }
+        catch (HttpRequestException) { }
+        catch (IOException) { }
         stop.Cancel();
         await processor;
 
@@ -126,19 +161,34 @@ public sealed class LiveLatencyBenchmark : IBenchmark
         {
             var l = latencies[i].Order().ToArray();
             report.Add($"{clients[i].Name}: probes delivered", l.Length, "of " + sent.Count);
-            if (l.Length == 0) continue;
-            report.Add($"{clients[i].Name}: trade → candle update p50", l[l.Length / 2], "ms", baseline: "broker produce → consume (baseline), p50");
+            if (l.Length == 0)
+                continue;
+            report.Add(
+                $"{clients[i].Name}: trade → candle update p50",
+                l[l.Length / 2],
+                "ms",
+                baseline: "broker produce → consume (baseline), p50"
+            );
             report.Add($"{clients[i].Name}: trade → candle update p99", l[Math.Min(l.Length - 1, (int)(l.Length * 0.99))], "ms");
         }
     }
 
-    private static async Task<WebApplication> StartApiAsync(PipelineOptions options, KafkaClientSettings kafka, string db, int eventsPerSecond, CancellationToken ct)
+    private static async Task<WebApplication> StartApiAsync(
+        PipelineOptions options,
+        KafkaClientSettings kafka,
+        string db,
+        int eventsPerSecond,
+        CancellationToken ct
+    )
     {
-        var o = PipelineConfiguration.Load(file: null, environment: new Dictionary<string, string?>
-        {
-            ["PIPELINE__API__STREAMEVENTSPERSECOND"] = eventsPerSecond.ToString(CultureInfo.InvariantCulture),
-            ["PIPELINE__API__RATELIMITPERSECOND"] = "0",
-        });
+        var o = PipelineConfiguration.Load(
+            file: null,
+            environment: new Dictionary<string, string?>
+            {
+                ["PIPELINE__API__STREAMEVENTSPERSECOND"] = eventsPerSecond.ToString(CultureInfo.InvariantCulture),
+                ["PIPELINE__API__RATELIMITPERSECOND"] = "0",
+            }
+        );
         o.Instruments = options.Instruments;
         var app = ApiApp.Build(new PipelineContext(o, kafka, db, NullLoggerFactory.Instance), "http://127.0.0.1:0");
         await app.StartAsync(ct);
@@ -173,8 +223,23 @@ public sealed class LiveLatencyBenchmark : IBenchmark
                     ReceiveTimeUs = now,
                     Origin = Origin.Live,
                 };
-                try { producer.Produce(TopicCatalog.RawTrades.Name, new Message<byte[], byte[]> { Key = keys[k], Value = trade.ToByteArray(), Headers = MessageHeaders.For<Trade>() }); }
-                catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull) { producer.Poll(TimeSpan.FromMilliseconds(5)); n--; }
+                try
+                {
+                    producer.Produce(
+                        TopicCatalog.RawTrades.Name,
+                        new Message<byte[], byte[]>
+                        {
+                            Key = keys[k],
+                            Value = trade.ToByteArray(),
+                            Headers = MessageHeaders.For<Trade>(),
+                        }
+                    );
+                }
+                catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+                {
+                    producer.Poll(TimeSpan.FromMilliseconds(5));
+                    n--;
+                }
             }
             producer.Poll(TimeSpan.FromMilliseconds(2)); // pacing of a fixed-rate load generator
         }
@@ -185,8 +250,11 @@ public sealed class LiveLatencyBenchmark : IBenchmark
     private static async Task SseAsync(string baseUrl, string instrument, Action<string> onClose, CancellationToken ct)
     {
         using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
-        using var response = await http.GetAsync($"{baseUrl}/stream/candles?instruments={Uri.EscapeDataString(instrument)}&intervals=1m",
-            HttpCompletionOption.ResponseHeadersRead, ct);
+        using var response = await http.GetAsync(
+            $"{baseUrl}/stream/candles?instruments={Uri.EscapeDataString(instrument)}&intervals=1m",
+            HttpCompletionOption.ResponseHeadersRead,
+            ct
+        );
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
         while (await reader.ReadLineAsync(ct) is { } line)
             if (line.StartsWith("data: {\"instrument\"", StringComparison.Ordinal))
@@ -197,15 +265,18 @@ public sealed class LiveLatencyBenchmark : IBenchmark
     {
         using var ws = new ClientWebSocket();
         await ws.ConnectAsync(new Uri(baseUrl.Replace("http://", "ws://") + "/stream/ws"), ct);
-        var subscribe = $"{{\"op\":\"subscribe\",\"instruments\":[\"{instrument}\"],\"intervals\":[\"1m\"],\"channels\":[\"updates\",\"closes\"]}}";
+        var subscribe =
+            $"{{\"op\":\"subscribe\",\"instruments\":[\"{instrument}\"],\"intervals\":[\"1m\"],\"channels\":[\"updates\",\"closes\"]}}";
         await ws.SendAsync(Encoding.UTF8.GetBytes(subscribe), WebSocketMessageType.Text, true, ct);
         var buffer = new byte[64 * 1024];
         while (true)
         {
             var r = await ws.ReceiveAsync(buffer, ct);
-            if (r.MessageType == WebSocketMessageType.Close) return;
+            if (r.MessageType == WebSocketMessageType.Close)
+                return;
             using var doc = JsonDocument.Parse(buffer.AsMemory(0, r.Count));
-            if (doc.RootElement.TryGetProperty("data", out var data) && data.TryGetProperty("close", out var close)) onClose(close.GetString()!);
+            if (doc.RootElement.TryGetProperty("data", out var data) && data.TryGetProperty("close", out var close))
+                onClose(close.GetString()!);
         }
     }
 
@@ -213,10 +284,18 @@ public sealed class LiveLatencyBenchmark : IBenchmark
     private static async Task<double> BrokerRoundTripAsync(KafkaClientSettings kafka, CancellationToken ct)
     {
         const string topic = "bench.live.roundtrip";
-        await TopicProvisioner.EnsureTopicsAsync(kafka, 1, 1, NullLogger.Instance,
-            [new TopicSpec(topic, "none", typeof(Trade), "benchmark round trip")], ct);
+        await TopicProvisioner.EnsureTopicsAsync(
+            kafka,
+            1,
+            1,
+            NullLogger.Instance,
+            [new TopicSpec(topic, "none", typeof(Trade), "benchmark round trip")],
+            ct
+        );
         using var producer = new ProducerBuilder<byte[], byte[]>(kafka.Producer("bench-rt")).Build();
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(kafka.Consumer("bench-rt", "bench-rt-" + Guid.NewGuid().ToString("N"))).Build();
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(
+            kafka.Consumer("bench-rt", "bench-rt-" + Guid.NewGuid().ToString("N"))
+        ).Build();
         consumer.Assign(new TopicPartitionOffset(topic, 0, Offset.End));
         var samples = new List<double>();
         for (var i = 0; i < 200; i++)
@@ -225,7 +304,8 @@ public sealed class LiveLatencyBenchmark : IBenchmark
             producer.Produce(topic, new Message<byte[], byte[]> { Value = BitConverter.GetBytes(i) });
             producer.Flush(TimeSpan.FromSeconds(5));
             while (consumer.Consume(TimeSpan.FromSeconds(5)) is { } r && BitConverter.ToInt32(r.Message.Value) != i) { }
-            if (i >= 20) samples.Add(Stopwatch.GetElapsedTime(at).TotalMilliseconds); // after warm-up
+            if (i >= 20)
+                samples.Add(Stopwatch.GetElapsedTime(at).TotalMilliseconds); // after warm-up
         }
         samples.Sort();
         return samples[samples.Count / 2];

@@ -34,9 +34,11 @@ public sealed class AggregationBenchmark : IBenchmark
         // Aggregation alone, all 14 intervals, as the processor runs it (ticks built beforehand, as the
         // processor builds them while validating).
         var ticks = new TradeTick[n];
-        for (var i = 0; i < n; i++) ticks[i] = new TradeTick(prices[i], sizes[i], i % 3 == 0 ? AggressorSide.Sell : AggressorSide.Buy, times[i], i, Origin.Live);
+        for (var i = 0; i < n; i++)
+            ticks[i] = new TradeTick(prices[i], sizes[i], i % 3 == 0 ? AggressorSide.Sell : AggressorSide.Buy, times[i], i, Origin.Live);
         var finals = new List<CandleState>();
-        double best = 0, bestCpu = 0;
+        double best = 0,
+            bestCpu = 0;
         var self = Process.GetCurrentProcess();
         const int passes = 10; // 20M trades per measurement: long enough for the 10 ms CPU-time clock
         for (var round = 0; round < 3; round++)
@@ -50,7 +52,8 @@ public sealed class AggregationBenchmark : IBenchmark
                 for (var i = 0; i < n; i++)
                 {
                     agg.Apply(ticks[i], finals);
-                    if (finals.Count > 0) finals.Clear();
+                    if (finals.Count > 0)
+                        finals.Clear();
                 }
             }
             var wall = sw.Elapsed.TotalSeconds;
@@ -63,7 +66,13 @@ public sealed class AggregationBenchmark : IBenchmark
         // (this process, single-threaded loop without allocation) is the per-core figure.
         report.Add("aggregation, 14 intervals, trades/s (wall clock)", best, "trades/s");
         report.Add("aggregation target", 30_000_000, "trades/s");
-        report.Add("aggregation, 14 intervals, trades per CPU-second", bestCpu, "trades/s", baseline: "aggregation target", targetRatio: 1.0);
+        report.Add(
+            "aggregation, 14 intervals, trades per CPU-second",
+            bestCpu,
+            "trades/s",
+            baseline: "aggregation target",
+            targetRatio: 1.0
+        );
 
         // The decimal path (every trade updates 14 candles in System.Decimal): what late and out-of-minute trades take.
         var sw2 = Stopwatch.StartNew();
@@ -84,18 +93,25 @@ public sealed class AggregationBenchmark : IBenchmark
         const int m = 300_000;
         var records = new ProcessorRecord[m];
         for (var i = 0; i < m; i++)
-            records[i] = new ProcessorRecord(TopicCatalog.RawTrades.Name, 0, i, null, new Trade
-            {
-                Instrument = ins,
-                TradeId = i,
-                Price = Schemas.V1.Decimal.From(prices[i]),
-                Size = Schemas.V1.Decimal.From(sizes[i]),
-                Aggressor = AggressorSide.Buy,
-                EventTimeUs = times[i],
-                ReceiveTimeUs = times[i] + 1000,
-                Origin = Origin.Live,
-            }.ToByteArray());
-        double bestPath = 0, bestPathCpu = 0;
+            records[i] = new ProcessorRecord(
+                TopicCatalog.RawTrades.Name,
+                0,
+                i,
+                null,
+                new Trade
+                {
+                    Instrument = ins,
+                    TradeId = i,
+                    Price = Schemas.V1.Decimal.From(prices[i]),
+                    Size = Schemas.V1.Decimal.From(sizes[i]),
+                    Aggressor = AggressorSide.Buy,
+                    EventTimeUs = times[i],
+                    ReceiveTimeUs = times[i] + 1000,
+                    Origin = Origin.Live,
+                }.ToByteArray()
+            );
+        double bestPath = 0,
+            bestPathCpu = 0;
         for (var round = 0; round < 5; round++)
         {
             var processor = new MarketDataProcessor(options, [ins.Key], NullLogger.Instance);
@@ -106,7 +122,11 @@ public sealed class AggregationBenchmark : IBenchmark
             for (var i = 0; i < m; i++)
             {
                 processor.Process(records[i], times[i], outputs);
-                if (i % 1000 == 999) { processor.Flush(times[i], outputs); outputs.Clear(); }
+                if (i % 1000 == 999)
+                {
+                    processor.Flush(times[i], outputs);
+                    outputs.Clear();
+                }
             }
             bestPath = Math.Max(bestPath, m / sw.Elapsed.TotalSeconds);
             self.Refresh();

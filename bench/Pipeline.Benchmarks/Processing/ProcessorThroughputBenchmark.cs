@@ -29,13 +29,20 @@ public sealed class ProcessorThroughputBenchmark : IBenchmark
         var options = PipelineConfiguration.Load(file: null, environment: new Dictionary<string, string?>());
         // Best of two rounds, each on a fresh broker (the processor's changelog topics must start empty): the
         // 2 cores are shared with other work, so single runs are noisy. Copy and processor run on the same broker.
-        double copy = 0, processor = 0;
+        double copy = 0,
+            processor = 0;
         for (var round = 0; round < 2; round++)
         {
             await using var broker = await BrokerHostProcess.StartAsync(ct);
             var settings = new KafkaClientSettings(broker.BootstrapServers);
-            await TopicProvisioner.EnsureTopicsAsync(settings, Partitions, 1, NullLogger.Instance,
-                TopicCatalog.All.Append(new TopicSpec(CopyTopic, "instrument key", typeof(Trade), "benchmark copy target")), ct);
+            await TopicProvisioner.EnsureTopicsAsync(
+                settings,
+                Partitions,
+                1,
+                NullLogger.Instance,
+                TopicCatalog.All.Append(new TopicSpec(CopyTopic, "instrument key", typeof(Trade), "benchmark copy target")),
+                ct
+            );
             Produce(settings, options);
             var c = await CopyAsync(settings, $"bench-copy-{round}", ct);
             var p = await ProcessorAsync(settings, $"bench-processors-{round}", ct);
@@ -44,17 +51,25 @@ public sealed class ProcessorThroughputBenchmark : IBenchmark
             processor = Math.Max(processor, p);
         }
         report.Add("transactional copy loop, records/s", copy, "records/s");
-        report.Add("processor end to end (validate, 14 intervals, indicators, changelogs), records/s", processor, "records/s",
-            baseline: "transactional copy loop, records/s", targetRatio: 0.7);
+        report.Add(
+            "processor end to end (validate, 14 intervals, indicators, changelogs), records/s",
+            processor,
+            "records/s",
+            baseline: "transactional copy loop, records/s",
+            targetRatio: 0.7
+        );
     }
 
     internal static async Task<double> ProcessorAsync(KafkaClientSettings settings, string group, CancellationToken ct)
     {
-        var options = PipelineConfiguration.Load(file: null, environment: new Dictionary<string, string?>
-        {
-            ["PIPELINE__PROCESSING__INSTANCEID"] = group,
-            ["PIPELINE__PROCESSING__GROUPID"] = group,
-        });
+        var options = PipelineConfiguration.Load(
+            file: null,
+            environment: new Dictionary<string, string?>
+            {
+                ["PIPELINE__PROCESSING__INSTANCEID"] = group,
+                ["PIPELINE__PROCESSING__GROUPID"] = group,
+            }
+        );
         var context = new PipelineContext(options, settings, null, NullLoggerFactory.Instance);
         using var stop = new CancellationTokenSource();
         using var checker = new ConsumerBuilder<byte[], byte[]>(settings.Consumer("bench-check", group)).Build();
@@ -93,11 +108,21 @@ public sealed class ProcessorThroughputBenchmark : IBenchmark
             {
                 try
                 {
-                    producer.Produce(TopicCatalog.RawTrades.Name, new Message<byte[], byte[]>
-                    { Key = System.Text.Encoding.UTF8.GetBytes(instruments[k].Key), Value = trade.ToByteArray(), Headers = MessageHeaders.For<Trade>() });
+                    producer.Produce(
+                        TopicCatalog.RawTrades.Name,
+                        new Message<byte[], byte[]>
+                        {
+                            Key = System.Text.Encoding.UTF8.GetBytes(instruments[k].Key),
+                            Value = trade.ToByteArray(),
+                            Headers = MessageHeaders.For<Trade>(),
+                        }
+                    );
                     break;
                 }
-                catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull) { producer.Poll(TimeSpan.FromMilliseconds(10)); }
+                catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+                {
+                    producer.Poll(TimeSpan.FromMilliseconds(10));
+                }
             }
         }
         producer.Flush(TimeSpan.FromMinutes(2));
@@ -129,18 +154,41 @@ public sealed class ProcessorThroughputBenchmark : IBenchmark
             var cr = consumer.Consume(50);
             if (cr is not null && !cr.IsPartitionEOF)
             {
-                if (!inTx) { producer.BeginTransaction(); inTx = true; }
+                if (!inTx)
+                {
+                    producer.BeginTransaction();
+                    inTx = true;
+                }
                 while (true)
                 {
-                    try { producer.Produce(CopyTopic, new Message<byte[]?, byte[]?> { Key = cr.Message.Key, Value = cr.Message.Value, Headers = cr.Message.Headers }); break; }
-                    catch (ProduceException<byte[]?, byte[]?> e) when (e.Error.Code == ErrorCode.Local_QueueFull) { producer.Poll(TimeSpan.FromMilliseconds(5)); }
+                    try
+                    {
+                        producer.Produce(
+                            CopyTopic,
+                            new Message<byte[]?, byte[]?>
+                            {
+                                Key = cr.Message.Key,
+                                Value = cr.Message.Value,
+                                Headers = cr.Message.Headers,
+                            }
+                        );
+                        break;
+                    }
+                    catch (ProduceException<byte[]?, byte[]?> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+                    {
+                        producer.Poll(TimeSpan.FromMilliseconds(5));
+                    }
                 }
                 offsets[cr.TopicPartition] = cr.Offset.Value + 1;
                 n++;
             }
             if (inTx && (since.ElapsedMilliseconds >= 100 || n == Records))
             {
-                producer.SendOffsetsToTransaction(offsets.Select(o => new TopicPartitionOffset(o.Key, o.Value)), consumer.ConsumerGroupMetadata, TimeSpan.FromSeconds(30));
+                producer.SendOffsetsToTransaction(
+                    offsets.Select(o => new TopicPartitionOffset(o.Key, o.Value)),
+                    consumer.ConsumerGroupMetadata,
+                    TimeSpan.FromSeconds(30)
+                );
                 producer.CommitTransaction(TimeSpan.FromSeconds(60));
                 inTx = false;
                 since.Restart();
@@ -163,10 +211,16 @@ public sealed class ProcessorThroughputBenchmark : IBenchmark
         var sw = new Stopwatch();
         while (true)
         {
-            if (running.IsFaulted) throw running.Exception!;
+            if (running.IsFaulted)
+                throw running.Exception!;
             var n = CommittedCount(checker);
-            if (n > 0 && !sw.IsRunning) { first = n; sw.Start(); }
-            if (n >= Records) break;
+            if (n > 0 && !sw.IsRunning)
+            {
+                first = n;
+                sw.Start();
+            }
+            if (n >= Records)
+                break;
             await Task.Delay(50, ct);
         }
         return (Records - first) / sw.Elapsed.TotalSeconds;

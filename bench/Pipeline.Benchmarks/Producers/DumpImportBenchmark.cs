@@ -6,9 +6,9 @@ using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Producers;
+using Pipeline.Producers.Publishing;
 using Pipeline.Producers.Venues;
 using Pipeline.Producers.Venues.Binance.Dumps;
-using Pipeline.Producers.Publishing;
 using Pipeline.Schemas.V1;
 using Pipeline.Testing;
 
@@ -32,7 +32,9 @@ public sealed class DumpImportBenchmark : IBenchmark
             {
                 price += rng.Next(-5, 6) / 100m;
                 var qty = rng.Next(1, 200_000) / 100_000_000m * 1000;
-                await w.WriteLineAsync($"{4_000_000_000L + i},{price.ToString("0.00000000", CultureInfo.InvariantCulture)},{qty.ToString("0.00000000", CultureInfo.InvariantCulture)},{(price * qty).ToString("0.00000000", CultureInfo.InvariantCulture)},{t0 + i * 86_400L},{(i % 3 == 0 ? "True" : "False")},True");
+                await w.WriteLineAsync(
+                    $"{4_000_000_000L + i},{price.ToString("0.00000000", CultureInfo.InvariantCulture)},{qty.ToString("0.00000000", CultureInfo.InvariantCulture)},{(price * qty).ToString("0.00000000", CultureInfo.InvariantCulture)},{t0 + i * 86_400L},{(i % 3 == 0 ? "True" : "False")},True"
+                );
             }
         }
         var instrument = InstrumentRef.Create("binance", "BTC", "USDT", MarketType.Spot);
@@ -48,8 +50,11 @@ public sealed class DumpImportBenchmark : IBenchmark
         report.Add("dump rows parsed", parsed / sw.Elapsed.TotalSeconds, "rows/s");
 
         await using var kafka = await TestKafka.StartAsync(partitions: 1);
-        var trades = File.ReadLines(file).Select(l => BinanceDumpParser.ParseTrade(l, BinanceDumpKind.Trades, instrument, "BTCUSDT", 0)).ToList();
-        double baseline = 0, import = 0;
+        var trades = File.ReadLines(file)
+            .Select(l => BinanceDumpParser.ParseTrade(l, BinanceDumpKind.Trades, instrument, "BTCUSDT", 0))
+            .ToList();
+        double baseline = 0,
+            import = 0;
         // Alternating rounds, best of three each, so broker warm-up and JIT do not favour either side.
         for (var round = 0; round < 3; round++)
         {
@@ -57,19 +62,30 @@ public sealed class DumpImportBenchmark : IBenchmark
             using (var publisher = new TopicPublisher(kafka.Settings, "bench-baseline", NullLogger.Instance))
             {
                 sw.Restart();
-                foreach (var t in trades) await publisher.PublishAsync(t, ct);
+                foreach (var t in trades)
+                    await publisher.PublishAsync(t, ct);
                 await publisher.FlushAsync(ct);
                 baseline = Math.Max(baseline, rows / sw.Elapsed.TotalSeconds);
             }
             using (var publisher = new TopicPublisher(kafka.Settings, "bench-import", NullLogger.Instance))
             {
-                var importer = new BinanceDumpImporter(new VenueListings(PipelineConfiguration.DefaultInstruments()), publisher, NullLogger.Instance);
+                var importer = new BinanceDumpImporter(
+                    new VenueListings(PipelineConfiguration.DefaultInstruments()),
+                    publisher,
+                    NullLogger.Instance
+                );
                 sw.Restart();
                 var result = await importer.ImportAsync([file], null, ct);
                 import = Math.Max(import, result.Trades.Values.Sum() / sw.Elapsed.TotalSeconds);
             }
         }
         report.Add("prebuilt trades published", baseline, "rows/s");
-        report.Add("dump imported (parse + publish + end-of-input)", import, "rows/s", baseline: "prebuilt trades published", targetRatio: 0.8);
+        report.Add(
+            "dump imported (parse + publish + end-of-input)",
+            import,
+            "rows/s",
+            baseline: "prebuilt trades published",
+            targetRatio: 0.8
+        );
     }
 }

@@ -28,28 +28,37 @@ public sealed class SinkThroughputBenchmark : IBenchmark
 
     public async Task RunAsync(BenchmarkReport report, CancellationToken ct)
     {
-        const int trades = 600_000, candles = 200_000;
+        const int trades = 600_000,
+            candles = 200_000;
         LibrdkafkaLoader.EnsureLoaded();
         var rng = new Random(7);
-        var batch = Enumerable.Range(0, trades).Select(i => new Trade
-        {
-            Instrument = Instruments[i % 3],
-            TradeId = i,
-            Aggressor = AggressorSide.Buy,
-            Origin = Origin.Live,
-            Price = Schemas.V1.Decimal.From(60_000m + rng.Next(0, 1_000_000) / 100m),
-            Size = Schemas.V1.Decimal.From(rng.Next(1, 100_000) / 100_000m),
-            EventTimeUs = Day + i * 100_000L,
-            ReceiveTimeUs = Day + i * 100_000L + 500,
-        }).ToList();
+        var batch = Enumerable
+            .Range(0, trades)
+            .Select(i => new Trade
+            {
+                Instrument = Instruments[i % 3],
+                TradeId = i,
+                Aggressor = AggressorSide.Buy,
+                Origin = Origin.Live,
+                Price = Schemas.V1.Decimal.From(60_000m + rng.Next(0, 1_000_000) / 100m),
+                Size = Schemas.V1.Decimal.From(rng.Next(1, 100_000) / 100_000m),
+                EventTimeUs = Day + i * 100_000L,
+                ReceiveTimeUs = Day + i * 100_000L + 500,
+            })
+            .ToList();
 
         await using var kafka = await TestKafka.StartAsync(partitions: 3);
         Publish(kafka.Settings, TopicCatalog.ValidTrades.Name, batch.Select(t => (t.Instrument.Key, t.ToByteArray())));
         report.Add("parse + validate trades in process (no Kafka, no database)", ParseOnly(batch), "rows/s");
-        report.Add("plain read_committed consume of trades.valid (no database)", ConsumeOnly(kafka.Settings, TopicCatalog.ValidTrades.Name, trades), "rows/s");
+        report.Add(
+            "plain read_committed consume of trades.valid (no database)",
+            ConsumeOnly(kafka.Settings, TopicCatalog.ValidTrades.Name, trades),
+            "rows/s"
+        );
 
         // Baseline and sink alternate (best of three each): the shared cores' load drifts between runs.
-        double bestRaw = 0, bestSink = 0;
+        double bestRaw = 0,
+            bestSink = 0;
         for (var round = 0; round < 3; round++)
         {
             bestRaw = Math.Max(bestRaw, await RawCopyAsync(batch, ct));
@@ -61,32 +70,39 @@ public sealed class SinkThroughputBenchmark : IBenchmark
         report.Add("sink trades (consume + COPY + positions)", bestSink, "rows/s", baseline: "raw binary COPY trades", targetRatio: 0.8);
 
         // Candle upserts: open updates, finals and revisions of many candles.
-        var candleRecords = Enumerable.Range(0, candles).Select(i =>
-        {
-            var key = i / 4; // four records per candle: two open updates, final, revision
-            var close = 60_000m + rng.Next(0, 1000);
-            return new Candle
+        var candleRecords = Enumerable
+            .Range(0, candles)
+            .Select(i =>
             {
-                Instrument = Instruments[key % 3],
-                Interval = "1m",
-                OpenTimeUs = Day + (key / 3) * 60_000_000L,
-                CloseTimeUs = Day + (key / 3 + 1) * 60_000_000L,
-                Open = Schemas.V1.Decimal.From(60_000m),
-                High = Schemas.V1.Decimal.From(61_000m),
-                Low = Schemas.V1.Decimal.From(59_000m),
-                Close = Schemas.V1.Decimal.From(close),
-                Volume = Schemas.V1.Decimal.From(i % 4 + 1),
-                QuoteVolume = Schemas.V1.Decimal.From((i % 4 + 1) * close),
-                TradeCount = i % 4 + 1,
-                Closed = i % 4 >= 2,
-                Revision = i % 4 == 3 ? 1 : 0,
-                Source = CandleSource.Aggregated,
-            };
-        }).ToList();
+                var key = i / 4; // four records per candle: two open updates, final, revision
+                var close = 60_000m + rng.Next(0, 1000);
+                return new Candle
+                {
+                    Instrument = Instruments[key % 3],
+                    Interval = "1m",
+                    OpenTimeUs = Day + (key / 3) * 60_000_000L,
+                    CloseTimeUs = Day + (key / 3 + 1) * 60_000_000L,
+                    Open = Schemas.V1.Decimal.From(60_000m),
+                    High = Schemas.V1.Decimal.From(61_000m),
+                    Low = Schemas.V1.Decimal.From(59_000m),
+                    Close = Schemas.V1.Decimal.From(close),
+                    Volume = Schemas.V1.Decimal.From(i % 4 + 1),
+                    QuoteVolume = Schemas.V1.Decimal.From((i % 4 + 1) * close),
+                    TradeCount = i % 4 + 1,
+                    Closed = i % 4 >= 2,
+                    Revision = i % 4 == 3 ? 1 : 0,
+                    Source = CandleSource.Aggregated,
+                };
+            })
+            .ToList();
         Publish(kafka.Settings, TopicCatalog.Candles.Name, candleRecords.Select(c => (c.Instrument.Key, c.ToByteArray())));
         var candleDb = await TestPostgres.CreateDatabaseAsync();
         await RegisterAsync(candleDb);
-        report.Add("sink candle records (staging COPY + upsert)", await RunSinkAsync(kafka.Settings, candleDb, candles, TopicCatalog.Candles.Name, ct), "records/s");
+        report.Add(
+            "sink candle records (staging COPY + upsert)",
+            await RunSinkAsync(kafka.Settings, candleDb, candles, TopicCatalog.Candles.Name, ct),
+            "records/s"
+        );
     }
 
     /// <summary>One binary COPY stream of the same rows into the trades table of a fresh database, one transaction.</summary>
@@ -105,8 +121,12 @@ public sealed class SinkThroughputBenchmark : IBenchmark
         var sw = Stopwatch.StartNew();
         await using (var tx = await conn.BeginTransactionAsync(ct))
         {
-            await using (var copy = await conn.BeginBinaryImportAsync(
-                "COPY trades (time, instrument_id, trade_id, price, size, aggressor, receive_time, origin) FROM STDIN (FORMAT BINARY)", ct))
+            await using (
+                var copy = await conn.BeginBinaryImportAsync(
+                    "COPY trades (time, instrument_id, trade_id, price, size, aggressor, receive_time, origin) FROM STDIN (FORMAT BINARY)",
+                    ct
+                )
+            )
             {
                 foreach (var t in batch)
                 {
@@ -130,24 +150,34 @@ public sealed class SinkThroughputBenchmark : IBenchmark
     /// <summary>The sink's per-record CPU before the database: Protobuf parse and validation.</summary>
     private static double ParseOnly(List<Trade> trades)
     {
-        var records = trades.Select((t, i) => new ConsumeResult<byte[]?, byte[]?>
-        {
-            Topic = TopicCatalog.ValidTrades.Name,
-            Partition = 0,
-            Offset = i,
-            Message = new Message<byte[]?, byte[]?> { Key = null, Value = t.ToByteArray() },
-        }).ToList();
+        var records = trades
+            .Select(
+                (t, i) =>
+                    new ConsumeResult<byte[]?, byte[]?>
+                    {
+                        Topic = TopicCatalog.ValidTrades.Name,
+                        Partition = 0,
+                        Offset = i,
+                        Message = new Message<byte[]?, byte[]?> { Key = null, Value = t.ToByteArray() },
+                    }
+            )
+            .ToList();
         var sw = Stopwatch.StartNew();
         var valid = 0;
-        foreach (var r in records) if (SinkRecordParser.Parse(r, TopicCatalog.ValidTrades.Name) is Trade) valid++;
-        if (valid != trades.Count) throw new InvalidOperationException($"only {valid} of {trades.Count} trades parsed as valid");
+        foreach (var r in records)
+            if (SinkRecordParser.Parse(r, TopicCatalog.ValidTrades.Name) is Trade)
+                valid++;
+        if (valid != trades.Count)
+            throw new InvalidOperationException($"only {valid} of {trades.Count} trades parsed as valid");
         return trades.Count / sw.Elapsed.TotalSeconds;
     }
 
     /// <summary>What the broker and client alone deliver: the ceiling the sink's Kafka side puts on it.</summary>
     private static double ConsumeOnly(KafkaClientSettings kafka, string topic, int total)
     {
-        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(kafka.Consumer("bench-consume", "bench-consume-" + Guid.NewGuid())).Build();
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(
+            kafka.Consumer("bench-consume", "bench-consume-" + Guid.NewGuid())
+        ).Build();
         consumer.Subscribe(topic);
         var n = 0;
         Stopwatch? sw = null;
@@ -165,8 +195,16 @@ public sealed class SinkThroughputBenchmark : IBenchmark
     private static async Task<Dictionary<string, int>> RegisterAsync(string db)
     {
         await using var source = NpgsqlDataSource.Create(db);
-        await Pipeline.Plumbing.Database.InstrumentRegistry.SyncAsync(source,
-            Instruments.Select(i => new Pipeline.Plumbing.Configuration.InstrumentOptions { Exchange = i.Exchange, Base = i.Base, Quote = i.Quote, Market = "spot" }));
+        await Pipeline.Plumbing.Database.InstrumentRegistry.SyncAsync(
+            source,
+            Instruments.Select(i => new Pipeline.Plumbing.Configuration.InstrumentOptions
+            {
+                Exchange = i.Exchange,
+                Base = i.Base,
+                Quote = i.Quote,
+                Market = "spot",
+            })
+        );
         return await Pipeline.Plumbing.Database.InstrumentRegistry.LoadIdsAsync(source);
     }
 
@@ -177,8 +215,15 @@ public sealed class SinkThroughputBenchmark : IBenchmark
         {
             while (true)
             {
-                try { producer.Produce(topic, new Message<string, byte[]> { Key = key, Value = value }); break; }
-                catch (ProduceException<string, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull) { producer.Poll(TimeSpan.FromMilliseconds(50)); }
+                try
+                {
+                    producer.Produce(topic, new Message<string, byte[]> { Key = key, Value = value });
+                    break;
+                }
+                catch (ProduceException<string, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+                {
+                    producer.Poll(TimeSpan.FromMilliseconds(50));
+                }
             }
         }
         producer.Flush(TimeSpan.FromMinutes(2));
@@ -188,10 +233,27 @@ public sealed class SinkThroughputBenchmark : IBenchmark
     private static async Task<double> RunSinkAsync(KafkaClientSettings kafka, string db, long total, string topic, CancellationToken ct)
     {
         using var stop = new CancellationTokenSource();
-        var sink = new PostgresSink(kafka, db, new Pipeline.Plumbing.Configuration.SinkOptions { ConsumerName = "bench-" + topic, GroupId = "bench-" + Guid.NewGuid(), BatchRows = 50_000 },
+        var sink = new PostgresSink(
+            kafka,
+            db,
+            new Pipeline.Plumbing.Configuration.SinkOptions
+            {
+                ConsumerName = "bench-" + topic,
+                GroupId = "bench-" + Guid.NewGuid(),
+                BatchRows = 50_000,
+            },
             Environment.GetEnvironmentVariable("SINK_BENCH_LOG") == "1"
-                ? Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "ss.fff "; }).SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Debug))
-                : NullLoggerFactory.Instance, SinkTopics.LiveOf(topic));
+                ? Microsoft.Extensions.Logging.LoggerFactory.Create(b =>
+                    b.AddSimpleConsole(o =>
+                        {
+                            o.SingleLine = true;
+                            o.TimestampFormat = "ss.fff ";
+                        })
+                        .SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Debug)
+                )
+                : NullLoggerFactory.Instance,
+            SinkTopics.LiveOf(topic)
+        );
         var run = sink.RunAsync(stop.Token);
         await using var conn = new NpgsqlConnection(db);
         await conn.OpenAsync(ct);
@@ -201,15 +263,21 @@ public sealed class SinkThroughputBenchmark : IBenchmark
             return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct));
         }
         long first;
-        while ((first = await Position()) == 0) await Task.Delay(5, ct);
+        while ((first = await Position()) == 0)
+            await Task.Delay(5, ct);
         var sw = Stopwatch.StartNew();
         // GC pauses stop every thread of the sink, the COPY writer included: printed so a regression shows.
-        int gc0 = GC.CollectionCount(0), gc1 = GC.CollectionCount(1), gc2 = GC.CollectionCount(2);
+        int gc0 = GC.CollectionCount(0),
+            gc1 = GC.CollectionCount(1),
+            gc2 = GC.CollectionCount(2);
         var pause = GC.GetTotalPauseDuration();
-        while (await Position() < total) await Task.Delay(5, ct);
+        while (await Position() < total)
+            await Task.Delay(5, ct);
         var elapsed = sw.Elapsed;
-        Console.WriteLine($"  sink run ({topic}): {elapsed.TotalMilliseconds:N0} ms, GCs gen0/1/2 {GC.CollectionCount(0) - gc0}/{GC.CollectionCount(1) - gc1}/{GC.CollectionCount(2) - gc2}, " +
-            $"GC pauses {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:N0} ms");
+        Console.WriteLine(
+            $"  sink run ({topic}): {elapsed.TotalMilliseconds:N0} ms, GCs gen0/1/2 {GC.CollectionCount(0) - gc0}/{GC.CollectionCount(1) - gc1}/{GC.CollectionCount(2) - gc2}, "
+                + $"GC pauses {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:N0} ms"
+        );
         stop.Cancel();
         await run;
         return (total - first) / elapsed.TotalSeconds;

@@ -41,7 +41,8 @@ public sealed class TwapQueryBenchmark : IBenchmark
                       FROM generate_series(0, 159999) i) t
                 CROSS JOIN LATERAL generate_series(0, CASE WHEN t.id % 2 = 0 THEN 2 ELSE 1 END) AS s(n);
                 ANALYZE twap_status;
-                """);
+                """
+            );
             cmd.CommandTimeout = 600;
             await cmd.ExecuteNonQueryAsync(ct);
             await using var count = source.CreateCommand($"SELECT count(*) FROM twap_status WHERE wallet = '{Wallet}'");
@@ -79,9 +80,18 @@ public sealed class TwapQueryBenchmark : IBenchmark
         var latestCursors = await CursorsAsync(http, year, ct);
         var latestByCursor = await LatenciesAsync(http, _ => $"{year}&cursor={latestCursors[random.Next(latestCursors.Count)]}", ct);
         report.Add("one-year page at a random cursor, latest_per_twap=true, p50", latestByCursor.P50, "ms");
-        report.Add("one-year page at a random cursor, latest_per_twap=true, p99", latestByCursor.P99, "ms", "GET /health latency p99 (baseline)");
+        report.Add(
+            "one-year page at a random cursor, latest_per_twap=true, p99",
+            latestByCursor.P99,
+            "ms",
+            "GET /health latency p99 (baseline)"
+        );
         var allCursors = await CursorsAsync(http, $"{year}&latest_per_twap=false", ct);
-        var allByCursor = await LatenciesAsync(http, _ => $"{year}&latest_per_twap=false&cursor={allCursors[random.Next(allCursors.Count)]}", ct);
+        var allByCursor = await LatenciesAsync(
+            http,
+            _ => $"{year}&latest_per_twap=false&cursor={allCursors[random.Next(allCursors.Count)]}",
+            ct
+        );
         report.Add("one-year page at a random cursor, every status, p50", allByCursor.P50, "ms");
         report.Add("one-year page at a random cursor, every status, p99", allByCursor.P99, "ms", "GET /health latency p99 (baseline)");
         await app.StopAsync(ct);
@@ -94,17 +104,20 @@ public sealed class TwapQueryBenchmark : IBenchmark
         string? cursor = null;
         do
         {
-            using var doc = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(cursor is null ? url : $"{url}&cursor={cursor}", ct));
+            using var doc = System.Text.Json.JsonDocument.Parse(
+                await http.GetStringAsync(cursor is null ? url : $"{url}&cursor={cursor}", ct)
+            );
             cursor = doc.RootElement.GetProperty("metadata").GetProperty("next_cursor").GetString();
-            if (cursor is not null) cursors.Add(cursor);
-        }
-        while (cursor is not null);
+            if (cursor is not null)
+                cursors.Add(cursor);
+        } while (cursor is not null);
         return cursors;
     }
 
     private static async Task<(double P50, double P99)> LatenciesAsync(HttpClient http, Func<int, string> url, CancellationToken ct)
     {
-        for (var i = 0; i < 30; i++) await http.GetStringAsync(url(i), ct); // warm-up: JIT, pools, plans
+        for (var i = 0; i < 30; i++)
+            await http.GetStringAsync(url(i), ct); // warm-up: JIT, pools, plans
         var latencies = new double[Requests];
         for (var i = 0; i < Requests; i++)
         {

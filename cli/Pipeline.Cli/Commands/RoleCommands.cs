@@ -12,39 +12,76 @@ namespace Pipeline.Cli.Commands;
 public static class RoleCommands
 {
     public static Command Produce(Option<string?> config) =>
-        Role("produce", "Run the producers (simulated feed; live exchange connectors when LiveExchanges is on)", config, false, ProducerRole.RunAsync,
-            metrics: true);
+        Role(
+            "produce",
+            "Run the producers (simulated feed; live exchange connectors when LiveExchanges is on)",
+            config,
+            false,
+            ProducerRole.RunAsync,
+            metrics: true
+        );
+
     public static Command Process(Option<string?> config) =>
-        Role("process", "Run the processors: validation, candle aggregation, indicators (exactly once)", config, false, ProcessorRole.RunAsync,
-            metrics: true);
+        Role(
+            "process",
+            "Run the processors: validation, candle aggregation, indicators (exactly once)",
+            config,
+            false,
+            ProcessorRole.RunAsync,
+            metrics: true
+        );
+
     public static Command Sink(Option<string?> config) =>
         Role("sink", "Run the PostgreSQL sink (exactly once)", config, true, SinkRole.RunAsync, metrics: true);
-    public static Command Api(Option<string?> config) =>
-        Role("api", "Run the query API and dashboard", config, true, ApiRole.RunAsync);
 
-    private static Command Role(string name, string description, Option<string?> config, bool needsDatabase,
-        Func<PipelineContext, CancellationToken, Task> run, bool metrics = false)
+    public static Command Api(Option<string?> config) => Role("api", "Run the query API and dashboard", config, true, ApiRole.RunAsync);
+
+    private static Command Role(
+        string name,
+        string description,
+        Option<string?> config,
+        bool needsDatabase,
+        Func<PipelineContext, CancellationToken, Task> run,
+        bool metrics = false
+    )
     {
         var command = new Command(name, description + ". Needs Kafka:Bootstrap" + (needsDatabase ? " and Database:Url." : "."));
         var failFast = new Option<bool>("--fail-fast")
         {
-            Description = "Exit when Kafka" + (needsDatabase ? " or the database" : "") + " is unreachable at start, instead of waiting for it with backoff",
+            Description =
+                "Exit when Kafka"
+                + (needsDatabase ? " or the database" : "")
+                + " is unreachable at start, instead of waiting for it with backoff",
         };
         command.Options.Add(failFast);
         // The API serves /metrics on its own port; the other roles get a port of their own for it.
         var metricsPort = MetricsServer.PortOption();
-        if (metrics) command.Options.Add(metricsPort);
-        command.SetAction((parse, _) => CliRunner.RunAsync(async ct =>
-        {
-            var options = ConfigLoader.Load(parse, config);
-            using var loggers = PipelineServices.CreateLoggerFactory();
-            await using var metricsServer = await MetricsServer.StartAsync(metrics ? parse.GetValue(metricsPort) : null, loggers.CreateLogger("pipeline"), ct);
-            await using var services = await PipelineServices.StartAsync(options, loggers, allowEmbedded: false, needsDatabase, ct,
-                failFast: parse.GetValue(failFast));
-            // Before the processor uses its transactional id (not before: a mistyped setting is reported first).
-            using var instance = name == "process" ? ProcessorInstanceLock.Acquire(options.Processing) : null;
-            return await UpCommand.RunRolesAsync(services.Context, loggers.CreateLogger("pipeline"), ct, (name, run));
-        }));
+        if (metrics)
+            command.Options.Add(metricsPort);
+        command.SetAction(
+            (parse, _) =>
+                CliRunner.RunAsync(async ct =>
+                {
+                    var options = ConfigLoader.Load(parse, config);
+                    using var loggers = PipelineServices.CreateLoggerFactory();
+                    await using var metricsServer = await MetricsServer.StartAsync(
+                        metrics ? parse.GetValue(metricsPort) : null,
+                        loggers.CreateLogger("pipeline"),
+                        ct
+                    );
+                    await using var services = await PipelineServices.StartAsync(
+                        options,
+                        loggers,
+                        allowEmbedded: false,
+                        needsDatabase,
+                        ct,
+                        failFast: parse.GetValue(failFast)
+                    );
+                    // Before the processor uses its transactional id (not before: a mistyped setting is reported first).
+                    using var instance = name == "process" ? ProcessorInstanceLock.Acquire(options.Processing) : null;
+                    return await UpCommand.RunRolesAsync(services.Context, loggers.CreateLogger("pipeline"), ct, (name, run));
+                })
+        );
         return command;
     }
 }

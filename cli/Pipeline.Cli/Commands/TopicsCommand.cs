@@ -9,13 +9,18 @@ public static class TopicsCommand
     public static Command Create(Option<string?> config)
     {
         var command = new Command("topics", "List the topic catalog: name, key, value type, retention");
-        command.SetAction((parse, _) => CliRunner.RunAsync(ct =>
-        {
-            var options = ConfigLoader.Load(parse, config);
-            foreach (var t in TopicCatalog.All)
-                Console.WriteLine($"{t.Name,-28} key={t.Key,-26} value={t.ValueType.Name,-15} partitions={t.Partitions ?? options.Kafka.Partitions,-3} {(t.Compacted ? "compacted" : t.Retention is { } r ? $"retention={r.TotalDays}d" : "retention=forever")}");
-            return Task.FromResult(0);
-        }));
+        command.SetAction(
+            (parse, _) =>
+                CliRunner.RunAsync(ct =>
+                {
+                    var options = ConfigLoader.Load(parse, config);
+                    foreach (var t in TopicCatalog.All)
+                        Console.WriteLine(
+                            $"{t.Name, -28} key={t.Key, -26} value={t.ValueType.Name, -15} partitions={t.Partitions ?? options.Kafka.Partitions, -3} {(t.Compacted ? "compacted" : t.Retention is { } r ? $"retention={r.TotalDays}d" : "retention=forever")}"
+                        );
+                    return Task.FromResult(0);
+                })
+        );
         return command;
     }
 }

@@ -9,8 +9,8 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using Pipeline.Archive;
 using Pipeline.Plumbing.Configuration;
-using Pipeline.Plumbing.Errors;
 using Pipeline.Plumbing.Database;
+using Pipeline.Plumbing.Errors;
 using Pipeline.Plumbing.Kafka;
 using Pipeline.Plumbing.ObjectStorage;
 using Pipeline.Plumbing.Topics;
@@ -26,21 +26,34 @@ public static class ArchiveReplay
     /// a version that exists, another request under a version being republished, an empty range and an unreachable S3.</summary>
     /// <param name="configured">Instrument keys of the configuration: without --instrument these are republished (the
     /// processor knows only these; others would be dead letters).</param>
-    public static async Task<ReplayRequest> RepublishAsync(PipelineOptions options, KafkaClientSettings kafka, string database, string archive,
-        ReplayRequest request, IReadOnlyCollection<string> configured, IProgress<long>? progress, ILogger log, CancellationToken ct)
+    public static async Task<ReplayRequest> RepublishAsync(
+        PipelineOptions options,
+        KafkaClientSettings kafka,
+        string database,
+        string archive,
+        ReplayRequest request,
+        IReadOnlyCollection<string> configured,
+        IProgress<long>? progress,
+        ILogger log,
+        CancellationToken ct
+    )
     {
         var (bucket, prefix) = Commands.ArchiveRepublishCommand.ParseArchiveUri(archive);
         var version = request.Version;
         var topics = new VersionTopics(version);
         var plan = PlanOf(kafka, topics);
         if (plan is { Complete: true })
-            throw new InvalidRequestException($"version {version} exists (a complete replay of {new UnixMicros(plan.Value.Plan.FromUs).ToIso()}.."
-                + $"{new UnixMicros(plan.Value.Plan.ToUs).ToIso()}); choose another name with --into, or drop it first: pipeline replay drop {version}");
+            throw new InvalidRequestException(
+                $"version {version} exists (a complete replay of {new UnixMicros(plan.Value.Plan.FromUs).ToIso()}.."
+                    + $"{new UnixMicros(plan.Value.Plan.ToUs).ToIso()}); choose another name with --into, or drop it first: pipeline replay drop {version}"
+            );
         await using (var db = NpgsqlDataSource.Create(database))
         {
             if (await new DataVersionStore(db).FindAsync(version.Name, ct) is { State: DataVersionRow.Complete })
-                throw new InvalidRequestException($"version {version} exists and is complete; choose another name with --into, "
-                    + $"or drop it first: pipeline replay drop {version}");
+                throw new InvalidRequestException(
+                    $"version {version} exists and is complete; choose another name with --into, "
+                        + $"or drop it first: pipeline replay drop {version}"
+                );
         }
         var stored = ArchiveRepublisher.StoredSource(kafka, version);
         var toUs = request.ToUs ?? stored?.ToUs ?? UnixMicros.Now().Value;
@@ -49,8 +62,10 @@ public static class ArchiveReplay
         {
             // The plan is written only after the republish completed: resume the replay itself.
             if (stored is null || plan.Value.Plan.Input != topics.Input.Name)
-                throw new InvalidRequestException($"version {version} exists as a replay of {plan.Value.Plan.Input}, not from the archive; "
-                    + "choose another name with --into");
+                throw new InvalidRequestException(
+                    $"version {version} exists as a replay of {plan.Value.Plan.Input}, not from the archive; "
+                        + "choose another name with --into"
+                );
             log.LogInformation("Replay {Version}: the archive's trades were republished by an earlier run; resuming the replay", version);
             return replay;
         }
@@ -62,12 +77,27 @@ public static class ArchiveReplay
         try
         {
             using var client = S3ClientFactory.Create(s3);
-            var republisher = new ArchiveRepublisher(new ArchiveStore(client, bucket, options.Archive.MultipartThresholdBytes), new ArchiveLayout(prefix),
-                kafka, log);
-            var result = await republisher.RunAsync(new RepublishRequest(version, request.FromUs, toUs, instruments), options.Kafka.Partitions,
-                options.Kafka.ReplicationFactor, progress, ct);
-            log.LogInformation("Replay {Version}: {Trades} archived trades and {Marks} end-of-input marks in {Topic} ({Earlier} committed by an earlier run)",
-                version, result.Trades, result.Marks, result.Topic, result.AlreadyCommitted);
+            var republisher = new ArchiveRepublisher(
+                new ArchiveStore(client, bucket, options.Archive.MultipartThresholdBytes),
+                new ArchiveLayout(prefix),
+                kafka,
+                log
+            );
+            var result = await republisher.RunAsync(
+                new RepublishRequest(version, request.FromUs, toUs, instruments),
+                options.Kafka.Partitions,
+                options.Kafka.ReplicationFactor,
+                progress,
+                ct
+            );
+            log.LogInformation(
+                "Replay {Version}: {Trades} archived trades and {Marks} end-of-input marks in {Topic} ({Earlier} committed by an earlier run)",
+                version,
+                result.Trades,
+                result.Marks,
+                result.Topic,
+                result.AlreadyCommitted
+            );
         }
         catch (Exception e) when (!ct.IsCancellationRequested && S3Fault(e, s3) is { } line)
         {
@@ -94,7 +124,8 @@ public static class ArchiveReplay
 
     private static Exception Innermost(Exception e)
     {
-        while (e.InnerException is not null) e = e.InnerException;
+        while (e.InnerException is not null)
+            e = e.InnerException;
         return e;
     }
 
@@ -102,10 +133,15 @@ public static class ArchiveReplay
     {
         using var admin = new AdminClientBuilder(kafka.Admin("pipeline-replay-archive")).Build();
         Metadata metadata;
-        try { metadata = admin.GetMetadata(TimeSpan.FromSeconds(15)); }
+        try
+        {
+            metadata = admin.GetMetadata(TimeSpan.FromSeconds(15));
+        }
         catch (KafkaException e)
         {
-            throw new DependencyUnavailableException($"Kafka at {kafka.BootstrapServers} is unreachable ({e.Error.Reason}); start the broker or fix Kafka:Bootstrap");
+            throw new DependencyUnavailableException(
+                $"Kafka at {kafka.BootstrapServers} is unreachable ({e.Error.Reason}); start the broker or fix Kafka:Bootstrap"
+            );
         }
         return metadata.Topics.Any(t => t.Topic == topics.Plan.Name && !t.Error.IsError) ? ReplayJob.ReadPlan(kafka, topics.Version) : null;
     }

@@ -8,12 +8,12 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using Pipeline.Cli.Commands;
 using Pipeline.Plumbing;
+using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Database;
+using Pipeline.Plumbing.Errors;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Processors.Replay;
 using Pipeline.Schemas;
-using Pipeline.Plumbing.Configuration;
-using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Cli.Replay;
 
@@ -22,7 +22,14 @@ public static class ReplayWorker
     public const string GroupId = "pipeline-replay-worker";
 
     public static Task RunAsync(PipelineContext context, CancellationToken ct) =>
-        Task.Factory.StartNew(() => RunLoopAsync(context, ct), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        Task
+            .Factory.StartNew(
+                () => RunLoopAsync(context, ct),
+                CancellationToken.None,
+                TaskCreationOptions.LongRunning,
+                TaskScheduler.Default
+            )
+            .Unwrap();
 
     private static async Task RunLoopAsync(PipelineContext context, CancellationToken ct)
     {
@@ -40,10 +47,18 @@ public static class ReplayWorker
             while (!ct.IsCancellationRequested)
             {
                 ConsumeResult<string?, byte[]?>? record;
-                try { record = consumer.Consume(ct); }
-                catch (OperationCanceledException) { break; }
-                if (record?.Message is null) continue;
-                if (await HandleAsync(context, store, record, log, ct)) consumer.Commit(record);
+                try
+                {
+                    record = consumer.Consume(ct);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+                if (record?.Message is null)
+                    continue;
+                if (await HandleAsync(context, store, record, log, ct))
+                    consumer.Commit(record);
             }
         }
         finally
@@ -53,8 +68,13 @@ public static class ReplayWorker
     }
 
     /// <summary>Runs one request; false when it was interrupted by shutdown (not committed: it resumes on the next start).</summary>
-    private static async Task<bool> HandleAsync(PipelineContext context, DataVersionStore store, ConsumeResult<string?, byte[]?> record,
-        ILogger log, CancellationToken ct)
+    private static async Task<bool> HandleAsync(
+        PipelineContext context,
+        DataVersionStore store,
+        ConsumeResult<string?, byte[]?> record,
+        ILogger log,
+        CancellationToken ct
+    )
     {
         RequestedReplay requested;
         DataVersion version;
@@ -65,7 +85,11 @@ public static class ReplayWorker
         }
         catch (Exception e) when (e is JsonException or FormatException or ArgumentException or NotSupportedException)
         {
-            log.LogError("Replay request at {Position} is not a valid request and is skipped: {Message}", record.TopicPartitionOffset, e.Message);
+            log.LogError(
+                "Replay request at {Position} is not a valid request and is skipped: {Message}",
+                record.TopicPartitionOffset,
+                e.Message
+            );
             return true;
         }
         if (await store.FindAsync(version.Name, ct) is { State: DataVersionRow.Complete })
@@ -81,18 +105,34 @@ public static class ReplayWorker
             Instruments = requested.Instruments,
             Intervals = requested.Intervals,
             Revalidate = requested.Revalidate,
-            Processing = ReplayCommand.ReplayProcessing(context.Options.Processing, null, [.. requested.Indicators],
-                requested.AllowedLatenessMs, requested.RevisionHorizonMs),
+            Processing = ReplayCommand.ReplayProcessing(
+                context.Options.Processing,
+                null,
+                [.. requested.Indicators],
+                requested.AllowedLatenessMs,
+                requested.RevisionHorizonMs
+            ),
         };
-        log.LogInformation("Replay {Version} requested: [{From}, {To})", version, new UnixMicros(requested.FromUs).ToIso(), new UnixMicros(requested.ToUs).ToIso());
+        log.LogInformation(
+            "Replay {Version} requested: [{From}, {To})",
+            version,
+            new UnixMicros(requested.FromUs).ToIso(),
+            new UnixMicros(requested.ToUs).ToIso()
+        );
         try
         {
             var configured = context.Options.Instruments.Select(i => i.ToInstrumentRef().Key).ToList();
             var job = await ReplayJob.PlanAsync(context.Kafka, request, configured, context.LoggerFactory, ct);
             var result = await VersionedReplay.RunAsync(context.Kafka, context.RequireDatabase(), job, null, context.LoggerFactory, ct);
-            if (!result.Complete) return false;
-            log.LogInformation("Replay {Version} complete: {Records} records read, {Outputs} written in {Seconds:F1} s",
-                version, result.Records, result.Outputs, result.Elapsed.TotalSeconds);
+            if (!result.Complete)
+                return false;
+            log.LogInformation(
+                "Replay {Version} complete: {Records} records read, {Outputs} written in {Seconds:F1} s",
+                version,
+                result.Records,
+                result.Outputs,
+                result.Elapsed.TotalSeconds
+            );
             return true;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -110,15 +150,23 @@ public static class ReplayWorker
         {
             // Anything else (Kafka or the database gone for long): recorded with how to resume; the worker goes on.
             log.LogError(e, "Replay {Version} failed: {Message}", version, e.Message);
-            await FailQuietlyAsync(store, version, $"{e.Message}; resume it with 'pipeline replay … --into {version}' and the same range, "
-                + "instruments, intervals and configuration (GET /versions shows them)", log);
+            await FailQuietlyAsync(
+                store,
+                version,
+                $"{e.Message}; resume it with 'pipeline replay … --into {version}' and the same range, "
+                    + "instruments, intervals and configuration (GET /versions shows them)",
+                log
+            );
             return true;
         }
     }
 
     private static async Task FailQuietlyAsync(DataVersionStore store, DataVersion version, string error, ILogger log)
     {
-        try { await store.FailAsync(version, error, CancellationToken.None); }
+        try
+        {
+            await store.FailAsync(version, error, CancellationToken.None);
+        }
         catch (Exception e) when (e is NpgsqlException or TimeoutException)
         {
             log.LogWarning("Replay {Version}: its failure could not be recorded ({Message})", version, e.Message);

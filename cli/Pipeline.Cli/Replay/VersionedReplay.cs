@@ -20,16 +20,30 @@ public static class VersionedReplay
     /// <summary>Runs <paramref name="job"/> with its version sink. Complete: the rows are in PostgreSQL and the version is
     /// complete. Interrupted (cancelled): the version is marked failed with how to resume; running the same replay again
     /// resumes both the engine and the sink exactly where they committed.</summary>
-    public static async Task<ReplayResult> RunAsync(KafkaClientSettings kafka, string database, ReplayJob job, IProgress<ReplayProgress>? progress,
-        ILoggerFactory loggers, CancellationToken ct)
+    public static async Task<ReplayResult> RunAsync(
+        KafkaClientSettings kafka,
+        string database,
+        ReplayJob job,
+        IProgress<ReplayProgress>? progress,
+        ILoggerFactory loggers,
+        CancellationToken ct
+    )
     {
         var log = loggers.CreateLogger("replay");
         var plan = job.Plan;
         var version = DataVersion.Parse(plan.Version);
         await using var db = NpgsqlDataSource.Create(database);
         var store = new DataVersionStore(db);
-        await store.StartAsync(version, new UnixMicros(plan.FromUs).ToDateTime(), new UnixMicros(plan.ToUs).ToDateTime(), plan.Instruments,
-            plan.Intervals, Configuration(plan), plan.Total, ct);
+        await store.StartAsync(
+            version,
+            new UnixMicros(plan.FromUs).ToDateTime(),
+            new UnixMicros(plan.ToUs).ToDateTime(),
+            plan.Instruments,
+            plan.Intervals,
+            Configuration(plan),
+            plan.Total,
+            ct
+        );
 
         var sink = new VersionSink(kafka, database, version, loggers);
         using var stopSink = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -44,7 +58,8 @@ public static class VersionedReplay
         try
         {
             result = await job.RunAsync(latest, stopReplay.Token);
-            if (sinkRun.IsFaulted) await sinkRun; // rethrows the sink's failure
+            if (sinkRun.IsFaulted)
+                await sinkRun; // rethrows the sink's failure
             if (result.Complete)
             {
                 // The engine committed its last output: the sink finishes once everything up to the topics' ends is written.
@@ -60,39 +75,64 @@ public static class VersionedReplay
         catch (Exception e)
         {
             await stopSink.CancelAsync();
-            try { await sinkRun; } catch (Exception) { /* the first failure is the one reported */ }
+            try
+            {
+                await sinkRun;
+            }
+            catch (Exception)
+            { /* the first failure is the one reported */
+            }
             reporter.Dispose();
             await reporting;
-            await store.FailAsync(version, e is OperationCanceledException ? "interrupted; run the same replay again to resume" : e.Message, CancellationToken.None);
+            await store.FailAsync(
+                version,
+                e is OperationCanceledException ? "interrupted; run the same replay again to resume" : e.Message,
+                CancellationToken.None
+            );
             throw;
         }
         reporter.Dispose();
         await reporting;
-        if (result.Complete) await store.CompleteAsync(version, result.Records, CancellationToken.None);
-        else await store.FailAsync(version, $"interrupted after {result.Records:N0} of {plan.Total:N0} records; run the same replay again to resume",
-            CancellationToken.None);
+        if (result.Complete)
+            await store.CompleteAsync(version, result.Records, CancellationToken.None);
+        else
+            await store.FailAsync(
+                version,
+                $"interrupted after {result.Records:N0} of {plan.Total:N0} records; run the same replay again to resume",
+                CancellationToken.None
+            );
         return result;
     }
 
     /// <summary>The processing configuration recorded with the version (GET /versions shows it).</summary>
-    private static string Configuration(ReplayPlan plan) => JsonSerializer.Serialize(new
-    {
-        input = plan.Input,
-        revalidate = plan.Revalidate,
-        indicators = plan.Indicators,
-        allowed_lateness_ms = plan.AllowedLatenessMs,
-        revision_horizon_ms = plan.RevisionHorizonMs,
-        max_clock_skew_ms = plan.MaxClockSkewMs,
-        dedupe_window = plan.DedupeWindow,
-        price_jump_fraction = plan.PriceJumpFraction,
-    });
+    private static string Configuration(ReplayPlan plan) =>
+        JsonSerializer.Serialize(
+            new
+            {
+                input = plan.Input,
+                revalidate = plan.Revalidate,
+                indicators = plan.Indicators,
+                allowed_lateness_ms = plan.AllowedLatenessMs,
+                revision_horizon_ms = plan.RevisionHorizonMs,
+                max_clock_skew_ms = plan.MaxClockSkewMs,
+                dedupe_window = plan.DedupeWindow,
+                price_jump_fraction = plan.PriceJumpFraction,
+            }
+        );
 
-    private static async Task ReportAsync(DataVersionStore store, DataVersion version, LatestProgress latest, PeriodicTimer timer, ILogger log)
+    private static async Task ReportAsync(
+        DataVersionStore store,
+        DataVersion version,
+        LatestProgress latest,
+        PeriodicTimer timer,
+        ILogger log
+    )
     {
         long written = -1;
         while (await timer.WaitForNextTickAsync())
         {
-            if (latest.Value is not { } p || p.Records == written) continue;
+            if (latest.Value is not { } p || p.Records == written)
+                continue;
             try
             {
                 await store.ProgressAsync(version, p.Records);

@@ -3,13 +3,21 @@ namespace Pipeline.Broker;
 // CreateTopics, DeleteTopics, CreatePartitions, DescribeConfigs, AlterConfigs.
 internal sealed partial class KafkaApis
 {
-    private const sbyte ResourceTopic = 2, ResourceBroker = 4;
+    private const sbyte ResourceTopic = 2,
+        ResourceBroker = 4;
 
     private ProtocolWriter CreateTopics(RequestHeader h, ProtocolReader r)
     {
         short v = h.ApiVersion;
         int n = r.ArrayLength();
-        var requests = new List<(string Name, int Partitions, short Rf, List<(int Partition, int[] Brokers)> Assignments, Dictionary<string, string> Configs)>();
+        var requests =
+            new List<(
+                string Name,
+                int Partitions,
+                short Rf,
+                List<(int Partition, int[] Brokers)> Assignments,
+                Dictionary<string, string> Configs
+            )>();
         for (int i = 0; i < n; i++)
         {
             string name = r.String();
@@ -21,7 +29,8 @@ internal sealed partial class KafkaApis
             {
                 int partition = r.Int32();
                 var brokers = new int[Math.Max(r.ArrayLength(), 0)];
-                for (int b = 0; b < brokers.Length; b++) brokers[b] = r.Int32();
+                for (int b = 0; b < brokers.Length; b++)
+                    brokers[b] = r.Int32();
                 assignments.Add((partition, brokers));
             }
             int configCount = r.ArrayLength();
@@ -30,22 +39,32 @@ internal sealed partial class KafkaApis
             {
                 string key = r.String();
                 string? value = r.NullableString();
-                if (value is not null) configs[key] = value;
+                if (value is not null)
+                    configs[key] = value;
             }
             requests.Add((name, partitions, rf, assignments, configs));
         }
         r.Int32(); // timeout
         bool validateOnly = v >= 1 && r.Bool();
         var w = Begin(h.CorrelationId);
-        if (v >= 2) w.Int32(0);
+        if (v >= 2)
+            w.Int32(0);
         w.ArrayLength(requests.Count);
         foreach (var req in requests)
         {
-            var (error, message) = ValidateNewTopicAssignment(req.Partitions, req.Rf, req.Assignments)
-                ?? logs.Create(req.Name, req.Assignments.Count > 0 ? req.Assignments.Count : req.Partitions, req.Rf, req.Configs, validateOnly);
+            var (error, message) =
+                ValidateNewTopicAssignment(req.Partitions, req.Rf, req.Assignments)
+                ?? logs.Create(
+                    req.Name,
+                    req.Assignments.Count > 0 ? req.Assignments.Count : req.Partitions,
+                    req.Rf,
+                    req.Configs,
+                    validateOnly
+                );
             w.String(req.Name);
             w.Int16((short)error);
-            if (v >= 1) w.NullableString(message);
+            if (v >= 1)
+                w.NullableString(message);
         }
         return End(w);
     }
@@ -53,36 +72,45 @@ internal sealed partial class KafkaApis
     /// <summary>Kafka's checks of a manual assignment in CreateTopics (ReplicationControlManager); null when acceptable.</summary>
     private (ErrorCode, string)? ValidateNewTopicAssignment(int partitions, short rf, List<(int Partition, int[] Brokers)> assignments)
     {
-        if (assignments.Count == 0) return null;
+        if (assignments.Count == 0)
+            return null;
         if (partitions != -1 || rf != -1)
-            return (ErrorCode.InvalidRequest,
-                "Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.");
+            return (
+                ErrorCode.InvalidRequest,
+                "Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time."
+            );
         var ids = assignments.Select(a => a.Partition).Order().ToList();
         for (int i = 0; i < ids.Count; i++)
             if (ids[i] != i)
                 return (ErrorCode.InvalidReplicaAssignment, "partitions should be a consecutive 0-based integer sequence");
         foreach (var (_, brokers) in assignments)
-            if (ValidateReplicas(brokers, expectedReplicas: assignments[0].Brokers.Length) is { } fault) return fault;
+            if (ValidateReplicas(brokers, expectedReplicas: assignments[0].Brokers.Length) is { } fault)
+                return fault;
         return null;
     }
 
     /// <summary>One partition's replica list: non-empty, no broker twice, only brokers that exist (here: this node only).</summary>
     private (ErrorCode, string)? ValidateReplicas(int[] brokers, int expectedReplicas)
     {
-        if (brokers.Length == 0) return (ErrorCode.InvalidReplicaAssignment, "The manual partition assignment includes an empty replica list.");
+        if (brokers.Length == 0)
+            return (ErrorCode.InvalidReplicaAssignment, "The manual partition assignment includes an empty replica list.");
         var seen = new HashSet<int>();
         foreach (int b in brokers)
         {
             if (!seen.Add(b))
                 return (ErrorCode.InvalidReplicaAssignment, $"The manual partition assignment includes the broker {b} more than once.");
             if (b != options.NodeId)
-                return (ErrorCode.InvalidReplicaAssignment,
-                    $"The manual partition assignment includes broker {b}, but no such broker is registered (this single node is broker {options.NodeId}).");
+                return (
+                    ErrorCode.InvalidReplicaAssignment,
+                    $"The manual partition assignment includes broker {b}, but no such broker is registered (this single node is broker {options.NodeId})."
+                );
         }
         if (brokers.Length != expectedReplicas)
-            return (ErrorCode.InvalidReplicaAssignment,
-                $"The manual partition assignment includes a partition with {brokers.Length} replica(s), but this is not consistent with " +
-                $"previous partitions, which have {expectedReplicas} replica(s).");
+            return (
+                ErrorCode.InvalidReplicaAssignment,
+                $"The manual partition assignment includes a partition with {brokers.Length} replica(s), but this is not consistent with "
+                    + $"previous partitions, which have {expectedReplicas} replica(s)."
+            );
         return null;
     }
 
@@ -90,10 +118,12 @@ internal sealed partial class KafkaApis
     {
         int n = r.ArrayLength();
         var names = new List<string>();
-        for (int i = 0; i < n; i++) names.Add(r.String());
+        for (int i = 0; i < n; i++)
+            names.Add(r.String());
         r.Int32();
         var w = Begin(h.CorrelationId);
-        if (h.ApiVersion >= 1) w.Int32(0);
+        if (h.ApiVersion >= 1)
+            w.Int32(0);
         w.ArrayLength(names.Count);
         foreach (var name in names)
         {
@@ -116,7 +146,8 @@ internal sealed partial class KafkaApis
             for (int a = 0; a < assignmentCount; a++)
             {
                 var brokers = new int[Math.Max(r.ArrayLength(), 0)];
-                for (int b = 0; b < brokers.Length; b++) brokers[b] = r.Int32();
+                for (int b = 0; b < brokers.Length; b++)
+                    brokers[b] = r.Int32();
                 assignments!.Add(brokers);
             }
             requests.Add((name, count, assignments));
@@ -128,7 +159,8 @@ internal sealed partial class KafkaApis
         w.ArrayLength(requests.Count);
         foreach (var (name, count, assignments) in requests)
         {
-            var (error, message) = ValidateNewPartitionsAssignment(name, count, assignments) ?? logs.AddPartitions(name, count, validateOnly);
+            var (error, message) =
+                ValidateNewPartitionsAssignment(name, count, assignments) ?? logs.AddPartitions(name, count, validateOnly);
             w.String(name);
             w.Int16((short)error);
             w.NullableString(message);
@@ -139,15 +171,20 @@ internal sealed partial class KafkaApis
     /// <summary>Kafka's checks of the assignments in CreatePartitions: one per new partition, each a valid replica list.</summary>
     private (ErrorCode, string?)? ValidateNewPartitionsAssignment(string name, int count, List<int[]>? assignments)
     {
-        if (assignments is null) return null;
+        if (assignments is null)
+            return null;
         var topic = logs.Get(name);
-        if (topic is null || count <= topic.Partitions.Length) return null; // AddPartitions answers these
+        if (topic is null || count <= topic.Partitions.Length)
+            return null; // AddPartitions answers these
         int added = count - topic.Partitions.Length;
         if (assignments.Count != added)
-            return (ErrorCode.InvalidReplicaAssignment,
-                $"Attempted to add {added} additional partition(s), but only {assignments.Count} assignment(s) were specified.");
+            return (
+                ErrorCode.InvalidReplicaAssignment,
+                $"Attempted to add {added} additional partition(s), but only {assignments.Count} assignment(s) were specified."
+            );
         foreach (var brokers in assignments)
-            if (ValidateReplicas(brokers, expectedReplicas: 1) is { } fault) return fault;
+            if (ValidateReplicas(brokers, expectedReplicas: 1) is { } fault)
+                return fault;
         return null;
     }
 
@@ -162,11 +199,17 @@ internal sealed partial class KafkaApis
             string name = r.String();
             int k = r.ArrayLength();
             HashSet<string>? keys = null;
-            if (k >= 0) { keys = new(); for (int j = 0; j < k; j++) keys.Add(r.String()); }
+            if (k >= 0)
+            {
+                keys = new();
+                for (int j = 0; j < k; j++)
+                    keys.Add(r.String());
+            }
             resources.Add((type, name, keys));
         }
         bool includeSynonyms = v >= 1 && r.Bool();
-        if (v >= 3) r.Bool(); // include_documentation
+        if (v >= 3)
+            r.Bool(); // include_documentation
         var w = Begin(h.CorrelationId, 4096);
         w.Int32(0);
         w.ArrayLength(resources.Count);
@@ -178,8 +221,13 @@ internal sealed partial class KafkaApis
             if (type == ResourceTopic)
             {
                 var topic = logs.Get(name);
-                if (topic is null) { error = ErrorCode.UnknownTopicOrPartition; message = $"topic '{name}' does not exist"; }
-                else entries.AddRange(topic.Config.Describe());
+                if (topic is null)
+                {
+                    error = ErrorCode.UnknownTopicOrPartition;
+                    message = $"topic '{name}' does not exist";
+                }
+                else
+                    entries.AddRange(topic.Config.Describe());
             }
             else if (type == ResourceBroker)
             {
@@ -189,10 +237,19 @@ internal sealed partial class KafkaApis
                     var (host, port) = advertised();
                     entries.AddRange(KafkaConfigCatalog.DescribeBroker(options, host, port));
                 }
-                else if (name.Length > 0) { error = ErrorCode.InvalidRequest; message = $"broker {name} does not exist: this single node is broker {options.NodeId}"; }
+                else if (name.Length > 0)
+                {
+                    error = ErrorCode.InvalidRequest;
+                    message = $"broker {name} does not exist: this single node is broker {options.NodeId}";
+                }
             }
-            else { error = ErrorCode.InvalidRequest; message = $"resource type {type} is not supported"; }
-            if (keys is not null) entries.RemoveAll(e => !keys.Contains(e.Name));
+            else
+            {
+                error = ErrorCode.InvalidRequest;
+                message = $"resource type {type} is not supported";
+            }
+            if (keys is not null)
+                entries.RemoveAll(e => !keys.Contains(e.Name));
             w.Int16((short)error);
             w.NullableString(message);
             w.Int8(type);
@@ -203,8 +260,10 @@ internal sealed partial class KafkaApis
                 w.String(e.Name);
                 w.NullableString(e.Value);
                 w.Bool(e.ReadOnly);
-                if (v == 0) w.Bool(e.Source == DescribedConfigSource.DefaultConfig);
-                else w.Int8((sbyte)e.Source);
+                if (v == 0)
+                    w.Bool(e.Source == DescribedConfigSource.DefaultConfig);
+                else
+                    w.Int8((sbyte)e.Source);
                 w.Bool(false); // sensitive
                 if (v >= 1)
                 {
@@ -237,7 +296,8 @@ internal sealed partial class KafkaApis
             string name = r.String();
             int c = r.ArrayLength();
             var configs = new Dictionary<string, string?>();
-            for (int j = 0; j < c; j++) configs[r.String()] = r.NullableString();
+            for (int j = 0; j < c; j++)
+                configs[r.String()] = r.NullableString();
             resources.Add((type, name, configs));
         }
         bool validateOnly = r.Bool();
@@ -246,9 +306,10 @@ internal sealed partial class KafkaApis
         w.ArrayLength(resources.Count);
         foreach (var (type, name, configs) in resources)
         {
-            var (error, message) = type == ResourceTopic
-                ? logs.AlterConfigs(name, configs, validateOnly)
-                : (ErrorCode.InvalidRequest, "only topic configs can be altered");
+            var (error, message) =
+                type == ResourceTopic
+                    ? logs.AlterConfigs(name, configs, validateOnly)
+                    : (ErrorCode.InvalidRequest, "only topic configs can be altered");
             w.Int16((short)error);
             w.NullableString(message);
             w.Int8(type);
@@ -283,11 +344,15 @@ internal sealed partial class KafkaApis
         w.ArrayLength(resources.Count, f);
         foreach (var (type, name, ops) in resources)
         {
-            var (error, message) = type == ResourceTopic
-                ? logs.IncrementalAlterConfigs(name, ops, validateOnly)
-                : (ErrorCode.InvalidRequest, "only topic configs can be altered");
+            var (error, message) =
+                type == ResourceTopic
+                    ? logs.IncrementalAlterConfigs(name, ops, validateOnly)
+                    : (ErrorCode.InvalidRequest, "only topic configs can be altered");
             w.Int16((short)error);
-            if (f) w.CompactString(message); else w.NullableString(message);
+            if (f)
+                w.CompactString(message);
+            else
+                w.NullableString(message);
             w.Int8(type);
             w.String(name, f);
             w.TaggedFields(f);

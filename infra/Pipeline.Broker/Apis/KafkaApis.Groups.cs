@@ -7,12 +7,15 @@ internal sealed partial class KafkaApis
     {
         short v = h.ApiVersion;
         r.String(); // key: this node coordinates every group and transactional id
-        if (v >= 1) r.Int8();
+        if (v >= 1)
+            r.Int8();
         var (host, port) = advertised();
         var w = Begin(h.CorrelationId);
-        if (v >= 1) w.Int32(0);
+        if (v >= 1)
+            w.Int32(0);
         w.Int16(0);
-        if (v >= 1) w.NullableString(null);
+        if (v >= 1)
+            w.NullableString(null);
         w.Int32(options.NodeId);
         w.String(host);
         w.Int32(port);
@@ -30,10 +33,22 @@ internal sealed partial class KafkaApis
         string protocolType = r.String();
         int n = r.ArrayLength();
         var protocols = new List<(string, byte[])>(Math.Max(n, 0));
-        for (int i = 0; i < n; i++) protocols.Add((r.String(), r.Bytes().ToArray()));
-        var result = await groups.JoinAsync(groupId, memberId, instanceId, h.ClientId ?? "", clientHost, sessionTimeout, rebalanceTimeout, protocolType, protocols);
+        for (int i = 0; i < n; i++)
+            protocols.Add((r.String(), r.Bytes().ToArray()));
+        var result = await groups.JoinAsync(
+            groupId,
+            memberId,
+            instanceId,
+            h.ClientId ?? "",
+            clientHost,
+            sessionTimeout,
+            rebalanceTimeout,
+            protocolType,
+            protocols
+        );
         var w = Begin(h.CorrelationId, 256);
-        if (v >= 2) w.Int32(0);
+        if (v >= 2)
+            w.Int32(0);
         w.Int16((short)result.Error);
         w.Int32(result.Generation);
         w.String(result.Protocol ?? "");
@@ -43,7 +58,8 @@ internal sealed partial class KafkaApis
         foreach (var (id, instance, metadata) in result.Members)
         {
             w.String(id);
-            if (v >= 5) w.NullableString(instance);
+            if (v >= 5)
+                w.NullableString(instance);
             w.Bytes(metadata);
         }
         return End(w);
@@ -55,13 +71,16 @@ internal sealed partial class KafkaApis
         string groupId = r.String();
         int generation = r.Int32();
         string memberId = r.String();
-        if (v >= 3) r.NullableString();
+        if (v >= 3)
+            r.NullableString();
         int n = r.ArrayLength();
         var assignments = new List<(string, byte[])>(Math.Max(n, 0));
-        for (int i = 0; i < n; i++) assignments.Add((r.String(), r.Bytes().ToArray()));
+        for (int i = 0; i < n; i++)
+            assignments.Add((r.String(), r.Bytes().ToArray()));
         var (error, assignment) = await groups.SyncAsync(groupId, generation, memberId, assignments);
         var w = Begin(h.CorrelationId);
-        if (v >= 1) w.Int32(0);
+        if (v >= 1)
+            w.Int32(0);
         w.Int16((short)error);
         w.Bytes(assignment);
         return End(w);
@@ -73,9 +92,11 @@ internal sealed partial class KafkaApis
         string groupId = r.String();
         int generation = r.Int32();
         string memberId = r.String();
-        if (v >= 3) r.NullableString();
+        if (v >= 3)
+            r.NullableString();
         var w = Begin(h.CorrelationId);
-        if (v >= 1) w.Int32(0);
+        if (v >= 1)
+            w.Int32(0);
         w.Int16((short)groups.Heartbeat(groupId, generation, memberId));
         return End(w);
     }
@@ -85,7 +106,8 @@ internal sealed partial class KafkaApis
         short v = h.ApiVersion;
         string groupId = r.String();
         var w = Begin(h.CorrelationId);
-        if (v >= 1) w.Int32(0);
+        if (v >= 1)
+            w.Int32(0);
         if (v < 3)
         {
             w.Int16((short)groups.Leave(groupId, r.String()));
@@ -93,7 +115,8 @@ internal sealed partial class KafkaApis
         }
         int n = r.ArrayLength();
         var members = new List<(string, string?)>();
-        for (int i = 0; i < n; i++) members.Add((r.String(), r.NullableString()));
+        for (int i = 0; i < n; i++)
+            members.Add((r.String(), r.NullableString()));
         w.Int16(0);
         w.ArrayLength(members.Count);
         foreach (var (id, instance) in members)
@@ -111,12 +134,15 @@ internal sealed partial class KafkaApis
         string groupId = r.String();
         int generation = v >= 1 ? r.Int32() : -1;
         string memberId = v >= 1 ? r.String() : "";
-        if (v >= 7) r.NullableString();
-        if (v is >= 2 and <= 4) r.Int64(); // retention time
+        if (v >= 7)
+            r.NullableString();
+        if (v is >= 2 and <= 4)
+            r.Int64(); // retention time
         var check = groups.ValidateCommit(groupId, generation, memberId);
         int topicCount = r.ArrayLength();
         var w = Begin(h.CorrelationId);
-        if (v >= 3) w.Int32(0);
+        if (v >= 3)
+            w.Int32(0);
         w.ArrayLength(topicCount);
         for (int t = 0; t < topicCount; t++)
         {
@@ -129,11 +155,14 @@ internal sealed partial class KafkaApis
                 int partition = r.Int32();
                 long offset = r.Int64();
                 int leaderEpoch = v >= 6 ? r.Int32() : -1;
-                if (v == 1) r.Int64();
+                if (v == 1)
+                    r.Int64();
                 string? metadata = r.NullableString();
                 var error = check;
-                if (error == ErrorCode.None && logs.Get(topic, partition) is null) error = ErrorCode.UnknownTopicOrPartition;
-                if (error == ErrorCode.None) groups.Commit(groupId, topic, partition, new CommittedOffset(offset, leaderEpoch, metadata));
+                if (error == ErrorCode.None && logs.Get(topic, partition) is null)
+                    error = ErrorCode.UnknownTopicOrPartition;
+                if (error == ErrorCode.None)
+                    groups.Commit(groupId, topic, partition, new CommittedOffset(offset, leaderEpoch, metadata));
                 w.Int32(partition);
                 w.Int16((short)error);
             }
@@ -153,7 +182,8 @@ internal sealed partial class KafkaApis
             string topic = r.String(f);
             int n = r.ArrayLength(f);
             var parts = new List<int>();
-            for (int p = 0; p < n; p++) parts.Add(r.Int32());
+            for (int p = 0; p < n; p++)
+                parts.Add(r.Int32());
             r.TaggedFields(f);
             requested.Add((topic, parts));
         }
@@ -163,7 +193,8 @@ internal sealed partial class KafkaApis
             foreach (var g in groups.FetchAll(groupId).GroupBy(o => o.Topic))
                 requested.Add((g.Key, g.Select(o => o.Partition).ToList()));
         var w = Begin(h);
-        if (v >= 3) w.Int32(0);
+        if (v >= 3)
+            w.Int32(0);
         w.ArrayLength(requested.Count, f);
         foreach (var (topic, parts) in requested)
         {
@@ -173,17 +204,25 @@ internal sealed partial class KafkaApis
             {
                 var committed = groups.Fetch(groupId, topic, partition);
                 // KIP-447: while a transaction holds offsets for it, a read_committed consumer must not start from the older ones.
-                var error = requireStable && groups.HasPendingTxnOffset(groupId, topic, partition) ? ErrorCode.UnstableOffsetCommit : ErrorCode.None;
+                var error =
+                    requireStable && groups.HasPendingTxnOffset(groupId, topic, partition)
+                        ? ErrorCode.UnstableOffsetCommit
+                        : ErrorCode.None;
                 w.Int32(partition);
                 w.Int64(error == ErrorCode.None ? committed?.Offset ?? -1 : -1);
-                if (v >= 5) w.Int32(committed?.LeaderEpoch ?? -1);
-                if (f) w.CompactString(committed?.Metadata ?? ""); else w.NullableString(committed?.Metadata ?? "");
+                if (v >= 5)
+                    w.Int32(committed?.LeaderEpoch ?? -1);
+                if (f)
+                    w.CompactString(committed?.Metadata ?? "");
+                else
+                    w.NullableString(committed?.Metadata ?? "");
                 w.Int16((short)error);
                 w.TaggedFields(f);
             }
             w.TaggedFields(f);
         }
-        if (v >= 2) w.Int16(0);
+        if (v >= 2)
+            w.Int16(0);
         w.TaggedFields(f);
         return End(w);
     }
@@ -193,10 +232,13 @@ internal sealed partial class KafkaApis
         short v = h.ApiVersion;
         int n = r.ArrayLength();
         var ids = new List<string>();
-        for (int i = 0; i < n; i++) ids.Add(r.String());
-        if (v >= 3) r.Bool();
+        for (int i = 0; i < n; i++)
+            ids.Add(r.String());
+        if (v >= 3)
+            r.Bool();
         var w = Begin(h.CorrelationId, 1024);
-        if (v >= 1) w.Int32(0);
+        if (v >= 1)
+            w.Int32(0);
         w.ArrayLength(ids.Count);
         foreach (var id in ids)
         {
@@ -210,13 +252,15 @@ internal sealed partial class KafkaApis
             foreach (var m in d.Members)
             {
                 w.String(m.Id);
-                if (v >= 4) w.NullableString(m.InstanceId);
+                if (v >= 4)
+                    w.NullableString(m.InstanceId);
                 w.String(m.ClientId);
                 w.String(m.Host);
                 w.Bytes(m.Metadata);
                 w.Bytes(m.Assignment);
             }
-            if (v >= 3) w.Int32(int.MinValue);
+            if (v >= 3)
+                w.Int32(int.MinValue);
         }
         return End(w);
     }
@@ -225,10 +269,15 @@ internal sealed partial class KafkaApis
     {
         var list = groups.List();
         var w = Begin(h.CorrelationId);
-        if (h.ApiVersion >= 1) w.Int32(0);
+        if (h.ApiVersion >= 1)
+            w.Int32(0);
         w.Int16(0);
         w.ArrayLength(list.Count);
-        foreach (var (id, type, _) in list) { w.String(id); w.String(type); }
+        foreach (var (id, type, _) in list)
+        {
+            w.String(id);
+            w.String(type);
+        }
         return End(w);
     }
 
@@ -236,11 +285,16 @@ internal sealed partial class KafkaApis
     {
         int n = r.ArrayLength();
         var ids = new List<string>();
-        for (int i = 0; i < n; i++) ids.Add(r.String());
+        for (int i = 0; i < n; i++)
+            ids.Add(r.String());
         var w = Begin(h.CorrelationId);
         w.Int32(0);
         w.ArrayLength(ids.Count);
-        foreach (var id in ids) { w.String(id); w.Int16((short)groups.DeleteGroup(id)); }
+        foreach (var id in ids)
+        {
+            w.String(id);
+            w.Int16((short)groups.DeleteGroup(id));
+        }
         return End(w);
     }
 
@@ -254,7 +308,8 @@ internal sealed partial class KafkaApis
             string topic = r.String();
             int n = r.ArrayLength();
             var parts = new List<int>();
-            for (int p = 0; p < n; p++) parts.Add(r.Int32());
+            for (int p = 0; p < n; p++)
+                parts.Add(r.Int32());
             requested.Add((topic, parts));
         }
         var w = Begin(h.CorrelationId);
@@ -267,7 +322,11 @@ internal sealed partial class KafkaApis
             {
                 w.String(topic);
                 w.ArrayLength(parts.Count);
-                foreach (int p in parts) { w.Int32(p); w.Int16((short)groups.DeleteOffset(groupId, topic, p)); }
+                foreach (int p in parts)
+                {
+                    w.Int32(p);
+                    w.Int16((short)groups.DeleteOffset(groupId, topic, p));
+                }
             }
         return End(w);
     }

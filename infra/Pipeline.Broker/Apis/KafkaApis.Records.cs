@@ -25,42 +25,71 @@ internal sealed partial class KafkaApis
             {
                 int partition = r.Int32();
                 var records = r.NullableBytes();
-                long baseOffset = -1, appendTime = -1, logStart = -1;
+                long baseOffset = -1,
+                    appendTime = -1,
+                    logStart = -1;
                 ErrorCode error = acks is -1 or 0 or 1
                     ? ProducePartition(topic, partition, transactionalId, records, out baseOffset, out appendTime, out logStart)
                     : ErrorCode.InvalidRequiredAcks;
                 w.Int32(partition);
                 w.Int16((short)error);
                 w.Int64(baseOffset);
-                if (v >= 2) w.Int64(appendTime);
-                if (v >= 5) w.Int64(logStart);
-                if (v >= 8) { w.ArrayLength(0); w.NullableString(null); }
+                if (v >= 2)
+                    w.Int64(appendTime);
+                if (v >= 5)
+                    w.Int64(logStart);
+                if (v >= 8)
+                {
+                    w.ArrayLength(0);
+                    w.NullableString(null);
+                }
             }
         }
         w.Int32(0); // throttle
-        if (acks == 0) { w.Dispose(); return null; }
+        if (acks == 0)
+        {
+            w.Dispose();
+            return null;
+        }
         return End(w);
     }
 
-    private ErrorCode ProducePartition(string topic, int partition, string? transactionalId, ArraySegment<byte>? records,
-        out long baseOffset, out long appendTime, out long logStart)
+    private ErrorCode ProducePartition(
+        string topic,
+        int partition,
+        string? transactionalId,
+        ArraySegment<byte>? records,
+        out long baseOffset,
+        out long appendTime,
+        out long logStart
+    )
     {
         baseOffset = appendTime = logStart = -1;
         var log = logs.Get(topic, partition);
-        if (log is null) return ErrorCode.UnknownTopicOrPartition;
-        if (records is not { Count: > 0 } data) return ErrorCode.CorruptMessage;
+        if (log is null)
+            return ErrorCode.UnknownTopicOrPartition;
+        if (records is not { Count: > 0 } data)
+            return ErrorCode.CorruptMessage;
         var span = data.AsSpan();
         int pos = 0;
         while (pos < span.Length)
         {
             var error = RecordBatch.Validate(span[pos..], options.MaxMessageBytes, out int size);
-            if (error != ErrorCode.None) return error;
+            if (error != ErrorCode.None)
+                return error;
             var batch = span.Slice(pos, size);
             if (RecordBatch.IsTransactional(RecordBatch.Attributes(batch)))
             {
-                if (transactionalId is null) return ErrorCode.InvalidTxnState;
-                var txnError = transactions.ValidateProduce(RecordBatch.ProducerId(batch), RecordBatch.ProducerEpoch(batch), topic, partition);
-                if (txnError != ErrorCode.None) return txnError;
+                if (transactionalId is null)
+                    return ErrorCode.InvalidTxnState;
+                var txnError = transactions.ValidateProduce(
+                    RecordBatch.ProducerId(batch),
+                    RecordBatch.ProducerEpoch(batch),
+                    topic,
+                    partition
+                );
+                if (txnError != ErrorCode.None)
+                    return txnError;
             }
             pos += size;
         }
@@ -91,7 +120,11 @@ internal sealed partial class KafkaApis
         int minBytes = r.Int32();
         int maxBytes = r.Int32();
         bool readCommitted = r.Int8() == 1;
-        if (v >= 7) { r.Int32(); r.Int32(); } // fetch sessions are not offered: session id 0 means "full fetch" to clients
+        if (v >= 7)
+        {
+            r.Int32();
+            r.Int32();
+        } // fetch sessions are not offered: session id 0 means "full fetch" to clients
         int topicCount = r.ArrayLength();
         var requested = new List<(string Topic, List<FetchPartition> Partitions)>(topicCount);
         for (int t = 0; t < topicCount; t++)
@@ -102,9 +135,11 @@ internal sealed partial class KafkaApis
             for (int p = 0; p < n; p++)
             {
                 int partition = r.Int32();
-                if (v >= 9) r.Int32(); // current leader epoch
+                if (v >= 9)
+                    r.Int32(); // current leader epoch
                 long offset = r.Int64();
-                if (v >= 5) r.Int64(); // follower log start offset
+                if (v >= 5)
+                    r.Int64(); // follower log start offset
                 int partMax = r.Int32();
                 parts.Add(new FetchPartition(topic, partition, offset, partMax));
             }
@@ -112,15 +147,17 @@ internal sealed partial class KafkaApis
         }
         // forgotten topics (v7+) and rack id (v11+) need no handling without sessions or replicas
 
-        if (maxBytes <= 0) maxBytes = int.MaxValue;
+        if (maxBytes <= 0)
+            maxBytes = int.MaxValue;
         var deadline = DateTime.UtcNow.AddMilliseconds(Math.Clamp(maxWaitMs, 0, 60_000));
         var waits = new List<Task>();
         while (true)
         {
             waits.Clear();
             foreach (var (topic, parts) in requested)
-                foreach (var fp in parts)
-                    if (logs.Get(topic, fp.Partition) is { } log) waits.Add(log.ChangedAsync());
+            foreach (var fp in parts)
+                if (logs.Get(topic, fp.Partition) is { } log)
+                    waits.Add(log.ChangedAsync());
             var w = BuildFetchResponse(h, requested, maxBytes, readCommitted, out int total, out bool anyError);
             var remaining = deadline - DateTime.UtcNow;
             if (total >= Math.Max(minBytes, 1) || anyError || remaining <= TimeSpan.Zero || waits.Count == 0 || ct.IsCancellationRequested)
@@ -131,15 +168,25 @@ internal sealed partial class KafkaApis
         }
     }
 
-    private ProtocolWriter BuildFetchResponse(RequestHeader h, List<(string Topic, List<FetchPartition> Partitions)> requested,
-        int maxBytes, bool readCommitted, out int total, out bool anyError)
+    private ProtocolWriter BuildFetchResponse(
+        RequestHeader h,
+        List<(string Topic, List<FetchPartition> Partitions)> requested,
+        int maxBytes,
+        bool readCommitted,
+        out int total,
+        out bool anyError
+    )
     {
         short v = h.ApiVersion;
         total = 0;
         anyError = false;
         var w = Begin(h.CorrelationId, 4096);
         w.Int32(0); // throttle
-        if (v >= 7) { w.Int16(0); w.Int32(0); }
+        if (v >= 7)
+        {
+            w.Int16(0);
+            w.Int32(0);
+        }
         w.ArrayLength(requested.Count);
         foreach (var (topic, parts) in requested)
         {
@@ -156,16 +203,19 @@ internal sealed partial class KafkaApis
                     int budget = Math.Min(fp.MaxBytes, maxBytes - total);
                     read = log.Read(fp.Offset, Math.Max(budget, 0), readCommitted, allowOversized: total == 0);
                 }
-                if (read.Error != ErrorCode.None) anyError = true;
+                if (read.Error != ErrorCode.None)
+                    anyError = true;
                 w.Int32(fp.Partition);
                 w.Int16((short)read.Error);
                 w.Int64(read.HighWatermark);
                 w.Int64(read.LastStableOffset);
-                if (v >= 5) w.Int64(read.LogStartOffset);
+                if (v >= 5)
+                    w.Int64(read.LogStartOffset);
                 if (read.Handle is null || read.Length == 0)
                 {
                     w.ArrayLength(readCommitted ? 0 : -1);
-                    if (v >= 11) w.Int32(-1);
+                    if (v >= 11)
+                        w.Int32(-1);
                     w.Int32(0);
                     continue;
                 }
@@ -174,7 +224,8 @@ internal sealed partial class KafkaApis
                 // it is not, the records are shifted right to make room (rare: only around aborted transactions).
                 int abortedAt = w.Length;
                 w.ArrayLength(readCommitted ? 0 : -1);
-                if (v >= 11) w.Int32(-1);
+                if (v >= 11)
+                    w.Int32(-1);
                 int lengthAt = w.ReserveInt32();
                 int start = w.Length;
                 int got = ReadSegment(read, w.Advance(read.Length));
@@ -203,8 +254,14 @@ internal sealed partial class KafkaApis
 
     private static int ReadSegment(PartitionLog.ReadResult read, Span<byte> destination)
     {
-        try { return RandomAccess.Read(read.Handle!, destination, read.Position); }
-        catch (ObjectDisposedException) { return 0; } // segment removed under us (retention/deletion): serve nothing this time
+        try
+        {
+            return RandomAccess.Read(read.Handle!, destination, read.Position);
+        }
+        catch (ObjectDisposedException)
+        {
+            return 0;
+        } // segment removed under us (retention/deletion): serve nothing this time
     }
 
     /// <summary>Length of the whole batches at the start of <paramref name="data"/>, and the last offset they hold.</summary>
@@ -216,7 +273,8 @@ internal sealed partial class KafkaApis
         {
             var batch = data[p..];
             int size = RecordBatch.TotalSize(batch);
-            if (size < RecordBatch.HeaderSize || size > batch.Length) break;
+            if (size < RecordBatch.HeaderSize || size > batch.Length)
+                break;
             lastOffset = RecordBatch.BaseOffset(batch) + RecordBatch.LastOffsetDelta(batch);
             p += size;
         }
@@ -230,7 +288,8 @@ internal sealed partial class KafkaApis
         bool readCommitted = v >= 2 && r.Int8() == 1;
         int topicCount = r.ArrayLength();
         var w = Begin(h.CorrelationId);
-        if (v >= 2) w.Int32(0);
+        if (v >= 2)
+            w.Int32(0);
         w.ArrayLength(topicCount);
         for (int t = 0; t < topicCount; t++)
         {
@@ -241,7 +300,8 @@ internal sealed partial class KafkaApis
             for (int p = 0; p < n; p++)
             {
                 int partition = r.Int32();
-                if (v >= 4) r.Int32();
+                if (v >= 4)
+                    r.Int32();
                 long timestamp = r.Int64();
                 var log = logs.Get(topic, partition);
                 if (v == 0)
@@ -251,21 +311,29 @@ internal sealed partial class KafkaApis
                     w.Int32(partition);
                     w.Int16((short)(log is null ? ErrorCode.UnknownTopicOrPartition : ErrorCode.None));
                     w.ArrayLength(offsets.Count);
-                    foreach (long o in offsets) w.Int64(o);
+                    foreach (long o in offsets)
+                        w.Int64(o);
                     continue;
                 }
                 ErrorCode error = ErrorCode.None;
-                long ts = -1, offset = -1;
-                if (log is null) error = ErrorCode.UnknownTopicOrPartition;
-                else if (timestamp == -1) offset = readCommitted ? log.LastStableOffset : log.HighWatermark;
-                else if (timestamp == -2) offset = log.LogStartOffset;
-                else if (timestamp < 0) error = ErrorCode.InvalidRequest;
-                else (ts, offset) = log.OffsetForTimestamp(timestamp);
+                long ts = -1,
+                    offset = -1;
+                if (log is null)
+                    error = ErrorCode.UnknownTopicOrPartition;
+                else if (timestamp == -1)
+                    offset = readCommitted ? log.LastStableOffset : log.HighWatermark;
+                else if (timestamp == -2)
+                    offset = log.LogStartOffset;
+                else if (timestamp < 0)
+                    error = ErrorCode.InvalidRequest;
+                else
+                    (ts, offset) = log.OffsetForTimestamp(timestamp);
                 w.Int32(partition);
                 w.Int16((short)error);
                 w.Int64(ts);
                 w.Int64(offset);
-                if (v >= 4) w.Int32(0);
+                if (v >= 4)
+                    w.Int32(0);
             }
         }
         return End(w);
@@ -274,10 +342,12 @@ internal sealed partial class KafkaApis
     private ProtocolWriter OffsetForLeaderEpoch(RequestHeader h, ProtocolReader r)
     {
         short v = h.ApiVersion;
-        if (v >= 3) r.Int32();
+        if (v >= 3)
+            r.Int32();
         int topicCount = r.ArrayLength();
         var w = Begin(h.CorrelationId);
-        if (v >= 2) w.Int32(0);
+        if (v >= 2)
+            w.Int32(0);
         w.ArrayLength(topicCount);
         for (int t = 0; t < topicCount; t++)
         {
@@ -288,12 +358,14 @@ internal sealed partial class KafkaApis
             for (int p = 0; p < n; p++)
             {
                 int partition = r.Int32();
-                if (v >= 2) r.Int32();
+                if (v >= 2)
+                    r.Int32();
                 r.Int32(); // requested leader epoch: there has only ever been epoch 0, which ends at the log end
                 var log = logs.Get(topic, partition);
                 w.Int16((short)(log is null ? ErrorCode.UnknownTopicOrPartition : ErrorCode.None));
                 w.Int32(partition);
-                if (v >= 1) w.Int32(log is null ? -1 : 0);
+                if (v >= 1)
+                    w.Int32(log is null ? -1 : 0);
                 w.Int64(log?.HighWatermark ?? -1);
             }
         }

@@ -34,7 +34,12 @@ internal sealed partial class KafkaApis
             string topic = r.String();
             int n = r.ArrayLength();
             var parts = new List<int>();
-            for (int p = 0; p < n; p++) { int partition = r.Int32(); parts.Add(partition); partitions.Add((topic, partition)); }
+            for (int p = 0; p < n; p++)
+            {
+                int partition = r.Int32();
+                parts.Add(partition);
+                partitions.Add((topic, partition));
+            }
             order.Add((topic, parts));
         }
         var results = transactions.AddPartitions(transactionalId, pid, epoch, partitions);
@@ -45,7 +50,11 @@ internal sealed partial class KafkaApis
         {
             w.String(topic);
             w.ArrayLength(parts.Count);
-            foreach (int p in parts) { w.Int32(p); w.Int16((short)results[(topic, p)]); }
+            foreach (int p in parts)
+            {
+                w.Int32(p);
+                w.Int16((short)results[(topic, p)]);
+            }
         }
         return End(w);
     }
@@ -92,7 +101,8 @@ internal sealed partial class KafkaApis
         }
         var check = transactions.ValidateTxnOffsetCommit(transactionalId, pid, epoch, groupId);
         // KIP-447: a producer acting for a consumer that has since lost its partitions is fenced by the group generation.
-        if (check == ErrorCode.None && (generation >= 0 || memberId.Length > 0)) check = groups.ValidateTxnCommitMember(groupId, generation, memberId);
+        if (check == ErrorCode.None && (generation >= 0 || memberId.Length > 0))
+            check = groups.ValidateTxnCommitMember(groupId, generation, memberId);
         int topicCount = r.ArrayLength(f);
         var w = Begin(h);
         w.Int32(0);
@@ -111,8 +121,10 @@ internal sealed partial class KafkaApis
                 string? metadata = r.NullableString(f);
                 r.TaggedFields(f);
                 var error = check;
-                if (error == ErrorCode.None && logs.Get(topic, partition) is null) error = ErrorCode.UnknownTopicOrPartition;
-                if (error == ErrorCode.None) groups.AddPendingTxnOffset(pid, groupId, topic, partition, new CommittedOffset(offset, leaderEpoch, metadata));
+                if (error == ErrorCode.None && logs.Get(topic, partition) is null)
+                    error = ErrorCode.UnknownTopicOrPartition;
+                if (error == ErrorCode.None)
+                    groups.AddPendingTxnOffset(pid, groupId, topic, partition, new CommittedOffset(offset, leaderEpoch, metadata));
                 w.Int32(partition);
                 w.Int16((short)error);
                 w.TaggedFields(f);

@@ -9,8 +9,13 @@ namespace Pipeline.Broker;
 /// Split by area across the KafkaApis.*.cs files.
 /// </summary>
 internal sealed partial class KafkaApis(
-    BrokerOptions options, LogManager logs, GroupCoordinator groups, TransactionCoordinator transactions,
-    Func<(string Host, int Port)> advertised, ILogger logger)
+    BrokerOptions options,
+    LogManager logs,
+    GroupCoordinator groups,
+    TransactionCoordinator transactions,
+    Func<(string Host, int Port)> advertised,
+    ILogger logger
+)
 {
     internal static readonly Dictionary<ApiKey, (short Min, short Max)> Supported = new()
     {
@@ -49,10 +54,10 @@ internal sealed partial class KafkaApis(
     private static readonly Dictionary<ApiKey, short> FlexibleFrom = new()
     {
         [ApiKey.ApiVersions] = 3,
-        [ApiKey.InitProducerId] = 2,   // v3 lets idempotent/transactional producers recover by epoch bump (KIP-360)
-        [ApiKey.TxnOffsetCommit] = 3,  // v3 carries the consumer generation for zombie fencing (KIP-447)
+        [ApiKey.InitProducerId] = 2, // v3 lets idempotent/transactional producers recover by epoch bump (KIP-360)
+        [ApiKey.TxnOffsetCommit] = 3, // v3 carries the consumer generation for zombie fencing (KIP-447)
         [ApiKey.IncrementalAlterConfigs] = 1,
-        [ApiKey.OffsetFetch] = 6,      // v7 require_stable: read_committed consumers wait out pending transactional offsets (KIP-447)
+        [ApiKey.OffsetFetch] = 6, // v7 require_stable: read_committed consumers wait out pending transactional offsets (KIP-447)
     };
 
     private static readonly ApiKey[] SupportedOrder = Supported.Keys.OrderBy(k => (short)k).ToArray();
@@ -66,12 +71,14 @@ internal sealed partial class KafkaApis(
         if (!Supported.TryGetValue(key, out var range) || version < range.Min || version > range.Max)
         {
             // KIP-511: an ApiVersions request we cannot parse gets a v0 answer listing what we support.
-            if (key == ApiKey.ApiVersions) return ApiVersionsResponse(correlationId, 0, ErrorCode.UnsupportedVersion);
+            if (key == ApiKey.ApiVersions)
+                return ApiVersionsResponse(correlationId, 0, ErrorCode.UnsupportedVersion);
             throw new ProtocolException($"unsupported API {(short)key} v{version}");
         }
         string? clientId = r.NullableString();
         bool flexible = FlexibleFrom.TryGetValue(key, out var from) && version >= from;
-        if (flexible) r.SkipTaggedFields();
+        if (flexible)
+            r.SkipTaggedFields();
         var h = new RequestHeader(key, version, correlationId, clientId, flexible);
         try
         {
@@ -128,7 +135,8 @@ internal sealed partial class KafkaApis(
     private static ProtocolWriter Begin(RequestHeader h, int capacity = 256)
     {
         var w = Begin(h.CorrelationId, capacity);
-        if (h.Flexible && h.ApiKey != ApiKey.ApiVersions) w.EmptyTaggedFields();
+        if (h.Flexible && h.ApiKey != ApiKey.ApiVersions)
+            w.EmptyTaggedFields();
         return w;
     }
 
@@ -143,16 +151,22 @@ internal sealed partial class KafkaApis(
         var w = Begin(correlationId);
         w.Int16((short)error);
         bool flexible = version >= 3;
-        if (flexible) w.CompactArrayLength(SupportedOrder.Length); else w.ArrayLength(SupportedOrder.Length);
+        if (flexible)
+            w.CompactArrayLength(SupportedOrder.Length);
+        else
+            w.ArrayLength(SupportedOrder.Length);
         foreach (var k in SupportedOrder)
         {
             w.Int16((short)k);
             w.Int16(Supported[k].Min);
             w.Int16(Supported[k].Max);
-            if (flexible) w.EmptyTaggedFields();
+            if (flexible)
+                w.EmptyTaggedFields();
         }
-        if (version >= 1) w.Int32(0);
-        if (flexible) w.EmptyTaggedFields();
+        if (version >= 1)
+            w.Int32(0);
+        if (flexible)
+            w.EmptyTaggedFields();
         return End(w);
     }
 
@@ -164,25 +178,35 @@ internal sealed partial class KafkaApis(
         if (n > 0 || (n == 0 && v >= 1)) // v0 has no null: an empty list there means every topic
         {
             requested = new List<string>(n);
-            for (int i = 0; i < n; i++) requested.Add(r.String());
+            for (int i = 0; i < n; i++)
+                requested.Add(r.String());
         }
         bool allowAutoCreate = v < 4 || r.Bool();
-        if (v >= 8) { r.Bool(); r.Bool(); }
+        if (v >= 8)
+        {
+            r.Bool();
+            r.Bool();
+        }
 
         var w = Begin(h.CorrelationId, 1024);
-        if (v >= 3) w.Int32(0);
+        if (v >= 3)
+            w.Int32(0);
         var (host, port) = advertised();
         w.ArrayLength(1);
         w.Int32(options.NodeId);
         w.String(host);
         w.Int32(port);
-        if (v >= 1) w.NullableString(null); // rack
-        if (v >= 2) w.NullableString(options.ClusterId);
-        if (v >= 1) w.Int32(options.NodeId); // controller
+        if (v >= 1)
+            w.NullableString(null); // rack
+        if (v >= 2)
+            w.NullableString(options.ClusterId);
+        if (v >= 1)
+            w.Int32(options.NodeId); // controller
 
         var topics = new List<(string Name, TopicLog? Topic, ErrorCode Error)>();
         if (requested is null)
-            foreach (var t in logs.Topics) topics.Add((t.Name, t, ErrorCode.None));
+            foreach (var t in logs.Topics)
+                topics.Add((t.Name, t, ErrorCode.None));
         else
             foreach (var name in requested)
             {
@@ -192,8 +216,10 @@ internal sealed partial class KafkaApis(
                     logs.Create(name, options.DefaultPartitions, -1, new Dictionary<string, string>(), false);
                     t = logs.Get(name);
                 }
-                var error = t is not null ? ErrorCode.None
-                    : LogManager.ValidateName(name) is null ? ErrorCode.UnknownTopicOrPartition : ErrorCode.InvalidTopicException;
+                var error =
+                    t is not null ? ErrorCode.None
+                    : LogManager.ValidateName(name) is null ? ErrorCode.UnknownTopicOrPartition
+                    : ErrorCode.InvalidTopicException;
                 topics.Add((name, t, error));
             }
         w.ArrayLength(topics.Count);
@@ -201,7 +227,8 @@ internal sealed partial class KafkaApis(
         {
             w.Int16((short)error);
             w.String(name);
-            if (v >= 1) w.Bool(false); // is_internal
+            if (v >= 1)
+                w.Bool(false); // is_internal
             var partitions = t?.Partitions ?? [];
             w.ArrayLength(partitions.Length);
             for (int p = 0; p < partitions.Length; p++)
@@ -209,14 +236,20 @@ internal sealed partial class KafkaApis(
                 w.Int16(0);
                 w.Int32(p);
                 w.Int32(options.NodeId);
-                if (v >= 7) w.Int32(0); // leader epoch: one node, never changes
-                w.ArrayLength(1); w.Int32(options.NodeId);
-                w.ArrayLength(1); w.Int32(options.NodeId);
-                if (v >= 5) w.ArrayLength(0);
+                if (v >= 7)
+                    w.Int32(0); // leader epoch: one node, never changes
+                w.ArrayLength(1);
+                w.Int32(options.NodeId);
+                w.ArrayLength(1);
+                w.Int32(options.NodeId);
+                if (v >= 5)
+                    w.ArrayLength(0);
             }
-            if (v >= 8) w.Int32(int.MinValue);
+            if (v >= 8)
+                w.Int32(int.MinValue);
         }
-        if (v >= 8) w.Int32(int.MinValue);
+        if (v >= 8)
+            w.Int32(int.MinValue);
         return End(w);
     }
 

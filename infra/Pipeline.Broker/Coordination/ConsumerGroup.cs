@@ -3,7 +3,14 @@ namespace Pipeline.Broker;
 /// <summary>Classic group state (Kafka's group state machine) and its committed offsets.</summary>
 internal sealed class ConsumerGroup(string id)
 {
-    public enum GroupState { Empty, PreparingRebalance, CompletingRebalance, Stable, Dead }
+    public enum GroupState
+    {
+        Empty,
+        PreparingRebalance,
+        CompletingRebalance,
+        Stable,
+        Dead,
+    }
 
     public string Id { get; } = id;
     public GroupState State { get; set; } = GroupState.Empty;
@@ -18,16 +25,19 @@ internal sealed class ConsumerGroup(string id)
 
     public GroupMember? Member(string id)
     {
-        foreach (var m in Members) if (m.Id == id) return m;
+        foreach (var m in Members)
+            if (m.Id == id)
+                return m;
         return null;
     }
 
-    public string StateName => State switch
-    {
-        GroupState.Empty => "Empty",
-        GroupState.PreparingRebalance => "PreparingRebalance",
-        GroupState.CompletingRebalance => "CompletingRebalance",
-        GroupState.Stable => "Stable",
-        _ => "Dead",
-    };
+    public string StateName =>
+        State switch
+        {
+            GroupState.Empty => "Empty",
+            GroupState.PreparingRebalance => "PreparingRebalance",
+            GroupState.CompletingRebalance => "CompletingRebalance",
+            GroupState.Stable => "Stable",
+            _ => "Dead",
+        };
 }

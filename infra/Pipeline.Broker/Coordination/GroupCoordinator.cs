@@ -10,7 +10,11 @@ namespace Pipeline.Broker;
 /// </summary>
 internal sealed class GroupCoordinator : IDisposable
 {
-    private const byte EntryCommit = 1, EntryDeleteOffset = 2, EntryDeleteGroup = 3, EntryTxnPending = 4, EntryTxnEnd = 5;
+    private const byte EntryCommit = 1,
+        EntryDeleteOffset = 2,
+        EntryDeleteGroup = 3,
+        EntryTxnPending = 4,
+        EntryTxnEnd = 5;
 
     private readonly object _lock = new();
     private readonly Dictionary<string, ConsumerGroup> _groups = new();
@@ -21,8 +25,10 @@ internal sealed class GroupCoordinator : IDisposable
     private void Persist(byte[] entry)
     {
         _log.Append(entry);
-        if (_log.NeedsCompaction) _log.Rewrite(Snapshot().ToList());
+        if (_log.NeedsCompaction)
+            _log.Rewrite(Snapshot().ToList());
     }
+
     private readonly BrokerOptions _options;
     private readonly ILogger _logger;
 
@@ -30,13 +36,18 @@ internal sealed class GroupCoordinator : IDisposable
     {
         _options = options;
         _logger = logger;
-        _log = new InternalLog(Path.Combine(options.DataDir, "__consumer_offsets", "offsets.log"), options.FlushInterval is not null, Replay);
+        _log = new InternalLog(
+            Path.Combine(options.DataDir, "__consumer_offsets", "offsets.log"),
+            options.FlushInterval is not null,
+            Replay
+        );
         _log.Rewrite(Snapshot());
     }
 
     private ConsumerGroup GetOrCreate(string id)
     {
-        if (!_groups.TryGetValue(id, out var g)) _groups[id] = g = new ConsumerGroup(id);
+        if (!_groups.TryGetValue(id, out var g))
+            _groups[id] = g = new ConsumerGroup(id);
         return g;
     }
 
@@ -48,33 +59,37 @@ internal sealed class GroupCoordinator : IDisposable
         switch (r.ReadByte())
         {
             case EntryCommit:
-                {
-                    var g = GetOrCreate(r.ReadString());
-                    var tp = (r.ReadString(), r.ReadInt32());
-                    g.Offsets[tp] = ReadOffset(r);
-                    break;
-                }
+            {
+                var g = GetOrCreate(r.ReadString());
+                var tp = (r.ReadString(), r.ReadInt32());
+                g.Offsets[tp] = ReadOffset(r);
+                break;
+            }
             case EntryDeleteOffset:
-                {
-                    if (_groups.TryGetValue(r.ReadString(), out var g)) g.Offsets.Remove((r.ReadString(), r.ReadInt32()));
-                    break;
-                }
-            case EntryDeleteGroup: _groups.Remove(r.ReadString()); break;
+            {
+                if (_groups.TryGetValue(r.ReadString(), out var g))
+                    g.Offsets.Remove((r.ReadString(), r.ReadInt32()));
+                break;
+            }
+            case EntryDeleteGroup:
+                _groups.Remove(r.ReadString());
+                break;
             case EntryTxnPending:
-                {
-                    long pid = r.ReadInt64();
-                    var entry = (r.ReadString(), r.ReadString(), r.ReadInt32(), ReadOffset(r));
-                    if (!_pendingTxn.TryGetValue(pid, out var list)) _pendingTxn[pid] = list = new();
-                    list.Add(entry);
-                    break;
-                }
+            {
+                long pid = r.ReadInt64();
+                var entry = (r.ReadString(), r.ReadString(), r.ReadInt32(), ReadOffset(r));
+                if (!_pendingTxn.TryGetValue(pid, out var list))
+                    _pendingTxn[pid] = list = new();
+                list.Add(entry);
+                break;
+            }
             case EntryTxnEnd:
-                {
-                    long pid = r.ReadInt64();
-                    bool commit = r.ReadBoolean();
-                    ApplyTxnEnd(pid, commit);
-                    break;
-                }
+            {
+                long pid = r.ReadInt64();
+                bool commit = r.ReadBoolean();
+                ApplyTxnEnd(pid, commit);
+                break;
+            }
         }
     }
 
@@ -91,39 +106,68 @@ internal sealed class GroupCoordinator : IDisposable
         w.Write(o.Offset);
         w.Write(o.LeaderEpoch);
         w.Write(o.Metadata is not null);
-        if (o.Metadata is not null) w.Write(o.Metadata);
+        if (o.Metadata is not null)
+            w.Write(o.Metadata);
     }
 
     private static byte[] Entry(Action<BinaryWriter> write)
     {
         var ms = new MemoryStream();
-        using (var w = new BinaryWriter(ms)) write(w);
+        using (var w = new BinaryWriter(ms))
+            write(w);
         return ms.ToArray();
     }
 
     private static byte[] CommitEntry(string group, string topic, int partition, CommittedOffset o) =>
-        Entry(w => { w.Write(EntryCommit); w.Write(group); w.Write(topic); w.Write(partition); WriteOffset(w, o); });
+        Entry(w =>
+        {
+            w.Write(EntryCommit);
+            w.Write(group);
+            w.Write(topic);
+            w.Write(partition);
+            WriteOffset(w, o);
+        });
 
     private IEnumerable<byte[]> Snapshot()
     {
         foreach (var g in _groups.Values)
-            foreach (var ((topic, partition), o) in g.Offsets)
-                yield return CommitEntry(g.Id, topic, partition, o);
+        foreach (var ((topic, partition), o) in g.Offsets)
+            yield return CommitEntry(g.Id, topic, partition, o);
         foreach (var (pid, list) in _pendingTxn)
-            foreach (var (group, topic, partition, o) in list)
-                yield return Entry(w => { w.Write(EntryTxnPending); w.Write(pid); w.Write(group); w.Write(topic); w.Write(partition); WriteOffset(w, o); });
+        foreach (var (group, topic, partition, o) in list)
+            yield return Entry(w =>
+            {
+                w.Write(EntryTxnPending);
+                w.Write(pid);
+                w.Write(group);
+                w.Write(topic);
+                w.Write(partition);
+                WriteOffset(w, o);
+            });
     }
 
     // ---------------------------------------------------------------- membership
 
-    public Task<JoinGroupResult> JoinAsync(string groupId, string memberId, string? instanceId, string clientId, string clientHost,
-        int sessionTimeoutMs, int rebalanceTimeoutMs, string protocolType, List<(string, byte[])> protocols)
+    public Task<JoinGroupResult> JoinAsync(
+        string groupId,
+        string memberId,
+        string? instanceId,
+        string clientId,
+        string clientHost,
+        int sessionTimeoutMs,
+        int rebalanceTimeoutMs,
+        string protocolType,
+        List<(string, byte[])> protocols
+    )
     {
         lock (_lock)
         {
-            if (string.IsNullOrEmpty(groupId)) return Task.FromResult(JoinGroupResult.Failed(ErrorCode.InvalidGroupId, memberId));
-            if (sessionTimeoutMs < 100 || sessionTimeoutMs > 3_600_000) return Task.FromResult(JoinGroupResult.Failed(ErrorCode.InvalidSessionTimeout, memberId));
-            if (protocols.Count == 0) return Task.FromResult(JoinGroupResult.Failed(ErrorCode.InconsistentGroupProtocol, memberId));
+            if (string.IsNullOrEmpty(groupId))
+                return Task.FromResult(JoinGroupResult.Failed(ErrorCode.InvalidGroupId, memberId));
+            if (sessionTimeoutMs < 100 || sessionTimeoutMs > 3_600_000)
+                return Task.FromResult(JoinGroupResult.Failed(ErrorCode.InvalidSessionTimeout, memberId));
+            if (protocols.Count == 0)
+                return Task.FromResult(JoinGroupResult.Failed(ErrorCode.InconsistentGroupProtocol, memberId));
             var group = GetOrCreate(groupId);
             if (group.Members.Count > 0 && group.ProtocolType != protocolType)
                 return Task.FromResult(JoinGroupResult.Failed(ErrorCode.InconsistentGroupProtocol, memberId));
@@ -136,12 +180,15 @@ internal sealed class GroupCoordinator : IDisposable
             else
             {
                 member = group.Member(memberId);
-                if (member is null) return Task.FromResult(JoinGroupResult.Failed(ErrorCode.UnknownMemberId, memberId));
+                if (member is null)
+                    return Task.FromResult(JoinGroupResult.Failed(ErrorCode.UnknownMemberId, memberId));
                 // A follower rejoining a stable group with unchanged protocols just gets the current generation back.
                 if (group.State == GroupState.Stable && member.Id != group.Leader && SameProtocols(member.Protocols, protocols))
                 {
                     member.LastHeartbeat = DateTime.UtcNow;
-                    return Task.FromResult(new JoinGroupResult(ErrorCode.None, group.Generation, group.Protocol, group.Leader!, member.Id, []));
+                    return Task.FromResult(
+                        new JoinGroupResult(ErrorCode.None, group.Generation, group.Protocol, group.Leader!, member.Id, [])
+                    );
                 }
             }
             member.ClientId = clientId;
@@ -168,9 +215,11 @@ internal sealed class GroupCoordinator : IDisposable
 
     private static bool SameProtocols(List<(string Name, byte[] Metadata)> a, List<(string Name, byte[] Metadata)> b)
     {
-        if (a.Count != b.Count) return false;
+        if (a.Count != b.Count)
+            return false;
         for (int i = 0; i < a.Count; i++)
-            if (a[i].Name != b[i].Name || !a[i].Metadata.AsSpan().SequenceEqual(b[i].Metadata)) return false;
+            if (a[i].Name != b[i].Name || !a[i].Metadata.AsSpan().SequenceEqual(b[i].Metadata))
+                return false;
         return true;
     }
 
@@ -189,9 +238,12 @@ internal sealed class GroupCoordinator : IDisposable
     /// <summary>Ends the join phase once every member has rejoined, or (force) at the deadline, dropping the absent.</summary>
     private void TryCompleteJoin(ConsumerGroup group, bool force)
     {
-        if (group.State != GroupState.PreparingRebalance) return;
-        if (DateTime.UtcNow < group.JoinNotBefore && !force) return;
-        if (!force && group.Members.Any(m => m.PendingJoin is null)) return;
+        if (group.State != GroupState.PreparingRebalance)
+            return;
+        if (DateTime.UtcNow < group.JoinNotBefore && !force)
+            return;
+        if (!force && group.Members.Any(m => m.PendingJoin is null))
+            return;
         group.Members.RemoveAll(m => m.PendingJoin is null);
         group.Generation++;
         if (group.Members.Count == 0)
@@ -201,12 +253,16 @@ internal sealed class GroupCoordinator : IDisposable
             group.Protocol = null;
             return;
         }
-        if (group.Leader is null || group.Member(group.Leader) is null) group.Leader = group.Members[0].Id;
+        if (group.Leader is null || group.Member(group.Leader) is null)
+            group.Leader = group.Members[0].Id;
         var leader = group.Member(group.Leader)!;
-        group.Protocol = leader.Protocols.Select(p => p.Name).FirstOrDefault(name => group.Members.All(m => m.MetadataFor(name) is not null));
+        group.Protocol = leader
+            .Protocols.Select(p => p.Name)
+            .FirstOrDefault(name => group.Members.All(m => m.MetadataFor(name) is not null));
         if (group.Protocol is null)
         {
-            foreach (var m in group.Members) m.PendingJoin!.TrySetResult(JoinGroupResult.Failed(ErrorCode.InconsistentGroupProtocol, m.Id));
+            foreach (var m in group.Members)
+                m.PendingJoin!.TrySetResult(JoinGroupResult.Failed(ErrorCode.InconsistentGroupProtocol, m.Id));
             group.Members.Clear();
             group.State = GroupState.Empty;
             return;
@@ -217,24 +273,43 @@ internal sealed class GroupCoordinator : IDisposable
         foreach (var m in group.Members)
         {
             m.LastHeartbeat = now;
-            var result = new JoinGroupResult(ErrorCode.None, group.Generation, group.Protocol, group.Leader, m.Id,
-                m.Id == group.Leader ? all : []);
+            var result = new JoinGroupResult(
+                ErrorCode.None,
+                group.Generation,
+                group.Protocol,
+                group.Leader,
+                m.Id,
+                m.Id == group.Leader ? all : []
+            );
             var pending = m.PendingJoin!;
             m.PendingJoin = null;
             pending.TrySetResult(result);
         }
-        _logger.LogInformation("Group {Group} generation {Generation}: {Count} members, protocol {Protocol}",
-            group.Id, group.Generation, group.Members.Count, group.Protocol);
+        _logger.LogInformation(
+            "Group {Group} generation {Generation}: {Count} members, protocol {Protocol}",
+            group.Id,
+            group.Generation,
+            group.Members.Count,
+            group.Protocol
+        );
     }
 
-    public Task<(ErrorCode, byte[])> SyncAsync(string groupId, int generation, string memberId, List<(string Member, byte[] Assignment)> assignments)
+    public Task<(ErrorCode, byte[])> SyncAsync(
+        string groupId,
+        int generation,
+        string memberId,
+        List<(string Member, byte[] Assignment)> assignments
+    )
     {
         lock (_lock)
         {
-            if (!_groups.TryGetValue(groupId, out var group)) return Task.FromResult((ErrorCode.UnknownMemberId, Array.Empty<byte>()));
+            if (!_groups.TryGetValue(groupId, out var group))
+                return Task.FromResult((ErrorCode.UnknownMemberId, Array.Empty<byte>()));
             var member = group.Member(memberId);
-            if (member is null) return Task.FromResult((ErrorCode.UnknownMemberId, Array.Empty<byte>()));
-            if (generation != group.Generation) return Task.FromResult((ErrorCode.IllegalGeneration, Array.Empty<byte>()));
+            if (member is null)
+                return Task.FromResult((ErrorCode.UnknownMemberId, Array.Empty<byte>()));
+            if (generation != group.Generation)
+                return Task.FromResult((ErrorCode.IllegalGeneration, Array.Empty<byte>()));
             member.LastHeartbeat = DateTime.UtcNow;
             switch (group.State)
             {
@@ -247,9 +322,11 @@ internal sealed class GroupCoordinator : IDisposable
                     var task = member.PendingSync.Task;
                     if (memberId == group.Leader)
                     {
-                        foreach (var m in group.Members) m.Assignment = [];
+                        foreach (var m in group.Members)
+                            m.Assignment = [];
                         foreach (var (id, assignment) in assignments)
-                            if (group.Member(id) is { } target) target.Assignment = assignment;
+                            if (group.Member(id) is { } target)
+                                target.Assignment = assignment;
                         group.State = GroupState.Stable;
                         foreach (var m in group.Members)
                         {
@@ -268,12 +345,16 @@ internal sealed class GroupCoordinator : IDisposable
     {
         lock (_lock)
         {
-            if (!_groups.TryGetValue(groupId, out var group)) return ErrorCode.UnknownMemberId;
+            if (!_groups.TryGetValue(groupId, out var group))
+                return ErrorCode.UnknownMemberId;
             var member = group.Member(memberId);
-            if (member is null) return ErrorCode.UnknownMemberId;
+            if (member is null)
+                return ErrorCode.UnknownMemberId;
             member.LastHeartbeat = DateTime.UtcNow;
-            if (group.State == GroupState.PreparingRebalance) return ErrorCode.RebalanceInProgress;
-            if (generation != group.Generation) return ErrorCode.IllegalGeneration;
+            if (group.State == GroupState.PreparingRebalance)
+                return ErrorCode.RebalanceInProgress;
+            if (generation != group.Generation)
+                return ErrorCode.IllegalGeneration;
             return ErrorCode.None;
         }
     }
@@ -282,9 +363,11 @@ internal sealed class GroupCoordinator : IDisposable
     {
         lock (_lock)
         {
-            if (!_groups.TryGetValue(groupId, out var group)) return ErrorCode.UnknownMemberId;
+            if (!_groups.TryGetValue(groupId, out var group))
+                return ErrorCode.UnknownMemberId;
             var member = group.Member(memberId);
-            if (member is null) return ErrorCode.UnknownMemberId;
+            if (member is null)
+                return ErrorCode.UnknownMemberId;
             RemoveMember(group, member, "left");
             return ErrorCode.None;
         }
@@ -296,7 +379,11 @@ internal sealed class GroupCoordinator : IDisposable
         member.PendingJoin?.TrySetResult(JoinGroupResult.Failed(ErrorCode.UnknownMemberId, member.Id));
         member.PendingSync?.TrySetResult((ErrorCode.UnknownMemberId, []));
         _logger.LogInformation("Member {Member} {Why} group {Group}", member.Id, why, group.Id);
-        if (group.State == GroupState.PreparingRebalance) { TryCompleteJoin(group, force: false); return; }
+        if (group.State == GroupState.PreparingRebalance)
+        {
+            TryCompleteJoin(group, force: false);
+            return;
+        }
         if (group.Members.Count == 0)
         {
             group.State = GroupState.Empty;
@@ -331,12 +418,17 @@ internal sealed class GroupCoordinator : IDisposable
     {
         lock (_lock)
         {
-            if (string.IsNullOrEmpty(groupId)) return ErrorCode.InvalidGroupId;
+            if (string.IsNullOrEmpty(groupId))
+                return ErrorCode.InvalidGroupId;
             var group = GetOrCreate(groupId);
-            if (generation < 0 && group.Members.Count == 0) return ErrorCode.None; // a simple (non-member) commit
-            if (group.Member(memberId) is not { } member) return group.Members.Count == 0 ? ErrorCode.IllegalGeneration : ErrorCode.UnknownMemberId;
-            if (generation != group.Generation) return ErrorCode.IllegalGeneration;
-            if (group.State == GroupState.CompletingRebalance) return ErrorCode.RebalanceInProgress;
+            if (generation < 0 && group.Members.Count == 0)
+                return ErrorCode.None; // a simple (non-member) commit
+            if (group.Member(memberId) is not { } member)
+                return group.Members.Count == 0 ? ErrorCode.IllegalGeneration : ErrorCode.UnknownMemberId;
+            if (generation != group.Generation)
+                return ErrorCode.IllegalGeneration;
+            if (group.State == GroupState.CompletingRebalance)
+                return ErrorCode.RebalanceInProgress;
             member.LastHeartbeat = DateTime.UtcNow;
             return ErrorCode.None;
         }
@@ -353,8 +445,10 @@ internal sealed class GroupCoordinator : IDisposable
             // (found by `make chaos`, seed 3: 1,018 stored trades missing from their candles).
             if (generation < 0 && memberId.Length == 0 && (!_groups.TryGetValue(groupId, out var g) || g.Members.Count == 0))
                 return ErrorCode.None;
-            if (!_groups.TryGetValue(groupId, out var group) || group.Member(memberId) is null) return ErrorCode.UnknownMemberId;
-            if (generation != group.Generation) return ErrorCode.IllegalGeneration;
+            if (!_groups.TryGetValue(groupId, out var group) || group.Member(memberId) is null)
+                return ErrorCode.UnknownMemberId;
+            if (generation != group.Generation)
+                return ErrorCode.IllegalGeneration;
             return ErrorCode.None;
         }
     }
@@ -380,8 +474,9 @@ internal sealed class GroupCoordinator : IDisposable
         lock (_lock)
         {
             foreach (var list in _pendingTxn.Values)
-                foreach (var p in list)
-                    if (p.Partition == partition && p.Group == groupId && p.Topic == topic) return true;
+            foreach (var p in list)
+                if (p.Partition == partition && p.Group == groupId && p.Topic == topic)
+                    return true;
             return false;
         }
     }
@@ -389,7 +484,9 @@ internal sealed class GroupCoordinator : IDisposable
     public List<(string Topic, int Partition, CommittedOffset Offset)> FetchAll(string groupId)
     {
         lock (_lock)
-            return _groups.TryGetValue(groupId, out var g) ? g.Offsets.Select(kv => (kv.Key.Topic, kv.Key.Partition, kv.Value)).ToList() : new();
+            return _groups.TryGetValue(groupId, out var g)
+                ? g.Offsets.Select(kv => (kv.Key.Topic, kv.Key.Partition, kv.Value)).ToList()
+                : new();
     }
 
     /// <summary>TxnOffsetCommit: offsets become visible only when the producer's transaction commits.</summary>
@@ -397,9 +494,20 @@ internal sealed class GroupCoordinator : IDisposable
     {
         lock (_lock)
         {
-            if (!_pendingTxn.TryGetValue(producerId, out var list)) _pendingTxn[producerId] = list = new();
+            if (!_pendingTxn.TryGetValue(producerId, out var list))
+                _pendingTxn[producerId] = list = new();
             list.Add((groupId, topic, partition, offset));
-            Persist(Entry(w => { w.Write(EntryTxnPending); w.Write(producerId); w.Write(groupId); w.Write(topic); w.Write(partition); WriteOffset(w, offset); }));
+            Persist(
+                Entry(w =>
+                {
+                    w.Write(EntryTxnPending);
+                    w.Write(producerId);
+                    w.Write(groupId);
+                    w.Write(topic);
+                    w.Write(partition);
+                    WriteOffset(w, offset);
+                })
+            );
         }
     }
 
@@ -407,26 +515,46 @@ internal sealed class GroupCoordinator : IDisposable
     {
         lock (_lock)
         {
-            if (!_pendingTxn.ContainsKey(producerId)) return;
-            Persist(Entry(w => { w.Write(EntryTxnEnd); w.Write(producerId); w.Write(commit); }));
+            if (!_pendingTxn.ContainsKey(producerId))
+                return;
+            Persist(
+                Entry(w =>
+                {
+                    w.Write(EntryTxnEnd);
+                    w.Write(producerId);
+                    w.Write(commit);
+                })
+            );
             ApplyTxnEnd(producerId, commit);
         }
     }
 
     private void ApplyTxnEnd(long producerId, bool commit)
     {
-        if (!_pendingTxn.Remove(producerId, out var list) || !commit) return;
-        foreach (var (group, topic, partition, offset) in list) GetOrCreate(group).Offsets[(topic, partition)] = offset;
+        if (!_pendingTxn.Remove(producerId, out var list) || !commit)
+            return;
+        foreach (var (group, topic, partition, offset) in list)
+            GetOrCreate(group).Offsets[(topic, partition)] = offset;
     }
 
     public ErrorCode DeleteOffset(string groupId, string topic, int partition)
     {
         lock (_lock)
         {
-            if (!_groups.TryGetValue(groupId, out var g)) return ErrorCode.GroupIdNotFound;
-            if (g.State != GroupState.Empty && g.Members.Count > 0) return ErrorCode.GroupSubscribedToTopic;
+            if (!_groups.TryGetValue(groupId, out var g))
+                return ErrorCode.GroupIdNotFound;
+            if (g.State != GroupState.Empty && g.Members.Count > 0)
+                return ErrorCode.GroupSubscribedToTopic;
             if (g.Offsets.Remove((topic, partition)))
-                Persist(Entry(w => { w.Write(EntryDeleteOffset); w.Write(groupId); w.Write(topic); w.Write(partition); }));
+                Persist(
+                    Entry(w =>
+                    {
+                        w.Write(EntryDeleteOffset);
+                        w.Write(groupId);
+                        w.Write(topic);
+                        w.Write(partition);
+                    })
+                );
             return ErrorCode.None;
         }
     }
@@ -435,31 +563,60 @@ internal sealed class GroupCoordinator : IDisposable
     {
         lock (_lock)
         {
-            if (!_groups.TryGetValue(groupId, out var g)) return ErrorCode.GroupIdNotFound;
-            if (g.Members.Count > 0) return ErrorCode.NonEmptyGroup;
+            if (!_groups.TryGetValue(groupId, out var g))
+                return ErrorCode.GroupIdNotFound;
+            if (g.Members.Count > 0)
+                return ErrorCode.NonEmptyGroup;
             _groups.Remove(groupId);
-            Persist(Entry(w => { w.Write(EntryDeleteGroup); w.Write(groupId); }));
+            Persist(
+                Entry(w =>
+                {
+                    w.Write(EntryDeleteGroup);
+                    w.Write(groupId);
+                })
+            );
             return ErrorCode.None;
         }
     }
 
-    public bool GroupExists(string groupId) { lock (_lock) return _groups.ContainsKey(groupId); }
+    public bool GroupExists(string groupId)
+    {
+        lock (_lock)
+            return _groups.ContainsKey(groupId);
+    }
 
     public List<(string Id, string ProtocolType, string State)> List()
     {
-        lock (_lock) return _groups.Values.Select(g => (g.Id, g.ProtocolType ?? "consumer", g.StateName)).ToList();
+        lock (_lock)
+            return _groups.Values.Select(g => (g.Id, g.ProtocolType ?? "consumer", g.StateName)).ToList();
     }
 
-    public record struct GroupDescription(ErrorCode Error, string State, string ProtocolType, string Protocol,
-        List<(string Id, string? InstanceId, string ClientId, string Host, byte[] Metadata, byte[] Assignment)> Members);
+    public record struct GroupDescription(
+        ErrorCode Error,
+        string State,
+        string ProtocolType,
+        string Protocol,
+        List<(string Id, string? InstanceId, string ClientId, string Host, byte[] Metadata, byte[] Assignment)> Members
+    );
 
     public GroupDescription Describe(string groupId)
     {
         lock (_lock)
         {
-            if (!_groups.TryGetValue(groupId, out var g)) return new(ErrorCode.None, "Dead", "", "", new());
-            var members = g.Members.Select(m => (m.Id, m.GroupInstanceId, m.ClientId, m.ClientHost,
-                g.Protocol is null ? Array.Empty<byte>() : m.MetadataFor(g.Protocol) ?? [], m.Assignment)).ToList();
+            if (!_groups.TryGetValue(groupId, out var g))
+                return new(ErrorCode.None, "Dead", "", "", new());
+            var members = g
+                .Members.Select(m =>
+                    (
+                        m.Id,
+                        m.GroupInstanceId,
+                        m.ClientId,
+                        m.ClientHost,
+                        g.Protocol is null ? Array.Empty<byte>() : m.MetadataFor(g.Protocol) ?? [],
+                        m.Assignment
+                    )
+                )
+                .ToList();
             return new(ErrorCode.None, g.StateName, g.ProtocolType ?? "", g.Protocol ?? "", members);
         }
     }
@@ -470,13 +627,13 @@ internal sealed class GroupCoordinator : IDisposable
         lock (_lock)
         {
             foreach (var g in _groups.Values)
-                foreach (var m in g.Members)
-                {
-                    m.PendingJoin?.TrySetResult(JoinGroupResult.Failed(ErrorCode.CoordinatorNotAvailable, m.Id));
-                    m.PendingJoin = null;
-                    m.PendingSync?.TrySetResult((ErrorCode.CoordinatorNotAvailable, []));
-                    m.PendingSync = null;
-                }
+            foreach (var m in g.Members)
+            {
+                m.PendingJoin?.TrySetResult(JoinGroupResult.Failed(ErrorCode.CoordinatorNotAvailable, m.Id));
+                m.PendingJoin = null;
+                m.PendingSync?.TrySetResult((ErrorCode.CoordinatorNotAvailable, []));
+                m.PendingSync = null;
+            }
         }
     }
 

@@ -17,7 +17,9 @@ internal sealed class GroupMember
 
     public byte[]? MetadataFor(string protocol)
     {
-        foreach (var p in Protocols) if (p.Name == protocol) return p.Metadata;
+        foreach (var p in Protocols)
+            if (p.Name == protocol)
+                return p.Metadata;
         return null;
     }
 }

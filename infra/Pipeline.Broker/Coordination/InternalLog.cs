@@ -18,7 +18,14 @@ internal sealed class InternalLog : IDisposable
     public const long CompactionThreshold = 16L * 1024 * 1024;
 
     /// <summary>True when the log has grown enough since its last snapshot that the owner should call <see cref="Rewrite"/>.</summary>
-    public bool NeedsCompaction { get { lock (this) return _file.Length > CompactionThreshold && _file.Length > 2 * _snapshotBytes; } }
+    public bool NeedsCompaction
+    {
+        get
+        {
+            lock (this)
+                return _file.Length > CompactionThreshold && _file.Length > 2 * _snapshotBytes;
+        }
+    }
 
     public InternalLog(string path, bool fsync, Action<byte[]> replay)
     {
@@ -31,12 +38,15 @@ internal sealed class InternalLog : IDisposable
         while (true)
         {
             _file.Position = valid;
-            if (_file.Read(header, 0, 8) != 8) break;
+            if (_file.Read(header, 0, 8) != 8)
+                break;
             int len = BinaryPrimitives.ReadInt32BigEndian(header);
             uint crc = BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(4));
-            if (len < 0 || valid + 8 + len > _file.Length) break;
+            if (len < 0 || valid + 8 + len > _file.Length)
+                break;
             var payload = new byte[len];
-            if (_file.Read(payload, 0, len) != len || Crc32C.Compute(payload) != crc) break;
+            if (_file.Read(payload, 0, len) != len || Crc32C.Compute(payload) != crc)
+                break;
             replay(payload);
             valid += 8 + len;
         }

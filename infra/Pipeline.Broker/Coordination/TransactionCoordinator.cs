@@ -11,7 +11,8 @@ namespace Pipeline.Broker;
 /// </summary>
 internal sealed class TransactionCoordinator : IDisposable
 {
-    private const byte EntryState = 1, EntryProducerIdBlock = 2;
+    private const byte EntryState = 1,
+        EntryProducerIdBlock = 2;
     private const int ProducerIdBlockSize = 1000;
 
     private readonly object _lock = new();
@@ -31,11 +32,16 @@ internal sealed class TransactionCoordinator : IDisposable
         _logs = logs;
         _groups = groups;
         _logger = logger;
-        _log = new InternalLog(Path.Combine(options.DataDir, "__transaction_state", "transactions.log"), options.FlushInterval is not null, Replay);
+        _log = new InternalLog(
+            Path.Combine(options.DataDir, "__transaction_state", "transactions.log"),
+            options.FlushInterval is not null,
+            Replay
+        );
         // Never reuse producer ids handed out before a crash: skip to the end of the last reserved block.
         _nextProducerId = _reservedUntil;
         _log.Rewrite(Snapshot());
-        foreach (var t in _txns.Values) _byProducerId[t.ProducerId] = t;
+        foreach (var t in _txns.Values)
+            _byProducerId[t.ProducerId] = t;
     }
 
     private void Replay(byte[] payload)
@@ -47,21 +53,23 @@ internal sealed class TransactionCoordinator : IDisposable
                 _reservedUntil = Math.Max(_reservedUntil, r.ReadInt64());
                 break;
             case EntryState:
-                {
-                    var t = new TransactionMetadata { TransactionalId = r.ReadString() };
-                    t.ProducerId = r.ReadInt64();
-                    t.Epoch = r.ReadInt16();
-                    t.TimeoutMs = r.ReadInt32();
-                    t.State = (TxnState)r.ReadByte();
-                    t.StartedUtc = DateTime.FromBinary(r.ReadInt64());
-                    int n = r.ReadInt32();
-                    for (int i = 0; i < n; i++) t.Partitions.Add((r.ReadString(), r.ReadInt32()));
-                    n = r.ReadInt32();
-                    for (int i = 0; i < n; i++) t.Groups.Add(r.ReadString());
-                    _txns[t.TransactionalId] = t;
-                    _reservedUntil = Math.Max(_reservedUntil, t.ProducerId + 1);
-                    break;
-                }
+            {
+                var t = new TransactionMetadata { TransactionalId = r.ReadString() };
+                t.ProducerId = r.ReadInt64();
+                t.Epoch = r.ReadInt16();
+                t.TimeoutMs = r.ReadInt32();
+                t.State = (TxnState)r.ReadByte();
+                t.StartedUtc = DateTime.FromBinary(r.ReadInt64());
+                int n = r.ReadInt32();
+                for (int i = 0; i < n; i++)
+                    t.Partitions.Add((r.ReadString(), r.ReadInt32()));
+                n = r.ReadInt32();
+                for (int i = 0; i < n; i++)
+                    t.Groups.Add(r.ReadString());
+                _txns[t.TransactionalId] = t;
+                _reservedUntil = Math.Max(_reservedUntil, t.ProducerId + 1);
+                break;
+            }
         }
     }
 
@@ -78,9 +86,14 @@ internal sealed class TransactionCoordinator : IDisposable
             w.Write((byte)t.State);
             w.Write(t.StartedUtc.ToBinary());
             w.Write(t.Partitions.Count);
-            foreach (var (topic, p) in t.Partitions) { w.Write(topic); w.Write(p); }
+            foreach (var (topic, p) in t.Partitions)
+            {
+                w.Write(topic);
+                w.Write(p);
+            }
             w.Write(t.Groups.Count);
-            foreach (var g in t.Groups) w.Write(g);
+            foreach (var g in t.Groups)
+                w.Write(g);
         }
         return ms.ToArray();
     }
@@ -88,20 +101,26 @@ internal sealed class TransactionCoordinator : IDisposable
     private static byte[] BlockEntry(long until)
     {
         var ms = new MemoryStream();
-        using (var w = new BinaryWriter(ms)) { w.Write(EntryProducerIdBlock); w.Write(until); }
+        using (var w = new BinaryWriter(ms))
+        {
+            w.Write(EntryProducerIdBlock);
+            w.Write(until);
+        }
         return ms.ToArray();
     }
 
     private IEnumerable<byte[]> Snapshot()
     {
         yield return BlockEntry(_reservedUntil);
-        foreach (var t in _txns.Values) yield return StateEntry(t);
+        foreach (var t in _txns.Values)
+            yield return StateEntry(t);
     }
 
     private void Persist(TransactionMetadata t)
     {
         _log.Append(StateEntry(t));
-        if (_log.NeedsCompaction) _log.Rewrite(Snapshot().ToList());
+        if (_log.NeedsCompaction)
+            _log.Rewrite(Snapshot().ToList());
     }
 
     private long AllocateProducerId()
@@ -114,13 +133,20 @@ internal sealed class TransactionCoordinator : IDisposable
         return _nextProducerId++;
     }
 
-    public (ErrorCode Error, long ProducerId, short Epoch) InitProducerId(string? transactionalId, int timeoutMs, long expectedPid = -1, short expectedEpoch = -1)
+    public (ErrorCode Error, long ProducerId, short Epoch) InitProducerId(
+        string? transactionalId,
+        int timeoutMs,
+        long expectedPid = -1,
+        short expectedEpoch = -1
+    )
     {
         lock (_lock)
         {
             // An idempotent producer (re)initialising, including a KIP-360 epoch bump, gets a fresh id: nothing else shares it.
-            if (string.IsNullOrEmpty(transactionalId)) return (ErrorCode.None, AllocateProducerId(), 0);
-            if (timeoutMs <= 0 || timeoutMs > _options.MaxTransactionTimeoutMs) return (ErrorCode.InvalidTransactionTimeout, -1, -1);
+            if (string.IsNullOrEmpty(transactionalId))
+                return (ErrorCode.None, AllocateProducerId(), 0);
+            if (timeoutMs <= 0 || timeoutMs > _options.MaxTransactionTimeoutMs)
+                return (ErrorCode.InvalidTransactionTimeout, -1, -1);
             if (_txns.TryGetValue(transactionalId, out var t))
             {
                 // KIP-360: a producer resuming with its id and epoch must still be the current one, or it was fenced.
@@ -145,7 +171,12 @@ internal sealed class TransactionCoordinator : IDisposable
             }
             else
             {
-                t = new TransactionMetadata { TransactionalId = transactionalId, ProducerId = AllocateProducerId(), Epoch = 0 };
+                t = new TransactionMetadata
+                {
+                    TransactionalId = transactionalId,
+                    ProducerId = AllocateProducerId(),
+                    Epoch = 0,
+                };
                 _txns[transactionalId] = t;
             }
             _byProducerId[t.ProducerId] = t;
@@ -162,18 +193,27 @@ internal sealed class TransactionCoordinator : IDisposable
     {
         // The old incarnation may still have batches in flight to partitions we know of; make them fail.
         foreach (var topic in _logs.Topics)
-            foreach (var p in topic.Partitions) p.FenceProducer(t.ProducerId, t.Epoch);
+        foreach (var p in topic.Partitions)
+            p.FenceProducer(t.ProducerId, t.Epoch);
     }
 
     private ErrorCode Check(string transactionalId, long producerId, short epoch, out TransactionMetadata? t)
     {
-        if (!_txns.TryGetValue(transactionalId, out t)) return ErrorCode.InvalidProducerIdMapping;
-        if (t.ProducerId != producerId) return ErrorCode.InvalidProducerIdMapping;
-        if (t.Epoch != epoch) return ErrorCode.InvalidProducerEpoch;
+        if (!_txns.TryGetValue(transactionalId, out t))
+            return ErrorCode.InvalidProducerIdMapping;
+        if (t.ProducerId != producerId)
+            return ErrorCode.InvalidProducerIdMapping;
+        if (t.Epoch != epoch)
+            return ErrorCode.InvalidProducerEpoch;
         return ErrorCode.None;
     }
 
-    public Dictionary<(string, int), ErrorCode> AddPartitions(string transactionalId, long producerId, short epoch, List<(string Topic, int Partition)> partitions)
+    public Dictionary<(string, int), ErrorCode> AddPartitions(
+        string transactionalId,
+        long producerId,
+        short epoch,
+        List<(string Topic, int Partition)> partitions
+    )
     {
         lock (_lock)
         {
@@ -182,15 +222,24 @@ internal sealed class TransactionCoordinator : IDisposable
             if (error == ErrorCode.None)
             {
                 foreach (var tp in partitions)
-                    if (_logs.Get(tp.Topic, tp.Partition) is null) { error = ErrorCode.OperationNotAttempted; result[tp] = ErrorCode.UnknownTopicOrPartition; }
+                    if (_logs.Get(tp.Topic, tp.Partition) is null)
+                    {
+                        error = ErrorCode.OperationNotAttempted;
+                        result[tp] = ErrorCode.UnknownTopicOrPartition;
+                    }
             }
             if (error != ErrorCode.None)
             {
-                foreach (var tp in partitions) result.TryAdd(tp, error);
+                foreach (var tp in partitions)
+                    result.TryAdd(tp, error);
                 return result;
             }
             Begin(t!);
-            foreach (var tp in partitions) { t!.Partitions.Add(tp); result[tp] = ErrorCode.None; }
+            foreach (var tp in partitions)
+            {
+                t!.Partitions.Add(tp);
+                result[tp] = ErrorCode.None;
+            }
             Persist(t!);
             return result;
         }
@@ -198,7 +247,8 @@ internal sealed class TransactionCoordinator : IDisposable
 
     private static void Begin(TransactionMetadata t)
     {
-        if (t.State == TxnState.Ongoing) return;
+        if (t.State == TxnState.Ongoing)
+            return;
         t.State = TxnState.Ongoing;
         t.StartedUtc = DateTime.UtcNow;
         t.Partitions.Clear();
@@ -210,7 +260,8 @@ internal sealed class TransactionCoordinator : IDisposable
         lock (_lock)
         {
             var error = Check(transactionalId, producerId, epoch, out var t);
-            if (error != ErrorCode.None) return error;
+            if (error != ErrorCode.None)
+                return error;
             Begin(t!);
             t!.Groups.Add(groupId);
             Persist(t);
@@ -223,7 +274,8 @@ internal sealed class TransactionCoordinator : IDisposable
         lock (_lock)
         {
             var error = Check(transactionalId, producerId, epoch, out var t);
-            if (error != ErrorCode.None) return error;
+            if (error != ErrorCode.None)
+                return error;
             return t!.State == TxnState.Ongoing && t.Groups.Contains(groupId) ? ErrorCode.None : ErrorCode.InvalidTxnState;
         }
     }
@@ -233,10 +285,14 @@ internal sealed class TransactionCoordinator : IDisposable
     {
         lock (_lock)
         {
-            if (!_byProducerId.TryGetValue(producerId, out var t)) return ErrorCode.InvalidProducerIdMapping;
-            if (epoch < t.Epoch) return ErrorCode.InvalidProducerEpoch;
-            if (epoch > t.Epoch) return ErrorCode.InvalidProducerEpoch;
-            if (t.State != TxnState.Ongoing || !t.Partitions.Contains((topic, partition))) return ErrorCode.InvalidTxnState;
+            if (!_byProducerId.TryGetValue(producerId, out var t))
+                return ErrorCode.InvalidProducerIdMapping;
+            if (epoch < t.Epoch)
+                return ErrorCode.InvalidProducerEpoch;
+            if (epoch > t.Epoch)
+                return ErrorCode.InvalidProducerEpoch;
+            if (t.State != TxnState.Ongoing || !t.Partitions.Contains((topic, partition)))
+                return ErrorCode.InvalidTxnState;
             return ErrorCode.None;
         }
     }
@@ -246,7 +302,8 @@ internal sealed class TransactionCoordinator : IDisposable
         lock (_lock)
         {
             var error = Check(transactionalId, producerId, epoch, out var t);
-            if (error != ErrorCode.None) return error;
+            if (error != ErrorCode.None)
+                return error;
             switch (t!.State)
             {
                 case TxnState.Ongoing:
@@ -270,12 +327,16 @@ internal sealed class TransactionCoordinator : IDisposable
         short markerEpoch = bumpEpoch ? (short)(t.Epoch + 1) : t.Epoch;
         foreach (var (topic, partition) in t.Partitions)
         {
-            try { _logs.Get(topic, partition)?.AppendMarker(t.ProducerId, markerEpoch, commit, 0); }
+            try
+            {
+                _logs.Get(topic, partition)?.AppendMarker(t.ProducerId, markerEpoch, commit, 0);
+            }
             catch (ObjectDisposedException) { } // topic deleted meanwhile
         }
         _groups.CompleteTransaction(t.ProducerId, commit);
         t.State = commit ? TxnState.CompleteCommit : TxnState.CompleteAbort;
-        if (bumpEpoch) t.Epoch = markerEpoch;
+        if (bumpEpoch)
+            t.Epoch = markerEpoch;
         t.Partitions.Clear();
         t.Groups.Clear();
     }
@@ -288,8 +349,13 @@ internal sealed class TransactionCoordinator : IDisposable
             var now = DateTime.UtcNow;
             foreach (var t in _txns.Values)
             {
-                if (t.State != TxnState.Ongoing || now - t.StartedUtc <= TimeSpan.FromMilliseconds(t.TimeoutMs)) continue;
-                _logger.LogInformation("Aborting transaction of {TransactionalId}: open longer than its {Timeout} ms timeout", t.TransactionalId, t.TimeoutMs);
+                if (t.State != TxnState.Ongoing || now - t.StartedUtc <= TimeSpan.FromMilliseconds(t.TimeoutMs))
+                    continue;
+                _logger.LogInformation(
+                    "Aborting transaction of {TransactionalId}: open longer than its {Timeout} ms timeout",
+                    t.TransactionalId,
+                    t.TimeoutMs
+                );
                 short before = t.Epoch;
                 Complete(t, commit: false, bumpEpoch: true);
                 t.TimedOutEpoch = before;

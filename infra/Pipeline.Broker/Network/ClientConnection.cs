@@ -18,7 +18,11 @@ internal sealed class ClientConnection(Socket socket, KafkaApis apis, BrokerOpti
 
     public void Close()
     {
-        try { socket.Shutdown(SocketShutdown.Both); } catch (Exception) { }
+        try
+        {
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception) { }
         _stream.Dispose();
     }
 
@@ -34,7 +38,8 @@ internal sealed class ClientConnection(Socket socket, KafkaApis apis, BrokerOpti
                 var buffer = result.Buffer;
                 if (buffer.Length < 4)
                 {
-                    if (result.IsCompleted) return;
+                    if (result.IsCompleted)
+                        return;
                     reader.AdvanceTo(buffer.Start, buffer.End);
                     continue;
                 }
@@ -47,7 +52,8 @@ internal sealed class ClientConnection(Socket socket, KafkaApis apis, BrokerOpti
                 }
                 if (buffer.Length < 4 + size)
                 {
-                    if (result.IsCompleted) return;
+                    if (result.IsCompleted)
+                        return;
                     reader.AdvanceTo(buffer.Start, buffer.End);
                     continue;
                 }
@@ -56,7 +62,8 @@ internal sealed class ClientConnection(Socket socket, KafkaApis apis, BrokerOpti
                 {
                     buffer.Slice(4, size).CopyTo(frame);
                     reader.AdvanceTo(buffer.GetPosition(4 + size));
-                    if (!await HandleFrameAsync(frame, size, ct)) return;
+                    if (!await HandleFrameAsync(frame, size, ct))
+                        return;
                 }
                 finally
                 {
@@ -87,7 +94,8 @@ internal sealed class ClientConnection(Socket socket, KafkaApis apis, BrokerOpti
 
     private async Task<bool> HandleFrameAsync(byte[] frame, int size, CancellationToken ct)
     {
-        if (DropNow()) return false; // test mode: lose the request
+        if (DropNow())
+            return false; // test mode: lose the request
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var request = new ProtocolReader(frame, 0, size);
         using var response = await apis.HandleAsync(request, RemoteAddress, ct);
@@ -97,7 +105,8 @@ internal sealed class ClientConnection(Socket socket, KafkaApis apis, BrokerOpti
             BrokerMetrics.Request(apiKey, size + 4, 0, System.Diagnostics.Stopwatch.GetElapsedTime(started));
             return true;
         }
-        if (DropNow()) return false; // test mode: processed, but the response is lost
+        if (DropNow())
+            return false; // test mode: processed, but the response is lost
         await _stream.WriteAsync(response.WrittenMemory, ct);
         BrokerMetrics.Request(apiKey, size + 4, response.WrittenMemory.Length, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         return true;

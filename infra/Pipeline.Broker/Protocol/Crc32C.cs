@@ -14,7 +14,8 @@ internal static class Crc32C
         for (uint i = 0; i < 256; i++)
         {
             uint c = i;
-            for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? 0x82F63B78u ^ (c >> 1) : c >> 1;
+            for (int k = 0; k < 8; k++)
+                c = (c & 1) != 0 ? 0x82F63B78u ^ (c >> 1) : c >> 1;
             t[i] = c;
         }
         return t;
@@ -27,13 +28,16 @@ internal static class Crc32C
         if (Sse42.X64.IsSupported)
         {
             ulong c = crc;
-            for (; i + 8 <= data.Length; i += 8) c = Sse42.X64.Crc32(c, BinaryPrimitives.ReadUInt64LittleEndian(data.Slice(i, 8)));
+            for (; i + 8 <= data.Length; i += 8)
+                c = Sse42.X64.Crc32(c, BinaryPrimitives.ReadUInt64LittleEndian(data.Slice(i, 8)));
             crc = (uint)c;
-            for (; i < data.Length; i++) crc = Sse42.Crc32(crc, data[i]);
+            for (; i < data.Length; i++)
+                crc = Sse42.Crc32(crc, data[i]);
         }
         else
         {
-            for (; i < data.Length; i++) crc = Table[(crc ^ data[i]) & 0xFF] ^ (crc >> 8);
+            for (; i < data.Length; i++)
+                crc = Table[(crc ^ data[i]) & 0xFF] ^ (crc >> 8);
         }
         return crc ^ 0xFFFFFFFFu;
     }

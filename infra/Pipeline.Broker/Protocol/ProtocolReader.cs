@@ -13,16 +13,21 @@ internal sealed class ProtocolReader(byte[] buffer, int offset, int length)
 
     private int Take(int n)
     {
-        if (n < 0 || n > _end - Position) throw new ProtocolException("request truncated");
+        if (n < 0 || n > _end - Position)
+            throw new ProtocolException("request truncated");
         int p = Position;
         Position += n;
         return p;
     }
 
     public sbyte Int8() => (sbyte)Buffer[Take(1)];
+
     public bool Bool() => Buffer[Take(1)] != 0;
+
     public short Int16() => BinaryPrimitives.ReadInt16BigEndian(Buffer.AsSpan(Take(2), 2));
+
     public int Int32() => BinaryPrimitives.ReadInt32BigEndian(Buffer.AsSpan(Take(4), 4));
+
     public long Int64() => BinaryPrimitives.ReadInt64BigEndian(Buffer.AsSpan(Take(8), 8));
 
     public string String() => NullableString() ?? throw new ProtocolException("null string where one is required");
@@ -30,7 +35,8 @@ internal sealed class ProtocolReader(byte[] buffer, int offset, int length)
     public string? NullableString()
     {
         short len = Int16();
-        if (len < 0) return null;
+        if (len < 0)
+            return null;
         return Encoding.UTF8.GetString(Buffer, Take(len), len);
     }
 
@@ -38,7 +44,8 @@ internal sealed class ProtocolReader(byte[] buffer, int offset, int length)
     public ArraySegment<byte>? NullableBytes()
     {
         int len = Int32();
-        if (len < 0) return null;
+        if (len < 0)
+            return null;
         return new ArraySegment<byte>(Buffer, Take(len), len);
     }
 
@@ -48,7 +55,8 @@ internal sealed class ProtocolReader(byte[] buffer, int offset, int length)
     public int ArrayLength()
     {
         int n = Int32();
-        if (n < -1 || n > Remaining) throw new ProtocolException("array length out of range");
+        if (n < -1 || n > Remaining)
+            throw new ProtocolException("array length out of range");
         return n;
     }
 
@@ -59,7 +67,8 @@ internal sealed class ProtocolReader(byte[] buffer, int offset, int length)
         {
             byte b = Buffer[Take(1)];
             value |= (uint)(b & 0x7F) << shift;
-            if ((b & 0x80) == 0) return value;
+            if ((b & 0x80) == 0)
+                return value;
         }
         throw new ProtocolException("varint too long");
     }
@@ -67,7 +76,8 @@ internal sealed class ProtocolReader(byte[] buffer, int offset, int length)
     public string? CompactNullableString()
     {
         uint n = UVarInt();
-        if (n == 0) return null;
+        if (n == 0)
+            return null;
         int len = checked((int)n - 1);
         return Encoding.UTF8.GetString(Buffer, Take(len), len);
     }
@@ -77,20 +87,29 @@ internal sealed class ProtocolReader(byte[] buffer, int offset, int length)
     public int CompactArrayLength()
     {
         uint n = UVarInt();
-        if (n > (uint)Remaining + 1) throw new ProtocolException("compact array length out of range");
+        if (n > (uint)Remaining + 1)
+            throw new ProtocolException("compact array length out of range");
         return (int)n - 1;
     }
 
     // Encoding-neutral reads for APIs offered in both classic and flexible (KIP-482) versions.
     public string String(bool flexible) => flexible ? CompactString() : String();
+
     public string? NullableString(bool flexible) => flexible ? CompactNullableString() : NullableString();
+
     public int ArrayLength(bool flexible) => flexible ? CompactArrayLength() : ArrayLength();
-    public void TaggedFields(bool flexible) { if (flexible) SkipTaggedFields(); }
+
+    public void TaggedFields(bool flexible)
+    {
+        if (flexible)
+            SkipTaggedFields();
+    }
 
     public void SkipTaggedFields()
     {
         uint count = UVarInt();
-        if (count > (uint)Remaining) throw new ProtocolException("tagged field count out of range");
+        if (count > (uint)Remaining)
+            throw new ProtocolException("tagged field count out of range");
         for (uint i = 0; i < count; i++)
         {
             UVarInt();

@@ -13,25 +13,41 @@ internal static class RecordBatch
     private const int CrcStart = 21;
 
     public static long BaseOffset(ReadOnlySpan<byte> b) => BinaryPrimitives.ReadInt64BigEndian(b);
+
     public static int BatchLength(ReadOnlySpan<byte> b) => BinaryPrimitives.ReadInt32BigEndian(b[8..]);
+
     public static int TotalSize(ReadOnlySpan<byte> b) => BatchLength(b) + LogOverhead;
+
     public static sbyte Magic(ReadOnlySpan<byte> b) => (sbyte)b[16];
+
     public static uint Crc(ReadOnlySpan<byte> b) => BinaryPrimitives.ReadUInt32BigEndian(b[17..]);
+
     public static short Attributes(ReadOnlySpan<byte> b) => BinaryPrimitives.ReadInt16BigEndian(b[21..]);
+
     public static int LastOffsetDelta(ReadOnlySpan<byte> b) => BinaryPrimitives.ReadInt32BigEndian(b[23..]);
+
     public static long BaseTimestamp(ReadOnlySpan<byte> b) => BinaryPrimitives.ReadInt64BigEndian(b[27..]);
+
     public static long MaxTimestamp(ReadOnlySpan<byte> b) => BinaryPrimitives.ReadInt64BigEndian(b[35..]);
+
     public static long ProducerId(ReadOnlySpan<byte> b) => BinaryPrimitives.ReadInt64BigEndian(b[43..]);
+
     public static short ProducerEpoch(ReadOnlySpan<byte> b) => BinaryPrimitives.ReadInt16BigEndian(b[51..]);
+
     public static int BaseSequence(ReadOnlySpan<byte> b) => BinaryPrimitives.ReadInt32BigEndian(b[53..]);
+
     public static int RecordCount(ReadOnlySpan<byte> b) => BinaryPrimitives.ReadInt32BigEndian(b[57..]);
 
     public static int Compression(short attributes) => attributes & 0x7;
+
     public static bool IsLogAppendTime(short attributes) => (attributes & 0x8) != 0;
+
     public static bool IsTransactional(short attributes) => (attributes & 0x10) != 0;
+
     public static bool IsControl(short attributes) => (attributes & 0x20) != 0;
 
     public static void SetBaseOffset(Span<byte> b, long v) => BinaryPrimitives.WriteInt64BigEndian(b, v);
+
     public static void SetPartitionLeaderEpoch(Span<byte> b, int v) => BinaryPrimitives.WriteInt32BigEndian(b[12..], v);
 
     public static bool CrcValid(ReadOnlySpan<byte> b) => Crc32C.Compute(b[CrcStart..]) == Crc(b);
@@ -50,21 +66,29 @@ internal static class RecordBatch
     public static ErrorCode Validate(ReadOnlySpan<byte> b, int maxBytes, out int size)
     {
         size = 0;
-        if (b.Length < HeaderSize) return ErrorCode.CorruptMessage;
+        if (b.Length < HeaderSize)
+            return ErrorCode.CorruptMessage;
         int batchLength = BatchLength(b);
-        if (batchLength < HeaderSize - LogOverhead || (long)batchLength + LogOverhead > b.Length) return ErrorCode.CorruptMessage;
+        if (batchLength < HeaderSize - LogOverhead || (long)batchLength + LogOverhead > b.Length)
+            return ErrorCode.CorruptMessage;
         size = batchLength + LogOverhead;
-        if (Magic(b) != 2) return ErrorCode.UnsupportedForMessageFormat;
-        if (size > maxBytes) return ErrorCode.MessageTooLarge;
+        if (Magic(b) != 2)
+            return ErrorCode.UnsupportedForMessageFormat;
+        if (size > maxBytes)
+            return ErrorCode.MessageTooLarge;
         var batch = b[..size];
-        if (!CrcValid(batch)) return ErrorCode.CorruptMessage;
+        if (!CrcValid(batch))
+            return ErrorCode.CorruptMessage;
         int count = RecordCount(batch);
         int lastDelta = LastOffsetDelta(batch);
         // Producers send contiguous offsets (deltas 0..count-1); anything else would let one batch claim a huge offset range.
-        if (count <= 0 || lastDelta != count - 1) return ErrorCode.InvalidRecord;
-        if (IsControl(Attributes(batch))) return ErrorCode.InvalidRecord; // only the coordinator writes markers
+        if (count <= 0 || lastDelta != count - 1)
+            return ErrorCode.InvalidRecord;
+        if (IsControl(Attributes(batch)))
+            return ErrorCode.InvalidRecord; // only the coordinator writes markers
         int compression = Compression(Attributes(batch));
-        if (compression > 4) return ErrorCode.UnsupportedCompressionType;
+        if (compression > 4)
+            return ErrorCode.UnsupportedCompressionType;
         return ErrorCode.None;
     }
 
@@ -78,10 +102,15 @@ internal static class RecordBatch
         record[p++] = 0; // timestamp delta (zigzag 0)
         record[p++] = 0; // offset delta
         record[p++] = 8; // key length 4, zigzag
-        record[p++] = 0; record[p++] = 0; record[p++] = 0; record[p++] = commit ? (byte)1 : (byte)0;
+        record[p++] = 0;
+        record[p++] = 0;
+        record[p++] = 0;
+        record[p++] = commit ? (byte)1 : (byte)0;
         record[p++] = 12; // value length 6, zigzag
-        record[p++] = 0; record[p++] = 0;
-        BinaryPrimitives.WriteInt32BigEndian(record[p..], coordinatorEpoch); p += 4;
+        record[p++] = 0;
+        record[p++] = 0;
+        BinaryPrimitives.WriteInt32BigEndian(record[p..], coordinatorEpoch);
+        p += 4;
         record[p++] = 0; // headers count
         int recordLen = p;
         var batch = new byte[HeaderSize + 1 + recordLen];
@@ -110,12 +139,17 @@ internal static class RecordBatch
             var records = new RecordReader(batch[HeaderSize..].ToArray());
             records.VarLong(); // length
             records.Skip(1);
-            records.VarLong(); records.VarLong();
+            records.VarLong();
+            records.VarLong();
             long keyLen = records.VarLong();
-            if (keyLen < 4) return null;
+            if (keyLen < 4)
+                return null;
             var key = records.Take((int)keyLen);
             return BinaryPrimitives.ReadInt16BigEndian(key.AsSpan(2)) == 1;
         }
-        catch (ProtocolException) { return null; }
+        catch (ProtocolException)
+        {
+            return null;
+        }
     }
 }

@@ -10,10 +10,21 @@ internal static class KafkaConfigCatalog
     private const string LongMax = "9223372036854775807";
 
     /// <summary>A topic config: name, type, Kafka's default, broker synonym and this broker's value for it (null: Kafka's default).</summary>
-    internal sealed record TopicKey(string Name, DescribedConfigType Type, string KafkaDefault, string? BrokerSynonym, Func<BrokerOptions, string?> BrokerValue);
+    internal sealed record TopicKey(
+        string Name,
+        DescribedConfigType Type,
+        string KafkaDefault,
+        string? BrokerSynonym,
+        Func<BrokerOptions, string?> BrokerValue
+    );
 
-    private static TopicKey Key(string name, DescribedConfigType type, string kafkaDefault, string? synonym, Func<BrokerOptions, string?>? broker = null) =>
-        new(name, type, kafkaDefault, synonym, broker ?? (_ => null));
+    private static TopicKey Key(
+        string name,
+        DescribedConfigType type,
+        string kafkaDefault,
+        string? synonym,
+        Func<BrokerOptions, string?>? broker = null
+    ) => new(name, type, kafkaDefault, synonym, broker ?? (_ => null));
 
     public static readonly TopicKey[] TopicKeys =
     [
@@ -22,8 +33,13 @@ internal static class KafkaConfigCatalog
         Key("delete.retention.ms", DescribedConfigType.Long, "86400000", "log.cleaner.delete.retention.ms"),
         Key("file.delete.delay.ms", DescribedConfigType.Long, "60000", "log.segment.delete.delay.ms"),
         Key("flush.messages", DescribedConfigType.Long, LongMax, "log.flush.interval.messages"),
-        Key("flush.ms", DescribedConfigType.Long, LongMax, "log.flush.interval.ms",
-            o => o.FlushInterval is { } f ? ((long)f.TotalMilliseconds).ToString() : null),
+        Key(
+            "flush.ms",
+            DescribedConfigType.Long,
+            LongMax,
+            "log.flush.interval.ms",
+            o => o.FlushInterval is { } f ? ((long)f.TotalMilliseconds).ToString() : null
+        ),
         Key("follower.replication.throttled.replicas", DescribedConfigType.List, "", null),
         Key("index.interval.bytes", DescribedConfigType.Int, "4096", "log.index.interval.bytes"),
         Key("leader.replication.throttled.replicas", DescribedConfigType.List, "", null),
@@ -63,18 +79,28 @@ internal static class KafkaConfigCatalog
         {
             var (brokerValue, brokerSource) = BrokerSide(key, options);
             var synonyms = new List<(string, string?, DescribedConfigSource)>();
-            if (overrides.TryGetValue(key.Name, out var own)) synonyms.Add((key.Name, own, DescribedConfigSource.DynamicTopicConfig));
-            if (key.BrokerSynonym is { } synonym) synonyms.Add((synonym, brokerValue, brokerSource));
+            if (overrides.TryGetValue(key.Name, out var own))
+                synonyms.Add((key.Name, own, DescribedConfigSource.DynamicTopicConfig));
+            if (key.BrokerSynonym is { } synonym)
+                synonyms.Add((synonym, brokerValue, brokerSource));
             bool overridden = own is not null;
-            yield return new DescribedConfig(key.Name, overridden ? own : brokerValue, overridden ? DescribedConfigSource.DynamicTopicConfig : brokerSource,
-                key.Type, ReadOnly: false, synonyms);
+            yield return new DescribedConfig(
+                key.Name,
+                overridden ? own : brokerValue,
+                overridden ? DescribedConfigSource.DynamicTopicConfig : brokerSource,
+                key.Type,
+                ReadOnly: false,
+                synonyms
+            );
         }
     }
 
     private static (string Value, DescribedConfigSource Source) BrokerSide(TopicKey key, BrokerOptions options)
     {
         string? value = key.BrokerValue(options);
-        return value is null || value == key.KafkaDefault ? (key.KafkaDefault, DescribedConfigSource.DefaultConfig) : (value, DescribedConfigSource.StaticBrokerConfig);
+        return value is null || value == key.KafkaDefault
+            ? (key.KafkaDefault, DescribedConfigSource.DefaultConfig)
+            : (value, DescribedConfigSource.StaticBrokerConfig);
     }
 
     /// <summary>The broker resource: its static settings and the defaults tools read (replication factors, partitions, limits).</summary>
@@ -91,11 +117,20 @@ internal static class KafkaConfigCatalog
         yield return Entry("broker.id", options.NodeId.ToString(), "-1", DescribedConfigType.Int);
         yield return Entry("default.replication.factor", "1", "1", DescribedConfigType.Int);
         yield return Entry("delete.topic.enable", "true", "true", DescribedConfigType.Boolean);
-        yield return Entry("group.initial.rebalance.delay.ms", ((long)options.InitialRebalanceDelay.TotalMilliseconds).ToString(), "3000", DescribedConfigType.Int);
+        yield return Entry(
+            "group.initial.rebalance.delay.ms",
+            ((long)options.InitialRebalanceDelay.TotalMilliseconds).ToString(),
+            "3000",
+            DescribedConfigType.Int
+        );
         yield return Entry("listeners", listener, "PLAINTEXT://:9092", DescribedConfigType.List);
         yield return Entry("log.dirs", options.DataDir, null, DescribedConfigType.String);
-        yield return Entry("log.retention.check.interval.ms", ((long)options.RetentionCheckInterval.TotalMilliseconds).ToString(), "300000",
-            DescribedConfigType.Long);
+        yield return Entry(
+            "log.retention.check.interval.ms",
+            ((long)options.RetentionCheckInterval.TotalMilliseconds).ToString(),
+            "300000",
+            DescribedConfigType.Long
+        );
         yield return Entry("num.partitions", options.DefaultPartitions.ToString(), "1", DescribedConfigType.Int);
         yield return Entry("offsets.topic.replication.factor", "1", "3", DescribedConfigType.Short);
         yield return Entry("socket.request.max.bytes", options.MaxRequestBytes.ToString(), "104857600", DescribedConfigType.Int);

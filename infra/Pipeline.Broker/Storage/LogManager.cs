@@ -28,9 +28,14 @@ internal sealed class LogManager : IDisposable
         foreach (var dir in Directory.GetDirectories(_root))
         {
             var name = Path.GetFileName(dir);
-            if (name.EndsWith(".deleted", StringComparison.Ordinal)) { TryDeleteDirectory(dir); continue; }
+            if (name.EndsWith(".deleted", StringComparison.Ordinal))
+            {
+                TryDeleteDirectory(dir);
+                continue;
+            }
             var file = Path.Combine(dir, "topic.json");
-            if (!File.Exists(file)) continue;
+            if (!File.Exists(file))
+                continue;
             var meta = JsonSerializer.Deserialize<TopicFile>(File.ReadAllText(file))!;
             var topic = new TopicLog(name, dir, new TopicConfig(options, meta.Configs), []);
             topic.Partitions = Enumerable.Range(0, meta.Partitions).Select(p => OpenPartition(topic, p)).ToArray();
@@ -40,7 +45,9 @@ internal sealed class LogManager : IDisposable
     }
 
     public IEnumerable<TopicLog> Topics => _topics.Values;
+
     public TopicLog? Get(string name) => _topics.TryGetValue(name, out var t) ? t : null;
+
     public PartitionLog? Get(string topic, int partition) => Get(topic)?.Partition(partition);
 
     private PartitionLog OpenPartition(TopicLog topic, int p) =>
@@ -48,32 +55,52 @@ internal sealed class LogManager : IDisposable
 
     private void Retire(LogSegment segment)
     {
-        lock (_retired) _retired.Add((segment, DateTime.UtcNow));
+        lock (_retired)
+            _retired.Add((segment, DateTime.UtcNow));
     }
 
     public static string? ValidateName(string name)
     {
-        if (name.Length == 0 || name.Length > 249) return "topic name must be 1 to 249 characters";
-        if (name is "." or "..") return "topic name cannot be '.' or '..'";
+        if (name.Length == 0 || name.Length > 249)
+            return "topic name must be 1 to 249 characters";
+        if (name is "." or "..")
+            return "topic name cannot be '.' or '..'";
         foreach (char c in name)
-            if (!(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-')) return $"topic name '{name}' has an illegal character '{c}'";
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+                return $"topic name '{name}' has an illegal character '{c}'";
         return null;
     }
 
-    public (ErrorCode Error, string? Message) Create(string name, int partitions, short replicationFactor, Dictionary<string, string> configs, bool validateOnly)
+    public (ErrorCode Error, string? Message) Create(
+        string name,
+        int partitions,
+        short replicationFactor,
+        Dictionary<string, string> configs,
+        bool validateOnly
+    )
     {
-        if (ValidateName(name) is { } bad) return (ErrorCode.InvalidTopicException, bad);
-        if (partitions == -1) partitions = _options.DefaultPartitions;
-        if (partitions <= 0) return (ErrorCode.InvalidPartitions, "number of partitions must be positive");
-        if (partitions > 10000) return (ErrorCode.InvalidPartitions, "at most 10000 partitions");
+        if (ValidateName(name) is { } bad)
+            return (ErrorCode.InvalidTopicException, bad);
+        if (partitions == -1)
+            partitions = _options.DefaultPartitions;
+        if (partitions <= 0)
+            return (ErrorCode.InvalidPartitions, "number of partitions must be positive");
+        if (partitions > 10000)
+            return (ErrorCode.InvalidPartitions, "at most 10000 partitions");
         if (replicationFactor != -1 && replicationFactor != 1)
-            return (ErrorCode.InvalidReplicationFactor, $"replication factor {replicationFactor} is not possible: this broker is a single node (replication factor 1)");
+            return (
+                ErrorCode.InvalidReplicationFactor,
+                $"replication factor {replicationFactor} is not possible: this broker is a single node (replication factor 1)"
+            );
         foreach (var (k, v) in configs)
-            if (TopicConfig.Validate(k, v) is { } why) return (ErrorCode.InvalidConfig, why);
+            if (TopicConfig.Validate(k, v) is { } why)
+                return (ErrorCode.InvalidConfig, why);
         lock (_adminLock)
         {
-            if (_topics.ContainsKey(name)) return (ErrorCode.TopicAlreadyExists, $"topic '{name}' already exists");
-            if (validateOnly) return (ErrorCode.None, null);
+            if (_topics.ContainsKey(name))
+                return (ErrorCode.TopicAlreadyExists, $"topic '{name}' already exists");
+            if (validateOnly)
+                return (ErrorCode.None, null);
             var dir = Path.Combine(_root, name);
             Directory.CreateDirectory(dir);
             var topic = new TopicLog(name, dir, new TopicConfig(_options, new Dictionary<string, string>(configs)), []);
@@ -96,11 +123,20 @@ internal sealed class LogManager : IDisposable
     {
         lock (_adminLock)
         {
-            if (!_topics.TryRemove(name, out var topic)) return ErrorCode.UnknownTopicOrPartition;
+            if (!_topics.TryRemove(name, out var topic))
+                return ErrorCode.UnknownTopicOrPartition;
             var graveyard = topic.Directory + "." + Guid.NewGuid().ToString("N")[..8] + ".deleted";
-            foreach (var p in topic.Partitions) p.Dispose();
-            try { Directory.Move(topic.Directory, graveyard); TryDeleteDirectory(graveyard); }
-            catch (IOException e) { _log.LogWarning(e, "Could not remove the files of deleted topic {Topic}", name); }
+            foreach (var p in topic.Partitions)
+                p.Dispose();
+            try
+            {
+                Directory.Move(topic.Directory, graveyard);
+                TryDeleteDirectory(graveyard);
+            }
+            catch (IOException e)
+            {
+                _log.LogWarning(e, "Could not remove the files of deleted topic {Topic}", name);
+            }
             _log.LogInformation("Deleted topic {Topic}", name);
             return ErrorCode.None;
         }
@@ -110,11 +146,17 @@ internal sealed class LogManager : IDisposable
     {
         lock (_adminLock)
         {
-            if (!_topics.TryGetValue(name, out var topic)) return (ErrorCode.UnknownTopicOrPartition, $"topic '{name}' does not exist");
+            if (!_topics.TryGetValue(name, out var topic))
+                return (ErrorCode.UnknownTopicOrPartition, $"topic '{name}' does not exist");
             if (count <= topic.Partitions.Length)
                 return (ErrorCode.InvalidPartitions, $"topic has {topic.Partitions.Length} partitions; the new count must be larger");
-            if (validateOnly) return (ErrorCode.None, null);
-            var grown = topic.Partitions.Concat(Enumerable.Range(topic.Partitions.Length, count - topic.Partitions.Length).Select(p => OpenPartition(topic, p))).ToArray();
+            if (validateOnly)
+                return (ErrorCode.None, null);
+            var grown = topic
+                .Partitions.Concat(
+                    Enumerable.Range(topic.Partitions.Length, count - topic.Partitions.Length).Select(p => OpenPartition(topic, p))
+                )
+                .ToArray();
             topic.Partitions = grown;
             Save(topic);
             return (ErrorCode.None, null);
@@ -125,13 +167,18 @@ internal sealed class LogManager : IDisposable
     {
         lock (_adminLock)
         {
-            if (!_topics.TryGetValue(name, out var topic)) return (ErrorCode.UnknownTopicOrPartition, $"topic '{name}' does not exist");
+            if (!_topics.TryGetValue(name, out var topic))
+                return (ErrorCode.UnknownTopicOrPartition, $"topic '{name}' does not exist");
             foreach (var (k, v) in configs)
-                if (TopicConfig.Validate(k, v) is { } why) return (ErrorCode.InvalidConfig, why);
-            if (validateOnly) return (ErrorCode.None, null);
+                if (TopicConfig.Validate(k, v) is { } why)
+                    return (ErrorCode.InvalidConfig, why);
+            if (validateOnly)
+                return (ErrorCode.None, null);
             // AlterConfigs (unlike incremental) replaces the whole override set.
             var overrides = new Dictionary<string, string>();
-            foreach (var (k, v) in configs) if (v is not null) overrides[k] = v;
+            foreach (var (k, v) in configs)
+                if (v is not null)
+                    overrides[k] = v;
             topic.Config = new TopicConfig(_options, overrides);
             Save(topic);
             return (ErrorCode.None, null);
@@ -139,35 +186,49 @@ internal sealed class LogManager : IDisposable
     }
 
     /// <summary>IncrementalAlterConfigs: SET (0), DELETE (1), APPEND (2) and SUBTRACT (3) on list values.</summary>
-    public (ErrorCode Error, string? Message) IncrementalAlterConfigs(string name, List<(string Key, sbyte Op, string? Value)> ops, bool validateOnly)
+    public (ErrorCode Error, string? Message) IncrementalAlterConfigs(
+        string name,
+        List<(string Key, sbyte Op, string? Value)> ops,
+        bool validateOnly
+    )
     {
         lock (_adminLock)
         {
-            if (!_topics.TryGetValue(name, out var topic)) return (ErrorCode.UnknownTopicOrPartition, $"topic '{name}' does not exist");
+            if (!_topics.TryGetValue(name, out var topic))
+                return (ErrorCode.UnknownTopicOrPartition, $"topic '{name}' does not exist");
             var overrides = new Dictionary<string, string>(topic.Config.Overrides);
             foreach (var (key, op, value) in ops)
             {
                 switch (op)
                 {
-                    case 0 when value is not null: overrides[key] = value; break;
-                    case 1: overrides.Remove(key); break;
+                    case 0 when value is not null:
+                        overrides[key] = value;
+                        break;
+                    case 1:
+                        overrides.Remove(key);
+                        break;
                     case 2 or 3 when value is not null:
+                    {
+                        var current = topic.Config.Describe().FirstOrDefault(c => c.Name == key)?.Value ?? "";
+                        var items = current.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+                        foreach (var v in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                         {
-                            var current = topic.Config.Describe().FirstOrDefault(c => c.Name == key)?.Value ?? "";
-                            var items = current.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
-                            foreach (var v in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-                            {
-                                if (op == 2 && !items.Contains(v)) items.Add(v);
-                                if (op == 3) items.Remove(v);
-                            }
-                            overrides[key] = string.Join(",", items);
-                            break;
+                            if (op == 2 && !items.Contains(v))
+                                items.Add(v);
+                            if (op == 3)
+                                items.Remove(v);
                         }
-                    default: return (ErrorCode.InvalidConfig, $"operation {op} on {key} is not valid");
+                        overrides[key] = string.Join(",", items);
+                        break;
+                    }
+                    default:
+                        return (ErrorCode.InvalidConfig, $"operation {op} on {key} is not valid");
                 }
-                if (overrides.TryGetValue(key, out var nv) && TopicConfig.Validate(key, nv) is { } why) return (ErrorCode.InvalidConfig, why);
+                if (overrides.TryGetValue(key, out var nv) && TopicConfig.Validate(key, nv) is { } why)
+                    return (ErrorCode.InvalidConfig, why);
             }
-            if (validateOnly) return (ErrorCode.None, null);
+            if (validateOnly)
+                return (ErrorCode.None, null);
             topic.Config = new TopicConfig(_options, overrides);
             Save(topic);
             return (ErrorCode.None, null);
@@ -185,11 +246,13 @@ internal sealed class LogManager : IDisposable
                 try
                 {
                     int deleted = p.ApplyRetention(now);
-                    if (deleted > 0) _log.LogInformation("Retention deleted {Count} segments of {Topic}-{Partition}", deleted, p.Topic, p.Partition);
+                    if (deleted > 0)
+                        _log.LogInformation("Retention deleted {Count} segments of {Topic}-{Partition}", deleted, p.Topic, p.Partition);
                     if (topic.Config.Compact)
                     {
                         int cleaned = p.Compact();
-                        if (cleaned > 0) _log.LogInformation("Compacted {Count} segments of {Topic}-{Partition}", cleaned, p.Topic, p.Partition);
+                        if (cleaned > 0)
+                            _log.LogInformation("Compacted {Count} segments of {Topic}-{Partition}", cleaned, p.Topic, p.Partition);
                     }
                 }
                 catch (Exception e) when (e is IOException or ObjectDisposedException)
@@ -206,26 +269,42 @@ internal sealed class LogManager : IDisposable
         lock (_retired)
         {
             var cutoff = DateTime.UtcNow - after;
-            _retired.RemoveAll(r => { if (r.At > cutoff) return false; r.Segment.Dispose(); return true; });
+            _retired.RemoveAll(r =>
+            {
+                if (r.At > cutoff)
+                    return false;
+                r.Segment.Dispose();
+                return true;
+            });
         }
     }
 
     public void FlushAll()
     {
         foreach (var topic in _topics.Values)
-            foreach (var p in topic.Partitions)
-                try { p.Flush(); } catch (ObjectDisposedException) { }
+        foreach (var p in topic.Partitions)
+            try
+            {
+                p.Flush();
+            }
+            catch (ObjectDisposedException) { }
     }
 
     private static void TryDeleteDirectory(string dir)
     {
-        try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        try
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
     }
 
     public void Dispose()
     {
         foreach (var topic in _topics.Values)
-            foreach (var p in topic.Partitions) p.Dispose();
+        foreach (var p in topic.Partitions)
+            p.Dispose();
         DisposeRetired(TimeSpan.Zero);
     }
 }

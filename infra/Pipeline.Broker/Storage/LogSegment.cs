@@ -16,12 +16,19 @@ internal sealed class LogSegment : IDisposable
 
     internal struct IndexEntry
     {
-        public long BaseOffset;          // first batch at or after this position
+        public long BaseOffset; // first batch at or after this position
         public long Position;
-        public long MaxTimestampBefore;  // largest timestamp of every batch before Position (a monotonic time index)
+        public long MaxTimestampBefore; // largest timestamp of every batch before Position (a monotonic time index)
     }
 
-    internal readonly record struct BatchHeader(long Position, int Size, long BaseOffset, long LastOffset, long MaxTimestamp, short Attributes);
+    internal readonly record struct BatchHeader(
+        long Position,
+        int Size,
+        long BaseOffset,
+        long LastOffset,
+        long MaxTimestamp,
+        short Attributes
+    );
 
     private IndexEntry[] _index = new IndexEntry[16];
     private int _indexCount;
@@ -75,27 +82,36 @@ internal sealed class LogSegment : IDisposable
         byte[] body = new byte[64 * 1024];
         while (pos + RecordBatch.HeaderSize <= fileLength)
         {
-            if (RandomAccess.Read(handle, header, pos) != header.Length) break;
+            if (RandomAccess.Read(handle, header, pos) != header.Length)
+                break;
             int batchLength = RecordBatch.BatchLength(header);
-            if (batchLength < RecordBatch.HeaderSize - RecordBatch.LogOverhead || RecordBatch.Magic(header) != 2) break;
+            if (batchLength < RecordBatch.HeaderSize - RecordBatch.LogOverhead || RecordBatch.Magic(header) != 2)
+                break;
             int size = batchLength + RecordBatch.LogOverhead;
-            if (pos + size > fileLength) break;
+            if (pos + size > fileLength)
+                break;
             bool control = RecordBatch.IsControl(RecordBatch.Attributes(header));
             byte[] seen = header;
             if (validateCrc || control)
             {
-                if (body.Length < size) body = new byte[Math.Max(size, body.Length * 2)];
-                if (RandomAccess.Read(handle, body.AsSpan(0, size), pos) != size) break;
-                if (!RecordBatch.CrcValid(body.AsSpan(0, size))) break;
-                if (control) seen = body.AsSpan(0, size).ToArray();
+                if (body.Length < size)
+                    body = new byte[Math.Max(size, body.Length * 2)];
+                if (RandomAccess.Read(handle, body.AsSpan(0, size), pos) != size)
+                    break;
+                if (!RecordBatch.CrcValid(body.AsSpan(0, size)))
+                    break;
+                if (control)
+                    seen = body.AsSpan(0, size).ToArray();
             }
             long baseOff = RecordBatch.BaseOffset(header);
-            if (seg._count > 0 && baseOff <= seg._lastOffset) break; // offsets must grow; anything else is garbage
+            if (seg._count > 0 && baseOff <= seg._lastOffset)
+                break; // offsets must grow; anything else is garbage
             seg.Track(header, pos, size);
             onBatch(seen, pos);
             pos += size;
         }
-        if (pos < fileLength) RandomAccess.SetLength(handle, pos);
+        if (pos < fileLength)
+            RandomAccess.SetLength(handle, pos);
         seg._size = pos;
         return seg;
     }
@@ -105,14 +121,21 @@ internal sealed class LogSegment : IDisposable
         long baseOffset = RecordBatch.BaseOffset(batch);
         if (_indexCount == 0 || _bytesSinceIndex >= IndexIntervalBytes)
         {
-            if (_indexCount == _index.Length) Array.Resize(ref _index, _indexCount * 2);
-            _index[_indexCount++] = new IndexEntry { BaseOffset = baseOffset, Position = position, MaxTimestampBefore = _maxTimestamp };
+            if (_indexCount == _index.Length)
+                Array.Resize(ref _index, _indexCount * 2);
+            _index[_indexCount++] = new IndexEntry
+            {
+                BaseOffset = baseOffset,
+                Position = position,
+                MaxTimestampBefore = _maxTimestamp,
+            };
             _bytesSinceIndex = 0;
         }
         _bytesSinceIndex += size;
         _lastOffset = baseOffset + RecordBatch.LastOffsetDelta(batch);
         _maxTimestamp = Math.Max(_maxTimestamp, RecordBatch.MaxTimestamp(batch));
-        if (_count == 0) _firstTimestamp = RecordBatch.MaxTimestamp(batch);
+        if (_count == 0)
+            _firstTimestamp = RecordBatch.MaxTimestamp(batch);
         _count++;
     }
 
@@ -128,12 +151,21 @@ internal sealed class LogSegment : IDisposable
     /// <summary>Reads the header of the batch at <paramref name="position"/> (null past the end).</summary>
     public BatchHeader? PeekBatch(long position)
     {
-        if (position + RecordBatch.HeaderSize > _size) return null;
+        if (position + RecordBatch.HeaderSize > _size)
+            return null;
         Span<byte> h = stackalloc byte[PeekSize];
-        if (RandomAccess.Read(Handle, h, position) != PeekSize) return null;
+        if (RandomAccess.Read(Handle, h, position) != PeekSize)
+            return null;
         long baseOffset = RecordBatch.BaseOffset(h);
         int size = RecordBatch.TotalSize(h);
-        return new BatchHeader(position, size, baseOffset, baseOffset + RecordBatch.LastOffsetDelta(h), RecordBatch.MaxTimestamp(h), RecordBatch.Attributes(h));
+        return new BatchHeader(
+            position,
+            size,
+            baseOffset,
+            baseOffset + RecordBatch.LastOffsetDelta(h),
+            RecordBatch.MaxTimestamp(h),
+            RecordBatch.Attributes(h)
+        );
     }
 
     /// <summary>Batch headers from <paramref name="position"/> to the end of the segment.</summary>
@@ -149,26 +181,36 @@ internal sealed class LogSegment : IDisposable
     /// <summary>The first batch whose last offset is at or after <paramref name="offset"/>, if this segment has one.</summary>
     public BatchHeader? FindByOffset(long offset)
     {
-        if (_count == 0 || offset > _lastOffset) return null;
-        int lo = 0, hi = _indexCount - 1;
+        if (_count == 0 || offset > _lastOffset)
+            return null;
+        int lo = 0,
+            hi = _indexCount - 1;
         while (lo < hi)
         {
             int mid = (lo + hi + 1) >>> 1;
-            if (_index[mid].BaseOffset <= offset) lo = mid; else hi = mid - 1;
+            if (_index[mid].BaseOffset <= offset)
+                lo = mid;
+            else
+                hi = mid - 1;
         }
         foreach (var b in BatchesFrom(_index[lo].Position))
-            if (b.LastOffset >= offset) return b;
+            if (b.LastOffset >= offset)
+                return b;
         return null;
     }
 
     /// <summary>Where to start scanning for the first batch with a timestamp at or after <paramref name="timestamp"/>.</summary>
     public long TimeSearchStart(long timestamp)
     {
-        int lo = 0, hi = _indexCount - 1;
+        int lo = 0,
+            hi = _indexCount - 1;
         while (lo < hi)
         {
             int mid = (lo + hi + 1) >>> 1;
-            if (_index[mid].MaxTimestampBefore < timestamp) lo = mid; else hi = mid - 1;
+            if (_index[mid].MaxTimestampBefore < timestamp)
+                lo = mid;
+            else
+                hi = mid - 1;
         }
         return _indexCount == 0 ? 0 : _index[lo].Position;
     }
@@ -182,7 +224,8 @@ internal sealed class LogSegment : IDisposable
 
     public void Flush()
     {
-        if (!Dirty) return;
+        if (!Dirty)
+            return;
         Dirty = false;
         RandomAccess.FlushToDisk(Handle);
     }

@@ -13,6 +13,7 @@ internal sealed class PartitionLog : IDisposable
     private readonly object _lock = new();
     private readonly List<LogSegment> _segments = new();
     private readonly Dictionary<long, ProducerState> _producers = new();
+
     // producer id -> first offset of its open transaction, and where that batch is (to bound read_committed reads)
     private readonly Dictionary<long, (long FirstOffset, long SegmentBase, long Position)> _ongoing = new();
     private readonly List<AbortedTransaction> _aborted = new(); // in marker order
@@ -22,7 +23,8 @@ internal sealed class PartitionLog : IDisposable
     private long _logStartOffset;
     private long _nextOffset;
     private long _lastStableOffset;
-    private long _lsoSegmentBase = -1, _lsoPosition = -1;
+    private long _lsoSegmentBase = -1,
+        _lsoPosition = -1;
     private TaskCompletionSource? _changed;
     private bool _disposed;
 
@@ -40,31 +42,78 @@ internal sealed class PartitionLog : IDisposable
         Recover();
     }
 
-    public long LogStartOffset { get { lock (_lock) return _logStartOffset; } }
-    public long HighWatermark { get { lock (_lock) return _nextOffset; } }
-    public long LastStableOffset { get { lock (_lock) return _lastStableOffset; } }
-    public long SizeBytes { get { lock (_lock) return _segments.Sum(s => s.Size); } }
-    public int SegmentCount { get { lock (_lock) return _segments.Count; } }
+    public long LogStartOffset
+    {
+        get
+        {
+            lock (_lock)
+                return _logStartOffset;
+        }
+    }
+    public long HighWatermark
+    {
+        get
+        {
+            lock (_lock)
+                return _nextOffset;
+        }
+    }
+    public long LastStableOffset
+    {
+        get
+        {
+            lock (_lock)
+                return _lastStableOffset;
+        }
+    }
+    public long SizeBytes
+    {
+        get
+        {
+            lock (_lock)
+                return _segments.Sum(s => s.Size);
+        }
+    }
+    public int SegmentCount
+    {
+        get
+        {
+            lock (_lock)
+                return _segments.Count;
+        }
+    }
 
     private string StartOffsetFile => Path.Combine(_dir, "log-start-offset");
 
     private void Recover()
     {
-        if (File.Exists(StartOffsetFile) && long.TryParse(File.ReadAllText(StartOffsetFile).Trim(), out var start)) _logStartOffset = start;
-        var files = Directory.GetFiles(_dir, "*.log")
+        if (File.Exists(StartOffsetFile) && long.TryParse(File.ReadAllText(StartOffsetFile).Trim(), out var start))
+            _logStartOffset = start;
+        var files = Directory
+            .GetFiles(_dir, "*.log")
             .Select(f => (Path: f, Base: long.TryParse(Path.GetFileNameWithoutExtension(f), out var b) ? b : -1))
-            .Where(f => f.Base >= 0).OrderBy(f => f.Base).ToList();
-        foreach (var tmp in Directory.GetFiles(_dir, "*.cleaned")) File.Delete(tmp);
+            .Where(f => f.Base >= 0)
+            .OrderBy(f => f.Base)
+            .ToList();
+        foreach (var tmp in Directory.GetFiles(_dir, "*.cleaned"))
+            File.Delete(tmp);
         for (int i = 0; i < files.Count; i++)
         {
             long segmentBase = files[i].Base;
-            var seg = LogSegment.Open(files[i].Path, segmentBase, validateCrc: i == files.Count - 1, (b, pos) => OnRecoveredBatch(b, segmentBase, pos));
+            var seg = LogSegment.Open(
+                files[i].Path,
+                segmentBase,
+                validateCrc: i == files.Count - 1,
+                (b, pos) => OnRecoveredBatch(b, segmentBase, pos)
+            );
             _segments.Add(seg);
         }
-        if (_segments.Count == 0) _segments.Add(LogSegment.Create(_dir, _logStartOffset));
+        if (_segments.Count == 0)
+            _segments.Add(LogSegment.Create(_dir, _logStartOffset));
         var last = _segments[^1];
         _nextOffset = Math.Max(last.Count > 0 ? last.LastOffset + 1 : last.BaseOffset, _logStartOffset);
-        if (_segments[0].Count > 0 || _segments.Count > 1) _logStartOffset = Math.Max(_logStartOffset, _segments[0].BaseOffset);
+        if (_segments[0].Count > 0 || _segments.Count > 1)
+            _logStartOffset = Math.Max(_logStartOffset, _segments[0].BaseOffset);
         UpdateLastStableOffset();
     }
 
@@ -73,7 +122,8 @@ internal sealed class PartitionLog : IDisposable
         short attrs = RecordBatch.Attributes(batch);
         long pid = RecordBatch.ProducerId(batch);
         long baseOffset = RecordBatch.BaseOffset(batch);
-        if (pid < 0) return;
+        if (pid < 0)
+            return;
         if (RecordBatch.IsControl(attrs))
         {
             ApplyMarker(pid, RecordBatch.ProducerEpoch(batch), RecordBatch.ControlIsCommit(batch) ?? true, baseOffset);
@@ -81,23 +131,28 @@ internal sealed class PartitionLog : IDisposable
         }
         var state = GetProducer(pid);
         short epoch = RecordBatch.ProducerEpoch(batch);
-        if (epoch > state.Epoch) state.BumpEpoch(epoch);
+        if (epoch > state.Epoch)
+            state.BumpEpoch(epoch);
         int first = RecordBatch.BaseSequence(batch);
         state.Record(first, ProducerState.AddSequence(first, RecordBatch.LastOffsetDelta(batch)), baseOffset);
-        if (RecordBatch.IsTransactional(attrs)) _ongoing.TryAdd(pid, (baseOffset, segmentBase, position));
+        if (RecordBatch.IsTransactional(attrs))
+            _ongoing.TryAdd(pid, (baseOffset, segmentBase, position));
     }
 
     private ProducerState GetProducer(long pid)
     {
-        if (!_producers.TryGetValue(pid, out var s)) _producers[pid] = s = new ProducerState { Epoch = -1 };
+        if (!_producers.TryGetValue(pid, out var s))
+            _producers[pid] = s = new ProducerState { Epoch = -1 };
         return s;
     }
 
     private void ApplyMarker(long pid, short epoch, bool commit, long markerOffset)
     {
         var state = GetProducer(pid);
-        if (epoch > state.Epoch) state.BumpEpoch(epoch);
-        if (_ongoing.Remove(pid, out var first) && !commit) _aborted.Add(new AbortedTransaction(pid, first.FirstOffset, markerOffset));
+        if (epoch > state.Epoch)
+            state.BumpEpoch(epoch);
+        if (_ongoing.Remove(pid, out var first) && !commit)
+            _aborted.Add(new AbortedTransaction(pid, first.FirstOffset, markerOffset));
     }
 
     private void UpdateLastStableOffset()
@@ -106,7 +161,8 @@ internal sealed class PartitionLog : IDisposable
         _lsoSegmentBase = _lsoPosition = -1;
         foreach (var (first, segmentBase, position) in _ongoing.Values)
         {
-            if (first >= lso) continue;
+            if (first >= lso)
+                continue;
             lso = first;
             _lsoSegmentBase = segmentBase;
             _lsoPosition = position;
@@ -150,7 +206,8 @@ internal sealed class PartitionLog : IDisposable
                 var batch = records[pos..];
                 int size = RecordBatch.TotalSize(batch);
                 var error = CheckProducer(batch[..size], out var duplicateOffset);
-                if (error != ErrorCode.None) return error;
+                if (error != ErrorCode.None)
+                    return error;
                 if (duplicateOffset is long dup)
                 {
                     // Clients send one batch per partition per request, so a duplicate means the whole request is one.
@@ -168,18 +225,25 @@ internal sealed class PartitionLog : IDisposable
                 long offset = _nextOffset;
                 RecordBatch.SetBaseOffset(batch, offset);
                 RecordBatch.SetPartitionLeaderEpoch(batch, 0);
-                if (config.LogAppendTime) { RecordBatch.StampLogAppendTime(batch, now); logAppendTime = now; }
+                if (config.LogAppendTime)
+                {
+                    RecordBatch.StampLogAppendTime(batch, now);
+                    logAppendTime = now;
+                }
                 var (segmentBase, position) = WriteBatch(batch, config);
-                if (baseOffset < 0) baseOffset = offset;
+                if (baseOffset < 0)
+                    baseOffset = offset;
                 long pid = RecordBatch.ProducerId(batch);
                 if (pid >= 0)
                 {
                     var state = GetProducer(pid);
                     short epoch = RecordBatch.ProducerEpoch(batch);
-                    if (epoch > state.Epoch) state.BumpEpoch(epoch);
+                    if (epoch > state.Epoch)
+                        state.BumpEpoch(epoch);
                     int first = RecordBatch.BaseSequence(batch);
                     state.Record(first, ProducerState.AddSequence(first, RecordBatch.LastOffsetDelta(batch)), offset);
-                    if (RecordBatch.IsTransactional(RecordBatch.Attributes(batch))) _ongoing.TryAdd(pid, (offset, segmentBase, position));
+                    if (RecordBatch.IsTransactional(RecordBatch.Attributes(batch)))
+                        _ongoing.TryAdd(pid, (offset, segmentBase, position));
                 }
             }
             UpdateLastStableOffset();
@@ -192,15 +256,24 @@ internal sealed class PartitionLog : IDisposable
     {
         duplicateOffset = null;
         long pid = RecordBatch.ProducerId(batch);
-        if (pid < 0) return ErrorCode.None;
+        if (pid < 0)
+            return ErrorCode.None;
         short epoch = RecordBatch.ProducerEpoch(batch);
         int first = RecordBatch.BaseSequence(batch);
         int last = ProducerState.AddSequence(first, RecordBatch.LastOffsetDelta(batch));
-        if (!_producers.TryGetValue(pid, out var state) || state.Epoch < 0) return ErrorCode.None;
-        if (epoch < state.Epoch) return ErrorCode.InvalidProducerEpoch;
-        if (epoch > state.Epoch) return first == 0 ? ErrorCode.None : ErrorCode.OutOfOrderSequenceNumber;
-        if (state.FindDuplicate(first, last) is long dup) { duplicateOffset = dup; return ErrorCode.None; }
-        if (state.LastSequence < 0 ? first == 0 : first == ProducerState.AddSequence(state.LastSequence, 1)) return ErrorCode.None;
+        if (!_producers.TryGetValue(pid, out var state) || state.Epoch < 0)
+            return ErrorCode.None;
+        if (epoch < state.Epoch)
+            return ErrorCode.InvalidProducerEpoch;
+        if (epoch > state.Epoch)
+            return first == 0 ? ErrorCode.None : ErrorCode.OutOfOrderSequenceNumber;
+        if (state.FindDuplicate(first, last) is long dup)
+        {
+            duplicateOffset = dup;
+            return ErrorCode.None;
+        }
+        if (state.LastSequence < 0 ? first == 0 : first == ProducerState.AddSequence(state.LastSequence, 1))
+            return ErrorCode.None;
         // Kafka's ProducerStateManager: anything that is neither one of the remembered batches nor the next sequence is
         // OUT_OF_ORDER_SEQUENCE_NUMBER. DUPLICATE_SEQUENCE_NUMBER would be wrong: clients treat it as "already written" and
         // report success, so a batch overlapping the last one (1..3 after 0..2) would lose its new record silently.
@@ -231,7 +304,13 @@ internal sealed class PartitionLog : IDisposable
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var batch = RecordBatch.BuildControlBatch(producerId, epoch, commit, coordinatorEpoch, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            var batch = RecordBatch.BuildControlBatch(
+                producerId,
+                epoch,
+                commit,
+                coordinatorEpoch,
+                DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()
+            );
             long offset = _nextOffset;
             RecordBatch.SetBaseOffset(batch, offset);
             WriteBatch(batch, _config());
@@ -242,19 +321,31 @@ internal sealed class PartitionLog : IDisposable
     }
 
     /// <summary>Whether the producer has an open transaction on this partition.</summary>
-    public bool HasOngoing(long producerId) { lock (_lock) return _ongoing.ContainsKey(producerId); }
+    public bool HasOngoing(long producerId)
+    {
+        lock (_lock)
+            return _ongoing.ContainsKey(producerId);
+    }
 
     /// <summary>Fences an older epoch of a producer on this partition (after its coordinator bumped the epoch).</summary>
     public void FenceProducer(long producerId, short epoch)
     {
         lock (_lock)
         {
-            if (_producers.TryGetValue(producerId, out var state) && epoch > state.Epoch) state.BumpEpoch(epoch);
+            if (_producers.TryGetValue(producerId, out var state) && epoch > state.Epoch)
+                state.BumpEpoch(epoch);
         }
     }
 
     internal readonly record struct ReadResult(
-        ErrorCode Error, long HighWatermark, long LastStableOffset, long LogStartOffset, SafeFileHandle? Handle, long Position, int Length);
+        ErrorCode Error,
+        long HighWatermark,
+        long LastStableOffset,
+        long LogStartOffset,
+        SafeFileHandle? Handle,
+        long Position,
+        int Length
+    );
 
     /// <summary>
     /// Locates the bytes to serve from <paramref name="offset"/>: whole batches within one segment, below the high
@@ -266,19 +357,26 @@ internal sealed class PartitionLog : IDisposable
     {
         lock (_lock)
         {
-            long hw = _nextOffset, lso = _lastStableOffset, start = _logStartOffset;
-            if (offset < start || offset > hw) return new ReadResult(ErrorCode.OffsetOutOfRange, hw, lso, start, null, 0, 0);
+            long hw = _nextOffset,
+                lso = _lastStableOffset,
+                start = _logStartOffset;
+            if (offset < start || offset > hw)
+                return new ReadResult(ErrorCode.OffsetOutOfRange, hw, lso, start, null, 0, 0);
             long upper = readCommitted ? lso : hw;
-            if (offset >= upper) return new ReadResult(ErrorCode.None, hw, lso, start, null, 0, 0);
+            if (offset >= upper)
+                return new ReadResult(ErrorCode.None, hw, lso, start, null, 0, 0);
             for (int si = FindSegment(offset); si < _segments.Count; si++)
             {
                 var seg = _segments[si];
-                if (seg.FindByOffset(offset) is not { } first) continue;
-                if (first.LastOffset >= upper) break;
+                if (seg.FindByOffset(offset) is not { } first)
+                    continue;
+                if (first.LastOffset >= upper)
+                    break;
                 long end = readCommitted && seg.BaseOffset == _lsoSegmentBase ? _lsoPosition : seg.Size;
                 long available = end - first.Position;
                 int length = (int)Math.Min(available, maxBytes);
-                if (length < first.Size) length = allowOversized ? first.Size : 0;
+                if (length < first.Size)
+                    length = allowOversized ? first.Size : 0;
                 return new ReadResult(ErrorCode.None, hw, lso, start, length > 0 ? seg.Handle : null, first.Position, length);
             }
             return new ReadResult(ErrorCode.None, hw, lso, start, null, 0, 0);
@@ -291,26 +389,35 @@ internal sealed class PartitionLog : IDisposable
         lock (_lock)
         {
             // _aborted is in marker order, so skip those whose marker precedes the range.
-            int lo = 0, hi = _aborted.Count;
+            int lo = 0,
+                hi = _aborted.Count;
             while (lo < hi)
             {
                 int mid = (lo + hi) >>> 1;
-                if (_aborted[mid].LastOffset < from) lo = mid + 1; else hi = mid;
+                if (_aborted[mid].LastOffset < from)
+                    lo = mid + 1;
+                else
+                    hi = mid;
             }
             List<AbortedTransaction>? result = null;
             for (int i = lo; i < _aborted.Count; i++)
-                if (_aborted[i].FirstOffset <= to) (result ??= new()).Add(_aborted[i]);
+                if (_aborted[i].FirstOffset <= to)
+                    (result ??= new()).Add(_aborted[i]);
             return result;
         }
     }
 
     private int FindSegment(long offset)
     {
-        int lo = 0, hi = _segments.Count - 1;
+        int lo = 0,
+            hi = _segments.Count - 1;
         while (lo < hi)
         {
             int mid = (lo + hi + 1) >>> 1;
-            if (_segments[mid].BaseOffset <= offset) lo = mid; else hi = mid - 1;
+            if (_segments[mid].BaseOffset <= offset)
+                lo = mid;
+            else
+                hi = mid - 1;
         }
         return lo;
     }
@@ -322,14 +429,18 @@ internal sealed class PartitionLog : IDisposable
         {
             foreach (var seg in _segments)
             {
-                if (seg.MaxTimestamp < timestamp) continue;
+                if (seg.MaxTimestamp < timestamp)
+                    continue;
                 foreach (var e in seg.BatchesFrom(seg.TimeSearchStart(timestamp)))
                 {
-                    if (RecordBatch.IsControl(e.Attributes) || e.MaxTimestamp < timestamp || e.LastOffset < _logStartOffset) continue;
-                    if (RecordBatch.IsLogAppendTime(e.Attributes)) return (e.MaxTimestamp, Math.Max(e.BaseOffset, _logStartOffset));
+                    if (RecordBatch.IsControl(e.Attributes) || e.MaxTimestamp < timestamp || e.LastOffset < _logStartOffset)
+                        continue;
+                    if (RecordBatch.IsLogAppendTime(e.Attributes))
+                        return (e.MaxTimestamp, Math.Max(e.BaseOffset, _logStartOffset));
                     var batch = seg.ReadBatch(e);
                     var records = RecordBatchCodec.RecordsOf(batch);
-                    if (records is null) return (e.MaxTimestamp, Math.Max(e.BaseOffset, _logStartOffset));
+                    if (records is null)
+                        return (e.MaxTimestamp, Math.Max(e.BaseOffset, _logStartOffset));
                     long baseTs = RecordBatch.BaseTimestamp(batch);
                     var reader = new RecordReader(records);
                     int count = RecordBatch.RecordCount(batch);
@@ -338,7 +449,8 @@ internal sealed class PartitionLog : IDisposable
                         var rec = reader.Next();
                         long ts = baseTs + rec.TimestampDelta;
                         long off = e.BaseOffset + rec.OffsetDelta;
-                        if (ts >= timestamp && off >= _logStartOffset) return (ts, off);
+                        if (ts >= timestamp && off >= _logStartOffset)
+                            return (ts, off);
                     }
                 }
             }
@@ -357,8 +469,14 @@ internal sealed class PartitionLog : IDisposable
         {
             var points = new List<(long Offset, long ModifiedMs)>();
             foreach (var seg in _segments)
-                points.Add((Math.Max(seg.BaseOffset, _logStartOffset), new DateTimeOffset(File.GetLastWriteTimeUtc(seg.Path)).ToUnixTimeMilliseconds()));
-            if (_segments[^1].Size > 0) points.Add((_nextOffset, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+                points.Add(
+                    (
+                        Math.Max(seg.BaseOffset, _logStartOffset),
+                        new DateTimeOffset(File.GetLastWriteTimeUtc(seg.Path)).ToUnixTimeMilliseconds()
+                    )
+                );
+            if (_segments[^1].Size > 0)
+                points.Add((_nextOffset, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
             int start = timestamp switch
             {
                 -1 => points.Count - 1,
@@ -366,7 +484,8 @@ internal sealed class PartitionLog : IDisposable
                 _ => points.FindLastIndex(p => p.ModifiedMs <= timestamp),
             };
             var result = new List<long>();
-            for (int i = start; i >= 0 && result.Count < maxOffsets; i--) result.Add(points[i].Offset);
+            for (int i = start; i >= 0 && result.Count < maxOffsets; i--)
+                result.Add(points[i].Offset);
             result.Sort((a, b) => b.CompareTo(a));
             return result;
         }
@@ -377,13 +496,19 @@ internal sealed class PartitionLog : IDisposable
     {
         lock (_lock)
         {
-            if (offset == -1) offset = _nextOffset;
-            if (offset < 0 || offset > _nextOffset) { lowWatermark = _logStartOffset; return ErrorCode.OffsetOutOfRange; }
+            if (offset == -1)
+                offset = _nextOffset;
+            if (offset < 0 || offset > _nextOffset)
+            {
+                lowWatermark = _logStartOffset;
+                return ErrorCode.OffsetOutOfRange;
+            }
             if (offset > _logStartOffset)
             {
                 _logStartOffset = offset;
                 File.WriteAllText(StartOffsetFile, offset.ToString());
-                while (_segments.Count > 1 && _segments[1].BaseOffset <= offset) RemoveOldestSegment();
+                while (_segments.Count > 1 && _segments[1].BaseOffset <= offset)
+                    RemoveOldestSegment();
             }
             lowWatermark = _logStartOffset;
             return ErrorCode.None;
@@ -395,7 +520,11 @@ internal sealed class PartitionLog : IDisposable
         var seg = _segments[0];
         _segments.RemoveAt(0);
         // Readers may still hold the handle: the file is unlinked now, the handle closed later.
-        try { File.Delete(seg.Path); } catch (IOException) { }
+        try
+        {
+            File.Delete(seg.Path);
+        }
+        catch (IOException) { }
         _retire(seg);
         _logStartOffset = Math.Max(_logStartOffset, _segments[0].BaseOffset);
         _aborted.RemoveAll(a => a.LastOffset < _logStartOffset); // nothing left for them to hide
@@ -405,7 +534,8 @@ internal sealed class PartitionLog : IDisposable
     public int ApplyRetention(long nowMs)
     {
         var config = _config();
-        if (!config.Delete) return 0;
+        if (!config.Delete)
+            return 0;
         int deleted = 0;
         lock (_lock)
         {
@@ -415,21 +545,28 @@ internal sealed class PartitionLog : IDisposable
                 bool expired = config.RetentionMs >= 0 && oldest.Count > 0 && oldest.MaxTimestamp < nowMs - config.RetentionMs;
                 long total = _segments.Sum(s => s.Size);
                 bool oversize = config.RetentionBytes >= 0 && total - oldest.Size >= config.RetentionBytes;
-                if (!expired && !oversize) break;
+                if (!expired && !oversize)
+                    break;
                 RemoveOldestSegment();
                 deleted++;
             }
             // Like Kafka, an active segment whose records have all expired is rolled and deleted too, so a quiet
             // topic does not keep old data forever just because its only segment never filled up.
             var active = _segments[^1];
-            if (_segments.Count == 1 && active.Count > 0 && config.RetentionMs >= 0 && active.MaxTimestamp < nowMs - config.RetentionMs
-                && _ongoing.Count == 0)
+            if (
+                _segments.Count == 1
+                && active.Count > 0
+                && config.RetentionMs >= 0
+                && active.MaxTimestamp < nowMs - config.RetentionMs
+                && _ongoing.Count == 0
+            )
             {
                 _segments.Add(LogSegment.Create(_dir, _nextOffset));
                 RemoveOldestSegment();
                 deleted++;
             }
-            if (deleted > 0) File.WriteAllText(StartOffsetFile, _logStartOffset.ToString());
+            if (deleted > 0)
+                File.WriteAllText(StartOffsetFile, _logStartOffset.ToString());
         }
         return deleted;
     }
@@ -447,7 +584,8 @@ internal sealed class PartitionLog : IDisposable
         List<AbortedTransaction> aborted;
         lock (_lock)
         {
-            if (_segments.Count < 2) return 0;
+            if (_segments.Count < 2)
+                return 0;
             closed = _segments.Take(_segments.Count - 1).ToList();
             lso = _lastStableOffset;
             aborted = _aborted.ToList();
@@ -455,43 +593,59 @@ internal sealed class PartitionLog : IDisposable
         // The latest offset per key across the whole log (closed segments plus the active one).
         var latest = new Dictionary<string, long>();
         List<LogSegment> all;
-        lock (_lock) all = _segments.ToList();
+        lock (_lock)
+            all = _segments.ToList();
         foreach (var seg in all)
         {
             List<LogSegment.BatchHeader> batches;
-            lock (_lock) batches = seg.BatchesFrom(0).ToList();
+            lock (_lock)
+                batches = seg.BatchesFrom(0).ToList();
             foreach (var e in batches)
             {
-                if (RecordBatch.IsControl(e.Attributes) || e.LastOffset >= lso) continue;
+                if (RecordBatch.IsControl(e.Attributes) || e.LastOffset >= lso)
+                    continue;
                 var batch = seg.ReadBatch(e);
-                if (IsAborted(aborted, RecordBatch.ProducerId(batch), e.BaseOffset)) continue;
+                if (IsAborted(aborted, RecordBatch.ProducerId(batch), e.BaseOffset))
+                    continue;
                 var records = RecordBatchCodec.RecordsOf(batch);
-                if (records is null) continue;
+                if (records is null)
+                    continue;
                 var reader = new RecordReader(records);
                 while (!reader.AtEnd)
                 {
                     var r = reader.Next();
-                    if (r.Key is { } k) latest[Convert.ToBase64String(k)] = e.BaseOffset + r.OffsetDelta;
+                    if (r.Key is { } k)
+                        latest[Convert.ToBase64String(k)] = e.BaseOffset + r.OffsetDelta;
                 }
             }
         }
         int rewritten = 0;
         foreach (var seg in closed)
         {
-            if (seg.LastOffset >= lso) break;
+            if (seg.LastOffset >= lso)
+                break;
             var path = seg.Path + ".cleaned";
             using (var output = File.Open(path, FileMode.Create, FileAccess.Write))
             {
                 bool changed = false;
                 List<LogSegment.BatchHeader> batches;
-                lock (_lock) batches = seg.BatchesFrom(0).ToList();
+                lock (_lock)
+                    batches = seg.BatchesFrom(0).ToList();
                 foreach (var e in batches)
                 {
                     var batch = seg.ReadBatch(e);
-                    if (RecordBatch.IsControl(e.Attributes)) { output.Write(batch); continue; }
+                    if (RecordBatch.IsControl(e.Attributes))
+                    {
+                        output.Write(batch);
+                        continue;
+                    }
                     bool abortedBatch = IsAborted(aborted, RecordBatch.ProducerId(batch), e.BaseOffset);
                     var records = abortedBatch ? null : RecordBatchCodec.RecordsOf(batch);
-                    if (!abortedBatch && records is null) { output.Write(batch); continue; }
+                    if (!abortedBatch && records is null)
+                    {
+                        output.Write(batch);
+                        continue;
+                    }
                     var kept = new List<ArraySegment<byte>>();
                     int total = 0;
                     if (records is not null)
@@ -505,19 +659,34 @@ internal sealed class PartitionLog : IDisposable
                             bool latestForKey = r.Key is not { } k || latest.GetValueOrDefault(Convert.ToBase64String(k), -1) == off;
                             // A tombstone is kept delete.retention.ms (record time) so consumers that lag can still see the delete.
                             bool expiredTombstone = r.Key is not null && r.Value is null && e.MaxTimestamp < tombstoneCutoff;
-                            if (latestForKey && !expiredTombstone) kept.Add(r.Raw);
+                            if (latestForKey && !expiredTombstone)
+                                kept.Add(r.Raw);
                         }
                     }
-                    if (kept.Count == total && !abortedBatch) { output.Write(batch); continue; }
+                    if (kept.Count == total && !abortedBatch)
+                    {
+                        output.Write(batch);
+                        continue;
+                    }
                     changed = true;
-                    if (kept.Count > 0) output.Write(RecordBatchCodec.Rebuild(batch, kept));
+                    if (kept.Count > 0)
+                        output.Write(RecordBatchCodec.Rebuild(batch, kept));
                 }
-                if (!changed) { output.Close(); File.Delete(path); continue; }
+                if (!changed)
+                {
+                    output.Close();
+                    File.Delete(path);
+                    continue;
+                }
             }
             lock (_lock)
             {
                 int index = _segments.IndexOf(seg);
-                if (index < 0) { File.Delete(path); continue; }
+                if (index < 0)
+                {
+                    File.Delete(path);
+                    continue;
+                }
                 File.Move(path, seg.Path, overwrite: true);
                 var replacement = LogSegment.Open(seg.Path, seg.BaseOffset, validateCrc: false, (_, _) => { });
                 _segments[index] = replacement;
@@ -530,23 +699,38 @@ internal sealed class PartitionLog : IDisposable
 
     private static bool IsAborted(List<AbortedTransaction> aborted, long pid, long offset)
     {
-        if (pid < 0) return false;
-        foreach (var a in aborted) if (a.ProducerId == pid && offset >= a.FirstOffset && offset < a.LastOffset) return true;
+        if (pid < 0)
+            return false;
+        foreach (var a in aborted)
+            if (a.ProducerId == pid && offset >= a.FirstOffset && offset < a.LastOffset)
+                return true;
         return false;
     }
 
     public void Flush()
     {
-        lock (_lock) if (!_disposed) foreach (var s in _segments) s.Flush();
+        lock (_lock)
+            if (!_disposed)
+                foreach (var s in _segments)
+                    s.Flush();
     }
 
     public void Dispose()
     {
         lock (_lock)
         {
-            if (_disposed) return;
+            if (_disposed)
+                return;
             _disposed = true;
-            foreach (var s in _segments) { try { s.Flush(); } catch (Exception) { } s.Dispose(); }
+            foreach (var s in _segments)
+            {
+                try
+                {
+                    s.Flush();
+                }
+                catch (Exception) { }
+                s.Dispose();
+            }
             _segments.Clear();
             SignalChanged();
         }

@@ -10,7 +10,8 @@ internal sealed class ProducerState
     public short Epoch;
     public int LastSequence = -1;
     private readonly (int First, int Last, long BaseOffset)[] _recent = new (int, int, long)[Remembered];
-    private int _recentCount, _recentNext;
+    private int _recentCount,
+        _recentNext;
 
     /// <summary>Sequences wrap from int.MaxValue to 0 (a long-lived producer passes 2^31 records per partition in days).</summary>
     public static int AddSequence(int sequence, int delta) => (int)(((long)sequence + delta) % ((long)int.MaxValue + 1));
@@ -19,14 +20,16 @@ internal sealed class ProducerState
     {
         _recent[_recentNext] = (firstSeq, lastSeq, baseOffset);
         _recentNext = (_recentNext + 1) % Remembered;
-        if (_recentCount < Remembered) _recentCount++;
+        if (_recentCount < Remembered)
+            _recentCount++;
         LastSequence = lastSeq;
     }
 
     public long? FindDuplicate(int firstSeq, int lastSeq)
     {
         for (int i = 0; i < _recentCount; i++)
-            if (_recent[i].First == firstSeq && _recent[i].Last == lastSeq) return _recent[i].BaseOffset;
+            if (_recent[i].First == firstSeq && _recent[i].Last == lastSeq)
+                return _recent[i].BaseOffset;
         return null;
     }
 

@@ -7,7 +7,15 @@ namespace Pipeline.Broker;
 internal sealed class TopicConfig
 {
     public static readonly string[] Interpreted =
-        ["cleanup.policy", "retention.ms", "retention.bytes", "segment.bytes", "segment.ms", "delete.retention.ms", "message.timestamp.type"];
+    [
+        "cleanup.policy",
+        "retention.ms",
+        "retention.bytes",
+        "segment.bytes",
+        "segment.ms",
+        "delete.retention.ms",
+        "message.timestamp.type",
+    ];
 
     private readonly BrokerOptions _defaults;
     public Dictionary<string, string> Overrides { get; }
@@ -35,8 +43,10 @@ internal sealed class TopicConfig
     public static string? Validate(string name, string? value)
     {
         // Kafka refuses names it does not know (a typo would otherwise be stored and silently ignored).
-        if (!KafkaConfigCatalog.IsTopicConfig(name)) return $"Unknown topic config name: {name}";
-        if (value is null) return null;
+        if (!KafkaConfigCatalog.IsTopicConfig(name))
+            return $"Unknown topic config name: {name}";
+        if (value is null)
+            return null;
         switch (name)
         {
             case "retention.ms" or "retention.bytes":
@@ -49,7 +59,8 @@ internal sealed class TopicConfig
                 return long.TryParse(value, out var ms) && ms >= 1 ? null : "segment.ms must be a positive integer";
             case "cleanup.policy":
                 foreach (var p in value.Split(','))
-                    if (p.Trim() is not ("delete" or "compact")) return "cleanup.policy must be delete, compact or both";
+                    if (p.Trim() is not ("delete" or "compact"))
+                        return "cleanup.policy must be delete, compact or both";
                 return null;
             case "message.timestamp.type":
                 return value is "CreateTime" or "LogAppendTime" ? null : "message.timestamp.type must be CreateTime or LogAppendTime";

@@ -8,7 +8,10 @@ public static class DatabaseConnectionString
     /// <summary>Returns an Npgsql connection string; throws FormatException when the text is neither form.</summary>
     public static string Normalize(string text)
     {
-        if (text.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) || text.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase))
+        if (
+            text.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase)
+            || text.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase)
+        )
         {
             if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host))
                 throw new FormatException("the URL has no host");
@@ -22,11 +25,18 @@ public static class DatabaseConnectionString
             {
                 var parts = uri.UserInfo.Split(':', 2);
                 b.Username = Uri.UnescapeDataString(parts[0]);
-                if (parts.Length == 2) b.Password = Uri.UnescapeDataString(parts[1]);
+                if (parts.Length == 2)
+                    b.Password = Uri.UnescapeDataString(parts[1]);
             }
             return b.ConnectionString;
         }
-        try { return new NpgsqlConnectionStringBuilder(text).ConnectionString; }
-        catch (ArgumentException e) { throw new FormatException(e.Message); }
+        try
+        {
+            return new NpgsqlConnectionStringBuilder(text).ConnectionString;
+        }
+        catch (ArgumentException e)
+        {
+            throw new FormatException(e.Message);
+        }
     }
 }

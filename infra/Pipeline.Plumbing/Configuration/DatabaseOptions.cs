@@ -4,6 +4,7 @@ public sealed class DatabaseOptions
 {
     /// <summary>A PostgreSQL connection string or postgres:// URL. Empty: start a local PostgreSQL 15 under DataDir.</summary>
     public string? Url { get; set; }
+
     /// <summary>Port of the local PostgreSQL cluster (0 picks a free one).</summary>
     public int LocalPort { get; set; } = 0;
 

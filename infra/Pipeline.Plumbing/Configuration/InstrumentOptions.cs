@@ -9,8 +9,10 @@ public sealed class InstrumentOptions
     public string Exchange { get; set; } = "";
     public string Base { get; set; } = "";
     public string Quote { get; set; } = "";
+
     /// <summary>spot, perp or future.</summary>
     public string Market { get; set; } = "spot";
+
     /// <summary>The venue's own symbol, e.g. BTCUSDT, BTC-USD, XBT/USD.</summary>
     public string? Symbol { get; set; }
     public List<string> Intervals { get; set; } = new();

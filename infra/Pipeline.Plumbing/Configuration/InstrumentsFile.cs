@@ -18,7 +18,9 @@ public static partial class InstrumentsFile
     public static List<InstrumentOptions> Load(string path, IVenueCatalog? venues = null)
     {
         if (!File.Exists(path))
-            throw new PipelineConfigurationException([$"configuration: instruments file '{path}' does not exist; create it (see config/instruments.yaml) or fix InstrumentsFile (PIPELINE__INSTRUMENTSFILE)"]);
+            throw new PipelineConfigurationException([
+                $"configuration: instruments file '{path}' does not exist; create it (see config/instruments.yaml) or fix InstrumentsFile (PIPELINE__INSTRUMENTSFILE)",
+            ]);
         return Parse(File.ReadAllText(path), path, venues);
     }
 
@@ -27,15 +29,18 @@ public static partial class InstrumentsFile
         Document document;
         try
         {
-            document = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build()
-                .Deserialize<Document?>(yaml) ?? new Document();
+            document =
+                new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build().Deserialize<Document?>(yaml)
+                ?? new Document();
         }
         catch (YamlException e)
         {
             var reason = (e.InnerException?.Message ?? e.Message).Split('\n')[0];
             if (reason.Contains("not found on type", StringComparison.Ordinal) && PropertyName().Match(reason) is { Success: true } m)
                 reason = $"unknown field '{m.Groups[1].Value}'";
-            throw new PipelineConfigurationException([$"configuration: {source} line {e.Start.Line}: {reason}; fields are exchange, base, quote, market, symbol, intervals (and exchange, market, venue_quote, quote under aliases)"]);
+            throw new PipelineConfigurationException([
+                $"configuration: {source} line {e.Start.Line}: {reason}; fields are exchange, base, quote, market, symbol, intervals (and exchange, market, venue_quote, quote under aliases)",
+            ]);
         }
 
         var problems = new List<string>();
@@ -47,7 +52,8 @@ public static partial class InstrumentsFile
                 problems.Add($"configuration: {source} aliases[{i}] has exchange '{a.Exchange}'; {Allowed(venues)}");
             else if (string.IsNullOrWhiteSpace(a.VenueQuote) || string.IsNullOrWhiteSpace(a.Quote))
                 problems.Add($"configuration: {source} aliases[{i}] needs venue_quote and quote (e.g. venue_quote: USDC, quote: USD)");
-            else aliases.Add(a);
+            else
+                aliases.Add(a);
         }
 
         var result = new List<InstrumentOptions>();
@@ -56,40 +62,61 @@ public static partial class InstrumentsFile
             var e = document.Instruments[i];
             var where = $"configuration: {source} instruments[{i}] ({e.Exchange} {e.Base}/{e.Quote} {e.Market ?? "spot"})";
             if (string.IsNullOrWhiteSpace(e.Exchange) || string.IsNullOrWhiteSpace(e.Base) || string.IsNullOrWhiteSpace(e.Quote))
-            { problems.Add($"{where} needs exchange, base and quote"); continue; }
+            {
+                problems.Add($"{where} needs exchange, base and quote");
+                continue;
+            }
             var exchange = e.Exchange.Trim().ToLowerInvariant();
             if (!IsKnown(venues, exchange))
-            { problems.Add($"{where}: unknown exchange '{e.Exchange}'; {Allowed(venues)}"); continue; }
+            {
+                problems.Add($"{where}: unknown exchange '{e.Exchange}'; {Allowed(venues)}");
+                continue;
+            }
             if (!InstrumentRef.TryParseMarket(e.Market ?? "spot", out var market))
-            { problems.Add($"{where}: market '{e.Market}' is not spot, perp or future"); continue; }
+            {
+                problems.Add($"{where}: market '{e.Market}' is not spot, perp or future");
+                continue;
+            }
             var @base = e.Base.Trim().ToUpperInvariant();
             var quote = e.Quote.Trim().ToUpperInvariant();
             if (!Asset().IsMatch(@base) || !Asset().IsMatch(quote))
-            { problems.Add($"{where}: base and quote must be asset codes of letters and digits (e.g. BTC, USDT)"); continue; }
+            {
+                problems.Add($"{where}: base and quote must be asset codes of letters and digits (e.g. BTC, USDT)");
+                continue;
+            }
             var marketName = InstrumentRef.MarketName(market);
             // The alias rule (e.g. Hyperliquid's USDC-settled perps presented as USD) maps the venue's quote to ours.
-            var alias = aliases.FirstOrDefault(a => a.Exchange == exchange
+            var alias = aliases.FirstOrDefault(a =>
+                a.Exchange == exchange
                 && (a.Market is null || (InstrumentRef.TryParseMarket(a.Market, out var am) && am == market))
-                && string.Equals(a.VenueQuote, quote, StringComparison.OrdinalIgnoreCase));
-            if (alias is not null) quote = alias.Quote!.ToUpperInvariant();
+                && string.Equals(a.VenueQuote, quote, StringComparison.OrdinalIgnoreCase)
+            );
+            if (alias is not null)
+                quote = alias.Quote!.ToUpperInvariant();
             var symbol = string.IsNullOrWhiteSpace(e.Symbol)
                 ? venues?.DefaultSymbol(exchange, @base, quote, market) ?? $"{@base}{quote}"
                 : e.Symbol.Trim();
             if (venues?.Problem(exchange, @base, quote, market, symbol) is { } problem)
-            { problems.Add($"{where}: {problem}"); continue; }
-            result.Add(new InstrumentOptions
             {
-                Exchange = exchange,
-                Base = @base,
-                Quote = quote,
-                Market = marketName,
-                Symbol = symbol,
-                Intervals = e.Intervals ?? [.. CandleInterval.Names],
-            });
+                problems.Add($"{where}: {problem}");
+                continue;
+            }
+            result.Add(
+                new InstrumentOptions
+                {
+                    Exchange = exchange,
+                    Base = @base,
+                    Quote = quote,
+                    Market = marketName,
+                    Symbol = symbol,
+                    Intervals = e.Intervals ?? [.. CandleInterval.Names],
+                }
+            );
         }
         if (result.Count == 0 && problems.Count == 0)
             problems.Add($"configuration: {source} lists no instruments; add at least one under 'instruments:'");
-        if (problems.Count > 0) throw new PipelineConfigurationException(problems);
+        if (problems.Count > 0)
+            throw new PipelineConfigurationException(problems);
         return result;
     }
 

@@ -8,17 +8,22 @@ public sealed record SinkOptions
     /// <summary>The name its positions are stored under in sink_positions, and its consumer group unless
     /// <see cref="GroupId"/> is set: two sinks with the same name share the work.</summary>
     public string ConsumerName { get; set; } = "pipeline-sink";
+
     /// <summary>Kafka consumer group; empty uses <see cref="ConsumerName"/>. Exactly-once rests on the stored positions
     /// (keyed by ConsumerName), never on the group's committed offsets.</summary>
     public string? GroupId { get; set; }
+
     /// <summary>Write a batch once it holds this many records ...</summary>
     public int BatchRows { get; set; } = 50_000;
+
     /// <summary>... or this long after its first record arrived, whichever comes first.</summary>
     public int BatchLingerMs { get; set; } = 200;
+
     /// <summary>First wait before retrying a write while the database is unreachable; it doubles per attempt
     /// (equal jitter) up to <see cref="RetryMaxDelayMs"/>.</summary>
     public int RetryInitialDelayMs { get; set; } = 100;
     public int RetryMaxDelayMs { get; set; } = 10_000;
+
     /// <summary>Longest a single database statement of a batch may take before the attempt counts as failed.</summary>
     public int WriteTimeoutSeconds { get; set; } = 60;
 
@@ -36,8 +41,8 @@ public sealed record SinkOptions
         if (RetryInitialDelayMs is < 1 or > 60_000)
             yield return $"configuration: Sink:RetryInitialDelayMs is {RetryInitialDelayMs}; it must be 1..60000 (PIPELINE__SINK__RETRYINITIALDELAYMS)";
         if (RetryMaxDelayMs < RetryInitialDelayMs || RetryMaxDelayMs > 600_000)
-            yield return $"configuration: Sink:RetryMaxDelayMs is {RetryMaxDelayMs}; it must be RetryInitialDelayMs ({RetryInitialDelayMs})..600000 " +
-                         "(PIPELINE__SINK__RETRYMAXDELAYMS)";
+            yield return $"configuration: Sink:RetryMaxDelayMs is {RetryMaxDelayMs}; it must be RetryInitialDelayMs ({RetryInitialDelayMs})..600000 "
+                + "(PIPELINE__SINK__RETRYMAXDELAYMS)";
         if (WriteTimeoutSeconds is < 1 or > 3_600)
             yield return $"configuration: Sink:WriteTimeoutSeconds is {WriteTimeoutSeconds}; it must be 1..3600 (PIPELINE__SINK__WRITETIMEOUTSECONDS)";
     }

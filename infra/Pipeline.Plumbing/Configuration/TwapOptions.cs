@@ -9,10 +9,13 @@ public sealed partial class TwapOptions
 {
     /// <summary>Bucket holding the TWAP status Parquet objects (PIPELINE__TWAP__BUCKET). Empty: no S3 ingest.</summary>
     public string? Bucket { get; set; }
+
     /// <summary>Key prefix of the objects (PIPELINE__TWAP__PREFIX).</summary>
     public string Prefix { get; set; } = "raw/twap_statuses/";
+
     /// <summary>Send x-amz-request-payer: requester on every request (the published bucket is requester-pays).</summary>
     public bool RequesterPays { get; set; } = true;
+
     /// <summary>Run an incremental ingest this often inside `pipeline up` (e.g. 24h, 30m); empty: not scheduled.</summary>
     public string? Every { get; set; }
 
@@ -40,7 +43,8 @@ public sealed partial class TwapOptions
         }
         else if (!TimeSpan.TryParse(t, CultureInfo.InvariantCulture, out value))
             throw new FormatException($"'{text}' is not a duration; use e.g. 24h, 30m or 1d");
-        if (value < TimeSpan.FromMinutes(1)) throw new FormatException($"'{text}' is shorter than one minute");
+        if (value < TimeSpan.FromMinutes(1))
+            throw new FormatException($"'{text}' is shorter than one minute");
         return value;
     }
 
@@ -51,8 +55,14 @@ public sealed partial class TwapOptions
         if (Prefix.StartsWith('/'))
             yield return $"configuration: Twap:Prefix '{Prefix}' must not start with '/'; use e.g. raw/twap_statuses/ (PIPELINE__TWAP__PREFIX)";
         string? every = null;
-        try { _ = Schedule; }
-        catch (FormatException e) { every = e.Message; }
+        try
+        {
+            _ = Schedule;
+        }
+        catch (FormatException e)
+        {
+            every = e.Message;
+        }
         if (every is not null)
             yield return $"configuration: Twap:Every {every} (PIPELINE__TWAP__EVERY)";
         if (Schedule is not null && !IsConfigured)

@@ -16,7 +16,8 @@ public sealed record DataVersionRow(
     DateTime UpdatedAt,
     DateTime? CompletedAt,
     string? Error,
-    bool IsCurrent)
+    bool IsCurrent
+)
 {
     public const string Planned = "planned";
     public const string Running = "running";

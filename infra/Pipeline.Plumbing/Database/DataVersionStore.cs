@@ -2,8 +2,8 @@
 // current version the API serves, promote and the row side of drop. Shared by the CLI, the replay worker and the API.
 using Npgsql;
 using NpgsqlTypes;
-using Pipeline.Schemas;
 using Pipeline.Plumbing.Errors;
+using Pipeline.Schemas;
 
 namespace Pipeline.Plumbing.Database;
 
@@ -18,13 +18,16 @@ public sealed class DataVersionStore(NpgsqlDataSource db)
     public async Task<IReadOnlyList<DataVersionRow>> ListAsync(CancellationToken ct = default)
     {
         await using var cmd = db.CreateCommand(
-            $"SELECT {Columns} FROM data_versions v CROSS JOIN current_data_version c ORDER BY v.name <> 'live', v.created_at, v.name");
+            $"SELECT {Columns} FROM data_versions v CROSS JOIN current_data_version c ORDER BY v.name <> 'live', v.created_at, v.name"
+        );
         return await ReadAsync(cmd, ct);
     }
 
     public async Task<DataVersionRow?> FindAsync(string name, CancellationToken ct = default)
     {
-        await using var cmd = db.CreateCommand($"SELECT {Columns} FROM data_versions v CROSS JOIN current_data_version c WHERE v.name = $1");
+        await using var cmd = db.CreateCommand(
+            $"SELECT {Columns} FROM data_versions v CROSS JOIN current_data_version c WHERE v.name = $1"
+        );
         cmd.Parameters.Add(new() { Value = name, NpgsqlDbType = NpgsqlDbType.Text });
         var rows = await ReadAsync(cmd, ct);
         return rows.Count == 0 ? null : rows[0];
@@ -38,14 +41,22 @@ public sealed class DataVersionStore(NpgsqlDataSource db)
     }
 
     /// <summary>Records a new version as planned; false when the name is taken (nothing changed then).</summary>
-    public async Task<bool> TryPlanAsync(DataVersion version, DateTime? from, DateTime? to, IReadOnlyList<string> instruments,
-        IReadOnlyList<string> intervals, string configurationJson, CancellationToken ct = default)
+    public async Task<bool> TryPlanAsync(
+        DataVersion version,
+        DateTime? from,
+        DateTime? to,
+        IReadOnlyList<string> instruments,
+        IReadOnlyList<string> intervals,
+        string configurationJson,
+        CancellationToken ct = default
+    )
     {
         await using var cmd = db.CreateCommand(
             """
             INSERT INTO data_versions (name, state, range_from, range_to, instruments, intervals, configuration)
             VALUES ($1, 'planned', $2, $3, $4, $5, $6::jsonb) ON CONFLICT (name) DO NOTHING
-            """);
+            """
+        );
         AddPlan(cmd, version, from, to, instruments, intervals, configurationJson);
         return await cmd.ExecuteNonQueryAsync(ct) == 1;
     }
@@ -60,10 +71,19 @@ public sealed class DataVersionStore(NpgsqlDataSource db)
 
     /// <summary>Marks a version running with its final plan (range fixed at planning, records to read), creating its row
     /// when a replay was started without one (the CLI). A complete version is never reopened.</summary>
-    public async Task StartAsync(DataVersion version, DateTime from, DateTime to, IReadOnlyList<string> instruments,
-        IReadOnlyList<string> intervals, string configurationJson, long recordsTotal, CancellationToken ct = default)
+    public async Task StartAsync(
+        DataVersion version,
+        DateTime from,
+        DateTime to,
+        IReadOnlyList<string> instruments,
+        IReadOnlyList<string> intervals,
+        string configurationJson,
+        long recordsTotal,
+        CancellationToken ct = default
+    )
     {
-        if (version.IsLive) throw new ArgumentException("the live version is written by the live processors, never by a replay");
+        if (version.IsLive)
+            throw new ArgumentException("the live version is written by the live processors, never by a replay");
         await using var cmd = db.CreateCommand(
             """
             INSERT INTO data_versions (name, state, range_from, range_to, instruments, intervals, configuration, records_total)
@@ -72,18 +92,22 @@ public sealed class DataVersionStore(NpgsqlDataSource db)
                 instruments = EXCLUDED.instruments, intervals = EXCLUDED.intervals, configuration = EXCLUDED.configuration,
                 records_total = EXCLUDED.records_total, error = NULL, updated_at = now()
             WHERE data_versions.state <> 'complete'
-            """);
+            """
+        );
         AddPlan(cmd, version, from, to, instruments, intervals, configurationJson);
         cmd.Parameters.Add(new() { Value = recordsTotal, NpgsqlDbType = NpgsqlDbType.Bigint });
         if (await cmd.ExecuteNonQueryAsync(ct) == 0)
-            throw new InvalidRequestException($"version '{version}' exists and is complete; choose another name, or drop it first with: pipeline replay drop {version}");
+            throw new InvalidRequestException(
+                $"version '{version}' exists and is complete; choose another name, or drop it first with: pipeline replay drop {version}"
+            );
     }
 
     /// <summary>Input records read so far (progress only moves forward).</summary>
     public async Task ProgressAsync(DataVersion version, long recordsDone, CancellationToken ct = default)
     {
         await using var cmd = db.CreateCommand(
-            "UPDATE data_versions SET records_done = greatest(records_done, $2), updated_at = now() WHERE name = $1 AND state = 'running'");
+            "UPDATE data_versions SET records_done = greatest(records_done, $2), updated_at = now() WHERE name = $1 AND state = 'running'"
+        );
         cmd.Parameters.Add(new() { Value = version.Name, NpgsqlDbType = NpgsqlDbType.Text });
         cmd.Parameters.Add(new() { Value = recordsDone, NpgsqlDbType = NpgsqlDbType.Bigint });
         await cmd.ExecuteNonQueryAsync(ct);
@@ -96,7 +120,8 @@ public sealed class DataVersionStore(NpgsqlDataSource db)
             """
             UPDATE data_versions SET state = 'complete', records_done = greatest(records_done, $2), error = NULL,
                 completed_at = now(), updated_at = now() WHERE name = $1
-            """);
+            """
+        );
         cmd.Parameters.Add(new() { Value = version.Name, NpgsqlDbType = NpgsqlDbType.Text });
         cmd.Parameters.Add(new() { Value = recordsDone, NpgsqlDbType = NpgsqlDbType.Bigint });
         await cmd.ExecuteNonQueryAsync(ct);
@@ -106,7 +131,8 @@ public sealed class DataVersionStore(NpgsqlDataSource db)
     public async Task FailAsync(DataVersion version, string error, CancellationToken ct = default)
     {
         await using var cmd = db.CreateCommand(
-            "UPDATE data_versions SET state = 'failed', error = $2, updated_at = now() WHERE name = $1 AND state <> 'complete'");
+            "UPDATE data_versions SET state = 'failed', error = $2, updated_at = now() WHERE name = $1 AND state <> 'complete'"
+        );
         cmd.Parameters.Add(new() { Value = version.Name, NpgsqlDbType = NpgsqlDbType.Text });
         cmd.Parameters.Add(new() { Value = error, NpgsqlDbType = NpgsqlDbType.Text });
         await cmd.ExecuteNonQueryAsync(ct);
@@ -120,28 +146,36 @@ public sealed class DataVersionStore(NpgsqlDataSource db)
             """
             UPDATE current_data_version SET version = v.name, promoted_at = now()
             FROM data_versions v WHERE v.name = $1 AND (v.state = 'complete' OR v.name = 'live')
-            """);
+            """
+        );
         cmd.Parameters.Add(new() { Value = version.Name, NpgsqlDbType = NpgsqlDbType.Text });
-        if (await cmd.ExecuteNonQueryAsync(ct) == 1) return;
+        if (await cmd.ExecuteNonQueryAsync(ct) == 1)
+            return;
         var row = await FindAsync(version.Name, ct);
         throw row is null
             ? new InvalidRequestException($"version '{version}' does not exist; 'pipeline replay list' shows the versions")
-            : new InvalidRequestException($"version '{version}' is {row.State}, not complete; only a complete version can be promoted"
-                + (row.State == DataVersionRow.Failed ? $" (it failed: {row.Error}; run its replay again to resume it)" : ""));
+            : new InvalidRequestException(
+                $"version '{version}' is {row.State}, not complete; only a complete version can be promoted"
+                    + (row.State == DataVersionRow.Failed ? $" (it failed: {row.Error}; run its replay again to resume it)" : "")
+            );
     }
 
     /// <summary>Deletes a version's candle and indicator rows, its sink positions and its row, in one transaction.
     /// Returns the rows deleted (candles, indicators). Refuses live and the current version.</summary>
     public async Task<(long Candles, long Indicators)> DeleteAsync(DataVersion version, string sinkConsumer, CancellationToken ct = default)
     {
-        if (version.IsLive) throw new InvalidRequestException("the live version cannot be dropped");
+        if (version.IsLive)
+            throw new InvalidRequestException("the live version cannot be dropped");
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         // Locks the current row: a promote of this version waits for us and then finds it gone.
         await using (var current = new NpgsqlCommand("SELECT version FROM current_data_version FOR UPDATE", conn, tx))
             if ((string)(await current.ExecuteScalarAsync(ct))! == version.Name)
-                throw new InvalidRequestException($"version '{version}' is the current version the API serves; promote another one first (e.g. pipeline replay promote live)");
-        long candles, indicators;
+                throw new InvalidRequestException(
+                    $"version '{version}' is the current version the API serves; promote another one first (e.g. pipeline replay promote live)"
+                );
+        long candles,
+            indicators;
         await using (var cmd = new NpgsqlCommand("DELETE FROM candles WHERE version = $1", conn, tx))
         {
             cmd.Parameters.Add(new() { Value = version.Name, NpgsqlDbType = NpgsqlDbType.Text });
@@ -166,8 +200,15 @@ public sealed class DataVersionStore(NpgsqlDataSource db)
         return (candles, indicators);
     }
 
-    private static void AddPlan(NpgsqlCommand cmd, DataVersion version, DateTime? from, DateTime? to, IReadOnlyList<string> instruments,
-        IReadOnlyList<string> intervals, string configurationJson)
+    private static void AddPlan(
+        NpgsqlCommand cmd,
+        DataVersion version,
+        DateTime? from,
+        DateTime? to,
+        IReadOnlyList<string> instruments,
+        IReadOnlyList<string> intervals,
+        string configurationJson
+    )
     {
         cmd.Parameters.Add(new() { Value = version.Name, NpgsqlDbType = NpgsqlDbType.Text });
         cmd.Parameters.Add(new() { Value = (object?)from ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
@@ -183,13 +224,24 @@ public sealed class DataVersionStore(NpgsqlDataSource db)
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
         {
-            rows.Add(new DataVersionRow(
-                r.GetString(0), r.GetString(1),
-                r.IsDBNull(2) ? null : r.GetDateTime(2), r.IsDBNull(3) ? null : r.GetDateTime(3),
-                r.GetFieldValue<string[]>(4), r.GetFieldValue<string[]>(5), r.GetString(6),
-                r.IsDBNull(7) ? null : r.GetInt64(7), r.GetInt64(8),
-                r.GetDateTime(9), r.GetDateTime(10), r.IsDBNull(11) ? null : r.GetDateTime(11),
-                r.IsDBNull(12) ? null : r.GetString(12), r.GetBoolean(13)));
+            rows.Add(
+                new DataVersionRow(
+                    r.GetString(0),
+                    r.GetString(1),
+                    r.IsDBNull(2) ? null : r.GetDateTime(2),
+                    r.IsDBNull(3) ? null : r.GetDateTime(3),
+                    r.GetFieldValue<string[]>(4),
+                    r.GetFieldValue<string[]>(5),
+                    r.GetString(6),
+                    r.IsDBNull(7) ? null : r.GetInt64(7),
+                    r.GetInt64(8),
+                    r.GetDateTime(9),
+                    r.GetDateTime(10),
+                    r.IsDBNull(11) ? null : r.GetDateTime(11),
+                    r.IsDBNull(12) ? null : r.GetString(12),
+                    r.GetBoolean(13)
+                )
+            );
         }
         return rows;
     }

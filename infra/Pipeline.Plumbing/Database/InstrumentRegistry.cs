@@ -23,7 +23,8 @@ public static class InstrumentRegistry
                 VALUES ($1, $2, $3, $4, $5, $6)
                 ON CONFLICT (exchange, base, quote, market)
                 DO UPDATE SET venue_symbol = EXCLUDED.venue_symbol, intervals = EXCLUDED.intervals
-                """);
+                """
+            );
             cmd.Parameters.Add(new() { Value = r.Exchange });
             cmd.Parameters.Add(new() { Value = r.Base });
             cmd.Parameters.Add(new() { Value = r.Quote });
@@ -32,7 +33,8 @@ public static class InstrumentRegistry
             cmd.Parameters.Add(new() { Value = i.Intervals.ToArray() });
             batch.BatchCommands.Add(cmd);
         }
-        if (batch.BatchCommands.Count > 0) await batch.ExecuteNonQueryAsync(ct);
+        if (batch.BatchCommands.Count > 0)
+            await batch.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>Instrument key ("exchange:BASE/QUOTE:market") → id.</summary>
@@ -42,7 +44,9 @@ public static class InstrumentRegistry
         await using var cmd = db.CreateCommand("SELECT id, exchange, base, quote, market FROM instruments");
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
-            ids[InstrumentKey.Format(reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4))] = reader.GetInt32(0);
+            ids[InstrumentKey.Format(reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4))] = reader.GetInt32(
+                0
+            );
         return ids;
     }
 }

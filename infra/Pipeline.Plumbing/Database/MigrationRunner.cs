@@ -37,13 +37,18 @@ public static class MigrationRunner
         }
         try
         {
-            await using (var cmd = new NpgsqlCommand(
-                "CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())", conn))
+            await using (
+                var cmd = new NpgsqlCommand(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
+                    conn
+                )
+            )
                 await cmd.ExecuteNonQueryAsync(ct);
             var applied = new Dictionary<string, string>();
             await using (var cmd = new NpgsqlCommand("SELECT version, checksum FROM schema_migrations", conn))
             await using (var reader = await cmd.ExecuteReaderAsync(ct))
-                while (await reader.ReadAsync(ct)) applied[reader.GetString(0)] = reader.GetString(1);
+                while (await reader.ReadAsync(ct))
+                    applied[reader.GetString(0)] = reader.GetString(1);
 
             var done = new List<string>();
             foreach (var (version, sql) in Migrations())
@@ -52,11 +57,17 @@ public static class MigrationRunner
                 if (applied.TryGetValue(version, out var old))
                 {
                     if (old != checksum)
-                        logger.LogWarning("Migration {Version} changed after it was applied (checksum {Old} → {New}); it is not re-run", version, old, checksum);
+                        logger.LogWarning(
+                            "Migration {Version} changed after it was applied (checksum {Old} → {New}); it is not re-run",
+                            version,
+                            old,
+                            checksum
+                        );
                     continue;
                 }
                 await using var tx = await conn.BeginTransactionAsync(ct);
-                await using (var cmd = new NpgsqlCommand(sql, conn, tx)) await cmd.ExecuteNonQueryAsync(ct);
+                await using (var cmd = new NpgsqlCommand(sql, conn, tx))
+                    await cmd.ExecuteNonQueryAsync(ct);
                 await using (var cmd = new NpgsqlCommand("INSERT INTO schema_migrations (version, checksum) VALUES (@v, @c)", conn, tx))
                 {
                     cmd.Parameters.AddWithValue("v", version);

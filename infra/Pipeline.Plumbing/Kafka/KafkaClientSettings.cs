@@ -10,17 +10,24 @@ public sealed class KafkaClientSettings(string bootstrapServers, IReadOnlyDictio
     public string BootstrapServers { get; } = bootstrapServers;
 
     public static KafkaClientSettings From(KafkaOptions options, string? embeddedBootstrap = null) =>
-        new(options.UsesEmbeddedBroker
-                ? embeddedBootstrap ?? throw new PipelineConfigurationException(["configuration: no Kafka bootstrap: configure Kafka:Bootstrap or start the embedded broker"])
+        new(
+            options.UsesEmbeddedBroker
+                ? embeddedBootstrap
+                    ?? throw new PipelineConfigurationException([
+                        "configuration: no Kafka bootstrap: configure Kafka:Bootstrap or start the embedded broker",
+                    ])
                 : options.Bootstrap!,
-            options.Client);
+            options.Client
+        );
 
     private void Apply(ClientConfig config, string clientId)
     {
         config.BootstrapServers = BootstrapServers;
         config.ClientId = clientId;
         config.SocketKeepaliveEnable = true;
-        if (extra is not null) foreach (var (k, v) in extra) config.Set(k, v);
+        if (extra is not null)
+            foreach (var (k, v) in extra)
+                config.Set(k, v);
     }
 
     /// <summary>An idempotent producer: acks=all, no duplicates or reordering on retries.</summary>
@@ -35,7 +42,8 @@ public sealed class KafkaClientSettings(string bootstrapServers, IReadOnlyDictio
             BatchSize = 1_000_000,
             TransactionalId = transactionalId,
         };
-        if (transactionalId is not null) config.TransactionTimeoutMs = 60_000;
+        if (transactionalId is not null)
+            config.TransactionTimeoutMs = 60_000;
         Apply(config, clientId);
         return config;
     }

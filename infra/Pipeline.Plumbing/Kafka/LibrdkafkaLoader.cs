@@ -19,7 +19,8 @@ public static class LibrdkafkaLoader
     {
         lock (Gate)
         {
-            if (_version is not null) return _version;
+            if (_version is not null)
+                return _version;
             string version;
             try
             {
@@ -28,13 +29,15 @@ public static class LibrdkafkaLoader
             catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
             {
                 throw new DependencyUnavailableException(
-                    $"librdkafka (from the librdkafka.redist package) could not be loaded: {e.Message}; rebuild with 'dotnet build' or republish");
+                    $"librdkafka (from the librdkafka.redist package) could not be loaded: {e.Message}; rebuild with 'dotnet build' or republish"
+                );
             }
             var managed = typeof(Library).Assembly.GetName().Version!;
             var expected = $"{managed.Major}.{managed.Minor}.";
             if (!version.StartsWith(expected, StringComparison.Ordinal))
                 throw new DependencyUnavailableException(
-                    $"librdkafka {version} was loaded, but Confluent.Kafka {managed.ToString(3)} needs {expected}x: pin librdkafka.redist to Confluent.Kafka's version");
+                    $"librdkafka {version} was loaded, but Confluent.Kafka {managed.ToString(3)} needs {expected}x: pin librdkafka.redist to Confluent.Kafka's version"
+                );
             _loadedFrom = FindLoadedPath();
             _version = version;
             return version;
@@ -54,13 +57,16 @@ public static class LibrdkafkaLoader
     private static string? FindLoadedPath()
     {
         const string maps = "/proc/self/maps";
-        if (!File.Exists(maps)) return null;
+        if (!File.Exists(maps))
+            return null;
         foreach (var line in File.ReadLines(maps))
         {
             var slash = line.IndexOf('/');
-            if (slash < 0) continue;
+            if (slash < 0)
+                continue;
             var path = line[slash..];
-            if (Path.GetFileName(path).Contains("librdkafka", StringComparison.Ordinal)) return path;
+            if (Path.GetFileName(path).Contains("librdkafka", StringComparison.Ordinal))
+                return path;
         }
         return null;
     }

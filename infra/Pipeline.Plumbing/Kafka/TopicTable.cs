@@ -5,14 +5,15 @@ using System.Collections.Concurrent;
 using Confluent.Kafka;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
+using Pipeline.Plumbing.Errors;
 using Pipeline.Plumbing.Resilience;
 using Pipeline.Plumbing.Serialization;
 using Pipeline.Plumbing.Topics;
-using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Plumbing.Kafka;
 
-public sealed class TopicTable<T> where T : class, IMessage<T>, new()
+public sealed class TopicTable<T>
+    where T : class, IMessage<T>, new()
 {
     private readonly KafkaClientSettings _kafka;
     private readonly TopicSpec _topic;
@@ -67,7 +68,12 @@ public sealed class TopicTable<T> where T : class, IMessage<T>, new()
             catch (Exception e) when (e is KafkaException or DependencyUnavailableException)
             {
                 var delay = Backoff.Delay(++attempt, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(10));
-                _log.LogWarning("Cannot read {Topic} ({Message}); retrying in {Delay} ms", _topic.Name, e.Message, (int)delay.TotalMilliseconds);
+                _log.LogWarning(
+                    "Cannot read {Topic} ({Message}); retrying in {Delay} ms",
+                    _topic.Name,
+                    e.Message,
+                    (int)delay.TotalMilliseconds
+                );
                 ct.WaitHandle.WaitOne(delay);
             }
         }
@@ -78,18 +84,23 @@ public sealed class TopicTable<T> where T : class, IMessage<T>, new()
         // No group offsets are used: every reader reads the whole topic (its own copy of the table).
         var config = _kafka.Consumer($"table-{_topic.Name}-{Environment.ProcessId}", $"table-{_topic.Name}-{Guid.NewGuid():N}");
         using var consumer = new ConsumerBuilder<string?, byte[]?>(config)
-            .SetLogHandler((_, m) => _log.LogDebug("librdkafka: {Message}", m.Message)).Build();
+            .SetLogHandler((_, m) => _log.LogDebug("librdkafka: {Message}", m.Message))
+            .Build();
         using var admin = new AdminClientBuilder(_kafka.Admin($"table-{_topic.Name}"))
-            .SetLogHandler((_, m) => _log.LogDebug("librdkafka: {Message}", m.Message)).Build();
+            .SetLogHandler((_, m) => _log.LogDebug("librdkafka: {Message}", m.Message))
+            .Build();
         var meta = admin.GetMetadata(_topic.Name, TimeSpan.FromSeconds(1)).Topics.Single();
         if (meta.Error.IsError || meta.Partitions.Count == 0)
             throw new DependencyUnavailableException($"topic {_topic.Name} is not available: {meta.Error.Reason}");
         var partitions = meta.Partitions.Select(p => new TopicPartition(_topic.Name, p.PartitionId)).ToList();
-        var ends = partitions.ToDictionary(tp => tp.Partition.Value,
-            tp => consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(5)).High.Value);
+        var ends = partitions.ToDictionary(
+            tp => tp.Partition.Value,
+            tp => consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(5)).High.Value
+        );
         consumer.Assign(partitions.Select(tp => new TopicPartitionOffset(tp, Offset.Beginning)));
         var pending = ends.Where(e => e.Value > 0).Select(e => e.Key).ToHashSet();
-        if (pending.Count == 0) _caughtUp.TrySetResult();
+        if (pending.Count == 0)
+            _caughtUp.TrySetResult();
         while (!ct.IsCancellationRequested)
         {
             var r = consumer.Consume(TimeSpan.FromMilliseconds(200));
@@ -97,17 +108,21 @@ public sealed class TopicTable<T> where T : class, IMessage<T>, new()
             {
                 // Transaction markers at a partition's end are never handed out: the position tells instead.
                 foreach (var p in pending.ToList())
-                    if (consumer.Position(new TopicPartition(_topic.Name, p)).Value >= ends[p]) pending.Remove(p);
-                if (pending.Count == 0) _caughtUp.TrySetResult();
+                    if (consumer.Position(new TopicPartition(_topic.Name, p)).Value >= ends[p])
+                        pending.Remove(p);
+                if (pending.Count == 0)
+                    _caughtUp.TrySetResult();
                 continue;
             }
             var key = r.Message.Key;
-            if (key is not null) Apply(key, r.Message.Value);
+            if (key is not null)
+                Apply(key, r.Message.Value);
             // Read committed: control records are skipped, so "caught up" is having consumed up to the end seen at start.
             if (pending.Count > 0 && r.Offset.Value + 1 >= ends[r.Partition.Value])
             {
                 pending.Remove(r.Partition.Value);
-                if (pending.Count == 0) _caughtUp.TrySetResult();
+                if (pending.Count == 0)
+                    _caughtUp.TrySetResult();
             }
         }
         consumer.Close();
@@ -136,7 +151,8 @@ public sealed class TopicTable<T> where T : class, IMessage<T>, new()
             _log.LogWarning("Skipping an unreadable {Topic} record for {Key}: {Message}", _topic.Name, key, e.Message);
             return;
         }
-        if (Supersedes is { } newer && _rows.TryGetValue(key, out var held) && !newer(held, parsed)) return;
+        if (Supersedes is { } newer && _rows.TryGetValue(key, out var held) && !newer(held, parsed))
+            return;
         _rows[key] = parsed;
         Changed?.Invoke(key, parsed);
     }

@@ -8,24 +8,35 @@ namespace Pipeline.Plumbing.Metrics;
 public static class ConsumerLagMetrics
 {
     private static readonly Meter Meter = new("Pipeline.Kafka");
-    private static readonly ConcurrentDictionary<object, (Func<List<TopicPartition>> Assignment, Func<TopicPartition, long> Lag, string Group)> Tracked = new();
+    private static readonly ConcurrentDictionary<
+        object,
+        (Func<List<TopicPartition>> Assignment, Func<TopicPartition, long> Lag, string Group)
+    > Tracked = new();
 
     static ConsumerLagMetrics()
     {
-        Meter.CreateObservableGauge("pipeline.consumer.lag", Observe, "{record}",
-            "Records in the partition after the consumer's position (high watermark minus position), by group, topic and partition");
+        Meter.CreateObservableGauge(
+            "pipeline.consumer.lag",
+            Observe,
+            "{record}",
+            "Records in the partition after the consumer's position (high watermark minus position), by group, topic and partition"
+        );
     }
 
     /// <summary>Reports <paramref name="consumer"/>'s lag until the returned handle is disposed. Uses only the client's cached
     /// watermarks (updated by its fetches), so a scrape costs no broker round trip.</summary>
     public static IDisposable Track<TKey, TValue>(IConsumer<TKey, TValue> consumer, string group)
     {
-        Tracked[consumer] = (() => consumer.Assignment, tp =>
-        {
-            var high = consumer.GetWatermarkOffsets(tp).High;
-            var position = consumer.Position(tp);
-            return high == Offset.Unset || position == Offset.Unset ? -1 : Math.Max(0, high.Value - position.Value);
-        }, group);
+        Tracked[consumer] = (
+            () => consumer.Assignment,
+            tp =>
+            {
+                var high = consumer.GetWatermarkOffsets(tp).High;
+                var position = consumer.Position(tp);
+                return high == Offset.Unset || position == Offset.Unset ? -1 : Math.Max(0, high.Value - position.Value);
+            },
+            group
+        );
         return new Untrack(consumer);
     }
 
@@ -44,8 +55,11 @@ public static class ConsumerLagMetrics
                 foreach (var tp in assignment())
                 {
                     var value = lag(tp);
-                    if (value < 0) continue; // nothing fetched yet from this partition
-                    measurements.Add(new Measurement<long>(value, new("group", group), new("topic", tp.Topic), new("partition", tp.Partition.Value)));
+                    if (value < 0)
+                        continue; // nothing fetched yet from this partition
+                    measurements.Add(
+                        new Measurement<long>(value, new("group", group), new("topic", tp.Topic), new("partition", tp.Partition.Value))
+                    );
                 }
             }
             catch (ObjectDisposedException)

@@ -11,8 +11,12 @@ public static class FreshnessMetrics
 
     static FreshnessMetrics()
     {
-        Meter.CreateObservableGauge("pipeline.data.freshness", Observe, "s",
-            "Seconds since the newest trade stored for the instrument happened (event time)");
+        Meter.CreateObservableGauge(
+            "pipeline.data.freshness",
+            Observe,
+            "s",
+            "Seconds since the newest trade stored for the instrument happened (event time)"
+        );
     }
 
     /// <summary>Notes that a trade of <paramref name="instrument"/> with this event time is now stored.</summary>

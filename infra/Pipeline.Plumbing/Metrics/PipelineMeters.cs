@@ -14,5 +14,21 @@ public static class PipelineMeters
 
     /// <summary>Bucket boundaries (seconds) for latencies from sub-millisecond commits to multi-second database writes.</summary>
     public static readonly IReadOnlyList<double> LatencyBuckets =
-        [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+    [
+        0.0005,
+        0.001,
+        0.0025,
+        0.005,
+        0.01,
+        0.025,
+        0.05,
+        0.1,
+        0.25,
+        0.5,
+        1,
+        2.5,
+        5,
+        10,
+        30,
+    ];
 }

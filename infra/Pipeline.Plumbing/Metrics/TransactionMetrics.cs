@@ -6,13 +6,22 @@ namespace Pipeline.Plumbing.Metrics;
 public static class TransactionMetrics
 {
     private static readonly Meter Meter = new("Pipeline.Transactions");
-    private static readonly Counter<long> Commits = Meter.CreateCounter<long>("pipeline.transactions.committed", "{transaction}",
-        "Transactions committed, by role");
-    private static readonly Counter<long> Aborts = Meter.CreateCounter<long>("pipeline.transactions.aborted", "{transaction}",
-        "Transactions aborted (the work is redone from the last commit), by role");
-    private static readonly Histogram<double> CommitDuration = Meter.CreateHistogram("pipeline.transaction.commit.duration", "s",
+    private static readonly Counter<long> Commits = Meter.CreateCounter<long>(
+        "pipeline.transactions.committed",
+        "{transaction}",
+        "Transactions committed, by role"
+    );
+    private static readonly Counter<long> Aborts = Meter.CreateCounter<long>(
+        "pipeline.transactions.aborted",
+        "{transaction}",
+        "Transactions aborted (the work is redone from the last commit), by role"
+    );
+    private static readonly Histogram<double> CommitDuration = Meter.CreateHistogram(
+        "pipeline.transaction.commit.duration",
+        "s",
         "Time to send offsets to and commit a transaction, by role",
-        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = PipelineMeters.LatencyBuckets });
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = PipelineMeters.LatencyBuckets }
+    );
 
     public static void Committed(string role, TimeSpan took)
     {

@@ -20,10 +20,13 @@ public static class S3ClientFactory
             AuthenticationRegion = options.EffectiveRegion,
             Timeout = timeout ?? TimeSpan.FromSeconds(60),
         };
-        if (string.IsNullOrWhiteSpace(options.Endpoint)) config.RegionEndpoint = RegionEndpoint.GetBySystemName(options.EffectiveRegion);
-        else config.ServiceURL = options.Endpoint;
+        if (string.IsNullOrWhiteSpace(options.Endpoint))
+            config.RegionEndpoint = RegionEndpoint.GetBySystemName(options.EffectiveRegion);
+        else
+            config.ServiceURL = options.Endpoint;
 
-        if (string.IsNullOrWhiteSpace(options.AccessKey)) return new AmazonS3Client(config);
+        if (string.IsNullOrWhiteSpace(options.AccessKey))
+            return new AmazonS3Client(config);
         AWSCredentials credentials = string.IsNullOrWhiteSpace(options.SessionToken)
             ? new BasicAWSCredentials(options.AccessKey, options.SecretKey)
             : new SessionAWSCredentials(options.AccessKey, options.SecretKey, options.SessionToken);

@@ -13,8 +13,11 @@ public static class DependencyWait
 
     static DependencyWait()
     {
-        Meter.CreateObservableGauge("pipeline.startup.waiting", () => Volatile.Read(ref _waiting),
-            description: "1 while this process waits at start-up for Kafka or the database (not ready), else 0");
+        Meter.CreateObservableGauge(
+            "pipeline.startup.waiting",
+            () => Volatile.Read(ref _waiting),
+            description: "1 while this process waits at start-up for Kafka or the database (not ready), else 0"
+        );
     }
 
     /// <summary>True while some start-up step waits for an unreachable dependency.</summary>
@@ -32,25 +35,41 @@ public static class DependencyWait
                 try
                 {
                     var result = await step(ct);
-                    if (attempt > 0) log.LogInformation("Reachable again after {Attempts} attempts; starting", attempt + 1);
+                    if (attempt > 0)
+                        log.LogInformation("Reachable again after {Attempts} attempts; starting", attempt + 1);
                     return result;
                 }
                 catch (DependencyUnreachableException e) when (!failFast && !ct.IsCancellationRequested)
                 {
-                    if (attempt++ == 0) Interlocked.Increment(ref _waiting);
+                    if (attempt++ == 0)
+                        Interlocked.Increment(ref _waiting);
                     var delay = Backoff.Delay(attempt, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
-                    log.LogWarning("{Message}; not ready, waiting (attempt {Attempt}, next in {Seconds:0.0} s; --fail-fast exits instead)",
-                        e.Message, attempt, delay.TotalSeconds);
+                    log.LogWarning(
+                        "{Message}; not ready, waiting (attempt {Attempt}, next in {Seconds:0.0} s; --fail-fast exits instead)",
+                        e.Message,
+                        attempt,
+                        delay.TotalSeconds
+                    );
                     await Task.Delay(delay, ct);
                 }
             }
         }
         finally
         {
-            if (attempt > 0) Interlocked.Decrement(ref _waiting);
+            if (attempt > 0)
+                Interlocked.Decrement(ref _waiting);
         }
     }
 
     public static Task RetryAsync(Func<CancellationToken, Task> step, bool failFast, ILogger log, CancellationToken ct) =>
-        RetryAsync(async c => { await step(c); return true; }, failFast, log, ct);
+        RetryAsync(
+            async c =>
+            {
+                await step(c);
+                return true;
+            },
+            failFast,
+            log,
+            ct
+        );
 }

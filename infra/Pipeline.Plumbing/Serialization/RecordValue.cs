@@ -8,10 +8,15 @@ namespace Pipeline.Plumbing.Serialization;
 public readonly record struct RecordValue(byte[] Bytes, int Offset, int SchemaId, string? FaultReason, string? FaultCode = null)
 {
     public static RecordValue Plain(byte[] value) => new(value, 0, 0, null);
+
     public static RecordValue Framed(byte[] value, int offset, int schemaId) => new(value, offset, schemaId, null);
+
     public static RecordValue Malformed(string reason) => new([], 0, 0, reason, DeadLetterReasons.Malformed.Code);
+
     public static RecordValue UnknownSchema(string reason) => new([], 0, 0, reason, DeadLetterReasons.UnknownSchema.Code);
-    public static RecordValue UnsupportedSchemaVersion(string reason) => new([], 0, 0, reason, DeadLetterReasons.UnsupportedSchemaVersion.Code);
+
+    public static RecordValue UnsupportedSchemaVersion(string reason) =>
+        new([], 0, 0, reason, DeadLetterReasons.UnsupportedSchemaVersion.Code);
 
     public bool IsFault => FaultReason is not null;
     public ReadOnlySpan<byte> Payload => Bytes.AsSpan(Offset);

@@ -33,14 +33,23 @@ public static class RecordValues
     /// <summary>The headers that go with <see cref="Write"/>'s value: content-type says which framing (cached per headers instance).</summary>
     public static Headers? HeadersFor(string topic, Headers? headers)
     {
-        if (_codec is not { } c || !c.Frames(topic) || headers is null) return headers;
-        return FramedHeaders.GetValue(headers, h =>
-        {
-            var framed = new Headers();
-            foreach (var header in h)
-                framed.Add(header.Key, header.Key == MessageHeaders.ContentType ? Encoding.UTF8.GetBytes(SchemaRegistryContentType) : header.GetValueBytes());
-            return framed;
-        });
+        if (_codec is not { } c || !c.Frames(topic) || headers is null)
+            return headers;
+        return FramedHeaders.GetValue(
+            headers,
+            h =>
+            {
+                var framed = new Headers();
+                foreach (var header in h)
+                    framed.Add(
+                        header.Key,
+                        header.Key == MessageHeaders.ContentType
+                            ? Encoding.UTF8.GetBytes(SchemaRegistryContentType)
+                            : header.GetValueBytes()
+                    );
+                return framed;
+            }
+        );
     }
 
     /// <summary>The payload of a value in either framing, or the reason it cannot be read (for the dead-letter path).</summary>
@@ -56,7 +65,8 @@ public static class RecordValues
         if (MessageHeaders.SchemaVersionOf(headers) is { } version && version != MessageHeaders.CurrentSchemaVersion)
             return RecordValue.UnsupportedSchemaVersion(
                 $"the record was written with contracts version {version}; this pipeline reads version {MessageHeaders.CurrentSchemaVersion} "
-                + "(upgrade the reader, or write with a pipeline of the same version)");
+                    + "(upgrade the reader, or write with a pipeline of the same version)"
+            );
         return Read(value);
     }
 }

@@ -30,11 +30,13 @@ public static class SchemaRegistryFraming
     {
         var bytes = new List<byte> { MagicByte, 0, 0, 0, 0 };
         BinaryPrimitives.WriteInt32BigEndian(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(bytes).Slice(1, 4), schemaId);
-        if (messageIndexes is [0]) bytes.Add(0);
+        if (messageIndexes is [0])
+            bytes.Add(0);
         else
         {
             WriteZigZag(bytes, messageIndexes.Length);
-            foreach (int i in messageIndexes) WriteZigZag(bytes, i);
+            foreach (int i in messageIndexes)
+                WriteZigZag(bytes, i);
         }
         return bytes.ToArray();
     }
@@ -48,7 +50,13 @@ public static class SchemaRegistryFraming
     }
 
     /// <summary>Reads the framing; false (with the reason) when the value is not in the Schema Registry wire format.</summary>
-    public static bool TryRead(ReadOnlySpan<byte> value, out int schemaId, out int[] messageIndexes, out int payloadOffset, out string? fault)
+    public static bool TryRead(
+        ReadOnlySpan<byte> value,
+        out int schemaId,
+        out int[] messageIndexes,
+        out int payloadOffset,
+        out string? fault
+    )
     {
         schemaId = 0;
         messageIndexes = [];
@@ -66,7 +74,8 @@ public static class SchemaRegistryFraming
             fault = "the message indexes of the Schema Registry framing are malformed";
             return false;
         }
-        if (count == 0) messageIndexes = [0];
+        if (count == 0)
+            messageIndexes = [0];
         else
         {
             messageIndexes = new int[count];
@@ -97,7 +106,8 @@ public static class SchemaRegistryFraming
         uint v = 0;
         for (int shift = 0; shift < 35; shift += 7)
         {
-            if (pos >= value.Length) break;
+            if (pos >= value.Length)
+                break;
             byte b = value[pos++];
             v |= (uint)(b & 0x7F) << shift;
             if ((b & 0x80) == 0)

@@ -30,11 +30,16 @@ public sealed class SchemaRegistryValueCodec : IDisposable
     public string Url { get; }
 
     /// <summary>Registers every (topic, value type) and returns a codec that frames with their ids.</summary>
-    public static async Task<SchemaRegistryValueCodec> ConnectAsync(string url, IEnumerable<(string Topic, MessageDescriptor Type)> topics,
-        CancellationToken ct = default)
+    public static async Task<SchemaRegistryValueCodec> ConnectAsync(
+        string url,
+        IEnumerable<(string Topic, MessageDescriptor Type)> topics,
+        CancellationToken ct = default
+    )
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var baseUri) || baseUri.Scheme is not ("http" or "https"))
-            throw new PipelineConfigurationException([$"configuration: SchemaRegistry:Url '{url}' is not an http(s) URL; set PIPELINE__SCHEMAREGISTRY__URL=http://host:port"]);
+            throw new PipelineConfigurationException([
+                $"configuration: SchemaRegistry:Url '{url}' is not an http(s) URL; set PIPELINE__SCHEMAREGISTRY__URL=http://host:port",
+            ]);
         var trimmed = url.TrimEnd('/');
         var client = new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = trimmed, RequestTimeoutMs = 30_000 });
         var codec = new SchemaRegistryValueCodec(client, trimmed);
@@ -51,7 +56,11 @@ public sealed class SchemaRegistryValueCodec : IDisposable
         return codec;
     }
 
-    private async Task<List<SchemaReference>> RegisterImportsAsync(FileDescriptor file, Dictionary<string, int> fileVersions, CancellationToken ct)
+    private async Task<List<SchemaReference>> RegisterImportsAsync(
+        FileDescriptor file,
+        Dictionary<string, int> fileVersions,
+        CancellationToken ct
+    )
     {
         var references = new List<SchemaReference>();
         foreach (var dependency in file.Dependencies)
@@ -80,11 +89,17 @@ public sealed class SchemaRegistryValueCodec : IDisposable
         }
         catch (SchemaRegistryException e)
         {
-            throw new DependencyUnavailableException($"schema registry {Url} refused {file.Name} for subject {subject}: {(int)e.Status} {e.Message}", e);
+            throw new DependencyUnavailableException(
+                $"schema registry {Url} refused {file.Name} for subject {subject}: {(int)e.Status} {e.Message}",
+                e
+            );
         }
         catch (HttpRequestException e)
         {
-            throw new DependencyUnavailableException($"schema registry {Url} is unreachable ({e.Message}); start it or fix PIPELINE__SCHEMAREGISTRY__URL", e);
+            throw new DependencyUnavailableException(
+                $"schema registry {Url} is unreachable ({e.Message}); start it or fix PIPELINE__SCHEMAREGISTRY__URL",
+                e
+            );
         }
     }
 
@@ -98,7 +113,8 @@ public sealed class SchemaRegistryValueCodec : IDisposable
     /// id, with that message's indexes, as Confluent's serializers frame any message of a registered file.</summary>
     public byte[] Frame(string topic, MessageDescriptor type, ReadOnlySpan<byte> payload)
     {
-        if (!_schemaByTopic.TryGetValue(topic, out var schema)) throw new ArgumentException($"topic {topic} has no registered value schema");
+        if (!_schemaByTopic.TryGetValue(topic, out var schema))
+            throw new ArgumentException($"topic {topic} has no registered value schema");
         if (schema.File != type.File)
             throw new ArgumentException($"{type.FullName} is not in {schema.File.Name}, the schema registered for topic {topic}");
         return SchemaRegistryFraming.Frame(SchemaRegistryFraming.Prefix(schema.Id, SchemaRegistryFraming.MessageIndexesOf(type)), payload);
@@ -112,15 +128,19 @@ public sealed class SchemaRegistryValueCodec : IDisposable
     /// </summary>
     public RecordValue Read(byte[] value)
     {
-        if (value.Length == 0 || value[0] != SchemaRegistryFraming.MagicByte) return RecordValue.Plain(value);
-        if (!SchemaRegistryFraming.TryRead(value, out int id, out _, out int offset, out var fault)) return RecordValue.Malformed(fault!);
-        if (!IsKnown(id)) return RecordValue.UnknownSchema($"schema id {id} is not registered in the schema registry at {Url}");
+        if (value.Length == 0 || value[0] != SchemaRegistryFraming.MagicByte)
+            return RecordValue.Plain(value);
+        if (!SchemaRegistryFraming.TryRead(value, out int id, out _, out int offset, out var fault))
+            return RecordValue.Malformed(fault!);
+        if (!IsKnown(id))
+            return RecordValue.UnknownSchema($"schema id {id} is not registered in the schema registry at {Url}");
         return RecordValue.Framed(value, offset, id);
     }
 
     private bool IsKnown(int id)
     {
-        if (_knownIds.TryGetValue(id, out bool known)) return known;
+        if (_knownIds.TryGetValue(id, out bool known))
+            return known;
         try
         {
             _client.GetSchemaAsync(id).GetAwaiter().GetResult();
@@ -135,9 +155,12 @@ public sealed class SchemaRegistryValueCodec : IDisposable
     /// <summary>Reads a value without a registry: plain Protobuf only; framed values are a fault saying how to configure one.</summary>
     public static RecordValue ReadWithoutRegistry(byte[] value)
     {
-        if (value.Length == 0 || value[0] != SchemaRegistryFraming.MagicByte) return RecordValue.Plain(value);
+        if (value.Length == 0 || value[0] != SchemaRegistryFraming.MagicByte)
+            return RecordValue.Plain(value);
         return SchemaRegistryFraming.TryRead(value, out int id, out _, out _, out var fault)
-            ? RecordValue.UnknownSchema($"value is framed with schema id {id} but no schema registry is configured; set PIPELINE__SCHEMAREGISTRY__URL")
+            ? RecordValue.UnknownSchema(
+                $"value is framed with schema id {id} but no schema registry is configured; set PIPELINE__SCHEMAREGISTRY__URL"
+            )
             : RecordValue.Malformed(fault!);
     }
 

@@ -7,8 +7,8 @@ namespace Pipeline.Plumbing.Serialization;
 public static class TopicValueSchemas
 {
     public static IEnumerable<(string Topic, MessageDescriptor Type)> All() =>
-        TopicCatalog.All
-            .Select(t => (t.Name, Descriptor: t.ValueType.GetProperty("Descriptor")?.GetValue(null) as MessageDescriptor))
+        TopicCatalog
+            .All.Select(t => (t.Name, Descriptor: t.ValueType.GetProperty("Descriptor")?.GetValue(null) as MessageDescriptor))
             .Where(t => t.Descriptor is not null)
             .Select(t => (t.Name, t.Descriptor!));
 }

@@ -8,7 +8,8 @@ public sealed record TopicSpec(
     string Description,
     bool Compacted = false,
     TimeSpan? Retention = null,
-    int? Partitions = null)
+    int? Partitions = null
+)
 {
     /// <summary>Topic configs for CreateTopics; retention null means keep forever (-1). Compacted topics roll
     /// segments every 10 minutes or 64 MiB: the active segment is never compacted, so this bounds what a state

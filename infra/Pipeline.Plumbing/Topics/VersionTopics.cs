@@ -13,11 +13,17 @@ public sealed class VersionTopics
 
     public VersionTopics(DataVersion version)
     {
-        if (version.IsLive) throw new ArgumentException("the live version uses TopicCatalog's own topics", nameof(version));
+        if (version.IsLive)
+            throw new ArgumentException("the live version uses TopicCatalog's own topics", nameof(version));
         Version = version;
-        Input = new TopicSpec($"{Root}trades", "instrument key", typeof(Trade),
+        Input = new TopicSpec(
+            $"{Root}trades",
+            "instrument key",
+            typeof(Trade),
             "Trades republished for this replay (from the archive), in exchange-time order, each instrument followed by an "
-            + "end-of-input mark (header pipeline.type=end-of-input).", Retention: TimeSpan.FromDays(7));
+                + "end-of-input mark (header pipeline.type=end-of-input).",
+            Retention: TimeSpan.FromDays(7)
+        );
         Candles = Derive(TopicCatalog.Candles);
         FinalCandles = Derive(TopicCatalog.FinalCandles);
         Indicators = Derive(TopicCatalog.Indicators);
@@ -25,10 +31,16 @@ public sealed class VersionTopics
         ValidatorState = Derive(TopicCatalog.ValidatorState);
         AggregatorState = Derive(TopicCatalog.AggregatorState);
         IndicatorState = Derive(TopicCatalog.IndicatorState);
-        Plan = new TopicSpec($"{Root}plan", "\"plan\", \"complete\" or \"archive\"", typeof(byte[]),
+        Plan = new TopicSpec(
+            $"{Root}plan",
+            "\"plan\", \"complete\" or \"archive\"",
+            typeof(byte[]),
             "The replay's plan (JSON: range, instruments, intervals, input, processing configuration, input offsets fixed at plan "
-            + "time) under key \"plan\", and \"complete\" written in its last transaction; a replay from the archive first stores "
-            + "its republish request (archive, range, instruments) under key \"archive\".", Compacted: true, Partitions: 1);
+                + "time) under key \"plan\", and \"complete\" written in its last transaction; a replay from the archive first stores "
+                + "its republish request (archive, range, instruments) under key \"archive\".",
+            Compacted: true,
+            Partitions: 1
+        );
         All = [Input, Candles, FinalCandles, Indicators, DeadLetters, ValidatorState, AggregatorState, IndicatorState, Plan];
     }
 
@@ -44,6 +56,7 @@ public sealed class VersionTopics
     public TopicSpec ValidatorState { get; }
     public TopicSpec AggregatorState { get; }
     public TopicSpec IndicatorState { get; }
+
     /// <summary>The replay engine's plan and completion mark (ReplayPlan in processors/Pipeline.Processors/Replay).</summary>
     public TopicSpec Plan { get; }
 
@@ -55,9 +68,12 @@ public sealed class VersionTopics
     /// <summary>The live catalog topic a replay topic stands for, so values decode with the same schema; null when
     /// <paramref name="topic"/> is not one of this version's derived topics.</summary>
     public TopicSpec? LiveTopicOf(string topic) =>
-        topic.StartsWith(Root, StringComparison.Ordinal)
-            ? TopicCatalog.All.FirstOrDefault(t => t.Name == topic[Root.Length..])
-            : null;
+        topic.StartsWith(Root, StringComparison.Ordinal) ? TopicCatalog.All.FirstOrDefault(t => t.Name == topic[Root.Length..]) : null;
 
-    private TopicSpec Derive(TopicSpec live) => live with { Name = NameOf(live), Description = $"{live.Description} (replay version {Version.Name})" };
+    private TopicSpec Derive(TopicSpec live) =>
+        live with
+        {
+            Name = NameOf(live),
+            Description = $"{live.Description} (replay version {Version.Name})",
+        };
 }

@@ -11,6 +11,7 @@ public sealed class CandleAggregator
     private readonly long _latenessUs;
     private readonly long _horizonUs;
     private readonly Dictionary<long, CandleState>[] _candles;
+
     // Earliest end among open candles and earliest eviction time among closed ones, per interval: lets the
     // common trade skip scanning.
     private readonly long[] _nextCloseUs;
@@ -19,6 +20,7 @@ public sealed class CandleAggregator
     private TradeDelta _delta;
     private readonly CandleState?[] _deltaTargets = new CandleState?[CandleInterval.All.Count];
     private long _minNextCloseUs = long.MaxValue;
+
     // The candle store's marks: candles changed or dropped since its last flush (kept here, beside the candles, so the
     // hot path marks without a lookup of its instrument).
     private readonly DirtySet<(int Interval, long OpenUs)> _changes = new();
@@ -46,6 +48,7 @@ public sealed class CandleAggregator
     /// <summary>Newest event time seen (or marked by an end of input); long.MinValue before the first trade.</summary>
     public long MaxEventUs { get; private set; } = long.MinValue;
     public long WatermarkUs => MaxEventUs == long.MinValue ? long.MinValue : MaxEventUs - _latenessUs;
+
     /// <summary>The watermark store's mark: the newest event time or the dropped spans changed since its last flush.</summary>
     public bool MetaDirty { get; private set; }
 
@@ -55,19 +58,28 @@ public sealed class CandleAggregator
     {
         var first = CandleInterval.All[0];
         var end = first.OpenTimeOf(eventUs) + first.DurationUs;
-        if (WatermarkUs == long.MinValue || end + _horizonUs > WatermarkUs) return false;
+        if (WatermarkUs == long.MinValue || end + _horizonUs > WatermarkUs)
+            return false;
         for (var i = 0; i < _candles.Length; i++)
         {
             var open = CandleInterval.All[i].OpenTimeOf(eventUs);
-            if (!_candles[i].ContainsKey(open) && _evicted[i].Contains(open)) return true;
+            if (!_candles[i].ContainsKey(open) && _evicted[i].Contains(open))
+                return true;
         }
         return false;
     }
 
     /// <summary>Adds a trade to its candle on every interval; closed candles it lands in become revisions;
     /// candles closed by the watermark move are appended to <paramref name="finals"/>.</summary>
-    public void Apply(decimal price, decimal size, AggressorSide aggressor, long eventUs, long tradeId, Origin origin, List<CandleState> finals) =>
-        Apply(new TradeTick(price, size, aggressor, eventUs, tradeId, origin), finals);
+    public void Apply(
+        decimal price,
+        decimal size,
+        AggressorSide aggressor,
+        long eventUs,
+        long tradeId,
+        Origin origin,
+        List<CandleState> finals
+    ) => Apply(new TradeTick(price, size, aggressor, eventUs, tradeId, origin), finals);
 
     /// <inheritdoc cref="Apply(decimal, decimal, AggressorSide, long, long, Origin, List{CandleState})"/>
     public void Apply(in TradeTick t, List<CandleState> finals)
@@ -76,7 +88,8 @@ public sealed class CandleAggregator
         if (!_delta.Active || !_delta.TryAdd(t))
         {
             Seal();
-            if (!TryStartDelta(t)) ApplyDirect(t, finals);
+            if (!TryStartDelta(t))
+                ApplyDirect(t, finals);
         }
         if (t.EventUs > MaxEventUs)
         {
@@ -95,13 +108,16 @@ public sealed class CandleAggregator
     /// <summary>Starts summing a new minute when all its candles are open (no revision involved).</summary>
     private bool TryStartDelta(in TradeTick t)
     {
-        if (!t.FastPath) return false;
+        if (!t.FastPath)
+            return false;
         var minute = CandleInterval.All[0];
         var open = minute.OpenTimeOf(t.EventUs);
         var end = open + minute.DurationUs;
-        if (end <= WatermarkUs) return false;
+        if (end <= WatermarkUs)
+            return false;
         for (var i = 0; i < _candles.Length; i++)
-            if (_candles[i].TryGetValue(CandleInterval.All[i].OpenTimeOf(t.EventUs), out var c) && c.Closed) return false;
+            if (_candles[i].TryGetValue(CandleInterval.All[i].OpenTimeOf(t.EventUs), out var c) && c.Closed)
+                return false;
         _delta.Start(open, end, t);
         if (!_delta.TryAdd(t))
         {
@@ -126,7 +142,8 @@ public sealed class CandleAggregator
     /// <summary>Folds the summed trades of the current minute into its candles on every interval.</summary>
     private void Seal()
     {
-        if (!_delta.Active) return;
+        if (!_delta.Active)
+            return;
         _delta.Active = false;
         for (var i = 0; i < _deltaTargets.Length; i++)
         {
@@ -140,8 +157,10 @@ public sealed class CandleAggregator
 
     private void Track(int i, long closeUs)
     {
-        if (closeUs < _nextCloseUs[i]) _nextCloseUs[i] = closeUs;
-        if (closeUs < _minNextCloseUs) _minNextCloseUs = closeUs;
+        if (closeUs < _nextCloseUs[i])
+            _nextCloseUs[i] = closeUs;
+        if (closeUs < _minNextCloseUs)
+            _minNextCloseUs = closeUs;
     }
 
     private void ApplyDirect(in TradeTick t, List<CandleState> finals)
@@ -169,10 +188,13 @@ public sealed class CandleAggregator
                     c.Closed = true;
                     _nextEvictUs[i] = Math.Min(_nextEvictUs[i], c.CloseTimeUs + _horizonUs);
                 }
-                else Track(i, c.CloseTimeUs);
+                else
+                    Track(i, c.CloseTimeUs);
                 c.Apply(t.Price, t.Size, quote, t.Aggressor, t.EventUs, t.TradeId, t.Origin);
-                if (c.Closed) finals.Add(c);
-                else MarkPending(c);
+                if (c.Closed)
+                    finals.Add(c);
+                else
+                    MarkPending(c);
             }
             else
             {
@@ -182,7 +204,8 @@ public sealed class CandleAggregator
                     c.Revision++;
                     finals.Add(c);
                 }
-                else MarkPending(c);
+                else
+                    MarkPending(c);
             }
             _changes.Changed((i, open));
         }
@@ -193,9 +216,11 @@ public sealed class CandleAggregator
     /// revisions for later trades), without adding anything to a candle.</summary>
     public void AdvanceClock(long eventNowUs, List<CandleState> finals)
     {
-        if (eventNowUs <= MaxEventUs) return;
+        if (eventNowUs <= MaxEventUs)
+            return;
         var due = _delta.Active ? Math.Min(_minNextCloseUs, _delta.MinuteEndUs) : _minNextCloseUs;
-        if (eventNowUs - _latenessUs < due) return;
+        if (eventNowUs - _latenessUs < due)
+            return;
         MaxEventUs = eventNowUs;
         MetaDirty = true;
         Seal();
@@ -226,13 +251,16 @@ public sealed class CandleAggregator
         var wm = WatermarkUs;
         for (var i = 0; i < _candles.Length; i++)
         {
-            if (_nextCloseUs[i] > wm) continue;
+            if (_nextCloseUs[i] > wm)
+                continue;
             var next = long.MaxValue;
             // Close in time order so indicator series see candles in order.
             foreach (var c in _candles[i].Values.Where(c => !c.Closed).OrderBy(c => c.OpenTimeUs).ToList())
             {
-                if (c.CloseTimeUs <= wm) Close(i, c, finals);
-                else next = Math.Min(next, c.CloseTimeUs);
+                if (c.CloseTimeUs <= wm)
+                    Close(i, c, finals);
+                else
+                    next = Math.Min(next, c.CloseTimeUs);
             }
             _nextCloseUs[i] = next;
         }
@@ -254,7 +282,8 @@ public sealed class CandleAggregator
         var wm = WatermarkUs;
         for (var i = 0; i < _candles.Length; i++)
         {
-            if (_nextEvictUs[i] > wm) continue;
+            if (_nextEvictUs[i] > wm)
+                continue;
             var next = long.MaxValue;
             foreach (var c in _candles[i].Values.Where(c => c.Closed).ToList())
             {
@@ -265,7 +294,8 @@ public sealed class CandleAggregator
                     _evicted[i].Add(c.OpenTimeUs);
                     MetaDirty = true;
                 }
-                else next = Math.Min(next, c.CloseTimeUs + _horizonUs);
+                else
+                    next = Math.Min(next, c.CloseTimeUs + _horizonUs);
             }
             _nextEvictUs[i] = next;
         }
@@ -273,7 +303,8 @@ public sealed class CandleAggregator
 
     private void MarkPending(CandleState c)
     {
-        if (c.PendingUpdate) return;
+        if (c.PendingUpdate)
+            return;
         c.PendingUpdate = true;
         _pending.Add(c);
     }
@@ -286,14 +317,19 @@ public sealed class CandleAggregator
         for (var k = 0; k < _pending.Count; k++)
         {
             var c = _pending[k];
-            if (c.Closed || !c.PendingUpdate) { c.PendingUpdate = false; continue; }
+            if (c.Closed || !c.PendingUpdate)
+            {
+                c.PendingUpdate = false;
+                continue;
+            }
             if (c.LastEmitUs == long.MinValue || nowUs - c.LastEmitUs >= throttleUs)
             {
                 c.PendingUpdate = false;
                 c.LastEmitUs = nowUs;
                 due.Add(c);
             }
-            else _pending[keep++] = c;
+            else
+                _pending[keep++] = c;
         }
         _pending.RemoveRange(keep, _pending.Count - keep);
     }
@@ -305,7 +341,8 @@ public sealed class CandleAggregator
         _changedKeys.Clear();
         _changes.TakeAll(_changedKeys, removed);
         foreach (var (i, open) in _changedKeys)
-            if (_candles[i].TryGetValue(open, out var c)) changed.Add(c);
+            if (_candles[i].TryGetValue(open, out var c))
+                changed.Add(c);
     }
 
     /// <summary>True once after the newest event time or the dropped spans changed (then write <see cref="SerializeMeta"/>).</summary>
@@ -321,7 +358,8 @@ public sealed class CandleAggregator
     {
         var i = c.Interval.Index;
         _candles[i][c.OpenTimeUs] = c;
-        if (c.Closed) _nextEvictUs[i] = Math.Min(_nextEvictUs[i], c.CloseTimeUs + _horizonUs);
+        if (c.Closed)
+            _nextEvictUs[i] = Math.Min(_nextEvictUs[i], c.CloseTimeUs + _horizonUs);
         else
         {
             Track(i, c.CloseTimeUs);
@@ -338,7 +376,8 @@ public sealed class CandleAggregator
         {
             w.Write(MaxEventUs);
             w.Write((byte)1);
-            foreach (var spans in _evicted) spans.Write(w);
+            foreach (var spans in _evicted)
+                spans.Write(w);
         }
         return ms.ToArray();
     }
@@ -350,11 +389,13 @@ public sealed class CandleAggregator
         using var r = new BinaryReader(new MemoryStream(value));
         // Latest wins: a changelog holds every version of this record until compaction, and reading one more must
         // replace the spans, not add to them (they were appended unsorted, so Contains answered wrong after a restart).
-        foreach (var spans in _evicted) spans.Clear();
+        foreach (var spans in _evicted)
+            spans.Clear();
         MaxEventUs = r.ReadInt64();
         if (value.Length == sizeof(long))
         {
-            if (MaxEventUs == long.MinValue) return;
+            if (MaxEventUs == long.MinValue)
+                return;
             for (var i = 0; i < _evicted.Length; i++)
             {
                 var newestDropped = CandleInterval.All[i].OpenTimeOf(WatermarkUs - _horizonUs) - CandleInterval.All[i].DurationUs;
@@ -362,8 +403,10 @@ public sealed class CandleAggregator
             }
             return;
         }
-        if (r.ReadByte() != 1) throw new InvalidDataException("aggregator meta state: unknown format version");
-        foreach (var spans in _evicted) spans.ReadInto(r);
+        if (r.ReadByte() != 1)
+            throw new InvalidDataException("aggregator meta state: unknown format version");
+        foreach (var spans in _evicted)
+            spans.ReadInto(r);
     }
 
     private const long RecordBoundsMinUs = Pipeline.Schemas.V1.RecordBounds.MinTimeUs;

@@ -50,12 +50,15 @@ public sealed class EvictedSpans(long durationUs)
 
     private int IndexAtOrBefore(long openUs)
     {
-        int lo = 0, hi = _ranges.Count - 1;
+        int lo = 0,
+            hi = _ranges.Count - 1;
         while (lo <= hi)
         {
             var mid = (lo + hi) >> 1;
-            if (_ranges[mid].Lo <= openUs) lo = mid + 1;
-            else hi = mid - 1;
+            if (_ranges[mid].Lo <= openUs)
+                lo = mid + 1;
+            else
+                hi = mid - 1;
         }
         return hi;
     }

@@ -15,13 +15,33 @@ internal struct TradeDelta
     private static readonly long[] MaxBeforeScaling = Pow10.Select(p => long.MaxValue / p).ToArray();
 
     public bool Active;
-    public long MinuteOpenUs, MinuteEndUs;
-    public byte PriceScale, SizeScale;
-    public long Open, High, Low, Close;
-    public byte OpenScale, HighScale, LowScale, CloseScale, VolumeScale, QuoteScale, TakerVolumeScale, TakerQuoteScale;
-    public long OpenEventUs, OpenTradeId, CloseEventUs, CloseTradeId;
-    public Int128 Volume, Quote, TakerVolume, TakerQuote;
-    public long Count, FirstTradeId, LastTradeId;
+    public long MinuteOpenUs,
+        MinuteEndUs;
+    public byte PriceScale,
+        SizeScale;
+    public long Open,
+        High,
+        Low,
+        Close;
+    public byte OpenScale,
+        HighScale,
+        LowScale,
+        CloseScale,
+        VolumeScale,
+        QuoteScale,
+        TakerVolumeScale,
+        TakerQuoteScale;
+    public long OpenEventUs,
+        OpenTradeId,
+        CloseEventUs,
+        CloseTradeId;
+    public Int128 Volume,
+        Quote,
+        TakerVolume,
+        TakerQuote;
+    public long Count,
+        FirstTradeId,
+        LastTradeId;
     public bool HasAggressor;
     public Origin Origin;
 
@@ -38,15 +58,24 @@ internal struct TradeDelta
     /// <summary>Adds the trade when it fits this delta (same minute, scale not above the delta's, sums in range); false otherwise.</summary>
     public bool TryAdd(in TradeTick t)
     {
-        if (t.EventUs < MinuteOpenUs || t.EventUs >= MinuteEndUs || !t.FastPath || t.PriceScale > PriceScale || t.SizeScale > SizeScale
-            || PriceScale + SizeScale > 28)
+        if (
+            t.EventUs < MinuteOpenUs
+            || t.EventUs >= MinuteEndUs
+            || !t.FastPath
+            || t.PriceScale > PriceScale
+            || t.SizeScale > SizeScale
+            || PriceScale + SizeScale > 28
+        )
             return false;
-        int kp = PriceScale - t.PriceScale, ks = SizeScale - t.SizeScale;
-        if (kp > 18 || ks > 18 || t.PriceMantissa > MaxBeforeScaling[kp] || t.SizeMantissa > MaxBeforeScaling[ks]) return false;
+        int kp = PriceScale - t.PriceScale,
+            ks = SizeScale - t.SizeScale;
+        if (kp > 18 || ks > 18 || t.PriceMantissa > MaxBeforeScaling[kp] || t.SizeMantissa > MaxBeforeScaling[ks])
+            return false;
         var p = t.PriceMantissa * Pow10[kp];
         var size = t.SizeMantissa * Pow10[ks];
         var quoteHigh = Math.BigMul(p, size, out long quoteLow);
-        if (quoteHigh >= LimitHigh || (long)(Quote >> 64) >= LimitHigh || (long)(Volume >> 64) >= LimitHigh) return false;
+        if (quoteHigh >= LimitHigh || (long)(Quote >> 64) >= LimitHigh || (long)(Volume >> 64) >= LimitHigh)
+            return false;
         var quote = new Int128((ulong)quoteHigh, (ulong)quoteLow);
         var quoteScale = (byte)(t.PriceScale + t.SizeScale);
         if (Count == 0)
@@ -58,19 +87,41 @@ internal struct TradeDelta
         }
         else
         {
-            if (p > High) { High = p; HighScale = t.PriceScale; }
-            if (p < Low) { Low = p; LowScale = t.PriceScale; }
+            if (p > High)
+            {
+                High = p;
+                HighScale = t.PriceScale;
+            }
+            if (p < Low)
+            {
+                Low = p;
+                LowScale = t.PriceScale;
+            }
             if (t.EventUs < OpenEventUs || (t.EventUs == OpenEventUs && t.TradeId < OpenTradeId))
-            { Open = p; OpenScale = t.PriceScale; OpenEventUs = t.EventUs; OpenTradeId = t.TradeId; }
+            {
+                Open = p;
+                OpenScale = t.PriceScale;
+                OpenEventUs = t.EventUs;
+                OpenTradeId = t.TradeId;
+            }
             if (t.EventUs > CloseEventUs || (t.EventUs == CloseEventUs && t.TradeId > CloseTradeId))
-            { Close = p; CloseScale = t.PriceScale; CloseEventUs = t.EventUs; CloseTradeId = t.TradeId; }
-            if (t.TradeId < FirstTradeId) FirstTradeId = t.TradeId;
-            if (t.TradeId > LastTradeId) LastTradeId = t.TradeId;
+            {
+                Close = p;
+                CloseScale = t.PriceScale;
+                CloseEventUs = t.EventUs;
+                CloseTradeId = t.TradeId;
+            }
+            if (t.TradeId < FirstTradeId)
+                FirstTradeId = t.TradeId;
+            if (t.TradeId > LastTradeId)
+                LastTradeId = t.TradeId;
         }
         Volume += size;
         Quote += quote;
-        if (t.SizeScale > VolumeScale) VolumeScale = t.SizeScale;
-        if (quoteScale > QuoteScale) QuoteScale = quoteScale;
+        if (t.SizeScale > VolumeScale)
+            VolumeScale = t.SizeScale;
+        if (quoteScale > QuoteScale)
+            QuoteScale = quoteScale;
         if (t.Aggressor != AggressorSide.Unspecified)
         {
             HasAggressor = true;
@@ -78,8 +129,10 @@ internal struct TradeDelta
             {
                 TakerVolume += size;
                 TakerQuote += quote;
-                if (t.SizeScale > TakerVolumeScale) TakerVolumeScale = t.SizeScale;
-                if (quoteScale > TakerQuoteScale) TakerQuoteScale = quoteScale;
+                if (t.SizeScale > TakerVolumeScale)
+                    TakerVolumeScale = t.SizeScale;
+                if (quoteScale > TakerQuoteScale)
+                    TakerQuoteScale = quoteScale;
             }
         }
         Count++;

@@ -14,17 +14,22 @@ public readonly struct TradeTick
         TradeId = tradeId;
         Aggressor = aggressor;
         Origin = origin;
-        FastPath = TryMantissa(price, out PriceMantissa, out PriceScale) & TryMantissa(size, out SizeMantissa, out SizeScale)
-                   && PriceScale + SizeScale <= 28;
+        FastPath =
+            TryMantissa(price, out PriceMantissa, out PriceScale) & TryMantissa(size, out SizeMantissa, out SizeScale)
+            && PriceScale + SizeScale <= 28;
         _wide = FastPath ? null : new Wide(price, size);
     }
 
     /// <summary>Price and size as integer mantissas with their decimal scales (price = PriceMantissa / 10^PriceScale).</summary>
-    public readonly long PriceMantissa, SizeMantissa;
-    public readonly long EventUs, TradeId;
-    public readonly byte PriceScale, SizeScale;
+    public readonly long PriceMantissa,
+        SizeMantissa;
+    public readonly long EventUs,
+        TradeId;
+    public readonly byte PriceScale,
+        SizeScale;
     public readonly AggressorSide Aggressor;
     public readonly Origin Origin;
+
     /// <summary>False when a mantissa does not fit 63 bits: the trade takes the decimal path.</summary>
     public readonly bool FastPath;
 

@@ -9,25 +9,34 @@ namespace Pipeline.Processors.Hosting;
 
 public static class ChangelogRestorer
 {
-    public static int Restore(KafkaClientSettings kafka, string groupId, IReadOnlyCollection<int> partitions,
-        MarketDataProcessor processor, ILogger log, CancellationToken ct)
+    public static int Restore(
+        KafkaClientSettings kafka,
+        string groupId,
+        IReadOnlyCollection<int> partitions,
+        MarketDataProcessor processor,
+        ILogger log,
+        CancellationToken ct
+    )
     {
-        if (partitions.Count == 0) return 0;
+        if (partitions.Count == 0)
+            return 0;
         var config = kafka.Consumer($"{groupId}-restore", $"{groupId}-restore");
         config.EnablePartitionEof = true;
         using var consumer = new ConsumerBuilder<byte[], byte[]?>(config).Build();
         var pending = new HashSet<TopicPartition>();
         var assign = new List<TopicPartitionOffset>();
         foreach (var topic in processor.Topology.Changelogs)
-            foreach (var p in partitions)
-            {
-                var tp = new TopicPartition(topic, new Partition(p));
-                var w = consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(30));
-                if (w.High.Value <= w.Low.Value) continue;
-                pending.Add(tp);
-                assign.Add(new TopicPartitionOffset(tp, Offset.Beginning));
-            }
-        if (assign.Count == 0) return 0;
+        foreach (var p in partitions)
+        {
+            var tp = new TopicPartition(topic, new Partition(p));
+            var w = consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(30));
+            if (w.High.Value <= w.Low.Value)
+                continue;
+            pending.Add(tp);
+            assign.Add(new TopicPartitionOffset(tp, Offset.Beginning));
+        }
+        if (assign.Count == 0)
+            return 0;
         consumer.Assign(assign);
         var sw = Stopwatch.StartNew();
         var records = 0;
@@ -40,9 +49,12 @@ public static class ChangelogRestorer
         {
             ct.ThrowIfCancellationRequested();
             if (sw.Elapsed > TimeSpan.FromMinutes(5))
-                throw new TimeoutException($"restoring processor state did not reach the end of {string.Join(", ", pending)} within 5 minutes");
+                throw new TimeoutException(
+                    $"restoring processor state did not reach the end of {string.Join(", ", pending)} within 5 minutes"
+                );
             var cr = consumer.Consume(TimeSpan.FromMilliseconds(100));
-            if (cr is not null && cr.IsPartitionEOF) atEof.Add(cr.TopicPartition);
+            if (cr is not null && cr.IsPartitionEOF)
+                atEof.Add(cr.TopicPartition);
             else if (cr is not null)
             {
                 atEof.Remove(cr.TopicPartition);
@@ -61,8 +73,12 @@ public static class ChangelogRestorer
             }
         }
         consumer.Close();
-        log.LogInformation("Restored processor state of partitions {Partitions} from {Records} changelog records in {Ms} ms",
-            string.Join(",", partitions.Order()), records, sw.ElapsedMilliseconds);
+        log.LogInformation(
+            "Restored processor state of partitions {Partitions} from {Records} changelog records in {Ms} ms",
+            string.Join(",", partitions.Order()),
+            records,
+            sw.ElapsedMilliseconds
+        );
         return records;
     }
 }

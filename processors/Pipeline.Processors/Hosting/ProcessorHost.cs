@@ -4,10 +4,10 @@ using System.Diagnostics;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using Pipeline.Plumbing;
-using Pipeline.Plumbing.Kafka;
-using Pipeline.Plumbing.Serialization;
 using Pipeline.Plumbing.Configuration;
+using Pipeline.Plumbing.Kafka;
 using Pipeline.Plumbing.Metrics;
+using Pipeline.Plumbing.Serialization;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Schemas;
 
@@ -16,6 +16,7 @@ namespace Pipeline.Processors.Hosting;
 public sealed class ProcessorHost
 {
     private static readonly TimeSpan TxTimeout = TimeSpan.FromSeconds(30);
+
     /// <summary>This role's name on the shared record-flow and transaction metrics.</summary>
     private const string Role = "process";
     private readonly PipelineContext _context;
@@ -41,7 +42,12 @@ public sealed class ProcessorHost
         _log = context.LoggerFactory.CreateLogger<ProcessorHost>();
         var instruments = context.Options.Instruments.Select(i => i.ToInstrumentRef().Key);
         _transactionalId = $"{_options.GroupId}-{_options.InstanceId}";
-        _processor = new MarketDataProcessor(_options, instruments, context.LoggerFactory.CreateLogger<MarketDataProcessor>(), _transactionalId);
+        _processor = new MarketDataProcessor(
+            _options,
+            instruments,
+            context.LoggerFactory.CreateLogger<MarketDataProcessor>(),
+            _transactionalId
+        );
     }
 
     /// <summary>Runs on a dedicated thread (Kafka's consume call blocks) until cancelled, then commits the last complete transaction.</summary>
@@ -66,7 +72,12 @@ public sealed class ProcessorHost
             .SetPartitionsLostHandler((_, parts) => OnLost(parts))
             .Build();
         using var lagTracking = ConsumerLagMetrics.Track(_consumer, _options.GroupId);
-        _log.LogInformation("Processor {Id} starting on {Bootstrap} (group {Group})", _transactionalId, kafka.BootstrapServers, _options.GroupId);
+        _log.LogInformation(
+            "Processor {Id} starting on {Bootstrap} (group {Group})",
+            _transactionalId,
+            kafka.BootstrapServers,
+            _options.GroupId
+        );
         try
         {
             _consumer.Subscribe(MarketDataProcessor.InputTopics);
@@ -75,13 +86,17 @@ public sealed class ProcessorHost
             while (!ct.IsCancellationRequested)
             {
                 ConsumeResult<byte[]?, byte[]?>? cr;
-                try { cr = _consumer.Consume(TimeSpan.FromMilliseconds(Math.Min(50, _options.CommitIntervalMs))); }
+                try
+                {
+                    cr = _consumer.Consume(TimeSpan.FromMilliseconds(Math.Min(50, _options.CommitIntervalMs)));
+                }
                 catch (ConsumeException e) when (!e.Error.IsFatal)
                 {
                     _log.LogWarning("Consume failed: {Reason}", e.Error.Reason);
                     continue;
                 }
-                if (cr is not null && !cr.IsPartitionEOF) Process(cr);
+                if (cr is not null && !cr.IsPartitionEOF)
+                    Process(cr);
                 if (sinceCommit.Elapsed >= interval || _uncommitted >= _options.CommitMaxRecords)
                 {
                     Commit();
@@ -134,8 +149,14 @@ public sealed class ProcessorHost
         _log.LogWarning("Lost {Partitions}; aborting the open transaction", string.Join(", ", parts.Select(p => p.TopicPartition)));
         if (_inTransaction)
         {
-            try { _producer!.AbortTransaction(TxTimeout); }
-            catch (KafkaException e) when (!e.Error.IsFatal) { _log.LogWarning("Abort after losing partitions failed: {Reason}", e.Error.Reason); }
+            try
+            {
+                _producer!.AbortTransaction(TxTimeout);
+            }
+            catch (KafkaException e) when (!e.Error.IsFatal)
+            {
+                _log.LogWarning("Abort after losing partitions failed: {Reason}", e.Error.Reason);
+            }
             TransactionMetrics.Aborted(Role);
             _inTransaction = false;
         }
@@ -148,7 +169,8 @@ public sealed class ProcessorHost
 
     private void BeginIfNeeded()
     {
-        if (_inTransaction) return;
+        if (_inTransaction)
+            return;
         _producer!.BeginTransaction();
         _inTransaction = true;
     }
@@ -161,9 +183,21 @@ public sealed class ProcessorHost
         var mark = MessageHeaders.IsEndOfInput(cr.Message.Headers);
         return value.IsFault
             ? new ProcessorRecord(cr.Topic, cr.Partition.Value, cr.Offset.Value, cr.Message.Key, cr.Message.Value)
-            { FramingFault = value.FaultReason, FramingFaultCode = value.FaultCode!, IsEndOfInput = mark }
-            : new ProcessorRecord(cr.Topic, cr.Partition.Value, cr.Offset.Value, cr.Message.Key, cr.Message.Value is null ? null : value.PayloadArray())
-            { IsEndOfInput = mark };
+            {
+                FramingFault = value.FaultReason,
+                FramingFaultCode = value.FaultCode!,
+                IsEndOfInput = mark,
+            }
+            : new ProcessorRecord(
+                cr.Topic,
+                cr.Partition.Value,
+                cr.Offset.Value,
+                cr.Message.Key,
+                cr.Message.Value is null ? null : value.PayloadArray()
+            )
+            {
+                IsEndOfInput = mark,
+            };
     }
 
     private void ProduceOutputs()
@@ -180,8 +214,10 @@ public sealed class ProcessorHost
             {
                 try
                 {
-                    if (o.Partition is { } p) _producer!.Produce(new TopicPartition(o.Topic, new Partition(p)), message);
-                    else _producer!.Produce(o.Topic, message);
+                    if (o.Partition is { } p)
+                        _producer!.Produce(new TopicPartition(o.Topic, new Partition(p)), message);
+                    else
+                        _producer!.Produce(o.Topic, message);
                     RecordFlowMetrics.Out(Role, o.Topic);
                     break;
                 }
@@ -196,7 +232,8 @@ public sealed class ProcessorHost
 
     private void Commit()
     {
-        if (!TryCommit()) RewindAndRestore();
+        if (!TryCommit())
+            RewindAndRestore();
     }
 
     /// <summary>Flushes and commits the open transaction. Returns false when it had to be aborted: then the
@@ -207,27 +244,38 @@ public sealed class ProcessorHost
         try
         {
             _processor.Flush(NowUs(), _outputs);
-            if (_outputs.Count > 0) BeginIfNeeded();
+            if (_outputs.Count > 0)
+                BeginIfNeeded();
             ProduceOutputs();
-            if (!_inTransaction) return true;
+            if (!_inTransaction)
+                return true;
             KillHereIfTestAsks();
             var committing = Stopwatch.StartNew();
             if (_offsets.Count > 0)
                 _producer!.SendOffsetsToTransaction(
-                    _offsets.Select(o => new TopicPartitionOffset(o.Key, new Offset(o.Value))), _consumer!.ConsumerGroupMetadata, TxTimeout);
+                    _offsets.Select(o => new TopicPartitionOffset(o.Key, new Offset(o.Value))),
+                    _consumer!.ConsumerGroupMetadata,
+                    TxTimeout
+                );
             _producer!.CommitTransaction(TxTimeout);
             _inTransaction = false;
             ProcessorMetrics.Transactions.Add(1);
             TransactionMetrics.Committed(Role, committing.Elapsed);
             return true;
         }
-        catch (KafkaException e) when (e.Error.IsFatal || e.Error.Code == ErrorCode.Local_Fenced || e.Error.Code == ErrorCode.ProducerFenced
-                                        || e.Error.Code == ErrorCode.InvalidProducerEpoch)
+        catch (KafkaException e)
+            when (e.Error.IsFatal
+                || e.Error.Code == ErrorCode.Local_Fenced
+                || e.Error.Code == ErrorCode.ProducerFenced
+                || e.Error.Code == ErrorCode.InvalidProducerEpoch
+            )
         {
             throw new ProcessorFencedException(
                 $"processor {_transactionalId} was fenced or failed fatally ({e.Error.Reason}): another instance with the same "
-                + "Processing:InstanceId took over (give each instance its own: PIPELINE__PROCESSING__INSTANCEID), "
-                + "or the broker lost its transaction state", e);
+                    + "Processing:InstanceId took over (give each instance its own: PIPELINE__PROCESSING__INSTANCEID), "
+                    + "or the broker lost its transaction state",
+                e
+            );
         }
         catch (KafkaException e)
         {
@@ -235,8 +283,10 @@ public sealed class ProcessorHost
             // aborting is always safe, the work is redone from the last commit.
             _log.LogWarning("Transaction failed ({Reason}); aborting it and restoring state from the changelog", e.Error.Reason);
             _outputs.Clear();
-            if (_inTransaction) _producer!.AbortTransaction(TxTimeout);
-            if (_inTransaction) TransactionMetrics.Aborted(Role);
+            if (_inTransaction)
+                _producer!.AbortTransaction(TxTimeout);
+            if (_inTransaction)
+                TransactionMetrics.Aborted(Role);
             _inTransaction = false;
             return false;
         }
@@ -255,7 +305,14 @@ public sealed class ProcessorHost
         var committed = _consumer.Committed(assignment, TxTimeout);
         foreach (var c in committed)
             _consumer.Seek(new TopicPartitionOffset(c.TopicPartition, c.Offset.IsSpecial ? Offset.Beginning : c.Offset));
-        ChangelogRestorer.Restore(_context.Kafka, _options.GroupId, assignment.Select(p => p.Partition.Value).Distinct().ToList(), _processor, _log, _ct);
+        ChangelogRestorer.Restore(
+            _context.Kafka,
+            _options.GroupId,
+            assignment.Select(p => p.Partition.Value).Distinct().ToList(),
+            _processor,
+            _log,
+            _ct
+        );
     }
 
     private long NowUs() => UnixMicros.Now(_clock);
@@ -264,15 +321,20 @@ public sealed class ProcessorHost
     /// (SIGKILL) in its Nth transaction once its outputs and changelog records reached the broker, before the commit.</summary>
     private void KillHereIfTestAsks()
     {
-        if (KillBeforeCommit is not { } n || ++_transactionsSeen < n) return;
+        if (KillBeforeCommit is not { } n || ++_transactionsSeen < n)
+            return;
         _producer!.Flush(TxTimeout);
         Console.Out.WriteLine($"test hook: killing the processor after writing state, before commit {n}");
         Console.Out.Flush();
         System.Diagnostics.Process.GetCurrentProcess().Kill();
     }
 
-    private static readonly int? KillBeforeCommit =
-        int.TryParse(Environment.GetEnvironmentVariable("PIPELINE_TEST_PROCESSOR_KILL_BEFORE_COMMIT"), out var n) ? n : null;
+    private static readonly int? KillBeforeCommit = int.TryParse(
+        Environment.GetEnvironmentVariable("PIPELINE_TEST_PROCESSOR_KILL_BEFORE_COMMIT"),
+        out var n
+    )
+        ? n
+        : null;
 
     private int _transactionsSeen;
 }

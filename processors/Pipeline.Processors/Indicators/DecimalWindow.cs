@@ -18,7 +18,8 @@ public sealed class DecimalWindow(int size)
         Sum += value - dropped;
         _items[_next] = value;
         _next = (_next + 1) % Size;
-        if (!Full) Count++;
+        if (!Full)
+            Count++;
         return dropped;
     }
 
@@ -28,16 +29,20 @@ public sealed class DecimalWindow(int size)
     public void Write(BinaryWriter w)
     {
         w.Write(Count);
-        for (var i = 0; i < Count; i++) w.Write(this[i]);
+        for (var i = 0; i < Count; i++)
+            w.Write(this[i]);
         // The running sum itself: re-adding the values could round differently when they carry 28 digits.
         w.Write(Sum);
     }
 
     public void Read(BinaryReader r)
     {
-        _next = 0; Count = 0; Sum = 0;
+        _next = 0;
+        Count = 0;
+        Sum = 0;
         var n = r.ReadInt32();
-        for (var i = 0; i < n; i++) Push(r.ReadDecimal());
+        for (var i = 0; i < n; i++)
+            Push(r.ReadDecimal());
         Sum = r.ReadDecimal();
     }
 }

@@ -6,8 +6,12 @@ public sealed class Ema(int period) : Indicator
     private readonly ExponentialAverage _ema = new(period);
     public override string Name => $"ema({period})";
     public override IReadOnlyList<string> Fields { get; } = ["ema"];
+
     public override double?[] Update(in Bar bar) => [_ema.Push((double)bar.Close)];
+
     public override void Write(BinaryWriter w) => _ema.Write(w);
+
     public override void Read(BinaryReader r) => _ema.Read(r);
+
     public override Indicator CloneEmpty() => new Ema(period);
 }

@@ -10,20 +10,31 @@ public sealed class ExponentialAverage(int period)
 
     public double? Push(double x)
     {
-        if (Value is { } v) Value = v + _k * (x - v);
+        if (Value is { } v)
+            Value = v + _k * (x - v);
         else
         {
             _sum += x;
-            if (++_count == period) Value = _sum / period;
+            if (++_count == period)
+                Value = _sum / period;
         }
         return Value;
     }
 
-    public void Write(BinaryWriter w) { w.Write(_count); w.Write(_sum); w.Write(Value.HasValue); w.Write(Value ?? 0); }
+    public void Write(BinaryWriter w)
+    {
+        w.Write(_count);
+        w.Write(_sum);
+        w.Write(Value.HasValue);
+        w.Write(Value ?? 0);
+    }
+
     public void Read(BinaryReader r)
     {
-        _count = r.ReadInt32(); _sum = r.ReadDouble();
-        var has = r.ReadBoolean(); var v = r.ReadDouble();
+        _count = r.ReadInt32();
+        _sum = r.ReadDouble();
+        var has = r.ReadBoolean();
+        var v = r.ReadDouble();
         Value = has ? v : null;
     }
 }

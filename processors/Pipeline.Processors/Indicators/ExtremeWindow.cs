@@ -14,13 +14,17 @@ public sealed class ExtremeWindow(int size)
 
     public void Push(decimal high, decimal low)
     {
-        while (_max.Count > 0 && _max.Last!.Value.Value <= high) _max.RemoveLast();
+        while (_max.Count > 0 && _max.Last!.Value.Value <= high)
+            _max.RemoveLast();
         _max.AddLast((_index, high));
-        while (_min.Count > 0 && _min.Last!.Value.Value >= low) _min.RemoveLast();
+        while (_min.Count > 0 && _min.Last!.Value.Value >= low)
+            _min.RemoveLast();
         _min.AddLast((_index, low));
         _index++;
-        while (_max.First!.Value.Index <= _index - 1 - Size) _max.RemoveFirst();
-        while (_min.First!.Value.Index <= _index - 1 - Size) _min.RemoveFirst();
+        while (_max.First!.Value.Index <= _index - 1 - Size)
+            _max.RemoveFirst();
+        while (_min.First!.Value.Index <= _index - 1 - Size)
+            _min.RemoveFirst();
     }
 
     public void Write(BinaryWriter w)
@@ -29,7 +33,11 @@ public sealed class ExtremeWindow(int size)
         foreach (var q in new[] { _max, _min })
         {
             w.Write(q.Count);
-            foreach (var (i, v) in q) { w.Write(i); w.Write(v); }
+            foreach (var (i, v) in q)
+            {
+                w.Write(i);
+                w.Write(v);
+            }
         }
     }
 
@@ -40,7 +48,8 @@ public sealed class ExtremeWindow(int size)
         {
             q.Clear();
             var n = r.ReadInt32();
-            for (var k = 0; k < n; k++) q.AddLast((r.ReadInt64(), r.ReadDecimal()));
+            for (var k = 0; k < n; k++)
+                q.AddLast((r.ReadInt64(), r.ReadDecimal()));
         }
     }
 }

@@ -7,6 +7,7 @@ public abstract class Indicator
     /// <summary>Name with parameters, e.g. "rsi(14)" (the IndicatorValue.indicator field).</summary>
     public abstract string Name { get; }
     public abstract IReadOnlyList<string> Fields { get; }
+
     /// <summary>Consumes the next bar and returns one value per field; null while warming up.</summary>
     public abstract double?[] Update(in Bar bar);
     public abstract void Write(BinaryWriter w);

@@ -7,8 +7,19 @@ public static class IndicatorFactory
 {
     public static IReadOnlyList<string> Defaults { get; } =
     [
-        "sma(20)", "ema(20)", "wma(14)", "rsi(14)", "macd(12,26,9)", "bb(20,2)", "atr(14)",
-        "stoch(14,3,3)", "obv", "vwap", "adx(14)", "cci(20)", "willr(14)",
+        "sma(20)",
+        "ema(20)",
+        "wma(14)",
+        "rsi(14)",
+        "macd(12,26,9)",
+        "bb(20,2)",
+        "atr(14)",
+        "stoch(14,3,3)",
+        "obv",
+        "vwap",
+        "adx(14)",
+        "cci(20)",
+        "willr(14)",
     ];
 
     /// <summary>Parses one spec; throws ArgumentException with one line saying what is wrong and what is accepted.</summary>
@@ -20,7 +31,8 @@ public static class IndicatorFactory
         if (open >= 0 && (!s.EndsWith(')') || s.Length < open + 2))
             throw new ArgumentException($"indicator '{spec}' has unreadable parameters; write e.g. sma(20) or macd(12,26,9)");
         var parameters = open < 0 ? [] : s[(open + 1)..^1].Split(',', StringSplitOptions.RemoveEmptyEntries);
-        if (name == "vwap") return CreateVwap(spec, parameters);
+        if (name == "vwap")
+            return CreateVwap(spec, parameters);
         decimal[] args;
         try
         {
@@ -51,22 +63,29 @@ public static class IndicatorFactory
             "adx" => new Adx(P(0, 14)),
             "cci" => new Cci(P(0, 20)),
             "willr" => new WilliamsR(P(0, 14)),
-            _ => throw new ArgumentException($"indicator '{spec}' is unknown; use one of sma, ema, wma, rsi, macd, bb, atr, stoch, obv, vwap, adx, cci, willr"),
+            _ => throw new ArgumentException(
+                $"indicator '{spec}' is unknown; use one of sma, ema, wma, rsi, macd, bb, atr, stoch, obv, vwap, adx, cci, willr"
+            ),
         };
     }
 
     /// <summary>vwap = vwap(anchor=day): resets each UTC day; vwap(anchor=week) each Monday; vwap(anchor=none) never.</summary>
     private static Vwap CreateVwap(string spec, string[] parameters)
     {
-        if (parameters.Length == 0) return new Vwap(VwapAnchor.Day);
-        var anchor = parameters.Length == 1 && parameters[0].StartsWith("anchor=", StringComparison.Ordinal) ? parameters[0]["anchor=".Length..] : null;
+        if (parameters.Length == 0)
+            return new Vwap(VwapAnchor.Day);
+        var anchor =
+            parameters.Length == 1 && parameters[0].StartsWith("anchor=", StringComparison.Ordinal)
+                ? parameters[0]["anchor=".Length..]
+                : null;
         return anchor switch
         {
             "day" => new Vwap(VwapAnchor.Day),
             "week" => new Vwap(VwapAnchor.Week),
             "none" => new Vwap(VwapAnchor.None),
             _ => throw new ArgumentException(
-                $"indicator '{spec}': vwap takes one parameter, anchor=day (the default: resets each UTC day), anchor=week or anchor=none (cumulative)"),
+                $"indicator '{spec}': vwap takes one parameter, anchor=day (the default: resets each UTC day), anchor=week or anchor=none (cumulative)"
+            ),
         };
     }
 }

@@ -10,6 +10,7 @@ public sealed class IndicatorSeries
     private Indicator[] _current;
     private readonly Indicator[] _base;
     private readonly List<(Bar Bar, int Revision)> _history = new();
+
     // True once a candle moved into the base state: candles before the kept history can no longer be inserted.
     private bool _trimmed;
 
@@ -38,9 +39,12 @@ public sealed class IndicatorSeries
             return true;
         }
         var j = _history.FindIndex(h => h.Bar.OpenTimeUs >= bar.OpenTimeUs);
-        if (j == 0 && _history[0].Bar.OpenTimeUs != bar.OpenTimeUs && _trimmed) return false;
-        if (_history[j].Bar.OpenTimeUs == bar.OpenTimeUs) _history[j] = (bar, revision);
-        else _history.Insert(j, (bar, revision));
+        if (j == 0 && _history[0].Bar.OpenTimeUs != bar.OpenTimeUs && _trimmed)
+            return false;
+        if (_history[j].Bar.OpenTimeUs == bar.OpenTimeUs)
+            _history[j] = (bar, revision);
+        else
+            _history.Insert(j, (bar, revision));
 
         // Recompute from the state before the oldest kept candle.
         var scratch = Create();
@@ -48,7 +52,8 @@ public sealed class IndicatorSeries
         for (var k = 0; k < _history.Count; k++)
         {
             var values = Update(scratch, _history[k].Bar);
-            if (k >= j) rows.Add(new Row(_history[k].Bar, _history[k].Revision, values));
+            if (k >= j)
+                rows.Add(new Row(_history[k].Bar, _history[k].Revision, values));
         }
         _current = scratch;
         Trim();
@@ -70,7 +75,8 @@ public sealed class IndicatorSeries
     private static double?[][] Update(Indicator[] set, Bar bar)
     {
         var values = new double?[set.Length][];
-        for (var i = 0; i < set.Length; i++) values[i] = set[i].Update(bar);
+        for (var i = 0; i < set.Length; i++)
+            values[i] = set[i].Update(bar);
         return values;
     }
 
@@ -78,11 +84,13 @@ public sealed class IndicatorSeries
     {
         using var ms = new MemoryStream();
         using var w = new BinaryWriter(ms);
-        foreach (var i in from) i.Write(w);
+        foreach (var i in from)
+            i.Write(w);
         w.Flush();
         ms.Position = 0;
         using var r = new BinaryReader(ms);
-        foreach (var i in to) i.Read(r);
+        foreach (var i in to)
+            i.Read(r);
     }
 
     /// <summary>Changelog format: 2 since VWAP has anchors (in 1, "vwap" was the cumulative VWAP).</summary>
@@ -95,9 +103,12 @@ public sealed class IndicatorSeries
         {
             w.Write(FormatVersion);
             w.Write(_specs.Count);
-            foreach (var s in _specs) w.Write(s);
-            foreach (var i in _base) i.Write(w);
-            foreach (var i in _current) i.Write(w);
+            foreach (var s in _specs)
+                w.Write(s);
+            foreach (var i in _base)
+                i.Write(w);
+            foreach (var i in _current)
+                i.Write(w);
             w.Write(_trimmed);
             w.Write(_history.Count);
             foreach (var (b, rev) in _history)
@@ -122,15 +133,18 @@ public sealed class IndicatorSeries
     {
         using var r = new BinaryReader(new MemoryStream(data));
         var version = r.ReadByte();
-        if (version is not (1 or FormatVersion)) throw new InvalidDataException($"indicator state: unknown format version {version}");
+        if (version is not (1 or FormatVersion))
+            throw new InvalidDataException($"indicator state: unknown format version {version}");
         var n = r.ReadInt32();
         var written = Enumerable.Range(0, n).Select(_ => r.ReadString()).ToList();
         var s = new IndicatorSeries(specs, historyCapacity);
         var same = version == FormatVersion && written.SequenceEqual(specs);
         var writtenBase = same ? s._base : written.Select(spec => Written(spec, version)).ToArray();
         var writtenCurrent = same ? s._current : written.Select(spec => Written(spec, version)).ToArray();
-        foreach (var i in writtenBase) i.Read(r);
-        foreach (var i in writtenCurrent) i.Read(r);
+        foreach (var i in writtenBase)
+            i.Read(r);
+        foreach (var i in writtenCurrent)
+            i.Read(r);
         s._trimmed = r.ReadBoolean();
         var h = r.ReadInt32();
         for (var k = 0; k < h; k++)
@@ -138,7 +152,8 @@ public sealed class IndicatorSeries
             var bar = new Bar(r.ReadInt64(), r.ReadDecimal(), r.ReadDecimal(), r.ReadDecimal(), r.ReadDecimal(), r.ReadDecimal());
             s._history.Add((bar, r.ReadInt32()));
         }
-        if (!same) s.CarryOver(writtenBase);
+        if (!same)
+            s.CarryOver(writtenBase);
         return s;
     }
 
@@ -156,7 +171,8 @@ public sealed class IndicatorSeries
                 Copy([kept], [_base[k]]);
         var scratch = Create();
         Copy(_base, scratch);
-        foreach (var (bar, _) in _history) Update(scratch, bar);
+        foreach (var (bar, _) in _history)
+            Update(scratch, bar);
         _current = scratch;
     }
 }

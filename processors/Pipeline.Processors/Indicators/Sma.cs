@@ -6,12 +6,16 @@ public sealed class Sma(int period) : Indicator
     private readonly DecimalWindow _w = new(period);
     public override string Name => $"sma({period})";
     public override IReadOnlyList<string> Fields { get; } = ["sma"];
+
     public override double?[] Update(in Bar bar)
     {
         _w.Push(bar.Close);
         return [_w.Full ? (double)(_w.Sum / period) : null];
     }
+
     public override void Write(BinaryWriter w) => _w.Write(w);
+
     public override void Read(BinaryReader r) => _w.Read(r);
+
     public override Indicator CloneEmpty() => new Sma(period);
 }

@@ -11,18 +11,21 @@ public sealed class Vwap(VwapAnchor anchor = VwapAnchor.Day) : Indicator
 {
     private static readonly CandleInterval Day = CandleInterval.Parse("1d");
     private static readonly CandleInterval Week = CandleInterval.Parse("1w");
-    private decimal _pv, _v;
+    private decimal _pv,
+        _v;
+
     // Open time of the anchor period the sums belong to; long.MinValue before the first candle.
     private long _periodUs = long.MinValue;
 
     public VwapAnchor Anchor { get; } = anchor;
 
-    public override string Name => Anchor switch
-    {
-        VwapAnchor.Day => "vwap",
-        VwapAnchor.Week => "vwap(anchor=week)",
-        _ => "vwap(anchor=none)",
-    };
+    public override string Name =>
+        Anchor switch
+        {
+            VwapAnchor.Day => "vwap",
+            VwapAnchor.Week => "vwap(anchor=week)",
+            _ => "vwap(anchor=none)",
+        };
 
     public override IReadOnlyList<string> Fields { get; } = ["vwap"];
 
@@ -43,8 +46,7 @@ public sealed class Vwap(VwapAnchor anchor = VwapAnchor.Day) : Indicator
         return [_v == 0 ? null : (double)(_pv / _v)];
     }
 
-    private long PeriodOf(long openUs) =>
-        (Anchor == VwapAnchor.Week ? Week : Day).OpenTimeOf(openUs);
+    private long PeriodOf(long openUs) => (Anchor == VwapAnchor.Week ? Week : Day).OpenTimeOf(openUs);
 
     // anchor=none writes exactly what the cumulative VWAP wrote before anchors existed (two decimals), so its state
     // from an old changelog reads unchanged; anchored ones add the period.
@@ -52,14 +54,16 @@ public sealed class Vwap(VwapAnchor anchor = VwapAnchor.Day) : Indicator
     {
         w.Write(_pv);
         w.Write(_v);
-        if (Anchor != VwapAnchor.None) w.Write(_periodUs);
+        if (Anchor != VwapAnchor.None)
+            w.Write(_periodUs);
     }
 
     public override void Read(BinaryReader r)
     {
         _pv = r.ReadDecimal();
         _v = r.ReadDecimal();
-        if (Anchor != VwapAnchor.None) _periodUs = r.ReadInt64();
+        if (Anchor != VwapAnchor.None)
+            _periodUs = r.ReadInt64();
     }
 
     public override Indicator CloneEmpty() => new Vwap(Anchor);

@@ -8,6 +8,7 @@ public sealed class Wma(int period) : Indicator
     private readonly decimal _divisor = period * (period + 1) / 2m;
     public override string Name => $"wma({period})";
     public override IReadOnlyList<string> Fields { get; } = ["wma"];
+
     public override double?[] Update(in Bar bar)
     {
         if (_w.Full)
@@ -23,7 +24,18 @@ public sealed class Wma(int period) : Indicator
         }
         return [_w.Full ? (double)(_weighted / _divisor) : null];
     }
-    public override void Write(BinaryWriter w) { _w.Write(w); w.Write(_weighted); }
-    public override void Read(BinaryReader r) { _w.Read(r); _weighted = r.ReadDecimal(); }
+
+    public override void Write(BinaryWriter w)
+    {
+        _w.Write(w);
+        w.Write(_weighted);
+    }
+
+    public override void Read(BinaryReader r)
+    {
+        _w.Read(r);
+        _weighted = r.ReadDecimal();
+    }
+
     public override Indicator CloneEmpty() => new Wma(period);
 }

@@ -7,11 +7,11 @@ using System.Text;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using Pipeline.Plumbing.Configuration;
+using Pipeline.Plumbing.Errors;
 using Pipeline.Plumbing.Kafka;
 using Pipeline.Plumbing.Serialization;
 using Pipeline.Processors.Hosting;
 using Pipeline.Schemas;
-using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Processors.Replay;
 
@@ -71,20 +71,31 @@ internal sealed class ReplayRun : IDisposable
         foreach (var c in _consumer.Committed(tps, TxTimeout))
         {
             var p = c.Partition.Value;
-            if (c.Offset.IsSpecial) continue;
+            if (c.Offset.IsSpecial)
+                continue;
             _position[p] = Math.Max(_plan.Start[p], c.Offset.Value);
             resumed = true;
         }
         if (resumed)
             ChangelogRestorer.Restore(_kafka, _groupId, partitions, _processor, _log, ct);
         var startRead = Read();
-        _log.LogInformation("Replay {Version}: {Input} [{From}, {To}), {Total} records planned, {Done} read before{Resumed}",
-            _plan.Version, _plan.Input, ReplayJob.Iso(_plan.FromUs), ReplayJob.Iso(_plan.ToUs), _plan.Total, startRead, resumed ? " (resumed)" : "");
+        _log.LogInformation(
+            "Replay {Version}: {Input} [{From}, {To}), {Total} records planned, {Done} read before{Resumed}",
+            _plan.Version,
+            _plan.Input,
+            ReplayJob.Iso(_plan.FromUs),
+            ReplayJob.Iso(_plan.ToUs),
+            _plan.Total,
+            startRead,
+            resumed ? " (resumed)" : ""
+        );
         var assign = new List<TopicPartitionOffset>();
         foreach (var p in partitions)
         {
-            if (_position[p] >= _plan.End[p]) _done[p] = true;
-            else assign.Add(new TopicPartitionOffset(tps[p], new Offset(_position[p])));
+            if (_position[p] >= _plan.End[p])
+                _done[p] = true;
+            else
+                assign.Add(new TopicPartitionOffset(tps[p], new Offset(_position[p])));
         }
         _consumer.Assign(assign);
 
@@ -101,13 +112,17 @@ internal sealed class ReplayRun : IDisposable
                 return new ReplayResult(false, Read(), _outputCount, clock.Elapsed, resumed);
             }
             ConsumeResult<byte[]?, byte[]?>? cr;
-            try { cr = _consumer.Consume(TimeSpan.FromMilliseconds(100)); }
+            try
+            {
+                cr = _consumer.Consume(TimeSpan.FromMilliseconds(100));
+            }
             catch (ConsumeException e) when (!e.Error.IsFatal)
             {
                 _log.LogWarning("Consume failed: {Reason}", e.Error.Reason);
                 continue;
             }
-            if (cr is not null) uncommitted += Handle(cr);
+            if (cr is not null)
+                uncommitted += Handle(cr);
             if (sinceCommit.Elapsed >= commitEvery || uncommitted >= _options.CommitMaxRecords)
             {
                 Commit(complete: false);
@@ -121,15 +136,23 @@ internal sealed class ReplayRun : IDisposable
             }
         }
         // Every partition reached the plan's end: every instrument closes through the range's end, in key order.
-        var instruments = _plan.Instruments.Count > 0 ? _plan.Instruments : _processor.Instruments.Keys.Order(StringComparer.Ordinal).ToList();
+        var instruments =
+            _plan.Instruments.Count > 0 ? _plan.Instruments : _processor.Instruments.Keys.Order(StringComparer.Ordinal).ToList();
         BeginIfNeeded();
-        foreach (var key in instruments) _processor.CloseThrough(key, _plan.ToUs, _outputs);
-        for (var p = 0; p < _plan.End.Count; p++) _offsets[p] = Math.Max(_position[p], _plan.End[p]);
+        foreach (var key in instruments)
+            _processor.CloseThrough(key, _plan.ToUs, _outputs);
+        for (var p = 0; p < _plan.End.Count; p++)
+            _offsets[p] = Math.Max(_position[p], _plan.End[p]);
         Commit(complete: true);
         _consumer.Close();
         progress?.Report(Progress(startRead, clock.Elapsed));
-        _log.LogInformation("Replay {Version} complete: {Records} records read, {Outputs} records written in {Seconds:F1} s",
-            _plan.Version, Read(), _outputCount, clock.Elapsed.TotalSeconds);
+        _log.LogInformation(
+            "Replay {Version} complete: {Records} records read, {Outputs} records written in {Seconds:F1} s",
+            _plan.Version,
+            Read(),
+            _outputCount,
+            clock.Elapsed.TotalSeconds
+        );
         return new ReplayResult(true, Read(), _outputCount, clock.Elapsed, resumed);
     }
 
@@ -137,7 +160,8 @@ internal sealed class ReplayRun : IDisposable
     private int Handle(ConsumeResult<byte[]?, byte[]?> cr)
     {
         var p = cr.Partition.Value;
-        if (_done[p]) return 0;
+        if (_done[p])
+            return 0;
         if (cr.IsPartitionEOF || cr.Offset.Value >= _plan.End[p])
         {
             // At or past the plan's end (records written after planning are not part of it): this partition is done.
@@ -158,7 +182,8 @@ internal sealed class ReplayRun : IDisposable
             _done[p] = true;
             _consumer.Pause([cr.TopicPartition]);
         }
-        if (_instrumentFilter is not null && !Chosen(cr.Message.Key)) return 1;
+        if (_instrumentFilter is not null && !Chosen(cr.Message.Key))
+            return 1;
         BeginIfNeeded();
         var record = Unframed(cr);
         // The processor's clock is the record's own timestamp (dead letters' time): never the wall clock.
@@ -169,9 +194,11 @@ internal sealed class ReplayRun : IDisposable
 
     private bool Chosen(byte[]? key)
     {
-        if (key is null) return false;
+        if (key is null)
+            return false;
         foreach (var k in _instrumentFilter!)
-            if (key.AsSpan().SequenceEqual(k)) return true;
+            if (key.AsSpan().SequenceEqual(k))
+                return true;
         return false;
     }
 
@@ -181,14 +208,27 @@ internal sealed class ReplayRun : IDisposable
         var value = cr.Message.Value is { } v ? RecordValues.Read(v, cr.Message.Headers) : default;
         return value.IsFault
             ? new ProcessorRecord(cr.Topic, cr.Partition.Value, cr.Offset.Value, cr.Message.Key, cr.Message.Value)
-            { FramingFault = value.FaultReason, FramingFaultCode = value.FaultCode!, IsEndOfInput = endOfInput }
-            : new ProcessorRecord(cr.Topic, cr.Partition.Value, cr.Offset.Value, cr.Message.Key, cr.Message.Value is null ? null : value.PayloadArray())
-            { IsEndOfInput = endOfInput };
+            {
+                FramingFault = value.FaultReason,
+                FramingFaultCode = value.FaultCode!,
+                IsEndOfInput = endOfInput,
+            }
+            : new ProcessorRecord(
+                cr.Topic,
+                cr.Partition.Value,
+                cr.Offset.Value,
+                cr.Message.Key,
+                cr.Message.Value is null ? null : value.PayloadArray()
+            )
+            {
+                IsEndOfInput = endOfInput,
+            };
     }
 
     private void BeginIfNeeded()
     {
-        if (_inTransaction) return;
+        if (_inTransaction)
+            return;
         _producer.BeginTransaction();
         _inTransaction = true;
     }
@@ -207,8 +247,10 @@ internal sealed class ReplayRun : IDisposable
             {
                 try
                 {
-                    if (o.Partition is { } part) _producer.Produce(new TopicPartition(o.Topic, new Partition(part)), message);
-                    else _producer.Produce(o.Topic, message);
+                    if (o.Partition is { } part)
+                        _producer.Produce(new TopicPartition(o.Topic, new Partition(part)), message);
+                    else
+                        _producer.Produce(o.Topic, message);
                     break;
                 }
                 catch (ProduceException<byte[]?, byte[]?> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
@@ -226,37 +268,53 @@ internal sealed class ReplayRun : IDisposable
     private void Commit(bool complete)
     {
         _processor.Flush(0, _outputs); // open-candle updates are off: the time argument is not used
-        if (_outputs.Count > 0 || complete) BeginIfNeeded();
+        if (_outputs.Count > 0 || complete)
+            BeginIfNeeded();
         Produce();
-        if (!_inTransaction) return;
+        if (!_inTransaction)
+            return;
         if (complete)
-            _producer.Produce(_job.Topics.Plan.Name, new Message<byte[]?, byte[]?>
-            {
-                Key = ReplayJob.CompleteRecordKey,
-                Value = ReplayJob.CompleteRecordValue(Read()),
-            });
+            _producer.Produce(
+                _job.Topics.Plan.Name,
+                new Message<byte[]?, byte[]?> { Key = ReplayJob.CompleteRecordKey, Value = ReplayJob.CompleteRecordValue(Read()) }
+            );
         try
         {
             if (_offsets.Count > 0)
-                _producer.SendOffsetsToTransaction(_offsets.Select(o => new TopicPartitionOffset(_plan.Input, o.Key, o.Value)),
-                    _consumer.ConsumerGroupMetadata, TxTimeout);
+                _producer.SendOffsetsToTransaction(
+                    _offsets.Select(o => new TopicPartitionOffset(_plan.Input, o.Key, o.Value)),
+                    _consumer.ConsumerGroupMetadata,
+                    TxTimeout
+                );
             _producer.CommitTransaction(TxTimeout);
         }
         catch (KafkaException e)
         {
-            if (!e.Error.IsFatal && e.Error.Code is not (ErrorCode.Local_Fenced or ErrorCode.ProducerFenced or ErrorCode.InvalidProducerEpoch))
+            if (
+                !e.Error.IsFatal
+                && e.Error.Code is not (ErrorCode.Local_Fenced or ErrorCode.ProducerFenced or ErrorCode.InvalidProducerEpoch)
+            )
             {
-                try { _producer.AbortTransaction(TxTimeout); }
-                catch (KafkaException) { /* the run ends below either way */ }
+                try
+                {
+                    _producer.AbortTransaction(TxTimeout);
+                }
+                catch (KafkaException)
+                { /* the run ends below either way */
+                }
             }
-            throw new DependencyUnavailableException($"replay {_plan.Version}: the transaction failed ({e.Error.Reason}); run the same command again "
-                + "to resume from the last commit (another run of this version fences this one)", e);
+            throw new DependencyUnavailableException(
+                $"replay {_plan.Version}: the transaction failed ({e.Error.Reason}); run the same command again "
+                    + "to resume from the last commit (another run of this version fences this one)",
+                e
+            );
         }
         _inTransaction = false;
         _offsets.Clear();
     }
 
-    private long Read() => _position.Select((pos, p) => Math.Clamp(pos - _plan.Start[p], 0, Math.Max(0, _plan.End[p] - _plan.Start[p]))).Sum();
+    private long Read() =>
+        _position.Select((pos, p) => Math.Clamp(pos - _plan.Start[p], 0, Math.Max(0, _plan.End[p] - _plan.Start[p]))).Sum();
 
     private ReplayProgress Progress(long startRead, TimeSpan elapsed)
     {

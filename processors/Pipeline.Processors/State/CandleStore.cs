@@ -48,13 +48,13 @@ public sealed class CandleStore(string topic, InstrumentStates states) : IStateS
     {
         var (instrument, interval, open) = DecodeKey(key);
         var state = states.Of(instrument, partition);
-        if (value is null) state.Aggregator.Forget(interval.Index, open);
-        else state.Aggregator.Restore(Deserialize(value, interval, open));
+        if (value is null)
+            state.Aggregator.Forget(interval.Index, open);
+        else
+            state.Aggregator.Restore(Deserialize(value, interval, open));
     }
 
-    public void Forget(InstrumentState s)
-    {
-    }
+    public void Forget(InstrumentState s) { }
 
     private static byte[] Serialize(CandleState c)
     {
@@ -70,7 +70,8 @@ public sealed class CandleStore(string topic, InstrumentStates states) : IStateS
     private static CandleState Deserialize(byte[] data, CandleInterval interval, long open)
     {
         using var r = new BinaryReader(new MemoryStream(data));
-        if (r.ReadByte() != Version) throw new InvalidDataException("candle state: unknown format version");
+        if (r.ReadByte() != Version)
+            throw new InvalidDataException("candle state: unknown format version");
         return CandleState.Read(r, interval, open);
     }
 }

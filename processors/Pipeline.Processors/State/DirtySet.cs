@@ -2,7 +2,8 @@
 // (write a tombstone) since its last flush. Marking again is idempotent; a delete overrides a change.
 namespace Pipeline.Processors.State;
 
-public sealed class DirtySet<TKey> where TKey : notnull
+public sealed class DirtySet<TKey>
+    where TKey : notnull
 {
     private readonly HashSet<TKey> _changed = new();
     private readonly HashSet<TKey> _deleted = new();

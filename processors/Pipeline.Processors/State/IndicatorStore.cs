@@ -6,8 +6,12 @@ using Pipeline.Schemas;
 
 namespace Pipeline.Processors.State;
 
-public sealed class IndicatorStore(string topic, InstrumentStates states, IReadOnlyList<string> specs, Func<CandleInterval, int> historyCapacity)
-    : IStateStore
+public sealed class IndicatorStore(
+    string topic,
+    InstrumentStates states,
+    IReadOnlyList<string> specs,
+    Func<CandleInterval, int> historyCapacity
+) : IStateStore
 {
     private readonly DirtySet<(InstrumentState, int Interval)> _dirty = new();
 
@@ -25,7 +29,8 @@ public sealed class IndicatorStore(string topic, InstrumentStates states, IReadO
         var k = Encoding.UTF8.GetString(key);
         var bar = k.IndexOf('|');
         var interval = bar < 0 ? null : CandleInterval.Find(k[(bar + 1)..]);
-        if (interval is null) throw new InvalidDataException($"indicator changelog key {k}: expected instrument|interval");
+        if (interval is null)
+            throw new InvalidDataException($"indicator changelog key {k}: expected instrument|interval");
         return (k[..bar], interval);
     }
 
@@ -33,7 +38,8 @@ public sealed class IndicatorStore(string topic, InstrumentStates states, IReadO
 
     public void Flush(InstrumentState s, List<OutputRecord> output)
     {
-        if (_dirty.IsEmpty) return;
+        if (_dirty.IsEmpty)
+            return;
         for (var i = 0; i < s.Series.Length; i++)
             if (_dirty.TakeChanged((s, i)))
                 output.Add(new(Topic, s.Partition, EncodeKey(s.Key, CandleInterval.All[i]), s.Series[i]!.Serialize(), null));
@@ -43,12 +49,14 @@ public sealed class IndicatorStore(string topic, InstrumentStates states, IReadO
     {
         var (instrument, interval) = DecodeKey(key);
         // A series written with other indicators (the configuration changed) keeps the ones still configured.
-        states.Of(instrument, partition).Series[interval.Index] = value is null ? null
+        states.Of(instrument, partition).Series[interval.Index] = value is null
+            ? null
             : IndicatorSeries.Deserialize(value, specs, historyCapacity(interval));
     }
 
     public void Forget(InstrumentState s)
     {
-        for (var i = 0; i < s.Series.Length; i++) _dirty.TakeChanged((s, i));
+        for (var i = 0; i < s.Series.Length; i++)
+            _dirty.TakeChanged((s, i));
     }
 }

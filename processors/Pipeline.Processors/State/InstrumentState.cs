@@ -15,6 +15,7 @@ public sealed class InstrumentState(InstrumentRef instrument, int partition, Val
     public int Partition { get; set; } = partition;
     public ValidatorState Validator { get; set; } = validator;
     public CandleAggregator Aggregator { get; } = aggregator;
+
     /// <summary>How far the venue's event times run behind our clock (receive − event time, ≥ 0) while the instrument's
     /// latest accepted trade came in real time; <see cref="NotRealTime"/> otherwise (history, a replayed capture, a backlog,
     /// or nothing since a restart). In memory only: after a restart the next live trade sets it again.</summary>

@@ -20,8 +20,12 @@ public sealed class InstrumentStates(ProcessingOptions options)
     {
         if (!_all.TryGetValue(key, out var s))
         {
-            s = new InstrumentState(InstrumentKey.Parse(key), partition, new ValidatorState(options.DedupeWindow),
-                new CandleAggregator(options.AllowedLatenessMs * 1000L, options.RevisionHorizonMs * 1000L));
+            s = new InstrumentState(
+                InstrumentKey.Parse(key),
+                partition,
+                new ValidatorState(options.DedupeWindow),
+                new CandleAggregator(options.AllowedLatenessMs * 1000L, options.RevisionHorizonMs * 1000L)
+            );
             _all[key] = s;
         }
         return s;

@@ -19,7 +19,8 @@ public sealed class ValidatorStore(string topic, InstrumentStates states, int de
 
     public void Flush(InstrumentState s, List<OutputRecord> output)
     {
-        if (_dirty.TakeChanged(s)) output.Add(new(Topic, s.Partition, s.KeyBytes, s.Validator.Serialize(), null));
+        if (_dirty.TakeChanged(s))
+            output.Add(new(Topic, s.Partition, s.KeyBytes, s.Validator.Serialize(), null));
     }
 
     public void Forget(InstrumentState s) => _dirty.TakeChanged(s);
@@ -27,6 +28,7 @@ public sealed class ValidatorStore(string topic, InstrumentStates states, int de
     public void Restore(int partition, byte[] key, byte[]? value)
     {
         var s = states.Of(Encoding.UTF8.GetString(key), partition);
-        if (value is not null) s.Validator = ValidatorState.Deserialize(value, dedupeWindow);
+        if (value is not null)
+            s.Validator = ValidatorState.Deserialize(value, dedupeWindow);
     }
 }

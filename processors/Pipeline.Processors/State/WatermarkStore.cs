@@ -24,15 +24,15 @@ public sealed class WatermarkStore(string topic, InstrumentStates states) : ISta
 
     public void Flush(InstrumentState s, List<OutputRecord> output)
     {
-        if (s.Aggregator.TakeMetaChange()) output.Add(new(Topic, s.Partition, EncodeKey(s.Key), s.Aggregator.SerializeMeta(), null));
+        if (s.Aggregator.TakeMetaChange())
+            output.Add(new(Topic, s.Partition, EncodeKey(s.Key), s.Aggregator.SerializeMeta(), null));
     }
 
     public void Restore(int partition, byte[] key, byte[]? value)
     {
-        if (value is not null) states.Of(DecodeKey(key), partition).Aggregator.RestoreMeta(value);
+        if (value is not null)
+            states.Of(DecodeKey(key), partition).Aggregator.RestoreMeta(value);
     }
 
-    public void Forget(InstrumentState s)
-    {
-    }
+    public void Forget(InstrumentState s) { }
 }

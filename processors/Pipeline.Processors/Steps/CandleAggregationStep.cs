@@ -23,12 +23,14 @@ internal sealed class CandleAggregationStep(ProcessorTopology topology, Indicato
     public void Apply(InstrumentState s, in WireTrade t, long nowUs, List<OutputRecord> output)
     {
         var delay = t.ReceiveTimeUs - t.EventTimeUs;
-        s.RealTimeDelayUs = t.Origin == Origin.Live && Math.Abs(delay) <= RealTimeToleranceUs && Math.Abs(nowUs - t.ReceiveTimeUs) <= RealTimeToleranceUs
-            ? Math.Max(0, delay)
-            : InstrumentState.NotRealTime;
+        s.RealTimeDelayUs =
+            t.Origin == Origin.Live && Math.Abs(delay) <= RealTimeToleranceUs && Math.Abs(nowUs - t.ReceiveTimeUs) <= RealTimeToleranceUs
+                ? Math.Max(0, delay)
+                : InstrumentState.NotRealTime;
         _finals.Clear();
         s.Aggregator.Apply(new TradeTick(t.Price, t.Size, t.Aggressor, t.EventTimeUs, t.TradeId, t.Origin), _finals);
-        if (_finals.Count > 0) EmitFinals(s, output);
+        if (_finals.Count > 0)
+            EmitFinals(s, output);
     }
 
     /// <summary>End of input: every candle of the instrument ending at or before <paramref name="throughUs"/> closes.</summary>
@@ -43,10 +45,12 @@ internal sealed class CandleAggregationStep(ProcessorTopology topology, Indicato
     /// the feed's delay), when no trade came to close them; nothing for history or in a replay.</summary>
     public void CloseByClock(InstrumentState s, long nowUs, List<OutputRecord> output)
     {
-        if (!topology.WallClockClose || s.RealTimeDelayUs == InstrumentState.NotRealTime) return;
+        if (!topology.WallClockClose || s.RealTimeDelayUs == InstrumentState.NotRealTime)
+            return;
         _finals.Clear();
         s.Aggregator.AdvanceClock(nowUs - s.RealTimeDelayUs, _finals);
-        if (_finals.Count == 0) return;
+        if (_finals.Count == 0)
+            return;
         ProcessorMetrics.ClockCloses.Add(_finals.Count);
         EmitFinals(s, output);
     }
@@ -54,7 +58,8 @@ internal sealed class CandleAggregationStep(ProcessorTopology topology, Indicato
     /// <summary>Open-candle updates due by the per-candle throttle (processing time; never in a replay).</summary>
     public void EmitOpenUpdates(InstrumentState s, long nowUs, long throttleUs, List<OutputRecord> output)
     {
-        if (!topology.OpenCandleUpdates) return;
+        if (!topology.OpenCandleUpdates)
+            return;
         _due.Clear();
         s.Aggregator.TakeDueUpdates(nowUs, throttleUs, _due);
         foreach (var c in _due)
@@ -65,8 +70,10 @@ internal sealed class CandleAggregationStep(ProcessorTopology topology, Indicato
     {
         foreach (var c in _finals)
         {
-            if (c.Revision > 0) ProcessorMetrics.LateTrades.Add(1);
-            if (!topology.Writes(c.Interval)) continue;
+            if (c.Revision > 0)
+                ProcessorMetrics.LateTrades.Add(1);
+            if (!topology.Writes(c.Interval))
+                continue;
             var bytes = c.ToMessage(s.Instrument).ToByteArray();
             output.Add(new(topology.CandlesOut, null, s.KeyBytes, bytes, CandleHeaders));
             output.Add(new(topology.FinalCandlesOut, null, s.KeyBytes, bytes, CandleHeaders));

@@ -6,7 +6,12 @@ using Pipeline.Schemas.V1;
 
 namespace Pipeline.Processors.Steps;
 
-internal sealed class EndOfInputStep(IReadOnlySet<string> known, InstrumentStates states, CandleAggregationStep candles, DeadLetterWriter deadLetters)
+internal sealed class EndOfInputStep(
+    IReadOnlySet<string> known,
+    InstrumentStates states,
+    CandleAggregationStep candles,
+    DeadLetterWriter deadLetters
+)
 {
     public void Process(ProcessorRecord r, long nowUs, List<OutputRecord> output)
     {
@@ -27,7 +32,12 @@ internal sealed class EndOfInputStep(IReadOnlySet<string> known, InstrumentState
         }
         if (mark.Instrument is null || !known.Contains(mark.Instrument.Key))
         {
-            deadLetters.Write(r, new(DeadLetterReasons.UnknownInstrument, $"end-of-input mark for unregistered instrument {mark.Instrument?.Key}"), nowUs, output);
+            deadLetters.Write(
+                r,
+                new(DeadLetterReasons.UnknownInstrument, $"end-of-input mark for unregistered instrument {mark.Instrument?.Key}"),
+                nowUs,
+                output
+            );
             return;
         }
         CloseThrough(mark.Instrument.Key, mark.ThroughTimeUs, output);
@@ -36,6 +46,7 @@ internal sealed class EndOfInputStep(IReadOnlySet<string> known, InstrumentState
     /// <summary>No state means no trades were seen on this instance: nothing is open, nothing to close.</summary>
     public void CloseThrough(string instrumentKey, long throughUs, List<OutputRecord> output)
     {
-        if (states.TryGet(instrumentKey, out var s)) candles.CloseThrough(s, throughUs, output);
+        if (states.TryGet(instrumentKey, out var s))
+            candles.CloseThrough(s, throughUs, output);
     }
 }

@@ -24,7 +24,13 @@ internal sealed class IndicatorStep
     private readonly string[] _names;
     private readonly string[][] _fields;
 
-    public IndicatorStep(ProcessingOptions options, ProcessorTopology topology, IReadOnlyList<string> specs, IndicatorStore store, ILogger log)
+    public IndicatorStep(
+        ProcessingOptions options,
+        ProcessorTopology topology,
+        IReadOnlyList<string> specs,
+        IndicatorStore store,
+        ILogger log
+    )
     {
         _options = options;
         _topology = topology;
@@ -32,8 +38,14 @@ internal sealed class IndicatorStep
         _log = log;
         Specs = specs;
         Indicator[] prototypes;
-        try { prototypes = specs.Select(IndicatorFactory.Create).ToArray(); }
-        catch (ArgumentException e) { throw new PipelineConfigurationException([$"configuration: Processing:Indicators: {e.Message}"]); }
+        try
+        {
+            prototypes = specs.Select(IndicatorFactory.Create).ToArray();
+        }
+        catch (ArgumentException e)
+        {
+            throw new PipelineConfigurationException([$"configuration: Processing:Indicators: {e.Message}"]);
+        }
         _names = prototypes.Select(p => p.Name).ToArray();
         _fields = prototypes.Select(p => p.Fields.ToArray()).ToArray();
     }
@@ -52,8 +64,12 @@ internal sealed class IndicatorStep
         if (!series.Apply(new Bar(c.OpenTimeUs, c.Open, c.High, c.Low, c.Close, c.Volume), c.Revision, _rows))
         {
             ProcessorMetrics.IndicatorsNotRecomputed.Add(1);
-            _log.LogWarning("Candle {Instrument} {Interval} {Open} revised beyond the indicator history; its indicator values were not recomputed",
-                s.Key, c.Interval.Name, c.OpenTimeUs);
+            _log.LogWarning(
+                "Candle {Instrument} {Interval} {Open} revised beyond the indicator history; its indicator values were not recomputed",
+                s.Key,
+                c.Interval.Name,
+                c.OpenTimeUs
+            );
             return;
         }
         _store.Changed(s, c.Interval);
@@ -71,7 +87,8 @@ internal sealed class IndicatorStep
                 for (var f = 0; f < _fields[k].Length; f++)
                 {
                     var field = new IndicatorField { Name = _fields[k][f] };
-                    if (row.Values[k][f] is { } x && double.IsFinite(x)) field.Value = x;
+                    if (row.Values[k][f] is { } x && double.IsFinite(x))
+                        field.Value = x;
                     v.Fields.Add(field);
                 }
                 output.Add(new(_topology.IndicatorsOut, null, s.KeyBytes, v.ToByteArray(), IndicatorHeaders));

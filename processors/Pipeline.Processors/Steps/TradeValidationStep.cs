@@ -11,8 +11,13 @@ using Pipeline.Schemas.V1;
 namespace Pipeline.Processors.Steps;
 
 internal sealed class TradeValidationStep(
-    ProcessingOptions options, ProcessorTopology topology, IReadOnlySet<string> known, InstrumentStates states, ValidatorStore store,
-    DeadLetterWriter deadLetters)
+    ProcessingOptions options,
+    ProcessorTopology topology,
+    IReadOnlySet<string> known,
+    InstrumentStates states,
+    ValidatorStore store,
+    DeadLetterWriter deadLetters
+)
 {
     private static readonly Headers TradeHeaders = MessageHeaders.For<Trade>();
     private static readonly Headers FlaggedTradeHeaders = WithFlag(MessageHeaders.For<Trade>());
@@ -23,33 +28,65 @@ internal sealed class TradeValidationStep(
     public InstrumentState? Accept(ProcessorRecord r, long nowUs, List<OutputRecord> output, out WireTrade t)
     {
         t = default;
-        if (r.Value is null) return Refuse(r, new(DeadLetterReasons.EmptyValue, "record has no value"), nowUs, output);
+        if (r.Value is null)
+            return Refuse(r, new(DeadLetterReasons.EmptyValue, "record has no value"), nowUs, output);
         if (!WireTrade.TryParse(r.Value, out t))
             return Refuse(r, new(DeadLetterReasons.Malformed, "value is not a valid protobuf pipeline.v1.Trade"), nowUs, output);
         // Outside a replay's range: not part of this version at all (not a dead letter either).
-        if (topology.Skips(t.EventTimeUs)) return null;
+        if (topology.Skips(t.EventTimeUs))
+            return null;
         var ins = t.InstrumentLength < 0 ? null : _resolver.Resolve(r.Value.AsSpan(t.InstrumentOffset, t.InstrumentLength));
         if (ins is null || !ins.Complete)
-            return Refuse(r, new(DeadLetterReasons.MissingInstrument, "trade has no complete instrument (exchange, base, quote, market)"), nowUs, output);
+            return Refuse(
+                r,
+                new(DeadLetterReasons.MissingInstrument, "trade has no complete instrument (exchange, base, quote, market)"),
+                nowUs,
+                output
+            );
         if (!ins.Known)
-            return Refuse(r, new(DeadLetterReasons.UnknownInstrument, $"instrument {ins.Key} is not registered; add it to Instruments in the configuration"),
-                nowUs, output);
-        if (topology.Validate && _validator.CheckValues(t) is { } bad) return Refuse(r, bad, nowUs, output);
+            return Refuse(
+                r,
+                new(
+                    DeadLetterReasons.UnknownInstrument,
+                    $"instrument {ins.Key} is not registered; add it to Instruments in the configuration"
+                ),
+                nowUs,
+                output
+            );
+        if (topology.Validate && _validator.CheckValues(t) is { } bad)
+            return Refuse(r, bad, nowUs, output);
         // An instrument's state lives with one partition: a record keyed otherwise may sit in another partition,
         // owned by another instance, and would be counted twice.
         if (r.Key is null || !r.Key.AsSpan().SequenceEqual(ins.KeyBytes))
-            return Refuse(r, new(DeadLetterReasons.WrongKey,
-                $"trades.raw records must be keyed by their instrument key '{ins.Key}' (so all of an instrument's trades share a partition)"), nowUs, output);
+            return Refuse(
+                r,
+                new(
+                    DeadLetterReasons.WrongKey,
+                    $"trades.raw records must be keyed by their instrument key '{ins.Key}' (so all of an instrument's trades share a partition)"
+                ),
+                nowUs,
+                output
+            );
         var s = states.Of(ins.Key, r.Partition);
-        if (topology.Validate && _validator.CheckHistory(t, ins.Key, s.Validator) is { } dup) return Refuse(r, dup, nowUs, output);
+        if (topology.Validate && _validator.CheckHistory(t, ins.Key, s.Validator) is { } dup)
+            return Refuse(r, dup, nowUs, output);
         if (s.Aggregator.IsTooLate(t.EventTimeUs))
-            return Refuse(r, new(DeadLetterReasons.TooLate, $"trade at {t.EventTimeUs} us is older than the revision horizon ({options.RevisionHorizonMs} ms "
-                + $"behind the watermark {s.Aggregator.WatermarkUs} us; Processing:RevisionHorizonMs)"), nowUs, output);
+            return Refuse(
+                r,
+                new(
+                    DeadLetterReasons.TooLate,
+                    $"trade at {t.EventTimeUs} us is older than the revision horizon ({options.RevisionHorizonMs} ms "
+                        + $"behind the watermark {s.Aggregator.WatermarkUs} us; Processing:RevisionHorizonMs)"
+                ),
+                nowUs,
+                output
+            );
         if (topology.Validate)
         {
             var jumped = _validator.Accept(t, t.Price, s.Validator);
             store.Changed(s);
-            if (jumped) ProcessorMetrics.PriceJumps.Add(1);
+            if (jumped)
+                ProcessorMetrics.PriceJumps.Add(1);
             if (topology.ValidTradesOut is { } validOut)
                 output.Add(new(validOut, null, s.KeyBytes, r.Value, jumped ? FlaggedTradeHeaders : TradeHeaders));
         }

@@ -29,7 +29,12 @@ public sealed class ProcessorTestDriver
 
     /// <summary>A driver whose processing time is <paramref name="clock"/> (a test's manual TimeProvider), optionally with
     /// another topology (e.g. a replay's).</summary>
-    public ProcessorTestDriver(ProcessingOptions options, IEnumerable<string> instruments, TimeProvider clock, ProcessorTopology? topology = null)
+    public ProcessorTestDriver(
+        ProcessingOptions options,
+        IEnumerable<string> instruments,
+        TimeProvider clock,
+        ProcessorTopology? topology = null
+    )
     {
         _options = options;
         _instruments = instruments.ToArray();
@@ -51,7 +56,8 @@ public sealed class ProcessorTestDriver
         get => _clock is null ? _nowUs : UnixMicros.Now(_clock).Value;
         set
         {
-            if (_clock is not null) throw new InvalidOperationException("this driver reads its time from a TimeProvider: advance that");
+            if (_clock is not null)
+                throw new InvalidOperationException("this driver reads its time from a TimeProvider: advance that");
             _nowUs = value;
         }
     }
@@ -61,7 +67,9 @@ public sealed class ProcessorTestDriver
     public void Pipe(string topic, byte[]? key, byte[]? value, int partition = 0, bool endOfInput = false)
     {
         var r = new ProcessorRecord(topic, partition, _inputs.Count(i => i.Topic == topic && i.Partition == partition), key, value)
-        { IsEndOfInput = endOfInput };
+        {
+            IsEndOfInput = endOfInput,
+        };
         _inputs.Add(r);
         _processor.Process(r, NowUs, _pending);
     }
@@ -71,7 +79,13 @@ public sealed class ProcessorTestDriver
 
     /// <summary>An end-of-input mark on trades.raw, as producers publish it (ADR 0007).</summary>
     public void PipeEndOfInput(EndOfInput mark, int partition = 0) =>
-        Pipe(TopicCatalog.RawTrades.Name, System.Text.Encoding.UTF8.GetBytes(mark.Instrument.Key), mark.ToByteArray(), partition, endOfInput: true);
+        Pipe(
+            TopicCatalog.RawTrades.Name,
+            System.Text.Encoding.UTF8.GetBytes(mark.Instrument.Key),
+            mark.ToByteArray(),
+            partition,
+            endOfInput: true
+        );
 
     /// <summary>What the host does before committing a transaction: flush, then make every pending output visible.</summary>
     public void Commit()
@@ -79,7 +93,8 @@ public sealed class ProcessorTestDriver
         _processor.Flush(NowUs, _pending);
         foreach (var o in _pending)
         {
-            if (!_committed.TryGetValue(o.Topic, out var list)) _committed[o.Topic] = list = new();
+            if (!_committed.TryGetValue(o.Topic, out var list))
+                _committed[o.Topic] = list = new();
             list.Add(o);
         }
         _pending.Clear();
@@ -93,8 +108,8 @@ public sealed class ProcessorTestDriver
         _pending.Clear();
         _processor = New();
         foreach (var topic in MarketDataProcessor.ChangelogTopics)
-            foreach (var r in Committed(topic))
-                _processor.Restore(topic, r.Partition ?? 0, r.Key!, r.Value);
+        foreach (var r in Committed(topic))
+            _processor.Restore(topic, r.Partition ?? 0, r.Key!, r.Value);
         var replay = _inputs.Skip(_committedInputs).ToList();
         _inputs.RemoveRange(_committedInputs, _inputs.Count - _committedInputs);
         foreach (var r in replay)
@@ -108,20 +123,23 @@ public sealed class ProcessorTestDriver
     public void Restore(string topic, int partition, byte[] key, byte[]? value)
     {
         _processor.Restore(topic, partition, key, value);
-        if (!_committed.TryGetValue(topic, out var list)) _committed[topic] = list = new();
+        if (!_committed.TryGetValue(topic, out var list))
+            _committed[topic] = list = new();
         list.Add(new(topic, partition, key, value, null));
     }
 
-    public IReadOnlyList<OutputRecord> Committed(string topic) =>
-        _committed.TryGetValue(topic, out var list) ? list : [];
+    public IReadOnlyList<OutputRecord> Committed(string topic) => _committed.TryGetValue(topic, out var list) ? list : [];
 
-    public List<T> Read<T>(string topic) where T : IMessage<T>, new()
+    public List<T> Read<T>(string topic)
+        where T : IMessage<T>, new()
     {
         var parser = new MessageParser<T>(() => new T());
         return Committed(topic).Select(o => parser.ParseFrom(o.Value)).ToList();
     }
 
     public List<Candle> Candles() => Read<Candle>(TopicCatalog.Candles.Name);
+
     public List<Candle> FinalCandles() => Read<Candle>(TopicCatalog.FinalCandles.Name);
+
     public List<DeadLetter> DeadLetters() => Read<DeadLetter>(TopicCatalog.DeadLetters.Name);
 }

@@ -6,7 +6,5 @@ namespace Pipeline.Processors.Validation;
 public sealed record Rejection(string Code, string Reason)
 {
     public Rejection(DeadLetterReason reason, string detail)
-        : this(reason.Code, detail)
-    {
-    }
+        : this(reason.Code, detail) { }
 }

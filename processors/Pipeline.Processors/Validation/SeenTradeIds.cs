@@ -19,7 +19,8 @@ public sealed class SeenTradeIds(int maxRanges)
     public void Add(long id)
     {
         var i = IndexAtOrBefore(id);
-        if (i >= 0 && _ranges[i].Hi >= id) return;
+        if (i >= 0 && _ranges[i].Hi >= id)
+            return;
         var joinsLeft = i >= 0 && _ranges[i].Hi == id - 1;
         var joinsRight = i + 1 < _ranges.Count && _ranges[i + 1].Lo == id + 1;
         if (joinsLeft && joinsRight)
@@ -27,14 +28,17 @@ public sealed class SeenTradeIds(int maxRanges)
             _ranges[i] = (_ranges[i].Lo, _ranges[i + 1].Hi);
             _ranges.RemoveAt(i + 1);
         }
-        else if (joinsLeft) _ranges[i] = (_ranges[i].Lo, id);
-        else if (joinsRight) _ranges[i + 1] = (id, _ranges[i + 1].Hi);
+        else if (joinsLeft)
+            _ranges[i] = (_ranges[i].Lo, id);
+        else if (joinsRight)
+            _ranges[i + 1] = (id, _ranges[i + 1].Hi);
         else
         {
             _ranges.Insert(i + 1, (id, id));
             // Venues with sparse ids (Hyperliquid) fragment the set: beyond the cap the lowest ids are forgotten,
             // so the state (and its changelog record) stays bounded. Processing:DedupeWindow sets the cap.
-            if (_ranges.Count > maxRanges) _ranges.RemoveAt(0);
+            if (_ranges.Count > maxRanges)
+                _ranges.RemoveAt(0);
         }
     }
 
@@ -43,14 +47,19 @@ public sealed class SeenTradeIds(int maxRanges)
     {
         // The common case: the next id of the newest range.
         var last = _ranges.Count - 1;
-        if (last < 0) return -1;
-        if (_ranges[last].Lo <= id) return last;
-        int lo = 0, hi = last;
+        if (last < 0)
+            return -1;
+        if (_ranges[last].Lo <= id)
+            return last;
+        int lo = 0,
+            hi = last;
         while (lo <= hi)
         {
             var mid = (lo + hi) >> 1;
-            if (_ranges[mid].Lo <= id) lo = mid + 1;
-            else hi = mid - 1;
+            if (_ranges[mid].Lo <= id)
+                lo = mid + 1;
+            else
+                hi = mid - 1;
         }
         return hi;
     }

@@ -6,6 +6,7 @@ public sealed class ValidatorState(int maxIdRanges)
     private const byte Version = 3;
 
     public SeenTradeIds SeenIds { get; } = new(maxIdRanges);
+
     /// <summary>Last accepted price (the reference for price-jump flagging); 0 before the first trade.</summary>
     public decimal LastPrice { get; set; }
 

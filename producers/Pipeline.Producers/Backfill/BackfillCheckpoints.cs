@@ -13,7 +13,8 @@ public sealed class BackfillCheckpoints(string file)
     /// <summary>The time up to which the job was published and acknowledged, or null when it never ran or has finished.</summary>
     public long? Load(string key)
     {
-        lock (_gate) return Read().TryGetValue(key, out var v) ? v : null;
+        lock (_gate)
+            return Read().TryGetValue(key, out var v) ? v : null;
     }
 
     public void Save(string key, long cursorUs)
@@ -31,15 +32,23 @@ public sealed class BackfillCheckpoints(string file)
         lock (_gate)
         {
             var all = Read();
-            if (all.Remove(key)) Write(all);
+            if (all.Remove(key))
+                Write(all);
         }
     }
 
     private Dictionary<string, long> Read()
     {
-        if (!System.IO.File.Exists(file)) return new();
-        try { return JsonSerializer.Deserialize<Dictionary<string, long>>(System.IO.File.ReadAllText(file)) ?? new(); }
-        catch (JsonException e) { throw new InputFormatException($"backfill state file {file} is damaged ({e.Message}); delete it to start the backfill over"); }
+        if (!System.IO.File.Exists(file))
+            return new();
+        try
+        {
+            return JsonSerializer.Deserialize<Dictionary<string, long>>(System.IO.File.ReadAllText(file)) ?? new();
+        }
+        catch (JsonException e)
+        {
+            throw new InputFormatException($"backfill state file {file} is damaged ({e.Message}); delete it to start the backfill over");
+        }
     }
 
     private void Write(Dictionary<string, long> all)

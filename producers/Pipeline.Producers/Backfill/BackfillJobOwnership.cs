@@ -32,7 +32,11 @@ public sealed class BackfillJobOwnership : IDisposable
     /// <summary>True while this process holds backfill.jobs' partition.</summary>
     public bool Owned
     {
-        get { lock (_gate) return _owned is not null; }
+        get
+        {
+            lock (_gate)
+                return _owned is not null;
+        }
     }
 
     /// <summary>Times this process gained ownership.</summary>
@@ -46,7 +50,8 @@ public sealed class BackfillJobOwnership : IDisposable
             Task gained;
             lock (_gate)
             {
-                if (_owned is { } owned) return owned.Token;
+                if (_owned is { } owned)
+                    return owned.Token;
                 gained = _gained.Task;
             }
             await gained.WaitAsync(ct);
@@ -55,8 +60,11 @@ public sealed class BackfillJobOwnership : IDisposable
 
     /// <summary>Stays in the group until cancelled (a dedicated thread polls the consumer, which keeps the membership and
     /// serves the assignment callbacks); leaves it on the way out, so another member takes over at once.</summary>
-    public Task RunAsync(CancellationToken ct) => Task.Factory.StartNew(() => Run(ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default)
-        .ContinueWith(t => t.Exception is { } e ? Task.FromException(e.InnerException!) : Task.CompletedTask, TaskScheduler.Default).Unwrap();
+    public Task RunAsync(CancellationToken ct) =>
+        Task
+            .Factory.StartNew(() => Run(ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+            .ContinueWith(t => t.Exception is { } e ? Task.FromException(e.InnerException!) : Task.CompletedTask, TaskScheduler.Default)
+            .Unwrap();
 
     private void Run(CancellationToken ct)
     {
@@ -65,9 +73,27 @@ public sealed class BackfillJobOwnership : IDisposable
         // Membership only: the jobs themselves are read by the TopicTable, so this consumer starts at the end.
         config.AutoOffsetReset = AutoOffsetReset.Latest;
         using var consumer = new ConsumerBuilder<string, byte[]>(config)
-            .SetPartitionsAssignedHandler((_, parts) => { if (parts.Any(p => p.Topic == topic)) Gain(); })
-            .SetPartitionsRevokedHandler((_, parts) => { if (parts.Any(p => p.Topic == topic)) Lose("revoked"); })
-            .SetPartitionsLostHandler((_, parts) => { if (parts.Any(p => p.Topic == topic)) Lose("lost"); })
+            .SetPartitionsAssignedHandler(
+                (_, parts) =>
+                {
+                    if (parts.Any(p => p.Topic == topic))
+                        Gain();
+                }
+            )
+            .SetPartitionsRevokedHandler(
+                (_, parts) =>
+                {
+                    if (parts.Any(p => p.Topic == topic))
+                        Lose("revoked");
+                }
+            )
+            .SetPartitionsLostHandler(
+                (_, parts) =>
+                {
+                    if (parts.Any(p => p.Topic == topic))
+                        Lose("lost");
+                }
+            )
             .SetErrorHandler((_, e) => _log.LogWarning("Backfill job ownership consumer: {Reason}", e.Reason))
             .SetLogHandler((_, m) => _log.LogDebug("librdkafka {Facility}: {Message}", m.Facility, m.Message))
             .Build();
@@ -76,15 +102,27 @@ public sealed class BackfillJobOwnership : IDisposable
         {
             while (!ct.IsCancellationRequested)
             {
-                try { consumer.Consume(TimeSpan.FromMilliseconds(200)); }
-                catch (ConsumeException e) { _log.LogWarning("Backfill job ownership consumer: {Reason}", e.Error.Reason); }
+                try
+                {
+                    consumer.Consume(TimeSpan.FromMilliseconds(200));
+                }
+                catch (ConsumeException e)
+                {
+                    _log.LogWarning("Backfill job ownership consumer: {Reason}", e.Error.Reason);
+                }
             }
         }
         finally
         {
             Lose("stopping");
-            try { consumer.Close(); }
-            catch (KafkaException e) { _log.LogWarning("Leaving group {Group} failed: {Reason}", _group, e.Error.Reason); }
+            try
+            {
+                consumer.Close();
+            }
+            catch (KafkaException e)
+            {
+                _log.LogWarning("Leaving group {Group} failed: {Reason}", _group, e.Error.Reason);
+            }
         }
     }
 
@@ -92,7 +130,8 @@ public sealed class BackfillJobOwnership : IDisposable
     {
         lock (_gate)
         {
-            if (_owned is not null) return;
+            if (_owned is not null)
+                return;
             _owned = new CancellationTokenSource();
             Gains++;
             _gained.TrySetResult();
@@ -107,7 +146,8 @@ public sealed class BackfillJobOwnership : IDisposable
         {
             owned = _owned;
             _owned = null;
-            if (owned is null) return;
+            if (owned is null)
+                return;
             _gained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
         _log.LogInformation("Backfill jobs ownership {Why}: another producers process takes over", why);

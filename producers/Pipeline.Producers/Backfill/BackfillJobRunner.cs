@@ -4,6 +4,7 @@
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using Pipeline.Plumbing.Configuration;
+using Pipeline.Plumbing.Errors;
 using Pipeline.Plumbing.Kafka;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Producers.Publishing;
@@ -11,7 +12,6 @@ using Pipeline.Producers.Venues;
 using Pipeline.Schemas;
 using Pipeline.Schemas.V1;
 using Polly.CircuitBreaker;
-using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Producers.Backfill;
 
@@ -32,9 +32,18 @@ public sealed class BackfillJobRunner : IDisposable
     private readonly SemaphoreSlim _wake = new(0);
     private readonly BackfillJobOwnership? _ownership;
 
-    public BackfillJobRunner(KafkaClientSettings kafka, TopicPublisher publisher, ConnectionOptions connections, VenueListings listings,
-        ILoggerFactory loggers, Func<IVenue, VenueEndpoints>? endpoints = null, TimeProvider? clock = null, HttpClient? http = null,
-        VenueRegistry? venues = null, BackfillJobOwnership? ownership = null)
+    public BackfillJobRunner(
+        KafkaClientSettings kafka,
+        TopicPublisher publisher,
+        ConnectionOptions connections,
+        VenueListings listings,
+        ILoggerFactory loggers,
+        Func<IVenue, VenueEndpoints>? endpoints = null,
+        TimeProvider? clock = null,
+        HttpClient? http = null,
+        VenueRegistry? venues = null,
+        BackfillJobOwnership? ownership = null
+    )
     {
         _ownership = ownership;
         _publisher = publisher;
@@ -45,7 +54,9 @@ public sealed class BackfillJobRunner : IDisposable
         _clock = clock ?? TimeProvider.System;
         _log = loggers.CreateLogger<BackfillJobRunner>();
         _ownsHttp = http is null;
-        _http = http ?? new HttpClient { Timeout = TimeSpan.FromSeconds(30), DefaultRequestHeaders = { { "User-Agent", "market-data-pipeline" } } };
+        _http =
+            http
+            ?? new HttpClient { Timeout = TimeSpan.FromSeconds(30), DefaultRequestHeaders = { { "User-Agent", "market-data-pipeline" } } };
         Jobs = new TopicTable<BackfillJob>(kafka, TopicCatalog.BackfillJobs, _log)
         {
             Changed = (_, _) => Wake(),
@@ -76,16 +87,23 @@ public sealed class BackfillJobRunner : IDisposable
         try
         {
             await Task.WhenAll(Jobs.CaughtUp, Coverage.CaughtUp).WaitAsync(ct);
-            _log.LogInformation("Backfill jobs: {Count} known, {Open} unfinished", Jobs.Snapshot().Count,
-                Jobs.Snapshot().Count(j => !IsDone(j.Value.State)));
+            _log.LogInformation(
+                "Backfill jobs: {Count} known, {Open} unfinished",
+                Jobs.Snapshot().Count,
+                Jobs.Snapshot().Count(j => !IsDone(j.Value.State))
+            );
             while (!ct.IsCancellationRequested)
             {
                 var owned = _ownership is null ? ct : await _ownership.WaitOwnedAsync(ct);
                 using var running = CancellationTokenSource.CreateLinkedTokenSource(ct, owned);
                 try
                 {
-                    var next = Jobs.Snapshot().Select(j => j.Value).Where(j => !IsDone(j.State))
-                        .OrderBy(j => j.RequestedAtUs).ThenBy(j => j.Id, StringComparer.Ordinal).FirstOrDefault();
+                    var next = Jobs.Snapshot()
+                        .Select(j => j.Value)
+                        .Where(j => !IsDone(j.State))
+                        .OrderBy(j => j.RequestedAtUs)
+                        .ThenBy(j => j.Id, StringComparer.Ordinal)
+                        .FirstOrDefault();
                     if (next is null)
                     {
                         await _wake.WaitAsync(running.Token);
@@ -119,7 +137,8 @@ public sealed class BackfillJobRunner : IDisposable
             while (!ct.IsCancellationRequested)
             {
                 // Only the process that runs the jobs asks for catch-ups (one per period, not one per process).
-                if (_ownership is not null) await _ownership.WaitOwnedAsync(ct);
+                if (_ownership is not null)
+                    await _ownership.WaitOwnedAsync(ct);
                 var open = Jobs.Snapshot().Any(j => j.Value.RequestedBy == "catch-up" && !IsDone(j.Value.State));
                 if (!open && CatchUpJob(options) is { } job)
                 {
@@ -159,33 +178,44 @@ public sealed class BackfillJobRunner : IDisposable
         };
         foreach (var listing in _listings.All)
         {
-            if (!_venues.TryGet(listing.Instrument.Exchange, out var venue)) continue;
+            if (!_venues.TryGet(listing.Instrument.Exchange, out var venue))
+                continue;
             foreach (var name in listing.Intervals.Where(venue.CandleIntervals.Contains))
             {
                 var interval = CandleInterval.Parse(name);
-                var through = Coverage.TryGet(CoverageKey(listing.Instrument, name), out var c) ? c.ThroughUs
+                var through =
+                    Coverage.TryGet(CoverageKey(listing.Instrument, name), out var c) ? c.ThroughUs
                     : days is { } d ? nowUs - d * 86_400_000_000L
                     : dateUs ?? nowUs - venue.HistoryDepthUs(interval.DurationUs, nowUs);
                 through = interval.FirstOpenAtOrAfter(through);
-                if (through >= interval.OpenTimeOf(nowUs)) continue;
-                job.Parts.Add(new BackfillPart
-                {
-                    Instrument = listing.Instrument,
-                    Data = name,
-                    State = BackfillState.Requested,
-                    CursorUs = through,
-                });
+                if (through >= interval.OpenTimeOf(nowUs))
+                    continue;
+                job.Parts.Add(
+                    new BackfillPart
+                    {
+                        Instrument = listing.Instrument,
+                        Data = name,
+                        State = BackfillState.Requested,
+                        CursorUs = through,
+                    }
+                );
             }
         }
-        if (job.Parts.Count == 0) return null;
+        if (job.Parts.Count == 0)
+            return null;
         job.FromUs = job.Parts.Min(p => p.CursorUs);
         return job;
     }
 
     private async Task RunJobAsync(BackfillJob job, CancellationToken ct)
     {
-        _log.LogInformation("Backfill job {Id}: {Parts} parts from {From:O} to {To:O}", job.Id, job.Parts.Count,
-            new UnixMicros(job.FromUs).ToDateTimeOffset(), new UnixMicros(job.ToUs).ToDateTimeOffset());
+        _log.LogInformation(
+            "Backfill job {Id}: {Parts} parts from {From:O} to {To:O}",
+            job.Id,
+            job.Parts.Count,
+            new UnixMicros(job.FromUs).ToDateTimeOffset(),
+            new UnixMicros(job.ToUs).ToDateTimeOffset()
+        );
         job.State = BackfillState.Running;
         await PublishAsync(job, ct);
         foreach (var part in job.Parts.Where(p => !IsDone(p.State)))
@@ -212,18 +242,23 @@ public sealed class BackfillJobRunner : IDisposable
 
     private async Task RunPartAsync(BackfillJob job, BackfillPart part, CancellationToken ct)
     {
-        var listing = _listings.All.FirstOrDefault(l => l.Instrument.Key == part.Instrument.Key)
-            ?? throw new InvalidRequestException($"{part.Instrument.Key} is not a configured instrument of the producers (config/instruments.yaml)");
+        var listing =
+            _listings.All.FirstOrDefault(l => l.Instrument.Key == part.Instrument.Key)
+            ?? throw new InvalidRequestException(
+                $"{part.Instrument.Key} is not a configured instrument of the producers (config/instruments.yaml)"
+            );
         if (!_venues.TryGet(listing.Instrument.Exchange, out var venue))
             throw new InvalidRequestException($"{listing.Instrument.Exchange} has no REST history (simulated feed)");
         var history = History(venue);
         part.State = BackfillState.Running;
-        if (part.CursorUs < job.FromUs) part.CursorUs = job.FromUs;
+        if (part.CursorUs < job.FromUs)
+            part.CursorUs = job.FromUs;
         if (part.Data == TradesPart)
         {
             await foreach (var page in history.TradePagesAsync(listing, part.CursorUs, job.ToUs, ct))
             {
-                foreach (var trade in page) await _publisher.PublishAsync(trade, ct);
+                foreach (var trade in page)
+                    await _publisher.PublishAsync(trade, ct);
                 // Resume at the newest trade's own time: trades of the same microsecond may straddle pages, so a restart
                 // repeats them (dropped by id downstream) rather than skipping any.
                 var cursor = page.Count > 0 ? page.Max(t => t.EventTimeUs) : part.CursorUs;
@@ -231,7 +266,8 @@ public sealed class BackfillJobRunner : IDisposable
             }
             return;
         }
-        var interval = CandleInterval.TryParse(part.Data, out var iv) ? iv
+        var interval = CandleInterval.TryParse(part.Data, out var iv)
+            ? iv
             : throw new InvalidRequestException($"'{part.Data}' is neither trades nor a candle interval");
         // The next open time the venue should have a candle for: a later one reveals a venue gap before it.
         var expected = interval.FirstOpenAtOrAfter(part.CursorUs);
@@ -239,7 +275,8 @@ public sealed class BackfillJobRunner : IDisposable
         {
             foreach (var candle in page.OrderBy(c => c.OpenTimeUs))
             {
-                if (candle.OpenTimeUs > expected) AddGap(part.VenueGaps, expected, candle.OpenTimeUs);
+                if (candle.OpenTimeUs > expected)
+                    AddGap(part.VenueGaps, expected, candle.OpenTimeUs);
                 expected = Math.Max(expected, candle.CloseTimeUs);
                 await _publisher.PublishAsync(candle, ct);
             }
@@ -263,9 +300,12 @@ public sealed class BackfillJobRunner : IDisposable
     /// instrument's "fetched through" mark, so the next catch-up starts there and the gaps are not fetched again.</summary>
     private async Task RecordCoverageAsync(BackfillJob job, BackfillPart part, CancellationToken ct)
     {
-        if (part.Data == TradesPart || !CandleInterval.TryParse(part.Data, out var interval)) return;
+        if (part.Data == TradesPart || !CandleInterval.TryParse(part.Data, out var interval))
+            return;
         var key = CoverageKey(part.Instrument, part.Data);
-        var coverage = Coverage.TryGet(key, out var c) ? c.Clone() : new VenueCoverage { Instrument = part.Instrument, Interval = part.Data };
+        var coverage = Coverage.TryGet(key, out var c)
+            ? c.Clone()
+            : new VenueCoverage { Instrument = part.Instrument, Interval = part.Data };
         var changed = false;
         foreach (var gap in part.VenueGaps)
             if (!coverage.VenueGaps.Any(g => g.FromUs <= gap.FromUs && g.ToUs >= gap.ToUs))
@@ -282,7 +322,8 @@ public sealed class BackfillJobRunner : IDisposable
                 changed = true;
             }
         }
-        if (!changed) return;
+        if (!changed)
+            return;
         coverage.UpdatedAtUs = Math.Max(NowUs(), coverage.UpdatedAtUs + 1);
         await _publisher.PublishAsync(TopicCatalog.VenueCoverage.Name, key, coverage, ct);
         await _publisher.FlushAsync(ct);
@@ -296,28 +337,32 @@ public sealed class BackfillJobRunner : IDisposable
         var merged = new List<(long From, long To)>();
         foreach (var (f, t) in ranges)
         {
-            if (merged.Count > 0 && f <= merged[^1].To) merged[^1] = (merged[^1].From, Math.Max(merged[^1].To, t));
-            else merged.Add((f, t));
+            if (merged.Count > 0 && f <= merged[^1].To)
+                merged[^1] = (merged[^1].From, Math.Max(merged[^1].To, t));
+            else
+                merged.Add((f, t));
         }
         gaps.Clear();
         gaps.AddRange(merged.Select(m => new TimeRange { FromUs = m.From, ToUs = m.To }));
     }
 
     /// <summary>Why a part stops for good, or null for a bug (which keeps its stack trace).</summary>
-    private static string? Failure(Exception e) => e switch
-    {
-        NotSupportedException or InvalidRequestException or TradeHistoryLimitException or FormatException => e.Message,
-        VenueRequestException { Transient: false } => e.Message,
-        VenueRequestException or HttpRequestException or BrokenCircuitException or IOException or TaskCanceledException =>
-            $"the venue could not be reached after retries ({e.Message}); the next catch-up or a new request tries again",
-        _ => null,
-    };
+    private static string? Failure(Exception e) =>
+        e switch
+        {
+            NotSupportedException or InvalidRequestException or TradeHistoryLimitException or FormatException => e.Message,
+            VenueRequestException { Transient: false } => e.Message,
+            VenueRequestException or HttpRequestException or BrokenCircuitException or IOException or TaskCanceledException =>
+                $"the venue could not be reached after retries ({e.Message}); the next catch-up or a new request tries again",
+            _ => null,
+        };
 
     private IVenueHistory History(IVenue venue)
     {
         lock (_histories)
         {
-            if (_histories.TryGetValue(venue.Name, out var h)) return h.History;
+            if (_histories.TryGetValue(venue.Name, out var h))
+                return h.History;
             var guard = new VenueGuard(venue, _connections);
             var history = venue.CreateHistory(new VenueHttp(_http, guard, _log), _endpoints(venue).Rest);
             _histories[venue.Name] = (guard, history);
@@ -327,15 +372,18 @@ public sealed class BackfillJobRunner : IDisposable
 
     private void Wake()
     {
-        if (_wake.CurrentCount == 0) _wake.Release();
+        if (_wake.CurrentCount == 0)
+            _wake.Release();
     }
 
     private long NowUs() => UnixMicros.FromDateTimeOffset(_clock.GetUtcNow());
 
     public void Dispose()
     {
-        foreach (var (guard, _) in _histories.Values) guard.Dispose();
-        if (_ownsHttp) _http.Dispose();
+        foreach (var (guard, _) in _histories.Values)
+            guard.Dispose();
+        if (_ownsHttp)
+            _http.Dispose();
         _wake.Dispose();
     }
 }

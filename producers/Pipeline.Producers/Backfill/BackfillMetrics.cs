@@ -8,20 +8,28 @@ internal static class BackfillMetrics
 {
     private static readonly Meter Meter = new("Pipeline.Producers.Backfill");
     private static readonly ConcurrentDictionary<(string Instrument, string Interval), double> Done = new();
-    private static readonly Counter<long> Rows = Meter.CreateCounter<long>("pipeline.backfill.rows", "{row}",
-        "Candles published by REST backfill, by instrument");
+    private static readonly Counter<long> Rows = Meter.CreateCounter<long>(
+        "pipeline.backfill.rows",
+        "{row}",
+        "Candles published by REST backfill, by instrument"
+    );
 
     static BackfillMetrics()
     {
-        Meter.CreateObservableGauge("pipeline.backfill.progress", () => Done.Select(d => new Measurement<double>(d.Value,
-            new("instrument", d.Key.Instrument), new("interval", d.Key.Interval))), "1", "Fraction of the backfill's time range done");
+        Meter.CreateObservableGauge(
+            "pipeline.backfill.progress",
+            () => Done.Select(d => new Measurement<double>(d.Value, new("instrument", d.Key.Instrument), new("interval", d.Key.Interval))),
+            "1",
+            "Fraction of the backfill's time range done"
+        );
     }
 
     /// <summary>A backfill job's part moved: its fraction done and the rows it has just published.</summary>
     public static void Record(string instrument, string interval, double fraction, long rows)
     {
         Done[(instrument, interval)] = fraction;
-        if (rows > 0) Rows.Add(rows, new KeyValuePair<string, object?>("instrument", instrument));
+        if (rows > 0)
+            Rows.Add(rows, new KeyValuePair<string, object?>("instrument", instrument));
     }
 
     /// <summary>Wraps <paramref name="inner"/> so each report also moves the metrics.</summary>

@@ -1,7 +1,7 @@
 // `pipeline backfill`: pages a venue's candles into candles.exchange.raw, saving a resume point after each acknowledged page.
 using Microsoft.Extensions.Logging;
-using Pipeline.Producers.Venues;
 using Pipeline.Producers.Publishing;
+using Pipeline.Producers.Venues;
 
 namespace Pipeline.Producers.Backfill;
 
@@ -14,7 +14,9 @@ public sealed class CandleBackfill(IVenueHistory history, TopicPublisher publish
         var start = resumeAt ?? request.FromUs;
         if (resumeAt is not null)
             log.LogInformation("Resuming backfill {Key} at {Time:O}", request.Key, DateTimeOffset.FromUnixTimeMilliseconds(start / 1000));
-        long pages = 0, rows = 0, cursor = start;
+        long pages = 0,
+            rows = 0,
+            cursor = start;
         progress?.Report(new(pages, rows, cursor, request.FromUs, request.ToUs));
         await foreach (var page in history.CandlePagesAsync(request.Listing, request.Interval, start, request.ToUs, ct))
         {
@@ -28,7 +30,8 @@ public sealed class CandleBackfill(IVenueHistory history, TopicPublisher publish
             await publisher.FlushAsync(ct);
             pages++;
             rows += page.Count;
-            if (page.Count > 0) checkpoints.Save(request.Key, cursor);
+            if (page.Count > 0)
+                checkpoints.Save(request.Key, cursor);
             progress?.Report(new(pages, rows, cursor, request.FromUs, request.ToUs));
         }
         checkpoints.Complete(request.Key);

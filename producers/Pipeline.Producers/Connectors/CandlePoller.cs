@@ -19,7 +19,8 @@ public sealed class CandlePoller(
     RecordQueue queue,
     ConnectionOptions options,
     TimeProvider clock,
-    ILogger log)
+    ILogger log
+)
 {
     // How far back the first poll of a listing without a resume point reaches (the previous session is then fetched too).
     private static readonly long FirstLookbackUs = 86_400_000_000L;
@@ -66,7 +67,10 @@ public sealed class CandlePoller(
                 var nextOpenUs = venue.Calendar.NextOpenAtOrAfter(dueUs);
                 wakeUs = Math.Max(nextOpenUs + interval.DurationUs + settleUs, nowUs + pollUs);
             }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
             catch (Exception e) when (e is ArgumentException or NotSupportedException or VenueRequestException { Transient: false })
             {
                 // A wrong symbol or a listing the venue cannot serve: one line, this listing stops, the others go on
@@ -74,28 +78,52 @@ public sealed class CandlePoller(
                 Stats.Unfilled();
                 StoppedReason = e.Message;
                 log.LogError("{Key}: polling {Exchange} stopped: {Message}", listing.Instrument.Key, venue.Name, e.Message);
-                try { await Task.Delay(Timeout.InfiniteTimeSpan, clock, ct); }
+                try
+                {
+                    await Task.Delay(Timeout.InfiniteTimeSpan, clock, ct);
+                }
                 catch (OperationCanceledException) { }
                 return;
             }
-            catch (Exception e) when (e is VenueRequestException or HttpRequestException or BrokenCircuitException or IOException
-                                           or TaskCanceledException or JsonException or FormatException or TimeoutException)
+            catch (Exception e)
+                when (e
+                        is VenueRequestException
+                            or HttpRequestException
+                            or BrokenCircuitException
+                            or IOException
+                            or TaskCanceledException
+                            or JsonException
+                            or FormatException
+                            or TimeoutException
+                )
             {
                 // The venue's own retries (with Retry-After and backoff) are spent: wait longer, then ask again from the
                 // same bar, so nothing is skipped.
-                if (e is JsonException or FormatException) Stats.Malformed();
+                if (e is JsonException or FormatException)
+                    Stats.Malformed();
                 failures++;
                 var wait = Backoff.Delay(failures, options.PollInterval, TimeSpan.FromMinutes(15));
-                log.LogWarning("{Key}: polling {Exchange} failed ({Message}); next attempt in {Wait}", listing.Instrument.Key, venue.Name,
-                    e.Message, wait);
+                log.LogWarning(
+                    "{Key}: polling {Exchange} failed ({Message}); next attempt in {Wait}",
+                    listing.Instrument.Key,
+                    venue.Name,
+                    e.Message,
+                    wait
+                );
                 wakeUs = nowUs + (long)wait.TotalMicroseconds;
             }
             // The timer exists before the wake-up time is shown, so whoever moves the clock to it (a test) wakes this poller.
             var untilUs = Math.Max(0, wakeUs - UnixMicros.FromDateTimeOffset(clock.GetUtcNow()));
             var sleep = Task.Delay(TimeSpan.FromMicroseconds(untilUs), clock, ct);
             Interlocked.Exchange(ref _sleepingUntilUs, wakeUs);
-            try { await sleep; }
-            catch (OperationCanceledException) { return; }
+            try
+            {
+                await sleep;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
             Interlocked.Exchange(ref _sleepingUntilUs, 0);
         }
     }
@@ -106,7 +134,8 @@ public sealed class CandlePoller(
         // From just after the newest bar: a minute the venue fills in late is still fetched while no later bar was published.
         var fromUs = _newestUs is { } newest ? newest + interval.DurationUs : dueUs - FirstLookbackUs;
         fromUs = Math.Max(fromUs, nowUs - venue.HistoryDepthUs(interval.DurationUs, nowUs));
-        if (fromUs >= dueUs || venue.Calendar.NextOpenAtOrAfter(fromUs) >= dueUs) return;
+        if (fromUs >= dueUs || venue.Calendar.NextOpenAtOrAfter(fromUs) >= dueUs)
+            return;
         Interlocked.Increment(ref _polls);
         Stats.Frame();
         await foreach (var page in history.CandlePagesAsync(listing, interval.Name, fromUs, dueUs, ct))

@@ -3,13 +3,22 @@ namespace Pipeline.Producers.Connectors;
 /// <summary>Counters of one listing's connection, read by tests and logs, and exported per venue by <see cref="ConnectorMetrics"/>.</summary>
 public sealed class ConnectionStats
 {
-    private long _frames, _malformed, _trades, _candles, _connects, _backfilled, _gaps, _unfilled, _duplicates;
+    private long _frames,
+        _malformed,
+        _trades,
+        _candles,
+        _connects,
+        _backfilled,
+        _gaps,
+        _unfilled,
+        _duplicates;
     private int _connected;
 
     public ConnectionStats(string venue = "")
     {
         Venue = venue;
-        if (venue.Length > 0) ConnectorMetrics.Track(this);
+        if (venue.Length > 0)
+            ConnectorMetrics.Track(this);
     }
 
     public string Venue { get; }
@@ -25,8 +34,11 @@ public sealed class ConnectionStats
     public long DuplicatesDropped => Interlocked.Read(ref _duplicates);
 
     internal void Frame() => Interlocked.Increment(ref _frames);
+
     internal void Trade() => Interlocked.Increment(ref _trades);
+
     internal void Candle() => Interlocked.Increment(ref _candles);
+
     internal void Duplicate() => Interlocked.Increment(ref _duplicates);
 
     internal void Malformed()

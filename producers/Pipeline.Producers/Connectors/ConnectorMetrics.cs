@@ -9,43 +9,78 @@ internal static class ConnectorMetrics
     private static readonly Meter Meter = new("Pipeline.Producers.Connectors.Health");
     private static readonly ConcurrentDictionary<ConnectionStats, byte> Live = new();
     private static readonly ConcurrentDictionary<Venues.VenueGuard, byte> Guards = new();
-    private static readonly Counter<long> Connects = Meter.CreateCounter<long>("pipeline.connector.connects", "{connection}",
-        "WebSocket connections opened (the first per listing, then reconnects), by venue");
-    private static readonly Counter<long> Gaps = Meter.CreateCounter<long>("pipeline.connector.gaps", "{gap}",
-        "Gaps found in a live trade stream, by venue");
-    private static readonly Counter<long> GapsUnfilled = Meter.CreateCounter<long>("pipeline.connector.gaps.unfilled", "{gap}",
-        "Gaps REST backfill could not fill completely, by venue");
-    private static readonly Counter<long> Backfilled = Meter.CreateCounter<long>("pipeline.connector.backfilled", "{record}",
-        "Records filled into gaps from REST, by venue");
-    private static readonly Counter<long> Malformed = Meter.CreateCounter<long>("pipeline.connector.frames.malformed", "{frame}",
-        "Frames that could not be parsed (skipped), by venue");
+    private static readonly Counter<long> Connects = Meter.CreateCounter<long>(
+        "pipeline.connector.connects",
+        "{connection}",
+        "WebSocket connections opened (the first per listing, then reconnects), by venue"
+    );
+    private static readonly Counter<long> Gaps = Meter.CreateCounter<long>(
+        "pipeline.connector.gaps",
+        "{gap}",
+        "Gaps found in a live trade stream, by venue"
+    );
+    private static readonly Counter<long> GapsUnfilled = Meter.CreateCounter<long>(
+        "pipeline.connector.gaps.unfilled",
+        "{gap}",
+        "Gaps REST backfill could not fill completely, by venue"
+    );
+    private static readonly Counter<long> Backfilled = Meter.CreateCounter<long>(
+        "pipeline.connector.backfilled",
+        "{record}",
+        "Records filled into gaps from REST, by venue"
+    );
+    private static readonly Counter<long> Malformed = Meter.CreateCounter<long>(
+        "pipeline.connector.frames.malformed",
+        "{frame}",
+        "Frames that could not be parsed (skipped), by venue"
+    );
 
     static ConnectorMetrics()
     {
-        Meter.CreateObservableGauge("pipeline.connector.connected", ObserveConnected, "{connection}",
-            "Listings whose WebSocket is connected now, by venue");
-        Meter.CreateObservableGauge("pipeline.connector.breaker.state", ObserveBreakers, "{state}",
-            "Circuit breaker of a venue's connects and REST calls: 0 closed, 1 half-open (trial call), 2 open (calls held back)");
+        Meter.CreateObservableGauge(
+            "pipeline.connector.connected",
+            ObserveConnected,
+            "{connection}",
+            "Listings whose WebSocket is connected now, by venue"
+        );
+        Meter.CreateObservableGauge(
+            "pipeline.connector.breaker.state",
+            ObserveBreakers,
+            "{state}",
+            "Circuit breaker of a venue's connects and REST calls: 0 closed, 1 half-open (trial call), 2 open (calls held back)"
+        );
     }
 
     public static void Track(Venues.VenueGuard guard) => Guards[guard] = 0;
+
     public static void Untrack(Venues.VenueGuard guard) => Guards.TryRemove(guard, out _);
 
     /// <summary>The worst breaker state among a venue's guards (the live feed and a backfill may each hold one).</summary>
     private static IEnumerable<Measurement<int>> ObserveBreakers() =>
-        Guards.Keys.GroupBy(g => g.Exchange).Select(g => new Measurement<int>(g.Max(x => x.State switch
-        {
-            Polly.CircuitBreaker.CircuitState.Open or Polly.CircuitBreaker.CircuitState.Isolated => 2,
-            Polly.CircuitBreaker.CircuitState.HalfOpen => 1,
-            _ => 0,
-        }), Venue(g.Key)));
+        Guards
+            .Keys.GroupBy(g => g.Exchange)
+            .Select(g => new Measurement<int>(
+                g.Max(x =>
+                    x.State switch
+                    {
+                        Polly.CircuitBreaker.CircuitState.Open or Polly.CircuitBreaker.CircuitState.Isolated => 2,
+                        Polly.CircuitBreaker.CircuitState.HalfOpen => 1,
+                        _ => 0,
+                    }
+                ),
+                Venue(g.Key)
+            ));
 
     public static void Track(ConnectionStats stats) => Live[stats] = 0;
 
     public static void Connected(string venue) => Connects.Add(1, Venue(venue));
+
     public static void Gap(string venue) => Gaps.Add(1, Venue(venue));
+
     public static void Unfilled(string venue) => GapsUnfilled.Add(1, Venue(venue));
+
     public static void Backfill(string venue) => Backfilled.Add(1, Venue(venue));
+
     public static void MalformedFrame(string venue) => Malformed.Add(1, Venue(venue));
 
     private static KeyValuePair<string, object?> Venue(string venue) => new("venue", venue);

@@ -4,12 +4,12 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using Pipeline.Schemas;
-using Polly.CircuitBreaker;
 using Pipeline.Plumbing.Configuration;
-using Pipeline.Producers.Venues;
-using Pipeline.Schemas.V1;
 using Pipeline.Plumbing.Resilience;
+using Pipeline.Producers.Venues;
+using Pipeline.Schemas;
+using Pipeline.Schemas.V1;
+using Polly.CircuitBreaker;
 
 namespace Pipeline.Producers.Connectors;
 
@@ -21,12 +21,14 @@ public sealed class ExchangeConnection(
     Uri webSocketBase,
     RecordQueue queue,
     ConnectionOptions options,
-    ILogger log)
+    ILogger log
+)
 {
     private readonly ParsedFrame _frame = new();
     private readonly TradeGapDetector _gaps = new(protocol.SequentialTradeIds);
 
     public VenueListing Listing => listing;
+
     /// <summary>The venue's shared breaker and rate limits.</summary>
     public VenueGuard Guard => guard;
     public ConnectionStats Stats { get; } = new(protocol.Exchange);
@@ -42,15 +44,25 @@ public sealed class ExchangeConnection(
             var receivedData = false;
             try
             {
-                using var socket = await guard.ConnectAsync(async t =>
-                {
-                    var ws = new ClientWebSocket();
-                    ws.Options.KeepAliveInterval = options.PingInterval;
-                    ws.Options.KeepAliveTimeout = options.HeartbeatTimeout;
-                    try { await ws.ConnectAsync(protocol.StreamUri(webSocketBase, listing), t); }
-                    catch { ws.Dispose(); throw; }
-                    return ws;
-                }, ct);
+                using var socket = await guard.ConnectAsync(
+                    async t =>
+                    {
+                        var ws = new ClientWebSocket();
+                        ws.Options.KeepAliveInterval = options.PingInterval;
+                        ws.Options.KeepAliveTimeout = options.HeartbeatTimeout;
+                        try
+                        {
+                            await ws.ConnectAsync(protocol.StreamUri(webSocketBase, listing), t);
+                        }
+                        catch
+                        {
+                            ws.Dispose();
+                            throw;
+                        }
+                        return ws;
+                    },
+                    ct
+                );
                 Stats.Connected();
                 protocol.Reset();
                 log.LogInformation("{Key}: connected to {Exchange}", listing.Instrument.Key, protocol.Exchange);
@@ -64,7 +76,11 @@ public sealed class ExchangeConnection(
                     await foreach (var frame in ReceiveAsync(socket, ct))
                     {
                         Stats.Frame();
-                        if (await HandleFrameAsync(frame, ct)) { receivedData = true; failures = 0; }
+                        if (await HandleFrameAsync(frame, ct))
+                        {
+                            receivedData = true;
+                            failures = 0;
+                        }
                     }
                 }
                 finally
@@ -74,28 +90,53 @@ public sealed class ExchangeConnection(
                 }
                 log.LogWarning("{Key}: {Exchange} closed the connection; reconnecting", listing.Instrument.Key, protocol.Exchange);
             }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
             catch (BrokenCircuitException)
             {
                 // No connection is attempted while the venue's circuit is open (at most BreakDuration); keep backing off.
-                log.LogWarning("{Key}: {Exchange} circuit is open after repeated failures; no attempt until it closes", listing.Instrument.Key, protocol.Exchange);
+                log.LogWarning(
+                    "{Key}: {Exchange} circuit is open after repeated failures; no attempt until it closes",
+                    listing.Instrument.Key,
+                    protocol.Exchange
+                );
             }
-            catch (Exception e) when (e is WebSocketException or IOException or HttpRequestException or OperationCanceledException or TimeoutException)
+            catch (Exception e)
+                when (e is WebSocketException or IOException or HttpRequestException or OperationCanceledException or TimeoutException)
             {
-                log.LogWarning("{Key}: {Exchange} connection lost ({Message}); reconnecting", listing.Instrument.Key, protocol.Exchange, e.Message);
+                log.LogWarning(
+                    "{Key}: {Exchange} connection lost ({Message}); reconnecting",
+                    listing.Instrument.Key,
+                    protocol.Exchange,
+                    e.Message
+                );
             }
             catch (Exception e) when (!ct.IsCancellationRequested)
             {
                 // Anything else is a bug or a surprise from the venue; this pair reconnects, the others carry on.
-                log.LogError(e, "{Key}: {Exchange} connection failed unexpectedly; reconnecting", listing.Instrument.Key, protocol.Exchange);
+                log.LogError(
+                    e,
+                    "{Key}: {Exchange} connection failed unexpectedly; reconnecting",
+                    listing.Instrument.Key,
+                    protocol.Exchange
+                );
             }
             _gaps.Disconnected();
             Stats.Disconnected();
-            if (!receivedData) failures++;
+            if (!receivedData)
+                failures++;
             // Equal jitter, so many pairs do not reconnect in lockstep.
             var delay = Backoff.Delay(failures + 1, options.ReconnectBaseDelay, options.ReconnectMaxDelay);
-            try { await Task.Delay(delay, ct); }
-            catch (OperationCanceledException) { return; }
+            try
+            {
+                await Task.Delay(delay, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
     }
 
@@ -104,16 +145,33 @@ public sealed class ExchangeConnection(
     internal async Task<bool> HandleFrameAsync(ReadOnlyMemory<byte> frame, CancellationToken ct)
     {
         _frame.Clear();
-        try { protocol.Parse(frame, listing, NowUs(), _frame); }
-        catch (Exception e) when (e is FormatException or JsonException or InvalidOperationException or OverflowException or IndexOutOfRangeException or KeyNotFoundException)
+        try
+        {
+            protocol.Parse(frame, listing, NowUs(), _frame);
+        }
+        catch (Exception e)
+            when (e
+                    is FormatException
+                        or JsonException
+                        or InvalidOperationException
+                        or OverflowException
+                        or IndexOutOfRangeException
+                        or KeyNotFoundException
+            )
         {
             Stats.Malformed();
             // The first few in full, then every 1000th: a broken feed must not flood the log.
             if (Stats.MalformedFrames <= 5 || Stats.MalformedFrames % 1000 == 0)
             {
                 var text = Encoding.UTF8.GetString(frame.Span);
-                log.LogWarning("{Key}: malformed {Exchange} frame #{Count} skipped ({Reason}): {Frame}", listing.Instrument.Key, protocol.Exchange,
-                    Stats.MalformedFrames, e.Message, text.Length > 300 ? text[..300] + "…" : text);
+                log.LogWarning(
+                    "{Key}: malformed {Exchange} frame #{Count} skipped ({Reason}): {Frame}",
+                    listing.Instrument.Key,
+                    protocol.Exchange,
+                    Stats.MalformedFrames,
+                    e.Message,
+                    text.Length > 300 ? text[..300] + "…" : text
+                );
             }
             return false;
         }
@@ -146,8 +204,14 @@ public sealed class ExchangeConnection(
     private async Task FillAsync(TradeGap gap, CancellationToken ct)
     {
         Stats.Gap();
-        log.LogWarning("{Key}: gap after trade {After} ({Cause}); filling from {Exchange} REST up to trade {Before}",
-            listing.Instrument.Key, gap.AfterId, gap.Cause, protocol.Exchange, gap.BeforeId);
+        log.LogWarning(
+            "{Key}: gap after trade {After} ({Cause}); filling from {Exchange} REST up to trade {Before}",
+            listing.Instrument.Key,
+            gap.AfterId,
+            gap.Cause,
+            protocol.Exchange,
+            gap.BeforeId
+        );
         var filled = 0;
         try
         {
@@ -160,16 +224,28 @@ public sealed class ExchangeConnection(
                 {
                     target = gap with { BeforeId = gap.AfterId + 1 + options.MaxGapTrades };
                     Stats.Unfilled();
-                    log.LogError("{Key}: gap of {Count} trades after trade {After}; filling {Max}, trades {From} to {To} stay missing (seed them from the venue's history dump; `pipeline backfill` restores the candles)",
-                        listing.Instrument.Key, gap.BeforeId - gap.AfterId - 1, gap.AfterId, options.MaxGapTrades, target.BeforeId, gap.BeforeId - 1);
+                    log.LogError(
+                        "{Key}: gap of {Count} trades after trade {After}; filling {Max}, trades {From} to {To} stay missing (seed them from the venue's history dump; `pipeline backfill` restores the candles)",
+                        listing.Instrument.Key,
+                        gap.BeforeId - gap.AfterId - 1,
+                        gap.AfterId,
+                        options.MaxGapTrades,
+                        target.BeforeId,
+                        gap.BeforeId - 1
+                    );
                 }
                 await foreach (var trade in history.TradesAsync(listing, target, ct))
                 {
                     if (++filled > options.MaxGapTrades)
                     {
                         Stats.Unfilled();
-                        log.LogError("{Key}: gap after trade {After} is larger than {Max} trades; the rest up to {Before} stays missing (seed it from the venue's history dump)",
-                            listing.Instrument.Key, gap.AfterId, options.MaxGapTrades, gap.BeforeId);
+                        log.LogError(
+                            "{Key}: gap after trade {After} is larger than {Max} trades; the rest up to {Before} stays missing (seed it from the venue's history dump)",
+                            listing.Instrument.Key,
+                            gap.AfterId,
+                            options.MaxGapTrades,
+                            gap.BeforeId
+                        );
                         break;
                     }
                     Stats.Backfilled();
@@ -183,27 +259,48 @@ public sealed class ExchangeConnection(
                 {
                     var open = CandleInterval.Parse(interval).OpenTimeOf(gap.AfterTimeUs);
                     await foreach (var page in history.CandlePagesAsync(listing, interval, open, gap.BeforeTimeUs, ct))
-                        foreach (var candle in page)
-                        {
-                            filled++;
-                            Stats.Backfilled();
-                            await queue.EnqueueAsync(candle, ct);
-                        }
+                    foreach (var candle in page)
+                    {
+                        filled++;
+                        Stats.Backfilled();
+                        await queue.EnqueueAsync(candle, ct);
+                    }
                 }
             }
             log.LogInformation("{Key}: filled gap after trade {After} with {Count} records", listing.Instrument.Key, gap.AfterId, filled);
         }
-        catch (Exception e) when (!ct.IsCancellationRequested && e is VenueRequestException or TradeHistoryLimitException or HttpRequestException or BrokenCircuitException or JsonException or FormatException
-                                       or IOException or TaskCanceledException or InvalidOperationException or IndexOutOfRangeException)
+        catch (Exception e)
+            when (!ct.IsCancellationRequested
+                && e
+                    is VenueRequestException
+                        or TradeHistoryLimitException
+                        or HttpRequestException
+                        or BrokenCircuitException
+                        or JsonException
+                        or FormatException
+                        or IOException
+                        or TaskCanceledException
+                        or InvalidOperationException
+                        or IndexOutOfRangeException
+            )
         {
             Stats.Unfilled();
-            log.LogError("{Key}: could not fill the gap between trades {After} and {Before} ({From:O} to {To:O}): {Message}; those trades stay missing (seed them from the venue's history dump; `pipeline backfill` restores the candles)",
-                listing.Instrument.Key, gap.AfterId, gap.BeforeId, DateTimeOffset.FromUnixTimeMilliseconds(gap.AfterTimeUs / 1000),
-                DateTimeOffset.FromUnixTimeMilliseconds(gap.BeforeTimeUs / 1000), e.Message);
+            log.LogError(
+                "{Key}: could not fill the gap between trades {After} and {Before} ({From:O} to {To:O}): {Message}; those trades stay missing (seed them from the venue's history dump; `pipeline backfill` restores the candles)",
+                listing.Instrument.Key,
+                gap.AfterId,
+                gap.BeforeId,
+                DateTimeOffset.FromUnixTimeMilliseconds(gap.AfterTimeUs / 1000),
+                DateTimeOffset.FromUnixTimeMilliseconds(gap.BeforeTimeUs / 1000),
+                e.Message
+            );
         }
     }
 
-    private async IAsyncEnumerable<ReadOnlyMemory<byte>> ReceiveAsync(ClientWebSocket socket, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    private async IAsyncEnumerable<ReadOnlyMemory<byte>> ReceiveAsync(
+        ClientWebSocket socket,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct
+    )
     {
         var buffer = new byte[64 * 1024];
         while (socket.State == WebSocketState.Open)
@@ -219,10 +316,18 @@ public sealed class ExchangeConnection(
                 {
                     if (length == buffer.Length)
                     {
-                        if (buffer.Length >= options.MaxFrameBytes) { tooLarge = true; length = 0; }
-                        else Array.Resize(ref buffer, Math.Min(buffer.Length * 2, options.MaxFrameBytes));
+                        if (buffer.Length >= options.MaxFrameBytes)
+                        {
+                            tooLarge = true;
+                            length = 0;
+                        }
+                        else
+                            Array.Resize(ref buffer, Math.Min(buffer.Length * 2, options.MaxFrameBytes));
                     }
-                    try { result = await socket.ReceiveAsync(buffer.AsMemory(length), deadline.Token); }
+                    try
+                    {
+                        result = await socket.ReceiveAsync(buffer.AsMemory(length), deadline.Token);
+                    }
                     catch (OperationCanceledException) when (!ct.IsCancellationRequested)
                     {
                         throw new TimeoutException($"no frame for {options.HeartbeatTimeout.TotalSeconds:0.#} s");
@@ -232,14 +337,22 @@ public sealed class ExchangeConnection(
             }
             if (result.MessageType == WebSocketMessageType.Close)
             {
-                try { await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None); }
+                try
+                {
+                    await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+                }
                 catch (WebSocketException) { }
                 yield break;
             }
             if (tooLarge)
             {
                 Stats.Malformed();
-                log.LogWarning("{Key}: a {Exchange} frame exceeded {Max} bytes and was skipped", listing.Instrument.Key, protocol.Exchange, options.MaxFrameBytes);
+                log.LogWarning(
+                    "{Key}: a {Exchange} frame exceeded {Max} bytes and was skipped",
+                    listing.Instrument.Key,
+                    protocol.Exchange,
+                    options.MaxFrameBytes
+                );
                 continue;
             }
             yield return buffer.AsMemory(0, length);

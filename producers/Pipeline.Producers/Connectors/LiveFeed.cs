@@ -17,18 +17,28 @@ public sealed class LiveFeed : IDisposable
     /// <param name="endpoints">Where each venue lives; null uses the venues' public addresses.</param>
     /// <param name="venues">The venues to connect to; null is every registered venue.</param>
     /// <param name="clock">Drives the polled venues' schedules (tests move it by hand); null is the system clock.</param>
-    public LiveFeed(IEnumerable<VenueListing> listings, ConnectionOptions options, ILoggerFactory loggers,
-        Func<IVenue, VenueEndpoints>? endpoints = null, HttpClient? http = null, VenueRegistry? venues = null, TimeProvider? clock = null)
+    public LiveFeed(
+        IEnumerable<VenueListing> listings,
+        ConnectionOptions options,
+        ILoggerFactory loggers,
+        Func<IVenue, VenueEndpoints>? endpoints = null,
+        HttpClient? http = null,
+        VenueRegistry? venues = null,
+        TimeProvider? clock = null
+    )
     {
         _loggers = loggers;
-        _http = http ?? new HttpClient { Timeout = TimeSpan.FromSeconds(30), DefaultRequestHeaders = { { "User-Agent", "market-data-pipeline" } } };
+        _http =
+            http
+            ?? new HttpClient { Timeout = TimeSpan.FromSeconds(30), DefaultRequestHeaders = { { "User-Agent", "market-data-pipeline" } } };
         Queue = new RecordQueue(options.QueueCapacity);
         _venues = venues ?? VenueRegistry.Default;
         var connections = new List<ExchangeConnection>();
         var pollers = new List<CandlePoller>();
         foreach (var group in listings.GroupBy(l => l.Instrument.Exchange))
         {
-            if (!_venues.TryGet(group.Key, out var venue)) continue; // "sim" and other feeds without a connector
+            if (!_venues.TryGet(group.Key, out var venue))
+                continue; // "sim" and other feeds without a connector
             var where = endpoints?.Invoke(venue) ?? venue.Endpoints;
             var guard = new VenueGuard(venue, options);
             _guards.Add(guard);
@@ -36,17 +46,21 @@ public sealed class LiveFeed : IDisposable
             var history = venue.CreateHistory(new VenueHttp(_http, guard, log), where.Rest);
             if (venue is IPolledVenue polled)
             {
-                pollers.AddRange(group.Select(l => new CandlePoller(polled, history, l, Queue, options, clock ?? TimeProvider.System, log)));
+                pollers.AddRange(
+                    group.Select(l => new CandlePoller(polled, history, l, Queue, options, clock ?? TimeProvider.System, log))
+                );
                 continue;
             }
-            connections.AddRange(group.Select(l =>
-                new ExchangeConnection(venue.CreateProtocol(), history, guard, l, where.WebSocket, Queue, options, log)));
+            connections.AddRange(
+                group.Select(l => new ExchangeConnection(venue.CreateProtocol(), history, guard, l, where.WebSocket, Queue, options, log))
+            );
         }
         Connections = connections;
         Pollers = pollers;
     }
 
     public IReadOnlyList<ExchangeConnection> Connections { get; }
+
     /// <summary>One per listing on a venue without a stream (polled over REST).</summary>
     public IReadOnlyList<CandlePoller> Pollers { get; }
     public RecordQueue Queue { get; }
@@ -60,20 +74,41 @@ public sealed class LiveFeed : IDisposable
             log.LogWarning("LiveExchanges is on but no instrument is configured on {Venues}", string.Join(", ", _venues.Connected));
             return;
         }
-        log.LogInformation("Live connectors for {Keys}", string.Join(", ", Connections.Select(c => c.Listing.Instrument.Key)
-            .Concat(Pollers.Select(p => p.Listing.Instrument.Key + " (polled)"))));
+        log.LogInformation(
+            "Live connectors for {Keys}",
+            string.Join(
+                ", ",
+                Connections.Select(c => c.Listing.Instrument.Key).Concat(Pollers.Select(p => p.Listing.Instrument.Key + " (polled)"))
+            )
+        );
         if (resumeFrom is not null)
         {
             // Where the previous run stopped, so the downtime is filled from REST like a disconnect.
-            var last = await Task.Run(() => TradeResumePoints.Load(resumeFrom, Connections.Select(c => c.Listing.Instrument.Key).ToHashSet(), log, ct: ct), ct);
+            var last = await Task.Run(
+                () => TradeResumePoints.Load(resumeFrom, Connections.Select(c => c.Listing.Instrument.Key).ToHashSet(), log, ct: ct),
+                ct
+            );
             foreach (var c in Connections)
-                if (last.TryGetValue(c.Listing.Instrument.Key, out var trade)) c.ResumeAfter(trade);
-            foreach (var group in Pollers.GroupBy(p => _venues.Get(p.Listing.Instrument.Exchange) is IPolledVenue v ? v.PolledInterval : ""))
+                if (last.TryGetValue(c.Listing.Instrument.Key, out var trade))
+                    c.ResumeAfter(trade);
+            foreach (
+                var group in Pollers.GroupBy(p => _venues.Get(p.Listing.Instrument.Exchange) is IPolledVenue v ? v.PolledInterval : "")
+            )
             {
-                var bars = await Task.Run(() => CandleResumePoints.Load(resumeFrom, group.Select(p => p.Listing.Instrument.Key).ToHashSet(),
-                    group.Key, log, ct: ct), ct);
+                var bars = await Task.Run(
+                    () =>
+                        CandleResumePoints.Load(
+                            resumeFrom,
+                            group.Select(p => p.Listing.Instrument.Key).ToHashSet(),
+                            group.Key,
+                            log,
+                            ct: ct
+                        ),
+                    ct
+                );
                 foreach (var p in group)
-                    if (bars.TryGetValue(p.Listing.Instrument.Key, out var openUs)) p.ResumeAfter(openUs);
+                    if (bars.TryGetValue(p.Listing.Instrument.Key, out var openUs))
+                        p.ResumeAfter(openUs);
             }
         }
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -82,14 +117,19 @@ public sealed class LiveFeed : IDisposable
         // A writer failure (Kafka refused a record) stops the connections: better to stop than to drop data.
         var first = await Task.WhenAny(connections.Append(drain));
         stop.Cancel();
-        try { await Task.WhenAll(connections.Append(drain)); }
+        try
+        {
+            await Task.WhenAll(connections.Append(drain));
+        }
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
-        if (first == drain && drain.IsFaulted) await drain;
+        if (first == drain && drain.IsFaulted)
+            await drain;
     }
 
     public void Dispose()
     {
-        foreach (var g in _guards) g.Dispose();
+        foreach (var g in _guards)
+            g.Dispose();
         _http.Dispose();
     }
 }

@@ -6,7 +6,12 @@ namespace Pipeline.Producers.Connectors;
 
 internal sealed class TradeGapDetector(bool sequentialIds)
 {
-    internal enum Verdict { Next, Duplicate, Gap }
+    internal enum Verdict
+    {
+        Next,
+        Duplicate,
+        Gap,
+    }
 
     private long? _lastId;
     private long _lastTimeUs;
@@ -23,7 +28,8 @@ internal sealed class TradeGapDetector(bool sequentialIds)
 
     public void Disconnected()
     {
-        if (_lastId is not null) _reconnected = true;
+        if (_lastId is not null)
+            _reconnected = true;
     }
 
     public Verdict Observe(Trade trade)
@@ -35,10 +41,17 @@ internal sealed class TradeGapDetector(bool sequentialIds)
             {
                 // Everything up to the last id was delivered (live or filled), so older ids are repeats
                 // (e.g. Kraken's snapshot of recent trades on resubscribe).
-                if (trade.TradeId <= last) return Verdict.Duplicate;
+                if (trade.TradeId <= last)
+                    return Verdict.Duplicate;
                 if (trade.TradeId > last + 1)
                 {
-                    LastGap = new TradeGap(last, _lastTimeUs, trade.TradeId, trade.EventTimeUs, _reconnected ? TradeGapCause.Disconnect : TradeGapCause.IdJump);
+                    LastGap = new TradeGap(
+                        last,
+                        _lastTimeUs,
+                        trade.TradeId,
+                        trade.EventTimeUs,
+                        _reconnected ? TradeGapCause.Disconnect : TradeGapCause.IdJump
+                    );
                     verdict = Verdict.Gap;
                 }
             }

@@ -3,11 +3,11 @@ using System.Diagnostics.Metrics;
 using Confluent.Kafka;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
+using Pipeline.Plumbing.Errors;
 using Pipeline.Plumbing.Kafka;
+using Pipeline.Plumbing.Serialization;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Schemas.V1;
-using Pipeline.Plumbing.Serialization;
-using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Producers.Publishing;
 
@@ -25,10 +25,17 @@ public sealed class TopicPublisher : IDisposable
     private long _produced;
 
     /// <param name="extraConfig">librdkafka properties on top of the pipeline defaults (tests bound the queue with it).</param>
-    public TopicPublisher(KafkaClientSettings settings, string clientId, ILogger log, IReadOnlyDictionary<string, string>? extraConfig = null)
+    public TopicPublisher(
+        KafkaClientSettings settings,
+        string clientId,
+        ILogger log,
+        IReadOnlyDictionary<string, string>? extraConfig = null
+    )
     {
         var config = settings.Producer(clientId);
-        if (extraConfig is not null) foreach (var (k, v) in extraConfig) config.Set(k, v);
+        if (extraConfig is not null)
+            foreach (var (k, v) in extraConfig)
+                config.Set(k, v);
         _producer = new ProducerBuilder<string, byte[]>(config)
             .SetErrorHandler((_, e) => log.LogWarning("Kafka producer {ClientId}: {Reason}", clientId, e.Reason))
             // librdkafka's own log lines go through our logger, not raw to stderr (errors surface via the handler above).
@@ -57,15 +64,22 @@ public sealed class TopicPublisher : IDisposable
     /// <summary>The lowest and highest offset acknowledged per topic partition (what an import wrote, to find its outcome).</summary>
     public IReadOnlyDictionary<TopicPartition, (long First, long Last)> DeliveredRanges
     {
-        get { lock (_ranges) return new Dictionary<TopicPartition, (long First, long Last)>(_ranges); }
+        get
+        {
+            lock (_ranges)
+                return new Dictionary<TopicPartition, (long First, long Last)>(_ranges);
+        }
     }
 
     /// <summary>Records Kafka has acknowledged.</summary>
     public long Delivered => Interlocked.Read(ref _delivered);
+
     /// <summary>Records handed to the Kafka client (acknowledged or in flight).</summary>
     public long Produced => Interlocked.Read(ref _produced);
+
     /// <summary>How long Dispose waits for records still in flight.</summary>
     public TimeSpan DisposeFlushTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Times the Kafka client's own queue was full and publishing waited (back-pressure).</summary>
     public long QueueFullWaits { get; private set; }
 
@@ -88,7 +102,8 @@ public sealed class TopicPublisher : IDisposable
 
     /// <summary>Hands one record to the Kafka client. When its queue is full this waits (polling delivery reports)
     /// instead of buffering more: a slow Kafka slows the caller rather than growing memory.</summary>
-    public async Task PublishAsync<T>(string topic, string key, T value, CancellationToken ct) where T : IMessage<T>, new()
+    public async Task PublishAsync<T>(string topic, string key, T value, CancellationToken ct)
+        where T : IMessage<T>, new()
     {
         ThrowIfDeliveryFailed();
         var message = new Message<string, byte[]>
@@ -135,13 +150,22 @@ public sealed class TopicPublisher : IDisposable
     private void ThrowIfDeliveryFailed()
     {
         if (_deliveryFailure is { } e)
-            throw new DependencyUnavailableException($"Kafka did not accept a record ({e.Message}); check the broker and Kafka:Bootstrap", e);
+            throw new DependencyUnavailableException(
+                $"Kafka did not accept a record ({e.Message}); check the broker and Kafka:Bootstrap",
+                e
+            );
     }
 
     public void Dispose()
     {
-        try { _producer.Flush(DisposeFlushTimeout); }
-        catch (Exception e) when (e is KafkaException or ObjectDisposedException) { _log.LogWarning("Final flush failed: {Message}", e.Message); }
+        try
+        {
+            _producer.Flush(DisposeFlushTimeout);
+        }
+        catch (Exception e) when (e is KafkaException or ObjectDisposedException)
+        {
+            _log.LogWarning("Final flush failed: {Message}", e.Message);
+        }
         _producer.Dispose();
     }
 }

@@ -35,9 +35,13 @@ public sealed class SimulatedInstrument
     {
         var step = Gaussian() * 0.0002 - 0.001 * Math.Log((double)(_price / _startPrice));
         var price = Math.Round(_price * (decimal)Math.Exp(step) / Tick) * Tick;
-        if (price <= 0) price = Tick;
-        var side = price > _price ? AggressorSide.Buy : price < _price ? AggressorSide.Sell
-            : _random.Next(2) == 0 ? AggressorSide.Buy : AggressorSide.Sell;
+        if (price <= 0)
+            price = Tick;
+        var side =
+            price > _price ? AggressorSide.Buy
+            : price < _price ? AggressorSide.Sell
+            : _random.Next(2) == 0 ? AggressorSide.Buy
+            : AggressorSide.Sell;
         _price = price;
         // Log-normal notional around $500 with a long tail of large prints.
         var notional = 500 * Math.Exp(Gaussian() * 1.2);
@@ -61,37 +65,41 @@ public sealed class SimulatedInstrument
     public int TradesIn(double seconds, double tradesPerSecond)
     {
         var count = Poisson(tradesPerSecond * seconds);
-        if (_random.NextDouble() < 0.1 * seconds) count += _random.Next(10, 61);
+        if (_random.NextDouble() < 0.1 * seconds)
+            count += _random.Next(10, 61);
         return count;
     }
 
     private int Poisson(double mean)
     {
-        if (mean > 30) return Math.Max(0, (int)Math.Round(mean + Math.Sqrt(mean) * Gaussian()));
+        if (mean > 30)
+            return Math.Max(0, (int)Math.Round(mean + Math.Sqrt(mean) * Gaussian()));
         var limit = Math.Exp(-mean);
         var k = 0;
-        for (var p = _random.NextDouble(); p > limit; p *= _random.NextDouble()) k++;
+        for (var p = _random.NextDouble(); p > limit; p *= _random.NextDouble())
+            k++;
         return k;
     }
 
-    private double Gaussian() =>
-        Math.Sqrt(-2 * Math.Log(1 - _random.NextDouble())) * Math.Cos(2 * Math.PI * _random.NextDouble());
+    private double Gaussian() => Math.Sqrt(-2 * Math.Log(1 - _random.NextDouble())) * Math.Cos(2 * Math.PI * _random.NextDouble());
 
     private static decimal PowerOfTen(int exponent)
     {
         var value = 1m;
-        for (var i = 0; i < Math.Abs(exponent); i++) value = exponent > 0 ? value * 10 : value / 10;
+        for (var i = 0; i < Math.Abs(exponent); i++)
+            value = exponent > 0 ? value * 10 : value / 10;
         return value;
     }
 
-    private static decimal StartPrice(string @base) => @base.ToUpperInvariant() switch
-    {
-        "BTC" => 60_000m,
-        "ETH" => 3_000m,
-        "SOL" => 150m,
-        "BNB" => 550m,
-        "XRP" => 0.6m,
-        "DOGE" => 0.15m,
-        _ => 100m,
-    };
+    private static decimal StartPrice(string @base) =>
+        @base.ToUpperInvariant() switch
+        {
+            "BTC" => 60_000m,
+            "ETH" => 3_000m,
+            "SOL" => 150m,
+            "BNB" => 550m,
+            "XRP" => 0.6m,
+            "DOGE" => 0.15m,
+            _ => 100m,
+        };
 }

@@ -24,12 +24,14 @@ public sealed class SimulatedMarket
         var firstId = firstTradeId ?? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
         Instruments = instruments
             .Where(i => string.Equals(i.Exchange, Venue, StringComparison.OrdinalIgnoreCase))
-            .Select((i, n) =>
-            {
-                var r = i.ToInstrumentRef();
-                // Each instrument's stream depends only on the seed and its key, not on the order of the list.
-                return new SimulatedInstrument(r, i.Symbol ?? $"SIM-{r.Base}{r.Quote}", StableSeed(options.Seed, r.Key), firstId);
-            })
+            .Select(
+                (i, n) =>
+                {
+                    var r = i.ToInstrumentRef();
+                    // Each instrument's stream depends only on the seed and its key, not on the order of the list.
+                    return new SimulatedInstrument(r, i.Symbol ?? $"SIM-{r.Base}{r.Quote}", StableSeed(options.Seed, r.Key), firstId);
+                }
+            )
             .ToList();
     }
 
@@ -43,8 +45,13 @@ public sealed class SimulatedMarket
             _log.LogWarning("Simulator is enabled but no instrument is configured on venue '{Venue}'; nothing to simulate", Venue);
             return;
         }
-        _log.LogInformation("Simulating {Count} instruments ({Keys}) at ~{Rate} trades/s each, seed {Seed}",
-            Instruments.Count, string.Join(", ", Instruments.Select(i => i.Instrument.Key)), _options.TradesPerSecond, _options.Seed);
+        _log.LogInformation(
+            "Simulating {Count} instruments ({Keys}) at ~{Rate} trades/s each, seed {Seed}",
+            Instruments.Count,
+            string.Join(", ", Instruments.Select(i => i.Instrument.Key)),
+            _options.TradesPerSecond,
+            _options.Seed
+        );
         using var timer = new PeriodicTimer(TickLength);
         var clock = Stopwatch.StartNew();
         var last = clock.Elapsed;
@@ -68,7 +75,8 @@ public sealed class SimulatedMarket
     {
         // string.GetHashCode is randomised per process; FNV-1a is not.
         var hash = 2166136261u ^ (uint)seed;
-        foreach (var c in key) hash = (hash ^ c) * 16777619u;
+        foreach (var c in key)
+            hash = (hash ^ c) * 16777619u;
         return (int)hash;
     }
 }

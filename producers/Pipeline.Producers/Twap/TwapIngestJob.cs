@@ -3,26 +3,36 @@
 using System.Diagnostics.Metrics;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
-using Pipeline.Plumbing.Errors;
 using Pipeline.Plumbing.Configuration;
+using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Producers.Twap;
 
 public sealed class TwapIngestJob(TwapObjectStore? store, TwapIngestLog ingestLog, TwapPublisher publisher, ILogger log)
 {
     private static readonly Meter Meter = new("Pipeline.Producers.Twap");
-    private static readonly Counter<long> ObjectsProcessed = Meter.CreateCounter<long>("pipeline_twap_objects_processed",
-        description: "TWAP objects ingested");
-    private static readonly Counter<long> ObjectsFailed = Meter.CreateCounter<long>("pipeline_twap_objects_failed",
-        description: "TWAP objects that failed (bad content or S3 unavailable)");
-    private static readonly Counter<long> RowsIngested = Meter.CreateCounter<long>("pipeline_twap_rows_ingested",
-        description: "TWAP status rows published to twap.statuses");
+    private static readonly Counter<long> ObjectsProcessed = Meter.CreateCounter<long>(
+        "pipeline_twap_objects_processed",
+        description: "TWAP objects ingested"
+    );
+    private static readonly Counter<long> ObjectsFailed = Meter.CreateCounter<long>(
+        "pipeline_twap_objects_failed",
+        description: "TWAP objects that failed (bad content or S3 unavailable)"
+    );
+    private static readonly Counter<long> RowsIngested = Meter.CreateCounter<long>(
+        "pipeline_twap_rows_ingested",
+        description: "TWAP status rows published to twap.statuses"
+    );
     private static long _newestIngestedUs;
-    private static readonly ObservableGauge<double> NewestLag = Meter.CreateObservableGauge("pipeline_twap_newest_object_lag_seconds",
-        () => Interlocked.Read(ref _newestIngestedUs) is var us and > 0
-            ? (DateTime.UtcNow - DateTime.UnixEpoch.AddTicks(us * 10)).TotalSeconds
-            : double.NaN,
-        unit: "s", description: "Age of the newest ingested object (now - its last-modified time)");
+    private static readonly ObservableGauge<double> NewestLag = Meter.CreateObservableGauge(
+        "pipeline_twap_newest_object_lag_seconds",
+        () =>
+            Interlocked.Read(ref _newestIngestedUs) is var us and > 0
+                ? (DateTime.UtcNow - DateTime.UnixEpoch.AddTicks(us * 10)).TotalSeconds
+                : double.NaN,
+        unit: "s",
+        description: "Age of the newest ingested object (now - its last-modified time)"
+    );
 
     public async Task<TwapIngestResult> RunAsync(TwapIngestRequest request, IProgress<TwapIngestProgress>? progress, CancellationToken ct)
     {
@@ -32,16 +42,25 @@ public sealed class TwapIngestJob(TwapObjectStore? store, TwapIngestLog ingestLo
         {
             result.ObjectsSelected = 1;
             var bytes = await File.ReadAllBytesAsync(file, ct);
-            var info = new TwapObjectInfo("file:" + Path.GetFullPath(file), Convert.ToHexStringLower(SHA256.HashData(bytes)),
-                File.GetLastWriteTimeUtc(file), bytes.Length);
+            var info = new TwapObjectInfo(
+                "file:" + Path.GetFullPath(file),
+                Convert.ToHexStringLower(SHA256.HashData(bytes)),
+                File.GetLastWriteTimeUtc(file),
+                bytes.Length
+            );
             var known = await ingestLog.LoadAsync(ct);
-            if (Unchanged(known, info)) { result.ObjectsSkipped++; return result; }
+            if (Unchanged(known, info))
+            {
+                result.ObjectsSkipped++;
+                return result;
+            }
             progress?.Report(new(1, 0, info.Key, 0));
             await IngestAsync(info, () => Task.FromResult((new MemoryStream(bytes), info)), result, ct);
             progress?.Report(new(1, 1, null, result.RowsPublished));
             return result;
         }
-        if (store is null) throw new PipelineConfigurationException(["configuration: no S3 source configured: set Twap:Bucket (PIPELINE__TWAP__BUCKET)"]);
+        if (store is null)
+            throw new PipelineConfigurationException(["configuration: no S3 source configured: set Twap:Bucket (PIPELINE__TWAP__BUCKET)"]);
 
         List<TwapObjectInfo> objects;
         if (request.ObjectKey is { } key)
@@ -52,14 +71,21 @@ public sealed class TwapIngestJob(TwapObjectStore? store, TwapIngestLog ingestLo
         else
         {
             objects = await store.ListAsync(ct);
-            if (request.Since is { } since) objects = objects.Where(o => o.LastModified >= since).ToList();
+            if (request.Since is { } since)
+                objects = objects.Where(o => o.LastModified >= since).ToList();
         }
         var log0 = await ingestLog.LoadAsync(ct);
         var todo = objects.Where(o => !Unchanged(log0, o)).ToList();
         result.ObjectsSelected = objects.Count;
         result.ObjectsSkipped = objects.Count - todo.Count;
-        log.LogInformation("TWAP ingest: {Selected} objects selected under s3://{Bucket}/{Prefix}, {Todo} to ingest, {Skipped} unchanged",
-            objects.Count, store.Bucket, store.Prefix, todo.Count, result.ObjectsSkipped);
+        log.LogInformation(
+            "TWAP ingest: {Selected} objects selected under s3://{Bucket}/{Prefix}, {Todo} to ingest, {Skipped} unchanged",
+            objects.Count,
+            store.Bucket,
+            store.Prefix,
+            todo.Count,
+            result.ObjectsSkipped
+        );
         for (var i = 0; i < todo.Count; i++)
         {
             progress?.Report(new(todo.Count, i, todo[i].Key, result.RowsPublished));
@@ -77,8 +103,12 @@ public sealed class TwapIngestJob(TwapObjectStore? store, TwapIngestLog ingestLo
         known.TryGetValue(o.Key, out var e) && e.ETag == o.ETag && e.State is "ingested" or "failed";
 
     /// <summary>One object, isolated: any failure is recorded against it and the run goes on with the next.</summary>
-    private async Task IngestAsync(TwapObjectInfo listed, Func<Task<(MemoryStream Content, TwapObjectInfo Info)>> read,
-        TwapIngestResult result, CancellationToken ct)
+    private async Task IngestAsync(
+        TwapObjectInfo listed,
+        Func<Task<(MemoryStream Content, TwapObjectInfo Info)>> read,
+        TwapIngestResult result,
+        CancellationToken ct
+    )
     {
         var info = listed;
         try
@@ -99,16 +129,24 @@ public sealed class TwapIngestJob(TwapObjectStore? store, TwapIngestLog ingestLo
                     return;
                 }
                 await publisher.PublishAsync(info, generation, rows, ct);
-                var note = rows.Rejected.Count == 0 ? null
-                    : $"{rows.Rejected.Count} row(s) rejected to the deadletter topic, first: row {rows.Rejected[0].Row}: {rows.Rejected[0].Reason}";
+                var note =
+                    rows.Rejected.Count == 0
+                        ? null
+                        : $"{rows.Rejected.Count} row(s) rejected to the deadletter topic, first: row {rows.Rejected[0].Row}: {rows.Rejected[0].Reason}";
                 await ingestLog.IngestedAsync(info, rows.Rows.Count, note, ct);
                 result.ObjectsIngested++;
                 result.RowsPublished += rows.Rows.Count;
                 result.RowsRejected += rows.Rejected.Count;
                 ObjectsProcessed.Add(1);
                 RowsIngested.Add(rows.Rows.Count);
-                log.LogInformation("TWAP object {Key} (ETag {ETag}, generation {Generation}): {Rows} rows published{Rejected}",
-                    info.Key, info.ETag, generation, rows.Rows.Count, rows.Rejected.Count > 0 ? $", {rows.Rejected.Count} rejected" : "");
+                log.LogInformation(
+                    "TWAP object {Key} (ETag {ETag}, generation {Generation}): {Rows} rows published{Rejected}",
+                    info.Key,
+                    info.ETag,
+                    generation,
+                    rows.Rows.Count,
+                    rows.Rejected.Count > 0 ? $", {rows.Rejected.Count} rejected" : ""
+                );
             }
         }
         catch (TwapSourceException e)

@@ -7,8 +7,10 @@ public sealed record TwapIngestRequest
 {
     /// <summary>Only objects modified at or after this time.</summary>
     public DateTimeOffset? Since { get; init; }
+
     /// <summary>One object of the bucket (a full key, or a key relative to the prefix).</summary>
     public string? ObjectKey { get; init; }
+
     /// <summary>A Parquet file on disk instead of S3 (logged as file:FULLPATH, its SHA-256 as the ETag).</summary>
     public string? LocalFile { get; init; }
 }

@@ -3,8 +3,8 @@ using System.Globalization;
 using System.Text.Json;
 using Parquet;
 using Parquet.Schema;
-using Pipeline.Schemas.V1;
 using Pipeline.Plumbing.Errors;
+using Pipeline.Schemas.V1;
 
 namespace Pipeline.Producers.Twap;
 
@@ -27,7 +27,12 @@ public static class TwapParquetReader
         ParquetReader reader;
         try
         {
-            reader = await ParquetReader.CreateAsync(parquet, new ParquetOptions { TreatByteArrayAsString = true }, leaveStreamOpen: true, ct);
+            reader = await ParquetReader.CreateAsync(
+                parquet,
+                new ParquetOptions { TreatByteArrayAsString = true },
+                leaveStreamOpen: true,
+                ct
+            );
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -39,13 +44,16 @@ public static class TwapParquetReader
             var byName = new Dictionary<string, DataField>();
             foreach (var f in fields)
             {
-                if (f.IsArray) continue;
+                if (f.IsArray)
+                    continue;
                 byName.TryAdd(Canonical(f.Name), f);
             }
             var missing = Required.Where(r => !byName.ContainsKey(r)).ToList();
             if (missing.Count > 0)
-                throw new InputFormatException($"missing required column(s) {string.Join(", ", missing.Select(Documented))}; " +
-                    $"the file has {string.Join(", ", fields.Select(f => f.Name))}");
+                throw new InputFormatException(
+                    $"missing required column(s) {string.Join(", ", missing.Select(Documented))}; "
+                        + $"the file has {string.Join(", ", fields.Select(f => f.Name))}"
+                );
 
             var content = new TwapParquetContent();
             for (var g = 0; g < reader.RowGroupCount; g++)
@@ -56,13 +64,17 @@ public static class TwapParquetReader
                 var columns = new List<(DataField Field, object?[] Values)>(fields.Length);
                 try
                 {
-                    foreach (var f in fields) columns.Add((f, await ReadColumnAsync(group, f, n, ct)));
+                    foreach (var f in fields)
+                        columns.Add((f, await ReadColumnAsync(group, f, n, ct)));
                 }
                 catch (Exception e) when (e is not OperationCanceledException and not InvalidDataException)
                 {
                     throw new InputFormatException($"row group {g} cannot be read ({e.Message})", e);
                 }
-                var index = columns.Select((c, i) => (Canonical(c.Field.Name), i)).GroupBy(p => p.Item1).ToDictionary(p => p.Key, p => p.First().i);
+                var index = columns
+                    .Select((c, i) => (Canonical(c.Field.Name), i))
+                    .GroupBy(p => p.Item1)
+                    .ToDictionary(p => p.Key, p => p.First().i);
                 for (var row = 0; row < n; row++)
                 {
                     var raw = RawJson(columns, row);
@@ -89,18 +101,20 @@ public static class TwapParquetReader
     public static string Canonical(string name)
     {
         var n = name.ToLowerInvariant();
-        if (n.StartsWith("state.", StringComparison.Ordinal) || n.StartsWith("state_", StringComparison.Ordinal)) n = n[6..];
+        if (n.StartsWith("state.", StringComparison.Ordinal) || n.StartsWith("state_", StringComparison.Ordinal))
+            n = n[6..];
         return n.Replace("_", "", StringComparison.Ordinal).Replace(".", "", StringComparison.Ordinal);
     }
 
-    private static string Documented(string canonical) => canonical switch
-    {
-        "twapid" => "twap_id",
-        "executedsz" => "executed_sz (executedSz)",
-        "executedntl" => "executed_ntl (executedNtl)",
-        "user" => "user (state.user)",
-        _ => canonical,
-    };
+    private static string Documented(string canonical) =>
+        canonical switch
+        {
+            "twapid" => "twap_id",
+            "executedsz" => "executed_sz (executedSz)",
+            "executedntl" => "executed_ntl (executedNtl)",
+            "user" => "user (state.user)",
+            _ => canonical,
+        };
 
     private static TwapStatus ToStatus(List<(DataField Field, object?[] Values)> columns, Dictionary<string, int> index, int row)
     {
@@ -108,7 +122,8 @@ public static class TwapParquetReader
         object Need(string name) => Get(name) ?? throw new FormatException($"{Documented(name)} is null");
 
         var wallet = Text(Need("user"), "user").Trim().ToLowerInvariant();
-        if (!IsWallet(wallet)) throw new FormatException($"user '{wallet}' is not a wallet address (0x and 40 hex digits)");
+        if (!IsWallet(wallet))
+            throw new FormatException($"user '{wallet}' is not a wallet address (0x and 40 hex digits)");
         var side = Text(Need("side"), "side") switch
         {
             "B" or "b" => TwapSide.Buy,
@@ -127,46 +142,62 @@ public static class TwapParquetReader
             ExecutedSize = Schemas.V1.Decimal.From(Number(Need("executedsz"), "executed_sz")),
             ExecutedNotional = Schemas.V1.Decimal.From(Number(Need("executedntl"), "executed_ntl")),
         };
-        if (status.TwapId < 0) throw new FormatException($"twap_id {status.TwapId} is negative");
-        if (status.Status.Length == 0) throw new FormatException("status is empty");
-        if (status.Coin.Length == 0) throw new FormatException("coin is empty");
-        if (Get("minutes") is { } minutes) status.Minutes = checked((int)Integer(minutes, "minutes"));
-        if (Get("reduceonly") is { } reduceOnly) status.ReduceOnly = Flag(reduceOnly, "reduce_only");
-        if (Get("randomize") is { } randomize) status.Randomize = Flag(randomize, "randomize");
-        if (Get("timestamp") is { } placed) status.OrderTimeUs = TwapTimestamp.ToMicroseconds(placed, "timestamp");
+        if (status.TwapId < 0)
+            throw new FormatException($"twap_id {status.TwapId} is negative");
+        if (status.Status.Length == 0)
+            throw new FormatException("status is empty");
+        if (status.Coin.Length == 0)
+            throw new FormatException("coin is empty");
+        if (Get("minutes") is { } minutes)
+            status.Minutes = checked((int)Integer(minutes, "minutes"));
+        if (Get("reduceonly") is { } reduceOnly)
+            status.ReduceOnly = Flag(reduceOnly, "reduce_only");
+        if (Get("randomize") is { } randomize)
+            status.Randomize = Flag(randomize, "randomize");
+        if (Get("timestamp") is { } placed)
+            status.OrderTimeUs = TwapTimestamp.ToMicroseconds(placed, "timestamp");
         return status;
     }
 
-    private static bool IsWallet(string s) => s.Length == 42 && s.StartsWith("0x", StringComparison.Ordinal) && s.AsSpan(2).ContainsAnyExcept("0123456789abcdef") is false;
+    private static bool IsWallet(string s) =>
+        s.Length == 42 && s.StartsWith("0x", StringComparison.Ordinal) && s.AsSpan(2).ContainsAnyExcept("0123456789abcdef") is false;
 
-    private static string Text(object value, string name) => value switch
-    {
-        string s => s,
-        _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? throw new FormatException($"{name} is not text"),
-    };
+    private static string Text(object value, string name) =>
+        value switch
+        {
+            string s => s,
+            _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? throw new FormatException($"{name} is not text"),
+        };
 
-    private static long Integer(object value, string name) => value switch
-    {
-        long l => l,
-        int i => i,
-        short s => s,
-        sbyte b => b,
-        byte b => b,
-        ulong u when u <= long.MaxValue => (long)u,
-        uint u => u,
-        ushort u => u,
-        decimal d when d == decimal.Truncate(d) => (long)d,
-        string s when long.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l) => l,
-        _ => throw new FormatException($"{name} '{value}' is not an integer"),
-    };
+    private static long Integer(object value, string name) =>
+        value switch
+        {
+            long l => l,
+            int i => i,
+            short s => s,
+            sbyte b => b,
+            byte b => b,
+            ulong u when u <= long.MaxValue => (long)u,
+            uint u => u,
+            ushort u => u,
+            decimal d when d == decimal.Truncate(d) => (long)d,
+            string s when long.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l) => l,
+            _ => throw new FormatException($"{name} '{value}' is not an integer"),
+        };
 
-    private static bool Flag(object value, string name) => value switch
-    {
-        bool b => b,
-        string s when bool.TryParse(s, out var b) => b,
-        long or int or short or byte => Integer(value, name) switch { 0 => false, 1 => true, _ => throw new FormatException($"{name} '{value}' is not a boolean") },
-        _ => throw new FormatException($"{name} '{value}' is not a boolean"),
-    };
+    private static bool Flag(object value, string name) =>
+        value switch
+        {
+            bool b => b,
+            string s when bool.TryParse(s, out var b) => b,
+            long or int or short or byte => Integer(value, name) switch
+            {
+                0 => false,
+                1 => true,
+                _ => throw new FormatException($"{name} '{value}' is not a boolean"),
+            },
+            _ => throw new FormatException($"{name} '{value}' is not a boolean"),
+        };
 
     /// <summary>Exact decimals: strings and Parquet DECIMAL columns are exact; floating-point columns are taken at
     /// their shortest round-trip text ("R"), the value the writer meant.</summary>
@@ -175,14 +206,28 @@ public static class TwapParquetReader
         var d = value switch
         {
             decimal m => m,
-            string s when decimal.TryParse(s, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent,
-                CultureInfo.InvariantCulture, out var m) => m,
-            double x when double.IsFinite(x) => decimal.Parse(x.ToString("R", CultureInfo.InvariantCulture), NumberStyles.Float, CultureInfo.InvariantCulture),
-            float x when float.IsFinite(x) => decimal.Parse(x.ToString("R", CultureInfo.InvariantCulture), NumberStyles.Float, CultureInfo.InvariantCulture),
+            string s
+                when decimal.TryParse(
+                    s,
+                    NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent,
+                    CultureInfo.InvariantCulture,
+                    out var m
+                ) => m,
+            double x when double.IsFinite(x) => decimal.Parse(
+                x.ToString("R", CultureInfo.InvariantCulture),
+                NumberStyles.Float,
+                CultureInfo.InvariantCulture
+            ),
+            float x when float.IsFinite(x) => decimal.Parse(
+                x.ToString("R", CultureInfo.InvariantCulture),
+                NumberStyles.Float,
+                CultureInfo.InvariantCulture
+            ),
             long or int or short or byte => Integer(value, name),
             _ => throw new FormatException($"{name} '{value}' is not a decimal number"),
         };
-        if (d < 0) throw new FormatException($"{name} {d} is negative");
+        if (d < 0)
+            throw new FormatException($"{name} {d} is negative");
         return d;
     }
 
@@ -197,18 +242,45 @@ public static class TwapParquetReader
                 var v = values[row];
                 switch (v)
                 {
-                    case null: w.WriteNull(field.Name); break;
-                    case string s: w.WriteString(field.Name, s); break;
-                    case bool b: w.WriteBoolean(field.Name, b); break;
-                    case long l: w.WriteNumber(field.Name, l); break;
-                    case int i: w.WriteNumber(field.Name, i); break;
-                    case decimal m: w.WriteNumber(field.Name, m); break;
-                    case double x when double.IsFinite(x): w.WriteNumber(field.Name, x); break;
-                    case float x when float.IsFinite(x): w.WriteNumber(field.Name, x); break;
-                    case DateTime t: w.WriteString(field.Name, t.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture)); break;
-                    case DateTimeOffset t: w.WriteString(field.Name, t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture)); break;
-                    case byte[] bytes: w.WriteBase64String(field.Name, bytes); break;
-                    default: w.WriteString(field.Name, Convert.ToString(v, CultureInfo.InvariantCulture)); break;
+                    case null:
+                        w.WriteNull(field.Name);
+                        break;
+                    case string s:
+                        w.WriteString(field.Name, s);
+                        break;
+                    case bool b:
+                        w.WriteBoolean(field.Name, b);
+                        break;
+                    case long l:
+                        w.WriteNumber(field.Name, l);
+                        break;
+                    case int i:
+                        w.WriteNumber(field.Name, i);
+                        break;
+                    case decimal m:
+                        w.WriteNumber(field.Name, m);
+                        break;
+                    case double x when double.IsFinite(x):
+                        w.WriteNumber(field.Name, x);
+                        break;
+                    case float x when float.IsFinite(x):
+                        w.WriteNumber(field.Name, x);
+                        break;
+                    case DateTime t:
+                        w.WriteString(
+                            field.Name,
+                            t.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture)
+                        );
+                        break;
+                    case DateTimeOffset t:
+                        w.WriteString(field.Name, t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture));
+                        break;
+                    case byte[] bytes:
+                        w.WriteBase64String(field.Name, bytes);
+                        break;
+                    default:
+                        w.WriteString(field.Name, Convert.ToString(v, CultureInfo.InvariantCulture));
+                        break;
                 }
             }
             w.WriteEndObject();
@@ -252,7 +324,8 @@ public static class TwapParquetReader
         };
     }
 
-    private static async Task<object?[]> Values<T>(ParquetRowGroupReader group, DataField field, int n, CancellationToken ct) where T : struct
+    private static async Task<object?[]> Values<T>(ParquetRowGroupReader group, DataField field, int n, CancellationToken ct)
+        where T : struct
     {
         var result = new object?[n];
         if (!field.IsNullable)
@@ -261,12 +334,14 @@ public static class TwapParquetReader
             // back with wrong values and nulls in Parquet.Net 6.1.0 (found by the DuckDB oracle test).
             var plain = new T[n];
             await group.ReadAsync(field, plain.AsMemory(), null, ct);
-            for (var i = 0; i < n; i++) result[i] = plain[i];
+            for (var i = 0; i < n; i++)
+                result[i] = plain[i];
             return result;
         }
         var values = new T?[n];
         await group.ReadAsync(field, values.AsMemory(), null, ct);
-        for (var i = 0; i < n; i++) result[i] = values[i] is { } v ? v : null;
+        for (var i = 0; i < n; i++)
+            result[i] = values[i] is { } v ? v : null;
         return result;
     }
 }

@@ -3,11 +3,11 @@
 using Confluent.Kafka;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
+using Pipeline.Plumbing.Errors;
 using Pipeline.Plumbing.Kafka;
 using Pipeline.Plumbing.Topics;
-using Pipeline.Schemas.V1;
-using Pipeline.Plumbing.Errors;
 using Pipeline.Schemas;
+using Pipeline.Schemas.V1;
 
 namespace Pipeline.Producers.Twap;
 
@@ -30,8 +30,10 @@ public sealed class TwapPublisher : IDisposable
         using var admin = new DependentAdminClientBuilder(_producer.Handle).Build();
         var topic = admin.GetMetadata(TopicCatalog.TwapStatuses.Name, TimeSpan.FromSeconds(10)).Topics.SingleOrDefault();
         if (topic is null || topic.Error.IsError || topic.Partitions.Count == 0)
-            throw new DependencyUnavailableException($"topic {TopicCatalog.TwapStatuses.Name} does not exist on the broker ({topic?.Error.Reason}); " +
-                "start the pipeline once (it creates the catalog's topics) or create it");
+            throw new DependencyUnavailableException(
+                $"topic {TopicCatalog.TwapStatuses.Name} does not exist on the broker ({topic?.Error.Reason}); "
+                    + "start the pipeline once (it creates the catalog's topics) or create it"
+            );
         _partitions = topic.Partitions.Count;
     }
 
@@ -51,17 +53,40 @@ public sealed class TwapPublisher : IDisposable
             {
                 ct.ThrowIfCancellationRequested();
                 var value = new TwapRecord { Status = s }.ToByteArray();
-                ProduceWaiting(topic, new Message<string, byte[]> { Key = s.Wallet, Value = value, Headers = headers });
+                ProduceWaiting(
+                    topic,
+                    new Message<string, byte[]>
+                    {
+                        Key = s.Wallet,
+                        Value = value,
+                        Headers = headers,
+                    }
+                );
                 AfterRow?.Invoke(source, ++produced);
             }
             foreach (var r in content.Rejected)
             {
                 // A row of an object has no partition; its row number stands for the offset.
-                var letter = DeadLetterRecord.Create(source.Key, 0, r.Row, System.Text.Encoding.UTF8.GetBytes(source.Key),
-                    System.Text.Encoding.UTF8.GetBytes(r.RawJson), DeadLetterReasons.InvalidTwapRow, r.Reason, "twap-ingest",
-                    UnixMicros.Now());
-                ProduceWaiting(TopicCatalog.DeadLetters.Name,
-                    new Message<string, byte[]> { Key = source.Key, Value = letter.ToByteArray(), Headers = MessageHeaders.For<DeadLetter>() });
+                var letter = DeadLetterRecord.Create(
+                    source.Key,
+                    0,
+                    r.Row,
+                    System.Text.Encoding.UTF8.GetBytes(source.Key),
+                    System.Text.Encoding.UTF8.GetBytes(r.RawJson),
+                    DeadLetterReasons.InvalidTwapRow,
+                    r.Reason,
+                    "twap-ingest",
+                    UnixMicros.Now()
+                );
+                ProduceWaiting(
+                    TopicCatalog.DeadLetters.Name,
+                    new Message<string, byte[]>
+                    {
+                        Key = source.Key,
+                        Value = letter.ToByteArray(),
+                        Headers = MessageHeaders.For<DeadLetter>(),
+                    }
+                );
             }
             var mark = new TwapRecord
             {
@@ -76,13 +101,26 @@ public sealed class TwapPublisher : IDisposable
             }.ToByteArray();
             // After every row of each partition: the sink removes this object's older generations once it reads the mark.
             for (var p = 0; p < _partitions; p++)
-                _producer.Produce(new TopicPartition(topic, p), new Message<string, byte[]> { Key = source.Key, Value = mark, Headers = headers });
+                _producer.Produce(
+                    new TopicPartition(topic, p),
+                    new Message<string, byte[]>
+                    {
+                        Key = source.Key,
+                        Value = mark,
+                        Headers = headers,
+                    }
+                );
             await Task.Run(() => _producer.CommitTransaction(TimeSpan.FromSeconds(60)), ct);
         }
         catch
         {
-            try { _producer.AbortTransaction(TimeSpan.FromSeconds(30)); }
-            catch (KafkaException) { /* fenced or broker gone: the broker aborts it on timeout or at the next InitTransactions */ }
+            try
+            {
+                _producer.AbortTransaction(TimeSpan.FromSeconds(30));
+            }
+            catch (KafkaException)
+            { /* fenced or broker gone: the broker aborts it on timeout or at the next InitTransactions */
+            }
             throw;
         }
     }

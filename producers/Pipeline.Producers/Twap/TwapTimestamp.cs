@@ -20,19 +20,23 @@ public static class TwapTimestamp
             int i => FromInteger(i, name),
             ulong u when u <= long.MaxValue => FromInteger((long)u, name),
             string s when long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var l) => FromInteger(l, name),
-            string s when DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) => (t.UtcTicks - DateTime.UnixEpoch.Ticks) / 10,
+            string s when DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) => (
+                t.UtcTicks - DateTime.UnixEpoch.Ticks
+            ) / 10,
             _ => throw new FormatException($"{name} '{value}' is not a time"),
         };
-        if (us < MinSeconds * 1_000_000) throw new FormatException($"{name} '{value}' is before 2001: not a TWAP time");
+        if (us < MinSeconds * 1_000_000)
+            throw new FormatException($"{name} '{value}' is before 2001: not a TWAP time");
         return us;
     }
 
-    private static long FromInteger(long v, string name) => v switch
-    {
-        < MinSeconds => throw new FormatException($"{name} {v} is not a Unix time in s, ms, µs or ns after 2001"),
-        < MinSeconds * 1000 => v * 1_000_000,
-        < MinSeconds * 1_000_000 => v * 1000,
-        < MinSeconds * 1_000_000_000 => v,
-        _ => v / 1000,
-    };
+    private static long FromInteger(long v, string name) =>
+        v switch
+        {
+            < MinSeconds => throw new FormatException($"{name} {v} is not a Unix time in s, ms, µs or ns after 2001"),
+            < MinSeconds * 1000 => v * 1_000_000,
+            < MinSeconds * 1_000_000 => v * 1000,
+            < MinSeconds * 1_000_000_000 => v,
+            _ => v / 1000,
+        };
 }

@@ -7,25 +7,42 @@ namespace Pipeline.Producers.Venues;
 internal static class JsonFields
 {
     public static JsonElement Get(this JsonElement e, string name) =>
-        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) ? v : throw new FormatException($"field '{name}' is missing");
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v)
+            ? v
+            : throw new FormatException($"field '{name}' is missing");
 
     public static string Str(this JsonElement e, string name) =>
-        e.Get(name) is { ValueKind: JsonValueKind.String } v ? v.GetString()! : throw new FormatException($"field '{name}' is not a string");
+        e.Get(name) is { ValueKind: JsonValueKind.String } v
+            ? v.GetString()!
+            : throw new FormatException($"field '{name}' is not a string");
 
     public static long Long(this JsonElement e, string name)
     {
         var v = e.Get(name);
-        if (v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var n)) return n;
-        if (v.ValueKind == JsonValueKind.String && long.TryParse(v.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out n)) return n;
+        if (v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var n))
+            return n;
+        if (v.ValueKind == JsonValueKind.String && long.TryParse(v.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out n))
+            return n;
         throw new FormatException($"field '{name}' is not an integer");
     }
 
     /// <summary>A decimal from a JSON string ("0.00001305") or a JSON number (Kraken v2), parsed from its text exactly.</summary>
     public static decimal Dec(this JsonElement v, string what)
     {
-        if (v.ValueKind == JsonValueKind.String && decimal.TryParse(v.GetString(), NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var d))
+        if (
+            v.ValueKind == JsonValueKind.String
+            && decimal.TryParse(
+                v.GetString(),
+                NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign | NumberStyles.AllowExponent,
+                CultureInfo.InvariantCulture,
+                out var d
+            )
+        )
             return d;
-        if (v.ValueKind == JsonValueKind.Number && decimal.TryParse(v.GetRawText(), NumberStyles.Float, CultureInfo.InvariantCulture, out d))
+        if (
+            v.ValueKind == JsonValueKind.Number
+            && decimal.TryParse(v.GetRawText(), NumberStyles.Float, CultureInfo.InvariantCulture, out d)
+        )
             return d;
         throw new FormatException($"{what} is not a decimal number");
     }
@@ -42,23 +59,30 @@ internal static class JsonFields
         var t = text.AsSpan();
         if (t.Length < 20 || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' || t[16] != ':' || t[^1] != 'Z')
             throw new FormatException($"time '{text}' is not RFC 3339 UTC (yyyy-MM-ddTHH:mm:ss[.ffffff]Z)");
-        int year = Digits(t, 0, 4, text), month = Digits(t, 5, 2, text), day = Digits(t, 8, 2, text);
-        int hour = Digits(t, 11, 2, text), minute = Digits(t, 14, 2, text), second = Digits(t, 17, 2, text);
+        int year = Digits(t, 0, 4, text),
+            month = Digits(t, 5, 2, text),
+            day = Digits(t, 8, 2, text);
+        int hour = Digits(t, 11, 2, text),
+            minute = Digits(t, 14, 2, text),
+            second = Digits(t, 17, 2, text);
         if (month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
             throw new FormatException($"time '{text}' is not a valid date and time");
         long micros = 0;
         if (t.Length > 20)
         {
-            if (t[19] != '.' || t.Length == 21) throw new FormatException($"time '{text}' has a bad fraction");
+            if (t[19] != '.' || t.Length == 21)
+                throw new FormatException($"time '{text}' has a bad fraction");
             var fraction = t[20..^1];
             for (var i = 0; i < 6; i++)
             {
                 var c = i < fraction.Length ? fraction[i] : '0';
-                if (!char.IsAsciiDigit(c)) throw new FormatException($"time '{text}' has a bad fraction");
+                if (!char.IsAsciiDigit(c))
+                    throw new FormatException($"time '{text}' has a bad fraction");
                 micros = micros * 10 + (c - '0');
             }
             foreach (var c in fraction[Math.Min(6, fraction.Length)..])
-                if (!char.IsAsciiDigit(c)) throw new FormatException($"time '{text}' has a bad fraction");
+                if (!char.IsAsciiDigit(c))
+                    throw new FormatException($"time '{text}' has a bad fraction");
         }
         var days = (new DateTime(year, month, day, 0, 0, 0, DateTimeKind.Utc) - DateTime.UnixEpoch).Days;
         return ((days * 86_400L + hour * 3600 + minute * 60 + second) * 1_000_000) + micros;
@@ -69,7 +93,8 @@ internal static class JsonFields
         var value = 0;
         for (var i = start; i < start + count; i++)
         {
-            if (!char.IsAsciiDigit(t[i])) throw new FormatException($"time '{text}' is not RFC 3339 UTC");
+            if (!char.IsAsciiDigit(t[i]))
+                throw new FormatException($"time '{text}' is not RFC 3339 UTC");
             value = value * 10 + (t[i] - '0');
         }
         return value;
@@ -78,5 +103,6 @@ internal static class JsonFields
     /// <summary>Epoch seconds with a fraction as text ("1688671969.993150") → µs, exactly.</summary>
     public static long SecondsTextToMicros(string text) =>
         decimal.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var s)
-            ? (long)decimal.Truncate(s * 1_000_000m) : throw new FormatException($"time '{text}' is not epoch seconds");
+            ? (long)decimal.Truncate(s * 1_000_000m)
+            : throw new FormatException($"time '{text}' is not epoch seconds");
 }

@@ -7,6 +7,7 @@ public sealed class ParsedFrame
 {
     public List<Trade> Trades { get; } = new();
     public List<Candle> Candles { get; } = new();
+
     /// <summary>A venue error message (e.g. a rejected subscription), to be logged.</summary>
     public string? VenueError { get; set; }
 

@@ -1,9 +1,9 @@
 // Per-venue protection shared by all of a venue's connections and REST calls: a circuit breaker and token buckets.
 using System.Net.WebSockets;
 using System.Threading.RateLimiting;
+using Pipeline.Plumbing.Configuration;
 using Polly;
 using Polly.CircuitBreaker;
-using Pipeline.Plumbing.Configuration;
 
 namespace Pipeline.Producers.Venues;
 
@@ -20,42 +20,46 @@ public sealed class VenueGuard : IDisposable
         _connects = Bucket(options.ConnectsPerSecond);
         BreakDuration = options.BreakDuration;
         _breaker = new ResiliencePipelineBuilder()
-            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
-            {
-                FailureRatio = options.BreakerFailureRatio,
-                MinimumThroughput = 4,
-                SamplingDuration = TimeSpan.FromSeconds(60),
-                BreakDuration = options.BreakDuration,
-                ShouldHandle = new PredicateBuilder()
-                    .Handle<WebSocketException>()
-                    .Handle<HttpRequestException>()
-                    .Handle<IOException>()
-                    .Handle<VenueRequestException>(e => e.Transient),
-                OnOpened = _ =>
+            .AddCircuitBreaker(
+                new CircuitBreakerStrategyOptions
                 {
-                    Opened++;
-                    State = CircuitState.Open;
-                    return ValueTask.CompletedTask;
-                },
-                OnHalfOpened = _ =>
-                {
-                    State = CircuitState.HalfOpen;
-                    return ValueTask.CompletedTask;
-                },
-                OnClosed = _ =>
-                {
-                    State = CircuitState.Closed;
-                    return ValueTask.CompletedTask;
-                },
-            })
+                    FailureRatio = options.BreakerFailureRatio,
+                    MinimumThroughput = 4,
+                    SamplingDuration = TimeSpan.FromSeconds(60),
+                    BreakDuration = options.BreakDuration,
+                    ShouldHandle = new PredicateBuilder()
+                        .Handle<WebSocketException>()
+                        .Handle<HttpRequestException>()
+                        .Handle<IOException>()
+                        .Handle<VenueRequestException>(e => e.Transient),
+                    OnOpened = _ =>
+                    {
+                        Opened++;
+                        State = CircuitState.Open;
+                        return ValueTask.CompletedTask;
+                    },
+                    OnHalfOpened = _ =>
+                    {
+                        State = CircuitState.HalfOpen;
+                        return ValueTask.CompletedTask;
+                    },
+                    OnClosed = _ =>
+                    {
+                        State = CircuitState.Closed;
+                        return ValueTask.CompletedTask;
+                    },
+                }
+            )
             .Build();
         Connectors.ConnectorMetrics.Track(this);
     }
 
     public string Exchange { get; }
     public TimeSpan BreakDuration { get; }
+
     /// <summary>The breaker now: closed (calls go through), open (held back) or half-open (one trial call).</summary>
     public CircuitState State { get; private set; } = CircuitState.Closed;
+
     /// <summary>Times the breaker opened (the venue looked down and calls were held back).</summary>
     public int Opened { get; private set; }
 
@@ -76,16 +80,19 @@ public sealed class VenueGuard : IDisposable
     private static TokenBucketRateLimiter Bucket(double perSecond)
     {
         // Below one per second: one token per longer period (e.g. 0.5/s = one every 2 s).
-        var (tokens, period) = perSecond >= 1 ? ((int)perSecond, TimeSpan.FromSeconds(1)) : (1, TimeSpan.FromSeconds(1 / Math.Max(perSecond, 0.01)));
-        return new(new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = tokens,
-            TokensPerPeriod = tokens,
-            ReplenishmentPeriod = period,
-            QueueLimit = int.MaxValue,
-            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-            AutoReplenishment = true,
-        });
+        var (tokens, period) =
+            perSecond >= 1 ? ((int)perSecond, TimeSpan.FromSeconds(1)) : (1, TimeSpan.FromSeconds(1 / Math.Max(perSecond, 0.01)));
+        return new(
+            new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = tokens,
+                TokensPerPeriod = tokens,
+                ReplenishmentPeriod = period,
+                QueueLimit = int.MaxValue,
+                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+                AutoReplenishment = true,
+            }
+        );
     }
 
     public void Dispose()

@@ -3,8 +3,8 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using Polly.CircuitBreaker;
 using Pipeline.Plumbing.Resilience;
+using Polly.CircuitBreaker;
 
 namespace Pipeline.Producers.Venues;
 
@@ -17,39 +17,64 @@ public sealed class VenueHttp(HttpClient http, VenueGuard guard, ILogger log)
     public Task<JsonDocument> GetAsync(Uri uri, CancellationToken ct) => SendAsync(() => new HttpRequestMessage(HttpMethod.Get, uri), ct);
 
     public Task<JsonDocument> PostJsonAsync(Uri uri, string json, CancellationToken ct) =>
-        SendAsync(() => new HttpRequestMessage(HttpMethod.Post, uri) { Content = new StringContent(json, Encoding.UTF8, "application/json") }, ct);
+        SendAsync(
+            () => new HttpRequestMessage(HttpMethod.Post, uri) { Content = new StringContent(json, Encoding.UTF8, "application/json") },
+            ct
+        );
 
     /// <summary>Like GetAsync, also returning one response header (Coinbase pages with CB-AFTER).</summary>
     public async Task<(JsonDocument Body, string? Header)> GetWithHeaderAsync(Uri uri, string header, CancellationToken ct)
     {
         string? value = null;
-        var body = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, uri), ct,
-            r => value = r.Headers.TryGetValues(header, out var v) ? v.FirstOrDefault() : null);
+        var body = await SendAsync(
+            () => new HttpRequestMessage(HttpMethod.Get, uri),
+            ct,
+            r => value = r.Headers.TryGetValues(header, out var v) ? v.FirstOrDefault() : null
+        );
         return (body, value);
     }
 
-    private async Task<JsonDocument> SendAsync(Func<HttpRequestMessage> request, CancellationToken ct, Action<HttpResponseMessage>? onResponse = null)
+    private async Task<JsonDocument> SendAsync(
+        Func<HttpRequestMessage> request,
+        CancellationToken ct,
+        Action<HttpResponseMessage>? onResponse = null
+    )
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await guard.RequestAsync(async t =>
-                {
-                    using var response = await http.SendAsync(request(), t);
-                    if (!response.IsSuccessStatusCode)
+                return await guard.RequestAsync(
+                    async t =>
                     {
-                        var text = await response.Content.ReadAsStringAsync(t);
-                        throw new VenueRequestException($"{guard.Exchange} REST {response.RequestMessage?.RequestUri?.AbsolutePath} answered {(int)response.StatusCode}: {Truncate(text)}",
-                            (int)response.StatusCode, response.Headers.RetryAfter?.Delta, text);
-                    }
-                    onResponse?.Invoke(response);
-                    await using var stream = await response.Content.ReadAsStreamAsync(t);
-                    return await JsonDocument.ParseAsync(stream, cancellationToken: t);
-                }, ct);
+                        using var response = await http.SendAsync(request(), t);
+                        if (!response.IsSuccessStatusCode)
+                        {
+                            var text = await response.Content.ReadAsStringAsync(t);
+                            throw new VenueRequestException(
+                                $"{guard.Exchange} REST {response.RequestMessage?.RequestUri?.AbsolutePath} answered {(int)response.StatusCode}: {Truncate(text)}",
+                                (int)response.StatusCode,
+                                response.Headers.RetryAfter?.Delta,
+                                text
+                            );
+                        }
+                        onResponse?.Invoke(response);
+                        await using var stream = await response.Content.ReadAsStreamAsync(t);
+                        return await JsonDocument.ParseAsync(stream, cancellationToken: t);
+                    },
+                    ct
+                );
             }
-            catch (Exception e) when (attempt < Attempts && !ct.IsCancellationRequested && e is HttpRequestException or BrokenCircuitException
-                                          or VenueRequestException { Transient: true } or IOException or TaskCanceledException)
+            catch (Exception e)
+                when (attempt < Attempts
+                    && !ct.IsCancellationRequested
+                    && e
+                        is HttpRequestException
+                            or BrokenCircuitException
+                            or VenueRequestException { Transient: true }
+                            or IOException
+                            or TaskCanceledException
+                )
             {
                 var wait = e switch
                 {
@@ -57,7 +82,14 @@ public sealed class VenueHttp(HttpClient http, VenueGuard guard, ILogger log)
                     BrokenCircuitException => guard.BreakDuration,
                     _ => Backoff.Delay(attempt + 1, TimeSpan.FromMilliseconds(200), TimeSpan.FromMinutes(1)),
                 };
-                log.LogWarning("{Exchange} REST request failed ({Message}); retry {Attempt}/{Attempts} in {Wait}", guard.Exchange, e.Message, attempt, Attempts - 1, wait);
+                log.LogWarning(
+                    "{Exchange} REST request failed ({Message}); retry {Attempt}/{Attempts} in {Wait}",
+                    guard.Exchange,
+                    e.Message,
+                    attempt,
+                    Attempts - 1,
+                    wait
+                );
                 await Task.Delay(wait, ct);
             }
         }
@@ -72,8 +104,12 @@ public sealed class VenueHttp(HttpClient http, VenueGuard guard, ILogger log)
         var first = true;
         foreach (var (name, value) in query)
         {
-            if (value is null) continue;
-            sb.Append(first ? '?' : '&').Append(name).Append('=').Append(WebUtility.UrlEncode(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)));
+            if (value is null)
+                continue;
+            sb.Append(first ? '?' : '&')
+                .Append(name)
+                .Append('=')
+                .Append(WebUtility.UrlEncode(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)));
             first = false;
         }
         return new Uri(sb.ToString());

@@ -1,5 +1,6 @@
 // The one list of venues: looked up by name wherever a venue fact is needed; also checks instrument configuration.
 using Pipeline.Plumbing.Configuration;
+using Pipeline.Plumbing.Errors;
 using Pipeline.Producers.Simulation;
 using Pipeline.Producers.Venues.Binance;
 using Pipeline.Producers.Venues.Bybit;
@@ -9,7 +10,6 @@ using Pipeline.Producers.Venues.Kraken;
 using Pipeline.Producers.Venues.Okx;
 using Pipeline.Producers.Venues.Yahoo;
 using Pipeline.Schemas.V1;
-using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Producers.Venues;
 
@@ -26,16 +26,16 @@ public sealed class VenueRegistry : IVenueCatalog
     }
 
     /// <summary>Every venue the producers connect to.</summary>
-    public static VenueRegistry Default { get; } = new(
-    [
-        new BinanceVenue(),
-        new CoinbaseVenue(),
-        new KrakenVenue(),
-        new HyperliquidVenue(),
-        new BybitVenue(),
-        new OkxVenue(),
-        new YahooVenue(),
-    ]);
+    public static VenueRegistry Default { get; } =
+        new([
+            new BinanceVenue(),
+            new CoinbaseVenue(),
+            new KrakenVenue(),
+            new HyperliquidVenue(),
+            new BybitVenue(),
+            new OkxVenue(),
+            new YahooVenue(),
+        ]);
 
     public IReadOnlyList<IVenue> All { get; }
     public IReadOnlyList<string> Connected { get; }
@@ -44,9 +44,10 @@ public sealed class VenueRegistry : IVenueCatalog
     public bool TryGet(string exchange, out IVenue venue) => _byName.TryGetValue(exchange, out venue!);
 
     /// <summary>The venue by exchange name; ArgumentException naming the supported ones otherwise.</summary>
-    public IVenue Get(string exchange) => TryGet(exchange, out var venue)
-        ? venue
-        : throw new InvalidRequestException($"no connector for exchange '{exchange}'; supported: {string.Join(", ", Connected)}");
+    public IVenue Get(string exchange) =>
+        TryGet(exchange, out var venue)
+            ? venue
+            : throw new InvalidRequestException($"no connector for exchange '{exchange}'; supported: {string.Join(", ", Connected)}");
 
     public string DefaultSymbol(string exchange, string @base, string quote, MarketType market) =>
         TryGet(exchange, out var venue) ? venue.DefaultSymbol(@base, quote, market) : $"SIM-{@base}{quote}";

@@ -1,7 +1,8 @@
 namespace Pipeline.Producers.Venues;
 
 /// <summary>A venue's REST API answered with an error; <see cref="Transient"/> for 429/418/5xx (worth retrying later).</summary>
-public sealed class VenueRequestException(string message, int statusCode, TimeSpan? retryAfter = null, string? body = null) : Exception(message)
+public sealed class VenueRequestException(string message, int statusCode, TimeSpan? retryAfter = null, string? body = null)
+    : Exception(message)
 {
     /// <summary>The error body the venue sent (for venues whose error details are JSON, e.g. Yahoo's chart.error).</summary>
     public string? Body { get; } = body;

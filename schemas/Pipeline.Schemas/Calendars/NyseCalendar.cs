@@ -16,7 +16,10 @@ public sealed class NyseCalendar : ITradingCalendar
     /// <summary>Closures outside the rules: 2025-01-09, the National Day of Mourning for President Carter.</summary>
     public static readonly IReadOnlySet<DateOnly> SpecialClosures = new HashSet<DateOnly> { new(2025, 1, 9) };
 
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, (HashSet<DateOnly> Holidays, HashSet<DateOnly> EarlyCloses)> Years = new();
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<
+        int,
+        (HashSet<DateOnly> Holidays, HashSet<DateOnly> EarlyCloses)
+    > Years = new();
 
     public static NyseCalendar Instance { get; } = new();
 
@@ -26,12 +29,14 @@ public sealed class NyseCalendar : ITradingCalendar
         var days = new List<DateOnly>();
         // New Year's Day on a Saturday is not made up on the Friday before (NYSE rule), only Sunday moves to Monday.
         var newYear = new DateOnly(year, 1, 1);
-        if (newYear.DayOfWeek != DayOfWeek.Saturday) days.Add(Observed(newYear));
+        if (newYear.DayOfWeek != DayOfWeek.Saturday)
+            days.Add(Observed(newYear));
         days.Add(Nth(year, 1, DayOfWeek.Monday, 3)); // Martin Luther King Jr. Day
         days.Add(Nth(year, 2, DayOfWeek.Monday, 3)); // Washington's Birthday
         days.Add(Easter(year).AddDays(-2)); // Good Friday
         days.Add(Last(year, 5, DayOfWeek.Monday)); // Memorial Day
-        if (year >= 2022) days.Add(Observed(new DateOnly(year, 6, 19))); // Juneteenth
+        if (year >= 2022)
+            days.Add(Observed(new DateOnly(year, 6, 19))); // Juneteenth
         days.Add(Observed(new DateOnly(year, 7, 4))); // Independence Day
         days.Add(Nth(year, 9, DayOfWeek.Monday, 1)); // Labor Day
         days.Add(Nth(year, 11, DayOfWeek.Thursday, 4)); // Thanksgiving
@@ -47,10 +52,12 @@ public sealed class NyseCalendar : ITradingCalendar
     {
         var days = new List<DateOnly>();
         var july3 = new DateOnly(year, 7, 3);
-        if (july3.DayOfWeek is >= DayOfWeek.Monday and <= DayOfWeek.Thursday) days.Add(july3);
+        if (july3.DayOfWeek is >= DayOfWeek.Monday and <= DayOfWeek.Thursday)
+            days.Add(july3);
         days.Add(Nth(year, 11, DayOfWeek.Thursday, 4).AddDays(1));
         var christmasEve = new DateOnly(year, 12, 24);
-        if (christmasEve.DayOfWeek is >= DayOfWeek.Monday and <= DayOfWeek.Thursday) days.Add(christmasEve);
+        if (christmasEve.DayOfWeek is >= DayOfWeek.Monday and <= DayOfWeek.Thursday)
+            days.Add(christmasEve);
         return days;
     }
 
@@ -58,15 +65,16 @@ public sealed class NyseCalendar : ITradingCalendar
     /// market is closed all day.</summary>
     public (long OpenUs, long CloseUs)? Session(DateOnly day)
     {
-        if (day.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday) return null;
+        if (day.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday)
+            return null;
         var year = Years.GetOrAdd(day.Year, y => (Holidays(y).ToHashSet(), EarlyCloses(y).ToHashSet()));
-        if (year.Holidays.Contains(day)) return null;
+        if (year.Holidays.Contains(day))
+            return null;
         var close = year.EarlyCloses.Contains(day) ? EarlyClose : Close;
         return (ToUs(day, Open), ToUs(day, close));
     }
 
-    public bool IsOpen(long us) =>
-        Session(LocalDay(us)) is { } s && us >= s.OpenUs && us < s.CloseUs;
+    public bool IsOpen(long us) => Session(LocalDay(us)) is { } s && us >= s.OpenUs && us < s.CloseUs;
 
     public long NextOpenAtOrAfter(long us)
     {
@@ -74,18 +82,21 @@ public sealed class NyseCalendar : ITradingCalendar
         // At most a long weekend plus holidays lies between two sessions.
         for (var i = 0; i < 10; i++)
         {
-            if (Session(day.AddDays(i)) is { } s && s.CloseUs > us) return Math.Max(s.OpenUs, us);
+            if (Session(day.AddDays(i)) is { } s && s.CloseUs > us)
+                return Math.Max(s.OpenUs, us);
         }
         throw new InvalidOperationException($"no NYSE session within 10 days of {day}");
     }
 
     public IEnumerable<(long OpenUs, long CloseUs)> Sessions(long fromUs, long toUs)
     {
-        if (toUs <= fromUs) yield break;
+        if (toUs <= fromUs)
+            yield break;
         var last = LocalDay(toUs - 1);
         for (var day = LocalDay(fromUs); day <= last; day = day.AddDays(1))
         {
-            if (Session(day) is { } s && s.CloseUs > fromUs && s.OpenUs < toUs) yield return s;
+            if (Session(day) is { } s && s.CloseUs > fromUs && s.OpenUs < toUs)
+                yield return s;
         }
     }
 
@@ -100,12 +111,13 @@ public sealed class NyseCalendar : ITradingCalendar
     }
 
     /// <summary>A Saturday holiday is observed on the Friday before, a Sunday one on the Monday after.</summary>
-    private static DateOnly Observed(DateOnly day) => day.DayOfWeek switch
-    {
-        DayOfWeek.Saturday => day.AddDays(-1),
-        DayOfWeek.Sunday => day.AddDays(1),
-        _ => day,
-    };
+    private static DateOnly Observed(DateOnly day) =>
+        day.DayOfWeek switch
+        {
+            DayOfWeek.Saturday => day.AddDays(-1),
+            DayOfWeek.Sunday => day.AddDays(1),
+            _ => day,
+        };
 
     private static DateOnly Nth(int year, int month, DayOfWeek weekday, int n)
     {

@@ -42,8 +42,10 @@ internal sealed class TwapStatusBatch
         var gone = partitions.ToHashSet();
         _statuses.RemoveAll(s => gone.Contains(s.Partition));
         _versions.RemoveAll(v => gone.Contains(v.Partition));
-        foreach (var p in gone) _next.Remove(p);
-        if (_next.Count == 0) StartedAt = null;
+        foreach (var p in gone)
+            _next.Remove(p);
+        if (_next.Count == 0)
+            StartedAt = null;
     }
 
     public void Clear()

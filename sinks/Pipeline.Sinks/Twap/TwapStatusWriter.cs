@@ -26,10 +26,15 @@ internal sealed class TwapStatusWriter(string consumerName)
         WHERE twap_status.source_object <> EXCLUDED.source_object OR twap_status.source_generation <= EXCLUDED.source_generation
         """;
 
-    public async Task<Dictionary<TopicPartition, long>> LoadPositionsAsync(NpgsqlConnection conn, IReadOnlyCollection<TopicPartition> partitions, CancellationToken ct)
+    public async Task<Dictionary<TopicPartition, long>> LoadPositionsAsync(
+        NpgsqlConnection conn,
+        IReadOnlyCollection<TopicPartition> partitions,
+        CancellationToken ct
+    )
     {
         var result = new Dictionary<TopicPartition, long>();
-        if (partitions.Count == 0) return result;
+        if (partitions.Count == 0)
+            return result;
         await using var cmd = new NpgsqlCommand("SELECT topic, partition, next_offset FROM sink_positions WHERE consumer = $1", conn);
         cmd.Parameters.Add(new() { Value = consumerName });
         await using var reader = await cmd.ExecuteReaderAsync(ct);
@@ -37,25 +42,36 @@ internal sealed class TwapStatusWriter(string consumerName)
         while (await reader.ReadAsync(ct))
         {
             var tp = new TopicPartition(reader.GetString(0), reader.GetInt32(1));
-            if (wanted.Contains(tp)) result[tp] = reader.GetInt64(2);
+            if (wanted.Contains(tp))
+                result[tp] = reader.GetInt64(2);
         }
         return result;
     }
 
     /// <summary>Writes the batch atomically. <paramref name="stored"/> is what this sink believes sink_positions holds; if
     /// another writer moved a position, nothing is written and <see cref="SinkOwnershipLostException"/> is thrown.</summary>
-    public async Task WriteAsync(NpgsqlConnection conn, TwapStatusBatch batch, IReadOnlyDictionary<TopicPartition, long> stored, CancellationToken ct)
+    public async Task WriteAsync(
+        NpgsqlConnection conn,
+        TwapStatusBatch batch,
+        IReadOnlyDictionary<TopicPartition, long> stored,
+        CancellationToken ct
+    )
     {
         await using var tx = await conn.BeginTransactionAsync(ct);
         await SinkPositions.ClaimAsync(conn, tx, consumerName, batch.NextOffsets, stored, ct);
         var latest = new Dictionary<(long, string, long), TwapStatus>();
         // Kafka order within a partition (a key's records share one): a later record of the same key wins.
-        foreach (var s in batch.Statuses) latest[(s.TwapId, s.Wallet, s.TimeUs)] = s;
+        foreach (var s in batch.Statuses)
+            latest[(s.TwapId, s.Wallet, s.TimeUs)] = s;
         if (latest.Count > 0)
         {
-            await using (var copy = await conn.BeginBinaryImportAsync(
-                "COPY twap_status_stage (twap_id, wallet, time, status, coin, side, size, executed_size, executed_notional, minutes, " +
-                "reduce_only, randomize, order_time, raw_payload, source_object, source_generation) FROM STDIN (FORMAT BINARY)", ct))
+            await using (
+                var copy = await conn.BeginBinaryImportAsync(
+                    "COPY twap_status_stage (twap_id, wallet, time, status, coin, side, size, executed_size, executed_notional, minutes, "
+                        + "reduce_only, randomize, order_time, raw_payload, source_object, source_generation) FROM STDIN (FORMAT BINARY)",
+                    ct
+                )
+            )
             {
                 foreach (var s in latest.Values)
                 {
@@ -69,10 +85,22 @@ internal sealed class TwapStatusWriter(string consumerName)
                     copy.Write(s.Size.ToDecimal(), NpgsqlDbType.Numeric);
                     copy.Write(s.ExecutedSize.ToDecimal(), NpgsqlDbType.Numeric);
                     copy.Write(s.ExecutedNotional.ToDecimal(), NpgsqlDbType.Numeric);
-                    if (s.HasMinutes) copy.Write(s.Minutes, NpgsqlDbType.Integer); else copy.WriteNull();
-                    if (s.HasReduceOnly) copy.Write(s.ReduceOnly, NpgsqlDbType.Boolean); else copy.WriteNull();
-                    if (s.HasRandomize) copy.Write(s.Randomize, NpgsqlDbType.Boolean); else copy.WriteNull();
-                    if (s.HasOrderTimeUs) copy.Write(ToTime(s.OrderTimeUs), NpgsqlDbType.TimestampTz); else copy.WriteNull();
+                    if (s.HasMinutes)
+                        copy.Write(s.Minutes, NpgsqlDbType.Integer);
+                    else
+                        copy.WriteNull();
+                    if (s.HasReduceOnly)
+                        copy.Write(s.ReduceOnly, NpgsqlDbType.Boolean);
+                    else
+                        copy.WriteNull();
+                    if (s.HasRandomize)
+                        copy.Write(s.Randomize, NpgsqlDbType.Boolean);
+                    else
+                        copy.WriteNull();
+                    if (s.HasOrderTimeUs)
+                        copy.Write(ToTime(s.OrderTimeUs), NpgsqlDbType.TimestampTz);
+                    else
+                        copy.WriteNull();
                     copy.Write(s.RawPayload, NpgsqlDbType.Jsonb);
                     copy.Write(s.SourceObject, NpgsqlDbType.Text);
                     copy.Write(s.SourceGeneration, NpgsqlDbType.Bigint);
@@ -86,7 +114,10 @@ internal sealed class TwapStatusWriter(string consumerName)
         foreach (var v in batch.Versions.GroupBy(v => v.ObjectKey).Select(g => g.MaxBy(v => v.Generation)!))
         {
             await using var delete = new NpgsqlCommand(
-                "DELETE FROM twap_status WHERE source_object = $1 AND source_generation < $2", conn, tx);
+                "DELETE FROM twap_status WHERE source_object = $1 AND source_generation < $2",
+                conn,
+                tx
+            );
             delete.Parameters.Add(new() { Value = v.ObjectKey });
             delete.Parameters.Add(new() { Value = v.Generation });
             await delete.ExecuteNonQueryAsync(ct);

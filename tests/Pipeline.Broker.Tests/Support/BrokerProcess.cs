@@ -36,13 +36,15 @@ public sealed class BrokerProcess : IAsyncDisposable
 
     public async Task RestartAsync()
     {
-        if (Process is { HasExited: false }) throw new InvalidOperationException("broker still running");
+        if (Process is { HasExited: false })
+            throw new InvalidOperationException("broker still running");
         Process?.Dispose();
         Process = TestHost.Start(["broker", "--port", Port.ToString(), "--data-dir", DataDir, .. _extraArgs]);
         await Process.WaitForLineAsync(l => l.StartsWith("LISTENING "), TimeSpan.FromSeconds(30), "the broker to listen");
     }
 
     public void Kill() => Process?.Kill();
+
     public Task StopAsync() => Process?.StopAsync(sigterm: false) ?? Task.CompletedTask;
 
     public ValueTask DisposeAsync()

@@ -14,7 +14,12 @@ public static class Clients
         return new ProducerBuilder<string, string>(config).Build();
     }
 
-    public static IConsumer<string, string> Consumer(string bootstrap, string group, IsolationLevel isolation = IsolationLevel.ReadCommitted, Action<ConsumerConfig>? configure = null)
+    public static IConsumer<string, string> Consumer(
+        string bootstrap,
+        string group,
+        IsolationLevel isolation = IsolationLevel.ReadCommitted,
+        Action<ConsumerConfig>? configure = null
+    )
     {
         Librdkafka.EnsureLoaded();
         var config = new ConsumerConfig
@@ -35,15 +40,28 @@ public static class Clients
     {
         Librdkafka.EnsureLoaded();
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).Build();
-        await admin.CreateTopicsAsync([new TopicSpecification { Name = name, NumPartitions = partitions, ReplicationFactor = 1, Configs = configs }]);
+        await admin.CreateTopicsAsync([
+            new TopicSpecification
+            {
+                Name = name,
+                NumPartitions = partitions,
+                ReplicationFactor = 1,
+                Configs = configs,
+            },
+        ]);
     }
 
     /// <summary>
     /// Reads everything currently readable on the assigned partitions (until EOF on all of them, after
     /// <paramref name="minCount"/> messages at least), as (partition, offset, value).
     /// </summary>
-    public static List<(int Partition, long Offset, string Value)> ReadAll(IConsumer<string, string> consumer, string topic, int partitions,
-        int minCount = 0, TimeSpan? timeout = null)
+    public static List<(int Partition, long Offset, string Value)> ReadAll(
+        IConsumer<string, string> consumer,
+        string topic,
+        int partitions,
+        int minCount = 0,
+        TimeSpan? timeout = null
+    )
     {
         consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
         return Drain(consumer, partitions, minCount, timeout);
@@ -55,11 +73,17 @@ public static class Clients
         var result = new List<(int, long, string)>();
         var until = DateTime.UtcNow + window;
         while (DateTime.UtcNow < until)
-            if (consumer.Consume(50) is { IsPartitionEOF: false } r) result.Add((r.Partition.Value, r.Offset.Value, r.Message.Value));
+            if (consumer.Consume(50) is { IsPartitionEOF: false } r)
+                result.Add((r.Partition.Value, r.Offset.Value, r.Message.Value));
         return result;
     }
 
-    public static List<(int Partition, long Offset, string Value)> Drain(IConsumer<string, string> consumer, int partitions, int minCount = 0, TimeSpan? timeout = null)
+    public static List<(int Partition, long Offset, string Value)> Drain(
+        IConsumer<string, string> consumer,
+        int partitions,
+        int minCount = 0,
+        TimeSpan? timeout = null
+    )
     {
         var result = new List<(int, long, string)>();
         var eof = new HashSet<int>();
@@ -67,16 +91,20 @@ public static class Clients
         while (DateTime.UtcNow < deadline)
         {
             var r = consumer.Consume(100);
-            if (r is null) continue;
+            if (r is null)
+                continue;
             if (r.IsPartitionEOF)
             {
                 eof.Add(r.Partition.Value);
-                if (eof.Count >= partitions && result.Count >= minCount) return result;
+                if (eof.Count >= partitions && result.Count >= minCount)
+                    return result;
                 continue;
             }
             eof.Remove(r.Partition.Value);
             result.Add((r.Partition.Value, r.Offset.Value, r.Message.Value));
         }
-        throw new TimeoutException($"read {result.Count} records (wanted at least {minCount}) and reached the end of {eof.Count}/{partitions} partitions");
+        throw new TimeoutException(
+            $"read {result.Count} records (wanted at least {minCount}) and reached the end of {eof.Count}/{partitions} partitions"
+        );
     }
 }

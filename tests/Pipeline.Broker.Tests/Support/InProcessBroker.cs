@@ -38,7 +38,15 @@ public sealed class InProcessBroker : IAsyncDisposable
     public async Task CreateTopicAsync(string name, int partitions = 1, Dictionary<string, string>? configs = null)
     {
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = BootstrapServers }).Build();
-        await admin.CreateTopicsAsync([new TopicSpecification { Name = name, NumPartitions = partitions, ReplicationFactor = 1, Configs = configs }]);
+        await admin.CreateTopicsAsync([
+            new TopicSpecification
+            {
+                Name = name,
+                NumPartitions = partitions,
+                ReplicationFactor = 1,
+                Configs = configs,
+            },
+        ]);
     }
 
     public async ValueTask DisposeAsync()

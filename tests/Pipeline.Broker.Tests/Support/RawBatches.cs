@@ -17,14 +17,14 @@ internal static class RawBatches
         for (int i = 0; i < values.Length; i++)
         {
             var body = new MemoryStream();
-            body.WriteByte(0);            // attributes
-            WriteVarLong(body, 0);        // timestamp delta
-            WriteVarLong(body, i);        // offset delta
-            WriteVarLong(body, -1);       // null key
+            body.WriteByte(0); // attributes
+            WriteVarLong(body, 0); // timestamp delta
+            WriteVarLong(body, i); // offset delta
+            WriteVarLong(body, -1); // null key
             var v = Encoding.UTF8.GetBytes(values[i]);
             WriteVarLong(body, v.Length);
             body.Write(v);
-            WriteVarLong(body, 0);        // headers
+            WriteVarLong(body, 0); // headers
             WriteVarLong(records, body.Length);
             body.WriteTo(records);
         }
@@ -49,7 +49,11 @@ internal static class RawBatches
     private static void WriteVarLong(Stream s, long v)
     {
         ulong z = (ulong)((v << 1) ^ (v >> 63));
-        while (z >= 0x80) { s.WriteByte((byte)(z | 0x80)); z >>= 7; }
+        while (z >= 0x80)
+        {
+            s.WriteByte((byte)(z | 0x80));
+            z >>= 7;
+        }
         s.WriteByte((byte)z);
     }
 }

@@ -6,13 +6,22 @@ namespace Pipeline.Broker.Tests;
 /// </summary>
 public sealed class TestDirectory : IDisposable
 {
-    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "pipeline-tests",
-        $"broker-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..10]}");
+    public string Path { get; } =
+        System.IO.Path.Combine(
+            System.IO.Path.GetTempPath(),
+            "pipeline-tests",
+            $"broker-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..10]}"
+        );
 
     public TestDirectory() => Directory.CreateDirectory(Path);
 
     public void Dispose()
     {
-        try { Directory.Delete(Path, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
     }
 }

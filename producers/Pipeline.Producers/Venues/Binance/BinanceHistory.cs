@@ -26,29 +26,40 @@ public sealed class BinanceHistory(VenueHttp http, Uri restBase) : IVenueHistory
         var fromId = gap.AfterId + 1;
         while (fromId < gap.BeforeId)
         {
-            using var doc = await http.GetAsync(VenueHttp.Build(@base, path, ("symbol", listing.Symbol), ("fromId", fromId), ("limit", TradePage)), ct);
+            using var doc = await http.GetAsync(
+                VenueHttp.Build(@base, path, ("symbol", listing.Symbol), ("fromId", fromId), ("limit", TradePage)),
+                ct
+            );
             var page = doc.RootElement;
-            if (page.ValueKind != JsonValueKind.Array) throw new FormatException($"{path} did not return an array");
+            if (page.ValueKind != JsonValueKind.Array)
+                throw new FormatException($"{path} did not return an array");
             var receiveUs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
             var next = fromId;
             foreach (var t in page.EnumerateArray())
             {
                 var id = t.Long(spot ? "id" : "a");
-                if (id >= gap.BeforeId) yield break;
-                if (id < fromId) continue;
+                if (id >= gap.BeforeId)
+                    yield break;
+                if (id < fromId)
+                    continue;
                 next = id + 1;
                 yield return ToTrade(t, listing, spot, receiveUs);
             }
             // An empty or stuck page means the venue has nothing more (yet); stop rather than spin.
-            if (next == fromId) yield break;
+            if (next == fromId)
+                yield break;
             fromId = next;
         }
     }
 
     /// <summary>Trades by time: the first id at or after fromUs from aggTrades (spot: its first trade id "f"; Binance
     /// answers startTime/endTime windows of at most an hour), then the same id paging as gap fills until toUs.</summary>
-    public async IAsyncEnumerable<IReadOnlyList<Trade>> TradePagesAsync(VenueListing listing, long fromUs, long toUs,
-        [EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<IReadOnlyList<Trade>> TradePagesAsync(
+        VenueListing listing,
+        long fromUs,
+        long toUs,
+        [EnumeratorCancellation] CancellationToken ct
+    )
     {
         var market = BinanceMarkets.Of(listing.Instrument);
         var spot = market == BinanceMarket.Spot;
@@ -57,17 +68,33 @@ public sealed class BinanceHistory(VenueHttp http, Uri restBase) : IVenueHistory
         long? fromId = null;
         for (var windowMs = fromUs / 1000; fromId is null && windowMs < (toUs + 999) / 1000; windowMs += HourMs)
         {
-            using var doc = await http.GetAsync(VenueHttp.Build(@base, prefix + "/aggTrades", ("symbol", listing.Symbol),
-                ("startTime", windowMs), ("endTime", Math.Min(windowMs + HourMs, (toUs + 999) / 1000) - 1), ("limit", 1)), ct);
-            if (doc.RootElement.ValueKind != JsonValueKind.Array) throw new FormatException("aggTrades did not return an array");
-            if (doc.RootElement.GetArrayLength() > 0) fromId = doc.RootElement[0].Long(spot ? "f" : "a");
+            using var doc = await http.GetAsync(
+                VenueHttp.Build(
+                    @base,
+                    prefix + "/aggTrades",
+                    ("symbol", listing.Symbol),
+                    ("startTime", windowMs),
+                    ("endTime", Math.Min(windowMs + HourMs, (toUs + 999) / 1000) - 1),
+                    ("limit", 1)
+                ),
+                ct
+            );
+            if (doc.RootElement.ValueKind != JsonValueKind.Array)
+                throw new FormatException("aggTrades did not return an array");
+            if (doc.RootElement.GetArrayLength() > 0)
+                fromId = doc.RootElement[0].Long(spot ? "f" : "a");
         }
-        if (fromId is not { } id) yield break; // no trade at all in the range
+        if (fromId is not { } id)
+            yield break; // no trade at all in the range
         var path = prefix + (spot ? "/historicalTrades" : "/aggTrades");
         while (true)
         {
-            using var doc = await http.GetAsync(VenueHttp.Build(@base, path, ("symbol", listing.Symbol), ("fromId", id), ("limit", TradePage)), ct);
-            if (doc.RootElement.ValueKind != JsonValueKind.Array) throw new FormatException($"{path} did not return an array");
+            using var doc = await http.GetAsync(
+                VenueHttp.Build(@base, path, ("symbol", listing.Symbol), ("fromId", id), ("limit", TradePage)),
+                ct
+            );
+            if (doc.RootElement.ValueKind != JsonValueKind.Array)
+                throw new FormatException($"{path} did not return an array");
             var receiveUs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
             var page = new List<Trade>();
             var next = id;
@@ -75,32 +102,47 @@ public sealed class BinanceHistory(VenueHttp http, Uri restBase) : IVenueHistory
             foreach (var t in doc.RootElement.EnumerateArray())
             {
                 var trade = ToTrade(t, listing, spot, receiveUs);
-                if (trade.TradeId < id) continue;
+                if (trade.TradeId < id)
+                    continue;
                 next = trade.TradeId + 1;
-                if (trade.EventTimeUs >= toUs) { done = true; break; }
-                if (trade.EventTimeUs >= fromUs) page.Add(trade);
+                if (trade.EventTimeUs >= toUs)
+                {
+                    done = true;
+                    break;
+                }
+                if (trade.EventTimeUs >= fromUs)
+                    page.Add(trade);
             }
-            if (page.Count > 0) yield return page;
+            if (page.Count > 0)
+                yield return page;
             // An empty or stuck page means the venue has nothing more (yet).
-            if (done || next == id) yield break;
+            if (done || next == id)
+                yield break;
             id = next;
         }
     }
 
-    private static Trade ToTrade(JsonElement t, VenueListing listing, bool spot, long receiveUs) => new()
-    {
-        Instrument = listing.Instrument,
-        TradeId = t.Long(spot ? "id" : "a"),
-        Price = JsonFields.Wire(t.Get(spot ? "price" : "p").Positive("price")),
-        Size = JsonFields.Wire(t.Get(spot ? "qty" : "q").Positive("qty")),
-        Aggressor = t.Get(spot ? "isBuyerMaker" : "m").GetBoolean() ? AggressorSide.Sell : AggressorSide.Buy,
-        EventTimeUs = BinanceTimestamps.ToMicros(t.Long(spot ? "time" : "T")),
-        ReceiveTimeUs = receiveUs,
-        Origin = Origin.Backfill,
-        VenueSymbol = listing.Symbol,
-    };
+    private static Trade ToTrade(JsonElement t, VenueListing listing, bool spot, long receiveUs) =>
+        new()
+        {
+            Instrument = listing.Instrument,
+            TradeId = t.Long(spot ? "id" : "a"),
+            Price = JsonFields.Wire(t.Get(spot ? "price" : "p").Positive("price")),
+            Size = JsonFields.Wire(t.Get(spot ? "qty" : "q").Positive("qty")),
+            Aggressor = t.Get(spot ? "isBuyerMaker" : "m").GetBoolean() ? AggressorSide.Sell : AggressorSide.Buy,
+            EventTimeUs = BinanceTimestamps.ToMicros(t.Long(spot ? "time" : "T")),
+            ReceiveTimeUs = receiveUs,
+            Origin = Origin.Backfill,
+            VenueSymbol = listing.Symbol,
+        };
 
-    public async IAsyncEnumerable<IReadOnlyList<Candle>> CandlePagesAsync(VenueListing listing, string interval, long fromUs, long toUs, [EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<IReadOnlyList<Candle>> CandlePagesAsync(
+        VenueListing listing,
+        string interval,
+        long fromUs,
+        long toUs,
+        [EnumeratorCancellation] CancellationToken ct
+    )
     {
         var market = BinanceMarkets.Of(listing.Instrument);
         var @base = BinanceMarkets.RestBase(restBase, market);
@@ -109,10 +151,21 @@ public sealed class BinanceHistory(VenueHttp http, Uri restBase) : IVenueHistory
         var endMs = toUs / 1000;
         while (start < endMs)
         {
-            using var doc = await http.GetAsync(VenueHttp.Build(@base, path,
-                ("symbol", listing.Symbol), ("interval", interval), ("startTime", start), ("endTime", endMs - 1), ("limit", KlinePage)), ct);
+            using var doc = await http.GetAsync(
+                VenueHttp.Build(
+                    @base,
+                    path,
+                    ("symbol", listing.Symbol),
+                    ("interval", interval),
+                    ("startTime", start),
+                    ("endTime", endMs - 1),
+                    ("limit", KlinePage)
+                ),
+                ct
+            );
             var rows = doc.RootElement;
-            if (rows.ValueKind != JsonValueKind.Array) throw new FormatException("klines did not return an array");
+            if (rows.ValueKind != JsonValueKind.Array)
+                throw new FormatException("klines did not return an array");
             var page = new List<Candle>();
             var nowUs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
             foreach (var k in rows.EnumerateArray())
@@ -132,16 +185,20 @@ public sealed class BinanceHistory(VenueHttp http, Uri restBase) : IVenueHistory
                     TakerBuyBaseVolume = k[9].GetString(),
                     TakerBuyQuoteVolume = k[10].GetString(),
                 };
-                if (kline.OpenTimeUs < fromUs || kline.OpenTimeUs >= toUs) continue;
+                if (kline.OpenTimeUs < fromUs || kline.OpenTimeUs >= toUs)
+                    continue;
                 // The newest kline may still be open: only closed ones are history.
-                if (kline.CloseTimeUs > nowUs) continue;
+                if (kline.CloseTimeUs > nowUs)
+                    continue;
                 page.Add(kline.ToCandle(listing.Instrument, interval, Origin.Backfill));
             }
-            if (rows.GetArrayLength() == 0) yield break;
+            if (rows.GetArrayLength() == 0)
+                yield break;
             yield return page;
             var last = rows[rows.GetArrayLength() - 1][0].GetInt64();
             var lastMs = BinanceTimestamps.IsMicroseconds(last) ? last / 1000 : last;
-            if (lastMs < start) yield break;
+            if (lastMs < start)
+                yield break;
             start = lastMs + 1;
         }
     }

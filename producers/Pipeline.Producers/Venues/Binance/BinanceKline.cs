@@ -7,12 +7,14 @@ namespace Pipeline.Producers.Venues.Binance;
 public sealed record BinanceKline
 {
     public required long OpenTimeUs { get; init; }
+
     /// <summary>Exclusive (Binance's own close time is the last included ms or µs).</summary>
     public required long CloseTimeUs { get; init; }
     public required string Open { get; init; }
     public required string High { get; init; }
     public required string Low { get; init; }
     public required string Close { get; init; }
+
     /// <summary>Base asset volume (contracts on COIN-M futures).</summary>
     public required string Volume { get; init; }
     public string? QuoteVolume { get; init; }
@@ -49,17 +51,25 @@ public sealed record BinanceKline
         if (QuoteVolume is not null && !coinMargined)
         {
             candle.QuoteVolume = Schemas.V1.Decimal.From(Dec(QuoteVolume, "quote_volume"));
-            if (candle.Volume.ToDecimal() > 0) candle.Vwap = Schemas.V1.Decimal.From(candle.QuoteVolume.ToDecimal() / candle.Volume.ToDecimal());
+            if (candle.Volume.ToDecimal() > 0)
+                candle.Vwap = Schemas.V1.Decimal.From(candle.QuoteVolume.ToDecimal() / candle.Volume.ToDecimal());
         }
-        if (TakerBuyBaseVolume is not null) candle.TakerBuyVolume = Schemas.V1.Decimal.From(Dec(TakerBuyBaseVolume, "taker_buy_volume"));
+        if (TakerBuyBaseVolume is not null)
+            candle.TakerBuyVolume = Schemas.V1.Decimal.From(Dec(TakerBuyBaseVolume, "taker_buy_volume"));
         if (TakerBuyQuoteVolume is not null && !coinMargined)
             candle.TakerBuyQuoteVolume = Schemas.V1.Decimal.From(Dec(TakerBuyQuoteVolume, "taker_buy_quote_volume"));
         return candle;
     }
 
     internal static decimal Dec(string text, string field) =>
-        decimal.TryParse(text, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var v)
-            ? v : throw new FormatException($"{field} '{text}' is not a decimal number");
+        decimal.TryParse(
+            text,
+            NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign | NumberStyles.AllowExponent,
+            CultureInfo.InvariantCulture,
+            out var v
+        )
+            ? v
+            : throw new FormatException($"{field} '{text}' is not a decimal number");
 
     internal static decimal Positive(string text, string field) =>
         Dec(text, field) is > 0 and var v ? v : throw new FormatException($"{field} '{text}' is not positive");

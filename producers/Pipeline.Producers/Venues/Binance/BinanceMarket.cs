@@ -6,8 +6,10 @@ namespace Pipeline.Producers.Venues.Binance;
 public enum BinanceMarket
 {
     Spot,
+
     /// <summary>USDT/USDC-margined perpetuals: quantities in the base asset.</summary>
     UsdMargined,
+
     /// <summary>Coin-margined perpetuals (symbol BTCUSD_PERP): quantities and kline volume in contracts
     /// (100 USD for BTC, 10 USD for the others); the kline's base-asset volume is the coin amount.</summary>
     CoinMargined,

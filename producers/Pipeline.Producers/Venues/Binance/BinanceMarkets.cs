@@ -1,6 +1,6 @@
 // Where each Binance market lives and how it names symbols.
-using Pipeline.Schemas.V1;
 using Pipeline.Plumbing.Errors;
+using Pipeline.Schemas.V1;
 
 namespace Pipeline.Producers.Venues.Binance;
 
@@ -10,24 +10,26 @@ public static class BinanceMarkets
     private const string SpotStreamHost = "stream.binance.com";
 
     /// <summary>The market of a listing: perps quoted in USD are COIN-M, other perps USD-M; ArgumentException otherwise.</summary>
-    public static BinanceMarket Of(InstrumentRef instrument) => instrument.Market switch
-    {
-        MarketType.Spot => BinanceMarket.Spot,
-        MarketType.Perp => instrument.Quote == "USD" ? BinanceMarket.CoinMargined : BinanceMarket.UsdMargined,
-        _ => throw new InvalidRequestException($"Binance {instrument.Market} listings are not supported; use spot or perp"),
-    };
+    public static BinanceMarket Of(InstrumentRef instrument) =>
+        instrument.Market switch
+        {
+            MarketType.Spot => BinanceMarket.Spot,
+            MarketType.Perp => instrument.Quote == "USD" ? BinanceMarket.CoinMargined : BinanceMarket.UsdMargined,
+            _ => throw new InvalidRequestException($"Binance {instrument.Market} listings are not supported; use spot or perp"),
+        };
 
     /// <summary>BTCUSDT on spot and USD-M, BTCUSD_PERP on COIN-M.</summary>
     public static string Symbol(string @base, string quote, MarketType market) =>
         market == MarketType.Perp && quote == "USD" ? $"{@base}USD_PERP" : $"{@base}{quote}";
 
     /// <summary>The REST path prefix: /api/v3, /fapi/v1, /dapi/v1.</summary>
-    public static string RestPrefix(BinanceMarket market) => market switch
-    {
-        BinanceMarket.UsdMargined => "/fapi/v1",
-        BinanceMarket.CoinMargined => "/dapi/v1",
-        _ => "/api/v3",
-    };
+    public static string RestPrefix(BinanceMarket market) =>
+        market switch
+        {
+            BinanceMarket.UsdMargined => "/fapi/v1",
+            BinanceMarket.CoinMargined => "/dapi/v1",
+            _ => "/api/v3",
+        };
 
     /// <summary>The market's REST host. The venue's default (spot) address maps to fapi./dapi.binance.com; a configured
     /// override (a proxy or a test server) serves all three markets under their path prefixes.</summary>
@@ -40,5 +42,9 @@ public static class BinanceMarkets
     public static Uri StreamBase(Uri webSocketBase, BinanceMarket market) =>
         market == BinanceMarket.Spot || webSocketBase.Host != SpotStreamHost
             ? webSocketBase
-            : new UriBuilder(webSocketBase) { Host = market == BinanceMarket.UsdMargined ? "fstream.binance.com" : "dstream.binance.com", Port = 443 }.Uri;
+            : new UriBuilder(webSocketBase)
+            {
+                Host = market == BinanceMarket.UsdMargined ? "fstream.binance.com" : "dstream.binance.com",
+                Port = 443,
+            }.Uri;
 }

@@ -8,8 +8,10 @@ namespace Pipeline.Producers.Venues.Binance;
 public sealed class BinanceProtocol : IVenueProtocol
 {
     public string Exchange => "binance";
+
     // Spot trade ids ("t") and futures aggregate trade ids ("a") grow by one per trade and symbol.
     public bool SequentialTradeIds => true;
+
     // Binance pings at the WebSocket level; ClientWebSocket answers those itself.
     public string? PingFrame => null;
 
@@ -32,10 +34,16 @@ public sealed class BinanceProtocol : IVenueProtocol
     {
         using var doc = JsonDocument.Parse(frame);
         var root = doc.RootElement;
-        if (root.ValueKind != JsonValueKind.Object) throw new FormatException("frame is not a JSON object");
+        if (root.ValueKind != JsonValueKind.Object)
+            throw new FormatException("frame is not a JSON object");
         // Replies to control requests ({"result":null,"id":1}) and errors ({"code":..,"msg":..}).
-        if (root.TryGetProperty("code", out var code) && root.TryGetProperty("msg", out var msg)) { into.VenueError = $"{code} {msg}"; return; }
-        if (root.TryGetProperty("result", out _) && root.TryGetProperty("id", out _)) return;
+        if (root.TryGetProperty("code", out var code) && root.TryGetProperty("msg", out var msg))
+        {
+            into.VenueError = $"{code} {msg}";
+            return;
+        }
+        if (root.TryGetProperty("result", out _) && root.TryGetProperty("id", out _))
+            return;
         var data = root.TryGetProperty("data", out var d) ? d : root;
         switch (data.Str("e"))
         {
@@ -49,7 +57,8 @@ public sealed class BinanceProtocol : IVenueProtocol
             case "kline":
                 var k = data.Get("k");
                 // Only the final update of a kline ("x": true) is a candle; the others are previews.
-                if (!k.Get("x").GetBoolean()) return;
+                if (!k.Get("x").GetBoolean())
+                    return;
                 var kline = new BinanceKline
                 {
                     OpenTimeUs = BinanceTimestamps.ToMicros(k.Long("t")),
@@ -72,17 +81,18 @@ public sealed class BinanceProtocol : IVenueProtocol
     }
 
     /// <summary>A spot trade (id field "t") or a futures aggregate trade (id field "a"): the other fields are the same.</summary>
-    private static Trade ToTrade(JsonElement data, string idField, VenueListing listing, long receiveTimeUs) => new()
-    {
-        Instrument = listing.Instrument,
-        TradeId = data.Long(idField),
-        Price = JsonFields.Wire(data.Get("p").Positive("price")),
-        Size = JsonFields.Wire(data.Get("q").Positive("quantity")),
-        // "m": the buyer is the maker, so the taker sold.
-        Aggressor = data.Get("m").GetBoolean() ? AggressorSide.Sell : AggressorSide.Buy,
-        EventTimeUs = BinanceTimestamps.ToMicros(data.Long("T")),
-        ReceiveTimeUs = receiveTimeUs,
-        Origin = Origin.Live,
-        VenueSymbol = data.Str("s"),
-    };
+    private static Trade ToTrade(JsonElement data, string idField, VenueListing listing, long receiveTimeUs) =>
+        new()
+        {
+            Instrument = listing.Instrument,
+            TradeId = data.Long(idField),
+            Price = JsonFields.Wire(data.Get("p").Positive("price")),
+            Size = JsonFields.Wire(data.Get("q").Positive("quantity")),
+            // "m": the buyer is the maker, so the taker sold.
+            Aggressor = data.Get("m").GetBoolean() ? AggressorSide.Sell : AggressorSide.Buy,
+            EventTimeUs = BinanceTimestamps.ToMicros(data.Long("T")),
+            ReceiveTimeUs = receiveTimeUs,
+            Origin = Origin.Live,
+            VenueSymbol = data.Str("s"),
+        };
 }

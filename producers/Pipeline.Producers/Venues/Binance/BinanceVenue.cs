@@ -10,10 +10,11 @@ public sealed class BinanceVenue : IVenue
 
     public string Name => "binance";
     public VenueEndpoints Endpoints { get; } = new(new("wss://stream.binance.com:9443"), new("https://api.binance.com"));
+
     // 6000 weight/min per IP; historicalTrades costs 25 → at most 4/s.
     public double RestRequestsPerSecond => 3;
     public IReadOnlyList<string> CandleIntervals { get; } =
-        ["1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "3d", "1w"];
+    ["1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "3d", "1w"];
 
     public long HistoryDepthUs(long intervalUs, long nowUs) => nowUs - SpotLaunch.ToUnixTimeMilliseconds() * 1000;
 

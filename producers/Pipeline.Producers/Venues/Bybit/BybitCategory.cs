@@ -1,19 +1,20 @@
 // Bybit v5 splits everything by product category: spot, linear (USDT/USDC-margined perps) and inverse (coin-margined).
-using Pipeline.Schemas.V1;
 using Pipeline.Plumbing.Errors;
+using Pipeline.Schemas.V1;
 
 namespace Pipeline.Producers.Venues.Bybit;
 
 public static class BybitCategory
 {
     /// <summary>The v5 category of a listing: "spot", "linear" or "inverse"; ArgumentException for dated futures.</summary>
-    public static string Of(InstrumentRef instrument) => instrument.Market switch
-    {
-        MarketType.Spot => "spot",
-        // Perps quoted in USD are the coin-margined (inverse) contracts; USDT/USDC-quoted ones are linear.
-        MarketType.Perp => instrument.Quote == "USD" ? "inverse" : "linear",
-        _ => throw new InvalidRequestException($"Bybit {instrument.Market} listings are not supported; use spot or perp"),
-    };
+    public static string Of(InstrumentRef instrument) =>
+        instrument.Market switch
+        {
+            MarketType.Spot => "spot",
+            // Perps quoted in USD are the coin-margined (inverse) contracts; USDT/USDC-quoted ones are linear.
+            MarketType.Perp => instrument.Quote == "USD" ? "inverse" : "linear",
+            _ => throw new InvalidRequestException($"Bybit {instrument.Market} listings are not supported; use spot or perp"),
+        };
 
     /// <summary>Our interval names → Bybit's ("1", "60", "D", "W"): the ones both sides have.</summary>
     public static readonly IReadOnlyDictionary<string, string> Intervals = new Dictionary<string, string>

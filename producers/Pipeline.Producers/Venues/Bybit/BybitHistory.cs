@@ -1,9 +1,9 @@
 // Bybit v5 REST: /v5/market/recent-trade (only the most recent trades: 60 on spot, 1000 on perps) and /v5/market/kline.
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using Pipeline.Plumbing.Errors;
 using Pipeline.Schemas;
 using Pipeline.Schemas.V1;
-using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Producers.Venues.Bybit;
 
@@ -23,8 +23,12 @@ public sealed class BybitHistory(VenueHttp http, Uri restBase) : IVenueHistory
         var limit = category == "spot" ? 60 : 1000;
         List<Trade> found;
         long oldestUs;
-        using (var doc = await http.GetAsync(VenueHttp.Build(restBase, "/v5/market/recent-trade",
-                   ("category", category), ("symbol", listing.Symbol), ("limit", limit)), ct))
+        using (
+            var doc = await http.GetAsync(
+                VenueHttp.Build(restBase, "/v5/market/recent-trade", ("category", category), ("symbol", listing.Symbol), ("limit", limit)),
+                ct
+            )
+        )
         {
             var rows = Result(doc.RootElement);
             var receiveUs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
@@ -48,22 +52,32 @@ public sealed class BybitHistory(VenueHttp http, Uri restBase) : IVenueHistory
                 // Ids are not ordered (UUIDs on perps): the gap is the time between the last trade delivered and the one
                 // that revealed it, without those two. A trade in the same millisecond as either end that was already
                 // delivered live can repeat here; the processor drops it by id.
-                if (trade.EventTimeUs >= gap.AfterTimeUs && trade.EventTimeUs <= gap.BeforeTimeUs
-                    && trade.TradeId != gap.AfterId && trade.TradeId != gap.BeforeId)
+                if (
+                    trade.EventTimeUs >= gap.AfterTimeUs
+                    && trade.EventTimeUs <= gap.BeforeTimeUs
+                    && trade.TradeId != gap.AfterId
+                    && trade.TradeId != gap.BeforeId
+                )
                     found.Add(trade);
             }
         }
         // Newest first from the venue; the topic gets them oldest first (stable for equal times).
-        foreach (var trade in found.OrderBy(t => t.EventTimeUs)) yield return trade;
+        foreach (var trade in found.OrderBy(t => t.EventTimeUs))
+            yield return trade;
         if (oldestUs > gap.AfterTimeUs)
             throw new TradeHistoryLimitException(
-                $"bybit serves only its {limit} most recent {listing.Symbol} trades, reaching back to {Iso(oldestUs)}; trades after {Iso(gap.AfterTimeUs)} and before that are not available");
+                $"bybit serves only its {limit} most recent {listing.Symbol} trades, reaching back to {Iso(oldestUs)}; trades after {Iso(gap.AfterTimeUs)} and before that are not available"
+            );
     }
 
     /// <summary>Trades by time from the same recent trades: only a range the venue still holds can be filled; for an older
     /// start, what it has is delivered and a <see cref="TradeHistoryLimitException"/> reports the rest.</summary>
-    public async IAsyncEnumerable<IReadOnlyList<Trade>> TradePagesAsync(VenueListing listing, long fromUs, long toUs,
-        [EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<IReadOnlyList<Trade>> TradePagesAsync(
+        VenueListing listing,
+        long fromUs,
+        long toUs,
+        [EnumeratorCancellation] CancellationToken ct
+    )
     {
         // A gap whose ends are outside every real id covers the whole range, both ends included.
         var gap = new TradeGap(long.MinValue, fromUs, long.MinValue, toUs - 1, TradeGapCause.Disconnect);
@@ -76,7 +90,8 @@ public sealed class BybitHistory(VenueHttp http, Uri restBase) : IVenueHistory
             {
                 try
                 {
-                    if (!await enumerator.MoveNextAsync()) break;
+                    if (!await enumerator.MoveNextAsync())
+                        break;
                 }
                 catch (TradeHistoryLimitException e)
                 {
@@ -91,22 +106,41 @@ public sealed class BybitHistory(VenueHttp http, Uri restBase) : IVenueHistory
             await enumerator.DisposeAsync();
         }
         yield return page;
-        if (limit is not null) throw limit;
+        if (limit is not null)
+            throw limit;
     }
 
-    public async IAsyncEnumerable<IReadOnlyList<Candle>> CandlePagesAsync(VenueListing listing, string interval, long fromUs, long toUs,
-        [EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<IReadOnlyList<Candle>> CandlePagesAsync(
+        VenueListing listing,
+        string interval,
+        long fromUs,
+        long toUs,
+        [EnumeratorCancellation] CancellationToken ct
+    )
     {
         if (!BybitCategory.Intervals.TryGetValue(interval, out var bybitInterval))
-            throw new InvalidRequestException($"Bybit has no {interval} candles; it serves {string.Join(", ", BybitCategory.Intervals.Keys)}");
+            throw new InvalidRequestException(
+                $"Bybit has no {interval} candles; it serves {string.Join(", ", BybitCategory.Intervals.Keys)}"
+            );
         var category = BybitCategory.Of(listing.Instrument);
         var stepUs = CandleInterval.Parse(interval).DurationUs;
         // Fixed windows of one page each, oldest first (the venue answers newest first within a window).
         for (var start = CandleInterval.Parse(interval).OpenTimeOf(fromUs); start < toUs; start += KlinePage * stepUs)
         {
             var end = Math.Min(toUs, start + KlinePage * stepUs);
-            using var doc = await http.GetAsync(VenueHttp.Build(restBase, "/v5/market/kline", ("category", category), ("symbol", listing.Symbol),
-                ("interval", bybitInterval), ("start", start / 1000), ("end", end / 1000 - 1), ("limit", KlinePage)), ct);
+            using var doc = await http.GetAsync(
+                VenueHttp.Build(
+                    restBase,
+                    "/v5/market/kline",
+                    ("category", category),
+                    ("symbol", listing.Symbol),
+                    ("interval", bybitInterval),
+                    ("start", start / 1000),
+                    ("end", end / 1000 - 1),
+                    ("limit", KlinePage)
+                ),
+                ct
+            );
             var rows = Result(doc.RootElement);
             var nowUs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
             var page = new List<Candle>();
@@ -114,7 +148,8 @@ public sealed class BybitHistory(VenueHttp http, Uri restBase) : IVenueHistory
             foreach (var r in rows.EnumerateArray().Reverse())
             {
                 var open = long.Parse(r[0].GetString()!, System.Globalization.CultureInfo.InvariantCulture) * 1000;
-                if (open < fromUs || open >= toUs || open + stepUs > nowUs) continue;
+                if (open < fromUs || open >= toUs || open + stepUs > nowUs)
+                    continue;
                 page.Add(BybitProtocol.ToCandle(listing, interval, open, r[1], r[2], r[3], r[4], r[5], r[6], Origin.Backfill));
             }
             yield return page;
@@ -124,7 +159,10 @@ public sealed class BybitHistory(VenueHttp http, Uri restBase) : IVenueHistory
     private static JsonElement Result(JsonElement root)
     {
         if (root.TryGetProperty("retCode", out var code) && code.GetInt32() != 0)
-            throw new VenueRequestException($"bybit REST error {code.GetInt32()}: {(root.TryGetProperty("retMsg", out var m) ? m.GetString() : "")}", 400);
+            throw new VenueRequestException(
+                $"bybit REST error {code.GetInt32()}: {(root.TryGetProperty("retMsg", out var m) ? m.GetString() : "")}",
+                400
+            );
         return root.Get("result").Get("list");
     }
 

@@ -9,8 +9,10 @@ public sealed class BybitVenue : IVenue
     private static readonly DateTimeOffset FirstCandles = new(2020, 3, 25, 0, 0, 0, TimeSpan.Zero);
 
     public string Name => "bybit";
+
     // The WebSocket base; each category has its own path under it (/spot, /linear, /inverse).
     public VenueEndpoints Endpoints { get; } = new(new("wss://stream.bybit.com/v5/public"), new("https://api.bybit.com"));
+
     // Public market endpoints: 600 requests per 5 s per IP; stay far below.
     public double RestRequestsPerSecond => 10;
     public IReadOnlyList<string> CandleIntervals => BybitCategory.Intervals.Keys.ToList();

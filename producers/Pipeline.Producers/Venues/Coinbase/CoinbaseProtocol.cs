@@ -7,6 +7,7 @@ namespace Pipeline.Producers.Venues.Coinbase;
 public sealed class CoinbaseProtocol : IVenueProtocol
 {
     public string Exchange => "coinbase";
+
     // Coinbase trade ids grow by one per trade and product.
     public bool SequentialTradeIds => true;
     public string? PingFrame => null;
@@ -16,7 +17,16 @@ public sealed class CoinbaseProtocol : IVenueProtocol
     public IReadOnlyList<string> StreamedIntervals(VenueListing listing) => [];
 
     public IReadOnlyList<string> SubscribeFrames(VenueListing listing) =>
-        [JsonSerializer.Serialize(new { type = "subscribe", product_ids = new[] { listing.Symbol }, channels = new[] { "matches", "heartbeat" } })];
+        [
+            JsonSerializer.Serialize(
+                new
+                {
+                    type = "subscribe",
+                    product_ids = new[] { listing.Symbol },
+                    channels = new[] { "matches", "heartbeat" },
+                }
+            ),
+        ];
 
     public void Parse(ReadOnlyMemory<byte> frame, VenueListing listing, long receiveTimeUs, ParsedFrame into)
     {
@@ -29,7 +39,8 @@ public sealed class CoinbaseProtocol : IVenueProtocol
                 into.Trades.Add(ToTrade(root, listing, receiveTimeUs, Origin.Live));
                 break;
             case "error":
-                into.VenueError = $"{(root.TryGetProperty("message", out var m) ? m.GetString() : "")} {(root.TryGetProperty("reason", out var r) ? r.GetString() : "")}".Trim();
+                into.VenueError =
+                    $"{(root.TryGetProperty("message", out var m) ? m.GetString() : "")} {(root.TryGetProperty("reason", out var r) ? r.GetString() : "")}".Trim();
                 break;
             default:
                 return; // subscriptions, heartbeat
@@ -37,21 +48,22 @@ public sealed class CoinbaseProtocol : IVenueProtocol
     }
 
     /// <summary>A match (WebSocket) or a trade (REST): both name the MAKER's side, so the aggressor is the opposite.</summary>
-    internal static Trade ToTrade(JsonElement e, VenueListing listing, long receiveTimeUs, Origin origin) => new()
-    {
-        Instrument = listing.Instrument,
-        TradeId = e.Long("trade_id"),
-        Price = JsonFields.Wire(e.Get("price").Positive("price")),
-        Size = JsonFields.Wire(e.Get("size").Positive("size")),
-        Aggressor = e.Str("side") switch
+    internal static Trade ToTrade(JsonElement e, VenueListing listing, long receiveTimeUs, Origin origin) =>
+        new()
         {
-            "buy" => AggressorSide.Sell,
-            "sell" => AggressorSide.Buy,
-            var s => throw new FormatException($"side '{s}' is neither buy nor sell"),
-        },
-        EventTimeUs = JsonFields.IsoMicros(e.Str("time")),
-        ReceiveTimeUs = receiveTimeUs,
-        Origin = origin,
-        VenueSymbol = e.TryGetProperty("product_id", out var p) ? p.GetString() ?? listing.Symbol : listing.Symbol,
-    };
+            Instrument = listing.Instrument,
+            TradeId = e.Long("trade_id"),
+            Price = JsonFields.Wire(e.Get("price").Positive("price")),
+            Size = JsonFields.Wire(e.Get("size").Positive("size")),
+            Aggressor = e.Str("side") switch
+            {
+                "buy" => AggressorSide.Sell,
+                "sell" => AggressorSide.Buy,
+                var s => throw new FormatException($"side '{s}' is neither buy nor sell"),
+            },
+            EventTimeUs = JsonFields.IsoMicros(e.Str("time")),
+            ReceiveTimeUs = receiveTimeUs,
+            Origin = origin,
+            VenueSymbol = e.TryGetProperty("product_id", out var p) ? p.GetString() ?? listing.Symbol : listing.Symbol,
+        };
 }

@@ -9,6 +9,7 @@ public sealed class CoinbaseVenue : IVenue
 
     public string Name => "coinbase";
     public VenueEndpoints Endpoints { get; } = new(new("wss://ws-feed.exchange.coinbase.com"), new("https://api.exchange.coinbase.com"));
+
     // Public endpoints: 10/s per IP.
     public double RestRequestsPerSecond => 5;
     public IReadOnlyList<string> CandleIntervals => CoinbaseHistory.Granularities.Keys.ToList();

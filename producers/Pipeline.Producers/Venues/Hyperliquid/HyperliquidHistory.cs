@@ -1,14 +1,15 @@
 // Hyperliquid REST: POST /info {"type":"candleSnapshot"}; at most 500 candles per response and only the latest 5000.
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using Pipeline.Schemas.V1;
 using Pipeline.Plumbing.Errors;
+using Pipeline.Schemas.V1;
 
 namespace Pipeline.Producers.Venues.Hyperliquid;
 
 public sealed class HyperliquidHistory(VenueHttp http, Uri restBase) : IVenueHistory
 {
     public string Exchange => "hyperliquid";
+
     // There is no public trade history endpoint: gaps are covered by candles.
     public bool HasTradeHistory => false;
 
@@ -18,17 +19,38 @@ public sealed class HyperliquidHistory(VenueHttp http, Uri restBase) : IVenueHis
     public IAsyncEnumerable<IReadOnlyList<Trade>> TradePagesAsync(VenueListing listing, long fromUs, long toUs, CancellationToken ct) =>
         throw new NotSupportedException("Hyperliquid has no public trade history; backfill its candles instead");
 
-    public async IAsyncEnumerable<IReadOnlyList<Candle>> CandlePagesAsync(VenueListing listing, string interval, long fromUs, long toUs, [EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<IReadOnlyList<Candle>> CandlePagesAsync(
+        VenueListing listing,
+        string interval,
+        long fromUs,
+        long toUs,
+        [EnumeratorCancellation] CancellationToken ct
+    )
     {
         if (!HyperliquidProtocol.Intervals.Contains(interval))
-            throw new InvalidRequestException($"Hyperliquid has no {interval} candles; it serves {string.Join(", ", HyperliquidProtocol.Intervals)}");
+            throw new InvalidRequestException(
+                $"Hyperliquid has no {interval} candles; it serves {string.Join(", ", HyperliquidProtocol.Intervals)}"
+            );
         var start = fromUs / 1000;
         var end = toUs / 1000;
         while (start < end)
         {
-            var body = JsonSerializer.Serialize(new { type = "candleSnapshot", req = new { coin = listing.Symbol, interval, startTime = start, endTime = end - 1 } });
+            var body = JsonSerializer.Serialize(
+                new
+                {
+                    type = "candleSnapshot",
+                    req = new
+                    {
+                        coin = listing.Symbol,
+                        interval,
+                        startTime = start,
+                        endTime = end - 1,
+                    },
+                }
+            );
             using var doc = await http.PostJsonAsync(VenueHttp.Build(restBase, "/info"), body, ct);
-            if (doc.RootElement.ValueKind != JsonValueKind.Array) throw new FormatException("candleSnapshot did not return an array");
+            if (doc.RootElement.ValueKind != JsonValueKind.Array)
+                throw new FormatException("candleSnapshot did not return an array");
             var nowUs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
             var page = new List<Candle>();
             long lastOpenMs = -1;
@@ -36,10 +58,12 @@ public sealed class HyperliquidHistory(VenueHttp http, Uri restBase) : IVenueHis
             {
                 var candle = HyperliquidProtocol.ToCandle(c, listing, Origin.Backfill);
                 lastOpenMs = Math.Max(lastOpenMs, candle.OpenTimeUs / 1000);
-                if (candle.OpenTimeUs < fromUs || candle.OpenTimeUs >= toUs || candle.CloseTimeUs > nowUs) continue;
+                if (candle.OpenTimeUs < fromUs || candle.OpenTimeUs >= toUs || candle.CloseTimeUs > nowUs)
+                    continue;
                 page.Add(candle);
             }
-            if (doc.RootElement.GetArrayLength() == 0 || lastOpenMs < start) yield break;
+            if (doc.RootElement.GetArrayLength() == 0 || lastOpenMs < start)
+                yield break;
             yield return page;
             start = lastOpenMs + 1;
         }

@@ -14,8 +14,10 @@ public sealed class HyperliquidProtocol : IVenueProtocol
     private readonly Dictionary<string, JsonElement> _open = new();
 
     public string Exchange => "hyperliquid";
+
     // Trade ids ("tid") are unique but not consecutive: gaps are found from disconnects.
     public bool SequentialTradeIds => false;
+
     // The server drops connections that send nothing for a minute.
     public string? PingFrame => """{"method":"ping"}""";
 
@@ -27,11 +29,24 @@ public sealed class HyperliquidProtocol : IVenueProtocol
     public IReadOnlyList<string> StreamedIntervals(VenueListing listing) => listing.Intervals.Where(i => Intervals.Contains(i)).ToList();
 
     public IReadOnlyList<string> SubscribeFrames(VenueListing listing) =>
-    [
-        JsonSerializer.Serialize(new { method = "subscribe", subscription = new { type = "trades", coin = listing.Symbol } }),
-        .. StreamedIntervals(listing).Select(i =>
-            JsonSerializer.Serialize(new { method = "subscribe", subscription = new { type = "candle", coin = listing.Symbol, interval = i } })),
-    ];
+        [
+            JsonSerializer.Serialize(new { method = "subscribe", subscription = new { type = "trades", coin = listing.Symbol } }),
+            .. StreamedIntervals(listing)
+                .Select(i =>
+                    JsonSerializer.Serialize(
+                        new
+                        {
+                            method = "subscribe",
+                            subscription = new
+                            {
+                                type = "candle",
+                                coin = listing.Symbol,
+                                interval = i,
+                            },
+                        }
+                    )
+                ),
+        ];
 
     public void Parse(ReadOnlyMemory<byte> frame, VenueListing listing, long receiveTimeUs, ParsedFrame into)
     {
@@ -41,19 +56,26 @@ public sealed class HyperliquidProtocol : IVenueProtocol
         {
             case "trades":
                 foreach (var t in root.Get("data").EnumerateArray())
-                    into.Trades.Add(new Trade
-                    {
-                        Instrument = listing.Instrument,
-                        TradeId = t.Long("tid"),
-                        Price = JsonFields.Wire(t.Get("px").Positive("px")),
-                        Size = JsonFields.Wire(t.Get("sz").Positive("sz")),
-                        // "B" (bid) means the taker bought, "A" (ask) that the taker sold.
-                        Aggressor = t.Str("side") switch { "B" => AggressorSide.Buy, "A" => AggressorSide.Sell, var s => throw new FormatException($"side '{s}' is neither B nor A") },
-                        EventTimeUs = t.Long("time") * 1000,
-                        ReceiveTimeUs = receiveTimeUs,
-                        Origin = Origin.Live,
-                        VenueSymbol = t.Str("coin"),
-                    });
+                    into.Trades.Add(
+                        new Trade
+                        {
+                            Instrument = listing.Instrument,
+                            TradeId = t.Long("tid"),
+                            Price = JsonFields.Wire(t.Get("px").Positive("px")),
+                            Size = JsonFields.Wire(t.Get("sz").Positive("sz")),
+                            // "B" (bid) means the taker bought, "A" (ask) that the taker sold.
+                            Aggressor = t.Str("side") switch
+                            {
+                                "B" => AggressorSide.Buy,
+                                "A" => AggressorSide.Sell,
+                                var s => throw new FormatException($"side '{s}' is neither B nor A"),
+                            },
+                            EventTimeUs = t.Long("time") * 1000,
+                            ReceiveTimeUs = receiveTimeUs,
+                            Origin = Origin.Live,
+                            VenueSymbol = t.Str("coin"),
+                        }
+                    );
                 break;
             case "candle":
                 var c = root.Get("data");

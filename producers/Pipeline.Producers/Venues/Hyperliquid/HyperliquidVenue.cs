@@ -10,6 +10,7 @@ public sealed class HyperliquidVenue : IVenue
 
     public string Name => "hyperliquid";
     public VenueEndpoints Endpoints { get; } = new(new("wss://api.hyperliquid.xyz/ws"), new("https://api.hyperliquid.xyz"));
+
     // 1200 weight/min per IP; candleSnapshot costs 20 plus 1 per 60 candles → ~28 per full page.
     public double RestRequestsPerSecond => 0.5;
     public IReadOnlyList<string> CandleIntervals => HyperliquidProtocol.Intervals;

@@ -2,8 +2,8 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using Pipeline.Schemas.V1;
 using Pipeline.Plumbing.Errors;
+using Pipeline.Schemas.V1;
 
 namespace Pipeline.Producers.Venues.Kraken;
 
@@ -32,8 +32,10 @@ public sealed class KrakenHistory(VenueHttp http, Uri restBase) : IVenueHistory
         var expected = gap.AfterId + 1;
         while (expected < gap.BeforeId)
         {
-            using var doc = await http.GetAsync(VenueHttp.Build(restBase, "/0/public/Trades",
-                ("pair", KrakenProtocol.RestPair(listing.Symbol)), ("since", since)), ct);
+            using var doc = await http.GetAsync(
+                VenueHttp.Build(restBase, "/0/public/Trades", ("pair", KrakenProtocol.RestPair(listing.Symbol)), ("since", since)),
+                ct
+            );
             var (rows, last) = Result(doc.RootElement);
             var receiveUs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
             var any = false;
@@ -42,25 +44,34 @@ public sealed class KrakenHistory(VenueHttp http, Uri restBase) : IVenueHistory
                 any = true;
                 // [price, volume, time, side, order type, misc, trade_id]
                 var id = r[6].GetInt64();
-                if (id >= gap.BeforeId) yield break;
-                if (id < expected) continue;
+                if (id >= gap.BeforeId)
+                    yield break;
+                if (id < expected)
+                    continue;
                 expected = id + 1;
                 yield return ToTrade(r, listing, receiveUs);
             }
-            if (!any || last is null || last == since) yield break;
+            if (!any || last is null || last == since)
+                yield break;
             since = last.Value;
         }
     }
 
     /// <summary>Trades by time: "since" is a time cursor (ns), so the range is read forward page by page.</summary>
-    public async IAsyncEnumerable<IReadOnlyList<Trade>> TradePagesAsync(VenueListing listing, long fromUs, long toUs,
-        [EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<IReadOnlyList<Trade>> TradePagesAsync(
+        VenueListing listing,
+        long fromUs,
+        long toUs,
+        [EnumeratorCancellation] CancellationToken ct
+    )
     {
         var since = (fromUs - 1) * 1000;
         while (true)
         {
-            using var doc = await http.GetAsync(VenueHttp.Build(restBase, "/0/public/Trades",
-                ("pair", KrakenProtocol.RestPair(listing.Symbol)), ("since", since)), ct);
+            using var doc = await http.GetAsync(
+                VenueHttp.Build(restBase, "/0/public/Trades", ("pair", KrakenProtocol.RestPair(listing.Symbol)), ("since", since)),
+                ct
+            );
             var (rows, last) = Result(doc.RootElement);
             var receiveUs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
             var page = new List<Trade>();
@@ -68,36 +79,63 @@ public sealed class KrakenHistory(VenueHttp http, Uri restBase) : IVenueHistory
             foreach (var r in rows.EnumerateArray())
             {
                 var trade = ToTrade(r, listing, receiveUs);
-                if (trade.EventTimeUs >= toUs) { done = true; break; }
-                if (trade.EventTimeUs >= fromUs) page.Add(trade);
+                if (trade.EventTimeUs >= toUs)
+                {
+                    done = true;
+                    break;
+                }
+                if (trade.EventTimeUs >= fromUs)
+                    page.Add(trade);
             }
-            if (page.Count > 0) yield return page;
-            if (done || last is null || last == since) yield break;
+            if (page.Count > 0)
+                yield return page;
+            if (done || last is null || last == since)
+                yield break;
             since = last.Value;
         }
     }
 
-    private static Trade ToTrade(JsonElement r, VenueListing listing, long receiveUs) => new()
-    {
-        Instrument = listing.Instrument,
-        TradeId = r[6].GetInt64(),
-        Price = JsonFields.Wire(r[0].Positive("price")),
-        Size = JsonFields.Wire(r[1].Positive("volume")),
-        Aggressor = r[3].GetString() switch { "b" => AggressorSide.Buy, "s" => AggressorSide.Sell, var s => throw new FormatException($"side '{s}' is neither b nor s") },
-        EventTimeUs = JsonFields.SecondsTextToMicros(r[2].GetRawText().Trim('"')),
-        ReceiveTimeUs = receiveUs,
-        Origin = Origin.Backfill,
-        VenueSymbol = listing.Symbol,
-    };
+    private static Trade ToTrade(JsonElement r, VenueListing listing, long receiveUs) =>
+        new()
+        {
+            Instrument = listing.Instrument,
+            TradeId = r[6].GetInt64(),
+            Price = JsonFields.Wire(r[0].Positive("price")),
+            Size = JsonFields.Wire(r[1].Positive("volume")),
+            Aggressor = r[3].GetString() switch
+            {
+                "b" => AggressorSide.Buy,
+                "s" => AggressorSide.Sell,
+                var s => throw new FormatException($"side '{s}' is neither b nor s"),
+            },
+            EventTimeUs = JsonFields.SecondsTextToMicros(r[2].GetRawText().Trim('"')),
+            ReceiveTimeUs = receiveUs,
+            Origin = Origin.Backfill,
+            VenueSymbol = listing.Symbol,
+        };
 
-    public async IAsyncEnumerable<IReadOnlyList<Candle>> CandlePagesAsync(VenueListing listing, string interval, long fromUs, long toUs, [EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<IReadOnlyList<Candle>> CandlePagesAsync(
+        VenueListing listing,
+        string interval,
+        long fromUs,
+        long toUs,
+        [EnumeratorCancellation] CancellationToken ct
+    )
     {
         if (!Minutes.TryGetValue(interval, out var minutes))
             throw new InvalidRequestException($"Kraken has no {interval} candles; it serves {string.Join(", ", Minutes.Keys)}");
         var stepUs = minutes * 60_000_000L;
         // Kraken serves only the latest KrakenVenue.CandleDepth candles per interval; "since" narrows within them.
-        using var doc = await http.GetAsync(VenueHttp.Build(restBase, "/0/public/OHLC",
-            ("pair", KrakenProtocol.RestPair(listing.Symbol)), ("interval", minutes), ("since", fromUs / 1_000_000 - 1)), ct);
+        using var doc = await http.GetAsync(
+            VenueHttp.Build(
+                restBase,
+                "/0/public/OHLC",
+                ("pair", KrakenProtocol.RestPair(listing.Symbol)),
+                ("interval", minutes),
+                ("since", fromUs / 1_000_000 - 1)
+            ),
+            ct
+        );
         var (rows, _) = Result(doc.RootElement);
         var nowUs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
         var page = new List<Candle>();
@@ -105,26 +143,29 @@ public sealed class KrakenHistory(VenueHttp http, Uri restBase) : IVenueHistory
         {
             // [time, open, high, low, close, vwap, volume, count]
             var open = r[0].GetInt64() * 1_000_000;
-            if (open < fromUs || open >= toUs || open + stepUs > nowUs) continue;
+            if (open < fromUs || open >= toUs || open + stepUs > nowUs)
+                continue;
             var volume = r[6].Dec("volume");
             var vwap = r[5].Dec("vwap");
-            page.Add(new Candle
-            {
-                Instrument = listing.Instrument,
-                Interval = interval,
-                OpenTimeUs = open,
-                CloseTimeUs = open + stepUs,
-                Open = JsonFields.Wire(r[1].Positive("open")),
-                High = JsonFields.Wire(r[2].Positive("high")),
-                Low = JsonFields.Wire(r[3].Positive("low")),
-                Close = JsonFields.Wire(r[4].Positive("close")),
-                Vwap = JsonFields.Wire(vwap),
-                Volume = JsonFields.Wire(volume),
-                TradeCount = r[7].GetInt64(),
-                Closed = true,
-                Source = CandleSource.Exchange,
-                Origin = Origin.Backfill,
-            });
+            page.Add(
+                new Candle
+                {
+                    Instrument = listing.Instrument,
+                    Interval = interval,
+                    OpenTimeUs = open,
+                    CloseTimeUs = open + stepUs,
+                    Open = JsonFields.Wire(r[1].Positive("open")),
+                    High = JsonFields.Wire(r[2].Positive("high")),
+                    Low = JsonFields.Wire(r[3].Positive("low")),
+                    Close = JsonFields.Wire(r[4].Positive("close")),
+                    Vwap = JsonFields.Wire(vwap),
+                    Volume = JsonFields.Wire(volume),
+                    TradeCount = r[7].GetInt64(),
+                    Closed = true,
+                    Source = CandleSource.Exchange,
+                    Origin = Origin.Backfill,
+                }
+            );
         }
         yield return page;
     }
@@ -132,15 +173,22 @@ public sealed class KrakenHistory(VenueHttp http, Uri restBase) : IVenueHistory
     private static (JsonElement Rows, long? Last) Result(JsonElement root)
     {
         if (root.TryGetProperty("error", out var errors) && errors.ValueKind == JsonValueKind.Array && errors.GetArrayLength() > 0)
-            throw new VenueRequestException($"kraken REST error: {string.Join("; ", errors.EnumerateArray().Select(e => e.GetString()))}", 400);
+            throw new VenueRequestException(
+                $"kraken REST error: {string.Join("; ", errors.EnumerateArray().Select(e => e.GetString()))}",
+                400
+            );
         var result = root.Get("result");
         JsonElement? rows = null;
         long? last = null;
         foreach (var p in result.EnumerateObject())
         {
             if (p.Name == "last")
-                last = p.Value.ValueKind == JsonValueKind.Number ? p.Value.GetInt64() : long.Parse(p.Value.GetString()!, CultureInfo.InvariantCulture);
-            else rows = p.Value; // the pair's key is Kraken's internal name (e.g. XXBTZUSD)
+                last =
+                    p.Value.ValueKind == JsonValueKind.Number
+                        ? p.Value.GetInt64()
+                        : long.Parse(p.Value.GetString()!, CultureInfo.InvariantCulture);
+            else
+                rows = p.Value; // the pair's key is Kraken's internal name (e.g. XXBTZUSD)
         }
         return (rows ?? throw new FormatException("result has no rows"), last);
     }

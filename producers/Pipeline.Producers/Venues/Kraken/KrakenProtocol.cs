@@ -7,6 +7,7 @@ namespace Pipeline.Producers.Venues.Kraken;
 public sealed class KrakenProtocol : IVenueProtocol
 {
     public string Exchange => "kraken";
+
     // v2 trade ids are a sequence per book.
     public bool SequentialTradeIds => true;
     public string? PingFrame => """{"method":"ping"}""";
@@ -16,13 +17,27 @@ public sealed class KrakenProtocol : IVenueProtocol
     public IReadOnlyList<string> StreamedIntervals(VenueListing listing) => [];
 
     public IReadOnlyList<string> SubscribeFrames(VenueListing listing) =>
-        [JsonSerializer.Serialize(new { method = "subscribe", @params = new { channel = "trade", symbol = new[] { WsSymbol(listing.Symbol) }, snapshot = true } })];
+        [
+            JsonSerializer.Serialize(
+                new
+                {
+                    method = "subscribe",
+                    @params = new
+                    {
+                        channel = "trade",
+                        symbol = new[] { WsSymbol(listing.Symbol) },
+                        snapshot = true,
+                    },
+                }
+            ),
+        ];
 
     public void Parse(ReadOnlyMemory<byte> frame, VenueListing listing, long receiveTimeUs, ParsedFrame into)
     {
         using var doc = JsonDocument.Parse(frame);
         var root = doc.RootElement;
-        if (root.ValueKind != JsonValueKind.Object) throw new FormatException("frame is not a JSON object");
+        if (root.ValueKind != JsonValueKind.Object)
+            throw new FormatException("frame is not a JSON object");
         if (root.TryGetProperty("method", out _))
         {
             // Acks of subscribe and ping; a failed subscribe carries "success": false and "error".
@@ -30,28 +45,31 @@ public sealed class KrakenProtocol : IVenueProtocol
                 into.VenueError = root.TryGetProperty("error", out var err) ? err.GetString() : "request failed";
             return;
         }
-        if (root.Str("channel") != "trade") return; // heartbeat, status
+        if (root.Str("channel") != "trade")
+            return; // heartbeat, status
         foreach (var t in root.Get("data").EnumerateArray())
         {
-            into.Trades.Add(new Trade
-            {
-                Instrument = listing.Instrument,
-                TradeId = t.Long("trade_id"),
-                // v2 sends price and qty as JSON numbers: read from their text, never through double.
-                Price = JsonFields.Wire(t.Get("price").Positive("price")),
-                Size = JsonFields.Wire(t.Get("qty").Positive("qty")),
-                // v2 "side" is the taker's side.
-                Aggressor = t.Str("side") switch
+            into.Trades.Add(
+                new Trade
                 {
-                    "buy" => AggressorSide.Buy,
-                    "sell" => AggressorSide.Sell,
-                    var s => throw new FormatException($"side '{s}' is neither buy nor sell"),
-                },
-                EventTimeUs = JsonFields.IsoMicros(t.Str("timestamp")),
-                ReceiveTimeUs = receiveTimeUs,
-                Origin = Origin.Live,
-                VenueSymbol = t.Str("symbol"),
-            });
+                    Instrument = listing.Instrument,
+                    TradeId = t.Long("trade_id"),
+                    // v2 sends price and qty as JSON numbers: read from their text, never through double.
+                    Price = JsonFields.Wire(t.Get("price").Positive("price")),
+                    Size = JsonFields.Wire(t.Get("qty").Positive("qty")),
+                    // v2 "side" is the taker's side.
+                    Aggressor = t.Str("side") switch
+                    {
+                        "buy" => AggressorSide.Buy,
+                        "sell" => AggressorSide.Sell,
+                        var s => throw new FormatException($"side '{s}' is neither buy nor sell"),
+                    },
+                    EventTimeUs = JsonFields.IsoMicros(t.Str("timestamp")),
+                    ReceiveTimeUs = receiveTimeUs,
+                    Origin = Origin.Live,
+                    VenueSymbol = t.Str("symbol"),
+                }
+            );
         }
     }
 
@@ -59,5 +77,6 @@ public sealed class KrakenProtocol : IVenueProtocol
     internal static string WsSymbol(string symbol) => symbol.Replace("XBT/", "BTC/", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The REST pair name: "BTC/USD" → "XBTUSD".</summary>
-    internal static string RestPair(string symbol) => WsSymbol(symbol).Replace("BTC/", "XBT/", StringComparison.OrdinalIgnoreCase).Replace("/", "");
+    internal static string RestPair(string symbol) =>
+        WsSymbol(symbol).Replace("BTC/", "XBT/", StringComparison.OrdinalIgnoreCase).Replace("/", "");
 }

@@ -10,6 +10,7 @@ public sealed class KrakenVenue : IVenue
 
     public string Name => "kraken";
     public VenueEndpoints Endpoints { get; } = new(new("wss://ws.kraken.com/v2"), new("https://api.kraken.com"));
+
     // Public calls: about 1/s per IP before throttling.
     public double RestRequestsPerSecond => 1;
     public IReadOnlyList<string> CandleIntervals => KrakenHistory.Minutes.Keys.ToList();

@@ -1,9 +1,9 @@
 // OKX v5 REST: /api/v5/market/history-trades paged back by trade id, /api/v5/market/history-candles in windows.
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using Pipeline.Plumbing.Errors;
 using Pipeline.Schemas;
 using Pipeline.Schemas.V1;
-using Pipeline.Plumbing.Errors;
 
 namespace Pipeline.Producers.Venues.Okx;
 
@@ -22,8 +22,17 @@ public sealed class OkxHistory(VenueHttp http, Uri restBase) : IVenueHistory
         var cursor = gap.BeforeId;
         while (cursor > gap.AfterId + 1)
         {
-            using var doc = await http.GetAsync(VenueHttp.Build(restBase, "/api/v5/market/history-trades",
-                ("instId", listing.Symbol), ("type", 1), ("after", cursor), ("limit", Page)), ct);
+            using var doc = await http.GetAsync(
+                VenueHttp.Build(
+                    restBase,
+                    "/api/v5/market/history-trades",
+                    ("instId", listing.Symbol),
+                    ("type", 1),
+                    ("after", cursor),
+                    ("limit", Page)
+                ),
+                ct
+            );
             var rows = Data(doc.RootElement);
             var receiveUs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
             var lowest = cursor;
@@ -31,19 +40,26 @@ public sealed class OkxHistory(VenueHttp http, Uri restBase) : IVenueHistory
             {
                 var trade = OkxProtocol.ToTrade(r, listing, receiveUs, Origin.Backfill);
                 lowest = Math.Min(lowest, trade.TradeId);
-                if (trade.TradeId > gap.AfterId && trade.TradeId < gap.BeforeId) found.Add(trade);
+                if (trade.TradeId > gap.AfterId && trade.TradeId < gap.BeforeId)
+                    found.Add(trade);
             }
             // An empty or stuck page means the venue has nothing older: stop rather than spin.
-            if (lowest >= cursor) break;
+            if (lowest >= cursor)
+                break;
             cursor = lowest;
         }
-        foreach (var trade in found.OrderBy(t => t.TradeId)) yield return trade;
+        foreach (var trade in found.OrderBy(t => t.TradeId))
+            yield return trade;
     }
 
     /// <summary>Trades by time, in windows of an hour: the newest trades before the window's end by timestamp
     /// (type=2), then back by trade id (type=1) until the window's start, handed out oldest first.</summary>
-    public async IAsyncEnumerable<IReadOnlyList<Trade>> TradePagesAsync(VenueListing listing, long fromUs, long toUs,
-        [EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<IReadOnlyList<Trade>> TradePagesAsync(
+        VenueListing listing,
+        long fromUs,
+        long toUs,
+        [EnumeratorCancellation] CancellationToken ct
+    )
     {
         const long hourUs = 3_600_000_000;
         for (var start = fromUs; start < toUs; start += hourUs)
@@ -54,8 +70,17 @@ public sealed class OkxHistory(VenueHttp http, Uri restBase) : IVenueHistory
             (string Type, long After) cursor = ("2", (end + 999) / 1000);
             while (true)
             {
-                using var doc = await http.GetAsync(VenueHttp.Build(restBase, "/api/v5/market/history-trades",
-                    ("instId", listing.Symbol), ("type", cursor.Type), ("after", cursor.After), ("limit", Page)), ct);
+                using var doc = await http.GetAsync(
+                    VenueHttp.Build(
+                        restBase,
+                        "/api/v5/market/history-trades",
+                        ("instId", listing.Symbol),
+                        ("type", cursor.Type),
+                        ("after", cursor.After),
+                        ("limit", Page)
+                    ),
+                    ct
+                );
                 var rows = Data(doc.RootElement);
                 var receiveUs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
                 long lowest = long.MaxValue;
@@ -64,36 +89,58 @@ public sealed class OkxHistory(VenueHttp http, Uri restBase) : IVenueHistory
                 {
                     var trade = OkxProtocol.ToTrade(r, listing, receiveUs, Origin.Backfill);
                     lowest = Math.Min(lowest, trade.TradeId);
-                    if (trade.EventTimeUs < start) older = true;
-                    else if (trade.EventTimeUs < end) found.Add(trade);
+                    if (trade.EventTimeUs < start)
+                        older = true;
+                    else if (trade.EventTimeUs < end)
+                        found.Add(trade);
                 }
-                if (older || lowest == long.MaxValue || (cursor.Type == "1" && lowest >= cursor.After)) break;
+                if (older || lowest == long.MaxValue || (cursor.Type == "1" && lowest >= cursor.After))
+                    break;
                 cursor = ("1", lowest);
             }
             yield return found.OrderBy(t => t.TradeId).ToList();
         }
     }
 
-    public async IAsyncEnumerable<IReadOnlyList<Candle>> CandlePagesAsync(VenueListing listing, string interval, long fromUs, long toUs,
-        [EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<IReadOnlyList<Candle>> CandlePagesAsync(
+        VenueListing listing,
+        string interval,
+        long fromUs,
+        long toUs,
+        [EnumeratorCancellation] CancellationToken ct
+    )
     {
         if (!OkxInstruments.Bars.TryGetValue(interval, out var bar))
-            throw new InvalidRequestException($"OKX has no {interval} candles aligned like ours; it serves {string.Join(", ", OkxInstruments.Bars.Keys)}");
+            throw new InvalidRequestException(
+                $"OKX has no {interval} candles aligned like ours; it serves {string.Join(", ", OkxInstruments.Bars.Keys)}"
+            );
         var stepUs = CandleInterval.Parse(interval).DurationUs;
         for (var start = CandleInterval.Parse(interval).OpenTimeOf(fromUs); start < toUs; start += Page * stepUs)
         {
             var end = Math.Min(toUs, start + Page * stepUs);
             // after = open times below it, before = open times above it (both exclusive), newest first.
-            using var doc = await http.GetAsync(VenueHttp.Build(restBase, "/api/v5/market/history-candles",
-                ("instId", listing.Symbol), ("bar", bar), ("after", end / 1000), ("before", start / 1000 - 1), ("limit", Page)), ct);
+            using var doc = await http.GetAsync(
+                VenueHttp.Build(
+                    restBase,
+                    "/api/v5/market/history-candles",
+                    ("instId", listing.Symbol),
+                    ("bar", bar),
+                    ("after", end / 1000),
+                    ("before", start / 1000 - 1),
+                    ("limit", Page)
+                ),
+                ct
+            );
             var rows = Data(doc.RootElement);
             var page = new List<Candle>();
             foreach (var row in rows.EnumerateArray().Reverse())
             {
                 // Only confirmed (closed) candles are history.
-                if (row[8].GetString() != "1") continue;
+                if (row[8].GetString() != "1")
+                    continue;
                 var candle = OkxProtocol.ToCandle(row, listing, interval, Origin.Backfill);
-                if (candle.OpenTimeUs < fromUs || candle.OpenTimeUs >= toUs) continue;
+                if (candle.OpenTimeUs < fromUs || candle.OpenTimeUs >= toUs)
+                    continue;
                 page.Add(candle);
             }
             yield return page;
@@ -103,7 +150,10 @@ public sealed class OkxHistory(VenueHttp http, Uri restBase) : IVenueHistory
     private static JsonElement Data(JsonElement root)
     {
         if (root.TryGetProperty("code", out var code) && code.GetString() != "0")
-            throw new VenueRequestException($"okx REST error {code.GetString()}: {(root.TryGetProperty("msg", out var m) ? m.GetString() : "")}", 400);
+            throw new VenueRequestException(
+                $"okx REST error {code.GetString()}: {(root.TryGetProperty("msg", out var m) ? m.GetString() : "")}",
+                400
+            );
         var data = root.Get("data");
         return data.ValueKind == JsonValueKind.Array ? data : throw new FormatException("data is not an array");
     }

@@ -9,8 +9,10 @@ public sealed class OkxVenue : IVenue
     private static readonly DateTimeOffset FirstCandles = new(2018, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     public string Name => "okx";
+
     // trades-all and the candle channels are served on /business (since June 2023), so one connection carries both.
     public VenueEndpoints Endpoints { get; } = new(new("wss://ws.okx.com:8443/ws/v5/business"), new("https://www.okx.com"));
+
     // history-trades and history-candles: 20 requests per 2 s per IP.
     public double RestRequestsPerSecond => 5;
     public IReadOnlyList<string> CandleIntervals => OkxInstruments.Bars.Keys.ToList();

@@ -17,8 +17,15 @@ public static class YahooChart
     /// zero-volume 16:00 bar that carries the closing auction price). Throws <see cref="VenueRequestException"/> when the
     /// answer carries chart.error, ArgumentException when the listing is not a US dollar equity on the NYSE calendar,
     /// FormatException when the answer is malformed.</summary>
-    public static List<Candle> Candles(JsonElement root, VenueListing listing, ITradingCalendar calendar, long fromUs, long toUs,
-        Origin origin, int statusCode = 200)
+    public static List<Candle> Candles(
+        JsonElement root,
+        VenueListing listing,
+        ITradingCalendar calendar,
+        long fromUs,
+        long toUs,
+        Origin origin,
+        int statusCode = 200
+    )
     {
         var chart = root.Get("chart");
         if (chart.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object)
@@ -30,37 +37,52 @@ public static class YahooChart
         CheckMarket(result.Get("meta"), listing);
         var candles = new List<Candle>();
         // A range without any bar (a holiday, a weekend) comes without "timestamp" and with an empty quote object.
-        if (!result.TryGetProperty("timestamp", out var times) || times.ValueKind == JsonValueKind.Null) return candles;
+        if (!result.TryGetProperty("timestamp", out var times) || times.ValueKind == JsonValueKind.Null)
+            return candles;
         var quote = result.Get("indicators").Get("quote")[0];
-        var (open, high, low, close, volume) = (quote.Get("open"), quote.Get("high"), quote.Get("low"), quote.Get("close"), quote.Get("volume"));
+        var (open, high, low, close, volume) = (
+            quote.Get("open"),
+            quote.Get("high"),
+            quote.Get("low"),
+            quote.Get("close"),
+            quote.Get("volume")
+        );
         var i = 0;
         foreach (var t in times.EnumerateArray())
         {
             var index = i++;
             var openUs = t.GetInt64() * 1_000_000;
-            if (openUs % MinuteUs != 0 || openUs < fromUs || openUs >= toUs || !calendar.IsOpen(openUs)) continue;
+            if (openUs % MinuteUs != 0 || openUs < fromUs || openUs >= toUs || !calendar.IsOpen(openUs))
+                continue;
             var o = open[index];
             var h = high[index];
             var l = low[index];
             var c = close[index];
-            if (o.ValueKind == JsonValueKind.Null || h.ValueKind == JsonValueKind.Null || l.ValueKind == JsonValueKind.Null
-                || c.ValueKind == JsonValueKind.Null) continue;
+            if (
+                o.ValueKind == JsonValueKind.Null
+                || h.ValueKind == JsonValueKind.Null
+                || l.ValueKind == JsonValueKind.Null
+                || c.ValueKind == JsonValueKind.Null
+            )
+                continue;
             var v = volume[index];
-            candles.Add(new Candle
-            {
-                Instrument = listing.Instrument,
-                Interval = "1m",
-                OpenTimeUs = openUs,
-                CloseTimeUs = openUs + MinuteUs,
-                Open = Schemas.V1.Decimal.From(Price(o, "open")),
-                High = Schemas.V1.Decimal.From(Price(h, "high")),
-                Low = Schemas.V1.Decimal.From(Price(l, "low")),
-                Close = Schemas.V1.Decimal.From(Price(c, "close")),
-                Volume = Schemas.V1.Decimal.From(v.ValueKind == JsonValueKind.Null ? 0 : v.GetInt64()),
-                Closed = true,
-                Source = CandleSource.Exchange,
-                Origin = origin,
-            });
+            candles.Add(
+                new Candle
+                {
+                    Instrument = listing.Instrument,
+                    Interval = "1m",
+                    OpenTimeUs = openUs,
+                    CloseTimeUs = openUs + MinuteUs,
+                    Open = Schemas.V1.Decimal.From(Price(o, "open")),
+                    High = Schemas.V1.Decimal.From(Price(h, "high")),
+                    Low = Schemas.V1.Decimal.From(Price(l, "low")),
+                    Close = Schemas.V1.Decimal.From(Price(c, "close")),
+                    Volume = Schemas.V1.Decimal.From(v.ValueKind == JsonValueKind.Null ? 0 : v.GetInt64()),
+                    Closed = true,
+                    Source = CandleSource.Exchange,
+                    Origin = origin,
+                }
+            );
         }
         return candles;
     }
@@ -71,13 +93,16 @@ public static class YahooChart
     /// below $1, $0.01 above). A double that is not a float32 value is rounded to 4 places directly.</summary>
     public static decimal Price(double value)
     {
-        if (!double.IsFinite(value) || value <= 0) throw new FormatException($"price {value} is not a positive number");
+        if (!double.IsFinite(value) || value <= 0)
+            throw new FormatException($"price {value} is not a positive number");
         var single = (float)value;
-        var exact = (double)single == value
-            ? decimal.Parse(single.ToString("R", CultureInfo.InvariantCulture), NumberStyles.Float, CultureInfo.InvariantCulture)
-            : (decimal)value;
+        var exact =
+            (double)single == value
+                ? decimal.Parse(single.ToString("R", CultureInfo.InvariantCulture), NumberStyles.Float, CultureInfo.InvariantCulture)
+                : (decimal)value;
         var rounded = Math.Round(exact, 4, MidpointRounding.ToEven);
-        if (rounded <= 0) throw new FormatException($"price {value} rounds to zero at 4 decimals");
+        if (rounded <= 0)
+            throw new FormatException($"price {value} rounds to zero at 4 decimals");
         return rounded;
     }
 
@@ -88,19 +113,29 @@ public static class YahooChart
     {
         // The NYSE calendar decides which minutes are sessions: a listing of another exchange would be cut wrongly.
         if (meta.TryGetProperty("exchangeTimezoneName", out var zone) && zone.GetString() is { } tz && tz != "America/New_York")
-            throw new ArgumentException($"yahoo symbol '{listing.Symbol}' trades in time zone {tz}; only US listings (America/New_York, "
-                + $"NYSE calendar) are supported: remove {listing.Instrument.Key} from config/instruments.yaml");
-        if (meta.TryGetProperty("currency", out var currency) && currency.GetString() is { } ccy
-            && !string.Equals(ccy, listing.Instrument.Quote, StringComparison.OrdinalIgnoreCase))
-            throw new ArgumentException($"yahoo symbol '{listing.Symbol}' is quoted in {ccy}, not {listing.Instrument.Quote}: "
-                + $"correct the quote of {listing.Instrument.Key} in config/instruments.yaml");
+            throw new ArgumentException(
+                $"yahoo symbol '{listing.Symbol}' trades in time zone {tz}; only US listings (America/New_York, "
+                    + $"NYSE calendar) are supported: remove {listing.Instrument.Key} from config/instruments.yaml"
+            );
+        if (
+            meta.TryGetProperty("currency", out var currency)
+            && currency.GetString() is { } ccy
+            && !string.Equals(ccy, listing.Instrument.Quote, StringComparison.OrdinalIgnoreCase)
+        )
+            throw new ArgumentException(
+                $"yahoo symbol '{listing.Symbol}' is quoted in {ccy}, not {listing.Instrument.Quote}: "
+                    + $"correct the quote of {listing.Instrument.Key} in config/instruments.yaml"
+            );
     }
 
     private static VenueRequestException UnknownSymbol(VenueListing listing, JsonElement error, int statusCode)
     {
         var code = error.TryGetProperty("code", out var c) ? c.GetString() : null;
         var description = error.TryGetProperty("description", out var d) ? d.GetString() : null;
-        return new VenueRequestException($"yahoo does not know symbol '{listing.Symbol}' ({code}: {description}); correct the symbol of "
-            + $"{listing.Instrument.Key} in config/instruments.yaml", statusCode == 200 ? 404 : statusCode);
+        return new VenueRequestException(
+            $"yahoo does not know symbol '{listing.Symbol}' ({code}: {description}); correct the symbol of "
+                + $"{listing.Instrument.Key} in config/instruments.yaml",
+            statusCode == 200 ? 404 : statusCode
+        );
     }
 }

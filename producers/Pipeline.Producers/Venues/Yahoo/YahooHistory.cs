@@ -20,16 +20,29 @@ public sealed class YahooHistory(VenueHttp http, Uri restBase, ITradingCalendar 
     public IAsyncEnumerable<IReadOnlyList<Trade>> TradePagesAsync(VenueListing listing, long fromUs, long toUs, CancellationToken ct) =>
         throw new NotSupportedException("yahoo serves minute bars only, no trades: ask for the 1m interval instead");
 
-    public async IAsyncEnumerable<IReadOnlyList<Candle>> CandlePagesAsync(VenueListing listing, string interval, long fromUs, long toUs,
-        [EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<IReadOnlyList<Candle>> CandlePagesAsync(
+        VenueListing listing,
+        string interval,
+        long fromUs,
+        long toUs,
+        [EnumeratorCancellation] CancellationToken ct
+    )
     {
-        if (interval != "1m") throw new ArgumentException($"yahoo serves interval 1m here, not '{interval}'");
+        if (interval != "1m")
+            throw new ArgumentException($"yahoo serves interval 1m here, not '{interval}'");
         for (var start = fromUs; start < toUs; start += WindowUs)
         {
             var end = Math.Min(start + WindowUs, toUs);
-            if (calendar.NextOpenAtOrAfter(start) >= end) continue;
-            var uri = VenueHttp.Build(restBase, $"/v8/finance/chart/{Uri.EscapeDataString(listing.Symbol)}",
-                ("interval", "1m"), ("period1", start / 1_000_000), ("period2", (end + 999_999) / 1_000_000), ("includePrePost", "false"));
+            if (calendar.NextOpenAtOrAfter(start) >= end)
+                continue;
+            var uri = VenueHttp.Build(
+                restBase,
+                $"/v8/finance/chart/{Uri.EscapeDataString(listing.Symbol)}",
+                ("interval", "1m"),
+                ("period1", start / 1_000_000),
+                ("period2", (end + 999_999) / 1_000_000),
+                ("includePrePost", "false")
+            );
             JsonDocument doc;
             try
             {
@@ -39,7 +52,8 @@ public sealed class YahooHistory(VenueHttp http, Uri restBase, ITradingCalendar 
             {
                 // Yahoo answers an unknown symbol with 404 and chart.error: say which configured symbol is wrong.
                 using var error = TryParse(body);
-                if (error is null) throw;
+                if (error is null)
+                    throw;
                 YahooChart.Candles(error.RootElement, listing, calendar, start, end, Origin.Backfill, 404);
                 throw;
             }
@@ -50,7 +64,13 @@ public sealed class YahooHistory(VenueHttp http, Uri restBase, ITradingCalendar 
 
     private static JsonDocument? TryParse(string body)
     {
-        try { return JsonDocument.Parse(body); }
-        catch (JsonException) { return null; }
+        try
+        {
+            return JsonDocument.Parse(body);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 }

@@ -33,7 +33,8 @@ public sealed class YahooVenue : IPolledVenue
 
     public string? ListingProblem(string @base, string quote, MarketType market, string symbol)
     {
-        if (market != MarketType.Spot) return "yahoo lists US equities: use market spot";
+        if (market != MarketType.Spot)
+            return "yahoo lists US equities: use market spot";
         if (!string.Equals(quote, "USD", StringComparison.OrdinalIgnoreCase))
             return $"yahoo listings here are US equities quoted in USD (NYSE calendar), not {quote}: use quote USD";
         return VenueSymbols.Expect(Name, @base, quote, symbol, @base);

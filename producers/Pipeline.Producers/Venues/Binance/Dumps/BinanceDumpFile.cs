@@ -2,8 +2,8 @@
 using System.IO.Compression;
 using System.Text.RegularExpressions;
 using Pipeline.Plumbing.Configuration;
-using Pipeline.Schemas;
 using Pipeline.Plumbing.Errors;
+using Pipeline.Schemas;
 
 namespace Pipeline.Producers.Venues.Binance.Dumps;
 
@@ -23,7 +23,9 @@ public sealed partial record BinanceDumpFile(string Path, string Symbol, Binance
         if (!m.Success)
         {
             if (string.IsNullOrWhiteSpace(symbol))
-                throw new InputFormatException($"'{name}' is not a Binance dump file name; expected e.g. BTCUSDT-trades-2024-01-01.zip, BTCUSDT-aggTrades-2024-01.zip or BTCUSDT-1m-2024-01-01.csv as published on data.binance.vision, or pass --symbol BTCUSDT for a renamed file");
+                throw new InputFormatException(
+                    $"'{name}' is not a Binance dump file name; expected e.g. BTCUSDT-trades-2024-01-01.zip, BTCUSDT-aggTrades-2024-01.zip or BTCUSDT-1m-2024-01-01.csv as published on data.binance.vision, or pass --symbol BTCUSDT for a renamed file"
+                );
             return FromContent(path, symbol.Trim().ToUpperInvariant());
         }
         var fileSymbol = string.IsNullOrWhiteSpace(symbol) ? m.Groups["symbol"].Value : symbol.Trim().ToUpperInvariant();
@@ -33,7 +35,9 @@ public sealed partial record BinanceDumpFile(string Path, string Symbol, Binance
             "trades" => new(path, fileSymbol, BinanceDumpKind.Trades, null),
             "aggTrades" => new(path, fileSymbol, BinanceDumpKind.AggTrades, null),
             _ when CandleInterval.Find(kind) is not null => new(path, fileSymbol, BinanceDumpKind.Klines, kind),
-            _ => throw new InputFormatException($"'{name}' has kline interval '{kind}', which the pipeline does not use; use one of {string.Join(", ", CandleInterval.Names)}"),
+            _ => throw new InputFormatException(
+                $"'{name}' has kline interval '{kind}', which the pipeline does not use; use one of {string.Join(", ", CandleInterval.Names)}"
+            ),
         };
     }
 
@@ -45,21 +49,33 @@ public sealed partial record BinanceDumpFile(string Path, string Symbol, Binance
         string? row = null;
         using (var reader = probe.OpenText(out _))
             for (var line = reader.ReadLine(); line is not null; line = reader.ReadLine())
-                if (line.Length > 0 && !BinanceDumpParser.IsHeader(line)) { row = line; break; }
+                if (line.Length > 0 && !BinanceDumpParser.IsHeader(line))
+                {
+                    row = line;
+                    break;
+                }
         var name = System.IO.Path.GetFileName(path);
-        if (row is null) throw new InputFormatException($"'{name}' has no data rows");
+        if (row is null)
+            throw new InputFormatException($"'{name}' has no data rows");
         var f = row.Split(',');
         static bool IsBool(string s) => s.Trim() is "True" or "False" or "true" or "false";
-        if (f.Length >= 6 && IsBool(f[5])) return probe;
-        if (f.Length >= 7 && IsBool(f[6])) return probe with { Kind = BinanceDumpKind.AggTrades };
+        if (f.Length >= 6 && IsBool(f[5]))
+            return probe;
+        if (f.Length >= 7 && IsBool(f[6]))
+            return probe with { Kind = BinanceDumpKind.AggTrades };
         if (f.Length >= 11 && long.TryParse(f[0], out var open) && long.TryParse(f[6], out var close))
         {
             var length = (close - open + 1) * (BinanceTimestamps.IsMicroseconds(open) ? 1 : 1000);
-            var interval = CandleInterval.WithDuration(length)?.Name
-                ?? throw new InputFormatException($"'{name}' holds klines of a length ({length} µs) the pipeline does not use; use one of {string.Join(", ", CandleInterval.Names)}");
+            var interval =
+                CandleInterval.WithDuration(length)?.Name
+                ?? throw new InputFormatException(
+                    $"'{name}' holds klines of a length ({length} µs) the pipeline does not use; use one of {string.Join(", ", CandleInterval.Names)}"
+                );
             return probe with { Kind = BinanceDumpKind.Klines, Interval = interval };
         }
-        throw new InputFormatException($"'{name}' is neither a Binance trades, aggTrades nor klines CSV (first row: {(row.Length > 120 ? row[..120] + "…" : row)})");
+        throw new InputFormatException(
+            $"'{name}' is neither a Binance trades, aggTrades nor klines CSV (first row: {(row.Length > 120 ? row[..120] + "…" : row)})"
+        );
     }
 
     /// <summary>Opens the CSV text: the file itself, or the single .csv entry of a .zip.</summary>
@@ -87,7 +103,8 @@ public sealed partial record BinanceDumpFile(string Path, string Symbol, Binance
         protected override void Dispose(bool disposing)
         {
             base.Dispose(disposing);
-            if (disposing) zip.Dispose();
+            if (disposing)
+                zip.Dispose();
         }
     }
 }

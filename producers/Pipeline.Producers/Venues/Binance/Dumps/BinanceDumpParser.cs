@@ -37,7 +37,8 @@ public static class BinanceDumpParser
     public static Candle ParseKline(string line, InstrumentRef instrument, string interval, Origin origin)
     {
         var f = line.Split(',');
-        if (f.Length < 11) throw new FormatException($"has {f.Length} fields; a Binance kline row has 12");
+        if (f.Length < 11)
+            throw new FormatException($"has {f.Length} fields; a Binance kline row has 12");
         // Checked with the field's name first, so a bad close time is reported as such.
         Time(f[6], "close_time");
         var kline = new BinanceKline
@@ -66,14 +67,17 @@ public static class BinanceDumpParser
     }
 
     private static long Long(string text, string field) =>
-        long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : throw new FormatException($"{field} '{text}' is not an integer");
+        long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v)
+            ? v
+            : throw new FormatException($"{field} '{text}' is not an integer");
 
     private static decimal Positive(string text, string field) => BinanceKline.Positive(text, field);
 
-    private static bool Bool(string text, string field) => text.Trim() switch
-    {
-        "True" or "true" or "TRUE" => true,
-        "False" or "false" or "FALSE" => false,
-        _ => throw new FormatException($"{field} '{text}' is not true/false"),
-    };
+    private static bool Bool(string text, string field) =>
+        text.Trim() switch
+        {
+            "True" or "true" or "TRUE" => true,
+            "False" or "false" or "FALSE" => false,
+            _ => throw new FormatException($"{field} '{text}' is not true/false"),
+        };
 }

@@ -8,13 +8,20 @@ internal static class ImportMetrics
 {
     private static readonly Meter Meter = new("Pipeline.Producers.Import");
     private static readonly ConcurrentDictionary<string, double> Done = new();
-    private static readonly Counter<long> Rows = Meter.CreateCounter<long>("pipeline.import.rows", "{row}",
-        "Rows published by pipeline import, by instrument");
+    private static readonly Counter<long> Rows = Meter.CreateCounter<long>(
+        "pipeline.import.rows",
+        "{row}",
+        "Rows published by pipeline import, by instrument"
+    );
 
     static ImportMetrics()
     {
-        Meter.CreateObservableGauge("pipeline.import.progress", () => Done.Select(d => new Measurement<double>(d.Value,
-            new KeyValuePair<string, object?>("file", d.Key))), "1", "Fraction of an import file read and published");
+        Meter.CreateObservableGauge(
+            "pipeline.import.progress",
+            () => Done.Select(d => new Measurement<double>(d.Value, new KeyValuePair<string, object?>("file", d.Key))),
+            "1",
+            "Fraction of an import file read and published"
+        );
     }
 
     /// <summary>Wraps <paramref name="inner"/> so each report also moves the progress gauge.</summary>
