@@ -2,11 +2,17 @@
 # Starts a throwaway real S3: one Ceph monitor, one in-memory (memstore) OSD and radosgw on 127.0.0.1, all under DIR,
 # with one S3 user. The daemons write pid files to DIR/run/*.pid; stop them with radosgw-stop.sh DIR (kill by those pids).
 # Usage: radosgw-start.sh DIR MON_PORT RGW_PORT ACCESS_KEY SECRET_KEY   (Ceph 16 from apt: radosgw ceph-mon ceph-osd ceph-common)
+# The daemons live no longer than the process that started this script (RADOSGW_OWNER_PID, default: the parent, e.g. a
+# test host): a detached watcher stops them when it exits, even when it is killed or its exit handler is cut short.
 set -euo pipefail
 trap 'echo "radosgw-start: failed at line $LINENO ($BASH_COMMAND, exit $?); logs in $D" >&2' ERR
 D=$1; MONPORT=$2; RGWPORT=$3; ACCESS=$4; SECRET=$5
 command -v radosgw >/dev/null || { echo "radosgw is not installed; run infra/setup/setup.sh (apt: radosgw ceph-mon ceph-osd ceph-common)" >&2; exit 2; }
 mkdir -p "$D/mon-a" "$D/osd-0" "$D/run" "$D/rgw"
+OWNER=${RADOSGW_OWNER_PID:-$PPID}
+# `tail --pid` returns when the owner exits; the watcher holds none of this script's pipes (the caller reads them to EOF).
+setsid bash -c 'tail --pid="$1" -f /dev/null; exec bash "$2" "$3"' watcher "$OWNER" "$(dirname "$0")/radosgw-stop.sh" "$D" \
+  </dev/null >/dev/null 2>&1 &
 FSID=$(cat /proc/sys/kernel/random/uuid)
 cat > "$D/ceph.conf" <<CONF
 [global]
