@@ -15,6 +15,7 @@ using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using Pipeline.Plumbing.Errors;
 using Pipeline.Plumbing.Kafka;
+using Pipeline.Plumbing.Serialization;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Schemas;
 using Pipeline.Schemas.V1;

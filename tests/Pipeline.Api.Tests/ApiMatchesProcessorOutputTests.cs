@@ -10,7 +10,7 @@ using Pipeline.Embedded;
 using Pipeline.Plumbing;
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Database;
-using Pipeline.Plumbing.Kafka;
+using Pipeline.Plumbing.Serialization;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Processors;
 using Pipeline.Schemas;

@@ -6,7 +6,7 @@ using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
 using Google.Protobuf;
-using Pipeline.Plumbing.Kafka;
+using Pipeline.Plumbing.Serialization;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Schemas.V1;
 using Pipeline.Testing;

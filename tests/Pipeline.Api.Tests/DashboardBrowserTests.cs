@@ -2,7 +2,7 @@
 using Confluent.Kafka;
 using Google.Protobuf;
 using Microsoft.Playwright;
-using Pipeline.Plumbing.Kafka;
+using Pipeline.Plumbing.Serialization;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Schemas.V1;
 using Pipeline.Testing;

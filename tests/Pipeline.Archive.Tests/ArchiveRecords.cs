@@ -3,6 +3,7 @@ using System.Globalization;
 using Confluent.Kafka;
 using Google.Protobuf;
 using Pipeline.Plumbing.Kafka;
+using Pipeline.Plumbing.Serialization;
 using Pipeline.Schemas.V1;
 
 namespace Pipeline.Archive.Tests;

@@ -7,6 +7,7 @@ using Pipeline.Cli.Commands;
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Kafka;
 using Pipeline.Plumbing.ObjectStorage;
+using Pipeline.Plumbing.Serialization;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Schemas;
 using Pipeline.Schemas.V1;

@@ -77,7 +77,7 @@ public class ObservabilityFilesTests
         Pipeline.Plumbing.Metrics.FreshnessMetrics.Stored("probe", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000);
         // A venue's breaker and a waiting record make the per-venue gauges report.
         using var guard = new Pipeline.Producers.Venues.VenueGuard(
-            Pipeline.Producers.Venues.VenueRegistry.Default.Get("binance"),
+            Pipeline.Producers.VenueRegistry.Default.Get("binance"),
             new Pipeline.Plumbing.Configuration.ConnectionOptions()
         );
         await new Pipeline.Producers.Connectors.RecordQueue(1).EnqueueAsync(

@@ -5,6 +5,7 @@ using Google.Protobuf;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Broker;
 using Pipeline.Plumbing.Kafka;
+using Pipeline.Plumbing.Serialization;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Schemas.V1;
 using Pipeline.Testing;

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Plumbing;
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Kafka;
+using Pipeline.Plumbing.Serialization;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Processors.Replay;
 using Pipeline.Schemas;

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Topics;
+using Pipeline.Producers;
 using Pipeline.Producers.Backfill;
 using Pipeline.Producers.Publishing;
 using Pipeline.Producers.Venues;

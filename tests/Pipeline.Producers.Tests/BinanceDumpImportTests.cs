@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Errors;
 using Pipeline.Plumbing.Topics;
+using Pipeline.Producers;
 using Pipeline.Producers.Publishing;
 using Pipeline.Producers.Venues;
 using Pipeline.Producers.Venues.Binance;

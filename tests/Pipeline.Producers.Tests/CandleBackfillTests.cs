@@ -7,6 +7,7 @@ using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Errors;
 using Pipeline.Plumbing.Topics;
+using Pipeline.Producers;
 using Pipeline.Producers.Backfill;
 using Pipeline.Producers.Connectors;
 using Pipeline.Producers.Publishing;

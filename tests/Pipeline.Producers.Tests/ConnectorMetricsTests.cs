@@ -2,6 +2,7 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Plumbing.Configuration;
+using Pipeline.Producers;
 using Pipeline.Producers.Connectors;
 using Pipeline.Producers.Publishing;
 using Pipeline.Producers.Venues;

@@ -3,6 +3,7 @@ using Pipeline.Plumbing;
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Topics;
+using Pipeline.Producers;
 using Pipeline.Producers.Connectors;
 using Pipeline.Producers.Venues;
 using Pipeline.Schemas.V1;

@@ -2,6 +2,7 @@
 using Confluent.Kafka;
 using Google.Protobuf;
 using Pipeline.Plumbing.Kafka;
+using Pipeline.Plumbing.Serialization;
 using Pipeline.Schemas.V1;
 
 namespace Pipeline.Producers.Tests;

@@ -9,6 +9,7 @@ using Pipeline.Benchmarks.Broker;
 using Pipeline.Plumbing;
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Kafka;
+using Pipeline.Plumbing.Serialization;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Processors;
 using Pipeline.Schemas.V1;

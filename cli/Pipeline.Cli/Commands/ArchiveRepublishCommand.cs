@@ -4,6 +4,7 @@ using System.CommandLine;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Pipeline.Archive;
+using Pipeline.Cli.Replay;
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Errors;
 using Pipeline.Plumbing.Kafka;
@@ -59,7 +60,7 @@ public static class ArchiveRepublishCommand
                 {
                     var options = ConfigLoader.Load(parse, config);
                     var request = Request(parse.GetValue(from)!, parse.GetValue(to)!, parse.GetValue(into)!, parse.GetValue(instrument));
-                    var (bucket, prefix) = ParseArchiveUri(parse.GetValue(archive)!);
+                    var (bucket, prefix) = ArchiveAddress.Parse(parse.GetValue(archive)!);
                     options.S3.Bucket = bucket;
                     options.S3.Prefix = prefix;
                     if (options.Kafka.UsesEmbeddedBroker)
@@ -130,16 +131,6 @@ public static class ArchiveRepublishCommand
             ? instruments.Select(k => InstrumentKey.Format(InstrumentKey.Parse(k))).ToHashSet()
             : null;
         return new RepublishRequest(version!, fromUs, toUs, keys);
-    }
-
-    /// <summary>s3://bucket/prefix → (bucket, prefix without slashes at its ends).</summary>
-    public static (string Bucket, string Prefix) ParseArchiveUri(string uri)
-    {
-        if (!uri.StartsWith("s3://", StringComparison.Ordinal) || uri.Length <= 5 || uri[5] == '/')
-            throw new PipelineConfigurationException([$"--from-archive '{uri}' is not an S3 address; write s3://bucket/prefix"]);
-        var rest = uri[5..];
-        var slash = rest.IndexOf('/');
-        return slash < 0 ? (rest, "") : (rest[..slash], rest[(slash + 1)..].Trim('/'));
     }
 
     private static long ParseTime(string text, string option, List<string> problems)

@@ -1,6 +1,7 @@
 // `pipeline backfill`: a venue's candles for a time range into candles.exchange.raw, paged, rate-limited and resumable.
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
+using Pipeline.Producers;
 using Pipeline.Producers.Backfill;
 using Pipeline.Producers.Publishing;
 using Pipeline.Producers.Venues;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Pipeline.Plumbing.Configuration;
+using Pipeline.Producers;
 using Pipeline.Producers.Venues;
 
 namespace Pipeline.Cli.Commands;

@@ -2,8 +2,6 @@
 // own processing configuration (ADR 0006, docs/replay.md). The same command run again resumes an interrupted replay.
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Pipeline.Cli.Replay;
 using Pipeline.Plumbing.Configuration;
@@ -101,7 +99,7 @@ public static class ReplayCommand
                     // Check the arguments before connecting anywhere.
                     if (!DataVersion.TryParse(parse.GetValue(into), out var version, out var problem))
                         throw new InvalidRequestException($"--into: {problem}");
-                    var settings = ReplayProcessing(
+                    var settings = ReplayProcessingSettings.From(
                         options.Processing,
                         parse.GetValue(processing),
                         parse.GetValue(indicator) ?? [],
@@ -128,7 +126,7 @@ public static class ReplayCommand
                             throw new InvalidRequestException(
                                 "--from-archive reads the archive's trades (already validated): leave out --input and --revalidate"
                             );
-                        ArchiveRepublishCommand.ParseArchiveUri(archive); // a bad address is one line before any connection
+                        ArchiveAddress.Parse(archive); // a bad address is one line before any connection
                     }
 
                     if (options.Kafka.UsesEmbeddedBroker)
@@ -260,63 +258,6 @@ public static class ReplayCommand
                 task.StopTask();
                 return result;
             });
-    }
-
-    /// <summary>The live processing settings, overridden by the --processing file's Processing section, then the flags.</summary>
-    internal static ProcessingOptions ReplayProcessing(
-        ProcessingOptions live,
-        string? file,
-        string[] indicators,
-        int? lateness,
-        int? horizon
-    )
-    {
-        var settings = JsonSerializer.Deserialize<ProcessingOptions>(JsonSerializer.Serialize(live))!;
-        if (file is not null)
-        {
-            if (!File.Exists(file))
-                throw new InvalidRequestException(
-                    $"--processing: file '{file}' does not exist; pass a JSON file with a Processing section"
-                );
-            IConfigurationRoot root;
-            try
-            {
-                root = new ConfigurationBuilder().AddJsonFile(Path.GetFullPath(file), optional: false).Build();
-            }
-            catch (Exception e) when (e is FormatException or InvalidDataException)
-            {
-                throw new InvalidRequestException($"--processing: {file} is not valid JSON ({e.InnerException?.Message ?? e.Message})");
-            }
-            var section = root.GetSection("Processing");
-            if (!section.Exists())
-                throw new InvalidRequestException(
-                    $"--processing: {file} has no Processing section; write {{\"Processing\": {{\"Indicators\": [\"rsi(21)\"]}}}}"
-                );
-            if (section.GetSection("Indicators").Exists())
-                settings.Indicators.Clear();
-            try
-            {
-                section.Bind(settings);
-            }
-            catch (InvalidOperationException e)
-            {
-                throw new InvalidRequestException($"--processing: {e.InnerException?.Message ?? e.Message}");
-            }
-        }
-        if (indicators.Length > 0)
-            settings.Indicators = indicators.Select(IndicatorSpec).ToList();
-        if (lateness is { } l)
-            settings.AllowedLatenessMs = l;
-        if (horizon is { } h)
-            settings.RevisionHorizonMs = h;
-        return settings;
-    }
-
-    /// <summary>"rsi:21" → "rsi(21)", "macd:12,26,9" → "macd(12,26,9)"; "rsi(21)" and "obv" stay as they are.</summary>
-    internal static string IndicatorSpec(string flag)
-    {
-        var colon = flag.IndexOf(':');
-        return colon < 0 ? flag : $"{flag[..colon]}({flag[(colon + 1)..]})";
     }
 
     private static long ParseTime(string text, string option) =>

@@ -38,7 +38,7 @@ public static class ArchiveReplay
         CancellationToken ct
     )
     {
-        var (bucket, prefix) = Commands.ArchiveRepublishCommand.ParseArchiveUri(archive);
+        var (bucket, prefix) = ArchiveAddress.Parse(archive);
         var version = request.Version;
         var topics = new VersionTopics(version);
         var plan = PlanOf(kafka, topics);

@@ -6,7 +6,6 @@ using System.Text.Json;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using Pipeline.Cli.Commands;
 using Pipeline.Plumbing;
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Database;
@@ -105,7 +104,7 @@ public static class ReplayWorker
             Instruments = requested.Instruments,
             Intervals = requested.Intervals,
             Revalidate = requested.Revalidate,
-            Processing = ReplayCommand.ReplayProcessing(
+            Processing = ReplayProcessingSettings.From(
                 context.Options.Processing,
                 null,
                 [.. requested.Indicators],

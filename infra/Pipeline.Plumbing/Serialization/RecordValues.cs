@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using Confluent.Kafka;
-using Pipeline.Plumbing.Kafka;
 
 namespace Pipeline.Plumbing.Serialization;
 

@@ -1,6 +1,5 @@
 // Builds the candles of one instrument on all intervals by event time; closes them when the watermark
 // (newest event time minus the allowed lateness) passes their end; keeps closed candles revisable for a horizon.
-using Pipeline.Processors.State;
 using Pipeline.Schemas;
 using Pipeline.Schemas.V1;
 

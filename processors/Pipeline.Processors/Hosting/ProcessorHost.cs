@@ -5,7 +5,6 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using Pipeline.Plumbing;
 using Pipeline.Plumbing.Configuration;
-using Pipeline.Plumbing.Kafka;
 using Pipeline.Plumbing.Metrics;
 using Pipeline.Plumbing.Serialization;
 using Pipeline.Plumbing.Topics;

@@ -2,7 +2,7 @@
 // and closed candles a late trade revises, go to candles and candles.final and on to the indicators.
 using Confluent.Kafka;
 using Google.Protobuf;
-using Pipeline.Plumbing.Kafka;
+using Pipeline.Plumbing.Serialization;
 using Pipeline.Processors.Candles;
 using Pipeline.Processors.State;
 using Pipeline.Processors.Validation;

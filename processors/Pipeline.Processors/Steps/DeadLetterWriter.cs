@@ -2,7 +2,7 @@
 using Confluent.Kafka;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
-using Pipeline.Plumbing.Kafka;
+using Pipeline.Plumbing.Serialization;
 using Pipeline.Processors.Validation;
 using Pipeline.Schemas;
 using Pipeline.Schemas.V1;

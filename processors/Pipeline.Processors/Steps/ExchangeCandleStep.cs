@@ -2,7 +2,7 @@
 using System.Text;
 using Confluent.Kafka;
 using Google.Protobuf;
-using Pipeline.Plumbing.Kafka;
+using Pipeline.Plumbing.Serialization;
 using Pipeline.Processors.Validation;
 using Pipeline.Schemas;
 using Pipeline.Schemas.V1;

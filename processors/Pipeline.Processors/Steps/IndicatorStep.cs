@@ -4,7 +4,7 @@ using Confluent.Kafka;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using Pipeline.Plumbing.Configuration;
-using Pipeline.Plumbing.Kafka;
+using Pipeline.Plumbing.Serialization;
 using Pipeline.Processors.Candles;
 using Pipeline.Processors.Indicators;
 using Pipeline.Processors.State;

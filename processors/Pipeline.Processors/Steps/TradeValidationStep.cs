@@ -2,7 +2,7 @@
 // (to trades.valid, flagged on a price jump). Anything it refuses becomes a dead letter with its reason.
 using Confluent.Kafka;
 using Pipeline.Plumbing.Configuration;
-using Pipeline.Plumbing.Kafka;
+using Pipeline.Plumbing.Serialization;
 using Pipeline.Processors.State;
 using Pipeline.Processors.Validation;
 using Pipeline.Schemas;

@@ -8,7 +8,6 @@ internal static class ConnectorMetrics
 {
     private static readonly Meter Meter = new("Pipeline.Producers.Connectors.Health");
     private static readonly ConcurrentDictionary<ConnectionStats, byte> Live = new();
-    private static readonly ConcurrentDictionary<Venues.VenueGuard, byte> Guards = new();
     private static readonly Counter<long> Connects = Meter.CreateCounter<long>(
         "pipeline.connector.connects",
         "{connection}",
@@ -43,33 +42,7 @@ internal static class ConnectorMetrics
             "{connection}",
             "Listings whose WebSocket is connected now, by venue"
         );
-        Meter.CreateObservableGauge(
-            "pipeline.connector.breaker.state",
-            ObserveBreakers,
-            "{state}",
-            "Circuit breaker of a venue's connects and REST calls: 0 closed, 1 half-open (trial call), 2 open (calls held back)"
-        );
     }
-
-    public static void Track(Venues.VenueGuard guard) => Guards[guard] = 0;
-
-    public static void Untrack(Venues.VenueGuard guard) => Guards.TryRemove(guard, out _);
-
-    /// <summary>The worst breaker state among a venue's guards (the live feed and a backfill may each hold one).</summary>
-    private static IEnumerable<Measurement<int>> ObserveBreakers() =>
-        Guards
-            .Keys.GroupBy(g => g.Exchange)
-            .Select(g => new Measurement<int>(
-                g.Max(x =>
-                    x.State switch
-                    {
-                        Polly.CircuitBreaker.CircuitState.Open or Polly.CircuitBreaker.CircuitState.Isolated => 2,
-                        Polly.CircuitBreaker.CircuitState.HalfOpen => 1,
-                        _ => 0,
-                    }
-                ),
-                Venue(g.Key)
-            ));
 
     public static void Track(ConnectionStats stats) => Live[stats] = 0;
 

@@ -2,6 +2,7 @@
 // read back from the tail of trades.raw, so the downtime is filled like any other gap.
 using Microsoft.Extensions.Logging;
 using Pipeline.Plumbing.Kafka;
+using Pipeline.Plumbing.Serialization;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Schemas.V1;
 

@@ -51,7 +51,7 @@ public sealed class VenueGuard : IDisposable
                 }
             )
             .Build();
-        Connectors.ConnectorMetrics.Track(this);
+        VenueGuardMetrics.Track(this);
     }
 
     public string Exchange { get; }
@@ -97,7 +97,7 @@ public sealed class VenueGuard : IDisposable
 
     public void Dispose()
     {
-        Connectors.ConnectorMetrics.Untrack(this);
+        VenueGuardMetrics.Untrack(this);
         _rest.Dispose();
         _connects.Dispose();
     }

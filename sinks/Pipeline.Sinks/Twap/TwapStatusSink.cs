@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using Pipeline.Plumbing.Kafka;
 using Pipeline.Plumbing.Metrics;
+using Pipeline.Plumbing.Serialization;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Schemas;
 using Pipeline.Schemas.V1;

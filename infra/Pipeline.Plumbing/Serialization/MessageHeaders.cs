@@ -4,7 +4,7 @@ using Confluent.Kafka;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 
-namespace Pipeline.Plumbing.Kafka;
+namespace Pipeline.Plumbing.Serialization;
 
 public static class MessageHeaders
 {

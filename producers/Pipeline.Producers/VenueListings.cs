@@ -1,9 +1,10 @@
 // The configured instruments by venue and venue symbol: how a venue's "BTCUSDT" becomes binance:BTC/USDT:spot.
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Errors;
+using Pipeline.Producers.Venues;
 using Pipeline.Schemas.V1;
 
-namespace Pipeline.Producers.Venues;
+namespace Pipeline.Producers;
 
 public sealed class VenueListings
 {

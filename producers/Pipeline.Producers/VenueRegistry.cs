@@ -2,6 +2,7 @@
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Errors;
 using Pipeline.Producers.Simulation;
+using Pipeline.Producers.Venues;
 using Pipeline.Producers.Venues.Binance;
 using Pipeline.Producers.Venues.Bybit;
 using Pipeline.Producers.Venues.Coinbase;
@@ -11,7 +12,7 @@ using Pipeline.Producers.Venues.Okx;
 using Pipeline.Producers.Venues.Yahoo;
 using Pipeline.Schemas.V1;
 
-namespace Pipeline.Producers.Venues;
+namespace Pipeline.Producers;
 
 public sealed class VenueRegistry : IVenueCatalog
 {

@@ -1,6 +1,6 @@
 // The one way state is marked for the changelog: a store's keys changed (write the current value) or deleted
 // (write a tombstone) since its last flush. Marking again is idempotent; a delete overrides a change.
-namespace Pipeline.Processors.State;
+namespace Pipeline.Processors;
 
 public sealed class DirtySet<TKey>
     where TKey : notnull
