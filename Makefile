@@ -22,7 +22,7 @@ lint: setup
 	dotnet csharpier check .
 	dotnet format style pipeline.sln --verify-no-changes --diagnostics IDE1006 --severity warn -v q
 	bash infra/lint/long-lines.sh
-	python3 infra/lint/folder-cycles.py
+	python3 infra/lint/architecture.py
 
 # Target-specific: setup (a prerequisite) then also installs chromium for the dashboard's browser test.
 test: export PIPELINE_SETUP_BROWSER := 1

@@ -1,5 +1,8 @@
 #!/usr/bin/env python3
-"""Folders are the architecture: within each project, the folders' dependencies must form no cycle.
+"""The architecture, checked: roles never reference each other, and within each project folders form no cycle.
+
+Roles (api/, producers/, processors/, sinks/) meet only in topics: their projects may reference the contracts and
+plumbing below them (schemas/, infra/) and nothing else; only the entry point (cli/), tests and benchmarks see roles.
 
 A folder depends on another when a file in it names a type declared in the other (a type name declared in one folder
 of the project only; comments and string literals are ignored). Each folder is its own node, so a subfolder that uses
@@ -7,7 +10,7 @@ its parent's types while the parent uses the subfolder's is a cycle too. The one
 folder: it holds the role's entry point and composition (which use every folder) and the project-wide vocabulary
 every folder may use (as C# lets a namespace see its parent's types), so it is left out of the graph. Prints each
 cycle with the type names behind each edge.
-Usage: folder-cycles.py [REPO]   (exit 1 when a cycle exists)
+Usage: architecture.py [REPO]   (exit 1 when a role references another or a cycle exists)
 """
 import collections
 import os
@@ -82,9 +85,29 @@ def cycles(edges):
     return result
 
 
+ROLE_FOLDERS = ("api/", "producers/", "processors/", "sinks/")
+
+
+def role_references(repo):
+    """Role projects that reference a project other than the contracts and plumbing (schemas/, infra/)."""
+    found = []
+    for csproj in subprocess.check_output(["git", "-C", repo, "ls-files", "*.csproj"], text=True).split():
+        if not csproj.startswith(ROLE_FOLDERS):
+            continue
+        with open(os.path.join(repo, csproj), encoding="utf-8") as f:
+            for reference in re.findall(r'ProjectReference\s+Include="([^"]+)"', f.read()):
+                target = os.path.normpath(os.path.join(os.path.dirname(csproj), reference.replace("\\", "/")))
+                if not target.startswith(("schemas/", "infra/")):
+                    found.append(f"{csproj} references {target}: roles meet only in topics")
+    return found
+
+
 def main():
     repo = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "..")
     failed = False
+    for problem in role_references(repo):
+        failed = True
+        print(problem)
     for project, files in sorted(projects(repo).items()):
         declared, code, folder_of = collections.defaultdict(set), {}, {}
         for f in files:
@@ -110,9 +133,10 @@ def main():
                     if b in edges[a]:
                         print(f"    {a} -> {b}: {', '.join(sorted(because[(a, b)]))}")
     if failed:
-        print("error: folders depend on each other in a cycle (above); move the shared types to a folder below both")
+        print("error: the architecture above is broken (a role references another, or folders depend on each other in a")
+        print("cycle: move the shared types to a folder below both)")
         return 1
-    print("folder cycles: none")
+    print("architecture: roles reference only schemas/ and infra/; no folder cycles")
     return 0
 
 
