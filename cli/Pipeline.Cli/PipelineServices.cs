@@ -139,15 +139,28 @@ public sealed class PipelineServices : IAsyncDisposable
             ]);
         if (_kafka is not null && url.IsLoopback)
         {
-            _registry = await Pipeline.SchemaRegistry.SchemaRegistryServer.StartAsync(
-                Path.Combine(options.DataDir, "registry"),
-                url.Port,
-                ct: ct
-            );
+            _registry = await StartRegistryAsync(Path.Combine(options.DataDir, "registry"), url.Port, ct);
             log.LogInformation("Built-in Schema Registry at {Url}", _registry.Url);
         }
         RecordValues.Use(await SchemaRegistryValueCodec.ConnectAsync(options.SchemaRegistry.Url, TopicValueSchemas.All(), ct));
         log.LogInformation("Record values in Schema Registry framing (subjects <topic>-value at {Url})", options.SchemaRegistry.Url);
+    }
+
+    /// <summary>Starts the built-in Schema Registry; its damaged state file is the user's input in the wrong format.</summary>
+    internal static async Task<Pipeline.SchemaRegistry.SchemaRegistryServer> StartRegistryAsync(
+        string dataDir,
+        int port,
+        CancellationToken ct
+    )
+    {
+        try
+        {
+            return await Pipeline.SchemaRegistry.SchemaRegistryServer.StartAsync(dataDir, port, ct: ct);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InputFormatException(e.Message, e);
+        }
     }
 
     private static async Task PrepareDatabaseAsync(string connectionString, PipelineOptions options, ILogger log, CancellationToken ct)

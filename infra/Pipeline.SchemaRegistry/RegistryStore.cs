@@ -31,9 +31,25 @@ internal sealed class RegistryStore
     {
         Directory.CreateDirectory(directory);
         _file = Path.Combine(directory, "registry.json");
-        _state = File.Exists(_file)
-            ? JsonSerializer.Deserialize<State>(File.ReadAllText(_file)) ?? throw new InvalidDataException($"{_file} is empty")
-            : new State([], new(), "BACKWARD", new());
+        _state = File.Exists(_file) ? Load(_file) : new State([], new(), "BACKWARD", new());
+    }
+
+    /// <summary>The saved state; a file that is not one (damaged, edited by hand) stops start-up with one line naming the
+    /// file and the fix (an <see cref="InvalidDataException"/>: the registry stands alone, the CLI maps it to its own
+    /// input-format failure).</summary>
+    private static State Load(string file)
+    {
+        // Moving the file away is no fix: records in Kafka name their schemas by the ids this file holds.
+        const string Fix = "restore it from a backup (records in Kafka refer to the schema ids it holds)";
+        try
+        {
+            return JsonSerializer.Deserialize<State>(File.ReadAllText(file))
+                ?? throw new InvalidDataException($"schema registry state {file} is empty; {Fix}");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"schema registry state {file} is not the registry's JSON ({e.Message}); {Fix}", e);
+        }
     }
 
     private void Save()

@@ -92,7 +92,10 @@ public sealed class ArchiveRepublisher(ArchiveStore store, ArchiveLayout layout,
             if (cr.Offset.Value + 1 >= high)
                 return source;
         }
-        throw new TimeoutException($"{topic} could not be read to its end within 30 s");
+        throw new DependencyUnavailableException(
+            $"Kafka at {kafka.BootstrapServers}: {topic} could not be read to its end within 30 s; "
+                + "check that the broker is running and answers, then run the republish again"
+        );
     }
 
     /// <summary>First run: forget progress a dropped version of the same name may have left, then store the request.

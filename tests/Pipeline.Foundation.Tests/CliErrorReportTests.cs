@@ -90,4 +90,22 @@ public class CliErrorReportTests
         Assert.Equal(CliRunner.ExitUsage, exit);
         Assert.Equal("error: version 'v2' exists", text.Trim());
     }
+
+    public static TheoryData<Exception> RoleFailures() =>
+        new()
+        {
+            new Pipeline.Sinks.SinkPositionException("stored position 12 of candles[0] is beyond the partition's end 3"),
+            new Pipeline.Producers.Venues.VenueRequestException("binance REST /api/v3/klines answered 400: invalid symbol", 400),
+            new Pipeline.Producers.Twap.TwapSourceException("listing s3://twap/ was refused: 403 AccessDenied", transient: false),
+        };
+
+    [Theory]
+    [MemberData(nameof(RoleFailures))]
+    public void Expected_failures_of_the_roles_are_one_line_and_a_failure_exit(Exception failure)
+    {
+        // Issue 10: these escaped commands (pipeline sink, backfill, twap ingest) and were printed as bugs with a trace.
+        var (exit, text) = Report(failure);
+        Assert.Equal(CliRunner.ExitFailure, exit);
+        Assert.Equal($"error: {failure.Message}", text.Trim());
+    }
 }

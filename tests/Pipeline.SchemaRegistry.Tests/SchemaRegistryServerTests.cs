@@ -134,4 +134,19 @@ public sealed class SchemaRegistryServerTests : IAsyncLifetime
         Assert.Equal(id, (await client.GetLatestSchemaAsync("candles-value")).Id);
         Assert.Contains("message Candle {", (await client.GetSchemaAsync(id)).SchemaString);
     }
+
+    [Fact]
+    public async Task A_damaged_state_file_stops_the_registry_with_one_line_naming_the_file()
+    {
+        // Issue 10 (exception family): a damaged registry.json used to end start-up with a JsonException and its trace.
+        await RegisterCandlesAsync();
+        await _server.DisposeAsync();
+        var file = Path.Combine(_dir, "registry.json");
+        var saved = await File.ReadAllTextAsync(file);
+        await File.WriteAllTextAsync(file, saved[..(saved.Length / 2)]);
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => SchemaRegistryServer.StartAsync(_dir, 0));
+        Assert.Contains(file, e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+        _server = await SchemaRegistryServer.StartAsync(Path.Combine(_dir, "fresh"), 0); // for DisposeAsync
+    }
 }

@@ -75,10 +75,10 @@ public static class BrokerCommand
                     await using var registry =
                         parse.GetValue(registryPort) < 0
                             ? null
-                            : await Pipeline.SchemaRegistry.SchemaRegistryServer.StartAsync(
+                            : await PipelineServices.StartRegistryAsync(
                                 Path.Combine(parse.GetValue(dataDir)!, "..", "registry"),
                                 parse.GetValue(registryPort),
-                                ct: ct
+                                ct
                             );
                     if (registry is not null)
                     {

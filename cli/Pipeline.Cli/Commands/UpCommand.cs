@@ -78,7 +78,7 @@ public static class UpCommand
                             await r.Run(context, stop.Token);
                         }
                         catch (OperationCanceledException) when (stop.IsCancellationRequested) { }
-                        catch (Exception e) when (e is ProcessorFencedException or DependencyUnreachableException)
+                        catch (Exception e) when (e is ProcessorFencedException or PipelineException)
                         {
                             // Expected in operation: one line that says what to do, no stack trace.
                             log.LogError("Role {Role} stopped: {Message}", r.Name, e.Message);

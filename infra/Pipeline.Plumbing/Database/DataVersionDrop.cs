@@ -17,7 +17,7 @@ public static class DataVersionDrop
 
     /// <param name="sinkConsumer">The version sink's sink_positions consumer (VersionSink.ConsumerNameOf).</param>
     /// <param name="force">Drop a version whose replay is still running (its writers must be stopped first).</param>
-    /// <exception cref="InvalidOperationException">live, the current version, a running one without force, or an unknown name.</exception>
+    /// <exception cref="InvalidRequestException">live, the current version, a running one without force, or an unknown name.</exception>
     public static async Task<Result> DropAsync(
         NpgsqlDataSource db,
         KafkaClientSettings kafka,

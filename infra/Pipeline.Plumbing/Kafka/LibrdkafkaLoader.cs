@@ -11,7 +11,7 @@ public static class LibrdkafkaLoader
     private static string? _loadedFrom;
 
     /// <summary>Loads librdkafka once per process and returns its version string; throws
-    /// <see cref="InvalidOperationException"/> with one clear line when it cannot be loaded or its version is not the
+    /// <see cref="DependencyUnavailableException"/> with one clear line when it cannot be loaded or its version is not the
     /// one Confluent.Kafka was built for (both come from packages pinned to the same version).</summary>
     /// <remarks>On Debian 12 the package's generic librdkafka.so needs libsasl2.so.3 (Debian has .so.2): Confluent.Kafka
     /// then falls back by itself to the package's centos8 build, which needs only glibc. <see cref="LoadedFrom"/> says which.</remarks>
