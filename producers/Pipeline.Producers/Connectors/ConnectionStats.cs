@@ -1,6 +1,8 @@
 namespace Pipeline.Producers.Connectors;
 
-/// <summary>Counters of one listing's connection, read by tests and logs, and exported per venue by <see cref="ConnectorMetrics"/>.</summary>
+/// <summary>Counters of one listing's connection, read by tests and logs. <see cref="ConnectorMetrics"/> exports per venue
+/// the connection, gap, backfill and malformed-frame counts; frames, trades, candles and duplicates dropped are not
+/// exported (records published are counted by the publisher).</summary>
 public sealed class ConnectionStats
 {
     private long _frames,
