@@ -1,4 +1,4 @@
-// Connector health per venue: connections up, reconnects, gaps found, filled and left unfilled, malformed frames, breakers.
+// Connector health per venue: connections up, reconnects, gaps found, filled and left unfilled, malformed frames.
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 
