@@ -1,4 +1,5 @@
-// `--metrics-port`: a small HTTP server with /metrics (Prometheus text) and /ready beside a standalone role that has no HTTP port of its own.
+// `--metrics-port`: a small HTTP server with /metrics (Prometheus text) and /ready beside a standalone role that has no HTTP port
+// of its own.
 using System.CommandLine;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

@@ -64,7 +64,9 @@ public sealed class PipelineServices : IAsyncDisposable
             {
                 if (!allowEmbedded)
                     throw new PipelineConfigurationException([
-                        "configuration: Kafka:Bootstrap is not set; point this role at a broker with PIPELINE__KAFKA__BOOTSTRAP=host:port (or run 'pipeline up' for the embedded one)",
+                        "configuration: Kafka:Bootstrap is not set; "
+                            + "point this role at a broker with PIPELINE__KAFKA__BOOTSTRAP=host:port (or run 'pipeline up' for the "
+                            + "embedded one)",
                     ]);
                 services._kafka = await EmbeddedKafka.StartAsync(
                     Path.Combine(options.DataDir, "broker"),
@@ -87,7 +89,9 @@ public sealed class PipelineServices : IAsyncDisposable
                 {
                     if (!allowEmbedded)
                         throw new PipelineConfigurationException([
-                            "configuration: Database:Url is not set; give this role a database with PIPELINE__DATABASE__URL=postgres://user:pass@host:5432/db (or run 'pipeline up')",
+                            "configuration: Database:Url is not set; "
+                                + "give this role a database with PIPELINE__DATABASE__URL=postgres://user:pass@host:5432/db (or "
+                                + "run 'pipeline up')",
                         ]);
                     services._postgres = await LocalPostgres.StartAsync(
                         Path.Combine(options.DataDir, "postgres"),
@@ -135,7 +139,8 @@ public sealed class PipelineServices : IAsyncDisposable
             return;
         if (!Uri.TryCreate(options.SchemaRegistry.Url, UriKind.Absolute, out var url) || url.Scheme != "http" && url.Scheme != "https")
             throw new PipelineConfigurationException([
-                $"configuration: SchemaRegistry:Url '{options.SchemaRegistry.Url}' is not an http(s) URL; e.g. PIPELINE__SCHEMAREGISTRY__URL=http://127.0.0.1:8081",
+                $"configuration: SchemaRegistry:Url '{options.SchemaRegistry.Url}' is not an http(s) URL; "
+                    + "e.g. PIPELINE__SCHEMAREGISTRY__URL=http://127.0.0.1:8081",
             ]);
         if (_kafka is not null && url.IsLoopback)
         {

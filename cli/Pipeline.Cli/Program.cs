@@ -8,7 +8,9 @@ var config = new Option<string?>("--config")
     Description = "JSON configuration file (default: config/pipeline.json when present); PIPELINE__SECTION__KEY variables override it",
     Recursive = true,
 };
-var root = new RootCommand("Market-data pipeline: exchanges → Kafka → validated trades, candles and indicators → PostgreSQL and an API");
+var root = new RootCommand(
+    "Market-data pipeline: exchanges → Kafka → validated trades, candles and indicators " + "→ PostgreSQL and an API"
+);
 root.Options.Add(config);
 root.Subcommands.Add(UpCommand.Create(config));
 root.Subcommands.Add(BrokerCommand.Create(config));

@@ -20,7 +20,8 @@ public static class RunningPipeline
         var lines = File.Exists(pidFile) ? File.ReadAllLines(pidFile) : [];
         if (lines.Length < 4 || !int.TryParse(lines[3], out var port))
             throw new PipelineConfigurationException([
-                $"configuration: Database:Url is not set and no local PostgreSQL of 'pipeline up' runs under {Path.GetFullPath(options.DataDir)}; "
+                "configuration: Database:Url is not set and no local PostgreSQL of 'pipeline up' runs under "
+                    + $"{Path.GetFullPath(options.DataDir)}; "
                     + "start 'pipeline up' or set PIPELINE__DATABASE__URL=postgres://user:pass@host:5432/db",
             ]);
         return new Npgsql.NpgsqlConnectionStringBuilder

@@ -47,7 +47,8 @@ public sealed class EmbeddedKafka : IAsyncDisposable
         catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse)
         {
             throw new PipelineConfigurationException([
-                $"configuration: port {port} on 127.0.0.1 is already in use; stop what listens there or set Kafka:EmbeddedPort (PIPELINE__KAFKA__EMBEDDEDPORT, 0 picks a free port)",
+                $"configuration: port {port} on 127.0.0.1 is already in use; stop what listens there or set Kafka:EmbeddedPort "
+                    + "(PIPELINE__KAFKA__EMBEDDEDPORT, 0 picks a free port)",
             ]);
         }
     }

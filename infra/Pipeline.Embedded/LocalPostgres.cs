@@ -52,7 +52,8 @@ public sealed class LocalPostgres : IAsyncDisposable
         var bin =
             FindBinaries()
             ?? throw new DependencyUnavailableException(
-                "PostgreSQL server binaries were not found under /usr/lib/postgresql/*/bin; run 'make setup' (apt-get install postgresql) or configure Database:Url"
+                "PostgreSQL server binaries were not found under /usr/lib/postgresql/*/bin; "
+                    + "run 'make setup' (apt-get install postgresql) or configure Database:Url"
             );
         var dir = Path.GetFullPath(dataDir);
         Directory.CreateDirectory(dir);
@@ -169,8 +170,10 @@ public sealed class LocalPostgres : IAsyncDisposable
         var stderr = p.StandardError.ReadToEndAsync(ct);
         await p.WaitForExitAsync(ct);
         if (p.ExitCode != 0 && !allowFailure)
-            throw new DependencyUnavailableException(
-                $"{Path.GetFileName(args.Count > 3 && file == "runuser" ? args[3] : file)} failed (exit {p.ExitCode}): {(await stderr).Trim()} {(await stdout).Trim()}".Trim()
-            );
+        {
+            var program = Path.GetFileName(args.Count > 3 && file == "runuser" ? args[3] : file);
+            var output = $"{(await stderr).Trim()} {(await stdout).Trim()}";
+            throw new DependencyUnavailableException($"{program} failed (exit {p.ExitCode}): {output}".Trim());
+        }
     }
 }

@@ -122,7 +122,8 @@ internal sealed class RegistryStore
             return _state.Subjects.SelectMany(s => s.Value.Where(v => v.Id == id).Select(v => (s.Key, v.Version))).ToList();
     }
 
-    /// <summary>Registers a schema under a subject: the existing id and version when already there, else a new version if compatible.</summary>
+    /// <summary>Registers a schema under a subject: the existing id and version when already there, else a new version if
+    /// compatible.</summary>
     public (int Id, int Version) Register(string subject, string schema, List<SchemaReference> references)
     {
         var descriptor = Parse(schema);
@@ -267,7 +268,8 @@ internal sealed class RegistryStore
             _ => throw new RegistryException(
                 422,
                 42203,
-                $"Invalid compatibility level '{level}'. Valid values are NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE"
+                $"Invalid compatibility level '{level}'. Valid values are NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, "
+                    + "FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE"
             ),
         };
 }

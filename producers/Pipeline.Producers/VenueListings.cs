@@ -66,7 +66,8 @@ public sealed class VenueListings
         throw new InvalidRequestException(
             known.Count == 0
                 ? $"no instrument is configured on exchange '{exchange}'; add it to the instruments file (config/instruments.yaml)"
-                : $"'{symbolOrInstrument}' is not a configured {exchange} instrument; configured: {string.Join(", ", known)} (add it to config/instruments.yaml)"
+                : $"'{symbolOrInstrument}' is not a configured {exchange} instrument; configured: "
+                    + $"{string.Join(", ", known)} (add it to config/instruments.yaml)"
         );
     }
 }

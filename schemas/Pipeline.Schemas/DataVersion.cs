@@ -32,7 +32,8 @@ public sealed partial record DataVersion
         if (!NamePattern().IsMatch(text))
         {
             problem =
-                $"'{text}' is not a valid version name: use 1-32 lower-case letters, digits or '-', starting with a letter (e.g. v2 or rsi-21)";
+                $"'{text}' is not a valid version name: use 1-32 lower-case letters, digits or '-', "
+                + "starting with a letter (e.g. v2 or rsi-21)";
             return false;
         }
         version = text == Live.Name ? Live : new DataVersion(text);

@@ -20,7 +20,8 @@ public sealed class ArchiveLayout(string prefix)
     public string ManifestKey(string dataset, int partition, long firstOffset, long lastOffset) =>
         $"{ManifestPrefix(dataset, partition)}{firstOffset:D20}-{lastOffset:D20}.json";
 
-    /// <summary>A listing that starts after this key returns only segments whose first offset is at least <paramref name="offset"/>.</summary>
+    /// <summary>A listing that starts after this key returns only segments whose first offset is at least <paramref
+    /// name="offset"/>.</summary>
     public string ManifestsFrom(string dataset, int partition, long offset) =>
         offset <= 0 ? ManifestPrefix(dataset, partition) : $"{ManifestPrefix(dataset, partition)}{offset - 1:D20}-~";
 

@@ -109,7 +109,8 @@ public sealed class ArchiveRepublisher(ArchiveStore store, ArchiveLayout layout,
             if (!stored.SameAs(source))
                 throw new InvalidRequestException(
                     $"version {request.Version} is being republished from {stored}; rerun with that archive, range and "
-                        + $"instruments to resume it, or choose another name with --into (or drop it: pipeline replay drop {request.Version} --force)"
+                        + "instruments to resume it, or choose another name with --into (or drop it: "
+                        + $"pipeline replay drop {request.Version} --force)"
                 );
             return;
         }

@@ -17,7 +17,8 @@ public static class ArchiveRole
         var o = context.Options;
         if (!o.S3.IsConfigured)
             throw new PipelineConfigurationException([
-                "configuration: S3:Bucket is not set; give the archive a bucket with PIPELINE__S3__BUCKET (and PIPELINE__S3__ENDPOINT for a non-AWS store)",
+                "configuration: S3:Bucket is not set; give the archive a bucket with PIPELINE__S3__BUCKET (and "
+                    + "PIPELINE__S3__ENDPOINT for a non-AWS store)",
             ]);
         var log = context.LoggerFactory.CreateLogger("archive");
         // /ready of this process (the API in `pipeline up`, --metrics-port of `pipeline archive`) says when data is held.
@@ -106,13 +107,15 @@ public static class ArchiveRole
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
             throw new PipelineConfigurationException([
-                $"configuration: S3 bucket '{s3.Bucket}' does not exist at {s3.Endpoint ?? "AWS " + s3.EffectiveRegion}; create it or fix PIPELINE__S3__BUCKET",
+                $"configuration: S3 bucket '{s3.Bucket}' does not exist at {s3.Endpoint ?? "AWS " + s3.EffectiveRegion}; "
+                    + "create it or fix PIPELINE__S3__BUCKET",
             ]);
         }
         catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized)
         {
             throw new PipelineConfigurationException([
-                $"configuration: S3 refused the credentials for bucket '{s3.Bucket}' ({e.ErrorCode}); fix PIPELINE__S3__ACCESSKEY/SECRETKEY (or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)",
+                $"configuration: S3 refused the credentials for bucket '{s3.Bucket}' ({e.ErrorCode}); "
+                    + "fix PIPELINE__S3__ACCESSKEY/SECRETKEY (or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)",
             ]);
         }
         catch (Exception e) when (e is not AmazonS3Exception && !ct.IsCancellationRequested)

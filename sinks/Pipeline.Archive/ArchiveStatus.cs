@@ -74,7 +74,8 @@ public static class ArchiveStatus
         if (holding.Count == 0)
             return null;
         var since = holding.Min(s => s.Value.FailingSince ?? DateTime.UtcNow);
-        return $"archive holding {holding.Sum(s => s.Value.HeldRecords)} records ({string.Join(", ", holding.Select(s => $"{s.Key} {s.Value.HeldRecords}"))}), "
+        return $"archive holding {holding.Sum(s => s.Value.HeldRecords)} records "
+            + $"({string.Join(", ", holding.Select(s => $"{s.Key} {s.Value.HeldRecords}"))}), "
             + $"S3 unreachable since {since:yyyy-MM-ddTHH:mm:ssZ} ({holding[0].Value.Error})";
     }
 }

@@ -32,7 +32,8 @@ public sealed class ArchiveVerifier(ArchiveStore store, ArchiveLayout layout)
                     problems.Add(
                         manifest.FirstOffset > expected
                             ? $"{dataset.Name} partition {p}: hole, offsets {expected}-{manifest.FirstOffset - 1} are in no segment"
-                            : $"{dataset.Name} partition {p}: overlap, segment {manifest.FirstOffset}-{manifest.LastOffset} starts before {expected}"
+                            : $"{dataset.Name} partition {p}: overlap, segment {manifest.FirstOffset}-{manifest.LastOffset} starts "
+                                + $"before {expected}"
                     );
                 foreach (var f in manifest.Files)
                     if (
@@ -40,7 +41,8 @@ public sealed class ArchiveVerifier(ArchiveStore store, ArchiveLayout layout)
                         && !(compacted.TryGetValue(f.Key, out var inDay) && inDay == f.Bytes)
                     )
                         problems.Add(
-                            $"{dataset.Name} partition {p}: file {f.Key} of segment {manifest.FirstOffset}-{manifest.LastOffset} is missing or truncated"
+                            $"{dataset.Name} partition {p}: file {f.Key} of segment {manifest.FirstOffset}-{manifest.LastOffset} "
+                                + "is missing or truncated"
                         );
                 first ??= manifest.FirstOffset;
                 next = manifest.LastOffset + 1;

@@ -7,7 +7,8 @@ public readonly record struct HivePartition(string Exchange, string Symbol, Date
 {
     public string Path => $"exchange={Uri.EscapeDataString(Exchange)}/symbol={Uri.EscapeDataString(Symbol)}/date={Date:yyyy-MM-dd}";
 
-    /// <summary>Symbol folder of an instrument: BASE-QUOTE-market ("BTC-USDT-spot"), so a venue's spot and perp never share a folder.</summary>
+    /// <summary>Symbol folder of an instrument: BASE-QUOTE-market ("BTC-USDT-spot"), so a venue's spot and perp never share a
+    /// folder.</summary>
     public static HivePartition Of(InstrumentRef instrument, long timeUs) =>
         new(
             instrument.Exchange,

@@ -60,7 +60,8 @@ internal sealed class InstrumentDirectory
             foreach (var i in missing.Values)
             {
                 var cmd = new NpgsqlBatchCommand(
-                    "INSERT INTO instruments (exchange, base, quote, market) VALUES ($1, $2, $3, $4) ON CONFLICT (exchange, base, quote, market) DO NOTHING"
+                    "INSERT INTO instruments (exchange, base, quote, market) VALUES ($1, $2, $3, $4) ON CONFLICT (exchange, base, "
+                        + "quote, market) DO NOTHING"
                 );
                 cmd.Parameters.Add(new() { Value = i.Exchange });
                 cmd.Parameters.Add(new() { Value = i.Base });

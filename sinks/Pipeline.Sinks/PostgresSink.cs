@@ -230,9 +230,12 @@ public sealed class PostgresSink : ISinkWriterHost
         if (next > marks.High.Value)
         {
             _fault ??= new SinkPositionException(
-                $"stored position {next} of {tp.Topic}[{tp.Partition.Value}] (consumer '{_options.ConsumerName}') is beyond the partition's end "
-                    + $"{marks.High.Value}: the topic was probably deleted and recreated. The sink stops rather than guess; if the old data is gone "
-                    + $"for good, delete the row with: DELETE FROM sink_positions WHERE consumer = '{_options.ConsumerName}' AND topic = '{tp.Topic}' "
+                $"stored position {next} of {tp.Topic}[{tp.Partition.Value}] (consumer '{_options.ConsumerName}') "
+                    + "is beyond the partition's end "
+                    + $"{marks.High.Value}: the topic was probably deleted and recreated. The sink stops rather than guess; "
+                    + "if the old data is gone "
+                    + $"for good, delete the row with: DELETE FROM sink_positions WHERE consumer = '{_options.ConsumerName}' AND "
+                    + $"topic = '{tp.Topic}' "
                     + $"AND partition = {tp.Partition.Value}"
             );
             _log.LogCritical("{Message}", _fault.Message);

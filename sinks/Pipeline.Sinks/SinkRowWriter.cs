@@ -164,8 +164,10 @@ internal sealed class SinkRowWriter(SinkPositions positions, string version)
             return;
         await using (
             var copy = await conn.BeginBinaryImportAsync(
-                "COPY sink_candles_stage (time, instrument_id, interval, source, open, high, low, close, volume, quote_volume, trade_count, "
-                    + "taker_buy_volume, taker_buy_quote_volume, vwap, first_trade_id, last_trade_id, closed, revision) FROM STDIN (FORMAT BINARY)",
+                "COPY sink_candles_stage (time, instrument_id, interval, source, open, high, low, close, volume, quote_volume, "
+                    + "trade_count, "
+                    + "taker_buy_volume, taker_buy_quote_volume, vwap, first_trade_id, last_trade_id, closed, revision) "
+                    + "FROM STDIN (FORMAT BINARY)",
                 ct
             )
         )

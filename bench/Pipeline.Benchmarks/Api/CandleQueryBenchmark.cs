@@ -29,7 +29,8 @@ public sealed class CandleQueryBenchmark : IBenchmark
             await using var cmd = source.CreateCommand(
                 """
                 SELECT pipeline_ensure_day_partitions('candles', '2025-01-15T00:00:00Z', '2025-01-16T00:00:00Z');
-                INSERT INTO candles (time, instrument_id, interval, source, open, high, low, close, volume, quote_volume, trade_count, closed, revision)
+                INSERT INTO candles (time, instrument_id, interval, source, open, high, low, close, volume, quote_volume, trade_count,
+                                     closed, revision)
                 SELECT '2025-01-15T00:00:00Z'::timestamptz + m * interval '1 minute', i.id, '1m', 1,
                        96000.12 + m, 96100.50 + m, 95900.25 + m, 96050.75 + m, 12.345678 + m, 1185432.10 + m, 100 + m, true, 0
                 FROM instruments i, generate_series(0, 1999) m WHERE i.exchange = 'binance' AND i.base = 'BTC' AND i.quote = 'USDT';

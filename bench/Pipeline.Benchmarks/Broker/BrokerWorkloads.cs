@@ -24,8 +24,10 @@ internal static class BrokerWorkloads
         for (int i = 0; i < count; i++)
         {
             var text =
-                $"{{\"s\":\"BTCUSDT\",\"p\":\"{random.Next(60000, 70000)}.{random.Next(0, 100):D2}\",\"q\":\"0.{random.Next(0, 100000):D5}\","
-                + $"\"t\":{1732147200000L + random.Next():D},\"m\":{(random.Next(2) == 0 ? "true" : "false")},\"id\":{random.NextInt64(1_000_000_000_000):D}}}";
+                $"{{\"s\":\"BTCUSDT\",\"p\":\"{random.Next(60000, 70000)}.{random.Next(0, 100):D2}\","
+                + $"\"q\":\"0.{random.Next(0, 100000):D5}\","
+                + $"\"t\":{1732147200000L + random.Next():D},\"m\":{(random.Next(2) == 0 ? "true" : "false")},"
+                + $"\"id\":{random.NextInt64(1_000_000_000_000):D}}}";
             result[i] = System.Text.Encoding.ASCII.GetBytes(text.PadRight(100));
         }
         return result;

@@ -1,4 +1,5 @@
-// librdkafka's built-in mock cluster, hosted through its C API: only a reference point for the broker benchmark (bench only). Plain produce/consume only;
+// librdkafka's built-in mock cluster, hosted through its C API: only a reference point for the broker benchmark (bench only). Plain
+// produce/consume only;
 // it is not faithful for transactions, offsets in transactions, timestamps or retention (see README limits).
 using System.Runtime.InteropServices;
 using System.Text;

@@ -47,7 +47,8 @@ public sealed class ReplayThroughputBenchmark : IBenchmark
             var v = await ReplayAsync(settings, options, $"bench-valid-{round}", revalidate: false, ct);
             var r = await ReplayAsync(settings, options, $"bench-raw-{round}", revalidate: true, ct);
             Console.WriteLine(
-                $"  round {round + 1}: copy {c:N0}/s, live processor {live:N0}/s, replay of trades.valid {v:N0}/s, replay --revalidate {r:N0}/s"
+                $"  round {round + 1}: copy {c:N0}/s, live processor {live:N0}/s, replay of trades.valid {v:N0}/s, "
+                    + $"replay --revalidate {r:N0}/s"
             );
             copy = Math.Max(copy, c);
             valid = Math.Max(valid, v);

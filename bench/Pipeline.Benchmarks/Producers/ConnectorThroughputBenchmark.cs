@@ -26,8 +26,14 @@ public sealed class ConnectorThroughputBenchmark : IBenchmark
         var frames = Enumerable
             .Range(1, trades)
             .Select(id =>
+                // One line per frame, as Coinbase sends them; the raw string is wrapped only for reading.
                 Encoding.UTF8.GetBytes(
-                    $$"""{"type":"match","trade_id":{{id}},"maker_order_id":"ac928c66-ca53-498f-9c13-a110027a60e8","taker_order_id":"132fb6ae-456b-4654-b4e0-d681ac05cea1","side":"sell","size":"0.0{{id % 1000 + 1:000}}","price":"9{{id % 10000:0000}}.{{id % 100:00}}","product_id":"BTC-USD","sequence":{{id}},"time":"2025-01-01T00:00:00.{{id % 1_000_000:000000}}Z"}"""
+                    $$"""
+                    {"type":"match","trade_id":{{id}},"maker_order_id":"ac928c66-ca53-498f-9c13-a110027a60e8",
+                    "taker_order_id":"132fb6ae-456b-4654-b4e0-d681ac05cea1","side":"sell","size":"0.0{{id % 1000 + 1:000}}",
+                    "price":"9{{id % 10000:0000}}.{{id % 100:00}}","product_id":"BTC-USD","sequence":{{id}},
+                    "time":"2025-01-01T00:00:00.{{id % 1_000_000:000000}}Z"}
+                    """.ReplaceLineEndings("")
                 )
             )
             .ToList();

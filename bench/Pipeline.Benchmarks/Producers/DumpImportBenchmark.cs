@@ -32,8 +32,9 @@ public sealed class DumpImportBenchmark : IBenchmark
             {
                 price += rng.Next(-5, 6) / 100m;
                 var qty = rng.Next(1, 200_000) / 100_000_000m * 1000;
+                var buyerIsMaker = i % 3 == 0 ? "True" : "False";
                 await w.WriteLineAsync(
-                    $"{4_000_000_000L + i},{price.ToString("0.00000000", CultureInfo.InvariantCulture)},{qty.ToString("0.00000000", CultureInfo.InvariantCulture)},{(price * qty).ToString("0.00000000", CultureInfo.InvariantCulture)},{t0 + i * 86_400L},{(i % 3 == 0 ? "True" : "False")},True"
+                    $"{4_000_000_000L + i},{Exact(price)},{Exact(qty)},{Exact(price * qty)},{t0 + i * 86_400L},{buyerIsMaker},True"
                 );
             }
         }
@@ -88,4 +89,7 @@ public sealed class DumpImportBenchmark : IBenchmark
             targetRatio: 0.8
         );
     }
+
+    /// <summary>A decimal as the dumps write it: 8 fixed decimals.</summary>
+    private static string Exact(decimal d) => d.ToString("0.00000000", CultureInfo.InvariantCulture);
 }

@@ -275,7 +275,8 @@ public sealed class SinkThroughputBenchmark : IBenchmark
             await Task.Delay(5, ct);
         var elapsed = sw.Elapsed;
         Console.WriteLine(
-            $"  sink run ({topic}): {elapsed.TotalMilliseconds:N0} ms, GCs gen0/1/2 {GC.CollectionCount(0) - gc0}/{GC.CollectionCount(1) - gc1}/{GC.CollectionCount(2) - gc2}, "
+            $"  sink run ({topic}): {elapsed.TotalMilliseconds:N0} ms, "
+                + $"GCs gen0/1/2 {GC.CollectionCount(0) - gc0}/{GC.CollectionCount(1) - gc1}/{GC.CollectionCount(2) - gc2}, "
                 + $"GC pauses {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:N0} ms"
         );
         stop.Cancel();

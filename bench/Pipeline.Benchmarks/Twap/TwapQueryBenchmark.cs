@@ -31,7 +31,8 @@ public sealed class TwapQueryBenchmark : IBenchmark
                 INSERT INTO twap_status (twap_id, wallet, time, status, coin, side, size, executed_size, executed_notional, minutes,
                     reduce_only, randomize, order_time, raw_payload, source_object, source_generation)
                 SELECT t.id, t.wallet, t.start + s.n * interval '17 minutes',
-                       (ARRAY['activated', 'finished', 'error: Insufficient margin'])[s.n + 1], (ARRAY['BTC', 'ETH', 'SOL', 'HYPE'])[t.id % 4 + 1],
+                       (ARRAY['activated', 'finished', 'error: Insufficient margin'])[s.n + 1],
+                       (ARRAY['BTC', 'ETH', 'SOL', 'HYPE'])[t.id % 4 + 1],
                        CASE WHEN t.id % 2 = 0 THEN 'B' ELSE 'A' END, 12.5, 12.5 * s.n / 2, 812345.12345678 * s.n / 2, 30, false, true,
                        t.start, '{"bench": true}'::jsonb, 'bench/' || (t.id % 8760) || '.parquet', 1
                 FROM (SELECT i AS id,

@@ -13,7 +13,8 @@ public static class ArchiveCommand
     {
         var command = new Command(
             "archive",
-            "Run the archive sink: trades.valid, candles.final and indicators as Parquet on S3, exactly once. Needs Kafka:Bootstrap and S3:Bucket."
+            "Run the archive sink: trades.valid, candles.final and indicators as Parquet on S3, "
+                + "exactly once. Needs Kafka:Bootstrap and S3:Bucket."
         );
         var metricsPort = MetricsServer.PortOption();
         command.Options.Add(metricsPort);
@@ -96,7 +97,8 @@ public static class ArchiveCommand
     {
         if (!options.S3.IsConfigured)
             throw new PipelineConfigurationException([
-                "configuration: S3:Bucket is not set; give the archive a bucket with PIPELINE__S3__BUCKET (and PIPELINE__S3__ENDPOINT for a non-AWS store)",
+                "configuration: S3:Bucket is not set; give the archive a bucket with PIPELINE__S3__BUCKET (and "
+                    + "PIPELINE__S3__ENDPOINT for a non-AWS store)",
             ]);
     }
 }

@@ -26,7 +26,8 @@ public static class ArchiveCompactCommand
                     var options = ConfigLoader.Load(parse, config);
                     if (!options.S3.IsConfigured)
                         throw new PipelineConfigurationException([
-                            "configuration: S3:Bucket is not set; give the archive a bucket with PIPELINE__S3__BUCKET (and PIPELINE__S3__ENDPOINT for a non-AWS store)",
+                            "configuration: S3:Bucket is not set; give the archive a bucket with PIPELINE__S3__BUCKET (and "
+                                + "PIPELINE__S3__ENDPOINT for a non-AWS store)",
                         ]);
                     var grace = TimeSpan.FromSeconds(options.Archive.RollSeconds);
                     var now = DateTime.UtcNow;
@@ -37,7 +38,8 @@ public static class ArchiveCompactCommand
                             throw new PipelineConfigurationException([$"--day '{text}' is not a day; write YYYY-MM-DD (UTC)"]);
                         if (!ArchiveCompactor.IsClosed(only, now, grace))
                             throw new PipelineConfigurationException([
-                                $"--day {text} is not closed yet (it closes {options.Archive.RollSeconds} s after its end); compact it later",
+                                $"--day {text} is not closed yet (it closes {options.Archive.RollSeconds} s after its end); "
+                                    + "compact it later",
                             ]);
                         compactDay = d => d == only;
                     }

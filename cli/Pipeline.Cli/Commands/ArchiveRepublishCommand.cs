@@ -46,7 +46,8 @@ public static class ArchiveRepublishCommand
         var command = new Command(
             "republish",
             "Republish archived trades of [--from, --to) into replay.<version>.trades in exchange-time order, each instrument followed "
-                + "by an end-of-input mark; exactly once, resumable. Uses Kafka:Bootstrap, else the embedded broker of a running `pipeline up`."
+                + "by an end-of-input mark; exactly once, resumable. Uses Kafka:Bootstrap, "
+                + "else the embedded broker of a running `pipeline up`."
         );
         command.Options.Add(archive);
         command.Options.Add(from);

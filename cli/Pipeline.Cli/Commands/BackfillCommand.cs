@@ -36,7 +36,9 @@ public static class BackfillCommand
         };
         var command = new Command(
             "backfill",
-            "Fetch a venue's candles for a time range from its REST API into candles.exchange.raw; an interrupted run resumes where it stopped. Uses Kafka:Bootstrap, else the embedded broker of a running `pipeline up` (127.0.0.1:Kafka:EmbeddedPort)."
+            "Fetch a venue's candles for a time range from its REST API into candles.exchange.raw; "
+                + "an interrupted run resumes where it stopped. Uses Kafka:Bootstrap, "
+                + "else the embedded broker of a running `pipeline up` (127.0.0.1:Kafka:EmbeddedPort)."
         );
         var metricsPort = MetricsServer.PortOption();
         foreach (var o in new Option[] { exchange, instrument, interval, from, to, days, metricsPort })
@@ -110,7 +112,8 @@ public static class BackfillCommand
                             );
                         });
                     Console.WriteLine(
-                        $"{request.Listing.Instrument.Key} {request.Interval}: {result.Rows:N0} candles in {result.Pages:N0} pages{(result.Resumed ? " (resumed)" : "")}"
+                        $"{request.Listing.Instrument.Key} {request.Interval}: {result.Rows:N0} candles in {result.Pages:N0} "
+                            + $"pages{(result.Resumed ? " (resumed)" : "")}"
                     );
                     return 0;
                 })

@@ -23,7 +23,9 @@ public static class ImportCommand
         };
         var binance = new Command(
             "binance-dump",
-            "Publish Binance public dump files (trades, aggTrades, klines) in exchange-time order, then an end-of-input mark per instrument. Uses Kafka:Bootstrap, else the embedded broker of a running `pipeline up` (127.0.0.1:Kafka:EmbeddedPort)."
+            "Publish Binance public dump files (trades, aggTrades, klines) in exchange-time order, "
+                + "then an end-of-input mark per instrument. Uses Kafka:Bootstrap, "
+                + "else the embedded broker of a running `pipeline up` (127.0.0.1:Kafka:EmbeddedPort)."
         );
         var symbol = new Option<string?>("--symbol")
         {
@@ -32,7 +34,8 @@ public static class ImportCommand
         var wait = new Option<int>("--wait")
         {
             Description =
-                "Seconds to wait for the processor to take the published rows, to report how many it accepted and dead-lettered (0: do not wait)",
+                "Seconds to wait for the processor to take the published rows, to report how many it accepted and dead-lettered "
+                + "(0: do not wait)",
             DefaultValueFactory = _ => 60,
         };
         var market = new Option<string?>("--market")

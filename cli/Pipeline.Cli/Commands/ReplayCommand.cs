@@ -46,7 +46,8 @@ public static class ReplayCommand
         var processing = new Option<string?>("--processing")
         {
             Description =
-                "JSON file whose Processing section overrides the live processing settings for this replay (indicators, lateness, validation rules)",
+                "JSON file whose Processing section overrides the live processing settings for this replay (indicators, lateness, "
+                + "validation rules)",
         };
         var indicator = new Option<string[]>("--indicator")
         {
@@ -69,7 +70,8 @@ public static class ReplayCommand
         var command = new Command(
             "replay",
             "Reprocess the trades of [--from, --to) into a new version of candles and indicators (topics replay.<version>.*) while live "
-                + "processing goes on; exactly once, and the same command resumes an interrupted run. Uses Kafka:Bootstrap, else the embedded broker of a running `pipeline up`."
+                + "processing goes on; exactly once, and the same command resumes an interrupted run. Uses Kafka:Bootstrap, "
+                + "else the embedded broker of a running `pipeline up`."
         );
         foreach (
             var o in new Option[]
@@ -180,7 +182,8 @@ public static class ReplayCommand
                                     {
                                         task.Value = p.Records;
                                         task.Description =
-                                            $"replay {plan.Version}: {p.Records:N0}/{p.Total:N0} records, {p.RecordsPerSecond:N0}/s, {p.Outputs:N0} written";
+                                            $"replay {plan.Version}: {p.Records:N0}/{p.Total:N0} records, "
+                                            + $"{p.RecordsPerSecond:N0}/s, {p.Outputs:N0} written";
                                     }),
                                     loggers,
                                     ct
@@ -197,13 +200,16 @@ public static class ReplayCommand
                     if (!result.Complete)
                     {
                         Console.WriteLine(
-                            $"replay {plan.Version} interrupted after {result.Records:N0} of {plan.Total:N0} records; run the same command again to resume"
+                            $"replay {plan.Version} interrupted after {result.Records:N0} of {plan.Total:N0} records; "
+                                + "run the same command again to resume"
                         );
                         return ExitInterrupted;
                     }
                     Console.WriteLine(
-                        $"replay {plan.Version} complete: {result.Records:N0} records read, {result.Outputs:N0} records written to replay.{plan.Version}.* "
-                            + $"and stored as version {plan.Version} in PostgreSQL in {result.Elapsed.TotalSeconds:F1} s; serve it with ?version={plan.Version}, "
+                        $"replay {plan.Version} complete: {result.Records:N0} records read, "
+                            + $"{result.Outputs:N0} records written to replay.{plan.Version}.* "
+                            + $"and stored as version {plan.Version} in PostgreSQL in {result.Elapsed.TotalSeconds:F1} s; "
+                            + $"serve it with ?version={plan.Version}, "
                             + $"or make it the default with: pipeline replay promote {plan.Version}"
                     );
                     return 0;

@@ -15,9 +15,16 @@ public static class TopicsCommand
                 {
                     var options = ConfigLoader.Load(parse, config);
                     foreach (var t in TopicCatalog.All)
+                    {
+                        var kept =
+                            t.Compacted ? "compacted"
+                            : t.Retention is { } r ? $"retention={r.TotalDays}d"
+                            : "retention=forever";
                         Console.WriteLine(
-                            $"{t.Name, -28} key={t.Key, -26} value={t.ValueType.Name, -15} partitions={t.Partitions ?? options.Kafka.Partitions, -3} {(t.Compacted ? "compacted" : t.Retention is { } r ? $"retention={r.TotalDays}d" : "retention=forever")}"
+                            $"{t.Name, -28} key={t.Key, -26} value={t.ValueType.Name, -15} "
+                                + $"partitions={t.Partitions ?? options.Kafka.Partitions, -3} {kept}"
                         );
+                    }
                     return Task.FromResult(0);
                 })
         );

@@ -51,7 +51,8 @@ public static class TwapCommand
                         .ToList();
                     if (modes.Count > 1)
                         problems.Add(
-                            $"choose one of --incremental, --since, --object-key, --local-file (got {string.Join(", ", modes.Select(m => m.Item1))})"
+                            "choose one of --incremental, --since, --object-key, "
+                                + $"--local-file (got {string.Join(", ", modes.Select(m => m.Item1))})"
                         );
                     DateTimeOffset? sinceTime = null;
                     if (parse.GetValue(since) is { } s)
@@ -149,7 +150,8 @@ public static class TwapCommand
                             });
                         Console.WriteLine(
                             $"TWAP ingest: {result.ObjectsIngested:N0} objects ingested, {result.ObjectsSkipped:N0} unchanged, "
-                                + $"{result.Failures.Count:N0} failed; {result.RowsPublished:N0} rows published, {result.RowsRejected:N0} rejected to deadletter"
+                                + $"{result.Failures.Count:N0} failed; {result.RowsPublished:N0} rows published, "
+                                + $"{result.RowsRejected:N0} rejected to deadletter"
                         );
                         foreach (var (key, error) in result.Failures)
                             Console.Error.WriteLine($"failed: {key}: {error}");

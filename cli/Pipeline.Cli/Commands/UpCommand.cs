@@ -17,7 +17,8 @@ public static class UpCommand
     {
         var command = new Command(
             "up",
-            "Run the whole pipeline in one process: embedded broker and PostgreSQL unless configured, simulated feed, processors, sink and API"
+            "Run the whole pipeline in one process: embedded broker and PostgreSQL unless configured, simulated feed, processors, "
+                + "sink and API"
         );
         command.SetAction(
             (parse, _) =>

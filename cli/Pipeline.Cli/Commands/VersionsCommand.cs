@@ -101,8 +101,10 @@ public static class VersionsCommand
                 : v.RecordsDone > 0 ? $"{v.RecordsDone:N0}"
                 : "-";
             Console.WriteLine(
-                $"{(v.IsCurrent ? "*" : " "), 1} {v.Name, -20} {v.State, -9} {Time(v.RangeFrom), -20} {Time(v.RangeTo), -20} {progress, -22} "
-                    + $"{(v.Instruments.Count == 0 ? "all" : string.Join(",", v.Instruments))} / {(v.Intervals.Count == 0 ? "all" : string.Join(",", v.Intervals))}"
+                $"{(v.IsCurrent ? "*" : " "), 1} {v.Name, -20} {v.State, -9} {Time(v.RangeFrom), -20} {Time(v.RangeTo), -20} "
+                    + $"{progress, -22} "
+                    + $"{(v.Instruments.Count == 0 ? "all" : string.Join(",", v.Instruments))} / "
+                    + $"{(v.Intervals.Count == 0 ? "all" : string.Join(",", v.Intervals))}"
                     + (v.Error is { } e ? $"  error: {e}" : "")
             );
         }

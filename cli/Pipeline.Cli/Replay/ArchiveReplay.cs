@@ -45,7 +45,8 @@ public static class ArchiveReplay
         if (plan is { Complete: true })
             throw new InvalidRequestException(
                 $"version {version} exists (a complete replay of {new UnixMicros(plan.Value.Plan.FromUs).ToIso()}.."
-                    + $"{new UnixMicros(plan.Value.Plan.ToUs).ToIso()}); choose another name with --into, or drop it first: pipeline replay drop {version}"
+                    + $"{new UnixMicros(plan.Value.Plan.ToUs).ToIso()}); choose another name with --into, or drop it first: "
+                    + $"pipeline replay drop {version}"
             );
         await using (var db = NpgsqlDataSource.Create(database))
         {
@@ -91,7 +92,8 @@ public static class ArchiveReplay
                 ct
             );
             log.LogInformation(
-                "Replay {Version}: {Trades} archived trades and {Marks} end-of-input marks in {Topic} ({Earlier} committed by an earlier run)",
+                "Replay {Version}: {Trades} archived trades and {Marks} end-of-input marks in {Topic} ({Earlier} committed by an "
+                    + "earlier run)",
                 version,
                 result.Trades,
                 result.Marks,
@@ -117,7 +119,8 @@ public static class ArchiveReplay
             AmazonServiceException a => $"{where} refused the request: {a.ErrorCode ?? a.StatusCode.ToString()} ({a.Message}); "
                 + "check S3:AccessKey/S3:SecretKey (PIPELINE__S3__* or AWS_*) and the bucket",
             AmazonClientException or HttpRequestException or System.Net.Sockets.SocketException or TaskCanceledException =>
-                $"{where} is unreachable ({Innermost(e).Message}); check S3:Endpoint (PIPELINE__S3__ENDPOINT or AWS_ENDPOINT_URL) and that the store runs",
+                $"{where} is unreachable ({Innermost(e).Message}); check S3:Endpoint (PIPELINE__S3__ENDPOINT or AWS_ENDPOINT_URL) "
+                    + "and that the store runs",
             _ => null,
         };
     }

@@ -16,7 +16,8 @@ public sealed class ApiOptions
     /// <summary>How many requests a client may make at once above its per-second rate.</summary>
     public int RateLimitBurst { get; set; } = 200;
 
-    /// <summary>Live stream: at most this many candle events per second to each client (the latest per candle wins); 0: no throttle.</summary>
+    /// <summary>Live stream: at most this many candle events per second to each client (the latest per candle wins); 0: no
+    /// throttle.</summary>
     public int StreamEventsPerSecond { get; set; } = 20;
 
     /// <summary>Live streams one client (API key, else remote address) may hold open at once; more get 429.</summary>

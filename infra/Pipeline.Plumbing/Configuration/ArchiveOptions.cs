@@ -35,7 +35,8 @@ public sealed class ArchiveOptions
         if (RollSeconds is < 1 or > 86_400)
             yield return $"configuration: Archive:RollSeconds is {RollSeconds}; it must be 1..86400 (PIPELINE__ARCHIVE__ROLLSECONDS)";
         if (MultipartThresholdBytes < 5L * 1024 * 1024)
-            yield return $"configuration: Archive:MultipartThresholdBytes is {MultipartThresholdBytes}; S3 parts are at least 5 MiB (5242880)";
+            yield return $"configuration: Archive:MultipartThresholdBytes is {MultipartThresholdBytes}; "
+                + "S3 parts are at least 5 MiB (5242880)";
         if (RetryMaxBackoffMs is < 100 or > 600_000)
             yield return $"configuration: Archive:RetryMaxBackoffMs is {RetryMaxBackoffMs}; it must be 100..600000";
         if (
@@ -43,8 +44,10 @@ public sealed class ArchiveOptions
             && (CompactClosedDaysAfterSeconds < RollSeconds || CompactClosedDaysAfterSeconds > 30 * 86_400)
         )
             yield return $"configuration: Archive:CompactClosedDaysAfterSeconds is {CompactClosedDaysAfterSeconds}; it must be 0 (off) or "
-                + $"Archive:RollSeconds ({RollSeconds}) .. 2592000, so a segment open at midnight has rolled (PIPELINE__ARCHIVE__COMPACTCLOSEDDAYSAFTERSECONDS)";
+                + $"Archive:RollSeconds ({RollSeconds}) .. 2592000, so a segment open at midnight has rolled "
+                + "(PIPELINE__ARCHIVE__COMPACTCLOSEDDAYSAFTERSECONDS)";
         if (CompactCheckSeconds is < 1 or > 86_400)
-            yield return $"configuration: Archive:CompactCheckSeconds is {CompactCheckSeconds}; it must be 1..86400 (PIPELINE__ARCHIVE__COMPACTCHECKSECONDS)";
+            yield return $"configuration: Archive:CompactCheckSeconds is {CompactCheckSeconds}; "
+                + "it must be 1..86400 (PIPELINE__ARCHIVE__COMPACTCHECKSECONDS)";
     }
 }

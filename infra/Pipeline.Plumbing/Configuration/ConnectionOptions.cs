@@ -18,7 +18,8 @@ public sealed record ConnectionOptions
     /// <summary>Largest frame accepted; bigger ones are counted as malformed.</summary>
     public int MaxFrameBytes { get; init; } = 4 * 1024 * 1024;
 
-    /// <summary>Cap on trades fetched to fill one gap while the live stream waits (the oldest first); the rest is logged as missing.</summary>
+    /// <summary>Cap on trades fetched to fill one gap while the live stream waits (the oldest first); the rest is logged as
+    /// missing.</summary>
     public int MaxGapTrades { get; init; } = 100_000;
 
     /// <summary>REST requests per second per venue (token bucket) and burst; null uses each venue's published budget

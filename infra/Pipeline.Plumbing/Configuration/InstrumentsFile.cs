@@ -19,7 +19,8 @@ public static partial class InstrumentsFile
     {
         if (!File.Exists(path))
             throw new PipelineConfigurationException([
-                $"configuration: instruments file '{path}' does not exist; create it (see config/instruments.yaml) or fix InstrumentsFile (PIPELINE__INSTRUMENTSFILE)",
+                $"configuration: instruments file '{path}' does not exist; create it (see config/instruments.yaml) "
+                    + "or fix InstrumentsFile (PIPELINE__INSTRUMENTSFILE)",
             ]);
         return Parse(File.ReadAllText(path), path, venues);
     }
@@ -39,7 +40,8 @@ public static partial class InstrumentsFile
             if (reason.Contains("not found on type", StringComparison.Ordinal) && PropertyName().Match(reason) is { Success: true } m)
                 reason = $"unknown field '{m.Groups[1].Value}'";
             throw new PipelineConfigurationException([
-                $"configuration: {source} line {e.Start.Line}: {reason}; fields are exchange, base, quote, market, symbol, intervals (and exchange, market, venue_quote, quote under aliases)",
+                $"configuration: {source} line {e.Start.Line}: {reason}; fields are exchange, base, quote, market, symbol, "
+                    + "intervals (and exchange, market, venue_quote, quote under aliases)",
             ]);
         }
 

@@ -75,7 +75,8 @@ public static class PipelineConfiguration
         {
             if (options.Instruments.Count > 0)
                 throw new PipelineConfigurationException([
-                    $"configuration: instruments are listed both in {instrumentsFile} and in Instruments of the JSON configuration; keep one list",
+                    $"configuration: instruments are listed both in {instrumentsFile} and in Instruments of the JSON "
+                        + "configuration; keep one list",
                 ]);
             options.Instruments = InstrumentsFile.Load(instrumentsFile, venues);
         }
@@ -101,7 +102,8 @@ public static class PipelineConfiguration
             );
         if (options.Kafka.ReplicationFactor < 1)
             problems.Add(
-                $"configuration: Kafka:ReplicationFactor is {options.Kafka.ReplicationFactor}; it must be at least 1 (PIPELINE__KAFKA__REPLICATIONFACTOR)"
+                $"configuration: Kafka:ReplicationFactor is {options.Kafka.ReplicationFactor}; "
+                    + "it must be at least 1 (PIPELINE__KAFKA__REPLICATIONFACTOR)"
             );
         if (options.Kafka.MinInsyncReplicas is { } isr && (isr < 1 || isr > options.Kafka.ReplicationFactor))
             problems.Add(
@@ -115,7 +117,8 @@ public static class PipelineConfiguration
                 var colon = server.LastIndexOf(':');
                 if (colon <= 0 || !int.TryParse(server[(colon + 1)..], out var port) || port is < 1 or > 65535)
                     problems.Add(
-                        $"configuration: Kafka:Bootstrap entry '{server}' is not host:port; use e.g. PIPELINE__KAFKA__BOOTSTRAP=broker1:9092,broker2:9092"
+                        $"configuration: Kafka:Bootstrap entry '{server}' is not host:port; "
+                            + "use e.g. PIPELINE__KAFKA__BOOTSTRAP=broker1:9092,broker2:9092"
                     );
             }
         }
@@ -132,7 +135,8 @@ public static class PipelineConfiguration
             catch (FormatException e)
             {
                 problems.Add(
-                    $"configuration: Database:Url is not valid ({e.Message}); use postgres://user:pass@host:5432/db or Host=...;Database=..."
+                    $"configuration: Database:Url is not valid ({e.Message}); use postgres://user:pass@host:5432/db or "
+                        + "Host=...;Database=..."
                 );
             }
         }
@@ -140,11 +144,14 @@ public static class PipelineConfiguration
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
                 problems.Add($"configuration: Api:Urls entry '{url}' is not an http(s) URL; use e.g. http://127.0.0.1:8080");
         if (options.Simulator.TradesPerSecond is <= 0 or > 1_000_000)
-            problems.Add($"configuration: Simulator:TradesPerSecond is {options.Simulator.TradesPerSecond}; it must be > 0 and ≤ 1000000");
+            problems.Add(
+                $"configuration: Simulator:TradesPerSecond is {options.Simulator.TradesPerSecond}; " + "it must be > 0 and ≤ 1000000"
+            );
 
         if (options.Api.RateLimitPerSecond < 0)
             problems.Add(
-                $"configuration: Api:RateLimitPerSecond is {options.Api.RateLimitPerSecond}; it must be 0 (off) or more (PIPELINE__API__RATELIMITPERSECOND)"
+                $"configuration: Api:RateLimitPerSecond is {options.Api.RateLimitPerSecond}; it must be 0 (off) "
+                    + "or more (PIPELINE__API__RATELIMITPERSECOND)"
             );
         if (options.Api.RateLimitBurst < 1)
             problems.Add(
@@ -152,7 +159,8 @@ public static class PipelineConfiguration
             );
         if (options.Api.StreamsPerClient < 1)
             problems.Add(
-                $"configuration: Api:StreamsPerClient is {options.Api.StreamsPerClient}; it must be at least 1 (PIPELINE__API__STREAMSPERCLIENT)"
+                $"configuration: Api:StreamsPerClient is {options.Api.StreamsPerClient}; "
+                    + "it must be at least 1 (PIPELINE__API__STREAMSPERCLIENT)"
             );
         if (options.Api.StreamsTotal < 1)
             problems.Add(
@@ -160,15 +168,18 @@ public static class PipelineConfiguration
             );
         if (options.Api.StreamEventsPerSecond is < 0 or > 10_000)
             problems.Add(
-                $"configuration: Api:StreamEventsPerSecond is {options.Api.StreamEventsPerSecond}; it must be 0..10000, 0 = no throttle (PIPELINE__API__STREAMEVENTSPERSECOND)"
+                $"configuration: Api:StreamEventsPerSecond is {options.Api.StreamEventsPerSecond}; it must be 0..10000, "
+                    + "0 = no throttle (PIPELINE__API__STREAMEVENTSPERSECOND)"
             );
         if (options.Api.SocketQueueLimit is < 16 or > 1_000_000)
             problems.Add(
-                $"configuration: Api:SocketQueueLimit is {options.Api.SocketQueueLimit}; it must be 16..1000000 (PIPELINE__API__SOCKETQUEUELIMIT)"
+                $"configuration: Api:SocketQueueLimit is {options.Api.SocketQueueLimit}; "
+                    + "it must be 16..1000000 (PIPELINE__API__SOCKETQUEUELIMIT)"
             );
         if (options.Api.CandleStoreDepth is < 0 or > 1_000_000)
             problems.Add(
-                $"configuration: Api:CandleStoreDepth is {options.Api.CandleStoreDepth}; it must be 0..1000000, 0 = off (PIPELINE__API__CANDLESTOREDEPTH)"
+                $"configuration: Api:CandleStoreDepth is {options.Api.CandleStoreDepth}; it must be 0..1000000, "
+                    + "0 = off (PIPELINE__API__CANDLESTOREDEPTH)"
             );
         problems.AddRange(options.Sink.Problems());
         problems.AddRange(options.S3.Problems());
@@ -180,7 +191,8 @@ public static class PipelineConfiguration
             problems.Add("configuration: Processing:GroupId is empty; set a consumer group name (PIPELINE__PROCESSING__GROUPID)");
         if (pr.CommitIntervalMs is < 1 or > 60_000)
             problems.Add(
-                $"configuration: Processing:CommitIntervalMs is {pr.CommitIntervalMs}; it must be 1..60000 (PIPELINE__PROCESSING__COMMITINTERVALMS)"
+                $"configuration: Processing:CommitIntervalMs is {pr.CommitIntervalMs}; "
+                    + "it must be 1..60000 (PIPELINE__PROCESSING__COMMITINTERVALMS)"
             );
         if (pr.CommitMaxRecords < 1)
             problems.Add($"configuration: Processing:CommitMaxRecords is {pr.CommitMaxRecords}; it must be at least 1");
@@ -218,7 +230,8 @@ public static class PipelineConfiguration
             )
                 if (!string.IsNullOrWhiteSpace(url) && !(Uri.TryCreate(url, UriKind.Absolute, out var u) && schemes.Contains(u.Scheme)))
                     problems.Add(
-                        $"configuration: Exchanges:{venue}:{name} '{url}' is not a {string.Join("/", schemes)} URL (PIPELINE__EXCHANGES__{venue.ToUpperInvariant()}__{name.ToUpperInvariant()})"
+                        $"configuration: Exchanges:{venue}:{name} '{url}' is not a {string.Join("/", schemes)} URL "
+                            + $"(PIPELINE__EXCHANGES__{venue.ToUpperInvariant()}__{name.ToUpperInvariant()})"
                     );
         }
 
@@ -240,7 +253,8 @@ public static class PipelineConfiguration
             foreach (var interval in ins.Intervals)
                 if (CandleInterval.Find(interval) is null)
                     problems.Add(
-                        $"{where} ({ins.Exchange} {ins.Base}/{ins.Quote}) has interval '{interval}'; use one of {string.Join(", ", CandleInterval.Names)}"
+                        $"{where} ({ins.Exchange} {ins.Base}/{ins.Quote}) has interval '{interval}'; "
+                            + $"use one of {string.Join(", ", CandleInterval.Names)}"
                     );
             var key = InstrumentKey.FromParts(ins.Exchange, ins.Base, ins.Quote, market).Key;
             if (!seen.Add(key))
@@ -256,7 +270,8 @@ public static class PipelineConfiguration
         {
             if (value <= TimeSpan.Zero)
                 problems.Add(
-                    $"configuration: Connections:{name} is {value}; it must be positive, e.g. 00:00:30 (PIPELINE__CONNECTIONS__{name.ToUpperInvariant()})"
+                    $"configuration: Connections:{name} is {value}; it must be positive, "
+                        + $"e.g. 00:00:30 (PIPELINE__CONNECTIONS__{name.ToUpperInvariant()})"
                 );
         }
         Positive(c.HeartbeatTimeout, "HeartbeatTimeout");
@@ -266,15 +281,18 @@ public static class PipelineConfiguration
         Positive(c.PollInterval, "PollInterval");
         if (c.ReconnectMaxDelay < c.ReconnectBaseDelay)
             problems.Add(
-                $"configuration: Connections:ReconnectMaxDelay {c.ReconnectMaxDelay} is below ReconnectBaseDelay {c.ReconnectBaseDelay}; raise it"
+                $"configuration: Connections:ReconnectMaxDelay {c.ReconnectMaxDelay} is below ReconnectBaseDelay "
+                    + $"{c.ReconnectBaseDelay}; raise it"
             );
         if (c.QueueCapacity is < 1 or > 10_000_000)
             problems.Add(
-                $"configuration: Connections:QueueCapacity is {c.QueueCapacity}; it must be 1..10000000 (PIPELINE__CONNECTIONS__QUEUECAPACITY)"
+                $"configuration: Connections:QueueCapacity is {c.QueueCapacity}; "
+                    + "it must be 1..10000000 (PIPELINE__CONNECTIONS__QUEUECAPACITY)"
             );
         if (c.MaxFrameBytes < 1024)
             problems.Add(
-                $"configuration: Connections:MaxFrameBytes is {c.MaxFrameBytes}; it must be at least 1024 (PIPELINE__CONNECTIONS__MAXFRAMEBYTES)"
+                $"configuration: Connections:MaxFrameBytes is {c.MaxFrameBytes}; "
+                    + "it must be at least 1024 (PIPELINE__CONNECTIONS__MAXFRAMEBYTES)"
             );
         if (c.MaxGapTrades < 0)
             problems.Add(
@@ -282,7 +300,8 @@ public static class PipelineConfiguration
             );
         if (c.RestRequestsPerSecond is { } rest && !(rest > 0))
             problems.Add(
-                $"configuration: Connections:RestRequestsPerSecond is {rest}; it must be greater than 0, or left out for each venue's budget"
+                $"configuration: Connections:RestRequestsPerSecond is {rest}; it must be greater than 0, "
+                    + "or left out for each venue's budget"
             );
         if (!(c.ConnectsPerSecond > 0))
             problems.Add($"configuration: Connections:ConnectsPerSecond is {c.ConnectsPerSecond}; it must be greater than 0");
@@ -290,7 +309,8 @@ public static class PipelineConfiguration
             problems.Add($"configuration: Connections:BreakerFailureRatio is {c.BreakerFailureRatio}; it must be in (0, 1]");
     }
 
-    /// <summary>Simulated instruments (venue "sim", never a real exchange's name) plus real listings so imports and backfills work.</summary>
+    /// <summary>Simulated instruments (venue "sim", never a real exchange's name) plus real listings so imports and backfills
+    /// work.</summary>
     public static List<InstrumentOptions> DefaultInstruments()
     {
         static InstrumentOptions I(string ex, string b, string q, string m, string sym) =>

@@ -32,7 +32,8 @@ public sealed class PipelineOptions
     /// <summary>Live exchange connections; off in the offline default.</summary>
     public bool LiveExchanges { get; set; }
 
-    /// <summary>Per-exchange endpoint overrides for the live connectors and backfill (PIPELINE__EXCHANGES__BINANCE__WEBSOCKET=...).</summary>
+    /// <summary>Per-exchange endpoint overrides for the live connectors and backfill
+    /// (PIPELINE__EXCHANGES__BINANCE__WEBSOCKET=...).</summary>
     public Dictionary<string, ExchangeEndpointOptions> Exchanges { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Timing, size and rate limits of the live connectors and REST history.</summary>

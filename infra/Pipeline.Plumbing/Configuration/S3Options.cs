@@ -60,19 +60,24 @@ public sealed partial class S3Options
         if (!IsConfigured)
             yield break;
         if (!BucketName().IsMatch(Bucket!))
-            yield return $"configuration: S3:Bucket '{Bucket}' is not a valid bucket name; use 3-63 lowercase letters, digits, '.' or '-' (PIPELINE__S3__BUCKET)";
+            yield return $"configuration: S3:Bucket '{Bucket}' is not a valid bucket name; use 3-63 lowercase letters, digits, "
+                + "'.' or '-' (PIPELINE__S3__BUCKET)";
         if (
             !string.IsNullOrWhiteSpace(Endpoint)
             && !(Uri.TryCreate(Endpoint, UriKind.Absolute, out var uri) && (uri.Scheme == "http" || uri.Scheme == "https"))
         )
-            yield return $"configuration: S3:Endpoint '{Endpoint}' is not an http(s) URL; use e.g. http://127.0.0.1:7480 (PIPELINE__S3__ENDPOINT)";
+            yield return $"configuration: S3:Endpoint '{Endpoint}' is not an http(s) URL; "
+                + "use e.g. http://127.0.0.1:7480 (PIPELINE__S3__ENDPOINT)";
         if (string.IsNullOrWhiteSpace(AccessKey) != string.IsNullOrWhiteSpace(SecretKey))
-            yield return "configuration: S3 needs both AccessKey and SecretKey, or neither (then the AWS default credential chain is used); "
+            yield return "configuration: S3 needs both AccessKey and SecretKey, or neither (then the AWS default credential chain "
+                + "is used); "
                 + "set PIPELINE__S3__ACCESSKEY and PIPELINE__S3__SECRETKEY (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)";
         if (Prefix.StartsWith('/') || Prefix.EndsWith('/') || Prefix.Contains("//"))
-            yield return $"configuration: S3:Prefix '{Prefix}' must not start or end with '/' nor contain '//'; use e.g. pipeline or archive/prod";
+            yield return $"configuration: S3:Prefix '{Prefix}' must not start or end with '/' nor contain '//'; "
+                + "use e.g. pipeline or archive/prod";
         if (!string.IsNullOrWhiteSpace(Region) && !RegionName().IsMatch(Region))
-            yield return $"configuration: S3:Region '{Region}' is not a region name; use e.g. us-east-1 (PIPELINE__S3__REGION or AWS_REGION)";
+            yield return $"configuration: S3:Region '{Region}' is not a region name; use e.g. us-east-1 (PIPELINE__S3__REGION or "
+                + "AWS_REGION)";
     }
 
     [GeneratedRegex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]

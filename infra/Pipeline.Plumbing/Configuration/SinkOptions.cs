@@ -33,17 +33,21 @@ public sealed record SinkOptions
     public IEnumerable<string> Problems()
     {
         if (string.IsNullOrWhiteSpace(ConsumerName))
-            yield return "configuration: Sink:ConsumerName is empty; set a name for the sink's group and stored positions (PIPELINE__SINK__CONSUMERNAME)";
+            yield return "configuration: Sink:ConsumerName is empty; set a name for the sink's group and stored positions "
+                + "(PIPELINE__SINK__CONSUMERNAME)";
         if (BatchRows is < 1 or > 1_000_000)
             yield return $"configuration: Sink:BatchRows is {BatchRows}; it must be 1..1000000 (PIPELINE__SINK__BATCHROWS)";
         if (BatchLingerMs is < 1 or > 60_000)
             yield return $"configuration: Sink:BatchLingerMs is {BatchLingerMs}; it must be 1..60000 (PIPELINE__SINK__BATCHLINGERMS)";
         if (RetryInitialDelayMs is < 1 or > 60_000)
-            yield return $"configuration: Sink:RetryInitialDelayMs is {RetryInitialDelayMs}; it must be 1..60000 (PIPELINE__SINK__RETRYINITIALDELAYMS)";
+            yield return $"configuration: Sink:RetryInitialDelayMs is {RetryInitialDelayMs}; "
+                + "it must be 1..60000 (PIPELINE__SINK__RETRYINITIALDELAYMS)";
         if (RetryMaxDelayMs < RetryInitialDelayMs || RetryMaxDelayMs > 600_000)
-            yield return $"configuration: Sink:RetryMaxDelayMs is {RetryMaxDelayMs}; it must be RetryInitialDelayMs ({RetryInitialDelayMs})..600000 "
+            yield return $"configuration: Sink:RetryMaxDelayMs is {RetryMaxDelayMs}; "
+                + $"it must be RetryInitialDelayMs ({RetryInitialDelayMs})..600000 "
                 + "(PIPELINE__SINK__RETRYMAXDELAYMS)";
         if (WriteTimeoutSeconds is < 1 or > 3_600)
-            yield return $"configuration: Sink:WriteTimeoutSeconds is {WriteTimeoutSeconds}; it must be 1..3600 (PIPELINE__SINK__WRITETIMEOUTSECONDS)";
+            yield return $"configuration: Sink:WriteTimeoutSeconds is {WriteTimeoutSeconds}; "
+                + "it must be 1..3600 (PIPELINE__SINK__WRITETIMEOUTSECONDS)";
     }
 }

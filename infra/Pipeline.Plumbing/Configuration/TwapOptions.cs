@@ -51,9 +51,11 @@ public sealed partial class TwapOptions
     public IEnumerable<string> Problems()
     {
         if (IsConfigured && !BucketName().IsMatch(Bucket!))
-            yield return $"configuration: Twap:Bucket '{Bucket}' is not a valid bucket name; use 3-63 lowercase letters, digits, '.' or '-' (PIPELINE__TWAP__BUCKET)";
+            yield return $"configuration: Twap:Bucket '{Bucket}' is not a valid bucket name; use 3-63 lowercase letters, digits, "
+                + "'.' or '-' (PIPELINE__TWAP__BUCKET)";
         if (Prefix.StartsWith('/'))
-            yield return $"configuration: Twap:Prefix '{Prefix}' must not start with '/'; use e.g. raw/twap_statuses/ (PIPELINE__TWAP__PREFIX)";
+            yield return $"configuration: Twap:Prefix '{Prefix}' must not start with '/'; "
+                + "use e.g. raw/twap_statuses/ (PIPELINE__TWAP__PREFIX)";
         string? every = null;
         try
         {
@@ -66,7 +68,8 @@ public sealed partial class TwapOptions
         if (every is not null)
             yield return $"configuration: Twap:Every {every} (PIPELINE__TWAP__EVERY)";
         if (Schedule is not null && !IsConfigured)
-            yield return "configuration: Twap:Every is set but Twap:Bucket is empty; set the bucket of the TWAP objects (PIPELINE__TWAP__BUCKET) or clear Twap:Every";
+            yield return "configuration: Twap:Every is set but Twap:Bucket is empty; "
+                + "set the bucket of the TWAP objects (PIPELINE__TWAP__BUCKET) or clear Twap:Every";
     }
 
     [GeneratedRegex("^([0-9]+(?:\\.[0-9]+)?)(s|m|h|d)$")]

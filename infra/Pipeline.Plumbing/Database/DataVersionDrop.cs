@@ -48,7 +48,8 @@ public static class DataVersionDrop
             .ToList();
         if (row is null && topics.Count == 0)
             throw new InvalidRequestException(
-                $"version '{version}' does not exist (no data_versions row, no replay.{version}.* topics); 'pipeline replay list' shows the versions"
+                $"version '{version}' does not exist (no data_versions row, no replay.{version}.* topics); "
+                    + "'pipeline replay list' shows the versions"
             );
         if (topics.Count > 0)
         {

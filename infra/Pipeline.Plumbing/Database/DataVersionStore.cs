@@ -172,7 +172,8 @@ public sealed class DataVersionStore(NpgsqlDataSource db)
         await using (var current = new NpgsqlCommand("SELECT version FROM current_data_version FOR UPDATE", conn, tx))
             if ((string)(await current.ExecuteScalarAsync(ct))! == version.Name)
                 throw new InvalidRequestException(
-                    $"version '{version}' is the current version the API serves; promote another one first (e.g. pipeline replay promote live)"
+                    $"version '{version}' is the current version the API serves; promote another one first (e.g. pipeline replay "
+                        + "promote live)"
                 );
         long candles,
             indicators;

@@ -39,7 +39,8 @@ public static class MigrationRunner
         {
             await using (
                 var cmd = new NpgsqlCommand(
-                    "CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
+                    "CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, checksum text NOT NULL, "
+                        + "applied_at timestamptz NOT NULL DEFAULT now())",
                     conn
                 )
             )

@@ -29,14 +29,16 @@ public static class LibrdkafkaLoader
             catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
             {
                 throw new DependencyUnavailableException(
-                    $"librdkafka (from the librdkafka.redist package) could not be loaded: {e.Message}; rebuild with 'dotnet build' or republish"
+                    $"librdkafka (from the librdkafka.redist package) could not be loaded: {e.Message}; "
+                        + "rebuild with 'dotnet build' or republish"
                 );
             }
             var managed = typeof(Library).Assembly.GetName().Version!;
             var expected = $"{managed.Major}.{managed.Minor}.";
             if (!version.StartsWith(expected, StringComparison.Ordinal))
                 throw new DependencyUnavailableException(
-                    $"librdkafka {version} was loaded, but Confluent.Kafka {managed.ToString(3)} needs {expected}x: pin librdkafka.redist to Confluent.Kafka's version"
+                    $"librdkafka {version} was loaded, but Confluent.Kafka {managed.ToString(3)} needs {expected}x: "
+                        + "pin librdkafka.redist to Confluent.Kafka's version"
                 );
             _loadedFrom = FindLoadedPath();
             _version = version;

@@ -21,7 +21,8 @@ public static class RecordValues
 
     public static void Use(SchemaRegistryValueCodec? codec) => _codec = codec;
 
-    /// <summary>The value as written to <paramref name="topic"/>: framed when a registry is in use and the topic has a value schema.</summary>
+    /// <summary>The value as written to <paramref name="topic"/>: framed when a registry is in use and the topic has a value
+    /// schema.</summary>
     public static byte[] Write(string topic, byte[] payload) => _codec is { } c && c.Frames(topic) ? c.Frame(topic, payload) : payload;
 
     /// <summary><see cref="Write(string, byte[])"/> for a value whose message type may differ from the topic's own (another
@@ -29,7 +30,8 @@ public static class RecordValues
     public static byte[] Write(string topic, Google.Protobuf.Reflection.MessageDescriptor type, byte[] payload) =>
         _codec is { } c && c.Frames(topic) ? c.Frame(topic, type, payload) : payload;
 
-    /// <summary>The headers that go with <see cref="Write"/>'s value: content-type says which framing (cached per headers instance).</summary>
+    /// <summary>The headers that go with <see cref="Write"/>'s value: content-type says which framing (cached per headers
+    /// instance).</summary>
     public static Headers? HeadersFor(string topic, Headers? headers)
     {
         if (_codec is not { } c || !c.Frames(topic) || headers is null)
@@ -63,7 +65,8 @@ public static class RecordValues
     {
         if (MessageHeaders.SchemaVersionOf(headers) is { } version && version != MessageHeaders.CurrentSchemaVersion)
             return RecordValue.UnsupportedSchemaVersion(
-                $"the record was written with contracts version {version}; this pipeline reads version {MessageHeaders.CurrentSchemaVersion} "
+                $"the record was written with contracts version {version}; "
+                    + $"this pipeline reads version {MessageHeaders.CurrentSchemaVersion} "
                     + "(upgrade the reader, or write with a pipeline of the same version)"
             );
         return Read(value);

@@ -13,7 +13,8 @@ public static class SchemaRegistryFraming
 {
     public const byte MagicByte = 0;
 
-    /// <summary>The message indexes of a type: [0] for the first top-level message of its file, [1, 0] for the first nested in the second...</summary>
+    /// <summary>The message indexes of a type: [0] for the first top-level message of its file, [1, 0] for the first nested in the
+    /// second...</summary>
     public static int[] MessageIndexesOf(MessageDescriptor descriptor)
     {
         var path = new List<int>();

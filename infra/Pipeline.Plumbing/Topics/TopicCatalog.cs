@@ -12,7 +12,8 @@ public static class TopicCatalog
         "trades.raw",
         "instrument key",
         typeof(Trade),
-        "Trades as producers normalised them (live, backfill, import, simulated), and the end-of-input marks of imports and backfills (header pipeline.type=pipeline.v1.EndOfInput) behind the trades they close.",
+        "Trades as producers normalised them (live, backfill, import, simulated), and the end-of-input marks of imports and "
+            + "backfills (header pipeline.type=pipeline.v1.EndOfInput) behind the trades they close.",
         Retention: Week
     );
     public static readonly TopicSpec RawExchangeCandles = new(

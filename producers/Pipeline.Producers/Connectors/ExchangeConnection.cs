@@ -225,7 +225,8 @@ public sealed class ExchangeConnection(
                     target = gap with { BeforeId = gap.AfterId + 1 + options.MaxGapTrades };
                     Stats.Unfilled();
                     log.LogError(
-                        "{Key}: gap of {Count} trades after trade {After}; filling {Max}, trades {From} to {To} stay missing (seed them from the venue's history dump; `pipeline backfill` restores the candles)",
+                        "{Key}: gap of {Count} trades after trade {After}; filling {Max}, trades {From} to {To} stay missing (seed "
+                            + "them from the venue's history dump; `pipeline backfill` restores the candles)",
                         listing.Instrument.Key,
                         gap.BeforeId - gap.AfterId - 1,
                         gap.AfterId,
@@ -240,7 +241,8 @@ public sealed class ExchangeConnection(
                     {
                         Stats.Unfilled();
                         log.LogError(
-                            "{Key}: gap after trade {After} is larger than {Max} trades; the rest up to {Before} stays missing (seed it from the venue's history dump)",
+                            "{Key}: gap after trade {After} is larger than {Max} trades; "
+                                + "the rest up to {Before} stays missing (seed it from the venue's history dump)",
                             listing.Instrument.Key,
                             gap.AfterId,
                             options.MaxGapTrades,
@@ -286,7 +288,8 @@ public sealed class ExchangeConnection(
         {
             Stats.Unfilled();
             log.LogError(
-                "{Key}: could not fill the gap between trades {After} and {Before} ({From:O} to {To:O}): {Message}; those trades stay missing (seed them from the venue's history dump; `pipeline backfill` restores the candles)",
+                "{Key}: could not fill the gap between trades {After} and {Before} ({From:O} to {To:O}): {Message}; "
+                    + "those trades stay missing (seed them from the venue's history dump; `pipeline backfill` restores the candles)",
                 listing.Instrument.Key,
                 gap.AfterId,
                 gap.BeforeId,

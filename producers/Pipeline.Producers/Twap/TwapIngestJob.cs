@@ -132,7 +132,8 @@ public sealed class TwapIngestJob(TwapObjectStore? store, TwapIngestLog ingestLo
                 var note =
                     rows.Rejected.Count == 0
                         ? null
-                        : $"{rows.Rejected.Count} row(s) rejected to the deadletter topic, first: row {rows.Rejected[0].Row}: {rows.Rejected[0].Reason}";
+                        : $"{rows.Rejected.Count} row(s) rejected to the deadletter topic, first: row {rows.Rejected[0].Row}: "
+                            + $"{rows.Rejected[0].Reason}";
                 await ingestLog.IngestedAsync(info, rows.Rows.Count, note, ct);
                 result.ObjectsIngested++;
                 result.RowsPublished += rows.Rows.Count;

@@ -42,7 +42,8 @@ public sealed class TwapIngestLog(NpgsqlDataSource db)
     {
         await using var cmd = db.CreateCommand(
             """
-            UPDATE twap_ingest_log SET state = 'ingested', etag = $2, last_modified = $3, size_bytes = $4, rows = $5, error = $6, updated_at = now()
+            UPDATE twap_ingest_log
+            SET state = 'ingested', etag = $2, last_modified = $3, size_bytes = $4, rows = $5, error = $6, updated_at = now()
             WHERE object_key = $1
             """
         );

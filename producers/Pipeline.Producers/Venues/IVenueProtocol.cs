@@ -18,7 +18,8 @@ public interface IVenueProtocol
     /// after a disconnect these are filled from REST for the window too.</summary>
     IReadOnlyList<string> StreamedIntervals(VenueListing listing);
 
-    /// <summary>Parses one frame (UTF-8 JSON, parsed without a string copy) into <paramref name="into"/>; throws FormatException (or JsonException) when it is malformed.</summary>
+    /// <summary>Parses one frame (UTF-8 JSON, parsed without a string copy) into <paramref name="into"/>; throws FormatException
+    /// (or JsonException) when it is malformed.</summary>
     void Parse(ReadOnlyMemory<byte> frame, VenueListing listing, long receiveTimeUs, ParsedFrame into);
 
     /// <summary>Forgets per-connection state (called on every new connection): nothing seen before a disconnect may

@@ -16,6 +16,17 @@ internal static class JsonFields
             ? v.GetString()!
             : throw new FormatException($"field '{name}' is not a string");
 
+    /// <summary>The named string fields that are present and not empty, joined by spaces: a venue's error frame as one line
+    /// ("60012 Invalid request").</summary>
+    public static string Joined(this JsonElement e, params ReadOnlySpan<string> names)
+    {
+        var parts = new List<string>(names.Length);
+        foreach (var name in names)
+            if (e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String && v.GetString() is { Length: > 0 } text)
+                parts.Add(text);
+        return string.Join(' ', parts);
+    }
+
     public static long Long(this JsonElement e, string name)
     {
         var v = e.Get(name);

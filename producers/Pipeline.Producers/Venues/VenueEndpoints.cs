@@ -26,7 +26,8 @@ public sealed record VenueEndpoints(Uri WebSocket, Uri Rest)
             if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && schemes.Contains(uri.Scheme))
                 return uri;
             throw new PipelineConfigurationException([
-                $"configuration: Exchanges:{exchange}:{name} '{text}' is not a {string.Join("/", schemes)} URL (PIPELINE__EXCHANGES__{exchange.ToUpperInvariant()}__{name.ToUpperInvariant()})",
+                $"configuration: Exchanges:{exchange}:{name} '{text}' is not a {string.Join("/", schemes)} URL "
+                    + $"(PIPELINE__EXCHANGES__{exchange.ToUpperInvariant()}__{name.ToUpperInvariant()})",
             ]);
         }
     }

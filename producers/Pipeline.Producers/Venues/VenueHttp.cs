@@ -52,7 +52,8 @@ public sealed class VenueHttp(HttpClient http, VenueGuard guard, ILogger log)
                         {
                             var text = await response.Content.ReadAsStringAsync(t);
                             throw new VenueRequestException(
-                                $"{guard.Exchange} REST {response.RequestMessage?.RequestUri?.AbsolutePath} answered {(int)response.StatusCode}: {Truncate(text)}",
+                                $"{guard.Exchange} REST {response.RequestMessage?.RequestUri?.AbsolutePath} answered "
+                                    + $"{(int)response.StatusCode}: {Truncate(text)}",
                                 (int)response.StatusCode,
                                 response.Headers.RetryAfter?.Delta,
                                 text

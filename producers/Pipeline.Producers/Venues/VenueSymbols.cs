@@ -8,5 +8,6 @@ public static class VenueSymbols
     public static string? Expect(string exchange, string @base, string quote, string symbol, params string[] expected) =>
         expected.Contains(symbol, StringComparer.OrdinalIgnoreCase)
             ? null
-            : $"symbol '{symbol}' does not match {@base}/{quote} on {exchange}; expected {string.Join(" or ", expected)} (is the base, quote or symbol misspelled?)";
+            : $"symbol '{symbol}' does not match {@base}/{quote} on {exchange}; expected {string.Join(" or ", expected)} (is the "
+                + "base, quote or symbol misspelled?)";
 }

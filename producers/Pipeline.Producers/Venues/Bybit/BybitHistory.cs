@@ -66,7 +66,8 @@ public sealed class BybitHistory(VenueHttp http, Uri restBase) : IVenueHistory
             yield return trade;
         if (oldestUs > gap.AfterTimeUs)
             throw new TradeHistoryLimitException(
-                $"bybit serves only its {limit} most recent {listing.Symbol} trades, reaching back to {Iso(oldestUs)}; trades after {Iso(gap.AfterTimeUs)} and before that are not available"
+                $"bybit serves only its {limit} most recent {listing.Symbol} trades, reaching back to {Iso(oldestUs)}; "
+                    + $"trades after {Iso(gap.AfterTimeUs)} and before that are not available"
             );
     }
 

@@ -39,8 +39,7 @@ public sealed class CoinbaseProtocol : IVenueProtocol
                 into.Trades.Add(ToTrade(root, listing, receiveTimeUs, Origin.Live));
                 break;
             case "error":
-                into.VenueError =
-                    $"{(root.TryGetProperty("message", out var m) ? m.GetString() : "")} {(root.TryGetProperty("reason", out var r) ? r.GetString() : "")}".Trim();
+                into.VenueError = root.Joined("message", "reason");
                 break;
             default:
                 return; // subscriptions, heartbeat

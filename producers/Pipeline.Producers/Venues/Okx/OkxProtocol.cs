@@ -52,8 +52,7 @@ public sealed class OkxProtocol : IVenueProtocol
         {
             // {"event":"subscribe",...} acks; {"event":"error","code":"60012","msg":"..."} failures.
             if (ev.GetString() == "error")
-                into.VenueError =
-                    $"{(root.TryGetProperty("code", out var c) ? c.GetString() : "")} {(root.TryGetProperty("msg", out var m) ? m.GetString() : "")}".Trim();
+                into.VenueError = root.Joined("code", "msg");
             return;
         }
         var channel = root.Get("arg").Str("channel");

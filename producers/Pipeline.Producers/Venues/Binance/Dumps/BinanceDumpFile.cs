@@ -24,7 +24,9 @@ public sealed partial record BinanceDumpFile(string Path, string Symbol, Binance
         {
             if (string.IsNullOrWhiteSpace(symbol))
                 throw new InputFormatException(
-                    $"'{name}' is not a Binance dump file name; expected e.g. BTCUSDT-trades-2024-01-01.zip, BTCUSDT-aggTrades-2024-01.zip or BTCUSDT-1m-2024-01-01.csv as published on data.binance.vision, or pass --symbol BTCUSDT for a renamed file"
+                    $"'{name}' is not a Binance dump file name; expected e.g. BTCUSDT-trades-2024-01-01.zip, "
+                        + "BTCUSDT-aggTrades-2024-01.zip or BTCUSDT-1m-2024-01-01.csv as published on data.binance.vision, "
+                        + "or pass --symbol BTCUSDT for a renamed file"
                 );
             return FromContent(path, symbol.Trim().ToUpperInvariant());
         }
@@ -36,7 +38,8 @@ public sealed partial record BinanceDumpFile(string Path, string Symbol, Binance
             "aggTrades" => new(path, fileSymbol, BinanceDumpKind.AggTrades, null),
             _ when CandleInterval.Find(kind) is not null => new(path, fileSymbol, BinanceDumpKind.Klines, kind),
             _ => throw new InputFormatException(
-                $"'{name}' has kline interval '{kind}', which the pipeline does not use; use one of {string.Join(", ", CandleInterval.Names)}"
+                $"'{name}' has kline interval '{kind}', which the pipeline does not use; "
+                    + $"use one of {string.Join(", ", CandleInterval.Names)}"
             ),
         };
     }
@@ -69,7 +72,8 @@ public sealed partial record BinanceDumpFile(string Path, string Symbol, Binance
             var interval =
                 CandleInterval.WithDuration(length)?.Name
                 ?? throw new InputFormatException(
-                    $"'{name}' holds klines of a length ({length} µs) the pipeline does not use; use one of {string.Join(", ", CandleInterval.Names)}"
+                    $"'{name}' holds klines of a length ({length} µs) the pipeline does not use; "
+                        + $"use one of {string.Join(", ", CandleInterval.Names)}"
                 );
             return probe with { Kind = BinanceDumpKind.Klines, Interval = interval };
         }
