@@ -9,11 +9,7 @@ namespace Pipeline.Archive;
 
 public sealed class CandleArchive : ArchiveDataset
 {
-    private static readonly DataField InstrumentF = Text("instrument"),
-        BaseF = Text("base"),
-        QuoteF = Text("quote"),
-        MarketF = Text("market"),
-        IntervalF = Text("interval"),
+    private static readonly DataField IntervalF = Text("interval"),
         OpenTimeF = Time("open_time"),
         CloseTimeF = Time("close_time"),
         OpenF = Exact("open"),
@@ -30,19 +26,13 @@ public sealed class CandleArchive : ArchiveDataset
         LastTradeIdF = Long("last_trade_id"),
         RevisionF = Int("revision"),
         SourceF = Text("source"),
-        OriginF = Text("origin"),
-        PartitionF = Int("kafka_partition"),
-        OffsetF = Long("kafka_offset");
+        OriginF = Text("origin");
 
     public override string Name => "candles";
     public override string Topic => TopicCatalog.FinalCandles.Name;
     public override string MessageType => Candle.Descriptor.FullName;
     public override ParquetSchema Schema { get; } =
-        new(
-            InstrumentF,
-            BaseF,
-            QuoteF,
-            MarketF,
+        DatasetSchema(
             IntervalF,
             OpenTimeF,
             CloseTimeF,
@@ -60,22 +50,12 @@ public sealed class CandleArchive : ArchiveDataset
             LastTradeIdF,
             RevisionF,
             SourceF,
-            OriginF,
-            PartitionF,
-            OffsetF
+            OriginF
         );
 
     public override ArchiveRecord Decode(int partition, long offset, byte[] value)
     {
-        Candle c;
-        try
-        {
-            c = Candle.Parser.ParseFrom(value);
-        }
-        catch (Google.Protobuf.InvalidProtocolBufferException e)
-        {
-            throw new FormatException($"not a Candle: {e.Message}");
-        }
+        var c = Parse(Candle.Parser, value);
         if (
             c.Instrument is null
             || c.Open is null
@@ -113,10 +93,7 @@ public sealed class CandleArchive : ArchiveDataset
     )
     {
         static Candle C(ArchiveRecord r) => (Candle)r.Message;
-        await Strings(rg, InstrumentF, rows, r => C(r).Instrument.Key);
-        await Strings(rg, BaseF, rows, r => C(r).Instrument.Base);
-        await Strings(rg, QuoteF, rows, r => C(r).Instrument.Quote);
-        await Strings(rg, MarketF, rows, r => InstrumentRef.MarketName(C(r).Instrument.Market));
+        await Instrument(rg, rows, r => C(r).Instrument);
         await Strings(rg, IntervalF, rows, r => C(r).Interval);
         await Times(rg, OpenTimeF, rows, r => C(r).OpenTimeUs, ct, times);
         await Times(rg, CloseTimeF, rows, r => C(r).CloseTimeUs, ct, times);
@@ -135,7 +112,6 @@ public sealed class CandleArchive : ArchiveDataset
         await Values(rg, RevisionF, rows, r => C(r).Revision, ct);
         await Strings(rg, SourceF, rows, r => C(r).Source.ToString().ToLowerInvariant());
         await Strings(rg, OriginF, rows, r => C(r).Origin.ToString().ToLowerInvariant());
-        await Values(rg, PartitionF, rows, r => r.Partition, ct);
-        await Values(rg, OffsetF, rows, r => r.Offset, ct);
+        await Position(rg, rows, ct);
     }
 }

@@ -9,38 +9,23 @@ namespace Pipeline.Archive;
 
 public sealed class IndicatorArchive : ArchiveDataset
 {
-    private static readonly DataField InstrumentF = Text("instrument"),
-        BaseF = Text("base"),
-        QuoteF = Text("quote"),
-        MarketF = Text("market"),
-        IntervalF = Text("interval"),
+    private static readonly DataField IntervalF = Text("interval"),
         OpenTimeF = Time("open_time"),
         IndicatorF = Text("indicator"),
         CandleRevisionF = Int("candle_revision"),
         FieldF = Text("field", nullable: true),
-        ValueF = Real("value"),
-        PartitionF = Int("kafka_partition"),
-        OffsetF = Long("kafka_offset");
+        ValueF = Real("value");
 
     private sealed record Row(IndicatorValue Value, IndicatorField? Field);
 
     public override string Name => "indicators";
     public override string Topic => TopicCatalog.Indicators.Name;
     public override string MessageType => IndicatorValue.Descriptor.FullName;
-    public override ParquetSchema Schema { get; } =
-        new(InstrumentF, BaseF, QuoteF, MarketF, IntervalF, OpenTimeF, IndicatorF, CandleRevisionF, FieldF, ValueF, PartitionF, OffsetF);
+    public override ParquetSchema Schema { get; } = DatasetSchema(IntervalF, OpenTimeF, IndicatorF, CandleRevisionF, FieldF, ValueF);
 
     public override ArchiveRecord Decode(int partition, long offset, byte[] value)
     {
-        IndicatorValue v;
-        try
-        {
-            v = IndicatorValue.Parser.ParseFrom(value);
-        }
-        catch (Google.Protobuf.InvalidProtocolBufferException e)
-        {
-            throw new FormatException($"not an IndicatorValue: {e.Message}");
-        }
+        var v = Parse(IndicatorValue.Parser, value);
         if (v.Instrument is null)
             throw new FormatException("indicator value without instrument");
         return new ArchiveRecord(partition, offset, HivePartition.Of(v.Instrument, v.OpenTimeUs), v);
@@ -64,17 +49,13 @@ public sealed class IndicatorArchive : ArchiveDataset
             })
             .ToList();
         static Row R(ArchiveRecord r) => (Row)r.Message;
-        await Strings(rg, InstrumentF, rows, r => R(r).Value.Instrument.Key);
-        await Strings(rg, BaseF, rows, r => R(r).Value.Instrument.Base);
-        await Strings(rg, QuoteF, rows, r => R(r).Value.Instrument.Quote);
-        await Strings(rg, MarketF, rows, r => InstrumentRef.MarketName(R(r).Value.Instrument.Market));
+        await Instrument(rg, rows, r => R(r).Value.Instrument);
         await Strings(rg, IntervalF, rows, r => R(r).Value.Interval);
         await Times(rg, OpenTimeF, rows, r => R(r).Value.OpenTimeUs, ct, times);
         await Strings(rg, IndicatorF, rows, r => R(r).Value.Indicator);
         await Values(rg, CandleRevisionF, rows, r => R(r).Value.CandleRevision, ct);
         await Strings(rg, FieldF, rows, r => R(r).Field?.Name);
         await Nullable(rg, ValueF, rows, r => R(r).Field is { HasValue: true } f ? f.Value : (double?)null, ct);
-        await Values(rg, PartitionF, rows, r => r.Partition, ct);
-        await Values(rg, OffsetF, rows, r => r.Offset, ct);
+        await Position(rg, rows, ct);
     }
 }

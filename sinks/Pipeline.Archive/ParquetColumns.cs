@@ -1,6 +1,8 @@
 // Column types of the archive's files and how a column is written from records: exact decimals, µs UTC timestamps.
+using Google.Protobuf;
 using Parquet;
 using Parquet.Schema;
+using Pipeline.Schemas.V1;
 
 namespace Pipeline.Archive;
 
@@ -23,6 +25,47 @@ internal static class ParquetColumns
 
     public static DataField Time(string name) =>
         new DateTimeDataField(name, DateTimeFormat.Timestamp, isAdjustedToUTC: true, unit: DateTimeTimeUnit.Micros, isNullable: false);
+
+    /// <summary>The columns every dataset starts with: the instrument's key, base, quote and market.</summary>
+    public static readonly DataField[] InstrumentColumns = [Text("instrument"), Text("base"), Text("quote"), Text("market")];
+
+    /// <summary>The columns every dataset ends with: the record's Kafka partition and offset.</summary>
+    public static readonly DataField[] PositionColumns = [Int("kafka_partition"), Long("kafka_offset")];
+
+    /// <summary>A schema of the instrument columns, the dataset's own columns, then the position columns.</summary>
+    public static ParquetSchema DatasetSchema(params DataField[] columns) =>
+        new(InstrumentColumns.Concat(columns).Concat(PositionColumns).ToArray<Field>());
+
+    /// <summary>A record value as its message; a FormatException (the record goes to dead letters) when it is not one.</summary>
+    public static T Parse<T>(MessageParser<T> parser, byte[] value)
+        where T : IMessage<T>
+    {
+        try
+        {
+            return parser.ParseFrom(value);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            var name = typeof(T).Name;
+            throw new FormatException($"not {("AEIOU".Contains(name[0]) ? "an" : "a")} {name}: {e.Message}");
+        }
+    }
+
+    /// <summary>Writes the <see cref="InstrumentColumns"/>.</summary>
+    public static async Task Instrument(ParquetRowGroupWriter rg, IReadOnlyList<ArchiveRecord> rows, Func<ArchiveRecord, InstrumentRef> get)
+    {
+        await Strings(rg, InstrumentColumns[0], rows, r => get(r).Key);
+        await Strings(rg, InstrumentColumns[1], rows, r => get(r).Base);
+        await Strings(rg, InstrumentColumns[2], rows, r => get(r).Quote);
+        await Strings(rg, InstrumentColumns[3], rows, r => InstrumentRef.MarketName(get(r).Market));
+    }
+
+    /// <summary>Writes the <see cref="PositionColumns"/>.</summary>
+    public static async Task Position(ParquetRowGroupWriter rg, IReadOnlyList<ArchiveRecord> rows, CancellationToken ct)
+    {
+        await Values(rg, PositionColumns[0], rows, r => r.Partition, ct);
+        await Values(rg, PositionColumns[1], rows, r => r.Offset, ct);
+    }
 
     /// <summary>The value, when decimal(38,18) holds it exactly; otherwise a FormatException (the record goes to dead letters).</summary>
     public static decimal CheckExact(decimal value, string what)

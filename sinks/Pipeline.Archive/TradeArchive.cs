@@ -9,53 +9,24 @@ namespace Pipeline.Archive;
 
 public sealed class TradeArchive : ArchiveDataset
 {
-    private static readonly DataField InstrumentF = Text("instrument"),
-        BaseF = Text("base"),
-        QuoteF = Text("quote"),
-        MarketF = Text("market"),
-        TradeIdF = Long("trade_id"),
+    private static readonly DataField TradeIdF = Long("trade_id"),
         PriceF = Exact("price"),
         SizeF = Exact("size"),
         AggressorF = Text("aggressor", nullable: true),
         EventTimeF = Time("event_time"),
         ReceiveTimeF = Time("receive_time"),
         OriginF = Text("origin"),
-        VenueSymbolF = Text("venue_symbol"),
-        PartitionF = Int("kafka_partition"),
-        OffsetF = Long("kafka_offset");
+        VenueSymbolF = Text("venue_symbol");
 
     public override string Name => "trades";
     public override string Topic => TopicCatalog.ValidTrades.Name;
     public override string MessageType => Trade.Descriptor.FullName;
     public override ParquetSchema Schema { get; } =
-        new(
-            InstrumentF,
-            BaseF,
-            QuoteF,
-            MarketF,
-            TradeIdF,
-            PriceF,
-            SizeF,
-            AggressorF,
-            EventTimeF,
-            ReceiveTimeF,
-            OriginF,
-            VenueSymbolF,
-            PartitionF,
-            OffsetF
-        );
+        DatasetSchema(TradeIdF, PriceF, SizeF, AggressorF, EventTimeF, ReceiveTimeF, OriginF, VenueSymbolF);
 
     public override ArchiveRecord Decode(int partition, long offset, byte[] value)
     {
-        Trade t;
-        try
-        {
-            t = Trade.Parser.ParseFrom(value);
-        }
-        catch (Google.Protobuf.InvalidProtocolBufferException e)
-        {
-            throw new FormatException($"not a Trade: {e.Message}");
-        }
+        var t = Parse(Trade.Parser, value);
         if (t.Instrument is null || t.Price is null || t.Size is null)
             throw new FormatException("trade without instrument, price or size");
         CheckExact(t.Price, "price");
@@ -79,10 +50,7 @@ public sealed class TradeArchive : ArchiveDataset
     )
     {
         static Trade T(ArchiveRecord r) => (Trade)r.Message;
-        await Strings(rg, InstrumentF, rows, r => T(r).Instrument.Key);
-        await Strings(rg, BaseF, rows, r => T(r).Instrument.Base);
-        await Strings(rg, QuoteF, rows, r => T(r).Instrument.Quote);
-        await Strings(rg, MarketF, rows, r => InstrumentRef.MarketName(T(r).Instrument.Market));
+        await Instrument(rg, rows, r => T(r).Instrument);
         await Values(rg, TradeIdF, rows, r => T(r).TradeId, ct);
         await Values(rg, PriceF, rows, r => T(r).Price.ToDecimal(), ct);
         await Values(rg, SizeF, rows, r => T(r).Size.ToDecimal(), ct);
@@ -91,7 +59,6 @@ public sealed class TradeArchive : ArchiveDataset
         await Times(rg, ReceiveTimeF, rows, r => T(r).ReceiveTimeUs, ct, times);
         await Strings(rg, OriginF, rows, r => T(r).Origin.ToString().ToLowerInvariant());
         await Strings(rg, VenueSymbolF, rows, r => T(r).VenueSymbol);
-        await Values(rg, PartitionF, rows, r => r.Partition, ct);
-        await Values(rg, OffsetF, rows, r => r.Offset, ct);
+        await Position(rg, rows, ct);
     }
 }

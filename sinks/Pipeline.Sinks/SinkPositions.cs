@@ -15,8 +15,17 @@ internal sealed class SinkPositions(string consumerName)
     public Dictionary<TopicPartition, long> Snapshot() => new(_believed);
 
     /// <summary>Loads the stored positions of these partitions (absent: never written).</summary>
-    public async Task<Dictionary<TopicPartition, long>> LoadAsync(
+    public Task<Dictionary<TopicPartition, long>> LoadAsync(
         NpgsqlConnection conn,
+        IReadOnlyCollection<TopicPartition> partitions,
+        CancellationToken ct
+    ) => LoadAsync(conn, consumerName, partitions, ct);
+
+    /// <summary>The stored positions of <paramref name="consumer"/> for these partitions (absent: never written); the
+    /// TWAP sink loads its own with it.</summary>
+    public static async Task<Dictionary<TopicPartition, long>> LoadAsync(
+        NpgsqlConnection conn,
+        string consumer,
         IReadOnlyCollection<TopicPartition> partitions,
         CancellationToken ct
     )
@@ -28,7 +37,7 @@ internal sealed class SinkPositions(string consumerName)
             "SELECT topic, partition, next_offset FROM sink_positions WHERE consumer = $1 AND topic = ANY($2)",
             conn
         );
-        cmd.Parameters.Add(new() { Value = consumerName });
+        cmd.Parameters.Add(new() { Value = consumer });
         cmd.Parameters.Add(new() { Value = partitions.Select(p => p.Topic).Distinct().ToArray() });
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         var wanted = partitions.ToHashSet();

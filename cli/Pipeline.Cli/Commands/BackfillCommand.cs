@@ -88,15 +88,8 @@ public static class BackfillCommand
                     var checkpoints = new BackfillCheckpoints(Path.Combine(options.DataDir, "backfill", "checkpoints.json"));
                     var backfill = new CandleBackfill(history, publisher, checkpoints, log);
 
-                    var result = await AnsiConsole
-                        .Progress()
-                        .Columns(
-                            new TaskDescriptionColumn(),
-                            new ProgressBarColumn(),
-                            new PercentageColumn(),
-                            new RemainingTimeColumn(),
-                            new SpinnerColumn()
-                        )
+                    var result = await ProgressBars
+                        .Create()
                         .StartAsync(async progress =>
                         {
                             var task = progress.AddTask($"{request.Listing.Instrument.Key} {request.Interval}", maxValue: 1000);

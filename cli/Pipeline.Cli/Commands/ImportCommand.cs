@@ -88,15 +88,8 @@ public static class ImportCommand
                     BinanceDumpResult result;
                     try
                     {
-                        result = await AnsiConsole
-                            .Progress()
-                            .Columns(
-                                new TaskDescriptionColumn(),
-                                new ProgressBarColumn(),
-                                new PercentageColumn(),
-                                new RemainingTimeColumn(),
-                                new SpinnerColumn()
-                            )
+                        result = await ProgressBars
+                            .Create()
                             .StartAsync(async progress =>
                             {
                                 var tasks = paths.ToDictionary(p => p, p => progress.AddTask(Path.GetFileName(p), maxValue: 1));

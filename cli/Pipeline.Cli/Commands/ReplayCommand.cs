@@ -162,15 +162,8 @@ public static class ReplayCommand
                     );
 
                     var result = Interactive()
-                        ? await AnsiConsole
-                            .Progress()
-                            .Columns(
-                                new TaskDescriptionColumn(),
-                                new ProgressBarColumn(),
-                                new PercentageColumn(),
-                                new RemainingTimeColumn(),
-                                new SpinnerColumn()
-                            )
+                        ? await ProgressBars
+                            .Create()
                             .StartAsync(async progress =>
                             {
                                 var task = progress.AddTask($"replay {plan.Version}", maxValue: Math.Max(1, plan.Total));

@@ -122,15 +122,8 @@ public static class TwapCommand
                     var failed = false;
                     while (true)
                     {
-                        var result = await AnsiConsole
-                            .Progress()
-                            .Columns(
-                                new TaskDescriptionColumn(),
-                                new ProgressBarColumn(),
-                                new PercentageColumn(),
-                                new RemainingTimeColumn(),
-                                new SpinnerColumn()
-                            )
+                        var result = await ProgressBars
+                            .Create()
                             .StartAsync(async progress =>
                             {
                                 var task = progress.AddTask("TWAP objects", maxValue: 1);

@@ -16,6 +16,13 @@ internal static class JsonFields
             ? v.GetString()!
             : throw new FormatException($"field '{name}' is not a string");
 
+    /// <summary>The aggressor from a venue's side word: <paramref name="buy"/> when the taker bought, <paramref name="sell"/>
+    /// when it sold (a venue that names the maker's side passes its words the other way round).</summary>
+    public static Schemas.V1.AggressorSide Aggressor(string? side, string buy, string sell) =>
+        side == buy ? Schemas.V1.AggressorSide.Buy
+        : side == sell ? Schemas.V1.AggressorSide.Sell
+        : throw new FormatException($"side '{side}' is neither {buy} nor {sell}");
+
     /// <summary>The named string fields that are present and not empty, joined by spaces: a venue's error frame as one line
     /// ("60012 Invalid request").</summary>
     public static string Joined(this JsonElement e, params ReadOnlySpan<string> names)

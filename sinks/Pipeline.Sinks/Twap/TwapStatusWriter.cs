@@ -26,27 +26,11 @@ internal sealed class TwapStatusWriter(string consumerName)
         WHERE twap_status.source_object <> EXCLUDED.source_object OR twap_status.source_generation <= EXCLUDED.source_generation
         """;
 
-    public async Task<Dictionary<TopicPartition, long>> LoadPositionsAsync(
+    public Task<Dictionary<TopicPartition, long>> LoadPositionsAsync(
         NpgsqlConnection conn,
         IReadOnlyCollection<TopicPartition> partitions,
         CancellationToken ct
-    )
-    {
-        var result = new Dictionary<TopicPartition, long>();
-        if (partitions.Count == 0)
-            return result;
-        await using var cmd = new NpgsqlCommand("SELECT topic, partition, next_offset FROM sink_positions WHERE consumer = $1", conn);
-        cmd.Parameters.Add(new() { Value = consumerName });
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        var wanted = partitions.ToHashSet();
-        while (await reader.ReadAsync(ct))
-        {
-            var tp = new TopicPartition(reader.GetString(0), reader.GetInt32(1));
-            if (wanted.Contains(tp))
-                result[tp] = reader.GetInt64(2);
-        }
-        return result;
-    }
+    ) => SinkPositions.LoadAsync(conn, consumerName, partitions, ct);
 
     /// <summary>Writes the batch atomically. <paramref name="stored"/> is what this sink believes sink_positions holds; if
     /// another writer moved a position, nothing is written and <see cref="SinkOwnershipLostException"/> is thrown.</summary>

@@ -126,9 +126,8 @@ public sealed class BybitHistory(VenueHttp http, Uri restBase) : IVenueHistory
         var category = BybitCategory.Of(listing.Instrument);
         var stepUs = CandleInterval.Parse(interval).DurationUs;
         // Fixed windows of one page each, oldest first (the venue answers newest first within a window).
-        for (var start = CandleInterval.Parse(interval).OpenTimeOf(fromUs); start < toUs; start += KlinePage * stepUs)
+        foreach (var (start, end) in CandleWindows.Of(CandleInterval.Parse(interval), fromUs, toUs, KlinePage))
         {
-            var end = Math.Min(toUs, start + KlinePage * stepUs);
             using var doc = await http.GetAsync(
                 VenueHttp.Build(
                     restBase,

@@ -98,13 +98,7 @@ public sealed class BybitProtocol : IVenueProtocol
         }
     }
 
-    internal static AggressorSide Side(string side) =>
-        side switch
-        {
-            "Buy" => AggressorSide.Buy,
-            "Sell" => AggressorSide.Sell,
-            _ => throw new FormatException($"side '{side}' is neither Buy nor Sell"),
-        };
+    internal static AggressorSide Side(string side) => JsonFields.Aggressor(side, buy: "Buy", sell: "Sell");
 
     /// <summary>Spot ids are decimal numbers; perp ids are UUIDs, folded into a positive 63-bit number (the same UUID
     /// always gives the same id, so duplicates are still recognised downstream; ids are then not ordered).</summary>

@@ -2,6 +2,7 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Pipeline.Plumbing.Errors;
+using Pipeline.Schemas;
 using Pipeline.Schemas.V1;
 
 namespace Pipeline.Producers.Venues.Coinbase;
@@ -156,10 +157,11 @@ public sealed class CoinbaseHistory(VenueHttp http, Uri restBase) : IVenueHistor
     {
         if (!Granularities.TryGetValue(interval, out var seconds))
             throw new InvalidRequestException($"Coinbase has no {interval} candles; it serves {string.Join(", ", Granularities.Keys)}");
-        var stepUs = seconds * 1_000_000L;
-        for (var start = fromUs - fromUs % stepUs; start < toUs; start += CandlePage * stepUs)
+        // Coinbase's granularities are our intervals of the same length, aligned to the epoch as ours are.
+        var candleInterval = CandleInterval.Parse(interval);
+        var stepUs = candleInterval.DurationUs;
+        foreach (var (start, end) in CandleWindows.Of(candleInterval, fromUs, toUs, CandlePage))
         {
-            var end = Math.Min(toUs, start + CandlePage * stepUs);
             using var doc = await http.GetAsync(
                 VenueHttp.Build(
                     restBase,

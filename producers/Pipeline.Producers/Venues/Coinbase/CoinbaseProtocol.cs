@@ -54,12 +54,8 @@ public sealed class CoinbaseProtocol : IVenueProtocol
             TradeId = e.Long("trade_id"),
             Price = JsonFields.Wire(e.Get("price").Positive("price")),
             Size = JsonFields.Wire(e.Get("size").Positive("size")),
-            Aggressor = e.Str("side") switch
-            {
-                "buy" => AggressorSide.Sell,
-                "sell" => AggressorSide.Buy,
-                var s => throw new FormatException($"side '{s}' is neither buy nor sell"),
-            },
+            // The maker's side: the taker bought when the maker sold.
+            Aggressor = JsonFields.Aggressor(e.Str("side"), buy: "sell", sell: "buy"),
             EventTimeUs = JsonFields.IsoMicros(e.Str("time")),
             ReceiveTimeUs = receiveTimeUs,
             Origin = origin,

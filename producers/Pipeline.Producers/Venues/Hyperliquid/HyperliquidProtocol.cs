@@ -64,12 +64,7 @@ public sealed class HyperliquidProtocol : IVenueProtocol
                             Price = JsonFields.Wire(t.Get("px").Positive("px")),
                             Size = JsonFields.Wire(t.Get("sz").Positive("sz")),
                             // "B" (bid) means the taker bought, "A" (ask) that the taker sold.
-                            Aggressor = t.Str("side") switch
-                            {
-                                "B" => AggressorSide.Buy,
-                                "A" => AggressorSide.Sell,
-                                var s => throw new FormatException($"side '{s}' is neither B nor A"),
-                            },
+                            Aggressor = JsonFields.Aggressor(t.Str("side"), buy: "B", sell: "A"),
                             EventTimeUs = t.Long("time") * 1000,
                             ReceiveTimeUs = receiveTimeUs,
                             Origin = Origin.Live,

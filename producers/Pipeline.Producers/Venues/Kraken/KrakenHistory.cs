@@ -102,12 +102,7 @@ public sealed class KrakenHistory(VenueHttp http, Uri restBase) : IVenueHistory
             TradeId = r[6].GetInt64(),
             Price = JsonFields.Wire(r[0].Positive("price")),
             Size = JsonFields.Wire(r[1].Positive("volume")),
-            Aggressor = r[3].GetString() switch
-            {
-                "b" => AggressorSide.Buy,
-                "s" => AggressorSide.Sell,
-                var s => throw new FormatException($"side '{s}' is neither b nor s"),
-            },
+            Aggressor = JsonFields.Aggressor(r[3].GetString(), buy: "b", sell: "s"),
             EventTimeUs = JsonFields.SecondsTextToMicros(r[2].GetRawText().Trim('"')),
             ReceiveTimeUs = receiveUs,
             Origin = Origin.Backfill,

@@ -58,12 +58,7 @@ public sealed class KrakenProtocol : IVenueProtocol
                     Price = JsonFields.Wire(t.Get("price").Positive("price")),
                     Size = JsonFields.Wire(t.Get("qty").Positive("qty")),
                     // v2 "side" is the taker's side.
-                    Aggressor = t.Str("side") switch
-                    {
-                        "buy" => AggressorSide.Buy,
-                        "sell" => AggressorSide.Sell,
-                        var s => throw new FormatException($"side '{s}' is neither buy nor sell"),
-                    },
+                    Aggressor = JsonFields.Aggressor(t.Str("side"), buy: "buy", sell: "sell"),
                     EventTimeUs = JsonFields.IsoMicros(t.Str("timestamp")),
                     ReceiveTimeUs = receiveTimeUs,
                     Origin = Origin.Live,

@@ -114,10 +114,8 @@ public sealed class OkxHistory(VenueHttp http, Uri restBase) : IVenueHistory
             throw new InvalidRequestException(
                 $"OKX has no {interval} candles aligned like ours; it serves {string.Join(", ", OkxInstruments.Bars.Keys)}"
             );
-        var stepUs = CandleInterval.Parse(interval).DurationUs;
-        for (var start = CandleInterval.Parse(interval).OpenTimeOf(fromUs); start < toUs; start += Page * stepUs)
+        foreach (var (start, end) in CandleWindows.Of(CandleInterval.Parse(interval), fromUs, toUs, Page))
         {
-            var end = Math.Min(toUs, start + Page * stepUs);
             // after = open times below it, before = open times above it (both exclusive), newest first.
             using var doc = await http.GetAsync(
                 VenueHttp.Build(

@@ -86,12 +86,7 @@ public sealed class OkxProtocol : IVenueProtocol
             TradeId = t.Long("tradeId"),
             Price = JsonFields.Wire(t.Get("px").Positive("px")),
             Size = JsonFields.Wire(t.Get("sz").Positive("sz")),
-            Aggressor = t.Str("side") switch
-            {
-                "buy" => AggressorSide.Buy,
-                "sell" => AggressorSide.Sell,
-                var s => throw new FormatException($"side '{s}' is neither buy nor sell"),
-            },
+            Aggressor = JsonFields.Aggressor(t.Str("side"), buy: "buy", sell: "sell"),
             EventTimeUs = t.Long("ts") * 1000,
             ReceiveTimeUs = receiveTimeUs,
             Origin = origin,
