@@ -40,15 +40,15 @@ internal sealed class RegistryStore
     private static State Load(string file)
     {
         // Moving the file away is no fix: records in Kafka name their schemas by the ids this file holds.
-        const string Fix = "restore it from a backup (records in Kafka refer to the schema ids it holds)";
+        const string fix = "restore it from a backup (records in Kafka refer to the schema ids it holds)";
         try
         {
             return JsonSerializer.Deserialize<State>(File.ReadAllText(file))
-                ?? throw new InvalidDataException($"schema registry state {file} is empty; {Fix}");
+                ?? throw new InvalidDataException($"schema registry state {file} is empty; {fix}");
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"schema registry state {file} is not the registry's JSON ({e.Message}); {Fix}", e);
+            throw new InvalidDataException($"schema registry state {file} is not the registry's JSON ({e.Message}); {fix}", e);
         }
     }
 
