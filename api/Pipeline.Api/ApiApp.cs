@@ -15,6 +15,9 @@ public static class ApiApp
 {
     public const string HistoryCachePolicy = "history";
 
+    /// <summary>The history policy, except for answers from the recent-candle store (see <see cref="RecentCandles.CandleCachePolicy"/>).</summary>
+    public const string CandleCachePolicy = "candles";
+
     /// <summary>A configured, not yet started app. <paramref name="urls"/> overrides Api:Urls (tests pass http://127.0.0.1:0).</summary>
     public static WebApplication Build(PipelineContext context, string? urls = null, TimeProvider? clock = null)
     {
@@ -36,6 +39,7 @@ public static class ApiApp
             sp.GetRequiredService<ILogger<RecentCandles.RecentCandleFeed>>()
         ));
         builder.Services.AddSingleton<CandleReader>();
+        builder.Services.AddSingleton<RecentCandles.CandleCachePolicy>();
         builder.Services.AddSingleton<TradeReader>();
         builder.Services.AddSingleton<IndicatorReader>();
         builder.Services.AddSingleton<CoverageReader>();
@@ -76,6 +80,7 @@ public static class ApiApp
         {
             o.UseCaseSensitivePaths = true;
             o.AddPolicy(HistoryCachePolicy, b => b.Expire(TimeSpan.FromSeconds(1)));
+            o.AddPolicy(CandleCachePolicy, b => b.Expire(TimeSpan.FromSeconds(1)).AddPolicy<RecentCandles.CandleCachePolicy>());
         });
 
         var app = builder.Build();

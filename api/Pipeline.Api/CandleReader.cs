@@ -1,37 +1,25 @@
 // Reads a page of candles for one instrument and interval and writes the `{ data, metadata }` JSON answer;
 // fill=true forward-fills empty intervals from the last close at query time (never stored).
 using System.Text.Json;
-using Microsoft.AspNetCore.OutputCaching;
 using Npgsql;
 using NpgsqlTypes;
-using Pipeline.Api.RecentCandles;
 using Pipeline.Schemas;
 using Pipeline.Schemas.V1;
 
 namespace Pipeline.Api;
 
-public sealed class CandleReader(NpgsqlDataSource db, TimeProvider clock, RecentCandleStore store)
+public sealed class CandleReader(NpgsqlDataSource db, TimeProvider clock)
 {
     public const string CursorKind = "candles";
 
-    public async Task WriteAsync(
-        HttpResponse response,
-        int instrumentId,
-        InstrumentRef instrument,
-        CandleInterval interval,
-        HistoryRange range,
-        long? from,
-        bool fill,
-        short source,
-        string version,
-        CancellationToken ct
-    )
+    /// <summary>Writes the answer: from the store's window when it had one, else read from PostgreSQL.</summary>
+    public async Task WriteAsync(HttpResponse response, CandleRead read, CancellationToken ct)
     {
-        var window = store.TryRead(instrument.Key, interval, source, version, range, from, fill);
-        if (window is not null && response.HttpContext.Features.Get<IOutputCacheFeature>() is { } cache)
-            cache.Context.AllowCacheStorage = false; // rebuilding an answer from memory costs less than copying it into the cache
-        window ??= await ReadAsync(instrumentId, interval, range, from, fill, source, version, ct);
-        await WriteAsync(response, instrument, interval, window, fill, source, version, ct);
+        var (request, version) = (read.Request, read.Version);
+        var window =
+            read.Window
+            ?? await ReadAsync(read.InstrumentId, request.Interval, request.Range, request.From, request.Fill, request.Source, version, ct);
+        await WriteAsync(response, read.Instrument, request.Interval, window, request.Fill, request.Source, version, ct);
     }
 
     /// <summary>The same window from PostgreSQL (the store's fallback, and the only path when the store is off).</summary>

@@ -19,34 +19,38 @@ public static class HistoryEndpoints
     {
         var history = app.MapGroup("")
             .WithTags("history")
-            .CacheOutput(ApiApp.HistoryCachePolicy)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         history
             .MapGet("/instruments", ListInstrumentsAsync)
             .WithSummary("Every registered instrument and the span of its 1m candles")
-            .Produces<InstrumentList>();
+            .Produces<InstrumentList>()
+            .CacheOutput(ApiApp.HistoryCachePolicy);
         history
             .MapGet("/candles/{exchange}/{base}/{quote}/{market}/{interval}", GetCandlesAsync)
             .WithSummary("Candles of one instrument and interval, paged by cursor")
             .Produces<CandlePage>()
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .CacheOutput(ApiApp.CandleCachePolicy);
         history
             .MapGet("/indicators/{exchange}/{base}/{quote}/{market}/{interval}", GetIndicatorsAsync)
             .WithSummary("Stored indicator values of one instrument and interval")
             .Produces<IndicatorPage>()
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .CacheOutput(ApiApp.HistoryCachePolicy);
         history
             .MapGet("/trades/{exchange}/{base}/{quote}/{market}", GetTradesAsync)
             .WithSummary("Stored trades of one instrument, paged by cursor")
             .Produces<TradePage>()
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .CacheOutput(ApiApp.HistoryCachePolicy);
         history
             .MapGet("/coverage/{exchange}/{base}/{quote}/{market}/{interval}", GetCoverageAsync)
             .WithSummary("First, last, count and gaps of an instrument's candles")
             .Produces<CoverageAnswer>()
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .CacheOutput(ApiApp.HistoryCachePolicy);
     }
 
     private static async Task ListInstrumentsAsync(HttpContext http, NpgsqlDataSource db, CancellationToken ct)
@@ -116,27 +120,17 @@ public static class HistoryEndpoints
         CancellationToken ct
     )
     {
-        var iv = ParseInterval(interval);
-        var fill = ParseBool(query.Fill, "fill");
-        var source = ParseSource(query.Source);
-        var range = query.Range(iv, EndOfCurrent(iv, clock));
-        long? from = null;
-        if (ApiCursor.Read(query.Cursor, CandleReader.CursorKind) is { } c)
+        // CandleCachePolicy already read it (from the recent-candle store, or found it must go to PostgreSQL).
+        if (http.Features.Get<CandleRead>() is { } read)
         {
-            // Without start, the range's start is only a default span: the cursor of a latest-rows page with fill may lie
-            // before it (found by RecentCandleStoreTests: the API rejected its own next_cursor).
-            var startGiven = !string.IsNullOrEmpty(query.Start);
-            if (!long.TryParse(c, out var f) || (startGiven && f < range.StartUs) || f > range.EndUs || !iv.IsAligned(f))
-                throw ApiCursor.Invalid();
-            from = f;
+            await candles.WriteAsync(http.Response, read, ct);
+            return;
         }
+        var request = CandleRequest.Parse(path, interval, query, clock);
         var (id, r) = await instruments.ResolveAsync(path.Exchange, path.Base, path.Quote, path.Market, ct);
         // The recent-candle store watches the current version, which spares the database round trip per request.
-        var version =
-            string.IsNullOrEmpty(query.Version) && store.LiveIsCurrent
-                ? DataVersion.Live.Name
-                : await versions.ResolveAsync(query.Version, ct);
-        await candles.WriteAsync(http.Response, id, r, iv, range, from, fill, source, version, ct);
+        var version = request.Version is null && store.LiveIsCurrent ? DataVersion.Live.Name : await versions.ResolveAsync(request.Version, ct);
+        await candles.WriteAsync(http.Response, new CandleRead(request, id, r, version, store.TryRead(r.Key, request, version)), ct);
     }
 
     private static async Task GetIndicatorsAsync(
@@ -203,14 +197,14 @@ public static class HistoryEndpoints
     }
 
     /// <summary>The end of the interval that contains now, aligned by the interval's own rule (weeks on Mondays).</summary>
-    private static long EndOfCurrent(CandleInterval interval, TimeProvider clock) => interval.OpenTimeOf(Now(clock)) + interval.DurationUs;
+    internal static long EndOfCurrent(CandleInterval interval, TimeProvider clock) => interval.OpenTimeOf(Now(clock)) + interval.DurationUs;
 
-    private static CandleInterval ParseInterval(string interval) =>
+    internal static CandleInterval ParseInterval(string interval) =>
         CandleInterval.TryParse(interval, out var iv)
             ? iv
             : throw ApiProblem.BadParameter("interval", $"interval '{interval}' is not one of {string.Join(", ", CandleInterval.Names)}");
 
-    private static short ParseSource(string? text) =>
+    internal static short ParseSource(string? text) =>
         text switch
         {
             null or "" or "aggregated" => (short)CandleSource.Aggregated,
@@ -220,7 +214,7 @@ public static class HistoryEndpoints
 
     private static long Now(TimeProvider clock) => ApiTime.ToMicroseconds(clock.GetUtcNow().UtcDateTime);
 
-    private static bool ParseBool(string? text, string name) =>
+    internal static bool ParseBool(string? text, string name) =>
         text switch
         {
             null or "" or "false" or "0" => false,

@@ -31,6 +31,15 @@ public sealed class InstrumentDirectory(NpgsqlDataSource db)
         throw ApiProblem.NotFound($"instrument {r.Key} is not registered; GET /instruments lists the known ones");
     }
 
+    /// <summary>The instrument when its route segments are valid and it is already known, without asking PostgreSQL.</summary>
+    public (int Id, InstrumentRef Ref)? TryResolveKnown(Queries.InstrumentPath path)
+    {
+        if (!InstrumentRef.TryParseMarket(path.Market, out var marketType))
+            return null;
+        var r = InstrumentRef.Create(path.Exchange, path.Base, path.Quote, marketType);
+        return _ids.TryGetValue(r.Key, out var id) ? (id, r) : null;
+    }
+
     private async Task ReloadAsync(CancellationToken ct)
     {
         var ids = new Dictionary<string, int>(StringComparer.Ordinal);

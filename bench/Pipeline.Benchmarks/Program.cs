@@ -1,6 +1,10 @@
 // Runs every IBenchmark in this assembly (or those whose names contain an argument) and prints the report.
 using System.Reflection;
 using Pipeline.Benchmarks;
+using Pipeline.Benchmarks.Api;
+
+if (args is [DistinctQueryClient.Mode, .. var clientArgs])
+    return await DistinctQueryClient.RunAsync(clientArgs); // the distinct-queries benchmark's load generator (a child process)
 
 var filters = args.Where(a => !a.StartsWith('-')).ToArray();
 var benchmarks = Assembly

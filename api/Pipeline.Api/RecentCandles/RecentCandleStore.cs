@@ -99,15 +99,7 @@ public sealed class RecentCandleStore(int depth)
     }
 
     /// <summary>The answer of a /candles request from memory, or null when PostgreSQL must answer it.</summary>
-    public CandleWindow? TryRead(
-        string instrument,
-        CandleInterval interval,
-        short source,
-        string version,
-        HistoryRange range,
-        long? from,
-        bool fill
-    )
+    public CandleWindow? TryRead(string instrument, CandleRequest request, string version)
     {
         if (depth == 0)
             return null;
@@ -119,10 +111,10 @@ public sealed class RecentCandleStore(int depth)
         }
         // No series: the instrument has no candles of this interval and source at all (the snapshot and the topic
         // since hold every row); answer from an empty, complete series.
-        var series = all.TryGetValue((instrument, interval.Name, source), out var s)
+        var series = all.TryGetValue((instrument, request.Interval.Name, request.Source), out var s)
             ? s
             : new RecentCandleSeries([], depth, complete: true);
-        var window = series.TryRead(interval, range, from, fill);
+        var window = series.TryRead(request.Interval, request.Range, request.From, request.Fill);
         Interlocked.Increment(ref window is null ? ref _misses : ref _hits);
         return window;
     }

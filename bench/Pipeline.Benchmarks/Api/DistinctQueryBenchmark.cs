@@ -5,6 +5,7 @@
 // latency measured from each request's scheduled time (open loop: a stall counts against every request it delays).
 // The API, PostgreSQL, the embedded broker and this client share the machine's 2 cores.
 using System.Diagnostics;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -21,6 +22,7 @@ namespace Pipeline.Benchmarks.Api;
 public sealed class DistinctQueryBenchmark : IBenchmark
 {
     private const int Rate = 2_000;
+    private const int Clients = 16;
     private static readonly TimeSpan Duration = TimeSpan.FromSeconds(10);
     private static readonly DateTime DataEnd = new(2025, 1, 15, 0, 0, 0, DateTimeKind.Utc);
     private static readonly (string Base, string Quote)[] Instruments = [("BTC", "USDT"), ("ETH", "USDT")];
@@ -70,15 +72,23 @@ public sealed class DistinctQueryBenchmark : IBenchmark
         report.Add("candles stored (2 instruments, 14 intervals)", Instruments.Length * CandleInterval.All.Sum(SeriesLength), "rows");
 
         await using var kafka = await TestKafka.StartAsync(partitions: 2);
-        var seed = 0;
-        var sent = new HashSet<string>(StringComparer.Ordinal);
-
-        // Baseline: PostgreSQL only.
+        Console.WriteLine($"  load average at start: {File.ReadAllText("/proc/loadavg").Trim()}");
+        // Baseline: PostgreSQL only. It keeps running so that the store's answers can be compared with it.
         options.Api.CandleStoreDepth = 0;
-        await MeasureAsync("PostgreSQL only", null, options, kafka, db, sent, seed++, report, ct);
+        await using var baseline = await MeasureAsync("PostgreSQL only", null, options, kafka, db, 1, null, report, ct);
         options.Api.CandleStoreDepth = new ApiOptions().CandleStoreDepth;
-        await MeasureAsync("recent-candle store", "PostgreSQL only", options, kafka, db, sent, seed++, report, ct);
-        Console.WriteLine($"  distinct URLs sent: {sent.Count:N0} (none twice)");
+        await using var stored = await MeasureAsync(
+            "recent-candle store",
+            "PostgreSQL only",
+            options,
+            kafka,
+            db,
+            2,
+            baseline.Urls.First(),
+            report,
+            ct
+        );
+        Console.WriteLine($"  load average at end: {File.ReadAllText("/proc/loadavg").Trim()}");
     }
 
     private static long DataEndUs => ApiTime.ToMicroseconds(DataEnd);
@@ -87,20 +97,21 @@ public sealed class DistinctQueryBenchmark : IBenchmark
 
     private static long SeriesStartUs(CandleInterval iv) => DataEndUs - SeriesLength(iv) * iv.DurationUs;
 
-    private static async Task MeasureAsync(
+    /// <summary>Starts an API, loads it with a client process and reports; the API is left running for the caller.</summary>
+    private static async Task<WebApplication> MeasureAsync(
         string label,
         string? baseline,
         PipelineOptions options,
         TestKafka kafka,
         string db,
-        HashSet<string> sent,
         int seed,
+        string? compareWith,
         BenchmarkReport report,
         CancellationToken ct
     )
     {
         var context = new PipelineContext(options, kafka.Settings, db, NullLoggerFactory.Instance);
-        await using var app = ApiApp.Build(context, "http://127.0.0.1:0");
+        var app = ApiApp.Build(context, "http://127.0.0.1:0");
         await app.StartAsync(ct);
         var store = app.Services.GetRequiredService<RecentCandleStore>();
         if (store.Enabled)
@@ -114,54 +125,28 @@ public sealed class DistinctQueryBenchmark : IBenchmark
             }
             Console.WriteLine($"  store loaded {store.Count:N0} candles in {wait.ElapsedMilliseconds} ms");
         }
-        var root = app.Urls.First();
-        var rng = new Random(seed);
-        string NextUrl()
-        {
-            lock (sent)
-            {
-                while (true)
-                {
-                    var url = root + RandomQuery(rng);
-                    if (sent.Add(url))
-                        return url;
-                }
-            }
-        }
-        using var http = new HttpClient(
-            new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(5) }
-        )
-        {
-            Timeout = TimeSpan.FromSeconds(30),
-        };
-        for (var i = 0; i < 200; i++)
-        {
-            // Warm-up (JIT, pools, plans), distinct URLs too; and a check that the queries return full pages.
-            var body = await http.GetStringAsync(NextUrl(), ct);
-            if (!body.Contains("\"count\":1000", StringComparison.Ordinal) && !body.Contains("\"count\":999", StringComparison.Ordinal))
-                throw new InvalidOperationException(
-                    "a benchmark query did not return 1,000 candles: " + body[^Math.Min(300, body.Length)..]
-                );
-        }
+        await using var client = DistinctQueryLoad.Start(app.Urls.First(), seed);
+        // Warm-up (JIT tiers, pools, plans) on distinct URLs too, every 50th answer checked as in the measured runs.
+        await client.RunAsync($"closed {Clients} {(store.Enabled ? 4 : 2)}", ct);
         var (hits, misses) = (store.Hits, store.Misses);
 
-        var closed = await ClosedLoopAsync(http, NextUrl, 16, TimeSpan.FromSeconds(8), ct);
+        var closed = await client.MeasureAsync($"closed {Clients} 8", ct);
         report.Add(
-            $"{label}: capacity, 16 concurrent clients",
+            $"{label}: capacity, {Clients} concurrent clients",
             closed.Rate,
             "req/s",
-            baseline is null ? null : $"{baseline}: capacity, 16 concurrent clients"
+            baseline is null ? null : $"{baseline}: capacity, {Clients} concurrent clients"
         );
         report.Add($"{label}: same, latency p50", closed.P50, "ms");
         report.Add($"{label}: same, latency p99", closed.P99, "ms");
+        ReportCost(label, "same", closed, report);
         if (closed.Rate >= Rate * 0.9)
         {
-            var open = await FixedRateAsync(http, NextUrl, ct);
+            var open = await client.MeasureAsync($"fixed {Rate} {Duration.TotalSeconds}", ct);
             report.Add($"{label}: fixed {Rate:N0} req/s, achieved", open.Rate, "req/s");
             report.Add($"{label}: fixed {Rate:N0} req/s, latency p50", open.P50, "ms");
             report.Add($"{label}: fixed {Rate:N0} req/s, latency p99", open.P99, "ms");
-            if (open.Failed > 0)
-                report.Add($"{label}: fixed {Rate:N0} req/s, failed or timed out (30 s)", open.Failed, "requests");
+            ReportCost(label, $"fixed {Rate:N0} req/s", open, report);
         }
         else
             Console.WriteLine(
@@ -172,103 +157,32 @@ public sealed class DistinctQueryBenchmark : IBenchmark
             var answered = store.Hits - hits + store.Misses - misses;
             report.Add($"{label}: answers from memory", answered == 0 ? 0 : 100.0 * (store.Hits - hits) / answered, "%");
         }
-        await app.StopAsync(ct);
-    }
-
-    private sealed record Load(double Rate, double P50, double P99, int Failed);
-
-    private static async Task<Load> ClosedLoopAsync(
-        HttpClient http,
-        Func<string> nextUrl,
-        int clients,
-        TimeSpan duration,
-        CancellationToken ct
-    )
-    {
-        var latencies = new List<double>[clients];
-        var failed = 0;
-        var clock = Stopwatch.StartNew();
-        await Task.WhenAll(
-            Enumerable
-                .Range(0, clients)
-                .Select(c =>
-                    Task.Run(
-                        async () =>
-                        {
-                            var mine = latencies[c] = [];
-                            while (clock.Elapsed < duration)
-                            {
-                                var started = clock.Elapsed.TotalMilliseconds;
-                                try
-                                {
-                                    using var r = await http.GetAsync(nextUrl(), HttpCompletionOption.ResponseContentRead, ct);
-                                    if (!r.IsSuccessStatusCode)
-                                        Interlocked.Increment(ref failed);
-                                }
-                                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-                                {
-                                    Interlocked.Increment(ref failed);
-                                }
-                                mine.Add(clock.Elapsed.TotalMilliseconds - started);
-                            }
-                        },
-                        ct
-                    )
-                )
-        );
-        var all = latencies.SelectMany(l => l).Order().ToArray();
-        return new Load(all.Length / clock.Elapsed.TotalSeconds, all[all.Length / 2], all[(int)(all.Length * 0.99)], failed);
-    }
-
-    private static async Task<Load> FixedRateAsync(HttpClient http, Func<string> nextUrl, CancellationToken ct)
-    {
-        var total = (int)(Rate * Duration.TotalSeconds);
-        var urls = Enumerable.Range(0, total).Select(_ => nextUrl()).ToArray();
-        var latencies = new double[total];
-        var failed = 0;
-        var lastDone = 0.0;
-        var tasks = new List<Task>(total);
-        var clock = Stopwatch.StartNew();
-        for (var i = 0; i < total; i++)
+        if (compareWith is not null)
         {
-            var due = i * 1000.0 / Rate;
-            var wait = due - clock.Elapsed.TotalMilliseconds;
-            if (wait > 1)
-                await Task.Delay(TimeSpan.FromMilliseconds(wait), ct);
-            var n = i;
-            tasks.Add(
-                Task.Run(
-                    async () =>
-                    {
-                        try
-                        {
-                            using var r = await http.GetAsync(urls[n], HttpCompletionOption.ResponseContentRead, ct);
-                            if (!r.IsSuccessStatusCode)
-                                Interlocked.Increment(ref failed);
-                        }
-                        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-                        {
-                            Interlocked.Increment(ref failed);
-                        }
-                        var done = clock.Elapsed.TotalMilliseconds;
-                        latencies[n] = done - due;
-                        lock (latencies)
-                            lastDone = Math.Max(lastDone, done);
-                    },
-                    ct
-                )
-            );
+            var (asked, equal) = await client.VerifyAsync(compareWith, 100, ct);
+            report.Add($"{label}: answers byte-equal to the PostgreSQL-only API's (fresh URLs)", equal, $"of {asked}");
+            if (equal != asked)
+                throw new InvalidOperationException($"{asked - equal} of {asked} answers differed from PostgreSQL's");
         }
-        await Task.WhenAll(tasks);
-        Array.Sort(latencies);
-        return new Load((total - failed) / (lastDone / 1000), latencies[total / 2], latencies[(int)(total * 0.99)], failed);
+        return app;
+    }
+
+    private static void ReportCost(string label, string run, DistinctQueryLoad.Result r, BenchmarkReport report)
+    {
+        if (r.Failed > 0)
+            report.Add($"{label}: {run}, failed or timed out (30 s)", r.Failed, "requests");
+        report.Add($"{label}: {run}, API process CPU per request", 1000 * r.ServerCpuSeconds / r.Requests, "ms");
+        report.Add($"{label}: {run}, client process CPU per request", 1000 * r.ClientCpuSeconds / r.Requests, "ms");
+        report.Add($"{label}: {run}, whole machine busy (all processes)", r.MachineBusy * 100, "%");
+        report.Add($"{label}: {run}, API allocations per request", r.AllocatedBytes / 1024.0 / r.Requests, "KiB");
+        report.Add($"{label}: {run}, API garbage collections (gen0/1/2)", r.Collections, $"({r.Gen0}/{r.Gen1}/{r.Gen2})");
     }
 
     /// <summary>A 1,000-candle query: random instrument, random interval among those with at least 1,000 stored candles
     /// (1m to 30m in 21 days), end at a random moment (not on the interval grid) among the series' latest intervals
     /// that leave a full page before it (at most the latest 1,000: inside the store's default depth of 2,000); half ask
     /// for the latest 1,000 before end, half give start as well.</summary>
-    private static string RandomQuery(Random rng)
+    internal static string RandomQuery(Random rng)
     {
         var (b, q) = Instruments[rng.Next(Instruments.Length)];
         CandleInterval iv;
