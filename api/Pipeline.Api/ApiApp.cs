@@ -15,7 +15,8 @@ public static class ApiApp
 {
     public const string HistoryCachePolicy = "history";
 
-    /// <summary>The history policy, except for answers from the recent-candle store (see <see cref="RecentCandles.CandleCachePolicy"/>).</summary>
+    /// <summary>The history policy, except for answers from the recent-candle store
+    /// (see <see cref="RecentCandles.CandleCachePolicy"/>).</summary>
     public const string CandleCachePolicy = "candles";
 
     /// <summary>A configured, not yet started app. <paramref name="urls"/> overrides Api:Urls (tests pass http://127.0.0.1:0).</summary>

@@ -214,7 +214,8 @@ public sealed class CandleReader(NpgsqlDataSource db, TimeProvider clock)
         await using var cmd = db.CreateCommand(
             """
             SELECT min(time) FROM (SELECT time FROM candles
-                WHERE version = $6 AND instrument_id = $1 AND interval = $2 AND source = $3 AND time < $4 ORDER BY time DESC LIMIT $5) latest
+                WHERE version = $6 AND instrument_id = $1 AND interval = $2 AND source = $3 AND time < $4
+                ORDER BY time DESC LIMIT $5) latest
             """
         );
         cmd.Parameters.Add(new() { Value = instrumentId, NpgsqlDbType = NpgsqlDbType.Integer });
@@ -236,7 +237,10 @@ public sealed class CandleReader(NpgsqlDataSource db, TimeProvider clock)
     )
     {
         await using var cmd = db.CreateCommand(
-            "SELECT close FROM candles WHERE version = $5 AND instrument_id = $1 AND interval = $2 AND source = $3 AND time < $4 ORDER BY time DESC LIMIT 1"
+            """
+            SELECT close FROM candles WHERE version = $5 AND instrument_id = $1 AND interval = $2 AND source = $3 AND time < $4
+            ORDER BY time DESC LIMIT 1
+            """
         );
         cmd.Parameters.Add(new() { Value = instrumentId, NpgsqlDbType = NpgsqlDbType.Integer });
         cmd.Parameters.Add(new() { Value = interval, NpgsqlDbType = NpgsqlDbType.Text });

@@ -129,7 +129,8 @@ public static class HistoryEndpoints
         var request = CandleRequest.Parse(path, interval, query, clock);
         var (id, r) = await instruments.ResolveAsync(path.Exchange, path.Base, path.Quote, path.Market, ct);
         // The recent-candle store watches the current version, which spares the database round trip per request.
-        var version = request.Version is null && store.LiveIsCurrent ? DataVersion.Live.Name : await versions.ResolveAsync(request.Version, ct);
+        var version =
+            request.Version is null && store.LiveIsCurrent ? DataVersion.Live.Name : await versions.ResolveAsync(request.Version, ct);
         await candles.WriteAsync(http.Response, new CandleRead(request, id, r, version, store.TryRead(r.Key, request, version)), ct);
     }
 
