@@ -28,7 +28,7 @@ public static class ApiApp
         builder.Services.AddSingleton(context.LoggerFactory);
         builder.Services.AddSingleton(context);
         builder.Services.AddSingleton(clock ?? TimeProvider.System);
-        builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(context.RequireDatabase()));
+        builder.Services.AddSingleton(_ => ApiDatabase.Create(context.RequireDatabase()));
         builder.Services.AddSingleton(sp => new Readiness(sp.GetRequiredService<NpgsqlDataSource>(), context.Kafka));
         builder.Services.AddSingleton<InstrumentDirectory>();
         builder.Services.AddSingleton(_ => new RecentCandles.RecentCandleStore(context.Options.Api.CandleStoreDepth));
