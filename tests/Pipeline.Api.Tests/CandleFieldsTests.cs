@@ -44,5 +44,23 @@ public sealed class CandleFieldsTests
         Assert.Equal(1554, data[0].GetProperty("trade_count").GetInt64());
         foreach (var field in new[] { "taker_buy_volume", "taker_buy_quote_volume", "vwap", "first_trade_id", "last_trade_id" })
             Assert.Equal(JsonValueKind.Null, data[1].GetProperty(field).ValueKind);
+
+        // The answer byte for byte (compact JSON, fields in the documented order, decimals as strings with their stored
+        // scale): the body is assembled from pre-rendered candles, so a separator or bracket out of place must show.
+        using var response = await api.Http.GetAsync(
+            "/candles/binance/BTC/USDT/spot/1m?start=2024-05-06T00:00:00Z&end=2024-05-06T00:02:00Z&limit=1"
+        );
+        var cursor = Convert.ToBase64String("candles|1714953660000000"u8.ToArray()).TrimEnd('=');
+        Assert.Equal(
+            "{\"data\":[{\"time\":\"2024-05-06T00:00:00.000000Z\",\"open\":\"63891.99\",\"high\":\"63950.00\","
+                + "\"low\":\"63880.01\",\"close\":\"63940.00\",\"volume\":\"21.53420000\",\"quote_volume\":\"1376409.85770140\","
+                + "\"trade_count\":1554,\"taker_buy_volume\":\"12.12420000\",\"taker_buy_quote_volume\":\"775024.10371350\","
+                + "\"vwap\":\"63917.08412345\",\"first_trade_id\":3590612800,\"last_trade_id\":3590614353,\"closed\":true,"
+                + "\"revision\":0,\"filled\":false}],"
+                + "\"metadata\":{\"exchange\":\"binance\",\"base\":\"BTC\",\"quote\":\"USDT\",\"market\":\"spot\",\"interval\":\"1m\","
+                + "\"source\":\"aggregated\",\"start\":\"2024-05-06T00:00:00.000000Z\",\"end\":\"2024-05-06T00:02:00.000000Z\","
+                + $"\"limit\":1,\"count\":1,\"fill\":false,\"version\":\"live\",\"next_cursor\":\"{cursor}\"}}}}",
+            await response.Content.ReadAsStringAsync()
+        );
     }
 }

@@ -1,6 +1,7 @@
 // The most recent candles of one instrument, interval and source (version live), oldest first, with the time from
 // which the series is known to hold every row PostgreSQL holds. Updated by the feed thread, read by requests: every
 // access takes the series' lock, and a read copies out only references.
+using System.Runtime.InteropServices;
 using Pipeline.Schemas;
 
 namespace Pipeline.Api.RecentCandles;
@@ -87,9 +88,11 @@ public sealed class RecentCandleSeries
                 else if (CoveredFromUs != long.MinValue)
                     return null;
             }
-            var rows = new List<StoredCandle>(Math.Min(range.Limit + 1, 4096));
-            for (; i < _candles.Count && _candles[i].TimeUs < range.EndUs && rows.Count <= range.Limit; i++)
-                rows.Add(_candles[i]);
+            // The rows in [first, end), at most limit + 1, copied out in one block.
+            var count = Math.Min(LowerBound(range.EndUs) - i, range.Limit + 1);
+            var rows = new List<StoredCandle>(Math.Max(count, 0));
+            if (count > 0)
+                rows.AddRange(CollectionsMarshal.AsSpan(_candles).Slice(i, count));
             return new CandleWindow(range, first, rows, previousClose);
         }
     }

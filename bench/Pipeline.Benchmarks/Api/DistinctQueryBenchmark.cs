@@ -79,6 +79,9 @@ public sealed class DistinctQueryBenchmark : IBenchmark
 
         await using var kafka = await TestKafka.StartAsync(partitions: 2);
         Console.WriteLine($"  load average at start: {File.ReadAllText("/proc/loadavg").Trim()}");
+        // `pipeline` (the Web SDK) runs the API with server GC; this benchmark process runs with what its runtime
+        // configuration or DOTNET_gcServer says.
+        Console.WriteLine($"  API garbage collector: {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}");
         // Baseline: PostgreSQL only, as before prepared statements (every query planned anew). It keeps running so
         // that the store's answers can be compared with it.
         options.Api.CandleStoreDepth = 0;
