@@ -214,17 +214,8 @@ public sealed class BackfillRouteTests
 
     private static List<(string Key, BackfillJob Value)> ReadJobs(TestKafka kafka)
     {
-        var config = kafka.Settings.Consumer("test-reader", "unused-" + Guid.NewGuid().ToString("N"));
-        using var consumer = new ConsumerBuilder<string, byte[]>(config).Build();
-        var tp = new TopicPartition(TopicCatalog.BackfillJobs.Name, 0);
-        var end = consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)).High.Value;
-        consumer.Assign(new TopicPartitionOffset(tp, Offset.Beginning));
-        var records = new List<(string, BackfillJob)>();
-        while (records.Count < end)
-        {
-            var r = consumer.Consume(TimeSpan.FromSeconds(10)) ?? throw new TimeoutException("backfill.jobs did not deliver its records");
-            records.Add((r.Message.Key, BackfillJob.Parser.ParseFrom(r.Message.Value)));
-        }
-        return records;
+        using var reader = new TopicReader<BackfillJob>(kafka.Settings, TopicCatalog.BackfillJobs.Name);
+        reader.ReadToEnd();
+        return reader.Records.Select(r => (r.Key, r.Value)).ToList();
     }
 }

@@ -61,7 +61,7 @@ public sealed class ArchiveExactlyOnceTests
             manifests = progress.Manifests;
             if (progress.Done)
                 break;
-            archive.KillNine();
+            archive.Kill();
             kills++;
         }
         using (ArchiveProcess.Start(kafka.BootstrapServers, 3, s3, rollBytes: 256 * 1024, log))

@@ -70,7 +70,7 @@ public sealed class ArchiveRepublishTests
             await first.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(120)).Token);
             Assert.NotEqual(0, first.ExitCode);
         }
-        var atKill = TopicRecords.Committed(kafka.Settings, $"replay-{version}-archive", topic, 0);
+        var atKill = TopicReader.Committed(kafka.Settings, $"replay-{version}-archive", topic, 0);
         Assert.Equal((long?)150, atKill); // three transactions of 50 committed; the fourth was open when the process died
         var expected = trades.Select(t => t.Record).Where(t => t.EventTimeUs >= from && t.EventTimeUs < to).ToList();
         Assert.True(atKill < expected.Count, $"killed after {atKill} of {expected.Count} records: the kill came too late to test a resume");
@@ -81,7 +81,7 @@ public sealed class ArchiveRepublishTests
             Assert.True(second.ExitCode == 0, string.Join("\n", second.Output));
         }
 
-        var records = TopicRecords.ReadAll(kafka.Settings, topic);
+        var records = TopicReader.ReadAll(kafka.Settings, topic);
         var got = records
             .Where(r => MessageHeaders.TypeOf(r.Message.Headers) == Trade.Descriptor.FullName)
             .Select(r => (r.Partition.Value, Key: Encoding.UTF8.GetString(r.Message.Key!), Trade: Trade.Parser.ParseFrom(r.Message.Value)))
@@ -116,7 +116,7 @@ public sealed class ArchiveRepublishTests
             NullLogger.Instance
         ).RunAsync(ArchiveRepublishCommand.Request(Iso(from), Iso(to), version, null), 3, 1, null, CancellationToken.None);
         Assert.Equal((0L, 0), (again.Trades, again.Marks));
-        Assert.Equal(records.Count, TopicRecords.ReadAll(kafka.Settings, topic).Count);
+        Assert.Equal(records.Count, TopicReader.ReadAll(kafka.Settings, topic).Count);
     }
 
     [Fact]

@@ -55,7 +55,7 @@ public sealed class ArchiveRoundTripTests
         // Live: trades.raw, each instrument closed by an end-of-input mark through the range's end, processed exactly once.
         Produce(kafka.Settings, trades);
         await RunLiveAsync(kafka, options);
-        var valid = TopicRecords.ReadAll(kafka.Settings, TopicCatalog.ValidTrades.Name);
+        var valid = TopicReader.ReadAll(kafka.Settings, TopicCatalog.ValidTrades.Name);
         Assert.Equal(trades.Count, valid.Count(r => MessageHeaders.TypeOf(r.Message.Headers) == Trade.Descriptor.FullName));
 
         // The archive role writes trades.valid to S3 (real radosgw) until every partition is covered.
@@ -104,7 +104,7 @@ public sealed class ArchiveRoundTripTests
             "too few indicator values to compare"
         );
         Assert.Equal(liveIndicators.OrderBy(e => e.Key), replayIndicators.OrderBy(e => e.Key));
-        Assert.Empty(TopicRecords.ReadAll(kafka.Settings, version.DeadLetters.Name));
+        Assert.Empty(TopicReader.ReadAll(kafka.Settings, version.DeadLetters.Name));
 
         // Binance's own kline for the minute the capture holds from its first trade: our candle equals it, after the round trip.
         foreach (var k in klines)
@@ -132,7 +132,7 @@ public sealed class ArchiveRoundTripTests
         Assert.Equal(DataVersionRow.Complete, row!.State);
 
         // The same command again: the version exists, one line, non-zero exit, nothing written.
-        var republished = TopicRecords.ReadAll(kafka.Settings, version.Input.Name).Count;
+        var republished = TopicReader.ReadAll(kafka.Settings, version.Input.Name).Count;
         var again = ChildProcess.Start(
             "pipeline.dll",
             [
@@ -152,7 +152,7 @@ public sealed class ArchiveRoundTripTests
         Assert.Equal(2, again.ExitCode);
         Assert.Contains(again.Output, l => l.StartsWith("error: version arch exists", StringComparison.Ordinal));
         Assert.DoesNotContain(again.Output, l => l.Contains("   at ", StringComparison.Ordinal));
-        Assert.Equal(republished, TopicRecords.ReadAll(kafka.Settings, version.Input.Name).Count);
+        Assert.Equal(republished, TopicReader.ReadAll(kafka.Settings, version.Input.Name).Count);
     }
 
     [Fact]
@@ -289,7 +289,7 @@ public sealed class ArchiveRoundTripTests
     /// <summary>The last revision of every final candle, as numbers: the archive keeps DECIMAL(38,18), not the venue's
     /// scale, so a replayed 1.01 and a live 1.01000 are the same price.</summary>
     private static Dictionary<(string, string, long), CandleValues> FinalCandles(KafkaClientSettings kafka, string topic) =>
-        TopicRecords
+        TopicReader
             .ReadAll(kafka, topic)
             .Select(r => Candle.Parser.ParseFrom(r.Message.Value))
             .GroupBy(c => (c.Instrument.Key, c.Interval, c.OpenTimeUs))
@@ -315,7 +315,7 @@ public sealed class ArchiveRoundTripTests
 
     /// <summary>The last value of every (instrument, interval, candle, indicator), its fields as round-trip doubles.</summary>
     private static Dictionary<string, string> Indicators(KafkaClientSettings kafka, string topic) =>
-        TopicRecords
+        TopicReader
             .ReadAll(kafka, topic)
             .Select(r => IndicatorValue.Parser.ParseFrom(r.Message.Value))
             .GroupBy(v => $"{v.Instrument.Key}|{v.Interval}|{v.OpenTimeUs}|{v.Indicator}")

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using Pipeline.Testing;
@@ -211,26 +210,8 @@ public sealed class AdminTests
 
     private static async Task<string> Kcat(string bootstrap, string? stdin, params string[] args)
     {
-        var psi = new ProcessStartInfo("kcat")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        psi.ArgumentList.Add("-b");
-        psi.ArgumentList.Add(bootstrap);
-        foreach (var a in args)
-            psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        if (stdin is not null)
-            await p.StandardInput.WriteAsync(stdin);
-        p.StandardInput.Close();
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await p.WaitForExitAsync(cts.Token);
-        Assert.True(p.ExitCode == 0, $"kcat {string.Join(' ', args)} exited {p.ExitCode}: {await stderr}");
-        return await stdout;
+        var run = await ChildProcess.RunProgramAsync("kcat", ["-b", bootstrap, .. args], timeout: TimeSpan.FromSeconds(30), stdin: stdin);
+        Assert.True(run.Exit == 0, $"kcat {string.Join(' ', args)} exited {run.Exit}: {run.Err}");
+        return run.Out;
     }
 }

@@ -125,8 +125,8 @@ public class PoisonRecordFuzzTests
             Task.Run(() => ProcessorRole.RunAsync(context, stop.Token)),
             Task.Run(() => SinkRole.RunAsync(context, stop.Token)),
         };
-        using var valid = new KafkaProbe<Trade>(kafka.Settings, TopicCatalog.ValidTrades.Name);
-        using var dead = new KafkaProbe<DeadLetter>(kafka.Settings, TopicCatalog.DeadLetters.Name);
+        using var valid = new TopicReader<Trade>(kafka.Settings, TopicCatalog.ValidTrades.Name);
+        using var dead = new TopicReader<DeadLetter>(kafka.Settings, TopicCatalog.DeadLetters.Name);
         try
         {
             await Eventually.TrueAsync(

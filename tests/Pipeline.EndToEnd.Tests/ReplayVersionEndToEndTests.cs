@@ -248,26 +248,8 @@ public sealed class ReplayVersionEndToEndTests
         await Task.CompletedTask;
     }
 
-    private static List<byte[]> ReadAll(KafkaClientSettings kafka, string topic)
-    {
-        var config = kafka.Consumer("e2e-read", "e2e-read-" + Guid.NewGuid());
-        config.EnablePartitionEof = true;
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
-        using var admin = new AdminClientBuilder(kafka.Admin("e2e-read")).Build();
-        var partitions = admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics.Single().Partitions.Select(p => p.PartitionId).ToList();
-        consumer.Assign(partitions.Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
-        var values = new List<byte[]>();
-        var ended = new HashSet<int>();
-        while (ended.Count < partitions.Count)
-        {
-            var r = consumer.Consume(TimeSpan.FromSeconds(10)) ?? throw new TimeoutException($"{topic} did not reach its end");
-            if (r.IsPartitionEOF)
-                ended.Add(r.Partition.Value);
-            else
-                values.Add(r.Message.Value);
-        }
-        return values;
-    }
+    private static List<byte[]> ReadAll(KafkaClientSettings kafka, string topic) =>
+        TopicReader.ReadAll(kafka, topic).Select(r => r.Message.Value!).ToList();
 
     private static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 

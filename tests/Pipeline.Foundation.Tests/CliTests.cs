@@ -1,41 +1,12 @@
-using System.Diagnostics;
+using Pipeline.Testing;
 
 namespace Pipeline.Foundation.Tests;
 
 /// <summary>The CLI as users run it: a separate process, one clear line for bad input, no stack trace.</summary>
 public class CliTests
 {
-    private static async Task<(int Exit, string Out, string Err)> RunAsync(IDictionary<string, string>? env, params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Pipeline.Testing.TestDirectories.Create("cli"),
-        };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "pipeline.dll"));
-        foreach (var a in args)
-            psi.ArgumentList.Add(a);
-        foreach (var k in psi.Environment.Keys.Where(k => k.StartsWith("PIPELINE__")).ToList())
-            psi.Environment.Remove(k);
-        if (env is not null)
-            foreach (var (k, v) in env)
-                psi.Environment[k] = v;
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        try
-        {
-            await p.WaitForExitAsync(timeout.Token);
-        }
-        finally
-        {
-            if (!p.HasExited)
-                p.Kill(entireProcessTree: true);
-        } // no orphan outlives a failed test
-        return (p.ExitCode, await stdout, await stderr);
-    }
+    private static Task<ProcessResult> RunAsync(IDictionary<string, string?>? env, params string[] args) =>
+        ChildProcess.RunAsync("pipeline.dll", args, env, TestDirectories.Create("cli"), TimeSpan.FromSeconds(90));
 
     private static void AssertOneCleanErrorLine(string stderr, string mentions)
     {
@@ -52,7 +23,7 @@ public class CliTests
     [Fact]
     public async Task An_invalid_setting_exits_2_with_one_line()
     {
-        var (exit, _, err) = await RunAsync(new Dictionary<string, string> { ["PIPELINE__KAFKA__PARTITIONS"] = "-3" }, "topics");
+        var (exit, _, err) = await RunAsync(new Dictionary<string, string?> { ["PIPELINE__KAFKA__PARTITIONS"] = "-3" }, "topics");
         Assert.Equal(2, exit);
         AssertOneCleanErrorLine(err, "Kafka:Partitions");
     }
@@ -95,7 +66,7 @@ public class CliTests
     {
         var port = Pipeline.Embedded.FreePort.Next();
         var (exit, _, err) = await RunAsync(
-            new Dictionary<string, string>
+            new Dictionary<string, string?>
             {
                 ["PIPELINE__KAFKA__BOOTSTRAP"] = $"127.0.0.1:{Pipeline.Embedded.FreePort.Next()}",
                 ["PIPELINE__DATABASE__URL"] = $"postgres://postgres@127.0.0.1:{port}/pipeline",
@@ -112,7 +83,7 @@ public class CliTests
     {
         var port = Pipeline.Embedded.FreePort.Next();
         var (exit, _, err) = await RunAsync(
-            new Dictionary<string, string> { ["PIPELINE__KAFKA__BOOTSTRAP"] = $"127.0.0.1:{port}" },
+            new Dictionary<string, string?> { ["PIPELINE__KAFKA__BOOTSTRAP"] = $"127.0.0.1:{port}" },
             "process",
             "--fail-fast"
         );
@@ -126,7 +97,7 @@ public class CliTests
         // The role then fails on the unreachable broker: the start-up line comes before that.
         var port = Pipeline.Embedded.FreePort.Next();
         var (_, stdout, stderr) = await RunAsync(
-            new Dictionary<string, string> { ["PIPELINE__KAFKA__BOOTSTRAP"] = $"127.0.0.1:{port}" },
+            new Dictionary<string, string?> { ["PIPELINE__KAFKA__BOOTSTRAP"] = $"127.0.0.1:{port}" },
             "process",
             "--fail-fast"
         );

@@ -1,5 +1,4 @@
 // `pipeline import` and `pipeline backfill` with --metrics-port (issue 9): while they run, /metrics shows their progress.
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -9,29 +8,12 @@ using Pipeline.Testing;
 
 namespace Pipeline.Foundation.Tests;
 
-public sealed class CommandMetricsTests : IAsyncLifetime
+public sealed class CommandMetricsTests : IDisposable
 {
     private const long Jan1Ms = 1_735_689_600_000; // 2025-01-01T00:00:00Z
-    private readonly List<Process> _processes = [];
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private readonly MetricsProcesses _commands = new();
 
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public Task DisposeAsync()
-    {
-        foreach (var p in _processes)
-        {
-            try
-            {
-                if (!p.HasExited)
-                    p.Kill(entireProcessTree: true);
-            }
-            catch (InvalidOperationException) { }
-            p.Dispose();
-        }
-        _http.Dispose();
-        return Task.CompletedTask;
-    }
+    public void Dispose() => _commands.Dispose();
 
     [Fact]
     public async Task Import_serves_its_progress_and_rows_on_the_metrics_port_while_it_runs()
@@ -58,7 +40,7 @@ public sealed class CommandMetricsTests : IAsyncLifetime
             "25,000 imported rows on /metrics"
         );
         Assert.Equal(25_000, rows);
-        var scrape = await PrometheusScrape.GetAsync(_http, $"http://127.0.0.1:{port}/metrics");
+        var scrape = await _commands.ScrapeAsync(port);
         Assert.True(
             scrape.Sum("pipeline_import_progress", "file=\"BTCUSDT-trades-2025-01-01.csv\"") == 1,
             string.Join("\n", scrape.Series.Where(x => x.Name.Contains("import")).Select(x => $"{x.Name}{{{x.Labels}}} {x.Value}"))
@@ -120,45 +102,19 @@ public sealed class CommandMetricsTests : IAsyncLifetime
         );
         scraped.SetResult();
         Assert.Equal(0.5, half);
-        Assert.True(await Task.Run(() => backfill.WaitForExit(120_000)), "the backfill did not finish");
+        Assert.True(await backfill.WaitForExitAsync(TimeSpan.FromSeconds(120)), "the backfill did not finish");
         Assert.Equal(0, backfill.ExitCode);
     }
 
-    private Process Start(TestKafka kafka, Dictionary<string, string> env, params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = TestDirectories.Create("command-metrics"),
-        };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "pipeline.dll"));
-        foreach (var a in args)
-            psi.ArgumentList.Add(a);
-        foreach (var k in psi.Environment.Keys.Where(k => k.StartsWith("PIPELINE__")).ToList())
-            psi.Environment.Remove(k);
-        psi.Environment["PIPELINE__KAFKA__BOOTSTRAP"] = kafka.BootstrapServers;
-        psi.Environment["PIPELINE__DATADIR"] = TestDirectories.Create("command-metrics-data");
-        foreach (var (k, v) in env)
-            psi.Environment[k] = v;
-        var p = Process.Start(psi)!;
-        _processes.Add(p);
-        p.OutputDataReceived += (_, _) => { };
-        p.ErrorDataReceived += (_, _) => { };
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        return p;
-    }
+    private ChildProcess Start(TestKafka kafka, Dictionary<string, string?> env, params string[] args) =>
+        _commands.Start(
+            new Dictionary<string, string?>(env)
+            {
+                ["PIPELINE__KAFKA__BOOTSTRAP"] = kafka.BootstrapServers,
+                ["PIPELINE__DATADIR"] = TestDirectories.Create("command-metrics-data"),
+            },
+            args
+        );
 
-    private async Task<double?> ScrapeAsync(int port, string name, params string[] labels)
-    {
-        try
-        {
-            return (await PrometheusScrape.GetAsync(_http, $"http://127.0.0.1:{port}/metrics")).Sum(name, labels);
-        }
-        catch (HttpRequestException)
-        {
-            return null;
-        }
-    }
+    private Task<double?> ScrapeAsync(int port, string name, params string[] labels) => _commands.SumAsync(port, name, labels);
 }

@@ -1,6 +1,5 @@
 // `pipeline replay` as users run it (issue 13): each kind of bad input is one line naming the fault with a non-zero
 // exit: range, instrument, interval, name, indicator, existing version, no data.
-using System.Diagnostics;
 using System.Text;
 using Confluent.Kafka;
 using Google.Protobuf;
@@ -12,38 +11,19 @@ namespace Pipeline.Foundation.Tests;
 
 public class ReplayCliTests
 {
-    private static async Task<(int Exit, string Out, string Err)> RunAsync(string? bootstrap, params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = TestDirectories.Create("cli-replay"),
-        };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "pipeline.dll"));
-        psi.ArgumentList.Add("replay");
-        foreach (var a in args)
-            psi.ArgumentList.Add(a);
-        foreach (var k in psi.Environment.Keys.Where(k => k.StartsWith("PIPELINE__")).ToList())
-            psi.Environment.Remove(k);
-        psi.Environment["PIPELINE__KAFKA__BOOTSTRAP"] = bootstrap ?? $"127.0.0.1:{Pipeline.Embedded.FreePort.Next()}";
-        // The version sink stage needs a database; every case here must be answered before it is reached.
-        psi.Environment["PIPELINE__DATABASE__URL"] = $"postgres://postgres@127.0.0.1:{Pipeline.Embedded.FreePort.Next()}/pipeline";
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        try
-        {
-            await p.WaitForExitAsync(timeout.Token);
-        }
-        finally
-        {
-            if (!p.HasExited)
-                p.Kill(entireProcessTree: true);
-        }
-        return (p.ExitCode, await stdout, await stderr);
-    }
+    private static Task<ProcessResult> RunAsync(string? bootstrap, params string[] args) =>
+        ChildProcess.RunAsync(
+            "pipeline.dll",
+            ["replay", .. args],
+            new Dictionary<string, string?>
+            {
+                ["PIPELINE__KAFKA__BOOTSTRAP"] = bootstrap ?? $"127.0.0.1:{Pipeline.Embedded.FreePort.Next()}",
+                // The version sink stage needs a database; every case here must be answered before it is reached.
+                ["PIPELINE__DATABASE__URL"] = $"postgres://postgres@127.0.0.1:{Pipeline.Embedded.FreePort.Next()}/pipeline",
+            },
+            TestDirectories.Create("cli-replay"),
+            TimeSpan.FromSeconds(90)
+        );
 
     private static void AssertOneLine(int exit, string stderr, string mentions)
     {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Npgsql;
 using Pipeline.Testing;
 
@@ -6,69 +5,19 @@ namespace Pipeline.Foundation.Tests;
 
 /// <summary>Each standalone role (`pipeline broker|produce|process|sink --metrics-port N`) serves /metrics with the series an
 /// operator watches, and they move while data flows: the roles run as separate processes, as in production.</summary>
-public sealed class RoleMetricsTests : IAsyncLifetime
+public sealed class RoleMetricsTests : IDisposable
 {
-    private readonly List<Process> _processes = [];
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private readonly MetricsProcesses _roles = new();
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    public void Dispose() => _roles.Dispose();
 
-    public Task DisposeAsync()
-    {
-        foreach (var p in _processes)
-        {
-            try
-            {
-                if (!p.HasExited)
-                    p.Kill(entireProcessTree: true);
-            }
-            catch (InvalidOperationException) { }
-            p.Dispose();
-        }
-        _http.Dispose();
-        return Task.CompletedTask;
-    }
-
-    private Process Start(IDictionary<string, string> env, params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            WorkingDirectory = TestDirectories.Create("metrics-role"),
-        };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "pipeline.dll"));
-        foreach (var a in args)
-            psi.ArgumentList.Add(a);
-        foreach (var k in psi.Environment.Keys.Where(k => k.StartsWith("PIPELINE__")).ToList())
-            psi.Environment.Remove(k);
-        foreach (var (k, v) in env)
-            psi.Environment[k] = v;
-        var p = Process.Start(psi)!;
-        _processes.Add(p);
-        p.ErrorDataReceived += (_, _) => { };
-        p.BeginErrorReadLine();
-        return p;
-    }
-
-    private Task<PrometheusScrape> ScrapeAsync(int port) => PrometheusScrape.GetAsync(_http, $"http://127.0.0.1:{port}/metrics");
+    private Task<PrometheusScrape> ScrapeAsync(int port) => _roles.ScrapeAsync(port);
 
     /// <summary>Waits until <paramref name="name"/> (with <paramref name="labels"/>) is exported, then until it grows.</summary>
     private async Task AssertMovesAsync(int port, string name, params string[] labels)
     {
         var first = await Eventually.GetAsync(
-            async () =>
-            {
-                try
-                {
-                    return (await ScrapeAsync(port)).Sum(name, labels);
-                }
-                catch (HttpRequestException)
-                {
-                    return null;
-                }
-            },
+            () => _roles.SumAsync(port, name, labels),
             v => v is > 0,
             TimeSpan.FromSeconds(120),
             $"{name}{{{string.Join(",", labels)}}} on :{port}"
@@ -93,8 +42,8 @@ public sealed class RoleMetricsTests : IAsyncLifetime
     public async Task Every_standalone_role_serves_metrics_whose_key_series_move_while_data_flows()
     {
         var brokerMetrics = Pipeline.Embedded.FreePort.Next();
-        var broker = Start(
-            new Dictionary<string, string>(),
+        var broker = _roles.Start(
+            new Dictionary<string, string?>(),
             "broker",
             "--port",
             "0",
@@ -103,29 +52,19 @@ public sealed class RoleMetricsTests : IAsyncLifetime
             "--data-dir",
             TestDirectories.Create("metrics-broker")
         );
-        var listening = await Task.Run(() =>
-            {
-                while (broker.StandardOutput.ReadLine() is { } line)
-                    if (line.StartsWith("LISTENING ", StringComparison.Ordinal))
-                        return line["LISTENING ".Length..];
-                return null;
-            })
-            .WaitAsync(TimeSpan.FromSeconds(120));
-        Assert.True(listening is not null, "the broker exited before listening");
-        _ = broker.StandardOutput.ReadToEndAsync();
+        var listening = (
+            await broker.WaitForLineAsync(l => l.StartsWith("LISTENING ", StringComparison.Ordinal), TimeSpan.FromSeconds(120), "LISTENING")
+        )["LISTENING ".Length..];
 
         var db = new NpgsqlConnectionStringBuilder(await TestPostgres.CreateDatabaseAsync()) { Pooling = false }.ConnectionString;
-        var env = new Dictionary<string, string> { ["PIPELINE__KAFKA__BOOTSTRAP"] = listening!, ["PIPELINE__DATABASE__URL"] = db };
+        var env = new Dictionary<string, string?> { ["PIPELINE__KAFKA__BOOTSTRAP"] = listening, ["PIPELINE__DATABASE__URL"] = db };
         var (produce, process, sink) = (
             Pipeline.Embedded.FreePort.Next(),
             Pipeline.Embedded.FreePort.Next(),
             Pipeline.Embedded.FreePort.Next()
         );
         foreach (var (role, port) in new[] { ("produce", produce), ("process", process), ("sink", sink) })
-        {
-            var p = Start(env, role, "--metrics-port", port.ToString());
-            _ = p.StandardOutput.ReadToEndAsync();
-        }
+            _roles.Start(env, role, "--metrics-port", port.ToString());
 
         await AssertMovesAsync(brokerMetrics, "pipeline_broker_requests_total", "api_key=\"Produce\"");
         await AssertMovesAsync(brokerMetrics, "pipeline_broker_network_in_bytes_total");

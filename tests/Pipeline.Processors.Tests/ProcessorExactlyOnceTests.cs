@@ -112,32 +112,7 @@ public class ProcessorExactlyOnceTests
 
     /// <summary>Every committed record of a topic (read_committed, from the beginning to the end).</summary>
     private static List<T> ReadAll<T>(KafkaClientSettings settings, string topic)
-        where T : IMessage<T>, new()
-    {
-        var config = settings.Consumer("eos-read", "eos-read-" + Guid.NewGuid().ToString("N"));
-        config.EnablePartitionEof = true;
-        using var c = new ConsumerBuilder<byte[], byte[]>(config).Build();
-        var parts = Enumerable.Range(0, 3).Select(p => new TopicPartition(topic, p)).ToList();
-        c.Assign(parts.Select(p => new TopicPartitionOffset(p, Offset.Beginning)));
-        var pending = parts.ToHashSet();
-        var parser = new MessageParser<T>(() => new T());
-        var list = new List<T>();
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (pending.Count > 0 && DateTime.UtcNow < deadline)
-        {
-            var cr = c.Consume(TimeSpan.FromMilliseconds(200));
-            if (cr is null)
-                continue;
-            if (cr.IsPartitionEOF)
-            {
-                pending.Remove(cr.TopicPartition);
-                continue;
-            }
-            list.Add(parser.ParseFrom(cr.Message.Value));
-        }
-        Assert.Empty(pending);
-        return list;
-    }
+        where T : IMessage<T>, new() => TopicReader<T>.ReadAll(settings, topic);
 
     private static string Describe(Candle c) =>
         $"{c.Instrument.Key} {c.Interval} {c.OpenTimeUs} r{c.Revision} o{c.Open.ToInvariantString()} h{c.High.ToInvariantString()} l{c.Low.ToInvariantString()} c{c.Close.ToInvariantString()} v{c.Volume.ToInvariantString()} q{c.QuoteVolume.ToInvariantString()} n{c.TradeCount} {c.FirstTradeId}-{c.LastTradeId}";
@@ -159,7 +134,7 @@ public class ProcessorExactlyOnceTests
         await ProduceAsync(killed, input.Take(third).ToList());
         using (var first = StartProcessor(killed.BootstrapServers, "eos", "killed"))
         {
-            using var probe = new KafkaProbe<Candle>(killed, TopicCatalog.FinalCandles.Name);
+            using var probe = new TopicReader<Candle>(killed, TopicCatalog.FinalCandles.Name);
             var seen = await Eventually.GetAsync(
                 async () => first.HasExited ? throw new InvalidOperationException(first.Tail()) : (await probe.PollAsync()).Count,
                 n => n >= 50,
@@ -311,7 +286,7 @@ public class ProcessorExactlyOnceTests
         var third = input.Count / 3;
         await ProduceAsync(settings, input.Take(third).ToList());
         using var a = StartProcessor(settings.BootstrapServers, "eos", "a");
-        using var probe = new KafkaProbe<Candle>(settings, TopicCatalog.FinalCandles.Name);
+        using var probe = new TopicReader<Candle>(settings, TopicCatalog.FinalCandles.Name);
         await Eventually.GetAsync(
             async () => a.HasExited ? throw new InvalidOperationException(a.Tail()) : (await probe.PollAsync()).Count,
             n => n >= 50,

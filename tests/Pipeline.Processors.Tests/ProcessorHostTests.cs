@@ -55,9 +55,9 @@ public class ProcessorHostTests
 
         using var stop = new CancellationTokenSource();
         var role = Task.Run(() => ProcessorRole.RunAsync(context, stop.Token));
-        using var finals = new KafkaProbe<Candle>(kafka.Settings, TopicCatalog.FinalCandles.Name);
-        using var dead = new KafkaProbe<DeadLetter>(kafka.Settings, TopicCatalog.DeadLetters.Name);
-        using var valid = new KafkaProbe<Trade>(kafka.Settings, TopicCatalog.ValidTrades.Name);
+        using var finals = new TopicReader<Candle>(kafka.Settings, TopicCatalog.FinalCandles.Name);
+        using var dead = new TopicReader<DeadLetter>(kafka.Settings, TopicCatalog.DeadLetters.Name);
+        using var valid = new TopicReader<Trade>(kafka.Settings, TopicCatalog.ValidTrades.Name);
         try
         {
             var got = await Eventually.GetAsync(
@@ -133,8 +133,8 @@ public class ProcessorHostTests
 
         using var stop = new CancellationTokenSource();
         var role = Task.Run(() => ProcessorRole.RunAsync(context, stop.Token));
-        using var dead = new KafkaProbe<DeadLetter>(kafka.Settings, TopicCatalog.DeadLetters.Name);
-        using var valid = new KafkaProbe<Trade>(kafka.Settings, TopicCatalog.ValidTrades.Name);
+        using var dead = new TopicReader<DeadLetter>(kafka.Settings, TopicCatalog.DeadLetters.Name);
+        using var valid = new TopicReader<Trade>(kafka.Settings, TopicCatalog.ValidTrades.Name);
         try
         {
             var dl = await Eventually.GetAsync(

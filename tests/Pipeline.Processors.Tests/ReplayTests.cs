@@ -171,33 +171,14 @@ public class ReplayTests
     }
 
     /// <summary>Every committed record of a topic, per key in partition order, as base64 of its value (the bytes).</summary>
-    private static Dictionary<string, List<string>> ByKey(KafkaClientSettings settings, string topic)
-    {
-        var config = settings.Consumer("replay-test-read", "replay-test-read-" + Guid.NewGuid().ToString("N"));
-        config.EnablePartitionEof = true;
-        using var c = new ConsumerBuilder<byte[]?, byte[]?>(config).Build();
-        c.Assign(Enumerable.Range(0, Partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
-        var pending = Enumerable.Range(0, Partitions).ToHashSet();
-        var byKey = new Dictionary<string, List<string>>();
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (pending.Count > 0 && DateTime.UtcNow < deadline)
-        {
-            var cr = c.Consume(TimeSpan.FromMilliseconds(200));
-            if (cr is null)
-                continue;
-            if (cr.IsPartitionEOF)
-            {
-                pending.Remove(cr.Partition.Value);
-                continue;
-            }
-            var key = $"{cr.Partition.Value}|{(cr.Message.Key is null ? "" : Encoding.UTF8.GetString(cr.Message.Key))}";
-            if (!byKey.TryGetValue(key, out var list))
-                byKey[key] = list = new();
-            list.Add(cr.Message.Value is null ? "null" : Convert.ToBase64String(cr.Message.Value));
-        }
-        Assert.Empty(pending);
-        return byKey;
-    }
+    private static Dictionary<string, List<string>> ByKey(KafkaClientSettings settings, string topic) =>
+        TopicReader
+            .ReadAll(settings, topic)
+            .GroupBy(r => $"{r.Partition.Value}|{(r.Message.Key is null ? "" : Encoding.UTF8.GetString(r.Message.Key))}")
+            .ToDictionary(
+                g => g.Key,
+                g => g.Select(r => r.Message.Value is null ? "null" : Convert.ToBase64String(r.Message.Value)).ToList()
+            );
 
     private static void AssertSameRecords(Dictionary<string, List<string>> expected, Dictionary<string, List<string>> actual, string what)
     {
@@ -377,7 +358,7 @@ public class ReplayTests
         {
             // Killed once a transaction committed output and before the end: progress, not time, decides.
             await first.WaitForLineAsync(l => l.StartsWith("replay planned"), TimeSpan.FromMinutes(1), "the replay's plan");
-            using var probe = new KafkaProbe<Candle>(kafka.Settings, killed.FinalCandles.Name);
+            using var probe = new TopicReader<Candle>(kafka.Settings, killed.FinalCandles.Name);
             await Eventually.GetAsync(
                 async () => first.HasExited ? throw new InvalidOperationException(first.Tail()) : (await probe.PollAsync()).Count,
                 n => n > 0,

@@ -107,7 +107,7 @@ public sealed class BackfillJobOwnershipTests
 
         (ownershipA.Owned ? stopA : stopB).Cancel();
         await Task.WhenAll(runA, runB);
-        using var reader = new TopicRecords<Candle>(kafka.Settings, TopicCatalog.RawExchangeCandles.Name);
+        using var reader = new TopicReader<Candle>(kafka.Settings, TopicCatalog.RawExchangeCandles.Name);
         var candles = await Eventually.GetAsync(
             () => Task.FromResult(reader.Poll()),
             r => r.Count >= 420,

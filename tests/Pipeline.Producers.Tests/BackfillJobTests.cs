@@ -142,7 +142,7 @@ public sealed class BackfillJobTests
         // Two pages (ids 1100..2099) were acknowledged before the stop: the restart continues at the last of them.
         Assert.Equal(2099, fromIds.ElementAt(requestsBefore));
         var expected = trades.Where(t => t.TimeMs >= Jan1Ms + 100_000 && t.TimeMs < Jan1Ms + 2_300_000).ToList();
-        using var reader = new TopicRecords<Trade>(kafka.Settings, TopicCatalog.RawTrades.Name);
+        using var reader = new TopicReader<Trade>(kafka.Settings, TopicCatalog.RawTrades.Name);
         var published = (
             await Eventually.GetAsync(
                 () => Task.FromResult(reader.Poll()),
@@ -226,7 +226,7 @@ public sealed class BackfillJobTests
         var gap = Assert.Single(first.Parts[0].VenueGaps);
         Assert.Equal((haltFrom * 1000, haltTo * 1000), (gap.FromUs, gap.ToUs));
 
-        using var candles = new TopicRecords<Candle>(kafka.Settings, TopicCatalog.RawExchangeCandles.Name);
+        using var candles = new TopicReader<Candle>(kafka.Settings, TopicCatalog.RawExchangeCandles.Name);
         var opens = (
             await Eventually.GetAsync(
                 () => Task.FromResult(candles.Poll()),

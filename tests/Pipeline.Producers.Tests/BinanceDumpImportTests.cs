@@ -55,7 +55,7 @@ public sealed class BinanceDumpImportTests
         Assert.Equal(6, result.Trades["binance:BTC/USDT:spot"]);
         Assert.Equal(0, result.UnorderedRows);
 
-        using var trades = new TopicRecords<Trade>(kafka.Settings, TopicCatalog.RawTrades.Name);
+        using var trades = new TopicReader<Trade>(kafka.Settings, TopicCatalog.RawTrades.Name);
         var got = await Eventually.GetAsync(
             () => Task.FromResult(trades.Poll()),
             r => r.Count >= 6,
@@ -85,7 +85,7 @@ public sealed class BinanceDumpImportTests
         Assert.Equal("0.10000000", got[4].Value.Size.ToInvariantString());
 
         // The mark travels on trades.raw behind the trades it closes (ADR 0007).
-        using var ends = new TopicRecords<EndOfInput>(kafka.Settings, TopicCatalog.RawTrades.Name);
+        using var ends = new TopicReader<EndOfInput>(kafka.Settings, TopicCatalog.RawTrades.Name);
         var end = Assert.Single(
             await Eventually.GetAsync(() => Task.FromResult(ends.Poll()), r => r.Count >= 1, TimeSpan.FromSeconds(30), "end of input")
         );
@@ -110,7 +110,7 @@ public sealed class BinanceDumpImportTests
         );
         Assert.Equal(3, result.Candles["binance:BTC/USDT:spot"]);
 
-        using var candles = new TopicRecords<Candle>(kafka.Settings, TopicCatalog.RawExchangeCandles.Name);
+        using var candles = new TopicReader<Candle>(kafka.Settings, TopicCatalog.RawExchangeCandles.Name);
         var got = (
             await Eventually.GetAsync(() => Task.FromResult(candles.Poll()), r => r.Count >= 3, TimeSpan.FromSeconds(30), "3 candles")
         )
@@ -143,7 +143,7 @@ public sealed class BinanceDumpImportTests
             default
         );
         Assert.Equal(2, result.Trades["binance:BTC/USDT:spot"]);
-        using var trades = new TopicRecords<Trade>(kafka.Settings, TopicCatalog.RawTrades.Name);
+        using var trades = new TopicReader<Trade>(kafka.Settings, TopicCatalog.RawTrades.Name);
         var got = (
             await Eventually.GetAsync(
                 () => Task.FromResult(trades.Poll()),

@@ -85,7 +85,7 @@ public sealed class CandleBackfillTests
         // The second run's first request starts where the first run's last acknowledged page ended.
         Assert.Equal(Jan1Ms + 400 * 60_000, requests[4].Start);
 
-        using var reader = new TopicRecords<Candle>(kafka.Settings, TopicCatalog.RawExchangeCandles.Name);
+        using var reader = new TopicReader<Candle>(kafka.Settings, TopicCatalog.RawExchangeCandles.Name);
         var candles = (
             await Eventually.GetAsync(
                 () => Task.FromResult(reader.Poll()),

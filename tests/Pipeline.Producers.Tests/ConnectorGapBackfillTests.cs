@@ -379,7 +379,7 @@ public sealed class ConnectorGapBackfillTests
         );
         var listing = new VenueListing(InstrumentRef.Create("binance", "ETH", "USDT", MarketType.Spot), "ETHUSDT", ["1m"]);
         await using var kafka = await TestKafka.StartAsync(partitions: 2);
-        using var reader = new TopicRecords<Trade>(kafka.Settings, TopicCatalog.RawTrades.Name);
+        using var reader = new TopicReader<Trade>(kafka.Settings, TopicCatalog.RawTrades.Name);
 
         async Task RunAsync(int until)
         {
@@ -427,7 +427,7 @@ public sealed class ConnectorGapBackfillTests
         using var feed = new LiveFeed([listing], options ?? Fast, logs, _ => new VenueEndpoints(server.WebSocketBase, server.RestBase));
         using var stop = new CancellationTokenSource();
         var run = feed.RunAsync(publisher, stop.Token);
-        using var reader = new TopicRecords<Trade>(kafka.Settings, TopicCatalog.RawTrades.Name);
+        using var reader = new TopicReader<Trade>(kafka.Settings, TopicCatalog.RawTrades.Name);
         try
         {
             await Eventually.TrueAsync(

@@ -183,8 +183,8 @@ public sealed class ConnectorResilienceTests
         );
         using var stop = new CancellationTokenSource();
         var run = feed.RunAsync(publisher, stop.Token);
-        using var trades = new TopicRecords<Trade>(kafka.Settings, TopicCatalog.RawTrades.Name);
-        using var candles = new TopicRecords<Candle>(kafka.Settings, TopicCatalog.RawExchangeCandles.Name);
+        using var trades = new TopicReader<Trade>(kafka.Settings, TopicCatalog.RawTrades.Name);
+        using var candles = new TopicReader<Candle>(kafka.Settings, TopicCatalog.RawExchangeCandles.Name);
         await Eventually.TrueAsync(() => Task.FromResult(trades.Poll().Count >= 1), TimeSpan.FromSeconds(30), "first trade");
         firstSeen.SetResult();
         await Eventually.TrueAsync(
@@ -280,7 +280,7 @@ public sealed class ConnectorResilienceTests
         var feed = new LiveFeed(listings, options ?? Fast, logs, _ => new VenueEndpoints(server.WebSocketBase, server.RestBase));
         using var stop = new CancellationTokenSource();
         var run = feed.RunAsync(publisher, stop.Token);
-        using var reader = new TopicRecords<Trade>(kafka.Settings, TopicCatalog.RawTrades.Name);
+        using var reader = new TopicReader<Trade>(kafka.Settings, TopicCatalog.RawTrades.Name);
         try
         {
             await Eventually.TrueAsync(

@@ -38,7 +38,7 @@ public sealed class LiveProducerRoleTests
         var options = PipelineConfiguration.Load(environment: environment, venues: VenueRegistry.Default);
         using var stop = new CancellationTokenSource();
         var role = ProducerRole.RunAsync(new PipelineContext(options, kafka.Settings, null, NullLoggerFactory.Instance), stop.Token);
-        using var reader = new TopicRecords<Trade>(kafka.Settings, TopicCatalog.RawTrades.Name);
+        using var reader = new TopicReader<Trade>(kafka.Settings, TopicCatalog.RawTrades.Name);
         var trades = await Eventually.GetAsync(
             () => Task.FromResult(reader.Poll()),
             r => r.Count >= 10 || role.IsCompleted,

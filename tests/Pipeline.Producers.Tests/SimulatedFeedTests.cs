@@ -75,7 +75,7 @@ public sealed class SimulatedFeedTests
         using var stop = new CancellationTokenSource();
         var role = ProducerRole.RunAsync(context, stop.Token);
 
-        using var reader = new TopicRecords<Trade>(kafka.Settings, TopicCatalog.RawTrades.Name);
+        using var reader = new TopicReader<Trade>(kafka.Settings, TopicCatalog.RawTrades.Name);
         var seen = await Eventually.GetAsync(
             () => Task.FromResult(reader.Poll()),
             r => r.Select(s => s.Key).Distinct().Count() == 3 && r.Count >= 300,

@@ -99,7 +99,7 @@ public sealed class YahooEquityTests
         var clock = new FakeTimeProvider(DateTimeOffset.Parse("2023-05-02T19:30:30Z", CultureInfo.InvariantCulture));
         await using var server = await FakeYahoo(clock, nullMinutes: [10, 11]);
         await using var kafka = await TestKafka.StartAsync(partitions: 1);
-        using var reader = new TopicRecords<Candle>(kafka.Settings, TopicCatalog.RawExchangeCandles.Name);
+        using var reader = new TopicReader<Candle>(kafka.Settings, TopicCatalog.RawExchangeCandles.Name);
 
         var poller = await RunAsync(kafka, server, clock, [Amzn], Us("2023-05-02T20:00:30Z"));
 
@@ -122,7 +122,7 @@ public sealed class YahooEquityTests
         var clock = new FakeTimeProvider(DateTimeOffset.Parse("2023-05-02T19:30:30Z", CultureInfo.InvariantCulture));
         await using var server = await FakeYahoo(clock, nullMinutes: []);
         await using var kafka = await TestKafka.StartAsync(partitions: 2);
-        using var reader = new TopicRecords<Candle>(kafka.Settings, TopicCatalog.RawExchangeCandles.Name);
+        using var reader = new TopicReader<Candle>(kafka.Settings, TopicCatalog.RawExchangeCandles.Name);
 
         // First run: bars 15:30-15:43, then the producer stops at 15:44:30.
         await RunAsync(kafka, server, clock, [Amzn], Us("2023-05-02T19:44:30Z"));
@@ -157,7 +157,7 @@ public sealed class YahooEquityTests
             }
         );
         await using var kafka = await TestKafka.StartAsync(partitions: 1);
-        using var reader = new TopicRecords<Candle>(kafka.Settings, TopicCatalog.RawExchangeCandles.Name);
+        using var reader = new TopicReader<Candle>(kafka.Settings, TopicCatalog.RawExchangeCandles.Name);
         var logs = new RecordingLoggerFactory();
         using var publisher = new TopicPublisher(kafka.Settings, "test-yahoo", NullLogger.Instance);
         using var feed = new LiveFeed(

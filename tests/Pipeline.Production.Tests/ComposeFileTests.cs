@@ -2,6 +2,7 @@
 // PIPELINE__ variables bind to real settings, its images are pinned and the Kafka cluster is configured for durability.
 using System.Text.RegularExpressions;
 using Pipeline.Plumbing.Configuration;
+using Pipeline.Testing;
 using YamlDotNet.RepresentationModel;
 
 namespace Pipeline.Production.Tests;
@@ -188,7 +189,11 @@ public class ComposeFileTests
         foreach (var secret in new[] { "POSTGRES_PASSWORD", "MINIO_ROOT_PASSWORD", "GRAFANA_ADMIN_PASSWORD", "PIPELINE_API_KEY" })
             Assert.Contains("${" + secret + ":-}", text);
         Assert.DoesNotContain("change-me", text);
-        var ignored = await Commands.RunAsync("git", ["check-ignore", "-q", "infra/compose/.env"], RepositoryFiles.Root);
+        var ignored = await ChildProcess.RunProgramAsync(
+            "git",
+            ["check-ignore", "-q", "infra/compose/.env"],
+            workingDirectory: RepositoryFiles.Root
+        );
         Assert.True(ignored.Exit == 0, "infra/compose/.env is not git-ignored");
     }
 }

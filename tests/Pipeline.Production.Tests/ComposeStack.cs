@@ -1,4 +1,5 @@
 // The compose stack as docker-compose resolves it (anchors merged, variables filled in), read into plain dictionaries.
+using Pipeline.Testing;
 using YamlDotNet.RepresentationModel;
 
 namespace Pipeline.Production.Tests;
@@ -21,7 +22,7 @@ public sealed class ComposeStack
         ((YamlMappingNode)Root["services"]).Children.ToDictionary(c => ((YamlScalarNode)c.Key).Value!, c => (YamlMappingNode)c.Value);
 
     /// <summary>`docker-compose config` of the file (with the example environment file, or none as in a fresh clone).</summary>
-    public static async Task<(Commands.Result Result, ComposeStack? Stack)> ResolveAsync(
+    public static async Task<(ProcessResult Result, ComposeStack? Stack)> ResolveAsync(
         bool withExampleEnvironment,
         params string[] profiles
     )
@@ -46,7 +47,7 @@ public sealed class ComposeStack
                     or "AWS_SECRET_ACCESS_KEY"
             )
                 clear[name] = null;
-        var result = await Commands.RunAsync("docker-compose", args, RepositoryFiles.Root, clear);
+        var result = await ChildProcess.RunProgramAsync("docker-compose", args, clear, RepositoryFiles.Root);
         if (result.Exit != 0)
             return (result, null);
         var yaml = new YamlStream();

@@ -2,6 +2,7 @@
 // image runs that CLI as a non-root user with a health check the CLI itself answers.
 using System.Net;
 using System.Text.RegularExpressions;
+using Pipeline.Testing;
 
 namespace Pipeline.Production.Tests;
 
@@ -25,17 +26,28 @@ public class DockerfileTests
         Assert.Contains("-p:PipelineCache=/cache", args);
         args[args.IndexOf("-p:PipelineCache=/cache")] = $"-p:PipelineCache={cache}";
         args.AddRange(["-nologo", "-v", "quiet", "-clp:ErrorsOnly"]);
-        var publish = await Commands.RunAsync("dotnet", args, RepositoryFiles.Root, timeout: TimeSpan.FromMinutes(8));
+        var publish = await ChildProcess.RunProgramAsync(
+            "dotnet",
+            args,
+            workingDirectory: RepositoryFiles.Root,
+            timeout: TimeSpan.FromMinutes(8)
+        );
         Assert.True(publish.Exit == 0, $"dotnet {string.Join(' ', args)}\n{publish}");
 
         // The image's entry point is the apphost /app/pipeline: run it the same way.
         var entry = Assert.Single(Lines, l => l.StartsWith("ENTRYPOINT ", StringComparison.Ordinal));
         Assert.Equal("ENTRYPOINT [\"/app/pipeline\"]", entry);
         var published = Path.Combine(output, "pipeline");
-        var (imageVersion, testedVersion) = (await Commands.RunAsync(published, ["--version"]), await Commands.PipelineAsync("--version"));
+        var (imageVersion, testedVersion) = (
+            await ChildProcess.RunProgramAsync(published, ["--version"]),
+            await ChildProcess.RunAsync("pipeline.dll", ["--version"])
+        );
         Assert.Equal(0, imageVersion.Exit);
         Assert.Equal(testedVersion.Out, imageVersion.Out);
-        var (imageHelp, testedHelp) = (await Commands.RunAsync(published, ["--help"]), await Commands.PipelineAsync("--help"));
+        var (imageHelp, testedHelp) = (
+            await ChildProcess.RunProgramAsync(published, ["--help"]),
+            await ChildProcess.RunAsync("pipeline.dll", ["--help"])
+        );
         Assert.Equal(0, imageHelp.Exit);
         Assert.Equal(testedHelp.Out, imageHelp.Out);
         foreach (var role in new[] { "produce", "process", "sink", "api", "archive", "health" })
@@ -77,12 +89,15 @@ public class DockerfileTests
             context.Response.StatusCode = 200;
             context.Response.Close();
         });
-        var healthy = await Commands.PipelineAsync("health", "--url", $"http://127.0.0.1:{port}/metrics");
+        var healthy = await ChildProcess.RunAsync("pipeline.dll", ["health", "--url", $"http://127.0.0.1:{port}/metrics"]);
         await serving;
         Assert.True(healthy.Exit == 0, healthy.ToString());
         listener.Stop();
 
-        var down = await Commands.PipelineAsync("health", "--url", $"http://127.0.0.1:{Pipeline.Embedded.FreePort.Next()}/metrics");
+        var down = await ChildProcess.RunAsync(
+            "pipeline.dll",
+            ["health", "--url", $"http://127.0.0.1:{Pipeline.Embedded.FreePort.Next()}/metrics"]
+        );
         Assert.Equal(1, down.Exit);
         var line = Assert.Single(down.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("error: http://127.0.0.1:", line);

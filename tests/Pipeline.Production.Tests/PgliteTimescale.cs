@@ -1,15 +1,15 @@
 // TimescaleDB for tests: npm's PGlite build with the extension (installed by infra/setup/setup.sh), served over the
 // PostgreSQL wire protocol by pglite-socket in a node process of its own. The only TimescaleDB that runs here.
-using System.Collections.Concurrent;
-using System.Diagnostics;
+using System.Globalization;
+using Pipeline.Testing;
 
 namespace Pipeline.Production.Tests;
 
 public sealed class PgliteTimescale : IAsyncDisposable
 {
-    private readonly Process _node;
+    private readonly ChildProcess _node;
 
-    private PgliteTimescale(Process node, int port, string versions)
+    private PgliteTimescale(ChildProcess node, int port, string versions)
     {
         _node = node;
         Port = port;
@@ -30,54 +30,29 @@ public sealed class PgliteTimescale : IAsyncDisposable
         if (!File.Exists(Path.Combine(modules, "@electric-sql", "pglite", "dist", "timescaledb.tar.gz")))
             throw new InvalidOperationException($"PGlite with TimescaleDB is not installed under {modules}; run `make setup`");
         var port = Pipeline.Embedded.FreePort.Next();
-        var psi = new ProcessStartInfo("node")
+        var node = ChildProcess.StartProgram(
+            "node",
+            [Path.Combine(AppContext.BaseDirectory, "Fixtures", "pglite-timescaledb.cjs"), port.ToString(CultureInfo.InvariantCulture)],
+            new Dictionary<string, string?> { ["NODE_PATH"] = modules }
+        );
+        try
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Fixtures", "pglite-timescaledb.cjs"));
-        psi.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        psi.Environment["NODE_PATH"] = modules;
-        var node = Process.Start(psi) ?? throw new InvalidOperationException("could not start node");
-        var lines = new ConcurrentQueue<string>();
-        var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        node.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is null)
-                return;
-            lines.Enqueue(e.Data);
-            if (e.Data.StartsWith("LISTENING ", StringComparison.Ordinal))
-                listening.TrySetResult(e.Data);
-        };
-        node.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-                lines.Enqueue(e.Data);
-        };
-        node.BeginOutputReadLine();
-        node.BeginErrorReadLine();
-        var exited = node.WaitForExitAsync();
-        var first = await Task.WhenAny(listening.Task, exited, Task.Delay(TimeSpan.FromSeconds(90)));
-        if (first != listening.Task)
-        {
-            if (!node.HasExited)
-                node.Kill(entireProcessTree: true);
-            node.Dispose();
-            throw new InvalidOperationException(
-                $"PGlite with TimescaleDB did not start listening:\n{string.Join("\n", lines.TakeLast(20))}"
+            var line = await node.WaitForLineAsync(
+                l => l.StartsWith("LISTENING ", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(90),
+                "PGlite with TimescaleDB to listen"
             );
+            return new PgliteTimescale(node, port, line[(line.IndexOf(' ', "LISTENING ".Length) + 1)..]);
         }
-        var line = await listening.Task;
-        return new PgliteTimescale(node, port, line[(line.IndexOf(' ', "LISTENING ".Length) + 1)..]);
+        catch
+        {
+            node.Dispose();
+            throw;
+        }
     }
 
     public ValueTask DisposeAsync()
     {
-        if (!_node.HasExited)
-            _node.Kill(entireProcessTree: true);
-        _node.WaitForExit(10_000);
         _node.Dispose();
         return ValueTask.CompletedTask;
     }

@@ -128,12 +128,12 @@ public sealed class RoleDeployment : IAsyncDisposable
     {
         var settings = _kafka.Settings;
         using var admin = new AdminClientBuilder(settings.Admin($"{Name}-settle-admin")).Build();
-        using var reader = new ConsumerBuilder<byte[], byte[]>(
-            settings.Consumer($"{Name}-settle", $"{Name}-settle-{Guid.NewGuid():N}")
-        ).Build();
-        var sinkTopics = new[] { TopicCatalog.ValidTrades.Name, TopicCatalog.Candles.Name, TopicCatalog.Indicators.Name };
-        reader.Assign(
-            sinkTopics.SelectMany(t => Enumerable.Range(0, Partitions).Select(p => new TopicPartitionOffset(t, p, Offset.Beginning)))
+        using var watermarks = new ConsumerBuilder<byte[], byte[]>(settings.Consumer($"{Name}-settle", $"{Name}-settle")).Build();
+        using var reader = new TopicReader(
+            settings,
+            TopicCatalog.ValidTrades.Name,
+            TopicCatalog.Candles.Name,
+            TopicCatalog.Indicators.Name
         );
         var next = new Dictionary<(string, int), long>();
         var readAtLastSettle = -1L;
@@ -148,7 +148,7 @@ public sealed class RoleDeployment : IAsyncDisposable
             ]);
             foreach (var tpo in group[0].Partitions)
             {
-                var end = reader.QueryWatermarkOffsets(tpo.TopicPartition, TimeSpan.FromSeconds(10)).High;
+                var end = watermarks.QueryWatermarkOffsets(tpo.TopicPartition, TimeSpan.FromSeconds(10)).High;
                 if (end.Value > 0 && tpo.Offset.Value < end.Value)
                     return false;
             }
@@ -160,7 +160,7 @@ public sealed class RoleDeployment : IAsyncDisposable
             AssertAllRunning();
             if (!await ProcessorsTookAllInput())
                 return false;
-            while (reader.Consume(TimeSpan.FromMilliseconds(100)) is { Message: not null } m)
+            foreach (var m in reader.Poll())
                 next[(m.Topic, m.Partition.Value)] = m.Offset.Value + 1;
             var stored = (await RowsAsync("SELECT topic, partition, next_offset FROM sink_positions WHERE consumer = 'pipeline-sink'"))
                 .Select(r => r.Split('|'))

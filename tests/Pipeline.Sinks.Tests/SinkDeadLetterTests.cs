@@ -29,13 +29,8 @@ public sealed class SinkDeadLetterTests
         Assert.Equal(2, await RunningSink.CountAsync(db, "SELECT count(*) FROM trades"));
         Assert.Equal(0, await RunningSink.CountAsync(db, "SELECT count(*) FROM candles"));
 
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(kafka.Settings.Consumer("dl-check", "dl-check-" + Guid.NewGuid())).Build();
-        consumer.Assign(new TopicPartitionOffset(TopicCatalog.DeadLetters.Name, 0, Offset.Beginning));
-        var letters = new List<DeadLetter>();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (letters.Count < 2 && DateTime.UtcNow < deadline)
-            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { Message: not null } r)
-                letters.Add(DeadLetter.Parser.ParseFrom(r.Message.Value));
+        using var deadLetters = new TopicReader<DeadLetter>(kafka.Settings, TopicCatalog.DeadLetters.Name);
+        var letters = await Eventually.GetAsync(deadLetters.PollAsync, l => l.Count >= 2, TimeSpan.FromSeconds(30), "two dead letters");
         Assert.Equal(["invalid_candle", "malformed"], letters.Select(l => l.ReasonCode).Order());
         Assert.Contains(letters, l => l.SourceTopic == "trades.valid" && l.SourceOffset == 1 && l.OriginalValue.Length == 4);
         Assert.Contains(letters, l => l.Reason.Contains("high is below"));
@@ -74,13 +69,8 @@ public sealed class SinkDeadLetterTests
         }
         Assert.Equal(1, await RunningSink.CountAsync(db, "SELECT count(*) FROM trades"));
 
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(kafka.Settings.Consumer("dl-check", "dl-check-" + Guid.NewGuid())).Build();
-        consumer.Assign(new TopicPartitionOffset(TopicCatalog.DeadLetters.Name, 0, Offset.Beginning));
-        var letters = new List<DeadLetter>();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (letters.Count < 2 && DateTime.UtcNow < deadline)
-            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { Message: not null } r)
-                letters.Add(DeadLetter.Parser.ParseFrom(r.Message.Value));
+        using var deadLetters = new TopicReader<DeadLetter>(kafka.Settings, TopicCatalog.DeadLetters.Name);
+        var letters = await Eventually.GetAsync(deadLetters.PollAsync, l => l.Count >= 2, TimeSpan.FromSeconds(30), "two dead letters");
         Assert.Equal(2, letters.Count);
         Assert.Contains(letters, l => l.ReasonCode == "invalid_trade" && l.Reason.Contains("outside the supported range"));
         Assert.Contains(

@@ -104,14 +104,8 @@ public sealed class VersionSinkTests
         await run.WaitAsync(TimeSpan.FromSeconds(60));
 
         Assert.Equal(1, await RunningSink.CountAsync(db, "SELECT count(*) FROM candles WHERE version = 'v2'"));
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(kafka.Settings.Consumer("dl-check", "dl-check-" + Guid.NewGuid())).Build();
-        consumer.Assign(new TopicPartitionOffset(topics.DeadLetters.Name, 0, Offset.Beginning));
-        var letter = await Eventually.GetAsync(
-            () => Task.FromResult(consumer.Consume(TimeSpan.FromMilliseconds(200))),
-            r => r is { Message: not null },
-            what: "a dead letter on replay.v2.deadletter"
-        );
-        var dead = DeadLetter.Parser.ParseFrom(letter.Message.Value);
+        using var deadLetters = new TopicReader<DeadLetter>(kafka.Settings, topics.DeadLetters.Name);
+        var dead = (await Eventually.GetAsync(deadLetters.PollAsync, l => l.Count > 0, what: "a dead letter on replay.v2.deadletter"))[0];
         Assert.Equal(("replay.v2.candles.final", "invalid_candle"), (dead.SourceTopic, dead.ReasonCode));
         Assert.Equal(0, await RunningSink.CountAsync(db, "SELECT count(*) FROM candles WHERE version = 'live'"));
     }

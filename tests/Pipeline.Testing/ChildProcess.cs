@@ -1,5 +1,5 @@
-// A .NET program of the test output folder in its own OS process, so a test can kill -9 it, stop it gracefully
-// and wait on what it prints. The one process runner of the suites (the sink, processor and CLI tests use it).
+// A program in its own OS process, so a test can kill -9 it, stop it gracefully and wait on what it prints, or run it
+// to its end and read what it printed. The one process runner of the suites: every test that starts a process uses it.
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
@@ -23,6 +23,7 @@ public sealed class ChildProcess : IDisposable
     public bool HasExited => _process.HasExited;
     public int ExitCode => _process.ExitCode;
 
+    /// <summary>A .NET program beside the tests, started with `dotnet`.</summary>
     /// <param name="dll">A program beside the tests, e.g. "pipeline.dll" or "Pipeline.Sinks.Tests.Host.dll".</param>
     /// <param name="environment">Variables to set; null values remove them. PIPELINE__* of the test run are never inherited.</param>
     /// <param name="logFile">Also append every line to this file (for a failing test to point at).</param>
@@ -32,9 +33,85 @@ public sealed class ChildProcess : IDisposable
         IDictionary<string, string?>? environment = null,
         string? logFile = null,
         string? workingDirectory = null
+    ) => StartProgram("dotnet", [Beside(dll), .. args], environment, logFile, workingDirectory);
+
+    /// <summary>Any executable (node, bash, kcat...), with the same environment rules as <see cref="Start"/>.</summary>
+    public static ChildProcess StartProgram(
+        string file,
+        IEnumerable<string> args,
+        IDictionary<string, string?>? environment = null,
+        string? logFile = null,
+        string? workingDirectory = null
     )
     {
-        var psi = new ProcessStartInfo("dotnet")
+        var psi = Info(file, args, environment, workingDirectory);
+        var log = logFile is null ? null : new StreamWriter(logFile, append: true) { AutoFlush = true };
+        var child = new ChildProcess(Process.Start(psi) ?? throw new InvalidOperationException($"could not start {file}"), log);
+        child._process.OutputDataReceived += (_, e) => child.Add(e.Data);
+        child._process.ErrorDataReceived += (_, e) => child.Add(e.Data);
+        child._process.BeginOutputReadLine();
+        child._process.BeginErrorReadLine();
+        return child;
+    }
+
+    /// <summary>Runs a .NET program beside the tests to its end; kills it (and its children) if the test gives up first.</summary>
+    public static Task<ProcessResult> RunAsync(
+        string dll,
+        IEnumerable<string> args,
+        IDictionary<string, string?>? environment = null,
+        string? workingDirectory = null,
+        TimeSpan? timeout = null
+    ) => RunProgramAsync("dotnet", [Beside(dll), .. args], environment, workingDirectory, timeout);
+
+    /// <summary>Runs any executable to its end, writing <paramref name="stdin"/> to it first; its output is kept byte for
+    /// byte. Throws TimeoutException (after killing it) if it does not finish in time (2 minutes by default).</summary>
+    public static async Task<ProcessResult> RunProgramAsync(
+        string file,
+        IEnumerable<string> args,
+        IDictionary<string, string?>? environment = null,
+        string? workingDirectory = null,
+        TimeSpan? timeout = null,
+        string? stdin = null
+    )
+    {
+        var psi = Info(file, args, environment, workingDirectory);
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {file}");
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(2));
+        try
+        {
+            if (stdin is not null)
+                await p.StandardInput.WriteAsync(stdin.AsMemory(), cts.Token);
+            p.StandardInput.Close();
+            await p.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            p.Kill(entireProcessTree: true);
+            await p.WaitForExitAsync();
+            throw new TimeoutException(
+                $"{file} {string.Join(' ', psi.ArgumentList)} did not finish in time; stderr:\n{await stderr}\nstdout:\n{await stdout}"
+            );
+        }
+        finally
+        {
+            if (!p.HasExited)
+                p.Kill(entireProcessTree: true); // no orphan outlives a failed test
+        }
+        return new ProcessResult(p.ExitCode, await stdout, await stderr);
+    }
+
+    private static string Beside(string dll) => Path.Combine(AppContext.BaseDirectory, dll);
+
+    private static ProcessStartInfo Info(
+        string file,
+        IEnumerable<string> args,
+        IDictionary<string, string?>? environment,
+        string? workingDirectory
+    )
+    {
+        var psi = new ProcessStartInfo(file)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -42,7 +119,6 @@ public sealed class ChildProcess : IDisposable
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? AppContext.BaseDirectory,
         };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, dll));
         foreach (var a in args)
             psi.ArgumentList.Add(a);
         foreach (var k in psi.Environment.Keys.Where(k => k.StartsWith("PIPELINE__", StringComparison.Ordinal)).ToList())
@@ -53,13 +129,7 @@ public sealed class ChildProcess : IDisposable
                     psi.Environment.Remove(k);
                 else
                     psi.Environment[k] = v;
-        var log = logFile is null ? null : new StreamWriter(logFile, append: true) { AutoFlush = true };
-        var child = new ChildProcess(Process.Start(psi) ?? throw new InvalidOperationException($"could not start {dll}"), log);
-        child._process.OutputDataReceived += (_, e) => child.Add(e.Data);
-        child._process.ErrorDataReceived += (_, e) => child.Add(e.Data);
-        child._process.BeginOutputReadLine();
-        child._process.BeginErrorReadLine();
-        return child;
+        return psi;
     }
 
     private void Add(string? line)
@@ -94,6 +164,21 @@ public sealed class ChildProcess : IDisposable
     }
 
     public Task WaitForExitAsync(CancellationToken ct) => _process.WaitForExitAsync(ct);
+
+    /// <summary>Whether the process exited within <paramref name="timeout"/>.</summary>
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>kill -9: no shutdown code runs.</summary>
     public void Kill()

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace Pipeline.Testing;
@@ -34,39 +33,18 @@ public static class ExternalClient
         return RunAsync("node", script, args, new() { ["NODE_PATH"] = KafkaJsModules, ["KAFKAJS_NO_PARTITIONER_WARNING"] = "1" });
     }
 
-    private static async Task<JsonElement> RunAsync(string program, string script, string[] args, Dictionary<string, string>? env)
+    private static async Task<JsonElement> RunAsync(string program, string script, string[] args, Dictionary<string, string?>? env)
     {
-        var psi = new ProcessStartInfo(program)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Conformance", script));
-        foreach (var a in args)
-            psi.ArgumentList.Add(a);
-        foreach (var (k, v) in env ?? [])
-            psi.Environment[k] = v;
-        using var process = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {program}");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{script} did not finish within 2 minutes; stderr: {await stderr}");
-        }
-        string output = await stdout;
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{script} exited with {process.ExitCode}: {await stderr}{output}");
+        var run = await ChildProcess.RunProgramAsync(
+            program,
+            [Path.Combine(AppContext.BaseDirectory, "Conformance", script), .. args],
+            env
+        );
+        if (run.Exit != 0)
+            throw new InvalidOperationException($"{script} exited with {run.Exit}: {run.Err}{run.Out}");
         string last =
-            output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault()
-            ?? throw new InvalidOperationException($"{script} printed nothing; stderr: {await stderr}");
+            run.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault()
+            ?? throw new InvalidOperationException($"{script} printed nothing; stderr: {run.Err}");
         return JsonDocument.Parse(last).RootElement.Clone();
     }
 }

@@ -1,6 +1,5 @@
 // A real S3 for tests: Ceph radosgw (one monitor, one in-memory OSD, one gateway) on free ports in a temp folder,
 // started by infra/s3/radosgw-start.sh and stopped by the daemons' pids. One per test run; a fresh bucket per caller.
-using System.Diagnostics;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Pipeline.Embedded;
@@ -95,22 +94,8 @@ public sealed class TestS3 : IAsyncDisposable
 
     private static async Task RunScriptAsync(string script, params string[] args)
     {
-        var psi = new ProcessStartInfo("bash")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "s3", script));
-        foreach (var a in args)
-            psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {script}");
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync();
-        if (p.ExitCode != 0)
-            throw new InvalidOperationException(
-                $"{script} failed (exit {p.ExitCode}): {(await stderr).Trim()} {(await stdout).Trim()}".Trim()
-            );
+        var run = await ChildProcess.RunProgramAsync("bash", [Path.Combine(AppContext.BaseDirectory, "s3", script), .. args]);
+        if (run.Exit != 0)
+            throw new InvalidOperationException($"{script} failed (exit {run.Exit}): {run.Err.Trim()} {run.Out.Trim()}".Trim());
     }
 }

@@ -203,8 +203,8 @@ public sealed class TwapIngestTests
         // The host pauses inside the second object's transaction (first object committed), and is killed there.
         using (var host = TwapIngestProcess.Start(p, pauseAfterRows: hours[1].Count / 2, pauseInObject: TwapDataset.Key(1)))
         {
-            await host.WaitForLineAsync(l => l.Contains("paused"), "the ingest host to pause mid-object");
-            host.KillNine();
+            await host.WaitForLineAsync(l => l.Contains("paused"), TimeSpan.FromSeconds(60), "the ingest host to pause mid-object");
+            host.Kill();
         }
         var log = await p.IngestLogAsync();
         Assert.Equal("ingested", log[TwapDataset.Key(0)].State);

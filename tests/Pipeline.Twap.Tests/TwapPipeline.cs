@@ -126,33 +126,11 @@ public sealed class TwapPipeline : IAsyncDisposable
     }
 
     /// <summary>Per partition with records: the offset after its last committed record (control records not counted).</summary>
-    private Dictionary<int, long> LastRecordEnds()
-    {
-        var config = Kafka.Settings.Consumer("twap-ends", "twap-ends-" + Guid.NewGuid());
-        config.EnablePartitionEof = true;
-        using var consumer = new Confluent.Kafka.ConsumerBuilder<byte[]?, byte[]?>(config).Build();
-        consumer.Assign(
-            Enumerable
-                .Range(0, Partitions)
-                .Select(p => new Confluent.Kafka.TopicPartitionOffset(
-                    Pipeline.Plumbing.Topics.TopicCatalog.TwapStatuses.Name,
-                    p,
-                    Confluent.Kafka.Offset.Beginning
-                ))
-        );
-        var ends = new Dictionary<int, long>();
-        var atEnd = new HashSet<int>();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (atEnd.Count < Partitions)
-        {
-            var r = consumer.Consume(timeout.Token);
-            if (r.IsPartitionEOF)
-                atEnd.Add(r.Partition.Value);
-            else
-                ends[r.Partition.Value] = r.Offset.Value + 1;
-        }
-        return ends;
-    }
+    private Dictionary<int, long> LastRecordEnds() =>
+        TopicReader
+            .ReadAll(Kafka.Settings, Pipeline.Plumbing.Topics.TopicCatalog.TwapStatuses.Name)
+            .GroupBy(r => r.Partition.Value)
+            .ToDictionary(g => g.Key, g => g.Max(r => r.Offset.Value) + 1);
 
     public async Task<List<T>> QueryAsync<T>(string sql, Func<NpgsqlDataReader, T> read, params object[] args)
     {
