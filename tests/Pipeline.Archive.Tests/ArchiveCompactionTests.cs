@@ -32,62 +32,17 @@ public sealed class ArchiveCompactionTests
         var candles = Produce(
             kafka.Settings,
             TopicCatalog.FinalCandles.Name,
-            Enumerable
-                .Range(0, 200)
-                .Select(k => new Candle
-                {
-                    Instrument = k % 2 == 0 ? BtcUsdt : EthUsd,
-                    Interval = "1m",
-                    OpenTimeUs = Day + k * 60_000_000L,
-                    CloseTimeUs = Day + (k + 1) * 60_000_000L,
-                    Open = D("100.5"),
-                    High = D($"101.{k:D3}"),
-                    Low = D("99.000000001"),
-                    Close = D($"100.{k:D3}"),
-                    Volume = D("12.345678901234567"),
-                    QuoteVolume = D("1234.5"),
-                    TradeCount = k,
-                    Vwap = k % 2 == 0 ? D("100.25") : null,
-                    Closed = true,
-                    Source = CandleSource.Aggregated,
-                    Origin = Origin.Live,
-                }),
+            Enumerable.Range(0, 200).Select(k => FinalCandle(k, $"101.{k:D3}", vwap: k % 2 == 0 ? D("100.25") : null)),
             c => c.Instrument.Key
         );
         var indicators = Produce(
             kafka.Settings,
             TopicCatalog.Indicators.Name,
-            Enumerable
-                .Range(0, 200)
-                .Select(k =>
-                {
-                    var v = new IndicatorValue
-                    {
-                        Instrument = BtcUsdt,
-                        Interval = "1m",
-                        OpenTimeUs = Day + k * 60_000_000L,
-                        Indicator = "macd(12,26,9)",
-                    };
-                    v.Fields.Add(new IndicatorField { Name = "macd", Value = 0.5 + k });
-                    v.Fields.Add(new IndicatorField { Name = "signal" });
-                    return v;
-                }),
+            Enumerable.Range(0, 200).Select(k => Indicator(k, "macd(12,26,9)", "macd", 0.5 + k, "signal")),
             i => i.Instrument.Key
         );
         await using (RunningArchive.Start(kafka.Settings, s3, small))
-            foreach (
-                var (dataset, ends) in new[]
-                {
-                    (ArchiveDataset.All[0], ArchiveProgress.Ends(trades, 2)),
-                    (ArchiveDataset.All[1], ArchiveProgress.Ends(candles, 2)),
-                    (ArchiveDataset.All[2], ArchiveProgress.Ends(indicators, 2)),
-                }
-            )
-                await Eventually.TrueAsync(
-                    () => ArchiveProgress.CoversAsync(s3, dataset, ends),
-                    TimeSpan.FromSeconds(90),
-                    $"{dataset.Name} archived"
-                );
+            await ArchiveProgress.AllArchivedAsync(s3, 2, trades, candles, indicators);
 
         var before = await DataFilesAsync(store, s3.Prefix);
         var crowded = before.GroupBy(Folder).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet();

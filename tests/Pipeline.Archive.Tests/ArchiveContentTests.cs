@@ -18,66 +18,18 @@ public sealed class ArchiveContentTests
         var candles = Produce(
             kafka.Settings,
             TopicCatalog.FinalCandles.Name,
-            Enumerable
-                .Range(0, 40)
-                .Select(k => new Candle
-                {
-                    Instrument = k % 2 == 0 ? BtcUsdt : EthUsd,
-                    Interval = "1m",
-                    OpenTimeUs = Day + k * 60_000_000L,
-                    CloseTimeUs = Day + (k + 1) * 60_000_000L,
-                    Open = D("100.5"),
-                    High = D($"101.{k:D2}"),
-                    Low = D("99.000000001"),
-                    Close = D($"100.{k:D3}"),
-                    Volume = D("12.345678901234567"),
-                    QuoteVolume = D("1234.5"),
-                    TradeCount = k,
-                    Vwap = D("100.25"),
-                    Closed = true,
-                    Revision = k % 3,
-                    Source = CandleSource.Aggregated,
-                    Origin = Origin.Live,
-                }),
+            Enumerable.Range(0, 40).Select(k => FinalCandle(k, $"101.{k:D2}", D("100.25"), revision: k % 3)),
             c => c.Instrument.Key
         );
         var indicators = Produce(
             kafka.Settings,
             TopicCatalog.Indicators.Name,
-            Enumerable
-                .Range(0, 30)
-                .Select(k =>
-                {
-                    var v = new IndicatorValue
-                    {
-                        Instrument = BtcUsdt,
-                        Interval = "1m",
-                        OpenTimeUs = Day + k * 60_000_000L,
-                        Indicator = "bbands(20,2)",
-                    };
-                    v.Fields.Add(new IndicatorField { Name = "upper", Value = 101.5 + k });
-                    v.Fields.Add(new IndicatorField { Name = "lower" });
-                    return v;
-                }),
+            Enumerable.Range(0, 30).Select(k => Indicator(k, "bbands(20,2)", "upper", 101.5 + k, "lower")),
             i => i.Instrument.Key
         );
 
         await using (RunningArchive.Start(kafka.Settings, s3))
-        {
-            foreach (
-                var (dataset, ends) in new[]
-                {
-                    (ArchiveDataset.All[0], ArchiveProgress.Ends(trades, 3)),
-                    (ArchiveDataset.All[1], ArchiveProgress.Ends(candles, 3)),
-                    (ArchiveDataset.All[2], ArchiveProgress.Ends(indicators, 3)),
-                }
-            )
-                await Eventually.TrueAsync(
-                    () => ArchiveProgress.CoversAsync(s3, dataset, ends),
-                    TimeSpan.FromSeconds(90),
-                    $"{dataset.Name} archived"
-                );
-        }
+            await ArchiveProgress.AllArchivedAsync(s3, 3, trades, candles, indicators);
 
         foreach (var dataset in ArchiveDataset.All)
             Assert.Empty((await ArchiveProgress.VerifyAsync(s3, dataset, 3)).Problems);
@@ -118,7 +70,8 @@ public sealed class ArchiveContentTests
 
         var candleRows = archive.Query(
             $"""
-            SELECT kafka_partition, kafka_offset, high::VARCHAR, close::VARCHAR, low::VARCHAR, volume::VARCHAR, revision, epoch_us(open_time), taker_buy_volume
+            SELECT kafka_partition, kafka_offset, high::VARCHAR, close::VARCHAR, low::VARCHAR, volume::VARCHAR,
+                revision, epoch_us(open_time), taker_buy_volume
             FROM read_parquet('{archive.Glob("arch", "candles")}', hive_partitioning = true)
             """
         );

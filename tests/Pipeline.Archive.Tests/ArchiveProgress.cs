@@ -1,6 +1,8 @@
 // How far the archive has got, from its manifests: used to wait on progress instead of the clock.
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.ObjectStorage;
+using Pipeline.Schemas.V1;
+using Pipeline.Testing;
 
 namespace Pipeline.Archive.Tests;
 
@@ -49,5 +51,26 @@ public static class ArchiveProgress
         foreach (var (p, o, _) in landed)
             ends[p] = Math.Max(ends[p], o + 1);
         return ends;
+    }
+
+    /// <summary>Waits until the archive covers every trade, candle and indicator produced (each dataset up to where its
+    /// records landed).</summary>
+    public static async Task AllArchivedAsync(
+        S3Options s3,
+        int partitions,
+        IEnumerable<(int Partition, long Offset, Trade Record)> trades,
+        IEnumerable<(int Partition, long Offset, Candle Record)> candles,
+        IEnumerable<(int Partition, long Offset, IndicatorValue Record)> indicators
+    )
+    {
+        foreach (
+            var (dataset, ends) in new[]
+            {
+                (ArchiveDataset.All[0], Ends(trades, partitions)),
+                (ArchiveDataset.All[1], Ends(candles, partitions)),
+                (ArchiveDataset.All[2], Ends(indicators, partitions)),
+            }
+        )
+            await Eventually.TrueAsync(() => CoversAsync(s3, dataset, ends), TimeSpan.FromSeconds(90), $"{dataset.Name} archived");
     }
 }

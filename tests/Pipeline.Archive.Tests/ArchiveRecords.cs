@@ -36,6 +36,45 @@ public static class ArchiveRecords
             })
             .ToList();
 
+    /// <summary>The closed 1m candle <paramref name="k"/> minutes into <see cref="Day"/>, BTC/USDT and ETH/USD in turn, with
+    /// prices of 9 and 15 decimal places.</summary>
+    public static Candle FinalCandle(int k, string high, Schemas.V1.Decimal? vwap, int revision = 0) =>
+        new()
+        {
+            Instrument = k % 2 == 0 ? BtcUsdt : EthUsd,
+            Interval = "1m",
+            OpenTimeUs = Day + k * 60_000_000L,
+            CloseTimeUs = Day + (k + 1) * 60_000_000L,
+            Open = D("100.5"),
+            High = D(high),
+            Low = D("99.000000001"),
+            Close = D($"100.{k:D3}"),
+            Volume = D("12.345678901234567"),
+            QuoteVolume = D("1234.5"),
+            TradeCount = k,
+            Vwap = vwap,
+            Closed = true,
+            Revision = revision,
+            Source = CandleSource.Aggregated,
+            Origin = Origin.Live,
+        };
+
+    /// <summary>BTC/USDT's <paramref name="indicator"/> for the 1m candle <paramref name="k"/> minutes into
+    /// <see cref="Day"/>: one field with a value, one without (null in the archive).</summary>
+    public static IndicatorValue Indicator(int k, string indicator, string field, double value, string emptyField)
+    {
+        var v = new IndicatorValue
+        {
+            Instrument = BtcUsdt,
+            Interval = "1m",
+            OpenTimeUs = Day + k * 60_000_000L,
+            Indicator = indicator,
+        };
+        v.Fields.Add(new IndicatorField { Name = field, Value = value });
+        v.Fields.Add(new IndicatorField { Name = emptyField });
+        return v;
+    }
+
     /// <summary>Produces the records keyed by instrument; returns where each landed.</summary>
     public static List<(int Partition, long Offset, T Record)> Produce<T>(
         KafkaClientSettings kafka,

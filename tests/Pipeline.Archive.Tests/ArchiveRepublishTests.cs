@@ -156,7 +156,8 @@ public sealed class ArchiveRepublishTests
     }
 
     private static string Identity(Trade t) =>
-        $"{t.Instrument.Key}|{t.TradeId}|{t.Price.ToDecimal() / 1.000000000000000000000000000m}|{t.Size.ToDecimal() / 1.000000000000000000000000000m}"
+        $"{t.Instrument.Key}|{t.TradeId}|{t.Price.ToDecimal() / 1.000000000000000000000000000m}"
+        + $"|{t.Size.ToDecimal() / 1.000000000000000000000000000m}"
         + $"|{t.Aggressor}|{t.EventTimeUs}|{t.ReceiveTimeUs}|{t.Origin}|{t.VenueSymbol}";
 
     private static string Iso(long us) => DateTime.UnixEpoch.AddTicks(us * 10).ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ");

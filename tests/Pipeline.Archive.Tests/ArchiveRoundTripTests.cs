@@ -69,22 +69,19 @@ public sealed class ArchiveRoundTripTests
                 "trades archived"
             );
 
-        var run = ChildProcess.Start(
-            "pipeline.dll",
-            [
-                "replay",
-                "--from-archive",
-                $"s3://{s3.Bucket}/{s3.Prefix}",
-                "--from",
-                "2021-07-22T21:00:00Z",
-                "--to",
-                "2021-07-22T22:27:00Z",
-                "--into",
-                "arch",
-            ],
-            env,
-            Path.Combine(TestDirectories.Create("roundtrip"), "replay.log")
-        );
+        string[] replay =
+        [
+            "replay",
+            "--from-archive",
+            $"s3://{s3.Bucket}/{s3.Prefix}",
+            "--from",
+            "2021-07-22T21:00:00Z",
+            "--to",
+            "2021-07-22T22:27:00Z",
+            "--into",
+            "arch",
+        ];
+        var run = ChildProcess.Start("pipeline.dll", replay, env, Path.Combine(TestDirectories.Create("roundtrip"), "replay.log"));
         await run.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(180)).Token);
         Assert.True(run.ExitCode == 0, string.Join("\n", run.Output));
         Assert.Contains(run.Output, l => l.Contains("replay arch complete"));
@@ -133,21 +130,7 @@ public sealed class ArchiveRoundTripTests
 
         // The same command again: the version exists, one line, non-zero exit, nothing written.
         var republished = TopicReader.ReadAll(kafka.Settings, version.Input.Name).Count;
-        var again = ChildProcess.Start(
-            "pipeline.dll",
-            [
-                "replay",
-                "--from-archive",
-                $"s3://{s3.Bucket}/{s3.Prefix}",
-                "--from",
-                "2021-07-22T21:00:00Z",
-                "--to",
-                "2021-07-22T22:27:00Z",
-                "--into",
-                "arch",
-            ],
-            env
-        );
+        var again = ChildProcess.Start("pipeline.dll", replay, env);
         await again.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
         Assert.Equal(2, again.ExitCode);
         Assert.Contains(again.Output, l => l.StartsWith("error: version arch exists", StringComparison.Ordinal));
@@ -502,23 +485,13 @@ public sealed class ArchiveRoundTripTests
                 Task.Run(() =>
                     role.IsFaulted
                         ? throw role.Exception!
-                        : Consumed(kafka.Settings, options.Processing.GroupId, MarketDataProcessor.InputTopics)
+                        : ConsumerGroupProgress.HasConsumedAll(kafka.Settings, options.Processing.GroupId, MarketDataProcessor.InputTopics)
                 ),
             TimeSpan.FromMinutes(2),
             "the live processor to consume its input"
         );
         await stop.CancelAsync();
         await role;
-    }
-
-    private static bool Consumed(KafkaClientSettings kafka, string group, IEnumerable<string> topics)
-    {
-        using var c = new ConsumerBuilder<byte[], byte[]>(kafka.Consumer("roundtrip-check", group)).Build();
-        var parts = topics.SelectMany(t => Enumerable.Range(0, Partitions).Select(p => new TopicPartition(t, p))).ToList();
-        var committed = c.Committed(parts, TimeSpan.FromSeconds(10)).ToDictionary(x => x.TopicPartition, x => x.Offset.Value);
-        return parts.All(p =>
-            c.QueryWatermarkOffsets(p, TimeSpan.FromSeconds(10)).High.Value is var high && (high == 0 || committed[p] >= high)
-        );
     }
 
     private static long Us(string utc) => DateTimeOffset.Parse(utc, CultureInfo.InvariantCulture).ToUnixTimeMilliseconds() * 1000;

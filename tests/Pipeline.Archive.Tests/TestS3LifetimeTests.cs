@@ -1,7 +1,6 @@
 // Regression (session 5): after fresh-clone CI runs the ceph-mon, ceph-osd and radosgw daemons of the test S3 kept
 // running when the test host exited without its exit handler finishing. radosgw-start.sh now ties them to the process
 // that started it; this test starts the gateway from a shell that exits at once and expects every daemon gone.
-using System.Diagnostics;
 using Pipeline.Embedded;
 using Pipeline.Testing;
 
@@ -14,17 +13,11 @@ public sealed class TestS3LifetimeTests
     {
         var dir = TestDirectories.Create("radosgw-owner");
         var script = Path.Combine(AppContext.BaseDirectory, "s3", "radosgw-start.sh");
-        var psi = new ProcessStartInfo("bash")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
         // The owner is this bash: it runs the start script as its child and exits, like a test host killed after start-up
         // (two commands, so bash forks instead of replacing itself with the script).
-        foreach (
-            var a in new[]
-            {
+        var owner = await ChildProcess.RunProgramAsync(
+            "bash",
+            [
                 "-c",
                 "bash \"$0\" \"$@\"; exit $?",
                 script,
@@ -33,17 +26,10 @@ public sealed class TestS3LifetimeTests
                 FreePort.Next().ToString(),
                 TestS3.AccessKey,
                 TestS3.SecretKey,
-            }
-        )
-            psi.ArgumentList.Add(a);
-        using (var owner = Process.Start(psi)!)
-        {
-            var stderr = owner.StandardError.ReadToEndAsync();
-            var stdout = await owner.StandardOutput.ReadToEndAsync();
-            await owner.WaitForExitAsync();
-            Assert.True(owner.ExitCode == 0, $"radosgw-start.sh failed: {await stderr}");
-            Assert.Contains("radosgw listening", stdout);
-        }
+            ]
+        );
+        Assert.True(owner.Exit == 0, $"radosgw-start.sh failed: {owner.Err}");
+        Assert.Contains("radosgw listening", owner.Out);
         var pids = Directory.GetFiles(Path.Combine(dir, "run"), "*.pid").Select(f => int.Parse(File.ReadAllText(f).Trim())).ToList();
         Assert.Equal(3, pids.Count); // mon, osd, rgw
 

@@ -2,11 +2,7 @@
 // No stage may stop, and every record published is either a valid trade (stored once) or a dead letter.
 using Confluent.Kafka;
 using Google.Protobuf;
-using Microsoft.Extensions.Logging;
 using Npgsql;
-using Pipeline.Plumbing;
-using Pipeline.Plumbing.Configuration;
-using Pipeline.Plumbing.Database;
 using Pipeline.Plumbing.Serialization;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Processors;
@@ -56,20 +52,11 @@ public class PoisonRecordFuzzTests
     [Fact]
     public async Task Random_and_boundary_records_never_stop_the_processor_or_the_sink_and_each_is_valid_or_dead()
     {
-        await using var kafka = await TestKafka.StartAsync(partitions: 2);
-        var db = await TestPostgres.CreateDatabaseAsync();
-        var options = PipelineConfiguration.Load(
-            file: null,
-            environment: new Dictionary<string, string?>
-            {
-                ["PIPELINE__SIMULATOR__ENABLED"] = "false",
-                ["PIPELINE__PROCESSING__INSTANCEID"] = "fuzz",
-            }
+        await using var pipeline = await TestPipeline.StartAsync(
+            partitions: 2,
+            new Dictionary<string, string?> { ["PIPELINE__PROCESSING__INSTANCEID"] = "fuzz" }
         );
-        await using (var ds = NpgsqlDataSource.Create(db))
-            await InstrumentRegistry.SyncAsync(ds, options.Instruments);
-        using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
-        var context = new PipelineContext(options, kafka.Settings, db, loggers);
+        var (kafka, db) = (pipeline.Kafka, pipeline.Database);
 
         var random = new Random(18);
         var records = new List<Message<byte[], byte[]>>();
@@ -119,53 +106,42 @@ public class PoisonRecordFuzzTests
             foreach (var m in records)
                 await producer.ProduceAsync(TopicCatalog.RawTrades.Name, m);
 
-        using var stop = new CancellationTokenSource();
-        var roles = new[]
-        {
-            Task.Run(() => ProcessorRole.RunAsync(context, stop.Token)),
-            Task.Run(() => SinkRole.RunAsync(context, stop.Token)),
-        };
+        pipeline.Run(ProcessorRole.RunAsync);
+        pipeline.Run(SinkRole.RunAsync);
+        var roles = pipeline.Roles;
         using var valid = new TopicReader<Trade>(kafka.Settings, TopicCatalog.ValidTrades.Name);
         using var dead = new TopicReader<DeadLetter>(kafka.Settings, TopicCatalog.DeadLetters.Name);
-        try
-        {
-            await Eventually.TrueAsync(
-                async () =>
-                {
-                    if (roles.FirstOrDefault(r => r.IsCompleted) is { } ended)
-                        throw new Xunit.Sdk.XunitException($"a role stopped: {ended.Exception}");
-                    var v = (await valid.PollAsync()).Count;
-                    var d = (await dead.PollAsync()).Count(l => l.SourceTopic == TopicCatalog.RawTrades.Name);
-                    return v + d >= records.Count;
-                },
-                TimeSpan.FromSeconds(120),
-                "every record valid or dead-lettered"
-            );
-            Assert.Equal(records.Count, valid.Received.Count + dead.Received.Count(l => l.SourceTopic == TopicCatalog.RawTrades.Name));
-            Assert.Contains(dead.Received, l => l.ReasonCode == "too_large");
-            Assert.Contains(dead.Received, l => l.ReasonCode == "time_out_of_range");
-            Assert.Contains(dead.Received, l => l.ReasonCode == "value_out_of_range");
-            Assert.DoesNotContain(dead.Received, l => l.ReasonCode == "processing_failed");
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                if (roles.FirstOrDefault(r => r.IsCompleted) is { } ended)
+                    throw new Xunit.Sdk.XunitException($"a role stopped: {ended.Exception}");
+                var v = (await valid.PollAsync()).Count;
+                var d = (await dead.PollAsync()).Count(l => l.SourceTopic == TopicCatalog.RawTrades.Name);
+                return v + d >= records.Count;
+            },
+            TimeSpan.FromSeconds(120),
+            "every record valid or dead-lettered"
+        );
+        Assert.Equal(records.Count, valid.Received.Count + dead.Received.Count(l => l.SourceTopic == TopicCatalog.RawTrades.Name));
+        Assert.Contains(dead.Received, l => l.ReasonCode == "too_large");
+        Assert.Contains(dead.Received, l => l.ReasonCode == "time_out_of_range");
+        Assert.Contains(dead.Received, l => l.ReasonCode == "value_out_of_range");
+        Assert.DoesNotContain(dead.Received, l => l.ReasonCode == "processing_failed");
 
-            // The sink stores every valid trade once and rejects none of them.
-            await Eventually.TrueAsync(
-                async () =>
-                {
-                    if (roles.FirstOrDefault(r => r.IsCompleted) is { } ended)
-                        throw new Xunit.Sdk.XunitException($"a role stopped: {ended.Exception}");
-                    return await CountAsync(db, "SELECT count(*) FROM trades") == valid.Received.Count;
-                },
-                TimeSpan.FromSeconds(60),
-                "every valid trade stored"
-            );
-            Assert.DoesNotContain(dead.Received, l => l.Processor == "sink");
-            Assert.All(roles, r => Assert.False(r.IsCompleted));
-        }
-        finally
-        {
-            stop.Cancel();
-            await Task.WhenAll(roles.Select(r => r.ContinueWith(_ => { })));
-        }
+        // The sink stores every valid trade once and rejects none of them.
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                if (roles.FirstOrDefault(r => r.IsCompleted) is { } ended)
+                    throw new Xunit.Sdk.XunitException($"a role stopped: {ended.Exception}");
+                return await CountAsync(db, "SELECT count(*) FROM trades") == valid.Received.Count;
+            },
+            TimeSpan.FromSeconds(60),
+            "every valid trade stored"
+        );
+        Assert.DoesNotContain(dead.Received, l => l.Processor == "sink");
+        Assert.All(roles, r => Assert.False(r.IsCompleted));
     }
 
     private static byte[] RandomBytes(Random random, int length)

@@ -6,13 +6,8 @@ using System.Numerics;
 using System.Text.Json;
 using Confluent.Kafka;
 using Google.Protobuf;
-using Microsoft.Extensions.Logging;
-using Npgsql;
 using Pipeline.Api;
 using Pipeline.Embedded;
-using Pipeline.Plumbing;
-using Pipeline.Plumbing.Configuration;
-using Pipeline.Plumbing.Database;
 using Pipeline.Plumbing.Serialization;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Processors;
@@ -38,26 +33,13 @@ public class RegistryFramedPipelineTests
     [Trait("Issue", "17")]
     public async Task A_stock_python_deserializer_decodes_the_candles_and_trades_the_api_serves()
     {
-        await using var kafka = await TestKafka.StartAsync(partitions: 2);
-        var db = await TestPostgres.CreateDatabaseAsync();
+        await using var pipeline = await TestPipeline.StartAsync(partitions: 2);
+        var (kafka, options) = (pipeline.Kafka, pipeline.Options);
         var registryDir = TestDirectories.Create("registry");
         await using var registry = await SchemaRegistryServer.StartAsync(registryDir, 0);
-        var options = PipelineConfiguration.Load(
-            file: null,
-            environment: new Dictionary<string, string?>
-            {
-                ["PIPELINE__API__URLS"] = $"http://127.0.0.1:{FreePort.Next()}",
-                ["PIPELINE__SIMULATOR__ENABLED"] = "false",
-            }
-        );
-        await using (var ds = NpgsqlDataSource.Create(db))
-            await InstrumentRegistry.SyncAsync(ds, options.Instruments);
-        using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
-        var context = new PipelineContext(options, kafka.Settings, db, loggers);
         using var codec = await SchemaRegistryValueCodec.ConnectAsync(registry.Url, TopicValueSchemas.All());
         RecordValues.Use(codec);
-        using var stop = new CancellationTokenSource();
-        var roles = new List<Task>();
+        var roles = pipeline.Roles;
         try
         {
             // 240 trades over 12 minutes (a seeded walk), then one 30 minutes later so every candle up to 15m closes.
@@ -90,9 +72,9 @@ public class RegistryFramedPipelineTests
                         }
                     );
 
-            roles.Add(Task.Run(() => ProcessorRole.RunAsync(context, stop.Token)));
-            roles.Add(Task.Run(() => SinkRole.RunAsync(context, stop.Token)));
-            roles.Add(Task.Run(() => ApiRole.RunAsync(context, stop.Token)));
+            pipeline.Run(ProcessorRole.RunAsync);
+            pipeline.Run(SinkRole.RunAsync);
+            pipeline.Run(ApiRole.RunAsync);
             using var http = new HttpClient { BaseAddress = new Uri(options.Api.Urls) };
             var range = $"start={Start:yyyy-MM-ddTHH:mm:ssZ}&end={Start.AddHours(1):yyyy-MM-ddTHH:mm:ssZ}";
             var apiTrades = await Eventually.GetAsync(
@@ -175,8 +157,7 @@ public class RegistryFramedPipelineTests
         }
         finally
         {
-            stop.Cancel();
-            await Task.WhenAll(roles.Select(r => r.ContinueWith(_ => { })));
+            await pipeline.StopRolesAsync();
             RecordValues.Use(null);
         }
     }

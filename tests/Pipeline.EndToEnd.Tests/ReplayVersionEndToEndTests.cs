@@ -8,7 +8,6 @@ using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
 using Google.Protobuf;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 using Pipeline.Api;
 using Pipeline.Cli.Replay;
@@ -84,21 +83,11 @@ public sealed class ReplayVersionEndToEndTests
     [Fact]
     public async Task A_replay_requested_over_http_is_run_by_the_worker_and_its_candles_are_served_by_version()
     {
-        await using var kafka = await TestKafka.StartAsync(partitions: 2);
-        var db = await TestPostgres.CreateDatabaseAsync();
-        var options = PipelineConfiguration.Load(
-            file: null,
-            environment: new Dictionary<string, string?>
-            {
-                ["PIPELINE__API__URLS"] = $"http://127.0.0.1:{FreePort.Next()}",
-                ["PIPELINE__API__APIKEYS__0"] = "k",
-                ["PIPELINE__SIMULATOR__ENABLED"] = "false",
-            }
+        await using var pipeline = await TestPipeline.StartAsync(
+            partitions: 2,
+            new Dictionary<string, string?> { ["PIPELINE__API__APIKEYS__0"] = "k" }
         );
-        await using (var ds = NpgsqlDataSource.Create(db))
-            await InstrumentRegistry.SyncAsync(ds, options.Instruments);
-        using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
-        var context = new PipelineContext(options, kafka.Settings, db, loggers);
+        var (kafka, options, context) = (pipeline.Kafka, pipeline.Options, pipeline.Context);
         var trades = Trades();
         await ProduceAsync(kafka.Settings, trades);
 
@@ -170,15 +159,8 @@ public sealed class ReplayVersionEndToEndTests
     [Fact]
     public async Task A_replay_into_a_version_returns_only_when_every_output_record_is_a_row()
     {
-        await using var kafka = await TestKafka.StartAsync(partitions: 2);
-        var db = await TestPostgres.CreateDatabaseAsync();
-        var options = PipelineConfiguration.Load(
-            file: null,
-            environment: new Dictionary<string, string?> { ["PIPELINE__SIMULATOR__ENABLED"] = "false" }
-        );
-        await using (var ds = NpgsqlDataSource.Create(db))
-            await InstrumentRegistry.SyncAsync(ds, options.Instruments);
-        using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
+        await using var pipeline = await TestPipeline.StartAsync(partitions: 2);
+        var (kafka, db, options, loggers) = (pipeline.Kafka, pipeline.Database, pipeline.Options, pipeline.Context.LoggerFactory);
         await ProduceAsync(kafka.Settings, Trades());
         var v3 = DataVersion.Parse("v3");
         var request = new ReplayRequest

@@ -2,13 +2,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Confluent.Kafka;
-using Microsoft.Extensions.Logging;
-using Npgsql;
 using Pipeline.Api;
-using Pipeline.Embedded;
-using Pipeline.Plumbing;
-using Pipeline.Plumbing.Configuration;
-using Pipeline.Plumbing.Database;
 using Pipeline.Plumbing.Kafka;
 using Pipeline.Plumbing.Serialization;
 using Pipeline.Plumbing.Topics;
@@ -40,20 +34,8 @@ public class TradeToApiTests
     [Fact]
     public async Task Trades_published_raw_come_back_as_a_closed_1m_candle_through_the_api()
     {
-        await using var kafka = await TestKafka.StartAsync(partitions: 2);
-        var db = await TestPostgres.CreateDatabaseAsync();
-        var options = PipelineConfiguration.Load(
-            file: null,
-            environment: new Dictionary<string, string?>
-            {
-                ["PIPELINE__API__URLS"] = $"http://127.0.0.1:{FreePort.Next()}",
-                ["PIPELINE__SIMULATOR__ENABLED"] = "false",
-            }
-        );
-        await using (var ds = NpgsqlDataSource.Create(db))
-            await InstrumentRegistry.SyncAsync(ds, options.Instruments);
-        using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
-        var context = new PipelineContext(options, kafka.Settings, db, loggers);
+        await using var pipeline = await TestPipeline.StartAsync(partitions: 2);
+        var kafka = pipeline.Kafka;
 
         // Five trades in one minute, written by hand: open 100.10, high 100.50, low 99.90, close 100.20.
         var trades = new[]
@@ -84,64 +66,50 @@ public class TradeToApiTests
                 );
         }
 
-        using var stop = new CancellationTokenSource();
-        var roles = new[]
-        {
-            Task.Run(() => ProcessorRole.RunAsync(context, stop.Token)),
-            Task.Run(() => SinkRole.RunAsync(context, stop.Token)),
-            Task.Run(() => ApiRole.RunAsync(context, stop.Token)),
-        };
-        try
-        {
-            using var http = new HttpClient { BaseAddress = new Uri(options.Api.Urls) };
-            var url =
-                $"/candles/binance/BTC/USDT/spot/1m?start={Minute:yyyy-MM-ddTHH:mm:ssZ}&end={Minute.AddMinutes(1):yyyy-MM-ddTHH:mm:ssZ}";
-            var candle = await Eventually.GetAsync(
-                async () =>
+        pipeline.Run(ProcessorRole.RunAsync);
+        pipeline.Run(SinkRole.RunAsync);
+        pipeline.Run(ApiRole.RunAsync);
+        using var http = new HttpClient { BaseAddress = new Uri(pipeline.Options.Api.Urls) };
+        var url = $"/candles/binance/BTC/USDT/spot/1m?start={Minute:yyyy-MM-ddTHH:mm:ssZ}&end={Minute.AddMinutes(1):yyyy-MM-ddTHH:mm:ssZ}";
+        var candle = await Eventually.GetAsync(
+            async () =>
+            {
+                pipeline.ThrowIfARoleFailed();
+                try
                 {
-                    if (roles.FirstOrDefault(r => r.IsFaulted) is { } failed)
-                        throw failed.Exception!;
-                    try
-                    {
-                        using var response = await http.GetAsync(url);
-                        if (!response.IsSuccessStatusCode)
-                            return default;
-                        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-                        return doc
-                            .RootElement.GetProperty("data")
-                            .EnumerateArray()
-                            .Where(c => c.GetProperty("closed").GetBoolean())
-                            .Select(c => (JsonElement?)c.Clone())
-                            .FirstOrDefault();
-                    }
-                    catch (HttpRequestException)
-                    {
+                    using var response = await http.GetAsync(url);
+                    if (!response.IsSuccessStatusCode)
                         return default;
-                    }
-                },
-                c => c is not null,
-                TimeSpan.FromSeconds(90),
-                "the closed 1m candle in the API"
-            );
+                    using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+                    return doc
+                        .RootElement.GetProperty("data")
+                        .EnumerateArray()
+                        .Where(c => c.GetProperty("closed").GetBoolean())
+                        .Select(c => (JsonElement?)c.Clone())
+                        .FirstOrDefault();
+                }
+                catch (HttpRequestException)
+                {
+                    return default;
+                }
+            },
+            c => c is not null,
+            TimeSpan.FromSeconds(90),
+            "the closed 1m candle in the API"
+        );
 
-            var c = candle!.Value;
-            Assert.Equal("100.10", c.GetProperty("open").GetString());
-            Assert.Equal("100.50", c.GetProperty("high").GetString());
-            Assert.Equal("99.90", c.GetProperty("low").GetString());
-            Assert.Equal("100.20", c.GetProperty("close").GetString());
-            // 0.5 + 0.25 + 1.000 + 0.1 + 0.15 = 2.000; quote 50.05 + 25.125 + 99.9 + 10 + 15.03 = 200.105
-            Assert.Equal(2.000m, decimal.Parse(c.GetProperty("volume").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
-            Assert.Equal(
-                200.105m,
-                decimal.Parse(c.GetProperty("quote_volume").GetString()!, System.Globalization.CultureInfo.InvariantCulture)
-            );
-            Assert.Equal(5, c.GetProperty("trade_count").GetInt64());
-            Assert.Equal(Minute, DateTimeOffset.Parse(c.GetProperty("time").GetString()!));
-        }
-        finally
-        {
-            stop.Cancel();
-            await Task.WhenAll(roles.Select(r => r.ContinueWith(_ => { })));
-        }
+        var c = candle!.Value;
+        Assert.Equal("100.10", c.GetProperty("open").GetString());
+        Assert.Equal("100.50", c.GetProperty("high").GetString());
+        Assert.Equal("99.90", c.GetProperty("low").GetString());
+        Assert.Equal("100.20", c.GetProperty("close").GetString());
+        // 0.5 + 0.25 + 1.000 + 0.1 + 0.15 = 2.000; quote 50.05 + 25.125 + 99.9 + 10 + 15.03 = 200.105
+        Assert.Equal(2.000m, decimal.Parse(c.GetProperty("volume").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(
+            200.105m,
+            decimal.Parse(c.GetProperty("quote_volume").GetString()!, System.Globalization.CultureInfo.InvariantCulture)
+        );
+        Assert.Equal(5, c.GetProperty("trade_count").GetInt64());
+        Assert.Equal(Minute, DateTimeOffset.Parse(c.GetProperty("time").GetString()!));
     }
 }

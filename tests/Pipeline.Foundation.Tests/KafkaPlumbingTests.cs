@@ -9,7 +9,8 @@ namespace Pipeline.Foundation.Tests;
 
 public class KafkaPlumbingTests
 {
-    /// <summary>Whether the generic librdkafka.so of librdkafka.redist can load here (it needs libsasl2.so.3; Debian 12 has .so.2).</summary>
+    /// <summary>Whether the generic librdkafka.so of librdkafka.redist can load here (it needs libsasl2.so.3; Debian 12 has
+    /// .so.2).</summary>
     internal static bool HasSasl3 =>
         File.Exists("/usr/lib/x86_64-linux-gnu/libsasl2.so.3") || File.Exists("/lib/x86_64-linux-gnu/libsasl2.so.3");
 

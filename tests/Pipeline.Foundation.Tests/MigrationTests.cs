@@ -37,7 +37,8 @@ public class MigrationTests
             await cmd.ExecuteNonQueryAsync();
         await using (
             var cmd = db.CreateCommand(
-                "SELECT string_agg(c.relname, ',' ORDER BY c.relname) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'trades'::regclass"
+                "SELECT string_agg(c.relname, ',' ORDER BY c.relname) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE "
+                    + "i.inhparent = 'trades'::regclass"
             )
         )
             Assert.Equal("trades_20250101,trades_20250102,trades_20250103", (string)(await cmd.ExecuteScalarAsync())!);
@@ -77,7 +78,8 @@ public class MigrationTests
         await using var db = NpgsqlDataSource.Create(cs);
         await using (
             var cmd = db.CreateCommand(
-                "CREATE TABLE schema_migrations (version text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
+                "CREATE TABLE schema_migrations (version text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL "
+                    + "DEFAULT now())"
             )
         )
             await cmd.ExecuteNonQueryAsync();
@@ -94,7 +96,8 @@ public class MigrationTests
                 SELECT pipeline_ensure_day_partitions('candles', '2025-01-01Z', '2025-01-01Z');
                 INSERT INTO candles (time, instrument_id, interval, open, high, low, close, volume, quote_volume, trade_count, closed)
                     VALUES ('2025-01-01T00:00Z', 1, '1m', 10, 12, 9, 11, 1, 11, 3, true);
-                INSERT INTO indicators (time, instrument_id, interval, indicator, fields) VALUES ('2025-01-01T00:00Z', 1, '1m', 'rsi(14)', '{"rsi": 50}');
+                INSERT INTO indicators (time, instrument_id, interval, indicator, fields)
+                VALUES ('2025-01-01T00:00Z', 1, '1m', 'rsi(14)', '{"rsi": 50}');
                 """
             )
         )
@@ -105,7 +108,8 @@ public class MigrationTests
         Assert.Contains("004_versions", applied);
         await using (
             var cmd = db.CreateCommand(
-                "SELECT (SELECT string_agg(version, ',') FROM candles), (SELECT string_agg(version, ',') FROM indicators), (SELECT version FROM current_data_version)"
+                "SELECT (SELECT string_agg(version, ',') FROM candles), (SELECT string_agg(version, ',') FROM indicators), (SELECT "
+                    + "version FROM current_data_version)"
             )
         )
         await using (var r = await cmd.ExecuteReaderAsync())
@@ -116,7 +120,8 @@ public class MigrationTests
         // The same candle key in another version is a second row; in the same version it is a conflict.
         await using (
             var cmd = db.CreateCommand(
-                "INSERT INTO candles (version, time, instrument_id, interval, open, high, low, close, volume, quote_volume, trade_count, closed) "
+                "INSERT INTO candles (version, time, instrument_id, interval, open, high, low, close, volume, quote_volume, "
+                    + "trade_count, closed) "
                     + "VALUES ('v2', '2025-01-01T00:00Z', 1, '1m', 20, 22, 19, 21, 1, 21, 3, true)"
             )
         )

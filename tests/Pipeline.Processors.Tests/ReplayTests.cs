@@ -123,23 +123,13 @@ public class ReplayTests
                 Task.Run(() =>
                     role.IsFaulted
                         ? throw role.Exception!
-                        : Consumed(kafka.Settings, options.Processing.GroupId, MarketDataProcessor.InputTopics)
+                        : ConsumerGroupProgress.HasConsumedAll(kafka.Settings, options.Processing.GroupId, MarketDataProcessor.InputTopics)
                 ),
             TimeSpan.FromMinutes(2),
             "the live processor to consume its input"
         );
         stop.Cancel();
         await role;
-    }
-
-    private static bool Consumed(KafkaClientSettings settings, string group, IEnumerable<string> topics)
-    {
-        using var c = new ConsumerBuilder<byte[], byte[]>(settings.Consumer("replay-test-check", group)).Build();
-        var parts = topics.SelectMany(t => Enumerable.Range(0, Partitions).Select(p => new TopicPartition(t, p))).ToList();
-        var committed = c.Committed(parts, TimeSpan.FromSeconds(10)).ToDictionary(x => x.TopicPartition, x => x.Offset.Value);
-        return parts.All(p =>
-            c.QueryWatermarkOffsets(p, TimeSpan.FromSeconds(10)).High.Value is var high && (high == 0 || committed[p] >= high)
-        );
     }
 
     private static async Task<ReplayResult> ReplayAsync(

@@ -26,7 +26,9 @@ public sealed class BackPressureTests
             for (var id = 1; id <= 200_000; id++)
             {
                 await socket.SendAsync(
-                    $$"""{"type":"match","trade_id":{{id}},"side":"sell","size":"0.5","price":"60000.01","product_id":"BTC-USD","time":"2025-01-01T00:00:00.000001Z"}"""
+                    $$"""{"type":"match","trade_id":{{id}}"""
+                        + ""","side":"sell","size":"0.5","price":"60000.01","product_id":"BTC-USD","time":"2025-01-01T00:00:"""
+                        + """00.000001Z"}"""
                 );
                 Interlocked.Increment(ref sent);
             }
@@ -73,7 +75,8 @@ public sealed class BackPressureTests
             "the venue to have offered more than the pipeline holds"
         );
 
-        // Held at most: the queue, the Kafka client's queue, the one record the writer is retrying, the one the connection waits to enqueue.
+        // Held at most: the queue, the Kafka client's queue, the one record the writer is retrying, the one the connection waits to
+        // enqueue.
         Assert.InRange(connection.Stats.Trades, 0, queueCapacity + kafkaQueue + 2);
         Assert.Equal(taken, connection.Stats.Trades);
         Assert.Equal(queueCapacity, feed.Queue.HighWater);

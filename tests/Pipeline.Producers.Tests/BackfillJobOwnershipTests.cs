@@ -16,23 +16,12 @@ using Pipeline.Producers.Venues;
 using Pipeline.Schemas.V1;
 using Pipeline.Testing;
 using Xunit;
+using static Pipeline.Producers.Tests.BackfillJobFixture;
 
 namespace Pipeline.Producers.Tests;
 
 public sealed class BackfillJobOwnershipTests
 {
-    private const long Jan1Ms = 1_735_689_600_000; // 2025-01-01T00:00:00Z
-    private static readonly VenueListings Listings = new([
-        new InstrumentOptions
-        {
-            Exchange = "binance",
-            Base = "BTC",
-            Quote = "USDT",
-            Intervals = ["1m"],
-        },
-    ]);
-    private static readonly ConnectionOptions Fast = new() { RestRequestsPerSecond = 1000 };
-
     [Fact]
     public async Task Two_producers_run_one_job_once_and_the_other_takes_over_when_the_owner_stops()
     {
@@ -55,11 +44,7 @@ public sealed class BackfillJobOwnershipTests
                         {
                             if (t < startTime)
                                 continue;
-                            rows.Add(
-                                JsonNode.Parse(
-                                    $"""[{t},"93000.00","93010.00","92990.00","93005.00","1.5",{t + 59_999},"139507.5",42,"0.7","65103.5","0"]"""
-                                )
-                            );
+                            rows.Add(JsonNode.Parse(KlineRow(t)));
                         }
                         return Results.Text(rows.ToJsonString(), "application/json");
                     }
@@ -71,8 +56,8 @@ public sealed class BackfillJobOwnershipTests
 
         using var ownershipA = new BackfillJobOwnership(kafka.Settings, NullLogger.Instance, group);
         using var ownershipB = new BackfillJobOwnership(kafka.Settings, NullLogger.Instance, group);
-        using var a = Runner(kafka, publisher, server, ownershipA);
-        using var b = Runner(kafka, publisher, server, ownershipB);
+        using var a = Runner(kafka, publisher, server, ownership: ownershipA);
+        using var b = Runner(kafka, publisher, server, ownership: ownershipB);
         using var stopA = new CancellationTokenSource();
         using var stopB = new CancellationTokenSource();
         var runA = a.RunAsync(stopA.Token);
@@ -80,7 +65,7 @@ public sealed class BackfillJobOwnershipTests
         await Eventually.TrueAsync(() => Task.FromResult(ownershipA.Owned || ownershipB.Owned), TimeSpan.FromSeconds(30), "an owner");
         Assert.False(ownershipA.Owned && ownershipB.Owned);
 
-        await a.PublishAsync(Job("job-1", Jan1Ms, Jan1Ms + 6 * 3_600_000), default);
+        await a.PublishAsync(Job("job-1", Jan1Ms, Jan1Ms + 6 * 3_600_000, "1m"), default);
         var done = await FinishedAsync(a, "job-1");
         await FinishedAsync(b, "job-1");
 
@@ -99,7 +84,7 @@ public sealed class BackfillJobOwnershipTests
         await runOwner;
         await Eventually.TrueAsync(() => Task.FromResult(otherOwnership.Owned), TimeSpan.FromSeconds(30), "the other process to take over");
         var before = requests.Count;
-        await other.PublishAsync(Job("job-2", Jan1Ms + 6 * 3_600_000, Jan1Ms + 7 * 3_600_000), default);
+        await other.PublishAsync(Job("job-2", Jan1Ms + 6 * 3_600_000, Jan1Ms + 7 * 3_600_000, "1m"), default);
         var second = await FinishedAsync(other, "job-2");
         Assert.Equal((BackfillState.Succeeded, 60L), (second.State, second.Parts[0].Rows));
         Assert.Equal(1, other.JobRuns);
@@ -108,62 +93,9 @@ public sealed class BackfillJobOwnershipTests
         (ownershipA.Owned ? stopA : stopB).Cancel();
         await Task.WhenAll(runA, runB);
         using var reader = new TopicReader<Candle>(kafka.Settings, TopicCatalog.RawExchangeCandles.Name);
-        var candles = await Eventually.GetAsync(
-            () => Task.FromResult(reader.Poll()),
-            r => r.Count >= 420,
-            TimeSpan.FromSeconds(30),
-            "420 candles"
-        );
+        var candles = await reader.ReadAtLeastAsync(420, TimeSpan.FromSeconds(30), "420 candles");
         // Every minute of the two jobs once: nothing fetched or published twice.
         Assert.Equal(420, candles.Select(c => c.Value.OpenTimeUs).Distinct().Count());
         Assert.Equal(420, candles.Count);
     }
-
-    private static BackfillJob Job(string id, long fromMs, long toMs)
-    {
-        var job = new BackfillJob
-        {
-            Id = id,
-            FromUs = fromMs * 1000,
-            ToUs = toMs * 1000,
-            State = BackfillState.Requested,
-            RequestedBy = "api",
-        };
-        job.Parts.Add(
-            new BackfillPart
-            {
-                Instrument = Listings.All[0].Instrument,
-                Data = "1m",
-                State = BackfillState.Requested,
-                CursorUs = job.FromUs,
-            }
-        );
-        return job;
-    }
-
-    private static BackfillJobRunner Runner(
-        TestKafka kafka,
-        TopicPublisher publisher,
-        FakeExchangeServer server,
-        BackfillJobOwnership ownership
-    ) =>
-        new(
-            kafka.Settings,
-            publisher,
-            Fast,
-            Listings,
-            NullLoggerFactory.Instance,
-            _ => new VenueEndpoints(server.WebSocketBase, server.RestBase),
-            ownership: ownership
-        );
-
-    private static async Task<BackfillJob> FinishedAsync(BackfillJobRunner runner, string id) =>
-        (
-            await Eventually.GetAsync(
-                () => Task.FromResult(runner.Jobs.TryGet(id, out var j) ? j : null),
-                j => j is not null && BackfillJobRunner.IsDone(j.State),
-                TimeSpan.FromSeconds(60),
-                $"job {id} to finish"
-            )
-        )!;
 }

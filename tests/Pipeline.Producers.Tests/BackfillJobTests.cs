@@ -15,23 +15,12 @@ using Pipeline.Producers.Venues;
 using Pipeline.Schemas.V1;
 using Pipeline.Testing;
 using Xunit;
+using static Pipeline.Producers.Tests.BackfillJobFixture;
 
 namespace Pipeline.Producers.Tests;
 
 public sealed class BackfillJobTests
 {
-    private const long Jan1Ms = 1_735_689_600_000; // 2025-01-01T00:00:00Z
-    private static readonly VenueListings Listings = new([
-        new InstrumentOptions
-        {
-            Exchange = "binance",
-            Base = "BTC",
-            Quote = "USDT",
-            Intervals = ["1m"],
-        },
-    ]);
-    private static readonly ConnectionOptions Fast = new() { RestRequestsPerSecond = 1000 };
-
     [Fact]
     public async Task A_trade_backfill_stopped_by_a_restart_resumes_from_its_record_and_publishes_every_trade_of_the_range()
     {
@@ -64,7 +53,8 @@ public sealed class BackfillJobTests
                         foreach (var t in trades.Where(t => t.TimeMs >= startTime && t.TimeMs <= endTime).Take(limit))
                             rows.Add(
                                 JsonNode.Parse(
-                                    $$"""{"a":{{t.Id + 500_000}},"p":"{{t.Price}}","q":"{{t.Qty}}","f":{{t.Id}},"l":{{t.Id}},"T":{{t.TimeMs}},"m":{{(t.BuyerMaker ? "true" : "false")}},"M":true}"""
+                                    $$"""{"a":{{t.Id + 500_000}},"p":"{{t.Price}}","q":"{{t.Qty}}","f":{{t.Id}},"l":{{t.Id}},"T":"""
+                                        + $$"""{{t.TimeMs}},"m":{{(t.BuyerMaker ? "true" : "false")}},"M":true}"""
                                 )
                             );
                         return Results.Text(rows.ToJsonString(), "application/json");
@@ -85,7 +75,8 @@ public sealed class BackfillJobTests
                         foreach (var t in trades.Where(t => t.Id >= fromId).Take(Math.Min(limit, 500)))
                             rows.Add(
                                 JsonNode.Parse(
-                                    $$"""{"id":{{t.Id}},"price":"{{t.Price}}","qty":"{{t.Qty}}","quoteQty":"1.0","time":{{t.TimeMs}},"isBuyerMaker":{{(t.BuyerMaker ? "true" : "false")}},"isBestMatch":true}"""
+                                    $$"""{"id":{{t.Id}},"price":"{{t.Price}}","qty":"{{t.Qty}}","quoteQty":"1.0","time":"""
+                                        + $$"""{{t.TimeMs}},"isBuyerMaker":{{(t.BuyerMaker ? "true" : "false")}},"isBestMatch":true}"""
                                 )
                             );
                         return Results.Text(rows.ToJsonString(), "application/json");
@@ -95,23 +86,7 @@ public sealed class BackfillJobTests
         );
         await using var kafka = await TestKafka.StartAsync(partitions: 1);
         using var publisher = new TopicPublisher(kafka.Settings, "test-jobs", NullLogger.Instance);
-        var job = new BackfillJob
-        {
-            Id = "job-1",
-            FromUs = (Jan1Ms + 100_000) * 1000,
-            ToUs = (Jan1Ms + 2_300_000) * 1000,
-            State = BackfillState.Requested,
-            RequestedBy = "api",
-        };
-        job.Parts.Add(
-            new BackfillPart
-            {
-                Instrument = Listings.All[0].Instrument,
-                Data = "trades",
-                State = BackfillState.Requested,
-                CursorUs = job.FromUs,
-            }
-        );
+        var job = Job("job-1", Jan1Ms + 100_000, Jan1Ms + 2_300_000, "trades");
 
         using (var first = Runner(kafka, publisher, server))
         using (var stop = new CancellationTokenSource())
@@ -129,16 +104,11 @@ public sealed class BackfillJobTests
         using var second = Runner(kafka, publisher, server);
         using var stop2 = new CancellationTokenSource();
         var run2 = second.RunAsync(stop2.Token);
-        var done = await Eventually.GetAsync(
-            () => Task.FromResult(second.Jobs.TryGet("job-1", out var j) ? j : null),
-            j => j is not null && BackfillJobRunner.IsDone(j.State),
-            TimeSpan.FromSeconds(60),
-            "the job to finish after the restart"
-        );
+        var done = await FinishedAsync(second, "job-1", "the job to finish after the restart");
         stop2.Cancel();
         await run2;
 
-        Assert.Equal(BackfillState.Succeeded, done!.State);
+        Assert.Equal(BackfillState.Succeeded, done.State);
         // Two pages (ids 1100..2099) were acknowledged before the stop: the restart continues at the last of them.
         Assert.Equal(2099, fromIds.ElementAt(requestsBefore));
         var expected = trades.Where(t => t.TimeMs >= Jan1Ms + 100_000 && t.TimeMs < Jan1Ms + 2_300_000).ToList();
@@ -195,11 +165,7 @@ public sealed class BackfillJobTests
                         {
                             if (t >= haltFrom && t < haltTo)
                                 continue;
-                            rows.Add(
-                                JsonNode.Parse(
-                                    $"""[{t},"93000.10","93010.00","92990.00","93005.50","1.50000000",{t + 59_999},"139508.25000000",42,"0.70000000","65103.85000000","0"]"""
-                                )
-                            );
+                            rows.Add(JsonNode.Parse(KlineRow(t)));
                         }
                         return Results.Text(rows.ToJsonString(), "application/json");
                     }
@@ -227,14 +193,7 @@ public sealed class BackfillJobTests
         Assert.Equal((haltFrom * 1000, haltTo * 1000), (gap.FromUs, gap.ToUs));
 
         using var candles = new TopicReader<Candle>(kafka.Settings, TopicCatalog.RawExchangeCandles.Name);
-        var opens = (
-            await Eventually.GetAsync(
-                () => Task.FromResult(candles.Poll()),
-                r => r.Count >= 1440 - 150,
-                TimeSpan.FromSeconds(30),
-                "the day's candles"
-            )
-        )
+        var opens = (await candles.ReadAtLeastAsync(1440 - 150, TimeSpan.FromSeconds(30), "the day's candles"))
             .Select(r => r.Value.OpenTimeUs / 1000)
             .ToList();
         Assert.Equal(Enumerable.Range(0, 1440).Select(i => Jan1Ms + i * 60_000L).Where(t => t < haltFrom || t >= haltTo), opens);
@@ -261,32 +220,6 @@ public sealed class BackfillJobTests
         // The venue's gap was not asked for again.
         Assert.All(klineRequests.Skip(before), r => Assert.True(r.Start >= Jan1Ms + 24 * 3_600_000, $"request from {r.Start}"));
     }
-
-    private static BackfillJobRunner Runner(
-        TestKafka kafka,
-        TopicPublisher publisher,
-        FakeExchangeServer server,
-        TimeProvider? clock = null
-    ) =>
-        new(
-            kafka.Settings,
-            publisher,
-            Fast,
-            Listings,
-            NullLoggerFactory.Instance,
-            _ => new VenueEndpoints(server.WebSocketBase, server.RestBase),
-            clock
-        );
-
-    private static async Task<BackfillJob> FinishedAsync(BackfillJobRunner runner, string id) =>
-        (
-            await Eventually.GetAsync(
-                () => Task.FromResult(runner.Jobs.TryGet(id, out var j) ? j : null),
-                j => j is not null && BackfillJobRunner.IsDone(j.State),
-                TimeSpan.FromSeconds(60),
-                $"job {id} to finish"
-            )
-        )!;
 
     private sealed class MovableClock(DateTimeOffset now) : TimeProvider
     {

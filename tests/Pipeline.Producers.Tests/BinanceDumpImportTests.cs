@@ -56,12 +56,7 @@ public sealed class BinanceDumpImportTests
         Assert.Equal(0, result.UnorderedRows);
 
         using var trades = new TopicReader<Trade>(kafka.Settings, TopicCatalog.RawTrades.Name);
-        var got = await Eventually.GetAsync(
-            () => Task.FromResult(trades.Poll()),
-            r => r.Count >= 6,
-            TimeSpan.FromSeconds(30),
-            "6 imported trades"
-        );
+        var got = await trades.ReadAtLeastAsync(6, TimeSpan.FromSeconds(30), "6 imported trades");
         Assert.Equal(6, got.Count);
         Assert.All(got, r => Assert.Equal("binance:BTC/USDT:spot", r.Key));
         Assert.Equal(Enumerable.Range(1, 6).Select(i => 3_333_000_000L + i), got.Select(r => r.Value.TradeId));
@@ -86,9 +81,7 @@ public sealed class BinanceDumpImportTests
 
         // The mark travels on trades.raw behind the trades it closes (ADR 0007).
         using var ends = new TopicReader<EndOfInput>(kafka.Settings, TopicCatalog.RawTrades.Name);
-        var end = Assert.Single(
-            await Eventually.GetAsync(() => Task.FromResult(ends.Poll()), r => r.Count >= 1, TimeSpan.FromSeconds(30), "end of input")
-        );
+        var end = Assert.Single(await ends.ReadAtLeastAsync(1, TimeSpan.FromSeconds(30), "end of input"));
         Assert.Equal(NewYear2025Us + 1_999_999, end.Value.ThroughTimeUs);
         Assert.Equal(Origin.Import, end.Value.Origin);
     }
@@ -111,11 +104,7 @@ public sealed class BinanceDumpImportTests
         Assert.Equal(3, result.Candles["binance:BTC/USDT:spot"]);
 
         using var candles = new TopicReader<Candle>(kafka.Settings, TopicCatalog.RawExchangeCandles.Name);
-        var got = (
-            await Eventually.GetAsync(() => Task.FromResult(candles.Poll()), r => r.Count >= 3, TimeSpan.FromSeconds(30), "3 candles")
-        )
-            .Select(r => r.Value)
-            .ToList();
+        var got = (await candles.ReadAtLeastAsync(3, TimeSpan.FromSeconds(30), "3 candles")).Select(r => r.Value).ToList();
         Assert.Equal([NewYear2025Us - 60_000_000, NewYear2025Us, NewYear2025Us + 60_000_000], got.Select(c => c.OpenTimeUs));
         Assert.All(got, c => Assert.Equal(c.OpenTimeUs + 60_000_000, c.CloseTimeUs));
         var first2025 = got[1];
@@ -144,16 +133,7 @@ public sealed class BinanceDumpImportTests
         );
         Assert.Equal(2, result.Trades["binance:BTC/USDT:spot"]);
         using var trades = new TopicReader<Trade>(kafka.Settings, TopicCatalog.RawTrades.Name);
-        var got = (
-            await Eventually.GetAsync(
-                () => Task.FromResult(trades.Poll()),
-                r => r.Count >= 2,
-                TimeSpan.FromSeconds(30),
-                "2 aggregate trades"
-            )
-        )
-            .Select(r => r.Value)
-            .ToList();
+        var got = (await trades.ReadAtLeastAsync(2, TimeSpan.FromSeconds(30), "2 aggregate trades")).Select(r => r.Value).ToList();
         Assert.Equal([3_000_000_001L, 3_000_000_002L], got.Select(t => t.TradeId));
         Assert.Equal([NewYear2025Us - 990_000, NewYear2025Us - 500_000], got.Select(t => t.EventTimeUs));
         Assert.Equal("0.02150000", got[1].Size.ToInvariantString());

@@ -124,7 +124,10 @@ public sealed class BinanceFuturesTests
         Assert.True(checkedPairs >= 5, $"only {checkedPairs} kline updates were fully covered by recorded trades");
         // COIN-M's "q"/"Q" columns are coin amounts, not quote volume: none is claimed.
         var closed =
-            """{"stream":"xrpusd_perp@kline_1m","data":{"e":"kline","E":1626916440100,"s":"XRPUSD_PERP","k":{"t":1626916380000,"T":1626916439999,"s":"XRPUSD_PERP","i":"1m","f":51826883,"L":51826990,"o":"0.5669","c":"0.5664","h":"0.5669","l":"0.5660","v":"9546","n":40,"x":true,"q":"168470.12345678","V":"4000","Q":"70600.00000000","B":"0"}}}""";
+            """{"stream":"xrpusd_perp@kline_1m","data":{"e":"kline","E":1626916440100,"s":"XRPUSD_PERP","k":{"t":"""
+            + """1626916380000,"T":1626916439999,"s":"XRPUSD_PERP","i":"1m","f":51826883,"L":"""
+            + """51826990,"o":"0.5669","c":"0.5664","h":"0.5669","l":"0.5660","v":"9546","n":40,"x":"""
+            + """true,"q":"168470.12345678","V":"4000","Q":"70600.00000000","B":"0"}}}""";
         var candle = Assert.Single(Parse(Xrp, closed).Candles);
         Assert.Equal(("9546", "4000"), (candle.Volume.ToInvariantString(), candle.TakerBuyVolume.ToInvariantString()));
         Assert.Null(candle.QuoteVolume);
@@ -143,17 +146,7 @@ public sealed class BinanceFuturesTests
             async socket =>
             {
                 Assert.Equal("/stream?streams=sushiusdt@aggTrade/sushiusdt@kline_1m", socket.Path);
-                if (socket.Number == 1)
-                {
-                    foreach (var l in recorded.Take(15))
-                        await socket.SendAsync(l);
-                    await firstFifteen.Task;
-                    socket.Drop();
-                    return;
-                }
-                foreach (var l in recorded.Skip(27))
-                    await socket.SendAsync(l);
-                await socket.HoldAsync();
+                await socket.DropOnceAsync(recorded.Take(15), firstFifteen.Task, recorded.Skip(27));
             },
             app =>
             {
@@ -182,7 +175,7 @@ public sealed class BinanceFuturesTests
             }
         );
 
-        var (trades, connection) = await ConnectorGapBackfillTests.RunUntilAsync(server, Sushi, ids.Count, firstFifteen, 15);
+        var (trades, connection) = await LiveFeedRun.RunUntilAsync(server, Sushi, ids.Count, firstFifteen, 15);
 
         Assert.Equal(ids, trades.Select(t => t.TradeId));
         Assert.Equal(12, trades.Count(t => t.Origin == Origin.Backfill));

@@ -32,7 +32,9 @@ public sealed class BybitConnectorTests
     {
         // The documented publicTrade example (linear): the id is a UUID.
         const string frame =
-            """{"topic":"publicTrade.BTCUSDT","type":"snapshot","ts":1672304486868,"data":[{"T":1672304486865,"s":"BTCUSDT","S":"Buy","v":"0.001","p":"16578.50","L":"PlusTick","i":"20f43950-d8dd-5b31-9112-a178eb6023af","BT":false}]}""";
+            """{"topic":"publicTrade.BTCUSDT","type":"snapshot","ts":1672304486868,"data":[{"T":"""
+            + """1672304486865,"s":"BTCUSDT","S":"Buy","v":"0.001","p":"16578.50","L":"PlusTick","i":"20f43950-d8dd-5b31-9112-a178eb"""
+            + """6023af","BT":false}]}""";
         var trade = Assert.Single(Parse(Linear, frame).Trades);
         Assert.Equal(
             ("16578.50", "0.001", AggressorSide.Buy),
@@ -50,7 +52,8 @@ public sealed class BybitConnectorTests
     public void A_bybit_spot_trade_keeps_its_numeric_id_and_the_subscription_names_the_spot_stream()
     {
         const string frame =
-            """{"topic":"publicTrade.BTCUSDT","ts":1672052955758,"type":"snapshot","data":[{"i":"2100000000007764263","T":1672052955758,"p":"16618.49","v":"0.00012","S":"Sell","s":"BTCUSDT","BT":false}]}""";
+            """{"topic":"publicTrade.BTCUSDT","ts":1672052955758,"type":"snapshot","data":[{"i":"2100000000007764263","T":"""
+            + """1672052955758,"p":"16618.49","v":"0.00012","S":"Sell","s":"BTCUSDT","BT":false}]}""";
         var trade = Assert.Single(Parse(Spot, frame).Trades);
         Assert.Equal(2_100_000_000_007_764_263, trade.TradeId);
         Assert.Equal(AggressorSide.Sell, trade.Aggressor);
@@ -74,7 +77,9 @@ public sealed class BybitConnectorTests
     {
         // The documented kline example, first as an update, then confirmed.
         const string update =
-            """{"topic":"kline.5.BTCUSDT","data":[{"start":1672324800000,"end":1672325099999,"interval":"5","open":"16649.5","close":"16677","high":"16677","low":"16608","volume":"2.081","turnover":"34666.4005","confirm":false,"timestamp":1672324988882}],"ts":1672324988882,"type":"snapshot"}""";
+            """{"topic":"kline.5.BTCUSDT","data":[{"start":1672324800000,"end":"""
+            + """1672325099999,"interval":"5","open":"16649.5","close":"16677","high":"16677","low":"16608","volume":"2.081","turnov"""
+            + """er":"34666.4005","confirm":false,"timestamp":1672324988882}],"ts":1672324988882,"type":"snapshot"}""";
         Assert.Empty(Parse(Linear, update).Candles);
         var candle = Assert.Single(Parse(Linear, update.Replace("\"confirm\":false", "\"confirm\":true")).Candles);
         Assert.Equal(("5m", 1_672_324_800_000_000, 1_672_325_100_000_000), (candle.Interval, candle.OpenTimeUs, candle.CloseTimeUs));
@@ -121,17 +126,7 @@ public sealed class BybitConnectorTests
                 Assert.Equal("/spot", socket.Path);
                 Assert.Contains("publicTrade.BTCUSDT", await socket.ReceiveAsync());
                 await socket.SendAsync("""{"success":true,"ret_msg":"subscribe","conn_id":"1","op":"subscribe"}""");
-                if (socket.Number == 1)
-                {
-                    foreach (var t in all.Take(20))
-                        await socket.SendAsync(Frame(t));
-                    await firstTwenty.Task;
-                    socket.Drop();
-                    return;
-                }
-                foreach (var t in all.Skip(30))
-                    await socket.SendAsync(Frame(t));
-                await socket.HoldAsync();
+                await socket.DropOnceAsync(all.Take(20).Select(Frame), firstTwenty.Task, all.Skip(30).Select(Frame));
             },
             app =>
             {
@@ -144,7 +139,7 @@ public sealed class BybitConnectorTests
             }
         );
 
-        var (trades, connection) = await ConnectorGapBackfillTests.RunUntilAsync(server, Spot, all.Count, firstTwenty, 20);
+        var (trades, connection) = await LiveFeedRun.RunUntilAsync(server, Spot, all.Count, firstTwenty, 20);
 
         Assert.Equal(all.Select(t => t.Id), trades.Select(t => t.TradeId));
         Assert.Equal(10, trades.Count(t => t.Origin == Origin.Backfill));
@@ -163,23 +158,13 @@ public sealed class BybitConnectorTests
             async socket =>
             {
                 await socket.ReceiveAsync();
-                if (socket.Number == 1)
-                {
-                    foreach (var t in all.Take(20))
-                        await socket.SendAsync(Frame(t));
-                    await firstTwenty.Task;
-                    socket.Drop();
-                    return;
-                }
-                foreach (var t in all.Skip(30))
-                    await socket.SendAsync(Frame(t));
-                await socket.HoldAsync();
+                await socket.DropOnceAsync(all.Take(20).Select(Frame), firstTwenty.Task, all.Skip(30).Select(Frame));
                 // The venue keeps only the 25 newest trades: ids 25-29 of the gap are there, 20-24 are gone.
             },
             app => app.MapGet("/v5/market/recent-trade", (string category, string symbol, int limit) => RecentTrades(all, category, 25))
         );
 
-        var (trades, connection) = await ConnectorGapBackfillTests.RunUntilAsync(server, Spot, 45, firstTwenty, 20);
+        var (trades, connection) = await LiveFeedRun.RunUntilAsync(server, Spot, 45, firstTwenty, 20);
 
         Assert.Equal(all.Take(20).Concat(all.Skip(25)).Select(t => t.Id), trades.Select(t => t.TradeId));
         Assert.Equal(1, connection.Stats.UnfilledGaps);
@@ -260,7 +245,8 @@ public sealed class BybitConnectorTests
             .ToList();
 
     private static string Frame(BybitTrade t) =>
-        $$"""{"topic":"publicTrade.BTCUSDT","ts":{{t.TimeMs + 1}},"type":"snapshot","data":[{"i":"{{t.Id}}","T":{{t.TimeMs}},"p":"{{t.Price}}","v":"{{t.Size}}","S":"{{t.Side}}","s":"BTCUSDT","BT":false}]}""";
+        $$"""{"topic":"publicTrade.BTCUSDT","ts":{{t.TimeMs + 1}},"type":"snapshot","data":[{"i":"{{t.Id}}","T":{{t.TimeMs}}"""
+        + $$""","p":"{{t.Price}}","v":"{{t.Size}}","S":"{{t.Side}}","s":"BTCUSDT","BT":false}]}""";
 
     private static IResult RecentTrades(List<BybitTrade> all, string category, int limit)
     {

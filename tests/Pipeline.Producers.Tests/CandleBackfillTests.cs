@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Plumbing.Configuration;
-using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Errors;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Producers;
@@ -15,6 +14,7 @@ using Pipeline.Producers.Venues;
 using Pipeline.Schemas.V1;
 using Pipeline.Testing;
 using Xunit;
+using static Pipeline.Producers.Tests.BackfillJobFixture;
 
 namespace Pipeline.Producers.Tests;
 
@@ -23,7 +23,6 @@ public sealed class CandleBackfillTests
 {
     private static readonly VenueListings Listings = new(PipelineConfiguration.DefaultInstruments());
     private static readonly DateTimeOffset Now = new(2025, 1, 10, 12, 34, 56, TimeSpan.Zero);
-    private const long Jan1Ms = 1_735_689_600_000; // 2025-01-01T00:00:00Z
 
     [Fact]
     public async Task An_interrupted_backfill_resumes_after_the_last_acknowledged_page_and_ends_with_every_candle_once()
@@ -41,11 +40,7 @@ public sealed class CandleBackfillTests
                         // Binance klines rows; at most 100 per page here so a day takes 15 pages.
                         var rows = new JsonArray();
                         for (var t = (startTime + 59_999) / 60_000 * 60_000; t <= endTime && rows.Count < Math.Min(limit, 100); t += 60_000)
-                            rows.Add(
-                                JsonNode.Parse(
-                                    $"""[{t},"93000.10","93010.00","92990.00","93005.50","1.50000000",{t + 59_999},"139508.25000000",42,"0.70000000","65103.85000000","0"]"""
-                                )
-                            );
+                            rows.Add(JsonNode.Parse(KlineRow(t)));
                         return Results.Text(rows.ToJsonString(), "application/json");
                     }
                 )
@@ -86,16 +81,7 @@ public sealed class CandleBackfillTests
         Assert.Equal(Jan1Ms + 400 * 60_000, requests[4].Start);
 
         using var reader = new TopicReader<Candle>(kafka.Settings, TopicCatalog.RawExchangeCandles.Name);
-        var candles = (
-            await Eventually.GetAsync(
-                () => Task.FromResult(reader.Poll()),
-                r => r.Count >= 1440,
-                TimeSpan.FromSeconds(30),
-                "a day of 1m candles"
-            )
-        )
-            .Select(r => r.Value)
-            .ToList();
+        var candles = (await reader.ReadAtLeastAsync(1440, TimeSpan.FromSeconds(30), "a day of 1m candles")).Select(r => r.Value).ToList();
         Assert.Equal(Enumerable.Range(0, 1440).Select(i => (Jan1Ms + i * 60_000L) * 1000), candles.Select(c => c.OpenTimeUs));
         Assert.All(candles, c => Assert.Equal(c.OpenTimeUs + 60_000_000, c.CloseTimeUs));
         Assert.All(candles, c => Assert.Equal(("93005.50", 42L, Origin.Backfill), (c.Close.ToInvariantString(), c.TradeCount, c.Origin)));
@@ -136,7 +122,8 @@ public sealed class CandleBackfillTests
         Assert.Equal("hyperliquid:BTC/USD:perp", request.Listing.Instrument.Key);
     }
 
-    /// <summary>Reports on the caller's thread (Progress&lt;T&gt; posts to the thread pool, too late to interrupt at an exact page).</summary>
+    /// <summary>Reports on the caller's thread (Progress&lt;T&gt; posts to the thread pool, too late to interrupt at an exact
+    /// page).</summary>
     private sealed class SynchronousProgress(Action<BackfillProgress> report) : IProgress<BackfillProgress>
     {
         public void Report(BackfillProgress value) => report(value);

@@ -12,6 +12,7 @@ using Pipeline.Producers.Venues;
 using Pipeline.Schemas.V1;
 using Pipeline.Testing;
 using Xunit;
+using static Pipeline.Producers.Tests.LiveFeedRun;
 
 namespace Pipeline.Producers.Tests;
 
@@ -19,15 +20,6 @@ namespace Pipeline.Producers.Tests;
 /// exactly once, the missing ones filled from the venue's REST API.</summary>
 public sealed class ConnectorGapBackfillTests
 {
-    private static readonly ConnectionOptions Fast = new()
-    {
-        ReconnectBaseDelay = TimeSpan.FromMilliseconds(50),
-        ReconnectMaxDelay = TimeSpan.FromMilliseconds(200),
-        HeartbeatTimeout = TimeSpan.FromSeconds(20),
-        RestRequestsPerSecond = 50,
-        ConnectsPerSecond = 20,
-    };
-
     [Fact]
     public async Task Coinbase_drop_and_skipped_ids_are_filled_by_cursor_paging_so_each_recorded_match_arrives_once()
     {
@@ -46,18 +38,12 @@ public sealed class ConnectorGapBackfillTests
                 var subscribe = JsonNode.Parse(await socket.ReceiveAsync())!;
                 Assert.Equal("SKL-USD", (string)subscribe["product_ids"]![0]!);
                 await socket.SendAsync("""{"type":"subscriptions","channels":[{"name":"matches","product_ids":["SKL-USD"]}]}""");
-                if (socket.Number == 1)
-                {
-                    foreach (var m in matches.Take(20))
-                        await socket.SendAsync(m.ToJsonString());
-                    await firstTwenty.Task;
-                    socket.Drop();
-                    return;
-                }
                 // After reconnecting: matches 21-34 were missed while down, and 41-43 are skipped on a live link.
-                foreach (var m in matches.Skip(34).Take(6).Concat(matches.Skip(43)))
-                    await socket.SendAsync(m.ToJsonString());
-                await socket.HoldAsync();
+                await socket.DropOnceAsync(
+                    matches.Take(20).Select(m => m.ToJsonString()),
+                    firstTwenty.Task,
+                    matches.Skip(34).Take(6).Concat(matches.Skip(43)).Select(m => m.ToJsonString())
+                );
             },
             app =>
                 app.MapGet(
@@ -164,9 +150,17 @@ public sealed class ConnectorGapBackfillTests
             )
             .ToList();
         var firstFifty = new TaskCompletionSource();
-        string Frame(int i) =>
-            $$"""{"stream":"btcusdt@trade","data":{"e":"trade","E":{{all[i].TimeMs + 1}},"s":"BTCUSDT","t":{{all[i].Id}},"p":"{{all[i].Price.ToString("0.00000000", CultureInfo.InvariantCulture)}}","q":"{{all[i].Qty.ToString("0.00000000", CultureInfo.InvariantCulture)}}","T":{{all[i].TimeMs}},"m":{{(all[i].BuyerMaker ? "true" : "false")}},"M":true"""
-            + "}}";
+        string Frame(int i)
+        {
+            var (t, price, qty) = (all[i], Text(all[i].Price), Text(all[i].Qty));
+            var maker = t.BuyerMaker ? "true" : "false";
+            return $$"""{"stream":"btcusdt@trade","data":{"e":"trade","E":{{t.TimeMs + 1}},"s":"BTCUSDT","t":{{t.Id}},"""
+                + $$"""
+                    "p":"{{price}}","q":"{{qty}}","T":{{t.TimeMs}},"m":{{maker}},"M":true
+                    """
+                + "}}";
+        }
+        static string Text(decimal d) => d.ToString("0.00000000", CultureInfo.InvariantCulture);
 
         await using var server = await FakeExchangeServer.StartAsync(
             async socket =>
@@ -216,7 +210,8 @@ public sealed class ConnectorGapBackfillTests
                         Assert.Equal(("BTCUSDT", "1m"), (symbol, interval));
                         return Results.Text(
                             startTime <= 1_735_689_600_000 && endTime >= 1_735_689_600_000
-                                ? """[[1735689600000,"60000.00","60002.00","59999.00","60001.00","0.50000000",1735689659999,"30000.5",200,"0.2","12000.2","0"]]"""
+                                ? """[[1735689600000,"60000.00","60002.00","59999.00","60001.00","0.50000000","""
+                                    + """1735689659999,"30000.5",200,"0.2","12000.2","0"]]"""
                                 : "[]",
                             "application/json"
                         );
@@ -265,7 +260,10 @@ public sealed class ConnectorGapBackfillTests
                     .. idx.Select(i =>
                         (JsonNode)
                             JsonNode.Parse(
-                                $$"""{"symbol":"BTC/USD","side":"{{(all[i].Buy ? "buy" : "sell")}}","price":{{all[i].Price.ToString(CultureInfo.InvariantCulture)}},"qty":{{all[i].Qty.ToString(CultureInfo.InvariantCulture)}},"ord_type":"market","trade_id":{{all[i].Id}},"timestamp":"{{Iso(all[i].Us)}}"}"""
+                                $$"""{"symbol":"BTC/USD","side":"{{(all[i].Buy ? "buy" : "sell")}}","price":"""
+                                    + $$"""{{all[i].Price.ToString(CultureInfo.InvariantCulture)}},"qty":"""
+                                    + $$"""{{all[i].Qty.ToString(CultureInfo.InvariantCulture)}},"ord_type":"market","trade_id":"""
+                                    + $$"""{{all[i].Id}},"timestamp":"{{Iso(all[i].Us)}}"}"""
                             )!
                     ),
                 ]),
@@ -307,7 +305,8 @@ public sealed class ConnectorGapBackfillTests
                             .. page.Select(t =>
                                 (JsonNode)
                                     JsonNode.Parse(
-                                        $"""["{t.Price.ToString(CultureInfo.InvariantCulture)}","{t.Qty.ToString(CultureInfo.InvariantCulture)}",{t.Us / 1_000_000}.{t.Us % 1_000_000:000000},"{(t.Buy ? "b" : "s")}","m","",{t.Id}]"""
+                                        $"""["{t.Price.ToString(CultureInfo.InvariantCulture)}","{t.Qty.ToString(CultureInfo.InvariantCulture)}","""
+                                            + $"""{t.Us / 1_000_000}.{t.Us % 1_000_000:000000},"{(t.Buy ? "b" : "s")}","m","",{t.Id}]"""
                                     )!
                             ),
                         ]);
@@ -339,7 +338,8 @@ public sealed class ConnectorGapBackfillTests
     {
         const long first = 7_000_000_000;
         string Frame(long id) =>
-            $$"""{"stream":"ethusdt@trade","data":{"e":"trade","E":1735689600000,"s":"ETHUSDT","t":{{id}},"p":"3300.{{id % 100:00}}","q":"0.5000","T":{{1_735_689_600_000 + (id - first)}},"m":false,"M":true"""
+            $$"""{"stream":"ethusdt@trade","data":{"e":"trade","E":1735689600000,"s":"ETHUSDT","t":{{id}}"""
+            + $$""","p":"3300.{{id % 100:00}}","q":"0.5000","T":{{1_735_689_600_000 + (id - first)}},"m":false,"M":true"""
             + "}}";
         await using var server = await FakeExchangeServer.StartAsync(
             async socket =>
@@ -406,64 +406,5 @@ public sealed class ConnectorGapBackfillTests
         Assert.Empty(server.Faults);
         Assert.Equal(Enumerable.Range(0, 50).Select(i => first + i), reader.Poll().Select(r => r.Value.TradeId));
         Assert.Equal(10, reader.Records.Count(r => r.Value.Origin == Origin.Backfill));
-    }
-
-    /// <summary>Runs a live feed for one listing against the fake server into a test Kafka until <paramref name="expected"/>
-    /// trades are in trades.raw, then a little longer to catch any extra (duplicate) record.</summary>
-    /// <param name="delivered">Completed once <paramref name="deliveredCount"/> trades are in Kafka: a script waits on it
-    /// before dropping the socket, because a TCP reset discards frames the client has not read yet.</param>
-    internal static async Task<(List<Trade> Trades, ExchangeConnection Connection)> RunUntilAsync(
-        FakeExchangeServer server,
-        VenueListing listing,
-        int expected,
-        TaskCompletionSource? delivered = null,
-        int deliveredCount = 0,
-        ConnectionOptions? options = null
-    )
-    {
-        await using var kafka = await TestKafka.StartAsync(partitions: 1);
-        using var publisher = new TopicPublisher(kafka.Settings, "test-live", NullLogger.Instance);
-        var logs = new RecordingLoggerFactory();
-        using var feed = new LiveFeed([listing], options ?? Fast, logs, _ => new VenueEndpoints(server.WebSocketBase, server.RestBase));
-        using var stop = new CancellationTokenSource();
-        var run = feed.RunAsync(publisher, stop.Token);
-        using var reader = new TopicReader<Trade>(kafka.Settings, TopicCatalog.RawTrades.Name);
-        try
-        {
-            await Eventually.TrueAsync(
-                () =>
-                {
-                    var count = reader.Poll().Count;
-                    if (count >= deliveredCount)
-                        delivered?.TrySetResult();
-                    return Task.FromResult(run.IsCompleted || count >= expected);
-                },
-                TimeSpan.FromSeconds(60),
-                $"{expected} trades in trades.raw"
-            );
-            if (run.IsFaulted)
-                await run;
-            // Everything queued so far is in Kafka once the queue is empty and the publisher has no record in flight.
-            await Eventually.TrueAsync(
-                () => Task.FromResult(feed.Queue.Count == 0 && publisher.Delivered == publisher.Produced),
-                TimeSpan.FromSeconds(30),
-                "queue drained"
-            );
-            reader.Poll();
-        }
-        catch (TimeoutException e)
-        {
-            throw new TimeoutException(
-                $"{e.Message}; {reader.Records.Count} read; server faults: {string.Join("; ", server.Faults.Select(f => f.Message))}; log:\n{string.Join("\n", logs.Lines.Select(l => $"{l.Level}: {l.Message}"))}",
-                e
-            );
-        }
-        finally
-        {
-            stop.Cancel();
-            await run;
-        }
-        Assert.Empty(server.Faults);
-        return (reader.Records.Where(r => r.Key == listing.Instrument.Key).Select(r => r.Value).ToList(), feed.Connections.Single());
     }
 }

@@ -11,24 +11,17 @@ using Pipeline.Producers.Venues;
 using Pipeline.Schemas.V1;
 using Pipeline.Testing;
 using Xunit;
+using static Pipeline.Producers.Tests.LiveFeedRun;
 
 namespace Pipeline.Producers.Tests;
 
 /// <summary>Connections survive bad frames, notice silent links, and fail one pair at a time.</summary>
 public sealed class ConnectorResilienceTests
 {
-    private static readonly ConnectionOptions Fast = new()
-    {
-        ReconnectBaseDelay = TimeSpan.FromMilliseconds(50),
-        ReconnectMaxDelay = TimeSpan.FromMilliseconds(200),
-        HeartbeatTimeout = TimeSpan.FromSeconds(20),
-        PingInterval = TimeSpan.FromSeconds(20),
-        RestRequestsPerSecond = 50,
-        ConnectsPerSecond = 50,
-    };
-
     private static string Match(string product, long id, string time = "2021-04-17T16:43:37.089723Z") =>
-        $$"""{"type":"match","trade_id":{{id}},"maker_order_id":"a","taker_order_id":"b","side":"sell","size":"1.5","price":"100.25","product_id":"{{product}}","sequence":{{id}},"time":"{{time}}"}""";
+        $$"""{"type":"match","trade_id":{{id}}"""
+        + $$""","maker_order_id":"a","taker_order_id":"b","side":"sell","size":"1.5","price":"100.25","product_id":"{{product}}","se"""
+        + $$"""quence":{{id}},"time":"{{time}}"}""";
 
     private static VenueListing Coinbase(string @base) =>
         new(InstrumentRef.Create("coinbase", @base, "USD", MarketType.Spot), $"{@base}-USD", ["1m"]);
@@ -51,7 +44,7 @@ public sealed class ConnectorResilienceTests
             await socket.HoldAsync();
         });
         var logs = new RecordingLoggerFactory();
-        var (trades, feed) = await RunAsync(server, [Coinbase("BTC")], logs, expected: 30);
+        var (trades, feed) = await RunAsync(server, [Coinbase("BTC")], expected: 30, logs);
         var connection = feed.Connections.Single();
         Assert.Equal(Enumerable.Range(1, 30).Select(i => (long)i), trades.Select(t => t.TradeId));
         Assert.Equal(6, connection.Stats.MalformedFrames);
@@ -82,7 +75,7 @@ public sealed class ConnectorResilienceTests
             await socket.HoldAsync();
         });
         var options = Fast with { HeartbeatTimeout = TimeSpan.FromSeconds(1) };
-        var (trades, feed) = await RunAsync(server, [Coinbase("BTC")], new RecordingLoggerFactory(), expected: 2, options);
+        var (trades, feed) = await RunAsync(server, [Coinbase("BTC")], expected: 2, options: options);
         Assert.Equal([1L, 2L], trades.Select(t => t.TradeId));
         Assert.True(feed.Connections.Single().Stats.Connects >= 2);
         Assert.True(Volatile.Read(ref subscribes) >= 2, "the second connection must subscribe again");
@@ -106,7 +99,6 @@ public sealed class ConnectorResilienceTests
         var (trades, feed) = await RunAsync(
             server,
             [Coinbase("BTC"), Coinbase("ETH")],
-            new RecordingLoggerFactory(),
             expected: 20,
             until: f => f.Connections[0].Stats.Connects >= 5
         );
@@ -124,7 +116,8 @@ public sealed class ConnectorResilienceTests
         var pings = 0;
         var firstSeen = new TaskCompletionSource();
         string Trade(long tid, long ms) =>
-            $$"""{"channel":"trades","data":[{"coin":"BTC","side":"B","px":"97000.5","sz":"0.01","time":{{ms}},"hash":"0x0","tid":{{tid}},"users":["0x1","0x2"]}]}""";
+            $$"""{"channel":"trades","data":[{"coin":"BTC","side":"B","px":"97000.5","sz":"0.01","time":{{ms}},"hash":"0x0","tid":"""
+            + $$"""{{tid}},"users":["0x1","0x2"]}]}""";
         var snapshotRequests = new List<JsonNode>();
         await using var server = await FakeExchangeServer.StartAsync(
             async socket =>
@@ -163,7 +156,9 @@ public sealed class ConnectorResilienceTests
                         for (var t = first; t <= end && candles.Count < 500; t += 60_000)
                             candles.Add(
                                 JsonNode.Parse(
-                                    $$"""{"t":{{t}},"T":{{t + 59_999}},"s":"BTC","i":"1m","o":"97000.0","c":"97001.0","h":"97002.0","l":"96999.0","v":"1.25","n":7}"""
+                                    $$"""{"t":{{t}},"T":{{t + 59_999}}"""
+                                        + ""","s":"BTC","i":"1m","o":"97000.0","c":"97001.0","h":"97002.0","l":"96999.0","v":"1.2"""
+                                        + """5","n":7}"""
                                 )
                             );
                         return Results.Text(candles.ToJsonString(), "application/json");
@@ -264,44 +259,5 @@ public sealed class ConnectorResilienceTests
         stopListening.Cancel();
         listener.Stop();
         await accepting;
-    }
-
-    private static async Task<(List<Trade> Trades, LiveFeed Feed)> RunAsync(
-        FakeExchangeServer server,
-        VenueListing[] listings,
-        RecordingLoggerFactory logs,
-        int expected,
-        ConnectionOptions? options = null,
-        Func<LiveFeed, bool>? until = null
-    )
-    {
-        await using var kafka = await TestKafka.StartAsync(partitions: 1);
-        using var publisher = new TopicPublisher(kafka.Settings, "test-live", NullLogger.Instance);
-        var feed = new LiveFeed(listings, options ?? Fast, logs, _ => new VenueEndpoints(server.WebSocketBase, server.RestBase));
-        using var stop = new CancellationTokenSource();
-        var run = feed.RunAsync(publisher, stop.Token);
-        using var reader = new TopicReader<Trade>(kafka.Settings, TopicCatalog.RawTrades.Name);
-        try
-        {
-            await Eventually.TrueAsync(
-                () => Task.FromResult(reader.Poll().Count >= expected && (until?.Invoke(feed) ?? true)),
-                TimeSpan.FromSeconds(60),
-                $"{expected} trades"
-            );
-            await Eventually.TrueAsync(
-                () => Task.FromResult(feed.Queue.Count == 0 && publisher.Delivered == publisher.Produced),
-                TimeSpan.FromSeconds(30),
-                "queue drained"
-            );
-            reader.Poll();
-        }
-        finally
-        {
-            stop.Cancel();
-            await run;
-            feed.Dispose();
-        }
-        Assert.Empty(server.Faults);
-        return (reader.Records.Select(r => r.Value).ToList(), feed);
     }
 }

@@ -33,6 +33,24 @@ internal sealed class FakeSocket(WebSocket ws, int number, string path, Concurre
     /// <summary>Drops the TCP connection without a close handshake, as a crashing venue or a network fault would.</summary>
     public void Drop() => ws.Abort();
 
+    /// <summary>The drop a gap test scripts: the first connection sends <paramref name="beforeDrop"/>, waits until the test
+    /// has them in Kafka (a TCP reset discards frames the client has not read yet) and drops; every later connection sends
+    /// <paramref name="afterReconnect"/> and holds.</summary>
+    public async Task DropOnceAsync(IEnumerable<string> beforeDrop, Task delivered, IEnumerable<string> afterReconnect)
+    {
+        if (Number == 1)
+        {
+            foreach (var frame in beforeDrop)
+                await SendAsync(frame);
+            await delivered;
+            Drop();
+            return;
+        }
+        foreach (var frame in afterReconnect)
+            await SendAsync(frame);
+        await HoldAsync();
+    }
+
     /// <summary>Keeps the connection open, answering nothing, until the client goes away.</summary>
     public async Task HoldAsync()
     {

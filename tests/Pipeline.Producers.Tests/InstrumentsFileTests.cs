@@ -45,7 +45,8 @@ public sealed class InstrumentsFileTests
     {
         var e = Fails("instruments:\n  - { exchange: binanse, base: BTC, quote: USDT, market: spot }\n");
         Assert.Equal(
-            "configuration: instruments.yaml instruments[0] (binanse BTC/USDT spot): unknown exchange 'binanse'; use one of sim, binance, coinbase, kraken, hyperliquid, bybit, okx, yahoo",
+            "configuration: instruments.yaml instruments[0] (binanse BTC/USDT spot): unknown exchange 'binanse'; use one of sim, "
+                + "binance, coinbase, kraken, hyperliquid, bybit, okx, yahoo",
             Assert.Single(e.Problems)
         );
     }

@@ -23,7 +23,9 @@ public sealed class LiveProducerRoleTests
             await socket.ReceiveAsync();
             for (var id = 1; id <= 10; id++)
                 await socket.SendAsync(
-                    $$"""{"type":"match","trade_id":{{id}},"side":"buy","size":"0.1","price":"95000.5","product_id":"BTC-USD","time":"2025-01-01T00:00:0{{id % 10}}.5Z"}"""
+                    $$"""{"type":"match","trade_id":{{id}}"""
+                        + $$""","side":"buy","size":"0.1","price":"95000.5","product_id":"BTC-USD","time":"2025-01-01T00:00:0{{id % 10}}"""
+                        + """.5Z"}"""
                 );
             await socket.HoldAsync();
         });
@@ -52,7 +54,8 @@ public sealed class LiveProducerRoleTests
             trades,
             t => Assert.Equal(("coinbase:BTC/USD:spot", Origin.Live, AggressorSide.Sell), (t.Key, t.Value.Origin, t.Value.Aggressor))
         );
-        Assert.Equal(1, server.Connections); // only the coinbase listing points here; the other venues' public addresses are unreachable offline
+        // only the coinbase listing points here; the other venues' public addresses are unreachable offline
+        Assert.Equal(1, server.Connections);
 
         // The offline default: no live connection is made.
         var offline = PipelineConfiguration.Load(
@@ -74,7 +77,8 @@ public sealed class LiveProducerRoleTests
     [InlineData(
         "PIPELINE__EXCHANGES__BINANSE__REST",
         "https://api.binance.com",
-        "configuration: Exchanges:BINANSE is not a venue with a connector; use one of binance, coinbase, kraken, hyperliquid, bybit, okx, yahoo"
+        "configuration: Exchanges:BINANSE is not a venue with a connector; use one of binance, coinbase, kraken, hyperliquid, bybit, "
+            + "okx, yahoo"
     )]
     public void A_bad_exchange_endpoint_override_fails_start_up_with_one_line(string variable, string value, string expected)
     {

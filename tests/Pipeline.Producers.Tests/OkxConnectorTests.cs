@@ -68,9 +68,11 @@ public sealed class OkxConnectorTests
             Intervals = ["1d"],
         };
         const string open =
-            """{"arg":{"channel":"candle1Dutc","instId":"BTC-USDT"},"data":[["1735689600000","93576","94000","93000","93800","120.5","11300000","11300000","0"]]}""";
+            """{"arg":{"channel":"candle1Dutc","instId":"BTC-USDT"},"data":["""
+            + """["1735689600000","93576","94000","93000","93800","120.5","11300000","11300000","0"]]}""";
         const string closed =
-            """{"arg":{"channel":"candle1Dutc","instId":"BTC-USDT"},"data":[["1735689600000","93576","94990.1","92800","94591.79","200","18900000","18900000.5","1"]]}""";
+            """{"arg":{"channel":"candle1Dutc","instId":"BTC-USDT"},"data":["""
+            + """["1735689600000","93576","94990.1","92800","94591.79","200","18900000","18900000.5","1"]]}""";
         Assert.Empty(Parse(listing, open).Candles);
         var candle = Assert.Single(Parse(listing, closed).Candles);
         Assert.Equal(("1d", 1_735_689_600_000_000, 1_735_776_000_000_000), (candle.Interval, candle.OpenTimeUs, candle.CloseTimeUs));
@@ -104,7 +106,8 @@ public sealed class OkxConnectorTests
         Assert.Throws<FormatException>(() =>
             Parse(
                 BtcUsdt,
-                """{"arg":{"channel":"trades-all","instId":"BTC-USDT"},"data":[{"instId":"BTC-USDT","tradeId":"1","px":"1","sz":"1","side":"up","ts":"1"}]}"""
+                """{"arg":{"channel":"trades-all","instId":"BTC-USDT"},"data":["""
+                    + """{"instId":"BTC-USDT","tradeId":"1","px":"1","sz":"1","side":"up","ts":"1"}]}"""
             )
         );
     }
@@ -129,18 +132,12 @@ public sealed class OkxConnectorTests
                 var subscribe = JsonNode.Parse(await socket.ReceiveAsync())!;
                 Assert.Equal("trades-all", (string)subscribe["args"]![0]!["channel"]!);
                 await socket.SendAsync("""{"event":"subscribe","arg":{"channel":"trades-all","instId":"BTC-USDT"},"connId":"1"}""");
-                if (socket.Number == 1)
-                {
-                    foreach (var t in recorded.Take(20))
-                        await socket.SendAsync(Frame(t));
-                    await firstTwenty.Task;
-                    socket.Drop();
-                    return;
-                }
                 // After reconnecting: trades 21-35 were missed while down, and 51-53 are skipped on a live link.
-                foreach (var t in recorded.Skip(35).Take(15).Concat(recorded.Skip(53)))
-                    await socket.SendAsync(Frame(t));
-                await socket.HoldAsync();
+                await socket.DropOnceAsync(
+                    recorded.Take(20).Select(Frame),
+                    firstTwenty.Task,
+                    recorded.Skip(35).Take(15).Concat(recorded.Skip(53)).Select(Frame)
+                );
             },
             app =>
                 app.MapGet(
@@ -167,7 +164,7 @@ public sealed class OkxConnectorTests
                 )
         );
 
-        var (trades, connection) = await ConnectorGapBackfillTests.RunUntilAsync(server, BtcUsdt, ids.Count, firstTwenty, 20);
+        var (trades, connection) = await LiveFeedRun.RunUntilAsync(server, BtcUsdt, ids.Count, firstTwenty, 20);
 
         Assert.Equal(ids, trades.Select(t => t.TradeId));
         Assert.Equal(15 + 3, trades.Count(t => t.Origin == Origin.Backfill));

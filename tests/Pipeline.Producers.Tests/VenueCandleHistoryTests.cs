@@ -53,7 +53,8 @@ public sealed class VenueCandleHistoryTests
                         Assert.Equal(("BTC-USD", 60), (product, granularity));
                         // Documented: [ time, low, high, open, close, volume ], newest first, JSON numbers.
                         return Results.Text(
-                            $"[[{T0 + 120},93500.01,93600.5,93550,93580.25,1.5],[{T0 + 60},93400,93560,93420.5,93550,2.25],[{T0},93300,93450,93310,93420.5,0.75]]",
+                            $"[[{T0 + 120},93500.01,93600.5,93550,93580.25,1.5],[{T0 + 60},93400,93560,93420.5,93550,2.25],[{T0},"
+                                + "93300,93450,93310,93420.5,0.75]]",
                             "application/json"
                         );
                     }
@@ -87,9 +88,12 @@ public sealed class VenueCandleHistoryTests
                     (string pair, int interval) =>
                     {
                         Assert.Equal(("XBTUSD", 1), (pair, interval));
-                        // Documented: [int <time>, string <open>, string <high>, string <low>, string <close>, string <vwap>, string <volume>, int <count>]
+                        // Documented: [int <time>, string <open>, string <high>, string <low>, string <close>, string <vwap>, string
+                        // <volume>, int <count>]
                         return Results.Text(
-                            $$"""{"error":[],"result":{"XXBTZUSD":[[{{T0}},"93310.0","93450.0","93300.0","93420.5","93380.2","0.75000000",12],[{{T0 + 60}},"93420.5","93560.0","93400.0","93550.0","93490.1","2.25000000",30]],"last":{{T0 + 60}}"""
+                            $$"""{"error":[],"result":{"XXBTZUSD":[[{{T0}}"""
+                                + $$""","93310.0","93450.0","93300.0","93420.5","93380.2","0.75000000",12],[{{T0 + 60}}"""
+                                + $$""","93420.5","93560.0","93400.0","93550.0","93490.1","2.25000000",30]],"last":{{T0 + 60}}"""
                                 + "}}",
                             "application/json"
                         );
@@ -119,7 +123,8 @@ public sealed class VenueCandleHistoryTests
                         var body = await JsonNode.ParseAsync(http.Request.Body);
                         request ??= body;
                         return Results.Text(
-                            $$"""[{"t":{{T0 * 1000}},"T":{{T0 * 1000 + 59_999}},"s":"BTC","i":"1m","o":"93310.0","c":"93420.5","h":"93450.0","l":"93300.0","v":"12.5","n":140}]""",
+                            $$"""[{"t":{{T0 * 1000}},"T":{{T0 * 1000 + 59_999}}"""
+                                + ""","s":"BTC","i":"1m","o":"93310.0","c":"93420.5","h":"93450.0","l":"93300.0","v":"12.5","n":140}]""",
                             "application/json"
                         );
                     }

@@ -91,7 +91,8 @@ public sealed class VenueNormalisationTests
     {
         // Documented @trade payload (Binance spot WebSocket streams), inside the combined-stream envelope.
         const string frame =
-            """{"stream":"btcusdt@trade","data":{"e":"trade","E":1735689600123,"s":"BTCUSDT","t":4321000001,"p":"93576.01000000","q":"0.00150000","T":1735689600120,"m":true,"M":true}}""";
+            """{"stream":"btcusdt@trade","data":{"e":"trade","E":1735689600123,"s":"BTCUSDT","t":"""
+            + """4321000001,"p":"93576.01000000","q":"0.00150000","T":1735689600120,"m":true,"M":true}}""";
         var trade = Assert.Single(Parse(new BinanceProtocol(), Listing("binance", "BTC", "USDT", "BTCUSDT"), frame).Trades);
         Assert.Equal(4_321_000_001, trade.TradeId);
         Assert.Equal("93576.01000000", trade.Price.ToInvariantString());
@@ -145,7 +146,10 @@ public sealed class VenueNormalisationTests
     {
         // Documented v2 trade update (docs.kraken.com, WebSocket v2 "trade"): price and qty are JSON numbers.
         const string frame =
-            """{"channel":"trade","type":"update","data":[{"symbol":"BTC/USD","side":"sell","price":26351.9,"qty":0.00096412,"ord_type":"market","trade_id":4665906,"timestamp":"2023-09-25T07:49:37.708706Z"},{"symbol":"BTC/USD","side":"buy","price":26352.0,"qty":1.2e-3,"ord_type":"limit","trade_id":4665907,"timestamp":"2023-09-25T07:49:37.708706Z"}]}""";
+            """{"channel":"trade","type":"update","data":[{"symbol":"BTC/USD","side":"sell","price":26351.9,"qty":"""
+            + """0.00096412,"ord_type":"market","trade_id":4665906,"timestamp":"2023-09-25T07:49:37.708706Z"},"""
+            + """{"symbol":"BTC/USD","side":"buy","price":26352.0,"qty":1.2e-3,"ord_type":"limit","trade_id":"""
+            + """4665907,"timestamp":"2023-09-25T07:49:37.708706Z"}]}""";
         var trades = Parse(new KrakenProtocol(), Listing("kraken", "BTC", "USD", "BTC/USD"), frame).Trades;
         Assert.Equal([4665906L, 4665907L], trades.Select(t => t.TradeId));
         Assert.Equal("26351.9", trades[0].Price.ToInvariantString());
@@ -166,7 +170,8 @@ public sealed class VenueNormalisationTests
             Parse(
                 protocol,
                 listing,
-                """{"method":"subscribe","result":{"channel":"trade","snapshot":true,"symbol":"BTC/USD"},"success":true,"time_in":"2023-09-25T09:04:31.742599Z","time_out":"2023-09-25T09:04:31.742648Z"}"""
+                """{"method":"subscribe","result":{"channel":"trade","snapshot":true,"symbol":"BTC/USD"},"success":"""
+                    + """true,"time_in":"2023-09-25T09:04:31.742599Z","time_out":"2023-09-25T09:04:31.742648Z"}"""
             ).Trades
         );
         Assert.Equal(
@@ -185,7 +190,10 @@ public sealed class VenueNormalisationTests
     {
         // Documented WsTrade (Hyperliquid docs, "trades" subscription): side B = bid (taker bought), A = ask.
         const string frame =
-            """{"channel":"trades","data":[{"coin":"BTC","side":"B","px":"97012.5","sz":"0.00123","time":1735689600123,"hash":"0xabc","tid":877707108085800,"users":["0x1","0x2"]},{"coin":"BTC","side":"A","px":"97012.0","sz":"0.5","time":1735689600124,"hash":"0xabd","tid":291051253412345,"users":["0x3","0x4"]}]}""";
+            """{"channel":"trades","data":[{"coin":"BTC","side":"B","px":"97012.5","sz":"0.00123","time":"""
+            + """1735689600123,"hash":"0xabc","tid":877707108085800,"users":["0x1","0x2"]},"""
+            + """{"coin":"BTC","side":"A","px":"97012.0","sz":"0.5","time":1735689600124,"hash":"0xabd","tid":"""
+            + """291051253412345,"users":["0x3","0x4"]}]}""";
         var trades = Parse(new HyperliquidProtocol(), Listing("hyperliquid", "BTC", "USD", "BTC", MarketType.Perp), frame).Trades;
         Assert.Equal([877707108085800L, 291051253412345L], trades.Select(t => t.TradeId));
         Assert.Equal([AggressorSide.Buy, AggressorSide.Sell], trades.Select(t => t.Aggressor));
@@ -201,7 +209,8 @@ public sealed class VenueNormalisationTests
         var protocol = new HyperliquidProtocol();
         var listing = Listing("hyperliquid", "BTC", "USD", "BTC", MarketType.Perp);
         static string C(long t, string c, string v, int n) =>
-            $$$"""{"channel":"candle","data":{"t":{{{t}}},"T":{{{t + 59_999}}},"s":"BTC","i":"1m","o":"97000.0","c":"{{{c}}}","h":"97100.0","l":"96950.0","v":"{{{v}}}","n":{{{n}}}}}""";
+            $$$"""{"channel":"candle","data":{"t":{{{t}}},"T":{{{t + 59_999}}}"""
+            + $$$""","s":"BTC","i":"1m","o":"97000.0","c":"{{{c}}}","h":"97100.0","l":"96950.0","v":"{{{v}}}","n":{{{n}}}}}""";
         Assert.Empty(Parse(protocol, listing, C(1_735_689_600_000, "97050.0", "1.5", 10)).Candles);
         Assert.Empty(Parse(protocol, listing, C(1_735_689_600_000, "97060.0", "2.5", 12)).Candles);
         var closed = Assert.Single(Parse(protocol, listing, C(1_735_689_660_000, "97060.0", "0.1", 1)).Candles);
@@ -249,7 +258,8 @@ public sealed class VenueNormalisationTests
     )]
     [InlineData(
         "kraken",
-        """{"channel":"trade","type":"update","data":[{"symbol":"BTC/USD","side":"sideways","price":1,"qty":1,"trade_id":1,"timestamp":"2023-09-25T07:49:37.708706Z"}]}"""
+        """{"channel":"trade","type":"update","data":[{"symbol":"BTC/USD","side":"sideways","price":1,"qty":1,"trade_id":"""
+            + """1,"timestamp":"2023-09-25T07:49:37.708706Z"}]}"""
     )]
     [InlineData("hyperliquid", """{"channel":"trades","data":[{"coin":"BTC","side":"B","px":"1","sz":"1","time":1735689600123}]}""")]
     [InlineData("binance", """{not json""")]

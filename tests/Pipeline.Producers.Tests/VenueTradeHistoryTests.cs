@@ -101,7 +101,8 @@ public sealed class VenueTradeHistoryTests
                             page.Select(t =>
                                     (JsonNode)
                                         JsonNode.Parse(
-                                            $"""["{t.Price}","{t.Volume}",{t.Time.ToString("0.0000", CultureInfo.InvariantCulture)},"{t.Side}","l","",{t.Id}]"""
+                                            $"""["{t.Price}","{t.Volume}",{t.Time.ToString("0.0000", CultureInfo.InvariantCulture)}"""
+                                                + $""","{t.Side}","l","",{t.Id}]"""
                                         )!
                                 )
                                 .ToArray()
@@ -171,7 +172,8 @@ public sealed class VenueTradeHistoryTests
                                     (JsonNode)
                                         JsonNode.Parse(
                                             $$"""
-                                            {"time":"{{t.Time:yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'}}","trade_id":{{t.Id}},"price":"{{t.Price}}","size":"{{t.Size}}","side":"{{t.Side}}"}
+                                            {"time":"{{t.Time:yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'}}","trade_id":{{t.Id}},
+                                            "price":"{{t.Price}}","size":"{{t.Size}}","side":"{{t.Side}}"}
                                             """
                                         )!
                                 )

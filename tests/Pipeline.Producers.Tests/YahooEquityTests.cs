@@ -104,7 +104,7 @@ public sealed class YahooEquityTests
         var poller = await RunAsync(kafka, server, clock, [Amzn], Us("2023-05-02T20:00:30Z"));
 
         // 30 session minutes, two without trades (15:40, 15:41): 28 candles, each once, although answers overlapped.
-        var bars = await Eventually.GetAsync(() => Task.FromResult(reader.Poll()), r => r.Count >= 28, TimeSpan.FromSeconds(30), "28 bars");
+        var bars = await reader.ReadAtLeastAsync(28, TimeSpan.FromSeconds(30), "28 bars");
         var expected = Enumerable.Range(0, 30).Where(i => i is not (10 or 11)).Select(i => SessionMinuteUs + i * 60_000_000L);
         Assert.Equal(expected, bars.Select(b => b.Value.OpenTimeUs));
         Assert.All(bars, b => Assert.Equal("yahoo:AMZN/USD:spot", b.Key));
@@ -131,7 +131,7 @@ public sealed class YahooEquityTests
         // Second run, same clock: it reads 15:43 back from candles.exchange.raw and goes on from 15:44.
         await RunAsync(kafka, server, clock, [Amzn], Us("2023-05-02T20:00:30Z"), resume: true);
 
-        var bars = await Eventually.GetAsync(() => Task.FromResult(reader.Poll()), r => r.Count >= 30, TimeSpan.FromSeconds(30), "30 bars");
+        var bars = await reader.ReadAtLeastAsync(30, TimeSpan.FromSeconds(30), "30 bars");
         Assert.Equal(Enumerable.Range(0, 30).Select(i => SessionMinuteUs + i * 60_000_000L), bars.Select(b => b.Value.OpenTimeUs));
         var firstAfterRestart = server.RestRequests.Skip(before).First();
         Assert.Equal(Us("2023-05-02T19:44:00Z") / 1_000_000, long.Parse(Query(firstAfterRestart, "period1"), CultureInfo.InvariantCulture));
@@ -172,12 +172,7 @@ public sealed class YahooEquityTests
 
         var bad = feed.Pollers.Single(p => p.Listing.Symbol == "AMZNX");
         await Eventually.TrueAsync(() => Task.FromResult(bad.StoppedReason is not null), TimeSpan.FromSeconds(30), "AMZNX to stop");
-        var bars = await Eventually.GetAsync(
-            () => Task.FromResult(reader.Poll()),
-            r => r.Count >= 5,
-            TimeSpan.FromSeconds(30),
-            "5 AMZN bars"
-        );
+        var bars = await reader.ReadAtLeastAsync(5, TimeSpan.FromSeconds(30), "5 AMZN bars");
         stop.Cancel();
         await run;
 

@@ -96,14 +96,16 @@ public class MigrationTests
         Assert.Equal(
             ["candles|7 days", "trades|7 days"],
             await Rows(
-                "SELECT hypertable_name, config->>'compress_after' FROM timescaledb_information.jobs WHERE proc_name = 'policy_compression' ORDER BY 1"
+                "SELECT hypertable_name, config->>'compress_after' FROM timescaledb_information.jobs WHERE proc_name = "
+                    + "'policy_compression' ORDER BY 1"
             )
         );
 
         // A late revision of a candle in an already compressed chunk is still stored (upsert into a compressed chunk).
         await Rows("INSERT INTO instruments (exchange, base, quote, market) VALUES ('binance', 'BTC', 'USDT', 'spot')");
         const string upsert =
-            "INSERT INTO candles (time, instrument_id, interval, open, high, low, close, volume, quote_volume, trade_count, closed, revision) "
+            "INSERT INTO candles (time, instrument_id, interval, open, high, low, close, volume, quote_volume, trade_count, closed, "
+            + "revision) "
             + "VALUES ('2025-01-01T00:00:00Z', 1, '1m', 100, {0}, 100, {0}, 1, 100, {1}, true, {1}) "
             + "ON CONFLICT (version, instrument_id, interval, source, time) DO UPDATE SET high = excluded.high, close = excluded.close, "
             + "trade_count = excluded.trade_count, revision = excluded.revision";

@@ -127,8 +127,6 @@ public sealed class RoleDeployment : IAsyncDisposable
     public async Task WaitUntilSettledAsync(TimeSpan timeout)
     {
         var settings = _kafka.Settings;
-        using var admin = new AdminClientBuilder(settings.Admin($"{Name}-settle-admin")).Build();
-        using var watermarks = new ConsumerBuilder<byte[], byte[]>(settings.Consumer($"{Name}-settle", $"{Name}-settle")).Build();
         using var reader = new TopicReader(
             settings,
             TopicCatalog.ValidTrades.Name,
@@ -138,27 +136,14 @@ public sealed class RoleDeployment : IAsyncDisposable
         var next = new Dictionary<(string, int), long>();
         var readAtLastSettle = -1L;
 
-        async Task<bool> ProcessorsTookAllInput()
-        {
-            var inputs = new[] { TopicCatalog.RawTrades.Name }
-                .SelectMany(t => Enumerable.Range(0, Partitions).Select(p => new TopicPartition(t, p)))
-                .ToList();
-            var group = await admin.ListConsumerGroupOffsetsAsync([
-                new ConsumerGroupTopicPartitions(new ProcessingOptions().GroupId, inputs),
-            ]);
-            foreach (var tpo in group[0].Partitions)
-            {
-                var end = watermarks.QueryWatermarkOffsets(tpo.TopicPartition, TimeSpan.FromSeconds(10)).High;
-                if (end.Value > 0 && tpo.Offset.Value < end.Value)
-                    return false;
-            }
-            return true;
-        }
-
         async Task<bool> Settled()
         {
             AssertAllRunning();
-            if (!await ProcessorsTookAllInput())
+            if (
+                !await Task.Run(() =>
+                    ConsumerGroupProgress.HasConsumedAll(settings, new ProcessingOptions().GroupId, [TopicCatalog.RawTrades.Name])
+                )
+            )
                 return false;
             foreach (var m in reader.Poll())
                 next[(m.Topic, m.Partition.Value)] = m.Offset.Value + 1;

@@ -114,7 +114,8 @@ public sealed class SinkExactlyOnceTests
             candleKeys,
             await RunningSink.CountAsync(
                 db,
-                "SELECT count(*) FROM candles WHERE closed AND revision = 1 AND trade_count = 4 AND close = ('100.' || ((extract(epoch FROM time - '2025-01-15T00:00:00Z')::bigint / 60) % 10) || '9')::numeric"
+                "SELECT count(*) FROM candles WHERE closed AND revision = 1 AND trade_count = 4 AND close = ('100.' || "
+                    + "((extract(epoch FROM time - '2025-01-15T00:00:00Z')::bigint / 60) % 10) || '9')::numeric"
             )
         );
         Assert.Equal(candleKeys, await RunningSink.CountAsync(db, "SELECT count(*) FROM indicators WHERE candle_revision = 1"));
@@ -123,7 +124,8 @@ public sealed class SinkExactlyOnceTests
             1,
             await RunningSink.CountAsync(
                 db,
-                "SELECT count(*) FROM trades t JOIN instruments i ON i.id = t.instrument_id WHERE i.exchange = 'coinbase' AND t.trade_id = 777 AND t.price::text = '127.77'"
+                "SELECT count(*) FROM trades t JOIN instruments i ON i.id = t.instrument_id WHERE i.exchange = 'coinbase' AND "
+                    + "t.trade_id = 777 AND t.price::text = '127.77'"
             )
         );
     }

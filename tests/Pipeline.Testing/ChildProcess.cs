@@ -145,22 +145,32 @@ public sealed class ChildProcess : IDisposable
     /// <summary>Waits for a line that matches; fails at once if the process exits without printing one.</summary>
     public async Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan timeout, string what)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
+        try
         {
-            if (Output.FirstOrDefault(match) is { } line)
-                return line;
-            if (_process.HasExited)
-            {
-                _process.WaitForExit(); // drains the output readers
-                if (Output.FirstOrDefault(match) is { } last)
-                    return last;
-                throw new InvalidOperationException($"the process exited ({_process.ExitCode}) before {what}:\n{Tail()}");
-            }
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"timed out waiting for {what}:\n{Tail()}");
-            await Task.Delay(20);
+            var line = await Eventually.GetAsync(
+                () => Task.FromResult(LineOrExit(match, what)),
+                l => l is not null,
+                timeout,
+                what,
+                TimeSpan.FromMilliseconds(20)
+            );
+            return line!;
         }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"timed out waiting for {what}:\n{Tail()}");
+        }
+    }
+
+    private string? LineOrExit(Func<string, bool> match, string what)
+    {
+        if (Output.FirstOrDefault(match) is { } line)
+            return line;
+        if (!_process.HasExited)
+            return null;
+        _process.WaitForExit(); // drains the output readers
+        return Output.FirstOrDefault(match)
+            ?? throw new InvalidOperationException($"the process exited ({_process.ExitCode}) before {what}:\n{Tail()}");
     }
 
     public Task WaitForExitAsync(CancellationToken ct) => _process.WaitForExitAsync(ct);

@@ -20,7 +20,8 @@ public static class TestPostgres
 
     public static async Task<LocalPostgres> ClusterAsync() => await Cluster.Value;
 
-    /// <summary>Creates an empty database (with the pipeline's migrations applied unless told otherwise) and returns its connection string.</summary>
+    /// <summary>Creates an empty database (with the pipeline's migrations applied unless told otherwise) and returns its connection
+    /// string.</summary>
     public static async Task<string> CreateDatabaseAsync(bool migrate = true)
     {
         var pg = await Cluster.Value;

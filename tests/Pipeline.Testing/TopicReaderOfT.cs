@@ -2,6 +2,7 @@
 // record whose pipeline.type header names another type is skipped.
 using Google.Protobuf;
 using Pipeline.Plumbing.Kafka;
+using Pipeline.Plumbing.Serialization;
 using Pipeline.Schemas.V1;
 
 namespace Pipeline.Testing;
@@ -38,6 +39,15 @@ public sealed class TopicReader<T> : IDisposable
             Poll();
             return Received;
         });
+
+    /// <summary>Polls until at least <paramref name="count"/> records of type T have been read; returns them all.</summary>
+    public Task<List<(string Key, T Value, string? Type)>> ReadAtLeastAsync(int count, TimeSpan? timeout = null, string? what = null) =>
+        Eventually.GetAsync(
+            () => Task.FromResult(Poll()),
+            r => r.Count >= count,
+            timeout ?? TimeSpan.FromSeconds(30),
+            what ?? $"{count} records"
+        );
 
     /// <summary>Reads until every partition is at its end; returns every value of type T read.</summary>
     public List<T> ReadToEnd(TimeSpan? timeout = null)

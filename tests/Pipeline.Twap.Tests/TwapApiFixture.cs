@@ -34,7 +34,8 @@ public sealed class TwapApiFixture : IAsyncLifetime
             // What the file says, in the units it was written in (not the pipeline's unit detection).
             var timeUs = unit == TwapTimeColumn.TimestampNanos ? "epoch_us(time)" : "time // 1000";
             selects.Add(
-                $"SELECT twap_id, lower(\"user\") AS wallet, {timeUs} AS time_us, status, coin, side, sz, executed_sz, executed_ntl, minutes "
+                $"SELECT twap_id, lower(\"user\") AS wallet, {timeUs} AS time_us, status, coin, side, sz, executed_sz, executed_ntl, "
+                    + "minutes "
                     + $"FROM read_parquet('{file}')"
             );
         }
@@ -57,7 +58,8 @@ public sealed class TwapApiFixture : IAsyncLifetime
         Http = new HttpClient { BaseAddress = new Uri(_app.Urls.First()) };
     }
 
-    /// <summary>Rows of a DuckDB query over the files as (twap id, time µs, status, coin, side B/A, sz, executed sz, executed ntl, minutes).</summary>
+    /// <summary>Rows of a DuckDB query over the files as (twap id, time µs, status, coin, side B/A, sz, executed sz, executed ntl,
+    /// minutes).</summary>
     public List<(long, long, string, string, string, decimal, decimal, decimal, int)> Query(string sql, params object[] args)
     {
         using var cmd = Oracle.CreateCommand();

@@ -12,7 +12,8 @@ public sealed class TwapApiTests(TwapApiFixture f) : IClassFixture<TwapApiFixtur
     // DuckDB's own window function picks the latest status per TWAP: an independent computation of latest_per_twap.
     private const string LatestSql =
         $"SELECT {Columns} FROM (SELECT *, row_number() OVER (PARTITION BY twap_id ORDER BY time_us DESC) AS rn "
-        + "FROM statuses WHERE wallet = $1 AND time_us >= $2 AND time_us < $3 AND ($4 = '' OR coin = $4)) WHERE rn = 1 ORDER BY time_us, twap_id";
+        + "FROM statuses WHERE wallet = $1 AND time_us >= $2 AND time_us < $3 AND ($4 = '' OR coin = $4)) WHERE rn = 1 ORDER BY "
+        + "time_us, twap_id";
     private const string AllSql =
         $"SELECT {Columns} FROM statuses WHERE wallet = $1 AND time_us >= $2 AND time_us < $3 AND ($4 = '' OR coin = $4) "
         + "ORDER BY time_us, twap_id";
