@@ -133,6 +133,16 @@ public sealed class MarketDataProcessor
         }
     }
 
+    /// <summary>The consumer reached the end of input partition <paramref name="partition"/> (the host's partition EOF):
+    /// no trade of its instruments waits any more, so the wall clock may close their candles again — after a restart, whose
+    /// restored real-time instruments wait for this, or after a backlog.</summary>
+    public void CaughtUp(int partition)
+    {
+        foreach (var s in _states.Values)
+            if (s.Partition == partition)
+                s.CaughtUp = true;
+    }
+
     /// <summary>Loads one changelog record (latest wins; null value = deleted). Call for every record of the
     /// assigned partitions' changelogs before processing input.</summary>
     public void Restore(string topic, int partition, byte[] key, byte[]? value)

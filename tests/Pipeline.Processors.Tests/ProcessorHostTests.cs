@@ -6,6 +6,7 @@ using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Kafka;
 using Pipeline.Plumbing.Serialization;
 using Pipeline.Plumbing.Topics;
+using Pipeline.Processors.Hosting;
 using Pipeline.Schemas.V1;
 using Pipeline.Testing;
 using static Pipeline.Processors.Tests.TradeFactory;
@@ -92,6 +93,75 @@ public class ProcessorHostTests
         }
         // Graceful shutdown: the role ends without an error once cancelled.
         Assert.False(role.IsFaulted, role.Exception?.ToString());
+    }
+
+    [Fact]
+    public async Task A_restarted_host_closes_a_silent_live_candle_by_the_wall_clock_once_it_has_read_its_trades_to_the_end()
+    {
+        // Regression (issue 10, session 5): after a restart a silent instrument's last live candle waited for its next
+        // trade. The restarted host reads the real-time delay from the changelog and closes the candle by the clock when
+        // its consumer reaches the end of the trades partition (partition EOF).
+        await using var kafka = await TestKafka.StartAsync(partitions: 2);
+        var options = PipelineConfiguration.Load(
+            file: null,
+            environment: new Dictionary<string, string?>
+            {
+                ["PIPELINE__PROCESSING__INSTANCEID"] = "clock-test",
+                ["PIPELINE__PROCESSING__ALLOWEDLATENESSMS"] = "2000",
+            }
+        );
+        var context = new PipelineContext(options, kafka.Settings, null, NullLoggerFactory.Instance);
+        var clock = new ManualClock(WallClockCloseTests.Noon);
+        using (var producer = new ProducerBuilder<byte[]?, byte[]?>(kafka.Settings.Producer("clock-test")).Build())
+        {
+            foreach (var t in new[] { WallClockCloseTests.LiveTrade(clock, 1, "100", "1"), WallClockCloseTests.LiveTrade(clock, 2, "103", "2") })
+                await producer.ProduceAsync(
+                    TopicCatalog.RawTrades.Name,
+                    new Message<byte[]?, byte[]?>
+                    {
+                        Key = System.Text.Encoding.UTF8.GetBytes(t.Instrument.Key),
+                        Value = t.ToByteArray(),
+                        Headers = MessageHeaders.For<Trade>(),
+                    }
+                );
+        }
+        using var valid = new KafkaProbe<Trade>(kafka.Settings, TopicCatalog.ValidTrades.Name);
+        using var finals = new KafkaProbe<Candle>(kafka.Settings, TopicCatalog.FinalCandles.Name);
+        using (var stop = new CancellationTokenSource())
+        {
+            var first = new ProcessorHost(context, clock).RunAsync(stop.Token);
+            await Eventually.GetAsync(
+                async () => first.IsFaulted ? throw first.Exception! : await valid.PollAsync(),
+                l => l.Count >= 2,
+                TimeSpan.FromSeconds(60),
+                "the first run to commit both trades"
+            );
+            stop.Cancel();
+            await first;
+        }
+        // Past the minute's end + lateness + the feed's 60 ms delay: only the wall clock can close it now.
+        clock.Advance(TimeSpan.FromMinutes(2));
+        using (var stop = new CancellationTokenSource())
+        {
+            var second = new ProcessorHost(context, clock).RunAsync(stop.Token);
+            try
+            {
+                var got = await Eventually.GetAsync(
+                    async () => second.IsFaulted ? throw second.Exception! : (await finals.PollAsync()).Where(c => c.Interval == "1m").ToList(),
+                    l => l.Count >= 1,
+                    TimeSpan.FromSeconds(60),
+                    "the restarted host to close the silent minute by the clock"
+                );
+                var c = Assert.Single(got);
+                Assert.Equal(Us("2026-11-30T12:00:00Z"), c.OpenTimeUs);
+                Assert.Equal((100m, 103m, 3m, 2L, 0), (c.Open.ToDecimal(), c.Close.ToDecimal(), c.Volume.ToDecimal(), c.TradeCount, c.Revision));
+            }
+            finally
+            {
+                stop.Cancel();
+                await second.ContinueWith(_ => { });
+            }
+        }
     }
 
     [Fact]

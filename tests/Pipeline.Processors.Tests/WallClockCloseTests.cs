@@ -3,6 +3,7 @@
 // clock; history (imports, backfills, replayed captures) and replays still close by watermark and end of input only.
 using Pipeline.Plumbing;
 using Pipeline.Plumbing.Topics;
+using Pipeline.Processors.State;
 using Pipeline.Processors.Testing;
 using Pipeline.Schemas;
 using Pipeline.Schemas.V1;
@@ -12,23 +13,11 @@ namespace Pipeline.Processors.Tests;
 
 public class WallClockCloseTests
 {
-    /// <summary>The test's clock: only the test moves it.</summary>
-    private sealed class ManualClock(DateTimeOffset start) : TimeProvider
-    {
-        private DateTimeOffset _now = start;
-
-        public override DateTimeOffset GetUtcNow() => _now;
-
-        public void Advance(TimeSpan by) => _now += by;
-
-        public long NowUs => _now.ToUnixTimeMilliseconds() * 1000;
-    }
-
-    private static readonly DateTimeOffset Noon = new(2026, 11, 30, 12, 0, 10, TimeSpan.Zero);
+    internal static readonly DateTimeOffset Noon = new(2026, 11, 30, 12, 0, 10, TimeSpan.Zero);
     private static readonly long MinuteEndUs = Us("2026-11-30T12:01:00Z");
 
     /// <summary>A trade as a live feed delivers it: happened 80 ms ago, received 20 ms ago.</summary>
-    private static Trade LiveTrade(ManualClock clock, long id, string price, string size, Origin origin = Origin.Live)
+    internal static Trade LiveTrade(ManualClock clock, long id, string price, string size, Origin origin = Origin.Live)
     {
         var t = Trade(id, price, size, clock.NowUs - 80_000, origin);
         t.ReceiveTimeUs = clock.NowUs - 20_000;
@@ -74,6 +63,90 @@ public class WallClockCloseTests
         d.Commit();
         Assert.Equal([0, 1], Finals(d, "1m").Select(x => x.Revision));
         Assert.Equal(99m, Finals(d, "1m")[1].Low.ToDecimal());
+    }
+
+    [Fact]
+    public void A_restarted_processor_closes_a_silent_live_candle_by_the_wall_clock_once_its_input_is_caught_up()
+    {
+        // Regression (issue 10, session 5): the real-time flag lived in memory only, so after a restart a silent
+        // instrument's last live candle stayed open until its next trade.
+        var clock = new ManualClock(Noon);
+        var d = new ProcessorTestDriver(Options(latenessMs: 2_000), Instruments, clock);
+        d.PipeTrade(LiveTrade(clock, 1, "100", "1"));
+        clock.Advance(TimeSpan.FromSeconds(20));
+        d.PipeTrade(LiveTrade(clock, 2, "103", "2"));
+        d.Commit();
+        d.CrashAndRestart();
+        // Due at 12:01:02.060 of our clock (end + lateness + the feed's 60 ms delay), as in the test above; the
+        // restarted processor has not yet read to the end of its input, where a trade of that minute may still wait.
+        clock.Advance(Noon.AddMinutes(1).AddSeconds(-10).AddSeconds(2).AddMilliseconds(60) - clock.GetUtcNow());
+        d.Commit();
+        Assert.Empty(Finals(d, "1m"));
+        d.CaughtUp(0);
+        clock.Advance(TimeSpan.FromMilliseconds(-1));
+        d.Commit();
+        Assert.Empty(Finals(d, "1m"));
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        d.Commit();
+        var c = Assert.Single(Finals(d, "1m"));
+        Assert.Equal(Us("2026-11-30T12:00:00Z"), c.OpenTimeUs);
+        Assert.Equal(
+            (100m, 103m, 100m, 103m, 3m, 2L, 0),
+            (c.Open.ToDecimal(), c.High.ToDecimal(), c.Low.ToDecimal(), c.Close.ToDecimal(), c.Volume.ToDecimal(), c.TradeCount, c.Revision)
+        );
+        Assert.Contains(d.Read<IndicatorValue>(TopicCatalog.Indicators.Name), v => v.Interval == "1m" && v.OpenTimeUs == c.OpenTimeUs);
+    }
+
+    [Fact]
+    public void A_restart_waits_for_the_backlog_before_closing_by_the_wall_clock()
+    {
+        // The restarted processor meets a trade of the open minute that was written while it was down: closing by the
+        // clock at once (before reading it) would have made it a revision.
+        var clock = new ManualClock(Noon);
+        var d = new ProcessorTestDriver(Options(latenessMs: 2_000), Instruments, clock);
+        d.PipeTrade(LiveTrade(clock, 1, "100", "1"));
+        d.Commit();
+        var waiting = LiveTrade(clock, 2, "90", "1");
+        waiting.EventTimeUs += 30_000_000;
+        waiting.ReceiveTimeUs += 30_000_000;
+        d.CrashAndRestart();
+        clock.Advance(TimeSpan.FromMinutes(5));
+        d.Commit();
+        d.PipeTrade(waiting); // read five minutes after its receipt: a backlog
+        d.Commit();
+        Assert.Empty(Finals(d, "1m"));
+        d.CaughtUp(0);
+        d.Commit();
+        var c = Assert.Single(Finals(d, "1m"));
+        Assert.Equal((100m, 90m, 2L, 0), (c.Open.ToDecimal(), c.Close.ToDecimal(), c.TradeCount, c.Revision));
+    }
+
+    [Theory]
+    [InlineData(2, 1)]
+    [InlineData(1, 0)]
+    public void A_watermark_record_written_before_the_real_time_delay_restores_as_not_real_time(int format, int finals)
+    {
+        var clock = new ManualClock(Noon);
+        var d = new ProcessorTestDriver(Options(latenessMs: 2_000), Instruments, clock);
+        d.PipeTrade(LiveTrade(clock, 1, "100", "1"));
+        d.Commit();
+        var restored = new ProcessorTestDriver(Options(latenessMs: 2_000), Instruments, clock);
+        foreach (var topic in MarketDataProcessor.ChangelogTopics)
+        foreach (var r in d.Committed(topic))
+        {
+            var value = r.Value;
+            // Format 1 wrote the same record without the trailing delay, under version byte 1.
+            if (format == 1 && value is not null && WatermarkStore.IsWatermarkKey(r.Key))
+            {
+                Assert.Equal(2, value[sizeof(long)]);
+                value = [.. value[..sizeof(long)], 1, .. value[(sizeof(long) + 1)..^sizeof(long)]];
+            }
+            restored.Restore(topic, r.Partition ?? 0, r.Key!, value);
+        }
+        restored.CaughtUp(0);
+        clock.Advance(TimeSpan.FromMinutes(5));
+        restored.Commit();
+        Assert.Equal(finals, Finals(restored, "1m").Count);
     }
 
     [Theory]

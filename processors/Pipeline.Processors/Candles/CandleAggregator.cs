@@ -367,23 +367,26 @@ public sealed class CandleAggregator
         }
     }
 
-    /// <summary>The aggregator's own changelog value: the newest event time and the spans of dropped candles.</summary>
-    public byte[] SerializeMeta()
+    /// <summary>The watermark store's changelog value: the newest event time, the spans of dropped candles and the
+    /// instrument's real-time delay (kept beside them; long.MinValue = not real time).</summary>
+    public byte[] SerializeMeta(long realTimeDelayUs)
     {
         using var ms = new MemoryStream();
         using (var w = new BinaryWriter(ms))
         {
             w.Write(MaxEventUs);
-            w.Write((byte)1);
+            w.Write((byte)2);
             foreach (var spans in _evicted)
                 spans.Write(w);
+            w.Write(realTimeDelayUs);
         }
         return ms.ToArray();
     }
 
-    /// <summary>Restores <see cref="SerializeMeta"/>. The first format held only the newest event time: then every
-    /// candle older than the revision horizon counts as dropped, as it did when that format was written.</summary>
-    public void RestoreMeta(byte[] value)
+    /// <summary>Restores <see cref="SerializeMeta"/> and returns the real-time delay (long.MinValue when the record has
+    /// none: formats before 2). The first format held only the newest event time: then every candle older than the
+    /// revision horizon counts as dropped, as it did when that format was written.</summary>
+    public long RestoreMeta(byte[] value)
     {
         using var r = new BinaryReader(new MemoryStream(value));
         // Latest wins: a changelog holds every version of this record until compaction, and reading one more must
@@ -394,18 +397,20 @@ public sealed class CandleAggregator
         if (value.Length == sizeof(long))
         {
             if (MaxEventUs == long.MinValue)
-                return;
+                return long.MinValue;
             for (var i = 0; i < _evicted.Length; i++)
             {
                 var newestDropped = CandleInterval.All[i].OpenTimeOf(WatermarkUs - _horizonUs) - CandleInterval.All[i].DurationUs;
                 _evicted[i].AddRange(CandleInterval.All[0].OpenTimeOf(RecordBoundsMinUs), newestDropped);
             }
-            return;
+            return long.MinValue;
         }
-        if (r.ReadByte() != 1)
+        var version = r.ReadByte();
+        if (version is not (1 or 2))
             throw new InvalidDataException("aggregator meta state: unknown format version");
         foreach (var spans in _evicted)
             spans.ReadInto(r);
+        return version == 2 ? r.ReadInt64() : long.MinValue;
     }
 
     private const long RecordBoundsMinUs = Pipeline.Schemas.V1.RecordBounds.MinTimeUs;

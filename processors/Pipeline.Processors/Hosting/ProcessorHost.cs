@@ -65,6 +65,8 @@ public sealed class ProcessorHost
         // Range assigns partition N of every input topic to the same instance: trades (with their end-of-input marks,
         // ADR 0007), venue candles and the changelogs of an instrument stay together.
         config.PartitionAssignmentStrategy = PartitionAssignmentStrategy.Range;
+        // Reaching the end of a trades partition tells the processor its instruments are caught up (wall-clock close).
+        config.EnablePartitionEof = true;
         _consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
             .SetPartitionsAssignedHandler((_, parts) => OnAssigned(parts))
             .SetPartitionsRevokedHandler((_, parts) => OnRevoked(parts))
@@ -94,7 +96,9 @@ public sealed class ProcessorHost
                     _log.LogWarning("Consume failed: {Reason}", e.Error.Reason);
                     continue;
                 }
-                if (cr is not null && !cr.IsPartitionEOF)
+                if (cr is { IsPartitionEOF: true } && cr.Topic == _processor.Topology.Trades)
+                    _processor.CaughtUp(cr.Partition.Value);
+                else if (cr is { IsPartitionEOF: false })
                     Process(cr);
                 if (sinceCommit.Elapsed >= interval || _uncommitted >= _options.CommitMaxRecords)
                 {

@@ -16,12 +16,41 @@ public sealed class InstrumentState(InstrumentRef instrument, int partition, Val
     public ValidatorState Validator { get; set; } = validator;
     public CandleAggregator Aggregator { get; } = aggregator;
 
+    private long _realTimeDelayUs = NotRealTime;
+
     /// <summary>How far the venue's event times run behind our clock (receive − event time, ≥ 0) while the instrument's
-    /// latest accepted trade came in real time; <see cref="NotRealTime"/> otherwise (history, a replayed capture, a backlog,
-    /// or nothing since a restart). In memory only: after a restart the next live trade sets it again.</summary>
-    public long RealTimeDelayUs { get; set; } = NotRealTime;
+    /// latest accepted trade came from a live feed in real time; <see cref="NotRealTime"/> otherwise (history, a replayed
+    /// capture, a delayed feed). Kept in the watermark record, so a restarted processor still closes a silent instrument's
+    /// last candle by the wall clock.</summary>
+    public long RealTimeDelayUs
+    {
+        get => _realTimeDelayUs;
+        set
+        {
+            if ((value == NotRealTime) != (_realTimeDelayUs == NotRealTime))
+                RealTimeChanged = true;
+            _realTimeDelayUs = value;
+        }
+    }
 
     public const long NotRealTime = long.MinValue;
+
+    /// <summary>The watermark store's mark: the instrument became real time, or stopped being it, since its last flush
+    /// (the delay itself is written with every watermark change, not on every jitter of it).</summary>
+    public bool RealTimeChanged { get; set; }
+
+    /// <summary>Puts back the delay read from the changelog without marking it changed.</summary>
+    public void RestoreRealTime(long delayUs)
+    {
+        _realTimeDelayUs = delayUs;
+        RealTimeChanged = false;
+    }
+
+    /// <summary>True while this instance has processed the instrument's input up to now: its latest trade within the
+    /// real-time tolerance of its receipt, or the consumer reached the end of its input partition since. False after a
+    /// restart until then: the wall clock closes nothing while a trade may still wait in the input (it would come too
+    /// late for the candle it belongs to).</summary>
+    public bool CaughtUp { get; set; }
 
     /// <summary>Indicator series per interval index (created on the first closed candle).</summary>
     public IndicatorSeries?[] Series { get; } = new IndicatorSeries?[CandleInterval.All.Count];

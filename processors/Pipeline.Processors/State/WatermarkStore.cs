@@ -1,6 +1,7 @@
-// Each instrument's newest event time and the spans of candles dropped past the revision horizon. Shares the
-// aggregator changelog with the candles under the key "{instrument}|watermark". Value: the newest event time
-// (8 bytes), version byte 1, the spans per interval; a value of 8 bytes alone is the first format (time only).
+// Each instrument's newest event time, the spans of candles dropped past the revision horizon and its feed's real-time
+// delay. Shares the aggregator changelog with the candles under the key "{instrument}|watermark". Value: the newest
+// event time (8 bytes), version byte 2, the spans per interval, the real-time delay (8 bytes, long.MinValue = not real
+// time). Still read: version 1 (no delay: not real time) and a value of 8 bytes alone (the first format, time only).
 using System.Text;
 
 namespace Pipeline.Processors.State;
@@ -24,14 +25,23 @@ public sealed class WatermarkStore(string topic, InstrumentStates states) : ISta
 
     public void Flush(InstrumentState s, List<OutputRecord> output)
     {
-        if (s.Aggregator.TakeMetaChange())
-            output.Add(new(Topic, s.Partition, EncodeKey(s.Key), s.Aggregator.SerializeMeta(), null));
+        if (s.Aggregator.TakeMetaChange() | TakeRealTimeChange(s))
+            output.Add(new(Topic, s.Partition, EncodeKey(s.Key), s.Aggregator.SerializeMeta(s.RealTimeDelayUs), null));
     }
 
     public void Restore(int partition, byte[] key, byte[]? value)
     {
-        if (value is not null)
-            states.Of(DecodeKey(key), partition).Aggregator.RestoreMeta(value);
+        if (value is null)
+            return;
+        var s = states.Of(DecodeKey(key), partition);
+        s.RestoreRealTime(s.Aggregator.RestoreMeta(value));
+    }
+
+    private static bool TakeRealTimeChange(InstrumentState s)
+    {
+        var changed = s.RealTimeChanged;
+        s.RealTimeChanged = false;
+        return changed;
     }
 
     public void Forget(InstrumentState s) { }

@@ -23,10 +23,8 @@ internal sealed class CandleAggregationStep(ProcessorTopology topology, Indicato
     public void Apply(InstrumentState s, in WireTrade t, long nowUs, List<OutputRecord> output)
     {
         var delay = t.ReceiveTimeUs - t.EventTimeUs;
-        s.RealTimeDelayUs =
-            t.Origin == Origin.Live && Math.Abs(delay) <= RealTimeToleranceUs && Math.Abs(nowUs - t.ReceiveTimeUs) <= RealTimeToleranceUs
-                ? Math.Max(0, delay)
-                : InstrumentState.NotRealTime;
+        s.RealTimeDelayUs = t.Origin == Origin.Live && Math.Abs(delay) <= RealTimeToleranceUs ? Math.Max(0, delay) : InstrumentState.NotRealTime;
+        s.CaughtUp = Math.Abs(nowUs - t.ReceiveTimeUs) <= RealTimeToleranceUs;
         _finals.Clear();
         s.Aggregator.Apply(new TradeTick(t.Price, t.Size, t.Aggressor, t.EventTimeUs, t.TradeId, t.Origin), _finals);
         if (_finals.Count > 0)
@@ -42,10 +40,11 @@ internal sealed class CandleAggregationStep(ProcessorTopology topology, Indicato
     }
 
     /// <summary>Closes a real-time instrument's candles whose end plus the lateness the wall clock has passed (shifted by
-    /// the feed's delay), when no trade came to close them; nothing for history or in a replay.</summary>
+    /// the feed's delay), when no trade came to close them; nothing for history, in a replay, or while its input is not
+    /// caught up (a backlog, a restart).</summary>
     public void CloseByClock(InstrumentState s, long nowUs, List<OutputRecord> output)
     {
-        if (!topology.WallClockClose || s.RealTimeDelayUs == InstrumentState.NotRealTime)
+        if (!topology.WallClockClose || s.RealTimeDelayUs == InstrumentState.NotRealTime || !s.CaughtUp)
             return;
         _finals.Clear();
         s.Aggregator.AdvanceClock(nowUs - s.RealTimeDelayUs, _finals);

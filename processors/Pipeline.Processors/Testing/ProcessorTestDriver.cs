@@ -101,6 +101,9 @@ public sealed class ProcessorTestDriver
         _committedInputs = _inputs.Count;
     }
 
+    /// <summary>What the host does when its consumer reaches the end of a trades partition.</summary>
+    public void CaughtUp(int partition = 0) => _processor.CaughtUp(partition);
+
     /// <summary>Simulates kill -9 and restart: uncommitted outputs vanish, a new processor restores from the committed
     /// changelog, and inputs after the last commit are delivered again (as a consumer resumes from committed offsets).</summary>
     public void CrashAndRestart()
