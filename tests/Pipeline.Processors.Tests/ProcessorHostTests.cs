@@ -114,7 +114,9 @@ public class ProcessorHostTests
         var clock = new ManualClock(WallClockCloseTests.Noon);
         using (var producer = new ProducerBuilder<byte[]?, byte[]?>(kafka.Settings.Producer("clock-test")).Build())
         {
-            foreach (var t in new[] { WallClockCloseTests.LiveTrade(clock, 1, "100", "1"), WallClockCloseTests.LiveTrade(clock, 2, "103", "2") })
+            foreach (
+                var t in new[] { WallClockCloseTests.LiveTrade(clock, 1, "100", "1"), WallClockCloseTests.LiveTrade(clock, 2, "103", "2") }
+            )
                 await producer.ProduceAsync(
                     TopicCatalog.RawTrades.Name,
                     new Message<byte[]?, byte[]?>
@@ -147,14 +149,18 @@ public class ProcessorHostTests
             try
             {
                 var got = await Eventually.GetAsync(
-                    async () => second.IsFaulted ? throw second.Exception! : (await finals.PollAsync()).Where(c => c.Interval == "1m").ToList(),
+                    async () =>
+                        second.IsFaulted ? throw second.Exception! : (await finals.PollAsync()).Where(c => c.Interval == "1m").ToList(),
                     l => l.Count >= 1,
                     TimeSpan.FromSeconds(60),
                     "the restarted host to close the silent minute by the clock"
                 );
                 var c = Assert.Single(got);
                 Assert.Equal(Us("2026-11-30T12:00:00Z"), c.OpenTimeUs);
-                Assert.Equal((100m, 103m, 3m, 2L, 0), (c.Open.ToDecimal(), c.Close.ToDecimal(), c.Volume.ToDecimal(), c.TradeCount, c.Revision));
+                Assert.Equal(
+                    (100m, 103m, 3m, 2L, 0),
+                    (c.Open.ToDecimal(), c.Close.ToDecimal(), c.Volume.ToDecimal(), c.TradeCount, c.Revision)
+                );
             }
             finally
             {
