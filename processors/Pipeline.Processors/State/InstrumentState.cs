@@ -19,9 +19,9 @@ public sealed class InstrumentState(InstrumentRef instrument, int partition, Val
     private long _realTimeDelayUs = NotRealTime;
 
     /// <summary>How far the venue's event times run behind our clock (receive − event time, ≥ 0) while the instrument's
-    /// latest accepted trade came from a live feed in real time; <see cref="NotRealTime"/> otherwise (history, a replayed
-    /// capture, a delayed feed). Kept in the watermark record, so a restarted processor still closes a silent instrument's
-    /// last candle by the wall clock.</summary>
+    /// latest accepted trade came in real time (from a live feed, processed promptly); <see cref="NotRealTime"/> otherwise
+    /// (history, a replayed capture, a delayed feed, a backlog). Kept in the watermark record, so a restarted processor
+    /// still closes a silent instrument's last candle by the wall clock.</summary>
     public long RealTimeDelayUs
     {
         get => _realTimeDelayUs;
@@ -46,10 +46,10 @@ public sealed class InstrumentState(InstrumentRef instrument, int partition, Val
         RealTimeChanged = false;
     }
 
-    /// <summary>True while this instance has processed the instrument's input up to now: its latest trade within the
-    /// real-time tolerance of its receipt, or the consumer reached the end of its input partition since. False after a
-    /// restart until then: the wall clock closes nothing while a trade may still wait in the input (it would come too
-    /// late for the candle it belongs to).</summary>
+    /// <summary>True once this instance has processed the instrument's input up to now: its latest trade within the
+    /// real-time tolerance of its receipt, or the consumer reached the end of its input partition since. False for a
+    /// restored instrument until then: its restored real-time delay closes nothing by the clock while a trade written
+    /// while the processor was down may still wait in the input (it would come too late for its candle).</summary>
     public bool CaughtUp { get; set; }
 
     /// <summary>Indicator series per interval index (created on the first closed candle).</summary>

@@ -23,9 +23,10 @@ internal sealed class CandleAggregationStep(ProcessorTopology topology, Indicato
     public void Apply(InstrumentState s, in WireTrade t, long nowUs, List<OutputRecord> output)
     {
         var delay = t.ReceiveTimeUs - t.EventTimeUs;
+        var prompt = Math.Abs(nowUs - t.ReceiveTimeUs) <= RealTimeToleranceUs;
         s.RealTimeDelayUs =
-            t.Origin == Origin.Live && Math.Abs(delay) <= RealTimeToleranceUs ? Math.Max(0, delay) : InstrumentState.NotRealTime;
-        s.CaughtUp = Math.Abs(nowUs - t.ReceiveTimeUs) <= RealTimeToleranceUs;
+            t.Origin == Origin.Live && Math.Abs(delay) <= RealTimeToleranceUs && prompt ? Math.Max(0, delay) : InstrumentState.NotRealTime;
+        s.CaughtUp = prompt;
         _finals.Clear();
         s.Aggregator.Apply(new TradeTick(t.Price, t.Size, t.Aggressor, t.EventTimeUs, t.TradeId, t.Origin), _finals);
         if (_finals.Count > 0)
