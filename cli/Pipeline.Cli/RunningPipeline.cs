@@ -8,7 +8,17 @@ namespace Pipeline.Cli;
 public static class RunningPipeline
 {
     public static KafkaClientSettings Kafka(PipelineOptions options) =>
-        KafkaClientSettings.From(options.Kafka, options.Kafka.UsesEmbeddedBroker ? $"127.0.0.1:{options.Kafka.EmbeddedPort}" : null);
+        KafkaClientSettings.From(options.Kafka, options.Kafka.UsesEmbeddedBroker ? EmbeddedBroker(options) : null);
+
+    /// <summary>Without a configured Kafka, points the options at the embedded broker of a `pipeline up` running on this
+    /// machine, so that the services the command starts talk to it.</summary>
+    public static void UseItsKafka(PipelineOptions options)
+    {
+        if (options.Kafka.UsesEmbeddedBroker)
+            options.Kafka.Bootstrap = EmbeddedBroker(options);
+    }
+
+    private static string EmbeddedBroker(PipelineOptions options) => $"127.0.0.1:{options.Kafka.EmbeddedPort}";
 
     /// <summary>Database:Url, else the local cluster `pipeline up` runs under DataDir (its port is in postmaster.pid).</summary>
     public static string Database(PipelineOptions options)

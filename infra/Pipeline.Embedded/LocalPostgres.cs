@@ -1,4 +1,5 @@
-// A PostgreSQL 15 cluster of our own under a data folder: initdb once, pg_ctl start on 127.0.0.1, stop on dispose.
+// A PostgreSQL cluster of our own (the newest of 17, 16, 15 installed) under a data folder: initdb once, pg_ctl start on
+// 127.0.0.1, stop on dispose.
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -64,8 +64,7 @@ public static class ArchiveRepublishCommand
                     var (bucket, prefix) = ArchiveAddress.Parse(parse.GetValue(archive)!);
                     options.S3.Bucket = bucket;
                     options.S3.Prefix = prefix;
-                    if (options.Kafka.UsesEmbeddedBroker)
-                        options.Kafka.Bootstrap = $"127.0.0.1:{options.Kafka.EmbeddedPort}";
+                    RunningPipeline.UseItsKafka(options);
                     using var loggers = PipelineServices.CreateLoggerFactory();
                     var log = loggers.CreateLogger("republish");
                     using var client = S3ClientFactory.Create(options.S3);

@@ -60,9 +60,7 @@ public static class BackfillCommand
                         DateTimeOffset.UtcNow
                     );
 
-                    // Without a configured Kafka, talk to the embedded broker of a running `pipeline up` on this machine.
-                    if (options.Kafka.UsesEmbeddedBroker)
-                        options.Kafka.Bootstrap = $"127.0.0.1:{options.Kafka.EmbeddedPort}";
+                    RunningPipeline.UseItsKafka(options);
                     using var loggers = PipelineServices.CreateLoggerFactory();
                     await using var metricsServer = await MetricsServer.StartAsync(
                         parse.GetValue(metricsPort),

@@ -65,9 +65,7 @@ public static class ImportCommand
                     foreach (var p in paths)
                         listings.Find(BinanceDumpImporter.Exchange, BinanceDumpFile.Parse(p, parse.GetValue(symbol)).Symbol, dumpMarket);
 
-                    // Without a configured Kafka, talk to the embedded broker of a running `pipeline up` on this machine.
-                    if (options.Kafka.UsesEmbeddedBroker)
-                        options.Kafka.Bootstrap = $"127.0.0.1:{options.Kafka.EmbeddedPort}";
+                    RunningPipeline.UseItsKafka(options);
                     using var loggers = PipelineServices.CreateLoggerFactory();
                     await using var metricsServer = await MetricsServer.StartAsync(
                         parse.GetValue(metricsPort),

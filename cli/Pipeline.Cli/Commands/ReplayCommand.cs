@@ -131,8 +131,7 @@ public static class ReplayCommand
                         ArchiveAddress.Parse(archive); // a bad address is one line before any connection
                     }
 
-                    if (options.Kafka.UsesEmbeddedBroker)
-                        options.Kafka.Bootstrap = $"127.0.0.1:{options.Kafka.EmbeddedPort}";
+                    RunningPipeline.UseItsKafka(options);
                     using var loggers = PipelineServices.CreateLoggerFactory();
                     // The version's rows are written by its sink stage in this process: the database is needed too.
                     var database = RunningPipeline.Database(options);

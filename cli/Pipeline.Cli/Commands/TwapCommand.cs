@@ -109,8 +109,7 @@ public static class TwapCommand
                         LocalFile = parse.GetValue(localFile),
                     };
 
-                    if (options.Kafka.UsesEmbeddedBroker)
-                        options.Kafka.Bootstrap = $"127.0.0.1:{options.Kafka.EmbeddedPort}";
+                    RunningPipeline.UseItsKafka(options);
                     using var loggers = PipelineServices.CreateLoggerFactory();
                     await using var services = await PipelineServices.StartAsync(
                         options,

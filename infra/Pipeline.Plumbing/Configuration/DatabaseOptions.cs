@@ -2,7 +2,7 @@ namespace Pipeline.Plumbing.Configuration;
 
 public sealed class DatabaseOptions
 {
-    /// <summary>A PostgreSQL connection string or postgres:// URL. Empty: start a local PostgreSQL 15 under DataDir.</summary>
+    /// <summary>A PostgreSQL connection string or postgres:// URL. Empty: start a local PostgreSQL (15 or newer) under DataDir.</summary>
     public string? Url { get; set; }
 
     /// <summary>Port of the local PostgreSQL cluster (0 picks a free one).</summary>
