@@ -127,8 +127,8 @@ public class ProcessorHostTests
                     }
                 );
         }
-        using var valid = new KafkaProbe<Trade>(kafka.Settings, TopicCatalog.ValidTrades.Name);
-        using var finals = new KafkaProbe<Candle>(kafka.Settings, TopicCatalog.FinalCandles.Name);
+        using var valid = new TopicReader<Trade>(kafka.Settings, TopicCatalog.ValidTrades.Name);
+        using var finals = new TopicReader<Candle>(kafka.Settings, TopicCatalog.FinalCandles.Name);
         using (var stop = new CancellationTokenSource())
         {
             var first = new ProcessorHost(context, clock).RunAsync(stop.Token);
