@@ -1,40 +1,20 @@
 // `pipeline replay worker`: the replay worker alone (it also runs inside `pipeline up`): runs the replays requested with
-// POST /replays. Needs Kafka:Bootstrap and Database:Url, like the other single-role commands.
+// POST /replays. A single-role command like the others (RoleCommands): --fail-fast, --metrics-port.
 using System.CommandLine;
-using Microsoft.Extensions.Logging;
 using Pipeline.Cli.Replay;
 
 namespace Pipeline.Cli.Commands;
 
 public static class ReplayWorkerCommand
 {
-    public static Command Create(Option<string?> config)
-    {
-        var command = new Command(
+    public static Command Create(Option<string?> config) =>
+        RoleCommands.Role(
             "worker",
-            "Run the replays requested through the API (topic replay.requests), one at a time, each with its version sink"
+            "Run the replays requested through the API (topic replay.requests), one at a time, each with its version sink",
+            config,
+            needsDatabase: true,
+            ReplayWorker.RunAsync,
+            metrics: true,
+            role: "replay-worker"
         );
-        command.SetAction(
-            (parse, _) =>
-                CliRunner.RunAsync(async ct =>
-                {
-                    var options = ConfigLoader.Load(parse, config);
-                    using var loggers = PipelineServices.CreateLoggerFactory();
-                    await using var services = await PipelineServices.StartAsync(
-                        options,
-                        loggers,
-                        allowEmbedded: false,
-                        needsDatabase: true,
-                        ct
-                    );
-                    return await UpCommand.RunRolesAsync(
-                        services.Context,
-                        loggers.CreateLogger("pipeline"),
-                        ct,
-                        ("replay-worker", ReplayWorker.RunAsync)
-                    );
-                })
-        );
-        return command;
-    }
 }

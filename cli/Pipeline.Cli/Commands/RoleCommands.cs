@@ -36,13 +36,16 @@ public static class RoleCommands
 
     public static Command Api(Option<string?> config) => Role("api", "Run the query API and dashboard", config, true, ApiRole.RunAsync);
 
-    private static Command Role(
+    /// <summary>A command that runs one role in its own process; <paramref name="role"/> names it in logs (default: the
+    /// command's name).</summary>
+    internal static Command Role(
         string name,
         string description,
         Option<string?> config,
         bool needsDatabase,
         Func<PipelineContext, CancellationToken, Task> run,
-        bool metrics = false
+        bool metrics = false,
+        string? role = null
     )
     {
         var command = new Command(name, description + ". Needs Kafka:Bootstrap" + (needsDatabase ? " and Database:Url." : "."));
@@ -79,7 +82,7 @@ public static class RoleCommands
                     );
                     // Before the processor uses its transactional id (not before: a mistyped setting is reported first).
                     using var instance = name == "process" ? ProcessorInstanceLock.Acquire(options.Processing) : null;
-                    return await UpCommand.RunRolesAsync(services.Context, loggers.CreateLogger("pipeline"), ct, (name, run));
+                    return await UpCommand.RunRolesAsync(services.Context, loggers.CreateLogger("pipeline"), ct, (role ?? name, run));
                 })
         );
         return command;
