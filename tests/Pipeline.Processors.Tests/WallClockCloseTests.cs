@@ -27,6 +27,18 @@ public class WallClockCloseTests
     private static List<Candle> Finals(ProcessorTestDriver d, string interval) =>
         d.FinalCandles().Where(c => c.Interval == interval).ToList();
 
+    /// <summary>The 12:00 minute of the two trades (100 then 103) is final once, unrevised, with its indicators.</summary>
+    private static void AssertTheMinuteClosedOnce(ProcessorTestDriver d)
+    {
+        var c = Assert.Single(Finals(d, "1m"));
+        Assert.Equal(Us("2026-11-30T12:00:00Z"), c.OpenTimeUs);
+        Assert.Equal(
+            (100m, 103m, 100m, 103m, 3m, 2L, 0),
+            (c.Open.ToDecimal(), c.High.ToDecimal(), c.Low.ToDecimal(), c.Close.ToDecimal(), c.Volume.ToDecimal(), c.TradeCount, c.Revision)
+        );
+        Assert.Contains(d.Read<IndicatorValue>(TopicCatalog.Indicators.Name), v => v.Interval == "1m" && v.OpenTimeUs == c.OpenTimeUs);
+    }
+
     [Fact]
     public void A_live_candle_is_final_at_its_end_plus_the_lateness_of_the_wall_clock_when_no_later_trade_comes()
     {
@@ -43,13 +55,7 @@ public class WallClockCloseTests
         Assert.Empty(Finals(d, "1m"));
         clock.Advance(TimeSpan.FromMilliseconds(60));
         d.Commit();
-        var c = Assert.Single(Finals(d, "1m"));
-        Assert.Equal(Us("2026-11-30T12:00:00Z"), c.OpenTimeUs);
-        Assert.Equal(
-            (100m, 103m, 100m, 103m, 3m, 2L, 0),
-            (c.Open.ToDecimal(), c.High.ToDecimal(), c.Low.ToDecimal(), c.Close.ToDecimal(), c.Volume.ToDecimal(), c.TradeCount, c.Revision)
-        );
-        Assert.Contains(d.Read<IndicatorValue>(TopicCatalog.Indicators.Name), v => v.Interval == "1m" && v.OpenTimeUs == c.OpenTimeUs);
+        AssertTheMinuteClosedOnce(d);
         Assert.Empty(Finals(d, "5m"));
 
         // Nothing more happens while silent (no duplicate final), and a straggler after the close is a revision,
@@ -88,13 +94,7 @@ public class WallClockCloseTests
         Assert.Empty(Finals(d, "1m"));
         clock.Advance(TimeSpan.FromMilliseconds(1));
         d.Commit();
-        var c = Assert.Single(Finals(d, "1m"));
-        Assert.Equal(Us("2026-11-30T12:00:00Z"), c.OpenTimeUs);
-        Assert.Equal(
-            (100m, 103m, 100m, 103m, 3m, 2L, 0),
-            (c.Open.ToDecimal(), c.High.ToDecimal(), c.Low.ToDecimal(), c.Close.ToDecimal(), c.Volume.ToDecimal(), c.TradeCount, c.Revision)
-        );
-        Assert.Contains(d.Read<IndicatorValue>(TopicCatalog.Indicators.Name), v => v.Interval == "1m" && v.OpenTimeUs == c.OpenTimeUs);
+        AssertTheMinuteClosedOnce(d);
     }
 
     [Fact]

@@ -120,7 +120,7 @@ public sealed class ProcessorHost
     private void Process(ConsumeResult<byte[]?, byte[]?> cr)
     {
         BeginIfNeeded();
-        _processor.Process(Unframed(cr), NowUs(), _outputs);
+        _processor.Process(ProcessorRecord.From(cr), NowUs(), _outputs);
         ProduceOutputs();
         _offsets[cr.TopicPartition] = cr.Offset.Value + 1;
         _uncommitted++;
@@ -178,57 +178,12 @@ public sealed class ProcessorHost
         _inTransaction = true;
     }
 
-    /// <summary>The record with its value in plain Protobuf whichever framing it came in (RecordValues), or its framing fault;
-    /// an end-of-input mark among the trades is told apart by its pipeline.type header.</summary>
-    private static ProcessorRecord Unframed(ConsumeResult<byte[]?, byte[]?> cr)
-    {
-        var value = cr.Message.Value is { } v ? RecordValues.Read(v, cr.Message.Headers) : default;
-        var mark = MessageHeaders.IsEndOfInput(cr.Message.Headers);
-        return value.IsFault
-            ? new ProcessorRecord(cr.Topic, cr.Partition.Value, cr.Offset.Value, cr.Message.Key, cr.Message.Value)
-            {
-                FramingFault = value.FaultReason,
-                FramingFaultCode = value.FaultCode!,
-                IsEndOfInput = mark,
-            }
-            : new ProcessorRecord(
-                cr.Topic,
-                cr.Partition.Value,
-                cr.Offset.Value,
-                cr.Message.Key,
-                cr.Message.Value is null ? null : value.PayloadArray()
-            )
-            {
-                IsEndOfInput = mark,
-            };
-    }
-
     private void ProduceOutputs()
     {
         foreach (var o in _outputs)
         {
-            var message = new Message<byte[]?, byte[]?>
-            {
-                Key = o.Key,
-                Value = o.Value is null ? null : RecordValues.Write(o.Topic, o.Value),
-                Headers = RecordValues.HeadersFor(o.Topic, o.Headers),
-            };
-            while (true)
-            {
-                try
-                {
-                    if (o.Partition is { } p)
-                        _producer!.Produce(new TopicPartition(o.Topic, new Partition(p)), message);
-                    else
-                        _producer!.Produce(o.Topic, message);
-                    RecordFlowMetrics.Out(Role, o.Topic);
-                    break;
-                }
-                catch (ProduceException<byte[]?, byte[]?> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
-                {
-                    _producer!.Poll(TimeSpan.FromMilliseconds(50));
-                }
-            }
+            o.ProduceTo(_producer!);
+            RecordFlowMetrics.Out(Role, o.Topic);
         }
         _outputs.Clear();
     }

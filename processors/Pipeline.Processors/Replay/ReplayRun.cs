@@ -185,7 +185,7 @@ internal sealed class ReplayRun : IDisposable
         if (_instrumentFilter is not null && !Chosen(cr.Message.Key))
             return 1;
         BeginIfNeeded();
-        var record = Unframed(cr);
+        var record = ProcessorRecord.From(cr);
         // The processor's clock is the record's own timestamp (dead letters' time): never the wall clock.
         _processor.Process(record, cr.Message.Timestamp.UnixTimestampMs * UnixMicros.PerMillisecond, _outputs);
         Produce();
@@ -202,29 +202,6 @@ internal sealed class ReplayRun : IDisposable
         return false;
     }
 
-    private static ProcessorRecord Unframed(ConsumeResult<byte[]?, byte[]?> cr)
-    {
-        var endOfInput = MessageHeaders.IsEndOfInput(cr.Message.Headers);
-        var value = cr.Message.Value is { } v ? RecordValues.Read(v, cr.Message.Headers) : default;
-        return value.IsFault
-            ? new ProcessorRecord(cr.Topic, cr.Partition.Value, cr.Offset.Value, cr.Message.Key, cr.Message.Value)
-            {
-                FramingFault = value.FaultReason,
-                FramingFaultCode = value.FaultCode!,
-                IsEndOfInput = endOfInput,
-            }
-            : new ProcessorRecord(
-                cr.Topic,
-                cr.Partition.Value,
-                cr.Offset.Value,
-                cr.Message.Key,
-                cr.Message.Value is null ? null : value.PayloadArray()
-            )
-            {
-                IsEndOfInput = endOfInput,
-            };
-    }
-
     private void BeginIfNeeded()
     {
         if (_inTransaction)
@@ -236,29 +213,7 @@ internal sealed class ReplayRun : IDisposable
     private void Produce()
     {
         foreach (var o in _outputs)
-        {
-            var message = new Message<byte[]?, byte[]?>
-            {
-                Key = o.Key,
-                Value = o.Value is null ? null : RecordValues.Write(o.Topic, o.Value),
-                Headers = RecordValues.HeadersFor(o.Topic, o.Headers),
-            };
-            while (true)
-            {
-                try
-                {
-                    if (o.Partition is { } part)
-                        _producer.Produce(new TopicPartition(o.Topic, new Partition(part)), message);
-                    else
-                        _producer.Produce(o.Topic, message);
-                    break;
-                }
-                catch (ProduceException<byte[]?, byte[]?> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
-                {
-                    _producer.Poll(TimeSpan.FromMilliseconds(50));
-                }
-            }
-        }
+            o.ProduceTo(_producer);
         _outputCount += _outputs.Count;
         _outputs.Clear();
     }
