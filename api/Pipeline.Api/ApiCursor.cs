@@ -32,6 +32,7 @@ public static class ApiCursor
     public static ApiProblem Invalid() =>
         ApiProblem.BadParameter(
             "cursor",
-            "cursor is not one this API issued for this route; pass the metadata.next_cursor of the previous page unchanged, with the same start and end"
+            "cursor is not one this API issued for this route; pass the metadata.next_cursor of the previous page unchanged, with "
+                + "the same start and end"
         );
 }

@@ -17,7 +17,8 @@ public static class ApiDocuments
                 document.Info.Title = "Market-data pipeline API";
                 document.Info.Version = "v1";
                 document.Info.Description =
-                    "Candles, indicators, trades and coverage from the pipeline's PostgreSQL store, and live candles over Server-Sent Events. "
+                    "Candles, indicators, trades and coverage from the pipeline's PostgreSQL store, and live candles over "
+                    + "Server-Sent Events. "
                     + "Decimals are strings (exact); times are ISO-8601 UTC with 6 fractional digits, or Unix milliseconds on input. "
                     + "Every 4xx and 5xx answer is application/problem+json saying what is wrong and how to fix it.";
                 return Task.CompletedTask;

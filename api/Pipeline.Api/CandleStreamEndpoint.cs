@@ -26,8 +26,10 @@ public static class CandleStreamEndpoint
             .WithSummary("Server-Sent Events of candle updates (event: update) and closes (event: close)")
             .WithDescription(
                 "Starts with a ': connected' comment and an 'event: ready' once the feed reads the candles topic; "
-                    + "data is one candle as JSON (the /candles fields plus instrument and interval). At most Api:StreamEventsPerSecond events "
-                    + "per second per client (0: no throttle) (the latest state of each candle wins); ends with 'event: closing' when the server stops."
+                    + "data is one candle as JSON (the /candles fields plus instrument and interval). At most "
+                    + "Api:StreamEventsPerSecond events "
+                    + "per second per client (0: no throttle) (the latest state of each candle wins); ends with 'event: closing' "
+                    + "when the server stops."
             )
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
             .ProducesProblem(StatusCodes.Status400BadRequest)

@@ -29,7 +29,8 @@ public sealed class CoverageReader(NpgsqlDataSource db, TimeProvider clock, Back
         long count = 0;
         await using (
             var cmd = db.CreateCommand(
-                "SELECT min(time), max(time), count(*) FROM candles WHERE version = $6 AND instrument_id = $1 AND interval = $2 AND source = $3 AND time >= $4 AND time < $5"
+                "SELECT min(time), max(time), count(*) FROM candles WHERE version = $6 AND instrument_id = $1 AND interval = $2 "
+                    + "AND source = $3 AND time >= $4 AND time < $5"
             )
         )
         {

@@ -11,6 +11,23 @@ public sealed record HistoryRange(long StartUs, long EndUs, int Limit, bool Late
     /// <summary>A candle request may span at most this many intervals (about 19 months of 1m candles).</summary>
     public const long MaxIntervals = 1_000_000;
 
+    /// <summary>Rows a paged reader asks for: the latest rows newest first, exactly <see cref="Limit"/>; a forward page
+    /// one more, to learn whether another page follows.</summary>
+    public int RowsToRead => Latest ? Limit : Limit + 1;
+
+    /// <summary>Turns the rows read (<see cref="RowsToRead"/>) into the page, oldest first and at most
+    /// <see cref="Limit"/>: whether a next page follows, and where the page starts (a latest-rows page at its oldest row,
+    /// or at end when it is empty).</summary>
+    public (bool More, long StartUs) ShapePage<T>(List<T> rows, Func<T, long> timeUs)
+    {
+        if (Latest)
+            rows.Reverse();
+        var more = rows.Count > Limit;
+        if (more)
+            rows.RemoveRange(Limit, rows.Count - Limit);
+        return (more, Latest ? (rows.Count > 0 ? timeUs(rows[0]) : EndUs) : StartUs);
+    }
+
     /// <summary>Parses start/end/limit. Without end, the range runs to <paramref name="defaultEndUs"/> (the end of the
     /// current interval, aligned by the interval's own rule); without start, it covers <paramref name="defaultSpanUs"/>
     /// before end. A span above <paramref name="maxSpanUs"/> is a 400.</summary>
@@ -67,7 +84,8 @@ public sealed record HistoryRange(long StartUs, long EndUs, int Limit, bool Late
         if (end - start > maxSpanUs)
             throw ApiProblem.BadParameter(
                 "end",
-                $"the range {ApiTime.Format(start)} .. {ApiTime.Format(end)} is longer than {TimeSpan.FromTicks(maxSpanUs * 10).TotalDays:0.#} days; ask for a shorter range"
+                $"the range {ApiTime.Format(start)} .. {ApiTime.Format(end)} is longer than "
+                    + $"{TimeSpan.FromTicks(maxSpanUs * 10).TotalDays:0.#} days; ask for a shorter range"
             );
         return new HistoryRange(start, end, limit);
     }

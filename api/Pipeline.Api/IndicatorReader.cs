@@ -37,7 +37,8 @@ public sealed class IndicatorReader(NpgsqlDataSource db)
         // Latest: the newest rows before end, read backwards and turned around, so old history answers too.
         var order = range.Latest ? "time DESC, indicator DESC" : "time, indicator";
         await using var cmd = db.CreateCommand(
-            "SELECT time, indicator, fields::text, candle_revision FROM indicators WHERE version = $9 AND instrument_id = $1 AND interval = $2"
+            "SELECT time, indicator, fields::text, candle_revision FROM indicators WHERE version = $9 AND instrument_id = $1 AND "
+                + "interval = $2"
                 + " AND time >= $3 AND time < $4"
                 + (indicator is null ? " AND $6::text IS NULL" : " AND indicator = $6")
                 + (after is null ? " AND $7::timestamptz IS NULL AND $8::text IS NULL" : " AND (time, indicator) > ($7, $8)")
@@ -47,7 +48,7 @@ public sealed class IndicatorReader(NpgsqlDataSource db)
         cmd.Parameters.Add(new() { Value = interval.Name, NpgsqlDbType = NpgsqlDbType.Text });
         cmd.Parameters.Add(new() { Value = ApiTime.ToDateTime(range.StartUs), NpgsqlDbType = NpgsqlDbType.TimestampTz });
         cmd.Parameters.Add(new() { Value = ApiTime.ToDateTime(range.EndUs), NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        cmd.Parameters.Add(new() { Value = range.Latest ? range.Limit : range.Limit + 1, NpgsqlDbType = NpgsqlDbType.Integer });
+        cmd.Parameters.Add(new() { Value = range.RowsToRead, NpgsqlDbType = NpgsqlDbType.Integer });
         cmd.Parameters.Add(new() { Value = (object?)indicator ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         cmd.Parameters.Add(
             new() { Value = after is { } a ? ApiTime.ToDateTime(a.TimeUs) : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz }
@@ -60,14 +61,9 @@ public sealed class IndicatorReader(NpgsqlDataSource db)
             while (await r.ReadAsync(ct))
                 rows.Add(new Row(ApiTime.ToMicroseconds(r.GetDateTime(0)), r.GetString(1), r.GetString(2), r.GetInt32(3)));
         }
-        if (range.Latest)
-            rows.Reverse();
         if (rows.Count == 0 && indicator is not null)
             await RequireKnownAsync(instrumentId, interval, indicator, version, ct);
-        var more = rows.Count > range.Limit;
-        if (more)
-            rows.RemoveRange(range.Limit, rows.Count - range.Limit);
-        var start = range.Latest ? (rows.Count > 0 ? rows[0].TimeUs : range.EndUs) : range.StartUs;
+        var (more, start) = range.ShapePage(rows, r => r.TimeUs);
 
         response.ContentType = "application/json; charset=utf-8";
         await using var w = new Utf8JsonWriter(response.BodyWriter);
@@ -121,7 +117,8 @@ public sealed class IndicatorReader(NpgsqlDataSource db)
             return; // nothing computed yet, or simply none in this range
         throw ApiProblem.BadParameter(
             "indicator",
-            $"indicator '{indicator}' is not computed for {interval.Name}; the stored ones are {string.Join(", ", known)} (omit indicator= for all)"
+            $"indicator '{indicator}' is not computed for {interval.Name}; "
+                + $"the stored ones are {string.Join(", ", known)} (omit indicator= for all)"
         );
     }
 

@@ -59,7 +59,8 @@ public static class LiveSocketEndpoint
             throw new ApiProblem(
                 StatusCodes.Status400BadRequest,
                 "not a WebSocket request",
-                "/stream/ws is a WebSocket: connect with a WebSocket client (ws://host/stream/ws); for Server-Sent Events use /stream/candles"
+                "/stream/ws is a WebSocket: connect with a WebSocket client (ws://host/stream/ws); for Server-Sent Events use "
+                    + "/stream/candles"
             );
         using var place = admission.Admit(http);
         using var socket = await http.WebSockets.AcceptWebSocketAsync();
@@ -184,7 +185,8 @@ public static class LiveSocketEndpoint
                     client.Reply(
                         Error(
                             default,
-                            "binary messages are not understood: send JSON text, e.g. {\"op\":\"subscribe\",\"instruments\":[\"binance:BTC/USDT:spot\"]}"
+                            "binary messages are not understood: send JSON text, e.g. "
+                                + "{\"op\":\"subscribe\",\"instruments\":[\"binance:BTC/USDT:spot\"]}"
                         )
                     );
                 else if (message.WrittenCount > MaxMessageBytes)

@@ -46,7 +46,7 @@ public sealed class TradeReader(NpgsqlDataSource db)
         cmd.Parameters.Add(new() { Value = instrumentId, NpgsqlDbType = NpgsqlDbType.Integer });
         cmd.Parameters.Add(new() { Value = ApiTime.ToDateTime(range.StartUs), NpgsqlDbType = NpgsqlDbType.TimestampTz });
         cmd.Parameters.Add(new() { Value = ApiTime.ToDateTime(range.EndUs), NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        cmd.Parameters.Add(new() { Value = range.Latest ? range.Limit : range.Limit + 1, NpgsqlDbType = NpgsqlDbType.Integer });
+        cmd.Parameters.Add(new() { Value = range.RowsToRead, NpgsqlDbType = NpgsqlDbType.Integer });
         if (after is { } a)
         {
             cmd.Parameters.Add(new() { Value = ApiTime.ToDateTime(a.TimeUs), NpgsqlDbType = NpgsqlDbType.TimestampTz });
@@ -67,12 +67,7 @@ public sealed class TradeReader(NpgsqlDataSource db)
                     )
                 );
         }
-        if (range.Latest)
-            rows.Reverse();
-        var more = rows.Count > range.Limit;
-        if (more)
-            rows.RemoveRange(range.Limit, rows.Count - range.Limit);
-        var start = range.Latest ? (rows.Count > 0 ? rows[0].TimeUs : range.EndUs) : range.StartUs;
+        var (more, start) = range.ShapePage(rows, r => r.TimeUs);
         response.ContentType = "application/json; charset=utf-8";
         await using var w = new Utf8JsonWriter(response.BodyWriter);
         w.WriteStartObject();

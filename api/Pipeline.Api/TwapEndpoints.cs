@@ -49,7 +49,8 @@ public static class TwapEndpoints
             filter += $" AND (time, twap_id) > (${next++}, ${next})";
         var sql = q.LatestPerTwap
             ? $"SELECT {Columns} FROM twap_status s WHERE {filter} AND NOT EXISTS (SELECT 1 FROM twap_status n "
-                + "WHERE n.twap_id = s.twap_id AND n.wallet = s.wallet AND n.time > s.time AND n.time < $3) ORDER BY time, twap_id LIMIT $4 OFFSET $5"
+                + "WHERE n.twap_id = s.twap_id AND n.wallet = s.wallet AND n.time > s.time AND n.time < $3) ORDER BY time, "
+                + "twap_id LIMIT $4 OFFSET $5"
             : $"SELECT {Columns} FROM twap_status WHERE {filter} ORDER BY time, twap_id LIMIT $4 OFFSET $5";
         await using var cmd = db.CreateCommand(sql);
         cmd.Parameters.Add(new() { Value = q.Wallet, NpgsqlDbType = NpgsqlDbType.Text });
@@ -89,7 +90,8 @@ public static class TwapEndpoints
         if (!long.TryParse(twap_id, NumberStyles.None, CultureInfo.InvariantCulture, out var id))
             throw ApiProblem.BadParameter(
                 "twap_id",
-                $"twap_id '{(twap_id.Length <= 40 ? twap_id : twap_id[..40] + "…")}' is not a TWAP id; use the whole number Hyperliquid assigned, e.g. /twaps/568722"
+                $"twap_id '{(twap_id.Length <= 40 ? twap_id : twap_id[..40] + "…")}' is not a TWAP id; "
+                    + "use the whole number Hyperliquid assigned, e.g. /twaps/568722"
             );
         await using var cmd = db.CreateCommand(
             $"SELECT {Columns} FROM twap_status WHERE twap_id = $1 ORDER BY time, wallet LIMIT {MaxUpdatesPerTwap}"

@@ -78,7 +78,8 @@ public static class VersionEndpoints
             throw new ApiProblem(
                 StatusCodes.Status400BadRequest,
                 "invalid request body",
-                $"the body is not valid JSON ({e.Message}); send e.g. {{\"version\": \"v2\", \"from\": \"2025-01-01T00:00:00Z\", \"to\": \"2025-01-02T00:00:00Z\"}}"
+                $"the body is not valid JSON ({e.Message}); send e.g. "
+                    + $"{{\"version\": \"v2\", \"from\": \"2025-01-01T00:00:00Z\", \"to\": \"2025-01-02T00:00:00Z\"}}"
             );
         }
         var nowUs = ApiTime.ToMicroseconds(clock.GetUtcNow().UtcDateTime);
@@ -119,7 +120,8 @@ public static class VersionEndpoints
             throw new ApiProblem(
                 StatusCodes.Status503ServiceUnavailable,
                 "Kafka unavailable",
-                "the replay request could not be published to Kafka; nothing was started, retry in a few seconds (GET /ready shows the state)"
+                "the replay request could not be published to Kafka; nothing was started, retry in a few seconds (GET /ready "
+                    + "shows the state)"
             );
         }
         var status = $"/replays/{version}";

@@ -53,7 +53,8 @@ public sealed class ApiDocumentTests
         await api.ExecuteAsync(
             """
             INSERT INTO trades (time, instrument_id, trade_id, price, size, aggressor, origin)
-            SELECT '2025-01-15T00:00:00Z', id, 1, 1, 1, 1, 1 FROM instruments WHERE exchange = 'binance' AND base = 'BTC' AND quote = 'USDT' AND market = 'spot'
+            SELECT '2025-01-15T00:00:00Z', id, 1, 1, 1, 1,
+                1 FROM instruments WHERE exchange = 'binance' AND base = 'BTC' AND quote = 'USDT' AND market = 'spot'
             """
         );
         await api.ExecuteAsync(

@@ -81,7 +81,8 @@ public sealed class ApiHardeningTests
             """
             INSERT INTO trades (time, instrument_id, trade_id, price, size, aggressor, origin)
             SELECT $1 + d, i.id, n, 1, 1, 1, 1
-            FROM instruments i, unnest(ARRAY[interval '0', interval '0.5 s', interval '0.000001 s', interval '0.12345 s', interval '1 s']) WITH ORDINALITY u(d, n)
+            FROM instruments i, unnest(ARRAY[interval '0', interval '0.5 s', interval '0.000001 s', interval '0.12345 s',
+                interval '1 s']) WITH ORDINALITY u(d, n)
             WHERE i.exchange = 'binance' AND i.base = 'BTC' AND i.quote = 'USDT' AND i.market = 'spot'
             """,
             at

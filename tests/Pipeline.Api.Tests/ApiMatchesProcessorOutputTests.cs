@@ -143,7 +143,8 @@ public sealed class ApiMatchesProcessorOutputTests
             var body = JsonDocument
                 .Parse(
                     await http.GetStringAsync(
-                        $"/candles/{ins.Exchange}/{ins.Base}/{ins.Quote}/spot/{interval}?start=2025-03-01T00:00:00Z&end=2025-03-20T00:00:00Z&limit=10000"
+                        $"/candles/{ins.Exchange}/{ins.Base}/{ins.Quote}/spot/{interval}"
+                            + "?start=2025-03-01T00:00:00Z&end=2025-03-20T00:00:00Z&limit=10000"
                     )
                 )
                 .RootElement;

@@ -64,7 +64,10 @@ public sealed class BackfillRouteTests
         {
             using var response = await Post(
                 api,
-                """{"instruments":["binance:BTC/USDT:spot","kraken:BTC/USD:spot"],"start":"2025-01-01T00:00:00Z","end":"2025-01-02","intervals":["1m","1h"],"trades":true}""",
+                """
+                {"instruments":["binance:BTC/USDT:spot","kraken:BTC/USD:spot"],"start":"2025-01-01T00:00:00Z","end":"2025-01-02",
+                 "intervals":["1m","1h"],"trades":true}
+                """,
                 Key
             );
             Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);

@@ -24,7 +24,8 @@ public sealed class CandleFieldsTests
         );
         await api.ExecuteAsync(
             """
-            INSERT INTO candles (time, instrument_id, interval, source, open, high, low, close, volume, quote_volume, trade_count, closed, revision)
+            INSERT INTO candles (time, instrument_id, interval, source, open, high, low, close, volume, quote_volume, trade_count,
+                closed, revision)
             SELECT $1 + interval '1 minute', id, '1m', 1, 1, 1, 1, 1, 2, 2, 1, true, 0
             FROM instruments WHERE exchange = 'binance' AND base = 'BTC' AND quote = 'USDT' AND market = 'spot'
             """,

@@ -19,10 +19,9 @@ public sealed class CoverageMarketHoursTests
 
     private const int SessionMinutes = 210 + 390 + 390;
 
-    [Fact]
-    public async Task Coverage_of_a_yahoo_instrument_counts_only_session_minutes_across_a_holiday_and_a_weekend()
-    {
-        await using var api = await RunningApi.StartAsync(configure: o =>
+    /// <summary>An API that knows yahoo:AAPL/USD:spot (NYSE hours), 1m and 1d.</summary>
+    private static Task<RunningApi> StartWithAaplAsync() =>
+        RunningApi.StartAsync(configure: o =>
             o.Instruments.Add(
                 new InstrumentOptions
                 {
@@ -35,6 +34,11 @@ public sealed class CoverageMarketHoursTests
                 }
             )
         );
+
+    [Fact]
+    public async Task Coverage_of_a_yahoo_instrument_counts_only_session_minutes_across_a_holiday_and_a_weekend()
+    {
+        await using var api = await StartWithAaplAsync();
         await api.ExecuteAsync(
             "SELECT pipeline_ensure_day_partitions('candles', $1, $2)",
             Utc("2024-07-03T00:00:00Z"),
@@ -44,7 +48,8 @@ public sealed class CoverageMarketHoursTests
         {
             await api.ExecuteAsync(
                 """
-                INSERT INTO candles (time, instrument_id, interval, source, open, high, low, close, volume, quote_volume, trade_count, closed, revision)
+                INSERT INTO candles (time, instrument_id, interval, source, open, high, low, close, volume, quote_volume, trade_count,
+                    closed, revision)
                 SELECT t, i.id, '1m', 1, 1, 1, 1, 1, 1, 1, 1, true, 0
                 FROM generate_series($1::timestamptz, $2::timestamptz - interval '1 minute', interval '1 minute') t,
                      instruments i WHERE i.exchange = 'yahoo' AND i.base = 'AAPL'
@@ -83,19 +88,7 @@ public sealed class CoverageMarketHoursTests
     [Fact]
     public async Task Daily_coverage_of_a_yahoo_instrument_expects_trading_days_only()
     {
-        await using var api = await RunningApi.StartAsync(configure: o =>
-            o.Instruments.Add(
-                new InstrumentOptions
-                {
-                    Exchange = "yahoo",
-                    Base = "AAPL",
-                    Quote = "USD",
-                    Market = "spot",
-                    Symbol = "AAPL",
-                    Intervals = ["1m", "1d"],
-                }
-            )
-        );
+        await using var api = await StartWithAaplAsync();
         // NYSE trading days 2024-07-01..07-09 (published: 07-04 closed, 07-06/07 weekend); 07-05 left out.
         string[] stored = ["2024-07-01", "2024-07-02", "2024-07-03", "2024-07-08", "2024-07-09"];
         await api.ExecuteAsync(
@@ -107,7 +100,8 @@ public sealed class CoverageMarketHoursTests
         {
             await api.ExecuteAsync(
                 """
-                INSERT INTO candles (time, instrument_id, interval, source, open, high, low, close, volume, quote_volume, trade_count, closed, revision)
+                INSERT INTO candles (time, instrument_id, interval, source, open, high, low, close, volume, quote_volume, trade_count,
+                    closed, revision)
                 SELECT $1, i.id, '1d', 1, 1, 1, 1, 1, 1, 1, 1, true, 0 FROM instruments i WHERE i.exchange = 'yahoo' AND i.base = 'AAPL'
                 """,
                 Utc(day + "T00:00:00Z")

@@ -31,7 +31,8 @@ public sealed class DashboardBrowserTests
         );
         await api.ExecuteAsync(
             """
-            INSERT INTO candles (time, instrument_id, interval, source, open, high, low, close, volume, quote_volume, trade_count, closed, revision)
+            INSERT INTO candles (time, instrument_id, interval, source, open, high, low, close, volume, quote_volume, trade_count,
+                closed, revision)
             SELECT $1::timestamptz - m * interval '1 minute', i.id, '1m', 1, 96000 + m % 7 * 10, 96025 + m % 7 * 10, 95980 + m % 7 * 10,
                    96000 + m % 7 * 10 + CASE WHEN m % 2 = 0 THEN 12 ELSE -9 END, 1.5 + m % 5, 96000 * (1.5 + m % 5), 7, true, 0
             FROM instruments i, generate_series(1, 1200) m
@@ -49,7 +50,8 @@ public sealed class DashboardBrowserTests
             """
             INSERT INTO indicators (time, instrument_id, interval, indicator, fields, candle_revision)
             SELECT $1::timestamptz - m * interval '1 minute', i.id, '1m', name,
-                   CASE WHEN name = 'sma(3)' THEN jsonb_build_object('sma', 96010 + m % 13) ELSE jsonb_build_object('rsi', 40 + m % 20) END, 0
+                   CASE WHEN name = 'sma(3)' THEN jsonb_build_object('sma', 96010 + m % 13) ELSE jsonb_build_object('rsi',
+                       40 + m % 20) END, 0
             FROM instruments i, generate_series(1, 1200) m, unnest(ARRAY['sma(3)', 'rsi(14)']) name
             WHERE i.exchange = 'binance' AND i.base = 'BTC' AND i.quote = 'USDT' AND i.market = 'spot' AND m <> 30
             """,
@@ -84,7 +86,8 @@ public sealed class DashboardBrowserTests
         // The fitted view shows the whole loaded page.
         Assert.True(
             await page.EvaluateAsync<bool>(
-                "() => { const r = window.dashboardState.chart.timeScale().getVisibleLogicalRange(); return r.from <= 0.5 && r.to >= 998.5; }"
+                "() => { const r = window.dashboardState.chart.timeScale().getVisibleLogicalRange(); return r.from <= 0.5 && r.to "
+                    + ">= 998.5; }"
             ),
             "the loaded range does not fit the chart"
         );

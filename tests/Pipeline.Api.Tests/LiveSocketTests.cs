@@ -18,8 +18,10 @@ public sealed class LiveSocketTests
     private static readonly InstrumentRef Btc = InstrumentRef.Create("binance", "BTC", "USDT", MarketType.Spot);
     private static readonly InstrumentRef Eth = InstrumentRef.Create("binance", "ETH", "USDT", MarketType.Spot);
     private const long T0 = 1_736_899_200_000_000; // 2025-01-15T00:00:00Z
-    private const string SubscribeBtc =
-        """{"op":"subscribe","id":1,"instruments":["binance:BTC/USDT:spot"],"intervals":["1m"],"channels":["updates","closes","trades","indicators"]}""";
+    private const string SubscribeBtc = """
+        {"op":"subscribe","id":1,"instruments":["binance:BTC/USDT:spot"],"intervals":["1m"],
+         "channels":["updates","closes","trades","indicators"]}
+        """;
 
     private static Candle C(InstrumentRef i, string interval, string close, bool closed, long trades) =>
         new()

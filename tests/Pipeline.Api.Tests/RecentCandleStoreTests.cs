@@ -88,10 +88,13 @@ public sealed class RecentCandleStoreTests
             // A replay version in PostgreSQL only: ?version=v2 is PostgreSQL's to answer.
             await stored.ExecuteAsync(
                 """
-                INSERT INTO data_versions (name, state, range_from, range_to, instruments, intervals, configuration, records_total, records_done, completed_at)
+                INSERT INTO data_versions (name, state, range_from, range_to, instruments, intervals, configuration, records_total,
+                    records_done, completed_at)
                 VALUES ('v2', 'complete', '2025-01-01Z', '2025-07-01Z', '{binance:BTC/USDT:spot}', '{1m,1w}', '{}', 1, 1, now());
-                INSERT INTO candles (version, time, instrument_id, interval, source, open, high, low, close, volume, quote_volume, trade_count, closed, revision)
-                SELECT 'v2', c.time, c.instrument_id, c.interval, c.source, c.open * 2, c.high * 2, c.low * 2, c.close * 2, c.volume, c.quote_volume,
+                INSERT INTO candles (version, time, instrument_id, interval, source, open, high, low, close, volume, quote_volume,
+                    trade_count, closed, revision)
+                SELECT 'v2', c.time, c.instrument_id, c.interval, c.source, c.open * 2, c.high * 2, c.low * 2, c.close * 2, c.volume,
+                    c.quote_volume,
                        c.trade_count, c.closed, c.revision
                 FROM candles c WHERE c.version = 'live' AND c.interval IN ('1m', '1w');
                 """
@@ -201,7 +204,8 @@ public sealed class RecentCandleStoreTests
             parts.Add(rng.Next(2) == 0 ? "version=live" : "version=v2");
         // A parameter nothing reads keeps every URL distinct (the output cache keys on the whole query).
         parts.Add("q=" + n);
-        return $"/candles/{instrument.Exchange}/{instrument.Base}/{instrument.Quote}/{InstrumentRef.MarketName(instrument.Market)}/{interval.Name}?"
+        return $"/candles/{instrument.Exchange}/{instrument.Base}/{instrument.Quote}/"
+            + $"{InstrumentRef.MarketName(instrument.Market)}/{interval.Name}?"
             + string.Join("&", parts);
     }
 

@@ -86,7 +86,10 @@ public sealed class ReplayRequestTests : IAsyncLifetime
     public async Task An_accepted_request_is_planned_and_published_once_and_its_name_cannot_be_reused()
     {
         using var response = await PostAsync(
-            """{"version": "rsi-21", "from": "2025-01-15T00:00:00Z", "to": "2025-01-16T00:00:00Z", "instruments": ["binance:BTC/USDT:spot"], "intervals": ["1m", "1h"], "indicators": ["rsi(21)"]}""",
+            """
+            {"version": "rsi-21", "from": "2025-01-15T00:00:00Z", "to": "2025-01-16T00:00:00Z",
+             "instruments": ["binance:BTC/USDT:spot"], "intervals": ["1m", "1h"], "indicators": ["rsi(21)"]}
+            """,
             Key
         );
 

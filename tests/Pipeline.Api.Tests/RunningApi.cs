@@ -128,8 +128,10 @@ public sealed class RunningApi : IAsyncDisposable
             .ContinueWith(_ =>
                 ExecuteAsync(
                     """
-                    INSERT INTO candles (time, instrument_id, interval, source, open, high, low, close, volume, quote_volume, trade_count, closed, revision)
-                    SELECT $1, id, $2, 1, $3::numeric, $4::numeric, $5::numeric, $6::numeric, $7::numeric, $7::numeric * $6::numeric, 7, $8, 0
+                    INSERT INTO candles (time, instrument_id, interval, source, open, high, low, close, volume, quote_volume,
+                        trade_count, closed, revision)
+                    SELECT $1, id, $2, 1, $3::numeric, $4::numeric, $5::numeric, $6::numeric, $7::numeric, $7::numeric * $6::numeric,
+                        7, $8, 0
                     FROM instruments WHERE exchange = $9 AND base = 'BTC' AND quote = $10 AND market = 'spot'
                     """,
                     t,
@@ -150,7 +152,8 @@ public sealed class RunningApi : IAsyncDisposable
     public async Task<JsonElement> GetJsonAsync(string path)
     {
         using var response = await Http.GetAsync(path);
-        Assert.True(response.IsSuccessStatusCode, $"GET {path} → {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"GET {path} → {(int)response.StatusCode}: {body}");
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 

@@ -57,7 +57,8 @@ public sealed class SocketClient : IAsyncDisposable
         }
     }
 
-    /// <summary>Receives until a message of <paramref name="type"/> arrives and returns it (earlier ones go to <paramref name="seen"/>).</summary>
+    /// <summary>Receives until a message of <paramref name="type"/> arrives and returns it
+    /// (earlier ones go to <paramref name="seen"/>).</summary>
     public async Task<JsonElement> ReceiveTypeAsync(string type, List<JsonElement>? seen = null, int timeoutSeconds = 30)
     {
         var deadline = DateTime.UtcNow.AddSeconds(timeoutSeconds);

@@ -27,7 +27,8 @@ public sealed class VersionDropTests
             """
             SELECT pipeline_ensure_day_partitions('candles', '2025-01-15Z', '2025-01-15Z');
             INSERT INTO data_versions (name, state) VALUES ('v2', 'complete'), ('v3', 'complete');
-            INSERT INTO candles (version, time, instrument_id, interval, source, open, high, low, close, volume, quote_volume, trade_count, closed)
+            INSERT INTO candles (version, time, instrument_id, interval, source, open, high, low, close, volume, quote_volume,
+                trade_count, closed)
             SELECT v, '2025-01-15Z', 1, '1m', 1, 1, 1, 1, 1, 1, 1, 1, true FROM unnest('{live,v2,v3}'::text[]) v;
             INSERT INTO indicators (version, time, instrument_id, interval, indicator, fields)
             SELECT v, '2025-01-15Z', 1, '1m', 'rsi(14)', '{}' FROM unnest('{live,v2,v3}'::text[]) v;

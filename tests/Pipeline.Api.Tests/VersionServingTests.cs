@@ -22,11 +22,15 @@ public sealed class VersionServingTests : IAsyncLifetime
         await _api.ExecuteAsync(
             """
             SELECT pipeline_ensure_day_partitions('candles', '2025-01-15Z', '2025-01-15Z');
-            INSERT INTO data_versions (name, state, range_from, range_to, instruments, intervals, configuration, records_total, records_done, completed_at)
-            VALUES ('v2', 'complete', '2025-01-15Z', '2025-01-16Z', '{binance:BTC/USDT:spot}', '{1m}', '{"indicators": ["rsi(21)"]}', 40, 40, now()),
+            INSERT INTO data_versions (name, state, range_from, range_to, instruments, intervals, configuration, records_total,
+                records_done, completed_at)
+            VALUES ('v2', 'complete', '2025-01-15Z', '2025-01-16Z', '{binance:BTC/USDT:spot}', '{1m}',
+                    '{"indicators": ["rsi(21)"]}', 40, 40, now()),
                    ('v3', 'running', '2025-01-15Z', '2025-01-16Z', '{}', '{}', '{}', 100, 25, NULL);
-            INSERT INTO candles (version, time, instrument_id, interval, source, open, high, low, close, volume, quote_volume, trade_count, closed, revision)
-            SELECT v.name, '2025-01-15Z'::timestamptz + n * interval '1 minute', i.id, '1m', 1, v.price, v.price, v.price, v.price, 1, v.price, 1, true, 0
+            INSERT INTO candles (version, time, instrument_id, interval, source, open, high, low, close, volume, quote_volume,
+                trade_count, closed, revision)
+            SELECT v.name, '2025-01-15Z'::timestamptz + n * interval '1 minute', i.id, '1m', 1, v.price, v.price, v.price, v.price, 1,
+                v.price, 1, true, 0
             FROM instruments i, generate_series(0, 9) n, (VALUES ('live', 100), ('v2', 200)) v(name, price)
             WHERE i.exchange = 'binance' AND i.base = 'BTC' AND i.quote = 'USDT' AND i.market = 'spot';
             INSERT INTO indicators (version, time, instrument_id, interval, indicator, fields)

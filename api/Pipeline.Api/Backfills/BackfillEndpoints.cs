@@ -51,7 +51,8 @@ public static class BackfillEndpoints
             throw new ApiProblem(
                 StatusCodes.Status400BadRequest,
                 "invalid body",
-                $"the body is not a backfill request ({e.Message}); send e.g. {{\"instruments\":[\"binance:BTC/USDT:spot\"],\"start\":\"2024-01-01\",\"intervals\":[\"1m\"]}}"
+                $"the body is not a backfill request ({e.Message}); send e.g. "
+                    + $"{{\"instruments\":[\"binance:BTC/USDT:spot\"],\"start\":\"2024-01-01\",\"intervals\":[\"1m\"]}}"
             );
         }
         if (ask is null)

@@ -1,5 +1,6 @@
-// The query parameters of GET /coverage (default: the whole history up to the current interval). Every value is text here and validated by the route, so a bad value gets our
-// one-line problem answer rather than the framework's generic binding error.
+// The query parameters of GET /coverage (default: the whole history up to the current interval). Every value is text
+// here and validated by the route, so a bad value gets our one-line problem answer rather than the framework's generic
+// binding error.
 using System.ComponentModel;
 using Microsoft.AspNetCore.Mvc;
 

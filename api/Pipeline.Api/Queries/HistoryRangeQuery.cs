@@ -10,7 +10,8 @@ public abstract class HistoryRangeQuery
 {
     [FromQuery(Name = "start")]
     [Description(
-        "Inclusive start: ISO-8601 UTC (2025-01-31T00:00:00Z) or Unix milliseconds. Without start (and cursor): the `limit` latest rows before end that exist, however old."
+        "Inclusive start: ISO-8601 UTC (2025-01-31T00:00:00Z) or Unix milliseconds. Without start (and cursor): the `limit` "
+            + "latest rows before end that exist, however old."
     )]
     public string? Start { get; init; }
 

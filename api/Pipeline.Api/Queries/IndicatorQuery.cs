@@ -9,7 +9,8 @@ public sealed class IndicatorQuery : PagedHistoryQuery
 {
     [FromQuery(Name = "indicator")]
     [Description(
-        "One indicator as stored, e.g. rsi(14), macd(12,26,9), vwap (daily anchored) or vwap(anchor=none); omit for all. An unknown name is a 400 listing the stored ones."
+        "One indicator as stored, e.g. rsi(14), macd(12,26,9), vwap (daily anchored) or vwap(anchor=none); omit for all. An "
+            + "unknown name is a 400 listing the stored ones."
     )]
     public string? Indicator { get; init; }
 

@@ -26,7 +26,8 @@ public abstract class PagedHistoryQuery : HistoryRangeQuery
     public HistoryRange Range(CandleInterval interval, long endOfCurrentUs) =>
         Range(endOfCurrentUs, LimitOrDefault * interval.DurationUs, HistoryRange.MaxIntervals * interval.DurationUs);
 
-    /// <summary>The limit when it is valid, else the default (an invalid one is reported by <see cref="Range(long, long, long)"/>).</summary>
+    /// <summary>The limit when it is valid, else the default
+    /// (an invalid one is reported by <see cref="Range(long, long, long)"/>).</summary>
     private int LimitOrDefault =>
         Limit is { Length: > 0 } l && int.TryParse(l, out var n) && n is >= 1 and <= HistoryRange.MaxLimit ? n : HistoryRange.DefaultLimit;
 }

@@ -120,7 +120,8 @@ public sealed class RecentCandleFeed(
         consumer.Assign(starts);
         loaded();
         log.LogInformation(
-            "Recent-candle store loaded {Candles} candles (depth {Depth}) in {Ms} ms; following {Topic} from the sink's positions {Positions}",
+            "Recent-candle store loaded {Candles} candles (depth {Depth}) in {Ms} ms; following {Topic} from the sink's positions "
+                + "{Positions}",
             store.Count,
             store.Depth,
             loading.ElapsedMilliseconds,
