@@ -27,8 +27,8 @@ public sealed class BackPressureTests
             {
                 await socket.SendAsync(
                     $$"""{"type":"match","trade_id":{{id}}"""
-                        + ""","side":"sell","size":"0.5","price":"60000.01","product_id":"BTC-USD","time":"2025-01-01T00:00:"""
-                        + """00.000001Z"}"""
+                        + ""","side":"sell","size":"0.5","price":"60000.01","product_id":"BTC-USD","time":"2025-01-01"""
+                        + """T00:00:00.000001Z"}"""
                 );
                 Interlocked.Increment(ref sent);
             }

@@ -33,8 +33,8 @@ public sealed class BybitConnectorTests
         // The documented publicTrade example (linear): the id is a UUID.
         const string frame =
             """{"topic":"publicTrade.BTCUSDT","type":"snapshot","ts":1672304486868,"data":[{"T":"""
-            + """1672304486865,"s":"BTCUSDT","S":"Buy","v":"0.001","p":"16578.50","L":"PlusTick","i":"20f43950-d8dd-5b31-9112-a178eb"""
-            + """6023af","BT":false}]}""";
+            + """1672304486865,"s":"BTCUSDT","S":"Buy","v":"0.001","p":"16578.50","L":"PlusTick","i":"20f43950-d8dd-5b31-"""
+            + """9112-a178eb6023af","BT":false}]}""";
         var trade = Assert.Single(Parse(Linear, frame).Trades);
         Assert.Equal(
             ("16578.50", "0.001", AggressorSide.Buy),
@@ -76,10 +76,11 @@ public sealed class BybitConnectorTests
     public void Only_a_confirmed_bybit_kline_is_a_candle_with_turnover_as_quote_volume()
     {
         // The documented kline example, first as an update, then confirmed.
-        const string update =
-            """{"topic":"kline.5.BTCUSDT","data":[{"start":1672324800000,"end":"""
-            + """1672325099999,"interval":"5","open":"16649.5","close":"16677","high":"16677","low":"16608","volume":"2.081","turnov"""
-            + """er":"34666.4005","confirm":false,"timestamp":1672324988882}],"ts":1672324988882,"type":"snapshot"}""";
+        const string update = """
+            {"topic":"kline.5.BTCUSDT","data":[{"start":1672324800000,"end":1672325099999,"interval":"5","open":"16649.5",
+            "close":"16677","high":"16677","low":"16608","volume":"2.081","turnover":"34666.4005","confirm":false,
+            "timestamp":1672324988882}],"ts":1672324988882,"type":"snapshot"}
+            """;
         Assert.Empty(Parse(Linear, update).Candles);
         var candle = Assert.Single(Parse(Linear, update.Replace("\"confirm\":false", "\"confirm\":true")).Candles);
         Assert.Equal(("5m", 1_672_324_800_000_000, 1_672_325_100_000_000), (candle.Interval, candle.OpenTimeUs, candle.CloseTimeUs));

@@ -241,6 +241,7 @@ public sealed class ConnectorGapBackfillTests
     {
         var baseUs = 1_695_628_177_000_000L;
         var firstTwentyFive = new TaskCompletionSource();
+        static string Text(decimal d) => d.ToString(CultureInfo.InvariantCulture);
         var all = Enumerable
             .Range(0, 60)
             .Select(i => (Id: 4_665_900L + i, Price: 26_351.9m + i, Qty: 0.00096412m, Us: baseUs + i * 1000, Buy: i % 2 == 0))
@@ -303,12 +304,10 @@ public sealed class ConnectorGapBackfillTests
                         var page = all.Where(t => t.Us * 1000 > since).Take(6).ToList();
                         var rows = new JsonArray([
                             .. page.Select(t =>
-                                (JsonNode)
-                                    JsonNode.Parse(
-                                        $"""["{t.Price.ToString(CultureInfo.InvariantCulture)}","{t.Qty.ToString(CultureInfo.InvariantCulture)}","""
-                                            + $"""{t.Us / 1_000_000}.{t.Us % 1_000_000:000000},"{(t.Buy ? "b" : "s")}","m","",{t.Id}]"""
-                                    )!
-                            ),
+                            {
+                                var (time, side) = ($"{t.Us / 1_000_000}.{t.Us % 1_000_000:000000}", t.Buy ? "b" : "s");
+                                return JsonNode.Parse($"""["{Text(t.Price)}","{Text(t.Qty)}",{time},"{side}","m","",{t.Id}]""")!;
+                            }),
                         ]);
                         var last = page.Count > 0 ? page[^1].Us * 1000 : since;
                         return Results.Text(

@@ -19,9 +19,10 @@ namespace Pipeline.Producers.Tests;
 public sealed class ConnectorResilienceTests
 {
     private static string Match(string product, long id, string time = "2021-04-17T16:43:37.089723Z") =>
-        $$"""{"type":"match","trade_id":{{id}}"""
-        + $$""","maker_order_id":"a","taker_order_id":"b","side":"sell","size":"1.5","price":"100.25","product_id":"{{product}}","se"""
-        + $$"""quence":{{id}},"time":"{{time}}"}""";
+        $$"""
+            {"type":"match","trade_id":{{id}},"maker_order_id":"a","taker_order_id":"b","side":"sell","size":"1.5",
+            "price":"100.25","product_id":"{{product}}","sequence":{{id}},"time":"{{time}}"}
+            """;
 
     private static VenueListing Coinbase(string @base) =>
         new(InstrumentRef.Create("coinbase", @base, "USD", MarketType.Spot), $"{@base}-USD", ["1m"]);
@@ -157,8 +158,8 @@ public sealed class ConnectorResilienceTests
                             candles.Add(
                                 JsonNode.Parse(
                                     $$"""{"t":{{t}},"T":{{t + 59_999}}"""
-                                        + ""","s":"BTC","i":"1m","o":"97000.0","c":"97001.0","h":"97002.0","l":"96999.0","v":"1.2"""
-                                        + """5","n":7}"""
+                                        + ""","s":"BTC","i":"1m","o":"97000.0","c":"97001.0","h":"97002.0","l":"96999.0","v":"1.25","n":"""
+                                        + """7}"""
                                 )
                             );
                         return Results.Text(candles.ToJsonString(), "application/json");

@@ -24,8 +24,8 @@ public sealed class LiveProducerRoleTests
             for (var id = 1; id <= 10; id++)
                 await socket.SendAsync(
                     $$"""{"type":"match","trade_id":{{id}}"""
-                        + $$""","side":"buy","size":"0.1","price":"95000.5","product_id":"BTC-USD","time":"2025-01-01T00:00:0{{id % 10}}"""
-                        + """.5Z"}"""
+                        + ""","side":"buy","size":"0.1","price":"95000.5","product_id":"BTC-USD","time":"2025-01-01"""
+                        + $$"""T00:00:0{{id % 10}}.5Z"}"""
                 );
             await socket.HoldAsync();
         });
