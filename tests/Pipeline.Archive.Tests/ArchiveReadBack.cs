@@ -1,5 +1,4 @@
 // Reads an archive back the way users do: every object downloaded as is, queried with DuckDB (an independent Parquet reader).
-using DuckDB.NET.Data;
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.ObjectStorage;
 using Pipeline.Testing;

@@ -9,7 +9,6 @@ using Pipeline.Plumbing.Kafka;
 using Pipeline.Plumbing.ObjectStorage;
 using Pipeline.Plumbing.Serialization;
 using Pipeline.Plumbing.Topics;
-using Pipeline.Schemas;
 using Pipeline.Schemas.V1;
 using Pipeline.Testing;
 using static Pipeline.Archive.Tests.ArchiveRecords;

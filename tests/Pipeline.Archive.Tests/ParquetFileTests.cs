@@ -1,5 +1,4 @@
 // The Parquet files themselves, read by DuckDB (an independent reader): statistics and filters on timestamps.
-using Pipeline.Schemas.V1;
 using Pipeline.Testing;
 
 namespace Pipeline.Archive.Tests;

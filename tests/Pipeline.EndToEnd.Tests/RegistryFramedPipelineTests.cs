@@ -7,7 +7,6 @@ using System.Text.Json;
 using Confluent.Kafka;
 using Google.Protobuf;
 using Pipeline.Api;
-using Pipeline.Embedded;
 using Pipeline.Plumbing.Serialization;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Processors;

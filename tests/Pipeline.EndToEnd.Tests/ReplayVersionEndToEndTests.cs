@@ -11,8 +11,6 @@ using Google.Protobuf;
 using Npgsql;
 using Pipeline.Api;
 using Pipeline.Cli.Replay;
-using Pipeline.Embedded;
-using Pipeline.Plumbing;
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Database;
 using Pipeline.Plumbing.Kafka;

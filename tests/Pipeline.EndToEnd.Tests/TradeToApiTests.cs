@@ -1,5 +1,4 @@
 // A trade end to end: published raw → validated → aggregated → stored → served by the API.
-using System.Net.Http.Json;
 using System.Text.Json;
 using Confluent.Kafka;
 using Pipeline.Api;

@@ -2,17 +2,13 @@
 // is run by exactly one of them (the owner of backfill.jobs' partition in a consumer group), and the other takes over
 // when the owner stops.
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
-using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Topics;
-using Pipeline.Producers;
 using Pipeline.Producers.Backfill;
 using Pipeline.Producers.Publishing;
-using Pipeline.Producers.Venues;
 using Pipeline.Schemas.V1;
 using Pipeline.Testing;
 using Xunit;

@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Errors;
-using Pipeline.Producers;
 using Pipeline.Producers.Venues;
 using Pipeline.Producers.Venues.Binance;
 using Pipeline.Producers.Venues.Binance.Dumps;

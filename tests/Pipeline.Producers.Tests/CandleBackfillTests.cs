@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -6,9 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Errors;
 using Pipeline.Plumbing.Topics;
-using Pipeline.Producers;
 using Pipeline.Producers.Backfill;
-using Pipeline.Producers.Connectors;
 using Pipeline.Producers.Publishing;
 using Pipeline.Producers.Venues;
 using Pipeline.Schemas.V1;

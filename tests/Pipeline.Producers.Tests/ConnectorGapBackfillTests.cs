@@ -1,10 +1,8 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
-using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Producers.Connectors;
 using Pipeline.Producers.Publishing;

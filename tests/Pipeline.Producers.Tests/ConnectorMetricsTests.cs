@@ -2,7 +2,6 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Plumbing.Configuration;
-using Pipeline.Producers;
 using Pipeline.Producers.Connectors;
 using Pipeline.Producers.Publishing;
 using Pipeline.Producers.Venues;

@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Topics;
 using Pipeline.Producers.Connectors;
 using Pipeline.Producers.Publishing;

@@ -1,6 +1,4 @@
 using Pipeline.Plumbing.Configuration;
-using Pipeline.Producers;
-using Pipeline.Producers.Venues;
 using Pipeline.Schemas;
 using Pipeline.Testing;
 using Xunit;

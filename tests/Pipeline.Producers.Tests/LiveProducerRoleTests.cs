@@ -1,10 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Plumbing;
 using Pipeline.Plumbing.Configuration;
-using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Topics;
-using Pipeline.Producers;
-using Pipeline.Producers.Connectors;
 using Pipeline.Producers.Venues;
 using Pipeline.Schemas.V1;
 using Pipeline.Testing;

@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Plumbing.Configuration;
-using Pipeline.Producers;
 using Pipeline.Producers.Venues;
 using Pipeline.Producers.Venues.Okx;
 using Pipeline.Schemas.V1;

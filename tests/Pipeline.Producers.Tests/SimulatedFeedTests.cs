@@ -1,9 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Plumbing;
 using Pipeline.Plumbing.Configuration;
-using Pipeline.Plumbing.Kafka;
 using Pipeline.Plumbing.Topics;
-using Pipeline.Producers;
 using Pipeline.Producers.Simulation;
 using Pipeline.Schemas.V1;
 using Pipeline.Testing;

@@ -1,5 +1,3 @@
-using Pipeline.Plumbing.Configuration;
-using Pipeline.Producers;
 using Pipeline.Producers.Connectors;
 using Pipeline.Producers.Venues;
 using Pipeline.Producers.Venues.Binance;

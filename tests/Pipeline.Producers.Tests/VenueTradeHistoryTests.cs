@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Plumbing.Configuration;
-using Pipeline.Producers;
 using Pipeline.Producers.Venues;
 using Pipeline.Schemas.V1;
 using Xunit;

@@ -3,7 +3,6 @@
 using System.Text.RegularExpressions;
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Testing;
-using YamlDotNet.RepresentationModel;
 
 namespace Pipeline.Production.Tests;
 

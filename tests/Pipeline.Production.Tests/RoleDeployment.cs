@@ -1,7 +1,6 @@
 // One deployment of the pipeline as separate `pipeline` role processes (the CLI the image runs) on an embedded broker
 // and a real PostgreSQL database: N processors and M sinks, each its own OS process that a test can kill -9 and restart.
 using Confluent.Kafka;
-using Confluent.Kafka.Admin;
 using Npgsql;
 using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Topics;

@@ -1,6 +1,5 @@
 // A replay version's sink (ADR 0006): the version's closed candles and indicators become rows of that version, exactly
 // once, beside the live rows, which stay as the live sink wrote them.
-using Confluent.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Pipeline.Plumbing.Configuration;

@@ -1,7 +1,6 @@
 // An embedded Kafka of its own for one test (cheap to start), with the catalog topics created.
 using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Embedded;
-using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Kafka;
 
 namespace Pipeline.Testing;

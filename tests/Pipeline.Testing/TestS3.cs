@@ -1,6 +1,5 @@
 // A real S3 for tests: Ceph radosgw (one monitor, one in-memory OSD, one gateway) on free ports in a temp folder,
 // started by infra/s3/radosgw-start.sh and stopped by the daemons' pids. One per test run; a fresh bucket per caller.
-using Amazon.S3;
 using Amazon.S3.Model;
 using Pipeline.Embedded;
 using Pipeline.Plumbing.Configuration;

@@ -1,5 +1,4 @@
 // The TWAP ETL against real parts: Parquet objects on radosgw, the embedded Kafka, the exactly-once sink, PostgreSQL.
-using Amazon.S3.Model;
 using Pipeline.Producers.Twap;
 
 namespace Pipeline.Twap.Tests;
