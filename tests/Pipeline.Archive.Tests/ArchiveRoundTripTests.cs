@@ -150,14 +150,7 @@ public sealed class ArchiveRoundTripTests
             env,
             2,
             "error: --from-archive 'bucket/x' is not an S3 address; write s3://bucket/prefix",
-            "--from-archive",
-            "bucket/x",
-            "--from",
-            "2021-07-22",
-            "--to",
-            "2021-07-23",
-            "--into",
-            "v2"
+            ["--from-archive", "bucket/x", .. OneDayIntoV2]
         );
         await Fails(
             env,
@@ -200,34 +193,17 @@ public sealed class ArchiveRoundTripTests
             "v2"
         );
         var down = new Dictionary<string, string?>(env) { ["PIPELINE__S3__ENDPOINT"] = $"http://127.0.0.1:{FreePort.Next()}" };
-        await Fails(
-            down,
-            1,
-            $"error: S3 at {down["PIPELINE__S3__ENDPOINT"]} is unreachable",
-            "--from-archive",
-            archive,
-            "--from",
-            "2021-07-22",
-            "--to",
-            "2021-07-23",
-            "--into",
-            "v2"
-        );
+        await Fails(down, 1, $"error: S3 at {down["PIPELINE__S3__ENDPOINT"]} is unreachable", ["--from-archive", archive, .. OneDayIntoV2]);
         var wrongKey = new Dictionary<string, string?>(env) { ["PIPELINE__S3__SECRETKEY"] = "not-the-secret" };
         await Fails(
             wrongKey,
             1,
             $"error: S3 at {s3.Endpoint} refused the request: SignatureDoesNotMatch",
-            "--from-archive",
-            archive,
-            "--from",
-            "2021-07-22",
-            "--to",
-            "2021-07-23",
-            "--into",
-            "v2"
+            ["--from-archive", archive, .. OneDayIntoV2]
         );
     }
+
+    private static readonly string[] OneDayIntoV2 = ["--from", "2021-07-22", "--to", "2021-07-23", "--into", "v2"];
 
     private static async Task Fails(Dictionary<string, string?> env, int exit, string line, params string[] args)
     {
@@ -475,23 +451,17 @@ public sealed class ArchiveRoundTripTests
     }
 
     /// <summary>Runs the live processor in this process until its committed offsets reach the end of its inputs.</summary>
-    private static async Task RunLiveAsync(TestKafka kafka, PipelineOptions options)
+    private static Task RunLiveAsync(TestKafka kafka, PipelineOptions options)
     {
         var context = new PipelineContext(options, kafka.Settings, null, NullLoggerFactory.Instance);
-        using var stop = new CancellationTokenSource();
-        var role = Task.Run(() => ProcessorRole.RunAsync(context, stop.Token));
-        await Eventually.TrueAsync(
-            () =>
-                Task.Run(() =>
-                    role.IsFaulted
-                        ? throw role.Exception!
-                        : ConsumerGroupProgress.HasConsumedAll(kafka.Settings, options.Processing.GroupId, MarketDataProcessor.InputTopics)
-                ),
+        return ConsumerGroupProgress.RunUntilConsumedAsync(
+            ct => ProcessorRole.RunAsync(context, ct),
+            kafka.Settings,
+            options.Processing.GroupId,
+            MarketDataProcessor.InputTopics,
             TimeSpan.FromMinutes(2),
             "the live processor to consume its input"
         );
-        await stop.CancelAsync();
-        await role;
     }
 
     private static long Us(string utc) => DateTimeOffset.Parse(utc, CultureInfo.InvariantCulture).ToUnixTimeMilliseconds() * 1000;

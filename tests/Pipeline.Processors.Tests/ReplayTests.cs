@@ -113,23 +113,17 @@ public class ReplayTests
     }
 
     /// <summary>Runs the live processor in this process until its committed offsets reached the end of its inputs.</summary>
-    private static async Task RunLiveAsync(TestKafka kafka, PipelineOptions options)
+    private static Task RunLiveAsync(TestKafka kafka, PipelineOptions options)
     {
         var context = new PipelineContext(options, kafka.Settings, null, NullLoggerFactory.Instance);
-        using var stop = new CancellationTokenSource();
-        var role = Task.Run(() => ProcessorRole.RunAsync(context, stop.Token));
-        await Eventually.TrueAsync(
-            () =>
-                Task.Run(() =>
-                    role.IsFaulted
-                        ? throw role.Exception!
-                        : ConsumerGroupProgress.HasConsumedAll(kafka.Settings, options.Processing.GroupId, MarketDataProcessor.InputTopics)
-                ),
+        return ConsumerGroupProgress.RunUntilConsumedAsync(
+            ct => ProcessorRole.RunAsync(context, ct),
+            kafka.Settings,
+            options.Processing.GroupId,
+            MarketDataProcessor.InputTopics,
             TimeSpan.FromMinutes(2),
             "the live processor to consume its input"
         );
-        stop.Cancel();
-        await role;
     }
 
     private static async Task<ReplayResult> ReplayAsync(

@@ -26,4 +26,26 @@ public static class ConsumerGroupProgress
             consumer.QueryWatermarkOffsets(p, TimeSpan.FromSeconds(10)).High.Value is var high && (high == 0 || committed[p] >= high)
         );
     }
+
+    /// <summary>Runs <paramref name="role"/> until its consumer group has consumed all of <paramref name="topics"/>, then
+    /// stops it; a role that fails meanwhile fails the wait at once.</summary>
+    public static async Task RunUntilConsumedAsync(
+        Func<CancellationToken, Task> role,
+        KafkaClientSettings settings,
+        string group,
+        IEnumerable<string> topics,
+        TimeSpan timeout,
+        string what
+    )
+    {
+        using var stop = new CancellationTokenSource();
+        var run = Task.Run(() => role(stop.Token));
+        await Eventually.TrueAsync(
+            () => Task.Run(() => run.IsFaulted ? throw run.Exception! : HasConsumedAll(settings, group, topics)),
+            timeout,
+            what
+        );
+        await stop.CancelAsync();
+        await run;
+    }
 }
