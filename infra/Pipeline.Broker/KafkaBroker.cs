@@ -83,7 +83,8 @@ public sealed class KafkaBroker : IAsyncDisposable
             options.Host is "" or "0.0.0.0" ? IPAddress.Any
             : options.Host == "::" ? IPAddress.IPv6Any
             : IPAddress.TryParse(options.Host, out var ip) ? ip
-            : Dns.GetHostAddresses(options.Host).OrderBy(a => a.AddressFamily == AddressFamily.InterNetwork ? 0 : 1).First(); // "localhost": IPv4 first
+            // "localhost": IPv4 first
+            : Dns.GetHostAddresses(options.Host).OrderBy(a => a.AddressFamily == AddressFamily.InterNetwork ? 0 : 1).First();
         var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {

@@ -3,7 +3,8 @@
 //        produce-txn --bootstrap B --topic T --txn-id ID --count N
 //        consume --bootstrap B --topic T --group G [--assignor range|cooperative-sticky] [--session-ms N]
 //        produce --bootstrap B --topic T --count N [--lz4]
-//        copy --bootstrap B --in T --out T --group G --txn-id ID [--session-ms N] [--max-per-txn N]   (exactly-once consume-transform-produce)
+//        copy --bootstrap B --in T --out T --group G --txn-id ID [--session-ms N] [--max-per-txn N]
+//             (exactly-once consume-transform-produce)
 using System.Runtime.InteropServices;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;

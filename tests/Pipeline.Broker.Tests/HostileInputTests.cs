@@ -5,7 +5,8 @@ using Confluent.Kafka;
 
 namespace Pipeline.Broker.Tests;
 
-/// <summary>Scenario 12: malformed frames, absurd sizes, unknown APIs and versions get an error or a closed connection, never a crash.</summary>
+/// <summary>Scenario 12: malformed frames, absurd sizes, unknown APIs and versions get an error or a closed connection, never a
+/// crash.</summary>
 public sealed class HostileInputTests
 {
     private static async Task<Socket> ConnectAsync(KafkaBroker broker)

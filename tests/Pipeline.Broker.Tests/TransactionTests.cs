@@ -499,7 +499,8 @@ public sealed class TransactionTests
         );
         await copier.StopAsync(sigterm: false);
         Console.WriteLine(
-            $"copier aborted {copier.Output.Count(l => l.StartsWith("ABORTED"))} and committed {copier.Output.Count(l => l.StartsWith("COMMITTED"))} transactions"
+            $"copier aborted {copier.Output.Count(l => l.StartsWith("ABORTED"))} and "
+                + $"committed {copier.Output.Count(l => l.StartsWith("COMMITTED"))} transactions"
         );
 
         using var reader = Clients.Consumer(

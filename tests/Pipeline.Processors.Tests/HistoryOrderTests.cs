@@ -41,7 +41,8 @@ public class HistoryOrderTests
                 g => g.Key,
                 g =>
                     g.OrderBy(c => c.Revision).Last() is var c
-                        ? $"{c.Open.ToDecimal()} {c.High.ToDecimal()} {c.Low.ToDecimal()} {c.Close.ToDecimal()} {c.Volume.ToDecimal()} {c.QuoteVolume.ToDecimal()} {c.TradeCount}"
+                        ? $"{c.Open.ToDecimal()} {c.High.ToDecimal()} {c.Low.ToDecimal()} {c.Close.ToDecimal()} "
+                            + $"{c.Volume.ToDecimal()} {c.QuoteVolume.ToDecimal()} {c.TradeCount}"
                         : ""
             );
 

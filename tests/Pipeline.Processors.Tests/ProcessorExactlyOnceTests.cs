@@ -115,7 +115,9 @@ public class ProcessorExactlyOnceTests
         where T : IMessage<T>, new() => TopicReader<T>.ReadAll(settings, topic);
 
     private static string Describe(Candle c) =>
-        $"{c.Instrument.Key} {c.Interval} {c.OpenTimeUs} r{c.Revision} o{c.Open.ToInvariantString()} h{c.High.ToInvariantString()} l{c.Low.ToInvariantString()} c{c.Close.ToInvariantString()} v{c.Volume.ToInvariantString()} q{c.QuoteVolume.ToInvariantString()} n{c.TradeCount} {c.FirstTradeId}-{c.LastTradeId}";
+        $"{c.Instrument.Key} {c.Interval} {c.OpenTimeUs} r{c.Revision} o{c.Open.ToInvariantString()} h{c.High.ToInvariantString()} "
+        + $"l{c.Low.ToInvariantString()} c{c.Close.ToInvariantString()} v{c.Volume.ToInvariantString()} "
+        + $"q{c.QuoteVolume.ToInvariantString()} n{c.TradeCount} {c.FirstTradeId}-{c.LastTradeId}";
 
     [Fact]
     public async Task Processor_killed_mid_stream_and_restarted_writes_each_final_candle_once_equal_to_an_unkilled_run()
@@ -315,7 +317,8 @@ public class ProcessorExactlyOnceTests
         var extra = actual.Except(expected).ToList();
         Assert.True(
             missing.Count == 0 && extra.Count == 0 && expected.Count == actual.Count,
-            $"{expected.Count} expected, {actual.Count} got; missing: {string.Join("; ", missing.Take(8))}; extra: {string.Join("; ", extra.Take(8))}\nA:\n{a.Tail()}\nB:\n{b.Tail()}"
+            $"{expected.Count} expected, {actual.Count} got; missing: {string.Join("; ", missing.Take(8))}; "
+                + $"extra: {string.Join("; ", extra.Take(8))}\nA:\n{a.Tail()}\nB:\n{b.Tail()}"
         );
     }
 }

@@ -102,7 +102,8 @@ internal sealed partial class KafkaApis
             if (b != options.NodeId)
                 return (
                     ErrorCode.InvalidReplicaAssignment,
-                    $"The manual partition assignment includes broker {b}, but no such broker is registered (this single node is broker {options.NodeId})."
+                    $"The manual partition assignment includes broker {b}, but no such "
+                        + $"broker is registered (this single node is broker {options.NodeId})."
                 );
         }
         if (brokers.Length != expectedReplicas)

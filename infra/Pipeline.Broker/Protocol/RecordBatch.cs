@@ -95,7 +95,8 @@ internal static class RecordBatch
     /// <summary>Builds a COMMIT/ABORT control batch (one control record) as Kafka's transaction coordinator writes it.</summary>
     public static byte[] BuildControlBatch(long producerId, short epoch, bool commit, int coordinatorEpoch, long timestamp)
     {
-        // Record: length, attributes, timestampDelta, offsetDelta, keyLen=4, key(version=0,type), valueLen=6, value(version=0, coordinatorEpoch), headers=0
+        // Record: length, attributes, timestampDelta, offsetDelta, keyLen=4, key(version=0,type), valueLen=6, value(version=0,
+        // coordinatorEpoch), headers=0
         Span<byte> record = stackalloc byte[32];
         int p = 0;
         record[p++] = 0; // attributes

@@ -9,7 +9,8 @@ internal static class KafkaConfigCatalog
 {
     private const string LongMax = "9223372036854775807";
 
-    /// <summary>A topic config: name, type, Kafka's default, broker synonym and this broker's value for it (null: Kafka's default).</summary>
+    /// <summary>A topic config: name, type, Kafka's default, broker synonym and this broker's value for it (null: Kafka's
+    /// default).</summary>
     internal sealed record TopicKey(
         string Name,
         DescribedConfigType Type,

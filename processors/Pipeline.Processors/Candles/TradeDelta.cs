@@ -55,7 +55,8 @@ internal struct TradeDelta
         SizeScale = Math.Max(t.SizeScale, MinScale);
     }
 
-    /// <summary>Adds the trade when it fits this delta (same minute, scale not above the delta's, sums in range); false otherwise.</summary>
+    /// <summary>Adds the trade when it fits this delta (same minute, scale not above the delta's, sums in range); false
+    /// otherwise.</summary>
     public bool TryAdd(in TradeTick t)
     {
         if (

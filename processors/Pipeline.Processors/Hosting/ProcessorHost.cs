@@ -49,7 +49,8 @@ public sealed class ProcessorHost
         );
     }
 
-    /// <summary>Runs on a dedicated thread (Kafka's consume call blocks) until cancelled, then commits the last complete transaction.</summary>
+    /// <summary>Runs on a dedicated thread (Kafka's consume call blocks) until cancelled, then commits the last complete
+    /// transaction.</summary>
     public Task RunAsync(CancellationToken ct) =>
         Task.Factory.StartNew(() => Run(ct), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 

@@ -10,7 +10,8 @@ namespace Pipeline.Processors.Hosting;
 
 public static class TopicLayoutCheck
 {
-    /// <summary>Throws an expected failure (Kafka unreachable, a topic missing or too small) with one line naming the topic and the fix.</summary>
+    /// <summary>Throws an expected failure (Kafka unreachable, a topic missing or too small) with one line naming the topic and the
+    /// fix.</summary>
     public static void Verify(KafkaClientSettings kafka)
     {
         using var admin = new AdminClientBuilder(kafka.Admin("pipeline-processors-check")).Build();
@@ -29,13 +30,15 @@ public static class TopicLayoutCheck
         foreach (var topic in MarketDataProcessor.InputTopics.Concat(MarketDataProcessor.ChangelogTopics))
             if (!partitions.ContainsKey(topic))
                 throw new DependencyUnavailableException(
-                    $"topic {topic} does not exist on {kafka.BootstrapServers}; create the catalog's topics (the pipeline does at start-up when it may, see `pipeline topics`)"
+                    $"topic {topic} does not exist on {kafka.BootstrapServers}; create the catalog's "
+                        + "topics (the pipeline does at start-up when it may, see `pipeline topics`)"
                 );
         var inputs = partitions[TopicCatalog.RawTrades.Name];
         foreach (var topic in MarketDataProcessor.InputTopics.Skip(1).Concat(MarketDataProcessor.ChangelogTopics))
             if (partitions[topic] < inputs)
                 throw new PipelineConfigurationException([
-                    $"topic {topic} has {partitions[topic]} partitions but {TopicCatalog.RawTrades.Name} has {inputs}; the processor keeps the state of input partition N in changelog partition N, so give {topic} at least {inputs} partitions",
+                    $"topic {topic} has {partitions[topic]} partitions but {TopicCatalog.RawTrades.Name} has {inputs}; the processor "
+                        + $"keeps the state of input partition N in changelog partition N, so give {topic} at least {inputs} partitions",
                 ]);
     }
 }

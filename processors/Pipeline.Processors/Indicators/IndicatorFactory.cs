@@ -84,7 +84,8 @@ public static class IndicatorFactory
             "week" => new Vwap(VwapAnchor.Week),
             "none" => new Vwap(VwapAnchor.None),
             _ => throw new ArgumentException(
-                $"indicator '{spec}': vwap takes one parameter, anchor=day (the default: resets each UTC day), anchor=week or anchor=none (cumulative)"
+                $"indicator '{spec}': vwap takes one parameter, anchor=day (the default: "
+                    + "resets each UTC day), anchor=week or anchor=none (cumulative)"
             ),
         };
     }

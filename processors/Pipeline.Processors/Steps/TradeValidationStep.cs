@@ -62,7 +62,8 @@ internal sealed class TradeValidationStep(
                 r,
                 new(
                     DeadLetterReasons.WrongKey,
-                    $"trades.raw records must be keyed by their instrument key '{ins.Key}' (so all of an instrument's trades share a partition)"
+                    "trades.raw records must be keyed by their instrument key "
+                        + $"'{ins.Key}' (so all of an instrument's trades share a partition)"
                 ),
                 nowUs,
                 output

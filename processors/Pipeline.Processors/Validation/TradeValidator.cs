@@ -53,7 +53,8 @@ public sealed class TradeValidator(ProcessingOptions options)
                 if (Math.Abs(skew) > _maxSkewUs)
                     return new(
                         DeadLetterReasons.ClockSkew,
-                        $"event time differs from receive time by {skew / 1000} ms, more than the allowed {_maxSkewUs / 1000} ms (Processing:MaxClockSkewMs)"
+                        $"event time differs from receive time by {skew / 1000} ms, more than "
+                            + $"the allowed {_maxSkewUs / 1000} ms (Processing:MaxClockSkewMs)"
                     );
                 break;
             case Origin.Backfill or Origin.Import:
