@@ -24,20 +24,14 @@ public static class ArchiveCommand
                 {
                     var options = ConfigLoader.Load(parse, config);
                     RequireS3(options);
-                    using var loggers = PipelineServices.CreateLoggerFactory();
                     // /metrics and /ready ("archive holding N records, S3 unreachable since …" while S3 refuses data).
-                    await using var metricsServer = await MetricsServer.StartAsync(
-                        parse.GetValue(metricsPort),
-                        loggers.CreateLogger("pipeline"),
-                        ct
-                    );
-                    await using var services = await PipelineServices.StartAsync(
+                    await using var services = await StandaloneServices.StartAsync(
                         options,
-                        loggers,
-                        allowEmbedded: false,
+                        parse.GetValue(metricsPort),
                         needsDatabase: false,
                         ct
                     );
+                    var loggers = services.Loggers;
                     return await UpCommand.RunRolesAsync(
                         services.Context,
                         loggers.CreateLogger("pipeline"),

@@ -61,19 +61,13 @@ public static class BackfillCommand
                     );
 
                     RunningPipeline.UseItsKafka(options);
-                    using var loggers = PipelineServices.CreateLoggerFactory();
-                    await using var metricsServer = await MetricsServer.StartAsync(
-                        parse.GetValue(metricsPort),
-                        loggers.CreateLogger("pipeline"),
-                        ct
-                    );
-                    await using var services = await PipelineServices.StartAsync(
+                    await using var services = await StandaloneServices.StartAsync(
                         options,
-                        loggers,
-                        allowEmbedded: false,
+                        parse.GetValue(metricsPort),
                         needsDatabase: false,
                         ct
                     );
+                    var loggers = services.Loggers;
                     var log = loggers.CreateLogger("backfill");
                     var venue = VenueRegistry.Default.Get(request.Listing.Instrument.Exchange);
                     using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };

@@ -66,19 +66,13 @@ public static class ImportCommand
                         listings.Find(BinanceDumpImporter.Exchange, BinanceDumpFile.Parse(p, parse.GetValue(symbol)).Symbol, dumpMarket);
 
                     RunningPipeline.UseItsKafka(options);
-                    using var loggers = PipelineServices.CreateLoggerFactory();
-                    await using var metricsServer = await MetricsServer.StartAsync(
-                        parse.GetValue(metricsPort),
-                        loggers.CreateLogger("pipeline"),
-                        ct
-                    );
-                    await using var services = await PipelineServices.StartAsync(
+                    await using var services = await StandaloneServices.StartAsync(
                         options,
-                        loggers,
-                        allowEmbedded: false,
+                        parse.GetValue(metricsPort),
                         needsDatabase: false,
                         ct
                     );
+                    var loggers = services.Loggers;
                     var log = loggers.CreateLogger("import");
                     using var publisher = new TopicPublisher(services.Context.Kafka, "pipeline-import", log);
                     var importer = new BinanceDumpImporter(listings, publisher, log);

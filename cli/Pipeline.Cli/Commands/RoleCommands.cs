@@ -66,20 +66,14 @@ public static class RoleCommands
                 CliRunner.RunAsync(async ct =>
                 {
                     var options = ConfigLoader.Load(parse, config);
-                    using var loggers = PipelineServices.CreateLoggerFactory();
-                    await using var metricsServer = await MetricsServer.StartAsync(
-                        metrics ? parse.GetValue(metricsPort) : null,
-                        loggers.CreateLogger("pipeline"),
-                        ct
-                    );
-                    await using var services = await PipelineServices.StartAsync(
+                    await using var services = await StandaloneServices.StartAsync(
                         options,
-                        loggers,
-                        allowEmbedded: false,
+                        metrics ? parse.GetValue(metricsPort) : null,
                         needsDatabase,
                         ct,
                         failFast: parse.GetValue(failFast)
                     );
+                    var loggers = services.Loggers;
                     // Before the processor uses its transactional id (not before: a mistyped setting is reported first).
                     using var instance = name == "process" ? ProcessorInstanceLock.Acquire(options.Processing) : null;
                     return await UpCommand.RunRolesAsync(services.Context, loggers.CreateLogger("pipeline"), ct, (role ?? name, run));
