@@ -18,6 +18,13 @@ internal sealed class DistinctQueryClient
 
     private const int CheckEvery = 50;
 
+    /// <summary>A request slower than this (the goal's p99) belongs to a stall stretch in the fixed-rate report.</summary>
+    private const double StallMs = 20;
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly GcPauseRecorder _gc = new();
+
     private readonly string _root;
     private readonly Random _rng;
     private readonly HashSet<string> _sent = new(StringComparer.Ordinal);
@@ -67,7 +74,7 @@ internal sealed class DistinctQueryClient
             {
                 answer = new { error = e.Message };
             }
-            Console.WriteLine(JsonSerializer.Serialize(answer));
+            Console.WriteLine(JsonSerializer.Serialize(answer, Json));
         }
         return 0;
     }
@@ -119,9 +126,12 @@ internal sealed class DistinctQueryClient
         var urls = Enumerable.Range(0, total).Select(_ => NextUrl()).ToArray();
         var cpu = CpuSeconds();
         var latencies = new double[total];
+        // Per request, ms from the clock's start: when its task began running, when the headers arrived, when it ended.
+        var (started, headers, done) = (new double[total], new double[total], new double[total]);
         var failed = 0;
         var lastDone = 0.0;
         var tasks = new Task[total];
+        var wallStart = DateTime.UtcNow;
         var clock = Stopwatch.StartNew();
         for (var i = 0; i < total; i++)
         {
@@ -132,17 +142,87 @@ internal sealed class DistinctQueryClient
             var n = i;
             tasks[i] = Task.Run(async () =>
             {
-                if (!await GetAsync(urls[n]))
+                started[n] = clock.Elapsed.TotalMilliseconds;
+                if (!await GetAsync(urls[n], () => headers[n] = clock.Elapsed.TotalMilliseconds))
                     Interlocked.Increment(ref failed);
-                var done = clock.Elapsed.TotalMilliseconds;
-                latencies[n] = done - due;
+                var end = done[n] = clock.Elapsed.TotalMilliseconds;
+                latencies[n] = end - due;
                 lock (latencies)
-                    lastDone = Math.Max(lastDone, done);
+                    lastDone = Math.Max(lastDone, end);
             });
         }
         await Task.WhenAll(tasks);
-        Array.Sort(latencies);
-        return Summary(latencies, lastDone / 1000, failed, CpuSeconds() - cpu);
+        var phases = Enumerable
+            .Range(0, total)
+            .Select(n => (Due: n * 1000.0 / rate, Started: started[n], Headers: headers[n], Done: done[n]));
+        var stalls = Stalls(phases.ToArray(), wallStart);
+        var sorted = (double[])latencies.Clone();
+        Array.Sort(sorted);
+        var summary = Summary(sorted, lastDone / 1000, failed, CpuSeconds() - cpu);
+        var pauses = _gc.Since(wallStart);
+        return new
+        {
+            requests = summary.Requests,
+            rate = summary.Rate,
+            p50 = summary.P50,
+            p99 = summary.P99,
+            failed = summary.Failed,
+            cpu = summary.Cpu,
+            @checked = summary.Checked,
+            queuedP99 = Percentile(phases.Select(p => p.Started - p.Due), 0.99),
+            headersP99 = Percentile(phases.Select(p => p.Headers - p.Started), 0.99),
+            bodyP99 = Percentile(phases.Select(p => p.Done - p.Headers), 0.99),
+            clientGc = new
+            {
+                count = pauses.Count,
+                totalMs = pauses.Sum(p => p.Milliseconds),
+                maxMs = pauses.Count == 0 ? 0 : pauses.Max(p => p.Milliseconds),
+            },
+            clientStarved = _gc.StarvedSince(wallStart).Select(t => (t - wallStart).TotalSeconds).ToArray(),
+            runStart = wallStart,
+            stalls,
+        };
+    }
+
+    /// <summary>Stretches of requests over <see cref="StallMs"/> (requests due within 50 ms of each other belong to one
+    /// stretch), worst first: when the first was due (UTC), how many, and the worst of each phase, with the client's
+    /// own collector pauses inside the stretch.</summary>
+    private object[] Stalls((double Due, double Started, double Headers, double Done)[] phases, DateTime wallStart)
+    {
+        var slow = phases.Where(p => p.Done - p.Due > StallMs).OrderBy(p => p.Due).ToList();
+        var groups = new List<List<(double Due, double Started, double Headers, double Done)>>();
+        foreach (var p in slow)
+        {
+            if (groups.Count == 0 || p.Due - groups[^1][^1].Due > 50)
+                groups.Add([]);
+            groups[^1].Add(p);
+        }
+        return groups
+            .OrderByDescending(g => g.Max(p => p.Done - p.Due))
+            .Take(8)
+            .Select(g =>
+            {
+                var (from, to) = (wallStart.AddMilliseconds(g[0].Due - 50), wallStart.AddMilliseconds(g.Max(p => p.Done)));
+                return (object)
+                    new
+                    {
+                        start = wallStart.AddMilliseconds(g[0].Due),
+                        end = to,
+                        requests = g.Count,
+                        maxLatency = g.Max(p => p.Done - p.Due),
+                        maxQueued = g.Max(p => p.Started - p.Due),
+                        maxHeaders = g.Max(p => p.Headers - p.Started),
+                        maxBody = g.Max(p => p.Done - p.Headers),
+                        clientGcMs = _gc.Since(from).Where(x => x.Start <= to).Sum(x => x.Milliseconds),
+                    };
+            })
+            .ToArray();
+    }
+
+    private static double Percentile(IEnumerable<double> values, double q)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[(int)(sorted.Length * q)];
     }
 
     /// <summary>Fresh URLs asked of both APIs; answers with how many had equal status and bytes.</summary>
@@ -171,12 +251,13 @@ internal sealed class DistinctQueryClient
     }
 
     /// <summary>One request; the body is read to its end (so latency covers every byte) and dropped, or checked.</summary>
-    private async Task<bool> GetAsync(string url)
+    private async Task<bool> GetAsync(string url, Action? headersArrived = null)
     {
         var check = Interlocked.Increment(ref _requests) % CheckEvery == 0;
         try
         {
             using var response = await _http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead);
+            headersArrived?.Invoke();
             if (!response.IsSuccessStatusCode)
                 return false;
             await using var body = await response.Content.ReadAsStreamAsync();
@@ -225,17 +306,19 @@ internal sealed class DistinctQueryClient
         }
     }
 
-    private object Summary(double[] latencies, double seconds, int failed, double cpuSeconds) =>
-        new
-        {
-            requests = latencies.Length,
-            rate = latencies.Length / seconds,
-            p50 = latencies[latencies.Length / 2],
-            p99 = latencies[(int)(latencies.Length * 0.99)],
+    private Totals Summary(double[] latencies, double seconds, int failed, double cpuSeconds) =>
+        new(
+            latencies.Length,
+            latencies.Length / seconds,
+            latencies[latencies.Length / 2],
+            latencies[(int)(latencies.Length * 0.99)],
             failed,
-            cpu = cpuSeconds,
-            @checked = Interlocked.Exchange(ref _checked, 0),
-        };
+            cpuSeconds,
+            Interlocked.Exchange(ref _checked, 0)
+        );
+
+    /// <summary>What every measured command reports (written camelCase on the answer line).</summary>
+    private sealed record Totals(int Requests, double Rate, double P50, double P99, int Failed, double Cpu, long Checked);
 
     private static double CpuSeconds() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
 }
