@@ -32,6 +32,8 @@ public class ConfigurationTests
     [InlineData("PIPELINE__KAFKA__BOOTSTRAP", "no-port-here", "Kafka:Bootstrap")]
     [InlineData("PIPELINE__API__URLS", "ftp://x", "Api:Urls")]
     [InlineData("PIPELINE__INSTRUMENTS__0__EXCHANGE", "binance", "Instruments:0")]
+    [InlineData("PIPELINE__PROCESSING__CAUGHTUPCOMMITINTERVALMS", "-1", "Processing:CaughtUpCommitIntervalMs")]
+    [InlineData("PIPELINE__PROCESSING__CAUGHTUPCOMMITINTERVALMS", "500", "Processing:CaughtUpCommitIntervalMs")]
     public void Each_invalid_setting_is_one_line_naming_the_setting(string key, string value, string named)
     {
         var e = Assert.Throws<PipelineConfigurationException>(() => Load((key, value)));

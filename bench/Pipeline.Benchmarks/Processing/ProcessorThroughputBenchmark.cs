@@ -69,6 +69,10 @@ public sealed class ProcessorThroughputBenchmark : IBenchmark
             {
                 ["PIPELINE__PROCESSING__INSTANCEID"] = group,
                 ["PIPELINE__PROCESSING__GROUPID"] = group,
+                // Another transaction interval than the default (100 ms), e.g. the 10 ms of a low-latency live stream.
+                ["PIPELINE__PROCESSING__COMMITINTERVALMS"] =
+                    Environment.GetEnvironmentVariable("PIPELINE_BENCH_COMMIT_INTERVAL_MS")
+                    ?? new ProcessingOptions().CommitIntervalMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
             }
         );
         var context = new PipelineContext(options, settings, null, NullLoggerFactory.Instance);

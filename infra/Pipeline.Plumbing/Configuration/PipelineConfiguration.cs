@@ -194,6 +194,11 @@ public static class PipelineConfiguration
                 $"configuration: Processing:CommitIntervalMs is {pr.CommitIntervalMs}; "
                     + "it must be 1..60000 (PIPELINE__PROCESSING__COMMITINTERVALMS)"
             );
+        if (pr.CaughtUpCommitIntervalMs < 0 || pr.CaughtUpCommitIntervalMs > pr.CommitIntervalMs)
+            problems.Add(
+                $"configuration: Processing:CaughtUpCommitIntervalMs is {pr.CaughtUpCommitIntervalMs}; it must be 0 (off) up to "
+                    + $"Processing:CommitIntervalMs ({pr.CommitIntervalMs}) (PIPELINE__PROCESSING__CAUGHTUPCOMMITINTERVALMS)"
+            );
         if (pr.CommitMaxRecords < 1)
             problems.Add($"configuration: Processing:CommitMaxRecords is {pr.CommitMaxRecords}; it must be at least 1");
         if (pr.AllowedLatenessMs < 0)

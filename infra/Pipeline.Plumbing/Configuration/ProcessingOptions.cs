@@ -16,6 +16,11 @@ public sealed class ProcessingOptions
     /// <summary>... or after this many input records, whichever comes first.</summary>
     public int CommitMaxRecords { get; set; } = 50_000;
 
+    /// <summary>When the processor has processed everything its consumer had fetched (live flow, no backlog), it commits
+    /// as soon as the open transaction is this old (milliseconds), so a live candle reaches read_committed readers
+    /// sooner; while it catches up on a backlog it commits every <see cref="CommitIntervalMs"/>. 0: off.</summary>
+    public int CaughtUpCommitIntervalMs { get; set; } = 10;
+
     /// <summary>Watermark lag: a candle closes once the newest event time of its instrument minus this passes its end.</summary>
     public int AllowedLatenessMs { get; set; } = 2_000;
 

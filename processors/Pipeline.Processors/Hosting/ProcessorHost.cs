@@ -1,5 +1,6 @@
 // Runs MarketDataProcessor on Kafka exactly once: consume → process → produce outputs, changelog records and the
-// input offsets in one transaction, committed every CommitIntervalMs or CommitMaxRecords (never per record).
+// input offsets in one transaction, committed every CommitIntervalMs or CommitMaxRecords (never per record), or sooner
+// (CaughtUpCommitIntervalMs) once everything fetched is processed.
 using System.Diagnostics;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
@@ -85,12 +86,32 @@ public sealed class ProcessorHost
             _consumer.Subscribe(MarketDataProcessor.InputTopics);
             var sinceCommit = Stopwatch.StartNew();
             var interval = TimeSpan.FromMilliseconds(_options.CommitIntervalMs);
+            var caughtUpInterval = TimeSpan.FromMilliseconds(_options.CaughtUpCommitIntervalMs);
             while (!ct.IsCancellationRequested)
             {
                 ConsumeResult<byte[]?, byte[]?>? cr;
                 try
                 {
-                    cr = _consumer.Consume(TimeSpan.FromMilliseconds(Math.Min(50, _options.CommitIntervalMs)));
+                    // Whatever the consumer has fetched is processed first; once it has nothing more at hand (live flow,
+                    // no backlog), the open transaction commits as soon as it is CaughtUpCommitIntervalMs old, and the
+                    // wait for more input ends when that is due. A backlog never empties the local queue, so catching
+                    // up keeps the longer CommitIntervalMs (fewer, larger transactions).
+                    cr = _consumer.Consume(TimeSpan.Zero);
+                    if (cr is null)
+                    {
+                        var wait = TimeSpan.FromMilliseconds(Math.Min(50, _options.CommitIntervalMs));
+                        if (_uncommitted > 0 && caughtUpInterval > TimeSpan.Zero)
+                        {
+                            if (sinceCommit.Elapsed >= caughtUpInterval)
+                            {
+                                Commit();
+                                sinceCommit.Restart();
+                            }
+                            else if (caughtUpInterval - sinceCommit.Elapsed < wait)
+                                wait = caughtUpInterval - sinceCommit.Elapsed;
+                        }
+                        cr = _consumer.Consume(wait);
+                    }
                 }
                 catch (ConsumeException e) when (!e.Error.IsFatal)
                 {
