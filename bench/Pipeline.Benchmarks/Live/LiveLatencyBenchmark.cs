@@ -64,6 +64,10 @@ public sealed class LiveLatencyBenchmark : IBenchmark
                 ["PIPELINE__PROCESSING__COMMITINTERVALMS"] =
                     Environment.GetEnvironmentVariable("PIPELINE_BENCH_LIVE_COMMIT_INTERVAL_MS")
                     ?? new ProcessingOptions().CommitIntervalMs.ToString(CultureInfo.InvariantCulture),
+                // ... and sooner once it has processed everything fetched (Processing:CaughtUpCommitIntervalMs, 10 ms; 0: off).
+                ["PIPELINE__PROCESSING__CAUGHTUPCOMMITINTERVALMS"] =
+                    Environment.GetEnvironmentVariable("PIPELINE_BENCH_LIVE_CAUGHT_UP_COMMIT_MS")
+                    ?? new ProcessingOptions().CaughtUpCommitIntervalMs.ToString(CultureInfo.InvariantCulture),
             }
         );
         var probe = options.Instruments.Select(i => i.ToInstrumentRef()).First(i => i.Key == "binance:BTC/USDT:spot");
