@@ -2,13 +2,16 @@
 // records (open updates, finals, revisions, stale updates, an invalid record) go through the real sink into PostgreSQL
 // and, at the same time, into an API whose store holds the last 20 candles per series; an API without the store reads
 // the same database. Hundreds of random queries (every interval incl. 1w and 3d, both sources, latest rows, ranges,
-// cursor paging, fill, ?version=) must get byte-identical answers from both, then again after a promote.
+// cursor paging, fill, ?version=) must get byte-identical answers from both, then again after a promote. And the store
+// never answers behind what the sink has stored (its consumer held back while the sink stores a revision).
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Confluent.Kafka;
 using Google.Protobuf;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Npgsql;
 using Pipeline.Api.RecentCandles;
 using Pipeline.Plumbing;
@@ -130,6 +133,156 @@ public sealed class RecentCandleStoreTests
             await stop.CancelAsync();
             await sink.WaitAsync(TimeSpan.FromSeconds(30));
         }
+    }
+
+    // Regression (issue 12; final fresh-clone CI of session 5, ApiMatchesProcessorOutputTests): right after the sink had
+    // stored everything, the API answered one candle at its previous update. The store reads the candles topic with a
+    // consumer of its own and took "stood at the end of every partition lately" for fresh, which stays true until its
+    // consumer is handed the next record, however long that takes; the sink's consumer may have read and stored it first.
+    // Here the store's consumer is paused (it fetches nothing) while the real sink stores a revision.
+    [Fact]
+    public async Task Api_answers_what_the_sink_stored_while_the_store_reads_the_topic_behind_the_sink()
+    {
+        await using var kafka = await TestKafka.StartAsync(partitions: 2);
+        var db = await TestPostgres.CreateDatabaseAsync();
+        var options = new PipelineOptions { Instruments = PipelineConfiguration.DefaultInstruments() };
+        await using (var ds = NpgsqlDataSource.Create(db))
+            await InstrumentRegistry.SyncAsync(ds, options.Instruments);
+        var rng = new Random(7);
+        var minute = CandleInterval.OneMinute;
+        var time = minute.OpenTimeOf(NowUs) - minute.DurationUs;
+        var first = Make(rng, Btc, minute, CandleSource.Aggregated, time, closed: true, revision: 0);
+        var revised = Make(rng, Btc, minute, CandleSource.Aggregated, time, closed: true, revision: 1);
+        // The latest candle: the one above. A distinct URL per request (the output cache keeps PostgreSQL's answers 1 s).
+        string Latest(int n) => $"/candles/binance/BTC/USDT/spot/1m?limit=1&q={n}";
+
+        using var stop = new CancellationTokenSource();
+        var sink = Task.Run(() => SinkRole.RunAsync(new PipelineContext(options, kafka.Settings, db, RunningApi.Loggers), stop.Token));
+        try
+        {
+            Produce(kafka.Settings, [first]);
+            await SinkStoredEverythingAsync(kafka.Settings, db, sink);
+            await using var api = await RunningApi.StartAsync(
+                kafka.Settings,
+                new FixedClock(Now),
+                o => o.Api.CandleStoreDepth = Depth,
+                database: db
+            );
+            var store = api.Services.GetRequiredService<RecentCandleStore>();
+            await Eventually.TrueAsync(() => store.Serving, TimeSpan.FromSeconds(60), "the store loaded and at the topic's end");
+            var hits = store.Hits;
+            AssertLatestIs(first, await api.Http.GetStringAsync(Latest(1)));
+            Assert.Equal(hits + 1, store.Hits);
+
+            var feed = api.Services.GetServices<IHostedService>().OfType<RecentCandleFeed>().Single();
+            using (var wait = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+                await feed.HoldAsync(wait.Token);
+            Dictionary<int, long> ends;
+            try
+            {
+                Produce(kafka.Settings, [revised]);
+                ends = await SinkStoredEverythingAsync(kafka.Settings, db, sink);
+                Assert.True(
+                    ends.Any(e => store.Positions.TryGetValue(e.Key, out var applied) && applied < e.Value),
+                    "the store read the revision although its consumer was held"
+                );
+                // Once the store's own check (every 100 ms) has read the sink's new positions, it knows it is behind.
+                await Eventually.TrueAsync(
+                    () => ends.All(e => e.Value == 0 || store.SinkStored.TryGetValue(e.Key, out var s) && s >= e.Value),
+                    TimeSpan.FromSeconds(30),
+                    "the store to read the sink's new positions"
+                );
+                var misses = store.Misses;
+                AssertLatestIs(revised, await api.Http.GetStringAsync(Latest(2)));
+                Assert.Equal(misses + 1, store.Misses); // PostgreSQL answered
+                Assert.False(store.Serving, "the store serves while the sink has stored a record it has not read");
+            }
+            finally
+            {
+                feed.Release();
+            }
+
+            // Released, the store reads the revision, is at the sink's positions again and answers from memory.
+            await Eventually.TrueAsync(
+                () => store.Serving && ends.All(e => e.Value == 0 || store.Positions.TryGetValue(e.Key, out var p) && p >= e.Value),
+                TimeSpan.FromSeconds(30),
+                "the store to catch up with the sink"
+            );
+            hits = store.Hits;
+            AssertLatestIs(revised, await api.Http.GetStringAsync(Latest(3)));
+            Assert.Equal(hits + 1, store.Hits);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await sink.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+    }
+
+    // The rule that fixes the regression above, on the store alone: it answers only while it has applied the sink's stored
+    // positions as read by a check begun less than SinkCheckValidFor ago, and a check that finds the sink ahead stops it
+    // at once (an earlier check's word no longer counts).
+    [Fact]
+    public void Store_serves_only_while_it_has_applied_the_sink_positions_of_a_recent_check()
+    {
+        var store = new RecentCandleStore(Depth);
+        store.Load([], new Dictionary<int, long> { [0] = 5, [1] = 3 });
+        store.MarkCaughtUp();
+        store.MarkContact();
+        Assert.False(store.Serving, "serving before any check of the sink's positions");
+        store.NoteSinkPositions(new Dictionary<int, long> { [0] = 5, [1] = 3 }, Stopwatch.GetTimestamp());
+        Assert.True(store.Serving, "not serving at the sink's positions of its snapshot");
+
+        // The sink committed records of partition 0 that the store has not read: PostgreSQL answers until it has.
+        store.NoteSinkPositions(new Dictionary<int, long> { [0] = 9, [1] = 3 }, Stopwatch.GetTimestamp());
+        Assert.False(store.Serving, "serving while the sink has stored records the store has not read");
+        store.NoteProgress(0, 8);
+        Assert.False(store.Serving, "serving one record behind the sink");
+        store.NoteProgress(0, 9);
+        Assert.True(store.Serving, "not serving once at the sink's positions");
+        store.NoteProgress(0, 11);
+        store.NoteSinkPositions(new Dictionary<int, long> { [0] = 10, [1] = 3 }, Stopwatch.GetTimestamp());
+        Assert.True(store.Serving, "not serving while ahead of the sink");
+
+        // A partition the store has read nothing of yet (the sink stored a position there after the store's snapshot).
+        store.NoteSinkPositions(
+            new Dictionary<int, long>
+            {
+                [0] = 10,
+                [1] = 3,
+                [2] = 1,
+            },
+            Stopwatch.GetTimestamp()
+        );
+        Assert.False(store.Serving, "serving without having read a partition the sink has stored records of");
+        store.NoteProgress(2, 1);
+        Assert.True(store.Serving, "not serving once the partition is read");
+
+        // A check begun SinkCheckValidFor ago vouches for nothing: the sink may have committed since.
+        var validTicks = (long)(RecentCandleStore.SinkCheckValidFor.TotalSeconds * Stopwatch.Frequency);
+        store.NoteSinkPositions(new Dictionary<int, long> { [0] = 10 }, Stopwatch.GetTimestamp() - validTicks);
+        Assert.False(store.Serving, "serving on a check older than SinkCheckValidFor");
+
+        // A reload holds its snapshot's positions and waits for a new check.
+        store.Load([], new Dictionary<int, long> { [0] = 12 });
+        store.MarkCaughtUp();
+        Assert.False(store.Serving, "serving after a reload on a check made before it");
+        store.NoteSinkPositions(new Dictionary<int, long> { [0] = 12 }, Stopwatch.GetTimestamp());
+        Assert.True(store.Serving, "not serving at the reloaded snapshot's positions");
+    }
+
+    /// <summary>The answer holds exactly one candle, the record's (its time, revision and close as published).</summary>
+    private static void AssertLatestIs(Candle expected, string body)
+    {
+        using var doc = JsonDocument.Parse(body);
+        var served = doc.RootElement.GetProperty("data").EnumerateArray().Single();
+        Assert.Equal(
+            DateTime.UnixEpoch.AddTicks(expected.OpenTimeUs * 10),
+            DateTime.Parse(served.GetProperty("time").GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal)
+        );
+        Assert.Equal(expected.Revision, served.GetProperty("revision").GetInt32());
+        Assert.Equal(expected.Close.ToInvariantString(), served.GetProperty("close").GetString());
+        Assert.Equal(expected.High.ToInvariantString(), served.GetProperty("high").GetString());
     }
 
     /// <summary>Both APIs answer the query (and each page its next_cursor leads to) with the same status and bytes.

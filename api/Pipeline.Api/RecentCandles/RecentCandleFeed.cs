@@ -1,6 +1,9 @@
 // Fills the recent-candle store: one PostgreSQL snapshot (REPEATABLE READ) of the last Depth candles of every live
 // series together with the sink's stored positions in the candles topic, then every candles record from exactly those
 // positions on, applied as the sink applies it. Any failure drops the store (requests go to PostgreSQL) and starts over.
+// Every 100 ms it reads the sink's stored positions again (with the current version): the store's own consumer may trail
+// the sink's, and the store answers only while it has applied at least what the sink has committed.
+using System.Diagnostics;
 using Confluent.Kafka;
 using Google.Protobuf;
 using Microsoft.Extensions.Hosting;
@@ -25,25 +28,59 @@ public sealed class RecentCandleFeed(
 {
     private static readonly TimeSpan ContactEvery = TimeSpan.FromMilliseconds(500);
 
-    private static readonly TimeSpan VersionCheckEvery = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan CheckEvery = TimeSpan.FromMilliseconds(100);
+
+    // Tests hold the store's consumer back (paused: it fetches nothing, as when a fetch is slow or its thread descheduled)
+    // to show the store does not answer behind the sink.
+    private volatile bool _hold;
+    private volatile TaskCompletionSource? _held;
 
     protected override Task ExecuteAsync(CancellationToken ct) =>
         store.Enabled
             ? Task.WhenAll(
                 Task.Factory.StartNew(() => Run(ct), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default),
-                WatchCurrentVersionAsync(ct)
+                WatchDatabaseAsync(ct)
             )
             : Task.CompletedTask;
 
-    /// <summary>Reads current_data_version every 100 ms, so a request without ?version= need not (a promote switches it).</summary>
-    private async Task WatchCurrentVersionAsync(CancellationToken ct)
+    /// <summary>Pauses the store's consumer; completes once it is paused. <see cref="Release"/> resumes it.</summary>
+    internal Task HoldAsync(CancellationToken ct)
+    {
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _held = held;
+        _hold = true;
+        return held.Task.WaitAsync(ct);
+    }
+
+    internal void Release() => _hold = false;
+
+    /// <summary>Every 100 ms, in one round trip: current_data_version (so a request without ?version= need not read it; a
+    /// promote switches it) and the sink's stored positions in the candles topic (the store answers only while it has
+    /// applied them).</summary>
+    private async Task WatchDatabaseAsync(CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
         {
             try
             {
-                await using var cmd = db.CreateCommand("SELECT version FROM current_data_version");
-                store.NoteCurrentVersion((string)(await cmd.ExecuteScalarAsync(ct))!);
+                // Taken before the query is sent: every sink commit before it is in what the query reads.
+                var started = Stopwatch.GetTimestamp();
+                await using var batch = db.CreateBatch();
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT version FROM current_data_version"));
+                var positions = new NpgsqlBatchCommand(
+                    "SELECT partition, next_offset FROM sink_positions WHERE consumer = $1 AND topic = $2"
+                );
+                positions.Parameters.Add(new() { Value = sinkConsumer, NpgsqlDbType = NpgsqlDbType.Text });
+                positions.Parameters.Add(new() { Value = TopicCatalog.Candles.Name, NpgsqlDbType = NpgsqlDbType.Text });
+                batch.BatchCommands.Add(positions);
+                await using var r = await batch.ExecuteReaderAsync(ct);
+                var version = await r.ReadAsync(ct) ? r.GetString(0) : null;
+                await r.NextResultAsync(ct);
+                var stored = new Dictionary<int, long>();
+                while (await r.ReadAsync(ct))
+                    stored[r.GetInt32(0)] = r.GetInt64(1);
+                store.NoteCurrentVersion(version);
+                store.NoteSinkPositions(stored, started);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -51,11 +88,12 @@ public sealed class RecentCandleFeed(
             }
             catch (Exception e) when (e is NpgsqlException or TimeoutException)
             {
-                // Not noted: past FreshFor, requests resolve the version themselves again (and report the database state).
+                // Not noted: past SinkCheckValidFor the store stops answering, past FreshFor requests resolve the version
+                // themselves again (and report the database state).
             }
             try
             {
-                await Task.Delay(VersionCheckEvery, ct);
+                await Task.Delay(CheckEvery, ct);
             }
             catch (OperationCanceledException)
             {
@@ -131,8 +169,31 @@ public sealed class RecentCandleFeed(
 
         var atEnd = new HashSet<int>();
         var lastContact = DateTime.MinValue;
+        var paused = false;
+        var sinkSeen = store.SinkStored;
         while (!ct.IsCancellationRequested)
         {
+            if (_hold != paused)
+            {
+                paused = _hold;
+                if (paused)
+                    consumer.Pause(consumer.Assignment);
+                else
+                    consumer.Resume(consumer.Assignment);
+            }
+            if (paused)
+                _held?.TrySetResult();
+            if (!ReferenceEquals(sinkSeen, store.SinkStored))
+            {
+                // A partition added to the topic since the store started: it would never cover the sink again; reload.
+                sinkSeen = store.SinkStored;
+                var unfollowed = sinkSeen.Keys.Where(p => partitions.All(tp => tp.Partition.Value != p)).ToList();
+                if (unfollowed.Count > 0)
+                    throw new InvalidOperationException(
+                        $"the sink has stored positions in {TopicCatalog.Candles.Name} partition(s) {string.Join(", ", unfollowed)}, "
+                            + "which the store does not follow"
+                    );
+            }
             if (DateTime.UtcNow - lastContact > ContactEvery)
             {
                 // A cheap broker round trip: an API cut off from the broker must stop answering from memory, since the
@@ -288,7 +349,7 @@ public sealed class RecentCandleFeed(
         tx.Commit();
         foreach (var list in series.Values)
             list.Reverse(); // read newest first
-        store.Load(series.Select(kv => (kv.Key, kv.Value)));
+        store.Load(series.Select(kv => (kv.Key, kv.Value)), positions);
         return positions;
     }
 }
