@@ -9,20 +9,16 @@ namespace Pipeline.Archive.Tests;
 public static class ArchiveProgress
 {
     /// <summary>The verification of a dataset, read straight from S3.</summary>
-    public static Task<ArchiveVerification> VerifyAsync(S3Options s3, ArchiveDataset dataset, int partitions) =>
-        ReadAsync(async () =>
-        {
-            using var client = S3ClientFactory.Create(s3);
-            var verifier = new ArchiveVerifier(new ArchiveStore(client, s3.Bucket!, long.MaxValue), new ArchiveLayout(s3.Prefix));
-            return await verifier.VerifyAsync(dataset, partitions, CancellationToken.None);
-        });
+    public static async Task<ArchiveVerification> VerifyAsync(S3Options s3, ArchiveDataset dataset, int partitions)
+    {
+        using var client = S3ClientFactory.Create(s3);
+        var verifier = new ArchiveVerifier(new ArchiveStore(client, s3.Bucket!, long.MaxValue), new ArchiveLayout(s3.Prefix));
+        return await verifier.VerifyAsync(dataset, partitions, CancellationToken.None);
+    }
 
     /// <summary>True once every partition's segments reach its end offset (exclusive) as produced.</summary>
     /// <remarks>Reads the manifests' names until they reach the ends (cheap enough to poll), then verifies them fully.</remarks>
-    public static Task<bool> CoversAsync(S3Options s3, ArchiveDataset dataset, IReadOnlyDictionary<int, long> ends) =>
-        ReadAsync(() => CoversOnceAsync(s3, dataset, ends));
-
-    private static async Task<bool> CoversOnceAsync(S3Options s3, ArchiveDataset dataset, IReadOnlyDictionary<int, long> ends)
+    public static async Task<bool> CoversAsync(S3Options s3, ArchiveDataset dataset, IReadOnlyDictionary<int, long> ends)
     {
         using var client = S3ClientFactory.Create(s3);
         var store = new ArchiveStore(client, s3.Bucket!, long.MaxValue);
@@ -42,29 +38,11 @@ public static class ArchiveProgress
         return (await VerifyAsync(s3, dataset, ends.Keys.Max() + 1)).Ok;
     }
 
-    public static Task<int> ManifestCountAsync(S3Options s3) =>
-        ReadAsync(async () =>
-        {
-            using var client = S3ClientFactory.Create(s3);
-            var store = new ArchiveStore(client, s3.Bucket!, long.MaxValue);
-            return (await store.ListAsync($"{s3.Prefix}/_manifests/", null, CancellationToken.None)).Count;
-        });
-
-    /// <summary>One read of the test's own, retried on a response .NET cannot parse.</summary>
-    /// <remarks>Regression (final fresh-clone CI, session 5): after an archive process was killed mid-upload, the next
-    /// request on the test's pooled S3 connection failed in HttpConnection.ParseStatusLine (ArgumentOutOfRangeException,
-    /// which the SDK does not retry; docs/archive.md, Limits). The failed connection is dropped, so a retry gets a new one.
-    /// The archive role itself retries every S3 failure.</remarks>
-    private static async Task<T> ReadAsync<T>(Func<Task<T>> read)
+    public static async Task<int> ManifestCountAsync(S3Options s3)
     {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await read();
-            }
-            catch (ArgumentOutOfRangeException) when (attempt < 3) { }
-        }
+        using var client = S3ClientFactory.Create(s3);
+        var store = new ArchiveStore(client, s3.Bucket!, long.MaxValue);
+        return (await store.ListAsync($"{s3.Prefix}/_manifests/", null, CancellationToken.None)).Count;
     }
 
     public static Dictionary<int, long> Ends<T>(IEnumerable<(int Partition, long Offset, T Record)> landed, int partitions)

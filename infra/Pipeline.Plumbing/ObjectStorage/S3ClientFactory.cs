@@ -9,8 +9,13 @@ namespace Pipeline.Plumbing.ObjectStorage;
 public static class S3ClientFactory
 {
     /// <summary>A client for the configured store. Checksums are computed and validated only WHEN_REQUIRED: with the
-    /// SDK's default (always, via aws-chunked trailers) radosgw answers XAmzContentSHA256Mismatch to every PUT.</summary>
-    public static IAmazonS3 Create(S3Options options, TimeSpan? timeout = null)
+    /// SDK's default (always, via aws-chunked trailers) radosgw answers XAmzContentSHA256Mismatch to every PUT. Requests go
+    /// through <see cref="S3HttpClientFactory"/>, so a response torn by a dying connection is retried by the SDK.</summary>
+    public static IAmazonS3 Create(S3Options options, TimeSpan? timeout = null) => Create(options, timeout, null);
+
+    /// <param name="transport">The handler below the torn-response handler; null for the sockets. Tests put a
+    /// fault-injecting transport here.</param>
+    internal static IAmazonS3 Create(S3Options options, TimeSpan? timeout, Func<HttpMessageHandler>? transport)
     {
         var config = new AmazonS3Config
         {
@@ -19,6 +24,7 @@ public static class S3ClientFactory
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
             AuthenticationRegion = options.EffectiveRegion,
             Timeout = timeout ?? TimeSpan.FromSeconds(60),
+            HttpClientFactory = new S3HttpClientFactory(transport),
         };
         if (string.IsNullOrWhiteSpace(options.Endpoint))
             config.RegionEndpoint = RegionEndpoint.GetBySystemName(options.EffectiveRegion);
