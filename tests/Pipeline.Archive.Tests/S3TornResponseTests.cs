@@ -29,8 +29,9 @@ public sealed class S3TornResponseTests
     {
         // Regression: final fresh-clone CI of session 5, ArchiveExactlyOnceTests: after an archive process was killed
         // mid-upload, a read failed with ArgumentOutOfRangeException in HttpConnection.ParseStatusLine, which the SDK
-        // threw at once (not an I/O error to it). A race inside the HTTP stack: no server can send it on demand, so the
-        // transport throws it for the first request, as the stack did.
+        // threw at once (not an I/O error to it). .NET answers any malformed status line with an HttpRequestException, so
+        // this points at a race inside the HTTP stack that no server can cause on demand: the transport throws it for the
+        // first request, as the stack did.
         await using var endpoint = new DyingS3Endpoint(_ => DyingS3Endpoint.Object(Body));
         var faults = new ParseStatusLineFault(failures: 1);
 
