@@ -124,11 +124,7 @@ public sealed class ConsumerGroupTests
         using (var consumer = Clients.Consumer(broker.BootstrapServers, "durable"))
         {
             consumer.Subscribe(Topic);
-            var seen = new List<ConsumeResult<string, string>>();
-            var until = DateTime.UtcNow.AddSeconds(30);
-            while (seen.Count < 6 && DateTime.UtcNow < until)
-                if (consumer.Consume(100) is { IsPartitionEOF: false } r)
-                    seen.Add(r);
+            await Clients.TakeAsync(consumer, 6);
             consumer.Commit([new TopicPartitionOffset(tp, 6)]);
             consumer.Close();
         }
@@ -137,12 +133,8 @@ public sealed class ConsumerGroupTests
         {
             Assert.Equal(6, again.Committed([tp], TimeSpan.FromSeconds(10))[0].Offset.Value);
             again.Subscribe(Topic);
-            ConsumeResult<string, string>? first = null;
-            var until = DateTime.UtcNow.AddSeconds(30);
-            while (first is null && DateTime.UtcNow < until)
-                if (again.Consume(100) is { IsPartitionEOF: false } r)
-                    first = r;
-            Assert.Equal("r6", first?.Message.Value);
+            var first = (await Clients.TakeAsync(again, 1)).Single();
+            Assert.Equal("r6", first.Message.Value);
             again.Close();
         }
     }
@@ -155,15 +147,7 @@ public sealed class ConsumerGroupTests
         using (var consumer = Clients.Consumer(broker.BootstrapServers, "audited"))
         {
             consumer.Subscribe(Topic);
-            await Eventually.TrueAsync(
-                () =>
-                {
-                    consumer.Consume(50);
-                    return consumer.Assignment.Count == 1;
-                },
-                TimeSpan.FromSeconds(30),
-                "assignment"
-            );
+            await Clients.AssignedAsync(consumer, 1, "assignment");
             consumer.Commit([new TopicPartitionOffset(Topic, 0, 0)]);
             using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = broker.BootstrapServers }).Build();
             var described = await admin.DescribeConsumerGroupsAsync(["audited"]);

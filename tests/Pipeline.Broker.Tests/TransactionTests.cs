@@ -197,12 +197,7 @@ public sealed class TransactionTests
         {
             producer.InitTransactions(TimeSpan.FromSeconds(30));
             consumer.Subscribe("in");
-            var batch = new List<ConsumeResult<string, string>>();
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (batch.Count < 10 && DateTime.UtcNow < deadline)
-                if (consumer.Consume(100) is { IsPartitionEOF: false } r)
-                    batch.Add(r);
-            Assert.Equal(10, batch.Count);
+            var batch = await Clients.TakeAsync(consumer, 10);
 
             producer.BeginTransaction();
             foreach (var r in batch.Take(5))
@@ -223,13 +218,8 @@ public sealed class TransactionTests
         await broker.RestartAsync();
         using var restarted = Clients.Consumer(broker.BootstrapServers, "copier");
         restarted.Subscribe("in");
-        ConsumeResult<string, string>? first = null;
-        var until = DateTime.UtcNow.AddSeconds(30);
-        while (first is null && DateTime.UtcNow < until)
-            if (restarted.Consume(100) is { IsPartitionEOF: false } r)
-                first = r;
-        Assert.NotNull(first);
-        Assert.Equal(5, first!.Offset.Value);
+        var first = (await Clients.TakeAsync(restarted, 1)).Single();
+        Assert.Equal(5, first.Offset.Value);
         restarted.Close();
 
         using var outReader = Clients.Consumer(broker.BootstrapServers, "verify");
@@ -276,15 +266,7 @@ public sealed class TransactionTests
         await broker.CreateTopicAsync("in447", 2);
         using var first = Clients.Consumer(broker.BootstrapServers, "g447", configure: c => c.EnablePartitionEof = false);
         first.Subscribe("in447");
-        await Eventually.TrueAsync(
-            () =>
-            {
-                first.Consume(50);
-                return first.Assignment.Count == 2;
-            },
-            TimeSpan.FromSeconds(30),
-            "the first consumer's assignment"
-        );
+        await Clients.AssignedAsync(first, 2, "the first consumer's assignment");
         var stale = first.ConsumerGroupMetadata; // generation N
 
         using var second = Clients.Consumer(broker.BootstrapServers, "g447", configure: c => c.EnablePartitionEof = false);
@@ -327,15 +309,7 @@ public sealed class TransactionTests
         using (var member = Clients.Consumer(broker.BootstrapServers, "gleft", configure: c => c.EnablePartitionEof = false))
         {
             member.Subscribe("left447");
-            await Eventually.TrueAsync(
-                () =>
-                {
-                    member.Consume(50);
-                    return member.Assignment.Count == 1;
-                },
-                TimeSpan.FromSeconds(30),
-                "the assignment"
-            );
+            await Clients.AssignedAsync(member, 1, "the assignment");
             stale = member.ConsumerGroupMetadata;
             member.Close(); // leaves the group: it is empty now
         }
@@ -414,27 +388,7 @@ public sealed class TransactionTests
         using var dir = new TestDirectory();
         await using var broker = await BrokerProcess.StartAsync(dir.Path, "--drop-connections", "0.03");
         foreach (var topic in new[] { "flaky-in", "flaky-out" })
-            await Eventually.TrueAsync(
-                () =>
-                {
-                    try
-                    {
-                        Clients.CreateTopicAsync(broker.BootstrapServers, topic, 2).GetAwaiter().GetResult();
-                        return true;
-                    }
-                    catch (Confluent.Kafka.Admin.CreateTopicsException e)
-                        when (e.Results[0].Error.Code == Confluent.Kafka.ErrorCode.TopicAlreadyExists)
-                    {
-                        return true;
-                    }
-                    catch (KafkaException)
-                    {
-                        return false;
-                    }
-                },
-                TimeSpan.FromSeconds(60),
-                $"{topic} to be created"
-            );
+            await Clients.CreateTopicThroughDropsAsync(broker.BootstrapServers, topic, 2);
         const int count = 10_000;
         using (
             var producer = Clients.Producer(

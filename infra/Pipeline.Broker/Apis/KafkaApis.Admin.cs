@@ -28,10 +28,7 @@ internal sealed partial class KafkaApis
             for (int a = 0; a < assignmentCount; a++)
             {
                 int partition = r.Int32();
-                var brokers = new int[Math.Max(r.ArrayLength(), 0)];
-                for (int b = 0; b < brokers.Length; b++)
-                    brokers[b] = r.Int32();
-                assignments.Add((partition, brokers));
+                assignments.Add((partition, r.Int32Array()));
             }
             int configCount = r.ArrayLength();
             var configs = new Dictionary<string, string>();
@@ -46,9 +43,7 @@ internal sealed partial class KafkaApis
         }
         r.Int32(); // timeout
         bool validateOnly = v >= 1 && r.Bool();
-        var w = Begin(h.CorrelationId);
-        if (v >= 2)
-            w.Int32(0);
+        var w = BeginThrottled(h, from: 2);
         w.ArrayLength(requests.Count);
         foreach (var req in requests)
         {
@@ -117,20 +112,10 @@ internal sealed partial class KafkaApis
 
     private ProtocolWriter DeleteTopics(RequestHeader h, ProtocolReader r)
     {
-        int n = r.ArrayLength();
-        var names = new List<string>();
-        for (int i = 0; i < n; i++)
-            names.Add(r.String());
+        var names = r.Strings();
         r.Int32();
-        var w = Begin(h.CorrelationId);
-        if (h.ApiVersion >= 1)
-            w.Int32(0);
-        w.ArrayLength(names.Count);
-        foreach (var name in names)
-        {
-            w.String(name);
-            w.Int16((short)logs.Delete(name));
-        }
+        var w = BeginThrottled(h, from: 1);
+        WriteNameErrors(w, names, logs.Delete);
         return End(w);
     }
 
@@ -145,18 +130,12 @@ internal sealed partial class KafkaApis
             int assignmentCount = r.ArrayLength();
             List<int[]>? assignments = assignmentCount < 0 ? null : new List<int[]>(assignmentCount);
             for (int a = 0; a < assignmentCount; a++)
-            {
-                var brokers = new int[Math.Max(r.ArrayLength(), 0)];
-                for (int b = 0; b < brokers.Length; b++)
-                    brokers[b] = r.Int32();
-                assignments!.Add(brokers);
-            }
+                assignments!.Add(r.Int32Array());
             requests.Add((name, count, assignments));
         }
         r.Int32();
         bool validateOnly = r.Bool();
-        var w = Begin(h.CorrelationId);
-        w.Int32(0);
+        var w = BeginThrottled(h);
         w.ArrayLength(requests.Count);
         foreach (var (name, count, assignments) in requests)
         {
@@ -211,8 +190,7 @@ internal sealed partial class KafkaApis
         bool includeSynonyms = v >= 1 && r.Bool();
         if (v >= 3)
             r.Bool(); // include_documentation
-        var w = Begin(h.CorrelationId, 4096);
-        w.Int32(0);
+        var w = BeginThrottled(h, capacity: 4096);
         w.ArrayLength(resources.Count);
         foreach (var (type, name, keys) in resources)
         {
@@ -302,21 +280,7 @@ internal sealed partial class KafkaApis
             resources.Add((type, name, configs));
         }
         bool validateOnly = r.Bool();
-        var w = Begin(h.CorrelationId);
-        w.Int32(0);
-        w.ArrayLength(resources.Count);
-        foreach (var (type, name, configs) in resources)
-        {
-            var (error, message) =
-                type == ResourceTopic
-                    ? logs.AlterConfigs(name, configs, validateOnly)
-                    : (ErrorCode.InvalidRequest, "only topic configs can be altered");
-            w.Int16((short)error);
-            w.NullableString(message);
-            w.Int8(type);
-            w.String(name);
-        }
-        return End(w);
+        return AlterConfigsResponse(h, resources, (name, configs) => logs.AlterConfigs(name, configs, validateOnly));
     }
 
     private ProtocolWriter IncrementalAlterConfigs(RequestHeader h, ProtocolReader r)
@@ -340,20 +304,26 @@ internal sealed partial class KafkaApis
         }
         bool validateOnly = r.Bool();
         r.TaggedFields(f);
-        var w = Begin(h);
-        w.Int32(0);
+        return AlterConfigsResponse(h, resources, (name, ops) => logs.IncrementalAlterConfigs(name, ops, validateOnly));
+    }
+
+    /// <summary>The response of AlterConfigs and IncrementalAlterConfigs, one result a resource; only topics can be altered,
+    /// by <paramref name="alterTopic"/>, in request order.</summary>
+    private static ProtocolWriter AlterConfigsResponse<TConfigs>(
+        RequestHeader h,
+        List<(sbyte Type, string Name, TConfigs Configs)> resources,
+        Func<string, TConfigs, (ErrorCode, string?)> alterTopic
+    )
+    {
+        bool f = h.Flexible;
+        var w = BeginThrottled(h);
         w.ArrayLength(resources.Count, f);
-        foreach (var (type, name, ops) in resources)
+        foreach (var (type, name, configs) in resources)
         {
             var (error, message) =
-                type == ResourceTopic
-                    ? logs.IncrementalAlterConfigs(name, ops, validateOnly)
-                    : (ErrorCode.InvalidRequest, "only topic configs can be altered");
+                type == ResourceTopic ? alterTopic(name, configs) : (ErrorCode.InvalidRequest, "only topic configs can be altered");
             w.Int16((short)error);
-            if (f)
-                w.CompactString(message);
-            else
-                w.NullableString(message);
+            w.NullableString(message, f);
             w.Int8(type);
             w.String(name, f);
             w.TaggedFields(f);

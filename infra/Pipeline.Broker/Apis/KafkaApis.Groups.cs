@@ -10,9 +10,7 @@ internal sealed partial class KafkaApis
         if (v >= 1)
             r.Int8();
         var (host, port) = advertised();
-        var w = Begin(h.CorrelationId);
-        if (v >= 1)
-            w.Int32(0);
+        var w = BeginThrottled(h, from: 1);
         w.Int16(0);
         if (v >= 1)
             w.NullableString(null);
@@ -46,9 +44,7 @@ internal sealed partial class KafkaApis
             protocolType,
             protocols
         );
-        var w = Begin(h.CorrelationId, 256);
-        if (v >= 2)
-            w.Int32(0);
+        var w = BeginThrottled(h, from: 2);
         w.Int16((short)result.Error);
         w.Int32(result.Generation);
         w.String(result.Protocol ?? "");
@@ -68,19 +64,13 @@ internal sealed partial class KafkaApis
     private async Task<ProtocolWriter> SyncGroupAsync(RequestHeader h, ProtocolReader r)
     {
         short v = h.ApiVersion;
-        string groupId = r.String();
-        int generation = r.Int32();
-        string memberId = r.String();
-        if (v >= 3)
-            r.NullableString();
+        var (groupId, generation, memberId) = ReadGroupMember(v, r);
         int n = r.ArrayLength();
         var assignments = new List<(string, byte[])>(Math.Max(n, 0));
         for (int i = 0; i < n; i++)
             assignments.Add((r.String(), r.Bytes().ToArray()));
         var (error, assignment) = await groups.SyncAsync(groupId, generation, memberId, assignments);
-        var w = Begin(h.CorrelationId);
-        if (v >= 1)
-            w.Int32(0);
+        var w = BeginThrottled(h, from: 1);
         w.Int16((short)error);
         w.Bytes(assignment);
         return End(w);
@@ -89,25 +79,27 @@ internal sealed partial class KafkaApis
     private ProtocolWriter Heartbeat(RequestHeader h, ProtocolReader r)
     {
         short v = h.ApiVersion;
+        var (groupId, generation, memberId) = ReadGroupMember(v, r);
+        return ThrottleAndError(h, groups.Heartbeat(groupId, generation, memberId), throttleFrom: 1);
+    }
+
+    /// <summary>The member a SyncGroup or Heartbeat speaks for; v3 adds the static member's instance id, which the
+    /// coordinator finds by member id.</summary>
+    private static (string GroupId, int Generation, string MemberId) ReadGroupMember(short v, ProtocolReader r)
+    {
         string groupId = r.String();
         int generation = r.Int32();
         string memberId = r.String();
         if (v >= 3)
             r.NullableString();
-        var w = Begin(h.CorrelationId);
-        if (v >= 1)
-            w.Int32(0);
-        w.Int16((short)groups.Heartbeat(groupId, generation, memberId));
-        return End(w);
+        return (groupId, generation, memberId);
     }
 
     private ProtocolWriter LeaveGroup(RequestHeader h, ProtocolReader r)
     {
         short v = h.ApiVersion;
         string groupId = r.String();
-        var w = Begin(h.CorrelationId);
-        if (v >= 1)
-            w.Int32(0);
+        var w = BeginThrottled(h, from: 1);
         if (v < 3)
         {
             w.Int16((short)groups.Leave(groupId, r.String()));
@@ -139,68 +131,48 @@ internal sealed partial class KafkaApis
         if (v is >= 2 and <= 4)
             r.Int64(); // retention time
         var check = groups.ValidateCommit(groupId, generation, memberId);
-        int topicCount = r.ArrayLength();
-        var w = Begin(h.CorrelationId);
-        if (v >= 3)
-            w.Int32(0);
-        w.ArrayLength(topicCount);
-        for (int t = 0; t < topicCount; t++)
-        {
-            string topic = r.String();
-            int n = r.ArrayLength();
-            w.String(topic);
-            w.ArrayLength(n);
-            for (int p = 0; p < n; p++)
+        var w = BeginThrottled(h, from: 3);
+        TopicArrays.Echo(
+            r,
+            w,
+            false,
+            (topic, partition) =>
             {
-                int partition = r.Int32();
                 long offset = r.Int64();
                 int leaderEpoch = v >= 6 ? r.Int32() : -1;
                 if (v == 1)
                     r.Int64();
                 string? metadata = r.NullableString();
-                var error = check;
-                if (error == ErrorCode.None && logs.Get(topic, partition) is null)
-                    error = ErrorCode.UnknownTopicOrPartition;
+                var error = CommitError(check, topic, partition);
                 if (error == ErrorCode.None)
                     groups.Commit(groupId, topic, partition, new CommittedOffset(offset, leaderEpoch, metadata));
                 w.Int32(partition);
                 w.Int16((short)error);
             }
-        }
+        );
         return End(w);
     }
+
+    /// <summary>A partition's answer to OffsetCommit or TxnOffsetCommit: the request-wide check, else whether it exists.</summary>
+    private ErrorCode CommitError(ErrorCode check, string topic, int partition) =>
+        check == ErrorCode.None && logs.Get(topic, partition) is null ? ErrorCode.UnknownTopicOrPartition : check;
 
     private ProtocolWriter OffsetFetch(RequestHeader h, ProtocolReader r)
     {
         short v = h.ApiVersion;
         bool f = h.Flexible;
         string groupId = r.String(f);
-        int topicCount = r.ArrayLength(f);
-        var requested = new List<(string Topic, List<int> Partitions)>();
-        for (int t = 0; t < topicCount; t++)
-        {
-            string topic = r.String(f);
-            int n = r.ArrayLength(f);
-            var parts = new List<int>();
-            for (int p = 0; p < n; p++)
-                parts.Add(r.Int32());
-            r.TaggedFields(f);
-            requested.Add((topic, parts));
-        }
+        var requested = TopicArrays.ReadPartitionIds(r, f);
         bool requireStable = v >= 7 && r.Bool();
         r.TaggedFields(f);
-        if (topicCount < 0)
-            foreach (var g in groups.FetchAll(groupId).GroupBy(o => o.Topic))
-                requested.Add((g.Key, g.Select(o => o.Partition).ToList()));
-        var w = Begin(h);
-        if (v >= 3)
-            w.Int32(0);
-        w.ArrayLength(requested.Count, f);
-        foreach (var (topic, parts) in requested)
-        {
-            w.String(topic, f);
-            w.ArrayLength(parts.Count, f);
-            foreach (int partition in parts)
+        // A null topics array asks for every committed offset of the group.
+        requested ??= groups.FetchAll(groupId).GroupBy(o => o.Topic).Select(g => (g.Key, g.Select(o => o.Partition).ToArray())).ToList();
+        var w = BeginThrottled(h, from: 3);
+        TopicArrays.Write(
+            w,
+            f,
+            requested,
+            (topic, partition) =>
             {
                 var committed = groups.Fetch(groupId, topic, partition);
                 // KIP-447: while a transaction holds offsets for it, a read_committed consumer must not start from the older ones.
@@ -212,15 +184,10 @@ internal sealed partial class KafkaApis
                 w.Int64(error == ErrorCode.None ? committed?.Offset ?? -1 : -1);
                 if (v >= 5)
                     w.Int32(committed?.LeaderEpoch ?? -1);
-                if (f)
-                    w.CompactString(committed?.Metadata ?? "");
-                else
-                    w.NullableString(committed?.Metadata ?? "");
+                w.NullableString(committed?.Metadata ?? "", f);
                 w.Int16((short)error);
-                w.TaggedFields(f);
             }
-            w.TaggedFields(f);
-        }
+        );
         if (v >= 2)
             w.Int16(0);
         w.TaggedFields(f);
@@ -230,15 +197,10 @@ internal sealed partial class KafkaApis
     private ProtocolWriter DescribeGroups(RequestHeader h, ProtocolReader r)
     {
         short v = h.ApiVersion;
-        int n = r.ArrayLength();
-        var ids = new List<string>();
-        for (int i = 0; i < n; i++)
-            ids.Add(r.String());
+        var ids = r.Strings();
         if (v >= 3)
             r.Bool();
-        var w = Begin(h.CorrelationId, 1024);
-        if (v >= 1)
-            w.Int32(0);
+        var w = BeginThrottled(h, from: 1, capacity: 1024);
         w.ArrayLength(ids.Count);
         foreach (var id in ids)
         {
@@ -268,9 +230,7 @@ internal sealed partial class KafkaApis
     private ProtocolWriter ListGroups(RequestHeader h, ProtocolReader r)
     {
         var list = groups.List();
-        var w = Begin(h.CorrelationId);
-        if (h.ApiVersion >= 1)
-            w.Int32(0);
+        var w = BeginThrottled(h, from: 1);
         w.Int16(0);
         w.ArrayLength(list.Count);
         foreach (var (id, type, _) in list)
@@ -283,51 +243,30 @@ internal sealed partial class KafkaApis
 
     private ProtocolWriter DeleteGroups(RequestHeader h, ProtocolReader r)
     {
-        int n = r.ArrayLength();
-        var ids = new List<string>();
-        for (int i = 0; i < n; i++)
-            ids.Add(r.String());
-        var w = Begin(h.CorrelationId);
-        w.Int32(0);
-        w.ArrayLength(ids.Count);
-        foreach (var id in ids)
-        {
-            w.String(id);
-            w.Int16((short)groups.DeleteGroup(id));
-        }
+        var ids = r.Strings();
+        var w = BeginThrottled(h);
+        WriteNameErrors(w, ids, groups.DeleteGroup);
         return End(w);
     }
 
     private ProtocolWriter OffsetDelete(RequestHeader h, ProtocolReader r)
     {
         string groupId = r.String();
-        int topicCount = r.ArrayLength();
-        var requested = new List<(string, List<int>)>();
-        for (int t = 0; t < topicCount; t++)
-        {
-            string topic = r.String();
-            int n = r.ArrayLength();
-            var parts = new List<int>();
-            for (int p = 0; p < n; p++)
-                parts.Add(r.Int32());
-            requested.Add((topic, parts));
-        }
-        var w = Begin(h.CorrelationId);
+        var requested = TopicArrays.ReadPartitionIds(r) ?? [];
+        var w = Begin(h);
         bool exists = groups.GroupExists(groupId);
         w.Int16((short)(exists ? ErrorCode.None : ErrorCode.GroupIdNotFound));
         w.Int32(0);
-        w.ArrayLength(exists ? requested.Count : 0);
-        if (exists)
-            foreach (var (topic, parts) in requested)
+        TopicArrays.Write(
+            w,
+            false,
+            exists ? requested : [],
+            (topic, partition) =>
             {
-                w.String(topic);
-                w.ArrayLength(parts.Count);
-                foreach (int p in parts)
-                {
-                    w.Int32(p);
-                    w.Int16((short)groups.DeleteOffset(groupId, topic, p));
-                }
+                w.Int32(partition);
+                w.Int16((short)groups.DeleteOffset(groupId, topic, partition));
             }
+        );
         return End(w);
     }
 }

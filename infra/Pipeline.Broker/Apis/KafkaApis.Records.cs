@@ -180,8 +180,7 @@ internal sealed partial class KafkaApis
         short v = h.ApiVersion;
         total = 0;
         anyError = false;
-        var w = Begin(h.CorrelationId, 4096);
-        w.Int32(0); // throttle
+        var w = BeginThrottled(h, capacity: 4096);
         if (v >= 7)
         {
             w.Int16(0);
@@ -286,20 +285,13 @@ internal sealed partial class KafkaApis
         short v = h.ApiVersion;
         r.Int32(); // replica id
         bool readCommitted = v >= 2 && r.Int8() == 1;
-        int topicCount = r.ArrayLength();
-        var w = Begin(h.CorrelationId);
-        if (v >= 2)
-            w.Int32(0);
-        w.ArrayLength(topicCount);
-        for (int t = 0; t < topicCount; t++)
-        {
-            string topic = r.String();
-            int n = r.ArrayLength();
-            w.String(topic);
-            w.ArrayLength(n);
-            for (int p = 0; p < n; p++)
+        var w = BeginThrottled(h, from: 2);
+        TopicArrays.Echo(
+            r,
+            w,
+            false,
+            (topic, partition) =>
             {
-                int partition = r.Int32();
                 if (v >= 4)
                     r.Int32();
                 long timestamp = r.Int64();
@@ -313,7 +305,7 @@ internal sealed partial class KafkaApis
                     w.ArrayLength(offsets.Count);
                     foreach (long o in offsets)
                         w.Int64(o);
-                    continue;
+                    return;
                 }
                 ErrorCode error = ErrorCode.None;
                 long ts = -1,
@@ -335,7 +327,7 @@ internal sealed partial class KafkaApis
                 if (v >= 4)
                     w.Int32(0);
             }
-        }
+        );
         return End(w);
     }
 
@@ -344,20 +336,13 @@ internal sealed partial class KafkaApis
         short v = h.ApiVersion;
         if (v >= 3)
             r.Int32();
-        int topicCount = r.ArrayLength();
-        var w = Begin(h.CorrelationId);
-        if (v >= 2)
-            w.Int32(0);
-        w.ArrayLength(topicCount);
-        for (int t = 0; t < topicCount; t++)
-        {
-            string topic = r.String();
-            int n = r.ArrayLength();
-            w.String(topic);
-            w.ArrayLength(n);
-            for (int p = 0; p < n; p++)
+        var w = BeginThrottled(h, from: 2);
+        TopicArrays.Echo(
+            r,
+            w,
+            false,
+            (topic, partition) =>
             {
-                int partition = r.Int32();
                 if (v >= 2)
                     r.Int32();
                 r.Int32(); // requested leader epoch: there has only ever been epoch 0, which ends at the log end
@@ -368,25 +353,19 @@ internal sealed partial class KafkaApis
                     w.Int32(log is null ? -1 : 0);
                 w.Int64(log?.HighWatermark ?? -1);
             }
-        }
+        );
         return End(w);
     }
 
     private ProtocolWriter DeleteRecords(RequestHeader h, ProtocolReader r)
     {
-        int topicCount = r.ArrayLength();
-        var w = Begin(h.CorrelationId);
-        w.Int32(0);
-        w.ArrayLength(topicCount);
-        for (int t = 0; t < topicCount; t++)
-        {
-            string topic = r.String();
-            int n = r.ArrayLength();
-            w.String(topic);
-            w.ArrayLength(n);
-            for (int p = 0; p < n; p++)
+        var w = BeginThrottled(h);
+        TopicArrays.Echo(
+            r,
+            w,
+            false,
+            (topic, partition) =>
             {
-                int partition = r.Int32();
                 long offset = r.Int64();
                 var log = logs.Get(topic, partition);
                 long low = -1;
@@ -395,7 +374,7 @@ internal sealed partial class KafkaApis
                 w.Int64(low);
                 w.Int16((short)error);
             }
-        }
+        );
         r.Int32(); // timeout
         return End(w);
     }

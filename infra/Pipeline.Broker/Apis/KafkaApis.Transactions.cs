@@ -12,8 +12,7 @@ internal sealed partial class KafkaApis
         short expectedEpoch = h.ApiVersion >= 3 ? r.Int16() : (short)-1;
         r.TaggedFields(f);
         var (error, pid, epoch) = transactions.InitProducerId(transactionalId, timeoutMs, expectedPid, expectedEpoch);
-        var w = Begin(h);
-        w.Int32(0);
+        var w = BeginThrottled(h);
         w.Int16((short)error);
         w.Int64(pid);
         w.Int16(epoch);
@@ -23,64 +22,45 @@ internal sealed partial class KafkaApis
 
     private ProtocolWriter AddPartitionsToTxn(RequestHeader h, ProtocolReader r)
     {
-        string transactionalId = r.String();
-        long pid = r.Int64();
-        short epoch = r.Int16();
-        int topicCount = r.ArrayLength();
-        var partitions = new List<(string, int)>();
-        var order = new List<(string Topic, List<int> Partitions)>();
-        for (int t = 0; t < topicCount; t++)
-        {
-            string topic = r.String();
-            int n = r.ArrayLength();
-            var parts = new List<int>();
-            for (int p = 0; p < n; p++)
-            {
-                int partition = r.Int32();
-                parts.Add(partition);
-                partitions.Add((topic, partition));
-            }
-            order.Add((topic, parts));
-        }
+        var (transactionalId, pid, epoch) = ReadTransactionalProducer(r);
+        var requested = TopicArrays.ReadPartitionIds(r) ?? [];
+        var partitions = requested.SelectMany(t => t.Partitions.Select(p => (t.Topic, p))).ToList();
         var results = transactions.AddPartitions(transactionalId, pid, epoch, partitions);
-        var w = Begin(h.CorrelationId);
-        w.Int32(0);
-        w.ArrayLength(order.Count);
-        foreach (var (topic, parts) in order)
-        {
-            w.String(topic);
-            w.ArrayLength(parts.Count);
-            foreach (int p in parts)
+        var w = BeginThrottled(h);
+        TopicArrays.Write(
+            w,
+            false,
+            requested,
+            (topic, partition) =>
             {
-                w.Int32(p);
-                w.Int16((short)results[(topic, p)]);
+                w.Int32(partition);
+                w.Int16((short)results[(topic, partition)]);
             }
-        }
+        );
         return End(w);
     }
 
     private ProtocolWriter AddOffsetsToTxn(RequestHeader h, ProtocolReader r)
     {
-        string transactionalId = r.String();
-        long pid = r.Int64();
-        short epoch = r.Int16();
+        var (transactionalId, pid, epoch) = ReadTransactionalProducer(r);
         string groupId = r.String();
-        var w = Begin(h.CorrelationId);
-        w.Int32(0);
-        w.Int16((short)transactions.AddOffsets(transactionalId, pid, epoch, groupId));
-        return End(w);
+        return ThrottleAndError(h, transactions.AddOffsets(transactionalId, pid, epoch, groupId));
     }
 
     private ProtocolWriter EndTxn(RequestHeader h, ProtocolReader r)
     {
+        var (transactionalId, pid, epoch) = ReadTransactionalProducer(r);
+        bool commit = r.Bool();
+        return ThrottleAndError(h, transactions.EndTxn(transactionalId, pid, epoch, commit));
+    }
+
+    /// <summary>The producer that AddPartitionsToTxn, AddOffsetsToTxn and EndTxn (classic versions) act for.</summary>
+    private static (string TransactionalId, long ProducerId, short Epoch) ReadTransactionalProducer(ProtocolReader r)
+    {
         string transactionalId = r.String();
         long pid = r.Int64();
         short epoch = r.Int16();
-        bool commit = r.Bool();
-        var w = Begin(h.CorrelationId);
-        w.Int32(0);
-        w.Int16((short)transactions.EndTxn(transactionalId, pid, epoch, commit));
-        return End(w);
+        return (transactionalId, pid, epoch);
     }
 
     private ProtocolWriter TxnOffsetCommit(RequestHeader h, ProtocolReader r)
@@ -103,35 +83,24 @@ internal sealed partial class KafkaApis
         // KIP-447: a producer acting for a consumer that has since lost its partitions is fenced by the group generation.
         if (check == ErrorCode.None && (generation >= 0 || memberId.Length > 0))
             check = groups.ValidateTxnCommitMember(groupId, generation, memberId);
-        int topicCount = r.ArrayLength(f);
-        var w = Begin(h);
-        w.Int32(0);
-        w.ArrayLength(topicCount, f);
-        for (int t = 0; t < topicCount; t++)
-        {
-            string topic = r.String(f);
-            int n = r.ArrayLength(f);
-            w.String(topic, f);
-            w.ArrayLength(n, f);
-            for (int p = 0; p < n; p++)
+        var w = BeginThrottled(h);
+        TopicArrays.Echo(
+            r,
+            w,
+            f,
+            (topic, partition) =>
             {
-                int partition = r.Int32();
                 long offset = r.Int64();
                 int leaderEpoch = v >= 2 ? r.Int32() : -1;
                 string? metadata = r.NullableString(f);
                 r.TaggedFields(f);
-                var error = check;
-                if (error == ErrorCode.None && logs.Get(topic, partition) is null)
-                    error = ErrorCode.UnknownTopicOrPartition;
+                var error = CommitError(check, topic, partition);
                 if (error == ErrorCode.None)
                     groups.AddPendingTxnOffset(pid, groupId, topic, partition, new CommittedOffset(offset, leaderEpoch, metadata));
                 w.Int32(partition);
                 w.Int16((short)error);
-                w.TaggedFields(f);
             }
-            r.TaggedFields(f);
-            w.TaggedFields(f);
-        }
+        );
         r.TaggedFields(f);
         w.TaggedFields(f);
         return End(w);

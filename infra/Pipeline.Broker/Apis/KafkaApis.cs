@@ -140,10 +140,41 @@ internal sealed partial class KafkaApis(
         return w;
     }
 
+    /// <summary>A response begun with its header and throttle_time_ms, which the API has from version <paramref name="from"/>
+    /// on: always 0, this broker never throttles.</summary>
+    private static ProtocolWriter BeginThrottled(RequestHeader h, short from = 0, int capacity = 256)
+    {
+        var w = Begin(h, capacity);
+        if (h.ApiVersion >= from)
+            w.Int32(0);
+        return w;
+    }
+
+    /// <summary>A response of throttle time (from version <paramref name="throttleFrom"/>) and one error code: Heartbeat,
+    /// AddOffsetsToTxn, EndTxn.</summary>
+    private static ProtocolWriter ThrottleAndError(RequestHeader h, ErrorCode error, short throttleFrom = 0)
+    {
+        var w = BeginThrottled(h, throttleFrom);
+        w.Int16((short)error);
+        return End(w);
+    }
+
     private static ProtocolWriter End(ProtocolWriter w)
     {
         w.PatchInt32(0, w.Length - 4);
         return w;
+    }
+
+    /// <summary>A response array of (name, error) for requests that act on a list of names (DeleteTopics, DeleteGroups),
+    /// acting on each in request order.</summary>
+    private static void WriteNameErrors(ProtocolWriter w, List<string> names, Func<string, ErrorCode> act)
+    {
+        w.ArrayLength(names.Count);
+        foreach (var name in names)
+        {
+            w.String(name);
+            w.Int16((short)act(name));
+        }
     }
 
     private static ProtocolWriter ApiVersionsResponse(int correlationId, short version, ErrorCode error)
@@ -188,9 +219,7 @@ internal sealed partial class KafkaApis(
             r.Bool();
         }
 
-        var w = Begin(h.CorrelationId, 1024);
-        if (v >= 3)
-            w.Int32(0);
+        var w = BeginThrottled(h, from: 3, capacity: 1024);
         var (host, port) = advertised();
         w.ArrayLength(1);
         w.Int32(options.NodeId);

@@ -303,10 +303,7 @@ internal sealed class GroupCoordinator : IDisposable
     {
         lock (_lock)
         {
-            if (!_groups.TryGetValue(groupId, out var group))
-                return Task.FromResult((ErrorCode.UnknownMemberId, Array.Empty<byte>()));
-            var member = group.Member(memberId);
-            if (member is null)
+            if (FindMember(groupId, memberId) is not (var group, var member))
                 return Task.FromResult((ErrorCode.UnknownMemberId, Array.Empty<byte>()));
             if (generation != group.Generation)
                 return Task.FromResult((ErrorCode.IllegalGeneration, Array.Empty<byte>()));
@@ -345,10 +342,7 @@ internal sealed class GroupCoordinator : IDisposable
     {
         lock (_lock)
         {
-            if (!_groups.TryGetValue(groupId, out var group))
-                return ErrorCode.UnknownMemberId;
-            var member = group.Member(memberId);
-            if (member is null)
+            if (FindMember(groupId, memberId) is not (var group, var member))
                 return ErrorCode.UnknownMemberId;
             member.LastHeartbeat = DateTime.UtcNow;
             if (group.State == GroupState.PreparingRebalance)
@@ -363,15 +357,16 @@ internal sealed class GroupCoordinator : IDisposable
     {
         lock (_lock)
         {
-            if (!_groups.TryGetValue(groupId, out var group))
-                return ErrorCode.UnknownMemberId;
-            var member = group.Member(memberId);
-            if (member is null)
+            if (FindMember(groupId, memberId) is not (var group, var member))
                 return ErrorCode.UnknownMemberId;
             RemoveMember(group, member, "left");
             return ErrorCode.None;
         }
     }
+
+    /// <summary>A member of a group, or null when either is unknown (UNKNOWN_MEMBER_ID). Call under the lock.</summary>
+    private (ConsumerGroup Group, GroupMember Member)? FindMember(string groupId, string memberId) =>
+        _groups.TryGetValue(groupId, out var group) && group.Member(memberId) is { } member ? (group, member) : null;
 
     private void RemoveMember(ConsumerGroup group, GroupMember member, string why)
     {
@@ -445,7 +440,7 @@ internal sealed class GroupCoordinator : IDisposable
             // (found by `make chaos`, seed 3: 1,018 stored trades missing from their candles).
             if (generation < 0 && memberId.Length == 0 && (!_groups.TryGetValue(groupId, out var g) || g.Members.Count == 0))
                 return ErrorCode.None;
-            if (!_groups.TryGetValue(groupId, out var group) || group.Member(memberId) is null)
+            if (FindMember(groupId, memberId) is not (var group, _))
                 return ErrorCode.UnknownMemberId;
             if (generation != group.Generation)
                 return ErrorCode.IllegalGeneration;

@@ -99,6 +99,25 @@ internal sealed class ProtocolReader(byte[] buffer, int offset, int length)
 
     public int ArrayLength(bool flexible) => flexible ? CompactArrayLength() : ArrayLength();
 
+    /// <summary>An array of int32 (partition ids, broker ids); a null array reads as empty.</summary>
+    public int[] Int32Array(bool flexible = false)
+    {
+        var values = new int[Math.Max(ArrayLength(flexible), 0)];
+        for (int i = 0; i < values.Length; i++)
+            values[i] = Int32();
+        return values;
+    }
+
+    /// <summary>An array of strings (topic or group names); a null array reads as empty.</summary>
+    public List<string> Strings()
+    {
+        int n = ArrayLength();
+        var values = new List<string>(Math.Max(n, 0));
+        for (int i = 0; i < n; i++)
+            values.Add(String());
+        return values;
+    }
+
     public void TaggedFields(bool flexible)
     {
         if (flexible)

@@ -118,6 +118,14 @@ internal sealed class ProtocolWriter : IDisposable
             String(v);
     }
 
+    public void NullableString(string? v, bool flexible)
+    {
+        if (flexible)
+            CompactString(v);
+        else
+            NullableString(v);
+    }
+
     public void ArrayLength(int n, bool flexible)
     {
         if (flexible)

@@ -129,14 +129,21 @@ internal sealed class PartitionLog : IDisposable
             ApplyMarker(pid, RecordBatch.ProducerEpoch(batch), RecordBatch.ControlIsCommit(batch) ?? true, baseOffset);
             return;
         }
+        TrackProducerBatch(batch, pid, baseOffset, segmentBase, position);
+    }
+
+    /// <summary>Records a producer's data batch, written at <paramref name="offset"/> (on append and on recovery): its epoch
+    /// and sequences for idempotence, and where an open transaction starts.</summary>
+    private void TrackProducerBatch(ReadOnlySpan<byte> batch, long pid, long offset, long segmentBase, long position)
+    {
         var state = GetProducer(pid);
         short epoch = RecordBatch.ProducerEpoch(batch);
         if (epoch > state.Epoch)
             state.BumpEpoch(epoch);
         int first = RecordBatch.BaseSequence(batch);
-        state.Record(first, ProducerState.AddSequence(first, RecordBatch.LastOffsetDelta(batch)), baseOffset);
-        if (RecordBatch.IsTransactional(attrs))
-            _ongoing.TryAdd(pid, (baseOffset, segmentBase, position));
+        state.Record(first, ProducerState.AddSequence(first, RecordBatch.LastOffsetDelta(batch)), offset);
+        if (RecordBatch.IsTransactional(RecordBatch.Attributes(batch)))
+            _ongoing.TryAdd(pid, (offset, segmentBase, position));
     }
 
     private ProducerState GetProducer(long pid)
@@ -235,16 +242,7 @@ internal sealed class PartitionLog : IDisposable
                     baseOffset = offset;
                 long pid = RecordBatch.ProducerId(batch);
                 if (pid >= 0)
-                {
-                    var state = GetProducer(pid);
-                    short epoch = RecordBatch.ProducerEpoch(batch);
-                    if (epoch > state.Epoch)
-                        state.BumpEpoch(epoch);
-                    int first = RecordBatch.BaseSequence(batch);
-                    state.Record(first, ProducerState.AddSequence(first, RecordBatch.LastOffsetDelta(batch)), offset);
-                    if (RecordBatch.IsTransactional(RecordBatch.Attributes(batch)))
-                        _ongoing.TryAdd(pid, (offset, segmentBase, position));
-                }
+                    TrackProducerBatch(batch, pid, offset, segmentBase, position);
             }
             UpdateLastStableOffset();
             SignalChanged();

@@ -1,6 +1,3 @@
-using Confluent.Kafka;
-using Confluent.Kafka.Admin;
-
 namespace Pipeline.Broker.Tests;
 
 /// <summary>A broker inside the test process on a free port with its own data directory: the fast default fixture.</summary>
@@ -35,19 +32,8 @@ public sealed class InProcessBroker : IAsyncDisposable
         Broker = await KafkaBroker.StartAsync(Options);
     }
 
-    public async Task CreateTopicAsync(string name, int partitions = 1, Dictionary<string, string>? configs = null)
-    {
-        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = BootstrapServers }).Build();
-        await admin.CreateTopicsAsync([
-            new TopicSpecification
-            {
-                Name = name,
-                NumPartitions = partitions,
-                ReplicationFactor = 1,
-                Configs = configs,
-            },
-        ]);
-    }
+    public Task CreateTopicAsync(string name, int partitions = 1, Dictionary<string, string>? configs = null) =>
+        Clients.CreateTopicAsync(BootstrapServers, name, partitions, configs);
 
     public async ValueTask DisposeAsync()
     {
