@@ -18,75 +18,26 @@ public sealed class FetchTests
         int partitionMaxBytes
     )
     {
-        var body = new MemoryStream();
-        void I8(byte v) => body.WriteByte(v);
-        void I16(short v)
-        {
-            Span<byte> b = stackalloc byte[2];
-            BinaryPrimitives.WriteInt16BigEndian(b, v);
-            body.Write(b);
-        }
-        void I32(int v)
-        {
-            Span<byte> b = stackalloc byte[4];
-            BinaryPrimitives.WriteInt32BigEndian(b, v);
-            body.Write(b);
-        }
-        void I64(long v)
-        {
-            Span<byte> b = stackalloc byte[8];
-            BinaryPrimitives.WriteInt64BigEndian(b, v);
-            body.Write(b);
-        }
-        void Str(string s)
-        {
-            I16((short)s.Length);
-            body.Write(System.Text.Encoding.UTF8.GetBytes(s));
-        }
-        // header v1: Fetch (1) v4
-        I16(1);
-        I16(4);
-        I32(correlationId);
-        Str("fetch-test");
-        I32(-1);
-        I32(maxWaitMs);
-        I32(minBytes);
-        I32(maxBytes);
-        I8(0);
-        I32(1);
-        Str(topic);
-        I32(1);
-        I32(0);
-        I64(offset);
-        I32(partitionMaxBytes);
-        var payload = body.ToArray();
-        var frame = new byte[4 + payload.Length];
-        BinaryPrimitives.WriteInt32BigEndian(frame, payload.Length);
-        payload.CopyTo(frame, 4);
-        return frame;
+        var body = new RawRequest()
+            .I32(-1) // replica id
+            .I32(maxWaitMs)
+            .I32(minBytes)
+            .I32(maxBytes)
+            .I8(0) // isolation level
+            .I32(1)
+            .Str(topic)
+            .I32(1)
+            .I32(0)
+            .I64(offset)
+            .I32(partitionMaxBytes)
+            .Body;
+        return RawRequest.Frame(1, 4, correlationId, body, "fetch-test"); // Fetch v4
     }
 
     private static async Task<byte[]> RoundTripAsync(Socket s, byte[] request)
     {
         await s.SendAsync(request);
-        var size = new byte[4];
-        await ReceiveExactlyAsync(s, size);
-        var body = new byte[BinaryPrimitives.ReadInt32BigEndian(size)];
-        await ReceiveExactlyAsync(s, body);
-        return body;
-    }
-
-    private static async Task ReceiveExactlyAsync(Socket s, byte[] buffer)
-    {
-        int read = 0;
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (read < buffer.Length)
-        {
-            int n = await s.ReceiveAsync(buffer.AsMemory(read), SocketFlags.None, cts.Token);
-            if (n == 0)
-                throw new IOException("connection closed");
-            read += n;
-        }
+        return await RawRequest.ReadResponseAsync(s, TimeSpan.FromSeconds(30)) ?? throw new IOException("connection closed");
     }
 
     /// <summary>Record bytes length of the single partition in a Fetch v4 response.</summary>

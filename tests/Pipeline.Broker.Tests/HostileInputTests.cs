@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
-using System.Text;
 using Confluent.Kafka;
 
 namespace Pipeline.Broker.Tests;
@@ -16,58 +15,11 @@ public sealed class HostileInputTests
         return s;
     }
 
-    private static byte[] Frame(short apiKey, short version, int correlationId, byte[] body, string? clientId = "hostile")
-    {
-        var header = new MemoryStream();
-        Span<byte> b = stackalloc byte[8];
-        BinaryPrimitives.WriteInt16BigEndian(b, apiKey);
-        BinaryPrimitives.WriteInt16BigEndian(b[2..], version);
-        BinaryPrimitives.WriteInt32BigEndian(b[4..], correlationId);
-        header.Write(b);
-        var id = Encoding.UTF8.GetBytes(clientId ?? "");
-        Span<byte> len = stackalloc byte[2];
-        BinaryPrimitives.WriteInt16BigEndian(len, (short)id.Length);
-        header.Write(len);
-        header.Write(id);
-        header.Write(body);
-        var payload = header.ToArray();
-        var frame = new byte[4 + payload.Length];
-        BinaryPrimitives.WriteInt32BigEndian(frame, payload.Length);
-        payload.CopyTo(frame, 4);
-        return frame;
-    }
+    private static byte[] Frame(short apiKey, short version, int correlationId, byte[] body) =>
+        RawRequest.Frame(apiKey, version, correlationId, body, "hostile");
 
     /// <summary>Reads one response frame, or null when the broker closed the connection.</summary>
-    private static async Task<byte[]?> ReadResponseAsync(Socket s)
-    {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        var size = new byte[4];
-        if (!await ReadExactlyAsync(s, size, cts.Token))
-            return null;
-        var body = new byte[BinaryPrimitives.ReadInt32BigEndian(size)];
-        return await ReadExactlyAsync(s, body, cts.Token) ? body : null;
-    }
-
-    private static async Task<bool> ReadExactlyAsync(Socket s, byte[] buffer, CancellationToken ct)
-    {
-        int read = 0;
-        while (read < buffer.Length)
-        {
-            int n;
-            try
-            {
-                n = await s.ReceiveAsync(buffer.AsMemory(read), SocketFlags.None, ct);
-            }
-            catch (SocketException)
-            {
-                return false;
-            }
-            if (n == 0)
-                return false;
-            read += n;
-        }
-        return true;
-    }
+    private static Task<byte[]?> ReadResponseAsync(Socket s) => RawRequest.ReadResponseAsync(s, TimeSpan.FromSeconds(10));
 
     private static async Task AssertClosedAsync(KafkaBroker broker, byte[] bytes)
     {
@@ -141,31 +93,19 @@ public sealed class HostileInputTests
         await broker.CreateTopicAsync("guarded");
         var batch = RawBatches.Plain("hello");
         batch[^1] ^= 0x55; // breaks the CRC
-        var body = new MemoryStream();
-        void I16(short v)
-        {
-            Span<byte> b = stackalloc byte[2];
-            BinaryPrimitives.WriteInt16BigEndian(b, v);
-            body.Write(b);
-        }
-        void I32(int v)
-        {
-            Span<byte> b = stackalloc byte[4];
-            BinaryPrimitives.WriteInt32BigEndian(b, v);
-            body.Write(b);
-        }
-        I16(-1);
-        I16(-1);
-        I32(30000);
-        I32(1);
-        I16(7);
-        body.Write("guarded"u8);
-        I32(1);
-        I32(0);
-        I32(batch.Length);
-        body.Write(batch);
+        var body = new RawRequest()
+            .I16(-1) // transactional id: null
+            .I16(-1) // acks
+            .I32(30000)
+            .I32(1)
+            .Str("guarded")
+            .I32(1)
+            .I32(0)
+            .I32(batch.Length)
+            .Raw(batch)
+            .Body;
         using var s = await ConnectAsync(broker.Broker);
-        await s.SendAsync(Frame(0, 3, 11, body.ToArray()));
+        await s.SendAsync(Frame(0, 3, 11, body));
         var response = await ReadResponseAsync(s);
         Assert.NotNull(response);
         // correlation(4) topics(4) name(2+7) partitions(4) index(4) error(2)
