@@ -338,19 +338,22 @@ public class ReplayTests
 
         string[] args = ["replay", kafka.BootstrapServers, "killed", new UnixMicros(from).ToIso(), new UnixMicros(to).ToIso()];
         var killed = new VersionTopics(DataVersion.Parse("killed"));
-        using (var first = ChildProcess.Start("Pipeline.Processors.Tests.Host.dll", args))
+        // Killed by its own hook right after its 2nd committed transaction (of at least 6: 300,000 trades, 50,000 per
+        // transaction at most), so it always dies mid-run. Regression (session 6 CI): killed from outside once its first
+        // committed output showed, a fast run could write "complete" before the kill landed, and the resumed run was
+        // refused as a replay of a complete version.
+        var killAfter = new Dictionary<string, string?> { ["PIPELINE_TEST_REPLAY_KILL_AFTER_COMMITS"] = "2" };
+        using (var first = ChildProcess.Start("Pipeline.Processors.Tests.Host.dll", args, killAfter))
         {
-            // Killed once a transaction committed output and before the end: progress, not time, decides.
-            await first.WaitForLineAsync(l => l.StartsWith("replay planned"), TimeSpan.FromMinutes(1), "the replay's plan");
-            using var probe = new TopicReader<Candle>(kafka.Settings, killed.FinalCandles.Name);
-            await Eventually.GetAsync(
-                async () => first.HasExited ? throw new InvalidOperationException(first.Tail()) : (await probe.PollAsync()).Count,
-                n => n > 0,
+            await first.WaitForLineAsync(
+                l => l.StartsWith("test hook: killing the replay"),
                 TimeSpan.FromMinutes(1),
-                "the first committed output of the replay to kill"
+                "the replay to kill itself mid-run"
             );
-            first.Kill();
+            await Eventually.GetAsync(() => Task.FromResult(first.HasExited), exited => exited, TimeSpan.FromMinutes(1), "the kill");
             Assert.DoesNotContain(first.Output, l => l.StartsWith("replay complete"));
+            using var probe = new TopicReader<Candle>(kafka.Settings, killed.FinalCandles.Name);
+            Assert.NotEmpty(probe.ReadToEnd()); // committed output before the kill
         }
         using (var second = ChildProcess.Start("Pipeline.Processors.Tests.Host.dll", args))
         {
