@@ -39,15 +39,24 @@ public class WallClockCloseTests
         Assert.Contains(d.Read<IndicatorValue>(TopicCatalog.Indicators.Name), v => v.Interval == "1m" && v.OpenTimeUs == c.OpenTimeUs);
     }
 
-    [Fact]
-    public void A_live_candle_is_final_at_its_end_plus_the_lateness_of_the_wall_clock_when_no_later_trade_comes()
+    private static ProcessorTestDriver Driver(ManualClock clock) => new(Options(latenessMs: 2_000), Instruments, clock);
+
+    /// <summary>Two live trades in the minute from noon, 20 s apart, committed; then nothing more.</summary>
+    private static ProcessorTestDriver LiveMinuteThenSilence(ManualClock clock)
     {
-        var clock = new ManualClock(Noon);
-        var d = new ProcessorTestDriver(Options(latenessMs: 2_000), Instruments, clock);
+        var d = Driver(clock);
         d.PipeTrade(LiveTrade(clock, 1, "100", "1"));
         clock.Advance(TimeSpan.FromSeconds(20));
         d.PipeTrade(LiveTrade(clock, 2, "103", "2"));
         d.Commit();
+        return d;
+    }
+
+    [Fact]
+    public void A_live_candle_is_final_at_its_end_plus_the_lateness_of_the_wall_clock_when_no_later_trade_comes()
+    {
+        var clock = new ManualClock(Noon);
+        var d = LiveMinuteThenSilence(clock);
         // Silence. The feed's delay (60 ms: receive − event) shifts the clock to event time: the minute ends at 12:01:00
         // of event time, so the candle is due at 12:01:02 + 60 ms of our clock.
         clock.Advance(Noon.AddMinutes(1).AddSeconds(-10).AddSeconds(2) - clock.GetUtcNow());
@@ -77,11 +86,7 @@ public class WallClockCloseTests
         // Regression (issue 10, session 5): the real-time flag lived in memory only, so after a restart a silent
         // instrument's last live candle stayed open until its next trade.
         var clock = new ManualClock(Noon);
-        var d = new ProcessorTestDriver(Options(latenessMs: 2_000), Instruments, clock);
-        d.PipeTrade(LiveTrade(clock, 1, "100", "1"));
-        clock.Advance(TimeSpan.FromSeconds(20));
-        d.PipeTrade(LiveTrade(clock, 2, "103", "2"));
-        d.Commit();
+        var d = LiveMinuteThenSilence(clock);
         d.CrashAndRestart();
         // Due at 12:01:02.060 of our clock (end + lateness + the feed's 60 ms delay), as in the test above; the
         // restarted processor has not yet read to the end of its input, where a trade of that minute may still wait.
@@ -103,7 +108,7 @@ public class WallClockCloseTests
         // The restarted processor meets a trade of the open minute that was written while it was down: closing by the
         // clock at once (before reading it) would have made it a revision.
         var clock = new ManualClock(Noon);
-        var d = new ProcessorTestDriver(Options(latenessMs: 2_000), Instruments, clock);
+        var d = Driver(clock);
         d.PipeTrade(LiveTrade(clock, 1, "100", "1"));
         d.Commit();
         var waiting = LiveTrade(clock, 2, "90", "1");
@@ -130,10 +135,10 @@ public class WallClockCloseTests
     public void A_watermark_record_written_before_the_real_time_delay_restores_as_not_real_time(int format, int finals)
     {
         var clock = new ManualClock(Noon);
-        var d = new ProcessorTestDriver(Options(latenessMs: 2_000), Instruments, clock);
+        var d = Driver(clock);
         d.PipeTrade(LiveTrade(clock, 1, "100", "1"));
         d.Commit();
-        var restored = new ProcessorTestDriver(Options(latenessMs: 2_000), Instruments, clock);
+        var restored = Driver(clock);
         foreach (var topic in MarketDataProcessor.ChangelogTopics)
         foreach (var r in d.Committed(topic))
         {

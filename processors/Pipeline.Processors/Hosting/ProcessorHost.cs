@@ -86,32 +86,12 @@ public sealed class ProcessorHost
             _consumer.Subscribe(MarketDataProcessor.InputTopics);
             var sinceCommit = Stopwatch.StartNew();
             var interval = TimeSpan.FromMilliseconds(_options.CommitIntervalMs);
-            var caughtUpInterval = TimeSpan.FromMilliseconds(_options.CaughtUpCommitIntervalMs);
             while (!ct.IsCancellationRequested)
             {
                 ConsumeResult<byte[]?, byte[]?>? cr;
                 try
                 {
-                    // Whatever the consumer has fetched is processed first; once it has nothing more at hand (live flow,
-                    // no backlog), the open transaction commits as soon as it is CaughtUpCommitIntervalMs old, and the
-                    // wait for more input ends when that is due. A backlog never empties the local queue, so catching
-                    // up keeps the longer CommitIntervalMs (fewer, larger transactions).
-                    cr = _consumer.Consume(TimeSpan.Zero);
-                    if (cr is null)
-                    {
-                        var wait = TimeSpan.FromMilliseconds(Math.Min(50, _options.CommitIntervalMs));
-                        if (_uncommitted > 0 && caughtUpInterval > TimeSpan.Zero)
-                        {
-                            if (sinceCommit.Elapsed >= caughtUpInterval)
-                            {
-                                Commit();
-                                sinceCommit.Restart();
-                            }
-                            else if (caughtUpInterval - sinceCommit.Elapsed < wait)
-                                wait = caughtUpInterval - sinceCommit.Elapsed;
-                        }
-                        cr = _consumer.Consume(wait);
-                    }
+                    cr = NextRecord(sinceCommit);
                 }
                 catch (ConsumeException e) when (!e.Error.IsFatal)
                 {
@@ -137,6 +117,29 @@ public sealed class ProcessorHost
             _consumer.Dispose();
             _producer.Dispose();
         }
+    }
+
+    /// <summary>The next record the consumer has fetched, else whatever arrives within a short wait. Once it has nothing
+    /// more at hand (live flow, no backlog), the open transaction commits as soon as it is CaughtUpCommitIntervalMs old,
+    /// and the wait ends when that is due. A backlog never empties the local queue, so catching up keeps the longer
+    /// CommitIntervalMs (fewer, larger transactions).</summary>
+    private ConsumeResult<byte[]?, byte[]?>? NextRecord(Stopwatch sinceCommit)
+    {
+        if (_consumer!.Consume(TimeSpan.Zero) is { } ready)
+            return ready;
+        var wait = TimeSpan.FromMilliseconds(Math.Min(50, _options.CommitIntervalMs));
+        if (_uncommitted > 0 && _options.CaughtUpCommitIntervalMs > 0)
+        {
+            var due = TimeSpan.FromMilliseconds(_options.CaughtUpCommitIntervalMs) - sinceCommit.Elapsed;
+            if (due <= TimeSpan.Zero)
+            {
+                Commit();
+                sinceCommit.Restart();
+            }
+            else if (due < wait)
+                wait = due;
+        }
+        return _consumer.Consume(wait);
     }
 
     private void Process(ConsumeResult<byte[]?, byte[]?> cr)
@@ -301,20 +304,11 @@ public sealed class ProcessorHost
     /// (SIGKILL) in its Nth transaction once its outputs and changelog records reached the broker, before the commit.</summary>
     private void KillHereIfTestAsks()
     {
-        if (KillBeforeCommit is not { } n || ++_transactionsSeen < n)
+        if (!_killBeforeCommit.Due())
             return;
         _producer!.Flush(TxTimeout);
-        Console.Out.WriteLine($"test hook: killing the processor after writing state, before commit {n}");
-        Console.Out.Flush();
-        System.Diagnostics.Process.GetCurrentProcess().Kill();
+        TestKillHook.Kill($"the processor after writing state, before commit {_killBeforeCommit.After}");
     }
 
-    private static readonly int? KillBeforeCommit = int.TryParse(
-        Environment.GetEnvironmentVariable("PIPELINE_TEST_PROCESSOR_KILL_BEFORE_COMMIT"),
-        out var n
-    )
-        ? n
-        : null;
-
-    private int _transactionsSeen;
+    private readonly TestKillHook _killBeforeCommit = new("PIPELINE_TEST_PROCESSOR_KILL_BEFORE_COMMIT");
 }

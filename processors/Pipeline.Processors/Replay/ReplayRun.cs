@@ -266,25 +266,14 @@ internal sealed class ReplayRun : IDisposable
         }
         _inTransaction = false;
         _offsets.Clear();
-        if (!complete && KillAfterCommits is { } n && ++_commits >= n)
-        {
-            Console.Out.WriteLine($"test hook: killing the replay after {n} committed transactions");
-            Console.Out.Flush();
-            System.Diagnostics.Process.GetCurrentProcess().Kill();
-        }
+        if (!complete && _killAfterCommits.Due())
+            TestKillHook.Kill($"the replay after {_killAfterCommits.After} committed transactions");
     }
 
     /// <summary>Crash tests only (env PIPELINE_TEST_REPLAY_KILL_AFTER_COMMITS=N): the process kills itself (SIGKILL) right
     /// after its Nth committed transaction that did not complete the replay, so a test crashes a run at a named point
     /// instead of racing a fast replay with an outside kill -9.</summary>
-    private static readonly int? KillAfterCommits = int.TryParse(
-        Environment.GetEnvironmentVariable("PIPELINE_TEST_REPLAY_KILL_AFTER_COMMITS"),
-        out var n
-    )
-        ? n
-        : null;
-
-    private int _commits;
+    private readonly TestKillHook _killAfterCommits = new("PIPELINE_TEST_REPLAY_KILL_AFTER_COMMITS");
 
     private long Read() =>
         _position.Select((pos, p) => Math.Clamp(pos - _plan.Start[p], 0, Math.Max(0, _plan.End[p] - _plan.Start[p]))).Sum();
