@@ -15,19 +15,25 @@ namespace Pipeline.Processors.Tests;
 
 public class ProcessorHostTests
 {
+    /// <summary>The processor role's context on the test broker: this instance id, the defaults, and the settings given.</summary>
+    private static PipelineContext HostContext(TestKafka kafka, string instanceId, params (string Key, string Value)[] settings)
+    {
+        var environment = new Dictionary<string, string?> { ["PIPELINE__PROCESSING__INSTANCEID"] = instanceId };
+        foreach (var (key, value) in settings)
+            environment[key] = value;
+        return new PipelineContext(
+            PipelineConfiguration.Load(file: null, environment: environment),
+            kafka.Settings,
+            null,
+            NullLoggerFactory.Instance
+        );
+    }
+
     [Fact]
     public async Task Processor_role_turns_raw_trades_on_kafka_into_valid_trades_final_candles_and_dead_letters()
     {
         await using var kafka = await TestKafka.StartAsync(partitions: 2);
-        var options = PipelineConfiguration.Load(
-            file: null,
-            environment: new Dictionary<string, string?>
-            {
-                ["PIPELINE__PROCESSING__INSTANCEID"] = "host-test",
-                ["PIPELINE__PROCESSING__ALLOWEDLATENESSMS"] = "0",
-            }
-        );
-        var context = new PipelineContext(options, kafka.Settings, null, NullLoggerFactory.Instance);
+        var context = HostContext(kafka, "host-test", ("PIPELINE__PROCESSING__ALLOWEDLATENESSMS", "0"));
         var t0 = Us("2025-03-14T09:26:00Z");
         var trades = new[]
         {
@@ -96,21 +102,57 @@ public class ProcessorHostTests
     }
 
     [Fact]
+    public async Task A_caught_up_processor_commits_its_output_long_before_the_commit_interval()
+    {
+        // Guards the caught-up commit (issue 12's live latency): with nothing more fetched, the open transaction commits
+        // once it is CaughtUpCommitIntervalMs old. The interval here is 60 s (the most it may be), so without it the valid
+        // trade would stay invisible to read_committed readers past this test's 30 s wait.
+        await using var kafka = await TestKafka.StartAsync(partitions: 1);
+        var context = HostContext(
+            kafka,
+            "caught-up-test",
+            ("PIPELINE__PROCESSING__COMMITINTERVALMS", "60000"),
+            ("PIPELINE__PROCESSING__CAUGHTUPCOMMITINTERVALMS", "10")
+        );
+        var trade = Trade(1, "100.10", "0.5", Us("2025-03-14T09:26:01Z"), origin: Origin.Import);
+        using (var producer = new ProducerBuilder<byte[]?, byte[]?>(kafka.Settings.Producer("caught-up-test")).Build())
+            await producer.ProduceAsync(
+                TopicCatalog.RawTrades.Name,
+                new Message<byte[]?, byte[]?>
+                {
+                    Key = System.Text.Encoding.UTF8.GetBytes(trade.Instrument.Key),
+                    Value = trade.ToByteArray(),
+                    Headers = MessageHeaders.For<Trade>(),
+                }
+            );
+        using var stop = new CancellationTokenSource();
+        var role = Task.Run(() => ProcessorRole.RunAsync(context, stop.Token));
+        using var valid = new TopicReader<Trade>(kafka.Settings, TopicCatalog.ValidTrades.Name);
+        try
+        {
+            var v = await Eventually.GetAsync(
+                async () => role.IsFaulted ? throw role.Exception! : await valid.PollAsync(),
+                l => l.Count >= 1,
+                TimeSpan.FromSeconds(30),
+                "the valid trade, committed while the 60 s commit interval runs"
+            );
+            Assert.Equal(1L, Assert.Single(v).TradeId);
+        }
+        finally
+        {
+            stop.Cancel();
+            await role.ContinueWith(_ => { });
+        }
+    }
+
+    [Fact]
     public async Task A_restarted_host_closes_a_silent_live_candle_by_the_wall_clock_once_it_has_read_its_trades_to_the_end()
     {
         // Regression (issue 10, session 5): after a restart a silent instrument's last live candle waited for its next
         // trade. The restarted host reads the real-time delay from the changelog and closes the candle by the clock when
         // its consumer reaches the end of the trades partition (partition EOF).
         await using var kafka = await TestKafka.StartAsync(partitions: 2);
-        var options = PipelineConfiguration.Load(
-            file: null,
-            environment: new Dictionary<string, string?>
-            {
-                ["PIPELINE__PROCESSING__INSTANCEID"] = "clock-test",
-                ["PIPELINE__PROCESSING__ALLOWEDLATENESSMS"] = "2000",
-            }
-        );
-        var context = new PipelineContext(options, kafka.Settings, null, NullLoggerFactory.Instance);
+        var context = HostContext(kafka, "clock-test", ("PIPELINE__PROCESSING__ALLOWEDLATENESSMS", "2000"));
         var clock = new ManualClock(WallClockCloseTests.Noon);
         using (var producer = new ProducerBuilder<byte[]?, byte[]?>(kafka.Settings.Producer("clock-test")).Build())
         {
@@ -176,11 +218,7 @@ public class ProcessorHostTests
         // Guards the review's finding that the pipeline.schema-version header was written but never checked: a record of a
         // newer, breaking contracts version would have been misparsed instead of set aside with its reason.
         await using var kafka = await TestKafka.StartAsync(partitions: 1);
-        var options = PipelineConfiguration.Load(
-            file: null,
-            environment: new Dictionary<string, string?> { ["PIPELINE__PROCESSING__INSTANCEID"] = "schema-version-test" }
-        );
-        var context = new PipelineContext(options, kafka.Settings, null, NullLoggerFactory.Instance);
+        var context = HostContext(kafka, "schema-version-test");
         var t0 = Us("2025-03-14T09:26:00Z");
         using (var producer = new ProducerBuilder<byte[]?, byte[]?>(kafka.Settings.Producer("schema-version-test")).Build())
         {
