@@ -14,8 +14,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 using Pipeline.Api.RecentCandles;
-using Pipeline.Plumbing;
-using Pipeline.Plumbing.Configuration;
 using Pipeline.Plumbing.Database;
 using Pipeline.Plumbing.Kafka;
 using Pipeline.Plumbing.Serialization;
@@ -43,16 +41,13 @@ public sealed class RecentCandleStoreTests
     [Fact]
     public async Task Store_answers_equal_postgresql_answers_for_random_queries_with_paging_fill_revisions_and_versions()
     {
-        await using var kafka = await TestKafka.StartAsync(partitions: 2);
-        var db = await TestPostgres.CreateDatabaseAsync();
-        var options = new PipelineOptions { Instruments = PipelineConfiguration.DefaultInstruments() };
-        await using (var ds = NpgsqlDataSource.Create(db))
-            await InstrumentRegistry.SyncAsync(ds, options.Instruments);
+        await using var pipeline = await TestPipeline.StartAsync(partitions: 2, loggers: RunningApi.Loggers);
+        var (kafka, db) = (pipeline.Kafka, pipeline.Database);
         var rng = new Random(12);
         var (older, newer) = Records(rng);
 
-        using var stop = new CancellationTokenSource();
-        var sink = Task.Run(() => SinkRole.RunAsync(new PipelineContext(options, kafka.Settings, db, RunningApi.Loggers), stop.Token));
+        pipeline.Run(SinkRole.RunAsync);
+        var sink = pipeline.Roles[0];
         try
         {
             // The older candles are stored before the store's API starts: it loads them from its PostgreSQL snapshot.
@@ -130,9 +125,9 @@ public sealed class RecentCandleStoreTests
         }
         finally
         {
-            await stop.CancelAsync();
-            await sink.WaitAsync(TimeSpan.FromSeconds(30));
+            await pipeline.StopRolesAsync();
         }
+        Assert.True(sink.IsCompletedSuccessfully, $"the sink did not stop cleanly: {sink.Exception}");
     }
 
     // Regression (issue 12; final fresh-clone CI of session 5, ApiMatchesProcessorOutputTests): right after the sink had
@@ -143,11 +138,8 @@ public sealed class RecentCandleStoreTests
     [Fact]
     public async Task Api_answers_what_the_sink_stored_while_the_store_reads_the_topic_behind_the_sink()
     {
-        await using var kafka = await TestKafka.StartAsync(partitions: 2);
-        var db = await TestPostgres.CreateDatabaseAsync();
-        var options = new PipelineOptions { Instruments = PipelineConfiguration.DefaultInstruments() };
-        await using (var ds = NpgsqlDataSource.Create(db))
-            await InstrumentRegistry.SyncAsync(ds, options.Instruments);
+        await using var pipeline = await TestPipeline.StartAsync(partitions: 2, loggers: RunningApi.Loggers);
+        var (kafka, db) = (pipeline.Kafka, pipeline.Database);
         var rng = new Random(7);
         var minute = CandleInterval.OneMinute;
         var time = minute.OpenTimeOf(NowUs) - minute.DurationUs;
@@ -156,8 +148,8 @@ public sealed class RecentCandleStoreTests
         // The latest candle: the one above. A distinct URL per request (the output cache keeps PostgreSQL's answers 1 s).
         string Latest(int n) => $"/candles/binance/BTC/USDT/spot/1m?limit=1&q={n}";
 
-        using var stop = new CancellationTokenSource();
-        var sink = Task.Run(() => SinkRole.RunAsync(new PipelineContext(options, kafka.Settings, db, RunningApi.Loggers), stop.Token));
+        pipeline.Run(SinkRole.RunAsync);
+        var sink = pipeline.Roles[0];
         try
         {
             Produce(kafka.Settings, [first]);
@@ -214,9 +206,9 @@ public sealed class RecentCandleStoreTests
         }
         finally
         {
-            await stop.CancelAsync();
-            await sink.WaitAsync(TimeSpan.FromSeconds(30));
+            await pipeline.StopRolesAsync();
         }
+        Assert.True(sink.IsCompletedSuccessfully, $"the sink did not stop cleanly: {sink.Exception}");
     }
 
     // The rule that fixes the regression above, on the store alone: it answers only while it has applied the sink's stored
