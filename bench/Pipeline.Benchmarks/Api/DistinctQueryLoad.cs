@@ -75,9 +75,9 @@ internal sealed class DistinctQueryLoad : IAsyncDisposable
         var (gen0, gen1, gen2) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
         var since = DateTime.UtcNow;
         var r = await RunAsync(command, ct);
-        Explain(r, ServerGc.Since(since), ServerGc.StarvedSince(since), machine.Steal, MachineTicks().Steal);
         self.Refresh();
         var (cpuAfter, machineAfter) = (self.TotalProcessorTime, MachineTicks());
+        Explain(r, ServerGc.Since(since), ServerGc.StarvedSince(since), machine.Steal, machineAfter.Steal);
         var (busy, total) = (machineAfter.Busy - machine.Busy, machineAfter.Total - machine.Total);
         var g2 = GC.CollectionCount(2) - gen2;
         var g1 = GC.CollectionCount(1) - gen1 - g2;
