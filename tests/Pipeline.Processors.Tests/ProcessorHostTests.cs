@@ -15,6 +15,22 @@ namespace Pipeline.Processors.Tests;
 
 public class ProcessorHostTests
 {
+    /// <summary>Trades into trades.raw as a producer writes them: keyed by instrument, with the Trade type header.</summary>
+    private static async Task ProduceRawTradesAsync(TestKafka kafka, string client, IEnumerable<Trade> trades)
+    {
+        using var producer = new ProducerBuilder<byte[]?, byte[]?>(kafka.Settings.Producer(client)).Build();
+        foreach (var t in trades)
+            await producer.ProduceAsync(
+                TopicCatalog.RawTrades.Name,
+                new Message<byte[]?, byte[]?>
+                {
+                    Key = System.Text.Encoding.UTF8.GetBytes(t.Instrument.Key),
+                    Value = t.ToByteArray(),
+                    Headers = MessageHeaders.For<Trade>(),
+                }
+            );
+    }
+
     /// <summary>The processor role's context on the test broker: this instance id, the defaults, and the settings given.</summary>
     private static PipelineContext HostContext(TestKafka kafka, string instanceId, params (string Key, string Value)[] settings)
     {
@@ -42,18 +58,9 @@ public class ProcessorHostTests
             Trade(3, "99.90", "1.000", t0 + 59_000_000, origin: Origin.Import),
             Trade(4, "101", "0.01", t0 + 65_000_000, origin: Origin.Import),
         };
+        await ProduceRawTradesAsync(kafka, "host-test", trades);
         using (var producer = new ProducerBuilder<byte[]?, byte[]?>(kafka.Settings.Producer("host-test")).Build())
         {
-            foreach (var t in trades)
-                await producer.ProduceAsync(
-                    TopicCatalog.RawTrades.Name,
-                    new Message<byte[]?, byte[]?>
-                    {
-                        Key = System.Text.Encoding.UTF8.GetBytes(t.Instrument.Key),
-                        Value = t.ToByteArray(),
-                        Headers = MessageHeaders.For<Trade>(),
-                    }
-                );
             await producer.ProduceAsync(
                 TopicCatalog.RawTrades.Name,
                 new Message<byte[]?, byte[]?> { Key = null, Value = [0xFF, 0x00, 0x13] }
@@ -115,16 +122,7 @@ public class ProcessorHostTests
             ("PIPELINE__PROCESSING__CAUGHTUPCOMMITINTERVALMS", "10")
         );
         var trade = Trade(1, "100.10", "0.5", Us("2025-03-14T09:26:01Z"), origin: Origin.Import);
-        using (var producer = new ProducerBuilder<byte[]?, byte[]?>(kafka.Settings.Producer("caught-up-test")).Build())
-            await producer.ProduceAsync(
-                TopicCatalog.RawTrades.Name,
-                new Message<byte[]?, byte[]?>
-                {
-                    Key = System.Text.Encoding.UTF8.GetBytes(trade.Instrument.Key),
-                    Value = trade.ToByteArray(),
-                    Headers = MessageHeaders.For<Trade>(),
-                }
-            );
+        await ProduceRawTradesAsync(kafka, "caught-up-test", [trade]);
         using var stop = new CancellationTokenSource();
         var role = Task.Run(() => ProcessorRole.RunAsync(context, stop.Token));
         using var valid = new TopicReader<Trade>(kafka.Settings, TopicCatalog.ValidTrades.Name);
@@ -154,21 +152,11 @@ public class ProcessorHostTests
         await using var kafka = await TestKafka.StartAsync(partitions: 2);
         var context = HostContext(kafka, "clock-test", ("PIPELINE__PROCESSING__ALLOWEDLATENESSMS", "2000"));
         var clock = new ManualClock(WallClockCloseTests.Noon);
-        using (var producer = new ProducerBuilder<byte[]?, byte[]?>(kafka.Settings.Producer("clock-test")).Build())
-        {
-            foreach (
-                var t in new[] { WallClockCloseTests.LiveTrade(clock, 1, "100", "1"), WallClockCloseTests.LiveTrade(clock, 2, "103", "2") }
-            )
-                await producer.ProduceAsync(
-                    TopicCatalog.RawTrades.Name,
-                    new Message<byte[]?, byte[]?>
-                    {
-                        Key = System.Text.Encoding.UTF8.GetBytes(t.Instrument.Key),
-                        Value = t.ToByteArray(),
-                        Headers = MessageHeaders.For<Trade>(),
-                    }
-                );
-        }
+        await ProduceRawTradesAsync(
+            kafka,
+            "clock-test",
+            [WallClockCloseTests.LiveTrade(clock, 1, "100", "1"), WallClockCloseTests.LiveTrade(clock, 2, "103", "2")]
+        );
         using var valid = new TopicReader<Trade>(kafka.Settings, TopicCatalog.ValidTrades.Name);
         using var finals = new TopicReader<Candle>(kafka.Settings, TopicCatalog.FinalCandles.Name);
         using (var stop = new CancellationTokenSource())
